@@ -1,0 +1,6 @@
+//! Integration tests of the circuits crate, one binary (reth's layout).
+#![allow(missing_docs)]
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod poseidon;
