@@ -6,7 +6,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod merkle;
 pub mod poseidon;
+pub mod range;
 
 /// The scalar field of BN254, in which every statement of the rollup is written.
 pub use ark_bn254::Fr;

@@ -3,4 +3,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod merkle;
 mod poseidon;
+mod range;

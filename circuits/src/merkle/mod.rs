@@ -1,0 +1,172 @@
+//! Fixed-depth binary sparse Merkle tree hashed with Poseidon.
+//!
+//! Leaves are field elements; an empty leaf is `0`. Level 0 holds the leaves and
+//! `node(l+1, i) = Poseidon([node(l, 2i), node(l, 2i+1)])`. Bit `l` of a leaf's index
+//! (little-endian) says whether the node on its path at level `l` is a right child.
+//! Only non-empty subtrees are stored; an empty subtree of height `l` hashes to the
+//! precomputed `empty[l]`.
+
+pub mod constraints;
+
+use std::collections::HashMap;
+
+use ark_bn254::Fr;
+use ark_ff::Zero;
+
+use crate::poseidon;
+
+/// Depth of the production account tree: 2²⁴ ≈ 16.7 million accounts.
+pub const PRODUCTION_DEPTH: usize = 24;
+
+/// Deepest tree supported (indices are `u64`).
+pub const MAX_DEPTH: usize = 63;
+
+/// Errors from the native tree.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MerkleError {
+    /// The depth is 0 or above [`MAX_DEPTH`].
+    #[error("tree depth must be 1..={max}, got {got}")]
+    Depth {
+        /// Depth asked for.
+        got: usize,
+        /// Largest depth supported.
+        max: usize,
+    },
+    /// The index does not fit in the tree.
+    #[error("leaf index {index} is outside a tree of depth {depth}")]
+    IndexOutOfRange {
+        /// Index asked for.
+        index: u64,
+        /// The tree's depth.
+        depth: usize,
+    },
+    /// A proof's length differs from the tree's depth.
+    #[error("proof has {got} siblings, the tree has depth {expected}")]
+    ProofLength {
+        /// Siblings in the proof.
+        got: usize,
+        /// The tree's depth.
+        expected: usize,
+    },
+}
+
+/// Hashes of empty subtrees: `empty[0] = 0`, `empty[l+1] = H(empty[l], empty[l])`.
+pub fn empty_hashes(depth: usize) -> Vec<Fr> {
+    let mut out = Vec::with_capacity(depth + 1);
+    out.push(Fr::zero());
+    for l in 0..depth {
+        out.push(poseidon::hash2(out[l], out[l]));
+    }
+    out
+}
+
+/// A membership (or update) proof: the siblings from the leaf's level up to the root's children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerkleProof {
+    /// Leaf index; its bits select left/right at each level.
+    pub index: u64,
+    /// `siblings[l]` is the sibling of the path node at level `l`.
+    pub siblings: Vec<Fr>,
+}
+
+impl MerkleProof {
+    /// The root obtained by hashing `leaf` up this path.
+    pub fn compute_root(&self, leaf: Fr) -> Fr {
+        self.siblings.iter().enumerate().fold(leaf, |node, (l, sibling)| {
+            if (self.index >> l) & 1 == 1 {
+                poseidon::hash2(*sibling, node)
+            } else {
+                poseidon::hash2(node, *sibling)
+            }
+        })
+    }
+
+    /// Whether `leaf` sits at this proof's index under `root`.
+    pub fn verify(&self, root: Fr, leaf: Fr) -> bool {
+        self.compute_root(leaf) == root
+    }
+}
+
+/// A sparse Merkle tree held in memory.
+#[derive(Debug, Clone)]
+pub struct SparseMerkleTree {
+    depth: usize,
+    empty: Vec<Fr>,
+    /// Non-empty nodes by (level, index); level `depth` is the root.
+    nodes: HashMap<(usize, u64), Fr>,
+}
+
+impl SparseMerkleTree {
+    /// An empty tree of the given depth.
+    pub fn new(depth: usize) -> Result<Self, MerkleError> {
+        if depth == 0 || depth > MAX_DEPTH {
+            return Err(MerkleError::Depth { got: depth, max: MAX_DEPTH });
+        }
+        Ok(Self { depth, empty: empty_hashes(depth), nodes: HashMap::new() })
+    }
+
+    /// The tree's depth.
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Number of leaves the tree can hold, `2^depth`.
+    pub fn capacity(&self) -> u64 {
+        1u64 << self.depth
+    }
+
+    /// The current root.
+    pub fn root(&self) -> Fr {
+        self.node(self.depth, 0)
+    }
+
+    fn node(&self, level: usize, index: u64) -> Fr {
+        self.nodes.get(&(level, index)).copied().unwrap_or(self.empty[level])
+    }
+
+    fn check_index(&self, index: u64) -> Result<(), MerkleError> {
+        if index >= self.capacity() {
+            return Err(MerkleError::IndexOutOfRange { index, depth: self.depth });
+        }
+        Ok(())
+    }
+
+    /// The leaf at `index` (0 when empty).
+    pub fn leaf(&self, index: u64) -> Result<Fr, MerkleError> {
+        self.check_index(index)?;
+        Ok(self.node(0, index))
+    }
+
+    /// The proof of the leaf at `index` against the current root.
+    pub fn proof(&self, index: u64) -> Result<MerkleProof, MerkleError> {
+        self.check_index(index)?;
+        let siblings = (0..self.depth).map(|l| self.node(l, (index >> l) ^ 1)).collect();
+        Ok(MerkleProof { index, siblings })
+    }
+
+    /// Sets the leaf at `index` and rehashes its path; returns the proof that held before
+    /// the update (its siblings are also valid for the new leaf).
+    pub fn update(&mut self, index: u64, leaf: Fr) -> Result<MerkleProof, MerkleError> {
+        let proof = self.proof(index)?;
+        let mut node = leaf;
+        for l in 0..self.depth {
+            self.set_node(l, index >> l, node);
+            let i = index >> l;
+            node = if i & 1 == 1 {
+                poseidon::hash2(proof.siblings[l], node)
+            } else {
+                poseidon::hash2(node, proof.siblings[l])
+            };
+        }
+        self.set_node(self.depth, 0, node);
+        Ok(proof)
+    }
+
+    fn set_node(&mut self, level: usize, index: u64, value: Fr) {
+        if value == self.empty[level] {
+            self.nodes.remove(&(level, index));
+        } else {
+            self.nodes.insert((level, index), value);
+        }
+    }
+}
