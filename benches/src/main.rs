@@ -1,1 +1,110 @@
-fn main() {}
+//! Benchmarks whose figures the README quotes.
+//!
+//! ```text
+//! cargo run --release -p ccr-benches -- constraints --depth 24
+//! cargo run --release -p ccr-benches -- native --depth 24 --txs 2000
+//! cargo run --release -p ccr-benches -- prove --depth 24 --sizes 4,16,64
+//! ```
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
+use ccr_benches::Scenario;
+use ccr_circuits::batch::constraints::BatchCircuit;
+use ccr_circuits::Fr;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Benchmarks of the community credit rollup's circuits and prover")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Constraints per transfer slot and per batch (no proving).
+    Constraints {
+        /// Account tree depth.
+        #[arg(long, default_value_t = 24)]
+        depth: usize,
+    },
+    /// Native transfer application rate (signature check, validation, two tree updates).
+    Native {
+        /// Account tree depth.
+        #[arg(long, default_value_t = 24)]
+        depth: usize,
+        /// Transfers to apply.
+        #[arg(long, default_value_t = 2000)]
+        txs: usize,
+    },
+    /// Groth16 setup and proving time for batches of transfers.
+    Prove {
+        /// Account tree depth.
+        #[arg(long, default_value_t = 24)]
+        depth: usize,
+        /// Batch sizes, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "4,16,64")]
+        sizes: Vec<usize>,
+    },
+}
+
+fn count_constraints(circuit: BatchCircuit) -> Result<usize> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_mode(SynthesisMode::Setup);
+    circuit.generate_constraints(cs.clone()).context("synthesis")?;
+    cs.finalize();
+    Ok(cs.num_constraints())
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Constraints { depth } => {
+            let one = count_constraints(Scenario::transfers(depth, 1, 1)?.circuit)?;
+            let two = count_constraints(Scenario::transfers(depth, 2, 2)?.circuit)?;
+            let slot = ccr_benches::slot_constraints(depth)?;
+            println!("depth {depth}");
+            println!("  one transfer slot (no commitment):  {slot} constraints");
+            println!("  batch of 1: {one}, batch of 2: {two} (marginal slot incl. SHA-256 bytes: {})", two - one);
+            for n in [4usize, 16, 64] {
+                let total = count_constraints(Scenario::transfers(depth, n, n)?.circuit)?;
+                println!("  batch of {n}: {total} constraints, {:.0} per transfer", total as f64 / n as f64);
+            }
+        }
+        Cmd::Native { depth, txs } => {
+            let (mut state, transfers) = ccr_benches::signed_transfers(depth, 1, txs)?;
+            let start = Instant::now();
+            for tx in &transfers {
+                state.apply(tx).context("apply")?;
+            }
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "depth {depth}: applied {txs} transfers in {secs:.3} s: {:.0} transfers/s ({:.1} µs each)",
+                txs as f64 / secs,
+                secs * 1e6 / txs as f64
+            );
+        }
+        Cmd::Prove { depth, sizes } => {
+            for n in sizes {
+                let scenario = Scenario::transfers(depth, n, n)?;
+                let public = scenario.circuit.witness.public_commitment();
+                let constraints = count_constraints(scenario.circuit.clone())?;
+                let t = Instant::now();
+                let keys = ccr_prover::dev_setup(scenario.circuit.clone(), [7; 32])?;
+                let setup = t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                let proof = ccr_prover::prove(&keys.pk, scenario.circuit, &mut rand::thread_rng())?;
+                let proving = t.elapsed().as_secs_f64();
+                anyhow::ensure!(ccr_prover::verify(&keys.vk, &[public], &proof)?, "proof did not verify");
+                println!(
+                    "depth {depth}, batch {n}: {constraints} constraints, setup {setup:.1} s, prove {proving:.2} s \
+                     ({:.2} µs/constraint, {:.2} s/transfer)",
+                    proving * 1e6 / constraints as f64,
+                    proving / n as f64
+                );
+            }
+        }
+    }
+    Ok(())
+}

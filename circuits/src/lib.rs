@@ -6,9 +6,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod babyjubjub;
+pub mod batch;
 pub mod merkle;
 pub mod poseidon;
 pub mod range;
+pub mod state;
 
 /// The scalar field of BN254, in which every statement of the rollup is written.
 pub use ark_bn254::Fr;

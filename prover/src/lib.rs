@@ -1,1 +1,46 @@
-//! Prover.
+//! Groth16 over BN254 for the community credit rollup: setup, key files, proving,
+//! verification, and export to snarkjs JSON and EVM calldata.
+//!
+//! Generic over any `ConstraintSynthesizer<Fr>`:
+//!
+//! ```no_run
+//! # fn demo<C: ark_relations::gr1cs::ConstraintSynthesizer<ccr_prover::Fr> + Clone>(
+//! #     circuit: C, public_inputs: &[ccr_prover::Fr],
+//! # ) -> Result<(), ccr_prover::ProverError> {
+//! use ccr_prover::{dev_setup, prove, verify};
+//! let keys = dev_setup(circuit.clone(), [0; 32])?; // INSECURE: development only
+//! let proof = prove(&keys.pk, circuit, &mut rand::rngs::OsRng)?;
+//! assert!(verify(&keys.vk, public_inputs, &proof)?);
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+/// Crash-safe file writes (temp file, fsync, rename).
+pub mod atomic;
+/// Proof bundles on disk (`proof.bin` + `public.json`) and reading verifier inputs by content.
+pub mod bundle;
+/// Error types, one per layer.
+pub mod error;
+/// Export to snarkjs JSON and Solidity calldata, and import from snarkjs JSON.
+pub mod export;
+/// Key files: header (magic, version, circuit, provenance flag, SHA-256) and arkworks payload.
+pub mod keys;
+/// Proving, with the witness checked first.
+pub mod prove;
+/// Key generation: the deterministic, insecure development setup.
+pub mod setup;
+/// Verification, with the public-input count checked.
+pub mod verify;
+
+pub use ark_bn254::{Bn254, Fr};
+pub use ark_groth16::{PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
+
+pub use crate::{
+    bundle::{load_proof, load_public_inputs, load_verifying_key, LoadedVerifyingKey, ProofBundle},
+    error::{KeyFileError, ProverError, SnarkjsError},
+    keys::{key_hash, KeyFile, KeyHeader, KeyKind, KeyMetadata, ProvingKeyFile, VerifyingKeyFile},
+    prove::{proof_from_bytes, proof_to_bytes, prove, prove_with_public_inputs, PROOF_BYTES},
+    setup::{dev_setup, Keypair},
+    verify::{prepare_verifying_key, verify, verify_prepared},
+};

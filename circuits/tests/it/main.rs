@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod eddsa;
 mod merkle;
 mod poseidon;
 mod range;
+mod state;
+mod batch;

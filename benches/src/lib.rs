@@ -1,0 +1,76 @@
+//! Workloads shared by the benchmark binary: random members, deposits and signed transfers.
+
+use anyhow::{Context, Result};
+use ark_relations::gr1cs::ConstraintSystem;
+use ccr_circuits::babyjubjub::eddsa::{sign_poseidon, PrivateKey};
+use ccr_circuits::batch::constraints::BatchCircuit;
+use ccr_circuits::batch::BatchBuilder;
+use ccr_circuits::state::tx::{Deposit, Tx, UnsignedTx};
+use ccr_circuits::state::{RollupParams, RollupState};
+use ccr_circuits::Fr;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+
+/// Chain id used by the benchmarks.
+pub const CHAIN_ID: u32 = 1;
+
+/// A state with funded members, and a batch circuit of transfers between them.
+pub struct Scenario {
+    /// The batch proven.
+    pub circuit: BatchCircuit,
+}
+
+/// `members` funded accounts (opened by deposits, applied outside any measured batch).
+pub fn funded_state(depth: usize, batch_size: usize, members: usize) -> Result<(RollupState, Vec<PrivateKey>)> {
+    let mut rng = ChaCha20Rng::seed_from_u64(42);
+    let params = RollupParams::new(depth, batch_size, CHAIN_ID)?;
+    let mut state = RollupState::new(params)?;
+    let mut keys = Vec::with_capacity(members);
+    for i in 0..members {
+        let key = PrivateKey::from_bytes(rng.gen());
+        let pubkey = key.public_key();
+        state.apply(&Tx::Deposit(Deposit { index: i as u32, pubkey: Some(pubkey), amount: 1_000_000 }))?;
+        keys.push(key);
+    }
+    Ok((state, keys))
+}
+
+/// `count` valid signed transfers between random members, in order.
+pub fn signed_transfers(depth: usize, batch_size: usize, count: usize) -> Result<(RollupState, Vec<Tx>)> {
+    let members = 64.min(1usize << depth.min(20));
+    let (state, keys) = funded_state(depth, batch_size, members)?;
+    let mut scratch = state.clone();
+    let mut rng = ChaCha20Rng::seed_from_u64(43);
+    let mut txs = Vec::with_capacity(count);
+    for _ in 0..count {
+        let from = rng.gen_range(0..members) as u32;
+        let to = rng.gen_range(0..members) as u32;
+        let nonce = scratch.account(from).context("member")?.nonce;
+        let unsigned = UnsignedTx::transfer(from, to, rng.gen_range(1..100), nonce)?;
+        let sig = sign_poseidon(&keys[from as usize], unsigned.message(CHAIN_ID));
+        let tx = Tx::Signed(unsigned.with_signature(sig));
+        scratch.apply(&tx)?;
+        txs.push(tx);
+    }
+    Ok((state, txs))
+}
+
+impl Scenario {
+    /// A batch of `transfers` transfers in `batch_size` slots.
+    pub fn transfers(depth: usize, batch_size: usize, transfers: usize) -> Result<Self> {
+        let (mut state, txs) = signed_transfers(depth, batch_size, transfers)?;
+        let mut builder = BatchBuilder::new(&state);
+        for tx in &txs {
+            builder.push(&mut state, tx)?;
+        }
+        Ok(Self { circuit: BatchCircuit::new(builder.finish_from(&state)) })
+    }
+}
+
+/// Constraints of one transfer slot alone (no commitment), at `depth`.
+pub fn slot_constraints(depth: usize) -> Result<usize> {
+    let scenario = Scenario::transfers(depth, 1, 1)?;
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    ccr_circuits::batch::constraints::synthesize_slots_only(cs.clone(), &scenario.circuit.witness)?;
+    Ok(cs.num_constraints())
+}

@@ -1,0 +1,142 @@
+//! Batches: N transaction slots proven from an old root to a new root.
+//!
+//! The proof has one public input, the batch commitment
+//!
+//! ```text
+//! c = uint256(SHA-256(old_root ‖ new_root ‖ queue_before ‖ queue_after ‖ tx_data)) mod r
+//! ```
+//!
+//! with each field element as 32 big-endian bytes and `tx_data` the 12-byte slots of
+//! [`crate::state::encoding`]. The L1 contract recomputes `c` from its stored roots, its
+//! deposit-queue chain and the calldata, as Hermez, zkSync Lite and MACI do.
+
+pub mod constraints;
+
+use ark_bn254::Fr;
+use ark_ff::{BigInteger, PrimeField};
+use sha2::{Digest, Sha256};
+
+use crate::state::encoding::SLOT_BYTES;
+use crate::state::tx::Tx;
+use crate::state::{RollupParams, RollupState, SlotWitness, TxError};
+
+/// Field element as 32 big-endian bytes (the EVM's `uint256`).
+pub fn fr_to_be_bytes(x: &Fr) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&x.into_bigint().to_bytes_be());
+    out
+}
+
+/// The batch commitment (the proof's single public input).
+pub fn public_commitment(old_root: &Fr, new_root: &Fr, queue_before: &Fr, queue_after: &Fr, tx_data: &[u8]) -> Fr {
+    let mut h = Sha256::new();
+    for x in [old_root, new_root, queue_before, queue_after] {
+        h.update(fr_to_be_bytes(x));
+    }
+    h.update(tx_data);
+    Fr::from_be_bytes_mod_order(&h.finalize())
+}
+
+/// A full batch: its public data and the per-slot witnesses.
+#[derive(Debug, Clone)]
+pub struct BatchWitness {
+    /// Parameters the batch was built for.
+    pub params: RollupParams,
+    /// Root before the batch.
+    pub old_root: Fr,
+    /// Root after the batch.
+    pub new_root: Fr,
+    /// Deposit-queue hash consumed before the batch.
+    pub queue_before: Fr,
+    /// Deposit-queue hash consumed after it.
+    pub queue_after: Fr,
+    /// Exactly `params.batch_size` slots, padded with no-ops.
+    pub slots: Vec<SlotWitness>,
+}
+
+impl BatchWitness {
+    /// The batch's data-availability bytes (12 per slot).
+    pub fn tx_data(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.slots.len() * SLOT_BYTES);
+        for s in &self.slots {
+            out.extend_from_slice(&s.encoded.to_bytes());
+        }
+        out
+    }
+
+    /// The batch commitment.
+    pub fn public_commitment(&self) -> Fr {
+        public_commitment(&self.old_root, &self.new_root, &self.queue_before, &self.queue_after, &self.tx_data())
+    }
+
+    /// A batch of no-ops over the empty state: the shape used for key generation.
+    pub fn blank(params: RollupParams) -> Result<Self, crate::merkle::MerkleError> {
+        let state = RollupState::new(params)?;
+        Ok(BatchBuilder::new(&state).finish_from(&state))
+    }
+}
+
+/// Collects up to `batch_size` transactions, applying each to the state and recording
+/// its witness. A rejected transaction leaves the state and the batch as they were.
+#[derive(Debug)]
+pub struct BatchBuilder {
+    params: RollupParams,
+    old_root: Fr,
+    queue_before: Fr,
+    slots: Vec<SlotWitness>,
+}
+
+/// Errors of batch building.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    /// The batch already holds `batch_size` transactions.
+    #[error("batch is full ({0} slots)")]
+    Full(usize),
+    /// The transaction is invalid in the current state.
+    #[error(transparent)]
+    Tx(#[from] TxError),
+}
+
+impl BatchBuilder {
+    /// Starts a batch on top of `state`.
+    pub fn new(state: &RollupState) -> Self {
+        Self {
+            params: *state.params(),
+            old_root: state.root(),
+            queue_before: state.deposit_queue_hash(),
+            slots: Vec::with_capacity(state.params().batch_size),
+        }
+    }
+
+    /// Transactions in the batch so far.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether no transaction was added yet.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Applies `tx` to `state` and records it.
+    pub fn push(&mut self, state: &mut RollupState, tx: &Tx) -> Result<(), BatchError> {
+        if self.slots.len() == self.params.batch_size {
+            return Err(BatchError::Full(self.params.batch_size));
+        }
+        self.slots.push(state.apply(tx)?);
+        Ok(())
+    }
+
+    /// Pads with no-ops and closes the batch at `state`'s current root.
+    pub fn finish_from(mut self, state: &RollupState) -> BatchWitness {
+        self.slots.resize_with(self.params.batch_size, || SlotWitness::noop(self.params.depth));
+        BatchWitness {
+            params: self.params,
+            old_root: self.old_root,
+            new_root: state.root(),
+            queue_before: self.queue_before,
+            queue_after: state.deposit_queue_hash(),
+            slots: self.slots,
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Rollup state and its transition function: the specification.
+//!
+//! The sequencer runs this code, the wallet uses it to predict, the auditor replays it,
+//! and the batch circuit is tested against it. There is no second copy.
+
+pub mod account;
+pub mod amount;
+pub mod encoding;
+pub mod tx;
+
+use std::collections::HashMap;
+
+use ark_bn254::Fr;
+use ark_ff::Zero;
+
+use crate::babyjubjub::eddsa::{self, Signature};
+use crate::babyjubjub::Point;
+use crate::merkle::{MerkleError, MerkleProof, SparseMerkleTree};
+pub use account::Account;
+use amount::{AmountError, Float40};
+use encoding::EncodedSlot;
+use tx::{Deposit, SignedTx, Tx, TxKind, INDEX_BITS};
+
+/// Parameters fixed per deployment (and per circuit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RollupParams {
+    /// Depth of the account tree (production: 24).
+    pub depth: usize,
+    /// Transaction slots per batch.
+    pub batch_size: usize,
+    /// Domain separator in every signed message, so signatures do not replay across deployments.
+    pub chain_id: u32,
+}
+
+/// Errors of the parameters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamsError {
+    /// Depth outside `1..=24` (indices are 24-bit in the encoding).
+    #[error("tree depth must be 1..={INDEX_BITS}, got {0}")]
+    Depth(usize),
+    /// A batch of no slots.
+    #[error("batch size must be at least 1")]
+    BatchSize,
+}
+
+impl RollupParams {
+    /// Checked parameters.
+    pub fn new(depth: usize, batch_size: usize, chain_id: u32) -> Result<Self, ParamsError> {
+        if depth == 0 || depth > INDEX_BITS as usize {
+            return Err(ParamsError::Depth(depth));
+        }
+        if batch_size == 0 {
+            return Err(ParamsError::BatchSize);
+        }
+        Ok(Self { depth, batch_size, chain_id })
+    }
+}
+
+/// Why a transaction is rejected. Each reason has its own variant, so the sequencer
+/// can map it to its own error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TxError {
+    /// The account index does not fit the tree.
+    #[error("account index {index} is outside the tree (capacity {capacity})")]
+    IndexOutOfRange {
+        /// Index given.
+        index: u32,
+        /// Accounts the tree can hold.
+        capacity: u64,
+    },
+    /// No account at that index.
+    #[error("no account at index {0}")]
+    UnknownAccount(u32),
+    /// A new account was asked for at an index already in use.
+    #[error("account {0} already exists")]
+    AccountExists(u32),
+    /// Nonce differs from the account's.
+    #[error("wrong nonce: account expects {expected}, transaction has {got}")]
+    WrongNonce {
+        /// The account's nonce.
+        expected: u32,
+        /// The transaction's.
+        got: u32,
+    },
+    /// The signature does not verify under the sender's key.
+    #[error("bad signature: {0}")]
+    BadSignature(String),
+    /// Balance below the amount.
+    #[error("insufficient balance: {balance} available, {amount} requested")]
+    InsufficientBalance {
+        /// Sender's balance.
+        balance: u64,
+        /// Amount requested.
+        amount: u64,
+    },
+    /// The recipient's balance would exceed 2⁶⁴ − 1.
+    #[error("recipient balance would overflow: {balance} + {amount}")]
+    Overflow {
+        /// Recipient's balance.
+        balance: u64,
+        /// Amount credited.
+        amount: u64,
+    },
+    /// The nonce would exceed 2³² − 1.
+    #[error("account {0} has exhausted its nonces")]
+    NonceExhausted(u32),
+    /// A transfer or exit slot with another kind.
+    #[error("a signed transaction must be a transfer or an exit, got {0:?}")]
+    Kind(TxKind),
+    /// An exit naming a recipient.
+    #[error("an exit has no recipient (to must be 0, got {0})")]
+    ExitRecipient(u32),
+    /// The amount field is invalid.
+    #[error(transparent)]
+    Amount(#[from] AmountError),
+}
+
+/// Everything the circuit needs about one slot, recorded while applying it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotWitness {
+    /// The slot's encoding (public, in the data-availability bytes).
+    pub encoded: EncodedSlot,
+    /// Sender before the slot (zeros for unsigned slots).
+    pub sender: Account,
+    /// Sender's path before the slot.
+    pub sender_proof: MerkleProof,
+    /// Recipient before its update (after the sender's); `None` when the leaf was empty.
+    pub receiver: Option<Account>,
+    /// Recipient's path in the intermediate tree.
+    pub receiver_proof: MerkleProof,
+    /// Signature of a transfer or exit (zeros otherwise).
+    pub signature: Signature,
+    /// The deposit consumed (a zero deposit otherwise).
+    pub deposit: Deposit,
+}
+
+impl SlotWitness {
+    /// An empty slot in a tree of `depth`.
+    pub fn noop(depth: usize) -> Self {
+        let zero_proof = MerkleProof { index: 0, siblings: vec![Fr::zero(); depth] };
+        let zero_point = Point::new_unchecked(Fr::zero(), Fr::zero());
+        Self {
+            encoded: EncodedSlot::NOOP,
+            sender: Account::new(zero_point, 0),
+            sender_proof: zero_proof.clone(),
+            receiver: None,
+            receiver_proof: zero_proof,
+            signature: Signature { r8: zero_point, s: Fr::zero() },
+            deposit: Deposit { index: 0, pubkey: None, amount: 0 },
+        }
+    }
+}
+
+/// The rollup's L2 state: the account tree and the deposit-queue position.
+#[derive(Debug, Clone)]
+pub struct RollupState {
+    params: RollupParams,
+    tree: SparseMerkleTree,
+    accounts: HashMap<u32, Account>,
+    deposit_queue_hash: Fr,
+    deposits_consumed: u64,
+}
+
+impl RollupState {
+    /// The genesis state: no accounts, nothing consumed from the deposit queue.
+    pub fn new(params: RollupParams) -> Result<Self, MerkleError> {
+        Ok(Self {
+            params,
+            tree: SparseMerkleTree::new(params.depth)?,
+            accounts: HashMap::new(),
+            deposit_queue_hash: Fr::zero(),
+            deposits_consumed: 0,
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &RollupParams {
+        &self.params
+    }
+
+    /// The state root.
+    pub fn root(&self) -> Fr {
+        self.tree.root()
+    }
+
+    /// Hash of the deposit queue consumed so far (the L1 contract's chain value at
+    /// [`RollupState::deposits_consumed`]).
+    pub fn deposit_queue_hash(&self) -> Fr {
+        self.deposit_queue_hash
+    }
+
+    /// Number of deposits consumed so far.
+    pub fn deposits_consumed(&self) -> u64 {
+        self.deposits_consumed
+    }
+
+    /// The account at `index`, if any.
+    pub fn account(&self, index: u32) -> Option<&Account> {
+        self.accounts.get(&index)
+    }
+
+    /// Number of accounts.
+    pub fn num_accounts(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// The Merkle proof of account `index` in the current state.
+    pub fn proof(&self, index: u32) -> Result<MerkleProof, TxError> {
+        self.check_index(index)?;
+        self.tree.proof(u64::from(index)).map_err(|_| self.out_of_range(index))
+    }
+
+    fn out_of_range(&self, index: u32) -> TxError {
+        TxError::IndexOutOfRange { index, capacity: self.tree.capacity() }
+    }
+
+    fn check_index(&self, index: u32) -> Result<(), TxError> {
+        if u64::from(index) >= self.tree.capacity() {
+            return Err(self.out_of_range(index));
+        }
+        Ok(())
+    }
+
+    fn existing(&self, index: u32) -> Result<&Account, TxError> {
+        self.check_index(index)?;
+        self.accounts.get(&index).ok_or(TxError::UnknownAccount(index))
+    }
+
+    /// Checks a transaction against the current state without changing it.
+    pub fn validate(&self, tx: &Tx) -> Result<(), TxError> {
+        match tx {
+            Tx::Deposit(d) => self.validate_deposit(d),
+            Tx::Signed(s) => self.validate_signed(s).map(|_| ()),
+        }
+    }
+
+    fn validate_deposit(&self, d: &Deposit) -> Result<(), TxError> {
+        self.check_index(d.index)?;
+        let target = self.accounts.get(&d.index);
+        match (d.pubkey, target) {
+            (Some(_), Some(_)) => Err(TxError::AccountExists(d.index)),
+            (None, None) => Err(TxError::UnknownAccount(d.index)),
+            (Some(_), None) => Ok(()),
+            (None, Some(acc)) => acc
+                .balance
+                .checked_add(d.amount)
+                .map(|_| ())
+                .ok_or(TxError::Overflow { balance: acc.balance, amount: d.amount }),
+        }
+    }
+
+    /// Validates a signed transaction; returns its decoded amount.
+    fn validate_signed(&self, s: &SignedTx) -> Result<u64, TxError> {
+        if !matches!(s.kind, TxKind::Transfer | TxKind::Exit) {
+            return Err(TxError::Kind(s.kind));
+        }
+        if s.kind == TxKind::Exit && s.to != 0 {
+            return Err(TxError::ExitRecipient(s.to));
+        }
+        let amount = s.amount.decode()?;
+        let sender = self.existing(s.from)?;
+        if s.nonce != sender.nonce {
+            return Err(TxError::WrongNonce { expected: sender.nonce, got: s.nonce });
+        }
+        if sender.nonce == u32::MAX {
+            return Err(TxError::NonceExhausted(s.from));
+        }
+        eddsa::verify_poseidon(s.unsigned().message(self.params.chain_id), &s.signature, &sender.pubkey)
+            .map_err(|e| TxError::BadSignature(e.to_string()))?;
+        if sender.balance < amount {
+            return Err(TxError::InsufficientBalance { balance: sender.balance, amount });
+        }
+        if s.kind == TxKind::Transfer {
+            let receiver = self.existing(s.to)?;
+            // A self-transfer leaves the balance as it is.
+            let base = if s.to == s.from { sender.balance - amount } else { receiver.balance };
+            base.checked_add(amount).ok_or(TxError::Overflow { balance: base, amount })?;
+        }
+        Ok(amount)
+    }
+
+    /// Validates and applies `tx`; on error the state is unchanged. Returns the witness
+    /// of the slot for the batch circuit.
+    pub fn apply(&mut self, tx: &Tx) -> Result<SlotWitness, TxError> {
+        let mut w = SlotWitness::noop(self.params.depth);
+        match tx {
+            Tx::Deposit(d) => {
+                self.validate_deposit(d)?;
+                w.encoded = EncodedSlot { kind: TxKind::Deposit, from: 0, to: d.index, amount: Float40::ZERO };
+                w.deposit = d.clone();
+                let (receiver, proof) = self.credit(d.index, d.amount, d.pubkey)?;
+                w.receiver = receiver;
+                w.receiver_proof = proof;
+                self.deposit_queue_hash = d.chain(self.deposit_queue_hash);
+                self.deposits_consumed += 1;
+            }
+            Tx::Signed(s) => {
+                let amount = self.validate_signed(s)?;
+                w.encoded = EncodedSlot { kind: s.kind, from: s.from, to: s.to, amount: s.amount };
+                w.signature = s.signature.clone();
+                let mut sender = self.existing(s.from)?.clone();
+                w.sender = sender.clone();
+                sender.balance -= amount;
+                sender.nonce += 1;
+                w.sender_proof = self.write(s.from, sender)?;
+                if s.kind == TxKind::Transfer {
+                    let (receiver, proof) = self.credit(s.to, amount, None)?;
+                    w.receiver = receiver;
+                    w.receiver_proof = proof;
+                }
+            }
+        }
+        Ok(w)
+    }
+
+    /// Credits `amount` to `index`, creating the account with `pubkey` if given.
+    /// Returns the account before and its proof. Callers validated the operation.
+    fn credit(
+        &mut self,
+        index: u32,
+        amount: u64,
+        pubkey: Option<Point>,
+    ) -> Result<(Option<Account>, MerkleProof), TxError> {
+        let before = self.accounts.get(&index).cloned();
+        let after = match (&before, pubkey) {
+            (None, Some(pk)) => Account::new(pk, amount),
+            (Some(acc), _) => {
+                let mut acc = acc.clone();
+                acc.balance = acc
+                    .balance
+                    .checked_add(amount)
+                    .ok_or(TxError::Overflow { balance: acc.balance, amount })?;
+                acc
+            }
+            (None, None) => return Err(TxError::UnknownAccount(index)),
+        };
+        let proof = self.write(index, after)?;
+        Ok((before, proof))
+    }
+
+    fn write(&mut self, index: u32, account: Account) -> Result<MerkleProof, TxError> {
+        let proof = self.tree.update(u64::from(index), account.leaf()).map_err(|_| self.out_of_range(index))?;
+        self.accounts.insert(index, account);
+        Ok(proof)
+    }
+}

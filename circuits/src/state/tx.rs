@@ -1,0 +1,138 @@
+//! Transactions and the message a member signs.
+
+use ark_bn254::Fr;
+
+use super::amount::{AmountError, Float40};
+use crate::babyjubjub::eddsa::Signature;
+use crate::babyjubjub::Point;
+
+/// Account indices are 24-bit in the data-availability encoding: 2²⁴ accounts.
+pub const INDEX_BITS: u32 = 24;
+
+/// The kind of a transaction slot, as written in byte 0 of its encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum TxKind {
+    /// An empty slot: changes nothing.
+    Noop = 0,
+    /// Consumes the next deposit of the L1 queue.
+    Deposit = 1,
+    /// A signed L2 transfer.
+    Transfer = 2,
+    /// A signed exit: the amount leaves L2 and becomes claimable on L1.
+    Exit = 3,
+}
+
+impl TxKind {
+    /// The kind for an encoded type byte.
+    pub fn from_byte(b: u8) -> Option<Self> {
+        match b {
+            0 => Some(Self::Noop),
+            1 => Some(Self::Deposit),
+            2 => Some(Self::Transfer),
+            3 => Some(Self::Exit),
+            _ => None,
+        }
+    }
+}
+
+/// A deposit as queued by the L1 contract.
+///
+/// `pubkey = Some(_)` opens a new account at `index` (the contract hands out fresh
+/// indices in order); `None` tops up an existing account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deposit {
+    /// Account credited.
+    pub index: u32,
+    /// Key of the account to create, or `None` for a top-up.
+    pub pubkey: Option<Point>,
+    /// Amount in L2 units.
+    pub amount: u64,
+}
+
+impl Deposit {
+    /// The deposit-queue chain step: `Poseidon([prev, index, pk.x, pk.y, amount])`, with
+    /// `pk = (0, 0)` for a top-up. The L1 contract computes the same chain.
+    pub fn chain(&self, prev: Fr) -> Fr {
+        let (x, y) = self.pubkey.map_or((Fr::from(0u64), Fr::from(0u64)), |p| (p.x, p.y));
+        crate::poseidon::hash_n(&[prev, Fr::from(self.index), x, y, Fr::from(self.amount)])
+    }
+}
+
+/// A transfer or an exit: what the sender signs, and the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTx {
+    /// [`TxKind::Transfer`] or [`TxKind::Exit`].
+    pub kind: TxKind,
+    /// Sender's account index.
+    pub from: u32,
+    /// Recipient's account index (0 for an exit).
+    pub to: u32,
+    /// Amount, in its 40-bit encoding (what the signature covers).
+    pub amount: Float40,
+    /// The sender's nonce before this transaction.
+    pub nonce: u32,
+    /// EdDSA-Poseidon signature over [`SignedTx::message`].
+    pub signature: Signature,
+}
+
+/// The fields of a signed transaction, before signing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsignedTx {
+    /// [`TxKind::Transfer`] or [`TxKind::Exit`].
+    pub kind: TxKind,
+    /// Sender's account index.
+    pub from: u32,
+    /// Recipient's account index (0 for an exit).
+    pub to: u32,
+    /// Amount, in its 40-bit encoding.
+    pub amount: Float40,
+    /// The sender's current nonce.
+    pub nonce: u32,
+}
+
+impl UnsignedTx {
+    /// A transfer of `amount` (which must have an exact [`Float40`] encoding).
+    pub fn transfer(from: u32, to: u32, amount: u64, nonce: u32) -> Result<Self, AmountError> {
+        Ok(Self { kind: TxKind::Transfer, from, to, amount: Float40::encode(amount)?, nonce })
+    }
+
+    /// An exit of `amount` from `from`.
+    pub fn exit(from: u32, amount: u64, nonce: u32) -> Result<Self, AmountError> {
+        Ok(Self { kind: TxKind::Exit, from, to: 0, amount: Float40::encode(amount)?, nonce })
+    }
+
+    /// The field element signed, binding every field and the rollup's chain id:
+    /// `kind + from·2⁸ + to·2³² + amount40·2⁵⁶ + nonce·2⁹⁶ + chain_id·2¹²⁸` (160 bits, so
+    /// the packing is injective). The circuit builds the same sum from the bits of the
+    /// data-availability bytes, at no constraint cost.
+    pub fn message(&self, chain_id: u32) -> Fr {
+        let low = u128::from(self.kind as u8)
+            | u128::from(self.from) << 8
+            | u128::from(self.to) << 32
+            | u128::from(self.amount.raw()) << 56
+            | u128::from(self.nonce) << 96;
+        Fr::from(low) + Fr::from(chain_id) * ark_ff::Field::pow(&Fr::from(2u64), [128u64])
+    }
+
+    /// Attaches a signature.
+    pub fn with_signature(self, signature: Signature) -> SignedTx {
+        SignedTx { kind: self.kind, from: self.from, to: self.to, amount: self.amount, nonce: self.nonce, signature }
+    }
+}
+
+impl SignedTx {
+    /// The unsigned fields.
+    pub fn unsigned(&self) -> UnsignedTx {
+        UnsignedTx { kind: self.kind, from: self.from, to: self.to, amount: self.amount, nonce: self.nonce }
+    }
+}
+
+/// A transaction entering a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tx {
+    /// The next deposit of the L1 queue.
+    Deposit(Deposit),
+    /// A transfer or exit signed by the sender.
+    Signed(SignedTx),
+}
