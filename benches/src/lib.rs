@@ -21,7 +21,11 @@ pub struct Scenario {
 }
 
 /// `members` funded accounts (opened by deposits, applied outside any measured batch).
-pub fn funded_state(depth: usize, batch_size: usize, members: usize) -> Result<(RollupState, Vec<PrivateKey>)> {
+pub fn funded_state(
+    depth: usize,
+    batch_size: usize,
+    members: usize,
+) -> Result<(RollupState, Vec<PrivateKey>)> {
     let mut rng = ChaCha20Rng::seed_from_u64(42);
     let params = RollupParams::new(depth, batch_size, CHAIN_ID)?;
     let mut state = RollupState::new(params)?;

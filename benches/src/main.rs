@@ -66,7 +66,10 @@ fn main() -> Result<()> {
             let slot = ccr_benches::slot_constraints(depth)?;
             println!("depth {depth}");
             println!("  one transfer slot (no commitment):  {slot} constraints");
-            println!("  batch of 1: {one}, batch of 2: {two} (marginal slot incl. SHA-256 bytes: {})", two - one);
+            println!(
+                "  batch of 1: {one}, batch of 2: {two} (marginal slot incl. SHA-256 bytes: {})",
+                two - one
+            );
             for n in [4usize, 16, 64] {
                 let total = count_constraints(Scenario::transfers(depth, n, n)?.circuit)?;
                 println!("  batch of {n}: {total} constraints, {:.0} per transfer", total as f64 / n as f64);

@@ -11,6 +11,9 @@ pub enum ProverError {
     /// The circuit could not be synthesized (a gadget failed, a value was missing).
     #[error("constraint synthesis failed: {0}")]
     Synthesis(#[from] SynthesisError),
+    /// The circuit's parameters are unusable (e.g. a tree depth out of range).
+    #[error("invalid circuit parameters: {0}")]
+    Params(String),
     /// The witness given to the prover does not satisfy the circuit; no proof is produced.
     #[error("the witness does not satisfy the circuit: constraint `{constraint}` fails")]
     Unsatisfied {

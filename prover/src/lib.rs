@@ -18,6 +18,8 @@
 
 /// Crash-safe file writes (temp file, fsync, rename).
 pub mod atomic;
+/// Setup and proving for the rollup's batch circuit.
+pub mod batch;
 /// Proof bundles on disk (`proof.bin` + `public.json`) and reading verifier inputs by content.
 pub mod bundle;
 /// Error types, one per layer.

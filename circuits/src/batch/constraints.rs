@@ -119,7 +119,13 @@ impl AccountVar {
     }
 
     /// `Poseidon([x, y, balance, nonce, ext])` with the given balance, nonce and key.
-    fn leaf(x: &FpVar<Fr>, y: &FpVar<Fr>, balance: &FpVar<Fr>, nonce: &FpVar<Fr>, ext: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+    fn leaf(
+        x: &FpVar<Fr>,
+        y: &FpVar<Fr>,
+        balance: &FpVar<Fr>,
+        nonce: &FpVar<Fr>,
+        ext: &FpVar<Fr>,
+    ) -> Result<FpVar<Fr>, SynthesisError> {
         poseidon(&[x.clone(), y.clone(), balance.clone(), nonce.clone(), ext.clone()])
     }
 }
@@ -180,7 +186,8 @@ fn slot(
 
     // ---- sender ---------------------------------------------------------------------
     let s = AccountVar::new_witness(cs, Some(&w.sender))?;
-    let s_path = MerklePathVar::new_witness(cs.clone(), from_bits[..depth].to_vec(), Some(&w.sender_proof), depth)?;
+    let s_path =
+        MerklePathVar::new_witness(cs.clone(), from_bits[..depth].to_vec(), Some(&w.sender_proof), depth)?;
     let s_root_old = s_path.root(&AccountVar::leaf(&s.x, &s.y, &s.balance, &s.nonce, &s.ext)?)?;
     // signed ⇒ sender leaf ∈ root_in
     s_root_old.conditional_enforce_equal(root_in, &is_signed)?;
@@ -217,7 +224,8 @@ fn slot(
     r.ext.conditional_enforce_equal(&FpVar::constant(empty_ext_hash()), &r_empty)?;
     let r_hash = AccountVar::leaf(&r.x, &r.y, &r.balance, &r.nonce, &r.ext)?;
     let r_leaf_old = r_empty.select(&zero, &r_hash)?;
-    let r_path = MerklePathVar::new_witness(cs.clone(), to_bits[..depth].to_vec(), Some(&w.receiver_proof), depth)?;
+    let r_path =
+        MerklePathVar::new_witness(cs.clone(), to_bits[..depth].to_vec(), Some(&w.receiver_proof), depth)?;
     // receiving ⇒ recipient leaf ∈ intermediate root
     r_path.root(&r_leaf_old)?.conditional_enforce_equal(&root_mid, &is_recv)?;
 

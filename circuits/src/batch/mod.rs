@@ -28,7 +28,13 @@ pub fn fr_to_be_bytes(x: &Fr) -> [u8; 32] {
 }
 
 /// The batch commitment (the proof's single public input).
-pub fn public_commitment(old_root: &Fr, new_root: &Fr, queue_before: &Fr, queue_after: &Fr, tx_data: &[u8]) -> Fr {
+pub fn public_commitment(
+    old_root: &Fr,
+    new_root: &Fr,
+    queue_before: &Fr,
+    queue_after: &Fr,
+    tx_data: &[u8],
+) -> Fr {
     let mut h = Sha256::new();
     for x in [old_root, new_root, queue_before, queue_after] {
         h.update(fr_to_be_bytes(x));
@@ -66,7 +72,13 @@ impl BatchWitness {
 
     /// The batch commitment.
     pub fn public_commitment(&self) -> Fr {
-        public_commitment(&self.old_root, &self.new_root, &self.queue_before, &self.queue_after, &self.tx_data())
+        public_commitment(
+            &self.old_root,
+            &self.new_root,
+            &self.queue_before,
+            &self.queue_after,
+            &self.tx_data(),
+        )
     }
 
     /// A batch of no-ops over the empty state: the shape used for key generation.

@@ -64,9 +64,7 @@ pub fn hash(inputs: &[Fr]) -> Result<Fr, PoseidonError> {
             ))
         });
         // The arity was checked against the hasher's width above.
-        Ok(hasher
-            .hash(inputs)
-            .unwrap_or_else(|e| unreachable!("poseidon arity already checked: {e}")))
+        Ok(hasher.hash(inputs).unwrap_or_else(|e| unreachable!("poseidon arity already checked: {e}")))
     })
 }
 

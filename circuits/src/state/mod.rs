@@ -286,7 +286,8 @@ impl RollupState {
         match tx {
             Tx::Deposit(d) => {
                 self.validate_deposit(d)?;
-                w.encoded = EncodedSlot { kind: TxKind::Deposit, from: 0, to: d.index, amount: Float40::ZERO };
+                w.encoded =
+                    EncodedSlot { kind: TxKind::Deposit, from: 0, to: d.index, amount: Float40::ZERO };
                 w.deposit = d.clone();
                 let (receiver, proof) = self.credit(d.index, d.amount, d.pubkey)?;
                 w.receiver = receiver;
@@ -297,7 +298,7 @@ impl RollupState {
             Tx::Signed(s) => {
                 let amount = self.validate_signed(s)?;
                 w.encoded = EncodedSlot { kind: s.kind, from: s.from, to: s.to, amount: s.amount };
-                w.signature = s.signature.clone();
+                w.signature = s.signature;
                 let mut sender = self.existing(s.from)?.clone();
                 w.sender = sender.clone();
                 sender.balance -= amount;
@@ -339,7 +340,8 @@ impl RollupState {
     }
 
     fn write(&mut self, index: u32, account: Account) -> Result<MerkleProof, TxError> {
-        let proof = self.tree.update(u64::from(index), account.leaf()).map_err(|_| self.out_of_range(index))?;
+        let proof =
+            self.tree.update(u64::from(index), account.leaf()).map_err(|_| self.out_of_range(index))?;
         self.accounts.insert(index, account);
         Ok(proof)
     }

@@ -117,7 +117,14 @@ impl UnsignedTx {
 
     /// Attaches a signature.
     pub fn with_signature(self, signature: Signature) -> SignedTx {
-        SignedTx { kind: self.kind, from: self.from, to: self.to, amount: self.amount, nonce: self.nonce, signature }
+        SignedTx {
+            kind: self.kind,
+            from: self.from,
+            to: self.to,
+            amount: self.amount,
+            nonce: self.nonce,
+            signature,
+        }
     }
 }
 

@@ -8,7 +8,8 @@ use ark_r1cs_std::alloc::AllocationMode;
 use ark_relations::gr1cs::{ConstraintSystem, ConstraintSystemRef};
 
 /// Every way a gadget input can be allocated; native/gadget tests run over all of them.
-pub const MODES: [AllocationMode; 3] = [AllocationMode::Constant, AllocationMode::Input, AllocationMode::Witness];
+pub const MODES: [AllocationMode; 3] =
+    [AllocationMode::Constant, AllocationMode::Input, AllocationMode::Witness];
 
 /// A decimal string as a field element.
 pub fn fr(s: &str) -> Fr {

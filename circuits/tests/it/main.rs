@@ -2,10 +2,10 @@
 #![allow(missing_docs)]
 #![allow(clippy::unwrap_used)]
 
+mod batch;
 mod common;
 mod eddsa;
 mod merkle;
 mod poseidon;
 mod range;
 mod state;
-mod batch;

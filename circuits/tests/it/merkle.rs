@@ -76,7 +76,10 @@ fn native_errors_are_specific() {
     assert_eq!(SparseMerkleTree::new(0).unwrap_err(), MerkleError::Depth { got: 0, max: 63 });
     let mut tree = SparseMerkleTree::new(4).unwrap();
     assert_eq!(tree.proof(16).unwrap_err(), MerkleError::IndexOutOfRange { index: 16, depth: 4 });
-    assert_eq!(tree.update(99, Fr::from(1u64)).unwrap_err(), MerkleError::IndexOutOfRange { index: 99, depth: 4 });
+    assert_eq!(
+        tree.update(99, Fr::from(1u64)).unwrap_err(),
+        MerkleError::IndexOutOfRange { index: 99, depth: 4 }
+    );
 }
 
 fn path_var(cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>, proof: &MerkleProof) -> MerklePathVar {
@@ -98,11 +101,18 @@ fn gadget_matches_native_in_every_allocation_mode() {
             let bits = (0..DEPTH)
                 .map(|l| Boolean::new_variable(cs.clone(), || Ok((index >> l) & 1 == 1), mode).unwrap())
                 .collect();
-            let siblings =
-                proof.siblings.iter().map(|s| FpVar::new_variable(cs.clone(), || Ok(*s), mode).unwrap()).collect();
+            let siblings = proof
+                .siblings
+                .iter()
+                .map(|s| FpVar::new_variable(cs.clone(), || Ok(*s), mode).unwrap())
+                .collect();
             let path = MerklePathVar { index_bits: bits, siblings };
             let leaf_var = FpVar::new_variable(cs.clone(), || Ok(leaf), mode).unwrap();
-            assert_eq!(path.root(&leaf_var).unwrap().value().unwrap(), tree.root(), "index {index} mode {mode:?}");
+            assert_eq!(
+                path.root(&leaf_var).unwrap().value().unwrap(),
+                tree.root(),
+                "index {index} mode {mode:?}"
+            );
             assert_satisfied(&cs);
         }
     }

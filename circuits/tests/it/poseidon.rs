@@ -27,7 +27,8 @@ fn native_matches_circomlibjs_for_every_arity() {
     let vectors = fx["vectors"].as_array().unwrap();
     assert_eq!(vectors.len(), 3 * MAX_INPUTS);
     for v in vectors {
-        let inputs: Vec<Fr> = v["inputs"].as_array().unwrap().iter().map(|x| fr(x.as_str().unwrap())).collect();
+        let inputs: Vec<Fr> =
+            v["inputs"].as_array().unwrap().iter().map(|x| fr(x.as_str().unwrap())).collect();
         assert_eq!(poseidon::hash(&inputs).unwrap(), fr(v["output"].as_str().unwrap()), "inputs {inputs:?}");
     }
 }
@@ -77,7 +78,8 @@ fn gadget_binds_output_to_inputs() {
     }
     // And the untampered witness satisfies it.
     let cs = new_cs();
-    let vars: Vec<FpVar<Fr>> = inputs.iter().map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)).unwrap()).collect();
+    let vars: Vec<FpVar<Fr>> =
+        inputs.iter().map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)).unwrap()).collect();
     let expected = FpVar::new_input(cs.clone(), || Ok(claimed)).unwrap();
     gadget::hash(&vars).unwrap().enforce_equal(&expected).unwrap();
     assert_satisfied(&cs);

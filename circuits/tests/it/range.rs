@@ -16,7 +16,9 @@ fn fp(cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>, x: Fr) -> FpVar<Fr> {
 #[test]
 fn range_check_accepts_exactly_values_below_the_bound() {
     let max = Fr::from(u64::MAX);
-    for (x, ok) in [(Fr::from(0u64), true), (max, true), (max + Fr::from(1u64), false), (-Fr::from(1u64), false)] {
+    for (x, ok) in
+        [(Fr::from(0u64), true), (max, true), (max + Fr::from(1u64), false), (-Fr::from(1u64), false)]
+    {
         let cs = new_cs();
         enforce_bits(&fp(&cs, x), AMOUNT_BITS).unwrap();
         assert_eq!(cs.is_satisfied().unwrap(), ok, "{x}");

@@ -113,7 +113,10 @@ fn every_bad_input_has_its_own_error() {
     let mut exit_to = UnsignedTx::exit(0, 1, 0).unwrap();
     exit_to.to = 1;
     rejects(signed(exit_to, &key(1)), TxError::ExitRecipient(1));
-    assert_eq!(UnsignedTx::transfer(0, 1, 123_456_789_012_345, 0).unwrap_err(), AmountError::NotRepresentable(123_456_789_012_345));
+    assert_eq!(
+        UnsignedTx::transfer(0, 1, 123_456_789_012_345, 0).unwrap_err(),
+        AmountError::NotRepresentable(123_456_789_012_345)
+    );
 }
 
 #[test]
@@ -137,7 +140,12 @@ fn params_are_checked() {
 
 #[test]
 fn encoding_is_twelve_bytes_and_round_trips() {
-    let slot = EncodedSlot { kind: TxKind::Transfer, from: 0xABCDEF, to: 0x123456, amount: Float40::encode(5_000_000_000_000).unwrap() };
+    let slot = EncodedSlot {
+        kind: TxKind::Transfer,
+        from: 0xABCDEF,
+        to: 0x123456,
+        amount: Float40::encode(5_000_000_000_000).unwrap(),
+    };
     let bytes = slot.to_bytes();
     assert_eq!(bytes.len(), SLOT_BYTES);
     // 5·10¹² = 5·10⁹ (mantissa) · 10³: 3 << 35 | 5_000_000_000 = 0x19_2A05_F200.
@@ -150,7 +158,10 @@ fn encoding_is_twelve_bytes_and_round_trips() {
     assert_eq!(decode(&bad).unwrap_err(), DecodeError::Kind { slot: 0, byte: 4 });
     let mut noop_with_from = [0u8; 12];
     noop_with_from[3] = 1;
-    assert_eq!(decode(&noop_with_from).unwrap_err(), DecodeError::NonCanonical { slot: 0, kind: TxKind::Noop });
+    assert_eq!(
+        decode(&noop_with_from).unwrap_err(),
+        DecodeError::NonCanonical { slot: 0, kind: TxKind::Noop }
+    );
 }
 
 proptest! {

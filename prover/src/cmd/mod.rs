@@ -1,5 +1,6 @@
 //! The subcommands of `ccr-prover`, one file each, and the options they share.
 
+mod demo;
 mod export;
 mod verify;
 mod vk_hash;
@@ -74,6 +75,10 @@ pub enum Command {
     /// proving key file all give the same hash.
     #[command(name = "vk-hash", after_long_help = AFTER_HELP)]
     VkHash(vk_hash::VkHashArgs),
+    /// Run the whole pipeline on one machine: members deposit and sign transfers, a batch is
+    /// built by the state-transition code, keys are generated (INSECURE development setup),
+    /// the batch is proven and verified, and everything is written for snarkjs and Solidity.
+    Demo(demo::DemoArgs),
 }
 
 impl Command {
@@ -83,6 +88,7 @@ impl Command {
             Self::Verify(args) => verify::run(args),
             Self::Export(args) => export::run(args),
             Self::VkHash(args) => vk_hash::run(args),
+            Self::Demo(args) => demo::run(args),
         }
     }
 }
