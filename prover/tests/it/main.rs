@@ -7,5 +7,6 @@ mod cli;
 mod common;
 mod key_files;
 mod prove_verify;
+mod rollup_batch;
 mod snarkjs;
 mod solidity;
