@@ -232,6 +232,9 @@ fn slot(
     let d_x = FpVar::new_witness(cs.clone(), || Ok(w.deposit.pubkey.map_or(Fr::zero(), |p| p.x)))?;
     let d_y = FpVar::new_witness(cs.clone(), || Ok(w.deposit.pubkey.map_or(Fr::zero(), |p| p.y)))?;
     let d_amount = FpVar::new_witness(cs.clone(), || Ok(Fr::from(w.deposit.amount)))?;
+    // deposit amount < 2⁶⁴: the statement does not lean on the L1 contract's cap (without
+    // this, an amount p − k would pass the recipient's range check as a debit of k)
+    enforce_bits(&d_amount, AMOUNT_BITS)?;
     // a deposit with a key opens an account; without one (x = 0) it tops one up
     let is_create = &is_deposit & &d_x.is_neq(&zero)?;
     // transfer ⇒ recipient exists

@@ -23,7 +23,8 @@ fn random_batch(rng: &mut ChaCha20Rng, params: RollupParams) -> BatchWitness {
     let mut state = RollupState::new(params).unwrap();
     let keys: Vec<PrivateKey> = (0..5).map(|_| PrivateKey::from_bytes(rng.gen())).collect();
     for (i, k) in keys.iter().enumerate().take(4) {
-        let d = Deposit { index: i as u32, pubkey: Some(k.public_key()), amount: rng.gen_range(1_000..5_000) };
+        let d =
+            Deposit { index: i as u32, pubkey: Some(k.public_key()), amount: rng.gen_range(1_000..5_000) };
         state.apply(&Tx::Deposit(d)).unwrap();
     }
     let mut batch = BatchBuilder::new(&state);
@@ -84,6 +85,10 @@ fn batch_proves_verifies_and_rejects_tampering() {
         )
         .unwrap();
     } else {
-        assert_eq!(vk_file.key_hash().unwrap(), pinned, "vk changed; rerun with UPDATE_SNAPSHOTS=1 if intended");
+        assert_eq!(
+            vk_file.key_hash().unwrap(),
+            pinned,
+            "vk changed; rerun with UPDATE_SNAPSHOTS=1 if intended"
+        );
     }
 }
