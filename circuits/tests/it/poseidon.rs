@@ -13,11 +13,27 @@ use rand_chacha::ChaCha20Rng;
 use crate::common::{assert_satisfied, assert_snapshot, assert_unsatisfied, fixture, fr, new_cs, MODES};
 
 #[test]
-fn circomlib_published_vector() {
+fn circomlib_published_vectors() {
     // circomlib's test/poseidoncircuit.js and DESIGN.md.
     assert_eq!(
         poseidon::hash2(Fr::from(1u64), Fr::from(2u64)),
         fr("7853200120776062878684798364095072458815029376092732009249414926327459813530")
+    );
+    let hex = |h: &str| {
+        use ark_ff::PrimeField;
+        Fr::from_be_bytes_mod_order(&hex::decode(h).unwrap())
+    };
+    assert_eq!(
+        poseidon::hash2(Fr::from(1u64), Fr::from(2u64)),
+        hex("115cc0f5e7d690413df64c6b9662e9cf2a3617f2743245519e19607a4417189a")
+    );
+    assert_eq!(
+        poseidon::hash2(Fr::from(3u64), Fr::from(4u64)),
+        hex("20a3af0435914ccd84b806164531b0cd36e37d4efb93efab76913a93e1f30996")
+    );
+    assert_eq!(
+        poseidon::hash_n(&[Fr::from(1u64), Fr::from(2u64), Fr::from(3u64)]),
+        hex("0e7732d89e6939c0ff03d5e58dab6302f3230e269dc5b968f725df34ab36d732")
     );
 }
 
