@@ -28,6 +28,7 @@ use ark_r1cs_std::eq::EqGadget;
 use ark_r1cs_std::fields::fp::{AllocatedFp, FpVar};
 use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::uint8::UInt8;
+use ark_r1cs_std::GR1CSVar;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 use super::BatchWitness;
@@ -45,12 +46,31 @@ use crate::state::SlotWitness;
 pub struct BatchCircuit {
     /// The batch proven.
     pub witness: BatchWitness,
+    /// Where the public input's value comes from (the constraints are the same).
+    commitment: CommitmentSource,
+}
+
+/// Where the value assigned to the public input comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommitmentSource {
+    /// The native commitment of the witness: what an honest prover and L1 use.
+    Native,
+    /// The value the circuit itself computes from the witness.
+    Computed,
 }
 
 impl BatchCircuit {
-    /// The circuit of a batch.
+    /// The circuit of a batch, its public input the batch's native commitment.
     pub fn new(witness: BatchWitness) -> Self {
-        Self { witness }
+        Self { witness, commitment: CommitmentSource::Native }
+    }
+
+    /// For soundness tests: the public input takes whatever value the circuit computes, as
+    /// the strongest cheating prover would choose it. A tampered witness must then be caught
+    /// by the transition's own constraints, not by a mismatch with an honest commitment.
+    /// The constraints are identical to [`BatchCircuit::new`]'s.
+    pub fn with_computed_commitment(witness: BatchWitness) -> Self {
+        Self { witness, commitment: CommitmentSource::Computed }
     }
 }
 
@@ -273,7 +293,6 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
         let w = &self.witness;
         let params = w.params;
-        let commitment = FpVar::new_input(cs.clone(), || Ok(w.public_commitment()))?;
         let old_root = FpVar::new_witness(cs.clone(), || Ok(w.old_root))?;
         let queue_before = FpVar::new_witness(cs.clone(), || Ok(w.queue_before))?;
 
@@ -294,7 +313,13 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         preimage.extend(data);
         let digest = Sha256Gadget::digest(&preimage)?;
         let digest_bits = be_bytes_to_le_bits(&digest.0)?;
-        bits_to_fp_mod_r(&digest_bits).enforce_equal(&commitment)?;
+        let computed = bits_to_fp_mod_r(&digest_bits);
+        let commitment = FpVar::new_input(cs.clone(), || match self.commitment {
+            CommitmentSource::Native => Ok(w.public_commitment()),
+            CommitmentSource::Computed => computed.value(),
+        })?;
+        // c = the single public input
+        computed.enforce_equal(&commitment)?;
         Ok(())
     }
 }

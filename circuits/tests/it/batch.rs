@@ -17,27 +17,69 @@ use crate::state::{key, open, signed, transfer, CHAIN};
 const DEPTH: usize = 6;
 const SLOTS: usize = 6;
 
-/// A valid batch: a new account, a top-up, two transfers (one to self), an exit and a no-op.
-fn valid_batch() -> (RollupState, BatchWitness) {
+/// One transaction of a test batch.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Deposit opening account `index` for key `key` with `amount`.
+    Create(u32, u8, u64),
+    /// Deposit topping up `index` by `amount`.
+    TopUp(u32, u64),
+    /// Transfer `from → to` of `amount`, signed by `key`.
+    Transfer(u32, u32, u64, u8),
+    /// Exit of `amount` from `from`, signed by `key`.
+    Exit(u32, u64, u8),
+}
+
+/// A valid batch of `steps` over a state where account 0 (key 1) holds 1000 and account 1
+/// (key 2) holds 500; the rest of the slots are no-ops.
+fn batch_of(steps: &[Step]) -> BatchWitness {
+    batch_and_state(steps).1
+}
+
+/// [`batch_of`], with the state after the batch.
+fn batch_and_state(steps: &[Step]) -> (RollupState, BatchWitness) {
     let mut state = RollupState::new(RollupParams::new(DEPTH, SLOTS, CHAIN).unwrap()).unwrap();
     open(&mut state, 0, 1, 1000);
     open(&mut state, 1, 2, 500);
-    let before = state.clone();
     let mut b = BatchBuilder::new(&state);
-    let txs = [
-        Tx::Deposit(Deposit { index: 2, pubkey: Some(key(3).public_key()), amount: 70 }),
-        Tx::Deposit(Deposit { index: 1, pubkey: None, amount: 30 }),
-    ];
-    for tx in &txs {
-        b.push(&mut state, tx).unwrap();
+    for step in steps {
+        let tx = match *step {
+            Step::Create(index, k, amount) => {
+                Tx::Deposit(Deposit { index, pubkey: Some(key(k).public_key()), amount })
+            }
+            Step::TopUp(index, amount) => Tx::Deposit(Deposit { index, pubkey: None, amount }),
+            Step::Transfer(from, to, amount, k) => transfer(&state, from, to, amount, &key(k)),
+            Step::Exit(from, amount, k) => {
+                let nonce = state.account(from).unwrap().nonce;
+                signed(UnsignedTx::exit(from, amount, nonce).unwrap(), &key(k))
+            }
+        };
+        b.push(&mut state, &tx).unwrap();
     }
-    let t = transfer(&state, 0, 2, 400, &key(1));
-    b.push(&mut state, &t).unwrap();
-    let t = transfer(&state, 1, 1, 5, &key(2));
-    b.push(&mut state, &t).unwrap();
-    let e = signed(UnsignedTx::exit(2, 100, 0).unwrap(), &key(3));
-    b.push(&mut state, &e).unwrap();
-    (before, b.finish_from(&state))
+    let w = b.finish_from(&state);
+    (state, w)
+}
+
+/// Every kind of slot; the last state change (slot 4) is an exit, slot 5 a no-op.
+const EXIT_LAST: [Step; 5] = [
+    Step::Create(2, 3, 70),
+    Step::TopUp(1, 30),
+    Step::Transfer(0, 2, 400, 1),
+    Step::Transfer(1, 1, 5, 2),
+    Step::Exit(2, 100, 3),
+];
+/// The last state change (slot 3) is a transfer 0 → 2.
+const TRANSFER_LAST: [Step; 4] =
+    [Step::Create(2, 3, 70), Step::TopUp(1, 30), Step::Transfer(1, 1, 5, 2), Step::Transfer(0, 2, 400, 1)];
+/// The last state change (slot 1) is a deposit opening account 2.
+const CREATE_LAST: [Step; 2] = [Step::Transfer(0, 1, 400, 1), Step::Create(2, 3, 70)];
+
+/// A valid batch with every kind of slot.
+fn valid_batch() -> (RollupState, BatchWitness) {
+    let mut before = RollupState::new(RollupParams::new(DEPTH, SLOTS, CHAIN).unwrap()).unwrap();
+    open(&mut before, 0, 1, 1000);
+    open(&mut before, 1, 2, 500);
+    (before, batch_of(&EXIT_LAST))
 }
 
 fn synthesize(w: BatchWitness) -> ark_relations::gr1cs::ConstraintSystemRef<Fr> {
@@ -65,106 +107,164 @@ fn blank_batch_satisfies() {
     assert_satisfied(&synthesize(w));
 }
 
-/// From a fresh valid batch, applies one change and asserts the system is unsatisfied.
-fn tampered(f: impl FnOnce(&mut BatchWitness)) {
-    let (_, mut w) = valid_batch();
+/// From a fresh valid batch, applies one change and asserts the system is unsatisfied
+/// even when the public input is whatever the circuit computes (the strongest cheating
+/// prover): the transition's own constraints must catch the change.
+///
+/// Tampers touch the batch's last state-changing slot: a change to an earlier slot would
+/// also break every later slot's Merkle paths, and the test could pass for that reason.
+fn tampered(steps: &[Step], f: impl FnOnce(&mut BatchWitness)) {
+    let mut w = batch_of(steps);
+    f(&mut w);
+    let cs = new_cs();
+    BatchCircuit::with_computed_commitment(w).generate_constraints(cs.clone()).unwrap();
+    assert_unsatisfied(&cs);
+}
+
+/// For changes to what the batch *claims* (roots, queue position, data): the public input
+/// is the native commitment of the claims, as the L1 contract computes it from its own
+/// records and the calldata. The circuit must not reach it.
+fn tampered_claim(steps: &[Step], f: impl FnOnce(&mut BatchWitness)) {
+    let mut w = batch_of(steps);
     f(&mut w);
     assert_unsatisfied(&synthesize(w));
 }
 
 #[test]
+fn computed_commitment_of_a_valid_batch_is_the_native_one() {
+    let (_, w) = valid_batch();
+    let native = w.public_commitment();
+    let cs = new_cs();
+    BatchCircuit::with_computed_commitment(w).generate_constraints(cs.clone()).unwrap();
+    assert_satisfied(&cs);
+    assert_eq!(cs.instance_assignment().unwrap()[1], native);
+}
+
+#[test]
 fn wrong_merkle_sibling() {
-    tampered(|w| w.slots[2].sender_proof.siblings[3] += Fr::from(1u64));
-    tampered(|w| w.slots[2].receiver_proof.siblings[0] += Fr::from(1u64));
-    tampered(|w| w.slots[0].receiver_proof.siblings[DEPTH - 1] += Fr::from(1u64));
+    tampered(&TRANSFER_LAST, |w| w.slots[3].sender_proof.siblings[3] += Fr::from(1u64));
+    tampered(&TRANSFER_LAST, |w| w.slots[3].receiver_proof.siblings[0] += Fr::from(1u64));
+    tampered(&EXIT_LAST, |w| w.slots[4].sender_proof.siblings[DEPTH - 1] += Fr::from(1u64));
+    tampered(&CREATE_LAST, |w| w.slots[1].receiver_proof.siblings[2] += Fr::from(1u64));
 }
 
 #[test]
 fn forged_or_malleated_signature() {
     // S changed; R8 changed; S + l (verifies mathematically, rejected as malleable).
-    tampered(|w| w.slots[2].signature.s += Fr::from(1u64));
-    tampered(|w| w.slots[2].signature.r8.x += Fr::from(1u64));
-    tampered(|w| {
+    tampered(&TRANSFER_LAST, |w| w.slots[3].signature.s += Fr::from(1u64));
+    tampered(&TRANSFER_LAST, |w| w.slots[3].signature.r8.x += Fr::from(1u64));
+    tampered(&TRANSFER_LAST, |w| {
         use ark_ff::PrimeField;
-        w.slots[2].signature.s += Fr::from(<ccr_circuits::babyjubjub::ScalarField as PrimeField>::MODULUS);
+        w.slots[3].signature.s += Fr::from(<ccr_circuits::babyjubjub::ScalarField as PrimeField>::MODULUS);
     });
+    let u = UnsignedTx::transfer(0, 2, 400, 0).unwrap();
     // Signed by a key that is not the sender's.
-    tampered(|w| {
-        let u = UnsignedTx::transfer(0, 2, 400, 0).unwrap();
-        w.slots[2].signature = sign_poseidon(&key(9), u.message(CHAIN));
-    });
-    // Signature from another chain id (replay across deployments).
-    tampered(|w| {
-        let u = UnsignedTx::transfer(0, 2, 400, 0).unwrap();
-        w.slots[2].signature = sign_poseidon(&key(1), u.message(CHAIN + 1));
-    });
+    tampered(&TRANSFER_LAST, |w| w.slots[3].signature = sign_poseidon(&key(9), u.message(CHAIN)));
+    // Signed for another chain id (replay across deployments).
+    tampered(&TRANSFER_LAST, |w| w.slots[3].signature = sign_poseidon(&key(1), u.message(CHAIN + 1)));
+    // An exit whose signature covers another amount.
+    tampered(&EXIT_LAST, |w| w.slots[4].encoded.amount = Float40::encode(99).unwrap());
 }
 
 #[test]
 fn overspend() {
     // The sender claims a larger balance than its leaf holds…
-    tampered(|w| w.slots[2].sender.balance = 10_000);
-    // …or moves more than it has, with a valid signature on that amount.
-    tampered(|w| {
+    tampered(&EXIT_LAST, |w| w.slots[4].sender.balance = 10_000);
+    // …or moves more than it has (470), with a valid signature on that amount.
+    tampered(&EXIT_LAST, |w| {
+        let u = UnsignedTx::exit(2, 471, 0).unwrap();
+        w.slots[4].encoded.amount = u.amount;
+        w.slots[4].signature = sign_poseidon(&key(3), u.message(CHAIN));
+    });
+    tampered(&TRANSFER_LAST, |w| {
         let u = UnsignedTx::transfer(0, 2, 1001, 0).unwrap();
-        w.slots[2].encoded.amount = u.amount;
-        w.slots[2].signature = sign_poseidon(&key(1), u.message(CHAIN));
+        w.slots[3].encoded.amount = u.amount;
+        w.slots[3].signature = sign_poseidon(&key(1), u.message(CHAIN));
     });
 }
 
 #[test]
 fn wrong_nonce() {
-    tampered(|w| w.slots[2].sender.nonce = 1);
-    tampered(|w| {
-        // Signed over nonce 1 while the account is at 0.
-        let u = UnsignedTx::transfer(0, 2, 400, 1).unwrap();
-        w.slots[2].signature = sign_poseidon(&key(1), u.message(CHAIN));
+    tampered(&EXIT_LAST, |w| w.slots[4].sender.nonce = 1);
+    // Signed over nonce 1 while the account is at 0.
+    tampered(&EXIT_LAST, |w| {
+        let u = UnsignedTx::exit(2, 100, 1).unwrap();
+        w.slots[4].signature = sign_poseidon(&key(3), u.message(CHAIN));
     });
 }
 
 #[test]
-fn wrong_new_root() {
-    tampered(|w| w.new_root += Fr::from(1u64));
-    tampered(|w| w.old_root += Fr::from(1u64));
+fn wrong_old_or_new_root_claimed() {
+    tampered_claim(&EXIT_LAST, |w| w.new_root += Fr::from(1u64));
+    tampered_claim(&EXIT_LAST, |w| w.old_root += Fr::from(1u64));
 }
 
 #[test]
 fn one_changed_transaction_byte() {
-    // Every byte of the signed transfer's slot, one at a time (the commitment is kept).
+    // Every bit-flip of every byte of the last transfer's slot that still decodes: the
+    // signature, the canonical-encoding rules or the index range must catch it, whatever
+    // public input the prover presents.
+    let mut checked = 0;
     for byte in 0..12 {
-        let (_, mut w) = valid_batch();
-        let commitment = w.public_commitment();
-        let mut bytes = w.slots[2].encoded.to_bytes();
-        bytes[byte] ^= 1;
-        // Keep the witness decodable where possible; the circuit reads the raw bytes.
-        if let Ok(slot) = EncodedSlot::from_bytes(2, &bytes) {
-            w.slots[2].encoded = slot;
-            let cs = new_cs();
-            BatchCircuit::new(w).generate_constraints(cs.clone()).unwrap();
-            assert_ne!(cs.instance_assignment().unwrap()[1], commitment);
-            assert_unsatisfied(&cs);
+        for bit in 0..8 {
+            let mut bytes = batch_of(&TRANSFER_LAST).slots[3].encoded.to_bytes();
+            bytes[byte] ^= 1 << bit;
+            if let Ok(slot) = EncodedSlot::from_bytes(3, &bytes) {
+                tampered(&TRANSFER_LAST, |w| w.slots[3].encoded = slot);
+                checked += 1;
+            }
         }
     }
-    // The exit's amount changed: signature no longer covers it.
-    tampered(|w| w.slots[4].encoded.amount = Float40::encode(99).unwrap());
-    // A no-op turned into an exit of nothing by the operator (no signature).
-    tampered(|w| w.slots[5].encoded.kind = TxKind::Exit);
+    assert!(checked >= 60, "only {checked} variants decoded");
+    // A no-op slot turned into an exit by the operator (no signature).
+    tampered(&EXIT_LAST, |w| w.slots[5].encoded.kind = TxKind::Exit);
 }
 
 #[test]
 fn deposit_skipped_or_altered() {
-    // The operator replaces the deposit by a no-op but claims the queue advanced.
-    tampered(|w| w.slots[0] = ccr_circuits::state::SlotWitness::noop(DEPTH));
-    // Credits a different amount than was deposited.
-    tampered(|w| w.slots[1].deposit.amount = 31);
-    // Claims a queue position it did not reach.
-    tampered(|w| w.queue_after = w.queue_before);
+    // A batch that leaves the top-up deposit out is a valid transition in itself…
+    let skipping = [Step::Create(2, 3, 70), Step::Transfer(0, 2, 400, 1)];
+    assert_satisfied(&synthesize(batch_of(&skipping)));
+    // …but it cannot claim the queue position after the deposit, which L1 expects.
+    let l1 = batch_of(&[Step::Create(2, 3, 70), Step::TopUp(1, 30), Step::Transfer(0, 2, 400, 1)]);
+    tampered_claim(&skipping, |w| w.queue_after = l1.queue_after);
+    // Crediting another amount, or another key, than was deposited, while claiming the
+    // queue position of the real deposit.
+    let real = batch_of(&CREATE_LAST);
+    tampered_claim(&[Step::Transfer(0, 1, 400, 1), Step::Create(2, 3, 71)], |w| {
+        w.queue_after = real.queue_after
+    });
+    tampered_claim(&[Step::Transfer(0, 1, 400, 1), Step::Create(2, 4, 70)], |w| {
+        w.queue_after = real.queue_after
+    });
+    // Claiming a queue position the batch did not reach.
+    tampered_claim(&CREATE_LAST, |w| w.queue_after = w.queue_before);
 }
 
 #[test]
 fn transfer_to_an_empty_account_is_unsatisfied() {
-    // The recipient claimed empty while it exists.
-    tampered(|w| w.slots[2].receiver = None);
+    // Native validation refuses it (UnknownAccount), so build the witness by hand: an exit
+    // of 400 from account 0 debits the sender exactly as the transfer would, so the tree
+    // after it is the transfer's intermediate tree, where index 5 is empty.
+    let (after_exit, mut w) = batch_and_state(&[Step::Exit(0, 400, 1)]);
+    let u = UnsignedTx::transfer(0, 5, 400, 0).unwrap();
+    w.slots[0].encoded = EncodedSlot { kind: TxKind::Transfer, from: 0, to: 5, amount: u.amount };
+    w.slots[0].signature = sign_poseidon(&key(1), u.message(CHAIN));
+    w.slots[0].receiver = None;
+    w.slots[0].receiver_proof = after_exit.proof(5).unwrap();
+    // Everything else is consistent: the funds would go to a keyless leaf. Only the rule
+    // "a transfer's recipient exists" stops it.
+    let cs = new_cs();
+    BatchCircuit::with_computed_commitment(w).generate_constraints(cs.clone()).unwrap();
+    assert_unsatisfied(&cs);
+    // And the recipient claimed empty while it exists (Merkle binding).
+    tampered(&TRANSFER_LAST, |w| w.slots[3].receiver = None);
+}
+
+#[test]
+fn deposit_opening_an_existing_account_is_unsatisfied() {
+    // The leaf claimed empty while it holds an account, so the deposit could open it anew.
+    tampered(&[Step::TopUp(1, 30)], |w| w.slots[0].receiver = None);
 }
 
 #[test]
