@@ -1,0 +1,340 @@
+//! The JSON-RPC API: one trait for the server and every client, its types, its error codes.
+//!
+//! Methods live in the `ccr` namespace (`ccr_sendTransaction`, ...); parameters are
+//! positional. Numbers that may exceed 2⁵³ (balances, amounts) are decimal strings; field
+//! elements (roots, commitments) and byte strings are `0x` hex.
+//!
+//! # Error codes
+//!
+//! | code     | [`ErrorCode`]            | when                                                      |
+//! |----------|--------------------------|-----------------------------------------------------------|
+//! | `-32602` | `InvalidParams`          | malformed input: bad hex or JSON, wrong length, non-canonical slot, point or `S`, a deposit or no-op kind, an exit with a recipient, an amount with no exact Float40 encoding, an index above 24 bits |
+//! | `-32603` | `Internal`               | storage failure; see the node's log                      |
+//! | `-32001` | `BadSignature`           | the signature does not verify under the sender's key     |
+//! | `-32002` | `NonceTooLow`            | replayed nonce: below the sender's pending nonce (`data`: `{expected, got}`) |
+//! | `-32003` | `NonceTooHigh`           | gapped (future) nonce: rejected, not queued (`data`: `{expected, got}`) |
+//! | `-32004` | `InsufficientBalance`    | the sender's pending balance is below the amount (`data`: `{balance, amount}`) |
+//! | `-32005` | `UnknownAccount`         | no account at the sender's or recipient's index         |
+//! | `-32006` | `IndexOutOfRange`        | an index beyond the tree's capacity (`2^depth`)          |
+//! | `-32007` | `BalanceOverflow`        | the recipient's balance would exceed 2⁶⁴ − 1            |
+//! | `-32008` | `NonceExhausted`         | the sender's nonce is 2³² − 1                             |
+//! | `-32009` | `InvalidTransaction`     | a transaction the state machine refuses by its shape (kind, exit recipient, amount) after decoding |
+//! | `-32010` | `MempoolFull`            | the mempool holds its capacity of L2 transactions; retry later |
+//! | `-32011` | `Unavailable`            | the sequencer halted on an internal inconsistency; it needs a restart |
+//! | `-32012` | `InvalidDeposit`         | (deposits from the L1 watcher, not the API) out of queue order, conflicting with the one recorded, or not applicable (e.g. opening an account at an index in use) |
+//!
+//! Unknown transaction ids and batch numbers are not errors: the result is `null`.
+
+use jsonrpsee::core::RpcResult;
+use jsonrpsee::proc_macros::rpc;
+use serde::{Deserialize, Serialize};
+
+/// The API's error codes (see the [module docs](self) for the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum ErrorCode {
+    /// Malformed input.
+    InvalidParams = -32602,
+    /// Storage failure.
+    Internal = -32603,
+    /// The signature does not verify.
+    BadSignature = -32001,
+    /// Replayed nonce.
+    NonceTooLow = -32002,
+    /// Gapped (future) nonce.
+    NonceTooHigh = -32003,
+    /// Balance below the amount.
+    InsufficientBalance = -32004,
+    /// No account at an index.
+    UnknownAccount = -32005,
+    /// Index beyond the tree.
+    IndexOutOfRange = -32006,
+    /// Recipient balance overflow.
+    BalanceOverflow = -32007,
+    /// Nonce space exhausted.
+    NonceExhausted = -32008,
+    /// Refused by shape.
+    InvalidTransaction = -32009,
+    /// No room in the mempool.
+    MempoolFull = -32010,
+    /// The sequencer halted.
+    Unavailable = -32011,
+    /// Deposit out of order, conflicting, or not applicable.
+    InvalidDeposit = -32012,
+}
+
+impl ErrorCode {
+    /// The numeric code.
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// A short snake-case name, used as the `reason` label of the rejection metric.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::InvalidParams => "malformed",
+            Self::Internal => "internal",
+            Self::BadSignature => "bad_signature",
+            Self::NonceTooLow => "nonce_too_low",
+            Self::NonceTooHigh => "nonce_too_high",
+            Self::InsufficientBalance => "insufficient_balance",
+            Self::UnknownAccount => "unknown_account",
+            Self::IndexOutOfRange => "index_out_of_range",
+            Self::BalanceOverflow => "balance_overflow",
+            Self::NonceExhausted => "nonce_exhausted",
+            Self::InvalidTransaction => "invalid_transaction",
+            Self::MempoolFull => "mempool_full",
+            Self::Unavailable => "unavailable",
+            Self::InvalidDeposit => "invalid_deposit",
+        }
+    }
+}
+
+/// A `u64` carried as a decimal string (JSON numbers lose precision above 2⁵³); a JSON number
+/// is accepted too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DecU64(pub u64);
+
+impl Serialize for DecU64 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for DecU64 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Num(u64),
+            Str(String),
+        }
+        match Either::deserialize(d)? {
+            Either::Num(n) => Ok(Self(n)),
+            Either::Str(s) => s
+                .parse()
+                .map(Self)
+                .map_err(|_| serde::de::Error::custom(format!("{s:?} is not a decimal u64"))),
+        }
+    }
+}
+
+/// A signed transfer or exit, as 80-byte hex (see [`crate::wire`]) or as JSON fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum TxInput {
+    /// The wire encoding in hex (`0x` optional).
+    Hex(String),
+    /// The fields.
+    Json(SignedTxJson),
+}
+
+impl<'de> Deserialize<'de> for TxInput {
+    /// A string is the hex form, an object the JSON form (with the object's own error
+    /// message, which an untagged enum would hide).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => Ok(Self::Hex(s)),
+            v @ serde_json::Value::Object(_) => {
+                serde_json::from_value(v).map(Self::Json).map_err(D::Error::custom)
+            }
+            _ => Err(D::Error::custom("expected a hex string or a transaction object")),
+        }
+    }
+}
+
+/// The JSON form of a signed transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignedTxJson {
+    /// `"transfer"` or `"exit"`.
+    pub kind: String,
+    /// Sender's account index.
+    pub from: u32,
+    /// Recipient's index (0 or absent for an exit).
+    #[serde(default)]
+    pub to: u32,
+    /// Amount in L2 units (must have an exact Float40 encoding).
+    pub amount: DecU64,
+    /// The sender's nonce.
+    pub nonce: u32,
+    /// circomlibjs `packSignature` in hex: packed `R8` then `S` little-endian (64 bytes).
+    pub signature: String,
+}
+
+/// What `ccr_sendTransaction` returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TxReceipt {
+    /// Sequence number in the sequencer's log.
+    pub seq: u64,
+    /// Transaction hash (`0x` hex).
+    pub hash: String,
+}
+
+/// A transaction id: a sequence number or a `0x` hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TxId {
+    /// Sequence number.
+    Seq(u64),
+    /// Hash, `0x` hex.
+    Hash(String),
+}
+
+/// An account, in the sealed state and in the pending state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountInfo {
+    /// Index in the tree.
+    pub index: u32,
+    /// Public key `x` (`0x` hex, iden3 coordinates).
+    pub pubkey_x: String,
+    /// Public key `y`.
+    pub pubkey_y: String,
+    /// Balance after the last sealed batch (0 if the account is not sealed yet).
+    pub balance: DecU64,
+    /// Nonce after the last sealed batch.
+    pub nonce: u32,
+    /// Whether the account exists in the sealed state.
+    pub sealed: bool,
+    /// Balance after the pending transactions.
+    pub pending_balance: DecU64,
+    /// The nonce the account's next transaction must carry.
+    pub pending_nonce: u32,
+}
+
+/// Where a transaction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TxState {
+    /// In the mempool.
+    Pending,
+    /// In a sealed batch, not yet proven.
+    InBatch,
+    /// In a proven batch.
+    Proven,
+    /// Accepted, then dropped (see `reason`).
+    Rejected,
+}
+
+/// The answer of `ccr_getTransactionStatus`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TxStatusInfo {
+    /// Sequence number.
+    pub seq: u64,
+    /// Hash.
+    pub hash: String,
+    /// `"deposit"`, `"transfer"` or `"exit"`.
+    pub kind: String,
+    /// Where it stands.
+    pub status: TxState,
+    /// The batch holding it.
+    pub batch: Option<u64>,
+    /// Why it was dropped.
+    pub reason: Option<String>,
+}
+
+/// Whether a batch is proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum BatchState {
+    /// Sealed, waiting for its proof.
+    Sealed,
+    /// Proof stored.
+    Proven,
+}
+
+/// A sealed batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchInfo {
+    /// Batch number.
+    pub number: u64,
+    /// Sealed or proven.
+    pub state: BatchState,
+    /// Root before.
+    pub old_root: String,
+    /// Root after.
+    pub new_root: String,
+    /// Deposit-queue hash before.
+    pub queue_before: String,
+    /// Deposit-queue hash after.
+    pub queue_after: String,
+    /// First L1 queue position consumed.
+    pub deposits_from: u64,
+    /// Deposits consumed.
+    pub deposits: u32,
+    /// Sequence numbers of its transactions, in slot order (no padding).
+    pub txs: Vec<u64>,
+    /// Data-availability bytes, hex.
+    pub tx_data: String,
+    /// The proof's public input (batch commitment).
+    pub commitment: String,
+    /// Proof, arkworks compressed, hex.
+    pub proof: Option<String>,
+}
+
+/// The answer of `ccr_health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// `true` unless the sequencer halted.
+    pub ok: bool,
+    /// Why it halted.
+    pub halted: Option<String>,
+    /// Next sequence number.
+    pub next_seq: u64,
+    /// Pending deposits.
+    pub pending_deposits: usize,
+    /// Pending L2 transactions.
+    pub pending_txs: usize,
+    /// Sealed batches.
+    pub batches: u64,
+    /// Proven batches.
+    pub proven: u64,
+    /// L1 deposits recorded.
+    pub deposits_seen: u64,
+    /// Root after the last sealed batch.
+    pub sealed_root: String,
+    /// Root after the pending transactions.
+    pub pending_root: String,
+    /// Accounts in the pending state.
+    pub accounts: usize,
+    /// Whether this node proves batches.
+    pub proving: bool,
+    /// Whether its proving key comes from the insecure development setup.
+    pub insecure_dev_keys: bool,
+}
+
+/// The sequencer's JSON-RPC API, shared by the server ([`CcrApiServer`]) and clients
+/// ([`CcrApiClient`]).
+#[rpc(server, client, namespace = "ccr")]
+pub trait CcrApi {
+    /// Submits a signed transfer or exit; returns its sequence number and hash once it is
+    /// durably in the log.
+    #[method(name = "sendTransaction")]
+    async fn send_transaction(&self, tx: TxInput) -> RpcResult<TxReceipt>;
+
+    /// An account (`null` if there is none at the index).
+    #[method(name = "getAccount")]
+    async fn get_account(&self, index: u32) -> RpcResult<Option<AccountInfo>>;
+
+    /// Where a transaction stands (`null` for an unknown id).
+    #[method(name = "getTransactionStatus")]
+    async fn get_transaction_status(&self, id: TxId) -> RpcResult<Option<TxStatusInfo>>;
+
+    /// Sealed batch `n` (`null` if not sealed).
+    #[method(name = "getBatch")]
+    async fn get_batch(&self, n: u64) -> RpcResult<Option<BatchInfo>>;
+
+    /// The last sealed batch (`null` before the first).
+    #[method(name = "latestBatch")]
+    async fn latest_batch(&self) -> RpcResult<Option<BatchInfo>>;
+
+    /// Liveness and progress.
+    #[method(name = "health")]
+    async fn health(&self) -> RpcResult<Health>;
+}

@@ -1,0 +1,160 @@
+//! The sequencer's error enum and its one exhaustive mapping to JSON-RPC error codes.
+
+use ccr_circuits::state::TxError;
+use serde_json::{json, Value};
+
+use crate::api::ErrorCode;
+use crate::invariants::InvariantError;
+use crate::mempool::MempoolError;
+use crate::store::StoreError;
+use crate::wire::WireError;
+
+/// Everything the sequencer can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum SequencerError {
+    /// The input does not describe a transaction.
+    #[error("malformed transaction: {0}")]
+    Malformed(#[from] WireError),
+    /// The transition function refuses the transaction in the pending state.
+    #[error(transparent)]
+    Rejected(#[from] TxError),
+    /// No room in the mempool.
+    #[error("mempool is full ({capacity} transactions)")]
+    MempoolFull {
+        /// Its capacity.
+        capacity: usize,
+    },
+    /// A deposit out of L1 queue order.
+    #[error("deposit at queue position {got} is out of order: the next expected is {expected}")]
+    DepositOutOfOrder {
+        /// Next queue position expected.
+        expected: u64,
+        /// Position given.
+        got: u64,
+    },
+    /// A deposit at a recorded queue position, with other contents.
+    #[error("deposit at queue position {queue_index} differs from the one recorded")]
+    DepositConflict {
+        /// Queue position.
+        queue_index: u64,
+    },
+    /// A deposit the transition function refuses in the pending state. The L1 contract must
+    /// not queue such deposits: the batch cannot skip them.
+    #[error("deposit at queue position {queue_index} does not apply: {source}")]
+    DepositRejected {
+        /// Queue position.
+        queue_index: u64,
+        /// Why.
+        source: TxError,
+    },
+    /// The sequencer stopped accepting work after an internal inconsistency (fail-stop: a
+    /// restart rebuilds the state from the log).
+    #[error("sequencer halted: {0}")]
+    Halted(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The database violates an invariant at start-up.
+    #[error(transparent)]
+    Invariant(#[from] InvariantError),
+    /// The configuration is unusable.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl From<MempoolError> for SequencerError {
+    fn from(e: MempoolError) -> Self {
+        match e {
+            MempoolError::Full { capacity } => Self::MempoolFull { capacity },
+            MempoolError::Invalid(t) => Self::Rejected(t),
+            e @ MempoolError::Inconsistent { .. } => Self::Halted(e.to_string()),
+        }
+    }
+}
+
+impl SequencerError {
+    /// The JSON-RPC error code: the one place where errors meet codes.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Malformed(_) => ErrorCode::InvalidParams,
+            Self::Rejected(t) => match t {
+                TxError::BadSignature(_) => ErrorCode::BadSignature,
+                TxError::WrongNonce { expected, got } if got < expected => ErrorCode::NonceTooLow,
+                TxError::WrongNonce { .. } => ErrorCode::NonceTooHigh,
+                TxError::InsufficientBalance { .. } => ErrorCode::InsufficientBalance,
+                TxError::UnknownAccount(_) => ErrorCode::UnknownAccount,
+                TxError::IndexOutOfRange { .. } => ErrorCode::IndexOutOfRange,
+                TxError::Overflow { .. } => ErrorCode::BalanceOverflow,
+                TxError::NonceExhausted(_) => ErrorCode::NonceExhausted,
+                // Only deposits open accounts; they come from L1, not from the API.
+                TxError::AccountExists(_) => ErrorCode::InvalidDeposit,
+                TxError::Kind(_) | TxError::ExitRecipient(_) | TxError::Amount(_) => {
+                    ErrorCode::InvalidTransaction
+                }
+            },
+            Self::MempoolFull { .. } => ErrorCode::MempoolFull,
+            Self::DepositOutOfOrder { .. } | Self::DepositConflict { .. } | Self::DepositRejected { .. } => {
+                ErrorCode::InvalidDeposit
+            }
+            Self::Halted(_) => ErrorCode::Unavailable,
+            Self::Store(_) | Self::Invariant(_) | Self::Config(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Structured details for the error's `data` field, where there are any.
+    pub fn data(&self) -> Option<Value> {
+        match self {
+            Self::Rejected(TxError::WrongNonce { expected, got }) => {
+                Some(json!({ "expected": expected, "got": got }))
+            }
+            Self::Rejected(TxError::InsufficientBalance { balance, amount }) => {
+                Some(json!({ "balance": balance.to_string(), "amount": amount.to_string() }))
+            }
+            Self::Rejected(TxError::UnknownAccount(index)) => Some(json!({ "index": index })),
+            Self::MempoolFull { capacity } => Some(json!({ "capacity": capacity })),
+            Self::DepositOutOfOrder { expected, got } => Some(json!({ "expected": expected, "got": got })),
+            _ => None,
+        }
+    }
+
+    /// The message sent to clients: internal details stay in the node's log.
+    pub fn client_message(&self) -> String {
+        match self.code() {
+            ErrorCode::Internal => "internal error; see the sequencer's log".to_owned(),
+            _ => self.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
+mod tests {
+    use ccr_circuits::state::amount::AmountError;
+    use ccr_circuits::state::tx::TxKind;
+
+    use super::*;
+
+    /// The codes no end-to-end test can reach (a nonce of 2³² − 1, shapes the wire format
+    /// already refuses, a halted node, storage failures).
+    #[test]
+    fn unreachable_by_api_codes() {
+        let cases = [
+            (SequencerError::Rejected(TxError::NonceExhausted(1)), ErrorCode::NonceExhausted),
+            (SequencerError::Rejected(TxError::Kind(TxKind::Noop)), ErrorCode::InvalidTransaction),
+            (SequencerError::Rejected(TxError::ExitRecipient(2)), ErrorCode::InvalidTransaction),
+            (
+                SequencerError::Rejected(TxError::Amount(AmountError::NotRepresentable(1))),
+                ErrorCode::InvalidTransaction,
+            ),
+            (SequencerError::Rejected(TxError::AccountExists(1)), ErrorCode::InvalidDeposit),
+            (SequencerError::Halted("x".into()), ErrorCode::Unavailable),
+            (SequencerError::Config("x".into()), ErrorCode::Internal),
+            (SequencerError::Store(StoreError::MissingColumnFamily("txs")), ErrorCode::Internal),
+        ];
+        for (e, code) in cases {
+            assert_eq!(e.code(), code, "{e}");
+        }
+        let internal = SequencerError::Store(StoreError::MissingColumnFamily("txs"));
+        assert!(!internal.client_message().contains("txs"), "internal details stay in the log");
+    }
+}

@@ -1,0 +1,43 @@
+//! The sequencer of the community credit rollup: a JSON-RPC API, a bounded mempool validated
+//! against the pending state, a batcher, RocksDB storage rebuilt by replay at start-up, a
+//! proof pipeline, and Prometheus metrics. The state transition it runs is
+//! `ccr_circuits::state::RollupState::apply`, the specification the circuit is tested against.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+/// The JSON-RPC trait shared by server and clients, its types and error codes.
+pub mod api;
+/// The batcher task: seal on size or timeout.
+pub mod batcher;
+/// Command-line options of the binary.
+pub mod cli;
+/// The sequencer's error enum and its mapping to error codes.
+pub mod error;
+/// Start-up checks and replay of the log.
+pub mod invariants;
+/// Interfaces to L1 (deposit watcher, settlement): traits only.
+pub mod l1;
+/// The mempool and the pending state.
+pub mod mempool;
+/// Prometheus metrics.
+pub mod metrics;
+/// A running node: core, API, tasks, shutdown.
+pub mod node;
+/// The proof pipeline and key loading.
+pub mod prover;
+/// Stored records and their encodings.
+pub mod records;
+/// The JSON-RPC server.
+pub mod rpc;
+/// The sequencer core.
+pub mod sequencer;
+/// RocksDB storage.
+pub mod store;
+/// Wire formats of transactions.
+pub mod wire;
+
+pub use crate::api::{CcrApiClient, CcrApiServer, ErrorCode};
+pub use crate::error::SequencerError;
+pub use crate::node::{Node, NodeConfig, NodeError};
+pub use crate::prover::BatchKeys;
+pub use crate::sequencer::{Sequencer, SequencerConfig};

@@ -1,0 +1,187 @@
+//! The mempool: accepted transactions not yet sealed, and the *pending state* they lead to.
+//!
+//! The pending state is the sealed state with every pending deposit applied, then every
+//! pending L2 transaction, each in acceptance order: exactly the order the batcher seals
+//! them in (a batch takes deposits first, then L2 transactions, so each batch is a prefix
+//! of this order and sealing never changes the pending state). A new L2 transaction is
+//! validated against the pending state, so an accepted transaction stays valid when sealed.
+//!
+//! A deposit arriving while L2 transactions are pending goes *ahead* of them, so the pending
+//! state is rebuilt: sealed state, then the deposits, then the L2 transactions again. An L2
+//! transaction that no longer applies (only a balance overflow can do that: deposits only
+//! credit) is evicted and marked rejected. Cost: one clone of the sealed state and one
+//! application per pending transaction (≈ 2 ms each at depth 24), only when a deposit meets
+//! pending L2 transactions.
+//!
+//! Transactions with a future nonce are **rejected** (`NonceTooHigh`), not parked: parking
+//! needs per-account queues with their own eviction rules and lets anyone fill the pool with
+//! transactions that may never become valid; a wallet reads `pendingNonce` from
+//! `ccr_getAccount` instead.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use ccr_circuits::state::tx::{Deposit, SignedTx, Tx};
+use ccr_circuits::state::{RollupState, TxError};
+
+use crate::records::TxRecord;
+
+/// A transaction in the mempool: its log sequence number and record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingTx {
+    /// Sequence number in the log.
+    pub seq: u64,
+    /// The log record (status pending).
+    pub record: TxRecord,
+}
+
+/// Why the mempool refuses something.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MempoolError {
+    /// The L2 part of the pool holds `capacity` transactions.
+    #[error("mempool is full ({capacity} transactions)")]
+    Full {
+        /// The configured capacity.
+        capacity: usize,
+    },
+    /// The transaction is invalid in the pending state.
+    #[error(transparent)]
+    Invalid(#[from] TxError),
+    /// A transaction validated earlier no longer applies in the same order: the in-memory
+    /// state is not what the log says (a bug); the sequencer halts.
+    #[error("pending transaction {seq} no longer applies: {source}")]
+    Inconsistent {
+        /// Its sequence number.
+        seq: u64,
+        /// Why.
+        source: TxError,
+    },
+}
+
+/// What accepting a deposit does to the pool, computed before anything is written.
+#[derive(Debug)]
+pub struct DepositPlan {
+    /// The rebuilt pending state, when L2 transactions were pending.
+    rebuilt: Option<RollupState>,
+    /// L2 transactions that no longer apply behind the deposit, with the reason.
+    pub evicted: Vec<(PendingTx, TxError)>,
+}
+
+/// The bounded mempool.
+#[derive(Debug)]
+pub struct Mempool {
+    capacity: usize,
+    deposits: VecDeque<PendingTx>,
+    l2: VecDeque<PendingTx>,
+    state: RollupState,
+    since: Option<Instant>,
+}
+
+impl Mempool {
+    /// An empty pool over `sealed`, holding at most `capacity` L2 transactions (deposits are
+    /// never refused for room: L1 has them already and the next batches must consume them).
+    pub fn new(capacity: usize, sealed: RollupState) -> Self {
+        Self { capacity, deposits: VecDeque::new(), l2: VecDeque::new(), state: sealed, since: None }
+    }
+
+    /// The pending state.
+    pub fn state(&self) -> &RollupState {
+        &self.state
+    }
+
+    /// Pending deposits.
+    pub fn deposits_len(&self) -> usize {
+        self.deposits.len()
+    }
+
+    /// Pending L2 transactions.
+    pub fn l2_len(&self) -> usize {
+        self.l2.len()
+    }
+
+    /// Every pending transaction.
+    pub fn len(&self) -> usize {
+        self.deposits.len() + self.l2.len()
+    }
+
+    /// Whether nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// When the oldest transaction still waiting for a batch arrived (reset at each seal).
+    pub fn since(&self) -> Option<Instant> {
+        self.since
+    }
+
+    /// Checks an L2 transaction against capacity and the pending state, changing nothing.
+    pub fn check_l2(&self, tx: &SignedTx) -> Result<(), MempoolError> {
+        if self.l2.len() >= self.capacity {
+            return Err(MempoolError::Full { capacity: self.capacity });
+        }
+        self.state.validate(&Tx::Signed(tx.clone()))?;
+        Ok(())
+    }
+
+    /// Appends an L2 transaction checked by [`Mempool::check_l2`] (and since persisted).
+    pub fn push_l2(&mut self, p: PendingTx) -> Result<(), MempoolError> {
+        self.state.apply(&p.record.tx).map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
+        self.l2.push_back(p);
+        self.since.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    /// Computes what accepting deposit `d` does, changing nothing: `sealed` is the state the
+    /// pending transactions apply to.
+    pub fn plan_deposit(&self, sealed: &RollupState, d: &Deposit) -> Result<DepositPlan, MempoolError> {
+        let tx = Tx::Deposit(d.clone());
+        if self.l2.is_empty() {
+            self.state.validate(&tx)?;
+            return Ok(DepositPlan { rebuilt: None, evicted: Vec::new() });
+        }
+        let mut state = sealed.clone();
+        for p in &self.deposits {
+            state.apply(&p.record.tx).map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
+        }
+        state.apply(&tx)?;
+        let mut evicted = Vec::new();
+        for p in &self.l2 {
+            if let Err(e) = state.apply(&p.record.tx) {
+                evicted.push((p.clone(), e));
+            }
+        }
+        Ok(DepositPlan { rebuilt: Some(state), evicted })
+    }
+
+    /// Applies a plan from [`Mempool::plan_deposit`] (after the deposit was persisted).
+    pub fn commit_deposit(&mut self, plan: DepositPlan, p: PendingTx) -> Result<(), MempoolError> {
+        match plan.rebuilt {
+            Some(state) => {
+                self.state = state;
+                self.l2.retain(|q| !plan.evicted.iter().any(|(e, _)| e.seq == q.seq));
+            }
+            None => {
+                self.state
+                    .apply(&p.record.tx)
+                    .map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
+            }
+        }
+        self.deposits.push_back(p);
+        self.since.get_or_insert_with(Instant::now);
+        Ok(())
+    }
+
+    /// The next batch's transactions: up to `n`, deposits first, then L2 in order.
+    pub fn prefix(&self, n: usize) -> Vec<PendingTx> {
+        self.deposits.iter().chain(self.l2.iter()).take(n).cloned().collect()
+    }
+
+    /// Removes the first `n` of [`Mempool::prefix`] (they were sealed).
+    pub fn remove_prefix(&mut self, n: usize) {
+        let from_deposits = n.min(self.deposits.len());
+        self.deposits.drain(..from_deposits);
+        let from_l2 = (n - from_deposits).min(self.l2.len());
+        self.l2.drain(..from_l2);
+        self.since = if self.is_empty() { None } else { Some(Instant::now()) };
+    }
+}

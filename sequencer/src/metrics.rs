@@ -1,0 +1,164 @@
+//! Metrics: the `metrics` facade (as reth), exported in Prometheus text format on a separate
+//! loopback port by a small hyper server.
+//!
+//! The recorder is process-wide (installed once, [`install`](crate::metrics::install)); metric names are the constants
+//! below. Histograms have explicit buckets so they render as Prometheus histograms.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{debug, warn};
+
+/// Signed transactions and deposits accepted into the log (label `kind`: `deposit`, `transfer`, `exit`).
+pub const TXS_ACCEPTED: &str = "ccr_sequencer_txs_accepted_total";
+/// Submissions refused (label `reason`: the error code's label, e.g. `bad_signature`).
+pub const TXS_REJECTED: &str = "ccr_sequencer_txs_rejected_total";
+/// Accepted L2 transactions evicted when a deposit went ahead of them.
+pub const TXS_EVICTED: &str = "ccr_sequencer_txs_evicted_total";
+/// Batches sealed.
+pub const BATCHES_SEALED: &str = "ccr_sequencer_batches_sealed_total";
+/// Real (non-padding) transactions per sealed batch.
+pub const BATCH_TXS: &str = "ccr_sequencer_batch_txs";
+/// Batches proven.
+pub const BATCHES_PROVEN: &str = "ccr_sequencer_batches_proven_total";
+/// Proving failures.
+pub const PROVING_FAILURES: &str = "ccr_sequencer_proving_failures_total";
+/// Seconds to prove a batch (witness synthesis, satisfaction check, Groth16, verification).
+pub const PROVING_SECONDS: &str = "ccr_sequencer_proving_seconds";
+/// Transactions in the mempool (label `kind`: `deposit`, `l2`).
+pub const MEMPOOL_TXS: &str = "ccr_sequencer_mempool_txs";
+/// Accounts in the pending state (state size).
+pub const ACCOUNTS: &str = "ccr_sequencer_accounts";
+/// Entries in the transaction log.
+pub const LOG_ENTRIES: &str = "ccr_sequencer_log_entries";
+/// Sealed batches waiting for a proof.
+pub const UNPROVEN_BATCHES: &str = "ccr_sequencer_unproven_batches";
+/// 1 when the sequencer halted.
+pub const HALTED: &str = "ccr_sequencer_halted";
+/// Seconds the start-up replay took.
+pub const REPLAY_SECONDS: &str = "ccr_sequencer_replay_seconds";
+
+/// Errors of the metrics layer.
+#[derive(Debug, thiserror::Error)]
+pub enum MetricsError {
+    /// The recorder could not be installed (another one is).
+    #[error("cannot install the metrics recorder: {0}")]
+    Install(String),
+    /// The listener could not bind.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+static HANDLE: OnceLock<Result<PrometheusHandle, String>> = OnceLock::new();
+
+/// Installs the process-wide Prometheus recorder (once; later calls return the same handle).
+pub fn install() -> Result<PrometheusHandle, MetricsError> {
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full(PROVING_SECONDS.to_owned()),
+                    &[0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0],
+                )
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(BATCH_TXS.to_owned()),
+                        &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
+                    )
+                })
+                .map_err(|e| e.to_string())?;
+            let handle = builder.install_recorder().map_err(|e| e.to_string())?;
+            describe();
+            Ok(handle)
+        })
+        .clone()
+        .map_err(MetricsError::Install)
+}
+
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_counter!(TXS_ACCEPTED, "transactions accepted into the log, by kind");
+    describe_counter!(TXS_REJECTED, "submissions refused, by reason");
+    describe_counter!(TXS_EVICTED, "accepted transactions evicted behind a deposit");
+    describe_counter!(BATCHES_SEALED, "batches sealed");
+    describe_histogram!(BATCH_TXS, Unit::Count, "real transactions per sealed batch");
+    describe_counter!(BATCHES_PROVEN, "batches proven");
+    describe_counter!(PROVING_FAILURES, "proving failures");
+    describe_histogram!(PROVING_SECONDS, Unit::Seconds, "time to prove one batch");
+    describe_gauge!(MEMPOOL_TXS, "transactions in the mempool, by kind");
+    describe_gauge!(ACCOUNTS, "accounts in the pending state");
+    describe_gauge!(LOG_ENTRIES, "entries in the transaction log");
+    describe_gauge!(UNPROVEN_BATCHES, "sealed batches waiting for a proof");
+    describe_gauge!(HALTED, "1 when the sequencer halted");
+    describe_gauge!(REPLAY_SECONDS, Unit::Seconds, "duration of the start-up replay");
+}
+
+/// Binds the metrics listener (warning when the address is not loopback).
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, MetricsError> {
+    if !addr.ip().is_loopback() {
+        warn!(target: "sequencer::metrics", %addr, "metrics endpoint is not on a loopback address");
+    }
+    TcpListener::bind(addr).await.map_err(|source| MetricsError::Bind { addr, source })
+}
+
+/// Serves `GET /metrics` (anything else: 404) until `shutdown` turns true; runs the
+/// recorder's upkeep every 5 seconds.
+pub async fn serve(listener: TcpListener, handle: PrometheusHandle, mut shutdown: watch::Receiver<bool>) {
+    let mut upkeep = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = upkeep.tick() => handle.run_upkeep(),
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        warn!(target: "sequencer::metrics", error = %e, "accept failed");
+                        continue;
+                    }
+                };
+                let handle = handle.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: Request<hyper::body::Incoming>| {
+                        let handle = handle.clone();
+                        async move { Ok::<_, Infallible>(respond(&req, &handle)) }
+                    });
+                    if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+                        debug!(target: "sequencer::metrics", %peer, error = %e, "connection ended");
+                    }
+                });
+            }
+        }
+    }
+}
+
+fn respond<B>(req: &Request<B>, handle: &PrometheusHandle) -> Response<Full<Bytes>> {
+    let mut resp = if req.uri().path() == "/metrics" {
+        Response::new(Full::new(Bytes::from(handle.render())))
+    } else {
+        let mut r = Response::new(Full::new(Bytes::from_static(b"not found; try /metrics\n")));
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        r
+    };
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    resp
+}

@@ -1,0 +1,148 @@
+//! A running node: the sequencer core, the RPC server, the batcher, the prover and the
+//! metrics endpoint, with graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jsonrpsee::server::ServerHandle;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::info;
+
+use crate::error::SequencerError;
+use crate::invariants::StartupReport;
+use crate::metrics::{self, MetricsError};
+use crate::prover::BatchKeys;
+use crate::rpc::RpcServer;
+use crate::sequencer::{Sequencer, SequencerConfig};
+
+/// Everything a node needs.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Database, parameters, mempool capacity.
+    pub sequencer: SequencerConfig,
+    /// JSON-RPC listen address (port 0: any free port).
+    pub rpc_addr: SocketAddr,
+    /// Prometheus listen address; `None`: no endpoint (metrics are still recorded).
+    pub metrics_addr: Option<SocketAddr>,
+    /// The batcher seals a partial batch after the oldest pending transaction waited this long.
+    pub batch_timeout: Duration,
+    /// Keys of the batch circuit; `None`: this node does not prove (batches stay sealed).
+    pub keys: Option<BatchKeys>,
+}
+
+/// Errors of node start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The sequencer core did not open.
+    #[error(transparent)]
+    Sequencer(#[from] SequencerError),
+    /// The RPC server did not start.
+    #[error("JSON-RPC server on {addr}: {source}")]
+    Rpc {
+        /// Address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The metrics endpoint did not start.
+    #[error(transparent)]
+    Metrics(#[from] MetricsError),
+    /// The start-up task failed.
+    #[error("start-up task failed: {0}")]
+    Task(String),
+}
+
+/// A running node.
+#[derive(Debug)]
+pub struct Node {
+    /// The core.
+    pub sequencer: Arc<Sequencer>,
+    /// What start-up found and repaired.
+    pub report: StartupReport,
+    rpc_addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
+    rpc: ServerHandle,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Node {
+    /// Opens the database (replaying it), then starts the API, the batcher, the prover (with
+    /// keys) and the metrics endpoint.
+    pub async fn launch(config: NodeConfig) -> Result<Self, NodeError> {
+        let handle = metrics::install()?;
+        let seq_config = config.sequencer.clone();
+        let (seq, report) = tokio::task::spawn_blocking(move || Sequencer::open(&seq_config))
+            .await
+            .map_err(|e| NodeError::Task(e.to_string()))??;
+        let seq = Arc::new(seq);
+        let (shutdown, rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        let metrics_addr = match config.metrics_addr {
+            Some(addr) => {
+                let listener = metrics::bind(addr).await?;
+                let bound = listener.local_addr().map_err(|source| MetricsError::Bind { addr, source })?;
+                tasks.push(tokio::spawn(metrics::serve(listener, handle, rx.clone())));
+                Some(bound)
+            }
+            None => None,
+        };
+
+        let insecure = config.keys.as_ref().is_some_and(|k| k.insecure_dev_setup);
+        let api = RpcServer::new(seq.clone(), config.keys.is_some(), insecure);
+        let (rpc_addr, rpc) = api
+            .start(config.rpc_addr)
+            .await
+            .map_err(|source| NodeError::Rpc { addr: config.rpc_addr, source })?;
+
+        tasks.push(tokio::spawn(crate::batcher::run(seq.clone(), config.batch_timeout, rx.clone())));
+        if let Some(keys) = config.keys {
+            tasks.push(tokio::spawn(crate::prover::run(seq.clone(), keys, rx.clone())));
+        }
+        info!(target: "sequencer::rpc", %rpc_addr, metrics = ?metrics_addr, "node running");
+        Ok(Self { sequencer: seq, report, rpc_addr, metrics_addr, rpc, shutdown, tasks })
+    }
+
+    /// The bound JSON-RPC address.
+    pub fn rpc_addr(&self) -> SocketAddr {
+        self.rpc_addr
+    }
+
+    /// The JSON-RPC URL (`http://addr`).
+    pub fn rpc_url(&self) -> String {
+        format!("http://{}", self.rpc_addr)
+    }
+
+    /// The bound metrics address.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
+    /// Graceful shutdown: stop accepting requests, let the tasks finish their current step
+    /// (a proof in flight is abandoned and redone at the next start), wait for them.
+    pub async fn shutdown(self) {
+        let _ = self.rpc.stop();
+        self.rpc.clone().stopped().await;
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        info!(target: "sequencer::rpc", "node stopped");
+    }
+
+    /// Stops everything at once, as a crash would (only what was committed survives; every
+    /// commit is a synced write batch). For tests of crash safety.
+    pub async fn kill(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        let _ = self.rpc.stop();
+        self.rpc.clone().stopped().await;
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The proof pipeline: a task that proves sealed batches in order with `ccr_prover` (on the
+//! blocking thread pool), checks each proof against the verifying key, and stores it.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ccr_circuits::state::RollupParams;
+use ccr_prover::batch::{batch_circuit_name, dev_setup_batch, prove_batch};
+use ccr_prover::{
+    prepare_verifying_key, proof_to_bytes, verify_prepared, Bn254, PreparedVerifyingKey, ProverError,
+    ProvingKey, ProvingKeyFile, VerifyingKeyFile,
+};
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+
+use crate::metrics as m;
+use crate::sequencer::Sequencer;
+
+/// File name of the batch proving key in the `--keys` directory (as `ccr-prover demo` writes).
+pub const PROVING_KEY_FILE: &str = "batch.pk";
+/// File name of the batch verifying key in the `--keys` directory.
+pub const VERIFYING_KEY_FILE: &str = "batch.vk";
+
+/// Errors of key loading.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// A key file does not load.
+    #[error("{path}: {source}")]
+    Load {
+        /// The file.
+        path: String,
+        /// Why.
+        source: ProverError,
+    },
+    /// The key was made for another circuit.
+    #[error("{path} is for circuit {found:?}, the parameters need {expected:?}")]
+    Circuit {
+        /// The file.
+        path: String,
+        /// Circuit in the file.
+        found: String,
+        /// Circuit of the configured parameters.
+        expected: String,
+    },
+    /// The verifying key is not the proving key's.
+    #[error("the verifying key in {0} does not belong to the proving key")]
+    Mismatch(String),
+    /// The development setup failed.
+    #[error("development setup: {0}")]
+    DevSetup(ProverError),
+}
+
+/// The batch circuit's keys.
+#[derive(Clone)]
+pub struct BatchKeys {
+    /// Proving key.
+    pub pk: Arc<ProvingKey<Bn254>>,
+    /// Prepared verifying key (every proof is checked before it is stored).
+    pub pvk: Arc<PreparedVerifyingKey<Bn254>>,
+    /// The keys come from the insecure development setup.
+    pub insecure_dev_setup: bool,
+}
+
+impl std::fmt::Debug for BatchKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchKeys")
+            .field("insecure_dev_setup", &self.insecure_dev_setup)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BatchKeys {
+    /// Loads `batch.pk` and `batch.vk` from `dir`, checking that they are for `params`' circuit
+    /// and belong together.
+    pub fn load(dir: &Path, params: &RollupParams) -> Result<Self, KeyError> {
+        let expected = batch_circuit_name(params);
+        let pk_path = dir.join(PROVING_KEY_FILE);
+        let vk_path = dir.join(VERIFYING_KEY_FILE);
+        let show = |p: &Path| p.display().to_string();
+        let pk = ProvingKeyFile::load(&pk_path)
+            .map_err(|source| KeyError::Load { path: show(&pk_path), source })?;
+        let vk = VerifyingKeyFile::load(&vk_path)
+            .map_err(|source| KeyError::Load { path: show(&vk_path), source })?;
+        for (path, name) in [(&pk_path, &pk.metadata.circuit_name), (&vk_path, &vk.metadata.circuit_name)] {
+            if *name != expected {
+                return Err(KeyError::Circuit { path: show(path), found: name.clone(), expected });
+            }
+        }
+        if pk.key.vk != vk.key {
+            return Err(KeyError::Mismatch(show(&vk_path)));
+        }
+        let insecure = pk.metadata.insecure_dev_setup || vk.metadata.insecure_dev_setup;
+        if insecure {
+            warn!(target: "sequencer::prover", dir = %dir.display(), "INSECURE: the key files come from the development setup; proofs prove nothing");
+        }
+        info!(target: "sequencer::prover", circuit = %expected, "batch keys loaded");
+        Ok(Self::new(pk.key, insecure))
+    }
+
+    /// **INSECURE.** The deterministic development setup for `params` (anyone who knows the
+    /// seed can forge proofs); logs a loud warning.
+    pub fn dev(params: &RollupParams, seed: [u8; 32]) -> Result<Self, KeyError> {
+        warn!(
+            target: "sequencer::prover",
+            circuit = %batch_circuit_name(params),
+            "INSECURE DEVELOPMENT KEYS: generating a deterministic Groth16 setup; anyone can forge proofs under these keys. Never use them to secure value."
+        );
+        let kp = dev_setup_batch(*params, seed).map_err(KeyError::DevSetup)?;
+        Ok(Self::new(kp.pk, true))
+    }
+
+    /// Wraps a proving key (the verifying key is the one inside it).
+    pub fn new(pk: ProvingKey<Bn254>, insecure_dev_setup: bool) -> Self {
+        let pvk = prepare_verifying_key(&pk.vk);
+        Self { pk: Arc::new(pk), pvk: Arc::new(pvk), insecure_dev_setup }
+    }
+}
+
+/// Proves sealed batches in order until `shutdown` turns true. A failed proof is logged and
+/// stops the task (retrying would fail the same way: the witness is deterministic); the
+/// batch stays unproven and is retried at the next start.
+pub async fn run(seq: Arc<Sequencer>, keys: BatchKeys, mut shutdown: watch::Receiver<bool>) {
+    info!(target: "sequencer::prover", insecure_dev_keys = keys.insecure_dev_setup, "prover started");
+    loop {
+        let Some((n, witness)) = seq.next_unproven() else {
+            tokio::select! {
+                _ = seq.sealed_notified() => continue,
+                _ = shutdown.changed() => break,
+            }
+        };
+        let (pk, pvk) = (keys.pk.clone(), keys.pvk.clone());
+        let started = Instant::now();
+        // The blocking closure owns only the keys and the witness: if the node stops meanwhile,
+        // the result is dropped and the batch is proven again at the next start.
+        let job = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+            let (proof, commitment) =
+                prove_batch(&pk, witness, &mut rand::rngs::OsRng).map_err(|e| e.to_string())?;
+            match verify_prepared(&pvk, &[commitment], &proof) {
+                Ok(true) => proof_to_bytes(&proof).map_err(|e| e.to_string()),
+                Ok(false) => Err("the proof does not verify".into()),
+                Err(e) => Err(e.to_string()),
+            }
+        });
+        let result = tokio::select! {
+            r = job => r.map_err(|e| e.to_string()).and_then(|r| r),
+            _ = shutdown.changed() => break,
+        };
+        let secs = started.elapsed().as_secs_f64();
+        match result.map(|bytes| seq.record_proof(n, bytes).map_err(|e| e.to_string())) {
+            Ok(Ok(())) => {
+                metrics::histogram!(m::PROVING_SECONDS).record(secs);
+                info!(target: "sequencer::prover", batch = n, secs, "batch proven");
+            }
+            Ok(Err(e)) | Err(e) => {
+                metrics::counter!(m::PROVING_FAILURES).increment(1);
+                error!(target: "sequencer::prover", batch = n, error = %e, "proving failed; prover stopped");
+                break;
+            }
+        }
+    }
+    info!(target: "sequencer::prover", "prover stopped");
+}

@@ -1,0 +1,214 @@
+//! The JSON-RPC server: [`CcrApiServer`] over the [`Sequencer`], and the conversion of
+//! [`SequencerError`] to JSON-RPC error objects (codes from [`SequencerError::code`]).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ccr_circuits::state::tx::{Tx, TxKind};
+use jsonrpsee::core::{async_trait, RpcResult};
+use jsonrpsee::server::{Server, ServerHandle};
+use jsonrpsee::types::ErrorObjectOwned;
+use tracing::{debug, warn};
+
+use crate::api::{
+    AccountInfo, BatchInfo, BatchState, CcrApiServer, DecU64, ErrorCode, Health, TxId, TxInput, TxReceipt,
+    TxState, TxStatusInfo,
+};
+use crate::error::SequencerError;
+use crate::metrics as m;
+use crate::records::{BatchRecord, TxRecord, TxStatus};
+use crate::sequencer::{AccountView, Sequencer};
+use crate::wire::{decode_signed, fr_to_hex, from_hex, signed_from_fields, to_hex, WireError};
+
+impl From<SequencerError> for ErrorObjectOwned {
+    fn from(e: SequencerError) -> Self {
+        let code = e.code();
+        if code == ErrorCode::Internal {
+            warn!(target: "sequencer::rpc", error = %e, "internal error");
+        }
+        ErrorObjectOwned::owned(code.code(), e.client_message(), e.data())
+    }
+}
+
+/// The API implementation.
+#[derive(Debug, Clone)]
+pub struct RpcServer {
+    seq: Arc<Sequencer>,
+    proving: bool,
+    insecure_dev_keys: bool,
+}
+
+impl RpcServer {
+    /// An API over `seq`; `proving` and `insecure_dev_keys` are reported by `ccr_health`.
+    pub fn new(seq: Arc<Sequencer>, proving: bool, insecure_dev_keys: bool) -> Self {
+        Self { seq, proving, insecure_dev_keys }
+    }
+
+    /// Binds `addr` and serves the API; returns the bound address and the server's handle.
+    pub async fn start(self, addr: SocketAddr) -> std::io::Result<(SocketAddr, ServerHandle)> {
+        let server = Server::builder().build(addr).await?;
+        let bound = server.local_addr()?;
+        Ok((bound, server.start(self.into_rpc())))
+    }
+
+    async fn blocking<T, F>(&self, f: F) -> Result<T, SequencerError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Sequencer) -> Result<T, SequencerError> + Send + 'static,
+    {
+        let seq = self.seq.clone();
+        tokio::task::spawn_blocking(move || f(&seq))
+            .await
+            .map_err(|e| SequencerError::Halted(format!("request task failed: {e}")))?
+    }
+}
+
+/// Decodes the hex or JSON form of a signed transaction.
+pub fn decode_input(tx: &TxInput) -> Result<ccr_circuits::state::tx::SignedTx, WireError> {
+    match tx {
+        TxInput::Hex(h) => decode_signed(&from_hex(h)?),
+        TxInput::Json(j) => signed_from_fields(&j.kind, j.from, j.to, j.amount.0, j.nonce, &j.signature),
+    }
+}
+
+fn parse_hash(h: &str) -> Result<[u8; 32], WireError> {
+    let bytes = from_hex(h)?;
+    let got = bytes.len();
+    bytes.try_into().map_err(|_| WireError::Length { what: "a transaction hash", expected: 32, got })
+}
+
+fn account_info(v: AccountView) -> AccountInfo {
+    AccountInfo {
+        index: v.index,
+        pubkey_x: fr_to_hex(&v.pending.pubkey.x),
+        pubkey_y: fr_to_hex(&v.pending.pubkey.y),
+        balance: DecU64(v.sealed.as_ref().map_or(0, |a| a.balance)),
+        nonce: v.sealed.as_ref().map_or(0, |a| a.nonce),
+        sealed: v.sealed.is_some(),
+        pending_balance: DecU64(v.pending.balance),
+        pending_nonce: v.pending.nonce,
+    }
+}
+
+fn kind_name(tx: &Tx) -> &'static str {
+    match tx {
+        Tx::Deposit(_) => "deposit",
+        Tx::Signed(s) if s.kind == TxKind::Exit => "exit",
+        Tx::Signed(_) => "transfer",
+    }
+}
+
+fn batch_info(b: BatchRecord) -> BatchInfo {
+    BatchInfo {
+        number: b.number,
+        state: if b.proof.is_some() { BatchState::Proven } else { BatchState::Sealed },
+        old_root: fr_to_hex(&b.old_root),
+        new_root: fr_to_hex(&b.new_root),
+        queue_before: fr_to_hex(&b.queue_before),
+        queue_after: fr_to_hex(&b.queue_after),
+        deposits_from: b.deposits_from,
+        deposits: b.deposits,
+        txs: b.seqs,
+        tx_data: to_hex(&b.tx_data),
+        commitment: fr_to_hex(&b.commitment),
+        proof: b.proof.as_deref().map(to_hex),
+    }
+}
+
+fn status_info(seq: &Sequencer, n: u64, rec: TxRecord) -> Result<TxStatusInfo, SequencerError> {
+    let (status, batch, reason) = match rec.status {
+        TxStatus::Pending => (TxState::Pending, None, None),
+        TxStatus::InBatch(b) => {
+            let proven = seq.batch(b)?.is_some_and(|r| r.proof.is_some());
+            (if proven { TxState::Proven } else { TxState::InBatch }, Some(b), None)
+        }
+        TxStatus::Rejected(r) => (TxState::Rejected, None, Some(r)),
+    };
+    Ok(TxStatusInfo {
+        seq: n,
+        hash: to_hex(&rec.hash),
+        kind: kind_name(&rec.tx).to_owned(),
+        status,
+        batch,
+        reason,
+    })
+}
+
+#[async_trait]
+impl CcrApiServer for RpcServer {
+    async fn send_transaction(&self, tx: TxInput) -> RpcResult<TxReceipt> {
+        let signed = match decode_input(&tx) {
+            Ok(s) => s,
+            Err(e) => {
+                let e = SequencerError::from(e);
+                metrics::counter!(m::TXS_REJECTED, "reason" => e.code().label()).increment(1);
+                debug!(target: "sequencer::rpc", error = %e, "transaction rejected");
+                return Err(e.into());
+            }
+        };
+        let accepted = self.blocking(move |s| s.submit(signed)).await.map_err(|e| {
+            debug!(target: "sequencer::rpc", error = %e, code = e.code().code(), "transaction rejected");
+            e
+        })?;
+        Ok(TxReceipt { seq: accepted.seq, hash: to_hex(&accepted.hash) })
+    }
+
+    async fn get_account(&self, index: u32) -> RpcResult<Option<AccountInfo>> {
+        Ok(self.blocking(move |s| s.account(index)).await?.map(account_info))
+    }
+
+    async fn get_transaction_status(&self, id: TxId) -> RpcResult<Option<TxStatusInfo>> {
+        let hash = match &id {
+            TxId::Hash(h) => Some(parse_hash(h).map_err(SequencerError::from)?),
+            TxId::Seq(_) => None,
+        };
+        let found = self
+            .blocking(move |s| {
+                let n = match (id, hash) {
+                    (TxId::Seq(n), _) => Some(n),
+                    (TxId::Hash(_), Some(h)) => s.seq_by_hash(&h)?,
+                    (TxId::Hash(_), None) => None,
+                };
+                let Some(n) = n else { return Ok(None) };
+                match s.tx(n)? {
+                    Some(rec) => status_info(s, n, rec).map(Some),
+                    None => Ok(None),
+                }
+            })
+            .await?;
+        Ok(found)
+    }
+
+    async fn get_batch(&self, n: u64) -> RpcResult<Option<BatchInfo>> {
+        Ok(self.blocking(move |s| s.batch(n)).await?.map(batch_info))
+    }
+
+    async fn latest_batch(&self) -> RpcResult<Option<BatchInfo>> {
+        let found = self
+            .blocking(|s| match s.batches()?.checked_sub(1) {
+                Some(n) => s.batch(n),
+                None => Ok(None),
+            })
+            .await?;
+        Ok(found.map(batch_info))
+    }
+
+    async fn health(&self) -> RpcResult<Health> {
+        let p = self.blocking(|s| s.progress()).await?;
+        Ok(Health {
+            ok: p.halted.is_none(),
+            halted: p.halted,
+            next_seq: p.counters.next_seq,
+            pending_deposits: p.pending_deposits,
+            pending_txs: p.pending_l2,
+            batches: p.counters.next_batch,
+            proven: p.proven,
+            deposits_seen: p.counters.deposits_seen,
+            sealed_root: p.sealed_root,
+            pending_root: p.pending_root,
+            accounts: p.accounts,
+            proving: self.proving,
+            insecure_dev_keys: self.insecure_dev_keys,
+        })
+    }
+}

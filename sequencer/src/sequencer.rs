@@ -1,0 +1,470 @@
+//! The sequencer core: the log, the mempool, sealing and proof recording, behind one lock.
+//!
+//! Every operation that changes state follows the same order: compute the change in memory
+//! without applying it, commit it to RocksDB in one write batch, then apply it in memory.
+//! If the in-memory state cannot follow what was committed (a bug), the sequencer *halts*
+//! (fail-stop): it refuses further work with `Unavailable`, and a restart rebuilds the state
+//! from the log (see [`crate::invariants`]).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use ccr_circuits::batch::{BatchBuilder, BatchWitness};
+use ccr_circuits::state::account::Account;
+use ccr_circuits::state::tx::{Deposit, SignedTx, Tx, TxKind};
+use ccr_circuits::state::{RollupParams, RollupState, TxError};
+use tokio::sync::Notify;
+use tracing::{debug, error, info, warn};
+
+use crate::error::SequencerError;
+use crate::invariants::{recover, StartupReport};
+use crate::mempool::{Mempool, PendingTx};
+use crate::metrics as m;
+use crate::records::{tx_hash, BatchRecord, TxRecord, TxStatus};
+use crate::store::{Counters, Store};
+use crate::wire::fr_to_hex;
+
+/// What the sequencer core needs to open.
+#[derive(Debug, Clone)]
+pub struct SequencerConfig {
+    /// Database directory.
+    pub db: PathBuf,
+    /// Rollup parameters (must match the database's).
+    pub params: RollupParams,
+    /// L2 transactions the mempool holds at most.
+    pub mempool_capacity: usize,
+}
+
+/// A transaction accepted into the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted {
+    /// Sequence number.
+    pub seq: u64,
+    /// Hash.
+    pub hash: [u8; 32],
+}
+
+/// The result of ingesting a deposit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepositIngested {
+    /// Its log entry.
+    pub accepted: Accepted,
+    /// Already recorded (the watcher delivered it again): nothing changed.
+    pub duplicate: bool,
+    /// Pending L2 transactions evicted because the deposit went ahead of them.
+    pub evicted: Vec<u64>,
+}
+
+/// An account in the sealed and pending states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountView {
+    /// Index.
+    pub index: u32,
+    /// After the last sealed batch, if it exists there.
+    pub sealed: Option<Account>,
+    /// After the pending transactions.
+    pub pending: Account,
+}
+
+/// Progress counters, for `ccr_health`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// Why the sequencer halted, if it did.
+    pub halted: Option<String>,
+    /// The counters.
+    pub counters: Counters,
+    /// Pending deposits.
+    pub pending_deposits: usize,
+    /// Pending L2 transactions.
+    pub pending_l2: usize,
+    /// Batches with a proof.
+    pub proven: u64,
+    /// Root after the sealed batches.
+    pub sealed_root: String,
+    /// Root after the pending transactions.
+    pub pending_root: String,
+    /// Accounts in the pending state.
+    pub accounts: usize,
+}
+
+#[derive(Debug)]
+struct Inner {
+    sealed: RollupState,
+    mempool: Mempool,
+    counters: Counters,
+    unproven: BTreeMap<u64, BatchWitness>,
+    proven: u64,
+    halted: Option<String>,
+}
+
+/// The sequencer core, shared (`Arc`) by the RPC server, the batcher and the prover.
+#[derive(Debug)]
+pub struct Sequencer {
+    store: Store,
+    params: RollupParams,
+    inner: Mutex<Inner>,
+    batch_wake: Notify,
+    proof_wake: Notify,
+}
+
+fn kind_label(tx: &Tx) -> &'static str {
+    match tx {
+        Tx::Deposit(_) => "deposit",
+        Tx::Signed(s) if s.kind == TxKind::Exit => "exit",
+        Tx::Signed(_) => "transfer",
+    }
+}
+
+impl Sequencer {
+    /// Opens the database, checks its invariants and rebuilds the state by replay.
+    pub fn open(config: &SequencerConfig) -> Result<(Self, StartupReport), SequencerError> {
+        if config.mempool_capacity == 0 {
+            return Err(SequencerError::Config("mempool capacity must be at least 1".into()));
+        }
+        let store = Store::open(&config.db)?;
+        let r = recover(&store, config.params, config.mempool_capacity)?;
+        let report = r.report;
+        info!(
+            target: "sequencer::store",
+            fresh = report.fresh,
+            txs = report.txs,
+            batches = report.batches,
+            proven = report.proven,
+            unproven = ?report.unproven,
+            pending_deposits = report.pending_deposits,
+            pending_txs = report.pending_l2,
+            dropped = report.dropped.len(),
+            sealed_root = %report.sealed_root,
+            replay_ms = report.replay.as_millis() as u64,
+            "state rebuilt from the log"
+        );
+        if report.pending_deposits + report.pending_l2 > 0 {
+            info!(
+                target: "sequencer::store",
+                deposits = report.pending_deposits,
+                txs = report.pending_l2,
+                "repair: unsealed tail of the log kept in the mempool"
+            );
+        }
+        if !report.unproven.is_empty() {
+            info!(target: "sequencer::store", batches = ?report.unproven, "repair: sealed batches without proof queued for proving");
+        }
+        metrics::gauge!(m::REPLAY_SECONDS).set(report.replay.as_secs_f64());
+        let inner = Inner {
+            sealed: r.sealed,
+            mempool: r.mempool,
+            counters: r.counters,
+            unproven: r.unproven,
+            proven: r.proven,
+            halted: None,
+        };
+        let seq = Self {
+            store,
+            params: config.params,
+            inner: Mutex::new(inner),
+            batch_wake: Notify::new(),
+            proof_wake: Notify::new(),
+        };
+        if let Ok(g) = seq.inner.lock() {
+            update_gauges(&g);
+        }
+        Ok((seq, report))
+    }
+
+    /// The rollup parameters.
+    pub fn params(&self) -> &RollupParams {
+        &self.params
+    }
+
+    /// The database (read access for the API and for tests).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, SequencerError> {
+        self.inner.lock().map_err(|_| SequencerError::Halted("state lock poisoned by a panic".into()))
+    }
+
+    fn lock_live(&self) -> Result<MutexGuard<'_, Inner>, SequencerError> {
+        let g = self.lock()?;
+        if let Some(reason) = &g.halted {
+            return Err(SequencerError::Halted(reason.clone()));
+        }
+        Ok(g)
+    }
+
+    fn halt(g: &mut Inner, reason: String) -> SequencerError {
+        error!(target: "sequencer::store", %reason, "sequencer halted: restart to rebuild the state from the log");
+        metrics::gauge!(m::HALTED).set(1.0);
+        g.halted = Some(reason.clone());
+        SequencerError::Halted(reason)
+    }
+
+    /// Validates a signed transfer or exit against the pending state and appends it to the
+    /// log. When this returns `Ok`, the transaction is durable and will be in a batch.
+    pub fn submit(&self, tx: SignedTx) -> Result<Accepted, SequencerError> {
+        let result = self.submit_inner(tx);
+        if let Err(e) = &result {
+            metrics::counter!(m::TXS_REJECTED, "reason" => e.code().label()).increment(1);
+        }
+        result
+    }
+
+    fn submit_inner(&self, tx: SignedTx) -> Result<Accepted, SequencerError> {
+        let mut g = self.lock_live()?;
+        g.mempool.check_l2(&tx)?;
+        let (from, nonce) = (tx.from, tx.nonce);
+        let tx = Tx::Signed(tx);
+        let hash = tx_hash(&tx, None);
+        let seq = g.counters.next_seq;
+        let record = TxRecord { tx, queue_index: None, hash, status: TxStatus::Pending };
+        let counters = Counters { next_seq: seq + 1, ..g.counters };
+        let mut w = self.store.write();
+        w.put_tx(seq, &record);
+        w.put_counters(&counters);
+        self.store.commit(w)?;
+        g.counters = counters;
+        let kind = kind_label(&record.tx);
+        if let Err(e) = g.mempool.push_l2(PendingTx { seq, record }) {
+            return Err(Self::halt(&mut g, e.to_string()));
+        }
+        debug!(target: "sequencer::rpc", seq, from, nonce, kind, "transaction accepted");
+        metrics::counter!(m::TXS_ACCEPTED, "kind" => kind).increment(1);
+        update_gauges(&g);
+        drop(g);
+        self.batch_wake.notify_one();
+        Ok(Accepted { seq, hash })
+    }
+
+    /// Records the L1 deposit at queue position `queue_index` and queues it ahead of pending
+    /// L2 transactions. Positions must arrive in order; a position already recorded with the
+    /// same deposit is acknowledged again (`duplicate`), with another deposit it is an error.
+    pub fn ingest_deposit(
+        &self,
+        queue_index: u64,
+        deposit: Deposit,
+    ) -> Result<DepositIngested, SequencerError> {
+        let mut g = self.lock_live()?;
+        let seen = g.counters.deposits_seen;
+        if queue_index < seen {
+            return match self.store.deposit(queue_index)? {
+                Some((seq, d)) if d == deposit => Ok(DepositIngested {
+                    accepted: Accepted { seq, hash: tx_hash(&Tx::Deposit(d), Some(queue_index)) },
+                    duplicate: true,
+                    evicted: Vec::new(),
+                }),
+                _ => Err(SequencerError::DepositConflict { queue_index }),
+            };
+        }
+        if queue_index > seen {
+            return Err(SequencerError::DepositOutOfOrder { expected: seen, got: queue_index });
+        }
+        let plan = g.mempool.plan_deposit(&g.sealed, &deposit).map_err(|e| match e {
+            crate::mempool::MempoolError::Invalid(source) => {
+                SequencerError::DepositRejected { queue_index, source }
+            }
+            other => SequencerError::from(other),
+        })?;
+        let seq = g.counters.next_seq;
+        let tx = Tx::Deposit(deposit.clone());
+        let hash = tx_hash(&tx, Some(queue_index));
+        let record = TxRecord { tx, queue_index: Some(queue_index), hash, status: TxStatus::Pending };
+        let counters = Counters { next_seq: seq + 1, deposits_seen: seen + 1, ..g.counters };
+        let mut w = self.store.write();
+        w.put_tx(seq, &record);
+        w.put_deposit(queue_index, seq, &deposit);
+        for (p, reason) in &plan.evicted {
+            let reason = format!("evicted: a deposit went ahead of it and then {reason}");
+            w.set_status(p.seq, &p.record, TxStatus::Rejected(reason));
+        }
+        w.put_counters(&counters);
+        self.store.commit(w)?;
+        g.counters = counters;
+        let evicted: Vec<u64> = plan.evicted.iter().map(|(p, _)| p.seq).collect();
+        if let Err(e) = g.mempool.commit_deposit(plan, PendingTx { seq, record }) {
+            return Err(Self::halt(&mut g, e.to_string()));
+        }
+        if !evicted.is_empty() {
+            warn!(target: "sequencer::batcher", ?evicted, queue_index, "pending transactions evicted behind a deposit");
+            metrics::counter!(m::TXS_EVICTED).increment(evicted.len() as u64);
+        }
+        info!(target: "sequencer::batcher", seq, queue_index, index = deposit.index, "deposit ingested");
+        metrics::counter!(m::TXS_ACCEPTED, "kind" => "deposit").increment(1);
+        update_gauges(&g);
+        drop(g);
+        self.batch_wake.notify_one();
+        Ok(DepositIngested { accepted: Accepted { seq, hash }, duplicate: false, evicted })
+    }
+
+    /// Seals the next batch if the mempool holds a full one, or (with `force`) if it holds
+    /// anything; pads with no-ops. Returns the batch number sealed.
+    pub fn seal(&self, force: bool) -> Result<Option<u64>, SequencerError> {
+        let mut g = self.lock_live()?;
+        let pending = g.mempool.len();
+        if pending == 0 || (pending < self.params.batch_size && !force) {
+            return Ok(None);
+        }
+        let txs = g.mempool.prefix(self.params.batch_size);
+        let number = g.counters.next_batch;
+        let inner = &mut *g;
+        let deposits_from = inner.sealed.deposits_consumed();
+        let mut builder = BatchBuilder::new(&inner.sealed);
+        for p in &txs {
+            if let Err(e) = builder.push(&mut inner.sealed, &p.record.tx) {
+                return Err(Self::halt(
+                    inner,
+                    format!("sealing batch {number}: transaction {} fails: {e}", p.seq),
+                ));
+            }
+        }
+        let witness = builder.finish_from(&inner.sealed);
+        let record = BatchRecord {
+            number,
+            old_root: witness.old_root,
+            new_root: witness.new_root,
+            queue_before: witness.queue_before,
+            queue_after: witness.queue_after,
+            deposits_from,
+            deposits: u32::try_from(inner.sealed.deposits_consumed() - deposits_from).unwrap_or(u32::MAX),
+            seqs: txs.iter().map(|p| p.seq).collect(),
+            tx_data: witness.tx_data(),
+            commitment: witness.public_commitment(),
+            proof: None,
+        };
+        let counters = Counters { next_batch: number + 1, ..inner.counters };
+        let mut w = self.store.write();
+        w.put_batch(&record);
+        for p in &txs {
+            w.set_status(p.seq, &p.record, TxStatus::InBatch(number));
+        }
+        w.put_counters(&counters);
+        if let Err(e) = self.store.commit(w) {
+            // The sealed state moved ahead of the database.
+            return Err(Self::halt(inner, format!("sealing batch {number}: {e}")));
+        }
+        inner.counters = counters;
+        inner.mempool.remove_prefix(txs.len());
+        inner.unproven.insert(number, witness);
+        info!(
+            target: "sequencer::batcher",
+            batch = number,
+            txs = txs.len(),
+            deposits = record.deposits,
+            padding = self.params.batch_size - txs.len(),
+            new_root = %fr_to_hex(&record.new_root),
+            "batch sealed"
+        );
+        metrics::counter!(m::BATCHES_SEALED).increment(1);
+        metrics::histogram!(m::BATCH_TXS).record(txs.len() as f64);
+        update_gauges(inner);
+        drop(g);
+        self.proof_wake.notify_one();
+        Ok(Some(number))
+    }
+
+    /// When the oldest transaction waiting for a batch arrived.
+    pub fn pending_since(&self) -> Option<Instant> {
+        self.lock().ok().and_then(|g| g.mempool.since())
+    }
+
+    /// Whether a full batch is waiting.
+    pub fn batch_full(&self) -> bool {
+        self.lock().map(|g| g.mempool.len() >= self.params.batch_size).unwrap_or(false)
+    }
+
+    /// Waits until a transaction or deposit is accepted.
+    pub async fn accepted_notified(&self) {
+        self.batch_wake.notified().await;
+    }
+
+    /// Waits until a batch is sealed.
+    pub async fn sealed_notified(&self) {
+        self.proof_wake.notified().await;
+    }
+
+    /// The lowest sealed batch without a proof, with its witness.
+    pub fn next_unproven(&self) -> Option<(u64, BatchWitness)> {
+        let g = self.lock().ok()?;
+        g.unproven.iter().next().map(|(n, w)| (*n, w.clone()))
+    }
+
+    /// Stores the proof of batch `n` (one atomic write) and marks it proven.
+    pub fn record_proof(&self, n: u64, proof: Vec<u8>) -> Result<(), SequencerError> {
+        let mut g = self.lock()?;
+        let mut record = self
+            .store
+            .batch(n)?
+            .ok_or_else(|| SequencerError::Halted(format!("proof for batch {n}, which is not stored")))?;
+        if record.proof.is_some() {
+            return Ok(());
+        }
+        record.proof = Some(proof);
+        let mut w = self.store.write();
+        w.put_batch(&record);
+        self.store.commit(w)?;
+        g.unproven.remove(&n);
+        g.proven += 1;
+        metrics::counter!(m::BATCHES_PROVEN).increment(1);
+        update_gauges(&g);
+        Ok(())
+    }
+
+    /// The account at `index` (`None` if there is none in the pending state).
+    pub fn account(&self, index: u32) -> Result<Option<AccountView>, SequencerError> {
+        let capacity = 1u64 << self.params.depth;
+        if u64::from(index) >= capacity {
+            return Err(TxError::IndexOutOfRange { index, capacity }.into());
+        }
+        let g = self.lock()?;
+        Ok(g.mempool.state().account(index).map(|pending| AccountView {
+            index,
+            sealed: g.sealed.account(index).cloned(),
+            pending: pending.clone(),
+        }))
+    }
+
+    /// Log entry `seq`.
+    pub fn tx(&self, seq: u64) -> Result<Option<TxRecord>, SequencerError> {
+        Ok(self.store.tx(seq)?)
+    }
+
+    /// The sequence number of a transaction hash.
+    pub fn seq_by_hash(&self, hash: &[u8; 32]) -> Result<Option<u64>, SequencerError> {
+        Ok(self.store.seq_by_hash(hash)?)
+    }
+
+    /// Sealed batch `n`.
+    pub fn batch(&self, n: u64) -> Result<Option<BatchRecord>, SequencerError> {
+        Ok(self.store.batch(n)?)
+    }
+
+    /// The number of sealed batches.
+    pub fn batches(&self) -> Result<u64, SequencerError> {
+        Ok(self.lock()?.counters.next_batch)
+    }
+
+    /// Progress counters.
+    pub fn progress(&self) -> Result<Progress, SequencerError> {
+        let g = self.lock()?;
+        Ok(Progress {
+            halted: g.halted.clone(),
+            counters: g.counters,
+            pending_deposits: g.mempool.deposits_len(),
+            pending_l2: g.mempool.l2_len(),
+            proven: g.proven,
+            sealed_root: fr_to_hex(&g.sealed.root()),
+            pending_root: fr_to_hex(&g.mempool.state().root()),
+            accounts: g.mempool.state().num_accounts(),
+        })
+    }
+}
+
+fn update_gauges(g: &Inner) {
+    metrics::gauge!(m::MEMPOOL_TXS, "kind" => "deposit").set(g.mempool.deposits_len() as f64);
+    metrics::gauge!(m::MEMPOOL_TXS, "kind" => "l2").set(g.mempool.l2_len() as f64);
+    metrics::gauge!(m::ACCOUNTS).set(g.mempool.state().num_accounts() as f64);
+    metrics::gauge!(m::LOG_ENTRIES).set(g.counters.next_seq as f64);
+    metrics::gauge!(m::UNPROVEN_BATCHES).set(g.unproven.len() as f64);
+}

@@ -1,0 +1,301 @@
+//! RocksDB storage: one directory per node, every state change one atomic, synced write batch.
+//!
+//! # Layout
+//!
+//! | column family | key                          | value                                        |
+//! |---------------|------------------------------|----------------------------------------------|
+//! | `txs`         | sequence number (u64 BE)     | [`TxRecord`](crate::records::TxRecord): the transaction, its hash, its status |
+//! | `tx_hashes`   | transaction hash (32 bytes)  | sequence number (u64 BE)                     |
+//! | `batches`     | batch number (u64 BE)        | [`BatchRecord`](crate::records::BatchRecord): roots, queue range, tx_data, commitment, proof |
+//! | `deposits`    | L1 queue position (u64 BE)   | sequence number of its log entry, then the deposit |
+//! | `meta`        | name (UTF-8)                 | `schema_version`, `params`, `next_seq`, `next_batch`, `deposits_seen` |
+//!
+//! Big-endian keys make RocksDB's byte order the numeric order, so iteration replays in order.
+//! The `txs` column family is an append-only log: entries are never deleted, only their status
+//! changes (pending → in batch, or pending → rejected). Writes go through [`StoreWrite`](crate::store::StoreWrite) and
+//! [`Store::commit`](crate::store::Store::commit), which applies one `WriteBatch` with `sync = true`: after `commit`
+//! returns, the change survives a crash of the process or of the machine.
+
+use std::path::Path;
+
+use ccr_circuits::state::tx::Deposit;
+use ccr_circuits::state::RollupParams;
+use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, IteratorMode, Options, WriteBatch, WriteOptions, DB};
+use tracing::debug;
+
+use crate::records::{
+    decode_deposit_entry, encode_deposit_entry, BatchRecord, CodecError, TxRecord, TxStatus,
+};
+
+/// Column family of the accepted-transaction log.
+pub const CF_TXS: &str = "txs";
+/// Column family of the hash → sequence number index.
+pub const CF_TX_HASHES: &str = "tx_hashes";
+/// Column family of sealed batches.
+pub const CF_BATCHES: &str = "batches";
+/// Column family of the L1 deposits seen.
+pub const CF_DEPOSITS: &str = "deposits";
+/// Column family of counters and parameters.
+pub const CF_META: &str = "meta";
+/// Every column family.
+pub const COLUMN_FAMILIES: [&str; 5] = [CF_TXS, CF_TX_HASHES, CF_BATCHES, CF_DEPOSITS, CF_META];
+
+/// Version of the layout above; start-up refuses another.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const META_SCHEMA: &[u8] = b"schema_version";
+const META_PARAMS: &[u8] = b"params";
+const META_NEXT_SEQ: &[u8] = b"next_seq";
+const META_NEXT_BATCH: &[u8] = b"next_batch";
+const META_DEPOSITS_SEEN: &[u8] = b"deposits_seen";
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// RocksDB failed (I/O, lock held by another process, corruption it detected).
+    #[error("RocksDB: {0}")]
+    Db(#[from] rocksdb::Error),
+    /// A column family is missing from an open database.
+    #[error("column family `{0}` is missing")]
+    MissingColumnFamily(&'static str),
+    /// A stored value does not decode.
+    #[error("corrupt value in `{cf}` at key {key}: {source}")]
+    Corrupt {
+        /// Column family.
+        cf: &'static str,
+        /// Key, hex.
+        key: String,
+        /// Why.
+        source: CodecError,
+    },
+}
+
+/// Counters kept in `meta`, updated in the same write batch as the records they count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counters {
+    /// Next sequence number of the log (= entries in `txs`).
+    pub next_seq: u64,
+    /// Next batch number (= entries in `batches`).
+    pub next_batch: u64,
+    /// L1 deposits recorded (= entries in `deposits`).
+    pub deposits_seen: u64,
+}
+
+/// The node's database.
+pub struct Store {
+    db: DB,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.db.path()).finish()
+    }
+}
+
+fn corrupt(cf: &'static str, key: &[u8], source: CodecError) -> StoreError {
+    StoreError::Corrupt { cf, key: hex::encode(key), source }
+}
+
+fn be_u64(cf: &'static str, key: &[u8], bytes: &[u8]) -> Result<u64, StoreError> {
+    let arr: [u8; 8] =
+        bytes.try_into().map_err(|_| corrupt(cf, key, CodecError::Invalid("8-byte big-endian integer")))?;
+    Ok(u64::from_be_bytes(arr))
+}
+
+impl Store {
+    /// Opens (or creates) the database in `path` with every column family.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        let cfs = COLUMN_FAMILIES.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        debug!(target: "sequencer::store", path = %path.display(), "database open");
+        Ok(Self { db })
+    }
+
+    fn cf(&self, name: &'static str) -> Result<&ColumnFamily, StoreError> {
+        self.db.cf_handle(name).ok_or(StoreError::MissingColumnFamily(name))
+    }
+
+    fn get(&self, cf: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get_cf(self.cf(cf)?, key)?)
+    }
+
+    fn meta_u64(&self, key: &[u8]) -> Result<Option<u64>, StoreError> {
+        self.get(CF_META, key)?.map(|v| be_u64(CF_META, key, &v)).transpose()
+    }
+
+    /// The stored schema version, `None` for a new database.
+    pub fn schema_version(&self) -> Result<Option<u32>, StoreError> {
+        self.get(CF_META, META_SCHEMA)?
+            .map(|v| {
+                let arr: [u8; 4] = v
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| corrupt(CF_META, META_SCHEMA, CodecError::Invalid("schema version")))?;
+                Ok(u32::from_be_bytes(arr))
+            })
+            .transpose()
+    }
+
+    /// The stored rollup parameters, `None` for a new database.
+    pub fn params(&self) -> Result<Option<RollupParams>, StoreError> {
+        let Some(v) = self.get(CF_META, META_PARAMS)? else { return Ok(None) };
+        let bad = || corrupt(CF_META, META_PARAMS, CodecError::Invalid("parameters"));
+        if v.len() != 12 {
+            return Err(bad());
+        }
+        let word = |i: usize| u32::from_be_bytes([v[i], v[i + 1], v[i + 2], v[i + 3]]);
+        RollupParams::new(word(0) as usize, word(4) as usize, word(8)).map(Some).map_err(|_| bad())
+    }
+
+    /// The counters; zeros for a new database.
+    pub fn counters(&self) -> Result<Counters, StoreError> {
+        Ok(Counters {
+            next_seq: self.meta_u64(META_NEXT_SEQ)?.unwrap_or(0),
+            next_batch: self.meta_u64(META_NEXT_BATCH)?.unwrap_or(0),
+            deposits_seen: self.meta_u64(META_DEPOSITS_SEEN)?.unwrap_or(0),
+        })
+    }
+
+    /// The log entry `seq`.
+    pub fn tx(&self, seq: u64) -> Result<Option<TxRecord>, StoreError> {
+        let key = seq.to_be_bytes();
+        self.get(CF_TXS, &key)?
+            .map(|v| TxRecord::decode(&v).map_err(|e| corrupt(CF_TXS, &key, e)))
+            .transpose()
+    }
+
+    /// The sequence number of the transaction with this hash.
+    pub fn seq_by_hash(&self, hash: &[u8; 32]) -> Result<Option<u64>, StoreError> {
+        self.get(CF_TX_HASHES, hash)?.map(|v| be_u64(CF_TX_HASHES, hash, &v)).transpose()
+    }
+
+    /// Sealed batch `n`.
+    pub fn batch(&self, n: u64) -> Result<Option<BatchRecord>, StoreError> {
+        let key = n.to_be_bytes();
+        self.get(CF_BATCHES, &key)?
+            .map(|v| BatchRecord::decode(&v).map_err(|e| corrupt(CF_BATCHES, &key, e)))
+            .transpose()
+    }
+
+    /// The deposit at L1 queue position `queue_index`, with its log sequence number.
+    pub fn deposit(&self, queue_index: u64) -> Result<Option<(u64, Deposit)>, StoreError> {
+        let key = queue_index.to_be_bytes();
+        self.get(CF_DEPOSITS, &key)?
+            .map(|v| decode_deposit_entry(&v).map_err(|e| corrupt(CF_DEPOSITS, &key, e)))
+            .transpose()
+    }
+
+    /// Every key of a column family keyed by u64, in order (for the gap checks at start-up).
+    pub fn keys(&self, cf: &'static str) -> Result<Vec<u64>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(self.cf(cf)?, IteratorMode::Start) {
+            let (k, _) = item?;
+            out.push(be_u64(cf, &k, &k)?);
+        }
+        Ok(out)
+    }
+
+    /// The log in sequence order.
+    pub fn txs(&self) -> Result<impl Iterator<Item = Result<(u64, TxRecord), StoreError>> + '_, StoreError> {
+        Ok(self.db.iterator_cf(self.cf(CF_TXS)?, IteratorMode::Start).map(|item| {
+            let (k, v) = item?;
+            let seq = be_u64(CF_TXS, &k, &k)?;
+            Ok((seq, TxRecord::decode(&v).map_err(|e| corrupt(CF_TXS, &k, e))?))
+        }))
+    }
+
+    /// The sealed batches in order.
+    pub fn batches(&self) -> Result<impl Iterator<Item = Result<BatchRecord, StoreError>> + '_, StoreError> {
+        Ok(self.db.iterator_cf(self.cf(CF_BATCHES)?, IteratorMode::Start).map(|item| {
+            let (k, v) = item?;
+            BatchRecord::decode(&v).map_err(|e| corrupt(CF_BATCHES, &k, e))
+        }))
+    }
+
+    /// Starts an atomic write.
+    pub fn write(&self) -> StoreWrite<'_> {
+        StoreWrite { store: self, batch: WriteBatch::default(), error: None }
+    }
+
+    /// Applies `w` atomically and durably (`sync = true`).
+    pub fn commit(&self, w: StoreWrite<'_>) -> Result<(), StoreError> {
+        if let Some(e) = w.error {
+            return Err(e);
+        }
+        let mut opts = WriteOptions::default();
+        opts.set_sync(true);
+        let ops = w.batch.len();
+        self.db.write_opt(w.batch, &opts)?;
+        debug!(target: "sequencer::store", ops, "write batch committed");
+        Ok(())
+    }
+}
+
+/// One atomic write: records put here become visible together at [`Store::commit`], or not at
+/// all.
+pub struct StoreWrite<'a> {
+    store: &'a Store,
+    batch: WriteBatch,
+    /// A missing column family, reported at commit.
+    error: Option<StoreError>,
+}
+
+impl StoreWrite<'_> {
+    fn put(&mut self, cf: &'static str, key: &[u8], value: &[u8]) {
+        match self.store.cf(cf) {
+            Ok(h) => self.batch.put_cf(h, key, value),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Writes the layout version and the parameters (a new database).
+    pub fn init(&mut self, params: &RollupParams) {
+        self.put(CF_META, META_SCHEMA, &SCHEMA_VERSION.to_be_bytes());
+        let mut p = Vec::with_capacity(12);
+        for x in [params.depth as u32, params.batch_size as u32, params.chain_id] {
+            p.extend_from_slice(&x.to_be_bytes());
+        }
+        self.put(CF_META, META_PARAMS, &p);
+    }
+
+    /// Writes log entry `seq` (new or with a new status) and its hash index.
+    pub fn put_tx(&mut self, seq: u64, rec: &TxRecord) {
+        self.put(CF_TXS, &seq.to_be_bytes(), &rec.encode());
+        self.put(CF_TX_HASHES, &rec.hash, &seq.to_be_bytes());
+    }
+
+    /// Updates the status of log entry `seq`.
+    pub fn set_status(&mut self, seq: u64, rec: &TxRecord, status: TxStatus) {
+        let rec = TxRecord { status, ..rec.clone() };
+        self.put(CF_TXS, &seq.to_be_bytes(), &rec.encode());
+    }
+
+    /// Records the L1 deposit at `queue_index`, held by log entry `seq`.
+    pub fn put_deposit(&mut self, queue_index: u64, seq: u64, d: &Deposit) {
+        self.put(CF_DEPOSITS, &queue_index.to_be_bytes(), &encode_deposit_entry(seq, d));
+    }
+
+    /// Writes a batch record (sealed, or with its proof).
+    pub fn put_batch(&mut self, rec: &BatchRecord) {
+        self.put(CF_BATCHES, &rec.number.to_be_bytes(), &rec.encode());
+    }
+
+    /// Writes the counters.
+    pub fn put_counters(&mut self, c: &Counters) {
+        self.put(CF_META, META_NEXT_SEQ, &c.next_seq.to_be_bytes());
+        self.put(CF_META, META_NEXT_BATCH, &c.next_batch.to_be_bytes());
+        self.put(CF_META, META_DEPOSITS_SEEN, &c.deposits_seen.to_be_bytes());
+    }
+
+    /// Deletes log entry `seq` (only for tests of the start-up checks: the log is append-only).
+    #[doc(hidden)]
+    pub fn delete_tx_for_tests(&mut self, seq: u64) {
+        match self.store.cf(CF_TXS) {
+            Ok(h) => self.batch.delete_cf(h, seq.to_be_bytes()),
+            Err(e) => self.error = Some(e),
+        }
+    }
+}

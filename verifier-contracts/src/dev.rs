@@ -1,0 +1,96 @@
+//! Verifiers for the deterministic, **insecure** development keys of the batch circuit.
+//!
+//! The committed `src/Groth16Verifier.sol` carries the key of [`COMMITTED_VERIFIER_KEY`];
+//! regenerate it with
+//!
+//! ```text
+//! cargo run --release -p ccr-verifier-contracts --example generate_verifier
+//! node tools/js/build-contracts.js
+//! ```
+
+use ark_bn254::Bn254;
+use ark_groth16::VerifyingKey;
+use ccr_circuits::state::RollupParams;
+use ccr_prover::batch::{batch_circuit_name, dev_setup_batch};
+use ccr_prover::{key_hash, Keypair, ProverError};
+
+use crate::error::GeneratorError;
+use crate::generator::solidity_verifier;
+
+/// A development key of the batch circuit: its parameters and the seed of
+/// [`ccr_prover::batch::dev_setup_batch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DevKey {
+    /// Tree depth, batch size and chain id of the circuit.
+    pub params: RollupParams,
+    /// Seed of the insecure setup: anyone who knows it can forge proofs.
+    pub seed: [u8; 32],
+}
+
+/// The key the committed `Groth16Verifier` carries: depth 24, 16 slots per batch, chain id 1,
+/// seed `[0x42; 32]` (the seed of `ccr-prover demo`). **INSECURE: development only.**
+pub const COMMITTED_VERIFIER_KEY: DevKey =
+    DevKey { params: RollupParams { depth: 24, batch_size: 16, chain_id: 1 }, seed: [0x42; 32] };
+
+/// Errors of generating a development verifier.
+#[derive(Debug, thiserror::Error)]
+pub enum DevKeyError {
+    /// The setup or the key hash failed.
+    #[error(transparent)]
+    Prover(#[from] ProverError),
+    /// The Solidity could not be generated.
+    #[error(transparent)]
+    Generator(#[from] GeneratorError),
+}
+
+impl DevKey {
+    /// The test-size key the crate's tests use: depth 8, 4 slots, chain id 5, seed `[9; 32]`
+    /// (the key whose hash `prover/tests/snapshots/batch_d8_n4_vk_hash.txt` pins).
+    pub const TEST: Self =
+        Self { params: RollupParams { depth: 8, batch_size: 4, chain_id: 5 }, seed: [9; 32] };
+
+    /// Runs the development setup (seconds at test size, ~20 s in release at depth 24 with 16
+    /// slots).
+    ///
+    /// # Errors
+    ///
+    /// [`ProverError::Params`] on invalid parameters.
+    pub fn keypair(&self) -> Result<Keypair, ProverError> {
+        dev_setup_batch(self.params, self.seed)
+    }
+
+    /// The NatSpec notice of a verifier for this key with verifying key `vk`: which circuit,
+    /// which setup, the key's content hash.
+    ///
+    /// # Errors
+    ///
+    /// An arkworks serialization error of the key hash.
+    pub fn notice(&self, vk: &VerifyingKey<Bn254>) -> Result<String, ProverError> {
+        let seed = self.seed.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        Ok(format!(
+            "@custom:key {circuit}, verifying-key hash {hash}\n\
+             INSECURE development key: ccr_prover::batch::dev_setup_batch(depth {depth}, batch size\n\
+             {batch}, chain id {chain}) with the public seed 0x{seed}.\n\
+             Anyone who knows the seed can forge proofs: never secure value with it.",
+            circuit = batch_circuit_name(&self.params),
+            hash = key_hash(vk)?,
+            depth = self.params.depth,
+            batch = self.params.batch_size,
+            chain = self.params.chain_id,
+        ))
+    }
+
+    /// The Solidity of a verifier `contract_name` for this key's verifying key `vk` (from
+    /// [`DevKey::keypair`]), with [`DevKey::notice`].
+    ///
+    /// # Errors
+    ///
+    /// As [`DevKey::notice`] and [`solidity_verifier`].
+    pub fn verifier_source(
+        &self,
+        vk: &VerifyingKey<Bn254>,
+        contract_name: &str,
+    ) -> Result<String, DevKeyError> {
+        Ok(solidity_verifier(vk, contract_name, &self.notice(vk)?)?)
+    }
+}

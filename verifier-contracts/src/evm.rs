@@ -1,0 +1,211 @@
+//! An in-process EVM on revm: deploy, call, transact, read logs and gas.
+//!
+//! The chain is an in-memory state on the Osaka rules (Ethereum mainnet since December 2025),
+//! chain id 1, base fee 0 and gas price 0: gas is measured and limited (16,777,216 per
+//! transaction, EIP-7825) but costs no ether, so balances move only by the value sent. Nonces
+//! are taken from the state, so callers never track them. Each [`Evm::transact`] commits; each
+//! [`Evm::call`] runs on the current state and discards its changes (`eth_call`).
+
+use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
+use alloy_sol_types::SolCall;
+use revm::bytecode::Bytecode;
+use revm::context::result::ExecutionResult;
+use revm::context::{Context, TxEnv};
+use revm::database::{CacheDB, EmptyDB};
+use revm::handler::{MainnetContext, MainnetEvm};
+use revm::primitives::hardfork::SpecId;
+use revm::state::AccountInfo;
+use revm::{DatabaseRef, ExecuteCommitEvm, ExecuteEvm, MainBuilder};
+
+use crate::error::EvmError;
+
+/// Gas limit of every transaction and call: the EIP-7825 cap.
+pub const TX_GAS_LIMIT: u64 = 1 << 24;
+
+/// The hard fork the EVM runs.
+pub const SPEC: SpecId = SpecId::OSAKA;
+
+type Db = CacheDB<EmptyDB>;
+
+/// What a successful transaction or call returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// Gas used, as a block would charge it (after refunds, including the 21,000 base and the
+    /// calldata cost).
+    pub gas_used: u64,
+    /// Logs emitted, in order.
+    pub logs: Vec<Log>,
+    /// Return data (the runtime code for a creation).
+    pub output: Bytes,
+    /// Address of the created contract, for a creation.
+    pub created: Option<Address>,
+}
+
+/// An Ethereum chain in memory (see the [module documentation](self)).
+pub struct Evm {
+    inner: MainnetEvm<MainnetContext<Db>>,
+}
+
+impl std::fmt::Debug for Evm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evm").field("spec", &SPEC).finish_non_exhaustive()
+    }
+}
+
+impl Default for Evm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Evm {
+    /// An empty chain.
+    pub fn new() -> Self {
+        let ctx: MainnetContext<Db> = Context::new(CacheDB::new(EmptyDB::default()), SPEC);
+        Self { inner: ctx.build_mainnet() }
+    }
+
+    fn db(&self) -> &Db {
+        &self.inner.ctx.journaled_state.database
+    }
+
+    fn db_mut(&mut self) -> &mut Db {
+        &mut self.inner.ctx.journaled_state.database
+    }
+
+    fn info(&self, who: Address) -> AccountInfo {
+        // The in-memory database cannot fail.
+        self.db().basic_ref(who).ok().flatten().unwrap_or_default()
+    }
+
+    /// Sets the balance of `who` (creating the account).
+    pub fn set_balance(&mut self, who: Address, wei: U256) {
+        let mut info = self.info(who);
+        info.balance = wei;
+        self.db_mut().insert_account_info(who, info);
+    }
+
+    /// The balance of `who`, in wei.
+    pub fn balance(&self, who: Address) -> U256 {
+        self.info(who).balance
+    }
+
+    /// The nonce of `who`.
+    pub fn nonce(&self, who: Address) -> u64 {
+        self.info(who).nonce
+    }
+
+    /// The runtime code at `who` (empty for an externally owned account).
+    pub fn code(&self, who: Address) -> Bytes {
+        self.info(who).code.map(|c| c.original_bytes()).unwrap_or_default()
+    }
+
+    /// Installs `runtime` as the code of `at`, without running a constructor (for test doubles).
+    pub fn set_code(&mut self, at: Address, runtime: Bytes) {
+        let info = self.info(at).with_code(Bytecode::new_raw(runtime));
+        self.db_mut().insert_account_info(at, info);
+    }
+
+    fn tx(&self, from: Address, kind: TxKind, value: U256, data: Bytes) -> Result<TxEnv, EvmError> {
+        TxEnv::builder()
+            .caller(from)
+            .kind(kind)
+            .value(value)
+            .data(data)
+            .nonce(self.nonce(from))
+            .gas_limit(TX_GAS_LIMIT)
+            .gas_price(0)
+            .chain_id(Some(1))
+            .build()
+            .map_err(|e| EvmError::Invalid(format!("{e:?}")))
+    }
+
+    /// Deploys `code` (creation code followed by constructor arguments) from `from`; returns
+    /// the new contract's address and the receipt.
+    ///
+    /// # Errors
+    ///
+    /// As [`Evm::transact`]; [`EvmError::NoAddress`] if the creation returned none.
+    pub fn deploy(&mut self, from: Address, code: Bytes) -> Result<(Address, Receipt), EvmError> {
+        let receipt = self.execute(from, TxKind::Create, U256::ZERO, code, true)?;
+        let address = receipt.created.ok_or(EvmError::NoAddress)?;
+        Ok((address, receipt))
+    }
+
+    /// Sends a transaction from `from` to `to` with `value` wei and calldata `data`, and commits
+    /// its effects.
+    ///
+    /// # Errors
+    ///
+    /// [`EvmError::Revert`] or [`EvmError::Halt`] (nothing is committed but the nonce and
+    /// gas, which cost nothing here), [`EvmError::Invalid`] when revm refuses the transaction
+    /// (e.g. `from` cannot pay `value`).
+    pub fn transact(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+        data: Bytes,
+    ) -> Result<Receipt, EvmError> {
+        self.execute(from, TxKind::Call(to), value, data, true)
+    }
+
+    /// Runs a call from `from` to `to` on the current state without committing it (`eth_call`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Evm::transact`].
+    pub fn call(&mut self, from: Address, to: Address, data: Bytes) -> Result<Receipt, EvmError> {
+        self.execute(from, TxKind::Call(to), U256::ZERO, data, false)
+    }
+
+    /// [`Evm::call`] of a typed function; returns its decoded outputs.
+    ///
+    /// # Errors
+    ///
+    /// As [`Evm::call`]; [`EvmError::Decode`] on return data of another shape.
+    pub fn call_sol<C: SolCall>(&mut self, to: Address, call: &C) -> Result<C::Return, EvmError> {
+        let receipt = self.call(Address::ZERO, to, call.abi_encode().into())?;
+        Ok(C::abi_decode_returns(&receipt.output)?)
+    }
+
+    /// [`Evm::transact`] of a typed function.
+    ///
+    /// # Errors
+    ///
+    /// As [`Evm::transact`].
+    pub fn transact_sol<C: SolCall>(
+        &mut self,
+        from: Address,
+        to: Address,
+        value: U256,
+        call: &C,
+    ) -> Result<Receipt, EvmError> {
+        self.transact(from, to, value, call.abi_encode().into())
+    }
+
+    fn execute(
+        &mut self,
+        from: Address,
+        kind: TxKind,
+        value: U256,
+        data: Bytes,
+        commit: bool,
+    ) -> Result<Receipt, EvmError> {
+        let tx = self.tx(from, kind, value, data)?;
+        let result =
+            if commit { self.inner.transact_commit(tx) } else { self.inner.transact(tx).map(|r| r.result) }
+                .map_err(|e| EvmError::Invalid(e.to_string()))?;
+        let gas_used = result.tx_gas_used();
+        match result {
+            ExecutionResult::Success { logs, output, .. } => {
+                let created = output.address().copied();
+                Ok(Receipt { gas_used, logs, output: output.into_data(), created })
+            }
+            ExecutionResult::Revert { output, .. } => Err(EvmError::Revert { output, gas_used }),
+            ExecutionResult::Halt { reason, .. } => {
+                Err(EvmError::Halt { reason: format!("{reason:?}"), gas_used })
+            }
+        }
+    }
+}

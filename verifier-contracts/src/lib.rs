@@ -1,0 +1,39 @@
+//! The rollup's L1 side: Solidity sources, their committed artifacts, typed bindings, and an
+//! in-process EVM to run them.
+//!
+//! - [`solidity_verifier`] generates the Groth16 verifier of a verifying key (constants in the
+//!   style of snarkjs's verifier); `src/Groth16Verifier.sol` is its output for
+//!   [`COMMITTED_VERIFIER_KEY`].
+//! - `src/Rollup.sol`: state roots, the Poseidon deposit queue, batch settlement against the
+//!   SHA-256 commitment, exits and withdrawals.
+//! - [`artifacts`]: what `node tools/js/build-contracts.js` compiled, embedded.
+//! - [`bindings`]: alloy `sol!` types of every call, event and error.
+//! - [`evm`]: revm in memory; [`rollup`] drives the contracts on it.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+/// The committed compiler artifacts, embedded.
+pub mod artifacts;
+/// Typed bindings (alloy `sol!`).
+pub mod bindings;
+/// Verifiers for the insecure development keys, and the key of the committed verifier.
+pub mod dev;
+/// Error types, one per layer.
+pub mod error;
+/// An in-process EVM on revm.
+pub mod evm;
+/// Solidity source of a Groth16 verifier for a verifying key.
+pub mod generator;
+/// The rollup contracts driven on an [`evm::Evm`].
+pub mod rollup;
+/// Compiling Solidity at run time with the pinned solc-js.
+pub mod solc;
+
+pub use crate::{
+    artifacts::Artifact,
+    dev::{DevKey, COMMITTED_VERIFIER_KEY},
+    error::{ArtifactError, EvmError, GeneratorError, RollupError, SolcError},
+    evm::{Evm, Receipt},
+    generator::{solidity_verifier, SOLC_VERSION},
+    rollup::{BatchSubmission, RollupContracts},
+};

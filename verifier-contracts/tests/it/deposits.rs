@@ -1,0 +1,179 @@
+//! The L1 entry points refuse every deposit the L2 could not consume (a stuck queue) or that
+//! could overflow a balance, each with its exact error.
+
+use alloy_primitives::U256;
+use alloy_sol_types::SolEvent;
+use ccr_circuits::state::RollupParams;
+use ccr_verifier_contracts::bindings::Rollup;
+use ccr_verifier_contracts::bindings::Rollup::RollupErrors;
+use ccr_verifier_contracts::rollup::fr_to_u256;
+use ccr_verifier_contracts::{Receipt, RollupError};
+
+use crate::common::{accept_all_verifier, gwei, Member, World};
+
+fn contract_error(result: Result<Receipt, RollupError>) -> RollupErrors {
+    let err = result.expect_err("the contract accepted it");
+    err.contract_error().unwrap_or_else(|| panic!("not a contract error: {err}"))
+}
+
+fn create(w: &mut World, m: &Member, ax: U256, ay: U256, wei: U256) -> Result<Receipt, RollupError> {
+    let call = Rollup::createAccountCall { ax, ay };
+    Ok(w.evm.transact_sol(m.l1, w.rollup.rollup, wei, &call)?)
+}
+
+#[test]
+fn accounts_get_consecutive_indices_and_owners() {
+    let mut w = World::new(&accept_all_verifier());
+    for n in 1..=3u8 {
+        let m = Member::new(n);
+        w.fund(&m);
+        let r = w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), gwei(1)).unwrap();
+        let created: Vec<_> =
+            r.logs.iter().filter_map(|l| Rollup::AccountCreated::decode_log_data(&l.data).ok()).collect();
+        let pk = m.key.public_key();
+        assert_eq!(
+            created,
+            [Rollup::AccountCreated {
+                accountIndex: u32::from(n - 1),
+                owner: m.l1,
+                ax: fr_to_u256(&pk.x),
+                ay: fr_to_u256(&pk.y)
+            }]
+        );
+        let owner =
+            w.evm.call_sol(w.rollup.rollup, &Rollup::accountOwnerCall { accountIndex: U256::from(n - 1) });
+        assert_eq!(owner.unwrap(), m.l1);
+    }
+    // A zero-value opening is allowed (the account starts empty).
+    let m = Member::new(9);
+    w.fund(&m);
+    w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), U256::ZERO).unwrap();
+}
+
+#[test]
+fn keys_the_circuit_cannot_open_are_refused() {
+    let mut w = World::new(&accept_all_verifier());
+    let m = Member::new(1);
+    w.fund(&m);
+    let pk = m.key.public_key();
+    let (x, y) = (fr_to_u256(&pk.x), fr_to_u256(&pk.y));
+    let r = U256::from_str_radix(&<ark_bn254::Fr as ark_ff::PrimeField>::MODULUS.to_string(), 10).unwrap();
+    let bad = [
+        (U256::ZERO, U256::ZERO),    // would read as a top-up
+        (U256::ZERO, U256::from(1)), // the identity: on the curve, but ax = 0 reads as a top-up
+        (x, y + U256::from(1)),      // off the curve
+        (x + r, y),                  // not canonical
+        (x, y + r),                  // not canonical
+    ];
+    for (ax, ay) in bad {
+        assert_eq!(
+            contract_error(create(&mut w, &m, ax, ay, gwei(1))),
+            RollupErrors::InvalidPublicKey(Rollup::InvalidPublicKey { ax, ay }),
+            "({ax}, {ay})"
+        );
+    }
+    assert_eq!(w.rollup.deposit_counts(&mut w.evm).unwrap().0, U256::ZERO);
+}
+
+#[test]
+fn amounts_must_be_whole_gwei_and_top_ups_non_zero() {
+    let mut w = World::new(&accept_all_verifier());
+    let m = Member::new(1);
+    w.fund(&m);
+    let pk = m.key.public_key();
+    let odd = gwei(5) + U256::from(1);
+    assert_eq!(
+        contract_error(w.rollup.create_account(&mut w.evm, m.l1, &pk, odd)),
+        RollupErrors::NotWholeL2Units(Rollup::NotWholeL2Units { value: odd })
+    );
+    w.rollup.create_account(&mut w.evm, m.l1, &pk, gwei(5)).unwrap();
+    assert_eq!(
+        contract_error(w.rollup.deposit(&mut w.evm, m.l1, 0, U256::ZERO)),
+        RollupErrors::ZeroDeposit(Rollup::ZeroDeposit {})
+    );
+    assert_eq!(
+        contract_error(w.rollup.deposit(&mut w.evm, m.l1, 1, gwei(1))),
+        RollupErrors::UnknownAccount(Rollup::UnknownAccount { accountIndex: U256::from(1) })
+    );
+    w.rollup.deposit(&mut w.evm, m.l1, 0, gwei(1)).unwrap();
+    assert_eq!(w.rollup.deposit_counts(&mut w.evm).unwrap().0, U256::from(2));
+}
+
+/// The L2 supply stays below 2⁶³ units, so no 64-bit balance can overflow.
+#[test]
+fn supply_cap() {
+    let mut w = World::new(&accept_all_verifier());
+    let m = Member::new(1);
+    let cap = (1u64 << 63) - 1;
+    w.evm.set_balance(m.l1, gwei(u64::MAX) * U256::from(4));
+    let pk = m.key.public_key();
+    w.rollup.create_account(&mut w.evm, m.l1, &pk, gwei(cap - 10)).unwrap();
+    w.rollup.deposit(&mut w.evm, m.l1, 0, gwei(10)).unwrap();
+    assert_eq!(
+        contract_error(w.rollup.deposit(&mut w.evm, m.l1, 0, gwei(1))),
+        RollupErrors::SupplyCapExceeded(Rollup::SupplyCapExceeded {
+            supply: U256::from(cap) + U256::from(1),
+            cap: U256::from(cap)
+        })
+    );
+    // A single deposit of 2⁶⁴ units or more is refused the same way (never truncated to 64 bits).
+    let mut w = World::new(&accept_all_verifier());
+    w.evm.set_balance(m.l1, gwei(u64::MAX) * U256::from(4));
+    let huge = gwei(u64::MAX) * U256::from(2);
+    assert!(matches!(
+        contract_error(w.rollup.create_account(&mut w.evm, m.l1, &pk, huge)),
+        RollupErrors::SupplyCapExceeded(_)
+    ));
+}
+
+/// No index beyond the tree: with depth 1, the third account is refused.
+#[test]
+fn tree_full() {
+    let params = RollupParams::new(1, 4, 5).unwrap();
+    let mut w = World::with_params(&accept_all_verifier(), params);
+    for n in 1..=2u8 {
+        let m = Member::new(n);
+        w.fund(&m);
+        w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), gwei(1)).unwrap();
+    }
+    let m = Member::new(3);
+    w.fund(&m);
+    assert_eq!(
+        contract_error(w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), gwei(1))),
+        RollupErrors::TreeFull(Rollup::TreeFull { maxAccounts: U256::from(2) })
+    );
+}
+
+/// Constructor arguments out of range are refused.
+#[test]
+fn invalid_config() {
+    let mut evm = ccr_verifier_contracts::Evm::new();
+    let deployer = crate::common::operator();
+    let err = ccr_verifier_contracts::rollup::RollupContracts::deploy(
+        &mut evm,
+        deployer,
+        &accept_all_verifier(),
+        &RollupParams { depth: 25, batch_size: 4, chain_id: 5 },
+    )
+    .unwrap_err();
+    // The Rust side refuses the parameters before deploying.
+    assert!(matches!(err, RollupError::OutOfRange { what: "rollup parameters", .. }), "{err}");
+    let args = |depth: u64, batch: u64| {
+        alloy_sol_types::SolConstructor::abi_encode(&Rollup::constructorCall {
+            verifier_: deployer,
+            poseidon_: deployer,
+            genesisRoot: U256::ZERO,
+            batchSize_: U256::from(batch),
+            treeDepth: U256::from(depth),
+        })
+    };
+    let rollup = ccr_verifier_contracts::Artifact::rollup().unwrap();
+    for (depth, batch) in [(0, 4), (25, 4), (8, 0)] {
+        let err = evm.deploy(deployer, rollup.deploy_code(&args(depth, batch))).unwrap_err();
+        assert_eq!(
+            RollupError::from(err).contract_error(),
+            Some(RollupErrors::InvalidConfig(Rollup::InvalidConfig {})),
+            "depth {depth}, batch {batch}"
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests on revm executing the real artifacts (one test binary): the generated
+//! verifier with real proofs of `ccr-prover`, the rollup contract against the Rust
+//! specification, the full deposit-prove-settle-withdraw flow, and gas by batch size.
+#![allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
+
+mod artifacts;
+mod common;
+mod deposits;
+mod flow;
+mod gas;
+mod primitives;
+mod verifier;
