@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
 use ccr_benches::Scenario;
 use ccr_circuits::batch::constraints::BatchCircuit;
+use ccr_circuits::merkle::PRODUCTION_DEPTH;
 use ccr_circuits::Fr;
 use clap::{Parser, Subcommand};
 
@@ -27,13 +28,13 @@ enum Cmd {
     /// Constraints per transfer slot and per batch (no proving).
     Constraints {
         /// Account tree depth.
-        #[arg(long, default_value_t = 24)]
+        #[arg(long, default_value_t = PRODUCTION_DEPTH)]
         depth: usize,
     },
     /// Native transfer application rate (signature check, validation, two tree updates).
     Native {
         /// Account tree depth.
-        #[arg(long, default_value_t = 24)]
+        #[arg(long, default_value_t = PRODUCTION_DEPTH)]
         depth: usize,
         /// Transfers to apply.
         #[arg(long, default_value_t = 2000)]
@@ -42,7 +43,7 @@ enum Cmd {
     /// Groth16 setup and proving time for batches of transfers.
     Prove {
         /// Account tree depth.
-        #[arg(long, default_value_t = 24)]
+        #[arg(long, default_value_t = PRODUCTION_DEPTH)]
         depth: usize,
         /// Batch sizes, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "4,16,64")]

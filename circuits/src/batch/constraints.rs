@@ -25,7 +25,7 @@ use ark_r1cs_std::alloc::AllocVar;
 use ark_r1cs_std::boolean::Boolean;
 use ark_r1cs_std::convert::{ToBitsGadget, ToBytesGadget};
 use ark_r1cs_std::eq::EqGadget;
-use ark_r1cs_std::fields::fp::{AllocatedFp, FpVar};
+use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::fields::FieldVar;
 use ark_r1cs_std::uint8::UInt8;
 use ark_r1cs_std::GR1CSVar;
@@ -33,6 +33,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, Synthesis
 
 use super::BatchWitness;
 use crate::babyjubjub::constraints::{verify_poseidon_gadget_if, PointVar, SignatureVar};
+use crate::lc::linear_combination;
 use crate::merkle::constraints::MerklePathVar;
 use crate::poseidon::constraints::hash as poseidon;
 use crate::range::{enforce_bits, AMOUNT_BITS};
@@ -91,25 +92,13 @@ fn bits_to_fp(bits: &[Boolean<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
 
 /// `Σ bᵢ·2ⁱ mod r` for any number of bits: the reduction of a 256-bit digest.
 fn bits_to_fp_mod_r(bits: &[Boolean<Fr>]) -> FpVar<Fr> {
-    let mut constant = Fr::zero();
-    let mut coeffs = Vec::new();
-    let mut vars = Vec::new();
     let mut power = Fr::ONE;
-    for b in bits {
-        match b {
-            Boolean::Constant(true) => constant += power,
-            Boolean::Constant(false) => {}
-            Boolean::Var(v) => {
-                coeffs.push(power);
-                vars.push(AllocatedFp::from(Boolean::Var(v.clone())));
-            }
-        }
+    let terms = bits.iter().map(|b| {
+        let term = (power, FpVar::from(b.clone()));
         power.double_in_place();
-    }
-    match AllocatedFp::linear_combination(coeffs, &vars) {
-        Some(v) => FpVar::Var(v) + constant,
-        None => FpVar::Constant(constant),
-    }
+        term
+    });
+    linear_combination(terms, Fr::zero())
 }
 
 /// A field element as 32 big-endian bytes, canonical (strict decomposition).

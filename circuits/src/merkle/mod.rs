@@ -40,14 +40,6 @@ pub enum MerkleError {
         /// The tree's depth.
         depth: usize,
     },
-    /// A proof's length differs from the tree's depth.
-    #[error("proof has {got} siblings, the tree has depth {expected}")]
-    ProofLength {
-        /// Siblings in the proof.
-        got: usize,
-        /// The tree's depth.
-        expected: usize,
-    },
 }
 
 /// Hashes of empty subtrees: `empty[0] = 0`, `empty[l+1] = H(empty[l], empty[l])`.

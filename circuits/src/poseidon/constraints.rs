@@ -9,11 +9,12 @@
 //! inputs, as circomlib's `Poseidon(2)`.
 
 use ark_bn254::Fr;
-use ark_r1cs_std::fields::fp::{AllocatedFp, FpVar};
+use ark_r1cs_std::fields::fp::FpVar;
 use ark_r1cs_std::fields::FieldVar;
 use ark_relations::gr1cs::SynthesisError;
 
 use super::{parameters, PoseidonError};
+use crate::lc::linear_combination;
 
 /// `x⁵`, free when `x` is a constant, else three constraints.
 fn sbox(x: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
@@ -21,26 +22,6 @@ fn sbox(x: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
     let x2 = x.square()?;
     let x4 = x2.square()?;
     Ok(&x4 * x)
-}
-
-/// One row of a linear layer, `Σ_j m_j · s_j + c`, as a single linear combination.
-fn linear_row(row: &[Fr], state: &[FpVar<Fr>], constant: Fr) -> FpVar<Fr> {
-    let mut acc = constant;
-    let mut coeffs = Vec::with_capacity(state.len());
-    let mut vars = Vec::with_capacity(state.len());
-    for (m, s) in row.iter().zip(state) {
-        match s {
-            FpVar::Constant(c) => acc += *m * c,
-            FpVar::Var(v) => {
-                coeffs.push(*m);
-                vars.push(v.clone());
-            }
-        }
-    }
-    match AllocatedFp::linear_combination(coeffs, &vars) {
-        Some(v) => FpVar::Var(v) + acc,
-        None => FpVar::Constant(acc),
-    }
 }
 
 /// In-circuit Poseidon of `inputs`, equal to [`super::hash`] on the same values.
@@ -64,7 +45,14 @@ pub fn hash(inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
             let x = s + ark[i];
             after_sbox.push(if full || i == 0 { sbox(&x)? } else { x });
         }
-        state = params.mds.iter().map(|row| linear_row(row, &after_sbox, Fr::from(0u64))).collect();
+        // each row Σ_j m_ij·s_j is one linear combination
+        state = params
+            .mds
+            .iter()
+            .map(|row| {
+                linear_combination(row.iter().copied().zip(after_sbox.iter().cloned()), Fr::from(0u64))
+            })
+            .collect();
     }
     Ok(state.swap_remove(0))
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use ccr_circuits::babyjubjub::eddsa::{sign_poseidon, PrivateKey};
 use ccr_circuits::batch::BatchBuilder;
+use ccr_circuits::merkle::PRODUCTION_DEPTH;
 use ccr_circuits::state::tx::{Deposit, Tx, UnsignedTx};
 use ccr_circuits::state::{RollupParams, RollupState};
 use ccr_prover::batch::{batch_circuit_name, dev_setup_batch, prove_batch};
@@ -24,7 +25,7 @@ use super::EXIT_OK;
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Depth of the account tree (production: 24).
-    #[arg(long, default_value_t = 24)]
+    #[arg(long, default_value_t = PRODUCTION_DEPTH)]
     depth: usize,
     /// Transaction slots in the batch.
     #[arg(long, default_value_t = 8)]
