@@ -3,8 +3,10 @@
 //! The chain is an in-memory state on the Osaka rules (Ethereum mainnet since December 2025),
 //! chain id 1, base fee 0 and gas price 0: gas is measured and limited (16,777,216 per
 //! transaction, EIP-7825) but costs no ether, so balances move only by the value sent. Nonces
-//! are taken from the state, so callers never track them. Each [`Evm::transact`] commits; each
+//! are taken from the state, so callers never track them. Each [`Evm::transact`] commits and
+//! mines its own block (anvil's automine: block number + 1, timestamp + 12 s); each
 //! [`Evm::call`] runs on the current state and discards its changes (`eth_call`).
+//! [`Evm::mine`] mines empty blocks, to let block-count deadlines pass.
 
 use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
 use alloy_sol_types::SolCall;
@@ -21,6 +23,11 @@ use crate::error::EvmError;
 
 /// Gas limit of every transaction and call: the EIP-7825 cap.
 pub const TX_GAS_LIMIT: u64 = 1 << 24;
+
+/// Seconds between blocks.
+pub const BLOCK_TIME: u64 = 12;
+/// Timestamp of block 1 (2026-01-01T00:00:00Z); block `n` is `BLOCK_TIME · (n − 1)` later.
+pub const GENESIS_TIMESTAMP: u64 = 1_767_225_600;
 
 /// The hard fork the EVM runs.
 pub const SPEC: SpecId = SpecId::OSAKA;
@@ -61,8 +68,27 @@ impl Default for Evm {
 impl Evm {
     /// An empty chain.
     pub fn new() -> Self {
-        let ctx: MainnetContext<Db> = Context::new(CacheDB::new(EmptyDB::default()), SPEC);
+        let mut ctx: MainnetContext<Db> = Context::new(CacheDB::new(EmptyDB::default()), SPEC);
+        ctx.block.number = U256::from(1);
+        ctx.block.timestamp = U256::from(GENESIS_TIMESTAMP);
         Self { inner: ctx.build_mainnet() }
+    }
+
+    /// Number of the block the next transaction goes into (the last mined block + 1).
+    pub fn block_number(&self) -> u64 {
+        self.inner.ctx.block.number.saturating_to()
+    }
+
+    /// Timestamp of the block the next transaction goes into.
+    pub fn timestamp(&self) -> u64 {
+        self.inner.ctx.block.timestamp.saturating_to()
+    }
+
+    /// Mines `blocks` empty blocks.
+    pub fn mine(&mut self, blocks: u64) {
+        let block = &mut self.inner.ctx.block;
+        block.number += U256::from(blocks);
+        block.timestamp += U256::from(blocks.saturating_mul(BLOCK_TIME));
     }
 
     fn db(&self) -> &Db {
@@ -196,6 +222,10 @@ impl Evm {
         let result =
             if commit { self.inner.transact_commit(tx) } else { self.inner.transact(tx).map(|r| r.result) }
                 .map_err(|e| EvmError::Invalid(e.to_string()))?;
+        if commit {
+            // Included (even when reverted): the transaction had its own block.
+            self.mine(1);
+        }
         let gas_used = result.tx_gas_used();
         match result {
             ExecutionResult::Success { logs, output, .. } => {
