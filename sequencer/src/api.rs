@@ -215,6 +215,8 @@ pub enum TxState {
     InBatch,
     /// In a proven batch.
     Proven,
+    /// In a batch settled on L1: final once L1 is.
+    Settled,
     /// Accepted, then dropped (see `reason`).
     Rejected,
 }
@@ -245,6 +247,8 @@ pub enum BatchState {
     Sealed,
     /// Proof stored.
     Proven,
+    /// Settled on L1 (`l1Tx`, `l1Block`).
+    Settled,
 }
 
 /// A sealed batch.
@@ -275,6 +279,12 @@ pub struct BatchInfo {
     pub commitment: String,
     /// Proof, arkworks compressed, hex.
     pub proof: Option<String>,
+    /// The L1 transaction that settled it.
+    pub l1_tx: Option<String>,
+    /// Its L1 block.
+    pub l1_block: Option<u64>,
+    /// Its L1 gas (0 when recovered from L1 events after a restart).
+    pub l1_gas_used: Option<u64>,
 }
 
 /// The answer of `ccr_health`.
@@ -295,6 +305,8 @@ pub struct Health {
     pub batches: u64,
     /// Proven batches.
     pub proven: u64,
+    /// Batches settled on L1.
+    pub settled: u64,
     /// L1 deposits recorded.
     pub deposits_seen: u64,
     /// Root after the last sealed batch.

@@ -11,9 +11,11 @@ use crate::node::NodeConfig;
 use crate::prover::{BatchKeys, KeyError};
 use crate::sequencer::SequencerConfig;
 
-/// Seed of the development setup used when no `--keys` are given. Public on purpose: keys
-/// from it are insecure by construction.
-pub const DEV_SEED: [u8; 32] = *b"ccr-sequencer insecure dev setup";
+/// Seed of the development setup used when no `--keys` are given: the seed of the committed
+/// verifier's key ([`ccr_verifier_contracts::COMMITTED_VERIFIER_KEY`]), so that a node with
+/// the default parameters proves for the verifier the embedded L1 deploys. Public on purpose:
+/// keys from it are insecure by construction.
+pub const DEV_SEED: [u8; 32] = ccr_verifier_contracts::COMMITTED_VERIFIER_KEY.seed;
 
 /// The sequencer of the community credit rollup.
 ///
@@ -58,6 +60,55 @@ pub struct Args {
     /// Do not prove (batches stay sealed; another node or a prover fleet proves them).
     #[arg(long, conflicts_with = "keys")]
     pub no_prover: bool,
+    /// Ethereum JSON-RPC URL of L1 (e.g. anvil's `http://127.0.0.1:8545`), with `--rollup`.
+    /// Without it the node starts an EMBEDDED L1 (revm, in memory, chain id 31337) on
+    /// `--l1-listen`, deploys the contracts there and settles on it.
+    #[arg(long, env = "CCR_L1_RPC", requires = "rollup")]
+    pub l1_rpc: Option<String>,
+    /// Address of the rollup contract on `--l1-rpc`.
+    #[arg(long, env = "CCR_ROLLUP")]
+    pub rollup: Option<String>,
+    /// L1 block the rollup was deployed in (where reading its events starts).
+    #[arg(long, default_value_t = 0)]
+    pub l1_start_block: u64,
+    /// File holding the hex private key of the L1 account that submits batches.
+    #[arg(long, env = "CCR_L1_KEY_FILE")]
+    pub l1_key_file: Option<PathBuf>,
+    /// Use development account N (anvil's well-known keys; dev chains only) to submit batches.
+    #[arg(long, conflicts_with = "l1_key_file")]
+    pub l1_dev_account: Option<usize>,
+    /// Blocks a deposit must be buried under before the node ingests it.
+    #[arg(long, default_value_t = 0)]
+    pub l1_confirmations: u64,
+    /// How often L1 is polled for deposits (and the retry delay of a failed settlement).
+    #[arg(long, default_value = "500ms", value_parser = parse_duration)]
+    pub l1_poll: Duration,
+    /// Listen address of the embedded L1's JSON-RPC (when no `--l1-rpc` is given).
+    #[arg(long, default_value = "127.0.0.1:8546")]
+    pub l1_listen: SocketAddr,
+    /// Escape delay of the contracts the embedded L1 deploys, in blocks: a deposit or forced
+    /// exit left unprocessed this long lets anyone start exit mode.
+    #[arg(long, default_value_t = 1000)]
+    pub escape_delay: u64,
+    /// No L1 at all: deposits are not watched and batches are not settled (for tests).
+    #[arg(long, conflicts_with_all = ["l1_rpc", "rollup"])]
+    pub no_l1: bool,
+}
+
+/// Where the node's L1 comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum L1Mode {
+    /// No L1.
+    None,
+    /// Start an embedded L1 and deploy the contracts on it.
+    Embedded,
+    /// An existing rollup on an Ethereum JSON-RPC node.
+    Rpc {
+        /// URL.
+        url: String,
+        /// Rollup contract address (hex).
+        rollup: String,
+    },
 }
 
 /// Errors of the command line.
@@ -69,6 +120,9 @@ pub enum CliError {
     /// Keys do not load.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// An L1 option is wrong.
+    #[error("{0}")]
+    L1(String),
 }
 
 /// Parses `500ms`, `2s`, `1m` or a bare number of seconds.
@@ -89,6 +143,43 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 impl Args {
+    /// Where L1 comes from.
+    pub fn l1_mode(&self) -> L1Mode {
+        match (&self.l1_rpc, &self.rollup, self.no_l1) {
+            (_, _, true) => L1Mode::None,
+            (Some(url), Some(rollup), false) => L1Mode::Rpc { url: url.clone(), rollup: rollup.clone() },
+            _ => L1Mode::Embedded,
+        }
+    }
+
+    /// The private key of the L1 account that submits batches: `--l1-key-file`, or
+    /// `--l1-dev-account` (default: development account 0 on the embedded L1).
+    pub fn l1_key(&self) -> Result<alloy_primitives::B256, CliError> {
+        let parse = |s: &str, what: &str| {
+            s.trim().parse::<alloy_primitives::B256>().map_err(|_| {
+                CliError::L1(format!("{what} is not a 32-byte hex private key (0x followed by 64 hex digits)"))
+            })
+        };
+        if let Some(path) = &self.l1_key_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::L1(format!("reading --l1-key-file {}: {e}", path.display())))?;
+            return parse(&text, &format!("--l1-key-file {}", path.display()));
+        }
+        let n = match (self.l1_dev_account, self.l1_mode()) {
+            (Some(n), _) => n,
+            (None, L1Mode::Embedded) => 0,
+            (None, _) => {
+                return Err(CliError::L1(
+                    "--l1-rpc needs the key of the account that submits batches: --l1-key-file FILE (or --l1-dev-account N on a dev chain)".into(),
+                ))
+            }
+        };
+        let key = ccr_l1::DEV_KEYS.get(n).ok_or_else(|| {
+            CliError::L1(format!("--l1-dev-account {n}: there are {} development accounts", ccr_l1::DEV_KEYS.len()))
+        })?;
+        parse(key, "development key")
+    }
+
     /// The node configuration; loads the keys or runs the development setup (slow: seconds
     /// to minutes depending on the parameters).
     pub fn node_config(&self) -> Result<NodeConfig, CliError> {
@@ -108,6 +199,7 @@ impl Args {
             metrics_addr: (!self.no_metrics).then_some(self.metrics),
             batch_timeout: self.batch_timeout,
             keys,
+            l1: None,
         })
     }
 }

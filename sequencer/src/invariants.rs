@@ -20,7 +20,8 @@
 //!    transactions (each with status *in batch n*, each in one batch only) apply, and the
 //!    replayed `new_root`, `queue_after`, `tx_data` and commitment equal the stored ones. So
 //!    the replayed root equals the last sealed batch's `new_root`.
-//! 4. Every log entry *in batch n* is in batch n's list; pending deposits are exactly the
+//! 4. Settled batches are exactly `0..batches_settled`, each with its proof.
+//! 5. Every log entry *in batch n* is in batch n's list; pending deposits are exactly the
 //!    queue positions not consumed by sealed batches, in order.
 //!
 //! # What is repaired (and reported)
@@ -38,7 +39,6 @@ use std::time::{Duration, Instant};
 
 use ark_bn254::Fr;
 use ccr_circuits::batch::{BatchBuilder, BatchError, BatchWitness};
-use ccr_circuits::state::tx::Tx;
 use ccr_circuits::state::{RollupParams, RollupState};
 use tracing::{info, warn};
 
@@ -237,6 +237,14 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
     }
     let counters = store.counters()?;
     gap(CF_BATCHES, &store.keys(CF_BATCHES)?, counters.next_batch)?;
+    if counters.batches_settled > counters.next_batch {
+        return Err(InvariantError::Mismatch {
+            batch: counters.batches_settled,
+            field: "batches_settled",
+            stored: counters.batches_settled.to_string(),
+            replayed: format!("{} batches sealed", counters.next_batch),
+        });
+    }
     gap(CF_DEPOSITS, &store.keys(CF_DEPOSITS)?, counters.deposits_seen)?;
 
     // The log: gapless, deposits consistent with the deposits column family.
@@ -254,9 +262,9 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
             });
         }
         next += 1;
-        if let (Tx::Deposit(d), Some(qi)) = (&rec.tx, rec.queue_index) {
-            match store.deposit(qi)? {
-                Some((s, stored)) if s == seq && &stored == d => {}
+        if let (Some(d), Some(qi)) = (rec.tx.queue_entry(), rec.queue_index) {
+            match store.queue_entry(qi)? {
+                Some((s, stored)) if s == seq && stored == d => {}
                 other => {
                     return Err(InvariantError::Deposit {
                         queue_index: qi,
@@ -328,6 +336,16 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
                 replayed: hex::encode(witness.tx_data()),
             });
         }
+        // Settled batches are the prefix 0..batches_settled, each proven.
+        let settled = n < counters.batches_settled;
+        if b.settlement.is_some() != settled || (settled && b.proof.is_none()) {
+            return Err(InvariantError::Mismatch {
+                batch: n,
+                field: "settlement",
+                stored: format!("settled: {}, proven: {}", b.settlement.is_some(), b.proof.is_some()),
+                replayed: format!("{} batches settled on L1", counters.batches_settled),
+            });
+        }
         if b.proof.is_some() {
             proven += 1;
         } else {
@@ -347,7 +365,7 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
 
     // The unsealed tail back into the mempool: deposits first (queue order), then L2.
     let (deposits, l2): (Vec<_>, Vec<_>) =
-        pending.into_iter().partition(|p| matches!(p.record.tx, Tx::Deposit(_)));
+        pending.into_iter().partition(|p| p.record.tx.queue_entry().is_some());
     let mut mempool = Mempool::new(capacity, sealed.clone());
     for (i, p) in deposits.iter().enumerate() {
         let expected = sealed.deposits_consumed() + i as u64;
@@ -357,9 +375,9 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
                 reason: format!("pending log entry {} has queue position {:?}", p.seq, p.record.queue_index),
             });
         }
-        let Tx::Deposit(d) = &p.record.tx else { continue };
+        let Some(d) = p.record.tx.queue_entry() else { continue };
         let plan = mempool
-            .plan_deposit(&sealed, d)
+            .plan_deposit(&sealed, &d)
             .map_err(|source| InvariantError::PendingDeposit { seq: p.seq, source })?;
         mempool
             .commit_deposit(plan, p.clone())

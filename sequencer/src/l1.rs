@@ -1,19 +1,23 @@
-//! Interfaces to L1: the deposit watcher and settlement. **No implementation here**: both
-//! come with the rollup contract (`verifier-contracts/`, a later issue). The sequencer takes
-//! deposits through [`Sequencer::ingest_deposit`] and exposes proven batches through its
-//! store and API; these traits say what an L1 client must provide, and [`watch_deposits`](crate::l1::watch_deposits) is
-//! the loop that will drive a [`DepositSource`](crate::l1::DepositSource).
+//! L1: the deposit watcher and settlement, as traits and the loops that drive them.
+//!
+//! [`watch_deposits`] feeds the contract's queue into [`Sequencer::ingest_deposit`];
+//! [`settle_batches`] submits proven batches and records each settlement. The implementation
+//! of both traits on the rollup contract is [`crate::l1_client`].
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ccr_circuits::state::tx::Deposit;
+use ark_bn254::Fr;
+use ccr_circuits::state::tx::QueueEntry;
 use tokio::sync::watch;
-use tracing::{error, warn};
+use tracing::{error, info, warn};
+
+use crate::metrics as m;
+use crate::wire::fr_to_hex;
 
 use crate::error::SequencerError;
-use crate::records::BatchRecord;
+use crate::records::{BatchRecord, L1Settlement};
 use crate::sequencer::Sequencer;
 
 /// A deposit in the L1 contract's queue.
@@ -21,8 +25,8 @@ use crate::sequencer::Sequencer;
 pub struct L1Deposit {
     /// Position in the queue (0, 1, 2, ...): the order batches must consume deposits in.
     pub queue_index: u64,
-    /// The deposit.
-    pub deposit: Deposit,
+    /// The entry: a deposit or a forced exit.
+    pub entry: QueueEntry,
 }
 
 /// Where deposits come from: an L1 client reading the rollup contract's deposit events.
@@ -38,13 +42,15 @@ pub trait DepositSource: Send {
     ) -> impl Future<Output = Result<Vec<L1Deposit>, Self::Error>> + Send;
 }
 
-/// What the contract answered to a settlement.
+/// A batch settled on L1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettlementReceipt {
-    /// Batch number settled.
+    /// Batch number settled (the sequencer's numbering, from 0; the contract's is this + 1).
     pub batch: u64,
-    /// L1 transaction hash.
-    pub l1_tx: [u8; 32],
+    /// Root the contract recorded after it.
+    pub new_root: Fr,
+    /// The settlement.
+    pub settlement: L1Settlement,
 }
 
 /// Settlement of proven batches on L1: submit `tx_data` (calldata), the new root and the
@@ -55,6 +61,13 @@ pub trait Settlement: Send + Sync {
 
     /// Number of batches the contract has accepted (batches `0..n`), to resume after a restart.
     fn settled_batches(&self) -> impl Future<Output = Result<u64, Self::Error>> + Send;
+
+    /// How the contract settled batch `batch` (from its events), if it did: for a restart
+    /// after L1 included a submission the database had not yet recorded.
+    fn settlement_of(
+        &self,
+        batch: u64,
+    ) -> impl Future<Output = Result<Option<SettlementReceipt>, Self::Error>> + Send;
 
     /// Submits a proven batch; returns once the L1 transaction is included.
     fn submit_batch(
@@ -88,7 +101,7 @@ pub async fn watch_deposits<S: DepositSource>(
         };
         for d in deposits {
             let s = seq.clone();
-            let result = tokio::task::spawn_blocking(move || s.ingest_deposit(d.queue_index, d.deposit))
+            let result = tokio::task::spawn_blocking(move || s.ingest_queue_entry(d.queue_index, d.entry))
                 .await
                 .map_err(|e| SequencerError::Halted(format!("deposit task failed: {e}")))?;
             if let Err(e) = result {
@@ -97,4 +110,99 @@ pub async fn watch_deposits<S: DepositSource>(
             }
         }
     }
+}
+
+/// Settles proven batches on L1 in order, until `shutdown` turns true.
+///
+/// Each round first reconciles with the contract: batches L1 holds that the database has not
+/// recorded (a crash between inclusion and the write) are recorded from the contract's
+/// events, after checking L1's root is this node's. Then the next proven batch is submitted.
+/// A failed submission is counted and retried every `retry`; a divergence between L1 and
+/// the database (L1 holds a different batch, or fewer batches than recorded) stops the loop
+/// with an error, since no retry can fix it.
+pub async fn settle_batches<S: Settlement>(
+    settlement: S,
+    seq: Arc<Sequencer>,
+    retry: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), SequencerError> {
+    info!(target: "sequencer::l1", "settlement started");
+    loop {
+        if *shutdown.borrow() {
+            return Ok(());
+        }
+        match settle_round(&settlement, &seq).await {
+            Ok(true) => continue,
+            Ok(false) => {
+                tokio::select! {
+                    _ = seq.proven_notified() => {}
+                    _ = tokio::time::sleep(retry) => {}
+                    _ = shutdown.changed() => return Ok(()),
+                }
+            }
+            Err(RoundError::Retry(e)) => {
+                metrics::counter!(m::SETTLEMENT_FAILURES).increment(1);
+                warn!(target: "sequencer::l1", error = %e, retry_in = ?retry, "settlement failed; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(retry) => {}
+                    _ = shutdown.changed() => return Ok(()),
+                }
+            }
+            Err(RoundError::Fatal(e)) => {
+                error!(target: "sequencer::l1", error = %e, "settlement stopped");
+                return Err(e);
+            }
+        }
+    }
+}
+
+enum RoundError {
+    Retry(String),
+    Fatal(SequencerError),
+}
+
+impl From<SequencerError> for RoundError {
+    fn from(e: SequencerError) -> Self {
+        Self::Fatal(e)
+    }
+}
+
+/// One round: reconcile, then submit at most one batch. `Ok(true)`: something was settled.
+async fn settle_round<S: Settlement>(s: &S, seq: &Sequencer) -> Result<bool, RoundError> {
+    let on_l1 = s.settled_batches().await.map_err(|e| RoundError::Retry(e.to_string()))?;
+    let local = seq.settled()?;
+    if on_l1 < local {
+        return Err(RoundError::Fatal(SequencerError::Halted(format!(
+            "L1 holds {on_l1} batches but this node recorded {local} as settled: wrong contract or an L1 reorganisation"
+        ))));
+    }
+    if on_l1 > local {
+        let receipt = s
+            .settlement_of(local)
+            .await
+            .map_err(|e| RoundError::Retry(e.to_string()))?
+            .ok_or_else(|| RoundError::Retry(format!("L1 has batch {local} but no event for it yet")))?;
+        let record = seq.batch(local)?;
+        if record.as_ref().map(|r| r.new_root) != Some(receipt.new_root) {
+            return Err(RoundError::Fatal(SequencerError::Halted(format!(
+                "L1 settled batch {local} with root {}, which is not this node's batch",
+                fr_to_hex(&receipt.new_root)
+            ))));
+        }
+        seq.record_settlement(local, receipt.settlement)?;
+        info!(target: "sequencer::l1", batch = local, "settlement recovered from L1 events");
+        return Ok(true);
+    }
+    let Some(batch) = seq.next_to_settle()? else { return Ok(false) };
+    let receipt = s.submit_batch(&batch).await.map_err(|e| RoundError::Retry(e.to_string()))?;
+    seq.record_settlement(batch.number, receipt.settlement)?;
+    metrics::gauge!(m::L1_BLOCK).set(receipt.settlement.block as f64);
+    info!(
+        target: "sequencer::l1",
+        batch = batch.number,
+        l1_block = receipt.settlement.block,
+        gas = receipt.settlement.gas_used,
+        "batch settled on L1"
+    );
+    Ok(true)
 }

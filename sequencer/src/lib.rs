@@ -11,12 +11,16 @@ pub mod api;
 pub mod batcher;
 /// Command-line options of the binary.
 pub mod cli;
+/// The embedded L1 with the contracts deployed (one-machine setup).
+pub mod embedded;
 /// The sequencer's error enum and its mapping to error codes.
 pub mod error;
 /// Start-up checks and replay of the log.
 pub mod invariants;
 /// Interfaces to L1 (deposit watcher, settlement): traits only.
 pub mod l1;
+/// The L1 traits on the rollup contract (alloy client).
+pub mod l1_client;
 /// The mempool and the pending state.
 pub mod mempool;
 /// Prometheus metrics.
@@ -38,6 +42,6 @@ pub mod wire;
 
 pub use crate::api::{CcrApiClient, CcrApiServer, ErrorCode};
 pub use crate::error::SequencerError;
-pub use crate::node::{Node, NodeConfig, NodeError};
+pub use crate::node::{L1Config, Node, NodeConfig, NodeError};
 pub use crate::prover::BatchKeys;
 pub use crate::sequencer::{Sequencer, SequencerConfig};

@@ -1,10 +1,13 @@
-//! `ccr-sequencer`: parse the options, start the node, stop it on Ctrl-C.
+//! `ccr-sequencer`: parse the options, bring up L1 (embedded, or an existing rollup over
+//! JSON-RPC), start the node, stop it on Ctrl-C.
 
 use std::time::Duration;
 
 use anyhow::Context;
-use ccr_sequencer::cli::Args;
-use ccr_sequencer::Node;
+use ccr_l1::client::L1Client;
+use ccr_sequencer::cli::{Args, L1Mode, DEV_SEED};
+use ccr_sequencer::{embedded, L1Config, Node};
+use ccr_verifier_contracts::rollup::DeployConfig;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -18,11 +21,49 @@ fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
     let result = rt.block_on(async {
-        let config = tokio::task::spawn_blocking(move || args.node_config()).await??;
+        let a = args.clone();
+        let mut config = tokio::task::spawn_blocking(move || a.node_config()).await??;
+        let params = config.sequencer.params;
+        let mut embedded_l1 = None;
+        match args.l1_mode() {
+            L1Mode::None => {}
+            L1Mode::Embedded => {
+                let keys = config.keys.as_ref().context(
+                    "the embedded L1 deploys the verifier of this node's key: run without --no-prover, or give --l1-rpc",
+                )?;
+                let verifier = embedded::verifier_artifact(keys, &params, DEV_SEED)?;
+                let cfg = DeployConfig { escape_delay: args.escape_delay, ..DeployConfig::eth() };
+                let up = embedded::start(args.l1_listen, &params, &verifier, &cfg, args.l1_key()?).await?;
+                eprintln!(
+                    "embedded L1 on {} (chain id {}), rollup at {}",
+                    up.node.url(),
+                    ccr_l1::node::CHAIN_ID,
+                    up.deployment.rollup
+                );
+                config.l1 = Some(L1Config {
+                    client: up.operator.clone(),
+                    confirmations: args.l1_confirmations,
+                    poll: args.l1_poll,
+                });
+                embedded_l1 = Some(up);
+            }
+            L1Mode::Rpc { url, rollup } => {
+                let address = rollup.parse().with_context(|| format!("--rollup {rollup} is not an address"))?;
+                let client = L1Client::connect(&url, args.l1_key()?, address)
+                    .await
+                    .with_context(|| format!("connecting to L1 at {url}"))?
+                    .with_start_block(args.l1_start_block);
+                config.l1 =
+                    Some(L1Config { client, confirmations: args.l1_confirmations, poll: args.l1_poll });
+            }
+        }
         let node = Node::launch(config).await.context("starting the node")?;
         tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
         tracing::info!(target: "sequencer::rpc", "Ctrl-C: shutting down");
         node.shutdown().await;
+        if let Some(up) = embedded_l1 {
+            up.node.stop().await;
+        }
         anyhow::Ok(())
     });
     // A proof in flight runs on a blocking thread: abandon it (it is redone at the next start).

@@ -21,7 +21,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use ccr_circuits::state::tx::{Deposit, SignedTx, Tx};
+use ccr_circuits::state::tx::{QueueEntry, SignedTx, Tx};
 use ccr_circuits::state::{RollupState, TxError};
 
 use crate::records::TxRecord;
@@ -131,10 +131,10 @@ impl Mempool {
         Ok(())
     }
 
-    /// Computes what accepting deposit `d` does, changing nothing: `sealed` is the state the
-    /// pending transactions apply to.
-    pub fn plan_deposit(&self, sealed: &RollupState, d: &Deposit) -> Result<DepositPlan, MempoolError> {
-        let tx = Tx::Deposit(d.clone());
+    /// Computes what accepting L1 queue entry `e` (a deposit or a forced exit) does, changing
+    /// nothing: `sealed` is the state the pending transactions apply to.
+    pub fn plan_deposit(&self, sealed: &RollupState, e: &QueueEntry) -> Result<DepositPlan, MempoolError> {
+        let tx = Tx::from(e.clone());
         if self.l2.is_empty() {
             self.state.validate(&tx)?;
             return Ok(DepositPlan { rebuilt: None, evicted: Vec::new() });

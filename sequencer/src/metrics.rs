@@ -32,6 +32,16 @@ pub const BATCHES_SEALED: &str = "ccr_sequencer_batches_sealed_total";
 pub const BATCH_TXS: &str = "ccr_sequencer_batch_txs";
 /// Batches proven.
 pub const BATCHES_PROVEN: &str = "ccr_sequencer_batches_proven_total";
+/// Batches settled on L1.
+pub const BATCHES_SETTLED: &str = "ccr_sequencer_batches_settled_total";
+/// Histogram: L1 gas used by each batch settlement.
+pub const L1_GAS: &str = "ccr_sequencer_l1_gas_used";
+/// Counter: failed L1 settlement attempts (retried).
+pub const SETTLEMENT_FAILURES: &str = "ccr_sequencer_settlement_failures_total";
+/// L1 queue entries read from the contract.
+pub const DEPOSITS_SEEN_L1: &str = "ccr_sequencer_l1_queue_entries_total";
+/// Gauge: L1 block of the last settlement.
+pub const L1_BLOCK: &str = "ccr_sequencer_l1_settled_block";
 /// Proving failures.
 pub const PROVING_FAILURES: &str = "ccr_sequencer_proving_failures_total";
 /// Seconds to prove a batch (witness synthesis, satisfaction check, Groth16, verification).
@@ -106,6 +116,11 @@ fn describe() {
     describe_gauge!(LOG_ENTRIES, "entries in the transaction log");
     describe_gauge!(UNPROVEN_BATCHES, "sealed batches waiting for a proof");
     describe_gauge!(HALTED, "1 when the sequencer halted");
+    describe_counter!(BATCHES_SETTLED, "batches settled on L1");
+    describe_histogram!(L1_GAS, "L1 gas used by each batch settlement");
+    describe_counter!(SETTLEMENT_FAILURES, "failed L1 settlement attempts (retried)");
+    describe_gauge!(L1_BLOCK, "L1 block of the last settlement");
+    describe_counter!(DEPOSITS_SEEN_L1, "L1 queue entries (deposits, forced exits) read from the contract");
     describe_gauge!(REPLAY_SECONDS, Unit::Seconds, "duration of the start-up replay");
 }
 

@@ -12,6 +12,7 @@ use tracing::info;
 
 use crate::error::SequencerError;
 use crate::invariants::StartupReport;
+use crate::l1_client::ContractL1;
 use crate::metrics::{self, MetricsError};
 use crate::prover::BatchKeys;
 use crate::rpc::RpcServer;
@@ -30,6 +31,20 @@ pub struct NodeConfig {
     pub batch_timeout: Duration,
     /// Keys of the batch circuit; `None`: this node does not prove (batches stay sealed).
     pub keys: Option<BatchKeys>,
+    /// The rollup contract on L1; `None`: no L1 (deposits come through
+    /// [`Sequencer::ingest_queue_entry`], batches are not settled).
+    pub l1: Option<L1Config>,
+}
+
+/// How the node reaches L1.
+#[derive(Debug, Clone)]
+pub struct L1Config {
+    /// The rollup contract, driven by the account that submits batches.
+    pub client: ccr_l1::client::L1Client,
+    /// Blocks a queue entry must be buried under before it is ingested (0 on a dev chain).
+    pub confirmations: u64,
+    /// How often the contract's queue is polled, and the retry delay of a failed settlement.
+    pub poll: Duration,
 }
 
 /// Errors of node start-up.
@@ -101,6 +116,22 @@ impl Node {
         tasks.push(tokio::spawn(crate::batcher::run(seq.clone(), config.batch_timeout, rx.clone())));
         if let Some(keys) = config.keys {
             tasks.push(tokio::spawn(crate::prover::run(seq.clone(), keys, rx.clone())));
+        }
+        if let Some(l1) = config.l1 {
+            let contract = ContractL1::new(l1.client, l1.confirmations);
+            let (s, r, poll) = (seq.clone(), rx.clone(), l1.poll);
+            let source = contract.clone();
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = crate::l1::watch_deposits(source, s, poll, r).await {
+                    tracing::error!(target: "sequencer::l1", error = %e, "deposit watcher stopped");
+                }
+            }));
+            let (s, r) = (seq.clone(), rx.clone());
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = crate::l1::settle_batches(contract, s, poll, r).await {
+                    tracing::error!(target: "sequencer::l1", error = %e, "settlement stopped");
+                }
+            }));
         }
         info!(target: "sequencer::rpc", %rpc_addr, metrics = ?metrics_addr, "node running");
         Ok(Self { sequencer: seq, report, rpc_addr, metrics_addr, rpc, shutdown, tasks })

@@ -8,13 +8,13 @@
 use ark_bn254::Fr;
 use ccr_circuits::babyjubjub::{pack_point, unpack_point};
 use ccr_circuits::batch::fr_to_be_bytes;
-use ccr_circuits::state::tx::{Deposit, Tx};
+use ccr_circuits::state::tx::{Deposit, ForcedExit, QueueEntry, Tx, TxKind};
 use sha2::{Digest, Sha256};
 
 use crate::wire::{decode_signed, encode_signed, fr_from_be_canonical, signed_tx_hash, SIGNED_TX_BYTES};
 
 /// Format byte of every record this build writes and reads.
-pub const RECORD_VERSION: u8 = 1;
+pub const RECORD_VERSION: u8 = 2;
 
 /// Why stored bytes do not decode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,18 +91,36 @@ pub struct BatchRecord {
     pub commitment: Fr,
     /// Proof bytes (arkworks compressed), once proven.
     pub proof: Option<Vec<u8>>,
+    /// Where L1 settled it, once settled.
+    pub settlement: Option<L1Settlement>,
+}
+
+/// A batch's settlement on L1: the `submitBatch` transaction that included it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct L1Settlement {
+    /// L1 transaction hash.
+    pub l1_tx: [u8; 32],
+    /// L1 block that included it.
+    pub block: u64,
+    /// Gas it used (0 when recovered from the contract's events after a restart).
+    pub gas_used: u64,
 }
 
 /// Identifier of a transaction: `SHA-256` of the signed wire bytes for a transfer or exit
-/// (see [`crate::wire`]); for a deposit `SHA-256("ccr-deposit" ‖ queue index ‖ deposit bytes)`.
+/// (see [`crate::wire`]); for an L1 queue entry (deposit or forced exit)
+/// `SHA-256("ccr-deposit" ‖ queue index ‖ entry bytes)` ([`encode_entry`]).
 pub fn tx_hash(tx: &Tx, queue_index: Option<u64>) -> [u8; 32] {
-    match tx {
-        Tx::Signed(s) => signed_tx_hash(s),
-        Tx::Deposit(d) => {
+    match tx.queue_entry() {
+        None => match tx {
+            Tx::Signed(s) => signed_tx_hash(s),
+            // Every other kind is a queue entry.
+            _ => [0; 32],
+        },
+        Some(e) => {
             let mut w = Writer::default();
             w.bytes(b"ccr-deposit");
             w.u64(queue_index.unwrap_or(0));
-            write_deposit(&mut w, d);
+            write_entry(&mut w, &e);
             Sha256::digest(&w.0).into()
         }
     }
@@ -180,7 +198,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-const TX_DEPOSIT: u8 = 1;
+const TX_QUEUE: u8 = 1;
 const TX_SIGNED: u8 = 2;
 const STATUS_PENDING: u8 = 0;
 const STATUS_IN_BATCH: u8 = 1;
@@ -209,10 +227,34 @@ fn read_deposit(r: &mut Reader<'_>) -> Result<Deposit, CodecError> {
     Ok(Deposit { index, pubkey, amount })
 }
 
-/// Encoding of a deposit alone (column family `deposits`, after the log sequence number).
-pub fn encode_deposit(d: &Deposit) -> Vec<u8> {
+fn write_entry(w: &mut Writer, e: &QueueEntry) {
+    match e {
+        QueueEntry::Deposit(d) => {
+            w.u8(TxKind::Deposit as u8);
+            write_deposit(w, d);
+        }
+        QueueEntry::ForcedExit(f) => {
+            w.u8(TxKind::ForcedExit as u8);
+            w.u32(f.index);
+            w.u64(f.amount);
+        }
+    }
+}
+
+fn read_entry(r: &mut Reader<'_>) -> Result<QueueEntry, CodecError> {
+    match r.u8()? {
+        k if k == TxKind::Deposit as u8 => Ok(QueueEntry::Deposit(read_deposit(r)?)),
+        k if k == TxKind::ForcedExit as u8 => {
+            Ok(QueueEntry::ForcedExit(ForcedExit { index: r.u32()?, amount: r.u64()? }))
+        }
+        tag => Err(CodecError::Tag { what: "queue entry kind", tag }),
+    }
+}
+
+/// Encoding of an L1 queue entry alone: kind byte, then its fields.
+pub fn encode_entry(e: &QueueEntry) -> Vec<u8> {
     let mut w = Writer::default();
-    write_deposit(&mut w, d);
+    write_entry(&mut w, e);
     w.0
 }
 
@@ -222,14 +264,16 @@ impl TxRecord {
         let mut w = Writer::default();
         w.u8(RECORD_VERSION);
         match &self.tx {
-            Tx::Deposit(d) => {
-                w.u8(TX_DEPOSIT);
-                w.u64(self.queue_index.unwrap_or(0));
-                write_deposit(&mut w, d);
-            }
             Tx::Signed(s) => {
                 w.u8(TX_SIGNED);
                 w.bytes(&encode_signed(s));
+            }
+            tx => {
+                w.u8(TX_QUEUE);
+                w.u64(self.queue_index.unwrap_or(0));
+                if let Some(e) = tx.queue_entry() {
+                    write_entry(&mut w, &e);
+                }
             }
         }
         w.bytes(&self.hash);
@@ -252,9 +296,9 @@ impl TxRecord {
         let mut r = Reader(bytes);
         r.version()?;
         let (tx, queue_index) = match r.u8()? {
-            TX_DEPOSIT => {
+            TX_QUEUE => {
                 let qi = r.u64()?;
-                (Tx::Deposit(read_deposit(&mut r)?), Some(qi))
+                (Tx::from(read_entry(&mut r)?), Some(qi))
             }
             TX_SIGNED => {
                 let s = decode_signed(r.take(SIGNED_TX_BYTES)?)
@@ -301,6 +345,15 @@ impl BatchRecord {
             }
             None => w.u8(0),
         }
+        match &self.settlement {
+            Some(st) => {
+                w.u8(1);
+                w.bytes(&st.l1_tx);
+                w.u64(st.block);
+                w.u64(st.gas_used);
+            }
+            None => w.u8(0),
+        }
         w.0
     }
 
@@ -321,6 +374,11 @@ impl BatchRecord {
             1 => Some(r.var()?.to_vec()),
             tag => return Err(CodecError::Tag { what: "proof presence", tag }),
         };
+        let settlement = match r.u8()? {
+            0 => None,
+            1 => Some(L1Settlement { l1_tx: r.array()?, block: r.u64()?, gas_used: r.u64()? }),
+            tag => return Err(CodecError::Tag { what: "settlement presence", tag }),
+        };
         r.end()?;
         Ok(Self {
             number,
@@ -334,32 +392,34 @@ impl BatchRecord {
             tx_data,
             commitment,
             proof,
+            settlement,
         })
     }
 }
 
-/// Parses a deposit stored by [`encode_deposit`].
-pub fn decode_deposit(bytes: &[u8]) -> Result<Deposit, CodecError> {
+/// Parses a queue entry stored by [`encode_entry`].
+pub fn decode_entry(bytes: &[u8]) -> Result<QueueEntry, CodecError> {
     let mut r = Reader(bytes);
-    let d = read_deposit(&mut r)?;
+    let e = read_entry(&mut r)?;
     r.end()?;
-    Ok(d)
+    Ok(e)
 }
 
-/// Parses the value of the `deposits` column family: log sequence number, then the deposit.
-pub fn decode_deposit_entry(bytes: &[u8]) -> Result<(u64, Deposit), CodecError> {
+/// Parses the value of the `deposits` column family (the L1 queue): log sequence number,
+/// then the entry.
+pub fn decode_queue_record(bytes: &[u8]) -> Result<(u64, QueueEntry), CodecError> {
     let mut r = Reader(bytes);
     let seq = r.u64()?;
-    let d = read_deposit(&mut r)?;
+    let e = read_entry(&mut r)?;
     r.end()?;
-    Ok((seq, d))
+    Ok((seq, e))
 }
 
 /// The value of the `deposits` column family.
-pub fn encode_deposit_entry(seq: u64, d: &Deposit) -> Vec<u8> {
+pub fn encode_queue_record(seq: u64, e: &QueueEntry) -> Vec<u8> {
     let mut w = Writer::default();
     w.u64(seq);
-    write_deposit(&mut w, d);
+    write_entry(&mut w, e);
     w.0
 }
 
@@ -377,6 +437,12 @@ mod tests {
         let u = UnsignedTx::exit(4, 10, 2).unwrap();
         let signed = Tx::Signed(u.with_signature(key.sign_poseidon(u.message(1))));
         let deposit = Tx::Deposit(Deposit { index: 4, pubkey: Some(key.public_key()), amount: u64::MAX });
+        let forced = Tx::ForcedExit(ForcedExit { index: 7, amount: 1_000 });
+        assert_ne!(tx_hash(&forced, Some(3)), tx_hash(&forced, Some(4)));
+        for e in [deposit.queue_entry().unwrap(), forced.queue_entry().unwrap()] {
+            assert_eq!(decode_entry(&encode_entry(&e)).unwrap(), e);
+            assert_eq!(decode_queue_record(&encode_queue_record(9, &e)).unwrap(), (9, e));
+        }
         for (tx, qi, status) in
             [(signed, None, TxStatus::Rejected("gone".into())), (deposit, Some(17), TxStatus::InBatch(3))]
         {
@@ -398,6 +464,7 @@ mod tests {
             tx_data: vec![1; 48],
             commitment: Fr::from(6u64),
             proof: Some(vec![8; 128]),
+            settlement: Some(L1Settlement { l1_tx: [9; 32], block: 77, gas_used: 358_000 }),
         };
         assert_eq!(BatchRecord::decode(&batch.encode()).unwrap(), batch);
     }

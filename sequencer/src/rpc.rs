@@ -93,6 +93,7 @@ fn account_info(v: AccountView) -> AccountInfo {
 fn kind_name(tx: &Tx) -> &'static str {
     match tx {
         Tx::Deposit(_) => "deposit",
+        Tx::ForcedExit(_) => "forcedExit",
         Tx::Signed(s) if s.kind == TxKind::Exit => "exit",
         Tx::Signed(_) => "transfer",
     }
@@ -101,7 +102,11 @@ fn kind_name(tx: &Tx) -> &'static str {
 fn batch_info(b: BatchRecord) -> BatchInfo {
     BatchInfo {
         number: b.number,
-        state: if b.proof.is_some() { BatchState::Proven } else { BatchState::Sealed },
+        state: match (&b.proof, &b.settlement) {
+            (_, Some(_)) => BatchState::Settled,
+            (Some(_), None) => BatchState::Proven,
+            (None, None) => BatchState::Sealed,
+        },
         old_root: fr_to_hex(&b.old_root),
         new_root: fr_to_hex(&b.new_root),
         queue_before: fr_to_hex(&b.queue_before),
@@ -112,6 +117,9 @@ fn batch_info(b: BatchRecord) -> BatchInfo {
         tx_data: to_hex(&b.tx_data),
         commitment: fr_to_hex(&b.commitment),
         proof: b.proof.as_deref().map(to_hex),
+        l1_tx: b.settlement.map(|s| to_hex(&s.l1_tx)),
+        l1_block: b.settlement.map(|s| s.block),
+        l1_gas_used: b.settlement.map(|s| s.gas_used),
     }
 }
 
@@ -119,8 +127,12 @@ fn status_info(seq: &Sequencer, n: u64, rec: TxRecord) -> Result<TxStatusInfo, S
     let (status, batch, reason) = match rec.status {
         TxStatus::Pending => (TxState::Pending, None, None),
         TxStatus::InBatch(b) => {
-            let proven = seq.batch(b)?.is_some_and(|r| r.proof.is_some());
-            (if proven { TxState::Proven } else { TxState::InBatch }, Some(b), None)
+            let state = match seq.batch(b)? {
+                Some(r) if r.settlement.is_some() => TxState::Settled,
+                Some(r) if r.proof.is_some() => TxState::Proven,
+                _ => TxState::InBatch,
+            };
+            (state, Some(b), None)
         }
         TxStatus::Rejected(r) => (TxState::Rejected, None, Some(r)),
     };
@@ -203,6 +215,7 @@ impl CcrApiServer for RpcServer {
             pending_txs: p.pending_l2,
             batches: p.counters.next_batch,
             proven: p.proven,
+            settled: p.counters.batches_settled,
             deposits_seen: p.counters.deposits_seen,
             sealed_root: p.sealed_root,
             pending_root: p.pending_root,

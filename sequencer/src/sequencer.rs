@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use ccr_circuits::batch::{BatchBuilder, BatchWitness};
 use ccr_circuits::state::account::Account;
-use ccr_circuits::state::tx::{Deposit, SignedTx, Tx, TxKind};
+use ccr_circuits::state::tx::{Deposit, QueueEntry, SignedTx, Tx, TxKind};
 use ccr_circuits::state::{RollupParams, RollupState, TxError};
 use tokio::sync::Notify;
 use tracing::{debug, error, info, warn};
@@ -22,7 +22,7 @@ use crate::error::SequencerError;
 use crate::invariants::{recover, StartupReport};
 use crate::mempool::{Mempool, PendingTx};
 use crate::metrics as m;
-use crate::records::{tx_hash, BatchRecord, TxRecord, TxStatus};
+use crate::records::{tx_hash, BatchRecord, L1Settlement, TxRecord, TxStatus};
 use crate::store::{Counters, Store};
 use crate::wire::fr_to_hex;
 
@@ -107,11 +107,13 @@ pub struct Sequencer {
     inner: Mutex<Inner>,
     batch_wake: Notify,
     proof_wake: Notify,
+    settle_wake: Notify,
 }
 
 fn kind_label(tx: &Tx) -> &'static str {
     match tx {
         Tx::Deposit(_) => "deposit",
+        Tx::ForcedExit(_) => "forced_exit",
         Tx::Signed(s) if s.kind == TxKind::Exit => "exit",
         Tx::Signed(_) => "transfer",
     }
@@ -166,6 +168,7 @@ impl Sequencer {
             inner: Mutex::new(inner),
             batch_wake: Notify::new(),
             proof_wake: Notify::new(),
+            settle_wake: Notify::new(),
         };
         if let Ok(g) = seq.inner.lock() {
             update_gauges(&g);
@@ -238,20 +241,26 @@ impl Sequencer {
         Ok(Accepted { seq, hash })
     }
 
-    /// Records the L1 deposit at queue position `queue_index` and queues it ahead of pending
-    /// L2 transactions. Positions must arrive in order; a position already recorded with the
-    /// same deposit is acknowledged again (`duplicate`), with another deposit it is an error.
-    pub fn ingest_deposit(
+    /// [`Sequencer::ingest_queue_entry`] of a deposit.
+    pub fn ingest_deposit(&self, queue_index: u64, deposit: Deposit) -> Result<DepositIngested, SequencerError> {
+        self.ingest_queue_entry(queue_index, QueueEntry::Deposit(deposit))
+    }
+
+    /// Records the L1 queue entry (a deposit or a forced exit) at queue position
+    /// `queue_index` and queues it ahead of pending L2 transactions. Positions must arrive in
+    /// order; a position already recorded with the same entry is acknowledged again
+    /// (`duplicate`), with another entry it is an error.
+    pub fn ingest_queue_entry(
         &self,
         queue_index: u64,
-        deposit: Deposit,
+        deposit: QueueEntry,
     ) -> Result<DepositIngested, SequencerError> {
         let mut g = self.lock_live()?;
         let seen = g.counters.deposits_seen;
         if queue_index < seen {
-            return match self.store.deposit(queue_index)? {
+            return match self.store.queue_entry(queue_index)? {
                 Some((seq, d)) if d == deposit => Ok(DepositIngested {
-                    accepted: Accepted { seq, hash: tx_hash(&Tx::Deposit(d), Some(queue_index)) },
+                    accepted: Accepted { seq, hash: tx_hash(&Tx::from(d), Some(queue_index)) },
                     duplicate: true,
                     evicted: Vec::new(),
                 }),
@@ -268,13 +277,13 @@ impl Sequencer {
             other => SequencerError::from(other),
         })?;
         let seq = g.counters.next_seq;
-        let tx = Tx::Deposit(deposit.clone());
+        let tx = Tx::from(deposit.clone());
         let hash = tx_hash(&tx, Some(queue_index));
         let record = TxRecord { tx, queue_index: Some(queue_index), hash, status: TxStatus::Pending };
         let counters = Counters { next_seq: seq + 1, deposits_seen: seen + 1, ..g.counters };
         let mut w = self.store.write();
         w.put_tx(seq, &record);
-        w.put_deposit(queue_index, seq, &deposit);
+        w.put_queue_entry(queue_index, seq, &deposit);
         for (p, reason) in &plan.evicted {
             let reason = format!("evicted: a deposit went ahead of it and then {reason}");
             w.set_status(p.seq, &p.record, TxStatus::Rejected(reason));
@@ -290,8 +299,9 @@ impl Sequencer {
             warn!(target: "sequencer::batcher", ?evicted, queue_index, "pending transactions evicted behind a deposit");
             metrics::counter!(m::TXS_EVICTED).increment(evicted.len() as u64);
         }
-        info!(target: "sequencer::batcher", seq, queue_index, index = deposit.index, "deposit ingested");
-        metrics::counter!(m::TXS_ACCEPTED, "kind" => "deposit").increment(1);
+        let kind = kind_label(&Tx::from(deposit.clone()));
+        info!(target: "sequencer::batcher", seq, queue_index, index = deposit.index(), kind, "L1 queue entry ingested");
+        metrics::counter!(m::TXS_ACCEPTED, "kind" => kind).increment(1);
         update_gauges(&g);
         drop(g);
         self.batch_wake.notify_one();
@@ -332,6 +342,7 @@ impl Sequencer {
             tx_data: witness.tx_data(),
             commitment: witness.public_commitment(),
             proof: None,
+            settlement: None,
         };
         let counters = Counters { next_batch: number + 1, ..inner.counters };
         let mut w = self.store.write();
@@ -407,6 +418,55 @@ impl Sequencer {
         g.unproven.remove(&n);
         g.proven += 1;
         metrics::counter!(m::BATCHES_PROVEN).increment(1);
+        update_gauges(&g);
+        drop(g);
+        self.settle_wake.notify_one();
+        Ok(())
+    }
+
+    /// Waits until a batch is proven.
+    pub async fn proven_notified(&self) {
+        self.settle_wake.notified().await;
+    }
+
+    /// Batches settled on L1 (`0..n`).
+    pub fn settled(&self) -> Result<u64, SequencerError> {
+        Ok(self.lock()?.counters.batches_settled)
+    }
+
+    /// The next batch to settle, if it is proven.
+    pub fn next_to_settle(&self) -> Result<Option<BatchRecord>, SequencerError> {
+        let n = self.lock()?.counters.batches_settled;
+        Ok(self.store.batch(n)?.filter(|b| b.proof.is_some()))
+    }
+
+    /// Records that L1 settled batch `n`, the next unsettled one, in one atomic write.
+    /// Recording the same settlement again is a no-op.
+    pub fn record_settlement(&self, n: u64, settlement: L1Settlement) -> Result<(), SequencerError> {
+        let mut g = self.lock()?;
+        let mut record =
+            self.store.batch(n)?.ok_or_else(|| SequencerError::Halted(format!("L1 settled batch {n}, which is not sealed here")))?;
+        if n < g.counters.batches_settled {
+            return Ok(());
+        }
+        if n != g.counters.batches_settled || record.proof.is_none() {
+            return Err(SequencerError::Halted(format!(
+                "L1 settled batch {n} but the next batch to settle here is {} (proven: {})",
+                g.counters.batches_settled,
+                record.proof.is_some()
+            )));
+        }
+        record.settlement = Some(settlement);
+        let counters = Counters { batches_settled: n + 1, ..g.counters };
+        let mut w = self.store.write();
+        w.put_batch(&record);
+        w.put_counters(&counters);
+        self.store.commit(w)?;
+        g.counters = counters;
+        metrics::counter!(m::BATCHES_SETTLED).increment(1);
+        if settlement.gas_used > 0 {
+            metrics::histogram!(m::L1_GAS).record(settlement.gas_used as f64);
+        }
         update_gauges(&g);
         Ok(())
     }

@@ -18,13 +18,13 @@
 
 use std::path::Path;
 
-use ccr_circuits::state::tx::Deposit;
+use ccr_circuits::state::tx::QueueEntry;
 use ccr_circuits::state::RollupParams;
 use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, IteratorMode, Options, WriteBatch, WriteOptions, DB};
 use tracing::debug;
 
 use crate::records::{
-    decode_deposit_entry, encode_deposit_entry, BatchRecord, CodecError, TxRecord, TxStatus,
+    decode_queue_record, encode_queue_record, BatchRecord, CodecError, TxRecord, TxStatus,
 };
 
 /// Column family of the accepted-transaction log.
@@ -41,13 +41,14 @@ pub const CF_META: &str = "meta";
 pub const COLUMN_FAMILIES: [&str; 5] = [CF_TXS, CF_TX_HASHES, CF_BATCHES, CF_DEPOSITS, CF_META];
 
 /// Version of the layout above; start-up refuses another.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_PARAMS: &[u8] = b"params";
 const META_NEXT_SEQ: &[u8] = b"next_seq";
 const META_NEXT_BATCH: &[u8] = b"next_batch";
 const META_DEPOSITS_SEEN: &[u8] = b"deposits_seen";
+const META_BATCHES_SETTLED: &[u8] = b"batches_settled";
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +80,8 @@ pub struct Counters {
     pub next_batch: u64,
     /// L1 deposits recorded (= entries in `deposits`).
     pub deposits_seen: u64,
+    /// Batches settled on L1 (a prefix of the batches: `0..batches_settled`).
+    pub batches_settled: u64,
 }
 
 /// The node's database.
@@ -156,6 +159,7 @@ impl Store {
             next_seq: self.meta_u64(META_NEXT_SEQ)?.unwrap_or(0),
             next_batch: self.meta_u64(META_NEXT_BATCH)?.unwrap_or(0),
             deposits_seen: self.meta_u64(META_DEPOSITS_SEEN)?.unwrap_or(0),
+            batches_settled: self.meta_u64(META_BATCHES_SETTLED)?.unwrap_or(0),
         })
     }
 
@@ -181,10 +185,10 @@ impl Store {
     }
 
     /// The deposit at L1 queue position `queue_index`, with its log sequence number.
-    pub fn deposit(&self, queue_index: u64) -> Result<Option<(u64, Deposit)>, StoreError> {
+    pub fn queue_entry(&self, queue_index: u64) -> Result<Option<(u64, QueueEntry)>, StoreError> {
         let key = queue_index.to_be_bytes();
         self.get(CF_DEPOSITS, &key)?
-            .map(|v| decode_deposit_entry(&v).map_err(|e| corrupt(CF_DEPOSITS, &key, e)))
+            .map(|v| decode_queue_record(&v).map_err(|e| corrupt(CF_DEPOSITS, &key, e)))
             .transpose()
     }
 
@@ -274,8 +278,8 @@ impl StoreWrite<'_> {
     }
 
     /// Records the L1 deposit at `queue_index`, held by log entry `seq`.
-    pub fn put_deposit(&mut self, queue_index: u64, seq: u64, d: &Deposit) {
-        self.put(CF_DEPOSITS, &queue_index.to_be_bytes(), &encode_deposit_entry(seq, d));
+    pub fn put_queue_entry(&mut self, queue_index: u64, seq: u64, e: &QueueEntry) {
+        self.put(CF_DEPOSITS, &queue_index.to_be_bytes(), &encode_queue_record(seq, e));
     }
 
     /// Writes a batch record (sealed, or with its proof).
@@ -288,6 +292,7 @@ impl StoreWrite<'_> {
         self.put(CF_META, META_NEXT_SEQ, &c.next_seq.to_be_bytes());
         self.put(CF_META, META_NEXT_BATCH, &c.next_batch.to_be_bytes());
         self.put(CF_META, META_DEPOSITS_SEEN, &c.deposits_seen.to_be_bytes());
+        self.put(CF_META, META_BATCHES_SETTLED, &c.batches_settled.to_be_bytes());
     }
 
     /// Deletes log entry `seq` (only for tests of the start-up checks: the log is append-only).

@@ -7,8 +7,9 @@
 //                                              # {"contracts": {"Name": artifact}} on stdout
 //
 // Each source `X.sol` yields the artifact of its contract `X` (interfaces declared beside it get
-// none). PoseidonT6.json is circomlib's Poseidon over 5 inputs as circomlibjs generates its EVM
-// bytecode (`poseidonContract.createCode(5)`). Compiler warnings fail the build.
+// none). PoseidonT6.json and PoseidonT3.json are circomlib's Poseidon over 5 and 2 inputs as
+// circomlibjs generates their EVM bytecode (`poseidonContract.createCode(5)`, `createCode(2)`).
+// Compiler warnings fail the build.
 "use strict";
 
 const fs = require("fs");
@@ -65,19 +66,22 @@ function compile(sources) {
   return artifacts;
 }
 
-/** circomlibjs's Poseidon(5) contract; its init code copies the runtime that follows its 12 bytes. */
-function poseidonT6() {
-  const bytecode = poseidonContract.createCode(5);
+/**
+ * circomlibjs's Poseidon contract over `inputs` inputs, as artifact `name`; its init code copies
+ * the runtime that follows its 12 bytes.
+ */
+function poseidon(name, inputs) {
+  const bytecode = poseidonContract.createCode(inputs);
   const header = "0x38600c600039"; // CODESIZE PUSH1 0x0c PUSH1 0 CODECOPY
-  if (!bytecode.startsWith(header) || bytecode.slice(14, 16) !== "61") fail("unexpected Poseidon init code");
+  if (!bytecode.startsWith(header) || bytecode.slice(14, 16) !== "61") fail(`unexpected ${name} init code`);
   const runtimeLength = parseInt(bytecode.slice(16, 20), 16);
   const deployedBytecode = `0x${bytecode.slice(2 + 2 * 12)}`;
-  if ((deployedBytecode.length - 2) / 2 !== runtimeLength) fail("unexpected Poseidon runtime length");
+  if ((deployedBytecode.length - 2) / 2 !== runtimeLength) fail(`unexpected ${name} runtime length`);
   return {
-    contractName: "PoseidonT6",
-    sourceName: "circomlibjs@0.1.7 poseidonContract.createCode(5)",
+    contractName: name,
+    sourceName: `circomlibjs@0.1.7 poseidonContract.createCode(${inputs})`,
     compiler: "circomlibjs poseidon_gencontract",
-    abi: poseidonContract.generateABI(5),
+    abi: poseidonContract.generateABI(inputs),
     bytecode,
     deployedBytecode,
   };
@@ -94,7 +98,8 @@ if (process.argv.includes("--stdin")) {
   const files = fs.readdirSync(srcDir).filter((f) => f.endsWith(".sol")).sort();
   const sources = Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(srcDir, f), "utf8")]));
   const artifacts = compile(sources);
-  artifacts.PoseidonT6 = poseidonT6();
+  artifacts.PoseidonT3 = poseidon("PoseidonT3", 2); // Merkle nodes (exit proofs)
+  artifacts.PoseidonT6 = poseidon("PoseidonT6", 5); // queue chain, account leaves
   fs.mkdirSync(outDir, { recursive: true });
   for (const [name, artifact] of Object.entries(artifacts)) {
     write(path.join(outDir, `${name}.json`), artifact);

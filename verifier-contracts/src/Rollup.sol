@@ -19,28 +19,51 @@ interface IPoseidon5 {
     function poseidon(uint256[5] calldata input) external pure returns (uint256);
 }
 
-/// @title Rollup: state roots, the L1 deposit queue and withdrawals of the community credit rollup.
-/// @notice Members open L2 accounts and top them up with ETH (1 L2 unit = 1 gwei); every deposit
-///         enters a Poseidon hash chain that the next batches must consume in order. A batch moves
-///         the state root only with a valid Groth16 proof of
-///         `uint256(sha256(oldRoot ‖ newRoot ‖ queueBefore ‖ queueAfter ‖ txData)) mod r`,
-///         and its transaction data is calldata, so anyone can rebuild the L2 state from L1.
-///         Exits in a batch become withdrawable by the L1 address that created the account.
+/// @notice circomlib's Poseidon over 2 inputs (`circomlibjs` `poseidonContract.createCode(2)`).
+interface IPoseidon2 {
+    /// @notice Poseidon([input[0], input[1]]) with circomlib's parameters.
+    function poseidon(uint256[2] calldata input) external pure returns (uint256);
+}
+
+/// @notice The two ERC-20 calls the rollup makes (return values checked when present).
+interface IERC20Transfers {
+    /// @notice Moves `amount` from the caller to `to`.
+    function transfer(address to, uint256 amount) external returns (bool);
+    /// @notice Moves `amount` from `from` to `to` under the caller's allowance.
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
+
+/// @title Rollup: state roots, the L1 queue, withdrawals and the escape hatch of the community
+///        credit rollup.
+/// @notice The rollup holds one asset, fixed at deployment: ETH (`token() == address(0)`) or one
+///         ERC-20, with `unit()` base units (wei, or the token's smallest unit) per L2 unit.
+///         Members open L2 accounts and top them up; every deposit, and every forced exit an
+///         account's owner requests on L1, enters a Poseidon hash chain (the queue) that the
+///         next batches must consume in order. A batch moves the state root only with a valid
+///         Groth16 proof of `uint256(sha256(oldRoot ‖ newRoot ‖ queueBefore ‖ queueAfter ‖
+///         txData)) mod r`, and its transaction data is calldata, so anyone can rebuild the L2
+///         state from L1. Exits in a batch become withdrawable by the L1 address that created the
+///         account. If the queue's oldest unconsumed entry waits more than `escapeDelay()` blocks,
+///         anyone may switch the rollup to exit mode: no more batches or deposits; each account
+///         withdraws its balance in the last settled root once, with a Merkle proof, and each
+///         unconsumed deposit is refunded to its sender.
 /// @dev Mirrors the Rust specification: `ccr_circuits::batch::public_commitment`,
-///      `ccr_circuits::state::tx::Deposit::chain`, `ccr_circuits::state::encoding` and
-///      `ccr_circuits::state::amount::Float40`. Not yet here (see README): the ERC-20 path and the
-///      escape hatch (forced exits, exit mode).
+///      `ccr_circuits::state::tx::{Deposit, ForcedExit}::chain`, `ccr_circuits::state::encoding`,
+///      `ccr_circuits::state::amount::Float40` and `ccr_circuits::merkle::MerkleProof`.
+///      Invariant: the rollup's asset balance (ETH balance, or token balance) equals
+///      `l2Supply() * unit() + totalPending()` (more only if someone sends it the asset outside
+///      these entry points). The token must be a plain ERC-20: no fee on transfer, no rebasing.
 contract Rollup {
     /// @notice Order of the BN254 scalar field: roots, queue hashes and commitments are below it.
     uint256 public constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice Bytes of one transaction slot in `txData`.
     uint256 public constant SLOT_BYTES = 12;
-    /// @notice Wei per L2 unit.
-    uint256 public constant L2_UNIT = 1 gwei;
-    /// @notice Cap on the L2 units held by the rollup (deposited, not yet exited): below 2^63,
-    ///         so no L2 balance (a 64-bit integer in the circuit) can ever overflow.
+    /// @notice Cap on the L2 units held by the rollup (deposited, not yet exited or refunded):
+    ///         below 2^63, so no L2 balance (a 64-bit integer in the circuit) can ever overflow.
     uint256 public constant MAX_L2_SUPPLY = (1 << 63) - 1;
+    /// @notice Largest `unit()`: `MAX_L2_SUPPLY * unit` stays far below 2^256.
+    uint256 public constant MAX_UNIT = 1 << 128;
 
     /// @dev Baby Jubjub in iden3's twisted Edwards form: a·x² + y² = 1 + d·x²·y².
     uint256 internal constant BABYJUB_A = 168700;
@@ -48,48 +71,73 @@ contract Rollup {
     /// @dev Slot kinds (byte 0 of a slot).
     uint256 internal constant KIND_DEPOSIT = 1;
     uint256 internal constant KIND_EXIT = 3;
+    uint256 internal constant KIND_FORCED_EXIT = 4;
     /// @dev Float40: exponent (5 bits) ‖ mantissa (35 bits).
     uint256 internal constant MANTISSA_BITS = 35;
+    uint256 internal constant MANTISSA_LIMIT = 1 << 35;
     uint256 internal constant FLOAT40_LIMIT = 1 << 40;
     uint256 internal constant U64_LIMIT = 1 << 64;
 
     /// @notice The Groth16 verifier of the batch circuit.
     IBatchVerifier public immutable verifier;
-    /// @notice The Poseidon(5) contract of the deposit-queue chain.
-    IPoseidon5 public immutable poseidon;
+    /// @notice The Poseidon(5) contract: queue chain and account leaves.
+    IPoseidon5 public immutable poseidon5;
+    /// @notice The Poseidon(2) contract: Merkle nodes of the state tree.
+    IPoseidon2 public immutable poseidon2;
+    /// @notice The ERC-20 the rollup holds, or address(0) for ETH.
+    address public immutable token;
+    /// @notice Base units of the asset (wei, or the token's smallest unit) per L2 unit.
+    uint256 public immutable unit;
+    /// @notice Blocks the queue's oldest unconsumed entry may wait before exit mode can start.
+    uint256 public immutable escapeDelay;
     /// @notice Transaction slots per batch (the circuit's): `txData` is `batchSize * 12` bytes.
     uint256 public immutable batchSize;
+    /// @notice Depth of the state tree (the circuit's).
+    uint256 public immutable treeDepth;
     /// @notice Accounts the state tree holds, 2^depth: account indices are `0..maxAccounts`.
     uint256 public immutable maxAccounts;
 
-    /// @notice Batches settled so far.
-    uint256 public batchCount;
+    /// @dev The counters every entry point reads, in one storage slot.
+    struct Counters {
+        uint64 l2Supply;
+        uint32 accountCount;
+        uint40 depositCount;
+        uint40 depositsConsumed;
+        uint40 batchCount;
+        bool exitMode;
+    }
+
+    /// @dev A queue entry as the escape hatch needs it, in one storage slot: who gets a refund
+    ///      (address(0) for a forced exit, which refunds nothing), the amount (zeroed once
+    ///      refunded) and the block it was queued in.
+    struct QueueItem {
+        address refundTo;
+        uint64 amount;
+        uint32 queuedAt;
+    }
+
+    Counters internal counters;
+    mapping(uint256 position => QueueItem) internal queueItems;
+
     /// @notice State root after batch `n` (`rootAt[0]` is the genesis root).
     mapping(uint256 batchNumber => uint256 root) public rootAt;
-
-    /// @notice Deposits queued so far.
-    uint256 public depositCount;
-    /// @notice Deposits consumed by settled batches (a prefix of the queue).
-    uint256 public depositsConsumed;
-    /// @notice Queue chain after `n` deposits: `queueHash[0] = 0`,
-    ///         `queueHash[n + 1] = Poseidon([queueHash[n], index, ax, ay, amount])`.
+    /// @notice Queue chain after `n` entries: `queueHash[0] = 0`,
+    ///         `queueHash[n + 1] = Poseidon([queueHash[n], index, ax, ay, amount])`, with
+    ///         (ax, ay) the new account's key, (0, 0) for a top-up, (0, 1) for a forced exit.
     mapping(uint256 n => uint256 hash) public queueHash;
-
-    /// @notice Accounts opened so far; the next `createAccount` gets this index.
-    uint256 public accountCount;
-    /// @notice L1 address that opened an account: its exits are paid to it.
+    /// @notice L1 address that opened an account: its exits are paid to it, and only it may
+    ///         request a forced exit.
     mapping(uint256 accountIndex => address owner) public accountOwner;
-
-    /// @notice L2 units deposited and not yet exited (capped by `MAX_L2_SUPPLY`).
-    uint256 public l2Supply;
-    /// @notice Wei each L1 address may withdraw.
-    mapping(address owner => uint256 amountWei) public pendingWithdrawal;
-    /// @notice Sum of `pendingWithdrawal`: `balance == l2Supply * L2_UNIT + totalPending`.
+    /// @notice Base units of the asset each L1 address may withdraw.
+    mapping(address owner => uint256 amount) public pendingWithdrawal;
+    /// @notice Sum of `pendingWithdrawal`.
     uint256 public totalPending;
+    /// @notice Accounts that exited with a Merkle proof in exit mode.
+    mapping(uint32 accountIndex => bool done) public exited;
 
     /// @notice An account was opened at `accountIndex` for `owner` with Baby Jubjub key (ax, ay).
     event AccountCreated(uint32 indexed accountIndex, address indexed owner, uint256 ax, uint256 ay);
-    /// @notice Deposit number `depositIndex` (0-based) entered the queue: it credits `amount` L2
+    /// @notice Queue entry `depositIndex` (0-based position) is a deposit: it credits `amount` L2
     ///         units to `accountIndex`, opening the account with key (ax, ay) or topping it up when
     ///         (ax, ay) = (0, 0); `queueHash` is the chain value after it.
     event Deposited(
@@ -101,8 +149,17 @@ contract Rollup {
         uint64 amount,
         uint256 queueHash
     );
+    /// @notice Queue entry `position` is a forced exit of `amount` L2 units from `accountIndex`,
+    ///         requested by its `owner`; `queueHash` is the chain value after it.
+    event ForcedExitRequested(
+        uint256 indexed position,
+        uint32 indexed accountIndex,
+        address indexed owner,
+        uint64 amount,
+        uint256 queueHash
+    );
     /// @notice Batch `batchNumber` (1-based) moved the root from `oldRoot` to `newRoot`, consuming
-    ///         deposits `depositsConsumedBefore..depositsConsumedAfter`; `txDataHash` is the
+    ///         queue entries `depositsConsumedBefore..depositsConsumedAfter`; `txDataHash` is the
     ///         keccak256 of its transaction data (in this transaction's calldata), `commitment`
     ///         the proof's public input.
     event BatchSubmitted(
@@ -114,13 +171,21 @@ contract Rollup {
         bytes32 txDataHash,
         uint256 commitment
     );
-    /// @notice An exit of `amount` L2 units from `accountIndex` in batch `batchNumber` became
-    ///         withdrawable by `owner`.
+    /// @notice An exit (or a forced exit) of `amount` L2 units from `accountIndex` in batch
+    ///         `batchNumber` became withdrawable by `owner`.
     event ExitCredited(
         uint256 indexed batchNumber, uint32 indexed accountIndex, address indexed owner, uint64 amount
     );
-    /// @notice `owner` withdrew `amountWei`.
-    event Withdrawn(address indexed owner, uint256 amountWei);
+    /// @notice `owner` withdrew `amount` base units of the asset.
+    event Withdrawn(address indexed owner, uint256 amount);
+    /// @notice Exit mode started in `blockNumber`; queue entry `position` was overdue.
+    event ExitModeActivated(uint256 blockNumber, uint256 position);
+    /// @notice In exit mode, `accountIndex`'s `balance` (in the last settled root) became
+    ///         withdrawable by `owner`.
+    event ExitedWithProof(uint32 indexed accountIndex, address indexed owner, uint64 balance);
+    /// @notice In exit mode, the unconsumed deposit at queue `position` became withdrawable by
+    ///         its `sender` again.
+    event DepositRefunded(uint256 indexed position, address indexed sender, uint64 amount);
 
     /// @notice A constructor argument is out of range.
     error InvalidConfig();
@@ -130,19 +195,27 @@ contract Rollup {
     error TreeFull(uint256 maxAccounts);
     /// @notice No account was opened at this index.
     error UnknownAccount(uint256 accountIndex);
-    /// @notice `msg.value` is not a whole number of L2 units (gwei).
-    error NotWholeL2Units(uint256 value);
+    /// @notice `msg.value` must be `expected`: amount × unit for ETH, 0 for a token rollup.
+    error WrongValue(uint256 value, uint256 expected);
     /// @notice A top-up of nothing.
     error ZeroDeposit();
     /// @notice The deposit would take the L2 supply above `MAX_L2_SUPPLY`.
     error SupplyCapExceeded(uint256 supply, uint256 cap);
+    /// @notice Only the account's owner (the L1 address that opened it) may force its exit.
+    error NotAccountOwner(uint256 accountIndex, address owner);
+    /// @notice A forced exit of nothing.
+    error ZeroExit();
+    /// @notice The amount is not `m · 10^e` with m < 2^35, e < 32 (Float40): the L2 cannot
+    ///         encode it. Round it to fewer significant digits.
+    error AmountNotRepresentable(uint64 amount);
     /// @notice `txData` is not `batchSize * SLOT_BYTES` bytes.
     error BadTxDataLength(uint256 got, uint256 expected);
     /// @notice The new root is not a canonical field element.
     error NonCanonicalRoot(uint256 root);
     /// @notice `depositsConsumedAfter` is before the consumed prefix or after the queue's end.
     error BadDepositRange(uint256 consumed, uint256 consumedAfter, uint256 queued);
-    /// @notice The number of deposit slots differs from the number of deposits consumed.
+    /// @notice The number of queue-consuming slots (deposits, forced exits) differs from the
+    ///         number of queue entries consumed.
     error DepositCountMismatch(uint256 slots, uint256 consumed);
     /// @notice The proof does not verify for the recomputed commitment.
     error InvalidProof(uint256 commitment);
@@ -152,90 +225,207 @@ contract Rollup {
     error NothingToWithdraw();
     /// @notice The ETH transfer to the owner failed.
     error TransferFailed();
+    /// @notice The token call reverted or returned false (allowance or balance too low?).
+    error TokenTransferFailed();
+    /// @notice The rollup is in exit mode: only `exitWithProof`, `refundDeposit` and `withdraw`.
+    error ExitModeActive();
+    /// @notice Only in exit mode.
+    error ExitModeNotActive();
+    /// @notice Every queue entry is consumed: nothing is overdue.
+    error NothingOverdue();
+    /// @notice The oldest unconsumed entry (`position`) is not overdue before block `fromBlock`.
+    error EscapeDelayNotOver(uint256 position, uint256 fromBlock);
+    /// @notice The account already exited with a proof.
+    error AlreadyExited(uint32 accountIndex);
+    /// @notice `siblings` must hold `treeDepth` hashes, bottom-up.
+    error BadProofLength(uint256 got, uint256 expected);
+    /// @notice The leaf is not at `accountIndex` under the last settled root.
+    error InvalidMerkleProof(uint32 accountIndex);
+    /// @notice `position` is not an unconsumed queue entry (`consumed <= position < queued`).
+    error NotInQueue(uint256 position, uint256 consumed, uint256 queued);
+    /// @notice The queue entry at `position` is a forced exit, not a deposit.
+    error NotADeposit(uint256 position);
+    /// @notice The deposit at `position` is of nothing or was already refunded.
+    error NothingToRefund(uint256 position);
+    /// @notice Block numbers above 2^32 are not supported.
+    error BlockNumberTooLarge();
 
     /// @param verifier_ Groth16 verifier of the batch circuit (its key fixes depth, batch size and
     ///        the L2 chain id).
-    /// @param poseidon_ circomlib Poseidon(5) contract.
+    /// @param poseidon5_ circomlib Poseidon(5) contract.
+    /// @param poseidon2_ circomlib Poseidon(2) contract.
     /// @param genesisRoot Root of the empty state tree of the circuit's depth.
     /// @param batchSize_ Slots per batch of the circuit.
-    /// @param treeDepth Depth of the circuit's state tree (1..=24).
+    /// @param treeDepth_ Depth of the circuit's state tree (1..=24).
+    /// @param token_ The ERC-20 held (a contract), or address(0) for ETH.
+    /// @param unit_ Base units per L2 unit (1..=2^128): 1 gwei for ETH, e.g. 10^4 for a
+    ///        6-decimal token with L2 amounts in hundredths of a cent.
+    /// @param escapeDelay_ Blocks (1..=2^32) a queue entry may wait before exit mode can start.
     constructor(
         IBatchVerifier verifier_,
-        IPoseidon5 poseidon_,
+        IPoseidon5 poseidon5_,
+        IPoseidon2 poseidon2_,
         uint256 genesisRoot,
         uint256 batchSize_,
-        uint256 treeDepth
+        uint256 treeDepth_,
+        address token_,
+        uint256 unit_,
+        uint256 escapeDelay_
     ) {
         if (
-            address(verifier_) == address(0) || address(poseidon_) == address(0)
-                || genesisRoot >= SNARK_SCALAR_FIELD || batchSize_ == 0 || treeDepth == 0 || treeDepth > 24
+            address(verifier_) == address(0) || address(poseidon5_) == address(0)
+                || address(poseidon2_) == address(0) || genesisRoot >= SNARK_SCALAR_FIELD || batchSize_ == 0
+                || treeDepth_ == 0 || treeDepth_ > 24 || unit_ == 0 || unit_ > MAX_UNIT || escapeDelay_ == 0
+                || escapeDelay_ > type(uint32).max || (token_ != address(0) && token_.code.length == 0)
         ) revert InvalidConfig();
         verifier = verifier_;
-        poseidon = poseidon_;
+        poseidon5 = poseidon5_;
+        poseidon2 = poseidon2_;
+        token = token_;
+        unit = unit_;
+        escapeDelay = escapeDelay_;
         batchSize = batchSize_;
-        maxAccounts = 1 << treeDepth;
+        treeDepth = treeDepth_;
+        maxAccounts = 1 << treeDepth_;
         rootAt[0] = genesisRoot;
     }
 
-    // ---------------------------------------------------------------- deposits
+    // ---------------------------------------------------------------- views
+
+    /// @notice The current state root.
+    function stateRoot() external view returns (uint256) {
+        return rootAt[counters.batchCount];
+    }
+
+    /// @notice Batches settled so far.
+    function batchCount() external view returns (uint256) {
+        return counters.batchCount;
+    }
+
+    /// @notice Queue entries (deposits and forced exits) so far.
+    function depositCount() external view returns (uint256) {
+        return counters.depositCount;
+    }
+
+    /// @notice Queue entries consumed by settled batches (a prefix of the queue).
+    function depositsConsumed() external view returns (uint256) {
+        return counters.depositsConsumed;
+    }
+
+    /// @notice Accounts opened so far; the next `createAccount` gets this index.
+    function accountCount() external view returns (uint256) {
+        return counters.accountCount;
+    }
+
+    /// @notice L2 units deposited and not yet exited or refunded (capped by `MAX_L2_SUPPLY`).
+    function l2Supply() external view returns (uint256) {
+        return counters.l2Supply;
+    }
+
+    /// @notice Whether the rollup is in exit mode.
+    function exitMode() external view returns (bool) {
+        return counters.exitMode;
+    }
+
+    /// @notice The block queue entry `position` was queued in (0 for no such entry).
+    function queuedAtBlock(uint256 position) external view returns (uint256) {
+        return queueItems[position].queuedAt;
+    }
+
+    // ---------------------------------------------------------------- the queue
 
     /// @notice Opens the next L2 account for Baby Jubjub key (ax, ay) (iden3 form), owned by the
-    ///         sender, credited with `msg.value` (a whole number of gwei).
+    ///         sender, credited with `amount` L2 units (may be 0): ETH rollup, `msg.value` must be
+    ///         `amount * unit`; token rollup, `msg.value` 0 and an allowance of `amount * unit`.
     /// @return index The new account's index.
-    function createAccount(uint256 ax, uint256 ay) external payable returns (uint32 index) {
+    function createAccount(uint256 ax, uint256 ay, uint64 amount) external payable returns (uint32 index) {
         // The circuit reads a deposit with ax = 0 as a top-up: such a key could never be consumed.
         if (ax == 0 || ax >= SNARK_SCALAR_FIELD || ay >= SNARK_SCALAR_FIELD || !isOnCurve(ax, ay)) {
             revert InvalidPublicKey(ax, ay);
         }
-        uint256 next = accountCount;
-        if (next >= maxAccounts) revert TreeFull(maxAccounts);
-        uint64 amount = _takeDeposit();
-        accountCount = next + 1;
-        accountOwner[next] = msg.sender;
-        index = uint32(next);
+        Counters memory c = counters;
+        if (c.exitMode) revert ExitModeActive();
+        index = c.accountCount;
+        if (index >= maxAccounts) revert TreeFull(maxAccounts);
+        c.accountCount = index + 1;
+        accountOwner[index] = msg.sender;
         emit AccountCreated(index, msg.sender, ax, ay);
-        _enqueue(index, ax, ay, amount);
+        _addSupply(c, amount);
+        (uint256 position, uint256 h) = _enqueue(c, index, ax, ay, amount, msg.sender);
+        emit Deposited(position, index, msg.sender, ax, ay, amount, h);
+        _receive(amount);
     }
 
-    /// @notice Tops up account `index` with `msg.value` (a whole, non-zero number of gwei).
-    function deposit(uint32 index) external payable {
-        if (index >= accountCount) revert UnknownAccount(index);
-        uint64 amount = _takeDeposit();
+    /// @notice Tops up account `index` with `amount` (> 0) L2 units, paid as for `createAccount`.
+    function deposit(uint32 index, uint64 amount) external payable {
+        Counters memory c = counters;
+        if (c.exitMode) revert ExitModeActive();
+        if (index >= c.accountCount) revert UnknownAccount(index);
         if (amount == 0) revert ZeroDeposit();
-        _enqueue(index, 0, 0, amount);
+        _addSupply(c, amount);
+        (uint256 position, uint256 h) = _enqueue(c, index, 0, 0, amount, msg.sender);
+        emit Deposited(position, index, msg.sender, 0, 0, amount, h);
+        _receive(amount);
     }
 
-    /// @dev Converts `msg.value` to L2 units under the supply cap.
-    function _takeDeposit() internal returns (uint64) {
-        if (msg.value % L2_UNIT != 0) revert NotWholeL2Units(msg.value);
-        uint256 supply = l2Supply + msg.value / L2_UNIT;
+    /// @notice Requests an exit of `amount` L2 units from account `index`, which the next
+    ///         batches must process in queue order (paying it if the balance covers it, else
+    ///         nothing). Only the account's owner; `amount` > 0 and Float40-representable.
+    function forceExit(uint32 index, uint64 amount) external {
+        Counters memory c = counters;
+        if (c.exitMode) revert ExitModeActive();
+        if (index >= c.accountCount) revert UnknownAccount(index);
+        address owner = accountOwner[index];
+        if (msg.sender != owner) revert NotAccountOwner(index, owner);
+        if (amount == 0) revert ZeroExit();
+        if (!isFloat40Representable(amount)) revert AmountNotRepresentable(amount);
+        // The identity point (0, 1) marks a forced exit in the chain; it refunds nothing.
+        (uint256 position, uint256 h) = _enqueue(c, index, 0, 1, amount, address(0));
+        emit ForcedExitRequested(position, index, owner, amount, h);
+    }
+
+    /// @dev Adds `amount` to the L2 supply under the cap (in `c`, written by `_enqueue`).
+    function _addSupply(Counters memory c, uint64 amount) internal pure {
+        uint256 supply = uint256(c.l2Supply) + amount;
         if (supply > MAX_L2_SUPPLY) revert SupplyCapExceeded(supply, MAX_L2_SUPPLY);
-        l2Supply = supply;
-        // msg.value / L2_UNIT <= supply <= MAX_L2_SUPPLY < 2^64.
-        return uint64(msg.value / L2_UNIT);
+        c.l2Supply = uint64(supply);
     }
 
-    /// @dev Appends a deposit to the queue chain.
-    function _enqueue(uint32 index, uint256 ax, uint256 ay, uint64 amount) internal {
-        uint256 n = depositCount;
-        uint256 h = poseidon.poseidon([queueHash[n], uint256(index), ax, ay, uint256(amount)]);
-        queueHash[n + 1] = h;
-        depositCount = n + 1;
-        emit Deposited(n, index, msg.sender, ax, ay, amount, h);
+    /// @dev Appends an entry to the queue chain and stores `c`; returns its position and the
+    ///      chain value after it.
+    function _enqueue(Counters memory c, uint32 index, uint256 ax, uint256 ay, uint64 amount, address refundTo)
+        internal
+        returns (uint256 position, uint256 h)
+    {
+        if (block.number > type(uint32).max) revert BlockNumberTooLarge();
+        position = c.depositCount;
+        h = poseidon5.poseidon([queueHash[position], uint256(index), ax, ay, uint256(amount)]);
+        queueHash[position + 1] = h;
+        queueItems[position] = QueueItem(refundTo, amount, uint32(block.number));
+        c.depositCount = uint40(position + 1);
+        counters = c;
+    }
+
+    /// @dev Takes `amount` L2 units of the asset from the sender (after every state change).
+    function _receive(uint64 amount) internal {
+        uint256 value = uint256(amount) * unit;
+        if (token == address(0)) {
+            if (msg.value != value) revert WrongValue(msg.value, value);
+        } else {
+            if (msg.value != 0) revert WrongValue(msg.value, 0);
+            if (value != 0) {
+                _callToken(abi.encodeCall(IERC20Transfers.transferFrom, (msg.sender, address(this), value)));
+            }
+        }
     }
 
     // ---------------------------------------------------------------- batches
 
-    /// @notice The current state root.
-    function stateRoot() external view returns (uint256) {
-        return rootAt[batchCount];
-    }
-
-    /// @notice Settles a batch: from the current root to `newRoot`, consuming the deposit queue up
-    ///         to `depositsConsumedAfter`, with transaction data `txData` (12 bytes per slot) and a
+    /// @notice Settles a batch: from the current root to `newRoot`, consuming the queue up to
+    ///         `depositsConsumedAfter`, with transaction data `txData` (12 bytes per slot) and a
     ///         Groth16 proof in calldata order `[a0, a1, b00, b01, b10, b11, c0, c1]` (G2
-    ///         imaginary part first, as `snarkjs zkey export soliditycalldata`). Exits become
-    ///         withdrawable by their accounts' owners. Anyone may submit.
+    ///         imaginary part first, as `snarkjs zkey export soliditycalldata`). Exits and paid
+    ///         forced exits become withdrawable by their accounts' owners. Anyone may submit.
     function submitBatch(
         uint256 newRoot,
         uint256 depositsConsumedAfter,
@@ -245,69 +435,189 @@ contract Rollup {
         uint256 size = batchSize * SLOT_BYTES;
         if (txData.length != size) revert BadTxDataLength(txData.length, size);
         if (newRoot >= SNARK_SCALAR_FIELD) revert NonCanonicalRoot(newRoot);
-        uint256 consumed = depositsConsumed;
-        if (depositsConsumedAfter < consumed || depositsConsumedAfter > depositCount) {
-            revert BadDepositRange(consumed, depositsConsumedAfter, depositCount);
+        Counters memory c = counters;
+        if (c.exitMode) revert ExitModeActive();
+        uint256 consumed = c.depositsConsumed;
+        if (depositsConsumedAfter < consumed || depositsConsumedAfter > c.depositCount) {
+            revert BadDepositRange(consumed, depositsConsumedAfter, c.depositCount);
         }
-        uint256 batchNumber = batchCount + 1;
+        uint256 batchNumber = uint256(c.batchCount) + 1;
         uint256 oldRoot = rootAt[batchNumber - 1];
-        uint256 commitment = batchCommitment(
-            oldRoot, newRoot, queueHash[consumed], queueHash[depositsConsumedAfter], txData
-        );
-        bool valid = verifier.verifyProof(
-            [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], [commitment]
-        );
-        if (!valid) revert InvalidProof(commitment);
+        uint256 commitment = _checkProof(oldRoot, newRoot, consumed, depositsConsumedAfter, txData, proof);
 
-        batchCount = batchNumber;
         rootAt[batchNumber] = newRoot;
-        depositsConsumed = depositsConsumedAfter;
-        uint256 depositSlots = _creditExits(batchNumber, txData);
-        // The proof already implies it (each deposit slot advances the chain once).
-        if (depositSlots != depositsConsumedAfter - consumed) {
-            revert DepositCountMismatch(depositSlots, depositsConsumedAfter - consumed);
+        {
+            (uint256 queueSlots, uint256 exitedUnits) = _creditExits(batchNumber, txData);
+            // The proof already implies it (each queue-consuming slot advances the chain once).
+            if (queueSlots != depositsConsumedAfter - consumed) {
+                revert DepositCountMismatch(queueSlots, depositsConsumedAfter - consumed);
+            }
+            c.l2Supply = uint64(uint256(c.l2Supply) - exitedUnits);
+            if (exitedUnits != 0) totalPending += exitedUnits * unit;
         }
+        c.batchCount = uint40(batchNumber);
+        c.depositsConsumed = uint40(depositsConsumedAfter);
+        counters = c;
         emit BatchSubmitted(
             batchNumber, oldRoot, newRoot, consumed, depositsConsumedAfter, keccak256(txData), commitment
         );
     }
 
-    /// @dev Credits every exit slot of `txData` to its account's owner; returns the number of
-    ///      deposit slots.
-    function _creditExits(uint256 batchNumber, bytes calldata txData) internal returns (uint256 deposits) {
-        uint256 exited;
-        for (uint256 offset = 0; offset < txData.length; offset += SLOT_BYTES) {
-            // The slot's 12 bytes as a 96-bit integer: kind(8) ‖ from(24) ‖ to(24) ‖ amount(40).
-            uint256 slot = uint256(bytes32(txData[offset:offset + SLOT_BYTES])) >> 160;
-            uint256 kind = slot >> 88;
-            if (kind == KIND_DEPOSIT) {
-                ++deposits;
-            } else if (kind == KIND_EXIT) {
-                uint32 from = uint32((slot >> 64) & 0xffffff);
-                uint64 amount = decodeFloat40(slot & (FLOAT40_LIMIT - 1));
-                address owner = accountOwner[from];
-                pendingWithdrawal[owner] += uint256(amount) * L2_UNIT;
-                exited += amount;
-                emit ExitCredited(batchNumber, from, owner, amount);
+    /// @dev The batch's commitment; reverts `InvalidProof` unless `proof` verifies for it.
+    function _checkProof(
+        uint256 oldRoot,
+        uint256 newRoot,
+        uint256 consumed,
+        uint256 consumedAfter,
+        bytes calldata txData,
+        uint256[8] calldata proof
+    ) internal view returns (uint256 commitment) {
+        commitment = batchCommitment(oldRoot, newRoot, queueHash[consumed], queueHash[consumedAfter], txData);
+        bool valid = verifier.verifyProof(
+            [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], [commitment]
+        );
+        if (!valid) revert InvalidProof(commitment);
+    }
+
+    /// @dev Credits every exit slot, and every forced-exit slot of a non-zero amount, of `txData`
+    ///      to its account's owner; returns the number of queue-consuming slots (deposits and
+    ///      forced exits) and the L2 units exited.
+    function _creditExits(uint256 batchNumber, bytes calldata txData)
+        internal
+        returns (uint256 queueSlots, uint256 exitedUnits)
+    {
+        uint256 end = txData.length;
+        uint256 unit_ = unit;
+        // No overflow: counters are bounded by the slot count, each credit by 2^64 · MAX_UNIT, and
+        // the caller's checked `l2Supply - exitedUnits` reverts if more left than was deposited.
+        unchecked {
+            for (uint256 offset = 0; offset < end; offset += SLOT_BYTES) {
+                // The slot's 12 bytes lead the word: kind(8) ‖ from(24) ‖ to(24) ‖ amount(40).
+                uint256 word;
+                assembly ("memory-safe") {
+                    word := calldataload(add(txData.offset, offset))
+                }
+                uint256 kind = word >> 248;
+                if (kind == KIND_DEPOSIT) {
+                    ++queueSlots;
+                } else if (kind == KIND_EXIT || kind == KIND_FORCED_EXIT) {
+                    uint64 amount = decodeFloat40((word >> 160) & (FLOAT40_LIMIT - 1));
+                    if (kind == KIND_FORCED_EXIT) {
+                        ++queueSlots;
+                        // A forced exit the balance could not cover is consumed as an exit of 0.
+                        if (amount == 0) continue;
+                    }
+                    uint32 from = uint32(word >> 224) & 0xffffff;
+                    address owner = accountOwner[from];
+                    pendingWithdrawal[owner] += uint256(amount) * unit_;
+                    exitedUnits += amount;
+                    emit ExitCredited(batchNumber, from, owner, amount);
+                }
             }
-        }
-        if (exited != 0) {
-            l2Supply -= exited;
-            totalPending += exited * L2_UNIT;
         }
     }
 
     // ---------------------------------------------------------------- withdrawals
 
-    /// @notice Pays the sender everything its accounts' exits credited to it.
+    /// @notice Pays the sender everything credited to it (exits, exits with proof, refunds), in
+    ///         the rollup's asset.
     function withdraw() external {
         uint256 amount = pendingWithdrawal[msg.sender];
         if (amount == 0) revert NothingToWithdraw();
         pendingWithdrawal[msg.sender] = 0;
         totalPending -= amount;
         emit Withdrawn(msg.sender, amount);
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert TransferFailed();
+        if (token == address(0)) {
+            (bool ok,) = msg.sender.call{value: amount}("");
+            if (!ok) revert TransferFailed();
+        } else {
+            _callToken(abi.encodeCall(IERC20Transfers.transfer, (msg.sender, amount)));
+        }
+    }
+
+    /// @dev Calls the token; it must not revert and return nothing or `true`.
+    function _callToken(bytes memory data) internal {
+        (bool ok, bytes memory ret) = token.call(data);
+        if (!ok || (ret.length != 0 && (ret.length != 32 || abi.decode(ret, (uint256)) != 1))) {
+            revert TokenTransferFailed();
+        }
+    }
+
+    // ---------------------------------------------------------------- escape hatch
+
+    /// @notice Starts exit mode, for good: allowed to anyone once the queue's oldest unconsumed
+    ///         entry was queued more than `escapeDelay` blocks ago (the operator stopped, or
+    ///         censors the queue).
+    function activateExitMode() external {
+        Counters memory c = counters;
+        if (c.exitMode) revert ExitModeActive();
+        uint256 position = c.depositsConsumed;
+        if (position >= c.depositCount) revert NothingOverdue();
+        uint256 deadline = uint256(queueItems[position].queuedAt) + escapeDelay;
+        if (block.number <= deadline) revert EscapeDelayNotOver(position, deadline + 1);
+        c.exitMode = true;
+        counters = c;
+        emit ExitModeActivated(block.number, position);
+    }
+
+    /// @notice In exit mode, credits account `index`'s balance in the last settled root to the
+    ///         account's owner, once. The leaf `Poseidon([ax, ay, balance, nonce, ext])` must be at
+    ///         `index` under `stateRoot()`: `siblings` bottom-up (`treeDepth` of them), node =
+    ///         Poseidon([left, right]), bit i of `index` set when the path's node at level i is a
+    ///         right child.
+    function exitWithProof(
+        uint32 index,
+        uint256 ax,
+        uint256 ay,
+        uint64 balance,
+        uint32 nonce,
+        uint256 ext,
+        uint256[] calldata siblings
+    ) external {
+        Counters memory c = counters;
+        if (!c.exitMode) revert ExitModeNotActive();
+        if (index >= c.accountCount) revert UnknownAccount(index);
+        if (exited[index]) revert AlreadyExited(index);
+        if (siblings.length != treeDepth) revert BadProofLength(siblings.length, treeDepth);
+        uint256 node = poseidon5.poseidon([ax, ay, uint256(balance), uint256(nonce), ext]);
+        for (uint256 level = 0; level < siblings.length; ++level) {
+            node = ((index >> level) & 1) == 1
+                ? poseidon2.poseidon([siblings[level], node])
+                : poseidon2.poseidon([node, siblings[level]]);
+        }
+        if (node != rootAt[c.batchCount]) revert InvalidMerkleProof(index);
+        exited[index] = true;
+        c.l2Supply -= balance;
+        counters = c;
+        address owner = accountOwner[index];
+        _credit(owner, balance);
+        emit ExitedWithProof(index, owner, balance);
+    }
+
+    /// @notice In exit mode, credits the unconsumed deposit at queue `position` back to its
+    ///         sender, once.
+    function refundDeposit(uint256 position) external {
+        Counters memory c = counters;
+        if (!c.exitMode) revert ExitModeNotActive();
+        if (position < c.depositsConsumed || position >= c.depositCount) {
+            revert NotInQueue(position, c.depositsConsumed, c.depositCount);
+        }
+        QueueItem memory item = queueItems[position];
+        if (item.refundTo == address(0)) revert NotADeposit(position);
+        if (item.amount == 0) revert NothingToRefund(position);
+        queueItems[position].amount = 0;
+        c.l2Supply -= item.amount;
+        counters = c;
+        _credit(item.refundTo, item.amount);
+        emit DepositRefunded(position, item.refundTo, item.amount);
+    }
+
+    /// @dev Makes `units` L2 units withdrawable by `owner` (taken out of the L2 supply by the
+    ///      caller).
+    function _credit(address owner, uint64 units) internal {
+        uint256 amount = uint256(units) * unit;
+        pendingWithdrawal[owner] += amount;
+        totalPending += amount;
     }
 
     // ---------------------------------------------------------------- pure helpers
@@ -329,12 +639,23 @@ contract Rollup {
     ///         40 bits or the value is 2^64 or more (`Float40::decode`).
     function decodeFloat40(uint256 raw) public pure returns (uint64) {
         if (raw >= FLOAT40_LIMIT) revert InvalidAmount(raw);
-        uint256 mantissa = raw & ((1 << MANTISSA_BITS) - 1);
+        uint256 mantissa = raw & (MANTISSA_LIMIT - 1);
         uint256 exponent = raw >> MANTISSA_BITS;
         // At most (2^35 - 1) · 10^31 < 2^256: no overflow.
         uint256 value = mantissa * 10 ** exponent;
         if (value >= U64_LIMIT) revert InvalidAmount(raw);
         return uint64(value);
+    }
+
+    /// @notice Whether `amount` is `m · 10^e` with m < 2^35 and e < 32 (`Float40::encode` succeeds).
+    function isFloat40Representable(uint64 amount) public pure returns (bool) {
+        uint256 m = amount;
+        // A 64-bit amount loses a digit per step: at most 20 steps, so e < 32 always holds.
+        while (m >= MANTISSA_LIMIT) {
+            if (m % 10 != 0) return false;
+            m /= 10;
+        }
+        return true;
     }
 
     /// @notice Whether (x, y) satisfies 168700·x² + y² = 1 + 168696·x²·y² mod r (iden3's Baby

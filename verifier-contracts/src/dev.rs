@@ -14,7 +14,8 @@ use ccr_circuits::state::RollupParams;
 use ccr_prover::batch::{batch_circuit_name, dev_setup_batch};
 use ccr_prover::{key_hash, Keypair, ProverError};
 
-use crate::error::GeneratorError;
+use crate::artifacts::Artifact;
+use crate::error::{ArtifactError, GeneratorError, SolcError};
 use crate::generator::solidity_verifier;
 
 /// A development key of the batch circuit: its parameters and the seed of
@@ -41,6 +42,12 @@ pub enum DevKeyError {
     /// The Solidity could not be generated.
     #[error(transparent)]
     Generator(#[from] GeneratorError),
+    /// The committed verifier artifact does not load.
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+    /// solc-js failed or is not installed.
+    #[error("compiling the verifier of a development key (run `scripts/deps` to install node's solc): {0}")]
+    Solc(#[from] SolcError),
 }
 
 impl DevKey {
@@ -78,6 +85,23 @@ impl DevKey {
             batch = self.params.batch_size,
             chain = self.params.chain_id,
         ))
+    }
+
+    /// The compiled verifier of this key, whose verifying key is `vk` (from
+    /// [`DevKey::keypair`]): the committed artifact for [`COMMITTED_VERIFIER_KEY`] (no
+    /// compiler needed), otherwise generated and compiled with the pinned solc-js (needs
+    /// `node` and `tools/js/node_modules`: `scripts/deps` installs them).
+    ///
+    /// # Errors
+    ///
+    /// As [`DevKey::verifier_source`]; [`DevKeyError::Solc`] when the compiler is missing or
+    /// fails; [`DevKeyError::Artifact`] for a broken committed artifact.
+    pub fn verifier_artifact(&self, vk: &VerifyingKey<Bn254>) -> Result<Artifact, DevKeyError> {
+        if *self == COMMITTED_VERIFIER_KEY {
+            return Ok(Artifact::groth16_verifier()?);
+        }
+        let source = self.verifier_source(vk, "Groth16Verifier")?;
+        Ok(crate::solc::compile_contract(&crate::solc::js_tools_dir(), "Groth16Verifier", &source)?)
     }
 
     /// The Solidity of a verifier `contract_name` for this key's verifying key `vk` (from

@@ -1,18 +1,23 @@
 //! An in-process EVM on revm: deploy, call, transact, read logs and gas.
 //!
 //! The chain is an in-memory state on the Osaka rules (Ethereum mainnet since December 2025),
-//! chain id 1, base fee 0 and gas price 0: gas is measured and limited (16,777,216 per
+//! chain id 1 (another with [`Evm::with_chain_id`]), base fee 0 and gas price 0: gas is measured and limited (16,777,216 per
 //! transaction, EIP-7825) but costs no ether, so balances move only by the value sent. Nonces
 //! are taken from the state, so callers never track them. Each [`Evm::transact`] commits and
 //! mines its own block (anvil's automine: block number + 1, timestamp + 12 s); each
 //! [`Evm::call`] runs on the current state and discards its changes (`eth_call`).
 //! [`Evm::mine`] mines empty blocks, to let block-count deadlines pass.
+//!
+//! [`Evm::transact_env`] and [`Evm::simulate_env`] run a transaction exactly as given (caller,
+//! nonce, gas limit, fees, chain id): what a JSON-RPC node in front of this chain needs
+//! (`ccr_l1::node`), where signed transactions pay for their gas.
 
 use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
 use alloy_sol_types::SolCall;
 use revm::bytecode::Bytecode;
-use revm::context::result::ExecutionResult;
-use revm::context::{Context, TxEnv};
+pub use revm::context::result::ExecutionResult;
+use revm::context::Context;
+pub use revm::context::TxEnv;
 use revm::database::{CacheDB, EmptyDB};
 use revm::handler::{MainnetContext, MainnetEvm};
 use revm::primitives::hardfork::SpecId;
@@ -66,12 +71,28 @@ impl Default for Evm {
 }
 
 impl Evm {
-    /// An empty chain.
+    /// An empty chain (chain id 1).
     pub fn new() -> Self {
+        Self::with_chain_id(1)
+    }
+
+    /// An empty chain with chain id `chain_id` (31337 for a development chain, as anvil).
+    pub fn with_chain_id(chain_id: u64) -> Self {
         let mut ctx: MainnetContext<Db> = Context::new(CacheDB::new(EmptyDB::default()), SPEC);
+        ctx.cfg.chain_id = chain_id;
         ctx.block.number = U256::from(1);
         ctx.block.timestamp = U256::from(GENESIS_TIMESTAMP);
         Self { inner: ctx.build_mainnet() }
+    }
+
+    /// The chain id transactions must carry.
+    pub fn chain_id(&self) -> u64 {
+        self.inner.ctx.cfg.chain_id
+    }
+
+    /// Base fee of the next block, in wei (always 0 here).
+    pub fn base_fee(&self) -> u64 {
+        self.inner.ctx.block.basefee
     }
 
     /// Number of the block the next transaction goes into (the last mined block + 1).
@@ -141,7 +162,7 @@ impl Evm {
             .nonce(self.nonce(from))
             .gas_limit(TX_GAS_LIMIT)
             .gas_price(0)
-            .chain_id(Some(1))
+            .chain_id(Some(self.chain_id()))
             .build()
             .map_err(|e| EvmError::Invalid(format!("{e:?}")))
     }
@@ -208,6 +229,31 @@ impl Evm {
         call: &C,
     ) -> Result<Receipt, EvmError> {
         self.transact(from, to, value, call.abi_encode().into())
+    }
+
+    /// Runs `tx` exactly as given (caller, nonce, gas limit, fees, chain id), commits its
+    /// effects and mines its block; a reverted or halted transaction is included too (its
+    /// nonce and gas are spent), so it is an `Ok` here: see [`ExecutionResult::is_success`].
+    ///
+    /// # Errors
+    ///
+    /// [`EvmError::Invalid`] when revm refuses the transaction (wrong nonce or chain id, the
+    /// caller cannot pay, gas limit above [`TX_GAS_LIMIT`], ...): nothing is committed and no
+    /// block is mined.
+    pub fn transact_env(&mut self, tx: TxEnv) -> Result<ExecutionResult, EvmError> {
+        let result = self.inner.transact_commit(tx).map_err(|e| EvmError::Invalid(e.to_string()))?;
+        self.mine(1);
+        Ok(result)
+    }
+
+    /// Runs `tx` on the current state without committing it or mining a block (`eth_call`,
+    /// `eth_estimateGas`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Evm::transact_env`].
+    pub fn simulate_env(&mut self, tx: TxEnv) -> Result<ExecutionResult, EvmError> {
+        self.inner.transact(tx).map(|r| r.result).map_err(|e| EvmError::Invalid(e.to_string()))
     }
 
     fn execute(

@@ -4,8 +4,10 @@
 //! - [`solidity_verifier`] generates the Groth16 verifier of a verifying key (constants in the
 //!   style of snarkjs's verifier); `src/Groth16Verifier.sol` is its output for
 //!   [`COMMITTED_VERIFIER_KEY`].
-//! - `src/Rollup.sol`: state roots, the Poseidon deposit queue, batch settlement against the
-//!   SHA-256 commitment, exits and withdrawals.
+//! - `src/Rollup.sol`: state roots, the Poseidon queue (deposits and forced exits), batch
+//!   settlement against the SHA-256 commitment, exits and withdrawals in ETH or one ERC-20, and
+//!   the escape hatch (exit mode, exits with a Merkle proof, deposit refunds);
+//!   `src/TestToken.sol`: an ERC-20 for tests and development chains.
 //! - [`artifacts`]: what `node tools/js/build-contracts.js` compiled, embedded.
 //! - [`bindings`]: alloy `sol!` types of every call, event and error.
 //! - [`evm`]: revm in memory; [`rollup`] drives the contracts on it.
@@ -35,5 +37,5 @@ pub use crate::{
     error::{ArtifactError, EvmError, GeneratorError, RollupError, SolcError},
     evm::{Evm, Receipt},
     generator::{solidity_verifier, SOLC_VERSION},
-    rollup::{BatchSubmission, RollupContracts},
+    rollup::{BatchSubmission, DeployConfig, RollupContracts},
 };

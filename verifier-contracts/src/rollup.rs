@@ -1,5 +1,6 @@
-//! The rollup's L1 contracts on an [`Evm`]: deployment, deposits, batch settlement,
-//! withdrawals, views, and the deposit events as the L2 reads them.
+//! The rollup's L1 contracts on an [`Evm`]: deployment (ETH or an ERC-20), the queue (deposits,
+//! forced exits), batch settlement, withdrawals, the escape hatch, views, and the queue events
+//! as the L2 reads them.
 
 use alloy_primitives::{Address, Bytes, Log, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface};
@@ -9,12 +10,14 @@ use ark_ff::PrimeField;
 use ark_groth16::Proof;
 use ccr_circuits::babyjubjub::Point;
 use ccr_circuits::batch::{fr_to_be_bytes, BatchWitness};
-use ccr_circuits::state::tx::Deposit;
+use ccr_circuits::merkle::MerkleProof;
+use ccr_circuits::state::account::Account;
+use ccr_circuits::state::tx::{Deposit, ForcedExit, QueueEntry};
 use ccr_circuits::state::{RollupParams, RollupState};
 use ccr_prover::export::solidity::SolidityCalldata;
 
 use crate::artifacts::Artifact;
-use crate::bindings::Rollup;
+use crate::bindings::{Rollup, TestToken};
 use crate::error::{EvmError, RollupError};
 use crate::evm::{Evm, Receipt};
 
@@ -80,22 +83,142 @@ impl BatchSubmission {
     }
 }
 
-/// Addresses of a deployed rollup: Poseidon(5), the batch verifier and the rollup contract.
+/// Wei per L2 unit of an ETH rollup: 1 gwei.
+pub const ETH_UNIT: u64 = 1_000_000_000;
+
+/// Default escape delay: 7,200 blocks, one day of 12-second blocks. A queue entry not consumed
+/// by then lets anyone start exit mode.
+pub const DEFAULT_ESCAPE_DELAY: u64 = 7_200;
+
+/// The deployment choices of `Rollup` beyond the circuit's parameters: the asset and the
+/// escape delay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeployConfig {
+    /// The ERC-20 the rollup holds, or `None` for ETH.
+    pub token: Option<Address>,
+    /// Base units of the asset (wei, or the token's smallest unit) per L2 unit (1..=2^128).
+    pub unit: U256,
+    /// Blocks a queue entry may wait unconsumed before anyone may start exit mode (1..=2^32).
+    pub escape_delay: u64,
+}
+
+impl Default for DeployConfig {
+    fn default() -> Self {
+        Self::eth()
+    }
+}
+
+impl DeployConfig {
+    /// ETH, 1 L2 unit = 1 gwei ([`ETH_UNIT`]), [`DEFAULT_ESCAPE_DELAY`].
+    pub fn eth() -> Self {
+        Self { token: None, unit: U256::from(ETH_UNIT), escape_delay: DEFAULT_ESCAPE_DELAY }
+    }
+
+    /// The ERC-20 at `token`, `unit` base units per L2 unit, [`DEFAULT_ESCAPE_DELAY`].
+    pub fn erc20(token: Address, unit: U256) -> Self {
+        Self { token: Some(token), unit, escape_delay: DEFAULT_ESCAPE_DELAY }
+    }
+
+    /// The same with an escape delay of `blocks`.
+    pub fn with_escape_delay(self, blocks: u64) -> Self {
+        Self { escape_delay: blocks, ..self }
+    }
+
+    /// Base units of the asset for `amount` L2 units.
+    pub fn base_units(&self, amount: u64) -> U256 {
+        U256::from(amount) * self.unit
+    }
+
+    /// The `msg.value` of a deposit of `amount` L2 units: the base units for ETH, 0 for a token.
+    pub fn value_for(&self, amount: u64) -> U256 {
+        if self.token.is_some() {
+            U256::ZERO
+        } else {
+            self.base_units(amount)
+        }
+    }
+}
+
+/// The constructor call of `Rollup` for the contracts at `verifier`, `poseidon5`, `poseidon2`:
+/// genesis root of the empty tree of `params.depth`, the circuit's batch size and depth, and
+/// `config`.
+///
+/// # Errors
+///
+/// [`RollupError::OutOfRange`] for parameters `RollupParams::new` refuses.
+pub fn rollup_constructor(
+    verifier: Address,
+    poseidon5: Address,
+    poseidon2: Address,
+    params: &RollupParams,
+    config: &DeployConfig,
+) -> Result<Rollup::constructorCall, RollupError> {
+    let out_of_range = |e: &dyn std::fmt::Display| RollupError::OutOfRange {
+        what: "rollup parameters",
+        value: e.to_string(),
+    };
+    let checked =
+        RollupParams::new(params.depth, params.batch_size, params.chain_id).map_err(|e| out_of_range(&e))?;
+    let genesis = RollupState::new(checked).map_err(|e| out_of_range(&e))?.root();
+    Ok(Rollup::constructorCall {
+        verifier_: verifier,
+        poseidon5_: poseidon5,
+        poseidon2_: poseidon2,
+        genesisRoot: fr_to_u256(&genesis),
+        batchSize_: U256::from(params.batch_size),
+        treeDepth_: U256::from(params.depth),
+        token_: config.token.unwrap_or(Address::ZERO),
+        unit_: config.unit,
+        escapeDelay_: U256::from(config.escape_delay),
+    })
+}
+
+/// The `exitWithProof` call for `account` at `index` with its Merkle `proof` (siblings bottom-up,
+/// as [`RollupState::proof`] gives them) against the last settled root.
+pub fn exit_with_proof_call(index: u32, account: &Account, proof: &MerkleProof) -> Rollup::exitWithProofCall {
+    Rollup::exitWithProofCall {
+        index,
+        ax: fr_to_u256(&account.pubkey.x),
+        ay: fr_to_u256(&account.pubkey.y),
+        balance: account.balance,
+        nonce: account.nonce,
+        ext: fr_to_u256(&account.ext_hash()),
+        siblings: proof.siblings.iter().map(fr_to_u256).collect(),
+    }
+}
+
+/// Deploys the test ERC-20 (`TestToken`: anyone may mint) from `deployer`.
+///
+/// # Errors
+///
+/// A failed deployment.
+pub fn deploy_test_token(evm: &mut Evm, deployer: Address) -> Result<(Address, Receipt), RollupError> {
+    Ok(evm.deploy(deployer, Artifact::test_token()?.deploy_code(&[]))?)
+}
+
+/// Addresses of a deployed rollup: Poseidon(5), Poseidon(2), the batch verifier and the rollup
+/// contract, with the rollup's asset configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RollupContracts {
     /// circomlib Poseidon over 5 inputs.
-    pub poseidon: Address,
+    pub poseidon5: Address,
+    /// circomlib Poseidon over 2 inputs.
+    pub poseidon2: Address,
     /// The Groth16 verifier of the batch circuit.
     pub verifier: Address,
     /// `Rollup`.
     pub rollup: Address,
+    /// The asset and escape delay it was deployed with.
+    pub config: DeployConfig,
 }
 
 /// Gas used by each deployment transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeploymentGas {
     /// Poseidon(5).
-    pub poseidon: u64,
+    pub poseidon5: u64,
+    /// Poseidon(2).
+    pub poseidon2: u64,
     /// The verifier.
     pub verifier: u64,
     /// The rollup.
@@ -103,56 +226,54 @@ pub struct DeploymentGas {
 }
 
 impl RollupContracts {
-    /// Deploys Poseidon(5), `verifier` (the Groth16 verifier of the batch circuit of `params`)
-    /// and the rollup, whose genesis root is the empty tree of `params.depth`, from `deployer`.
+    /// Deploys Poseidon(5), Poseidon(2), `verifier` (the Groth16 verifier of the batch circuit of
+    /// `params`) and the rollup, whose genesis root is the empty tree of `params.depth`, with the
+    /// asset and escape delay of `config`, from `deployer`. A token must already be deployed.
     ///
     /// # Errors
     ///
-    /// A failed deployment; [`RollupError::OutOfRange`] for parameters `RollupParams::new`
-    /// refuses.
+    /// A failed deployment (the contract refuses `config` out of range with `InvalidConfig`);
+    /// [`RollupError::OutOfRange`] for parameters `RollupParams::new` refuses.
     pub fn deploy(
         evm: &mut Evm,
         deployer: Address,
         verifier: &Artifact,
         params: &RollupParams,
+        config: &DeployConfig,
     ) -> Result<(Self, DeploymentGas), RollupError> {
-        let out_of_range = |e: &dyn std::fmt::Display| RollupError::OutOfRange {
-            what: "rollup parameters",
-            value: e.to_string(),
-        };
-        let checked = RollupParams::new(params.depth, params.batch_size, params.chain_id)
-            .map_err(|e| out_of_range(&e))?;
-        let genesis = RollupState::new(checked).map_err(|e| out_of_range(&e))?.root();
-        let (poseidon, p) = evm.deploy(deployer, Artifact::poseidon_t6()?.deploy_code(&[]))?;
+        // Checked before anything is deployed.
+        rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, params, config)?;
+        let (poseidon5, p5) = evm.deploy(deployer, Artifact::poseidon_t6()?.deploy_code(&[]))?;
+        let (poseidon2, p2) = evm.deploy(deployer, Artifact::poseidon_t3()?.deploy_code(&[]))?;
         let (verifier, v) = evm.deploy(deployer, verifier.deploy_code(&[]))?;
-        let args = Rollup::constructorCall {
-            verifier_: verifier,
-            poseidon_: poseidon,
-            genesisRoot: fr_to_u256(&genesis),
-            batchSize_: U256::from(params.batch_size),
-            treeDepth: U256::from(params.depth),
-        }
-        .abi_encode();
+        let args = rollup_constructor(verifier, poseidon5, poseidon2, params, config)?.abi_encode();
         let (rollup, r) = evm.deploy(deployer, Artifact::rollup()?.deploy_code(&args))?;
-        let gas = DeploymentGas { poseidon: p.gas_used, verifier: v.gas_used, rollup: r.gas_used };
-        Ok((Self { poseidon, verifier, rollup }, gas))
+        let gas = DeploymentGas {
+            poseidon5: p5.gas_used,
+            poseidon2: p2.gas_used,
+            verifier: v.gas_used,
+            rollup: r.gas_used,
+        };
+        Ok((Self { poseidon5, poseidon2, verifier, rollup, config: *config }, gas))
     }
 
     fn transact<C: SolCall>(
         &self,
         evm: &mut Evm,
         from: Address,
-        wei: U256,
+        value: U256,
         call: &C,
     ) -> Result<Receipt, RollupError> {
-        Ok(evm.transact_sol(from, self.rollup, wei, call)?)
+        Ok(evm.transact_sol(from, self.rollup, value, call)?)
     }
 
     fn view<C: SolCall>(&self, evm: &mut Evm, call: &C) -> Result<C::Return, RollupError> {
         Ok(evm.call_sol(self.rollup, call)?)
     }
 
-    /// `createAccount(pk)` from `from` with `wei`: opens the next account, owned by `from`.
+    /// `createAccount(pk, amount)` from `from`: opens the next account, owned by `from`, with
+    /// `amount` L2 units (ETH: sent as `msg.value`; token: `from` must have approved the
+    /// rollup for [`DeployConfig::base_units`]).
     ///
     /// # Errors
     ///
@@ -162,14 +283,15 @@ impl RollupContracts {
         evm: &mut Evm,
         from: Address,
         pubkey: &Point,
-        wei: U256,
+        amount: u64,
     ) -> Result<Receipt, RollupError> {
         let (x, y) = pubkey.xy().unwrap_or_default();
-        let call = Rollup::createAccountCall { ax: fr_to_u256(&x), ay: fr_to_u256(&y) };
-        self.transact(evm, from, wei, &call)
+        let call = Rollup::createAccountCall { ax: fr_to_u256(&x), ay: fr_to_u256(&y), amount };
+        self.transact(evm, from, self.config.value_for(amount), &call)
     }
 
-    /// `deposit(index)` from `from` with `wei`: tops up account `index`.
+    /// `deposit(index, amount)` from `from`: tops up account `index` (paid as for
+    /// [`RollupContracts::create_account`]).
     ///
     /// # Errors
     ///
@@ -179,9 +301,24 @@ impl RollupContracts {
         evm: &mut Evm,
         from: Address,
         index: u32,
-        wei: U256,
+        amount: u64,
     ) -> Result<Receipt, RollupError> {
-        self.transact(evm, from, wei, &Rollup::depositCall { index })
+        self.transact(evm, from, self.config.value_for(amount), &Rollup::depositCall { index, amount })
+    }
+
+    /// `forceExit(index, amount)` from `from` (the account's owner).
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (see [`RollupError::contract_error`]).
+    pub fn force_exit(
+        &self,
+        evm: &mut Evm,
+        from: Address,
+        index: u32,
+        amount: u64,
+    ) -> Result<Receipt, RollupError> {
+        self.transact(evm, from, U256::ZERO, &Rollup::forceExitCall { index, amount })
     }
 
     /// `submitBatch(...)` from `from`.
@@ -207,6 +344,45 @@ impl RollupContracts {
         self.transact(evm, from, U256::ZERO, &Rollup::withdrawCall {})
     }
 
+    /// `activateExitMode()` from `from`.
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (see [`RollupError::contract_error`]).
+    pub fn activate_exit_mode(&self, evm: &mut Evm, from: Address) -> Result<Receipt, RollupError> {
+        self.transact(evm, from, U256::ZERO, &Rollup::activateExitModeCall {})
+    }
+
+    /// `exitWithProof(...)` from `from` for `account` at `index` (see [`exit_with_proof_call`]).
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (see [`RollupError::contract_error`]).
+    pub fn exit_with_proof(
+        &self,
+        evm: &mut Evm,
+        from: Address,
+        index: u32,
+        account: &Account,
+        proof: &MerkleProof,
+    ) -> Result<Receipt, RollupError> {
+        self.transact(evm, from, U256::ZERO, &exit_with_proof_call(index, account, proof))
+    }
+
+    /// `refundDeposit(position)` from `from`.
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (see [`RollupError::contract_error`]).
+    pub fn refund_deposit(
+        &self,
+        evm: &mut Evm,
+        from: Address,
+        position: u64,
+    ) -> Result<Receipt, RollupError> {
+        self.transact(evm, from, U256::ZERO, &Rollup::refundDepositCall { position: U256::from(position) })
+    }
+
     /// The current state root.
     ///
     /// # Errors
@@ -216,7 +392,7 @@ impl RollupContracts {
         u256_to_fr(self.view(evm, &Rollup::stateRootCall {})?)
     }
 
-    /// The deposit-queue chain after `n` deposits.
+    /// The queue chain after `n` entries.
     ///
     /// # Errors
     ///
@@ -225,7 +401,7 @@ impl RollupContracts {
         u256_to_fr(self.view(evm, &Rollup::queueHashCall { n: U256::from(n) })?)
     }
 
-    /// Deposits queued and deposits consumed by settled batches.
+    /// Queue entries (deposits and forced exits) queued, and consumed by settled batches.
     ///
     /// # Errors
     ///
@@ -234,7 +410,18 @@ impl RollupContracts {
         Ok((self.view(evm, &Rollup::depositCountCall {})?, self.view(evm, &Rollup::depositsConsumedCall {})?))
     }
 
-    /// Wei `owner` may withdraw.
+    /// The block queue entry `position` was queued in (0 for no such entry).
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn queued_at_block(&self, evm: &mut Evm, position: u64) -> Result<u64, RollupError> {
+        let block = self.view(evm, &Rollup::queuedAtBlockCall { position: U256::from(position) })?;
+        u64::try_from(block)
+            .map_err(|_| RollupError::OutOfRange { what: "block number", value: block.to_string() })
+    }
+
+    /// Base units of the asset `owner` may withdraw.
     ///
     /// # Errors
     ///
@@ -243,27 +430,88 @@ impl RollupContracts {
         self.view(evm, &Rollup::pendingWithdrawalCall { owner })
     }
 
-    /// The deposits of `Deposited` events among `logs` (of this rollup), as the L2 applies them.
+    /// L2 units deposited and not yet exited or refunded.
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn l2_supply(&self, evm: &mut Evm) -> Result<U256, RollupError> {
+        self.view(evm, &Rollup::l2SupplyCall {})
+    }
+
+    /// Sum of the pending withdrawals, in base units.
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn total_pending(&self, evm: &mut Evm) -> Result<U256, RollupError> {
+        self.view(evm, &Rollup::totalPendingCall {})
+    }
+
+    /// Whether the rollup is in exit mode.
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn exit_mode(&self, evm: &mut Evm) -> Result<bool, RollupError> {
+        self.view(evm, &Rollup::exitModeCall {})
+    }
+
+    /// Whether account `index` exited with a proof.
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn exited(&self, evm: &mut Evm, index: u32) -> Result<bool, RollupError> {
+        self.view(evm, &Rollup::exitedCall { accountIndex: index })
+    }
+
+    /// The asset balance of `who`: ETH in wei, or the token's `balanceOf`.
+    ///
+    /// # Errors
+    ///
+    /// A failed `balanceOf` call.
+    pub fn asset_balance(&self, evm: &mut Evm, who: Address) -> Result<U256, RollupError> {
+        match self.config.token {
+            None => Ok(evm.balance(who)),
+            Some(token) => Ok(evm.call_sol(token, &TestToken::balanceOfCall { owner: who })?),
+        }
+    }
+
+    /// The queue entries of `Deposited` and `ForcedExitRequested` events among `logs` (of this
+    /// rollup), with their queue positions, in log order: what the L2 consumes.
     ///
     /// # Errors
     ///
     /// [`RollupError::Log`] on a malformed event, [`RollupError::OutOfRange`] on a key that is
-    /// not a Baby Jubjub point (the contract refuses those).
-    pub fn deposits(&self, logs: &[Log]) -> Result<Vec<(u64, Deposit)>, RollupError> {
-        logs.iter()
-            .filter(|log| {
-                log.address == self.rollup && log.topics().first() == Some(&Rollup::Deposited::SIGNATURE_HASH)
-            })
-            .map(|log| {
-                let ev = Rollup::Deposited::decode_log_data(&log.data).map_err(RollupError::Log)?;
-                let n = u64::try_from(ev.depositIndex).map_err(|_| RollupError::OutOfRange {
-                    what: "deposit index",
-                    value: ev.depositIndex.to_string(),
-                })?;
-                Ok((n, deposit_of(&ev)?))
-            })
-            .collect()
+    /// not a Baby Jubjub point (the contract refuses those) or a position beyond `u64`.
+    pub fn queue_entries(&self, logs: &[Log]) -> Result<Vec<(u64, QueueEntry)>, RollupError> {
+        let position = |p: U256| {
+            u64::try_from(p)
+                .map_err(|_| RollupError::OutOfRange { what: "queue position", value: p.to_string() })
+        };
+        let mut entries = Vec::new();
+        for log in logs.iter().filter(|log| log.address == self.rollup) {
+            match log.topics().first() {
+                Some(&Rollup::Deposited::SIGNATURE_HASH) => {
+                    let ev = Rollup::Deposited::decode_log_data(&log.data).map_err(RollupError::Log)?;
+                    entries.push((position(ev.depositIndex)?, QueueEntry::Deposit(deposit_of(&ev)?)));
+                }
+                Some(&Rollup::ForcedExitRequested::SIGNATURE_HASH) => {
+                    let ev =
+                        Rollup::ForcedExitRequested::decode_log_data(&log.data).map_err(RollupError::Log)?;
+                    entries.push((position(ev.position)?, QueueEntry::ForcedExit(forced_exit_of(&ev))));
+                }
+                _ => {}
+            }
+        }
+        Ok(entries)
     }
+}
+
+/// The L2 forced exit a `ForcedExitRequested` event stands for.
+pub fn forced_exit_of(ev: &Rollup::ForcedExitRequested) -> ForcedExit {
+    ForcedExit { index: ev.accountIndex, amount: ev.amount }
 }
 
 /// The L2 deposit a `Deposited` event stands for: a key opens an account, `(0, 0)` tops one up.

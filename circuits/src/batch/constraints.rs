@@ -3,16 +3,21 @@
 //! One public input, the batch commitment of [`super::public_commitment`]. Per slot the
 //! circuit proves, from the slot's 12 data bytes (which the commitment covers):
 //!
-//! * **sender** (transfer, exit): the sender's leaf is in the current root; the EdDSA
-//!   signature over the message built from the data bytes and the sender's nonce is
-//!   valid under the sender's key; the new balance `balance − amount` is a 64-bit value
-//!   (no overspend); the nonce is incremented; the root is updated along the same path.
+//! * **sender** (transfer, exit, forced exit): the sender's leaf is in the current root;
+//!   the new balance `balance − amount` is a 64-bit value (no overspend); the root is
+//!   updated along the same path. For a transfer or exit, the EdDSA signature over the
+//!   message built from the data bytes and the sender's nonce is valid under the sender's
+//!   key and the nonce is incremented; a forced exit has no signature and keeps the nonce.
 //! * **recipient** (transfer, deposit): its leaf (or the empty leaf, for a deposit that
 //!   opens an account) is in the intermediate root; the new balance is 64-bit (no
 //!   overflow); the root is updated.
-//! * **deposit queue**: a deposit slot advances the chain
-//!   `q ← Poseidon([q, index, pk.x, pk.y, amount])` over the deposit it credits, so the
-//!   commitment's `queue_after` pins exactly which L1 deposits were consumed, in order.
+//! * **L1 queue**: a deposit slot advances the chain
+//!   `q ← Poseidon([q, index, pk.x, pk.y, amount])` over the deposit it credits, a forced
+//!   exit `q ← Poseidon([q, index, 0, 1, requested])`, so the commitment's `queue_after`
+//!   pins exactly which L1 entries were consumed, in order. The key `(0, 1)` marks a forced
+//!   exit; a top-up must have `(0, 0)`, so neither kind of entry passes for the other.
+//! * **forced exit**: the amount in the data is the effective amount, `requested` when
+//!   `requested ≤ balance`, else 0 (the request is nullified); `requested` is 64-bit.
 //! * **canonical data**: fields a slot kind does not use are zero in the data.
 //!
 //! A no-op slot changes nothing. Old leaf values need no range checks: every value in
@@ -36,10 +41,11 @@ use crate::babyjubjub::constraints::{verify_poseidon_gadget_if, PointVar, Signat
 use crate::lc::linear_combination;
 use crate::merkle::constraints::MerklePathVar;
 use crate::poseidon::constraints::hash as poseidon;
-use crate::range::{enforce_bits, AMOUNT_BITS};
+use crate::range::{enforce_bits, is_le, AMOUNT_BITS};
 use crate::state::account::{empty_ext_hash, Account};
 use crate::state::amount::MANTISSA_BITS;
 use crate::state::encoding::SLOT_BYTES;
+use crate::state::tx::TxKind;
 use crate::state::SlotWitness;
 
 /// The batch statement, for setup (with [`BatchWitness::blank`]) and proving.
@@ -49,6 +55,8 @@ pub struct BatchCircuit {
     pub witness: BatchWitness,
     /// Where the public input's value comes from (the constraints are the same).
     commitment: CommitmentSource,
+    /// Data bytes used instead of a slot's encoding (soundness tests only).
+    slot_bytes: Vec<(usize, [u8; SLOT_BYTES])>,
 }
 
 /// Where the value assigned to the public input comes from.
@@ -63,7 +71,7 @@ enum CommitmentSource {
 impl BatchCircuit {
     /// The circuit of a batch, its public input the batch's native commitment.
     pub fn new(witness: BatchWitness) -> Self {
-        Self { witness, commitment: CommitmentSource::Native }
+        Self { witness, commitment: CommitmentSource::Native, slot_bytes: Vec::new() }
     }
 
     /// For soundness tests: the public input takes whatever value the circuit computes, as
@@ -71,7 +79,21 @@ impl BatchCircuit {
     /// by the transition's own constraints, not by a mismatch with an honest commitment.
     /// The constraints are identical to [`BatchCircuit::new`]'s.
     pub fn with_computed_commitment(witness: BatchWitness) -> Self {
-        Self { witness, commitment: CommitmentSource::Computed }
+        Self { witness, commitment: CommitmentSource::Computed, slot_bytes: Vec::new() }
+    }
+
+    /// For soundness tests: slot `slot`'s data bytes are `bytes` instead of its witness's
+    /// encoding, to present data the native types cannot express (an unknown kind byte).
+    /// The constraints are the same.
+    pub fn with_slot_bytes(mut self, slot: usize, bytes: [u8; SLOT_BYTES]) -> Self {
+        self.slot_bytes.push((slot, bytes));
+        self
+    }
+
+    /// The data bytes of slot `i`.
+    fn bytes_of(&self, i: usize) -> [u8; SLOT_BYTES] {
+        let own = self.witness.slots[i].encoded.to_bytes();
+        self.slot_bytes.iter().rev().find(|(j, _)| *j == i).map_or(own, |(_, b)| *b)
     }
 }
 
@@ -152,16 +174,20 @@ fn slot(
     let two = Fr::from(2u64);
     let zero = FpVar::zero();
 
-    // ---- kind: byte 0 ∈ {0, 1, 2, 3} = (t1 t0) -------------------------------------
+    // ---- kind: byte 0 ∈ {0, 1, 2, 3, 4} = (t2 t1 t0) ---------------------------------
     let kind_bits = bytes[0].to_bits_le()?;
-    for b in &kind_bits[2..] {
-        // bᵢ = 0 for i ≥ 2
+    for b in &kind_bits[3..] {
+        // bᵢ = 0 for i ≥ 3
         b.enforce_equal(&Boolean::FALSE)?;
     }
-    let (t0, t1) = (kind_bits[0].clone(), kind_bits[1].clone());
-    let is_signed = t1.clone(); // transfer (t1 t0 = 10) or exit (11): the sender pays
-    let is_deposit = &t0 & &!&t1; // 01
-    let is_transfer = &t1 & &!&t0; // 10
+    let (t0, t1, t2) = (kind_bits[0].clone(), kind_bits[1].clone(), kind_bits[2].clone());
+    // t2·(t0 + t1) = 0: 4 (100) is the only kind with t2 set; 5, 6 and 7 are rejected
+    FpVar::from(t2.clone()).mul_equals(&(FpVar::from(t0.clone()) + FpVar::from(t1.clone())), &zero)?;
+    let is_signed = t1.clone(); // transfer (t2 t1 t0 = 010) or exit (011): signed by the sender
+    let is_forced = t2; // forced exit (100)
+    let is_sender = &is_signed | &is_forced; // the account at `from` pays
+    let is_deposit = &t0 & &!&t1; // 001
+    let is_transfer = &t1 & &!&t0; // 010
     let is_recv = &t0 ^ &t1; // deposit or transfer
 
     // ---- fields from the data bytes ------------------------------------------------
@@ -188,9 +214,10 @@ fn slot(
     // amount < 2⁶⁴
     enforce_bits(&amount, AMOUNT_BITS)?;
 
-    // Canonical data: from = 0 and amount = 0 unless signed; to = 0 for no-op and exit.
-    from.conditional_enforce_equal(&zero, &!&is_signed)?;
-    amount40.conditional_enforce_equal(&zero, &!&is_signed)?;
+    // Canonical data: from = 0 and amount = 0 unless a sender pays; to = 0 for no-op, exit
+    // and forced exit.
+    from.conditional_enforce_equal(&zero, &!&is_sender)?;
+    amount40.conditional_enforce_equal(&zero, &!&is_sender)?;
     to.conditional_enforce_equal(&zero, &!&is_recv)?;
 
     // ---- sender ---------------------------------------------------------------------
@@ -198,20 +225,21 @@ fn slot(
     let s_path =
         MerklePathVar::new_witness(cs.clone(), from_bits[..depth].to_vec(), Some(&w.sender_proof), depth)?;
     let s_root_old = s_path.root(&AccountVar::leaf(&s.x, &s.y, &s.balance, &s.nonce, &s.ext)?)?;
-    // signed ⇒ sender leaf ∈ root_in
-    s_root_old.conditional_enforce_equal(root_in, &is_signed)?;
-    let amount_out = FpVar::from(is_signed.clone()) * &amount;
+    // sender pays ⇒ sender leaf ∈ root_in
+    s_root_old.conditional_enforce_equal(root_in, &is_sender)?;
+    let amount_out = FpVar::from(is_sender.clone()) * &amount;
     let s_balance = &s.balance - &amount_out;
     // new sender balance < 2⁶⁴: no overspend
     enforce_bits(&s_balance, AMOUNT_BITS)?;
+    // a forced exit keeps the nonce
     let s_nonce = &s.nonce + FpVar::from(is_signed.clone());
     // new nonce < 2³²
     enforce_bits(&s_nonce, 32)?;
     let s_root_new = s_path.root(&AccountVar::leaf(&s.x, &s.y, &s_balance, &s_nonce, &s.ext)?)?;
-    let root_mid = is_signed.select(&s_root_new, root_in)?;
+    let root_mid = is_sender.select(&s_root_new, root_in)?;
 
     // message = kind + from·2⁸ + to·2³² + amount40·2⁵⁶ + nonce·2⁹⁶ + chain_id·2¹²⁸
-    let kind = bits_to_fp(&kind_bits[..2])?;
+    let kind = bits_to_fp(&kind_bits[..3])?;
     let message = kind
         + &from * two.pow([8u64])
         + &to * two.pow([32u64])
@@ -238,14 +266,35 @@ fn slot(
     // receiving ⇒ recipient leaf ∈ intermediate root
     r_path.root(&r_leaf_old)?.conditional_enforce_equal(&root_mid, &is_recv)?;
 
-    let d_x = FpVar::new_witness(cs.clone(), || Ok(w.deposit.pubkey.map_or(Fr::zero(), |p| p.x)))?;
-    let d_y = FpVar::new_witness(cs.clone(), || Ok(w.deposit.pubkey.map_or(Fr::zero(), |p| p.y)))?;
-    let d_amount = FpVar::new_witness(cs.clone(), || Ok(Fr::from(w.deposit.amount)))?;
-    // deposit amount < 2⁶⁴: the statement does not lean on the L1 contract's cap (without
-    // this, an amount p − k would pass the recipient's range check as a debit of k)
+    // The queue entry: the deposit's key and amount, or (0, 1) and the amount requested.
+    let (qx, qy, qa) = match w.encoded.kind {
+        TxKind::ForcedExit => (Fr::zero(), Fr::ONE, w.forced_exit.amount),
+        _ => {
+            let (x, y) = w.deposit.pubkey.map_or((Fr::zero(), Fr::zero()), |p| (p.x, p.y));
+            (x, y, w.deposit.amount)
+        }
+    };
+    let d_x = FpVar::new_witness(cs.clone(), || Ok(qx))?;
+    let d_y = FpVar::new_witness(cs.clone(), || Ok(qy))?;
+    let d_amount = FpVar::new_witness(cs.clone(), || Ok(Fr::from(qa)))?;
+    // deposit or requested amount < 2⁶⁴: the statement does not lean on the L1 contract's
+    // cap (without this, an amount p − k would pass the recipient's range check as a debit
+    // of k)
     enforce_bits(&d_amount, AMOUNT_BITS)?;
     // a deposit with a key opens an account; without one (x = 0) it tops one up
     let is_create = &is_deposit & &d_x.is_neq(&zero)?;
+    // y·(deposit − create) = 0: a top-up's key is (0, 0), so a forced-exit entry (0, 1)
+    // cannot be consumed as a top-up
+    d_y.mul_equals(&(FpVar::from(is_deposit.clone()) - FpVar::from(is_create.clone())), &zero)?;
+    // forced exit ⇒ the entry's key is the forced-exit marker (0, 1)
+    d_x.conditional_enforce_equal(&zero, &is_forced)?;
+
+    // paid ⇔ requested ≤ balance (both below 2⁶⁴: the request by its range check, the
+    // balance as a leaf value in root_in, which a forced exit proves)
+    let paid = is_le(&d_amount, &s.balance, AMOUNT_BITS)?;
+    let effective = FpVar::from(paid) * &d_amount;
+    // forced exit ⇒ amount in the data = effective amount (requested, or 0 if unpaid)
+    amount.conditional_enforce_equal(&effective, &is_forced)?;
     // transfer ⇒ recipient exists
     r_empty.conditional_enforce_equal(&Boolean::FALSE, &is_transfer)?;
     // deposit ⇒ (opens an account ⇔ the leaf was empty)
@@ -261,9 +310,13 @@ fn slot(
     let r_root_new = r_path.root(&AccountVar::leaf(&r_x, &r_y, &r_balance, &r.nonce, &r.ext)?)?;
     let root_out = is_recv.select(&r_root_new, &root_mid)?;
 
-    // ---- deposit queue ----------------------------------------------------------------
-    let queue_next = poseidon(&[queue_in.clone(), to, d_x, d_y, d_amount])?;
-    let queue_out = is_deposit.select(&queue_next, queue_in)?;
+    // ---- L1 queue -----------------------------------------------------------------------
+    // The entry's account is `to` for a deposit, `from` for a forced exit; the other is 0
+    // in canonical data, so their sum is that account.
+    let queue_next = poseidon(&[queue_in.clone(), from + to, d_x, d_y, d_amount])?;
+    // deposit or forced exit (exclusive kinds) ⇒ q_out = queue_next, else q_in
+    let consumes = FpVar::from(is_deposit) + FpVar::from(is_forced);
+    let queue_out = queue_in + consumes * (queue_next - queue_in);
     Ok((root_out, queue_out))
 }
 
@@ -288,8 +341,8 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         let mut root = old_root.clone();
         let mut queue = queue_before.clone();
         let mut data = Vec::with_capacity(params.batch_size * SLOT_BYTES);
-        for s in &w.slots {
-            let bytes = UInt8::new_witness_vec(cs.clone(), &s.encoded.to_bytes())?;
+        for (i, s) in w.slots.iter().enumerate() {
+            let bytes = UInt8::new_witness_vec(cs.clone(), &self.bytes_of(i))?;
             (root, queue) = slot(&cs, params.depth, params.chain_id, &bytes, s, &root, &queue)?;
             data.extend(bytes);
         }

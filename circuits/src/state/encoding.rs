@@ -2,13 +2,14 @@
 //!
 //! | bytes  | field                                   |
 //! |--------|-----------------------------------------|
-//! | 0      | kind: 0 noop, 1 deposit, 2 transfer, 3 exit |
-//! | 1..4   | `from`, 24-bit big-endian (0 unless signed) |
-//! | 4..7   | `to`, 24-bit big-endian (0 for noop and exit; the account credited for a deposit) |
-//! | 7..12  | amount as [`Float40`], big-endian (0 for noop and deposit) |
+//! | 0      | kind: 0 noop, 1 deposit, 2 transfer, 3 exit, 4 forced exit |
+//! | 1..4   | `from`, 24-bit big-endian (0 unless signed or forced exit: the account debited) |
+//! | 4..7   | `to`, 24-bit big-endian (0 for noop, exit and forced exit; the account credited for a deposit) |
+//! | 7..12  | amount as [`Float40`], big-endian (0 for noop and deposit; for a forced exit the *effective* amount) |
 //!
-//! Deposits carry no amount or key here: they are already on L1 in the deposit queue,
-//! and the batch commits to the queue hash it consumed. Signatures and nonces are not
+//! Deposits carry no amount or key here: they are already on L1 in the queue, and the
+//! batch commits to the queue hash it consumed. A forced exit carries the amount actually
+//! paid (the request's, or 0 when the balance could not cover it), which L1 credits. Signatures and nonces are not
 //! published either: the proof attests to them, and nonces follow from replay. A
 //! transfer costs 12 bytes of calldata (Hermez: 14 bytes).
 
@@ -88,7 +89,7 @@ impl EncodedSlot {
         let canonical = match kind {
             TxKind::Noop => from == 0 && to == 0 && raw == 0,
             TxKind::Deposit => from == 0 && raw == 0,
-            TxKind::Exit => to == 0,
+            TxKind::Exit | TxKind::ForcedExit => to == 0,
             TxKind::Transfer => true,
         };
         if !canonical {

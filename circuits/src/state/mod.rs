@@ -6,6 +6,7 @@
 pub mod account;
 pub mod amount;
 pub mod encoding;
+pub mod replay;
 pub mod tx;
 
 use std::collections::HashMap;
@@ -17,9 +18,10 @@ use crate::babyjubjub::eddsa::{self, Signature};
 use crate::babyjubjub::Point;
 use crate::merkle::{MerkleError, MerkleProof, SparseMerkleTree};
 pub use account::Account;
+pub use replay::{ReplayError, Replayed};
 use amount::{AmountError, Float40};
 use encoding::EncodedSlot;
-use tx::{Deposit, SignedTx, Tx, TxKind, INDEX_BITS};
+use tx::{Deposit, ForcedExit, QueueEntry, SignedTx, Tx, TxKind, INDEX_BITS};
 
 /// Parameters fixed per deployment (and per circuit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +134,8 @@ pub struct SlotWitness {
     pub signature: Signature,
     /// The deposit consumed (a zero deposit otherwise).
     pub deposit: Deposit,
+    /// The forced exit consumed, with the amount *requested* (a zero request otherwise).
+    pub forced_exit: ForcedExit,
 }
 
 impl SlotWitness {
@@ -147,6 +151,7 @@ impl SlotWitness {
             receiver_proof: zero_proof,
             signature: Signature { r8: zero_point, s: Fr::zero() },
             deposit: Deposit { index: 0, pubkey: None, amount: 0 },
+            forced_exit: ForcedExit { index: 0, amount: 0 },
         }
     }
 }
@@ -183,13 +188,13 @@ impl RollupState {
         self.tree.root()
     }
 
-    /// Hash of the deposit queue consumed so far (the L1 contract's chain value at
+    /// Hash of the L1 queue consumed so far (the L1 contract's chain value at
     /// [`RollupState::deposits_consumed`]).
     pub fn deposit_queue_hash(&self) -> Fr {
         self.deposit_queue_hash
     }
 
-    /// Number of deposits consumed so far.
+    /// Number of L1 queue entries (deposits and forced exits) consumed so far.
     pub fn deposits_consumed(&self) -> u64 {
         self.deposits_consumed
     }
@@ -231,7 +236,16 @@ impl RollupState {
         match tx {
             Tx::Deposit(d) => self.validate_deposit(d),
             Tx::Signed(s) => self.validate_signed(s).map(|_| ()),
+            Tx::ForcedExit(f) => self.validate_forced_exit(f).map(|_| ()),
         }
+    }
+
+    /// Validates a forced exit; returns the effective amount
+    /// ([`ForcedExit::effective_amount`] of the account's balance).
+    fn validate_forced_exit(&self, f: &ForcedExit) -> Result<u64, TxError> {
+        Float40::encode(f.amount)?;
+        let account = self.existing(f.index)?;
+        Ok(f.effective_amount(account.balance))
     }
 
     fn validate_deposit(&self, d: &Deposit) -> Result<(), TxError> {
@@ -292,8 +306,19 @@ impl RollupState {
                 let (receiver, proof) = self.credit(d.index, d.amount, d.pubkey)?;
                 w.receiver = receiver;
                 w.receiver_proof = proof;
-                self.deposit_queue_hash = d.chain(self.deposit_queue_hash);
-                self.deposits_consumed += 1;
+                self.consume(&QueueEntry::Deposit(d.clone()));
+            }
+            Tx::ForcedExit(f) => {
+                let effective = self.validate_forced_exit(f)?;
+                let amount = Float40::encode(effective)?;
+                w.encoded = EncodedSlot { kind: TxKind::ForcedExit, from: f.index, to: 0, amount };
+                w.forced_exit = *f;
+                let mut sender = self.existing(f.index)?.clone();
+                w.sender = sender.clone();
+                // No signature and no nonce: L1 authorised the request.
+                sender.balance -= effective;
+                w.sender_proof = self.write(f.index, sender)?;
+                self.consume(&QueueEntry::ForcedExit(*f));
             }
             Tx::Signed(s) => {
                 let amount = self.validate_signed(s)?;
@@ -312,6 +337,12 @@ impl RollupState {
             }
         }
         Ok(w)
+    }
+
+    /// Advances the queue position past `entry`.
+    fn consume(&mut self, entry: &QueueEntry) {
+        self.deposit_queue_hash = entry.chain(self.deposit_queue_hash);
+        self.deposits_consumed += 1;
     }
 
     /// Credits `amount` to `index`, creating the account with `pubkey` if given.

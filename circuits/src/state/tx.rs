@@ -21,6 +21,10 @@ pub enum TxKind {
     Transfer = 2,
     /// A signed exit: the amount leaves L2 and becomes claimable on L1.
     Exit = 3,
+    /// Consumes the next entry of the L1 queue, an exit the account's owner requested on
+    /// L1 (no signature): the amount paid is the one requested, or 0 when the balance
+    /// cannot cover it.
+    ForcedExit = 4,
 }
 
 impl TxKind {
@@ -31,6 +35,7 @@ impl TxKind {
             1 => Some(Self::Deposit),
             2 => Some(Self::Transfer),
             3 => Some(Self::Exit),
+            4 => Some(Self::ForcedExit),
             _ => None,
         }
     }
@@ -56,6 +61,80 @@ impl Deposit {
     pub fn chain(&self, prev: Fr) -> Fr {
         let (x, y) = self.pubkey.map_or((Fr::from(0u64), Fr::from(0u64)), |p| (p.x, p.y));
         crate::poseidon::hash_n(&[prev, Fr::from(self.index), x, y, Fr::from(self.amount)])
+    }
+}
+
+/// An exit requested on L1 by the account's owner (the contract checked that `msg.sender`
+/// owns account `index`), queued with the deposits and applied in queue order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForcedExit {
+    /// Account debited.
+    pub index: u32,
+    /// Amount requested, in L2 units (the contract admits only `Float40`-representable ones).
+    pub amount: u64,
+}
+
+impl ForcedExit {
+    /// The queue chain step: `Poseidon([prev, index, 0, 1, amount])`. The identity point
+    /// `(0, 1)` in the key's place marks a forced exit: a top-up deposit has `(0, 0)`, an
+    /// account creation a real key with `x ≠ 0`.
+    pub fn chain(&self, prev: Fr) -> Fr {
+        crate::poseidon::hash_n(&[prev, Fr::from(self.index), Fr::from(0u64), Fr::from(1u64), Fr::from(self.amount)])
+    }
+
+    /// The amount actually paid out of an account holding `balance`: the amount requested
+    /// when the balance covers it, else 0 (the request is consumed as a no-op exit, as
+    /// Hermez nullifies L1 transactions that cannot be executed).
+    pub fn effective_amount(&self, balance: u64) -> u64 {
+        if balance >= self.amount {
+            self.amount
+        } else {
+            0
+        }
+    }
+}
+
+/// One entry of the L1 queue: the batches consume it in order, each entry in one slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueEntry {
+    /// A deposit (account creation or top-up): a [`TxKind::Deposit`] slot.
+    Deposit(Deposit),
+    /// A forced exit: a [`TxKind::ForcedExit`] slot.
+    ForcedExit(ForcedExit),
+}
+
+impl QueueEntry {
+    /// The queue chain step over this entry (what the L1 contract computes on enqueueing).
+    pub fn chain(&self, prev: Fr) -> Fr {
+        match self {
+            Self::Deposit(d) => d.chain(prev),
+            Self::ForcedExit(f) => f.chain(prev),
+        }
+    }
+
+    /// The account the entry credits or debits.
+    pub fn index(&self) -> u32 {
+        match self {
+            Self::Deposit(d) => d.index,
+            Self::ForcedExit(f) => f.index,
+        }
+    }
+
+    /// The slot kind that consumes this entry.
+    pub fn kind(&self) -> TxKind {
+        match self {
+            Self::Deposit(_) => TxKind::Deposit,
+            Self::ForcedExit(_) => TxKind::ForcedExit,
+        }
+    }
+}
+
+impl From<QueueEntry> for Tx {
+    fn from(e: QueueEntry) -> Self {
+        match e {
+            QueueEntry::Deposit(d) => Tx::Deposit(d),
+            QueueEntry::ForcedExit(f) => Tx::ForcedExit(f),
+        }
     }
 }
 
@@ -142,4 +221,17 @@ pub enum Tx {
     Deposit(Deposit),
     /// A transfer or exit signed by the sender.
     Signed(SignedTx),
+    /// The next entry of the L1 queue, when it is a forced exit.
+    ForcedExit(ForcedExit),
+}
+
+impl Tx {
+    /// The L1 queue entry this transaction consumes, if any.
+    pub fn queue_entry(&self) -> Option<QueueEntry> {
+        match self {
+            Self::Deposit(d) => Some(QueueEntry::Deposit(d.clone())),
+            Self::ForcedExit(f) => Some(QueueEntry::ForcedExit(*f)),
+            Self::Signed(_) => None,
+        }
+    }
 }

@@ -8,7 +8,7 @@ use ccr_circuits::batch::constraints::BatchCircuit;
 use ccr_circuits::batch::{BatchBuilder, BatchWitness};
 use ccr_circuits::state::amount::Float40;
 use ccr_circuits::state::encoding::EncodedSlot;
-use ccr_circuits::state::tx::{Deposit, Tx, TxKind, UnsignedTx};
+use ccr_circuits::state::tx::{Deposit, ForcedExit, Tx, TxKind, UnsignedTx};
 use ccr_circuits::state::{RollupParams, RollupState};
 
 use crate::common::{assert_satisfied, assert_snapshot, assert_unsatisfied, new_cs};
@@ -28,6 +28,8 @@ enum Step {
     Transfer(u32, u32, u64, u8),
     /// Exit of `amount` from `from`, signed by `key`.
     Exit(u32, u64, u8),
+    /// Forced exit of `amount` requested on L1 for `index`.
+    Force(u32, u64),
 }
 
 /// A valid batch of `steps` over a state where account 0 (key 1) holds 1000 and account 1
@@ -53,6 +55,7 @@ fn batch_and_state(steps: &[Step]) -> (RollupState, BatchWitness) {
                 let nonce = state.account(from).unwrap().nonce;
                 signed(UnsignedTx::exit(from, amount, nonce).unwrap(), &key(k))
             }
+            Step::Force(index, amount) => Tx::ForcedExit(ForcedExit { index, amount }),
         };
         b.push(&mut state, &tx).unwrap();
     }
@@ -303,5 +306,171 @@ fn transfer_slot_at_production_depth_is_pinned_and_under_30k() {
     assert_satisfied(&cs);
     // Hermez's per-transaction core at depth 24 is about 37,900; our goal is 30,000.
     assert!(cs.num_constraints() <= 30_000, "{}", cs.num_constraints());
+    assert_snapshot("transfer_slot_depth24_constraints", cs.num_constraints());
+}
+
+// ---- forced exits -------------------------------------------------------------------------
+
+/// Every kind of slot; the last state change (slot 5) is a forced exit paid in full from
+/// account 2 (470 after the transfer in, 370 after the exit): 300 requested.
+const FORCED_PAID_LAST: [Step; 6] = [
+    Step::Create(2, 3, 70),
+    Step::TopUp(1, 30),
+    Step::Transfer(0, 2, 400, 1),
+    Step::Force(1, 2_000),
+    Step::Exit(2, 100, 3),
+    Step::Force(2, 300),
+];
+/// The last state change (slot 2) is a forced exit of 600 from account 1, which holds 530:
+/// nullified (consumed, pays 0).
+const FORCED_NULLIFIED_LAST: [Step; 3] = [Step::TopUp(1, 30), Step::Force(0, 1000), Step::Force(1, 600)];
+
+#[test]
+fn forced_exits_paid_and_nullified_match_the_native_transition() {
+    for steps in [&FORCED_PAID_LAST[..], &FORCED_NULLIFIED_LAST[..]] {
+        let (after, w) = batch_and_state(steps);
+        assert_eq!((w.new_root, w.queue_after), (after.root(), after.deposit_queue_hash()));
+        let expected = w.public_commitment();
+        let cs = synthesize(w);
+        assert_satisfied(&cs);
+        assert_eq!(cs.instance_assignment().unwrap()[1], expected);
+    }
+    // The native effects the circuit agreed with: slot 3 of FORCED_PAID_LAST (2,000 from
+    // account 1, which holds 530) is nullified, slot 5 pays 300; account 0's exit of its
+    // whole balance in FORCED_NULLIFIED_LAST is paid.
+    let (after, w) = batch_and_state(&FORCED_PAID_LAST);
+    let amounts: Vec<u64> = w.slots.iter().map(|s| s.encoded.amount.decode().unwrap()).collect();
+    assert_eq!(w.slots[3].encoded.kind, TxKind::ForcedExit);
+    assert_eq!((amounts[3], amounts[5]), (0, 300));
+    assert_eq!((after.account(1).unwrap().balance, after.account(2).unwrap().balance), (530, 70));
+    let (after, w) = batch_and_state(&FORCED_NULLIFIED_LAST);
+    assert_eq!((w.slots[1].encoded.amount.decode().unwrap(), w.slots[2].encoded.amount), (1000, Float40::ZERO));
+    assert_eq!((after.account(0).unwrap().balance, after.account(1).unwrap().balance), (0, 530));
+}
+
+#[test]
+fn forced_exit_amount_must_follow_the_rule() {
+    // Claims 0 (nullified) while the balance covers the request.
+    tampered(&FORCED_PAID_LAST, |w| w.slots[5].encoded.amount = Float40::ZERO);
+    // Claims another amount than requested while the balance covers it.
+    tampered(&FORCED_PAID_LAST, |w| w.slots[5].encoded.amount = Float40::encode(299).unwrap());
+    // Claims the amount requested while the balance (530) does not cover it.
+    tampered(&FORCED_NULLIFIED_LAST, |w| w.slots[2].encoded.amount = Float40::encode(600).unwrap());
+    // Pays what the balance allows (all of it) instead of nullifying: no overspend, only
+    // the rule stops it.
+    tampered(&FORCED_NULLIFIED_LAST, |w| w.slots[2].encoded.amount = Float40::encode(530).unwrap());
+}
+
+#[test]
+fn forced_exit_must_consume_the_l1_queue_entry() {
+    let real = batch_of(&FORCED_PAID_LAST);
+    // Another amount requested, or another account, than L1 queued, each a valid
+    // transition in itself, claiming the queue position L1 reached.
+    let mut other_amount = FORCED_PAID_LAST;
+    other_amount[5] = Step::Force(2, 200);
+    assert_satisfied(&synthesize(batch_of(&other_amount)));
+    tampered_claim(&other_amount, |w| w.queue_after = real.queue_after);
+    let mut other_account = FORCED_PAID_LAST;
+    other_account[5] = Step::Force(0, 300);
+    tampered_claim(&other_account, |w| w.queue_after = real.queue_after);
+    // Skipping the forced exit (a no-op slot instead) while claiming L1's queue position.
+    tampered_claim(&FORCED_PAID_LAST[..5], |w| w.queue_after = real.queue_after);
+    // The witness's request changed (the queue hash the circuit computes moves with it,
+    // as the prover chooses the public input): the rule still binds the data to it.
+    tampered(&FORCED_PAID_LAST, |w| w.slots[5].forced_exit.amount = 301);
+}
+
+#[test]
+fn forced_exit_keeps_the_nonce_and_debits_only_its_account() {
+    let (after, w) = batch_and_state(&FORCED_PAID_LAST);
+    // The sender's leaf after the slot has the nonce before it (1, from the exit at slot 4).
+    assert_eq!(w.slots[5].sender.nonce, 1);
+    assert_eq!(after.account(2).unwrap().nonce, 1);
+    // A batch claiming the root where the forced exit also bumped the nonce.
+    let mut bumped = after.clone();
+    let t = transfer(&bumped, 2, 2, 0, &key(3));
+    bumped.apply(&t).unwrap();
+    assert_eq!(bumped.account(2).unwrap().nonce, 2);
+    tampered_claim(&FORCED_PAID_LAST, |w| w.new_root = bumped.root());
+    // The sender's leaf claimed with a higher nonce (so the new leaf would carry it).
+    tampered(&FORCED_PAID_LAST, |w| w.slots[5].sender.nonce += 1);
+    // Another account's leaf and path debited for the entry of account 2.
+    tampered(&FORCED_PAID_LAST, |w| {
+        w.slots[5].sender = after.account(0).unwrap().clone();
+        w.slots[5].sender_proof = after.proof(0).unwrap();
+    });
+    // The data naming another account (0) than the witness's request (account 2).
+    tampered(&FORCED_PAID_LAST, |w| w.slots[5].encoded.from = 0);
+    // A forced exit naming a recipient (non-canonical).
+    tampered(&FORCED_PAID_LAST, |w| w.slots[5].encoded.to = 1);
+}
+
+#[test]
+fn forced_exit_entry_cannot_pass_for_a_top_up() {
+    // A top-up of 30 to account 1 whose queue entry is claimed with key (0, 1): the queue
+    // hash the circuit computes is then that of a forced exit (1, 30), which would credit
+    // 30 for a request to *debit* it.
+    let marker = ccr_circuits::babyjubjub::Point::new_unchecked(Fr::from(0u64), Fr::from(1u64));
+    tampered(&[Step::TopUp(1, 30)], |w| w.slots[0].deposit.pubkey = Some(marker));
+    // And the other way: L1 queued a forced exit (1, 600); a batch topping account 1 up by
+    // 600 instead, valid in itself, cannot claim L1's queue position.
+    let real = batch_of(&FORCED_NULLIFIED_LAST);
+    let top_up = [Step::TopUp(1, 30), Step::Force(0, 1000), Step::TopUp(1, 600)];
+    assert_satisfied(&synthesize(batch_of(&top_up)));
+    tampered_claim(&top_up, |w| w.queue_after = real.queue_after);
+}
+
+#[test]
+fn deposit_entry_cannot_pass_for_a_forced_exit() {
+    // L1 queued a top-up (2, 300); the prover presents a forced-exit slot debiting account 2
+    // by 300 over that entry (key (0, 0) in the queue hash instead of the marker (0, 1)),
+    // destroying a deposit as an exit. The witness is the honest forced exit's, with the
+    // top-up as the queue entry.
+    let w = batch_of(&FORCED_PAID_LAST);
+    let bytes = w.slots[5].encoded.to_bytes();
+    let mut w = w;
+    w.slots[5].encoded.kind = TxKind::Deposit;
+    w.slots[5].deposit = Deposit { index: 2, pubkey: None, amount: 300 };
+    let cs = new_cs();
+    BatchCircuit::with_computed_commitment(w).with_slot_bytes(5, bytes).generate_constraints(cs.clone()).unwrap();
+    assert_unsatisfied(&cs);
+}
+
+#[test]
+fn unknown_kind_bytes_are_unsatisfied() {
+    // Kinds 5, 6, 7 (t2 with t0 or t1) and every high bit, on the last state change (a
+    // forced exit) and on a no-op slot.
+    for kind in [5u8, 6, 7, 8, 12, 13, 16, 36, 64, 128, 132, 255] {
+        for (steps, slot) in [(&FORCED_PAID_LAST[..], 5), (&FORCED_NULLIFIED_LAST[..], 5)] {
+            let w = batch_of(steps);
+            let mut bytes = w.slots[slot].encoded.to_bytes();
+            bytes[0] = kind;
+            let cs = new_cs();
+            BatchCircuit::with_computed_commitment(w)
+                .with_slot_bytes(slot, bytes)
+                .generate_constraints(cs.clone())
+                .unwrap();
+            assert_unsatisfied(&cs);
+        }
+    }
+    // The same path with kind 4 kept is satisfied (the override itself is sound).
+    let w = batch_of(&FORCED_PAID_LAST);
+    let bytes = w.slots[5].encoded.to_bytes();
+    let cs = new_cs();
+    BatchCircuit::with_computed_commitment(w).with_slot_bytes(5, bytes).generate_constraints(cs.clone()).unwrap();
+    assert_satisfied(&cs);
+}
+
+#[test]
+fn forced_exit_slot_at_production_depth_is_pinned() {
+    let mut state = RollupState::new(RollupParams::new(24, 1, CHAIN).unwrap()).unwrap();
+    open(&mut state, 0, 1, 1000);
+    let mut b = BatchBuilder::new(&state);
+    b.push(&mut state, &Tx::ForcedExit(ForcedExit { index: 0, amount: 10 })).unwrap();
+    let w = b.finish_from(&state);
+    let cs = new_cs();
+    ccr_circuits::batch::constraints::synthesize_slots_only(cs.clone(), &w).unwrap();
+    assert_satisfied(&cs);
+    // Every slot costs the same: one gadget proves all kinds.
     assert_snapshot("transfer_slot_depth24_constraints", cs.num_constraints());
 }

@@ -8,4 +8,5 @@ mod eddsa;
 mod merkle;
 mod poseidon;
 mod range;
+mod replay;
 mod state;

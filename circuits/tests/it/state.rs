@@ -6,7 +6,7 @@ use ccr_circuits::babyjubjub::eddsa::{sign_poseidon, PrivateKey};
 use ccr_circuits::merkle::SparseMerkleTree;
 use ccr_circuits::state::amount::{AmountError, Float40};
 use ccr_circuits::state::encoding::{decode, DecodeError, EncodedSlot, SLOT_BYTES};
-use ccr_circuits::state::tx::{Deposit, Tx, TxKind, UnsignedTx};
+use ccr_circuits::state::tx::{Deposit, ForcedExit, QueueEntry, Tx, TxKind, UnsignedTx};
 use ccr_circuits::state::{ParamsError, RollupParams, RollupState, TxError};
 use proptest::prelude::*;
 
@@ -153,9 +153,18 @@ fn encoding_is_twelve_bytes_and_round_trips() {
     assert_eq!(bytes, [2, 0xAB, 0xCD, 0xEF, 0x12, 0x34, 0x56, 0x19, 0x2A, 0x05, 0xF2, 0x00]);
     assert_eq!(decode(&bytes).unwrap(), vec![slot]);
     assert_eq!(decode(&[0u8; 13]).unwrap_err(), DecodeError::Length(13));
-    let mut bad = bytes;
-    bad[0] = 4;
-    assert_eq!(decode(&bad).unwrap_err(), DecodeError::Kind { slot: 0, byte: 4 });
+    for byte in [5u8, 6, 8, 128, 255] {
+        let mut bad = bytes;
+        bad[0] = byte;
+        assert_eq!(decode(&bad).unwrap_err(), DecodeError::Kind { slot: 0, byte });
+    }
+    // Kind 4 (forced exit) names no recipient.
+    let mut forced_to = bytes;
+    forced_to[0] = 4;
+    assert_eq!(decode(&forced_to).unwrap_err(), DecodeError::NonCanonical { slot: 0, kind: TxKind::ForcedExit });
+    let forced = EncodedSlot { kind: TxKind::ForcedExit, from: 0xABCDEF, to: 0, amount: slot.amount };
+    assert_eq!(forced.to_bytes()[0], 4);
+    assert_eq!(decode(&forced.to_bytes()).unwrap(), vec![forced]);
     let mut noop_with_from = [0u8; 12];
     noop_with_from[3] = 1;
     assert_eq!(
@@ -177,4 +186,73 @@ proptest! {
         let f = Float40::encode(v).unwrap();
         prop_assert_eq!((f.exponent(), f.mantissa()), (0, v));
     }
+}
+
+#[test]
+fn forced_exit_pays_the_request_or_nothing() {
+    let mut s = fresh();
+    let q = s.deposit_queue_hash();
+    // Paid: 300 of 1000, no signature, nonce unchanged, the queue advances.
+    let paid = ForcedExit { index: 0, amount: 300 };
+    let w = s.apply(&Tx::ForcedExit(paid)).unwrap();
+    assert_eq!((s.account(0).unwrap().balance, s.account(0).unwrap().nonce), (700, 0));
+    assert_eq!(
+        w.encoded,
+        EncodedSlot { kind: TxKind::ForcedExit, from: 0, to: 0, amount: Float40::encode(300).unwrap() }
+    );
+    assert_eq!((w.forced_exit, w.sender.balance), (paid, 1000));
+    assert_eq!(s.deposit_queue_hash(), paid.chain(q));
+    assert_eq!(s.deposits_consumed(), 3);
+    // Nullified: 51 requested of 50. Consumed all the same, as an exit of 0.
+    let nullified = ForcedExit { index: 1, amount: 51 };
+    assert_eq!(nullified.effective_amount(50), 0);
+    let w = s.apply(&Tx::ForcedExit(nullified)).unwrap();
+    assert_eq!((w.encoded.from, w.encoded.amount, w.forced_exit.amount), (1, Float40::ZERO, 51));
+    assert_eq!(s.account(1).unwrap().balance, 50);
+    assert_eq!(s.deposit_queue_hash(), nullified.chain(paid.chain(q)));
+    assert_eq!(s.deposits_consumed(), 4);
+    // The whole balance is payable.
+    s.apply(&Tx::ForcedExit(ForcedExit { index: 1, amount: 50 })).unwrap();
+    assert_eq!(s.account(1).unwrap().balance, 0);
+    assert_eq!(s.root(), root_from_accounts(&s));
+}
+
+#[test]
+fn forced_exit_errors() {
+    rejects(Tx::ForcedExit(ForcedExit { index: 9, amount: 1 }), TxError::UnknownAccount(9));
+    rejects(
+        Tx::ForcedExit(ForcedExit { index: 64, amount: 1 }),
+        TxError::IndexOutOfRange { index: 64, capacity: 64 },
+    );
+    rejects(
+        Tx::ForcedExit(ForcedExit { index: 0, amount: 123_456_789_012_345 }),
+        TxError::Amount(AmountError::NotRepresentable(123_456_789_012_345)),
+    );
+}
+
+#[test]
+fn queue_entries_chain_as_l1_does() {
+    let pk = key(1).public_key();
+    let d = Deposit { index: 3, pubkey: Some(pk), amount: 9 };
+    let f = ForcedExit { index: 3, amount: 9 };
+    let prev = Fr::from(77u64);
+    use ccr_circuits::poseidon::hash_n;
+    let fr = Fr::from;
+    assert_eq!(
+        QueueEntry::ForcedExit(f).chain(prev),
+        hash_n(&[prev, fr(3u64), fr(0u64), fr(1u64), fr(9u64)])
+    );
+    assert_eq!(QueueEntry::Deposit(d.clone()).chain(prev), hash_n(&[prev, fr(3u64), pk.x, pk.y, fr(9u64)]));
+    // A top-up (0, 0) and a forced exit (0, 1) of the same account and amount differ.
+    let top_up = Deposit { index: 3, pubkey: None, amount: 9 };
+    assert_ne!(top_up.chain(prev), f.chain(prev));
+    assert_eq!((QueueEntry::Deposit(d.clone()).index(), QueueEntry::ForcedExit(f).index()), (3, 3));
+    assert_eq!(
+        (QueueEntry::Deposit(d.clone()).kind(), QueueEntry::ForcedExit(f).kind()),
+        (TxKind::Deposit, TxKind::ForcedExit)
+    );
+    assert_eq!(Tx::from(QueueEntry::ForcedExit(f)), Tx::ForcedExit(f));
+    assert_eq!(Tx::Deposit(d.clone()).queue_entry(), Some(QueueEntry::Deposit(d)));
+    assert_eq!(TxKind::from_byte(4), Some(TxKind::ForcedExit));
+    assert_eq!(TxKind::from_byte(5), None);
 }

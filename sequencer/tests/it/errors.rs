@@ -28,6 +28,7 @@ async fn every_bad_input_has_its_error_code() {
     let params = RollupParams::new(8, 8, CHAIN_ID).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = NodeConfig {
+        l1: None,
         sequencer: SequencerConfig { db: dir.path().to_path_buf(), params, mempool_capacity: 2 },
         ..config(dir.path(), params, None, Duration::from_secs(3600))
     };

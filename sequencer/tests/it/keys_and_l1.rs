@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ccr_circuits::state::tx::QueueEntry;
 use ccr_circuits::state::RollupParams;
 use ccr_prover::batch::batch_circuit_name;
 use ccr_prover::{KeyFile, KeyMetadata};
@@ -57,7 +58,7 @@ async fn the_watcher_loop_ingests_in_order_and_resumes() {
     seq.ingest_deposit(0, open_deposit(0, &member(0), 10)).unwrap();
     let queue = (0..3u8).map(|i| L1Deposit {
         queue_index: u64::from(i),
-        deposit: open_deposit(u32::from(i), &member(i), 10),
+        entry: QueueEntry::Deposit(open_deposit(u32::from(i), &member(i), 10)),
     });
     let (stop, rx) = tokio::sync::watch::channel(false);
     let task =

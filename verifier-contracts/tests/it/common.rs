@@ -8,7 +8,8 @@ use ccr_circuits::babyjubjub::eddsa::{sign_poseidon, PrivateKey};
 use ccr_circuits::state::tx::{Tx, UnsignedTx};
 use ccr_circuits::state::{RollupParams, RollupState};
 use ccr_prover::Keypair;
-use ccr_verifier_contracts::rollup::RollupContracts;
+use ccr_verifier_contracts::bindings::TestToken;
+use ccr_verifier_contracts::rollup::{deploy_test_token, DeployConfig, RollupContracts};
 use ccr_verifier_contracts::{solc, Artifact, DevKey, Evm};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -17,6 +18,12 @@ use rand_chacha::ChaCha20Rng;
 pub const KEY: DevKey = DevKey::TEST;
 /// Its parameters.
 pub const PARAMS: RollupParams = DevKey::TEST.params;
+
+/// Escape delay of the test rollups, in blocks.
+pub const ESCAPE_DELAY: u64 = 20;
+
+/// Base units of the test token per L2 unit: with 6 decimals, 1 L2 unit = 0.01 CST.
+pub const TOKEN_UNIT: u64 = 10_000;
 
 /// One gwei (one L2 unit) in wei.
 pub fn gwei(n: u64) -> U256 {
@@ -99,19 +106,69 @@ pub struct World {
 }
 
 impl World {
+    /// An ETH rollup (1 L2 unit = 1 gwei, escape delay [`ESCAPE_DELAY`]).
     pub fn new(verifier: &Artifact) -> Self {
         Self::with_params(verifier, PARAMS)
     }
 
+    /// An ETH rollup with circuit parameters `params`.
     pub fn with_params(verifier: &Artifact, params: RollupParams) -> Self {
+        let config = DeployConfig::eth().with_escape_delay(ESCAPE_DELAY);
+        Self::deploy(Evm::new(), verifier, params, config)
+    }
+
+    /// A rollup of the test token (1 L2 unit = [`TOKEN_UNIT`] base units).
+    pub fn with_token(verifier: &Artifact) -> Self {
         let mut evm = Evm::new();
-        let (rollup, _) = RollupContracts::deploy(&mut evm, operator(), verifier, &params).expect("deploy");
+        let (token, _) = deploy_test_token(&mut evm, operator()).expect("deploy token");
+        let config = DeployConfig::erc20(token, U256::from(TOKEN_UNIT)).with_escape_delay(ESCAPE_DELAY);
+        Self::deploy(evm, verifier, PARAMS, config)
+    }
+
+    fn deploy(mut evm: Evm, verifier: &Artifact, params: RollupParams, config: DeployConfig) -> Self {
+        let (rollup, _) =
+            RollupContracts::deploy(&mut evm, operator(), verifier, &params, &config).expect("deploy");
         Self { evm, rollup, state: RollupState::new(params).expect("state") }
     }
 
-    /// Funds `m` with 100 ether.
+    /// The token, for a token rollup.
+    pub fn token(&self) -> Address {
+        self.rollup.config.token.expect("a token rollup")
+    }
+
+    /// Funds `m` with 100 ether, and for a token rollup with 10^12 base units of the token,
+    /// approved to the rollup.
     pub fn fund(&mut self, m: &Member) {
         self.evm.set_balance(m.l1, eth(100));
+        if let Some(token) = self.rollup.config.token {
+            let mint = TestToken::mintCall { to: m.l1, amount: U256::from(10u64.pow(12)) };
+            self.evm.transact_sol(m.l1, token, U256::ZERO, &mint).expect("mint");
+            self.approve(m, U256::MAX);
+        }
+    }
+
+    /// `m` approves the rollup for `amount` base units of the token.
+    pub fn approve(&mut self, m: &Member, amount: U256) {
+        let approve = TestToken::approveCall { spender: self.rollup.rollup, amount };
+        self.evm.transact_sol(m.l1, self.token(), U256::ZERO, &approve).expect("approve");
+    }
+
+    /// Base units of the asset for `amount` L2 units.
+    pub fn units(&self, amount: u64) -> U256 {
+        self.rollup.config.base_units(amount)
+    }
+
+    /// The asset balance of `who`.
+    pub fn asset_balance(&mut self, who: Address) -> U256 {
+        self.rollup.asset_balance(&mut self.evm, who).expect("balance")
+    }
+
+    /// The rollup's asset balance is `l2Supply · unit + totalPending`.
+    pub fn check_balance_invariant(&mut self) {
+        let supply = self.rollup.l2_supply(&mut self.evm).expect("l2Supply");
+        let pending = self.rollup.total_pending(&mut self.evm).expect("totalPending");
+        let held = self.asset_balance(self.rollup.rollup);
+        assert_eq!(held, supply * self.rollup.config.unit + pending, "balance = L2 supply · unit + pending");
     }
 }
 

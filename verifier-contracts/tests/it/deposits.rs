@@ -1,12 +1,12 @@
 //! The L1 entry points refuse every deposit the L2 could not consume (a stuck queue) or that
 //! could overflow a balance, each with its exact error.
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
 use ccr_circuits::state::RollupParams;
 use ccr_verifier_contracts::bindings::Rollup;
 use ccr_verifier_contracts::bindings::Rollup::RollupErrors;
-use ccr_verifier_contracts::rollup::fr_to_u256;
+use ccr_verifier_contracts::rollup::{fr_to_u256, DeployConfig, ETH_UNIT};
 use ccr_verifier_contracts::{Receipt, RollupError};
 
 use crate::common::{accept_all_verifier, gwei, Member, World};
@@ -16,9 +16,9 @@ fn contract_error(result: Result<Receipt, RollupError>) -> RollupErrors {
     err.contract_error().unwrap_or_else(|| panic!("not a contract error: {err}"))
 }
 
-fn create(w: &mut World, m: &Member, ax: U256, ay: U256, wei: U256) -> Result<Receipt, RollupError> {
-    let call = Rollup::createAccountCall { ax, ay };
-    Ok(w.evm.transact_sol(m.l1, w.rollup.rollup, wei, &call)?)
+fn create(w: &mut World, m: &Member, ax: U256, ay: U256, amount: u64) -> Result<Receipt, RollupError> {
+    let call = Rollup::createAccountCall { ax, ay, amount };
+    Ok(w.evm.transact_sol(m.l1, w.rollup.rollup, gwei(amount), &call)?)
 }
 
 #[test]
@@ -27,7 +27,7 @@ fn accounts_get_consecutive_indices_and_owners() {
     for n in 1..=3u8 {
         let m = Member::new(n);
         w.fund(&m);
-        let r = w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), gwei(1)).unwrap();
+        let r = w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), 1).unwrap();
         let created: Vec<_> =
             r.logs.iter().filter_map(|l| Rollup::AccountCreated::decode_log_data(&l.data).ok()).collect();
         let pk = m.key.public_key();
@@ -47,7 +47,7 @@ fn accounts_get_consecutive_indices_and_owners() {
     // A zero-value opening is allowed (the account starts empty).
     let m = Member::new(9);
     w.fund(&m);
-    w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), U256::ZERO).unwrap();
+    w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), 0).unwrap();
 }
 
 #[test]
@@ -67,7 +67,7 @@ fn keys_the_circuit_cannot_open_are_refused() {
     ];
     for (ax, ay) in bad {
         assert_eq!(
-            contract_error(create(&mut w, &m, ax, ay, gwei(1))),
+            contract_error(create(&mut w, &m, ax, ay, 1)),
             RollupErrors::InvalidPublicKey(Rollup::InvalidPublicKey { ax, ay }),
             "({ax}, {ay})"
         );
@@ -76,27 +76,40 @@ fn keys_the_circuit_cannot_open_are_refused() {
 }
 
 #[test]
-fn amounts_must_be_whole_gwei_and_top_ups_non_zero() {
+fn eth_value_must_be_the_amount_and_top_ups_non_zero() {
     let mut w = World::new(&accept_all_verifier());
     let m = Member::new(1);
     w.fund(&m);
     let pk = m.key.public_key();
-    let odd = gwei(5) + U256::from(1);
+    let (ax, ay) = (fr_to_u256(&pk.x), fr_to_u256(&pk.y));
+    for value in [gwei(5) + U256::from(1), gwei(5) - U256::from(1), gwei(6), U256::ZERO] {
+        let call = Rollup::createAccountCall { ax, ay, amount: 5 };
+        let result = w.evm.transact_sol(m.l1, w.rollup.rollup, value, &call).map_err(RollupError::from);
+        assert_eq!(
+            contract_error(result),
+            RollupErrors::WrongValue(Rollup::WrongValue { value, expected: gwei(5) }),
+            "{value} wei"
+        );
+    }
+    w.rollup.create_account(&mut w.evm, m.l1, &pk, 5).unwrap();
+    let top_up = Rollup::depositCall { index: 0, amount: 3 };
+    let result = w.evm.transact_sol(m.l1, w.rollup.rollup, gwei(4), &top_up).map_err(RollupError::from);
     assert_eq!(
-        contract_error(w.rollup.create_account(&mut w.evm, m.l1, &pk, odd)),
-        RollupErrors::NotWholeL2Units(Rollup::NotWholeL2Units { value: odd })
+        contract_error(result),
+        RollupErrors::WrongValue(Rollup::WrongValue { value: gwei(4), expected: gwei(3) })
     );
-    w.rollup.create_account(&mut w.evm, m.l1, &pk, gwei(5)).unwrap();
     assert_eq!(
-        contract_error(w.rollup.deposit(&mut w.evm, m.l1, 0, U256::ZERO)),
+        contract_error(w.rollup.deposit(&mut w.evm, m.l1, 0, 0)),
         RollupErrors::ZeroDeposit(Rollup::ZeroDeposit {})
     );
     assert_eq!(
-        contract_error(w.rollup.deposit(&mut w.evm, m.l1, 1, gwei(1))),
+        contract_error(w.rollup.deposit(&mut w.evm, m.l1, 1, 1)),
         RollupErrors::UnknownAccount(Rollup::UnknownAccount { accountIndex: U256::from(1) })
     );
-    w.rollup.deposit(&mut w.evm, m.l1, 0, gwei(1)).unwrap();
+    w.rollup.deposit(&mut w.evm, m.l1, 0, 1).unwrap();
     assert_eq!(w.rollup.deposit_counts(&mut w.evm).unwrap().0, U256::from(2));
+    assert_eq!(w.evm.balance(w.rollup.rollup), gwei(6));
+    w.check_balance_invariant();
 }
 
 /// The L2 supply stays below 2⁶³ units, so no 64-bit balance can overflow.
@@ -107,23 +120,25 @@ fn supply_cap() {
     let cap = (1u64 << 63) - 1;
     w.evm.set_balance(m.l1, gwei(u64::MAX) * U256::from(4));
     let pk = m.key.public_key();
-    w.rollup.create_account(&mut w.evm, m.l1, &pk, gwei(cap - 10)).unwrap();
-    w.rollup.deposit(&mut w.evm, m.l1, 0, gwei(10)).unwrap();
+    w.rollup.create_account(&mut w.evm, m.l1, &pk, cap - 10).unwrap();
+    w.rollup.deposit(&mut w.evm, m.l1, 0, 10).unwrap();
     assert_eq!(
-        contract_error(w.rollup.deposit(&mut w.evm, m.l1, 0, gwei(1))),
+        contract_error(w.rollup.deposit(&mut w.evm, m.l1, 0, 1)),
         RollupErrors::SupplyCapExceeded(Rollup::SupplyCapExceeded {
             supply: U256::from(cap) + U256::from(1),
             cap: U256::from(cap)
         })
     );
-    // A single deposit of 2⁶⁴ units or more is refused the same way (never truncated to 64 bits).
+    // A single deposit of the largest 64-bit amount is refused the same way.
     let mut w = World::new(&accept_all_verifier());
     w.evm.set_balance(m.l1, gwei(u64::MAX) * U256::from(4));
-    let huge = gwei(u64::MAX) * U256::from(2);
-    assert!(matches!(
-        contract_error(w.rollup.create_account(&mut w.evm, m.l1, &pk, huge)),
-        RollupErrors::SupplyCapExceeded(_)
-    ));
+    assert_eq!(
+        contract_error(w.rollup.create_account(&mut w.evm, m.l1, &pk, u64::MAX)),
+        RollupErrors::SupplyCapExceeded(Rollup::SupplyCapExceeded {
+            supply: U256::from(u64::MAX),
+            cap: U256::from(cap)
+        })
+    );
 }
 
 /// No index beyond the tree: with depth 1, the third account is refused.
@@ -134,12 +149,12 @@ fn tree_full() {
     for n in 1..=2u8 {
         let m = Member::new(n);
         w.fund(&m);
-        w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), gwei(1)).unwrap();
+        w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), 1).unwrap();
     }
     let m = Member::new(3);
     w.fund(&m);
     assert_eq!(
-        contract_error(w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), gwei(1))),
+        contract_error(w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), 1)),
         RollupErrors::TreeFull(Rollup::TreeFull { maxAccounts: U256::from(2) })
     );
 }
@@ -154,26 +169,57 @@ fn invalid_config() {
         deployer,
         &accept_all_verifier(),
         &RollupParams { depth: 25, batch_size: 4, chain_id: 5 },
+        &DeployConfig::eth(),
     )
     .unwrap_err();
     // The Rust side refuses the parameters before deploying.
     assert!(matches!(err, RollupError::OutOfRange { what: "rollup parameters", .. }), "{err}");
-    let args = |depth: u64, batch: u64| {
-        alloy_sol_types::SolConstructor::abi_encode(&Rollup::constructorCall {
-            verifier_: deployer,
-            poseidon_: deployer,
-            genesisRoot: U256::ZERO,
-            batchSize_: U256::from(batch),
-            treeDepth: U256::from(depth),
-        })
+    // A contract to stand in for the verifier, the Poseidon contracts and the token.
+    let (code, _) = evm.deploy(deployer, accept_all_verifier().deploy_code(&[])).unwrap();
+    let valid = Rollup::constructorCall {
+        verifier_: code,
+        poseidon5_: code,
+        poseidon2_: code,
+        genesisRoot: U256::ZERO,
+        batchSize_: U256::from(4),
+        treeDepth_: U256::from(8),
+        token_: Address::ZERO,
+        unit_: U256::from(ETH_UNIT),
+        escapeDelay_: U256::from(100),
     };
     let rollup = ccr_verifier_contracts::Artifact::rollup().unwrap();
-    for (depth, batch) in [(0, 4), (25, 4), (8, 0)] {
-        let err = evm.deploy(deployer, rollup.deploy_code(&args(depth, batch))).unwrap_err();
+    let args =
+        |c: &Rollup::constructorCall| rollup.deploy_code(&alloy_sol_types::SolConstructor::abi_encode(c));
+    evm.deploy(deployer, args(&valid)).unwrap();
+    evm.deploy(deployer, args(&Rollup::constructorCall { token_: code, ..valid.clone() })).unwrap();
+    let bad: [(&str, Rollup::constructorCall); 10] = [
+        ("depth 0", Rollup::constructorCall { treeDepth_: U256::ZERO, ..valid.clone() }),
+        ("depth 25", Rollup::constructorCall { treeDepth_: U256::from(25), ..valid.clone() }),
+        ("batch 0", Rollup::constructorCall { batchSize_: U256::ZERO, ..valid.clone() }),
+        ("no poseidon2", Rollup::constructorCall { poseidon2_: Address::ZERO, ..valid.clone() }),
+        ("unit 0", Rollup::constructorCall { unit_: U256::ZERO, ..valid.clone() }),
+        (
+            "unit 2^128 + 1",
+            Rollup::constructorCall { unit_: (U256::from(1) << 128) + U256::from(1), ..valid.clone() },
+        ),
+        ("escape delay 0", Rollup::constructorCall { escapeDelay_: U256::ZERO, ..valid.clone() }),
+        (
+            "escape delay 2^32",
+            Rollup::constructorCall { escapeDelay_: U256::from(1u64 << 32), ..valid.clone() },
+        ),
+        ("token without code", Rollup::constructorCall { token_: Address::repeat_byte(7), ..valid.clone() }),
+        ("genesis root r", Rollup::constructorCall { genesisRoot: modulus(), ..valid.clone() }),
+    ];
+    for (what, c) in bad {
+        let err = evm.deploy(deployer, args(&c)).unwrap_err();
         assert_eq!(
             RollupError::from(err).contract_error(),
             Some(RollupErrors::InvalidConfig(Rollup::InvalidConfig {})),
-            "depth {depth}, batch {batch}"
+            "{what}"
         );
     }
+}
+
+fn modulus() -> U256 {
+    U256::from_str_radix(&<ark_bn254::Fr as ark_ff::PrimeField>::MODULUS.to_string(), 10).unwrap()
 }

@@ -6,7 +6,7 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
 use ark_bn254::Fr;
 use ccr_circuits::batch::{BatchBuilder, BatchWitness};
-use ccr_circuits::state::tx::{Deposit, Tx};
+use ccr_circuits::state::tx::{Deposit, QueueEntry, Tx};
 use ccr_circuits::state::RollupState;
 use ccr_prover::batch::prove_batch;
 use ccr_verifier_contracts::bindings::Rollup;
@@ -18,19 +18,35 @@ use crate::common::{exit, gwei, keys, operator, rng, transfer, verifier, Member,
 
 /// Alice and Bob open accounts on L1 (5,000 and 3,000 gwei); the L2 reads the deposits from
 /// the events.
-fn open_accounts(w: &mut World, alice: &Member, bob: &Member) -> Vec<Deposit> {
+pub fn open_accounts(w: &mut World, alice: &Member, bob: &Member) -> Vec<Deposit> {
     w.fund(alice);
     w.fund(bob);
     let mut logs = Vec::new();
     for (m, amount) in [(alice, 5_000), (bob, 3_000)] {
-        let r = w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), gwei(amount)).unwrap();
+        let r = w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), amount).unwrap();
         logs.extend(r.logs);
     }
-    w.rollup.deposits(&logs).unwrap().into_iter().map(|(_, d)| d).collect()
+    deposits(&w.rollup.queue_entries(&logs).unwrap())
+}
+
+/// The deposits among queue entries.
+pub fn deposits(entries: &[(u64, QueueEntry)]) -> Vec<Deposit> {
+    entries
+        .iter()
+        .map(|(_, e)| match e {
+            QueueEntry::Deposit(d) => d.clone(),
+            QueueEntry::ForcedExit(f) => panic!("not a deposit: {f:?}"),
+        })
+        .collect()
 }
 
 /// The batch: both deposits, Alice → Bob 1,000, Bob exits 2,500.
-fn first_batch(state: &mut RollupState, deposits: &[Deposit], alice: &Member, bob: &Member) -> BatchWitness {
+pub fn first_batch(
+    state: &mut RollupState,
+    deposits: &[Deposit],
+    alice: &Member,
+    bob: &Member,
+) -> BatchWitness {
     let mut batch = BatchBuilder::new(state);
     for d in deposits {
         batch.push(state, &Tx::Deposit(d.clone())).unwrap();
@@ -42,20 +58,17 @@ fn first_batch(state: &mut RollupState, deposits: &[Deposit], alice: &Member, bo
     batch.finish_from(state)
 }
 
-fn contract_error(result: Result<Receipt, RollupError>) -> RollupErrors {
+pub fn contract_error(result: Result<Receipt, RollupError>) -> RollupErrors {
     let err = result.expect_err("the contract accepted it");
     err.contract_error().unwrap_or_else(|| panic!("not a contract error: {err}"))
 }
 
-fn events<E: SolEvent>(receipt: &Receipt) -> Vec<E> {
+pub fn events<E: SolEvent>(receipt: &Receipt) -> Vec<E> {
     receipt.logs.iter().filter_map(|log| E::decode_log_data(&log.data).ok()).collect()
 }
 
 fn balance_invariant(w: &mut World) {
-    let rollup = w.rollup.rollup;
-    let supply = w.evm.call_sol(rollup, &Rollup::l2SupplyCall {}).unwrap();
-    let pending = w.evm.call_sol(rollup, &Rollup::totalPendingCall {}).unwrap();
-    assert_eq!(w.evm.balance(rollup), supply * gwei(1) + pending, "balance = L2 supply + pending");
+    w.check_balance_invariant();
 }
 
 #[test]
@@ -102,7 +115,7 @@ fn deposit_prove_settle_withdraw() {
     let paid = w.rollup.withdraw(&mut w.evm, bob.l1).unwrap();
     assert_eq!(w.evm.balance(bob.l1), before + gwei(2_500));
     let withdrawn: Vec<Rollup::Withdrawn> = events(&paid);
-    assert_eq!(withdrawn, [Rollup::Withdrawn { owner: bob.l1, amountWei: gwei(2_500) }]);
+    assert_eq!(withdrawn, [Rollup::Withdrawn { owner: bob.l1, amount: gwei(2_500) }]);
     assert_eq!(
         contract_error(w.rollup.withdraw(&mut w.evm, bob.l1)),
         RollupErrors::NothingToWithdraw(Rollup::NothingToWithdraw {})
@@ -223,12 +236,13 @@ fn two_batches_in_a_row() {
     let witness = first_batch(&mut w.state, &deposits, &alice, &bob);
     let (proof, _) = prove_batch(&keys().pk, witness.clone(), &mut rng(23)).unwrap();
     // A top-up arrives before the first batch settles.
-    let top_up = w.rollup.deposit(&mut w.evm, alice.l1, 1, gwei(40)).unwrap();
+    let top_up = w.rollup.deposit(&mut w.evm, alice.l1, 1, 40).unwrap();
     w.rollup.submit_batch(&mut w.evm, operator(), &BatchSubmission::new(&witness, 2, &proof)).unwrap();
     assert_eq!(w.rollup.deposit_counts(&mut w.evm).unwrap(), (U256::from(3), U256::from(2)));
 
-    let (n, d) = w.rollup.deposits(&top_up.logs).unwrap().remove(0);
-    assert_eq!((n, &d), (2, &Deposit { index: 1, pubkey: None, amount: 40 }));
+    let (n, e) = w.rollup.queue_entries(&top_up.logs).unwrap().remove(0);
+    let d = Deposit { index: 1, pubkey: None, amount: 40 };
+    assert_eq!((n, &e), (2, &QueueEntry::Deposit(d.clone())));
     let mut batch = BatchBuilder::new(&w.state);
     batch.push(&mut w.state, &Tx::Deposit(d)).unwrap();
     let x = exit(&w.state, &alice.key, 0, 4_000);

@@ -31,11 +31,9 @@ fn real_and_stand_in() -> (u64, u64) {
         w.fund(&bob);
         let mut logs = Vec::new();
         for (m, amount) in [(&alice, 5_000), (&bob, 3_000)] {
-            logs.extend(
-                w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), gwei(amount)).unwrap().logs,
-            );
+            logs.extend(w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), amount).unwrap().logs);
         }
-        let deposits: Vec<Deposit> = w.rollup.deposits(&logs).unwrap().into_iter().map(|(_, d)| d).collect();
+        let deposits: Vec<Deposit> = crate::flow::deposits(&w.rollup.queue_entries(&logs).unwrap());
         let submission = proven.get_or_insert_with(|| {
             let mut batch = BatchBuilder::new(&w.state);
             for d in &deposits {
@@ -54,30 +52,36 @@ fn real_and_stand_in() -> (u64, u64) {
     (gas[0], gas[1])
 }
 
-/// `submitBatch` gas against the stand-in for `n` slots of `kind` (transfers or exits).
+/// `submitBatch` gas against the stand-in for `n` slots of `kind` (transfers, exits or forced
+/// exits; exits and forced exits each from their own account and L1 owner).
 fn synthetic(n: usize, kind: TxKind) -> u64 {
     let params = RollupParams::new(24, n, PARAMS.chain_id).unwrap();
     let mut w = World::with_params(&accept_all_verifier(), params);
-    let accounts = if kind == TxKind::Exit { n } else { 2 };
+    let own_accounts = matches!(kind, TxKind::Exit | TxKind::ForcedExit);
+    let accounts = if own_accounts { n } else { 2 };
     for i in 0..accounts {
         let owner = Address::left_padding_from(&(i as u64 + 1000).to_be_bytes());
         w.evm.set_balance(owner, gwei(1_000_000));
         let pk = Member::new(1).key.public_key();
-        w.rollup.create_account(&mut w.evm, owner, &pk, gwei(100)).unwrap();
+        w.rollup.create_account(&mut w.evm, owner, &pk, 100).unwrap();
+        if kind == TxKind::ForcedExit {
+            w.rollup.force_exit(&mut w.evm, owner, i as u32, 7).unwrap();
+        }
     }
     let amount = Float40::encode(7).unwrap();
     let tx_data: Vec<u8> = (0..n)
         .flat_map(|i| {
-            let (from, to) = match kind {
-                TxKind::Exit => (i as u32, 0),
-                _ => ((i % 2) as u32, ((i + 1) % 2) as u32),
-            };
+            let (from, to) =
+                if own_accounts { (i as u32, 0) } else { ((i % 2) as u32, ((i + 1) % 2) as u32) };
             EncodedSlot { kind, from, to, amount }.to_bytes()
         })
         .collect();
+    // The account creations are not consumed (the stand-in verifier accepts any range): only the
+    // forced-exit slots count as queue-consuming.
+    let consumed = if kind == TxKind::ForcedExit { n as u64 } else { 0 };
     let submission = BatchSubmission {
         new_root: w.state.root(),
-        deposits_consumed_after: 0,
+        deposits_consumed_after: consumed,
         tx_data,
         proof: [U256::from(1); 8],
     };
@@ -93,41 +97,51 @@ fn submit_batch_gas_by_batch_size() {
         "  of which the Groth16 verification (ecMul, ecAdd, 4-pair ecPairing, call): {verifier_cost} gas"
     );
     println!("submitBatch by batch size (synthetic data, stand-in verifier + {verifier_cost}):");
-    println!("| slots | transfers only | per transfer | exits only (fresh owners) | per exit |");
-    println!("| --- | --- | --- | --- | --- |");
-    for n in [4usize, 16, 64, 256] {
+    println!("| slots | transfers only | per transfer | exits only | per exit | forced exits only | per forced exit |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let mut per_transfer = Vec::new();
+    for n in [4usize, 16, 64] {
         let t = synthetic(n, TxKind::Transfer) + verifier_cost;
         let x = synthetic(n, TxKind::Exit) + verifier_cost;
-        println!("| {n} | {t} | {} | {x} | {} |", t / n as u64, x / n as u64);
+        let f = synthetic(n, TxKind::ForcedExit) + verifier_cost;
+        let k = n as u64;
+        println!("| {n} | {t} | {} | {x} | {} | {f} | {} |", t / k, x / k, f / k);
+        per_transfer.push(t / k);
     }
     // Regression guards (the EVM's gas schedule, not timings).
     assert!((185_000..200_000).contains(&verifier_cost), "verification costs {verifier_cost} gas");
     assert!(real < 400_000, "a batch of 4 costs {real} gas");
+    assert!(per_transfer[2] < 5_000, "a transfer slot in a batch of 64 costs {} gas", per_transfer[2]);
 }
 
 /// Gas of the deployments and of the L1 entry points members use.
 #[test]
 fn deposit_and_withdraw_gas() {
     let mut evm = ccr_verifier_contracts::Evm::new();
+    let config = ccr_verifier_contracts::DeployConfig::eth();
     let (rollup, deployed) =
-        ccr_verifier_contracts::RollupContracts::deploy(&mut evm, operator(), verifier(), &PARAMS).unwrap();
+        ccr_verifier_contracts::RollupContracts::deploy(&mut evm, operator(), verifier(), &PARAMS, &config)
+            .unwrap();
     println!(
-        "deploy: PoseidonT6 {} gas, Groth16Verifier {} gas, Rollup {} gas",
-        deployed.poseidon, deployed.verifier, deployed.rollup
+        "deploy: PoseidonT6 {} gas, PoseidonT3 {} gas, Groth16Verifier {} gas, Rollup {} gas",
+        deployed.poseidon5, deployed.poseidon2, deployed.verifier, deployed.rollup
     );
     let (alice, bob) = (Member::new(1), Member::new(2));
     for m in [&alice, &bob] {
         evm.set_balance(m.l1, gwei(1_000_000));
     }
-    let first = rollup.create_account(&mut evm, alice.l1, &alice.key.public_key(), gwei(5_000)).unwrap();
-    let second = rollup.create_account(&mut evm, bob.l1, &bob.key.public_key(), gwei(3_000)).unwrap();
-    let top_up = rollup.deposit(&mut evm, alice.l1, 1, gwei(10)).unwrap();
+    let first = rollup.create_account(&mut evm, alice.l1, &alice.key.public_key(), 5_000).unwrap();
+    let second = rollup.create_account(&mut evm, bob.l1, &bob.key.public_key(), 3_000).unwrap();
+    let top_up = rollup.deposit(&mut evm, alice.l1, 1, 10).unwrap();
+    let forced = rollup.force_exit(&mut evm, alice.l1, 0, 1_000).unwrap();
     println!(
-        "createAccount {} gas (first) / {} gas (next); deposit (top-up) {} gas; of which Poseidon(5) ~{} gas",
+        "createAccount {} gas (first) / {} gas (next); deposit (top-up) {} gas; forceExit {} gas; \
+         of which Poseidon(5) ~{} gas",
         first.gas_used,
         second.gas_used,
         top_up.gas_used,
-        poseidon_call_gas(&mut evm, rollup.poseidon)
+        forced.gas_used,
+        poseidon_call_gas(&mut evm, rollup.poseidon5)
     );
     // Regression guards: circomlibjs's Poseidon(5) contract (full MDS products, ~97k gas) dominates.
     assert!(

@@ -1,12 +1,15 @@
 //! Integration tests on revm executing the real artifacts (one test binary): the generated
 //! verifier with real proofs of `ccr-prover`, the rollup contract against the Rust
-//! specification, the full deposit-prove-settle-withdraw flow, and gas by batch size.
+//! specification, the full deposit-prove-settle-withdraw flow in ETH and in an ERC-20, forced
+//! exits and the escape hatch, and gas by batch size.
 #![allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
 
 mod artifacts;
 mod common;
 mod deposits;
+mod escape;
 mod flow;
 mod gas;
 mod primitives;
+mod token;
 mod verifier;

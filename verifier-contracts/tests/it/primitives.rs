@@ -6,13 +6,13 @@ use ark_bn254::Fr;
 use ark_ff::{PrimeField, UniformRand};
 use ccr_circuits::batch::public_commitment;
 use ccr_circuits::state::amount::Float40;
-use ccr_circuits::state::tx::Deposit;
+use ccr_circuits::state::tx::{Deposit, QueueEntry};
 use ccr_verifier_contracts::bindings::{IPoseidon5, Rollup};
 use ccr_verifier_contracts::rollup::{fr_to_u256, u256_to_fr};
 use ccr_verifier_contracts::Evm;
 use rand::Rng;
 
-use crate::common::{accept_all_verifier, gwei, rng, Member, World};
+use crate::common::{accept_all_verifier, rng, Member, World};
 
 #[test]
 fn batch_commitment_equals_public_commitment() {
@@ -42,13 +42,13 @@ fn poseidon_contract_equals_circomlib_poseidon() {
     cases.extend((0..8).map(|_| std::array::from_fn(|_| Fr::rand(&mut rng))));
     for input in cases {
         let call = IPoseidon5::poseidonCall { input: input.map(|x| fr_to_u256(&x)) };
-        let on_chain = w.evm.call_sol(w.rollup.poseidon, &call).unwrap();
+        let on_chain = w.evm.call_sol(w.rollup.poseidon5, &call).unwrap();
         assert_eq!(on_chain, fr_to_u256(&ccr_circuits::poseidon::hash_n(&input)));
     }
     // circomlibjs's known answer for [1, 2, 3, 4, 5].
     let known = IPoseidon5::poseidonCall { input: std::array::from_fn(|i| U256::from(i + 1)) };
     assert_eq!(
-        w.evm.call_sol(w.rollup.poseidon, &known).unwrap().to_string(),
+        w.evm.call_sol(w.rollup.poseidon5, &known).unwrap().to_string(),
         "6183221330272524995739186171720101788151706631170188140075976616310159254464"
     );
 }
@@ -62,14 +62,22 @@ fn deposit_queue_chain_equals_deposit_chain() {
     let mut logs = Vec::new();
     for m in &members {
         w.fund(m);
-        let r =
-            w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), gwei(1_000 + u64::from(m.l1[0])));
+        let r = w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), 1_000 + u64::from(m.l1[0]));
         logs.extend(r.unwrap().logs);
     }
-    logs.extend(w.rollup.deposit(&mut w.evm, members[2].l1, 0, gwei(77)).unwrap().logs);
-    logs.extend(w.rollup.deposit(&mut w.evm, members[0].l1, 2, gwei(5)).unwrap().logs);
+    logs.extend(w.rollup.deposit(&mut w.evm, members[2].l1, 0, 77).unwrap().logs);
+    logs.extend(w.rollup.deposit(&mut w.evm, members[0].l1, 2, 5).unwrap().logs);
 
-    let deposits = w.rollup.deposits(&logs).unwrap();
+    let deposits: Vec<(u64, Deposit)> = w
+        .rollup
+        .queue_entries(&logs)
+        .unwrap()
+        .into_iter()
+        .map(|(n, e)| match e {
+            QueueEntry::Deposit(d) => (n, d),
+            QueueEntry::ForcedExit(f) => panic!("not a deposit: {f:?}"),
+        })
+        .collect();
     assert_eq!(deposits.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
     let expected = [
         Deposit { index: 0, pubkey: Some(members[0].key.public_key()), amount: 1_001 },

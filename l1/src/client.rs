@@ -1,0 +1,644 @@
+//! [`L1Client`]: the rollup contract over JSON-RPC, with alloy's provider (recommended fillers:
+//! nonce, gas estimate, EIP-1559 fees, chain id) and a local signer.
+//!
+//! Every transaction is estimated first, so a call the contract refuses fails before it is
+//! sent, with the contract's custom error decoded ([`L1Error::Contract`], its name in
+//! [`L1Error::contract_error_name`]). A transaction included but failed (possible when the
+//! state changed between estimate and inclusion) is [`L1Error::Failed`].
+
+use std::borrow::Cow;
+
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::{Filter, TransactionReceipt, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::{RpcError, TransportErrorKind};
+use alloy_primitives::{Address, Bytes, Log, B256, U256, U64};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface};
+use ark_bn254::Fr;
+use ccr_circuits::babyjubjub::Point;
+use ccr_circuits::merkle::MerkleProof;
+use ccr_circuits::state::account::Account;
+use ccr_circuits::state::tx::QueueEntry;
+use ccr_circuits::state::RollupParams;
+use ccr_verifier_contracts::bindings::Rollup::{self, RollupErrors};
+use ccr_verifier_contracts::bindings::TestToken;
+use ccr_verifier_contracts::rollup::{
+    deposit_of, exit_with_proof_call, forced_exit_of, fr_to_u256, rollup_constructor, u256_to_fr,
+    BatchSubmission, DeployConfig,
+};
+use ccr_verifier_contracts::Artifact;
+
+use crate::error::L1Error;
+
+/// What an included transaction cost and where it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxOutcome {
+    /// Transaction hash.
+    pub hash: B256,
+    /// Block it was included in.
+    pub block: u64,
+    /// Gas it used.
+    pub gas_used: u64,
+    /// What the sender paid for the gas, in wei (`gas_used` × effective gas price).
+    pub fee_wei: U256,
+}
+
+impl TxOutcome {
+    fn of(receipt: &TransactionReceipt) -> Self {
+        Self {
+            hash: receipt.transaction_hash,
+            block: receipt.block_number.unwrap_or_default(),
+            gas_used: receipt.gas_used,
+            fee_wei: U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price),
+        }
+    }
+}
+
+/// The contracts of a deployment by [`L1Client::deploy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deployment {
+    /// circomlib Poseidon over 5 inputs (the queue chain, the leaf hash).
+    pub poseidon5: Address,
+    /// circomlib Poseidon over 2 inputs (the state tree's nodes).
+    pub poseidon2: Address,
+    /// The Groth16 verifier of the batch circuit.
+    pub verifier: Address,
+    /// `Rollup`.
+    pub rollup: Address,
+    /// The ERC-20 the rollup holds, `None` for ETH.
+    pub token: Option<Address>,
+    /// Block of the rollup's deployment: where reading its logs starts.
+    pub block: u64,
+}
+
+/// A batch accepted by the contract, from its `BatchSubmitted` event and its transaction's
+/// calldata: what an auditor needs to replay the L2 from L1 alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledBatch {
+    /// Batch number (1-based).
+    pub number: u64,
+    /// Root before the batch.
+    pub old_root: Fr,
+    /// Root after the batch.
+    pub new_root: Fr,
+    /// Queue entries consumed before the batch.
+    pub consumed_before: u64,
+    /// Queue entries consumed after the batch.
+    pub consumed_after: u64,
+    /// The batch's 12-byte slots, from the calldata.
+    pub tx_data: Vec<u8>,
+    /// The proof words of the calldata.
+    pub proof: [U256; 8],
+    /// The L1 transaction.
+    pub l1_tx: B256,
+    /// Its block.
+    pub block: u64,
+    /// Gas it used.
+    pub gas_used: u64,
+}
+
+/// The rollup contract at one address, driven by one L1 account (see the
+/// [module documentation](self)).
+#[derive(Debug, Clone)]
+pub struct L1Client {
+    provider: DynProvider,
+    signer: Address,
+    rollup: Address,
+    config: DeployConfig,
+    start_block: u64,
+}
+
+fn u64_of(what: &str, x: U256) -> Result<u64, L1Error> {
+    u64::try_from(x).map_err(|_| L1Error::Data(format!("{what} {x} does not fit 64 bits")))
+}
+
+fn fr_of(what: &str, x: U256) -> Result<Fr, L1Error> {
+    u256_to_fr(x).map_err(|e| L1Error::Data(format!("{what}: {e}")))
+}
+
+/// The error of a failed request: the rollup's custom error when the node answered a revert
+/// with one.
+fn rpc_error(e: RpcError<TransportErrorKind>) -> L1Error {
+    if let Some(data) = e.as_error_resp().and_then(|p| p.as_revert_data()) {
+        return revert_error(data);
+    }
+    L1Error::Rpc(e.to_string())
+}
+
+fn revert_error(data: Bytes) -> L1Error {
+    match RollupErrors::abi_decode(&data) {
+        Ok(error) => {
+            let name = RollupErrors::name_by_selector(error.selector()).unwrap_or("unknown error");
+            L1Error::Contract { name, error }
+        }
+        Err(_) => L1Error::Reverted { data },
+    }
+}
+
+fn provider(url: &str, signer_key: B256) -> Result<(DynProvider, Address), L1Error> {
+    let signer =
+        PrivateKeySigner::from_bytes(&signer_key).map_err(|e| L1Error::Key(format!("not a secp256k1 key: {e}")))?;
+    let address = signer.address();
+    let parsed = url.parse().map_err(|e| L1Error::Url { url: url.to_owned(), reason: format!("{e}") })?;
+    let provider = ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(parsed).erased();
+    Ok((provider, address))
+}
+
+impl L1Client {
+    /// A client of the rollup at `rollup` on the node at `url` (HTTP), signing with
+    /// `signer_key`; reads the rollup's asset and escape delay. Logs are read from block 0
+    /// unless [`L1Client::with_start_block`] says where the rollup was deployed.
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::Url`], [`L1Error::Key`]; [`L1Error::NoRollup`] when `rollup` holds no code;
+    /// [`L1Error::Rpc`] when the node cannot be reached.
+    pub async fn connect(url: &str, signer_key: B256, rollup: Address) -> Result<Self, L1Error> {
+        let (provider, signer) = provider(url, signer_key)?;
+        let code = provider.get_code_at(rollup).await.map_err(rpc_error)?;
+        if code.is_empty() {
+            return Err(L1Error::NoRollup(rollup));
+        }
+        let mut client = Self { provider, signer, rollup, config: DeployConfig::eth(), start_block: 0 };
+        let token = client.view(&Rollup::tokenCall {}).await?;
+        client.config = DeployConfig {
+            token: (token != Address::ZERO).then_some(token),
+            unit: client.view(&Rollup::unitCall {}).await?,
+            escape_delay: u64_of("escape delay", client.view(&Rollup::escapeDelayCall {}).await?)?,
+        };
+        Ok(client)
+    }
+
+    /// Deploys Poseidon(5), Poseidon(2), `verifier` (the Groth16 verifier of the batch circuit of
+    /// `params`) and the rollup (genesis root of the empty tree of `params.depth`, the asset and
+    /// escape delay of `cfg`; a token must already be deployed) from the account of
+    /// `signer_key`; returns a client of the new rollup and the addresses.
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::Deploy`] for parameters out of range or a broken artifact; as
+    /// [`L1Client::connect`]; a failed deployment transaction.
+    pub async fn deploy(
+        url: &str,
+        signer_key: B256,
+        verifier: &Artifact,
+        params: &RollupParams,
+        cfg: &DeployConfig,
+    ) -> Result<(Self, Deployment), L1Error> {
+        let deploy_err = |e: &dyn std::fmt::Display| L1Error::Deploy(e.to_string());
+        // Checked before anything is deployed.
+        rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, params, cfg).map_err(|e| deploy_err(&e))?;
+        let (provider, signer) = provider(url, signer_key)?;
+        let mut client = Self { provider, signer, rollup: Address::ZERO, config: *cfg, start_block: 0 };
+        let poseidon5 = Artifact::poseidon_t6().map_err(|e| deploy_err(&e))?;
+        let poseidon2 = Artifact::poseidon_t3().map_err(|e| deploy_err(&e))?;
+        let rollup = Artifact::rollup().map_err(|e| deploy_err(&e))?;
+        let (poseidon5, _) = client.create(poseidon5.deploy_code(&[])).await?;
+        let (poseidon2, _) = client.create(poseidon2.deploy_code(&[])).await?;
+        let (verifier, _) = client.create(verifier.deploy_code(&[])).await?;
+        let args = rollup_constructor(verifier, poseidon5, poseidon2, params, cfg).map_err(|e| deploy_err(&e))?;
+        let (rollup, outcome) = client.create(rollup.deploy_code(&args.abi_encode())).await?;
+        client.rollup = rollup;
+        client.start_block = outcome.block;
+        let deployment =
+            Deployment { poseidon5, poseidon2, verifier, rollup, token: cfg.token, block: outcome.block };
+        Ok((client, deployment))
+    }
+
+    /// Deploys the test ERC-20 (`TestToken`: anyone may mint; development chains only) from
+    /// the account of `signer_key`; returns its address.
+    ///
+    /// # Errors
+    ///
+    /// As [`L1Client::deploy`].
+    pub async fn deploy_test_token(url: &str, signer_key: B256) -> Result<Address, L1Error> {
+        let (provider, signer) = provider(url, signer_key)?;
+        let client = Self { provider, signer, rollup: Address::ZERO, config: DeployConfig::eth(), start_block: 0 };
+        let artifact = Artifact::test_token().map_err(|e| L1Error::Deploy(e.to_string()))?;
+        Ok(client.create(artifact.deploy_code(&[])).await?.0)
+    }
+
+    /// The same client, reading logs from `block` on (the rollup's deployment block).
+    pub fn with_start_block(self, block: u64) -> Self {
+        Self { start_block: block, ..self }
+    }
+
+    /// The same rollup driven by another account.
+    ///
+    /// # Errors
+    ///
+    /// As [`L1Client::connect`].
+    pub async fn with_signer(&self, url: &str, signer_key: B256) -> Result<Self, L1Error> {
+        let (provider, signer) = provider(url, signer_key)?;
+        Ok(Self { provider, signer, ..self.clone() })
+    }
+
+    /// The L1 address that signs.
+    pub fn address(&self) -> Address {
+        self.signer
+    }
+
+    /// The rollup contract.
+    pub fn rollup(&self) -> Address {
+        self.rollup
+    }
+
+    /// The rollup's asset and escape delay.
+    pub fn config(&self) -> &DeployConfig {
+        &self.config
+    }
+
+    async fn create(&self, code: Bytes) -> Result<(Address, TxOutcome), L1Error> {
+        let receipt = self.send(TransactionRequest::default().with_deploy_code(code)).await?;
+        let address = receipt.contract_address.ok_or(L1Error::NoContract(receipt.transaction_hash))?;
+        Ok((address, TxOutcome::of(&receipt)))
+    }
+
+    async fn send(&self, tx: TransactionRequest) -> Result<TransactionReceipt, L1Error> {
+        let tx = tx.with_from(self.signer);
+        let pending = self.provider.send_transaction(tx).await.map_err(rpc_error)?;
+        let receipt = pending.get_receipt().await.map_err(|e| L1Error::Rpc(e.to_string()))?;
+        if !receipt.status() {
+            return Err(L1Error::Failed {
+                hash: receipt.transaction_hash,
+                block: receipt.block_number.unwrap_or_default(),
+                gas_used: receipt.gas_used,
+            });
+        }
+        Ok(receipt)
+    }
+
+    async fn transact<C: SolCall>(&self, to: Address, value: U256, call: &C) -> Result<TransactionReceipt, L1Error> {
+        self.send(TransactionRequest::default().with_to(to).with_value(value).with_input(call.abi_encode())).await
+    }
+
+    async fn call_at<C: SolCall>(&self, to: Address, call: &C) -> Result<C::Return, L1Error> {
+        let tx = TransactionRequest::default().with_to(to).with_input(call.abi_encode());
+        let out = self.provider.call(tx).await.map_err(rpc_error)?;
+        C::abi_decode_returns(&out).map_err(|e| L1Error::Data(format!("return data of {}: {e}", C::SIGNATURE)))
+    }
+
+    async fn view<C: SolCall>(&self, call: &C) -> Result<C::Return, L1Error> {
+        self.call_at(self.rollup, call).await
+    }
+
+    /// Lets the rollup take `amount` L2 units of the token from the signer, approving more
+    /// when the allowance is short (no-op for ETH).
+    async fn pay(&self, amount: u64) -> Result<U256, L1Error> {
+        let Some(token) = self.config.token else {
+            return Ok(self.config.base_units(amount));
+        };
+        let needed = self.config.base_units(amount);
+        let allowance =
+            self.call_at(token, &TestToken::allowanceCall { owner: self.signer, spender: self.rollup }).await?;
+        if allowance < needed {
+            self.transact(token, U256::ZERO, &TestToken::approveCall { spender: self.rollup, amount: needed })
+                .await?;
+        }
+        Ok(U256::ZERO)
+    }
+
+    fn events<E: SolEvent>(&self, receipt: &TransactionReceipt) -> Vec<E> {
+        receipt
+            .inner
+            .logs()
+            .iter()
+            .filter(|l| l.address() == self.rollup && l.topics().first() == Some(&E::SIGNATURE_HASH))
+            .filter_map(|l| E::decode_log_data(l.data()).ok())
+            .collect()
+    }
+
+    /// `createAccount(pk, amount)`: opens the next account for `pubkey`, owned by the signer,
+    /// with `amount` L2 units (ETH sent along, or the token approved and taken); returns the new
+    /// account's index.
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::Contract`] when the rollup refuses (`InvalidPublicKey`, `TreeFull`,
+    /// `SupplyCapExceeded`, `ExitModeActive`, ...); RPC errors.
+    pub async fn create_account(&self, pubkey: &Point, amount: u64) -> Result<(u32, TxOutcome), L1Error> {
+        let value = self.pay(amount).await?;
+        let call =
+            Rollup::createAccountCall { ax: fr_to_u256(&pubkey.x), ay: fr_to_u256(&pubkey.y), amount };
+        let receipt = self.transact(self.rollup, value, &call).await?;
+        let created: Vec<Rollup::AccountCreated> = self.events(&receipt);
+        let index = created
+            .first()
+            .map(|e| e.accountIndex)
+            .ok_or_else(|| L1Error::Data(format!("no AccountCreated event in {}", receipt.transaction_hash)))?;
+        Ok((index, TxOutcome::of(&receipt)))
+    }
+
+    /// `deposit(index, amount)`: tops up account `index` with `amount` L2 units.
+    ///
+    /// # Errors
+    ///
+    /// As [`L1Client::create_account`] (`UnknownAccount`, `ZeroDeposit`, ...).
+    pub async fn deposit(&self, index: u32, amount: u64) -> Result<TxOutcome, L1Error> {
+        let value = self.pay(amount).await?;
+        Ok(TxOutcome::of(&self.transact(self.rollup, value, &Rollup::depositCall { index, amount }).await?))
+    }
+
+    /// `forceExit(index, amount)`: queues an exit of `amount` L2 units from account `index`,
+    /// which the signer must own; the next batches must include it.
+    ///
+    /// # Errors
+    ///
+    /// `NotAccountOwner`, `ZeroExit`, `AmountNotRepresentable`, `ExitModeActive`; RPC errors.
+    pub async fn force_exit(&self, index: u32, amount: u64) -> Result<TxOutcome, L1Error> {
+        Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &Rollup::forceExitCall { index, amount }).await?))
+    }
+
+    /// `submitBatch(...)`: settles a proven batch.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidProof`, `BadDepositRange`, `BadTxDataLength`, `ExitModeActive`, ...; RPC errors.
+    pub async fn submit_batch(&self, batch: &BatchSubmission) -> Result<TxOutcome, L1Error> {
+        Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &batch.call()).await?))
+    }
+
+    /// `withdraw()`: pays the signer's pending withdrawal; returns the amount paid (base units
+    /// of the asset).
+    ///
+    /// # Errors
+    ///
+    /// `NothingToWithdraw`, `TransferFailed`, `TokenTransferFailed`; RPC errors.
+    pub async fn withdraw(&self) -> Result<(U256, TxOutcome), L1Error> {
+        let receipt = self.transact(self.rollup, U256::ZERO, &Rollup::withdrawCall {}).await?;
+        let paid: Vec<Rollup::Withdrawn> = self.events(&receipt);
+        let amount = paid
+            .first()
+            .map(|e| e.amount)
+            .ok_or_else(|| L1Error::Data(format!("no Withdrawn event in {}", receipt.transaction_hash)))?;
+        Ok((amount, TxOutcome::of(&receipt)))
+    }
+
+    /// `activateExitMode()`: stops the rollup when a queue entry waited past the escape delay.
+    ///
+    /// # Errors
+    ///
+    /// `NothingOverdue`, `EscapeDelayNotOver`, `ExitModeActive`; RPC errors.
+    pub async fn activate_exit_mode(&self) -> Result<TxOutcome, L1Error> {
+        Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &Rollup::activateExitModeCall {}).await?))
+    }
+
+    /// `exitWithProof(...)`: in exit mode, credits `account`'s balance to its owner, proving
+    /// its leaf at `index` under the last settled root with `proof`.
+    ///
+    /// # Errors
+    ///
+    /// `ExitModeNotActive`, `AlreadyExited`, `BadProofLength`, `InvalidMerkleProof`; RPC errors.
+    pub async fn exit_with_proof(
+        &self,
+        index: u32,
+        account: &Account,
+        proof: &MerkleProof,
+    ) -> Result<TxOutcome, L1Error> {
+        let call = exit_with_proof_call(index, account, proof);
+        Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &call).await?))
+    }
+
+    /// `refundDeposit(position)`: in exit mode, credits an unconsumed deposit back to its sender.
+    ///
+    /// # Errors
+    ///
+    /// `ExitModeNotActive`, `NotInQueue`, `NotADeposit`, `NothingToRefund`; RPC errors.
+    pub async fn refund_deposit(&self, position: u64) -> Result<TxOutcome, L1Error> {
+        let call = Rollup::refundDepositCall { position: U256::from(position) };
+        Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &call).await?))
+    }
+
+    /// The queue entries at positions `from` and after that are at least `confirmations` blocks
+    /// deep (0: up to the latest block), in order and without gaps, from the `Deposited` and
+    /// `ForcedExitRequested` logs.
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::Data`] on a malformed event or a gap in the positions; RPC errors.
+    pub async fn queue_entries(&self, from: u64, confirmations: u64) -> Result<Vec<(u64, QueueEntry)>, L1Error> {
+        let latest = self.block_number().await?;
+        let Some(to_block) = latest.checked_sub(confirmations) else {
+            return Ok(Vec::new());
+        };
+        if from >= self.deposit_count().await? {
+            return Ok(Vec::new());
+        }
+        let from_block = self.queued_at_block(from).await?.max(self.start_block);
+        if from_block > to_block {
+            return Ok(Vec::new());
+        }
+        let filter = Filter::new()
+            .address(self.rollup)
+            .event_signature(vec![Rollup::Deposited::SIGNATURE_HASH, Rollup::ForcedExitRequested::SIGNATURE_HASH])
+            .from_block(from_block)
+            .to_block(to_block);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
+        let mut entries = Vec::new();
+        for log in &logs {
+            let (position, entry) = queue_entry(&log.inner)?;
+            if position >= from {
+                entries.push((position, entry));
+            }
+        }
+        entries.sort_by_key(|(p, _)| *p);
+        for (expected, (position, _)) in (from..).zip(&entries) {
+            if *position != expected {
+                return Err(L1Error::Data(format!("queue position {expected} missing from the logs (got {position})")));
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The batches numbered `from` (1-based) and after, from their `BatchSubmitted` events and
+    /// their transactions' calldata (a batch submitted through another contract has no
+    /// decodable calldata and is an error).
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::Data`] on a malformed event, a missing transaction, or calldata that is not a
+    /// direct `submitBatch` of this rollup; RPC errors.
+    pub async fn settled_batches(&self, from: u64) -> Result<Vec<SettledBatch>, L1Error> {
+        let filter = Filter::new()
+            .address(self.rollup)
+            .event_signature(Rollup::BatchSubmitted::SIGNATURE_HASH)
+            .from_block(self.start_block);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
+        let mut batches = Vec::new();
+        for log in logs {
+            let ev = Rollup::BatchSubmitted::decode_log_data(log.data())
+                .map_err(|e| L1Error::Data(format!("BatchSubmitted event: {e}")))?;
+            let number = u64_of("batch number", ev.batchNumber)?;
+            if number < from {
+                continue;
+            }
+            let hash = log.transaction_hash.ok_or_else(|| L1Error::Data("log without transaction hash".into()))?;
+            let tx = self
+                .provider
+                .get_transaction_by_hash(hash)
+                .await
+                .map_err(rpc_error)?
+                .ok_or_else(|| L1Error::Data(format!("transaction {hash} of batch {number} not found")))?;
+            let input = alloy::consensus::Transaction::input(&tx);
+            let call = Rollup::submitBatchCall::abi_decode(input).map_err(|e| {
+                L1Error::Data(format!(
+                    "transaction {hash} of batch {number} is not a direct submitBatch call ({e}): \
+                     batches submitted through another contract are not supported"
+                ))
+            })?;
+            let receipt = self
+                .provider
+                .get_transaction_receipt(hash)
+                .await
+                .map_err(rpc_error)?
+                .ok_or_else(|| L1Error::Data(format!("receipt of {hash} not found")))?;
+            batches.push(SettledBatch {
+                number,
+                old_root: fr_of("old root", ev.oldRoot)?,
+                new_root: fr_of("new root", ev.newRoot)?,
+                consumed_before: u64_of("queue position", ev.depositsConsumedBefore)?,
+                consumed_after: u64_of("queue position", ev.depositsConsumedAfter)?,
+                tx_data: call.txData.to_vec(),
+                proof: call.proof,
+                l1_tx: hash,
+                block: receipt.block_number.unwrap_or_default(),
+                gas_used: receipt.gas_used,
+            });
+        }
+        batches.sort_by_key(|b| b.number);
+        Ok(batches)
+    }
+
+    /// The current state root.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; [`L1Error::Data`] for a root that is not a field element.
+    pub async fn state_root(&self) -> Result<Fr, L1Error> {
+        fr_of("state root", self.view(&Rollup::stateRootCall {}).await?)
+    }
+
+    /// The root after batch `batch` (0: genesis).
+    ///
+    /// # Errors
+    ///
+    /// As [`L1Client::state_root`].
+    pub async fn root_at(&self, batch: u64) -> Result<Fr, L1Error> {
+        fr_of("root", self.view(&Rollup::rootAtCall { batchNumber: U256::from(batch) }).await?)
+    }
+
+    /// Number of settled batches.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn batch_count(&self) -> Result<u64, L1Error> {
+        u64_of("batch count", self.view(&Rollup::batchCountCall {}).await?)
+    }
+
+    /// Queue entries so far (deposits and forced exits).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn deposit_count(&self) -> Result<u64, L1Error> {
+        u64_of("queue length", self.view(&Rollup::depositCountCall {}).await?)
+    }
+
+    /// Queue entries consumed by settled batches.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn deposits_consumed(&self) -> Result<u64, L1Error> {
+        u64_of("queue position", self.view(&Rollup::depositsConsumedCall {}).await?)
+    }
+
+    /// The block queue entry `position` was queued in.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn queued_at_block(&self, position: u64) -> Result<u64, L1Error> {
+        u64_of("block", self.view(&Rollup::queuedAtBlockCall { position: U256::from(position) }).await?)
+    }
+
+    /// Base units of the asset `owner` may withdraw.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn pending_withdrawal(&self, owner: Address) -> Result<U256, L1Error> {
+        self.view(&Rollup::pendingWithdrawalCall { owner }).await
+    }
+
+    /// Whether the rollup is in exit mode.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn exit_mode(&self) -> Result<bool, L1Error> {
+        self.view(&Rollup::exitModeCall {}).await
+    }
+
+    /// The ETH balance of `who`, in wei.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn balance(&self, who: Address) -> Result<U256, L1Error> {
+        self.provider.get_balance(who).await.map_err(rpc_error)
+    }
+
+    /// The balance of `who` in the rollup's asset (wei, or the token's base units).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn asset_balance(&self, who: Address) -> Result<U256, L1Error> {
+        match self.config.token {
+            None => self.balance(who).await,
+            Some(token) => self.call_at(token, &TestToken::balanceOfCall { owner: who }).await,
+        }
+    }
+
+    /// The latest block number.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn block_number(&self) -> Result<u64, L1Error> {
+        self.provider.get_block_number().await.map_err(rpc_error)
+    }
+
+    /// Mines `blocks` empty blocks (`anvil_mine`: anvil and the embedded L1).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors (a node without `anvil_mine`).
+    pub async fn mine(&self, blocks: u64) -> Result<(), L1Error> {
+        self.provider
+            .raw_request::<_, serde_json::Value>(Cow::Borrowed("anvil_mine"), (U64::from(blocks),))
+            .await
+            .map_err(rpc_error)?;
+        Ok(())
+    }
+}
+
+/// The queue entry of a `Deposited` or `ForcedExitRequested` log, with its position.
+fn queue_entry(log: &Log) -> Result<(u64, QueueEntry), L1Error> {
+    let bad = |e: &dyn std::fmt::Display| L1Error::Data(format!("queue event: {e}"));
+    match log.topics().first() {
+        Some(&Rollup::Deposited::SIGNATURE_HASH) => {
+            let ev = Rollup::Deposited::decode_log_data(&log.data).map_err(|e| bad(&e))?;
+            let deposit = deposit_of(&ev).map_err(|e| bad(&e))?;
+            Ok((u64_of("queue position", ev.depositIndex)?, QueueEntry::Deposit(deposit)))
+        }
+        Some(&Rollup::ForcedExitRequested::SIGNATURE_HASH) => {
+            let ev = Rollup::ForcedExitRequested::decode_log_data(&log.data).map_err(|e| bad(&e))?;
+            Ok((u64_of("queue position", ev.position)?, QueueEntry::ForcedExit(forced_exit_of(&ev))))
+        }
+        other => Err(L1Error::Data(format!("not a queue event: topic {other:?}"))),
+    }
+}

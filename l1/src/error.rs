@@ -1,0 +1,166 @@
+//! Errors: [`NodeError`] is what the embedded node answers over JSON-RPC (with its code),
+//! [`L1Error`] what the client and the node's start-up return.
+
+use alloy_primitives::{hex, Address, Bytes, B256};
+use ccr_verifier_contracts::bindings::Rollup::RollupErrors;
+use jsonrpsee::types::ErrorObjectOwned;
+
+/// JSON-RPC error code of a reverted call (geth and anvil: code 3, revert data in `data`).
+pub const CODE_REVERTED: i32 = 3;
+/// JSON-RPC error code of a transaction or state request the node refuses.
+pub const CODE_SERVER: i32 = -32000;
+/// JSON-RPC error code of malformed parameters.
+pub const CODE_INVALID_PARAMS: i32 = -32602;
+/// JSON-RPC error code of a method the node does not serve.
+pub const CODE_METHOD_NOT_FOUND: i32 = -32601;
+
+/// Why the embedded node refused a request; [`NodeError::code`] is its JSON-RPC code.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NodeError {
+    /// The call reverted; `data` is the revert data (an ABI-encoded error).
+    #[error("execution reverted")]
+    Reverted {
+        /// Revert data.
+        data: Bytes,
+    },
+    /// The call halted exceptionally (out of gas, invalid opcode, ...).
+    #[error("execution halted: {0}")]
+    Halted(String),
+    /// The EVM refused the transaction (nonce, chain id, balance, gas limit, ...).
+    #[error("invalid transaction: {0}")]
+    InvalidTransaction(String),
+    /// Malformed parameters (an undecodable transaction, an unsupported transaction type, ...).
+    #[error("invalid parameters: {0}")]
+    InvalidParams(String),
+    /// A state query at a block other than the latest: the node keeps only the latest state.
+    #[error(
+        "the embedded L1 keeps only the latest state (block {latest}); state at block {requested} \
+         is not available: query `latest`"
+    )]
+    HistoricalState {
+        /// Block asked for.
+        requested: String,
+        /// The latest block.
+        latest: u64,
+    },
+    /// A block that is not mined yet.
+    #[error("block {requested} is not mined yet (latest is {latest})")]
+    FutureBlock {
+        /// Block asked for.
+        requested: u64,
+        /// The latest block.
+        latest: u64,
+    },
+    /// The chain's thread is gone (a panic in an earlier request): restart the node.
+    #[error("the embedded L1's chain thread stopped (a panic in an earlier request?): restart the node")]
+    Stopped,
+}
+
+impl NodeError {
+    /// The JSON-RPC error code.
+    pub fn code(&self) -> i32 {
+        match self {
+            Self::Reverted { .. } => CODE_REVERTED,
+            Self::InvalidParams(_) => CODE_INVALID_PARAMS,
+            Self::Halted(_)
+            | Self::InvalidTransaction(_)
+            | Self::HistoricalState { .. }
+            | Self::FutureBlock { .. }
+            | Self::Stopped => CODE_SERVER,
+        }
+    }
+}
+
+impl From<NodeError> for ErrorObjectOwned {
+    fn from(e: NodeError) -> Self {
+        match &e {
+            NodeError::Reverted { data } => {
+                ErrorObjectOwned::owned(e.code(), e.to_string(), Some(format!("0x{}", hex::encode(data))))
+            }
+            _ => ErrorObjectOwned::owned(e.code(), e.to_string(), None::<()>),
+        }
+    }
+}
+
+/// Errors of the L1 client and of starting the embedded node.
+#[derive(Debug, thiserror::Error)]
+pub enum L1Error {
+    /// The embedded node could not listen.
+    #[error("cannot start the embedded L1 on {addr}: {source}")]
+    Listen {
+        /// Address asked for.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The URL of the L1 node does not parse.
+    #[error("invalid L1 RPC URL `{url}`: {reason}")]
+    Url {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The signing key is not a secp256k1 private key.
+    #[error("invalid L1 signing key: {0}")]
+    Key(String),
+    /// The rollup contract refused the call with one of its custom errors.
+    #[error("the rollup contract refused: {name} ({error:?})")]
+    Contract {
+        /// Name of the custom error (e.g. `NothingToWithdraw`).
+        name: &'static str,
+        /// The decoded error with its arguments.
+        error: RollupErrors,
+    },
+    /// A call reverted with data that is not one of the rollup's errors (another contract's,
+    /// a `require` string, a panic, or nothing).
+    #[error("reverted with 0x{}", hex::encode(data))]
+    Reverted {
+        /// Revert data.
+        data: Bytes,
+    },
+    /// The transaction was included but failed (status 0).
+    #[error("transaction {hash} failed in block {block} after {gas_used} gas")]
+    Failed {
+        /// Transaction hash.
+        hash: B256,
+        /// Block it was included in.
+        block: u64,
+        /// Gas it used.
+        gas_used: u64,
+    },
+    /// The node refused the request or could not be reached.
+    #[error("L1 RPC: {0}")]
+    Rpc(String),
+    /// A deployment, an artifact or the rollup parameters are unusable.
+    #[error("deployment: {0}")]
+    Deploy(String),
+    /// The node answered something inconsistent (a missing transaction, a malformed log, a gap
+    /// in the queue, ...).
+    #[error("unexpected L1 data: {0}")]
+    Data(String),
+    /// A transaction that created no contract, where one was expected.
+    #[error("transaction {0} created no contract")]
+    NoContract(B256),
+    /// The rollup address holds no contract (wrong address, or another chain).
+    #[error("no rollup at {0}: the address has no code")]
+    NoRollup(Address),
+}
+
+impl L1Error {
+    /// The rollup's custom error, when the contract refused with one.
+    pub fn contract_error(&self) -> Option<&RollupErrors> {
+        match self {
+            Self::Contract { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The name of the rollup's custom error, when the contract refused with one.
+    pub fn contract_error_name(&self) -> Option<&'static str> {
+        match self {
+            Self::Contract { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+}

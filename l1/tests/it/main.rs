@@ -1,0 +1,6 @@
+//! Integration tests of `ccr-l1`: the rollup driven by `L1Client` over JSON-RPC, against the
+//! embedded L1 and against anvil.
+
+mod anvil;
+mod common;
+mod embedded;

@@ -1,0 +1,82 @@
+//! The one-machine L1: start the embedded L1 (revm behind Ethereum JSON-RPC), deploy the
+//! rollup's contracts for the node's verifying key, and return the client the node settles
+//! with. Used by `ccr-sequencer` without `--l1-rpc` and by the devnet.
+
+use std::net::SocketAddr;
+
+use alloy_primitives::B256;
+use ccr_circuits::state::RollupParams;
+use ccr_l1::client::{Deployment, L1Client};
+use ccr_l1::node::{EmbeddedL1, EmbeddedL1Handle};
+use ccr_verifier_contracts::rollup::DeployConfig;
+use ccr_verifier_contracts::{solidity_verifier, Artifact, DevKey};
+use tracing::info;
+
+use crate::prover::BatchKeys;
+
+/// Errors of bringing up the embedded L1.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    /// The node did not start, or a deployment failed.
+    #[error("embedded L1: {0}")]
+    L1(#[from] ccr_l1::L1Error),
+    /// No verifier contract could be produced for the key.
+    #[error("verifier contract for the batch key: {0}")]
+    Verifier(String),
+}
+
+/// The verifier contract of `keys`: for development keys from `dev_seed`, the committed
+/// artifact when the parameters are the committed verifier's, otherwise generated and
+/// compiled with solc-js (needs `node`: `scripts/deps`).
+pub fn verifier_artifact(
+    keys: &BatchKeys,
+    params: &RollupParams,
+    dev_seed: [u8; 32],
+) -> Result<Artifact, EmbeddedError> {
+    let err = |e: &dyn std::fmt::Display| EmbeddedError::Verifier(e.to_string());
+    if keys.insecure_dev_setup {
+        return DevKey { params: *params, seed: dev_seed }.verifier_artifact(&keys.pk.vk).map_err(|e| err(&e));
+    }
+    let source = solidity_verifier(&keys.pk.vk, "Groth16Verifier", "Verifier of the operator's batch key.")
+        .map_err(|e| err(&e))?;
+    ccr_verifier_contracts::solc::compile_contract(
+        &ccr_verifier_contracts::solc::js_tools_dir(),
+        "Groth16Verifier",
+        &source,
+    )
+    .map_err(|e| err(&e))
+}
+
+/// A running embedded L1 with the rollup deployed.
+#[derive(Debug)]
+pub struct EmbeddedRollup {
+    /// The L1 node (stop it last).
+    pub node: EmbeddedL1Handle,
+    /// The contracts.
+    pub deployment: Deployment,
+    /// The rollup driven by the operator's account (`operator_key`).
+    pub operator: L1Client,
+}
+
+/// Starts the embedded L1 on `listen` and deploys Poseidon, the verifier of `verifier` and the
+/// rollup for `params` with `cfg`, from the account of `operator_key`.
+pub async fn start(
+    listen: SocketAddr,
+    params: &RollupParams,
+    verifier: &Artifact,
+    cfg: &DeployConfig,
+    operator_key: B256,
+) -> Result<EmbeddedRollup, EmbeddedError> {
+    let node = EmbeddedL1::start(listen).await?;
+    let url = node.url();
+    let (operator, deployment) = L1Client::deploy(&url, operator_key, verifier, params, cfg).await?;
+    info!(
+        target: "sequencer::l1",
+        l1_rpc = %url,
+        rollup = %deployment.rollup,
+        verifier = %deployment.verifier,
+        chain_id = ccr_l1::node::CHAIN_ID,
+        "embedded L1 running; rollup deployed"
+    );
+    Ok(EmbeddedRollup { node, deployment, operator })
+}

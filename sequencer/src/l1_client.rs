@@ -1,0 +1,99 @@
+//! The L1 traits on the rollup contract, through [`ccr_l1::client::L1Client`] (alloy over
+//! Ethereum JSON-RPC): the same code drives the embedded L1 of the one-machine setup and any
+//! node given by `--l1-rpc` (anvil in the tests).
+
+use ccr_l1::client::L1Client;
+use ccr_l1::L1Error;
+use ccr_prover::proof_from_bytes;
+use ccr_verifier_contracts::rollup::{proof_words, BatchSubmission};
+
+use crate::l1::{DepositSource, L1Deposit, Settlement, SettlementReceipt};
+use crate::records::{BatchRecord, L1Settlement};
+
+/// The rollup contract as the sequencer's deposit source and settlement layer.
+#[derive(Debug, Clone)]
+pub struct ContractL1 {
+    client: L1Client,
+    confirmations: u64,
+}
+
+impl ContractL1 {
+    /// Reads queue entries once they are `confirmations` blocks deep (0 on a dev chain);
+    /// submits batches from the client's account.
+    pub fn new(client: L1Client, confirmations: u64) -> Self {
+        Self { client, confirmations }
+    }
+
+    /// The client.
+    pub fn client(&self) -> &L1Client {
+        &self.client
+    }
+}
+
+/// Errors of the contract adapter.
+#[derive(Debug, thiserror::Error)]
+pub enum ContractL1Error {
+    /// The L1 client failed (RPC, revert, malformed data).
+    #[error(transparent)]
+    L1(#[from] L1Error),
+    /// A batch to submit has no proof or an unreadable one.
+    #[error("batch {batch}: {reason}")]
+    Batch {
+        /// Batch number (sequencer numbering).
+        batch: u64,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl DepositSource for ContractL1 {
+    type Error = ContractL1Error;
+
+    async fn deposits_from(&mut self, from: u64) -> Result<Vec<L1Deposit>, Self::Error> {
+        let entries = self.client.queue_entries(from, self.confirmations).await?;
+        if !entries.is_empty() {
+            metrics::counter!(crate::metrics::DEPOSITS_SEEN_L1).increment(entries.len() as u64);
+        }
+        Ok(entries.into_iter().map(|(queue_index, entry)| L1Deposit { queue_index, entry }).collect())
+    }
+}
+
+fn settlement(hash: [u8; 32], block: u64, gas_used: u64) -> L1Settlement {
+    L1Settlement { l1_tx: hash, block, gas_used }
+}
+
+impl Settlement for ContractL1 {
+    type Error = ContractL1Error;
+
+    async fn settled_batches(&self) -> Result<u64, Self::Error> {
+        Ok(self.client.batch_count().await?)
+    }
+
+    async fn settlement_of(&self, batch: u64) -> Result<Option<SettlementReceipt>, Self::Error> {
+        // The contract numbers batches from 1.
+        let settled = self.client.settled_batches(batch + 1).await?;
+        Ok(settled.into_iter().find(|b| b.number == batch + 1).map(|b| SettlementReceipt {
+            batch,
+            new_root: b.new_root,
+            settlement: settlement(b.l1_tx.0, b.block, b.gas_used),
+        }))
+    }
+
+    async fn submit_batch(&self, batch: &BatchRecord) -> Result<SettlementReceipt, Self::Error> {
+        let bad = |reason: String| ContractL1Error::Batch { batch: batch.number, reason };
+        let bytes = batch.proof.as_deref().ok_or_else(|| bad("not proven".into()))?;
+        let proof = proof_from_bytes(bytes).map_err(|e| bad(format!("stored proof unreadable: {e}")))?;
+        let submission = BatchSubmission {
+            new_root: batch.new_root,
+            deposits_consumed_after: batch.deposits_from + u64::from(batch.deposits),
+            tx_data: batch.tx_data.clone(),
+            proof: proof_words(&proof),
+        };
+        let outcome = self.client.submit_batch(&submission).await?;
+        Ok(SettlementReceipt {
+            batch: batch.number,
+            new_root: batch.new_root,
+            settlement: settlement(outcome.hash.0, outcome.block, outcome.gas_used),
+        })
+    }
+}

@@ -1,0 +1,295 @@
+//! The auditor: rebuilds the rollup's state from L1 data alone and checks every settled batch.
+//!
+//! For each batch, in order ([`AuditCheck`] names each step):
+//! 1. *sequence*: numbers follow 1, 2, 3, ...; its old root is the previous batch's new root
+//!    (the empty tree's root for batch 1) and it starts where the previous one stopped in
+//!    the L1 queue;
+//! 2. *queue*: the L1 queue entries it consumed are all in L1's logs;
+//! 3. *proof*: the batch commitment recomputed from its roots, the queue hashes before and
+//!    after (chained from the queue entries) and its calldata `txData`
+//!    ([`ccr_circuits::batch::public_commitment`]) is what its Groth16 proof proves, under
+//!    the deployment's verifying key;
+//! 4. *replay*: its slots re-apply to the rebuilt state ([`RollupState::replay_batch`]);
+//! 5. *root*: the replayed root equals the root L1 settled.
+//!
+//! Finally the rebuilt root must equal the contract's `stateRoot()`.
+
+use ark_bn254::{Bn254, Fq, Fq2, G1Affine, G2Affine};
+use ark_ff::{BigInteger, PrimeField, Zero};
+use ark_groth16::{Proof, VerifyingKey};
+use alloy_primitives::U256;
+use ccr_circuits::batch::public_commitment;
+use ccr_circuits::state::tx::QueueEntry;
+use ccr_circuits::state::{RollupParams, RollupState};
+use ccr_l1::client::{L1Client, SettledBatch};
+use ccr_l1::L1Error;
+use ccr_prover::verify::{prepare_verifying_key, verify_prepared};
+use ccr_sequencer::wire::fr_to_hex;
+use serde::Serialize;
+
+/// One check of a batch (see the [module documentation](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AuditCheck {
+    /// Numbering, root continuity, queue continuity.
+    Sequence,
+    /// The consumed queue entries are on L1.
+    Queue,
+    /// The Groth16 proof verifies for the recomputed commitment.
+    Proof,
+    /// The slots re-apply to the rebuilt state.
+    Replay,
+    /// The replayed root equals the settled root.
+    Root,
+}
+
+impl std::fmt::Display for AuditCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Sequence => "sequence",
+            Self::Queue => "queue",
+            Self::Proof => "proof",
+            Self::Replay => "replay",
+            Self::Root => "root",
+        })
+    }
+}
+
+/// Why an audit failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// Reading L1 failed.
+    #[error("reading L1: {0}")]
+    L1(#[from] L1Error),
+    /// A batch failed a check.
+    #[error("batch {batch} fails the {check} check: {detail}")]
+    Batch {
+        /// Batch number.
+        batch: u64,
+        /// Which check.
+        check: AuditCheck,
+        /// What was found.
+        detail: String,
+    },
+    /// The parameters do not give an empty tree (cannot happen with checked parameters).
+    #[error("cannot build the empty state: {0}")]
+    Setup(String),
+    /// The rebuilt root differs from the contract's current root.
+    #[error("the rebuilt state root {rebuilt} differs from L1's stateRoot() {l1}")]
+    FinalRoot {
+        /// Root after replaying every settled batch.
+        rebuilt: String,
+        /// The contract's root.
+        l1: String,
+    },
+}
+
+/// What the audit found (everything checked out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditReport {
+    /// Settled batches checked.
+    pub batches: u64,
+    /// Proofs verified (one per batch).
+    pub proofs_verified: u64,
+    /// Non-empty slots replayed.
+    pub transactions: u64,
+    /// Queue entries (deposits and forced exits) consumed.
+    pub queue_consumed: u64,
+    /// Queue entries on L1 in all (the rest wait for a batch).
+    pub queue_total: u64,
+    /// Exit slots (signed and forced) replayed.
+    pub exits: u64,
+    /// Accounts in the rebuilt state.
+    pub accounts: usize,
+    /// The rebuilt root, equal to L1's `stateRoot()` (`0x` hex).
+    pub final_root: String,
+}
+
+/// Progress of an audit: `(batches done, batches in all)`.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// Audits every settled batch (see the [module documentation](self)).
+///
+/// # Errors
+///
+/// [`AuditError::Batch`] naming the first failing batch and check; [`AuditError::FinalRoot`];
+/// [`AuditError::L1`] when L1 cannot be read.
+pub async fn audit(l1: &L1Client, params: RollupParams, vk: &VerifyingKey<Bn254>) -> Result<AuditReport, AuditError> {
+    Ok(rebuild(l1, params, vk, &mut |_, _| {}).await?.0)
+}
+
+/// As [`audit`], with a progress callback, also returning the rebuilt state (whose Merkle
+/// proofs the escape hatch needs).
+///
+/// # Errors
+///
+/// As [`audit`].
+pub async fn rebuild(
+    l1: &L1Client,
+    params: RollupParams,
+    vk: &VerifyingKey<Bn254>,
+    progress: Progress<'_>,
+) -> Result<(AuditReport, RollupState), AuditError> {
+    let batches = l1.settled_batches(1).await?;
+    let queue: Vec<QueueEntry> = l1.queue_entries(0, 0).await?.into_iter().map(|(_, e)| e).collect();
+    let l1_root = l1.state_root().await?;
+    let (report, state) = check_batches(params, vk, &batches, &queue, progress)?;
+    if state.root() != l1_root {
+        return Err(AuditError::FinalRoot { rebuilt: fr_to_hex(&state.root()), l1: fr_to_hex(&l1_root) });
+    }
+    Ok((report, state))
+}
+
+/// The checks of [`audit`] over batches and queue entries already read from L1 (the queue
+/// from position 0), without the final comparison with `stateRoot()`.
+///
+/// # Errors
+///
+/// [`AuditError::Batch`].
+pub fn check_batches(
+    params: RollupParams,
+    vk: &VerifyingKey<Bn254>,
+    batches: &[SettledBatch],
+    queue: &[QueueEntry],
+    progress: Progress<'_>,
+) -> Result<(AuditReport, RollupState), AuditError> {
+    let pvk = prepare_verifying_key(vk);
+    let mut state = RollupState::new(params).map_err(|e| AuditError::Setup(e.to_string()))?;
+    // queue_hashes[i]: the chain after the first i entries.
+    let mut queue_hashes = vec![state.deposit_queue_hash()];
+    for e in queue {
+        let prev = queue_hashes[queue_hashes.len() - 1];
+        queue_hashes.push(e.chain(prev));
+    }
+    let total = batches.len() as u64;
+    let mut report = AuditReport {
+        batches: 0,
+        proofs_verified: 0,
+        transactions: 0,
+        queue_consumed: 0,
+        queue_total: queue.len() as u64,
+        exits: 0,
+        accounts: 0,
+        final_root: String::new(),
+    };
+    progress(0, total);
+    for (i, b) in batches.iter().enumerate() {
+        let fail = |check, detail: String| AuditError::Batch { batch: b.number, check, detail };
+        // 1. sequence
+        if b.number != i as u64 + 1 {
+            return Err(fail(AuditCheck::Sequence, format!("expected batch number {}", i + 1)));
+        }
+        if b.old_root != state.root() {
+            return Err(fail(
+                AuditCheck::Sequence,
+                format!("old root {} but the previous batch ended at {}", fr_to_hex(&b.old_root), fr_to_hex(&state.root())),
+            ));
+        }
+        if b.consumed_before != state.deposits_consumed() || b.consumed_after < b.consumed_before {
+            return Err(fail(
+                AuditCheck::Sequence,
+                format!(
+                    "consumes queue entries {}..{} but the previous batch stopped at {}",
+                    b.consumed_before,
+                    b.consumed_after,
+                    state.deposits_consumed()
+                ),
+            ));
+        }
+        // 2. queue
+        let (from, to) = (usize::try_from(b.consumed_before), usize::try_from(b.consumed_after));
+        let (Ok(from), Ok(to)) = (from, to) else {
+            return Err(fail(AuditCheck::Queue, "queue positions beyond this machine's address space".into()));
+        };
+        if to > queue.len() {
+            return Err(fail(
+                AuditCheck::Queue,
+                format!("consumes up to queue entry {to} but L1's logs hold {} entries", queue.len()),
+            ));
+        }
+        // 3. proof
+        let commitment =
+            public_commitment(&b.old_root, &b.new_root, &queue_hashes[from], &queue_hashes[to], &b.tx_data);
+        let proof = proof_from_words(&b.proof).map_err(|e| fail(AuditCheck::Proof, e))?;
+        match verify_prepared(&pvk, &[commitment], &proof) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(fail(
+                    AuditCheck::Proof,
+                    format!(
+                        "the proof does not verify for the commitment {} recomputed from the roots, queue and txData",
+                        fr_to_hex(&commitment)
+                    ),
+                ))
+            }
+            Err(e) => return Err(fail(AuditCheck::Proof, format!("the verifying key does not fit: {e}"))),
+        }
+        report.proofs_verified += 1;
+        // 4. replay
+        let replayed =
+            state.replay_batch(&b.tx_data, &queue[from..to]).map_err(|e| fail(AuditCheck::Replay, e.to_string()))?;
+        // 5. root
+        if replayed.new_root != b.new_root {
+            return Err(fail(
+                AuditCheck::Root,
+                format!("replayed root {} but L1 settled {}", fr_to_hex(&replayed.new_root), fr_to_hex(&b.new_root)),
+            ));
+        }
+        report.batches += 1;
+        report.queue_consumed = replayed.deposits_consumed_after;
+        report.exits += replayed.exits.len() as u64;
+        report.transactions += b.tx_data.chunks(ccr_circuits::state::encoding::SLOT_BYTES).filter(|s| s[0] != 0).count() as u64;
+        progress(i as u64 + 1, total);
+    }
+    report.accounts = state.num_accounts();
+    report.final_root = fr_to_hex(&state.root());
+    Ok((report, state))
+}
+
+/// A Groth16 proof from the `uint256[8]` of `submitBatch`: `[a.x, a.y, b.x.c1, b.x.c0,
+/// b.y.c1, b.y.c0, c.x, c.y]` (EIP-197: imaginary part first); `(0, 0)` is the identity.
+/// Points are checked to be on the curve and in the prime-order subgroup.
+///
+/// # Errors
+///
+/// A description of the first word or point that is not valid.
+pub fn proof_from_words(w: &[U256; 8]) -> Result<Proof<Bn254>, String> {
+    let fq = |i: usize| -> Result<Fq, String> {
+        let bytes = w[i].to_be_bytes::<32>();
+        let x = Fq::from_be_bytes_mod_order(&bytes);
+        let back = x.into_bigint().to_bytes_be();
+        let mut padded = [0u8; 32];
+        padded[32 - back.len()..].copy_from_slice(&back);
+        if padded == bytes {
+            Ok(x)
+        } else {
+            Err(format!("proof word {i} is not a canonical base-field element"))
+        }
+    };
+    let g1 = |i: usize, what: &str| -> Result<G1Affine, String> {
+        let (x, y) = (fq(i)?, fq(i + 1)?);
+        if x.is_zero() && y.is_zero() {
+            return Ok(G1Affine::identity());
+        }
+        let p = G1Affine::new_unchecked(x, y);
+        if p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve() {
+            Ok(p)
+        } else {
+            Err(format!("proof point {what} is not on the curve"))
+        }
+    };
+    let b = {
+        let (x, y) = (Fq2::new(fq(3)?, fq(2)?), Fq2::new(fq(5)?, fq(4)?));
+        if x.is_zero() && y.is_zero() {
+            G2Affine::identity()
+        } else {
+            let p = G2Affine::new_unchecked(x, y);
+            if !(p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()) {
+                return Err("proof point B is not on the curve or not in the subgroup".into());
+            }
+            p
+        }
+    };
+    Ok(Proof { a: g1(0, "A")?, b, c: g1(6, "C")? })
+}

@@ -1,0 +1,666 @@
+//! The command line: options, dispatch to [`crate::ops`], human and `--json` output.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use alloy_primitives::Address;
+use ark_bn254::Bn254;
+use ark_groth16::VerifyingKey;
+use ccr_circuits::state::RollupParams;
+use ccr_sequencer::api::{AccountInfo, TxStatusInfo};
+use ccr_sequencer::wire::fr_to_hex;
+use clap::{Args, Parser, Subcommand};
+use serde_json::{json, Value};
+
+use crate::audit;
+use crate::error::WalletError;
+use crate::keys::{L1Key, Password, WalletKeys};
+use crate::keystore::{self, WalletState};
+use crate::l1ops;
+use crate::network::NetworkFile;
+use crate::ops;
+use crate::sequencer::SequencerClient;
+
+const AFTER_HELP: &str = "\
+Examples:
+  ccr-wallet key new                                  # create ~/.ccr-wallet/keystore.json
+  ccr-wallet --network devnet/network.json deposit --amount 1000 --wait
+  ccr-wallet --network devnet/network.json balance
+  ccr-wallet --network devnet/network.json transfer --to 3 --amount 250 --wait
+  ccr-wallet --network devnet/network.json status 0x5e1f...
+  ccr-wallet --network devnet/network.json exit --amount 100 && ccr-wallet claim
+  ccr-wallet --network devnet/network.json --json audit
+
+Settings come from the network file (--network, env CCR_NETWORK) that the devnet writes;
+--rpc, --l1-rpc, --rollup and --chain-id override it. Passwords are prompted without echo,
+or read from the first line of --password-file (env CCR_PASSWORD_FILE) in scripts.
+
+Exit codes:
+  0 success            5 a node (sequencer or L1) could not be reached
+  1 other failure      6 the sequencer or the rollup contract refused the request
+  2 bad command line   7 no such account or transaction
+  3 keystore/password  8 the audit found a bad batch
+  4 configuration      9 gave up waiting (--wait)";
+
+/// `ccr-wallet`: keys, balances, transfers, deposits, exits and audits of a community credit rollup.
+#[derive(Debug, Parser)]
+#[command(name = "ccr-wallet", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Global options.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The encrypted keystore [default: ~/.ccr-wallet/keystore.json].
+    #[arg(long, global = true, env = "CCR_KEYSTORE", value_name = "FILE")]
+    pub keystore: Option<PathBuf>,
+    /// Read the keystore password from the first line of FILE instead of prompting.
+    #[arg(long, global = true, env = "CCR_PASSWORD_FILE", value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// The deployment's network file (written by the devnet).
+    #[arg(long, global = true, env = "CCR_NETWORK", value_name = "FILE")]
+    pub network: Option<PathBuf>,
+    /// The sequencer's JSON-RPC URL (overrides the network file).
+    #[arg(long, global = true, env = "CCR_RPC", value_name = "URL")]
+    pub rpc: Option<String>,
+    /// The L1 node's JSON-RPC URL (overrides the network file).
+    #[arg(long, global = true, env = "CCR_L1_RPC", value_name = "URL")]
+    pub l1_rpc: Option<String>,
+    /// The rollup contract's address (overrides the network file).
+    #[arg(long, global = true, value_name = "ADDRESS")]
+    pub rollup: Option<String>,
+    /// The L2 chain id signatures bind (overrides the network file).
+    #[arg(long, global = true, value_name = "N")]
+    pub chain_id: Option<u32>,
+    /// Use this account index instead of the one the wallet remembers.
+    #[arg(long, global = true, value_name = "INDEX")]
+    pub account: Option<u32>,
+    /// Machine-readable output: one JSON object on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or show the wallet's keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Show an account (default: the wallet's own): balance, nonce, key.
+    #[command(after_help = "Example:\n  ccr-wallet account 3")]
+    Account {
+        /// Account index [default: the wallet's].
+        index: Option<u32>,
+    },
+    /// Show the wallet's balance (sealed and pending).
+    Balance,
+    /// Send an L2 transfer signed with the wallet's key.
+    #[command(after_help = "Example:\n  ccr-wallet transfer --to 3 --amount 250 --wait")]
+    Transfer {
+        /// Recipient's account index.
+        #[arg(long, value_name = "INDEX")]
+        to: u32,
+        /// Amount in L2 units (m·10^e with m < 2^35).
+        #[arg(long, value_name = "N")]
+        amount: u64,
+        /// Whether and how long to wait.
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Exit an amount from L2: claimable on L1 (`claim`) once its batch settles.
+    #[command(after_help = "Example:\n  ccr-wallet exit --amount 100 --wait")]
+    Exit {
+        /// Amount in L2 units.
+        #[arg(long, value_name = "N")]
+        amount: u64,
+        /// Whether and how long to wait.
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Deposit from L1: creates the wallet's account on the first deposit, tops it up after.
+    #[command(after_help = "Examples:\n  ccr-wallet deposit --amount 1000 --wait   # first time: creates the account\n  ccr-wallet deposit --amount 500")]
+    Deposit {
+        /// Amount in L2 units (the contract takes amount × unit of its asset).
+        #[arg(long, value_name = "N")]
+        amount: u64,
+        /// Wait until the sequencer has ingested the deposit.
+        #[arg(long)]
+        wait: bool,
+        /// How long to wait, in seconds.
+        #[arg(long, default_value_t = 120, value_name = "SECS")]
+        timeout: u64,
+    },
+    /// Pay out the wallet's pending withdrawals on L1 (settled exits).
+    Claim,
+    /// Request an exit through L1 (when the sequencer ignores your L2 exit).
+    #[command(name = "force-exit", after_help = "Example:\n  ccr-wallet force-exit --amount 100")]
+    ForceExit {
+        /// Amount in L2 units.
+        #[arg(long, value_name = "N")]
+        amount: u64,
+    },
+    /// The escape hatch: activate exit mode, or claim the balance from the last settled state.
+    #[command(name = "exit-mode", subcommand)]
+    ExitMode(ExitModeCommand),
+    /// Audit the rollup from L1 alone: every batch's commitment, proof and replayed root.
+    #[command(after_help = "Example:\n  ccr-wallet --network devnet/network.json audit\nExit code 8 names the first bad batch and the failed check.")]
+    Audit {
+        /// The batch circuit's verifying key [default: the network file's].
+        #[arg(long, value_name = "FILE")]
+        verifying_key: Option<PathBuf>,
+    },
+    /// Where a transaction stands: pending, inBatch, proven, settled or rejected.
+    #[command(after_help = "Example:\n  ccr-wallet status 0x5e1f...   (the hash `transfer` printed)")]
+    Status {
+        /// The transaction's `0x` hash, or its sequence number.
+        id: String,
+    },
+}
+
+/// `key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a keystore with a fresh L2 key and an L1 key (fresh, or a devnet account's).
+    #[command(after_help = "Examples:\n  ccr-wallet key new\n  ccr-wallet --keystore alice.json --password-file pw key new --l1-dev-account 1")]
+    New {
+        /// Use the devnet's (anvil's) well-known funded account N (0-9) as the L1 key.
+        /// Public keys: for development chains only.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..10))]
+        l1_dev_account: Option<u8>,
+    },
+    /// Show the public keys: L2 public key (x, y) and L1 address.
+    Show,
+}
+
+/// `exit-mode` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ExitModeCommand {
+    /// Switch the rollup to exit mode (allowed once a queued L1 request waited past the escape delay).
+    Activate,
+    /// Rebuild the state from L1 (a full audit), prove the wallet's account under the last
+    /// settled root, credit its balance to the L1 owner; then `claim` pays it.
+    Claim {
+        /// The batch circuit's verifying key [default: the network file's].
+        #[arg(long, value_name = "FILE")]
+        verifying_key: Option<PathBuf>,
+    },
+}
+
+/// `--wait` and its timeout.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct WaitArgs {
+    /// Wait until the transaction is in a proven batch (a spinner shows its progress).
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: wait further, until its batch is settled on L1.
+    #[arg(long, requires = "wait")]
+    pub settled: bool,
+    /// How long to wait, in seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+/// What a command printed: the human text and the JSON object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// Human-readable lines.
+    pub text: String,
+    /// The `--json` object.
+    pub json: Value,
+}
+
+impl Output {
+    fn new(text: impl Into<String>, json: Value) -> Self {
+        Self { text: text.into(), json }
+    }
+}
+
+/// Settings resolved from the network file and the flags.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The network file, if one was given.
+    pub network: Option<NetworkFile>,
+    /// Keystore path.
+    pub keystore: PathBuf,
+    /// Global flags.
+    pub global: GlobalArgs,
+}
+
+impl Settings {
+    /// Reads the network file (if any).
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] for an unreadable network file.
+    pub fn resolve(global: &GlobalArgs) -> Result<Self, WalletError> {
+        let network = global.network.as_deref().map(NetworkFile::load).transpose()?;
+        let keystore = global.keystore.clone().unwrap_or_else(keystore::default_keystore_path);
+        Ok(Self { network, keystore, global: global.clone() })
+    }
+
+    /// The sequencer URL.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] when neither `--rpc` nor the network file gives one.
+    pub fn sequencer_url(&self) -> Result<String, WalletError> {
+        self.global
+            .rpc
+            .clone()
+            .or_else(|| self.network.as_ref().map(|n| n.sequencer_rpc.clone()))
+            .ok_or_else(|| WalletError::Config("no sequencer URL: pass --network FILE or --rpc URL".into()))
+    }
+
+    /// The L2 chain id.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] when neither `--chain-id` nor the network file gives one.
+    pub fn chain_id(&self) -> Result<u32, WalletError> {
+        self.global
+            .chain_id
+            .or_else(|| self.network.as_ref().map(|n| n.params.chain_id))
+            .ok_or_else(|| WalletError::Config("no L2 chain id: pass --network FILE or --chain-id N".into()))
+    }
+
+    /// The key under which the wallet state remembers this network's account index.
+    pub fn network_key(&self) -> String {
+        match (&self.global.rollup, &self.network) {
+            (Some(r), _) => r.to_ascii_lowercase(),
+            (None, Some(n)) => format!("{:#x}", n.rollup),
+            (None, None) => "default".into(),
+        }
+    }
+
+    /// The keystore password: from `--password-file`, else prompted.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Password`].
+    pub fn password(&self, confirm: bool) -> Result<Password, WalletError> {
+        match &self.global.password_file {
+            Some(path) => Password::from_file(path),
+            None => Password::prompt(confirm),
+        }
+    }
+
+    /// Decrypts the keystore (prompting for its password unless `--password-file`).
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::NoKeystore`] before asking for a password, then as [`keystore::open`].
+    pub fn keys(&self) -> Result<WalletKeys, WalletError> {
+        if !self.keystore.exists() {
+            return Err(WalletError::NoKeystore { path: self.keystore.clone() });
+        }
+        keystore::open(&self.keystore, &self.password(false)?)
+    }
+
+    /// The wallet's account index: `--account`, else the one remembered for this network.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::NoAccount`], or a malformed state file.
+    pub fn account_index(&self) -> Result<u32, WalletError> {
+        if let Some(i) = self.global.account {
+            return Ok(i);
+        }
+        WalletState::load(&self.keystore)?.account(&self.network_key()).ok_or(WalletError::NoAccount)
+    }
+
+    /// Remembers the wallet's account index for this network.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Io`], or a malformed state file.
+    pub fn remember_account(&self, index: u32) -> Result<(), WalletError> {
+        let mut state = WalletState::load(&self.keystore)?;
+        state.set_account(&self.network_key(), index);
+        state.save(&self.keystore)
+    }
+
+    /// The L1 node's URL.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] when neither `--l1-rpc` nor the network file gives one.
+    pub fn l1_url(&self) -> Result<String, WalletError> {
+        self.global
+            .l1_rpc
+            .clone()
+            .or_else(|| self.network.as_ref().map(|n| n.l1_rpc.clone()))
+            .ok_or_else(|| WalletError::Config("no L1 node URL: pass --network FILE or --l1-rpc URL".into()))
+    }
+
+    /// The rollup contract's address.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] when neither `--rollup` nor the network file gives one.
+    pub fn rollup(&self) -> Result<Address, WalletError> {
+        match (&self.global.rollup, &self.network) {
+            (Some(r), _) => {
+                r.parse().map_err(|e| WalletError::Config(format!("--rollup {r:?} is not an address: {e}")))
+            }
+            (None, Some(n)) => Ok(n.rollup),
+            (None, None) => Err(WalletError::Config("no rollup address: pass --network FILE or --rollup ADDRESS".into())),
+        }
+    }
+
+    /// The rollup parameters (tree depth, batch size, chain id) from the network file.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] without a network file.
+    pub fn params(&self) -> Result<RollupParams, WalletError> {
+        let n = self.network.as_ref().ok_or_else(|| {
+            WalletError::Config("the rollup parameters come from the network file: pass --network FILE".into())
+        })?;
+        let mut p = n.params.rollup_params()?;
+        if let Some(c) = self.global.chain_id {
+            p.chain_id = c;
+        }
+        Ok(p)
+    }
+
+    /// The verifying key: `flag`, else the network file's.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] with neither; [`WalletError::VerifyingKey`].
+    pub fn verifying_key(&self, flag: Option<&Path>) -> Result<VerifyingKey<Bn254>, WalletError> {
+        let path = match (flag, &self.network) {
+            (Some(p), _) => p.to_path_buf(),
+            (None, Some(n)) => n.verifying_key.clone(),
+            (None, None) => {
+                return Err(WalletError::Config("no verifying key: pass --verifying-key FILE or --network FILE".into()))
+            }
+        };
+        l1ops::load_verifying_key(&path)
+    }
+
+    /// An L1 client signing with `keys`' L1 key.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::l1_url`], [`Self::rollup`], [`l1ops::L1::connect`].
+    pub async fn l1(&self, keys: &WalletKeys) -> Result<l1ops::L1, WalletError> {
+        let deploy_block = self.network.as_ref().map_or(0, |n| n.deploy_block);
+        l1ops::L1::connect(&self.l1_url()?, keys, self.rollup()?, deploy_block).await
+    }
+
+    fn sequencer(&self) -> Result<SequencerClient, WalletError> {
+        SequencerClient::new(&self.sequencer_url()?)
+    }
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+///
+/// Any [`WalletError`]; its [`WalletError::exit_code`] is the process's.
+pub async fn run(cli: Cli) -> Result<Output, WalletError> {
+    let s = Settings::resolve(&cli.global)?;
+    let json_mode = cli.global.json;
+    match cli.command {
+        Command::Key(KeyCommand::New { l1_dev_account }) => key_new(&s, l1_dev_account),
+        Command::Key(KeyCommand::Show) => key_show(&s),
+        Command::Account { index } => {
+            let seq = s.sequencer()?;
+            let index = match index {
+                Some(i) => i,
+                None => s.account_index()?,
+            };
+            Ok(account_output(&ops::account(&seq, index).await?))
+        }
+        Command::Balance => {
+            let keys = s.keys()?;
+            let seq = s.sequencer()?;
+            let index = s.account_index()?;
+            Ok(account_output(&ops::own_account(&seq, &keys, index).await?))
+        }
+        Command::Transfer { to, amount, wait } => {
+            let keys = s.keys()?;
+            let seq = s.sequencer()?;
+            let from = s.account_index()?;
+            let sent = ops::transfer(&seq, &keys, s.chain_id()?, from, to, amount).await?;
+            let text = format!("transfer of {amount} from account {from} to {to} accepted\nhash {}", sent.hash);
+            finish_sent(&seq, sent, text, wait, json_mode).await
+        }
+        Command::Exit { amount, wait } => {
+            let keys = s.keys()?;
+            let seq = s.sequencer()?;
+            let from = s.account_index()?;
+            let sent = ops::exit(&seq, &keys, s.chain_id()?, from, amount).await?;
+            let text = format!(
+                "exit of {amount} from account {from} accepted\nhash {}\nonce its batch settles on L1, `ccr-wallet claim` pays it out",
+                sent.hash
+            );
+            finish_sent(&seq, sent, text, wait, json_mode).await
+        }
+        Command::Deposit { amount, wait, timeout } => {
+            let keys = s.keys()?;
+            let l1 = s.l1(&keys).await?;
+            let account = match s.account_index() {
+                Ok(i) => Some(i),
+                Err(WalletError::NoAccount) => None,
+                Err(e) => return Err(e),
+            };
+            let d = l1ops::deposit(&l1, &keys, account, amount).await?;
+            if d.created {
+                s.remember_account(d.index)?;
+            }
+            let mut text = if d.created {
+                format!("created account {} with {amount} (L1 tx {})", d.index, d.l1_tx.hash)
+            } else {
+                format!("deposited {amount} to account {} (L1 tx {})", d.index, d.l1_tx.hash)
+            };
+            if wait {
+                let seq = s.sequencer()?;
+                let bar = spinner(json_mode);
+                bar.set_message("waiting for the sequencer to ingest the deposit");
+                let r = l1ops::wait_ingested(&seq, d.queue_length, Duration::from_secs(timeout)).await;
+                bar.finish_and_clear();
+                r?;
+                text.push_str("\nthe sequencer has it: it applies in the next batch");
+            }
+            Ok(Output::new(text, serde_json::to_value(&d).unwrap_or(Value::Null)))
+        }
+        Command::Claim => {
+            let keys = s.keys()?;
+            let l1 = s.l1(&keys).await?;
+            let c = l1ops::claim(&l1).await?;
+            let text = format!("paid {} (base units) to {:#x} (L1 tx {})", c.amount, keys.l1_address(), c.l1_tx.hash);
+            Ok(Output::new(text, serde_json::to_value(&c).unwrap_or(Value::Null)))
+        }
+        Command::ForceExit { amount } => {
+            let keys = s.keys()?;
+            let l1 = s.l1(&keys).await?;
+            let index = s.account_index()?;
+            let tx = l1ops::force_exit(&l1, index, amount).await?;
+            let text = format!(
+                "forced exit of {amount} from account {index} queued on L1 (tx {})\nthe sequencer must include it; \
+                 once its batch settles, `ccr-wallet claim` pays it",
+                tx.hash
+            );
+            Ok(Output::new(text, json!({ "index": index, "amount": amount, "l1Tx": tx })))
+        }
+        Command::ExitMode(ExitModeCommand::Activate) => {
+            let keys = s.keys()?;
+            let l1 = s.l1(&keys).await?;
+            let tx = l1ops::activate_exit_mode(&l1).await?;
+            Ok(Output::new(
+                format!("exit mode active (L1 tx {}): members now leave with `ccr-wallet exit-mode claim`", tx.hash),
+                json!({ "l1Tx": tx }),
+            ))
+        }
+        Command::ExitMode(ExitModeCommand::Claim { verifying_key }) => {
+            let keys = s.keys()?;
+            let params = s.params()?;
+            let vk = s.verifying_key(verifying_key.as_deref())?;
+            let l1 = s.l1(&keys).await?;
+            let index = s.account_index()?;
+            let bar = progress_bar(json_mode);
+            let r = l1ops::exit_mode_claim(&l1, &keys, params, &vk, index, &mut |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await;
+            bar.finish_and_clear();
+            let c = r?;
+            let text = format!(
+                "audited {} batches; account {index}'s balance {} credited to {:#x} (L1 tx {})\nrun `ccr-wallet claim` to receive it",
+                c.audit.batches,
+                c.balance,
+                keys.l1_address(),
+                c.l1_tx.hash
+            );
+            Ok(Output::new(text, serde_json::to_value(&c).unwrap_or(Value::Null)))
+        }
+        Command::Audit { verifying_key } => {
+            let params = s.params()?;
+            let vk = s.verifying_key(verifying_key.as_deref())?;
+            // Reading needs no secret: a throwaway signer (never used to send).
+            let reader = WalletKeys::generate(&mut rand::rngs::OsRng, None);
+            let l1 = s.l1(&reader).await?;
+            let bar = progress_bar(json_mode);
+            let r = audit::rebuild(&l1.client, params, &vk, &mut |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await;
+            bar.finish_and_clear();
+            let (report, _) = r?;
+            let text = format!(
+                "OK: {} batches, {} proofs verified, {} transactions replayed ({} exits), {} of {} L1 queue entries consumed\n\
+                 {} accounts; final root {} equals L1's stateRoot()",
+                report.batches,
+                report.proofs_verified,
+                report.transactions,
+                report.exits,
+                report.queue_consumed,
+                report.queue_total,
+                report.accounts,
+                report.final_root
+            );
+            Ok(Output::new(text, serde_json::to_value(&report).unwrap_or(Value::Null)))
+        }
+        Command::Status { id } => {
+            let seq = s.sequencer()?;
+            Ok(status_output(&ops::status(&seq, &id).await?))
+        }
+    }
+}
+
+fn key_new(s: &Settings, l1_dev_account: Option<u8>) -> Result<Output, WalletError> {
+    if s.keystore.exists() {
+        return Err(WalletError::KeystoreExists { path: s.keystore.clone() });
+    }
+    let l1 = l1_dev_account.map(dev_key).transpose()?;
+    let keys = WalletKeys::generate(&mut rand::rngs::OsRng, l1);
+    let password = s.password(true)?;
+    keystore::create(&s.keystore, &keys, &password)?;
+    let mut out = keys_output(&keys, &s.keystore);
+    out.text = format!("created {}\n{}\nkeep the password: without it the keys are lost", s.keystore.display(), out.text);
+    Ok(out)
+}
+
+fn key_show(s: &Settings) -> Result<Output, WalletError> {
+    Ok(keys_output(&s.keys()?, &s.keystore))
+}
+
+/// The L1 key of the devnet's funded account `n`.
+fn dev_key(n: u8) -> Result<L1Key, WalletError> {
+    let hex = ccr_l1::DEV_KEYS
+        .get(usize::from(n))
+        .ok_or_else(|| WalletError::Config(format!("--l1-dev-account {n}: there are 10 dev accounts (0-9)")))?;
+    L1Key::from_hex(hex)
+}
+
+fn keys_output(keys: &WalletKeys, path: &Path) -> Output {
+    let pk = keys.l2_public();
+    let (x, y) = (fr_to_hex(&pk.x), fr_to_hex(&pk.y));
+    let addr = format!("{:#x}", keys.l1_address());
+    Output::new(
+        format!("L2 public key x {x}\n              y {y}\nL1 address      {addr}"),
+        json!({ "keystore": path.display().to_string(), "l2PublicKey": { "x": x, "y": y }, "l1Address": addr }),
+    )
+}
+
+fn account_output(a: &AccountInfo) -> Output {
+    let text = format!(
+        "account {}\nbalance {} (pending {})\nnonce   {} (next transaction: {})\nkey x   {}\n    y   {}{}",
+        a.index,
+        a.balance.0,
+        a.pending_balance.0,
+        a.nonce,
+        a.pending_nonce,
+        a.pubkey_x,
+        a.pubkey_y,
+        if a.sealed { "" } else { "\n(not in a sealed batch yet)" }
+    );
+    Output::new(text, serde_json::to_value(a).unwrap_or(Value::Null))
+}
+
+fn status_output(st: &TxStatusInfo) -> Output {
+    let mut text = format!("{} {} (seq {}): {:?}", st.kind, st.hash, st.seq, st.status);
+    if let Some(b) = st.batch {
+        text.push_str(&format!(", batch {b}"));
+    }
+    if let Some(r) = &st.reason {
+        text.push_str(&format!(", reason: {r}"));
+    }
+    Output::new(text, serde_json::to_value(st).unwrap_or(Value::Null))
+}
+
+async fn finish_sent(
+    seq: &SequencerClient,
+    sent: ops::Sent,
+    text: String,
+    wait: WaitArgs,
+    json_mode: bool,
+) -> Result<Output, WalletError> {
+    let mut json = serde_json::to_value(&sent).unwrap_or(Value::Null);
+    if !wait.wait {
+        return Ok(Output::new(text, json));
+    }
+    let bar = spinner(json_mode);
+    bar.set_message(format!("{}: submitted", sent.hash));
+    let target = if wait.settled { ops::WaitTarget::Settled } else { ops::WaitTarget::Proven };
+    let result = ops::wait_for(seq, &sent.hash, target, Duration::from_secs(wait.timeout), &mut |st| {
+        bar.set_message(format!("{}: {:?}{}", sent.hash, st.status, st.batch.map(|b| format!(" (batch {b})")).unwrap_or_default()));
+    })
+    .await;
+    bar.finish_and_clear();
+    let st = result?;
+    json["status"] = serde_json::to_value(&st).unwrap_or(Value::Null);
+    Ok(Output::new(format!("{text}\n{:?} in batch {}", st.status, st.batch.map_or("?".into(), |b| b.to_string())), json))
+}
+
+/// A per-batch progress bar on stderr (hidden with `--json` or when stderr is not a terminal).
+pub fn progress_bar(hidden: bool) -> indicatif::ProgressBar {
+    if hidden {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("auditing batch {pos}/{len} {wide_bar} {elapsed}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// A spinner on stderr (hidden with `--json` or when stderr is not a terminal).
+pub fn spinner(hidden: bool) -> indicatif::ProgressBar {
+    if hidden {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}

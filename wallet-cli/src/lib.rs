@@ -1,0 +1,23 @@
+//! `ccr-wallet`: the member's and auditor's side of the community credit rollup.
+//!
+//! Keys in an encrypted keystore ([`keystore`]), where the deployment is ([`network`]), the
+//! sequencer's API ([`sequencer`]), the operations as library functions shared by the CLI and
+//! scripted devnets ([`ops`] on L2, [`l1ops`] on L1), the auditor ([`audit`]), and the command
+//! line ([`cli`]).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod audit;
+pub mod cli;
+pub mod error;
+pub mod fsutil;
+pub mod keys;
+pub mod keystore;
+pub mod l1ops;
+pub mod network;
+pub mod ops;
+pub mod sequencer;
+
+pub use error::WalletError;
+pub use keys::{L1Key, Password, WalletKeys};
+pub use network::NetworkFile;

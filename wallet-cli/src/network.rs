@@ -1,0 +1,109 @@
+//! The network file: where a deployment's sequencer, L1 node and rollup contract are, written
+//! by the devnet (or an operator) and read by `--network FILE` (env `CCR_NETWORK`).
+//!
+//! ```json
+//! {
+//!   "sequencer_rpc": "http://127.0.0.1:8545",
+//!   "l1_rpc": "http://127.0.0.1:8546",
+//!   "rollup": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
+//!   "l1_chain_id": 31337,
+//!   "params": { "depth": 8, "batch_size": 4, "chain_id": 7 },
+//!   "verifying_key": "keys/batch.vk"
+//! }
+//! ```
+//!
+//! A relative `verifying_key` is relative to the network file's directory.
+
+use std::path::{Path, PathBuf};
+
+use alloy_primitives::Address;
+use ccr_circuits::state::RollupParams;
+use serde::{Deserialize, Serialize};
+
+use crate::error::WalletError;
+use crate::fsutil::write_private_atomic;
+
+/// The rollup's parameters as the network file spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkParams {
+    /// Depth of the account tree.
+    pub depth: usize,
+    /// Slots per batch.
+    pub batch_size: usize,
+    /// The L2 chain id every signature binds.
+    pub chain_id: u32,
+}
+
+impl NetworkParams {
+    /// The checked parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Network`] for a depth outside `1..=24` or a zero batch size.
+    pub fn rollup_params(&self) -> Result<RollupParams, WalletError> {
+        RollupParams::new(self.depth, self.batch_size, self.chain_id)
+            .map_err(|e| WalletError::Config(format!("network file params: {e}")))
+    }
+}
+
+impl From<RollupParams> for NetworkParams {
+    fn from(p: RollupParams) -> Self {
+        Self { depth: p.depth, batch_size: p.batch_size, chain_id: p.chain_id }
+    }
+}
+
+/// A deployment, as the devnet writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkFile {
+    /// The sequencer's JSON-RPC URL.
+    pub sequencer_rpc: String,
+    /// The L1 node's Ethereum JSON-RPC URL.
+    pub l1_rpc: String,
+    /// The rollup contract.
+    pub rollup: Address,
+    /// The L1 chain id.
+    pub l1_chain_id: u64,
+    /// Tree depth, batch size, L2 chain id.
+    pub params: NetworkParams,
+    /// The batch circuit's verifying key (a `ccr-prover` key file, a proving key file, or a
+    /// snarkjs `verification_key.json`); relative to the network file's directory.
+    pub verifying_key: PathBuf,
+    /// The L1 block the rollup was deployed in (where log scans start); 0 if unknown.
+    #[serde(default)]
+    pub deploy_block: u64,
+}
+
+impl NetworkFile {
+    /// Reads a network file; a relative `verifying_key` is resolved against its directory.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] naming the file, for a missing or malformed file.
+    pub fn load(path: &Path) -> Result<Self, WalletError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            WalletError::Config(format!(
+                "cannot read the network file {}: {e} (the devnet writes it; or pass --rpc/--l1-rpc/--rollup)",
+                path.display()
+            ))
+        })?;
+        let mut file: Self = serde_json::from_slice(&bytes)
+            .map_err(|e| WalletError::Config(format!("network file {}: {e}", path.display())))?;
+        if file.verifying_key.is_relative() {
+            file.verifying_key = crate::fsutil::parent_dir(path).join(&file.verifying_key);
+        }
+        Ok(file)
+    }
+
+    /// Writes the file crash-safely (pretty JSON).
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Io`].
+    pub fn save(&self, path: &Path) -> Result<(), WalletError> {
+        let mut json = serde_json::to_vec_pretty(self)
+            .map_err(|e| WalletError::Config(format!("serializing the network file: {e}")))?;
+        json.push(b'\n');
+        write_private_atomic(path, &json).map_err(|(p, e)| WalletError::io(&p, e))
+    }
+}

@@ -1,0 +1,132 @@
+//! The sequencer's JSON-RPC API as the wallet uses it: the generated [`CcrApiClient`] over a
+//! jsonrpsee HTTP client, with errors turned into [`WalletError`]s that name the URL or the
+//! API's error code and label.
+
+use std::time::Duration;
+
+use ccr_circuits::state::tx::SignedTx;
+use ccr_sequencer::api::{AccountInfo, BatchInfo, Health, TxId, TxInput, TxReceipt, TxStatusInfo};
+use ccr_sequencer::wire::{encode_signed, to_hex};
+use ccr_sequencer::{CcrApiClient, ErrorCode};
+use jsonrpsee::core::client::Error as ClientError;
+use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
+
+use crate::error::WalletError;
+
+/// Every error code of the sequencer's API, to name the code a call failed with.
+const CODES: [ErrorCode; 14] = [
+    ErrorCode::InvalidParams,
+    ErrorCode::Internal,
+    ErrorCode::BadSignature,
+    ErrorCode::NonceTooLow,
+    ErrorCode::NonceTooHigh,
+    ErrorCode::InsufficientBalance,
+    ErrorCode::UnknownAccount,
+    ErrorCode::IndexOutOfRange,
+    ErrorCode::BalanceOverflow,
+    ErrorCode::NonceExhausted,
+    ErrorCode::InvalidTransaction,
+    ErrorCode::MempoolFull,
+    ErrorCode::Unavailable,
+    ErrorCode::InvalidDeposit,
+];
+
+/// The API error code for a numeric code, if it is one of the sequencer's.
+pub fn error_code(code: i32) -> Option<ErrorCode> {
+    CODES.into_iter().find(|c| c.code() == code)
+}
+
+/// A client of one sequencer.
+#[derive(Debug, Clone)]
+pub struct SequencerClient {
+    url: String,
+    client: HttpClient,
+}
+
+impl SequencerClient {
+    /// A client of the sequencer at `url` (`http://host:port`); requests time out after 30 s.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] for a URL the client cannot use.
+    pub fn new(url: &str) -> Result<Self, WalletError> {
+        let client = HttpClientBuilder::default()
+            .request_timeout(Duration::from_secs(30))
+            .build(url)
+            .map_err(|e| WalletError::Config(format!("sequencer URL {url:?}: {e}")))?;
+        Ok(Self { url: url.to_owned(), client })
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn map_err(&self, e: ClientError) -> WalletError {
+        match e {
+            ClientError::Call(obj) => {
+                let code = obj.code();
+                WalletError::Rejected {
+                    code,
+                    label: error_code(code).map_or("unknown", ErrorCode::label),
+                    message: obj.message().to_owned(),
+                    data: obj.data().map(|d| d.get().to_owned()),
+                }
+            }
+            ClientError::Transport(e) => {
+                WalletError::SequencerUnreachable { url: self.url.clone(), reason: e.to_string() }
+            }
+            ClientError::RequestTimeout => {
+                WalletError::SequencerUnreachable { url: self.url.clone(), reason: "request timed out".into() }
+            }
+            other => WalletError::Protocol { url: self.url.clone(), reason: other.to_string() },
+        }
+    }
+
+    /// `ccr_getAccount`.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::SequencerUnreachable`], [`WalletError::Rejected`], [`WalletError::Protocol`].
+    pub async fn account(&self, index: u32) -> Result<Option<AccountInfo>, WalletError> {
+        self.client.get_account(index).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_sendTransaction` with the 80-byte wire encoding.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::account`]; [`WalletError::Rejected`] carries the API's code and label
+    /// (`nonce_too_low`, `insufficient_balance`, ...).
+    pub async fn send(&self, tx: &SignedTx) -> Result<TxReceipt, WalletError> {
+        let input = TxInput::Hex(to_hex(&encode_signed(tx)));
+        self.client.send_transaction(input).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_getTransactionStatus`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::account`].
+    pub async fn status(&self, id: TxId) -> Result<Option<TxStatusInfo>, WalletError> {
+        self.client.get_transaction_status(id).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_getBatch`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::account`].
+    pub async fn batch(&self, n: u64) -> Result<Option<BatchInfo>, WalletError> {
+        self.client.get_batch(n).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_health`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::account`].
+    pub async fn health(&self) -> Result<Health, WalletError> {
+        self.client.health().await.map_err(|e| self.map_err(e))
+    }
+}

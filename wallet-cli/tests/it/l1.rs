@@ -1,0 +1,135 @@
+//! L1 operations and the audit on the embedded L1: the wallet opens accounts, a proven batch
+//! settles, the audit rebuilds it from L1 alone (and names the check a tampered batch fails),
+//! then the escape hatch pays a member from the rebuilt state.
+
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use ccr_circuits::batch::BatchBuilder;
+use ccr_circuits::state::tx::{Deposit, Tx};
+use ccr_circuits::state::{RollupParams, RollupState};
+use ccr_l1::client::L1Client;
+use ccr_l1::node::EmbeddedL1;
+use ccr_prover::batch::prove_batch;
+use ccr_prover::Keypair;
+use ccr_verifier_contracts::rollup::{BatchSubmission, DeployConfig};
+use ccr_verifier_contracts::{solc, Artifact, DevKey};
+use ccr_wallet::audit::{self, AuditCheck, AuditError};
+use ccr_wallet::l1ops::{self, L1};
+use ccr_wallet::{ops, L1Key, WalletError, WalletKeys};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+const KEY: DevKey = DevKey::TEST;
+const PARAMS: RollupParams = DevKey::TEST.params;
+const ESCAPE_DELAY: u64 = 5;
+
+fn keys() -> &'static Keypair {
+    static KEYS: OnceLock<Keypair> = OnceLock::new();
+    KEYS.get_or_init(|| KEY.keypair().expect("dev setup"))
+}
+
+fn verifier() -> &'static Artifact {
+    static VERIFIER: OnceLock<Artifact> = OnceLock::new();
+    VERIFIER.get_or_init(|| {
+        let source = KEY.verifier_source(&keys().vk, "Groth16Verifier").expect("generate verifier");
+        solc::compile_contract(&solc::js_tools_dir(), "Groth16Verifier", &source).unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+fn member(i: usize) -> WalletKeys {
+    let l1 = L1Key::from_hex(ccr_l1::DEV_KEYS[i]).unwrap();
+    WalletKeys { l2: ccr_circuits::babyjubjub::eddsa::PrivateKey::from_bytes([i as u8 + 1; 32]), l1 }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
+    let node = EmbeddedL1::start(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+    let url = node.url();
+    let (operator, alice, bob) = (member(0), member(1), member(2));
+    let config = DeployConfig::eth().with_escape_delay(ESCAPE_DELAY);
+    let verifier = tokio::task::spawn_blocking(verifier).await.unwrap();
+    let (op, deployment) =
+        L1Client::deploy(&url, operator.l1.expose_b256(), verifier, &PARAMS, &config).await.unwrap();
+    let a = L1::connect(&url, &alice, deployment.rollup, deployment.block).await.unwrap();
+    let b = L1::connect(&url, &bob, deployment.rollup, deployment.block).await.unwrap();
+
+    // Nothing settled yet: the audit passes trivially.
+    let empty = audit::audit(&op, PARAMS, &keys().vk).await.unwrap();
+    assert_eq!((empty.batches, empty.queue_total), (0, 0));
+
+    // The wallet's deposits: creations, then a top-up.
+    let da = l1ops::deposit(&a, &alice, None, 5_000).await.unwrap();
+    let db = l1ops::deposit(&b, &bob, None, 3_000).await.unwrap();
+    assert_eq!((da.index, da.created, db.index, db.created), (0, true, 1, true));
+    let top = l1ops::deposit(&b, &bob, Some(1), 500).await.unwrap();
+    assert_eq!((top.created, top.queue_length), (false, 3));
+
+    // The operator settles a proven batch of the three deposits and a transfer.
+    let mut state = RollupState::new(PARAMS).unwrap();
+    let mut batch = BatchBuilder::new(&state);
+    let deposits = [
+        Deposit { index: 0, pubkey: Some(alice.l2_public()), amount: 5_000 },
+        Deposit { index: 1, pubkey: Some(bob.l2_public()), amount: 3_000 },
+        Deposit { index: 1, pubkey: None, amount: 500 },
+    ];
+    for d in deposits {
+        batch.push(&mut state, &Tx::Deposit(d)).unwrap();
+    }
+    let t = ops::sign_transfer(&alice, PARAMS.chain_id, 0, 1, 1_000, 0).unwrap();
+    batch.push(&mut state, &Tx::Signed(t)).unwrap();
+    let witness = batch.finish_from(&state);
+    let w = witness.clone();
+    let (proof, _) =
+        tokio::task::spawn_blocking(move || prove_batch(&keys().pk, w, &mut ChaCha20Rng::seed_from_u64(1)).unwrap())
+            .await
+            .unwrap();
+    op.submit_batch(&BatchSubmission::new(&witness, state.deposits_consumed(), &proof)).await.unwrap();
+
+    let report = audit::audit(&op, PARAMS, &keys().vk).await.unwrap();
+    assert_eq!(
+        (report.batches, report.proofs_verified, report.transactions, report.queue_consumed, report.accounts),
+        (1, 1, 4, 3, 2)
+    );
+    assert_eq!(report.final_root, ccr_sequencer::wire::fr_to_hex(&state.root()));
+
+    // Tampered copies of the L1 data fail the named check.
+    let batches = op.settled_batches(1).await.unwrap();
+    let queue: Vec<_> = op.queue_entries(0, 0).await.unwrap().into_iter().map(|(_, e)| e).collect();
+    let check_of = |r: Result<_, AuditError>| match r {
+        Err(AuditError::Batch { batch: 1, check, .. }) => check,
+        other => panic!("expected a batch-1 failure, got {:?}", other.map(|(r, _)| r)),
+    };
+    let mut bad = batches.clone();
+    bad[0].tx_data[11] ^= 1; // an amount byte of slot 0
+    assert_eq!(check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &mut |_, _| {})), AuditCheck::Proof);
+    assert_eq!(check_of(audit::check_batches(PARAMS, &keys().vk, &batches, &queue[..2], &mut |_, _| {})), AuditCheck::Queue);
+    let mut bad = batches.clone();
+    bad[0].number = 2;
+    assert_eq!(check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &mut |_, _| {})), AuditCheck::Sequence);
+    let other_vk = DevKey { seed: [3; 32], ..KEY }.keypair().unwrap().vk;
+    assert_eq!(check_of(audit::check_batches(PARAMS, &other_vk, &batches, &queue, &mut |_, _| {})), AuditCheck::Proof);
+
+    // Claims with nothing pending name the contract's error and what to do.
+    let err = l1ops::claim(&a).await.unwrap_err();
+    assert!(err.to_string().contains("NothingToWithdraw"), "{err}");
+    assert_eq!(err.exit_code(), ccr_wallet::error::exit_code::REJECTED);
+
+    // Bob's forced exit is never included: after the escape delay, exit mode; Alice leaves
+    // with a proof from the rebuilt state, and claims.
+    l1ops::force_exit(&b, 1, 100).await.unwrap();
+    let err = l1ops::activate_exit_mode(&a).await.unwrap_err();
+    assert!(err.to_string().contains("EscapeDelayNotOver"), "{err}");
+    op.mine(ESCAPE_DELAY + 1).await.unwrap();
+    l1ops::activate_exit_mode(&a).await.unwrap();
+    let mut calls = 0;
+    let err = l1ops::exit_mode_claim(&a, &alice, PARAMS, &keys().vk, 1, &mut |_, _| calls += 1).await.unwrap_err();
+    assert!(matches!(err, WalletError::NotOurAccount { index: 1 }), "{err:?}");
+    let c = l1ops::exit_mode_claim(&a, &alice, PARAMS, &keys().vk, 0, &mut |_, _| {}).await.unwrap();
+    assert_eq!(c.balance, 4_000);
+    assert!(calls >= 2, "progress reported per batch");
+    assert_eq!(l1ops::pending_withdrawal(&a).await.unwrap(), alloy_primitives::U256::from(4_000u64) * alloy_primitives::U256::from(1_000_000_000u64));
+    let paid = l1ops::claim(&a).await.unwrap();
+    assert_eq!(paid.amount, alloy_primitives::U256::from(4_000_000_000_000u64));
+    node.stop().await;
+}

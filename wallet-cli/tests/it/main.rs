@@ -1,0 +1,9 @@
+//! Integration tests of the wallet: keystore files, the command line, and the operations
+//! against a real sequencer node on 127.0.0.1.
+#![allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
+
+mod cli;
+mod common;
+mod keystore;
+mod l1;
+mod sequencer;
