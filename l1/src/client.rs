@@ -612,6 +612,15 @@ impl L1Client {
         self.provider.get_block_number().await.map_err(rpc_error)
     }
 
+    /// The L1 chain id (`eth_chainId`).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn chain_id(&self) -> Result<u64, L1Error> {
+        self.provider.get_chain_id().await.map_err(rpc_error)
+    }
+
     /// Mines `blocks` empty blocks (`anvil_mine`: anvil and the embedded L1).
     ///
     /// # Errors

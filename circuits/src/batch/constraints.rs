@@ -288,7 +288,7 @@ fn slot(
     d_y.mul_equals(&(FpVar::from(is_deposit.clone()) - FpVar::from(is_create.clone())), &zero)?;
     // forced exit ⇒ the entry's key is the forced-exit marker (0, 1)
     d_x.conditional_enforce_equal(&zero, &is_forced)?;
-
+    d_y.conditional_enforce_equal(&FpVar::one(), &is_forced)?;
     // paid ⇔ requested ≤ balance (both below 2⁶⁴: the request by its range check, the
     // balance as a leaf value in root_in, which a forced exit proves)
     let paid = is_le(&d_amount, &s.balance, AMOUNT_BITS)?;

@@ -426,14 +426,21 @@ fn deposit_entry_cannot_pass_for_a_forced_exit() {
     // by 300 over that entry (key (0, 0) in the queue hash instead of the marker (0, 1)),
     // destroying a deposit as an exit. The witness is the honest forced exit's, with the
     // top-up as the queue entry.
-    let w = batch_of(&FORCED_PAID_LAST);
-    let bytes = w.slots[5].encoded.to_bytes();
-    let mut w = w;
-    w.slots[5].encoded.kind = TxKind::Deposit;
-    w.slots[5].deposit = Deposit { index: 2, pubkey: None, amount: 300 };
-    let cs = new_cs();
-    BatchCircuit::with_computed_commitment(w).with_slot_bytes(5, bytes).generate_constraints(cs.clone()).unwrap();
-    assert_unsatisfied(&cs);
+    // The same with an account-creation entry whose key has y = 1, so that only x ≠ 0
+    // tells it from the marker.
+    let odd_key = ccr_circuits::babyjubjub::Point::new_unchecked(Fr::from(5u64), Fr::from(1u64));
+    for pubkey in [None, Some(odd_key)] {
+        let mut w = batch_of(&FORCED_PAID_LAST);
+        let bytes = w.slots[5].encoded.to_bytes();
+        w.slots[5].encoded.kind = TxKind::Deposit;
+        w.slots[5].deposit = Deposit { index: 2, pubkey, amount: 300 };
+        let cs = new_cs();
+        BatchCircuit::with_computed_commitment(w)
+            .with_slot_bytes(5, bytes)
+            .generate_constraints(cs.clone())
+            .unwrap();
+        assert_unsatisfied(&cs);
+    }
 }
 
 #[test]

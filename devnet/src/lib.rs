@@ -1,0 +1,269 @@
+//! The devnet: the whole rollup on one machine, and the scripted scenario that exercises it.
+//!
+//! [`Devnet::start`] brings up, in this process:
+//!
+//! 1. the batch circuit's keys (the **insecure** deterministic development setup: anyone can
+//!    forge proofs under them; development only);
+//! 2. L1: the embedded revm chain behind Ethereum JSON-RPC (or any node given by URL, such as
+//!    anvil), with Poseidon, the batch verifier and the rollup deployed from development
+//!    account 0 (the operator);
+//! 3. the sequencer with its RocksDB under the devnet directory, its prover, its deposit
+//!    watcher and its settlement loop;
+//! 4. a network file (`network.json`) and the verifying key (`batch.vk`) for `ccr-wallet`.
+//!
+//! [`scenario::run`] then plays members who deposit, transfer, exit and claim through the
+//! wallet's own library functions, and ends with the wallet's audit from L1 data alone.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+/// The scripted scenario.
+pub mod scenario;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use ark_bn254::Bn254;
+use ark_groth16::VerifyingKey;
+use ccr_circuits::state::RollupParams;
+use ccr_l1::client::{Deployment, L1Client};
+use ccr_l1::node::{EmbeddedL1, EmbeddedL1Handle};
+use ccr_prover::batch::batch_circuit_name;
+use ccr_prover::{KeyFile, KeyMetadata};
+use ccr_sequencer::cli::DEV_SEED;
+use ccr_sequencer::{embedded, BatchKeys, L1Config, Node, NodeConfig, SequencerConfig};
+use ccr_verifier_contracts::rollup::DeployConfig;
+use ccr_wallet::network::{NetworkFile, NetworkParams};
+
+/// The parameters of the committed verifier (depth 24, 16 slots, chain id 1): the devnet's
+/// default, so the embedded L1 deploys the committed artifact with no compiler.
+pub const DEFAULT_PARAMS: RollupParams = ccr_verifier_contracts::COMMITTED_VERIFIER_KEY.params;
+
+/// Name of the network file in the devnet directory.
+pub const NETWORK_FILE: &str = "network.json";
+/// Name of the verifying key file in the devnet directory.
+pub const VK_FILE: &str = "batch.vk";
+
+/// Which L1 the devnet uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum L1Choice {
+    /// Start the embedded L1, serving JSON-RPC on this address.
+    Embedded {
+        /// Listen address (port 0: any free port).
+        listen: SocketAddr,
+    },
+    /// An Ethereum JSON-RPC node that already runs with anvil's development accounts funded
+    /// (anvil itself, for instance); the contracts are deployed there.
+    Rpc {
+        /// Its URL.
+        url: String,
+    },
+}
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct DevnetConfig {
+    /// Directory for the database, the network file and the wallets (created if missing).
+    pub dir: PathBuf,
+    /// Circuit parameters.
+    pub params: RollupParams,
+    /// L1.
+    pub l1: L1Choice,
+    /// The sequencer's JSON-RPC address.
+    pub rpc: SocketAddr,
+    /// Prometheus address, if any.
+    pub metrics: Option<SocketAddr>,
+    /// The batcher seals a partial batch after this long.
+    pub batch_timeout: Duration,
+    /// Blocks before an unprocessed L1 request opens exit mode.
+    pub escape_delay: u64,
+}
+
+impl DevnetConfig {
+    /// Defaults: [`DEFAULT_PARAMS`], embedded L1 on `127.0.0.1:8546`, sequencer on
+    /// `127.0.0.1:8545`, metrics on `127.0.0.1:9100`, 1 s batch timeout, escape delay 1000
+    /// blocks.
+    pub fn new(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            params: DEFAULT_PARAMS,
+            l1: L1Choice::Embedded { listen: ([127, 0, 0, 1], 8546).into() },
+            rpc: ([127, 0, 0, 1], 8545).into(),
+            metrics: Some(([127, 0, 0, 1], 9100).into()),
+            batch_timeout: Duration::from_secs(1),
+            escape_delay: 1000,
+        }
+    }
+}
+
+/// A running devnet.
+#[derive(Debug)]
+pub struct Devnet {
+    /// The sequencer node (`None` while [`Devnet::kill_node`] left it down).
+    pub node: Option<Node>,
+    /// The embedded L1, if it is the devnet's.
+    pub l1_node: Option<EmbeddedL1Handle>,
+    /// L1's JSON-RPC URL.
+    pub l1_url: String,
+    /// The contracts.
+    pub deployment: Deployment,
+    /// The operator's client of the rollup (development account 0).
+    pub operator: L1Client,
+    /// What the wallet reads.
+    pub network: NetworkFile,
+    /// Where it is written.
+    pub network_path: PathBuf,
+    /// The batch circuit's verifying key.
+    pub vk: VerifyingKey<Bn254>,
+    /// The configuration it started with.
+    pub config: DevnetConfig,
+    node_config: NodeConfig,
+    /// Seconds the key setup took.
+    pub setup_secs: f64,
+}
+
+/// A step of start-up, for progress output.
+pub type Say<'a> = &'a mut (dyn FnMut(&str) + Send);
+
+impl Devnet {
+    /// Starts everything (see the [crate documentation](crate)).
+    ///
+    /// # Errors
+    ///
+    /// Any part that does not start, with what to do about it.
+    pub async fn start(config: DevnetConfig, say: Say<'_>) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.dir)
+            .with_context(|| format!("creating the devnet directory {}", config.dir.display()))?;
+        let params = config.params;
+        say(&format!(
+            "keys: INSECURE development setup of the batch circuit ({}) ...",
+            batch_circuit_name(&params)
+        ));
+        let started = Instant::now();
+        let keys = tokio::task::spawn_blocking(move || BatchKeys::dev(&params, DEV_SEED))
+            .await
+            .context("key setup task")??;
+        let setup_secs = started.elapsed().as_secs_f64();
+        say(&format!("keys ready in {setup_secs:.1} s"));
+        let vk = keys.pk.vk.clone();
+        let vk_path = config.dir.join(VK_FILE);
+        KeyFile {
+            metadata: KeyMetadata { circuit_name: batch_circuit_name(&params), insecure_dev_setup: true },
+            key: vk.clone(),
+        }
+        .save(&vk_path)
+        .with_context(|| format!("writing {}", vk_path.display()))?;
+
+        let verifier = embedded::verifier_artifact(&keys, &params, DEV_SEED)?;
+        let deploy = DeployConfig { escape_delay: config.escape_delay, ..DeployConfig::eth() };
+        let operator_key = dev_key(0)?;
+        let (l1_node, l1_url) = match &config.l1 {
+            L1Choice::Embedded { listen } => {
+                let node = EmbeddedL1::start(*listen).await.context("starting the embedded L1")?;
+                let url = node.url();
+                (Some(node), url)
+            }
+            L1Choice::Rpc { url } => (None, url.clone()),
+        };
+        let (operator, deployment) = L1Client::deploy(&l1_url, operator_key, &verifier, &params, &deploy)
+            .await
+            .with_context(|| format!("deploying the contracts on L1 at {l1_url}"))?;
+        say(&format!("L1 at {l1_url}: rollup deployed at {}", deployment.rollup));
+
+        let node_config = NodeConfig {
+            sequencer: SequencerConfig { db: config.dir.join("db"), params, mempool_capacity: 4096 },
+            rpc_addr: config.rpc,
+            metrics_addr: config.metrics,
+            batch_timeout: config.batch_timeout,
+            keys: Some(keys),
+            l1: Some(L1Config { client: operator.clone(), confirmations: 0, poll: Duration::from_millis(200) }),
+        };
+        let node = Node::launch(node_config.clone()).await.context("starting the sequencer")?;
+        let node_config = NodeConfig { rpc_addr: node.rpc_addr(), metrics_addr: node.metrics_addr(), ..node_config };
+        say(&format!(
+            "sequencer JSON-RPC at {}{}",
+            node.rpc_url(),
+            node.metrics_addr().map(|a| format!(", metrics at http://{a}/metrics")).unwrap_or_default()
+        ));
+
+        let network = NetworkFile {
+            sequencer_rpc: node.rpc_url(),
+            l1_rpc: l1_url.clone(),
+            rollup: deployment.rollup,
+            l1_chain_id: chain_id(&operator).await?,
+            params: NetworkParams { depth: params.depth, batch_size: params.batch_size, chain_id: params.chain_id },
+            verifying_key: PathBuf::from(VK_FILE),
+            deploy_block: deployment.block,
+        };
+        let network_path = config.dir.join(NETWORK_FILE);
+        network.save(&network_path)?;
+        Ok(Self {
+            node: Some(node),
+            l1_node,
+            l1_url,
+            deployment,
+            operator,
+            network,
+            network_path,
+            vk,
+            config,
+            node_config,
+            setup_secs,
+        })
+    }
+
+    /// The sequencer's URL.
+    pub fn sequencer_url(&self) -> String {
+        self.network.sequencer_rpc.clone()
+    }
+
+    /// Stops the sequencer at once, as a crash would (only what RocksDB committed survives).
+    pub async fn kill_node(&mut self) {
+        if let Some(node) = self.node.take() {
+            node.kill().await;
+        }
+    }
+
+    /// Starts the sequencer again on the same database, address and L1.
+    ///
+    /// # Errors
+    ///
+    /// When it does not start (its start-up checks failed, the port is taken).
+    pub async fn restart_node(&mut self) -> anyhow::Result<()> {
+        self.kill_node().await;
+        // The metrics recorder is process-wide and installed once; the endpoint is re-bound.
+        let node = Node::launch(self.node_config.clone()).await.context("restarting the sequencer")?;
+        self.node = Some(node);
+        Ok(())
+    }
+
+    /// Stops the sequencer gracefully, then L1.
+    pub async fn stop(mut self) {
+        if let Some(node) = self.node.take() {
+            node.shutdown().await;
+        }
+        if let Some(l1) = self.l1_node.take() {
+            l1.stop().await;
+        }
+    }
+
+    /// The directory's path.
+    pub fn dir(&self) -> &Path {
+        &self.config.dir
+    }
+}
+
+/// Development account `n`'s private key (anvil's well-known keys: development chains only).
+///
+/// # Errors
+///
+/// When `n` is not a development account.
+pub fn dev_key(n: usize) -> anyhow::Result<alloy_primitives::B256> {
+    let key = ccr_l1::DEV_KEYS.get(n).with_context(|| format!("no development account {n}"))?;
+    key.parse().with_context(|| format!("development key {n}"))
+}
+
+async fn chain_id(client: &L1Client) -> anyhow::Result<u64> {
+    client.chain_id().await.context("reading L1's chain id")
+}

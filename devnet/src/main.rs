@@ -1,0 +1,120 @@
+//! `ccr-devnet`: the whole rollup on one machine, a scripted scenario, a summary.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use ccr_circuits::state::RollupParams;
+use ccr_devnet::{scenario, Devnet, DevnetConfig, L1Choice, DEFAULT_PARAMS};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+/// Runs the community credit rollup on this machine — embedded L1 (revm) with the real
+/// contracts, the sequencer, the Groth16 prover — and plays a scenario: three members
+/// deposit on L1, transfer on L2, one exits and claims on L1, and an audit rebuilds the state
+/// from L1 data alone and checks every proof.
+///
+/// Examples:
+///
+///   ccr-devnet                      # scenario, summary, exit
+///
+///   ccr-devnet --keep-running       # then use the wallet against it:
+///
+///   ccr-wallet --network .devnet/network.json --keystore .devnet/wallets/alice.json \
+///     --password-file .devnet/wallets/password.txt balance
+///
+/// The keys come from an INSECURE deterministic setup: development only.
+#[derive(Debug, Parser)]
+#[command(name = "ccr-devnet", version, verbatim_doc_comment)]
+struct Args {
+    /// Directory for the database, `network.json`, `batch.vk` and the members' keystores.
+    /// Emptied at start (the embedded L1 starts empty each run).
+    #[arg(long, default_value = ".devnet")]
+    dir: PathBuf,
+    /// Keep everything running after the scenario (Ctrl-C stops).
+    #[arg(long)]
+    keep_running: bool,
+    /// Skip the scenario (with --keep-running: an empty devnet to use by hand).
+    #[arg(long)]
+    no_scenario: bool,
+    /// Depth of the account tree. Parameters other than the defaults need node's solc-js
+    /// (`scripts/deps`) to compile their verifier.
+    #[arg(long, default_value_t = DEFAULT_PARAMS.depth)]
+    depth: usize,
+    /// Transaction slots per batch.
+    #[arg(long, default_value_t = DEFAULT_PARAMS.batch_size)]
+    batch_size: usize,
+    /// Use this Ethereum JSON-RPC node as L1 (e.g. anvil on http://127.0.0.1:8545, with its
+    /// default development accounts) instead of the embedded one.
+    #[arg(long)]
+    l1_rpc: Option<String>,
+    /// Listen address of the embedded L1.
+    #[arg(long, default_value = "127.0.0.1:8546")]
+    l1_listen: SocketAddr,
+    /// The sequencer's JSON-RPC address.
+    #[arg(long, default_value = "127.0.0.1:8545")]
+    rpc: SocketAddr,
+    /// Prometheus /metrics address.
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    metrics: SocketAddr,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("warn"))
+        .add_directive("gr1cs=off".parse().context("log filter")?);
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let params = RollupParams::new(args.depth, args.batch_size, DEFAULT_PARAMS.chain_id)
+        .context("--depth/--batch-size")?;
+    if args.dir.exists() {
+        std::fs::remove_dir_all(&args.dir)
+            .with_context(|| format!("emptying the devnet directory {}", args.dir.display()))?;
+    }
+    let config = DevnetConfig {
+        params,
+        l1: match &args.l1_rpc {
+            Some(url) => L1Choice::Rpc { url: url.clone() },
+            None => L1Choice::Embedded { listen: args.l1_listen },
+        },
+        rpc: args.rpc,
+        metrics: Some(args.metrics),
+        ..DevnetConfig::new(args.dir.clone())
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
+    let result = rt.block_on(async move {
+        let mut say = |line: &str| {
+            eprintln!("{line}");
+            let _ = std::io::stderr().flush();
+        };
+        say("devnet: starting (INSECURE development keys; nothing here secures value)");
+        let devnet = Devnet::start(config, &mut say).await?;
+        if !args.no_scenario {
+            let summary = scenario::run(&devnet, &mut say).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                eprintln!("\n{}", scenario::render(&summary));
+            }
+        }
+        if args.keep_running {
+            eprintln!(
+                "devnet running. Network file: {}\n  try: ccr-wallet --network {} --keystore {}/wallets/alice.json --password-file {}/wallets/password.txt balance\nCtrl-C stops.",
+                devnet.network_path.display(),
+                devnet.network_path.display(),
+                devnet.dir().display(),
+                devnet.dir().display(),
+            );
+            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        }
+        devnet.stop().await;
+        anyhow::Ok(())
+    });
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result
+}

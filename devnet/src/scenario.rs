@@ -1,0 +1,240 @@
+//! The scripted scenario: three members deposit, transfer among themselves, one exits and
+//! claims on L1, and the audit rebuilds everything from L1 data alone.
+//!
+//! Every step goes through the wallet's library (`ccr_wallet::ops`, `ccr_wallet::l1ops`,
+//! `ccr_wallet::audit`): the same code as `ccr-wallet`'s commands. The members' wallets are
+//! also written as keystores under `<dir>/wallets/` (password in `password.txt`: a devnet
+//! convenience, never for real funds), so a person can go on with `ccr-wallet` afterwards.
+
+use std::time::{Duration, Instant};
+
+use alloy_primitives::U256;
+use anyhow::Context;
+use ccr_wallet::audit::{self, AuditReport};
+use ccr_wallet::keys::{L1Key, Password, WalletKeys};
+use ccr_wallet::keystore::{self, WalletState};
+use ccr_wallet::l1ops::{self, L1};
+use ccr_wallet::ops::{self, WaitTarget};
+use ccr_wallet::sequencer::SequencerClient;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use serde::Serialize;
+
+use crate::{Devnet, Say};
+
+/// Gwei per ETH: amounts are L2 units (1 gwei each).
+pub const GWEI_PER_ETH: u64 = 1_000_000_000;
+/// Password of the devnet's keystores (written next to them).
+pub const DEVNET_PASSWORD: &str = "devnet-insecure-password";
+
+/// How long one step may wait for the sequencer, the prover and L1.
+const STEP_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// A member of the scenario.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// Name.
+    pub name: &'static str,
+    /// Wallet keys (L1: a development account).
+    pub keys: WalletKeys,
+    /// L2 account, once opened.
+    pub index: Option<u32>,
+}
+
+/// One member's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberSummary {
+    /// Name.
+    pub name: String,
+    /// L2 account.
+    pub account: u32,
+    /// Deposited, in gwei.
+    pub deposited: u64,
+    /// L2 balance at the end (after the last settled batch), in gwei.
+    pub l2_balance: u64,
+    /// Claimed on L1, in wei.
+    pub claimed_wei: String,
+    /// Keystore written for `ccr-wallet`.
+    pub keystore: String,
+}
+
+/// What the scenario did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// The members.
+    pub members: Vec<MemberSummary>,
+    /// L2 transactions sent (transfers and exits).
+    pub l2_transactions: u64,
+    /// Batches settled on L1.
+    pub batches_settled: u64,
+    /// L1 gas of each settlement.
+    pub settlement_gas: Vec<u64>,
+    /// The audit's report.
+    pub audit: AuditReport,
+    /// Seconds from the first deposit to the audit's end.
+    pub seconds: f64,
+}
+
+fn member(name: &'static str, n: usize) -> anyhow::Result<Member> {
+    let l1 = L1Key::from_hex(ccr_l1::DEV_KEYS.get(n).context("development key")?)?;
+    // Deterministic L2 keys: the devnet is reproducible run to run.
+    let mut rng = ChaCha20Rng::seed_from_u64(0xCC0 + n as u64);
+    Ok(Member { name, keys: WalletKeys::generate(&mut rng, Some(l1)), index: None })
+}
+
+async fn wait_settled(seq: &SequencerClient, hash: &str, say: Say<'_>) -> anyhow::Result<()> {
+    ops::wait_for(seq, hash, WaitTarget::Settled, STEP_TIMEOUT, &mut |st| {
+        say(&format!("    {} … {:?}{}", short(hash), st.status, st.batch.map(|b| format!(" (batch {b})")).unwrap_or_default()))
+    })
+    .await?;
+    Ok(())
+}
+
+fn short(hash: &str) -> String {
+    hash.chars().take(10).collect()
+}
+
+fn eth(gwei: u64) -> String {
+    format!("{}.{:09}", gwei / GWEI_PER_ETH, gwei % GWEI_PER_ETH).trim_end_matches('0').trim_end_matches('.').to_owned()
+        + " ETH"
+}
+
+/// Runs the scenario on a started devnet (see the [module documentation](self)).
+///
+/// # Errors
+///
+/// The first step that fails, with the wallet's error.
+pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let net = &devnet.network;
+    let params = net.params.rollup_params()?;
+    let chain_id = params.chain_id;
+    let seq = SequencerClient::new(&net.sequencer_rpc)?;
+    let mut members = vec![member("alice", 1)?, member("bob", 2)?, member("carol", 3)?];
+    let deposits = [2 * GWEI_PER_ETH, GWEI_PER_ETH, GWEI_PER_ETH / 2];
+    let mut l1s = Vec::new();
+    for m in &members {
+        l1s.push(L1::connect(&net.l1_rpc, &m.keys, net.rollup, net.deploy_block).await?);
+    }
+
+    say("1. members open accounts with an L1 deposit (createAccount)");
+    let mut queue_length = 0;
+    for ((m, l1), amount) in members.iter_mut().zip(&l1s).zip(deposits) {
+        let d = l1ops::deposit(l1, &m.keys, None, amount).await?;
+        m.index = Some(d.index);
+        queue_length = d.queue_length;
+        say(&format!("   {:<6} deposits {:>10} → account {} (L1 block {})", m.name, eth(amount), d.index, d.l1_tx.block));
+    }
+    l1ops::wait_ingested(&seq, queue_length, STEP_TIMEOUT).await?;
+    say("   the sequencer ingested the L1 deposit queue");
+
+    let idx = |i: usize| members[i].index.context("account opened above");
+    let (a, b, c) = (idx(0)?, idx(1)?, idx(2)?);
+    say("2. transfers on L2 (signed with each member's Baby Jubjub key)");
+    let transfers: [(usize, u32, u32, u64); 4] = [
+        (0, a, b, 300_000_000),
+        (1, b, c, 200_000_000),
+        (2, c, a, 100_000_000),
+        (0, a, c, 50_000_000),
+    ];
+    let mut last = String::new();
+    for (who, from, to, amount) in transfers {
+        let sent = ops::transfer(&seq, &members[who].keys, chain_id, from, to, amount).await?;
+        say(&format!(
+            "   {:<6} → account {to}: {:>10} (tx {}, nonce {})",
+            members[who].name,
+            eth(amount),
+            short(&sent.hash),
+            sent.nonce
+        ));
+        last = sent.hash;
+    }
+    say("3. bob exits 0.4 ETH to L1");
+    let exit = ops::exit(&seq, &members[1].keys, chain_id, b, 400_000_000).await?;
+    say(&format!("   exit tx {}; waiting for the batch to be proven and settled on L1 …", short(&exit.hash)));
+    wait_settled(&seq, &last, say).await?;
+    wait_settled(&seq, &exit.hash, say).await?;
+
+    say("4. bob claims his exit on L1 (Rollup.withdraw)");
+    let before = l1s[1].client.balance(members[1].keys.l1_address()).await.map_err(|e| l1s[1].err(e))?;
+    let claimed = l1ops::claim(&l1s[1]).await?;
+    let after = l1s[1].client.balance(members[1].keys.l1_address()).await.map_err(|e| l1s[1].err(e))?;
+    say(&format!(
+        "   paid {} wei in L1 block {} (balance {} → {} wei, gas {})",
+        claimed.amount, claimed.l1_tx.block, before, after, claimed.l1_tx.gas_used
+    ));
+    anyhow::ensure!(claimed.amount == U256::from(400_000_000u64) * U256::from(GWEI_PER_ETH), "bob's claim paid {}", claimed.amount);
+
+    say("5. audit: every batch from L1 calldata, its commitment, its proof, replayed to the same roots");
+    let report = audit::audit(&l1s[0].client, params, &devnet.vk).await?;
+    say(&format!(
+        "   audit passed: {} batches, {} proofs verified, {} transactions replayed, root {}",
+        report.batches, report.proofs_verified, report.transactions, report.final_root
+    ));
+
+    // Keystores for the members, so `ccr-wallet` can take over.
+    let wallets = devnet.dir().join("wallets");
+    std::fs::create_dir_all(&wallets).with_context(|| format!("creating {}", wallets.display()))?;
+    let password_file = wallets.join("password.txt");
+    std::fs::write(&password_file, DEVNET_PASSWORD).with_context(|| format!("writing {}", password_file.display()))?;
+    let password = Password::new(DEVNET_PASSWORD);
+    let health = seq.health().await?;
+    let mut summaries = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        let index = m.index.context("account opened above")?;
+        let path = wallets.join(format!("{}.json", m.name));
+        if !path.exists() {
+            keystore::create(&path, &m.keys, &password)?;
+        }
+        let mut state = WalletState::load(&path)?;
+        state.set_account(&format!("{:#x}", net.rollup), index);
+        state.save(&path)?;
+        let info = ops::account(&seq, index).await?;
+        summaries.push(MemberSummary {
+            name: m.name.to_owned(),
+            account: index,
+            deposited: deposits[i],
+            l2_balance: info.balance.0,
+            claimed_wei: if i == 1 { claimed.amount.to_string() } else { "0".into() },
+            keystore: path.display().to_string(),
+        });
+    }
+    let mut settlement_gas = Vec::new();
+    for n in 0..health.settled {
+        if let Some(b) = seq.batch(n).await? {
+            settlement_gas.push(b.l1_gas_used.unwrap_or(0));
+        }
+    }
+    Ok(Summary {
+        members: summaries,
+        l2_transactions: transfers.len() as u64 + 1,
+        batches_settled: health.settled,
+        settlement_gas,
+        audit: report,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The summary as a table.
+pub fn render(summary: &Summary) -> String {
+    let mut out = String::new();
+    out.push_str("member  account  deposited      L2 balance     claimed on L1\n");
+    for m in &summary.members {
+        let claimed = m.claimed_wei.parse::<u128>().unwrap_or(0) / u128::from(GWEI_PER_ETH);
+        out.push_str(&format!(
+            "{:<7} {:>7}  {:<14} {:<14} {}\n",
+            m.name,
+            m.account,
+            eth(m.deposited),
+            eth(m.l2_balance),
+            eth(u64::try_from(claimed).unwrap_or(u64::MAX))
+        ));
+    }
+    out.push_str(&format!(
+        "{} L2 transactions in {} settled batches (L1 gas per batch: {:?}); audit: {} proofs verified, root {}\n",
+        summary.l2_transactions, summary.batches_settled, summary.settlement_gas, summary.audit.proofs_verified, summary.audit.final_root
+    ));
+    out
+}
