@@ -27,6 +27,7 @@ use anyhow::Context;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
 use ccr_circuits::state::RollupParams;
+use ccr_l1::anvil::Anvil;
 use ccr_l1::client::{Deployment, L1Client};
 use ccr_l1::node::{EmbeddedL1, EmbeddedL1Handle};
 use ccr_prover::batch::batch_circuit_name;
@@ -53,6 +54,8 @@ pub enum L1Choice {
         /// Listen address (port 0: any free port).
         listen: SocketAddr,
     },
+    /// anvil, started as a child process on a free loopback port (`scripts/deps` installs it).
+    Anvil,
     /// An Ethereum JSON-RPC node that already runs with anvil's development accounts funded
     /// (anvil itself, for instance); the contracts are deployed there.
     Rpc {
@@ -104,6 +107,8 @@ pub struct Devnet {
     pub node: Option<Node>,
     /// The embedded L1, if it is the devnet's.
     pub l1_node: Option<EmbeddedL1Handle>,
+    /// anvil, if the devnet started it.
+    pub anvil: Option<Anvil>,
     /// L1's JSON-RPC URL.
     pub l1_url: String,
     /// The contracts.
@@ -158,13 +163,18 @@ impl Devnet {
         let verifier = embedded::verifier_artifact(&keys, &params, DEV_SEED)?;
         let deploy = DeployConfig { escape_delay: config.escape_delay, ..DeployConfig::eth() };
         let operator_key = dev_key(0)?;
-        let (l1_node, l1_url) = match &config.l1 {
+        let (l1_node, anvil, l1_url) = match &config.l1 {
             L1Choice::Embedded { listen } => {
                 let node = EmbeddedL1::start(*listen).await.context("starting the embedded L1")?;
                 let url = node.url();
-                (Some(node), url)
+                (Some(node), None, url)
             }
-            L1Choice::Rpc { url } => (None, url.clone()),
+            L1Choice::Anvil => {
+                let anvil = Anvil::start().await?;
+                let url = anvil.url().to_owned();
+                (None, Some(anvil), url)
+            }
+            L1Choice::Rpc { url } => (None, None, url.clone()),
         };
         let (operator, deployment) = L1Client::deploy(&l1_url, operator_key, &verifier, &params, &deploy)
             .await
@@ -177,10 +187,15 @@ impl Devnet {
             metrics_addr: config.metrics,
             batch_timeout: config.batch_timeout,
             keys: Some(keys),
-            l1: Some(L1Config { client: operator.clone(), confirmations: 0, poll: Duration::from_millis(200) }),
+            l1: Some(L1Config {
+                client: operator.clone(),
+                confirmations: 0,
+                poll: Duration::from_millis(200),
+            }),
         };
         let node = Node::launch(node_config.clone()).await.context("starting the sequencer")?;
-        let node_config = NodeConfig { rpc_addr: node.rpc_addr(), metrics_addr: node.metrics_addr(), ..node_config };
+        let node_config =
+            NodeConfig { rpc_addr: node.rpc_addr(), metrics_addr: node.metrics_addr(), ..node_config };
         say(&format!(
             "sequencer JSON-RPC at {}{}",
             node.rpc_url(),
@@ -192,7 +207,11 @@ impl Devnet {
             l1_rpc: l1_url.clone(),
             rollup: deployment.rollup,
             l1_chain_id: chain_id(&operator).await?,
-            params: NetworkParams { depth: params.depth, batch_size: params.batch_size, chain_id: params.chain_id },
+            params: NetworkParams {
+                depth: params.depth,
+                batch_size: params.batch_size,
+                chain_id: params.chain_id,
+            },
             verifying_key: PathBuf::from(VK_FILE),
             deploy_block: deployment.block,
         };
@@ -201,6 +220,7 @@ impl Devnet {
         Ok(Self {
             node: Some(node),
             l1_node,
+            anvil,
             l1_url,
             deployment,
             operator,
@@ -246,6 +266,7 @@ impl Devnet {
         if let Some(l1) = self.l1_node.take() {
             l1.stop().await;
         }
+        drop(self.anvil.take());
     }
 
     /// The directory's path.

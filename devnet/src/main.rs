@@ -48,8 +48,11 @@ struct Args {
     batch_size: usize,
     /// Use this Ethereum JSON-RPC node as L1 (e.g. anvil on http://127.0.0.1:8545, with its
     /// default development accounts) instead of the embedded one.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "anvil")]
     l1_rpc: Option<String>,
+    /// Use anvil as L1, started on a free loopback port (`scripts/deps` installs it).
+    #[arg(long)]
+    anvil: bool,
     /// Listen address of the embedded L1.
     #[arg(long, default_value = "127.0.0.1:8546")]
     l1_listen: SocketAddr,
@@ -78,9 +81,10 @@ fn main() -> anyhow::Result<()> {
     }
     let config = DevnetConfig {
         params,
-        l1: match &args.l1_rpc {
-            Some(url) => L1Choice::Rpc { url: url.clone() },
-            None => L1Choice::Embedded { listen: args.l1_listen },
+        l1: match (&args.l1_rpc, args.anvil) {
+            (Some(url), _) => L1Choice::Rpc { url: url.clone() },
+            (None, true) => L1Choice::Anvil,
+            (None, false) => L1Choice::Embedded { listen: args.l1_listen },
         },
         rpc: args.rpc,
         metrics: Some(args.metrics),

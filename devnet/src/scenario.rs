@@ -86,7 +86,12 @@ fn member(name: &'static str, n: usize) -> anyhow::Result<Member> {
 
 async fn wait_settled(seq: &SequencerClient, hash: &str, say: Say<'_>) -> anyhow::Result<()> {
     ops::wait_for(seq, hash, WaitTarget::Settled, STEP_TIMEOUT, &mut |st| {
-        say(&format!("    {} … {:?}{}", short(hash), st.status, st.batch.map(|b| format!(" (batch {b})")).unwrap_or_default()))
+        say(&format!(
+            "    {} … {:?}{}",
+            short(hash),
+            st.status,
+            st.batch.map(|b| format!(" (batch {b})")).unwrap_or_default()
+        ))
     })
     .await?;
     Ok(())
@@ -97,7 +102,10 @@ fn short(hash: &str) -> String {
 }
 
 fn eth(gwei: u64) -> String {
-    format!("{}.{:09}", gwei / GWEI_PER_ETH, gwei % GWEI_PER_ETH).trim_end_matches('0').trim_end_matches('.').to_owned()
+    format!("{}.{:09}", gwei / GWEI_PER_ETH, gwei % GWEI_PER_ETH)
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_owned()
         + " ETH"
 }
 
@@ -125,7 +133,13 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
         let d = l1ops::deposit(l1, &m.keys, None, amount).await?;
         m.index = Some(d.index);
         queue_length = d.queue_length;
-        say(&format!("   {:<6} deposits {:>10} → account {} (L1 block {})", m.name, eth(amount), d.index, d.l1_tx.block));
+        say(&format!(
+            "   {:<6} deposits {:>10} → account {} (L1 block {})",
+            m.name,
+            eth(amount),
+            d.index,
+            d.l1_tx.block
+        ));
     }
     l1ops::wait_ingested(&seq, queue_length, STEP_TIMEOUT).await?;
     say("   the sequencer ingested the L1 deposit queue");
@@ -133,12 +147,8 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
     let idx = |i: usize| members[i].index.context("account opened above");
     let (a, b, c) = (idx(0)?, idx(1)?, idx(2)?);
     say("2. transfers on L2 (signed with each member's Baby Jubjub key)");
-    let transfers: [(usize, u32, u32, u64); 4] = [
-        (0, a, b, 300_000_000),
-        (1, b, c, 200_000_000),
-        (2, c, a, 100_000_000),
-        (0, a, c, 50_000_000),
-    ];
+    let transfers: [(usize, u32, u32, u64); 4] =
+        [(0, a, b, 300_000_000), (1, b, c, 200_000_000), (2, c, a, 100_000_000), (0, a, c, 50_000_000)];
     let mut last = String::new();
     for (who, from, to, amount) in transfers {
         let sent = ops::transfer(&seq, &members[who].keys, chain_id, from, to, amount).await?;
@@ -165,7 +175,11 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
         "   paid {} wei in L1 block {} (balance {} → {} wei, gas {})",
         claimed.amount, claimed.l1_tx.block, before, after, claimed.l1_tx.gas_used
     ));
-    anyhow::ensure!(claimed.amount == U256::from(400_000_000u64) * U256::from(GWEI_PER_ETH), "bob's claim paid {}", claimed.amount);
+    anyhow::ensure!(
+        claimed.amount == U256::from(400_000_000u64) * U256::from(GWEI_PER_ETH),
+        "bob's claim paid {}",
+        claimed.amount
+    );
 
     say("5. audit: every batch from L1 calldata, its commitment, its proof, replayed to the same roots");
     let report = audit::audit(&l1s[0].client, params, &devnet.vk).await?;
@@ -178,7 +192,8 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
     let wallets = devnet.dir().join("wallets");
     std::fs::create_dir_all(&wallets).with_context(|| format!("creating {}", wallets.display()))?;
     let password_file = wallets.join("password.txt");
-    std::fs::write(&password_file, DEVNET_PASSWORD).with_context(|| format!("writing {}", password_file.display()))?;
+    std::fs::write(&password_file, DEVNET_PASSWORD)
+        .with_context(|| format!("writing {}", password_file.display()))?;
     let password = Password::new(DEVNET_PASSWORD);
     let health = seq.health().await?;
     let mut summaries = Vec::new();

@@ -1,5 +1,6 @@
-//! [`L1Client`]: the rollup contract over JSON-RPC, with alloy's provider (recommended fillers:
-//! nonce, gas estimate, EIP-1559 fees, chain id) and a local signer.
+//! [`L1Client`]: the rollup contract over JSON-RPC, with alloy's provider (fillers: gas
+//! estimate and EIP-1559 fees, the nonce read from the node each time, chain id) and a local
+//! signer.
 //!
 //! Every transaction is estimated first, so a call the contract refuses fails before it is
 //! sent, with the contract's custom error decoded ([`L1Error::Contract`], its name in
@@ -30,6 +31,9 @@ use ccr_verifier_contracts::rollup::{
 use ccr_verifier_contracts::Artifact;
 
 use crate::error::L1Error;
+
+/// How long [`L1Client`] waits for a sent transaction's receipt.
+pub const RECEIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// What an included transaction cost and where it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,11 +141,21 @@ fn revert_error(data: Bytes) -> L1Error {
 }
 
 fn provider(url: &str, signer_key: B256) -> Result<(DynProvider, Address), L1Error> {
-    let signer =
-        PrivateKeySigner::from_bytes(&signer_key).map_err(|e| L1Error::Key(format!("not a secp256k1 key: {e}")))?;
+    let signer = PrivateKeySigner::from_bytes(&signer_key)
+        .map_err(|e| L1Error::Key(format!("not a secp256k1 key: {e}")))?;
     let address = signer.address();
     let parsed = url.parse().map_err(|e| L1Error::Url { url: url.to_owned(), reason: format!("{e}") })?;
-    let provider = ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(parsed).erased();
+    // alloy's recommended fillers, but with the nonce read from the node before every
+    // transaction: the default cache would skip a nonce after a transaction the contract
+    // refused at estimation.
+    let provider = ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .with_gas_estimation()
+        .with_simple_nonce_management()
+        .fetch_chain_id()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(parsed)
+        .erased();
     Ok((provider, address))
 }
 
@@ -188,7 +202,8 @@ impl L1Client {
     ) -> Result<(Self, Deployment), L1Error> {
         let deploy_err = |e: &dyn std::fmt::Display| L1Error::Deploy(e.to_string());
         // Checked before anything is deployed.
-        rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, params, cfg).map_err(|e| deploy_err(&e))?;
+        rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, params, cfg)
+            .map_err(|e| deploy_err(&e))?;
         let (provider, signer) = provider(url, signer_key)?;
         let mut client = Self { provider, signer, rollup: Address::ZERO, config: *cfg, start_block: 0 };
         let poseidon5 = Artifact::poseidon_t6().map_err(|e| deploy_err(&e))?;
@@ -197,7 +212,8 @@ impl L1Client {
         let (poseidon5, _) = client.create(poseidon5.deploy_code(&[])).await?;
         let (poseidon2, _) = client.create(poseidon2.deploy_code(&[])).await?;
         let (verifier, _) = client.create(verifier.deploy_code(&[])).await?;
-        let args = rollup_constructor(verifier, poseidon5, poseidon2, params, cfg).map_err(|e| deploy_err(&e))?;
+        let args =
+            rollup_constructor(verifier, poseidon5, poseidon2, params, cfg).map_err(|e| deploy_err(&e))?;
         let (rollup, outcome) = client.create(rollup.deploy_code(&args.abi_encode())).await?;
         client.rollup = rollup;
         client.start_block = outcome.block;
@@ -214,7 +230,8 @@ impl L1Client {
     /// As [`L1Client::deploy`].
     pub async fn deploy_test_token(url: &str, signer_key: B256) -> Result<Address, L1Error> {
         let (provider, signer) = provider(url, signer_key)?;
-        let client = Self { provider, signer, rollup: Address::ZERO, config: DeployConfig::eth(), start_block: 0 };
+        let client =
+            Self { provider, signer, rollup: Address::ZERO, config: DeployConfig::eth(), start_block: 0 };
         let artifact = Artifact::test_token().map_err(|e| L1Error::Deploy(e.to_string()))?;
         Ok(client.create(artifact.deploy_code(&[])).await?.0)
     }
@@ -258,7 +275,12 @@ impl L1Client {
     async fn send(&self, tx: TransactionRequest) -> Result<TransactionReceipt, L1Error> {
         let tx = tx.with_from(self.signer);
         let pending = self.provider.send_transaction(tx).await.map_err(rpc_error)?;
-        let receipt = pending.get_receipt().await.map_err(|e| L1Error::Rpc(e.to_string()))?;
+        let hash = *pending.tx_hash();
+        let receipt = pending
+            .with_timeout(Some(RECEIPT_TIMEOUT))
+            .get_receipt()
+            .await
+            .map_err(|e| L1Error::Rpc(format!("waiting for the receipt of {hash}: {e}")))?;
         if !receipt.status() {
             return Err(L1Error::Failed {
                 hash: receipt.transaction_hash,
@@ -269,14 +291,21 @@ impl L1Client {
         Ok(receipt)
     }
 
-    async fn transact<C: SolCall>(&self, to: Address, value: U256, call: &C) -> Result<TransactionReceipt, L1Error> {
-        self.send(TransactionRequest::default().with_to(to).with_value(value).with_input(call.abi_encode())).await
+    async fn transact<C: SolCall>(
+        &self,
+        to: Address,
+        value: U256,
+        call: &C,
+    ) -> Result<TransactionReceipt, L1Error> {
+        self.send(TransactionRequest::default().with_to(to).with_value(value).with_input(call.abi_encode()))
+            .await
     }
 
     async fn call_at<C: SolCall>(&self, to: Address, call: &C) -> Result<C::Return, L1Error> {
         let tx = TransactionRequest::default().with_to(to).with_input(call.abi_encode());
         let out = self.provider.call(tx).await.map_err(rpc_error)?;
-        C::abi_decode_returns(&out).map_err(|e| L1Error::Data(format!("return data of {}: {e}", C::SIGNATURE)))
+        C::abi_decode_returns(&out)
+            .map_err(|e| L1Error::Data(format!("return data of {}: {e}", C::SIGNATURE)))
     }
 
     async fn view<C: SolCall>(&self, call: &C) -> Result<C::Return, L1Error> {
@@ -290,11 +319,16 @@ impl L1Client {
             return Ok(self.config.base_units(amount));
         };
         let needed = self.config.base_units(amount);
-        let allowance =
-            self.call_at(token, &TestToken::allowanceCall { owner: self.signer, spender: self.rollup }).await?;
+        let allowance = self
+            .call_at(token, &TestToken::allowanceCall { owner: self.signer, spender: self.rollup })
+            .await?;
         if allowance < needed {
-            self.transact(token, U256::ZERO, &TestToken::approveCall { spender: self.rollup, amount: needed })
-                .await?;
+            self.transact(
+                token,
+                U256::ZERO,
+                &TestToken::approveCall { spender: self.rollup, amount: needed },
+            )
+            .await?;
         }
         Ok(U256::ZERO)
     }
@@ -319,14 +353,12 @@ impl L1Client {
     /// `SupplyCapExceeded`, `ExitModeActive`, ...); RPC errors.
     pub async fn create_account(&self, pubkey: &Point, amount: u64) -> Result<(u32, TxOutcome), L1Error> {
         let value = self.pay(amount).await?;
-        let call =
-            Rollup::createAccountCall { ax: fr_to_u256(&pubkey.x), ay: fr_to_u256(&pubkey.y), amount };
+        let call = Rollup::createAccountCall { ax: fr_to_u256(&pubkey.x), ay: fr_to_u256(&pubkey.y), amount };
         let receipt = self.transact(self.rollup, value, &call).await?;
         let created: Vec<Rollup::AccountCreated> = self.events(&receipt);
-        let index = created
-            .first()
-            .map(|e| e.accountIndex)
-            .ok_or_else(|| L1Error::Data(format!("no AccountCreated event in {}", receipt.transaction_hash)))?;
+        let index = created.first().map(|e| e.accountIndex).ok_or_else(|| {
+            L1Error::Data(format!("no AccountCreated event in {}", receipt.transaction_hash))
+        })?;
         Ok((index, TxOutcome::of(&receipt)))
     }
 
@@ -347,7 +379,9 @@ impl L1Client {
     ///
     /// `NotAccountOwner`, `ZeroExit`, `AmountNotRepresentable`, `ExitModeActive`; RPC errors.
     pub async fn force_exit(&self, index: u32, amount: u64) -> Result<TxOutcome, L1Error> {
-        Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &Rollup::forceExitCall { index, amount }).await?))
+        Ok(TxOutcome::of(
+            &self.transact(self.rollup, U256::ZERO, &Rollup::forceExitCall { index, amount }).await?,
+        ))
     }
 
     /// `submitBatch(...)`: settles a proven batch.
@@ -417,7 +451,11 @@ impl L1Client {
     /// # Errors
     ///
     /// [`L1Error::Data`] on a malformed event or a gap in the positions; RPC errors.
-    pub async fn queue_entries(&self, from: u64, confirmations: u64) -> Result<Vec<(u64, QueueEntry)>, L1Error> {
+    pub async fn queue_entries(
+        &self,
+        from: u64,
+        confirmations: u64,
+    ) -> Result<Vec<(u64, QueueEntry)>, L1Error> {
         let latest = self.block_number().await?;
         let Some(to_block) = latest.checked_sub(confirmations) else {
             return Ok(Vec::new());
@@ -431,7 +469,10 @@ impl L1Client {
         }
         let filter = Filter::new()
             .address(self.rollup)
-            .event_signature(vec![Rollup::Deposited::SIGNATURE_HASH, Rollup::ForcedExitRequested::SIGNATURE_HASH])
+            .event_signature(vec![
+                Rollup::Deposited::SIGNATURE_HASH,
+                Rollup::ForcedExitRequested::SIGNATURE_HASH,
+            ])
             .from_block(from_block)
             .to_block(to_block);
         let logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
@@ -445,7 +486,9 @@ impl L1Client {
         entries.sort_by_key(|(p, _)| *p);
         for (expected, (position, _)) in (from..).zip(&entries) {
             if *position != expected {
-                return Err(L1Error::Data(format!("queue position {expected} missing from the logs (got {position})")));
+                return Err(L1Error::Data(format!(
+                    "queue position {expected} missing from the logs (got {position})"
+                )));
             }
         }
         Ok(entries)
@@ -473,13 +516,12 @@ impl L1Client {
             if number < from {
                 continue;
             }
-            let hash = log.transaction_hash.ok_or_else(|| L1Error::Data("log without transaction hash".into()))?;
-            let tx = self
-                .provider
-                .get_transaction_by_hash(hash)
-                .await
-                .map_err(rpc_error)?
-                .ok_or_else(|| L1Error::Data(format!("transaction {hash} of batch {number} not found")))?;
+            let hash =
+                log.transaction_hash.ok_or_else(|| L1Error::Data("log without transaction hash".into()))?;
+            let tx =
+                self.provider.get_transaction_by_hash(hash).await.map_err(rpc_error)?.ok_or_else(|| {
+                    L1Error::Data(format!("transaction {hash} of batch {number} not found"))
+                })?;
             let input = alloy::consensus::Transaction::input(&tx);
             let call = Rollup::submitBatchCall::abi_decode(input).map_err(|e| {
                 L1Error::Data(format!(

@@ -85,6 +85,9 @@ impl From<NodeError> for ErrorObjectOwned {
 /// Errors of the L1 client and of starting the embedded node.
 #[derive(Debug, thiserror::Error)]
 pub enum L1Error {
+    /// anvil is missing, did not start or does not answer.
+    #[error("anvil: {0}")]
+    Anvil(String),
     /// The embedded node could not listen.
     #[error("cannot start the embedded L1 on {addr}: {source}")]
     Listen {

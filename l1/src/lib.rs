@@ -9,6 +9,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// anvil as a child process (tests, `ccr-devnet --anvil`).
+pub mod anvil;
 /// The rollup contract over JSON-RPC.
 pub mod client;
 /// Error types.

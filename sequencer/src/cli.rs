@@ -157,7 +157,9 @@ impl Args {
     pub fn l1_key(&self) -> Result<alloy_primitives::B256, CliError> {
         let parse = |s: &str, what: &str| {
             s.trim().parse::<alloy_primitives::B256>().map_err(|_| {
-                CliError::L1(format!("{what} is not a 32-byte hex private key (0x followed by 64 hex digits)"))
+                CliError::L1(format!(
+                    "{what} is not a 32-byte hex private key (0x followed by 64 hex digits)"
+                ))
             })
         };
         if let Some(path) = &self.l1_key_file {
@@ -175,7 +177,10 @@ impl Args {
             }
         };
         let key = ccr_l1::DEV_KEYS.get(n).ok_or_else(|| {
-            CliError::L1(format!("--l1-dev-account {n}: there are {} development accounts", ccr_l1::DEV_KEYS.len()))
+            CliError::L1(format!(
+                "--l1-dev-account {n}: there are {} development accounts",
+                ccr_l1::DEV_KEYS.len()
+            ))
         })?;
         parse(key, "development key")
     }

@@ -242,7 +242,11 @@ impl Sequencer {
     }
 
     /// [`Sequencer::ingest_queue_entry`] of a deposit.
-    pub fn ingest_deposit(&self, queue_index: u64, deposit: Deposit) -> Result<DepositIngested, SequencerError> {
+    pub fn ingest_deposit(
+        &self,
+        queue_index: u64,
+        deposit: Deposit,
+    ) -> Result<DepositIngested, SequencerError> {
         self.ingest_queue_entry(queue_index, QueueEntry::Deposit(deposit))
     }
 
@@ -444,8 +448,9 @@ impl Sequencer {
     /// Recording the same settlement again is a no-op.
     pub fn record_settlement(&self, n: u64, settlement: L1Settlement) -> Result<(), SequencerError> {
         let mut g = self.lock()?;
-        let mut record =
-            self.store.batch(n)?.ok_or_else(|| SequencerError::Halted(format!("L1 settled batch {n}, which is not sealed here")))?;
+        let mut record = self.store.batch(n)?.ok_or_else(|| {
+            SequencerError::Halted(format!("L1 settled batch {n}, which is not sealed here"))
+        })?;
         if n < g.counters.batches_settled {
             return Ok(());
         }

@@ -23,9 +23,7 @@ use ccr_circuits::state::RollupParams;
 use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, IteratorMode, Options, WriteBatch, WriteOptions, DB};
 use tracing::debug;
 
-use crate::records::{
-    decode_queue_record, encode_queue_record, BatchRecord, CodecError, TxRecord, TxStatus,
-};
+use crate::records::{decode_queue_record, encode_queue_record, BatchRecord, CodecError, TxRecord, TxStatus};
 
 /// Column family of the accepted-transaction log.
 pub const CF_TXS: &str = "txs";

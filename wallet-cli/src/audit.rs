@@ -14,10 +14,10 @@
 //!
 //! Finally the rebuilt root must equal the contract's `stateRoot()`.
 
+use alloy_primitives::U256;
 use ark_bn254::{Bn254, Fq, Fq2, G1Affine, G2Affine};
 use ark_ff::{BigInteger, PrimeField, Zero};
 use ark_groth16::{Proof, VerifyingKey};
-use alloy_primitives::U256;
 use ccr_circuits::batch::public_commitment;
 use ccr_circuits::state::tx::QueueEntry;
 use ccr_circuits::state::{RollupParams, RollupState};
@@ -43,6 +43,12 @@ pub enum AuditCheck {
     Root,
 }
 
+impl From<L1Error> for AuditError {
+    fn from(e: L1Error) -> Self {
+        Self::L1(Box::new(e))
+    }
+}
+
 impl std::fmt::Display for AuditCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -60,7 +66,7 @@ impl std::fmt::Display for AuditCheck {
 pub enum AuditError {
     /// Reading L1 failed.
     #[error("reading L1: {0}")]
-    L1(#[from] L1Error),
+    L1(Box<L1Error>),
     /// A batch failed a check.
     #[error("batch {batch} fails the {check} check: {detail}")]
     Batch {
@@ -115,7 +121,11 @@ pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 ///
 /// [`AuditError::Batch`] naming the first failing batch and check; [`AuditError::FinalRoot`];
 /// [`AuditError::L1`] when L1 cannot be read.
-pub async fn audit(l1: &L1Client, params: RollupParams, vk: &VerifyingKey<Bn254>) -> Result<AuditReport, AuditError> {
+pub async fn audit(
+    l1: &L1Client,
+    params: RollupParams,
+    vk: &VerifyingKey<Bn254>,
+) -> Result<AuditReport, AuditError> {
     Ok(rebuild(l1, params, vk, &mut |_, _| {}).await?.0)
 }
 
@@ -183,7 +193,11 @@ pub fn check_batches(
         if b.old_root != state.root() {
             return Err(fail(
                 AuditCheck::Sequence,
-                format!("old root {} but the previous batch ended at {}", fr_to_hex(&b.old_root), fr_to_hex(&state.root())),
+                format!(
+                    "old root {} but the previous batch ended at {}",
+                    fr_to_hex(&b.old_root),
+                    fr_to_hex(&state.root())
+                ),
             ));
         }
         if b.consumed_before != state.deposits_consumed() || b.consumed_after < b.consumed_before {
@@ -200,7 +214,10 @@ pub fn check_batches(
         // 2. queue
         let (from, to) = (usize::try_from(b.consumed_before), usize::try_from(b.consumed_after));
         let (Ok(from), Ok(to)) = (from, to) else {
-            return Err(fail(AuditCheck::Queue, "queue positions beyond this machine's address space".into()));
+            return Err(fail(
+                AuditCheck::Queue,
+                "queue positions beyond this machine's address space".into(),
+            ));
         };
         if to > queue.len() {
             return Err(fail(
@@ -227,19 +244,25 @@ pub fn check_batches(
         }
         report.proofs_verified += 1;
         // 4. replay
-        let replayed =
-            state.replay_batch(&b.tx_data, &queue[from..to]).map_err(|e| fail(AuditCheck::Replay, e.to_string()))?;
+        let replayed = state
+            .replay_batch(&b.tx_data, &queue[from..to])
+            .map_err(|e| fail(AuditCheck::Replay, e.to_string()))?;
         // 5. root
         if replayed.new_root != b.new_root {
             return Err(fail(
                 AuditCheck::Root,
-                format!("replayed root {} but L1 settled {}", fr_to_hex(&replayed.new_root), fr_to_hex(&b.new_root)),
+                format!(
+                    "replayed root {} but L1 settled {}",
+                    fr_to_hex(&replayed.new_root),
+                    fr_to_hex(&b.new_root)
+                ),
             ));
         }
         report.batches += 1;
         report.queue_consumed = replayed.deposits_consumed_after;
         report.exits += replayed.exits.len() as u64;
-        report.transactions += b.tx_data.chunks(ccr_circuits::state::encoding::SLOT_BYTES).filter(|s| s[0] != 0).count() as u64;
+        report.transactions +=
+            b.tx_data.chunks(ccr_circuits::state::encoding::SLOT_BYTES).filter(|s| s[0] != 0).count() as u64;
         progress(i as u64 + 1, total);
     }
     report.accounts = state.num_accounts();

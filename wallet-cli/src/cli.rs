@@ -124,7 +124,9 @@ pub enum Command {
         wait: WaitArgs,
     },
     /// Deposit from L1: creates the wallet's account on the first deposit, tops it up after.
-    #[command(after_help = "Examples:\n  ccr-wallet deposit --amount 1000 --wait   # first time: creates the account\n  ccr-wallet deposit --amount 500")]
+    #[command(
+        after_help = "Examples:\n  ccr-wallet deposit --amount 1000 --wait   # first time: creates the account\n  ccr-wallet deposit --amount 500"
+    )]
     Deposit {
         /// Amount in L2 units (the contract takes amount × unit of its asset).
         #[arg(long, value_name = "N")]
@@ -149,7 +151,9 @@ pub enum Command {
     #[command(name = "exit-mode", subcommand)]
     ExitMode(ExitModeCommand),
     /// Audit the rollup from L1 alone: every batch's commitment, proof and replayed root.
-    #[command(after_help = "Example:\n  ccr-wallet --network devnet/network.json audit\nExit code 8 names the first bad batch and the failed check.")]
+    #[command(
+        after_help = "Example:\n  ccr-wallet --network devnet/network.json audit\nExit code 8 names the first bad batch and the failed check."
+    )]
     Audit {
         /// The batch circuit's verifying key [default: the network file's].
         #[arg(long, value_name = "FILE")]
@@ -167,7 +171,9 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Create a keystore with a fresh L2 key and an L1 key (fresh, or a devnet account's).
-    #[command(after_help = "Examples:\n  ccr-wallet key new\n  ccr-wallet --keystore alice.json --password-file pw key new --l1-dev-account 1")]
+    #[command(
+        after_help = "Examples:\n  ccr-wallet key new\n  ccr-wallet --keystore alice.json --password-file pw key new --l1-dev-account 1"
+    )]
     New {
         /// Use the devnet's (anvil's) well-known funded account N (0-9) as the L1 key.
         /// Public keys: for development chains only.
@@ -349,7 +355,9 @@ impl Settings {
                 r.parse().map_err(|e| WalletError::Config(format!("--rollup {r:?} is not an address: {e}")))
             }
             (None, Some(n)) => Ok(n.rollup),
-            (None, None) => Err(WalletError::Config("no rollup address: pass --network FILE or --rollup ADDRESS".into())),
+            (None, None) => {
+                Err(WalletError::Config("no rollup address: pass --network FILE or --rollup ADDRESS".into()))
+            }
         }
     }
 
@@ -360,7 +368,9 @@ impl Settings {
     /// [`WalletError::Config`] without a network file.
     pub fn params(&self) -> Result<RollupParams, WalletError> {
         let n = self.network.as_ref().ok_or_else(|| {
-            WalletError::Config("the rollup parameters come from the network file: pass --network FILE".into())
+            WalletError::Config(
+                "the rollup parameters come from the network file: pass --network FILE".into(),
+            )
         })?;
         let mut p = n.params.rollup_params()?;
         if let Some(c) = self.global.chain_id {
@@ -379,7 +389,9 @@ impl Settings {
             (Some(p), _) => p.to_path_buf(),
             (None, Some(n)) => n.verifying_key.clone(),
             (None, None) => {
-                return Err(WalletError::Config("no verifying key: pass --verifying-key FILE or --network FILE".into()))
+                return Err(WalletError::Config(
+                    "no verifying key: pass --verifying-key FILE or --network FILE".into(),
+                ))
             }
         };
         l1ops::load_verifying_key(&path)
@@ -430,7 +442,8 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let seq = s.sequencer()?;
             let from = s.account_index()?;
             let sent = ops::transfer(&seq, &keys, s.chain_id()?, from, to, amount).await?;
-            let text = format!("transfer of {amount} from account {from} to {to} accepted\nhash {}", sent.hash);
+            let text =
+                format!("transfer of {amount} from account {from} to {to} accepted\nhash {}", sent.hash);
             finish_sent(&seq, sent, text, wait, json_mode).await
         }
         Command::Exit { amount, wait } => {
@@ -476,7 +489,12 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let keys = s.keys()?;
             let l1 = s.l1(&keys).await?;
             let c = l1ops::claim(&l1).await?;
-            let text = format!("paid {} (base units) to {:#x} (L1 tx {})", c.amount, keys.l1_address(), c.l1_tx.hash);
+            let text = format!(
+                "paid {} (base units) to {:#x} (L1 tx {})",
+                c.amount,
+                keys.l1_address(),
+                c.l1_tx.hash
+            );
             Ok(Output::new(text, serde_json::to_value(&c).unwrap_or(Value::Null)))
         }
         Command::ForceExit { amount } => {
@@ -496,7 +514,10 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let l1 = s.l1(&keys).await?;
             let tx = l1ops::activate_exit_mode(&l1).await?;
             Ok(Output::new(
-                format!("exit mode active (L1 tx {}): members now leave with `ccr-wallet exit-mode claim`", tx.hash),
+                format!(
+                    "exit mode active (L1 tx {}): members now leave with `ccr-wallet exit-mode claim`",
+                    tx.hash
+                ),
                 json!({ "l1Tx": tx }),
             ))
         }
@@ -567,7 +588,11 @@ fn key_new(s: &Settings, l1_dev_account: Option<u8>) -> Result<Output, WalletErr
     let password = s.password(true)?;
     keystore::create(&s.keystore, &keys, &password)?;
     let mut out = keys_output(&keys, &s.keystore);
-    out.text = format!("created {}\n{}\nkeep the password: without it the keys are lost", s.keystore.display(), out.text);
+    out.text = format!(
+        "created {}\n{}\nkeep the password: without it the keys are lost",
+        s.keystore.display(),
+        out.text
+    );
     Ok(out)
 }
 
@@ -577,9 +602,9 @@ fn key_show(s: &Settings) -> Result<Output, WalletError> {
 
 /// The L1 key of the devnet's funded account `n`.
 fn dev_key(n: u8) -> Result<L1Key, WalletError> {
-    let hex = ccr_l1::DEV_KEYS
-        .get(usize::from(n))
-        .ok_or_else(|| WalletError::Config(format!("--l1-dev-account {n}: there are 10 dev accounts (0-9)")))?;
+    let hex = ccr_l1::DEV_KEYS.get(usize::from(n)).ok_or_else(|| {
+        WalletError::Config(format!("--l1-dev-account {n}: there are 10 dev accounts (0-9)"))
+    })?;
     L1Key::from_hex(hex)
 }
 
@@ -634,13 +659,21 @@ async fn finish_sent(
     bar.set_message(format!("{}: submitted", sent.hash));
     let target = if wait.settled { ops::WaitTarget::Settled } else { ops::WaitTarget::Proven };
     let result = ops::wait_for(seq, &sent.hash, target, Duration::from_secs(wait.timeout), &mut |st| {
-        bar.set_message(format!("{}: {:?}{}", sent.hash, st.status, st.batch.map(|b| format!(" (batch {b})")).unwrap_or_default()));
+        bar.set_message(format!(
+            "{}: {:?}{}",
+            sent.hash,
+            st.status,
+            st.batch.map(|b| format!(" (batch {b})")).unwrap_or_default()
+        ));
     })
     .await;
     bar.finish_and_clear();
     let st = result?;
     json["status"] = serde_json::to_value(&st).unwrap_or(Value::Null);
-    Ok(Output::new(format!("{text}\n{:?} in batch {}", st.status, st.batch.map_or("?".into(), |b| b.to_string())), json))
+    Ok(Output::new(
+        format!("{text}\n{:?} in batch {}", st.status, st.batch.map_or("?".into(), |b| b.to_string())),
+        json,
+    ))
 }
 
 /// A per-batch progress bar on stderr (hidden with `--json` or when stderr is not a terminal).
@@ -649,7 +682,9 @@ pub fn progress_bar(hidden: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(0);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("auditing batch {pos}/{len} {wide_bar} {elapsed}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("auditing batch {pos}/{len} {wide_bar} {elapsed}")
+    {
         bar.set_style(style);
     }
     bar

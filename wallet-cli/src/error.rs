@@ -9,9 +9,13 @@ use crate::audit::AuditError;
 /// What to do about a contract's refusal, for the errors a member meets.
 fn l1_hint(e: &L1Error) -> &'static str {
     match e.contract_error_name() {
-        Some("NothingToWithdraw") => " (nothing to claim yet: exits become claimable once their batch settles)",
+        Some("NothingToWithdraw") => {
+            " (nothing to claim yet: exits become claimable once their batch settles)"
+        }
         Some("ExitModeActive") => " (the rollup is in exit mode: use `ccr-wallet exit-mode claim`)",
-        Some("ExitModeNotActive") => " (exit mode is not active: `ccr-wallet exit-mode activate` once a queued request is overdue)",
+        Some("ExitModeNotActive") => {
+            " (exit mode is not active: `ccr-wallet exit-mode activate` once a queued request is overdue)"
+        }
         Some("EscapeDelayNotOver") | Some("NothingOverdue") => {
             " (exit mode can be activated only when a queued L1 request waited longer than the escape delay)"
         }
@@ -116,13 +120,17 @@ pub enum WalletError {
         id: String,
     },
     /// The amount has no exact 40-bit float encoding.
-    #[error("amount {amount} cannot be sent: amounts are m·10^e with m < 2^35 and e < 32 (try a rounder number)")]
+    #[error(
+        "amount {amount} cannot be sent: amounts are m·10^e with m < 2^35 and e < 32 (try a rounder number)"
+    )]
     Amount {
         /// The amount.
         amount: u64,
     },
     /// The sequencer could not be reached.
-    #[error("cannot reach the sequencer at {url}: {reason} (is it running? check --rpc or the network file)")]
+    #[error(
+        "cannot reach the sequencer at {url}: {reason} (is it running? check --rpc or the network file)"
+    )]
     SequencerUnreachable {
         /// URL tried.
         url: String,
@@ -172,11 +180,11 @@ pub enum WalletError {
         url: String,
         /// The client's error (the contract's custom error decoded by name).
         #[source]
-        source: ccr_l1::L1Error,
+        source: Box<ccr_l1::L1Error>,
     },
     /// The audit failed.
     #[error(transparent)]
-    Audit(#[from] crate::audit::AuditError),
+    Audit(Box<crate::audit::AuditError>),
     /// The verifying key could not be read.
     #[error("verifying key {}: {reason}", path.display())]
     VerifyingKey {
@@ -196,7 +204,18 @@ pub enum WalletError {
     },
 }
 
+impl From<AuditError> for WalletError {
+    fn from(e: AuditError) -> Self {
+        Self::Audit(Box::new(e))
+    }
+}
+
 impl WalletError {
+    /// An L1 error from the node at `url`.
+    pub fn l1(url: &str, source: L1Error) -> Self {
+        Self::L1 { url: url.to_owned(), source: Box::new(source) }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
         Self::Io { path: path.to_path_buf(), source }
@@ -211,21 +230,24 @@ impl WalletError {
             | Self::WrongPassword { .. }
             | Self::KeystoreCorrupt { .. }
             | Self::Password(_) => KEYSTORE,
-            Self::InvalidKey(_) | Self::State { .. } | Self::Config(_) | Self::NoAccount | Self::NotOurAccount { .. } => {
-                CONFIG
-            }
+            Self::InvalidKey(_)
+            | Self::State { .. }
+            | Self::Config(_)
+            | Self::NoAccount
+            | Self::NotOurAccount { .. } => CONFIG,
             Self::Amount { .. } => USAGE,
             Self::SequencerUnreachable { .. } => UNREACHABLE,
             Self::Rejected { .. } | Self::Dropped { .. } => REJECTED,
             Self::AccountNotFound { .. } | Self::TxNotFound { .. } => NOT_FOUND,
             Self::Timeout { .. } => TIMEOUT,
-            Self::L1 { source, .. } => match source {
+            Self::L1 { source, .. } => match source.as_ref() {
                 L1Error::Contract { .. } | L1Error::Reverted { .. } | L1Error::Failed { .. } => REJECTED,
                 L1Error::Rpc(_) | L1Error::Listen { .. } => UNREACHABLE,
                 L1Error::Url { .. } | L1Error::Key(_) | L1Error::NoRollup(_) | L1Error::Deploy(_) => CONFIG,
-                L1Error::Data(_) | L1Error::NoContract(_) => FAILURE,
+                // Data, NoContract, and variants ccr-l1 may add.
+                _ => FAILURE,
             },
-            Self::Audit(AuditError::L1(_)) => UNREACHABLE,
+            Self::Audit(a) if matches!(a.as_ref(), AuditError::L1(_)) => UNREACHABLE,
             Self::Audit(_) => AUDIT_FAILED,
             Self::VerifyingKey { .. } => CONFIG,
             Self::Protocol { .. } | Self::Io { .. } => FAILURE,

@@ -62,8 +62,14 @@ pub fn create(path: &Path, keys: &WalletKeys, password: &Password) -> Result<(),
         .tempdir_in(&dir)
         .map_err(|e| WalletError::io(&dir, e))?;
     let plaintext = keys.to_plaintext();
-    eth_keystore::encrypt_key(staging.path(), &mut OsRng, plaintext.as_slice(), password.as_bytes(), Some(STAGED_NAME))
-        .map_err(|e| WalletError::KeystoreCorrupt { path: path.to_path_buf(), reason: e.to_string() })?;
+    eth_keystore::encrypt_key(
+        staging.path(),
+        &mut OsRng,
+        plaintext.as_slice(),
+        password.as_bytes(),
+        Some(STAGED_NAME),
+    )
+    .map_err(|e| WalletError::KeystoreCorrupt { path: path.to_path_buf(), reason: e.to_string() })?;
     if path.exists() {
         return Err(WalletError::KeystoreExists { path: path.to_path_buf() });
     }
@@ -86,7 +92,8 @@ pub fn open(path: &Path, password: &Password) -> Result<WalletKeys, WalletError>
         Err(e) => return Err(WalletError::io(path, e)),
     };
     // Checked here because eth-keystore panics on a short IV or derived key.
-    let parsed: EthKeystore = serde_json::from_str(&text).map_err(|e| corrupt(format!("not a keystore: {e}")))?;
+    let parsed: EthKeystore =
+        serde_json::from_str(&text).map_err(|e| corrupt(format!("not a keystore: {e}")))?;
     if parsed.crypto.cipher != "aes-128-ctr" || parsed.crypto.cipherparams.iv.len() != 16 {
         return Err(corrupt("unsupported cipher (expected aes-128-ctr with a 16-byte IV)".into()));
     }
@@ -96,10 +103,13 @@ pub fn open(path: &Path, password: &Password) -> Result<WalletKeys, WalletError>
     if dklen != 32 {
         return Err(corrupt(format!("derived key length {dklen}, expected 32")));
     }
-    let plaintext = Zeroizing::new(eth_keystore::decrypt_key(path, password.as_bytes()).map_err(|e| match e {
-        eth_keystore::KeystoreError::MacMismatch => WalletError::WrongPassword { path: path.to_path_buf() },
-        other => corrupt(other.to_string()),
-    })?);
+    let plaintext =
+        Zeroizing::new(eth_keystore::decrypt_key(path, password.as_bytes()).map_err(|e| match e {
+            eth_keystore::KeystoreError::MacMismatch => {
+                WalletError::WrongPassword { path: path.to_path_buf() }
+            }
+            other => corrupt(other.to_string()),
+        })?);
     WalletKeys::from_plaintext(&plaintext)
         .ok_or_else(|| corrupt("the decrypted content is not an L2 seed and an L1 key (64 bytes)".into()))
 }
@@ -142,7 +152,8 @@ impl WalletState {
     /// [`WalletError::Io`].
     pub fn save(&self, keystore: &Path) -> Result<(), WalletError> {
         let path = Self::path_for(keystore);
-        let json = serde_json::to_vec_pretty(self).map_err(|e| WalletError::State { path: path.clone(), reason: e.to_string() })?;
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|e| WalletError::State { path: path.clone(), reason: e.to_string() })?;
         write_private_atomic(&path, &json).map_err(|(p, e)| WalletError::io(&p, e))
     }
 

@@ -35,16 +35,21 @@ impl L1 {
     /// # Errors
     ///
     /// [`WalletError::L1`]: the node unreachable, no contract at `rollup`.
-    pub async fn connect(url: &str, keys: &WalletKeys, rollup: Address, deploy_block: u64) -> Result<Self, WalletError> {
+    pub async fn connect(
+        url: &str,
+        keys: &WalletKeys,
+        rollup: Address,
+        deploy_block: u64,
+    ) -> Result<Self, WalletError> {
         let client = L1Client::connect(url, keys.l1.expose_b256(), rollup)
             .await
-            .map_err(|source| WalletError::L1 { url: url.to_owned(), source })?;
+            .map_err(|source| WalletError::l1(url, source))?;
         Ok(Self { client: client.with_start_block(deploy_block), url: url.to_owned() })
     }
 
     /// Wraps an L1 error with this node's URL.
     pub fn err(&self, source: L1Error) -> WalletError {
-        WalletError::L1 { url: self.url.clone(), source }
+        WalletError::l1(&self.url, source)
     }
 }
 
@@ -88,10 +93,16 @@ pub struct Deposited {
 /// # Errors
 ///
 /// [`WalletError::L1`] with the contract's error (`ZeroDeposit`, `WrongValue`, `TreeFull`, ...).
-pub async fn deposit(l1: &L1, keys: &WalletKeys, account: Option<u32>, amount: u64) -> Result<Deposited, WalletError> {
+pub async fn deposit(
+    l1: &L1,
+    keys: &WalletKeys,
+    account: Option<u32>,
+    amount: u64,
+) -> Result<Deposited, WalletError> {
     let (index, created, outcome) = match account {
         None => {
-            let (index, o) = l1.client.create_account(&keys.l2_public(), amount).await.map_err(|e| l1.err(e))?;
+            let (index, o) =
+                l1.client.create_account(&keys.l2_public(), amount).await.map_err(|e| l1.err(e))?;
             (index, true, o)
         }
         Some(index) => (index, false, l1.client.deposit(index, amount).await.map_err(|e| l1.err(e))?),
@@ -105,7 +116,11 @@ pub async fn deposit(l1: &L1, keys: &WalletKeys, account: Option<u32>, amount: u
 /// # Errors
 ///
 /// [`WalletError::Timeout`], the sequencer's errors.
-pub async fn wait_ingested(seq: &SequencerClient, queue_length: u64, timeout: Duration) -> Result<(), WalletError> {
+pub async fn wait_ingested(
+    seq: &SequencerClient,
+    queue_length: u64,
+    timeout: Duration,
+) -> Result<(), WalletError> {
     let start = Instant::now();
     loop {
         if seq.health().await?.deposits_seen >= queue_length {

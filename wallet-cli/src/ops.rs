@@ -69,7 +69,8 @@ pub fn sign_exit(
 
 /// Whether the sequencer's account record holds `pubkey`.
 pub fn holds_key(info: &AccountInfo, pubkey: &Point) -> bool {
-    info.pubkey_x.eq_ignore_ascii_case(&fr_to_hex(&pubkey.x)) && info.pubkey_y.eq_ignore_ascii_case(&fr_to_hex(&pubkey.y))
+    info.pubkey_x.eq_ignore_ascii_case(&fr_to_hex(&pubkey.x))
+        && info.pubkey_y.eq_ignore_ascii_case(&fr_to_hex(&pubkey.y))
 }
 
 /// The account at `index`.
@@ -86,7 +87,11 @@ pub async fn account(seq: &SequencerClient, index: u32) -> Result<AccountInfo, W
 /// # Errors
 ///
 /// [`WalletError::NotOurAccount`], [`WalletError::AccountNotFound`], the sequencer's errors.
-pub async fn own_account(seq: &SequencerClient, keys: &WalletKeys, index: u32) -> Result<AccountInfo, WalletError> {
+pub async fn own_account(
+    seq: &SequencerClient,
+    keys: &WalletKeys,
+    index: u32,
+) -> Result<AccountInfo, WalletError> {
     let info = account(seq, index).await?;
     if holds_key(&info, &keys.l2_public()) {
         Ok(info)
@@ -236,7 +241,10 @@ pub async fn wait_for(
                 WaitTarget::Proven => "proven",
                 WaitTarget::Settled => "settled on L1",
             };
-            return Err(WalletError::Timeout { what: format!("{hash} to be {what}"), secs: timeout.as_secs() });
+            return Err(WalletError::Timeout {
+                what: format!("{hash} to be {what}"),
+                secs: timeout.as_secs(),
+            });
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }

@@ -76,9 +76,10 @@ impl SequencerClient {
             ClientError::Transport(e) => {
                 WalletError::SequencerUnreachable { url: self.url.clone(), reason: e.to_string() }
             }
-            ClientError::RequestTimeout => {
-                WalletError::SequencerUnreachable { url: self.url.clone(), reason: "request timed out".into() }
-            }
+            ClientError::RequestTimeout => WalletError::SequencerUnreachable {
+                url: self.url.clone(),
+                reason: "request timed out".into(),
+            },
             other => WalletError::Protocol { url: self.url.clone(), reason: other.to_string() },
         }
     }

@@ -18,9 +18,9 @@ use crate::babyjubjub::eddsa::{self, Signature};
 use crate::babyjubjub::Point;
 use crate::merkle::{MerkleError, MerkleProof, SparseMerkleTree};
 pub use account::Account;
-pub use replay::{ReplayError, Replayed};
 use amount::{AmountError, Float40};
 use encoding::EncodedSlot;
+pub use replay::{ReplayError, Replayed};
 use tx::{Deposit, ForcedExit, QueueEntry, SignedTx, Tx, TxKind, INDEX_BITS};
 
 /// Parameters fixed per deployment (and per circuit).

@@ -184,7 +184,10 @@ impl RollupState {
         }
         let left = entries.len();
         if left != 0 {
-            return Err(ReplayError::UnconsumedQueueEntries { consumed: queue.len() - left, given: queue.len() });
+            return Err(ReplayError::UnconsumedQueueEntries {
+                consumed: queue.len() - left,
+                given: queue.len(),
+            });
         }
         let replayed = Replayed {
             old_root: self.root(),
@@ -307,9 +310,11 @@ impl RollupState {
 
     fn replay_write(&mut self, i: usize, index: u32, account: Account) -> Result<(), ReplayError> {
         let capacity = self.tree.capacity();
-        self.write(index, account)
-            .map(|_| ())
-            .map_err(|_| ReplayError::IndexOutOfRange { slot: i, index, capacity })
+        self.write(index, account).map(|_| ()).map_err(|_| ReplayError::IndexOutOfRange {
+            slot: i,
+            index,
+            capacity,
+        })
     }
 }
 

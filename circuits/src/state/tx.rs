@@ -79,7 +79,13 @@ impl ForcedExit {
     /// `(0, 1)` in the key's place marks a forced exit: a top-up deposit has `(0, 0)`, an
     /// account creation a real key with `x ≠ 0`.
     pub fn chain(&self, prev: Fr) -> Fr {
-        crate::poseidon::hash_n(&[prev, Fr::from(self.index), Fr::from(0u64), Fr::from(1u64), Fr::from(self.amount)])
+        crate::poseidon::hash_n(&[
+            prev,
+            Fr::from(self.index),
+            Fr::from(0u64),
+            Fr::from(1u64),
+            Fr::from(self.amount),
+        ])
     }
 
     /// The amount actually paid out of an account holding `balance`: the amount requested

@@ -344,7 +344,10 @@ fn forced_exits_paid_and_nullified_match_the_native_transition() {
     assert_eq!((amounts[3], amounts[5]), (0, 300));
     assert_eq!((after.account(1).unwrap().balance, after.account(2).unwrap().balance), (530, 70));
     let (after, w) = batch_and_state(&FORCED_NULLIFIED_LAST);
-    assert_eq!((w.slots[1].encoded.amount.decode().unwrap(), w.slots[2].encoded.amount), (1000, Float40::ZERO));
+    assert_eq!(
+        (w.slots[1].encoded.amount.decode().unwrap(), w.slots[2].encoded.amount),
+        (1000, Float40::ZERO)
+    );
     assert_eq!((after.account(0).unwrap().balance, after.account(1).unwrap().balance), (0, 530));
 }
 
@@ -460,11 +463,30 @@ fn unknown_kind_bytes_are_unsatisfied() {
             assert_unsatisfied(&cs);
         }
     }
+    // Kind 6 (110) would be a transfer that also consumes a forced-exit entry (0, 400) of
+    // the queue while paying once: everything else made consistent (the sender signs the
+    // message with kind 6, the queue entry is the request), only the kind rule stops it.
+    let mut w = batch_of(&TRANSFER_LAST);
+    let u = UnsignedTx::transfer(0, 2, 400, 0).unwrap();
+    let mut bytes = w.slots[3].encoded.to_bytes();
+    bytes[0] = 6;
+    w.slots[3].signature = sign_poseidon(&key(1), u.message(CHAIN) + Fr::from(4u64));
+    w.slots[3].encoded.kind = TxKind::ForcedExit;
+    w.slots[3].forced_exit = ForcedExit { index: 0, amount: 400 };
+    let cs = new_cs();
+    BatchCircuit::with_computed_commitment(w)
+        .with_slot_bytes(3, bytes)
+        .generate_constraints(cs.clone())
+        .unwrap();
+    assert_unsatisfied(&cs);
     // The same path with kind 4 kept is satisfied (the override itself is sound).
     let w = batch_of(&FORCED_PAID_LAST);
     let bytes = w.slots[5].encoded.to_bytes();
     let cs = new_cs();
-    BatchCircuit::with_computed_commitment(w).with_slot_bytes(5, bytes).generate_constraints(cs.clone()).unwrap();
+    BatchCircuit::with_computed_commitment(w)
+        .with_slot_bytes(5, bytes)
+        .generate_constraints(cs.clone())
+        .unwrap();
     assert_satisfied(&cs);
 }
 

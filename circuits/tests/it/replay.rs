@@ -25,9 +25,11 @@ struct Settled {
     entries: Vec<QueueEntry>,
 }
 
-/// Builds batches one after another on `state`; `batches[i]` makes each batch's
-/// transactions from the state before it.
-fn settle(state: &mut RollupState, batches: &[&dyn Fn(&RollupState) -> Vec<Tx>]) -> Vec<Settled> {
+/// Makes a batch's transactions from the state before it.
+type MakeBatch<'a> = &'a dyn Fn(&RollupState) -> Vec<Tx>;
+
+/// Builds batches one after another on `state`.
+fn settle(state: &mut RollupState, batches: &[MakeBatch<'_>]) -> Vec<Settled> {
     batches
         .iter()
         .map(|make| {
@@ -99,8 +101,10 @@ fn replaying_settled_batches_rebuilds_the_state() {
 fn replay_reports_exits_in_slot_order() {
     let (_, settled) = history();
     let mut replay = genesis();
-    let exits: Vec<Vec<(u32, u64)>> =
-        settled.iter().map(|b| replay.replay_batch(&b.witness.tx_data(), &b.entries).unwrap().exits).collect();
+    let exits: Vec<Vec<(u32, u64)>> = settled
+        .iter()
+        .map(|b| replay.replay_batch(&b.witness.tx_data(), &b.entries).unwrap().exits)
+        .collect();
     // Batch 1: the forced exit of 501 from account 1 (500) is nullified; 150 from account 2
     // (400) is paid. Batch 2: a signed exit of 100, a forced exit of the whole 530.
     assert_eq!(exits, vec![vec![], vec![(1, 0), (2, 150)], vec![(0, 100), (1, 530)]]);
@@ -117,7 +121,11 @@ fn rejects(f: impl FnOnce(&mut Vec<u8>, &mut Vec<QueueEntry>), err: ReplayError)
     let mut entries = settled[1].entries.clone();
     f(&mut data, &mut entries);
     assert_eq!(state.replay_batch(&data, &entries).unwrap_err(), err);
-    assert_eq!((state.root(), state.deposits_consumed()), (root, consumed), "a failed replay changed the state");
+    assert_eq!(
+        (state.root(), state.deposits_consumed()),
+        (root, consumed),
+        "a failed replay changed the state"
+    );
 }
 
 /// Overwrites slot `i` of `data`.
@@ -166,7 +174,9 @@ fn replay_of_an_impossible_transition_is_refused() {
         ReplayError::Overflow { slot: 2, index: 1, balance: 500, amount: u64::MAX },
     );
     rejects(
-        |_, e| e[1] = QueueEntry::Deposit(Deposit { index: 1, pubkey: Some(key(5).public_key()), amount: 30 }),
+        |_, e| {
+            e[1] = QueueEntry::Deposit(Deposit { index: 1, pubkey: Some(key(5).public_key()), amount: 30 })
+        },
         ReplayError::AccountExists { slot: 2, index: 1 },
     );
 }
@@ -174,7 +184,12 @@ fn replay_of_an_impossible_transition_is_refused() {
 #[test]
 fn replay_with_the_wrong_queue_entries_is_refused() {
     // Entries: [forced exit (1, 501), top-up (1, 30), forced exit (2, 150)].
-    rejects(|_, e| { e.pop(); }, ReplayError::QueueExhausted { slot: 3, given: 2 });
+    rejects(
+        |_, e| {
+            e.pop();
+        },
+        ReplayError::QueueExhausted { slot: 3, given: 2 },
+    );
     rejects(
         |_, e| e.push(QueueEntry::ForcedExit(ForcedExit { index: 0, amount: 1 })),
         ReplayError::UnconsumedQueueEntries { consumed: 3, given: 4 },
@@ -198,16 +213,37 @@ fn replay_enforces_the_forced_exit_rule() {
     // Slot 1: forced exit (1, 501) from 500, nullified. Claiming it paid in part or in full.
     rejects(
         |d, _| set_slot(d, 1, slot(TxKind::ForcedExit, 1, 0, 500)),
-        ReplayError::ForcedExitAmount { slot: 1, index: 1, requested: 501, balance: 500, expected: 0, got: 500 },
+        ReplayError::ForcedExitAmount {
+            slot: 1,
+            index: 1,
+            requested: 501,
+            balance: 500,
+            expected: 0,
+            got: 500,
+        },
     );
     rejects(
         |d, _| set_slot(d, 1, slot(TxKind::ForcedExit, 1, 0, 501)),
-        ReplayError::ForcedExitAmount { slot: 1, index: 1, requested: 501, balance: 500, expected: 0, got: 501 },
+        ReplayError::ForcedExitAmount {
+            slot: 1,
+            index: 1,
+            requested: 501,
+            balance: 500,
+            expected: 0,
+            got: 501,
+        },
     );
     // Slot 3: forced exit (2, 150) from 400, paid. Claiming it nullified.
     rejects(
         |d, _| set_slot(d, 3, slot(TxKind::ForcedExit, 2, 0, 0)),
-        ReplayError::ForcedExitAmount { slot: 3, index: 2, requested: 150, balance: 400, expected: 150, got: 0 },
+        ReplayError::ForcedExitAmount {
+            slot: 3,
+            index: 2,
+            requested: 150,
+            balance: 400,
+            expected: 150,
+            got: 0,
+        },
     );
 }
 

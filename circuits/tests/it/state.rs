@@ -161,7 +161,10 @@ fn encoding_is_twelve_bytes_and_round_trips() {
     // Kind 4 (forced exit) names no recipient.
     let mut forced_to = bytes;
     forced_to[0] = 4;
-    assert_eq!(decode(&forced_to).unwrap_err(), DecodeError::NonCanonical { slot: 0, kind: TxKind::ForcedExit });
+    assert_eq!(
+        decode(&forced_to).unwrap_err(),
+        DecodeError::NonCanonical { slot: 0, kind: TxKind::ForcedExit }
+    );
     let forced = EncodedSlot { kind: TxKind::ForcedExit, from: 0xABCDEF, to: 0, amount: slot.amount };
     assert_eq!(forced.to_bytes()[0], 4);
     assert_eq!(decode(&forced.to_bytes()).unwrap(), vec![forced]);

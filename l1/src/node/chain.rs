@@ -189,7 +189,8 @@ impl Chain {
     /// Mines `n` empty blocks.
     pub(crate) fn mine(&mut self, n: u64) {
         for _ in 0..n {
-            let header = empty_header(self.evm.block_number(), self.latest_record().hash, self.evm.timestamp());
+            let header =
+                empty_header(self.evm.block_number(), self.latest_record().hash, self.evm.timestamp());
             let hash = header.hash_slow();
             self.blocks.push(BlockRecord { header, hash, tx: None });
             self.evm.mine(1);
@@ -409,7 +410,9 @@ impl Chain {
             (None, true) => BlockTransactions::Full(Vec::new()),
             (None, false) => BlockTransactions::Hashes(Vec::new()),
             (Some(h), false) => BlockTransactions::Hashes(vec![h]),
-            (Some(h), true) => BlockTransactions::Full(self.txs.get(&h).map(Self::rpc_tx).into_iter().collect()),
+            (Some(h), true) => {
+                BlockTransactions::Full(self.txs.get(&h).map(Self::rpc_tx).into_iter().collect())
+            }
         };
         let mut header = alloy_rpc_types_eth::Header::new(b.header.clone());
         header.hash = b.hash;
@@ -435,11 +438,10 @@ impl Chain {
             blocks
                 .iter()
                 .map(|b| {
-                    let tip = b
-                        .tx
-                        .and_then(|h| self.txs.get(&h))
-                        .and_then(|r| r.tx.effective_tip_per_gas(self.evm.base_fee()))
-                        .unwrap_or(0);
+                    let tip =
+                        b.tx.and_then(|h| self.txs.get(&h))
+                            .and_then(|r| r.tx.effective_tip_per_gas(self.evm.base_fee()))
+                            .unwrap_or(0);
                     vec![tip; p.len()]
                 })
                 .collect()
@@ -447,7 +449,10 @@ impl Chain {
         let n = blocks.len();
         Ok(FeeHistory {
             base_fee_per_gas: vec![0; n + 1],
-            gas_used_ratio: blocks.iter().map(|b| b.header.gas_used as f64 / BLOCK_GAS_LIMIT as f64).collect(),
+            gas_used_ratio: blocks
+                .iter()
+                .map(|b| b.header.gas_used as f64 / BLOCK_GAS_LIMIT as f64)
+                .collect(),
             base_fee_per_blob_gas: vec![1; n + 1],
             blob_gas_used_ratio: vec![0.0; n],
             oldest_block: oldest,

@@ -27,8 +27,8 @@ pub(crate) mod chain;
 /// The JSON-RPC methods.
 pub mod rpc;
 
-pub use chain::{BLOCK_GAS_LIMIT, CHAIN_ID, SUGGESTED_PRIORITY_FEE};
 use chain::ChainHandle;
+pub use chain::{BLOCK_GAS_LIMIT, CHAIN_ID, SUGGESTED_PRIORITY_FEE};
 use rpc::{CallCounts, EthApiServer, EthRpc, MethodGuard};
 
 /// Balance of each development account at genesis: 10,000 ETH.

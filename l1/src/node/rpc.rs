@@ -11,8 +11,8 @@ use alloy_rpc_types_eth::{Block, FeeHistory, Filter, Transaction, TransactionRec
 use jsonrpsee::core::middleware::{Batch, Notification, RpcServiceT};
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;
-use jsonrpsee::types::{ErrorObjectOwned, Request};
 use jsonrpsee::server::middleware::rpc::MethodResponse;
+use jsonrpsee::types::{ErrorObjectOwned, Request};
 use tracing::debug;
 
 use crate::error::{NodeError, CODE_INVALID_PARAMS, CODE_METHOD_NOT_FOUND};
@@ -275,7 +275,10 @@ where
         self.inner.batch(batch)
     }
 
-    fn notification<'a>(&self, n: Notification<'a>) -> impl Future<Output = Self::NotificationResponse> + Send + 'a {
+    fn notification<'a>(
+        &self,
+        n: Notification<'a>,
+    ) -> impl Future<Output = Self::NotificationResponse> + Send + 'a {
         self.inner.notification(n)
     }
 }

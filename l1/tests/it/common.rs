@@ -36,7 +36,8 @@ pub fn verifier() -> &'static Artifact {
     static VERIFIER: OnceLock<Artifact> = OnceLock::new();
     VERIFIER.get_or_init(|| {
         let source = KEY.verifier_source(&keys().vk, "Groth16Verifier").expect("generate verifier");
-        solc::compile_contract(&solc::js_tools_dir(), "Groth16Verifier", &source).unwrap_or_else(|e| panic!("{e}"))
+        solc::compile_contract(&solc::js_tools_dir(), "Groth16Verifier", &source)
+            .unwrap_or_else(|e| panic!("{e}"))
     })
 }
 
@@ -102,7 +103,10 @@ pub async fn rollup_flow(url: &str) {
         Deposit { index: 0, pubkey: Some(alice_key.public_key()), amount: 5_000 },
         Deposit { index: 1, pubkey: Some(bob_key.public_key()), amount: 3_000 },
     ];
-    assert_eq!(queue, vec![(0, QueueEntry::Deposit(expected[0].clone())), (1, QueueEntry::Deposit(expected[1].clone()))]);
+    assert_eq!(
+        queue,
+        vec![(0, QueueEntry::Deposit(expected[0].clone())), (1, QueueEntry::Deposit(expected[1].clone()))]
+    );
     assert_eq!(op.queue_entries(1, 0).await.expect("queue"), queue[1..]);
     // Deeper than the chain: nothing confirmed yet.
     assert_eq!(op.queue_entries(0, 1_000).await.expect("queue"), []);

@@ -20,7 +20,9 @@ async fn rollup_flow_on_embedded_l1() {
     rollup_flow(&node.url()).await;
     let calls = node.calls();
     println!("methods called: {calls:?}");
-    for m in ["eth_sendRawTransaction", "eth_estimateGas", "eth_getTransactionReceipt", "eth_getLogs", "eth_call"] {
+    for m in
+        ["eth_sendRawTransaction", "eth_estimateGas", "eth_getTransactionReceipt", "eth_getLogs", "eth_call"]
+    {
         assert!(calls.contains_key(m), "{m} was not called: {calls:?}");
     }
     node.stop().await;
@@ -35,9 +37,13 @@ async fn dev_accounts_and_chain() {
     for a in dev_accounts() {
         assert_eq!(provider.get_balance(a).await.expect("balance"), dev_balance());
     }
-    assert_eq!(dev_accounts()[0], "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse::<alloy_primitives::Address>().expect("address"));
+    assert_eq!(
+        dev_accounts()[0],
+        "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse::<alloy_primitives::Address>().expect("address")
+    );
     assert_eq!(provider.get_balance(addr(7)).await.expect("balance"), U256::ZERO);
-    let _: serde_json::Value = provider.raw_request("anvil_mine".into(), (U256::from(3),)).await.expect("mine");
+    let _: serde_json::Value =
+        provider.raw_request("anvil_mine".into(), (U256::from(3),)).await.expect("mine");
     let _: serde_json::Value = provider.raw_request("evm_mine".into(), ()).await.expect("mine");
     assert_eq!(provider.get_block_number().await.expect("block"), 4);
     let block = provider.get_block_by_number(4.into()).await.expect("block").expect("mined");

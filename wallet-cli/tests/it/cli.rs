@@ -9,8 +9,18 @@ use crate::common::bin;
 
 #[test]
 fn parses_the_documented_examples() {
-    let cli = Cli::try_parse_from(["ccr-wallet", "--network", "n.json", "transfer", "--to", "3", "--amount", "250", "--wait"])
-        .unwrap();
+    let cli = Cli::try_parse_from([
+        "ccr-wallet",
+        "--network",
+        "n.json",
+        "transfer",
+        "--to",
+        "3",
+        "--amount",
+        "250",
+        "--wait",
+    ])
+    .unwrap();
     match cli.command {
         Command::Transfer { to, amount, wait } => {
             assert_eq!((to, amount, wait.wait, wait.timeout), (3, 250, true, 300));
@@ -31,7 +41,10 @@ fn bad_input_is_refused_by_the_parser() {
     let kind = |args: &[&str]| Cli::try_parse_from(args).unwrap_err().kind();
     assert_eq!(kind(&["ccr-wallet", "transfer", "--to", "3", "--amount", "ten"]), ErrorKind::ValueValidation);
     assert_eq!(kind(&["ccr-wallet", "transfer", "--amount", "10"]), ErrorKind::MissingRequiredArgument);
-    assert_eq!(kind(&["ccr-wallet", "transfer", "--to", "99999999999", "--amount", "10"]), ErrorKind::ValueValidation);
+    assert_eq!(
+        kind(&["ccr-wallet", "transfer", "--to", "99999999999", "--amount", "10"]),
+        ErrorKind::ValueValidation
+    );
     assert_eq!(kind(&["ccr-wallet", "key", "new", "--l1-dev-account", "10"]), ErrorKind::ValueValidation);
     assert_eq!(kind(&["ccr-wallet", "frobnicate"]), ErrorKind::InvalidSubcommand);
     assert_eq!(kind(&["ccr-wallet", "--help"]), ErrorKind::DisplayHelp);
@@ -42,7 +55,9 @@ fn help_teaches_with_examples_and_exit_codes() {
     let out = bin().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for needle in ["Examples:", "ccr-wallet key new", "transfer --to", "Exit codes:", "--password-file", "CCR_NETWORK"] {
+    for needle in
+        ["Examples:", "ccr-wallet key new", "transfer --to", "Exit codes:", "--password-file", "CCR_NETWORK"]
+    {
         assert!(text.contains(needle), "--help lacks {needle:?}:\n{text}");
     }
     let out = bin().args(["transfer", "--help"]).output().unwrap();

@@ -29,7 +29,8 @@ fn round_trip_restores_both_keys() {
     assert!(!text.contains(&hex::encode(keys.l2.expose_bytes())));
     assert!(!text.contains(&hex::encode(keys.l1.expose_b256())));
     // Nothing left over from the staging directory.
-    let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> =
+        std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, vec![std::ffi::OsString::from("keystore.json")]);
 }
 

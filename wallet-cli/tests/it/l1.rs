@@ -33,7 +33,8 @@ fn verifier() -> &'static Artifact {
     static VERIFIER: OnceLock<Artifact> = OnceLock::new();
     VERIFIER.get_or_init(|| {
         let source = KEY.verifier_source(&keys().vk, "Groth16Verifier").expect("generate verifier");
-        solc::compile_contract(&solc::js_tools_dir(), "Groth16Verifier", &source).unwrap_or_else(|e| panic!("{e}"))
+        solc::compile_contract(&solc::js_tools_dir(), "Groth16Verifier", &source)
+            .unwrap_or_else(|e| panic!("{e}"))
     })
 }
 
@@ -80,10 +81,11 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     batch.push(&mut state, &Tx::Signed(t)).unwrap();
     let witness = batch.finish_from(&state);
     let w = witness.clone();
-    let (proof, _) =
-        tokio::task::spawn_blocking(move || prove_batch(&keys().pk, w, &mut ChaCha20Rng::seed_from_u64(1)).unwrap())
-            .await
-            .unwrap();
+    let (proof, _) = tokio::task::spawn_blocking(move || {
+        prove_batch(&keys().pk, w, &mut ChaCha20Rng::seed_from_u64(1)).unwrap()
+    })
+    .await
+    .unwrap();
     op.submit_batch(&BatchSubmission::new(&witness, state.deposits_consumed(), &proof)).await.unwrap();
 
     let report = audit::audit(&op, PARAMS, &keys().vk).await.unwrap();
@@ -102,13 +104,25 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     };
     let mut bad = batches.clone();
     bad[0].tx_data[11] ^= 1; // an amount byte of slot 0
-    assert_eq!(check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &mut |_, _| {})), AuditCheck::Proof);
-    assert_eq!(check_of(audit::check_batches(PARAMS, &keys().vk, &batches, &queue[..2], &mut |_, _| {})), AuditCheck::Queue);
+    assert_eq!(
+        check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &mut |_, _| {})),
+        AuditCheck::Proof
+    );
+    assert_eq!(
+        check_of(audit::check_batches(PARAMS, &keys().vk, &batches, &queue[..2], &mut |_, _| {})),
+        AuditCheck::Queue
+    );
     let mut bad = batches.clone();
     bad[0].number = 2;
-    assert_eq!(check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &mut |_, _| {})), AuditCheck::Sequence);
+    assert_eq!(
+        check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &mut |_, _| {})),
+        AuditCheck::Sequence
+    );
     let other_vk = DevKey { seed: [3; 32], ..KEY }.keypair().unwrap().vk;
-    assert_eq!(check_of(audit::check_batches(PARAMS, &other_vk, &batches, &queue, &mut |_, _| {})), AuditCheck::Proof);
+    assert_eq!(
+        check_of(audit::check_batches(PARAMS, &other_vk, &batches, &queue, &mut |_, _| {})),
+        AuditCheck::Proof
+    );
 
     // Claims with nothing pending name the contract's error and what to do.
     let err = l1ops::claim(&a).await.unwrap_err();
@@ -126,12 +140,16 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     let a = L1::connect(&url, &alice, deployment.rollup, deployment.block).await.unwrap();
     l1ops::activate_exit_mode(&a).await.unwrap();
     let mut calls = 0;
-    let err = l1ops::exit_mode_claim(&a, &alice, PARAMS, &keys().vk, 1, &mut |_, _| calls += 1).await.unwrap_err();
+    let err =
+        l1ops::exit_mode_claim(&a, &alice, PARAMS, &keys().vk, 1, &mut |_, _| calls += 1).await.unwrap_err();
     assert!(matches!(err, WalletError::NotOurAccount { index: 1 }), "{err:?}");
     let c = l1ops::exit_mode_claim(&a, &alice, PARAMS, &keys().vk, 0, &mut |_, _| {}).await.unwrap();
     assert_eq!(c.balance, 4_000);
     assert!(calls >= 2, "progress reported per batch");
-    assert_eq!(l1ops::pending_withdrawal(&a).await.unwrap(), alloy_primitives::U256::from(4_000u64) * alloy_primitives::U256::from(1_000_000_000u64));
+    assert_eq!(
+        l1ops::pending_withdrawal(&a).await.unwrap(),
+        alloy_primitives::U256::from(4_000u64) * alloy_primitives::U256::from(1_000_000_000u64)
+    );
     let paid = l1ops::claim(&a).await.unwrap();
     assert_eq!(paid.amount, alloy_primitives::U256::from(4_000_000_000_000u64));
     node.stop().await;

@@ -63,7 +63,10 @@ async fn transfer_moves_balances_and_refusals_are_specific() {
     assert!(matches!(err, WalletError::Amount { .. }), "{err:?}");
     // No account there.
     assert!(matches!(ops::account(&seq, 42).await, Err(WalletError::AccountNotFound { index: 42 })));
-    assert!(matches!(ops::status(&seq, &format!("0x{}", "ab".repeat(32))).await, Err(WalletError::TxNotFound { .. })));
+    assert!(matches!(
+        ops::status(&seq, &format!("0x{}", "ab".repeat(32))).await,
+        Err(WalletError::TxNotFound { .. })
+    ));
 
     // An exit debits the sender.
     let exit = ops::exit(&seq, &alice, CHAIN_ID, 0, 200).await.unwrap();

@@ -1,0 +1,83 @@
+//! The devnet's scripted scenario, on the embedded L1 and on anvil: deposits → transfers →
+//! proven batches → settled on L1 → withdrawal claimed → audit passes.
+
+use ccr_devnet::scenario::{self, Summary, GWEI_PER_ETH};
+use ccr_devnet::{Devnet, L1Choice};
+
+use crate::common::*;
+
+fn check(summary: &Summary, devnet_root: &str) {
+    let balances: Vec<(&str, u64)> =
+        summary.members.iter().map(|m| (m.name.as_str(), m.l2_balance)).collect();
+    // alice 2 − 0.3 + 0.1 − 0.05; bob 1 + 0.3 − 0.2 − 0.4 (exit); carol 0.5 + 0.2 − 0.1 + 0.05
+    assert_eq!(
+        balances,
+        vec![("alice", 1_750_000_000), ("bob", 700_000_000), ("carol", 650_000_000)],
+        "final L2 balances"
+    );
+    assert_eq!(summary.members[1].claimed_wei, (400_000_000u128 * u128::from(GWEI_PER_ETH)).to_string());
+    assert!(summary.batches_settled >= 2, "deposits and transfers need at least two batches of 4");
+    assert_eq!(summary.audit.batches, summary.batches_settled);
+    assert_eq!(summary.audit.proofs_verified, summary.batches_settled);
+    // 3 deposits + 4 transfers + 1 exit
+    assert_eq!(summary.audit.transactions, 8);
+    assert_eq!(summary.audit.exits, 1);
+    assert_eq!(summary.audit.final_root, devnet_root);
+    assert!(
+        summary.settlement_gas.iter().all(|g| *g > 200_000 && *g < 400_000),
+        "{:?}",
+        summary.settlement_gas
+    );
+}
+
+async fn run_on(l1: L1Choice) -> (Devnet, Summary) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let devnet = start(config(dir.path(), l1)).await;
+    let summary = scenario::run(&devnet, &mut |line: &str| eprintln!("{line}")).await.expect("scenario");
+    let root = ccr_sequencer::wire::fr_to_hex(&devnet.operator.state_root().await.expect("L1 root"));
+    check(&summary, &root);
+    // The wallet can take over: the keystores and the network file are there.
+    assert!(devnet.network_path.is_file());
+    for m in &summary.members {
+        assert!(std::path::Path::new(&m.keystore).is_file(), "{}", m.keystore);
+    }
+    std::mem::forget(dir); // the devnet's files live until the process ends
+    (devnet, summary)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_on_the_embedded_l1() {
+    let (devnet, _) = run_on(embedded()).await;
+    // Prometheus: settlement and L1 gas are exported.
+    let addr = devnet.node.as_ref().and_then(|n| n.metrics_addr()).expect("metrics endpoint");
+    let body = http_get(addr).await;
+    for name in [
+        "ccr_sequencer_batches_settled_total",
+        "ccr_sequencer_l1_gas_used",
+        "ccr_sequencer_proving_seconds",
+        "ccr_sequencer_txs_accepted_total",
+    ] {
+        assert!(body.contains(name), "{name} missing from /metrics");
+    }
+    devnet.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_on_anvil() {
+    let (devnet, _) = run_on(L1Choice::Anvil).await;
+    devnet.stop().await;
+}
+
+async fn http_get(addr: std::net::SocketAddr) -> String {
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").expect("write");
+        let mut out = String::new();
+        s.read_to_string(&mut out).expect("read");
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+        out
+    })
+    .await
+    .expect("scrape task")
+}
