@@ -1,4 +1,13 @@
-//! Workloads shared by the benchmark binary: random members, deposits and signed transfers.
+//! Workloads shared by the benchmark binary: random members, deposits and signed transfers;
+//! the service benchmarks ([`rpc`]: acceptance over JSON-RPC, [`settle`]: submission to
+//! settled root).
+
+/// Acceptance rate and latency of a sequencer node over JSON-RPC with concurrent clients.
+pub mod rpc;
+/// Time from submitting a batch of transfers to their root settled on L1.
+pub mod settle;
+
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use ark_relations::gr1cs::ConstraintSystem;
@@ -77,4 +86,43 @@ pub fn slot_constraints(depth: usize) -> Result<usize> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     ccr_circuits::batch::constraints::synthesize_slots_only(cs.clone(), &scenario.circuit.witness)?;
     Ok(cs.num_constraints())
+}
+
+/// Percentiles of request latencies (nearest rank).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Latency {
+    /// Requests measured.
+    pub count: usize,
+    /// Median.
+    pub p50: Duration,
+    /// 90th percentile.
+    pub p90: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+    /// Slowest.
+    pub max: Duration,
+}
+
+impl Latency {
+    /// The percentiles of `samples` (all zero when there are none).
+    pub fn of(mut samples: Vec<Duration>) -> Self {
+        samples.sort_unstable();
+        let rank = |p: f64| -> Duration {
+            // Nearest rank: the smallest sample with at least p of all samples at or below it.
+            let r = (p * samples.len() as f64).ceil() as usize;
+            samples.get(r.clamp(1, samples.len().max(1)) - 1).copied().unwrap_or_default()
+        };
+        Self {
+            count: samples.len(),
+            p50: rank(0.50),
+            p90: rank(0.90),
+            p99: rank(0.99),
+            max: samples.last().copied().unwrap_or_default(),
+        }
+    }
+}
+
+/// A duration in milliseconds with two decimals (`"1.25 ms"`).
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }

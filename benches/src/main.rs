@@ -4,6 +4,8 @@
 //! cargo run --release -p ccr-benches -- constraints --depth 24
 //! cargo run --release -p ccr-benches -- native --depth 24 --txs 2000
 //! cargo run --release -p ccr-benches -- prove --depth 24 --sizes 4,16,64
+//! cargo run --release -p ccr-benches -- rpc --depth 24 --accounts 256 --txs 4096 --clients 1,4,16
+//! cargo run --release -p ccr-benches -- settle --depth 24 --batch 16
 //! ```
 
 use std::time::Instant;
@@ -15,9 +17,10 @@ use ccr_circuits::batch::constraints::BatchCircuit;
 use ccr_circuits::merkle::PRODUCTION_DEPTH;
 use ccr_circuits::Fr;
 use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(about = "Benchmarks of the community credit rollup's circuits and prover")]
+#[command(about = "Benchmarks of the community credit rollup's circuits, prover and services")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -49,6 +52,39 @@ enum Cmd {
         #[arg(long, value_delimiter = ',', default_value = "4,16,64")]
         sizes: Vec<usize>,
     },
+    /// Transfer acceptance rate and latency of a sequencer node over JSON-RPC on loopback,
+    /// with concurrent clients (pre-signed transfers; no prover, no L1).
+    Rpc {
+        /// Account tree depth.
+        #[arg(long, default_value_t = PRODUCTION_DEPTH)]
+        depth: usize,
+        /// Slots per batch: the batcher seals each full batch while the clients send.
+        #[arg(long, default_value_t = 16)]
+        batch_size: usize,
+        /// Accounts opened by deposits before the runs; split among the clients as senders.
+        #[arg(long, default_value_t = 256)]
+        accounts: usize,
+        /// Transfers sent per run.
+        #[arg(long, default_value_t = 4096)]
+        txs: usize,
+        /// Concurrent clients, one run each, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
+        clients: Vec<usize>,
+    },
+    /// Time from submitting one batch of transfers to their root settled on L1 (the devnet:
+    /// embedded L1, sequencer, prover, settlement).
+    Settle {
+        /// Account tree depth.
+        #[arg(long, default_value_t = PRODUCTION_DEPTH)]
+        depth: usize,
+        /// Slots per batch, and transfers sent.
+        #[arg(long, default_value_t = 16)]
+        batch: usize,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the tokio runtime")
 }
 
 fn count_constraints(circuit: BatchCircuit) -> Result<usize> {
@@ -60,6 +96,11 @@ fn count_constraints(circuit: BatchCircuit) -> Result<usize> {
 }
 
 fn main() -> Result<()> {
+    // The services' warnings and errors on stderr (`RUST_LOG` for more); arkworks'
+    // constraint-synthesis spans stay off (they slow synthesis down by orders of magnitude).
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = filter.add_directive("gr1cs=off".parse().context("log filter")?);
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match Cli::parse().cmd {
         Cmd::Constraints { depth } => {
             let one = count_constraints(Scenario::transfers(depth, 1, 1)?.circuit)?;
@@ -117,6 +158,21 @@ fn main() -> Result<()> {
                     proving / n as f64
                 );
             }
+        }
+        Cmd::Rpc { depth, batch_size, accounts, txs, clients } => {
+            let dir = tempfile::tempdir().context("creating a temporary directory")?;
+            let config = ccr_benches::rpc::RpcBench { depth, batch_size, accounts, txs, clients };
+            let report = runtime()?.block_on(ccr_benches::rpc::run(&config, dir.path()))?;
+            println!("{}", ccr_benches::rpc::render(&report));
+            let rejected: usize = report.runs.iter().map(|r| r.rejected_total()).sum();
+            anyhow::ensure!(rejected == 0, "{rejected} transfers were rejected (see the table)");
+        }
+        Cmd::Settle { depth, batch } => {
+            let dir = tempfile::tempdir().context("creating a temporary directory")?;
+            let config = ccr_benches::settle::SettleBench { depth, batch };
+            let mut say = |line: &str| eprintln!("{line}");
+            let report = runtime()?.block_on(ccr_benches::settle::run(config, dir.path(), &mut say))?;
+            println!("{}", ccr_benches::settle::render(&report));
         }
     }
     Ok(())

@@ -7,4 +7,5 @@ mod crash;
 mod e2e;
 mod errors;
 mod keys_and_l1;
+mod settle;
 mod startup;

@@ -1,0 +1,300 @@
+//! `ccr-benches rpc`: how fast a sequencer node accepts transfers over JSON-RPC on loopback,
+//! with concurrent clients.
+//!
+//! A real [`Node`] runs in this process (RocksDB in a temporary directory, every acceptance a
+//! synced write; no prover, no L1). Accounts are opened with [`Sequencer::ingest_deposit`] and
+//! sealed before anything is measured. For each client count `K`, the transfers are signed
+//! first (signing is **not** measured), then `K` tasks, each with its own HTTP client and its
+//! own senders (so each sender's nonces arrive in order), send their share with
+//! `ccr_sendTransaction`, one request in flight per client. The batcher seals full batches of
+//! `batch_size` while the clients send (sealing is part of what is measured: it takes the
+//! same lock as acceptance); the batch timeout is long so that no partial batch is sealed.
+//!
+//! [`Sequencer::ingest_deposit`]: ccr_sequencer::Sequencer::ingest_deposit
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use ccr_circuits::babyjubjub::eddsa::PrivateKey;
+use ccr_circuits::state::tx::{Deposit, UnsignedTx};
+use ccr_circuits::state::RollupParams;
+use ccr_sequencer::api::TxInput;
+use ccr_sequencer::wire::{encode_signed, to_hex};
+use ccr_sequencer::{CcrApiClient, Node, NodeConfig, SequencerConfig};
+use jsonrpsee::core::client::Error as ClientError;
+use jsonrpsee_http_client::HttpClientBuilder;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use tokio::sync::Barrier;
+
+use crate::{Latency, CHAIN_ID};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct RpcBench {
+    /// Account tree depth.
+    pub depth: usize,
+    /// Slots per batch: the batcher seals whenever this many transactions are pending.
+    pub batch_size: usize,
+    /// Accounts opened (at indices `0..accounts`), each sending and receiving.
+    pub accounts: usize,
+    /// Transfers sent per client count.
+    pub txs: usize,
+    /// Client counts, one run each (in order, on the same node).
+    pub clients: Vec<usize>,
+}
+
+/// One run: `clients` concurrent clients sending `txs` transfers.
+#[derive(Debug, Clone)]
+pub struct RpcRun {
+    /// Concurrent clients.
+    pub clients: usize,
+    /// Transfers sent.
+    pub txs: usize,
+    /// Accepted (a receipt came back).
+    pub accepted: usize,
+    /// Rejected with a JSON-RPC error, by error code.
+    pub rejected: Vec<(i32, usize)>,
+    /// From the start of sending to the last receipt.
+    pub secs: f64,
+    /// Latency of one `ccr_sendTransaction` request, as its client saw it.
+    pub latency: Latency,
+    /// Batches the batcher sealed during the run.
+    pub batches_sealed: u64,
+    /// Seconds signing this run's transfers took (before the run; not measured in it).
+    pub signing_secs: f64,
+}
+
+impl RpcRun {
+    /// Accepted transfers per second.
+    pub fn rate(&self) -> f64 {
+        self.accepted as f64 / self.secs
+    }
+
+    /// Rejections, all codes together.
+    pub fn rejected_total(&self) -> usize {
+        self.rejected.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// The whole measurement.
+#[derive(Debug, Clone)]
+pub struct RpcReport {
+    /// What was measured.
+    pub config: RpcBench,
+    /// Seconds opening the accounts took (deposits ingested and sealed; not measured).
+    pub setup_secs: f64,
+    /// One entry per client count.
+    pub runs: Vec<RpcRun>,
+}
+
+/// Runs the benchmark with the node's database under `dir`.
+///
+/// # Errors
+///
+/// Bad parameters (fewer accounts than clients, no transfers), a node that does not start, a
+/// transport error (not a rejection: those are counted), or a sender whose nonce the node does
+/// not agree with at the end.
+pub async fn run(config: &RpcBench, dir: &Path) -> Result<RpcReport> {
+    let max_clients = config.clients.iter().copied().max().unwrap_or(0);
+    ensure!(config.clients.iter().all(|&k| k > 0), "client counts must be at least 1");
+    ensure!(
+        config.accounts >= max_clients.max(2),
+        "--accounts {} is too few: each of {max_clients} clients needs its own senders, and transfers need two accounts",
+        config.accounts
+    );
+    ensure!(config.txs >= max_clients, "--txs {} is fewer than the {max_clients} clients", config.txs);
+    let params = RollupParams::new(config.depth, config.batch_size, CHAIN_ID)?;
+    ensure!(
+        config.depth >= usize::BITS as usize || config.accounts <= 1usize << config.depth,
+        "--accounts {} does not fit a tree of depth {}",
+        config.accounts,
+        config.depth
+    );
+    let node = Node::launch(NodeConfig {
+        sequencer: SequencerConfig {
+            db: dir.join("db"),
+            params,
+            // Room for every transfer of a run: the benchmark measures acceptance, not
+            // back-pressure (`MempoolFull` would count as a rejection).
+            mempool_capacity: config.txs + config.batch_size,
+        },
+        rpc_addr: ([127, 0, 0, 1], 0).into(),
+        metrics_addr: None,
+        // Long: batches are sealed when full, never partial, during a run.
+        batch_timeout: Duration::from_secs(3600),
+        keys: None,
+        l1: None,
+    })
+    .await
+    .context("starting the sequencer node")?;
+    let result = measure(config, &node).await;
+    node.shutdown().await;
+    result
+}
+
+async fn measure(config: &RpcBench, node: &Node) -> Result<RpcReport> {
+    let mut rng = ChaCha20Rng::seed_from_u64(44);
+    let keys: Vec<PrivateKey> = (0..config.accounts).map(|_| PrivateKey::from_bytes(rng.gen())).collect();
+
+    let t = Instant::now();
+    let seq = node.sequencer.clone();
+    let pubkeys: Vec<_> = keys.iter().map(PrivateKey::public_key).collect();
+    tokio::task::spawn_blocking(move || -> Result<()> {
+        for (i, pubkey) in pubkeys.into_iter().enumerate() {
+            let deposit = Deposit { index: i as u32, pubkey: Some(pubkey), amount: 1_000_000_000 };
+            seq.ingest_deposit(i as u64, deposit).with_context(|| format!("opening account {i}"))?;
+        }
+        // Seal the deposits now (the last batch partial), so no run starts behind them.
+        while seq.seal(true)?.is_some() {}
+        Ok(())
+    })
+    .await
+    .context("deposit task")??;
+    let setup_secs = t.elapsed().as_secs_f64();
+
+    let mut nonces = vec![0u32; config.accounts];
+    let mut runs = Vec::new();
+    for &k in &config.clients {
+        runs.push(one_run(config, node, &keys, &mut nonces, &mut rng, k).await?);
+    }
+
+    // Every accepted transfer moved its sender's nonce: the node agrees with our count.
+    let seq = node.sequencer.clone();
+    let expected = nonces.clone();
+    tokio::task::spawn_blocking(move || -> Result<()> {
+        for (i, want) in expected.into_iter().enumerate() {
+            let got = seq.account(i as u32)?.with_context(|| format!("account {i} vanished"))?.pending.nonce;
+            ensure!(got == want, "account {i}: the node's pending nonce is {got}, {want} transfers were accepted");
+        }
+        Ok(())
+    })
+    .await
+    .context("nonce check task")??;
+    Ok(RpcReport { config: config.clone(), setup_secs, runs })
+}
+
+/// One client's pre-signed share.
+struct Share {
+    inputs: Vec<TxInput>,
+    /// Sender of each input (to undo the local nonce of a rejected one).
+    senders: Vec<usize>,
+}
+
+async fn one_run(
+    config: &RpcBench,
+    node: &Node,
+    keys: &[PrivateKey],
+    nonces: &mut [u32],
+    rng: &mut ChaCha20Rng,
+    clients: usize,
+) -> Result<RpcRun> {
+    // Client c sends from accounts c, c + K, c + 2K, ... in turn; recipients are random.
+    let t = Instant::now();
+    let mut shares = Vec::with_capacity(clients);
+    for c in 0..clients {
+        let senders: Vec<usize> = (c..config.accounts).step_by(clients).collect();
+        let count = config.txs / clients + usize::from(c < config.txs % clients);
+        let mut share = Share { inputs: Vec::with_capacity(count), senders: Vec::with_capacity(count) };
+        for j in 0..count {
+            let from = senders[j % senders.len()];
+            let to = (from + rng.gen_range(1..config.accounts)) % config.accounts;
+            let u = UnsignedTx::transfer(from as u32, to as u32, 1, nonces[from])?;
+            nonces[from] += 1;
+            let signed = u.with_signature(keys[from].sign_poseidon(u.message(CHAIN_ID)));
+            share.inputs.push(TxInput::Hex(to_hex(&encode_signed(&signed))));
+            share.senders.push(from);
+        }
+        shares.push(share);
+    }
+    let signing_secs = t.elapsed().as_secs_f64();
+
+    let batches_before = node.sequencer.batches()?;
+    let barrier = Arc::new(Barrier::new(clients + 1));
+    let mut tasks = Vec::with_capacity(clients);
+    for share in shares {
+        let client = HttpClientBuilder::default()
+            .request_timeout(Duration::from_secs(120))
+            .build(node.rpc_url())
+            .context("building an HTTP client")?;
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let mut latencies = Vec::with_capacity(share.inputs.len());
+            let mut rejected: Vec<(usize, i32)> = Vec::new();
+            for (i, input) in share.inputs.into_iter().enumerate() {
+                let t = Instant::now();
+                let r = client.send_transaction(input).await;
+                latencies.push(t.elapsed());
+                match r {
+                    Ok(_) => {}
+                    Err(ClientError::Call(obj)) => rejected.push((share.senders[i], obj.code())),
+                    Err(e) => return Err(anyhow::anyhow!("ccr_sendTransaction failed: {e}")),
+                }
+            }
+            Ok((latencies, rejected))
+        }));
+    }
+    barrier.wait().await;
+    let start = Instant::now();
+    let mut latencies = Vec::with_capacity(config.txs);
+    let mut rejected: Vec<(i32, usize)> = Vec::new();
+    for task in tasks {
+        let (l, r) = task.await.context("client task")??;
+        latencies.extend(l);
+        for (sender, code) in r {
+            // Not accepted: the sender's later transfers were refused too (nonce gap), but
+            // keep the local count of what the node accepted exact.
+            nonces[sender] -= 1;
+            match rejected.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, n)) => *n += 1,
+                None => rejected.push((code, 1)),
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let batches_sealed = node.sequencer.batches()? - batches_before;
+    let accepted = config.txs - rejected.iter().map(|(_, n)| n).sum::<usize>();
+    Ok(RpcRun {
+        clients,
+        txs: config.txs,
+        accepted,
+        rejected,
+        secs,
+        latency: Latency::of(latencies),
+        batches_sealed,
+        signing_secs,
+    })
+}
+
+/// The report as a markdown table, with the setup on the lines before it.
+pub fn render(report: &RpcReport) -> String {
+    let c = &report.config;
+    let mut out = format!(
+        "depth {}, batch size {}, {} accounts (opened in {:.1} s), {} pre-signed transfers per run\n\n",
+        c.depth, c.batch_size, c.accounts, report.setup_secs, c.txs
+    );
+    out.push_str("| clients | accepted | rejected | accepted tx/s | p50 | p90 | p99 | max | batches sealed |\n");
+    out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    for r in &report.runs {
+        let l = &r.latency;
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {} |\n",
+            r.clients,
+            r.accepted,
+            r.rejected_total(),
+            r.rate(),
+            crate::ms(l.p50),
+            crate::ms(l.p90),
+            crate::ms(l.p99),
+            crate::ms(l.max),
+            r.batches_sealed
+        ));
+    }
+    for r in report.runs.iter().filter(|r| !r.rejected.is_empty()) {
+        out.push_str(&format!("\n{} clients: rejections by code {:?}", r.clients, r.rejected));
+    }
+    out
+}

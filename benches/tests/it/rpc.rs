@@ -1,0 +1,43 @@
+use ccr_benches::rpc::{self, RpcBench};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_presigned_transfer_is_accepted_by_concurrent_clients() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = RpcBench { depth: 8, batch_size: 4, accounts: 9, txs: 26, clients: vec![1, 3, 4] };
+    let report = rpc::run(&config, dir.path()).await.expect("benchmark runs");
+    assert_eq!(report.runs.iter().map(|r| r.clients).collect::<Vec<_>>(), vec![1, 3, 4]);
+    for r in &report.runs {
+        assert_eq!(r.accepted, 26, "{r:?}");
+        assert!(r.rejected.is_empty(), "{r:?}");
+        assert_eq!(r.latency.count, 26);
+        let l = r.latency;
+        assert!(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max, "{l:?}");
+        // Full batches of 4 only (the timeout is long): at most 26 / 4 of them per run.
+        assert!(r.batches_sealed <= 6, "{r:?}");
+    }
+    let table = rpc::render(&report);
+    assert_eq!(table.lines().filter(|l| l.starts_with("| ")).count(), 2 + 3, "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_few_accounts_for_the_clients_is_refused_before_starting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = RpcBench { depth: 8, batch_size: 4, accounts: 3, txs: 8, clients: vec![4] };
+    let err = rpc::run(&config, dir.path()).await.expect_err("4 clients need 4 accounts");
+    assert!(err.to_string().contains("--accounts 3 is too few"), "{err}");
+}
+
+#[test]
+fn latency_percentiles_are_nearest_rank() {
+    use std::time::Duration;
+    let samples: Vec<Duration> = (1..=100).rev().map(Duration::from_millis).collect();
+    let l = ccr_benches::Latency::of(samples);
+    assert_eq!(l.count, 100);
+    assert_eq!(l.p50, Duration::from_millis(50));
+    assert_eq!(l.p90, Duration::from_millis(90));
+    assert_eq!(l.p99, Duration::from_millis(99));
+    assert_eq!(l.max, Duration::from_millis(100));
+    assert_eq!(ccr_benches::Latency::of(Vec::new()), ccr_benches::Latency::default());
+    let one = ccr_benches::Latency::of(vec![Duration::from_millis(7)]);
+    assert_eq!((one.p50, one.p99, one.max), (Duration::from_millis(7), Duration::from_millis(7), Duration::from_millis(7)));
+}
