@@ -122,7 +122,8 @@ pub enum TxError {
 pub struct SlotWitness {
     /// The slot's encoding (public, in the data-availability bytes).
     pub encoded: EncodedSlot,
-    /// Sender before the slot (zeros for unsigned slots).
+    /// Sender before the slot: the account paying a transfer, exit or forced exit (zeros
+    /// otherwise).
     pub sender: Account,
     /// Sender's path before the slot.
     pub sender_proof: MerkleProof,
