@@ -72,7 +72,11 @@ fn main() -> anyhow::Result<()> {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("warn"))
         .add_directive("gr1cs=off".parse().context("log filter")?);
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     let params = RollupParams::new(args.depth, args.batch_size, DEFAULT_PARAMS.chain_id)
         .context("--depth/--batch-size")?;
     if args.dir.exists() {

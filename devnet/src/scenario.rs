@@ -184,7 +184,7 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
     say("5. audit: every batch from L1 calldata, its commitment, its proof, replayed to the same roots");
     let report = audit::audit(&l1s[0].client, params, &devnet.vk).await?;
     say(&format!(
-        "   audit passed: {} batches, {} proofs verified, {} transactions replayed, root {}",
+        "   audit passed: {} batch(es), {} proof(s) verified, {} transactions replayed, root {}",
         report.batches, report.proofs_verified, report.transactions, report.final_root
     ));
 
@@ -247,9 +247,15 @@ pub fn render(summary: &Summary) -> String {
             eth(u64::try_from(claimed).unwrap_or(u64::MAX))
         ));
     }
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     out.push_str(&format!(
-        "{} L2 transactions in {} settled batches (L1 gas per batch: {:?}); audit: {} proofs verified, root {}\n",
-        summary.l2_transactions, summary.batches_settled, summary.settlement_gas, summary.audit.proofs_verified, summary.audit.final_root
+        "{} in {} (L1 gas per batch: {:?}), scenario {:.0} s; audit: {} verified, root {}\n",
+        plural(summary.l2_transactions, "L2 transaction", "L2 transactions"),
+        plural(summary.batches_settled, "settled batch", "settled batches"),
+        summary.settlement_gas,
+        summary.seconds,
+        plural(summary.audit.proofs_verified, "proof", "proofs"),
+        summary.audit.final_root
     ));
     out
 }
