@@ -9,6 +9,8 @@
 //! `ccr_sendTransaction`, one request in flight per client. The batcher seals full batches of
 //! `batch_size` while the clients send (sealing is part of what is measured: it takes the
 //! same lock as acceptance); the batch timeout is long so that no partial batch is sealed.
+//! A last run sends the same number of transfers through `Sequencer::submit` directly, in
+//! process, as the baseline without JSON-RPC.
 //!
 //! [`Sequencer::ingest_deposit`]: ccr_sequencer::Sequencer::ingest_deposit
 
@@ -18,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
-use ccr_circuits::state::tx::{Deposit, UnsignedTx};
+use ccr_circuits::state::tx::{Deposit, SignedTx, UnsignedTx};
 use ccr_circuits::state::RollupParams;
 use ccr_sequencer::api::TxInput;
 use ccr_sequencer::wire::{encode_signed, to_hex};
@@ -51,6 +53,8 @@ pub struct RpcBench {
 pub struct RpcRun {
     /// Concurrent clients.
     pub clients: usize,
+    /// Through JSON-RPC; `false`: the in-process baseline (`Sequencer::submit`, one caller).
+    pub rpc: bool,
     /// Transfers sent.
     pub txs: usize,
     /// Accepted (a receipt came back).
@@ -86,7 +90,7 @@ pub struct RpcReport {
     pub config: RpcBench,
     /// Seconds opening the accounts took (deposits ingested and sealed; not measured).
     pub setup_secs: f64,
-    /// One entry per client count.
+    /// One entry per client count, then the in-process baseline.
     pub runs: Vec<RpcRun>,
 }
 
@@ -160,6 +164,7 @@ async fn measure(config: &RpcBench, node: &Node) -> Result<RpcReport> {
     for &k in &config.clients {
         runs.push(one_run(config, node, &keys, &mut nonces, &mut rng, k).await?);
     }
+    runs.push(in_process_run(config, node, &keys, &mut nonces, &mut rng).await?);
 
     // Every accepted transfer moved its sender's nonce: the node agrees with our count.
     let seq = node.sequencer.clone();
@@ -167,7 +172,10 @@ async fn measure(config: &RpcBench, node: &Node) -> Result<RpcReport> {
     tokio::task::spawn_blocking(move || -> Result<()> {
         for (i, want) in expected.into_iter().enumerate() {
             let got = seq.account(i as u32)?.with_context(|| format!("account {i} vanished"))?.pending.nonce;
-            ensure!(got == want, "account {i}: the node's pending nonce is {got}, {want} transfers were accepted");
+            ensure!(
+                got == want,
+                "account {i}: the node's pending nonce is {got}, {want} transfers were accepted"
+            );
         }
         Ok(())
     })
@@ -178,9 +186,94 @@ async fn measure(config: &RpcBench, node: &Node) -> Result<RpcReport> {
 
 /// One client's pre-signed share.
 struct Share {
-    inputs: Vec<TxInput>,
-    /// Sender of each input (to undo the local nonce of a rejected one).
+    txs: Vec<SignedTx>,
+    /// Sender of each transfer (to undo the local nonce of a rejected one).
     senders: Vec<usize>,
+}
+
+/// Signs `config.txs` transfers split among `clients`: client `c` sends from accounts `c`,
+/// `c + K`, `c + 2K`, ... in turn, to random other accounts, with consecutive nonces.
+fn sign_shares(
+    config: &RpcBench,
+    keys: &[PrivateKey],
+    nonces: &mut [u32],
+    rng: &mut ChaCha20Rng,
+    clients: usize,
+) -> Result<Vec<Share>> {
+    let mut shares = Vec::with_capacity(clients);
+    for c in 0..clients {
+        let senders: Vec<usize> = (c..config.accounts).step_by(clients).collect();
+        let count = config.txs / clients + usize::from(c < config.txs % clients);
+        let mut share = Share { txs: Vec::with_capacity(count), senders: Vec::with_capacity(count) };
+        for j in 0..count {
+            let from = senders[j % senders.len()];
+            let to = (from + rng.gen_range(1..config.accounts)) % config.accounts;
+            let u = UnsignedTx::transfer(from as u32, to as u32, 1, nonces[from])?;
+            nonces[from] += 1;
+            share.txs.push(u.with_signature(keys[from].sign_poseidon(u.message(CHAIN_ID))));
+            share.senders.push(from);
+        }
+        shares.push(share);
+    }
+    Ok(shares)
+}
+
+/// Counts rejections by code and takes each back from its sender's local nonce (the node
+/// refuses that sender's later transfers too, as nonce gaps, each counted once).
+fn tally(rejections: Vec<(usize, i32)>, nonces: &mut [u32], by_code: &mut Vec<(i32, usize)>) {
+    for (sender, code) in rejections {
+        nonces[sender] -= 1;
+        match by_code.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => by_code.push((code, 1)),
+        }
+    }
+}
+
+/// The baseline: the same work through [`ccr_sequencer::Sequencer::submit`] in this process,
+/// one caller, no JSON-RPC (no HTTP, no hex, no JSON).
+async fn in_process_run(
+    config: &RpcBench,
+    node: &Node,
+    keys: &[PrivateKey],
+    nonces: &mut [u32],
+    rng: &mut ChaCha20Rng,
+) -> Result<RpcRun> {
+    let t = Instant::now();
+    let share = sign_shares(config, keys, nonces, rng, 1)?.pop().context("one share")?;
+    let signing_secs = t.elapsed().as_secs_f64();
+    let seq = node.sequencer.clone();
+    let batches_before = seq.batches()?;
+    let (secs, latencies, rejections) = tokio::task::spawn_blocking(move || {
+        let start = Instant::now();
+        let mut latencies = Vec::with_capacity(share.txs.len());
+        let mut rejections = Vec::new();
+        for (tx, sender) in share.txs.into_iter().zip(share.senders) {
+            let t = Instant::now();
+            let r = seq.submit(tx);
+            latencies.push(t.elapsed());
+            if let Err(e) = r {
+                rejections.push((sender, e.code().code()));
+            }
+        }
+        (start.elapsed().as_secs_f64(), latencies, rejections)
+    })
+    .await
+    .context("in-process submit task")?;
+    let mut rejected = Vec::new();
+    tally(rejections, nonces, &mut rejected);
+    let accepted = config.txs - rejected.iter().map(|(_, n)| n).sum::<usize>();
+    Ok(RpcRun {
+        clients: 1,
+        rpc: false,
+        txs: config.txs,
+        accepted,
+        rejected,
+        secs,
+        latency: Latency::of(latencies),
+        batches_sealed: node.sequencer.batches()? - batches_before,
+        signing_secs,
+    })
 }
 
 async fn one_run(
@@ -191,24 +284,8 @@ async fn one_run(
     rng: &mut ChaCha20Rng,
     clients: usize,
 ) -> Result<RpcRun> {
-    // Client c sends from accounts c, c + K, c + 2K, ... in turn; recipients are random.
     let t = Instant::now();
-    let mut shares = Vec::with_capacity(clients);
-    for c in 0..clients {
-        let senders: Vec<usize> = (c..config.accounts).step_by(clients).collect();
-        let count = config.txs / clients + usize::from(c < config.txs % clients);
-        let mut share = Share { inputs: Vec::with_capacity(count), senders: Vec::with_capacity(count) };
-        for j in 0..count {
-            let from = senders[j % senders.len()];
-            let to = (from + rng.gen_range(1..config.accounts)) % config.accounts;
-            let u = UnsignedTx::transfer(from as u32, to as u32, 1, nonces[from])?;
-            nonces[from] += 1;
-            let signed = u.with_signature(keys[from].sign_poseidon(u.message(CHAIN_ID)));
-            share.inputs.push(TxInput::Hex(to_hex(&encode_signed(&signed))));
-            share.senders.push(from);
-        }
-        shares.push(share);
-    }
+    let shares = sign_shares(config, keys, nonces, rng, clients)?;
     let signing_secs = t.elapsed().as_secs_f64();
 
     let batches_before = node.sequencer.batches()?;
@@ -220,11 +297,13 @@ async fn one_run(
             .build(node.rpc_url())
             .context("building an HTTP client")?;
         let barrier = barrier.clone();
+        let inputs: Vec<TxInput> =
+            share.txs.iter().map(|tx| TxInput::Hex(to_hex(&encode_signed(tx)))).collect();
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
-            let mut latencies = Vec::with_capacity(share.inputs.len());
+            let mut latencies = Vec::with_capacity(inputs.len());
             let mut rejected: Vec<(usize, i32)> = Vec::new();
-            for (i, input) in share.inputs.into_iter().enumerate() {
+            for (i, input) in inputs.into_iter().enumerate() {
                 let t = Instant::now();
                 let r = client.send_transaction(input).await;
                 latencies.push(t.elapsed());
@@ -244,21 +323,14 @@ async fn one_run(
     for task in tasks {
         let (l, r) = task.await.context("client task")??;
         latencies.extend(l);
-        for (sender, code) in r {
-            // Not accepted: the sender's later transfers were refused too (nonce gap), but
-            // keep the local count of what the node accepted exact.
-            nonces[sender] -= 1;
-            match rejected.iter_mut().find(|(c, _)| *c == code) {
-                Some((_, n)) => *n += 1,
-                None => rejected.push((code, 1)),
-            }
-        }
+        tally(r, nonces, &mut rejected);
     }
     let secs = start.elapsed().as_secs_f64();
     let batches_sealed = node.sequencer.batches()? - batches_before;
     let accepted = config.txs - rejected.iter().map(|(_, n)| n).sum::<usize>();
     Ok(RpcRun {
         clients,
+        rpc: true,
         txs: config.txs,
         accepted,
         rejected,
@@ -276,13 +348,16 @@ pub fn render(report: &RpcReport) -> String {
         "depth {}, batch size {}, {} accounts (opened in {:.1} s), {} pre-signed transfers per run\n\n",
         c.depth, c.batch_size, c.accounts, report.setup_secs, c.txs
     );
-    out.push_str("| clients | accepted | rejected | accepted tx/s | p50 | p90 | p99 | max | batches sealed |\n");
+    out.push_str(
+        "| clients | accepted | rejected | accepted tx/s | p50 | p90 | p99 | max | batches sealed |\n",
+    );
     out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for r in &report.runs {
         let l = &r.latency;
+        let clients =
+            if r.rpc { r.clients.to_string() } else { "1, in-process `Sequencer::submit` (no RPC)".into() };
         out.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {} |\n",
-            r.clients,
+            "| {clients} | {} | {} | {:.0} | {} | {} | {} | {} | {} |\n",
             r.accepted,
             r.rejected_total(),
             r.rate(),

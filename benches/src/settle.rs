@@ -26,19 +26,23 @@ use rand_chacha::ChaCha20Rng;
 /// How often the stages are polled.
 pub const POLL: Duration = Duration::from_millis(10);
 /// Chain id of the devnet's circuit (the committed verifier's).
-const DEVNET_CHAIN_ID: u32 = ccr_devnet::DEFAULT_PARAMS.chain_id;
+pub const DEVNET_CHAIN_ID: u32 = ccr_devnet::DEFAULT_PARAMS.chain_id;
 /// Deposited per member, in L2 units (gwei): 1 ETH.
 const DEPOSIT: u64 = 1_000_000_000;
 /// How long any stage may take before the benchmark gives up.
 const STAGE_TIMEOUT: Duration = Duration::from_secs(1800);
 
 /// What to measure.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SettleBench {
     /// Account tree depth.
     pub depth: usize,
     /// Slots per batch, and transfers sent.
     pub batch: usize,
+    /// The rollup's chain id (signed into every transfer). With the devnet's parameters
+    /// (depth 24, 16 slots, chain id 1) L1 gets the committed verifier; with any other, one
+    /// generated for the development key and compiled with solc-js (`node`), same gas.
+    pub chain_id: u32,
 }
 
 /// Seconds from the first submission to each stage.
@@ -70,9 +74,13 @@ pub struct SettleReport {
 ///
 /// A devnet that does not start, a deposit or transfer refused, a stage that times out, or a
 /// batch that does not hold exactly the transfers sent.
-pub async fn run(config: SettleBench, dir: &std::path::Path, say: &mut (dyn FnMut(&str) + Send)) -> Result<SettleReport> {
+pub async fn run(
+    config: SettleBench,
+    dir: &std::path::Path,
+    say: &mut (dyn FnMut(&str) + Send),
+) -> Result<SettleReport> {
     ensure!(config.batch >= 2, "--batch must be at least 2 (each member sends to another)");
-    let params = RollupParams::new(config.depth, config.batch, DEVNET_CHAIN_ID)?;
+    let params = RollupParams::new(config.depth, config.batch, config.chain_id)?;
     let any: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
     let devnet = Devnet::start(
         DevnetConfig {
@@ -92,7 +100,11 @@ pub async fn run(config: SettleBench, dir: &std::path::Path, say: &mut (dyn FnMu
     result
 }
 
-async fn measure(config: SettleBench, devnet: &Devnet, say: &mut (dyn FnMut(&str) + Send)) -> Result<SettleReport> {
+async fn measure(
+    config: SettleBench,
+    devnet: &Devnet,
+    say: &mut (dyn FnMut(&str) + Send),
+) -> Result<SettleReport> {
     let net = &devnet.network;
     let seq = SequencerClient::new(&net.sequencer_rpc)?;
     let t = Instant::now();
@@ -113,7 +125,10 @@ async fn measure(config: SettleBench, devnet: &Devnet, say: &mut (dyn FnMut(&str
         queue_length = d.queue_length;
     }
     l1ops::wait_ingested(&seq, queue_length, STAGE_TIMEOUT).await?;
-    say(&format!("{} accounts opened on L1 and ingested; waiting for their batch to settle ...", config.batch));
+    say(&format!(
+        "{} accounts opened on L1 and ingested; waiting for their batch to settle ...",
+        config.batch
+    ));
     loop {
         let h = seq.health().await?;
         if h.batches > 0 && h.settled == h.batches && h.pending_deposits == 0 && h.pending_txs == 0 {
@@ -129,7 +144,7 @@ async fn measure(config: SettleBench, devnet: &Devnet, say: &mut (dyn FnMut(&str
     let mut signed = Vec::with_capacity(config.batch);
     for (i, m) in members.iter().enumerate() {
         let to = index[(i + 1) % index.len()];
-        signed.push(ops::sign_transfer(m, DEVNET_CHAIN_ID, index[i], to, 1000, 0)?);
+        signed.push(ops::sign_transfer(m, config.chain_id, index[i], to, 1000, 0)?);
     }
 
     let start = Instant::now();
@@ -198,8 +213,9 @@ pub fn render(r: &SettleReport) -> String {
     let n = r.config.batch;
     let ms = |s: f64| format!("{:.0} ms", s * 1e3);
     let mut out = format!(
-        "depth {}, batch {n}: key setup {:.1} s, {n} accounts opened and settled in {:.1} s (neither measured below)\n\n",
-        r.config.depth, r.setup_secs, r.accounts_secs
+        "depth {}, batch {n}, chain id {}: key setup {:.1} s, {n} accounts opened and settled in {:.1} s \
+         (neither measured below)\n\n",
+        r.config.depth, r.config.chain_id, r.setup_secs, r.accounts_secs
     );
     out.push_str(&format!("| {n} transfers, from the first submission to | time | stage alone |\n"));
     out.push_str("| --- | --- | --- |\n");
