@@ -17,7 +17,6 @@ use ccr_circuits::batch::constraints::BatchCircuit;
 use ccr_circuits::merkle::PRODUCTION_DEPTH;
 use ccr_circuits::Fr;
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
 #[command(about = "Benchmarks of the community credit rollup's circuits, prover and services")]
@@ -102,9 +101,7 @@ fn count_constraints(circuit: BatchCircuit) -> Result<usize> {
 fn main() -> Result<()> {
     // The services' warnings and errors on stderr (`RUST_LOG` for more); arkworks'
     // constraint-synthesis spans stay off (they slow synthesis down by orders of magnitude).
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    let filter = filter.add_directive("gr1cs=off".parse().context("log filter")?);
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    ccr_sequencer::logging::init("warn").context("log filter")?;
     match Cli::parse().cmd {
         Cmd::Constraints { depth } => {
             let one = count_constraints(Scenario::transfers(depth, 1, 1)?.circuit)?;

@@ -9,7 +9,6 @@ use anyhow::Context;
 use ccr_circuits::state::RollupParams;
 use ccr_devnet::{scenario, Devnet, DevnetConfig, L1Choice, DEFAULT_PARAMS};
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
 /// Runs the community credit rollup on this machine — embedded L1 (revm) with the real
 /// contracts, the sequencer, the Groth16 prover — and plays a scenario: three members
@@ -69,14 +68,7 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("warn"))
-        .add_directive("gr1cs=off".parse().context("log filter")?);
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    ccr_sequencer::logging::init("warn").context("log filter")?;
     let params = RollupParams::new(args.depth, args.batch_size, DEFAULT_PARAMS.chain_id)
         .context("--depth/--batch-size")?;
     if args.dir.exists() {

@@ -1,4 +1,4 @@
-//! anvil (Foundry's local Ethereum node, npm `@foundry-rs/anvil` pinned in `tools/js`) as a
+//! anvil (Foundry's local Ethereum node, npm `@foundry-rs/anvil-linux-amd64` pinned in `tools/js`) as a
 //! child process on a free loopback port: the "any Ethereum JSON-RPC node" of the tests and of
 //! `ccr-devnet --anvil`. Its default development accounts are [`crate::DEV_KEYS`].
 
@@ -52,7 +52,7 @@ impl Anvil {
         let binary = std::env::var_os("ANVIL").map(PathBuf::from).unwrap_or_else(anvil_binary);
         if !binary.is_file() {
             return Err(L1Error::Anvil(format!(
-                "anvil is missing at {}: run `scripts/deps` (npm ci --prefix tools/js installs the pinned @foundry-rs/anvil) or set ANVIL",
+                "anvil is missing at {}: run `scripts/deps` (npm ci --prefix tools/js installs the pinned anvil for linux-x64) or set ANVIL to an anvil binary",
                 binary.display()
             )));
         }

@@ -17,10 +17,12 @@ pub mod embedded;
 pub mod error;
 /// Start-up checks and replay of the log.
 pub mod invariants;
-/// Interfaces to L1 (deposit watcher, settlement): traits only.
 pub mod l1;
 /// The L1 traits on the rollup contract (alloy client).
 pub mod l1_client;
+/// Interfaces to L1 (deposit watcher, settlement): traits only.
+/// Logging set-up of the binaries.
+pub mod logging;
 /// The mempool and the pending state.
 pub mod mempool;
 /// Prometheus metrics.

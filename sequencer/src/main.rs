@@ -9,20 +9,10 @@ use ccr_sequencer::cli::{Args, L1Mode, DEV_SEED};
 use ccr_sequencer::{embedded, L1Config, Node};
 use ccr_verifier_contracts::rollup::DeployConfig;
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    // arkworks opens a span (target `gr1cs`) per gadget namespace: enabled, they make setup and
-    // proving hundreds of times slower, so they stay off whatever RUST_LOG says.
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info"))
-        .add_directive("gr1cs=off".parse().context("log filter")?);
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    ccr_sequencer::logging::init("info").context("log filter")?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
     let result = rt.block_on(async {
         let a = args.clone();
