@@ -1,0 +1,21 @@
+//! The banks' credit assessment policy: a logistic regression trained on a lender's CSV (read
+//! through a schema), quantized to an integer model the eligibility circuit can evaluate (int8
+//! weights, integer inputs, integer bias and tier thresholds on the logit, no sigmoid), with
+//! tiers, terms and purpose weights, sealed by a Poseidon policy hash.
+//!
+//! The integer scorer here ([`policy::Policy::decide`]) is the native twin of the circuit.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod auc;
+pub mod data;
+pub mod hash;
+pub mod policy;
+pub mod report;
+pub mod schema;
+pub mod train;
+
+pub use data::Table;
+pub use policy::{Decision, Policy, Purpose};
+pub use schema::Schema;
+pub use train::{train, TrainConfig};

@@ -1,0 +1,9 @@
+//! Integration tests of the credit assessment policy.
+
+mod auc;
+mod cli;
+mod common;
+mod hash;
+mod schema;
+mod scoring;
+mod training;
