@@ -8,6 +8,7 @@
 
 pub mod babyjubjub;
 pub mod batch;
+pub mod credit;
 pub mod lc;
 pub mod merkle;
 pub mod poseidon;

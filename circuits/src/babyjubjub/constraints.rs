@@ -186,6 +186,39 @@ pub fn verify_poseidon_gadget_if(
     )
 }
 
+/// Enforces `pubkey = a·B8` with `0 < a < l`: knowledge of the key's secret scalar
+/// ([`super::eddsa::PrivateKey::secret_scalar`]), cheaper than a signature.
+///
+/// `a` as 251 bits (251), recomposed (1), `a ≤ l − 1` (60), `a·B8` by fixed-base windows
+/// (499), `pubkey` to Montgomery form (2) and equal to it (2): 815 constraints. The scalar is
+/// canonical (one `a` per key), so values derived from it (a nullifier) are unique per key.
+/// Unsatisfiable for `a = 0`; `pubkey` with `x = 0` never equals `a·B8` (module `arith`).
+pub fn enforce_public_key(scalar: &FpVar<Fr>, pubkey: &PointVar) -> Result<(), SynthesisError> {
+    let cs = scalar.cs().or(pubkey.cs());
+    if cs.is_none() {
+        let a =
+            ScalarField::from_bigint(scalar.value()?.into_bigint()).ok_or(SynthesisError::Unsatisfiable)?;
+        let expected: Point = (super::BASE8 * a).into();
+        return if pubkey.value()? == expected { Ok(()) } else { Err(SynthesisError::Unsatisfiable) };
+    }
+    let l = BigUint::from(ScalarField::MODULUS);
+    let (bits, sum) = alloc_bits(&cs, || Ok(BigUint::from(scalar.value()?.into_bigint())), S_BITS)?;
+    // Σ a_i·2^i = a (no wrap-around: 2^251 < p)
+    sum.enforce_equal(scalar)?;
+    enforce_le_constant(&cs, &bits, &(l - 1u8))?;
+    let product = scalar_mul_base8(&cs, &bits)?;
+    let lift = |v: &FpVar<Fr>| -> Result<FpVar<Fr>, SynthesisError> {
+        match v {
+            FpVar::Constant(c) => Ok(FpVar::Var(AllocatedFp::new_constant(cs.clone(), c)?)),
+            FpVar::Var(_) => Ok(v.clone()),
+        }
+    };
+    let key = edwards_to_montgomery(&cs, &PointVar::new(lift(&pubkey.x)?, lift(&pubkey.y)?))?;
+    // (u, v) of pubkey = (u, v) of a·B8; the Edwards–Montgomery map is injective.
+    product.u.enforce_equal(&key.u)?;
+    product.v.enforce_equal(&key.v)
+}
+
 /// The valid signature a disabled slot verifies instead of its inputs.
 fn dummy() -> &'static (Point, Signature, Fr) {
     static DUMMY: OnceLock<(Point, Signature, Fr)> = OnceLock::new();

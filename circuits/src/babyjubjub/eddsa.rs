@@ -54,6 +54,13 @@ impl PrivateKey {
         prv2pub(self)
     }
 
+    /// The secret scalar `a = (s >> 3) mod l` with `public_key() = a·B8`: what a circuit
+    /// proves knowledge of (see [`super::constraints::enforce_public_key`]). Handle with care.
+    pub fn secret_scalar(&self) -> ScalarField {
+        let s = secret_scalar(&pruned_digest(self));
+        ScalarField::from_le_bytes_mod_order(&(s >> 3u32).to_bytes_le())
+    }
+
     /// Signs `msg`, as [`sign_poseidon`].
     pub fn sign_poseidon(&self, msg: Fr) -> Signature {
         sign_poseidon(self, msg)

@@ -157,7 +157,7 @@ pub struct SignedTx {
     pub amount: Float40,
     /// The sender's nonce before this transaction.
     pub nonce: u32,
-    /// EdDSA-Poseidon signature over [`SignedTx::message`].
+    /// EdDSA-Poseidon signature over [`UnsignedTx::message`].
     pub signature: Signature,
 }
 

@@ -4,6 +4,7 @@
 
 mod batch;
 mod common;
+mod credit;
 mod eddsa;
 mod merkle;
 mod poseidon;

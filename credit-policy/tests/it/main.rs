@@ -3,6 +3,7 @@
 mod auc;
 mod cli;
 mod common;
+mod eligibility;
 mod hash;
 mod schema;
 mod scoring;

@@ -1,0 +1,540 @@
+//! Private credit eligibility: an attested financial record, scored by a bank's published
+//! policy, without revealing the record. This module is the native specification; the
+//! circuit in [`constraints`] proves the same relation.
+//!
+//! - **Record**: the policy's integer inputs `x` (one-hot bits and clamped numerics, in the
+//!   policy's input order), the member's public key and an expiry (unix seconds). Its
+//!   commitment is [`sponge`] over `x₀ … x₍ₙ₋₁₎, member.x, member.y, expiry` (every signed
+//!   integer `v` as `v mod r`), the sponge of the policy hash (`ccr-credit-policy`'s `hash`).
+//! - **Attestation**: an EdDSA-Poseidon signature of the commitment by an attester.
+//! - **Registry**: a bank's attesters, a [`SparseMerkleTree`] of depth [`REGISTRY_DEPTH`] whose
+//!   leaves are `Poseidon([A.x, A.y])` ([`attester_leaf`]).
+//! - **Verdict**: `score = Σ cᵢ·xᵢ + bias + purpose_weights[purpose]` with `cᵢ = wᵢ·2^shiftᵢ`;
+//!   the tier is the first (best) tier whose threshold the score reaches; none: declined. The
+//!   amount must not exceed the tier's maximum and the record must not be expired
+//!   (`expiry > now`).
+//! - **Nullifier**: `Poseidon([a, bank, epoch])` with `a` the member key's secret scalar
+//!   (`member = a·B8`, `a < l`, [`PrivateKey::secret_scalar`]). One per member, bank and epoch;
+//!   without `a` it cannot be computed or linked to the key (Poseidon hides `a`). The circuit
+//!   proves `member = a·B8` (815 constraints), cheaper than a signature by the member (3,078),
+//!   and that also binds the record to the member's key.
+//!
+//! The policy enters the circuit as constants ([`PolicyParams`]): the policy hash is a public
+//! input checked against the constant hash, so one verifying key serves one policy (a bank that
+//! publishes a new policy runs a new setup). Recomputing the hash in-circuit from public policy
+//! constants would cost one Poseidon₁₂ per 11 elements (about 14 for the German policy, 7,000
+//! constraints) and buy nothing: constants are fixed by the key anyway.
+
+pub mod constraints;
+
+use std::fmt;
+
+use ark_ff::{BigInteger, PrimeField};
+
+use crate::babyjubjub::eddsa::{verify_poseidon, EddsaError, PrivateKey, Signature};
+use crate::babyjubjub::Point;
+use crate::merkle::{MerkleError, MerkleProof, SparseMerkleTree};
+use crate::poseidon;
+use crate::Fr;
+
+/// Depth of a bank's attester registry: 256 attesters.
+pub const REGISTRY_DEPTH: usize = 8;
+
+/// Number of credit purposes (productive enterprise, creative project, community
+/// infrastructure, ecological restoration, educational initiative: codes 0..=4).
+pub const N_PURPOSES: usize = 5;
+
+/// Elements absorbed per Poseidon call of [`sponge`] (the 12th input carries the state).
+pub const SPONGE_RATE: usize = 11;
+
+/// Bits of an offset score `score + 2⁶³`: scores are `i64`.
+pub const SCORE_BITS: usize = 64;
+
+/// Largest `|Σ cᵢ·xᵢ| + |bias| + |purpose weight|` a policy may reach, so that the circuit's
+/// field arithmetic equals integer arithmetic (`2¹²⁰ ≪ r/2`).
+pub const SCORE_MAGNITUDE_BOUND: u128 = 1 << 120;
+
+/// Largest `hi − lo` of an input's bounds (a range check of at most 62 bits).
+pub const MAX_INPUT_SPAN: u64 = (1 << 62) - 1;
+
+/// `v mod r`: a signed integer as a field element.
+pub fn int_to_fr(v: i64) -> Fr {
+    Fr::from(v)
+}
+
+/// The sponge of the policy hash: `state = len(elements)`; per chunk of [`SPONGE_RATE`]
+/// elements (the last zero-padded) `state = Poseidon₁₂([state, chunk…])`; the final `state`.
+pub fn sponge(elements: &[Fr]) -> Fr {
+    let mut state = Fr::from(elements.len() as u64);
+    for chunk in elements.chunks(SPONGE_RATE) {
+        let mut input = [Fr::from(0u64); SPONGE_RATE + 1];
+        input[0] = state;
+        input[1..=chunk.len()].copy_from_slice(chunk);
+        state = poseidon::hash_n(&input);
+    }
+    state
+}
+
+/// A member's financial record: the policy's inputs, the member's key, an expiry.
+///
+/// Its `Debug` output hides the features (they never leave the wallet).
+#[derive(Clone, PartialEq, Eq)]
+pub struct FinancialRecord {
+    /// The policy's integer inputs, in its input order.
+    pub features: Vec<i64>,
+    /// The member's public key (the record is bound to it).
+    pub member: Point,
+    /// Unix time (seconds) after which the record is no longer valid.
+    pub expiry: u64,
+}
+
+impl fmt::Debug for FinancialRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FinancialRecord")
+            .field("features", &format_args!("<{} redacted>", self.features.len()))
+            .field("member", &self.member)
+            .field("expiry", &self.expiry)
+            .finish()
+    }
+}
+
+impl FinancialRecord {
+    /// The elements committed to: features, `member.x`, `member.y`, expiry.
+    pub fn elements(&self) -> Vec<Fr> {
+        let mut e: Vec<Fr> = self.features.iter().map(|&v| int_to_fr(v)).collect();
+        e.extend([self.member.x, self.member.y, Fr::from(self.expiry)]);
+        e
+    }
+
+    /// The commitment an attester signs: [`sponge`] of [`Self::elements`].
+    pub fn commitment(&self) -> Fr {
+        sponge(&self.elements())
+    }
+}
+
+/// An attester's signature over a record's commitment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attestation {
+    /// The attester's public key.
+    pub attester: Point,
+    /// EdDSA-Poseidon signature of [`FinancialRecord::commitment`].
+    pub signature: Signature,
+}
+
+impl Attestation {
+    /// The attester `key` signs `record`.
+    pub fn sign(key: &PrivateKey, record: &FinancialRecord) -> Self {
+        Self { attester: key.public_key(), signature: key.sign_poseidon(record.commitment()) }
+    }
+
+    /// Checks the signature over `record`.
+    pub fn verify(&self, record: &FinancialRecord) -> Result<(), EddsaError> {
+        verify_poseidon(record.commitment(), &self.signature, &self.attester)
+    }
+}
+
+/// The registry leaf of an attester: `Poseidon([A.x, A.y])`.
+pub fn attester_leaf(attester: &Point) -> Fr {
+    poseidon::hash2(attester.x, attester.y)
+}
+
+/// A bank's attester registry: a Merkle tree of [`attester_leaf`]s, changed by governance.
+#[derive(Clone, Debug)]
+pub struct AttesterRegistry {
+    tree: SparseMerkleTree,
+}
+
+impl Default for AttesterRegistry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AttesterRegistry {
+    /// An empty registry of depth [`REGISTRY_DEPTH`].
+    pub fn new() -> Self {
+        // REGISTRY_DEPTH is within 1..=MAX_DEPTH.
+        let tree = SparseMerkleTree::new(REGISTRY_DEPTH)
+            .unwrap_or_else(|e| unreachable!("registry depth is valid: {e}"));
+        Self { tree }
+    }
+
+    /// Registers `attester` at `index`.
+    pub fn add(&mut self, index: u64, attester: &Point) -> Result<(), MerkleError> {
+        self.tree.update(index, attester_leaf(attester)).map(|_| ())
+    }
+
+    /// Removes the attester at `index`.
+    pub fn remove(&mut self, index: u64) -> Result<(), MerkleError> {
+        self.tree.update(index, Fr::from(0u64)).map(|_| ())
+    }
+
+    /// The registry root banks publish.
+    pub fn root(&self) -> Fr {
+        self.tree.root()
+    }
+
+    /// The membership proof of the attester at `index`.
+    pub fn proof(&self, index: u64) -> Result<MerkleProof, MerkleError> {
+        self.tree.proof(index)
+    }
+}
+
+/// One tier of a policy: the score it needs and the terms it grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TierTerms {
+    /// Minimum score (inclusive).
+    pub threshold: i64,
+    /// Largest principal granted.
+    pub max_amount: u64,
+    /// Yearly interest rate in basis points.
+    pub rate_bps: u32,
+    /// Term in months.
+    pub term_months: u32,
+}
+
+/// The integer policy as the circuit sees it (its constants).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyParams {
+    /// `cᵢ = weights[i]·2^shifts[i]`, one per input.
+    pub coefficients: Vec<i64>,
+    /// Inclusive bounds `[lo, hi]` of each input: a numeric feature's clamp, `[0, 1]` for a
+    /// one-hot bit.
+    pub bounds: Vec<(i64, i64)>,
+    /// One-hot groups as `(first input, number of inputs)`: exactly one bit set in each.
+    pub one_hot: Vec<(usize, usize)>,
+    /// Integer bias.
+    pub bias: i64,
+    /// Tiers, best first, thresholds strictly decreasing.
+    pub tiers: Vec<TierTerms>,
+    /// Score bonus per purpose code.
+    pub purpose_weights: [i64; N_PURPOSES],
+    /// The policy hash (computed by `ccr-credit-policy` over the full policy).
+    pub hash: Fr,
+}
+
+impl PolicyParams {
+    /// Checks what the circuit relies on: lengths, bounds, one-hot groups, decreasing
+    /// thresholds, and a score magnitude below [`SCORE_MAGNITUDE_BOUND`].
+    pub fn check(&self) -> Result<(), EligibilityError> {
+        let bad = |m: String| Err(EligibilityError::InvalidPolicy(m));
+        let n = self.coefficients.len();
+        if self.bounds.len() != n {
+            return bad(format!("{} bounds for {n} coefficients", self.bounds.len()));
+        }
+        if let Some((i, (lo, hi))) =
+            self.bounds.iter().enumerate().find(|(_, (lo, hi))| {
+                hi < lo || (i128::from(*hi) - i128::from(*lo)) > i128::from(MAX_INPUT_SPAN)
+            })
+        {
+            return bad(format!("input {i} has bounds [{lo}, {hi}]: need lo ≤ hi, hi − lo < 2^62"));
+        }
+        for &(start, len) in &self.one_hot {
+            if len == 0 || start.checked_add(len).is_none_or(|end| end > n) {
+                return bad(format!("one-hot group ({start}, {len}) outside the {n} inputs"));
+            }
+            if self.bounds[start..start + len].iter().any(|&b| b != (0, 1)) {
+                return bad(format!("one-hot group ({start}, {len}) has inputs not bounded to [0, 1]"));
+            }
+        }
+        if self.tiers.is_empty() {
+            return bad("no tiers".into());
+        }
+        if self.tiers.windows(2).any(|w| w[0].threshold <= w[1].threshold) {
+            return bad("tier thresholds must be strictly decreasing".into());
+        }
+        let magnitude = self.coefficients.iter().zip(&self.bounds).fold(
+            u128::from(self.bias.unsigned_abs())
+                + self.purpose_weights.iter().map(|w| u128::from(w.unsigned_abs())).max().unwrap_or(0),
+            |acc, (&c, &(lo, hi))| {
+                let x = lo.unsigned_abs().max(hi.unsigned_abs());
+                acc.saturating_add(u128::from(c.unsigned_abs()).saturating_mul(u128::from(x)))
+            },
+        );
+        if magnitude >= SCORE_MAGNITUDE_BOUND {
+            return bad("scores could exceed 2^120 in magnitude".into());
+        }
+        Ok(())
+    }
+
+    /// Checks `x` against the bounds and one-hot groups.
+    pub fn check_inputs(&self, x: &[i64]) -> Result<(), EligibilityError> {
+        if x.len() != self.coefficients.len() {
+            return Err(EligibilityError::FeatureWidth { got: x.len(), expected: self.coefficients.len() });
+        }
+        for (index, (&value, &(lo, hi))) in x.iter().zip(&self.bounds).enumerate() {
+            if value < lo || value > hi {
+                return Err(EligibilityError::FeatureOutOfRange { index, value, lo, hi });
+            }
+        }
+        for &(start, len) in &self.one_hot {
+            if x[start..start + len].iter().sum::<i64>() != 1 {
+                return Err(EligibilityError::OneHot { start, len });
+            }
+        }
+        Ok(())
+    }
+
+    /// `Σ cᵢ·xᵢ + bias + purpose_weights[purpose]` (inputs assumed checked).
+    pub fn score(&self, x: &[i64], purpose: u8) -> Result<i64, EligibilityError> {
+        let pw = *self
+            .purpose_weights
+            .get(usize::from(purpose))
+            .ok_or(EligibilityError::UnknownPurpose(purpose))?;
+        let sum =
+            self.coefficients.iter().zip(x).fold(i128::from(self.bias) + i128::from(pw), |acc, (&c, &xi)| {
+                acc + i128::from(c) * i128::from(xi)
+            });
+        i64::try_from(sum).map_err(|_| EligibilityError::ScoreOutOfRange)
+    }
+
+    /// The 1-based tier of `score`, `None` if declined.
+    pub fn tier_of(&self, score: i64) -> Option<usize> {
+        self.tiers.iter().position(|t| score >= t.threshold).map(|i| i + 1)
+    }
+}
+
+/// What a member asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Application {
+    /// The bank (its id in the rollup).
+    pub bank: u64,
+    /// Principal asked for.
+    pub amount: u64,
+    /// Purpose code (0..=4).
+    pub purpose: u8,
+    /// Epoch of the application (the nullifier is per epoch).
+    pub epoch: u64,
+    /// The member's account index (receives the credit).
+    pub account: u64,
+    /// Current time (unix seconds), for the expiry check.
+    pub now: u64,
+}
+
+/// Everything the member's wallet holds to prove eligibility (all private but the
+/// application). `Debug` redacts the features and the key.
+#[derive(Clone, Debug)]
+pub struct EligibilityWitness {
+    /// The attested record.
+    pub record: FinancialRecord,
+    /// The attester's signature.
+    pub attestation: Attestation,
+    /// The attester's registry membership (its `index` is the attester's slot).
+    pub registry_proof: MerkleProof,
+    /// The member's key (its secret scalar feeds the nullifier).
+    pub member_key: PrivateKey,
+    /// What is asked for.
+    pub application: Application,
+}
+
+/// The public outputs of an eligibility proof.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EligibilityStatement {
+    /// The bank.
+    pub bank: u64,
+    /// Principal granted.
+    pub amount: u64,
+    /// Purpose code.
+    pub purpose: u8,
+    /// 1-based tier.
+    pub tier: u8,
+    /// The tier's maximum amount.
+    pub max_amount: u64,
+    /// The tier's rate (basis points per year).
+    pub rate_bps: u32,
+    /// The tier's term (months).
+    pub term_months: u32,
+    /// The policy hash.
+    pub policy_hash: Fr,
+    /// The attester registry root.
+    pub registry_root: Fr,
+    /// `Poseidon([a, bank, epoch])`.
+    pub nullifier: Fr,
+    /// The member's account index.
+    pub account: u64,
+    /// The epoch.
+    pub epoch: u64,
+    /// The time the expiry was checked against.
+    pub now: u64,
+}
+
+impl EligibilityStatement {
+    /// Number of public inputs.
+    pub const N_PUBLIC: usize = 13;
+
+    /// The public inputs in circuit order: bank, amount, purpose, tier, max_amount, rate_bps,
+    /// term_months, policy_hash, registry_root, nullifier, account, epoch, now.
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        vec![
+            Fr::from(self.bank),
+            Fr::from(self.amount),
+            Fr::from(u64::from(self.purpose)),
+            Fr::from(u64::from(self.tier)),
+            Fr::from(self.max_amount),
+            Fr::from(u64::from(self.rate_bps)),
+            Fr::from(u64::from(self.term_months)),
+            self.policy_hash,
+            self.registry_root,
+            self.nullifier,
+            Fr::from(self.account),
+            Fr::from(self.epoch),
+            Fr::from(self.now),
+        ]
+    }
+}
+
+/// Why a member is not eligible (or the inputs are unusable), one variant per cause.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EligibilityError {
+    /// The policy parameters break a rule the circuit relies on.
+    #[error("policy parameters are invalid: {0}")]
+    InvalidPolicy(String),
+    /// The parameters are not those of the published policy.
+    #[error("policy hash mismatch: the bank publishes {expected}, the parameters hash to {got}; load the bank's current policy")]
+    PolicyMismatch {
+        /// The published hash.
+        expected: Fr,
+        /// The parameters' hash.
+        got: Fr,
+    },
+    /// The record has the wrong number of features.
+    #[error("record has {got} features, the policy takes {expected}: re-encode it with the bank's schema")]
+    FeatureWidth {
+        /// Features in the record.
+        got: usize,
+        /// Inputs of the policy.
+        expected: usize,
+    },
+    /// A feature lies outside its bounds.
+    #[error("feature {index} is {value}, outside [{lo}, {hi}]: clamp it as the policy's schema says")]
+    FeatureOutOfRange {
+        /// Input index.
+        index: usize,
+        /// Its value.
+        value: i64,
+        /// Lower bound.
+        lo: i64,
+        /// Upper bound.
+        hi: i64,
+    },
+    /// A categorical feature does not have exactly one bit set.
+    #[error("one-hot group at inputs {start}..{start}+{len} does not have exactly one bit set")]
+    OneHot {
+        /// First input of the group.
+        start: usize,
+        /// Its size.
+        len: usize,
+    },
+    /// The purpose code is not 0..=4.
+    #[error("purpose code {0} is unknown (0..=4)")]
+    UnknownPurpose(u8),
+    /// The record names another member's key.
+    #[error(
+        "the record is attested for another key than the member's: ask the attester for a record of your key"
+    )]
+    RecordNotForMember,
+    /// The attester's signature does not verify.
+    #[error("the attestation's signature does not verify over the record: {0}")]
+    BadSignature(EddsaError),
+    /// The attester is not in the bank's registry.
+    #[error("attester is not in the bank's registry at slot {index}: use an attester the bank registered")]
+    AttesterNotInRegistry {
+        /// The slot claimed.
+        index: u64,
+    },
+    /// The record has expired.
+    #[error("record expired at {expiry} (now {now}): ask the attester for a fresh attestation")]
+    Expired {
+        /// Record expiry.
+        expiry: u64,
+        /// Current time.
+        now: u64,
+    },
+    /// The score does not fit in 64 bits.
+    #[error("score does not fit in 64 bits")]
+    ScoreOutOfRange,
+    /// The score reaches no tier.
+    #[error("declined: score {score} is below the lowest tier's threshold {lowest}")]
+    Declined {
+        /// The score.
+        score: i64,
+        /// The lowest threshold.
+        lowest: i64,
+    },
+    /// The amount exceeds the tier's maximum.
+    #[error("amount {amount} is above tier {tier}'s maximum {max}: ask for at most {max}")]
+    AmountAboveTierMax {
+        /// Asked.
+        amount: u64,
+        /// The tier.
+        tier: u8,
+        /// Its maximum.
+        max: u64,
+    },
+}
+
+/// The member key's secret scalar `a < l` as an element of [`Fr`] (`l < r`). Secret.
+pub fn member_scalar(member_key: &PrivateKey) -> Fr {
+    Fr::from_le_bytes_mod_order(&member_key.secret_scalar().into_bigint().to_bytes_le())
+}
+
+/// `Poseidon([a, bank, epoch])`, `a` the member key's secret scalar.
+pub fn nullifier(member_key: &PrivateKey, bank: u64, epoch: u64) -> Fr {
+    poseidon::hash_n(&[member_scalar(member_key), Fr::from(bank), Fr::from(epoch)])
+}
+
+/// The native twin of the eligibility circuit: the statement `w` proves under `params`, the
+/// bank's published `policy_hash` and its `registry_root`, or the first reason it cannot.
+pub fn evaluate(
+    params: &PolicyParams,
+    policy_hash: Fr,
+    registry_root: Fr,
+    w: &EligibilityWitness,
+) -> Result<EligibilityStatement, EligibilityError> {
+    params.check()?;
+    if params.hash != policy_hash {
+        return Err(EligibilityError::PolicyMismatch { expected: policy_hash, got: params.hash });
+    }
+    let app = &w.application;
+    let record = &w.record;
+    params.check_inputs(&record.features)?;
+    if record.member != w.member_key.public_key() {
+        return Err(EligibilityError::RecordNotForMember);
+    }
+    w.attestation.verify(record).map_err(EligibilityError::BadSignature)?;
+    let proof = &w.registry_proof;
+    if proof.siblings.len() != REGISTRY_DEPTH
+        || !proof.verify(registry_root, attester_leaf(&w.attestation.attester))
+    {
+        return Err(EligibilityError::AttesterNotInRegistry { index: proof.index });
+    }
+    if record.expiry <= app.now {
+        return Err(EligibilityError::Expired { expiry: record.expiry, now: app.now });
+    }
+    let score = params.score(&record.features, app.purpose)?;
+    let tier = params.tier_of(score).ok_or(EligibilityError::Declined {
+        score,
+        lowest: params.tiers.last().map_or(i64::MAX, |t| t.threshold),
+    })?;
+    let terms = params.tiers[tier - 1];
+    let tier =
+        u8::try_from(tier).map_err(|_| EligibilityError::InvalidPolicy("more than 255 tiers".into()))?;
+    if app.amount > terms.max_amount {
+        return Err(EligibilityError::AmountAboveTierMax { amount: app.amount, tier, max: terms.max_amount });
+    }
+    Ok(EligibilityStatement {
+        bank: app.bank,
+        amount: app.amount,
+        purpose: app.purpose,
+        tier,
+        max_amount: terms.max_amount,
+        rate_bps: terms.rate_bps,
+        term_months: terms.term_months,
+        policy_hash,
+        registry_root,
+        nullifier: nullifier(&w.member_key, app.bank, app.epoch),
+        account: app.account,
+        epoch: app.epoch,
+        now: app.now,
+    })
+}

@@ -1,0 +1,419 @@
+//! Eligibility: native twin vs circuit on a policy of the German credit shape (63 inputs,
+//! 3 tiers), one tamper per soundness test from a fresh valid witness, pinned cost.
+
+use ark_ff::{Field, PrimeField};
+use ark_r1cs_std::alloc::AllocVar;
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_r1cs_std::GR1CSVar;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
+use ccr_circuits::babyjubjub::constraints::{enforce_public_key, PointVar};
+use ccr_circuits::babyjubjub::eddsa::PrivateKey;
+use ccr_circuits::credit::constraints::{sponge as sponge_gadget, EligibilityCircuit};
+use ccr_circuits::credit::{
+    evaluate, member_scalar, nullifier, sponge, Application, Attestation, AttesterRegistry, EligibilityError,
+    EligibilityStatement, EligibilityWitness, FinancialRecord, PolicyParams, TierTerms, REGISTRY_DEPTH,
+};
+use ccr_circuits::Fr;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+
+use crate::common::{assert_satisfied, assert_snapshot, assert_unsatisfied, new_cs, MODES};
+
+/// The German credit schema's shape: categorical groups (size) and numeric clamps, in order.
+enum Feature {
+    Cat(usize),
+    Num(i64, i64),
+}
+
+const GERMAN_SHAPE: [Feature; 20] = [
+    Feature::Cat(4),
+    Feature::Num(1, 72),
+    Feature::Cat(5),
+    Feature::Cat(11),
+    Feature::Num(0, 20_000),
+    Feature::Cat(5),
+    Feature::Cat(5),
+    Feature::Num(1, 4),
+    Feature::Cat(5),
+    Feature::Cat(3),
+    Feature::Num(1, 4),
+    Feature::Cat(4),
+    Feature::Num(18, 100),
+    Feature::Cat(3),
+    Feature::Cat(3),
+    Feature::Num(1, 4),
+    Feature::Cat(4),
+    Feature::Num(1, 2),
+    Feature::Cat(2),
+    Feature::Cat(2),
+];
+
+/// Input index of `credit_amount` (coefficient −1: 20,000 of it declines anyone).
+const CREDIT_AMOUNT: usize = 4 + 1 + 5 + 11;
+
+const NOW: u64 = 1_800_000_000;
+const TIER2_MAX: u64 = 5_000;
+
+/// The lowest-valued input vector: first category of each group, numerics at `lo`.
+fn base_features() -> Vec<i64> {
+    let mut x = Vec::new();
+    for f in &GERMAN_SHAPE {
+        match *f {
+            Feature::Cat(n) => x.extend((0..n).map(|i| i64::from(i == 0))),
+            Feature::Num(lo, _) => x.push(lo),
+        }
+    }
+    x
+}
+
+/// A policy of the German shape with random int8·2^shift coefficients, its bias set so that
+/// [`base_features`] with credit amount 1,000 scores 500 (tier 2) with purpose 1 (weight 0).
+fn params() -> PolicyParams {
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let (mut bounds, mut one_hot) = (Vec::new(), Vec::new());
+    for f in &GERMAN_SHAPE {
+        match *f {
+            Feature::Cat(n) => {
+                one_hot.push((bounds.len(), n));
+                bounds.extend((0..n).map(|_| (0, 1)));
+            }
+            Feature::Num(lo, hi) => bounds.push((lo, hi)),
+        }
+    }
+    let mut coefficients: Vec<i64> =
+        (0..bounds.len()).map(|_| i64::from(rng.gen_range(-126i8..=126)) << rng.gen_range(0..8u32)).collect();
+    coefficients[CREDIT_AMOUNT] = -1;
+    let mut x = base_features();
+    x[CREDIT_AMOUNT] = 1_000;
+    let raw: i64 = coefficients.iter().zip(&x).map(|(c, v)| c * v).sum();
+    PolicyParams {
+        coefficients,
+        bounds,
+        one_hot,
+        bias: 500 - raw,
+        tiers: vec![
+            TierTerms { threshold: 1_000, max_amount: 10_000, rate_bps: 500, term_months: 36 },
+            TierTerms { threshold: 0, max_amount: TIER2_MAX, rate_bps: 800, term_months: 24 },
+            TierTerms { threshold: -1_000, max_amount: 2_000, rate_bps: 1_200, term_months: 12 },
+        ],
+        purpose_weights: [100, 0, 700, 300, -2_000],
+        hash: Fr::from(0xC0FFEEu64),
+    }
+}
+
+fn key(seed: u64) -> PrivateKey {
+    PrivateKey::random(&mut ChaCha20Rng::seed_from_u64(seed))
+}
+
+/// A fresh valid application: attester 1 at slot 3 of the registry (beside attester 2 at
+/// slot 5), member key 10, tier 2 for purpose 1, 3,000 asked.
+struct Fixture {
+    params: PolicyParams,
+    registry: AttesterRegistry,
+    witness: EligibilityWitness,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let mut registry = AttesterRegistry::new();
+        registry.add(3, &key(1).public_key()).expect("slot 3 exists");
+        registry.add(5, &key(2).public_key()).expect("slot 5 exists");
+        let mut features = base_features();
+        features[CREDIT_AMOUNT] = 1_000;
+        let member_key = key(10);
+        let record = FinancialRecord { features, member: member_key.public_key(), expiry: NOW + 86_400 };
+        let witness = EligibilityWitness {
+            attestation: Attestation::sign(&key(1), &record),
+            record,
+            registry_proof: registry.proof(3).expect("slot 3 exists"),
+            member_key,
+            application: Application { bank: 7, amount: 3_000, purpose: 1, epoch: 42, account: 99, now: NOW },
+        };
+        Self { params: params(), registry, witness }
+    }
+
+    fn evaluate(&self) -> Result<EligibilityStatement, EligibilityError> {
+        evaluate(&self.params, self.params.hash, self.registry.root(), &self.witness)
+    }
+
+    fn statement(&self) -> EligibilityStatement {
+        self.evaluate().expect("the fixture is eligible")
+    }
+
+    /// The attester re-signs the (edited) record, as for a genuine record.
+    fn resign(&mut self, attester: u64) {
+        self.witness.attestation = Attestation::sign(&key(attester), &self.witness.record);
+    }
+}
+
+fn satisfied(params: &PolicyParams, statement: EligibilityStatement, witness: &EligibilityWitness) -> bool {
+    let cs = new_cs();
+    EligibilityCircuit::new(params.clone(), statement, witness.clone())
+        .generate_constraints(cs.clone())
+        .expect("synthesis succeeds on any assignment");
+    cs.is_satisfied().expect("a proving-mode system")
+}
+
+#[test]
+fn native_and_circuit_agree_and_are_satisfied() {
+    let f = Fixture::new();
+    let st = f.statement();
+    assert_eq!((st.tier, st.max_amount, st.rate_bps, st.term_months), (2, TIER2_MAX, 800, 24));
+    assert_eq!(st.nullifier, nullifier(&key(10), 7, 42));
+    assert_eq!(st.public_inputs().len(), EligibilityStatement::N_PUBLIC);
+    let cs = new_cs();
+    EligibilityCircuit::new(f.params.clone(), st, f.witness.clone())
+        .generate_constraints(cs.clone())
+        .expect("synthesis");
+    assert_satisfied(&cs);
+    let instance = cs.instance_assignment().expect("proving mode");
+    assert_eq!(instance[0], Fr::ONE);
+    assert_eq!(&instance[1..], st.public_inputs().as_slice());
+}
+
+#[test]
+fn every_purpose_and_tier_agrees_with_the_circuit() {
+    // Purpose weights move the fixture's score 500 to 600 (t2), 500 (t2), 1200 (t1), 800 (t2),
+    // -1500 (declined); a credit amount of 1,800 lowers it by 800 more.
+    let mut seen = Vec::new();
+    for credit_amount in [1_000, 1_800] {
+        for purpose in 0..5u8 {
+            let mut f = Fixture::new();
+            f.witness.record.features[CREDIT_AMOUNT] = credit_amount;
+            f.resign(1);
+            f.witness.application.purpose = purpose;
+            f.witness.application.amount = 1_000;
+            let score = f.params.score(&f.witness.record.features, purpose).expect("in range");
+            match f.evaluate() {
+                Ok(st) => {
+                    assert_eq!(Some(usize::from(st.tier)), f.params.tier_of(score));
+                    assert!(satisfied(&f.params, st, &f.witness), "purpose {purpose}, score {score}");
+                    seen.push(st.tier);
+                }
+                Err(e) => {
+                    assert_eq!(f.params.tier_of(score), None);
+                    assert!(matches!(e, EligibilityError::Declined { .. }), "{e}");
+                }
+            }
+        }
+    }
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen, vec![1, 2, 3], "the cases reach every tier");
+}
+
+#[test]
+fn setup_mode_has_the_same_shape() {
+    let f = Fixture::new();
+    let prove = new_cs();
+    EligibilityCircuit::new(f.params.clone(), f.statement(), f.witness.clone())
+        .generate_constraints(prove.clone())
+        .expect("synthesis");
+    let setup = ConstraintSystem::<Fr>::new_ref();
+    setup.set_mode(SynthesisMode::Setup);
+    EligibilityCircuit::setup(f.params.clone()).generate_constraints(setup.clone()).expect("setup synthesis");
+    assert_eq!(setup.num_constraints(), prove.num_constraints());
+    assert_eq!(setup.num_instance_variables(), prove.num_instance_variables());
+    assert_eq!(setup.num_witness_variables(), prove.num_witness_variables());
+}
+
+#[test]
+fn eligibility_constraint_count_is_pinned() {
+    let f = Fixture::new();
+    let cs = new_cs();
+    EligibilityCircuit::new(f.params.clone(), f.statement(), f.witness.clone())
+        .generate_constraints(cs.clone())
+        .expect("synthesis");
+    let n = cs.num_constraints();
+    assert!(n <= 20_000, "{n} constraints: above the 20,000 goal");
+    assert_snapshot("eligibility_german_shape_constraints", n);
+}
+
+#[test]
+fn sponge_gadget_equals_native_in_every_mode() {
+    let elements: Vec<Fr> = (0..23u64).map(|i| Fr::from(i * 1_000 + 7) - Fr::from(5_000u64)).collect();
+    for len in [1, 11, 12, 23] {
+        for mode in MODES {
+            let cs = new_cs();
+            let vars = elements[..len]
+                .iter()
+                .map(|&e| FpVar::new_variable(cs.clone(), || Ok(e), mode))
+                .collect::<Result<Vec<_>, _>>()
+                .expect("allocation");
+            let out = sponge_gadget(&vars).expect("synthesis");
+            assert_eq!(out.value().expect("assigned"), sponge(&elements[..len]));
+            assert_satisfied(&cs);
+        }
+    }
+}
+
+#[test]
+fn public_key_gadget_accepts_the_secret_scalar_only() {
+    let member = key(10);
+    for (scalar, expect) in [(member_scalar(&member), true), (member_scalar(&member) + Fr::ONE, false)] {
+        let cs = new_cs();
+        let a = FpVar::new_witness(cs.clone(), || Ok(scalar)).expect("allocation");
+        let pk = PointVar::new_witness(cs.clone(), || Ok(member.public_key())).expect("allocation");
+        enforce_public_key(&a, &pk).expect("synthesis");
+        assert_eq!(cs.is_satisfied().expect("proving mode"), expect);
+    }
+    // a + l names the same point but is not canonical: rejected, so the nullifier is unique.
+    let l = Fr::from_bigint(<ccr_circuits::babyjubjub::ScalarField as PrimeField>::MODULUS).expect("l < r");
+    let cs = new_cs();
+    let a = FpVar::new_witness(cs.clone(), || Ok(member_scalar(&member) + l)).expect("allocation");
+    let pk = PointVar::new_witness(cs.clone(), || Ok(member.public_key())).expect("allocation");
+    enforce_public_key(&a, &pk).expect("synthesis");
+    assert_unsatisfied(&cs);
+}
+
+#[test]
+fn tampered_feature_fails() {
+    let f = Fixture::new();
+    let st = f.statement();
+    let mut w = f.witness.clone();
+    w.record.features[CREDIT_AMOUNT] -= 1;
+    assert!(matches!(
+        evaluate(&f.params, f.params.hash, f.registry.root(), &w),
+        Err(EligibilityError::BadSignature(_))
+    ));
+    assert!(!satisfied(&f.params, st, &w));
+}
+
+#[test]
+fn wrong_attester_fails() {
+    // Attester 2 is registered, but attester 1 signed: claiming attester 2 breaks the signature.
+    let f = Fixture::new();
+    let st = f.statement();
+    let mut w = f.witness.clone();
+    w.attestation.attester = key(2).public_key();
+    w.registry_proof = f.registry.proof(5).expect("slot 5");
+    assert!(matches!(
+        evaluate(&f.params, f.params.hash, f.registry.root(), &w),
+        Err(EligibilityError::BadSignature(_))
+    ));
+    assert!(!satisfied(&f.params, st, &w));
+}
+
+#[test]
+fn attester_not_in_registry_fails() {
+    let mut f = Fixture::new();
+    let st = f.statement();
+    f.resign(3);
+    assert_eq!(f.evaluate().expect_err("unregistered"), EligibilityError::AttesterNotInRegistry { index: 3 });
+    assert!(!satisfied(&f.params, st, &f.witness));
+}
+
+#[test]
+fn expired_record_fails() {
+    let mut f = Fixture::new();
+    let st = f.statement();
+    f.witness.record.expiry = NOW;
+    f.resign(1);
+    assert_eq!(f.evaluate().expect_err("expired"), EligibilityError::Expired { expiry: NOW, now: NOW });
+    assert!(!satisfied(&f.params, st, &f.witness));
+}
+
+#[test]
+fn amount_above_tier_max_fails() {
+    let mut f = Fixture::new();
+    let mut st = f.statement();
+    f.witness.application.amount = TIER2_MAX + 1;
+    st.amount = TIER2_MAX + 1;
+    assert_eq!(
+        f.evaluate().expect_err("too much"),
+        EligibilityError::AmountAboveTierMax { amount: TIER2_MAX + 1, tier: 2, max: TIER2_MAX }
+    );
+    assert!(!satisfied(&f.params, st, &f.witness));
+}
+
+#[test]
+fn declined_applicant_satisfies_no_claimed_tier() {
+    let mut f = Fixture::new();
+    let valid = f.statement();
+    f.witness.record.features[CREDIT_AMOUNT] = 20_000;
+    f.resign(1);
+    assert!(matches!(f.evaluate(), Err(EligibilityError::Declined { score: -18_500, lowest: -1_000 })));
+    for (k, t) in f.params.tiers.iter().enumerate() {
+        let st = EligibilityStatement {
+            tier: k as u8 + 1,
+            max_amount: t.max_amount,
+            rate_bps: t.rate_bps,
+            term_months: t.term_months,
+            amount: 1,
+            ..valid
+        };
+        assert!(!satisfied(&f.params, st, &f.witness), "claimed tier {}", k + 1);
+    }
+}
+
+#[test]
+fn wrong_tier_claim_fails() {
+    let f = Fixture::new();
+    let t1 = f.params.tiers[0];
+    let st = EligibilityStatement {
+        tier: 1,
+        max_amount: t1.max_amount,
+        rate_bps: t1.rate_bps,
+        term_months: t1.term_months,
+        ..f.statement()
+    };
+    assert!(!satisfied(&f.params, st, &f.witness));
+}
+
+#[test]
+fn wrong_policy_hash_fails() {
+    let f = Fixture::new();
+    let mut st = f.statement();
+    st.policy_hash += Fr::ONE;
+    assert!(matches!(
+        evaluate(&f.params, st.policy_hash, f.registry.root(), &f.witness),
+        Err(EligibilityError::PolicyMismatch { .. })
+    ));
+    assert!(!satisfied(&f.params, st, &f.witness));
+}
+
+#[test]
+fn wrong_nullifier_fails() {
+    let f = Fixture::new();
+    for other in [nullifier(&key(10), 7, 43), nullifier(&key(10), 8, 42), nullifier(&key(11), 7, 42)] {
+        let st = EligibilityStatement { nullifier: other, ..f.statement() };
+        assert!(!satisfied(&f.params, st, &f.witness));
+    }
+}
+
+#[test]
+fn record_of_another_member_fails() {
+    // The record and attestation are valid, but for key 10; the prover holds key 11.
+    let f = Fixture::new();
+    let mut w = f.witness.clone();
+    w.member_key = key(11);
+    assert_eq!(
+        evaluate(&f.params, f.params.hash, f.registry.root(), &w).expect_err("not the member"),
+        EligibilityError::RecordNotForMember
+    );
+    let st = EligibilityStatement { nullifier: nullifier(&key(11), 7, 42), ..f.statement() };
+    assert!(!satisfied(&f.params, st, &w));
+}
+
+#[test]
+fn feature_out_of_bounds_or_broken_one_hot_fails() {
+    for (index, value) in [(CREDIT_AMOUNT, 20_001), (CREDIT_AMOUNT, -1), (0, 0), (1, 1)] {
+        let mut f = Fixture::new();
+        let st = f.statement();
+        f.witness.record.features[index] = value;
+        f.resign(1);
+        assert!(matches!(
+            f.evaluate(),
+            Err(EligibilityError::FeatureOutOfRange { .. } | EligibilityError::OneHot { .. })
+        ));
+        assert!(!satisfied(&f.params, st, &f.witness), "input {index} = {value}");
+    }
+}
+
+#[test]
+fn registry_has_the_documented_depth_and_redacts_records() {
+    let f = Fixture::new();
+    assert_eq!(f.witness.registry_proof.siblings.len(), REGISTRY_DEPTH);
+    let shown = format!("{:?}", f.witness);
+    assert!(shown.contains("63 redacted") && shown.contains("PrivateKey(<redacted>)"), "{shown}");
+}
