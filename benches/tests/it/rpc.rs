@@ -13,11 +13,9 @@ async fn every_presigned_transfer_is_accepted_by_concurrent_clients() {
         assert_eq!(r.latency.count, 26);
         let l = r.latency;
         assert!(l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.max, "{l:?}");
-        // Full batches of 4 only (the timeout is long), of this run's 26 transfers and at most
-        // 3 left pending by the run before: at most 29 / 4 of them.
-        assert!(r.batches_sealed <= 7, "{r:?}");
     }
-    // Never a partial batch: 4 × 26 transfers fill at most 26 batches of 4.
+    // Never a partial batch: 4 × 26 transfers fill at most 26 batches of 4. (Per run there is
+    // no tight bound: the batcher may still be sealing the previous run's full batches.)
     assert!(report.runs.iter().map(|r| r.batches_sealed).sum::<u64>() <= 26);
     let table = rpc::render(&report);
     assert_eq!(table.lines().filter(|l| l.starts_with("| ")).count(), 2 + 3 + 1, "{table}");
