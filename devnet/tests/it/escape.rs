@@ -71,3 +71,36 @@ async fn a_censored_forced_exit_opens_exit_mode_and_members_exit_with_proofs() {
     }
     devnet.stop().await;
 }
+
+/// The honest path: the sequencer consumes a forced exit from the L1 queue (paid: the balance
+/// covers it; a second one for more than the balance is consumed as an exit of 0), settles
+/// the batch, and the owner claims exactly the paid amount.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forced_exits_are_processed_by_the_sequencer_and_claimed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let devnet = start(config(dir.path(), embedded())).await;
+    let net = devnet.network.clone();
+    let seq = SequencerClient::new(&net.sequencer_rpc).expect("client");
+    let l1key = L1Key::from_hex(ccr_l1::DEV_KEYS[6]).expect("dev key");
+    let keys = WalletKeys::generate(&mut ChaCha20Rng::seed_from_u64(606), Some(l1key));
+    let l1 = L1::connect(&net.l1_rpc, &keys, net.rollup, net.deploy_block).await.expect("l1");
+    let index = l1ops::deposit(&l1, &keys, None, GWEI_PER_ETH).await.expect("deposit").index;
+    l1ops::force_exit(&l1, index, 300_000_000).await.expect("forced exit");
+    l1ops::force_exit(&l1, index, 2 * GWEI_PER_ETH).await.expect("forced exit beyond the balance");
+    let queue = 3;
+    l1ops::wait_ingested(&seq, queue, Duration::from_secs(60)).await.expect("ingested");
+    let start = std::time::Instant::now();
+    while devnet.operator.deposits_consumed().await.expect("view") < queue {
+        assert!(start.elapsed() < Duration::from_secs(600), "the forced exits were not settled");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let account = ops::account(&seq, index).await.expect("account");
+    assert_eq!(account.balance.0, 700_000_000, "paid once, the second consumed as 0");
+    let claimed = l1ops::claim(&l1).await.expect("claim");
+    assert_eq!(claimed.amount, U256::from(300_000_000u64) * U256::from(GWEI_PER_ETH));
+    let report = ccr_wallet::audit::audit(&l1.client, PARAMS, &devnet.vk)
+        .await
+        .expect("the audit replays forced exits");
+    assert_eq!(report.exits, 2);
+    devnet.stop().await;
+}
