@@ -23,26 +23,14 @@
 //! `state = Poseidon₁₂([state, chunk…])` (circomlib parameters); the hash is the final `state`.
 
 use ark_ff::PrimeField;
-use ccr_circuits::poseidon::hash_n;
 use ccr_circuits::Fr;
 
 use crate::policy::{Policy, POLICY_VERSION};
 use crate::schema::FeatureKind;
 
-/// Elements absorbed per Poseidon call (the 12th input carries the running state).
-pub const RATE: usize = 11;
-
-/// The sponge over `elements` described in the module documentation.
-pub fn sponge(elements: &[Fr]) -> Fr {
-    let mut state = Fr::from(elements.len() as u64);
-    for chunk in elements.chunks(RATE) {
-        let mut input = [Fr::from(0u64); RATE + 1];
-        input[0] = state;
-        input[1..=chunk.len()].copy_from_slice(chunk);
-        state = hash_n(&input);
-    }
-    state
-}
+/// The sponge of the module documentation: the eligibility circuit's own
+/// ([`ccr_circuits::credit::sponge`]), so the policy hash and the circuit cannot drift apart.
+pub use ccr_circuits::credit::sponge;
 
 /// A string as field elements: byte length, then 31-byte big-endian chunks.
 pub fn string_elements(s: &str) -> Vec<Fr> {

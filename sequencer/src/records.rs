@@ -110,19 +110,17 @@ pub struct L1Settlement {
 /// (see [`crate::wire`]); for an L1 queue entry (deposit or forced exit)
 /// `SHA-256("ccr-deposit" ‖ queue index ‖ entry bytes)` ([`encode_entry`]).
 pub fn tx_hash(tx: &Tx, queue_index: Option<u64>) -> [u8; 32] {
-    match tx.queue_entry() {
-        None => match tx {
-            Tx::Signed(s) => signed_tx_hash(s),
-            // Every other kind is a queue entry.
-            _ => [0; 32],
-        },
-        Some(e) => {
-            let mut w = Writer::default();
-            w.bytes(b"ccr-deposit");
-            w.u64(queue_index.unwrap_or(0));
-            write_entry(&mut w, &e);
-            Sha256::digest(&w.0).into()
-        }
+    let entry_hash = |e: &QueueEntry| -> [u8; 32] {
+        let mut w = Writer::default();
+        w.bytes(b"ccr-deposit");
+        w.u64(queue_index.unwrap_or(0));
+        write_entry(&mut w, e);
+        Sha256::digest(&w.0).into()
+    };
+    match tx {
+        Tx::Signed(s) => signed_tx_hash(s),
+        Tx::Deposit(d) => entry_hash(&QueueEntry::Deposit(d.clone())),
+        Tx::ForcedExit(f) => entry_hash(&QueueEntry::ForcedExit(*f)),
     }
 }
 
