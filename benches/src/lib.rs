@@ -2,6 +2,8 @@
 //! the service benchmarks ([`rpc`]: acceptance over JSON-RPC, [`settle`]: submission to
 //! settled root).
 
+/// Constraints, setup, proving and verifying time of the member's eligibility proof.
+pub mod eligibility;
 /// Acceptance rate and latency of a sequencer node over JSON-RPC with concurrent clients.
 pub mod rpc;
 /// Time from submitting a batch of transfers to their root settled on L1.

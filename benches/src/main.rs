@@ -6,6 +6,7 @@
 //! cargo run --release -p ccr-benches -- prove --depth 24 --sizes 4,16,64
 //! cargo run --release -p ccr-benches -- rpc --depth 24 --accounts 256 --txs 4096 --clients 1,4,16
 //! cargo run --release -p ccr-benches -- settle --depth 24 --batch 16
+//! cargo run --release -p ccr-benches -- eligibility --depth 24 --runs 5
 //! ```
 
 use std::time::Instant;
@@ -83,6 +84,23 @@ enum Cmd {
         /// chain id 1; any other is generated and compiled with solc-js (`node`).
         #[arg(long, default_value_t = ccr_benches::settle::DEVNET_CHAIN_ID)]
         chain_id: u32,
+    },
+    /// The member's eligibility proof: constraints, setup, proving and verifying time with a
+    /// bank's policy (default: the committed German policy) over the state tree.
+    Eligibility {
+        /// State tree depth.
+        #[arg(long, default_value_t = PRODUCTION_DEPTH)]
+        depth: usize,
+        /// Proofs to time (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Policy file [default: credit-policy/policies/german.json].
+        #[arg(long)]
+        policy: Option<std::path::PathBuf>,
+        /// Applicants (CSV with a header, the policy's schema): the first one granted a tier
+        /// is proven [default: the German credit data].
+        #[arg(long)]
+        data: Option<std::path::PathBuf>,
     },
 }
 
@@ -174,6 +192,12 @@ fn main() -> Result<()> {
             let mut say = |line: &str| eprintln!("{line}");
             let report = runtime()?.block_on(ccr_benches::settle::run(config, dir.path(), &mut say))?;
             println!("{}", ccr_benches::settle::render(&report));
+        }
+        Cmd::Eligibility { depth, runs, policy, data } => {
+            let policy = policy.unwrap_or_else(ccr_credit_policy::german_policy_file);
+            let data = data.unwrap_or_else(ccr_credit_policy::german_data_file);
+            let report = ccr_benches::eligibility::run(&policy, &data, depth, runs)?;
+            println!("{}", ccr_benches::eligibility::render(&report));
         }
     }
     Ok(())

@@ -15,6 +15,18 @@ pub mod report;
 pub mod schema;
 pub mod train;
 
+/// The committed German credit policy (trained with seed 0 by `ccr-policy train`), the
+/// policy the wallet's examples, the devnet and the benchmarks load.
+pub fn german_policy_file() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/german.json")
+}
+
+/// The German credit data (UCI Statlog, CSV with a header, the `bad` label last) the German
+/// policy was trained on.
+pub fn german_data_file() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/german_credit.csv")
+}
+
 pub use data::Table;
 pub use policy::{Decision, Policy, Purpose};
 pub use schema::Schema;

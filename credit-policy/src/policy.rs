@@ -7,11 +7,14 @@
 //! (`score >= threshold`, thresholds strictly decreasing); none reached: declined.
 
 use std::path::Path;
+use std::str::FromStr;
 
+use ccr_circuits::credit::{EligibilityError, PolicyParams, TierTerms};
+use ccr_circuits::Fr;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{encode_row, DataError};
-use crate::schema::Schema;
+use crate::schema::{FeatureKind, Schema};
 
 /// Version of the policy format and of the hash layout.
 pub const POLICY_VERSION: u32 = 1;
@@ -228,6 +231,15 @@ pub enum PolicyError {
     /// A data or row error while scoring.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// A numeric feature without a clamp cannot enter the eligibility circuit.
+    #[error("numeric feature `{feature}` has no clamp: the eligibility circuit needs bounded inputs; add \"clamp\": [lo, hi] to it in the schema and retrain the policy")]
+    Unclamped {
+        /// The feature's name.
+        feature: String,
+    },
+    /// The policy breaks a rule of the eligibility circuit.
+    #[error("the policy cannot be proven in the eligibility circuit: {0}")]
+    Circuit(#[from] EligibilityError),
 }
 
 impl Policy {
@@ -324,6 +336,57 @@ impl Policy {
             .checked_add(self.purpose_weights.get(purpose))
             .ok_or(PolicyError::Overflow)?;
         Ok(Decision { score, tier: self.tier_of(score) })
+    }
+
+    /// The policy as the eligibility circuit's constants: coefficients, input bounds (a numeric
+    /// feature's clamp, `[0, 1]` for a one-hot bit), one-hot groups, bias, tiers, purpose
+    /// weights and the policy hash. Checked with [`PolicyParams::check`].
+    ///
+    /// # Errors
+    ///
+    /// [`PolicyError::Unclamped`] for a numeric feature without a clamp,
+    /// [`PolicyError::Inconsistent`] for a hash that is not a field element,
+    /// [`PolicyError::Circuit`] when the parameters break a rule of the circuit.
+    pub fn circuit_params(&self) -> Result<PolicyParams, PolicyError> {
+        let (mut bounds, mut one_hot) = (Vec::new(), Vec::new());
+        for f in &self.schema.features {
+            match &f.kind {
+                FeatureKind::Numeric { clamp: Some([lo, hi]) } => bounds.push((*lo, *hi)),
+                FeatureKind::Numeric { clamp: None } => {
+                    return Err(PolicyError::Unclamped { feature: f.name.clone() })
+                }
+                FeatureKind::Categorical { categories } => {
+                    one_hot.push((bounds.len(), categories.len()));
+                    bounds.extend(categories.iter().map(|_| (0, 1)));
+                }
+            }
+        }
+        let hash = Fr::from_str(&self.hash).map_err(|_| {
+            PolicyError::Inconsistent(format!(
+                "the policy hash {:?} is not a decimal field element",
+                self.hash
+            ))
+        })?;
+        let params = PolicyParams {
+            coefficients: self.coefficients(),
+            bounds,
+            one_hot,
+            bias: self.bias,
+            tiers: self
+                .tiers
+                .iter()
+                .map(|t| TierTerms {
+                    threshold: t.threshold,
+                    max_amount: t.max_amount,
+                    rate_bps: t.rate_bps,
+                    term_months: t.term_months,
+                })
+                .collect(),
+            purpose_weights: self.purpose_weights.as_array(),
+            hash,
+        };
+        params.check()?;
+        Ok(params)
     }
 
     /// Scores a row of comma-separated feature values in schema order.

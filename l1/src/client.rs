@@ -90,6 +90,8 @@ pub struct SettledBatch {
     pub consumed_before: u64,
     /// Queue entries consumed after the batch.
     pub consumed_after: u64,
+    /// The batch's epoch, from the calldata.
+    pub epoch: u32,
     /// The batch's 12-byte slots, from the calldata.
     pub tx_data: Vec<u8>,
     /// The proof words of the calldata.
@@ -180,8 +182,19 @@ impl L1Client {
             token: (token != Address::ZERO).then_some(token),
             unit: client.view(&Rollup::unitCall {}).await?,
             escape_delay: u64_of("escape delay", client.view(&Rollup::escapeDelayCall {}).await?)?,
+            epoch_seconds: u64_of("epoch seconds", client.view(&Rollup::epochSecondsCall {}).await?)?,
         };
         Ok(client)
+    }
+
+    /// The epoch of L1's latest block (`currentEpoch()`): the epoch of the next batch.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn current_epoch(&self) -> Result<u32, L1Error> {
+        let e = self.view(&Rollup::currentEpochCall {}).await?;
+        u32::try_from(e).map_err(|_| L1Error::Data(format!("epoch {e} past 2^32")))
     }
 
     /// Deploys Poseidon(5), Poseidon(2), `verifier` (the Groth16 verifier of the batch circuit of
@@ -541,6 +554,9 @@ impl L1Client {
                 new_root: fr_of("new root", ev.newRoot)?,
                 consumed_before: u64_of("queue position", ev.depositsConsumedBefore)?,
                 consumed_after: u64_of("queue position", ev.depositsConsumedAfter)?,
+                epoch: u32::try_from(call.epoch).map_err(|_| {
+                    L1Error::Data(format!("batch {number} has epoch {} past 2^32", call.epoch))
+                })?,
                 tx_data: call.txData.to_vec(),
                 proof: call.proof,
                 l1_tx: hash,

@@ -22,6 +22,9 @@ pub mod atomic;
 pub mod batch;
 /// Proof bundles on disk (`proof.bin` + `public.json`) and reading verifier inputs by content.
 pub mod bundle;
+/// Groth16 for the eligibility circuit: keys per policy, proving after the native check, the
+/// portable proof file.
+pub mod eligibility;
 /// Error types, one per layer.
 pub mod error;
 /// Export to snarkjs JSON and Solidity calldata, and import from snarkjs JSON.

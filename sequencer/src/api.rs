@@ -267,6 +267,8 @@ pub struct BatchInfo {
     pub queue_before: String,
     /// Deposit-queue hash after.
     pub queue_after: String,
+    /// The batch's epoch (in its commitment).
+    pub epoch: u32,
     /// First L1 queue position consumed.
     pub deposits_from: u64,
     /// Deposits consumed.

@@ -88,9 +88,12 @@ impl SequencerError {
                 TxError::NonceExhausted(_) => ErrorCode::NonceExhausted,
                 // Only deposits open accounts; they come from L1, not from the API.
                 TxError::AccountExists(_) => ErrorCode::InvalidDeposit,
-                TxError::Kind(_) | TxError::ExitRecipient(_) | TxError::Amount(_) => {
-                    ErrorCode::InvalidTransaction
-                }
+                // The API takes no loan transactions yet; the sealed state's epoch is the node's.
+                TxError::Kind { .. }
+                | TxError::ExitRecipient(_)
+                | TxError::Amount(_)
+                | TxError::Loan(_)
+                | TxError::EpochBackwards { .. } => ErrorCode::InvalidTransaction,
             },
             Self::MempoolFull { .. } => ErrorCode::MempoolFull,
             Self::DepositOutOfOrder { .. } | Self::DepositConflict { .. } | Self::DepositRejected { .. } => {
@@ -140,7 +143,10 @@ mod tests {
     fn unreachable_by_api_codes() {
         let cases = [
             (SequencerError::Rejected(TxError::NonceExhausted(1)), ErrorCode::NonceExhausted),
-            (SequencerError::Rejected(TxError::Kind(TxKind::Noop)), ErrorCode::InvalidTransaction),
+            (
+                SequencerError::Rejected(TxError::Kind { variant: "signed transaction", kind: TxKind::Noop }),
+                ErrorCode::InvalidTransaction,
+            ),
             (SequencerError::Rejected(TxError::ExitRecipient(2)), ErrorCode::InvalidTransaction),
             (
                 SequencerError::Rejected(TxError::Amount(AmountError::NotRepresentable(1))),

@@ -311,6 +311,14 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
                 replayed: state.deposits_consumed().to_string(),
             });
         }
+        if state.set_epoch(b.epoch).is_err() {
+            return Err(InvariantError::Mismatch {
+                batch: n,
+                field: "epoch",
+                stored: b.epoch.to_string(),
+                replayed: format!("at least {}", state.epoch()),
+            });
+        }
         let mut builder = BatchBuilder::new(&state);
         for &seq in &b.seqs {
             let rec = store.tx(seq)?.ok_or(InvariantError::MissingTx { batch: n, seq })?;

@@ -86,6 +86,7 @@ impl Settlement for ContractL1 {
         let submission = BatchSubmission {
             new_root: batch.new_root,
             deposits_consumed_after: batch.deposits_from + u64::from(batch.deposits),
+            epoch: batch.epoch,
             tx_data: batch.tx_data.clone(),
             proof: proof_words(&proof),
         };

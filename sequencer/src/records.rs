@@ -8,13 +8,14 @@
 use ark_bn254::Fr;
 use ccr_circuits::babyjubjub::{pack_point, unpack_point};
 use ccr_circuits::batch::fr_to_be_bytes;
-use ccr_circuits::state::tx::{Deposit, ForcedExit, QueueEntry, Tx, TxKind};
+use ccr_circuits::state::loan::LoanTerms;
+use ccr_circuits::state::tx::{CreditTx, Deposit, ForcedExit, LoanUpkeep, QueueEntry, Tx, TxKind};
 use sha2::{Digest, Sha256};
 
 use crate::wire::{decode_signed, encode_signed, fr_from_be_canonical, signed_tx_hash, SIGNED_TX_BYTES};
 
 /// Format byte of every record this build writes and reads.
-pub const RECORD_VERSION: u8 = 2;
+pub const RECORD_VERSION: u8 = 3;
 
 /// Why stored bytes do not decode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,6 +80,8 @@ pub struct BatchRecord {
     pub queue_before: Fr,
     /// Deposit-queue hash consumed after it.
     pub queue_after: Fr,
+    /// The batch's epoch.
+    pub epoch: u32,
     /// L1 queue position of the first deposit consumed (the number consumed before).
     pub deposits_from: u64,
     /// Deposits consumed by the batch (positions `deposits_from..deposits_from + deposits`).
@@ -117,10 +120,38 @@ pub fn tx_hash(tx: &Tx, queue_index: Option<u64>) -> [u8; 32] {
         write_entry(&mut w, e);
         Sha256::digest(&w.0).into()
     };
+    let loan_hash = |tx: &Tx| -> [u8; 32] {
+        let mut w = Writer::default();
+        w.bytes(b"ccr-loan");
+        write_loan(&mut w, tx);
+        Sha256::digest(&w.0).into()
+    };
     match tx {
         Tx::Signed(s) => signed_tx_hash(s),
         Tx::Deposit(d) => entry_hash(&QueueEntry::Deposit(d.clone())),
         Tx::ForcedExit(f) => entry_hash(&QueueEntry::ForcedExit(*f)),
+        Tx::Credit(_) | Tx::Upkeep(_) => loan_hash(tx),
+    }
+}
+
+/// A credit or loan upkeep: its tag, then its fields (nothing for other transactions).
+fn write_loan(w: &mut Writer, tx: &Tx) {
+    match tx {
+        Tx::Credit(c) => {
+            w.u8(TX_CREDIT);
+            w.u32(c.borrower);
+            w.u32(c.bank);
+            w.u64(c.amount);
+            w.u32(c.terms.packed());
+            w.u64(c.terms.max_amount);
+        }
+        Tx::Upkeep(u) => {
+            w.u8(TX_UPKEEP);
+            w.u8(u.kind as u8);
+            w.u32(u.borrower);
+            w.u32(u.bank);
+        }
+        Tx::Signed(_) | Tx::Deposit(_) | Tx::ForcedExit(_) => {}
     }
 }
 
@@ -198,6 +229,8 @@ impl<'a> Reader<'a> {
 
 const TX_QUEUE: u8 = 1;
 const TX_SIGNED: u8 = 2;
+const TX_CREDIT: u8 = 3;
+const TX_UPKEEP: u8 = 4;
 const STATUS_PENDING: u8 = 0;
 const STATUS_IN_BATCH: u8 = 1;
 const STATUS_REJECTED: u8 = 2;
@@ -266,6 +299,7 @@ impl TxRecord {
                 w.u8(TX_SIGNED);
                 w.bytes(&encode_signed(s));
             }
+            tx @ (Tx::Credit(_) | Tx::Upkeep(_)) => write_loan(&mut w, tx),
             tx => {
                 w.u8(TX_QUEUE);
                 w.u64(self.queue_index.unwrap_or(0));
@@ -303,6 +337,22 @@ impl TxRecord {
                     .map_err(|_| CodecError::Invalid("signed transaction"))?;
                 (Tx::Signed(s), None)
             }
+            TX_CREDIT => {
+                let (borrower, bank, amount, packed, max) =
+                    (r.u32()?, r.u32()?, r.u64()?, r.u32()?, r.u64()?);
+                if packed >> 24 != 0 {
+                    return Err(CodecError::Invalid("loan terms"));
+                }
+                let terms = LoanTerms::from_packed(packed, max);
+                (Tx::Credit(CreditTx { borrower, bank, amount, terms }), None)
+            }
+            TX_UPKEEP => {
+                let kind = match TxKind::from_byte(r.u8()?) {
+                    Some(k @ (TxKind::Accrue | TxKind::Writedown)) => k,
+                    _ => return Err(CodecError::Invalid("loan upkeep kind")),
+                };
+                (Tx::Upkeep(LoanUpkeep { kind, borrower: r.u32()?, bank: r.u32()? }), None)
+            }
             tag => return Err(CodecError::Tag { what: "transaction kind", tag }),
         };
         let hash = r.array()?;
@@ -328,6 +378,7 @@ impl BatchRecord {
         for x in [&self.old_root, &self.new_root, &self.queue_before, &self.queue_after] {
             w.fr(x);
         }
+        w.u32(self.epoch);
         w.u64(self.deposits_from);
         w.u32(self.deposits);
         w.u32(u32::try_from(self.seqs.len()).unwrap_or(u32::MAX));
@@ -361,6 +412,7 @@ impl BatchRecord {
         r.version()?;
         let number = r.u64()?;
         let (old_root, new_root, queue_before, queue_after) = (r.fr()?, r.fr()?, r.fr()?, r.fr()?);
+        let epoch = r.u32()?;
         let deposits_from = r.u64()?;
         let deposits = r.u32()?;
         let n = r.u32()? as usize;
@@ -384,6 +436,7 @@ impl BatchRecord {
             new_root,
             queue_before,
             queue_after,
+            epoch,
             deposits_from,
             deposits,
             seqs,
@@ -436,14 +489,25 @@ mod tests {
         let signed = Tx::Signed(u.with_signature(key.sign_poseidon(u.message(1))));
         let deposit = Tx::Deposit(Deposit { index: 4, pubkey: Some(key.public_key()), amount: u64::MAX });
         let forced = Tx::ForcedExit(ForcedExit { index: 7, amount: 1_000 });
+        let credit = Tx::Credit(CreditTx {
+            borrower: 4,
+            bank: 1,
+            amount: 500,
+            terms: LoanTerms { rate_bps: 900, term_epochs: 12, max_amount: 5_000 },
+        });
+        let upkeep = Tx::Upkeep(LoanUpkeep { kind: TxKind::Writedown, borrower: 4, bank: 1 });
+        assert_ne!(tx_hash(&credit, None), tx_hash(&upkeep, None));
         assert_ne!(tx_hash(&forced, Some(3)), tx_hash(&forced, Some(4)));
         for e in [deposit.queue_entry().unwrap(), forced.queue_entry().unwrap()] {
             assert_eq!(decode_entry(&encode_entry(&e)).unwrap(), e);
             assert_eq!(decode_queue_record(&encode_queue_record(9, &e)).unwrap(), (9, e));
         }
-        for (tx, qi, status) in
-            [(signed, None, TxStatus::Rejected("gone".into())), (deposit, Some(17), TxStatus::InBatch(3))]
-        {
+        for (tx, qi, status) in [
+            (signed, None, TxStatus::Rejected("gone".into())),
+            (deposit, Some(17), TxStatus::InBatch(3)),
+            (credit, None, TxStatus::Pending),
+            (upkeep, None, TxStatus::InBatch(4)),
+        ] {
             let rec = TxRecord { hash: tx_hash(&tx, qi), tx, queue_index: qi, status };
             assert_eq!(TxRecord::decode(&rec.encode()).unwrap(), rec);
             let mut long = rec.encode();
@@ -456,6 +520,7 @@ mod tests {
             new_root: Fr::from(2u64),
             queue_before: Fr::from(3u64),
             queue_after: Fr::from(4u64),
+            epoch: 11,
             deposits_from: 5,
             deposits: 1,
             seqs: vec![7, 9],

@@ -95,7 +95,11 @@ fn kind_name(tx: &Tx) -> &'static str {
         Tx::Deposit(_) => "deposit",
         Tx::ForcedExit(_) => "forcedExit",
         Tx::Signed(s) if s.kind == TxKind::Exit => "exit",
+        Tx::Signed(s) if s.kind == TxKind::Repay => "repay",
         Tx::Signed(_) => "transfer",
+        Tx::Credit(_) => "credit",
+        Tx::Upkeep(u) if u.kind == TxKind::Writedown => "writedown",
+        Tx::Upkeep(_) => "accrue",
     }
 }
 
@@ -111,6 +115,7 @@ fn batch_info(b: BatchRecord) -> BatchInfo {
         new_root: fr_to_hex(&b.new_root),
         queue_before: fr_to_hex(&b.queue_before),
         queue_after: fr_to_hex(&b.queue_after),
+        epoch: b.epoch,
         deposits_from: b.deposits_from,
         deposits: b.deposits,
         txs: b.seqs,

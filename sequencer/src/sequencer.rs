@@ -115,7 +115,11 @@ fn kind_label(tx: &Tx) -> &'static str {
         Tx::Deposit(_) => "deposit",
         Tx::ForcedExit(_) => "forced_exit",
         Tx::Signed(s) if s.kind == TxKind::Exit => "exit",
+        Tx::Signed(s) if s.kind == TxKind::Repay => "repay",
         Tx::Signed(_) => "transfer",
+        Tx::Credit(_) => "credit",
+        Tx::Upkeep(u) if u.kind == TxKind::Writedown => "writedown",
+        Tx::Upkeep(_) => "accrue",
     }
 }
 
@@ -340,6 +344,7 @@ impl Sequencer {
             new_root: witness.new_root,
             queue_before: witness.queue_before,
             queue_after: witness.queue_after,
+            epoch: witness.epoch,
             deposits_from,
             deposits: u32::try_from(inner.sealed.deposits_consumed() - deposits_from).unwrap_or(u32::MAX),
             seqs: txs.iter().map(|p| p.seq).collect(),

@@ -39,7 +39,7 @@ pub const CF_META: &str = "meta";
 pub const COLUMN_FAMILIES: [&str; 5] = [CF_TXS, CF_TX_HASHES, CF_BATCHES, CF_DEPOSITS, CF_META];
 
 /// Version of the layout above; start-up refuses another.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_PARAMS: &[u8] = b"params";

@@ -72,6 +72,10 @@ contract Rollup {
     uint256 internal constant KIND_DEPOSIT = 1;
     uint256 internal constant KIND_EXIT = 3;
     uint256 internal constant KIND_FORCED_EXIT = 4;
+    uint256 internal constant KIND_CREDIT = 5;
+    uint256 internal constant KIND_LOAN_TERMS = 6;
+    /// @notice Epochs are below 2^31 (the circuit's bound: a due epoch fits 32 bits).
+    uint256 public constant MAX_EPOCH = (1 << 31) - 1;
     /// @dev Float40: exponent (5 bits) ‖ mantissa (35 bits).
     uint256 internal constant MANTISSA_BITS = 35;
     uint256 internal constant MANTISSA_LIMIT = 1 << 35;
@@ -96,6 +100,10 @@ contract Rollup {
     uint256 public immutable treeDepth;
     /// @notice Accounts the state tree holds, 2^depth: account indices are `0..maxAccounts`.
     uint256 public immutable maxAccounts;
+    /// @notice Seconds per epoch (a month in production): loans accrue and fall due by epoch.
+    uint256 public immutable epochSeconds;
+    /// @notice Timestamp of epoch 0 (the deployment's block).
+    uint256 public immutable genesisTime;
 
     /// @dev The counters every entry point reads, in one storage slot.
     struct Counters {
@@ -105,6 +113,7 @@ contract Rollup {
         uint40 depositsConsumed;
         uint40 batchCount;
         bool exitMode;
+        uint32 lastEpoch;
     }
 
     /// @dev A queue entry as the escape hatch needs it, in one storage slot: who gets a refund
@@ -217,6 +226,12 @@ contract Rollup {
     /// @notice The number of queue-consuming slots (deposits, forced exits) differs from the
     ///         number of queue entries consumed.
     error DepositCountMismatch(uint256 slots, uint256 consumed);
+    /// @notice The batch's epoch is before the last batch's, after the L1 clock's, or past
+    ///         `MAX_EPOCH`.
+    error BadEpoch(uint256 epoch, uint256 lastEpoch, uint256 currentEpoch);
+    /// @notice Slot `slot` is a credit (or its terms): it needs the borrower's eligibility
+    ///         proof, which this deployment does not verify yet.
+    error CreditNotEnabled(uint256 slot);
     /// @notice The proof does not verify for the recomputed commitment.
     error InvalidProof(uint256 commitment);
     /// @notice A Float40 amount that is not 40 bits or whose value is 2^64 or more.
@@ -270,13 +285,15 @@ contract Rollup {
         uint256 treeDepth_,
         address token_,
         uint256 unit_,
-        uint256 escapeDelay_
+        uint256 escapeDelay_,
+        uint256 epochSeconds_
     ) {
         if (
             address(verifier_) == address(0) || address(poseidon5_) == address(0)
                 || address(poseidon2_) == address(0) || genesisRoot >= SNARK_SCALAR_FIELD || batchSize_ == 0
                 || treeDepth_ == 0 || treeDepth_ > 24 || unit_ == 0 || unit_ > MAX_UNIT || escapeDelay_ == 0
                 || escapeDelay_ > type(uint32).max || (token_ != address(0) && token_.code.length == 0)
+                || epochSeconds_ == 0 || epochSeconds_ > type(uint32).max
         ) revert InvalidConfig();
         verifier = verifier_;
         poseidon5 = poseidon5_;
@@ -287,6 +304,8 @@ contract Rollup {
         batchSize = batchSize_;
         treeDepth = treeDepth_;
         maxAccounts = 1 << treeDepth_;
+        epochSeconds = epochSeconds_;
+        genesisTime = block.timestamp;
         rootAt[0] = genesisRoot;
     }
 
@@ -295,6 +314,16 @@ contract Rollup {
     /// @notice The current state root.
     function stateRoot() external view returns (uint256) {
         return rootAt[counters.batchCount];
+    }
+
+    /// @notice The epoch of the current block: `(block.timestamp − genesisTime) / epochSeconds`.
+    function currentEpoch() public view returns (uint256) {
+        return (block.timestamp - genesisTime) / epochSeconds;
+    }
+
+    /// @notice The epoch of the last settled batch (0 before any).
+    function lastEpoch() external view returns (uint256) {
+        return counters.lastEpoch;
     }
 
     /// @notice Batches settled so far.
@@ -421,14 +450,18 @@ contract Rollup {
 
     // ---------------------------------------------------------------- batches
 
-    /// @notice Settles a batch: from the current root to `newRoot`, consuming the queue up to
-    ///         `depositsConsumedAfter`, with transaction data `txData` (12 bytes per slot) and a
-    ///         Groth16 proof in calldata order `[a0, a1, b00, b01, b10, b11, c0, c1]` (G2
+    /// @notice Settles a batch of `epoch`: from the current root to `newRoot`, consuming the queue
+    ///         up to `depositsConsumedAfter`, with transaction data `txData` (12 bytes per slot)
+    ///         and a Groth16 proof in calldata order `[a0, a1, b00, b01, b10, b11, c0, c1]` (G2
     ///         imaginary part first, as `snarkjs zkey export soliditycalldata`). Exits and paid
     ///         forced exits become withdrawable by their accounts' owners. Anyone may submit.
+    ///         The epoch never goes back and never passes the L1 clock's. Credit slots need
+    ///         the borrowers' eligibility proofs, which this deployment does not take yet: a
+    ///         batch with one reverts `CreditNotEnabled`.
     function submitBatch(
         uint256 newRoot,
         uint256 depositsConsumedAfter,
+        uint256 epoch,
         bytes calldata txData,
         uint256[8] calldata proof
     ) external {
@@ -437,13 +470,16 @@ contract Rollup {
         if (newRoot >= SNARK_SCALAR_FIELD) revert NonCanonicalRoot(newRoot);
         Counters memory c = counters;
         if (c.exitMode) revert ExitModeActive();
+        if (epoch < c.lastEpoch || epoch > currentEpoch() || epoch > MAX_EPOCH) {
+            revert BadEpoch(epoch, c.lastEpoch, currentEpoch());
+        }
         uint256 consumed = c.depositsConsumed;
         if (depositsConsumedAfter < consumed || depositsConsumedAfter > c.depositCount) {
             revert BadDepositRange(consumed, depositsConsumedAfter, c.depositCount);
         }
         uint256 batchNumber = uint256(c.batchCount) + 1;
         uint256 oldRoot = rootAt[batchNumber - 1];
-        uint256 commitment = _checkProof(oldRoot, newRoot, consumed, depositsConsumedAfter, txData, proof);
+        uint256 commitment = _checkProof(oldRoot, newRoot, consumed, depositsConsumedAfter, epoch, txData, proof);
 
         rootAt[batchNumber] = newRoot;
         {
@@ -457,6 +493,7 @@ contract Rollup {
         }
         c.batchCount = uint40(batchNumber);
         c.depositsConsumed = uint40(depositsConsumedAfter);
+        c.lastEpoch = uint32(epoch);
         counters = c;
         emit BatchSubmitted(
             batchNumber, oldRoot, newRoot, consumed, depositsConsumedAfter, keccak256(txData), commitment
@@ -469,10 +506,12 @@ contract Rollup {
         uint256 newRoot,
         uint256 consumed,
         uint256 consumedAfter,
+        uint256 epoch,
         bytes calldata txData,
         uint256[8] calldata proof
     ) internal view returns (uint256 commitment) {
-        commitment = batchCommitment(oldRoot, newRoot, queueHash[consumed], queueHash[consumedAfter], txData);
+        commitment =
+            batchCommitment(oldRoot, newRoot, queueHash[consumed], queueHash[consumedAfter], epoch, txData);
         bool valid = verifier.verifyProof(
             [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], [commitment]
         );
@@ -500,6 +539,8 @@ contract Rollup {
                 uint256 kind = word >> 248;
                 if (kind == KIND_DEPOSIT) {
                     ++queueSlots;
+                } else if (kind == KIND_CREDIT || kind == KIND_LOAN_TERMS) {
+                    revert CreditNotEnabled(offset / SLOT_BYTES);
                 } else if (kind == KIND_EXIT || kind == KIND_FORCED_EXIT) {
                     uint64 amount = decodeFloat40((word >> 160) & (FLOAT40_LIMIT - 1));
                     if (kind == KIND_FORCED_EXIT) {
@@ -623,16 +664,18 @@ contract Rollup {
     // ---------------------------------------------------------------- pure helpers
 
     /// @notice The batch commitment, `uint256(sha256(oldRoot ‖ newRoot ‖ queueBefore ‖ queueAfter ‖
-    ///         txData)) mod r` (`ccr_circuits::batch::public_commitment`).
+    ///         uint32(epoch) ‖ txData)) mod r` (`ccr_circuits::batch::public_commitment`).
     function batchCommitment(
         uint256 oldRoot,
         uint256 newRoot,
         uint256 queueBefore,
         uint256 queueAfter,
+        uint256 epoch,
         bytes calldata txData
     ) public pure returns (uint256) {
-        return uint256(sha256(abi.encodePacked(oldRoot, newRoot, queueBefore, queueAfter, txData)))
-            % SNARK_SCALAR_FIELD;
+        return uint256(
+            sha256(abi.encodePacked(oldRoot, newRoot, queueBefore, queueAfter, uint32(epoch), txData))
+        ) % SNARK_SCALAR_FIELD;
     }
 
     /// @notice The value of a Float40 amount, `mantissa · 10^exponent`; reverts when `raw` is not

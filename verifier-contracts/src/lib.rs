@@ -16,6 +16,8 @@
 
 /// The committed compiler artifacts, embedded.
 pub mod artifacts;
+/// Many Groth16 proofs of one key checked with one pairing call (`BatchVerifier.sol`).
+pub mod batch_verify;
 /// Typed bindings (alloy `sol!`).
 pub mod bindings;
 /// Verifiers for the insecure development keys, and the key of the committed verifier.

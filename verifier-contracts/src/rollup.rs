@@ -54,6 +54,8 @@ pub struct BatchSubmission {
     pub new_root: Fr,
     /// Deposits consumed from the L1 queue after the batch (a count from the queue's start).
     pub deposits_consumed_after: u64,
+    /// The batch's epoch.
+    pub epoch: u32,
     /// The batch's 12-byte slots.
     pub tx_data: Vec<u8>,
     /// The Groth16 proof.
@@ -67,6 +69,7 @@ impl BatchSubmission {
         Self {
             new_root: batch.new_root,
             deposits_consumed_after,
+            epoch: batch.epoch,
             tx_data: batch.tx_data(),
             proof: proof_words(proof),
         }
@@ -77,6 +80,7 @@ impl BatchSubmission {
         Rollup::submitBatchCall {
             newRoot: fr_to_u256(&self.new_root),
             depositsConsumedAfter: U256::from(self.deposits_consumed_after),
+            epoch: U256::from(self.epoch),
             txData: Bytes::copy_from_slice(&self.tx_data),
             proof: self.proof,
         }
@@ -90,8 +94,11 @@ pub const ETH_UNIT: u64 = 1_000_000_000;
 /// by then lets anyone start exit mode.
 pub const DEFAULT_ESCAPE_DELAY: u64 = 7_200;
 
-/// The deployment choices of `Rollup` beyond the circuit's parameters: the asset and the
-/// escape delay.
+/// Default epoch: 30 days. Loans accrue monthly and fall due by epoch.
+pub const DEFAULT_EPOCH_SECONDS: u64 = 30 * 24 * 3600;
+
+/// The deployment choices of `Rollup` beyond the circuit's parameters: the asset, the
+/// escape delay and the epoch length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeployConfig {
     /// The ERC-20 the rollup holds, or `None` for ETH.
@@ -100,6 +107,8 @@ pub struct DeployConfig {
     pub unit: U256,
     /// Blocks a queue entry may wait unconsumed before anyone may start exit mode (1..=2^32).
     pub escape_delay: u64,
+    /// Seconds per epoch (1..=2^32 − 1).
+    pub epoch_seconds: u64,
 }
 
 impl Default for DeployConfig {
@@ -111,17 +120,27 @@ impl Default for DeployConfig {
 impl DeployConfig {
     /// ETH, 1 L2 unit = 1 gwei ([`ETH_UNIT`]), [`DEFAULT_ESCAPE_DELAY`].
     pub fn eth() -> Self {
-        Self { token: None, unit: U256::from(ETH_UNIT), escape_delay: DEFAULT_ESCAPE_DELAY }
+        Self {
+            token: None,
+            unit: U256::from(ETH_UNIT),
+            escape_delay: DEFAULT_ESCAPE_DELAY,
+            epoch_seconds: DEFAULT_EPOCH_SECONDS,
+        }
     }
 
     /// The ERC-20 at `token`, `unit` base units per L2 unit, [`DEFAULT_ESCAPE_DELAY`].
     pub fn erc20(token: Address, unit: U256) -> Self {
-        Self { token: Some(token), unit, escape_delay: DEFAULT_ESCAPE_DELAY }
+        Self { token: Some(token), unit, ..Self::eth() }
     }
 
     /// The same with an escape delay of `blocks`.
     pub fn with_escape_delay(self, blocks: u64) -> Self {
         Self { escape_delay: blocks, ..self }
+    }
+
+    /// The same with epochs of `seconds`.
+    pub fn with_epoch_seconds(self, seconds: u64) -> Self {
+        Self { epoch_seconds: seconds, ..self }
     }
 
     /// Base units of the asset for `amount` L2 units.
@@ -170,6 +189,7 @@ pub fn rollup_constructor(
         token_: config.token.unwrap_or(Address::ZERO),
         unit_: config.unit,
         escapeDelay_: U256::from(config.escape_delay),
+        epochSeconds_: U256::from(config.epoch_seconds),
     })
 }
 

@@ -226,8 +226,14 @@ pub fn check_batches(
             ));
         }
         // 3. proof
-        let commitment =
-            public_commitment(&b.old_root, &b.new_root, &queue_hashes[from], &queue_hashes[to], &b.tx_data);
+        let commitment = public_commitment(
+            &b.old_root,
+            &b.new_root,
+            &queue_hashes[from],
+            &queue_hashes[to],
+            b.epoch,
+            &b.tx_data,
+        );
         let proof = proof_from_words(&b.proof).map_err(|e| fail(AuditCheck::Proof, e))?;
         match verify_prepared(&pvk, &[commitment], &proof) {
             Ok(true) => {}
@@ -245,7 +251,7 @@ pub fn check_batches(
         report.proofs_verified += 1;
         // 4. replay
         let replayed = state
-            .replay_batch(&b.tx_data, &queue[from..to])
+            .replay_batch(&b.tx_data, &queue[from..to], b.epoch)
             .map_err(|e| fail(AuditCheck::Replay, e.to_string()))?;
         // 5. root
         if replayed.new_root != b.new_root {

@@ -30,6 +30,8 @@ Examples:
   ccr-wallet --network devnet/network.json status 0x5e1f...
   ccr-wallet --network devnet/network.json exit --amount 100 && ccr-wallet claim
   ccr-wallet --network devnet/network.json --json audit
+  ccr-wallet credit prove --policy german.json --pk eligibility.pk --attestation att.json ... --out proof.json
+  ccr-wallet credit verify --vk eligibility.vk --proof proof.json
 
 Settings come from the network file (--network, env CCR_NETWORK) that the devnet writes;
 --rpc, --l1-rpc, --rollup and --chain-id override it. Passwords are prompted without echo,
@@ -40,7 +42,9 @@ Exit codes:
   1 other failure      6 the sequencer or the rollup contract refused the request
   2 bad command line   7 no such account or transaction
   3 keystore/password  8 the audit found a bad batch
-  4 configuration      9 gave up waiting (--wait)";
+  4 configuration      9 gave up waiting (--wait)
+ 10 not eligible (credit prove: declined, expired, not your record or account)
+ 11 the eligibility proof does not verify (credit verify)";
 
 /// `ccr-wallet`: keys, balances, transfers, deposits, exits and audits of a community credit rollup.
 #[derive(Debug, Parser)]
@@ -159,6 +163,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         verifying_key: Option<PathBuf>,
     },
+    /// Attesters: sign a member's financial record.
+    #[command(subcommand)]
+    Attester(crate::credit::AttesterCommand),
+    /// Banks: eligibility keys for a policy (development setup), the attester registry.
+    #[command(subcommand)]
+    Bank(crate::credit::BankCommand),
+    /// Credit: prove eligibility on this machine, verify a proof.
+    #[command(subcommand)]
+    Credit(crate::credit::CreditCommand),
     /// Where a transaction stands: pending, inBatch, proven, settled or rejected.
     #[command(after_help = "Example:\n  ccr-wallet status 0x5e1f...   (the hash `transfer` printed)")]
     Status {
@@ -576,6 +589,9 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let seq = s.sequencer()?;
             Ok(status_output(&ops::status(&seq, &id).await?))
         }
+        Command::Attester(cmd) => crate::credit::run_attester(&s, cmd),
+        Command::Bank(cmd) => crate::credit::run_bank(cmd),
+        Command::Credit(cmd) => crate::credit::run_credit(&s, cmd, json_mode),
     }
 }
 

@@ -50,6 +50,10 @@ pub mod exit_code {
     pub const AUDIT_FAILED: i32 = 8;
     /// Gave up waiting (`--wait`).
     pub const TIMEOUT: i32 = 9;
+    /// Not eligible for the credit asked (`credit prove`): no proof was made.
+    pub const INELIGIBLE: i32 = 10;
+    /// The eligibility proof does not verify (`credit verify`).
+    pub const INVALID_PROOF: i32 = 11;
 }
 
 /// Everything that can go wrong in the wallet.
@@ -193,6 +197,12 @@ pub enum WalletError {
         /// Why.
         reason: String,
     },
+    /// The native eligibility check refused the application (no proof is made).
+    #[error("not eligible: {0}")]
+    Ineligible(String),
+    /// An eligibility proof does not verify.
+    #[error("invalid eligibility proof: {0}")]
+    ProofInvalid(String),
     /// File I/O.
     #[error("{}: {source}", path.display())]
     Io {
@@ -250,6 +260,8 @@ impl WalletError {
             Self::Audit(a) if matches!(a.as_ref(), AuditError::L1(_)) => UNREACHABLE,
             Self::Audit(_) => AUDIT_FAILED,
             Self::VerifyingKey { .. } => CONFIG,
+            Self::Ineligible(_) => INELIGIBLE,
+            Self::ProofInvalid(_) => INVALID_PROOF,
             Self::Protocol { .. } | Self::Io { .. } => FAILURE,
         }
     }

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod credit;
 pub mod error;
 pub mod fsutil;
 pub mod keys;

@@ -1,9 +1,10 @@
 //! The batch circuit: every slot's transition, and the SHA-256 batch commitment.
 //!
 //! One public input, the batch commitment of [`super::public_commitment`]. Per slot the
-//! circuit proves, from the slot's 12 data bytes (which the commitment covers):
+//! circuit proves, from the slot's 12 data bytes (which the commitment covers) and the
+//! batch's epoch:
 //!
-//! * **sender** (transfer, exit, forced exit): the sender's leaf is in the current root;
+//! * **sender** (transfer, exit, forced exit, repay): the sender's leaf is in the current root;
 //!   the new balance `balance − amount` is a 64-bit value (no overspend); the root is
 //!   updated along the same path. For a transfer or exit, the EdDSA signature over the
 //!   message built from the data bytes and the sender's nonce is valid under the sender's
@@ -19,6 +20,19 @@
 //! * **forced exit**: the amount in the data is the effective amount, `requested` when
 //!   `requested ≤ balance`, else 0 (the request is nullified); `requested` is 64-bit.
 //! * **canonical data**: fields a slot kind does not use are zero in the data.
+//!
+//! * **loans** ([`crate::state::loan`]): the borrower (at `from`) has its extension opened
+//!   (`bank`, `debt`, voice credits, and the loan field as range-checked rate, due and
+//!   accrual epochs and a written-down bit, so its decomposition is unique); every loan slot
+//!   accrues `⌊debt·rate·elapsed / 120 000⌋` (quotient and remainder range-checked) into the
+//!   debt and the pool's receivable; a credit moves the principal from the pool (at `to`) to
+//!   the borrower and into both debts, only when the borrower owes nothing or owes this pool;
+//!   loan terms (rate and term packed in `to`, the tier's maximum as amount) come in the epoch
+//!   of their credit and bound the total debt by the maximum; a signed repayment moves funds
+//!   back and reduces the debt (and the receivable, unless written down); a writedown, once
+//!   `epoch > due + grace`, drops the debt from the pool's receivable. A debt that reaches 0
+//!   clears the loan.
+//! * **epoch**: 4 bytes of the commitment; L1 checks it against its clock.
 //!
 //! A no-op slot changes nothing. Old leaf values need no range checks: every value in
 //! the tree was range-checked when it was written (induction from the empty tree).
@@ -42,9 +56,10 @@ use crate::lc::linear_combination;
 use crate::merkle::constraints::MerklePathVar;
 use crate::poseidon::constraints::hash as poseidon;
 use crate::range::{enforce_bits, is_le, AMOUNT_BITS};
-use crate::state::account::{empty_ext_hash, Account};
+use crate::state::account::Account;
 use crate::state::amount::MANTISSA_BITS;
 use crate::state::encoding::SLOT_BYTES;
+use crate::state::loan::{Loan, GRACE_EPOCHS, INTEREST_DENOMINATOR};
 use crate::state::tx::TxKind;
 use crate::state::SlotWitness;
 
@@ -130,38 +145,83 @@ fn fp_to_be_bytes(x: &FpVar<Fr>) -> Result<Vec<UInt8<Fr>>, SynthesisError> {
     Ok(bytes)
 }
 
-/// The account fields of a leaf, allocated as witnesses.
+/// The account fields of a leaf, allocated as witnesses (the extension opened).
 struct AccountVar {
     x: FpVar<Fr>,
     y: FpVar<Fr>,
     balance: FpVar<Fr>,
     nonce: FpVar<Fr>,
-    ext: FpVar<Fr>,
+    bank: FpVar<Fr>,
+    debt: FpVar<Fr>,
+    voice_credits: FpVar<Fr>,
 }
 
 impl AccountVar {
     fn new_witness(cs: &ConstraintSystemRef<Fr>, a: Option<&Account>) -> Result<Self, SynthesisError> {
-        let (x, y, balance, nonce, ext) = match a {
-            Some(a) => (a.pubkey.x, a.pubkey.y, Fr::from(a.balance), Fr::from(a.nonce), a.ext_hash()),
-            None => (Fr::zero(), Fr::zero(), Fr::zero(), Fr::zero(), empty_ext_hash()),
-        };
+        let v = |f: fn(&Account) -> Fr| a.map_or(Fr::zero(), f);
         let w = |v: Fr| FpVar::new_witness(cs.clone(), || Ok(v));
-        Ok(Self { x: w(x)?, y: w(y)?, balance: w(balance)?, nonce: w(nonce)?, ext: w(ext)? })
+        Ok(Self {
+            x: w(v(|a| a.pubkey.x))?,
+            y: w(v(|a| a.pubkey.y))?,
+            balance: w(v(|a| Fr::from(a.balance)))?,
+            nonce: w(v(|a| Fr::from(a.nonce)))?,
+            bank: w(v(|a| Fr::from(a.bank)))?,
+            debt: w(v(|a| Fr::from(a.debt)))?,
+            voice_credits: w(v(|a| Fr::from(a.voice_credits)))?,
+        })
     }
 
-    /// `Poseidon([x, y, balance, nonce, ext])` with the given balance, nonce and key.
+    /// `Poseidon([x, y, balance, nonce, Poseidon([bank, debt, voice_credits, loan])])`.
+    #[allow(clippy::too_many_arguments)]
     fn leaf(
-        x: &FpVar<Fr>,
-        y: &FpVar<Fr>,
+        &self,
         balance: &FpVar<Fr>,
         nonce: &FpVar<Fr>,
-        ext: &FpVar<Fr>,
+        bank: &FpVar<Fr>,
+        debt: &FpVar<Fr>,
+        loan: &FpVar<Fr>,
+        x: &FpVar<Fr>,
+        y: &FpVar<Fr>,
     ) -> Result<FpVar<Fr>, SynthesisError> {
-        poseidon(&[x.clone(), y.clone(), balance.clone(), nonce.clone(), ext.clone()])
+        let ext = poseidon(&[bank.clone(), debt.clone(), self.voice_credits.clone(), loan.clone()])?;
+        poseidon(&[x.clone(), y.clone(), balance.clone(), nonce.clone(), ext])
+    }
+}
+
+/// The borrower's loan field as its range-checked parts (the decomposition is unique).
+struct LoanVar {
+    rate: FpVar<Fr>,
+    due: FpVar<Fr>,
+    accrued: FpVar<Fr>,
+    written_down: Boolean<Fr>,
+}
+
+impl LoanVar {
+    fn new_witness(cs: &ConstraintSystemRef<Fr>, loan: &Fr) -> Result<Self, SynthesisError> {
+        // A malformed field has no decomposition: zeros, and the leaf will not match.
+        let l = Loan::unpack(loan).unwrap_or_default();
+        let w = |v: u64| FpVar::new_witness(cs.clone(), || Ok(Fr::from(v)));
+        let s = Self {
+            rate: w(u64::from(l.rate_bps))?,
+            due: w(u64::from(l.due_epoch))?,
+            accrued: w(u64::from(l.accrued_epoch))?,
+            written_down: Boolean::new_witness(cs.clone(), || Ok(l.written_down))?,
+        };
+        enforce_bits(&s.rate, 16)?;
+        enforce_bits(&s.due, 32)?;
+        enforce_bits(&s.accrued, 32)?;
+        Ok(s)
+    }
+
+    /// `rate + due·2¹⁶ + accrued·2⁴⁸ + written_down·2⁸⁰`.
+    fn pack(rate: &FpVar<Fr>, due: &FpVar<Fr>, accrued: &FpVar<Fr>, written_down: &FpVar<Fr>) -> FpVar<Fr> {
+        let two = Fr::from(2u64);
+        rate + due * two.pow([16u64]) + accrued * two.pow([48u64]) + written_down * two.pow([80u64])
     }
 }
 
 /// Proves one slot: returns the root and queue hash after it.
+#[allow(clippy::too_many_arguments)]
 fn slot(
     cs: &ConstraintSystemRef<Fr>,
     depth: usize,
@@ -170,33 +230,56 @@ fn slot(
     w: &SlotWitness,
     root_in: &FpVar<Fr>,
     queue_in: &FpVar<Fr>,
+    epoch: &FpVar<Fr>,
 ) -> Result<(FpVar<Fr>, FpVar<Fr>), SynthesisError> {
     let two = Fr::from(2u64);
     let zero = FpVar::zero();
 
-    // ---- kind: byte 0 ∈ {0, 1, 2, 3, 4} = (t2 t1 t0) ---------------------------------
+    // ---- kind: byte 0 ∈ 0..=9 ----------------------------------------------------------
     let kind_bits = bytes[0].to_bits_le()?;
-    for b in &kind_bits[3..] {
-        // bᵢ = 0 for i ≥ 3
+    for b in &kind_bits[4..] {
+        // bᵢ = 0 for i ≥ 4
         b.enforce_equal(&Boolean::FALSE)?;
     }
-    let (t0, t1, t2) = (kind_bits[0].clone(), kind_bits[1].clone(), kind_bits[2].clone());
-    // t2·(t0 + t1) = 0: 4 (100) is the only kind with t2 set; 5, 6 and 7 are rejected
-    FpVar::from(t2.clone()).mul_equals(&(FpVar::from(t0.clone()) + FpVar::from(t1.clone())), &zero)?;
-    let is_signed = t1.clone(); // transfer (t2 t1 t0 = 010) or exit (011): signed by the sender
-    let is_forced = t2; // forced exit (100)
-    let is_sender = &is_signed | &is_forced; // the account at `from` pays
-    let is_deposit = &t0 & &!&t1; // 001
-    let is_transfer = &t1 & &!&t0; // 010
-    let is_recv = &t0 ^ &t1; // deposit or transfer
+    // b3·(b2 + b1) = 0: 8 (1000) and 9 (1001) are the only kinds with b3 set; 10..=15 are rejected
+    FpVar::from(kind_bits[3].clone())
+        .mul_equals(&(FpVar::from(kind_bits[2].clone()) + FpVar::from(kind_bits[1].clone())), &zero)?;
+    let kind = bits_to_fp(&kind_bits[..4])?;
+    let is = |k: TxKind| kind.is_eq(&FpVar::constant(Fr::from(k as u64)));
+    let is_deposit = is(TxKind::Deposit)?;
+    let is_transfer = is(TxKind::Transfer)?;
+    let is_exit = is(TxKind::Exit)?;
+    let is_forced = is(TxKind::ForcedExit)?;
+    let is_credit = is(TxKind::Credit)?;
+    let is_terms = is(TxKind::LoanTerms)?;
+    let is_repay = is(TxKind::Repay)?;
+    let is_accrue = is(TxKind::Accrue)?;
+    let is_writedown = is(TxKind::Writedown)?;
+    // signed by the account at `from`: transfer, exit, repay
+    let is_signed = Boolean::kary_or(&[is_transfer.clone(), is_exit.clone(), is_repay.clone()])?;
+    // the account at `from` pays `amount`: transfer, exit, forced exit, repay
+    let is_debit = &is_signed | &is_forced;
+    // repay, accrue and writedown name the loan's own pool
+    let is_upkeep = Boolean::kary_or(&[is_repay.clone(), is_accrue.clone(), is_writedown.clone()])?;
+    // loan slots that touch the pool at `to`
+    let is_pool = &is_upkeep | &is_credit;
+    let is_loan = &is_pool | &is_terms;
+    // the account at `from` is updated
+    let is_sender = &is_debit | &is_loan;
+    // the account at `to` is updated
+    let is_recv = Boolean::kary_or(&[is_deposit.clone(), is_transfer.clone(), is_pool.clone()])?;
 
     // ---- fields from the data bytes ------------------------------------------------
     let from_bits = be_bytes_to_le_bits(&bytes[1..4])?;
     let to_bits = be_bytes_to_le_bits(&bytes[4..7])?;
     let amount_bits = be_bytes_to_le_bits(&bytes[7..12])?;
-    for b in from_bits[depth..].iter().chain(&to_bits[depth..]) {
+    for b in &from_bits[depth..] {
         // index bits above the tree's depth are 0
         b.enforce_equal(&Boolean::FALSE)?;
+    }
+    for b in &to_bits[depth..] {
+        // so are `to`'s, except in loan terms, where `to` packs rate and term
+        b.conditional_enforce_equal(&Boolean::FALSE, &!&is_terms)?;
     }
     let from = bits_to_fp(&from_bits)?;
     let to = bits_to_fp(&to_bits)?;
@@ -214,32 +297,102 @@ fn slot(
     // amount < 2⁶⁴
     enforce_bits(&amount, AMOUNT_BITS)?;
 
-    // Canonical data: from = 0 and amount = 0 unless a sender pays; to = 0 for no-op, exit
-    // and forced exit.
+    // Canonical data: from = 0 unless the account at `from` is updated; amount = 0 unless
+    // debited, lent or a tier maximum; to = 0 for no-op, exit and forced exit.
     from.conditional_enforce_equal(&zero, &!&is_sender)?;
-    amount40.conditional_enforce_equal(&zero, &!&is_sender)?;
-    to.conditional_enforce_equal(&zero, &!&is_recv)?;
+    let has_amount = Boolean::kary_or(&[is_debit.clone(), is_credit.clone(), is_terms.clone()])?;
+    amount40.conditional_enforce_equal(&zero, &!&has_amount)?;
+    to.conditional_enforce_equal(&zero, &!&(&is_recv | &is_terms))?;
 
-    // ---- sender ---------------------------------------------------------------------
+    // ---- sender: the account at `from` -----------------------------------------------
     let s = AccountVar::new_witness(cs, Some(&w.sender))?;
+    let l = LoanVar::new_witness(cs, &w.sender.loan)?;
+    let wd = FpVar::from(l.written_down.clone());
+    let s_loan = LoanVar::pack(&l.rate, &l.due, &l.accrued, &wd);
     let s_path =
         MerklePathVar::new_witness(cs.clone(), from_bits[..depth].to_vec(), Some(&w.sender_proof), depth)?;
-    let s_root_old = s_path.root(&AccountVar::leaf(&s.x, &s.y, &s.balance, &s.nonce, &s.ext)?)?;
-    // sender pays ⇒ sender leaf ∈ root_in
+    let s_root_old = s_path.root(&s.leaf(&s.balance, &s.nonce, &s.bank, &s.debt, &s_loan, &s.x, &s.y)?)?;
+    // updated ⇒ sender leaf ∈ root_in
     s_root_old.conditional_enforce_equal(root_in, &is_sender)?;
-    let amount_out = FpVar::from(is_sender.clone()) * &amount;
-    let s_balance = &s.balance - &amount_out;
-    // new sender balance < 2⁶⁴: no overspend
+
+    // Accrual, in every loan slot: interest = ⌊debt·rate·elapsed / 120 000⌋ with
+    // elapsed = epoch − accrued (0 outside loan slots and for a written-down loan).
+    let since = is_loan.select(&(epoch - &l.accrued), &zero)?;
+    // loan slot ⇒ epoch ≥ the loan's last accrual
+    enforce_bits(&since, 32)?;
+    let elapsed = &since - &wd * &since;
+    let product = &s.debt * &l.rate * &elapsed;
+    let (q, r) = match product.value() {
+        Ok(p) => {
+            let p: num_bigint::BigUint = p.into();
+            let d = num_bigint::BigUint::from(INTEREST_DENOMINATOR);
+            (Fr::from(&p / &d), Fr::from(&p % &d))
+        }
+        Err(_) => (Fr::zero(), Fr::zero()),
+    };
+    let interest = FpVar::new_witness(cs.clone(), || Ok(q))?;
+    let remainder = FpVar::new_witness(cs.clone(), || Ok(r))?;
+    // debt·rate·elapsed = interest·120 000 + remainder, remainder < 120 000. The interest
+    // needs no range check of its own: any other value than the integer quotient is
+    // (r_true − remainder)/120 000 away from it in the field, an element no sum of a few
+    // 64-bit values reaches, and the new debt below includes it and is range-checked.
+    product.enforce_equal(&(&interest * Fr::from(INTEREST_DENOMINATOR) + &remainder))?;
+    enforce_bits(&remainder, 17)?;
+    enforce_bits(&(FpVar::constant(Fr::from(INTEREST_DENOMINATOR - 1)) - &remainder), 17)?;
+    let debt1 = &s.debt + &interest;
+
+    // credit ⇒ no open loan, or one from this pool: debt·(bank − to) = 0
+    (FpVar::from(is_credit.clone()) * &s.debt).mul_equals(&(&s.bank - &to), &zero)?;
+    // credit, loan terms, writedown ⇒ the loan is not written down
+    l.written_down.conditional_enforce_equal(
+        &Boolean::FALSE,
+        &Boolean::kary_or(&[is_credit.clone(), is_terms.clone(), is_writedown.clone()])?,
+    )?;
+    // repay, accrue, writedown ⇒ `to` is the loan's pool
+    s.bank.conditional_enforce_equal(&to, &is_upkeep)?;
+    // loan terms, repay, accrue, writedown ⇒ an open loan (debt > 0)
+    s.debt.is_neq(&zero)?.conditional_enforce_equal(&Boolean::TRUE, &(&is_upkeep | &is_terms))?;
+    // pool slots ⇒ borrower ≠ pool
+    from.is_neq(&to)?.conditional_enforce_equal(&Boolean::TRUE, &is_pool)?;
+    // loan terms ⇒ in the epoch of the credit before (no interest since)
+    since.conditional_enforce_equal(&zero, &is_terms)?;
+    // loan terms ⇒ total debt ≤ the tier's maximum (the amount)
+    enforce_bits(&is_terms.select(&(&amount - &debt1), &zero)?, AMOUNT_BITS)?;
+    // writedown ⇒ epoch ≥ due + grace + 1
+    let overdue = epoch - &l.due - Fr::from(u64::from(GRACE_EPOCHS) + 1);
+    enforce_bits(&is_writedown.select(&overdue, &zero)?, 32)?;
+
+    let lent = FpVar::from(is_credit.clone()) * &amount;
+    let repaid = FpVar::from(is_repay.clone()) * &amount;
+    let amount_out = FpVar::from(is_debit.clone()) * &amount;
+    let s_balance = &s.balance - &amount_out + &lent;
+    // new sender balance < 2⁶⁴: no overspend, no overflow
     enforce_bits(&s_balance, AMOUNT_BITS)?;
-    // a forced exit keeps the nonce
+    // signed ⇒ nonce + 1 (a forced exit and the unsigned loan slots keep it)
     let s_nonce = &s.nonce + FpVar::from(is_signed.clone());
     // new nonce < 2³²
     enforce_bits(&s_nonce, 32)?;
-    let s_root_new = s_path.root(&AccountVar::leaf(&s.x, &s.y, &s_balance, &s_nonce, &s.ext)?)?;
+    let s_debt = &debt1 + &lent - &repaid;
+    // new debt < 2⁶⁴: a repayment at most the debt
+    enforce_bits(&s_debt, AMOUNT_BITS)?;
+    // the loan after the slot: terms set rate and due, every loan slot moves the accrual
+    let t_rate = bits_to_fp(&to_bits[..16])?;
+    let t_term = bits_to_fp(&to_bits[16..24])?;
+    let rate = is_terms.select(&t_rate, &l.rate)?;
+    // due < 2³²: the epoch is below 2³¹ (its top bit is 0) and the term below 2⁸
+    let due = is_terms.select(&(epoch + &t_term), &l.due)?;
+    let written = &wd + FpVar::from(is_writedown.clone());
+    let open = s_debt.is_neq(&zero)?;
+    let packed = LoanVar::pack(&rate, &due, epoch, &written);
+    let bank = is_credit.select(&to, &s.bank)?;
+    // loan slot ⇒ (open ⇒ bank and terms; closed ⇒ 0); otherwise unchanged
+    let s_loan_new = is_loan.select(&open.select(&packed, &zero)?, &s_loan)?;
+    let s_bank_new = is_loan.select(&open.select(&bank, &zero)?, &s.bank)?;
+    let s_root_new =
+        s_path.root(&s.leaf(&s_balance, &s_nonce, &s_bank_new, &s_debt, &s_loan_new, &s.x, &s.y)?)?;
     let root_mid = is_sender.select(&s_root_new, root_in)?;
 
     // message = kind + from·2⁸ + to·2³² + amount40·2⁵⁶ + nonce·2⁹⁶ + chain_id·2¹²⁸
-    let kind = bits_to_fp(&kind_bits[..3])?;
     let message = kind
         + &from * two.pow([8u64])
         + &to * two.pow([32u64])
@@ -250,16 +403,15 @@ fn slot(
     // signed ⇒ EdDSA-Poseidon(sender key, message, signature) holds
     verify_poseidon_gadget_if(&is_signed, &message, &sig, &PointVar::new(s.x.clone(), s.y.clone()))?;
 
-    // ---- recipient --------------------------------------------------------------------
+    // ---- recipient: the account at `to` ---------------------------------------------------
     let r_empty = Boolean::new_witness(cs.clone(), || Ok(w.receiver.is_none()))?;
     let r = AccountVar::new_witness(cs, w.receiver.as_ref())?;
+    let r_loan = FpVar::new_witness(cs.clone(), || Ok(w.receiver.as_ref().map_or(Fr::zero(), |a| a.loan)))?;
     // empty ⇒ the fields are those of the empty account
-    r.x.conditional_enforce_equal(&zero, &r_empty)?;
-    r.y.conditional_enforce_equal(&zero, &r_empty)?;
-    r.balance.conditional_enforce_equal(&zero, &r_empty)?;
-    r.nonce.conditional_enforce_equal(&zero, &r_empty)?;
-    r.ext.conditional_enforce_equal(&FpVar::constant(empty_ext_hash()), &r_empty)?;
-    let r_hash = AccountVar::leaf(&r.x, &r.y, &r.balance, &r.nonce, &r.ext)?;
+    for f in [&r.x, &r.y, &r.balance, &r.nonce, &r.bank, &r.debt, &r.voice_credits, &r_loan] {
+        f.conditional_enforce_equal(&zero, &r_empty)?;
+    }
+    let r_hash = r.leaf(&r.balance, &r.nonce, &r.bank, &r.debt, &r_loan, &r.x, &r.y)?;
     let r_leaf_old = r_empty.select(&zero, &r_hash)?;
     let r_path =
         MerklePathVar::new_witness(cs.clone(), to_bits[..depth].to_vec(), Some(&w.receiver_proof), depth)?;
@@ -295,19 +447,27 @@ fn slot(
     let effective = FpVar::from(paid) * &d_amount;
     // forced exit ⇒ amount in the data = effective amount (requested, or 0 if unpaid)
     amount.conditional_enforce_equal(&effective, &is_forced)?;
-    // transfer ⇒ recipient exists
-    r_empty.conditional_enforce_equal(&Boolean::FALSE, &is_transfer)?;
+    // transfer or pool slot ⇒ recipient exists
+    r_empty.conditional_enforce_equal(&Boolean::FALSE, &(&is_transfer | &is_pool))?;
     // deposit ⇒ (opens an account ⇔ the leaf was empty)
     is_create.conditional_enforce_equal(&r_empty, &is_deposit)?;
 
-    let amount_in = FpVar::from(is_transfer.clone()) * &amount + FpVar::from(is_deposit.clone()) * &d_amount;
+    let amount_in = (FpVar::from(is_transfer.clone()) + FpVar::from(is_repay.clone())) * &amount
+        + FpVar::from(is_deposit.clone()) * &d_amount
+        - &lent;
     let r_balance = &r.balance + &amount_in;
-    // new recipient balance < 2⁶⁴: no overflow
+    // new recipient balance < 2⁶⁴: no overflow, and a pool lends at most its balance
     enforce_bits(&r_balance, AMOUNT_BITS)?;
+    // the pool's receivable: + interest + principal lent − repaid (unless written down) − the
+    // debt written down
+    let r_debt =
+        &r.debt + &interest + &lent - (&repaid - &wd * &repaid) - FpVar::from(is_writedown.clone()) * &debt1;
+    // new receivable < 2⁶⁴
+    enforce_bits(&r_debt, AMOUNT_BITS)?;
     let create = FpVar::from(is_create.clone());
     let r_x = &r.x + &create * &d_x;
     let r_y = &r.y + &create * &d_y;
-    let r_root_new = r_path.root(&AccountVar::leaf(&r_x, &r_y, &r_balance, &r.nonce, &r.ext)?)?;
+    let r_root_new = r_path.root(&r.leaf(&r_balance, &r.nonce, &r.bank, &r_debt, &r_loan, &r_x, &r_y)?)?;
     let root_out = is_recv.select(&r_root_new, &root_mid)?;
 
     // ---- L1 queue -----------------------------------------------------------------------
@@ -324,11 +484,25 @@ fn slot(
 pub fn synthesize_slots_only(cs: ConstraintSystemRef<Fr>, w: &BatchWitness) -> Result<(), SynthesisError> {
     let mut root = FpVar::new_witness(cs.clone(), || Ok(w.old_root))?;
     let mut queue = FpVar::new_witness(cs.clone(), || Ok(w.queue_before))?;
+    let epoch = FpVar::new_witness(cs.clone(), || Ok(Fr::from(w.epoch)))?;
     for s in &w.slots {
         let bytes = UInt8::new_witness_vec(cs.clone(), &s.encoded.to_bytes())?;
-        (root, queue) = slot(&cs, w.params.depth, w.params.chain_id, &bytes, s, &root, &queue)?;
+        (root, queue) = slot(&cs, w.params.depth, w.params.chain_id, &bytes, s, &root, &queue, &epoch)?;
     }
     Ok(())
+}
+
+/// The epoch's 4 big-endian bytes and its value, below 2³¹ (so that a due epoch, an epoch
+/// plus a term below 2⁸, fits the loan field's 32 bits).
+fn epoch_var(
+    cs: &ConstraintSystemRef<Fr>,
+    epoch: u32,
+) -> Result<(Vec<UInt8<Fr>>, FpVar<Fr>), SynthesisError> {
+    let bytes = UInt8::new_witness_vec(cs.clone(), &epoch.to_be_bytes())?;
+    let bits = be_bytes_to_le_bits(&bytes)?;
+    // epoch < 2³¹
+    bits[31].enforce_equal(&Boolean::FALSE)?;
+    Ok((bytes, bits_to_fp(&bits)?))
 }
 
 impl ConstraintSynthesizer<Fr> for BatchCircuit {
@@ -338,20 +512,22 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         let old_root = FpVar::new_witness(cs.clone(), || Ok(w.old_root))?;
         let queue_before = FpVar::new_witness(cs.clone(), || Ok(w.queue_before))?;
 
+        let (epoch_bytes, epoch) = epoch_var(&cs, w.epoch)?;
         let mut root = old_root.clone();
         let mut queue = queue_before.clone();
         let mut data = Vec::with_capacity(params.batch_size * SLOT_BYTES);
         for (i, s) in w.slots.iter().enumerate() {
             let bytes = UInt8::new_witness_vec(cs.clone(), &self.bytes_of(i))?;
-            (root, queue) = slot(&cs, params.depth, params.chain_id, &bytes, s, &root, &queue)?;
+            (root, queue) = slot(&cs, params.depth, params.chain_id, &bytes, s, &root, &queue, &epoch)?;
             data.extend(bytes);
         }
 
-        // c = SHA-256(old_root ‖ new_root ‖ queue_before ‖ queue_after ‖ data) mod r
-        let mut preimage = Vec::with_capacity(128 + data.len());
+        // c = SHA-256(old_root ‖ new_root ‖ queue_before ‖ queue_after ‖ epoch ‖ data) mod r
+        let mut preimage = Vec::with_capacity(132 + data.len());
         for x in [&old_root, &root, &queue_before, &queue] {
             preimage.extend(fp_to_be_bytes(x)?);
         }
+        preimage.extend(epoch_bytes);
         preimage.extend(data);
         let digest = Sha256Gadget::digest(&preimage)?;
         let digest_bits = be_bytes_to_le_bits(&digest.0)?;

@@ -3,10 +3,11 @@
 //! The proof has one public input, the batch commitment
 //!
 //! ```text
-//! c = uint256(SHA-256(old_root ‖ new_root ‖ queue_before ‖ queue_after ‖ tx_data)) mod r
+//! c = uint256(SHA-256(old_root ‖ new_root ‖ queue_before ‖ queue_after ‖ epoch ‖ tx_data)) mod r
 //! ```
 //!
-//! with each field element as 32 big-endian bytes and `tx_data` the 12-byte slots of
+//! with each field element as 32 big-endian bytes, `epoch` 4 big-endian bytes (the batch's
+//! month, by which loans accrue and fall due) and `tx_data` the 12-byte slots of
 //! [`crate::state::encoding`]. The L1 contract recomputes `c` from its stored roots, its
 //! deposit-queue chain and the calldata, as Hermez, zkSync Lite and MACI do.
 
@@ -33,12 +34,14 @@ pub fn public_commitment(
     new_root: &Fr,
     queue_before: &Fr,
     queue_after: &Fr,
+    epoch: u32,
     tx_data: &[u8],
 ) -> Fr {
     let mut h = Sha256::new();
     for x in [old_root, new_root, queue_before, queue_after] {
         h.update(fr_to_be_bytes(x));
     }
+    h.update(epoch.to_be_bytes());
     h.update(tx_data);
     Fr::from_be_bytes_mod_order(&h.finalize())
 }
@@ -56,6 +59,8 @@ pub struct BatchWitness {
     pub queue_before: Fr,
     /// Deposit-queue hash consumed after it.
     pub queue_after: Fr,
+    /// The batch's epoch.
+    pub epoch: u32,
     /// Exactly `params.batch_size` slots, padded with no-ops.
     pub slots: Vec<SlotWitness>,
 }
@@ -77,6 +82,7 @@ impl BatchWitness {
             &self.new_root,
             &self.queue_before,
             &self.queue_after,
+            self.epoch,
             &self.tx_data(),
         )
     }
@@ -95,15 +101,24 @@ pub struct BatchBuilder {
     params: RollupParams,
     old_root: Fr,
     queue_before: Fr,
+    epoch: u32,
     slots: Vec<SlotWitness>,
 }
 
 /// Errors of batch building.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
-    /// The batch already holds `batch_size` transactions.
+    /// The batch has no room left for the transaction's slots.
     #[error("batch is full ({0} slots)")]
     Full(usize),
+    /// The state's epoch moved while the batch was open.
+    #[error("the batch was opened at epoch {opened} but the state is at epoch {now}")]
+    EpochChanged {
+        /// The batch's epoch.
+        opened: u32,
+        /// The state's.
+        now: u32,
+    },
     /// The transaction is invalid in the current state.
     #[error(transparent)]
     Tx(#[from] TxError),
@@ -116,6 +131,7 @@ impl BatchBuilder {
             params: *state.params(),
             old_root: state.root(),
             queue_before: state.deposit_queue_hash(),
+            epoch: state.epoch(),
             slots: Vec::with_capacity(state.params().batch_size),
         }
     }
@@ -130,12 +146,20 @@ impl BatchBuilder {
         self.slots.is_empty()
     }
 
-    /// Applies `tx` to `state` and records it.
+    /// Slots left.
+    pub fn room(&self) -> usize {
+        self.params.batch_size - self.slots.len()
+    }
+
+    /// Applies `tx` to `state` and records its slots (two for a credit).
     pub fn push(&mut self, state: &mut RollupState, tx: &Tx) -> Result<(), BatchError> {
-        if self.slots.len() == self.params.batch_size {
+        if tx.slots() > self.room() {
             return Err(BatchError::Full(self.params.batch_size));
         }
-        self.slots.push(state.apply(tx)?);
+        if state.epoch() != self.epoch {
+            return Err(BatchError::EpochChanged { opened: self.epoch, now: state.epoch() });
+        }
+        self.slots.extend(state.apply(tx)?);
         Ok(())
     }
 
@@ -148,6 +172,7 @@ impl BatchBuilder {
             new_root: state.root(),
             queue_before: self.queue_before,
             queue_after: state.deposit_queue_hash(),
+            epoch: self.epoch,
             slots: self.slots,
         }
     }

@@ -2,10 +2,11 @@
 //!
 //! Public inputs, in order ([`EligibilityStatement::public_inputs`]): bank, amount, purpose,
 //! tier, max_amount, rate_bps, term_months, policy_hash, registry_root, nullifier, account,
-//! epoch, now. The policy ([`PolicyParams`]) is made of circuit constants.
+//! epoch, now, state_root. The policy ([`PolicyParams`]) and the state tree depth are circuit
+//! constants.
 //!
-//! Relation, with private record `(x, M, expiry)`, attester `A`, signature `σ`, registry path
-//! and member scalar `a`:
+//! Relation, with private record `(x, M, expiry)`, attester `A`, signature `σ`, registry path,
+//! member scalar `a` and account leaf `(balance, nonce, ext)` with its state path:
 //! 1. `policy_hash` = the constant hash of the policy (1 constraint).
 //! 2. every `xᵢ` within its bounds (a bit: `x·(x − 1) = 0`; a numeric: `x − lo` and `hi − x`
 //!    in `k` bits, `k` the bit length of `hi − lo`); each one-hot group sums to 1.
@@ -18,11 +19,16 @@
 //! 6. `σ` verifies over `sponge(x, M.x, M.y, expiry)` under `A`; `Poseidon([A.x, A.y])` is
 //!    in the registry under `registry_root`.
 //! 7. `M = a·B8` with `a < l` (the record is the member's); `nullifier = Poseidon([a, bank, epoch])`.
+//! 8. `account` in `state_depth` bits, those bits the path directions: `Poseidon5([M.x, M.y,
+//!    balance, nonce, ext])` is the leaf at index `account` under `state_root` (the account is
+//!    the member's).
 //!
-//! Cost with the German policy (63 inputs, 3 tiers): 10,109 constraints, pinned in
-//! `tests/snapshots/eligibility_german_shape_constraints.txt`: signature 3,078, record sponge
-//! 6 × 516, registry path 8 × 241 + leaf 240, `M = a·B8` 815, nullifier ~260, the rest (input
-//! bounds, score, tiers, amount, expiry) about 700.
+//! Cost with the German policy (63 inputs, 3 tiers) at state depth `d`: `10,432 + 242·d`
+//! constraints, **16,240 at the production depth 24** and 12,368 at depth 8 (both pinned in
+//! `tests/snapshots/eligibility_german_shape{,_d24}_constraints.txt`). Breakdown: signature
+//! 3,078, record sponge 6 × 516, registry path 8 × 241 + leaf 240, `M = a·B8` 815, nullifier
+//! ~260, input bounds, score, tiers, amount and expiry about 700; the account: its index in
+//! `d` bits (`d + 1`), the leaf's Poseidon5 (322) and `d` path levels of 241.
 
 use ark_ff::{AdditiveGroup, Field};
 use ark_r1cs_std::alloc::AllocVar;
@@ -39,6 +45,7 @@ use super::{
 use crate::babyjubjub::constraints::{enforce_public_key, verify_poseidon_gadget, PointVar, SignatureVar};
 use crate::lc::linear_combination;
 use crate::merkle::constraints::MerklePathVar;
+use crate::merkle::MAX_DEPTH;
 use crate::poseidon::constraints::{hash, hash2};
 use crate::range::{enforce_bits, enforce_le, is_le, AMOUNT_BITS};
 use crate::Fr;
@@ -61,24 +68,31 @@ fn offset(v: i64) -> Fr {
     Fr::from((i128::from(v) + (1i128 << 63)) as u64)
 }
 
-/// The eligibility circuit for one policy. Without statement and witness (setup) every
-/// allocation is empty.
+/// The eligibility circuit for one policy and one state tree depth. Without statement and
+/// witness (setup) every allocation is empty.
 #[derive(Clone, Debug)]
 pub struct EligibilityCircuit {
     params: PolicyParams,
+    state_depth: usize,
     statement: Option<EligibilityStatement>,
     witness: Option<EligibilityWitness>,
 }
 
 impl EligibilityCircuit {
-    /// The circuit proving `statement` from `witness` (normally [`super::evaluate`]'s output).
-    pub fn new(params: PolicyParams, statement: EligibilityStatement, witness: EligibilityWitness) -> Self {
-        Self { params, statement: Some(statement), witness: Some(witness) }
+    /// The circuit proving `statement` from `witness` (normally [`super::evaluate`]'s output)
+    /// over a state tree of depth `state_depth`.
+    pub fn new(
+        params: PolicyParams,
+        state_depth: usize,
+        statement: EligibilityStatement,
+        witness: EligibilityWitness,
+    ) -> Self {
+        Self { params, state_depth, statement: Some(statement), witness: Some(witness) }
     }
 
     /// The circuit without values, for key generation.
-    pub fn setup(params: PolicyParams) -> Self {
-        Self { params, statement: None, witness: None }
+    pub fn setup(params: PolicyParams, state_depth: usize) -> Self {
+        Self { params, state_depth, statement: None, witness: None }
     }
 }
 
@@ -87,12 +101,16 @@ impl ConstraintSynthesizer<Fr> for EligibilityCircuit {
         let p = &self.params;
         // An invalid policy is a wiring error: nothing the prover could satisfy.
         p.check().map_err(|_| SynthesisError::Unsatisfiable)?;
+        let state_depth = self.state_depth;
+        if state_depth == 0 || state_depth > MAX_DEPTH {
+            return Err(SynthesisError::Unsatisfiable);
+        }
         let missing = || SynthesisError::AssignmentMissing;
         let values = self.statement.as_ref().map(EligibilityStatement::public_inputs);
         let public = (0..EligibilityStatement::N_PUBLIC)
             .map(|i| FpVar::new_input(cs.clone(), || values.as_ref().map(|v| v[i]).ok_or_else(missing)))
             .collect::<Result<Vec<_>, _>>()?;
-        let [bank, amount, purpose, tier, max_amount, rate_bps, term_months, policy_hash, registry_root, nullifier, _account, epoch, now] =
+        let [bank, amount, purpose, tier, max_amount, rate_bps, term_months, policy_hash, registry_root, nullifier, account, epoch, now, state_root] =
             <[FpVar<Fr>; EligibilityStatement::N_PUBLIC]>::try_from(public)
                 .unwrap_or_else(|_| unreachable!("N_PUBLIC inputs were allocated"));
         let w = self.witness.as_ref();
@@ -224,6 +242,20 @@ impl ConstraintSynthesizer<Fr> for EligibilityCircuit {
         })?;
         enforce_public_key(&a, &member)?;
         // nullifier = Poseidon([a, bank, epoch])
-        hash(&[a, bank, epoch])?.enforce_equal(&nullifier)
+        hash(&[a, bank, epoch])?.enforce_equal(&nullifier)?;
+
+        // 8. the account: Poseidon5([M.x, M.y, balance, nonce, ext]) at index `account`
+        // (its state_depth bits are the path directions) under state_root
+        let account_bits = enforce_bits(&account, state_depth)?;
+        let leaf_field = |f: fn(&super::AccountLeaf) -> Fr| {
+            FpVar::new_witness(cs.clone(), || w.map(|w| f(&w.account_leaf)).ok_or_else(missing))
+        };
+        let balance = leaf_field(|l| Fr::from(l.balance))?;
+        let nonce = leaf_field(|l| Fr::from(l.nonce))?;
+        let ext = leaf_field(|l| l.ext)?;
+        let leaf = hash(&[member.x.clone(), member.y.clone(), balance, nonce, ext])?;
+        let path =
+            MerklePathVar::new_witness(cs.clone(), account_bits, w.map(|w| &w.account_proof), state_depth)?;
+        path.root(&leaf)?.enforce_equal(&state_root)
     }
 }

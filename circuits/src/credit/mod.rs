@@ -13,6 +13,12 @@
 //!   the tier is the first (best) tier whose threshold the score reaches; none: declined. The
 //!   amount must not exceed the tier's maximum and the record must not be expired
 //!   (`expiry > now`).
+//! - **Account**: the member's rollup account. Its leaf `Poseidon5([M.x, M.y, balance, nonce,
+//!   ext])` ([`crate::state::account::leaf_hash`]) sits at index `account` under a settled
+//!   `state_root` (a [`MerkleProof`] of depth `state_depth`: 24 in production). Account keys
+//!   never change in the rollup, so any settled root binds the index to the key; the L1
+//!   contract checks that `state_root` is in its root history. Balance, nonce and ext stay
+//!   private.
 //! - **Nullifier**: `Poseidon([a, bank, epoch])` with `a` the member key's secret scalar
 //!   (`member = a·B8`, `a < l`, [`PrivateKey::secret_scalar`]). One per member, bank and epoch;
 //!   without `a` it cannot be computed or linked to the key (Poseidon hides `a`). The circuit
@@ -33,8 +39,9 @@ use ark_ff::{BigInteger, PrimeField};
 
 use crate::babyjubjub::eddsa::{verify_poseidon, EddsaError, PrivateKey, Signature};
 use crate::babyjubjub::Point;
-use crate::merkle::{MerkleError, MerkleProof, SparseMerkleTree};
+use crate::merkle::{MerkleError, MerkleProof, SparseMerkleTree, MAX_DEPTH};
 use crate::poseidon;
+use crate::state::account::leaf_hash;
 use crate::Fr;
 
 /// Depth of a bank's attester registry: 256 attesters.
@@ -311,6 +318,32 @@ pub struct Application {
     pub now: u64,
 }
 
+/// The private fields of the member's account leaf besides its key (which is the record's
+/// member key): what the state tree commits to with `Poseidon5([M.x, M.y, balance, nonce, ext])`.
+/// Private: its `Debug` output hides the fields.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct AccountLeaf {
+    /// The account's balance.
+    pub balance: u64,
+    /// The account's nonce.
+    pub nonce: u32,
+    /// The account's extension hash (`Poseidon([bank, debt, voice_credits, loan])`).
+    pub ext: Fr,
+}
+
+impl fmt::Debug for AccountLeaf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccountLeaf(<redacted>)")
+    }
+}
+
+impl AccountLeaf {
+    /// The leaf of these fields under `member`'s key ([`leaf_hash`]).
+    pub fn leaf(&self, member: Point) -> Fr {
+        leaf_hash(member, self.balance, self.nonce, self.ext)
+    }
+}
+
 /// Everything the member's wallet holds to prove eligibility (all private but the
 /// application). `Debug` redacts the features and the key.
 #[derive(Clone, Debug)]
@@ -325,6 +358,10 @@ pub struct EligibilityWitness {
     pub member_key: PrivateKey,
     /// What is asked for.
     pub application: Application,
+    /// The member's account leaf under the settled state root (its key is the record's).
+    pub account_leaf: AccountLeaf,
+    /// The account leaf's path under the state root; its `index` is the application's account.
+    pub account_proof: MerkleProof,
 }
 
 /// The public outputs of an eligibility proof.
@@ -356,14 +393,16 @@ pub struct EligibilityStatement {
     pub epoch: u64,
     /// The time the expiry was checked against.
     pub now: u64,
+    /// The settled state root under which the member's account leaf was proven.
+    pub state_root: Fr,
 }
 
 impl EligibilityStatement {
     /// Number of public inputs.
-    pub const N_PUBLIC: usize = 13;
+    pub const N_PUBLIC: usize = 14;
 
     /// The public inputs in circuit order: bank, amount, purpose, tier, max_amount, rate_bps,
-    /// term_months, policy_hash, registry_root, nullifier, account, epoch, now.
+    /// term_months, policy_hash, registry_root, nullifier, account, epoch, now, state_root.
     pub fn public_inputs(&self) -> Vec<Fr> {
         vec![
             Fr::from(self.bank),
@@ -379,6 +418,7 @@ impl EligibilityStatement {
             Fr::from(self.account),
             Fr::from(self.epoch),
             Fr::from(self.now),
+            self.state_root,
         ]
     }
 }
@@ -442,6 +482,17 @@ pub enum EligibilityError {
         /// The slot claimed.
         index: u64,
     },
+    /// The state tree depth is not one a circuit can have.
+    #[error("state tree depth {0} is invalid: use the rollup's depth (1..=63, 24 in production)")]
+    StateDepth(usize),
+    /// The member's account is not at the claimed index under the state root.
+    #[error("account {account} does not hold your key under state root {state_root}: fetch a fresh proof of your account (index, balance, nonce, ext, path) from a settled state")]
+    AccountNotMember {
+        /// The account index claimed.
+        account: u64,
+        /// The state root it was checked against.
+        state_root: Fr,
+    },
     /// The record has expired.
     #[error("record expired at {expiry} (now {now}): ask the attester for a fresh attestation")]
     Expired {
@@ -483,12 +534,38 @@ pub fn nullifier(member_key: &PrivateKey, bank: u64, epoch: u64) -> Fr {
     poseidon::hash_n(&[member_scalar(member_key), Fr::from(bank), Fr::from(epoch)])
 }
 
+/// Checks that `w`'s account leaf (under the member's key) sits at the application's account
+/// index under `state_root`, in a tree of depth `state_depth`.
+pub fn check_account(
+    state_root: Fr,
+    state_depth: usize,
+    w: &EligibilityWitness,
+) -> Result<(), EligibilityError> {
+    if state_depth == 0 || state_depth > MAX_DEPTH {
+        return Err(EligibilityError::StateDepth(state_depth));
+    }
+    let account = w.application.account;
+    let proof = &w.account_proof;
+    let fits = account >> state_depth == 0; // state_depth ≤ 63
+    if !fits
+        || proof.index != account
+        || proof.siblings.len() != state_depth
+        || !proof.verify(state_root, w.account_leaf.leaf(w.member_key.public_key()))
+    {
+        return Err(EligibilityError::AccountNotMember { account, state_root });
+    }
+    Ok(())
+}
+
 /// The native twin of the eligibility circuit: the statement `w` proves under `params`, the
-/// bank's published `policy_hash` and its `registry_root`, or the first reason it cannot.
+/// bank's published `policy_hash` and its `registry_root`, and a settled `state_root` of a
+/// tree of depth `state_depth`, or the first reason it cannot.
 pub fn evaluate(
     params: &PolicyParams,
     policy_hash: Fr,
     registry_root: Fr,
+    state_root: Fr,
+    state_depth: usize,
     w: &EligibilityWitness,
 ) -> Result<EligibilityStatement, EligibilityError> {
     params.check()?;
@@ -508,6 +585,7 @@ pub fn evaluate(
     {
         return Err(EligibilityError::AttesterNotInRegistry { index: proof.index });
     }
+    check_account(state_root, state_depth, w)?;
     if record.expiry <= app.now {
         return Err(EligibilityError::Expired { expiry: record.expiry, now: app.now });
     }
@@ -536,5 +614,6 @@ pub fn evaluate(
         account: app.account,
         epoch: app.epoch,
         now: app.now,
+        state_root,
     })
 }

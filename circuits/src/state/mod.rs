@@ -6,6 +6,7 @@
 pub mod account;
 pub mod amount;
 pub mod encoding;
+pub mod loan;
 pub mod replay;
 pub mod tx;
 
@@ -20,8 +21,9 @@ use crate::merkle::{MerkleError, MerkleProof, SparseMerkleTree};
 pub use account::Account;
 use amount::{AmountError, Float40};
 use encoding::EncodedSlot;
+use loan::{LoanError, LoanSlot};
 pub use replay::{ReplayError, Replayed};
-use tx::{Deposit, ForcedExit, QueueEntry, SignedTx, Tx, TxKind, INDEX_BITS};
+use tx::{CreditTx, Deposit, ForcedExit, LoanUpkeep, QueueEntry, SignedTx, Tx, TxKind, INDEX_BITS};
 
 /// Parameters fixed per deployment (and per circuit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,9 +108,25 @@ pub enum TxError {
     /// The nonce would exceed 2³² − 1.
     #[error("account {0} has exhausted its nonces")]
     NonceExhausted(u32),
-    /// A transfer or exit slot with another kind.
-    #[error("a signed transaction must be a transfer or an exit, got {0:?}")]
-    Kind(TxKind),
+    /// A transaction with a kind its variant does not take.
+    #[error("a {variant} cannot be of kind {kind:?}")]
+    Kind {
+        /// The transaction's variant ("signed transaction", "loan upkeep").
+        variant: &'static str,
+        /// The kind it carried.
+        kind: TxKind,
+    },
+    /// A batch epoch before the state's, or past [`loan::MAX_EPOCH`].
+    #[error("epoch {new} is before the state's epoch {current} or past 2^31 - 1: epochs never go back")]
+    EpochBackwards {
+        /// The state's epoch.
+        current: u32,
+        /// The epoch asked for.
+        new: u32,
+    },
+    /// A loan rule refuses the transaction.
+    #[error(transparent)]
+    Loan(#[from] LoanError),
     /// An exit naming a recipient.
     #[error("an exit has no recipient (to must be 0, got {0})")]
     ExitRecipient(u32),
@@ -165,6 +183,7 @@ pub struct RollupState {
     accounts: HashMap<u32, Account>,
     deposit_queue_hash: Fr,
     deposits_consumed: u64,
+    epoch: u32,
 }
 
 impl RollupState {
@@ -176,7 +195,24 @@ impl RollupState {
             accounts: HashMap::new(),
             deposit_queue_hash: Fr::zero(),
             deposits_consumed: 0,
+            epoch: 0,
         })
+    }
+
+    /// The current epoch (a month; L1 gives each batch its epoch): loans accrue and fall
+    /// due by it.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// Moves to `epoch`, which must not be before the current one. Call it between batches:
+    /// a batch has one epoch.
+    pub fn set_epoch(&mut self, epoch: u32) -> Result<(), TxError> {
+        if epoch < self.epoch || epoch > loan::MAX_EPOCH {
+            return Err(TxError::EpochBackwards { current: self.epoch, new: epoch });
+        }
+        self.epoch = epoch;
+        Ok(())
     }
 
     /// The parameters.
@@ -238,7 +274,43 @@ impl RollupState {
             Tx::Deposit(d) => self.validate_deposit(d),
             Tx::Signed(s) => self.validate_signed(s).map(|_| ()),
             Tx::ForcedExit(f) => self.validate_forced_exit(f).map(|_| ()),
+            Tx::Credit(c) => self.credit_effects(c).map(|_| ()),
+            Tx::Upkeep(u) => self.upkeep_effect(u).map(|_| ()),
         }
+    }
+
+    /// The effect of loan slot `s` on the current state.
+    fn loan_effect(&self, s: &LoanSlot) -> Result<loan::LoanEffect, TxError> {
+        let a = self.existing(s.borrower)?;
+        let b = match s.kind {
+            TxKind::LoanTerms => None,
+            _ => Some(self.existing(s.to)?),
+        };
+        Ok(loan::apply(s, a, b, self.epoch)?)
+    }
+
+    /// The two slots of a credit and their effects (the terms' on top of the credit's).
+    fn credit_effects(&self, c: &CreditTx) -> Result<[(LoanSlot, loan::LoanEffect); 2], TxError> {
+        Float40::encode(c.amount)?;
+        Float40::encode(c.terms.max_amount)?;
+        let credit = LoanSlot { kind: TxKind::Credit, borrower: c.borrower, to: c.bank, amount: c.amount };
+        let first = self.loan_effect(&credit)?;
+        let terms = LoanSlot {
+            kind: TxKind::LoanTerms,
+            borrower: c.borrower,
+            to: c.terms.packed(),
+            amount: c.terms.max_amount,
+        };
+        let second = loan::apply(&terms, &first.borrower, None, self.epoch)?;
+        Ok([(credit, first), (terms, second)])
+    }
+
+    fn upkeep_effect(&self, u: &LoanUpkeep) -> Result<(LoanSlot, loan::LoanEffect), TxError> {
+        if !matches!(u.kind, TxKind::Accrue | TxKind::Writedown) {
+            return Err(TxError::Kind { variant: "loan upkeep", kind: u.kind });
+        }
+        let s = LoanSlot { kind: u.kind, borrower: u.borrower, to: u.bank, amount: 0 };
+        Ok((s, self.loan_effect(&s)?))
     }
 
     /// Validates a forced exit; returns the effective amount
@@ -266,8 +338,8 @@ impl RollupState {
 
     /// Validates a signed transaction; returns its decoded amount.
     fn validate_signed(&self, s: &SignedTx) -> Result<u64, TxError> {
-        if !matches!(s.kind, TxKind::Transfer | TxKind::Exit) {
-            return Err(TxError::Kind(s.kind));
+        if !s.kind.is_signed() {
+            return Err(TxError::Kind { variant: "signed transaction", kind: s.kind });
         }
         if s.kind == TxKind::Exit && s.to != 0 {
             return Err(TxError::ExitRecipient(s.to));
@@ -282,6 +354,10 @@ impl RollupState {
         }
         eddsa::verify_poseidon(s.unsigned().message(self.params.chain_id), &s.signature, &sender.pubkey)
             .map_err(|e| TxError::BadSignature(e.to_string()))?;
+        if s.kind == TxKind::Repay {
+            self.loan_effect(&LoanSlot { kind: TxKind::Repay, borrower: s.from, to: s.to, amount })?;
+            return Ok(amount);
+        }
         if sender.balance < amount {
             return Err(TxError::InsufficientBalance { balance: sender.balance, amount });
         }
@@ -294,9 +370,60 @@ impl RollupState {
         Ok(amount)
     }
 
-    /// Validates and applies `tx`; on error the state is unchanged. Returns the witness
-    /// of the slot for the batch circuit.
-    pub fn apply(&mut self, tx: &Tx) -> Result<SlotWitness, TxError> {
+    /// Validates and applies `tx`; on error the state is unchanged. Returns the witnesses
+    /// of its slots for the batch circuit ([`Tx::slots`] of them: two for a credit).
+    pub fn apply(&mut self, tx: &Tx) -> Result<Vec<SlotWitness>, TxError> {
+        match tx {
+            Tx::Credit(c) => {
+                let effects = self.credit_effects(c)?;
+                let mut out = Vec::with_capacity(2);
+                for (slot, effect) in effects {
+                    out.push(self.write_loan(&slot, effect, None)?);
+                }
+                Ok(out)
+            }
+            Tx::Upkeep(u) => {
+                let (slot, effect) = self.upkeep_effect(u)?;
+                Ok(vec![self.write_loan(&slot, effect, None)?])
+            }
+            Tx::Signed(s) if s.kind == TxKind::Repay => {
+                let amount = self.validate_signed(s)?;
+                let slot = LoanSlot { kind: TxKind::Repay, borrower: s.from, to: s.to, amount };
+                let effect = self.loan_effect(&slot)?;
+                Ok(vec![self.write_loan(&slot, effect, Some(s))?])
+            }
+            _ => Ok(vec![self.apply_one(tx)?]),
+        }
+    }
+
+    /// Writes a loan slot's effect (validated) and returns its witness; `signed` is the
+    /// repayment's signed form, whose nonce the borrower's account advances.
+    fn write_loan(
+        &mut self,
+        slot: &LoanSlot,
+        effect: loan::LoanEffect,
+        signed: Option<&SignedTx>,
+    ) -> Result<SlotWitness, TxError> {
+        let mut w = SlotWitness::noop(self.params.depth);
+        let amount = Float40::encode(slot.amount)?;
+        w.encoded = EncodedSlot { kind: slot.kind, from: slot.borrower, to: slot.to, amount };
+        w.sender = self.existing(slot.borrower)?.clone();
+        let mut borrower = effect.borrower;
+        if let Some(s) = signed {
+            w.signature = s.signature;
+            w.encoded.amount = s.amount;
+            borrower.nonce = w.sender.nonce.checked_add(1).ok_or(TxError::NonceExhausted(slot.borrower))?;
+        }
+        w.sender_proof = self.write(slot.borrower, borrower)?;
+        if let Some(pool) = effect.pool {
+            w.receiver = Some(self.existing(slot.to)?.clone());
+            w.receiver_proof = self.write(slot.to, pool)?;
+        }
+        Ok(w)
+    }
+
+    /// Applies a one-slot transaction that is not a loan slot.
+    fn apply_one(&mut self, tx: &Tx) -> Result<SlotWitness, TxError> {
         let mut w = SlotWitness::noop(self.params.depth);
         match tx {
             Tx::Deposit(d) => {
@@ -336,6 +463,8 @@ impl RollupState {
                     w.receiver_proof = proof;
                 }
             }
+            Tx::Credit(_) => return Err(LoanError::NotLoanKind(TxKind::Credit).into()),
+            Tx::Upkeep(u) => return Err(LoanError::NotLoanKind(u.kind).into()),
         }
         Ok(w)
     }

@@ -10,6 +10,7 @@ use ark_bn254::Fr;
 
 use super::account::Account;
 use super::encoding::{self, DecodeError, EncodedSlot};
+use super::loan::{self, LoanSlot};
 use super::tx::{QueueEntry, TxKind};
 use super::RollupState;
 use crate::babyjubjub::Point;
@@ -40,6 +41,22 @@ pub enum ReplayError {
     /// The data does not decode (length, kind byte, non-canonical slot, amount).
     #[error("batch data does not decode: {0}")]
     Decode(#[from] DecodeError),
+    /// The batch's epoch is before the state's.
+    #[error("the batch's epoch {got} is before the previous batch's {current}")]
+    EpochBackwards {
+        /// The state's epoch.
+        current: u32,
+        /// The batch's.
+        got: u32,
+    },
+    /// A loan slot breaks a loan rule.
+    #[error("slot {slot}: {source}")]
+    Loan {
+        /// Slot number.
+        slot: usize,
+        /// The rule.
+        source: super::loan::LoanError,
+    },
     /// The data holds another number of slots than the deployment's batch size.
     #[error("batch data holds {got} slots; this deployment's batches hold {expected}")]
     SlotCount {
@@ -164,17 +181,23 @@ pub enum ReplayError {
 }
 
 impl RollupState {
-    /// Re-applies a settled batch from its data-availability bytes and the queue entries
-    /// it consumes (exactly those, in queue order), without signatures: the batch proof
-    /// vouches for them. On error the state is unchanged.
+    /// Re-applies a settled batch of `epoch` from its data-availability bytes and the queue
+    /// entries it consumes (exactly those, in queue order), without signatures: the batch
+    /// proof vouches for them. On error the state is unchanged.
     ///
     /// The batch is replayed on a copy of the state, swapped in on success.
-    pub fn replay_batch(&mut self, tx_data: &[u8], queue: &[QueueEntry]) -> Result<Replayed, ReplayError> {
+    pub fn replay_batch(
+        &mut self,
+        tx_data: &[u8],
+        queue: &[QueueEntry],
+        epoch: u32,
+    ) -> Result<Replayed, ReplayError> {
         let slots = encoding::decode(tx_data)?;
         if slots.len() != self.params.batch_size {
             return Err(ReplayError::SlotCount { expected: self.params.batch_size, got: slots.len() });
         }
         let mut next = self.clone();
+        next.set_epoch(epoch).map_err(|_| ReplayError::EpochBackwards { current: self.epoch, got: epoch })?;
         let mut entries = queue.iter();
         let mut exits = Vec::new();
         for (i, s) in slots.iter().enumerate() {
@@ -224,6 +247,10 @@ impl RollupState {
                 self.replay_debit(i, s.from, amount, true)?;
                 return Ok(Some((s.from, amount)));
             }
+            TxKind::Credit | TxKind::LoanTerms | TxKind::Repay | TxKind::Accrue | TxKind::Writedown => {
+                self.replay_loan(i, s, amount)?;
+                return Ok(None);
+            }
             TxKind::Deposit | TxKind::ForcedExit => {}
         }
         let entry = entries.next().ok_or(ReplayError::QueueExhausted { slot: i, given })?;
@@ -254,6 +281,28 @@ impl RollupState {
             }
             (slot_kind, e) => Err(ReplayError::QueueEntryKind { slot: i, slot_kind, entry_kind: e.kind() }),
         }
+    }
+
+    /// Applies loan slot `s` by the loan rule; a repayment advances the borrower's nonce.
+    fn replay_loan(&mut self, i: usize, s: &EncodedSlot, amount: u64) -> Result<(), ReplayError> {
+        let slot = LoanSlot { kind: s.kind, borrower: s.from, to: s.to, amount };
+        let a = self.replay_account(i, s.from)?;
+        let b = match s.kind {
+            TxKind::LoanTerms => None,
+            _ => Some(self.replay_account(i, s.to)?),
+        };
+        let effect = loan::apply(&slot, &a, b.as_ref(), self.epoch)
+            .map_err(|source| ReplayError::Loan { slot: i, source })?;
+        let mut borrower = effect.borrower;
+        if s.kind == TxKind::Repay {
+            borrower.nonce =
+                a.nonce.checked_add(1).ok_or(ReplayError::NonceExhausted { slot: i, index: s.from })?;
+        }
+        self.replay_write(i, s.from, borrower)?;
+        if let Some(pool) = effect.pool {
+            self.replay_write(i, s.to, pool)?;
+        }
+        Ok(())
     }
 
     /// The existing account at `index`.

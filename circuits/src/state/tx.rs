@@ -25,6 +25,17 @@ pub enum TxKind {
     /// L1 (no signature): the amount paid is the one requested, or 0 when the balance
     /// cannot cover it.
     ForcedExit = 4,
+    /// A bank pool lends to a member (see [`super::loan`]): authorised on L1 by the member's
+    /// eligibility proof, no signature.
+    Credit = 5,
+    /// The terms of the credit in the slot before: rate, term and the tier's maximum.
+    LoanTerms = 6,
+    /// A signed repayment from the borrower to its bank pool.
+    Repay = 7,
+    /// Interest accrual on a loan, by anyone.
+    Accrue = 8,
+    /// A loan past due plus grace is written down, by anyone.
+    Writedown = 9,
 }
 
 impl TxKind {
@@ -36,8 +47,23 @@ impl TxKind {
             2 => Some(Self::Transfer),
             3 => Some(Self::Exit),
             4 => Some(Self::ForcedExit),
+            5 => Some(Self::Credit),
+            6 => Some(Self::LoanTerms),
+            7 => Some(Self::Repay),
+            8 => Some(Self::Accrue),
+            9 => Some(Self::Writedown),
             _ => None,
         }
+    }
+
+    /// Whether the slot carries the sender's signature (transfer, exit, repay).
+    pub fn is_signed(self) -> bool {
+        matches!(self, Self::Transfer | Self::Exit | Self::Repay)
+    }
+
+    /// Whether the slot is a loan slot ([`super::loan`]).
+    pub fn is_loan(self) -> bool {
+        matches!(self, Self::Credit | Self::LoanTerms | Self::Repay | Self::Accrue | Self::Writedown)
     }
 }
 
@@ -144,10 +170,10 @@ impl From<QueueEntry> for Tx {
     }
 }
 
-/// A transfer or an exit: what the sender signs, and the signature.
+/// A transfer, an exit or a repayment: what the sender signs, and the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedTx {
-    /// [`TxKind::Transfer`] or [`TxKind::Exit`].
+    /// [`TxKind::Transfer`], [`TxKind::Exit`] or [`TxKind::Repay`].
     pub kind: TxKind,
     /// Sender's account index.
     pub from: u32,
@@ -164,7 +190,7 @@ pub struct SignedTx {
 /// The fields of a signed transaction, before signing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnsignedTx {
-    /// [`TxKind::Transfer`] or [`TxKind::Exit`].
+    /// [`TxKind::Transfer`], [`TxKind::Exit`] or [`TxKind::Repay`].
     pub kind: TxKind,
     /// Sender's account index.
     pub from: u32,
@@ -180,6 +206,11 @@ impl UnsignedTx {
     /// A transfer of `amount` (which must have an exact [`Float40`] encoding).
     pub fn transfer(from: u32, to: u32, amount: u64, nonce: u32) -> Result<Self, AmountError> {
         Ok(Self { kind: TxKind::Transfer, from, to, amount: Float40::encode(amount)?, nonce })
+    }
+
+    /// A repayment of `amount` from borrower `from` to its bank pool `pool`.
+    pub fn repay(from: u32, pool: u32, amount: u64, nonce: u32) -> Result<Self, AmountError> {
+        Ok(Self { kind: TxKind::Repay, from, to: pool, amount: Float40::encode(amount)?, nonce })
     }
 
     /// An exit of `amount` from `from`.
@@ -220,15 +251,44 @@ impl SignedTx {
     }
 }
 
+/// A credit from a bank pool, as granted by an eligibility proof: two slots, the credit and
+/// its terms (L1 checks both against the proof's public outputs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreditTx {
+    /// The borrower's account (the proof's `account`).
+    pub borrower: u32,
+    /// The bank pool's account (the proof's `bank`).
+    pub bank: u32,
+    /// Principal (the proof's `amount`).
+    pub amount: u64,
+    /// The tier's terms (the proof's `rate_bps`, `term_months` and `max_amount`).
+    pub terms: super::loan::LoanTerms,
+}
+
+/// An accrual or a writedown: unsigned loan upkeep anyone may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoanUpkeep {
+    /// [`TxKind::Accrue`] or [`TxKind::Writedown`].
+    pub kind: TxKind,
+    /// The borrower.
+    pub borrower: u32,
+    /// The bank pool the loan is from.
+    pub bank: u32,
+}
+
 /// A transaction entering a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tx {
     /// The next deposit of the L1 queue.
     Deposit(Deposit),
-    /// A transfer or exit signed by the sender.
+    /// A transfer, exit or repayment signed by the sender.
     Signed(SignedTx),
     /// The next entry of the L1 queue, when it is a forced exit.
     ForcedExit(ForcedExit),
+    /// A credit and its terms (two slots).
+    Credit(CreditTx),
+    /// An accrual or a writedown.
+    Upkeep(LoanUpkeep),
 }
 
 impl Tx {
@@ -237,7 +297,15 @@ impl Tx {
         match self {
             Self::Deposit(d) => Some(QueueEntry::Deposit(d.clone())),
             Self::ForcedExit(f) => Some(QueueEntry::ForcedExit(*f)),
-            Self::Signed(_) => None,
+            Self::Signed(_) | Self::Credit(_) | Self::Upkeep(_) => None,
+        }
+    }
+
+    /// Slots the transaction takes in a batch.
+    pub fn slots(&self) -> usize {
+        match self {
+            Self::Credit(_) => 2,
+            _ => 1,
         }
     }
 }

@@ -285,8 +285,9 @@ fn public_commitment_matches_a_manual_sha256() {
     for x in [w.old_root, w.new_root, w.queue_before, w.queue_after] {
         pre.extend(ccr_circuits::batch::fr_to_be_bytes(&x));
     }
+    pre.extend(w.epoch.to_be_bytes());
     pre.extend(w.tx_data());
-    assert_eq!(pre.len(), 128 + 12 * SLOTS);
+    assert_eq!(pre.len(), 132 + 12 * SLOTS);
     let digest = Sha256::digest(&pre);
     use ark_ff::PrimeField;
     assert_eq!(w.public_commitment(), Fr::from_be_bytes_mod_order(&digest));
@@ -448,10 +449,10 @@ fn deposit_entry_cannot_pass_for_a_forced_exit() {
 
 #[test]
 fn unknown_kind_bytes_are_unsatisfied() {
-    // Kinds 5, 6, 7 (t2 with t0 or t1) and every high bit, on the last state change (a
+    // Kinds 10..=15 (b3 with b1 or b2) and every high bit, on the last state change (a
     // forced exit) and on a no-op slot.
-    let forced_slot = [5u8, 6, 7, 8, 16, 36, 64, 128].map(|k| (k, &FORCED_PAID_LAST[..], 5));
-    let noop_slot = [5u8, 255].map(|k| (k, &FORCED_NULLIFIED_LAST[..], 5));
+    let forced_slot = [10u8, 11, 12, 13, 14, 15, 16, 36, 64, 128].map(|k| (k, &FORCED_PAID_LAST[..], 5));
+    let noop_slot = [10u8, 255].map(|k| (k, &FORCED_NULLIFIED_LAST[..], 5));
     for (kind, steps, slot) in forced_slot.into_iter().chain(noop_slot) {
         let w = batch_of(steps);
         let mut bytes = w.slots[slot].encoded.to_bytes();
@@ -463,14 +464,14 @@ fn unknown_kind_bytes_are_unsatisfied() {
             .unwrap();
         assert_unsatisfied(&cs);
     }
-    // Kind 6 (110) would be a transfer that also consumes a forced-exit entry (0, 400) of
-    // the queue while paying once: everything else made consistent (the sender signs the
-    // message with kind 6, the queue entry is the request), only the kind rule stops it.
+    // Kind 14 (1110) would be a transfer-like slot that also consumes a forced-exit entry
+    // (0, 400) of the queue: everything else made consistent (the sender signs the message
+    // with kind 14, the queue entry is the request), only the kind rule stops it.
     let mut w = batch_of(&TRANSFER_LAST);
     let u = UnsignedTx::transfer(0, 2, 400, 0).unwrap();
     let mut bytes = w.slots[3].encoded.to_bytes();
-    bytes[0] = 6;
-    w.slots[3].signature = sign_poseidon(&key(1), u.message(CHAIN) + Fr::from(4u64));
+    bytes[0] = 14;
+    w.slots[3].signature = sign_poseidon(&key(1), u.message(CHAIN) + Fr::from(12u64));
     w.slots[3].encoded.kind = TxKind::ForcedExit;
     w.slots[3].forced_exit = ForcedExit { index: 0, amount: 400 };
     let cs = new_cs();

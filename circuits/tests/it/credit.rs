@@ -1,5 +1,6 @@
 //! Eligibility: native twin vs circuit on a policy of the German credit shape (63 inputs,
-//! 3 tiers), one tamper per soundness test from a fresh valid witness, pinned cost.
+//! 3 tiers) over a state tree of depth 8, one tamper per soundness test from a fresh valid
+//! witness, pinned cost (depth 8 and the production depth 24).
 
 use ark_ff::{Field, PrimeField};
 use ark_r1cs_std::alloc::AllocVar;
@@ -10,9 +11,12 @@ use ccr_circuits::babyjubjub::constraints::{enforce_public_key, PointVar};
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::credit::constraints::{sponge as sponge_gadget, EligibilityCircuit};
 use ccr_circuits::credit::{
-    evaluate, member_scalar, nullifier, sponge, Application, Attestation, AttesterRegistry, EligibilityError,
-    EligibilityStatement, EligibilityWitness, FinancialRecord, PolicyParams, TierTerms, REGISTRY_DEPTH,
+    evaluate, member_scalar, nullifier, sponge, AccountLeaf, Application, Attestation, AttesterRegistry,
+    EligibilityError, EligibilityStatement, EligibilityWitness, FinancialRecord, PolicyParams, TierTerms,
+    REGISTRY_DEPTH,
 };
+use ccr_circuits::merkle::{SparseMerkleTree, PRODUCTION_DEPTH};
+use ccr_circuits::state::account::Account;
 use ccr_circuits::Fr;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -53,6 +57,10 @@ const CREDIT_AMOUNT: usize = 4 + 1 + 5 + 11;
 
 const NOW: u64 = 1_800_000_000;
 const TIER2_MAX: u64 = 5_000;
+/// Depth of the test state tree (production: 24).
+const STATE_DEPTH: usize = 8;
+/// The member's account index (key 10); key 11 holds account 98.
+const ACCOUNT: u64 = 99;
 
 /// The lowest-valued input vector: first category of each group, numerics at `lo`.
 fn base_features() -> Vec<i64> {
@@ -105,11 +113,24 @@ fn key(seed: u64) -> PrivateKey {
     PrivateKey::random(&mut ChaCha20Rng::seed_from_u64(seed))
 }
 
+/// A settled state: member key 10 at [`ACCOUNT`] (with a loan and a nonce), key 11 at 98.
+fn state() -> (SparseMerkleTree, AccountLeaf) {
+    let mut tree = SparseMerkleTree::new(STATE_DEPTH).expect("depth 8");
+    let mut mine = Account::new(key(10).public_key(), 12_345);
+    mine.nonce = 4;
+    mine.bank = 7;
+    mine.debt = 1_000;
+    tree.update(ACCOUNT, mine.leaf()).expect("index fits");
+    tree.update(98, Account::new(key(11).public_key(), 50).leaf()).expect("index fits");
+    (tree, AccountLeaf { balance: mine.balance, nonce: mine.nonce, ext: mine.ext_hash() })
+}
+
 /// A fresh valid application: attester 1 at slot 3 of the registry (beside attester 2 at
-/// slot 5), member key 10, tier 2 for purpose 1, 3,000 asked.
+/// slot 5), member key 10 with account [`ACCOUNT`], tier 2 for purpose 1, 3,000 asked.
 struct Fixture {
     params: PolicyParams,
     registry: AttesterRegistry,
+    state: SparseMerkleTree,
     witness: EligibilityWitness,
 }
 
@@ -122,18 +143,32 @@ impl Fixture {
         features[CREDIT_AMOUNT] = 1_000;
         let member_key = key(10);
         let record = FinancialRecord { features, member: member_key.public_key(), expiry: NOW + 86_400 };
+        let (state, account_leaf) = state();
         let witness = EligibilityWitness {
             attestation: Attestation::sign(&key(1), &record),
             record,
             registry_proof: registry.proof(3).expect("slot 3 exists"),
             member_key,
-            application: Application { bank: 7, amount: 3_000, purpose: 1, epoch: 42, account: 99, now: NOW },
+            application: Application {
+                bank: 7,
+                amount: 3_000,
+                purpose: 1,
+                epoch: 42,
+                account: ACCOUNT,
+                now: NOW,
+            },
+            account_leaf,
+            account_proof: state.proof(ACCOUNT).expect("index fits"),
         };
-        Self { params: params(), registry, witness }
+        Self { params: params(), registry, state, witness }
     }
 
     fn evaluate(&self) -> Result<EligibilityStatement, EligibilityError> {
-        evaluate(&self.params, self.params.hash, self.registry.root(), &self.witness)
+        self.evaluate_with(&self.witness)
+    }
+
+    fn evaluate_with(&self, w: &EligibilityWitness) -> Result<EligibilityStatement, EligibilityError> {
+        evaluate(&self.params, self.params.hash, self.registry.root(), self.state.root(), STATE_DEPTH, w)
     }
 
     fn statement(&self) -> EligibilityStatement {
@@ -148,7 +183,7 @@ impl Fixture {
 
 fn satisfied(params: &PolicyParams, statement: EligibilityStatement, witness: &EligibilityWitness) -> bool {
     let cs = new_cs();
-    EligibilityCircuit::new(params.clone(), statement, witness.clone())
+    EligibilityCircuit::new(params.clone(), STATE_DEPTH, statement, witness.clone())
         .generate_constraints(cs.clone())
         .expect("synthesis succeeds on any assignment");
     cs.is_satisfied().expect("a proving-mode system")
@@ -162,7 +197,7 @@ fn native_and_circuit_agree_and_are_satisfied() {
     assert_eq!(st.nullifier, nullifier(&key(10), 7, 42));
     assert_eq!(st.public_inputs().len(), EligibilityStatement::N_PUBLIC);
     let cs = new_cs();
-    EligibilityCircuit::new(f.params.clone(), st, f.witness.clone())
+    EligibilityCircuit::new(f.params.clone(), STATE_DEPTH, st, f.witness.clone())
         .generate_constraints(cs.clone())
         .expect("synthesis");
     assert_satisfied(&cs);
@@ -206,12 +241,14 @@ fn every_purpose_and_tier_agrees_with_the_circuit() {
 fn setup_mode_has_the_same_shape() {
     let f = Fixture::new();
     let prove = new_cs();
-    EligibilityCircuit::new(f.params.clone(), f.statement(), f.witness.clone())
+    EligibilityCircuit::new(f.params.clone(), STATE_DEPTH, f.statement(), f.witness.clone())
         .generate_constraints(prove.clone())
         .expect("synthesis");
     let setup = ConstraintSystem::<Fr>::new_ref();
     setup.set_mode(SynthesisMode::Setup);
-    EligibilityCircuit::setup(f.params.clone()).generate_constraints(setup.clone()).expect("setup synthesis");
+    EligibilityCircuit::setup(f.params.clone(), STATE_DEPTH)
+        .generate_constraints(setup.clone())
+        .expect("setup synthesis");
     assert_eq!(setup.num_constraints(), prove.num_constraints());
     assert_eq!(setup.num_instance_variables(), prove.num_instance_variables());
     assert_eq!(setup.num_witness_variables(), prove.num_witness_variables());
@@ -221,12 +258,25 @@ fn setup_mode_has_the_same_shape() {
 fn eligibility_constraint_count_is_pinned() {
     let f = Fixture::new();
     let cs = new_cs();
-    EligibilityCircuit::new(f.params.clone(), f.statement(), f.witness.clone())
+    EligibilityCircuit::new(f.params.clone(), STATE_DEPTH, f.statement(), f.witness.clone())
         .generate_constraints(cs.clone())
         .expect("synthesis");
     let n = cs.num_constraints();
-    assert!(n <= 20_000, "{n} constraints: above the 20,000 goal");
     assert_snapshot("eligibility_german_shape_constraints", n);
+    // Production depth: the same circuit with 16 more path levels (setup mode: no witness).
+    let setup = ConstraintSystem::<Fr>::new_ref();
+    setup.set_mode(SynthesisMode::Setup);
+    EligibilityCircuit::setup(f.params.clone(), PRODUCTION_DEPTH)
+        .generate_constraints(setup.clone())
+        .expect("setup synthesis");
+    let n24 = setup.num_constraints();
+    assert_eq!(
+        n24 - n,
+        (PRODUCTION_DEPTH - STATE_DEPTH) * 242,
+        "242 per level: a path level and an index bit"
+    );
+    assert!(n24 <= 20_000, "{n24} constraints at depth 24: above the 20,000 goal");
+    assert_snapshot("eligibility_german_shape_d24_constraints", n24);
 }
 
 #[test]
@@ -272,10 +322,7 @@ fn tampered_feature_fails() {
     let st = f.statement();
     let mut w = f.witness.clone();
     w.record.features[CREDIT_AMOUNT] -= 1;
-    assert!(matches!(
-        evaluate(&f.params, f.params.hash, f.registry.root(), &w),
-        Err(EligibilityError::BadSignature(_))
-    ));
+    assert!(matches!(f.evaluate_with(&w), Err(EligibilityError::BadSignature(_))));
     assert!(!satisfied(&f.params, st, &w));
 }
 
@@ -287,10 +334,7 @@ fn wrong_attester_fails() {
     let mut w = f.witness.clone();
     w.attestation.attester = key(2).public_key();
     w.registry_proof = f.registry.proof(5).expect("slot 5");
-    assert!(matches!(
-        evaluate(&f.params, f.params.hash, f.registry.root(), &w),
-        Err(EligibilityError::BadSignature(_))
-    ));
+    assert!(matches!(f.evaluate_with(&w), Err(EligibilityError::BadSignature(_))));
     assert!(!satisfied(&f.params, st, &w));
 }
 
@@ -366,7 +410,7 @@ fn wrong_policy_hash_fails() {
     let mut st = f.statement();
     st.policy_hash += Fr::ONE;
     assert!(matches!(
-        evaluate(&f.params, st.policy_hash, f.registry.root(), &f.witness),
+        evaluate(&f.params, st.policy_hash, f.registry.root(), f.state.root(), STATE_DEPTH, &f.witness),
         Err(EligibilityError::PolicyMismatch { .. })
     ));
     assert!(!satisfied(&f.params, st, &f.witness));
@@ -387,10 +431,7 @@ fn record_of_another_member_fails() {
     let f = Fixture::new();
     let mut w = f.witness.clone();
     w.member_key = key(11);
-    assert_eq!(
-        evaluate(&f.params, f.params.hash, f.registry.root(), &w).expect_err("not the member"),
-        EligibilityError::RecordNotForMember
-    );
+    assert_eq!(f.evaluate_with(&w).expect_err("not the member"), EligibilityError::RecordNotForMember);
     let st = EligibilityStatement { nullifier: nullifier(&key(11), 7, 42), ..f.statement() };
     assert!(!satisfied(&f.params, st, &w));
 }
@@ -416,4 +457,94 @@ fn registry_has_the_documented_depth_and_redacts_records() {
     assert_eq!(f.witness.registry_proof.siblings.len(), REGISTRY_DEPTH);
     let shown = format!("{:?}", f.witness);
     assert!(shown.contains("63 redacted") && shown.contains("PrivateKey(<redacted>)"), "{shown}");
+}
+
+#[test]
+fn tampered_account_path_sibling_fails() {
+    let f = Fixture::new();
+    let st = f.statement();
+    for level in [0, 3, STATE_DEPTH - 1] {
+        let mut w = f.witness.clone();
+        w.account_proof.siblings[level] += Fr::ONE;
+        assert!(matches!(
+            f.evaluate_with(&w),
+            Err(EligibilityError::AccountNotMember { account: ACCOUNT, .. })
+        ));
+        assert!(!satisfied(&f.params, st, &w), "sibling at level {level}");
+    }
+}
+
+#[test]
+fn tampered_account_leaf_fields_fail() {
+    let f = Fixture::new();
+    let st = f.statement();
+    let tampers: [fn(&mut AccountLeaf); 3] = [|l| l.balance += 1, |l| l.nonce += 1, |l| l.ext += Fr::ONE];
+    for (i, tamper) in tampers.iter().enumerate() {
+        let mut w = f.witness.clone();
+        tamper(&mut w.account_leaf);
+        assert!(matches!(f.evaluate_with(&w), Err(EligibilityError::AccountNotMember { .. })), "tamper {i}");
+        assert!(!satisfied(&f.params, st, &w), "tamper {i}");
+    }
+}
+
+#[test]
+fn account_public_input_is_bound_to_the_members_key() {
+    let f = Fixture::new();
+    let st = f.statement();
+    // The public account alone changed: the path's direction bits no longer reach the root.
+    for other in [ACCOUNT - 1, ACCOUNT + 1, ACCOUNT + (1 << STATE_DEPTH)] {
+        assert!(!satisfied(&f.params, EligibilityStatement { account: other, ..st }, &f.witness), "{other}");
+    }
+    // Claiming another member's account (98, key 11) with that account's genuine path.
+    let mut w = f.witness.clone();
+    w.application.account = 98;
+    w.account_proof = f.state.proof(98).expect("index fits");
+    w.account_leaf =
+        AccountLeaf { balance: 50, nonce: 0, ext: Account::new(key(11).public_key(), 0).ext_hash() };
+    assert_eq!(
+        f.evaluate_with(&w).expect_err("not the member's account"),
+        EligibilityError::AccountNotMember { account: 98, state_root: f.state.root() }
+    );
+    assert!(!satisfied(&f.params, EligibilityStatement { account: 98, ..st }, &w));
+    // An index beyond the tree: refused natively with the same error.
+    let mut w = f.witness.clone();
+    w.application.account = 1 << STATE_DEPTH;
+    assert!(matches!(f.evaluate_with(&w), Err(EligibilityError::AccountNotMember { .. })));
+}
+
+#[test]
+fn wrong_state_root_fails() {
+    let f = Fixture::new();
+    let st = f.statement();
+    assert_eq!(st.state_root, f.state.root());
+    let other = f.state.root() + Fr::ONE;
+    assert_eq!(
+        evaluate(&f.params, f.params.hash, f.registry.root(), other, STATE_DEPTH, &f.witness)
+            .expect_err("another root"),
+        EligibilityError::AccountNotMember { account: ACCOUNT, state_root: other }
+    );
+    assert!(!satisfied(&f.params, EligibilityStatement { state_root: other, ..st }, &f.witness));
+}
+
+#[test]
+fn state_depth_must_match_the_path() {
+    let f = Fixture::new();
+    for depth in [0, 64] {
+        assert_eq!(
+            evaluate(&f.params, f.params.hash, f.registry.root(), f.state.root(), depth, &f.witness)
+                .expect_err("bad depth"),
+            EligibilityError::StateDepth(depth)
+        );
+    }
+    assert!(matches!(
+        evaluate(&f.params, f.params.hash, f.registry.root(), f.state.root(), STATE_DEPTH + 1, &f.witness),
+        Err(EligibilityError::AccountNotMember { .. })
+    ));
+    // A circuit of another depth is not satisfied by this path (its siblings are missing or
+    // its root differs).
+    let cs = new_cs();
+    let r = EligibilityCircuit::new(f.params.clone(), STATE_DEPTH - 1, f.statement(), f.witness.clone())
+        .generate_constraints(cs.clone());
+    assert!(r.is_ok());
+    assert_unsatisfied(&cs);
 }

@@ -6,6 +6,7 @@ mod batch;
 mod common;
 mod credit;
 mod eddsa;
+mod loan;
 mod merkle;
 mod poseidon;
 mod range;

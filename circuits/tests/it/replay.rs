@@ -78,7 +78,7 @@ fn replaying_settled_batches_rebuilds_the_state() {
     let mut consumed = 0;
     for (n, b) in settled.iter().enumerate() {
         let w = &b.witness;
-        let r = replay.replay_batch(&w.tx_data(), &b.entries).unwrap();
+        let r = replay.replay_batch(&w.tx_data(), &b.entries, w.epoch).unwrap();
         consumed += b.entries.len() as u64;
         assert_eq!(
             (r.old_root, r.new_root, r.queue_before, r.queue_after),
@@ -103,7 +103,7 @@ fn replay_reports_exits_in_slot_order() {
     let mut replay = genesis();
     let exits: Vec<Vec<(u32, u64)>> = settled
         .iter()
-        .map(|b| replay.replay_batch(&b.witness.tx_data(), &b.entries).unwrap().exits)
+        .map(|b| replay.replay_batch(&b.witness.tx_data(), &b.entries, 0).unwrap().exits)
         .collect();
     // Batch 1: the forced exit of 501 from account 1 (500) is nullified; 150 from account 2
     // (400) is paid. Batch 2: a signed exit of 100, a forced exit of the whole 530.
@@ -115,12 +115,12 @@ fn replay_reports_exits_in_slot_order() {
 fn rejects(f: impl FnOnce(&mut Vec<u8>, &mut Vec<QueueEntry>), err: ReplayError) {
     let (_, settled) = history();
     let mut state = genesis();
-    state.replay_batch(&settled[0].witness.tx_data(), &settled[0].entries).unwrap();
+    state.replay_batch(&settled[0].witness.tx_data(), &settled[0].entries, 0).unwrap();
     let (root, consumed) = (state.root(), state.deposits_consumed());
     let mut data = settled[1].witness.tx_data();
     let mut entries = settled[1].entries.clone();
     f(&mut data, &mut entries);
-    assert_eq!(state.replay_batch(&data, &entries).unwrap_err(), err);
+    assert_eq!(state.replay_batch(&data, &entries, 0).unwrap_err(), err);
     assert_eq!(
         (state.root(), state.deposits_consumed()),
         (root, consumed),
@@ -140,7 +140,7 @@ fn slot(kind: TxKind, from: u32, to: u32, amount: u64) -> EncodedSlot {
 #[test]
 fn replay_of_malformed_data_is_refused() {
     rejects(|d, _| d.push(0), ReplayError::Decode(DecodeError::Length(4 * SLOT_BYTES + 1)));
-    rejects(|d, _| d[SLOT_BYTES] = 5, ReplayError::Decode(DecodeError::Kind { slot: 1, byte: 5 }));
+    rejects(|d, _| d[SLOT_BYTES] = 10, ReplayError::Decode(DecodeError::Kind { slot: 1, byte: 10 }));
     rejects(|d, _| d.truncate(3 * SLOT_BYTES), ReplayError::SlotCount { expected: 4, got: 3 });
     // Exponent 31, mantissa 1: 10³¹ exceeds 64 bits.
     rejects(
@@ -251,11 +251,11 @@ fn replay_enforces_the_forced_exit_rule() {
 fn replay_result_is_what_the_batch_claims() {
     let (_, settled) = history();
     let mut state = genesis();
-    let r: Replayed = state.replay_batch(&settled[0].witness.tx_data(), &settled[0].entries).unwrap();
+    let r: Replayed = state.replay_batch(&settled[0].witness.tx_data(), &settled[0].entries, 0).unwrap();
     assert_eq!(r.exits, vec![]);
     assert_eq!((r.entries_consumed, r.deposits_consumed_after), (3, 3));
     // An empty batch (all no-ops) changes nothing.
     let before = state.root();
-    let r = state.replay_batch(&[0u8; SLOTS * SLOT_BYTES], &[]).unwrap();
+    let r = state.replay_batch(&[0u8; SLOTS * SLOT_BYTES], &[], 0).unwrap();
     assert_eq!((r.old_root, r.new_root, r.entries_consumed), (before, before, 0));
 }

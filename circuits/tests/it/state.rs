@@ -153,7 +153,7 @@ fn encoding_is_twelve_bytes_and_round_trips() {
     assert_eq!(bytes, [2, 0xAB, 0xCD, 0xEF, 0x12, 0x34, 0x56, 0x19, 0x2A, 0x05, 0xF2, 0x00]);
     assert_eq!(decode(&bytes).unwrap(), vec![slot]);
     assert_eq!(decode(&[0u8; 13]).unwrap_err(), DecodeError::Length(13));
-    for byte in [5u8, 6, 8, 128, 255] {
+    for byte in [10u8, 11, 15, 16, 128, 255] {
         let mut bad = bytes;
         bad[0] = byte;
         assert_eq!(decode(&bad).unwrap_err(), DecodeError::Kind { slot: 0, byte });
@@ -197,7 +197,7 @@ fn forced_exit_pays_the_request_or_nothing() {
     let q = s.deposit_queue_hash();
     // Paid: 300 of 1000, no signature, nonce unchanged, the queue advances.
     let paid = ForcedExit { index: 0, amount: 300 };
-    let w = s.apply(&Tx::ForcedExit(paid)).unwrap();
+    let w = s.apply(&Tx::ForcedExit(paid)).unwrap().remove(0);
     assert_eq!((s.account(0).unwrap().balance, s.account(0).unwrap().nonce), (700, 0));
     assert_eq!(
         w.encoded,
@@ -209,7 +209,7 @@ fn forced_exit_pays_the_request_or_nothing() {
     // Nullified: 51 requested of 50. Consumed all the same, as an exit of 0.
     let nullified = ForcedExit { index: 1, amount: 51 };
     assert_eq!(nullified.effective_amount(50), 0);
-    let w = s.apply(&Tx::ForcedExit(nullified)).unwrap();
+    let w = s.apply(&Tx::ForcedExit(nullified)).unwrap().remove(0);
     assert_eq!((w.encoded.from, w.encoded.amount, w.forced_exit.amount), (1, Float40::ZERO, 51));
     assert_eq!(s.account(1).unwrap().balance, 50);
     assert_eq!(s.deposit_queue_hash(), nullified.chain(paid.chain(q)));
@@ -257,5 +257,6 @@ fn queue_entries_chain_as_l1_does() {
     assert_eq!(Tx::from(QueueEntry::ForcedExit(f)), Tx::ForcedExit(f));
     assert_eq!(Tx::Deposit(d.clone()).queue_entry(), Some(QueueEntry::Deposit(d)));
     assert_eq!(TxKind::from_byte(4), Some(TxKind::ForcedExit));
-    assert_eq!(TxKind::from_byte(5), None);
+    assert_eq!(TxKind::from_byte(9), Some(TxKind::Writedown));
+    assert_eq!(TxKind::from_byte(10), None);
 }

@@ -1,17 +1,18 @@
 //! The trained German policy in the eligibility circuit: its native twin scores every row as
 //! `Policy::decide`, and the circuit is satisfied for a sample of applicants.
 
-use std::str::FromStr;
-
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::credit::constraints::EligibilityCircuit;
 use ccr_circuits::credit::{
-    evaluate, Application, Attestation, AttesterRegistry, EligibilityError, EligibilityStatement,
-    EligibilityWitness, FinancialRecord, PolicyParams, TierTerms,
+    evaluate, AccountLeaf, Application, Attestation, AttesterRegistry, EligibilityError,
+    EligibilityStatement, EligibilityWitness, FinancialRecord, PolicyParams,
 };
+use ccr_circuits::merkle::SparseMerkleTree;
+use ccr_circuits::state::account::Account;
 use ccr_circuits::Fr;
 use ccr_credit_policy::hash::{policy_elements, policy_hash, sponge};
+use ccr_credit_policy::policy::PolicyError;
 use ccr_credit_policy::schema::FeatureKind;
 use ccr_credit_policy::{Policy, Purpose};
 use rand::SeedableRng;
@@ -21,37 +22,7 @@ use crate::common::{crate_path, german_policy, german_table};
 
 /// The policy's constants as the circuit takes them.
 fn params(policy: &Policy) -> PolicyParams {
-    let (mut bounds, mut one_hot) = (Vec::new(), Vec::new());
-    for f in &policy.schema.features {
-        match &f.kind {
-            FeatureKind::Numeric { clamp } => {
-                let [lo, hi] = clamp.expect("every German numeric feature is clamped");
-                bounds.push((lo, hi));
-            }
-            FeatureKind::Categorical { categories } => {
-                one_hot.push((bounds.len(), categories.len()));
-                bounds.extend(categories.iter().map(|_| (0, 1)));
-            }
-        }
-    }
-    PolicyParams {
-        coefficients: policy.coefficients(),
-        bounds,
-        one_hot,
-        bias: policy.bias,
-        tiers: policy
-            .tiers
-            .iter()
-            .map(|t| TierTerms {
-                threshold: t.threshold,
-                max_amount: t.max_amount,
-                rate_bps: t.rate_bps,
-                term_months: t.term_months,
-            })
-            .collect(),
-        purpose_weights: policy.purpose_weights.as_array(),
-        hash: Fr::from_str(&policy.hash).expect("the policy hash is a field element"),
-    }
+    policy.circuit_params().expect("the German policy fits the circuit")
 }
 
 fn key(seed: u64) -> PrivateKey {
@@ -59,6 +30,16 @@ fn key(seed: u64) -> PrivateKey {
 }
 
 const NOW: u64 = 1_800_000_000;
+/// Depth of the test state tree (the circuits crate pins the German shape at this depth).
+const STATE_DEPTH: usize = 8;
+const ACCOUNT: u64 = 12;
+
+/// The settled state: the member (key 20) at [`ACCOUNT`].
+fn state() -> SparseMerkleTree {
+    let mut t = SparseMerkleTree::new(STATE_DEPTH).expect("depth 8");
+    t.update(ACCOUNT, Account::new(key(20).public_key(), 700).leaf()).expect("index fits");
+    t
+}
 
 /// A witness for row `x` asking `amount` for `purpose`, attested by a registered attester.
 fn witness(registry: &AttesterRegistry, x: &[i64], purpose: Purpose, amount: u64) -> EligibilityWitness {
@@ -74,10 +55,24 @@ fn witness(registry: &AttesterRegistry, x: &[i64], purpose: Purpose, amount: u64
             amount,
             purpose: purpose.code(),
             epoch: 3,
-            account: 12,
+            account: ACCOUNT,
             now: NOW,
         },
+        account_leaf: AccountLeaf {
+            balance: 700,
+            nonce: 0,
+            ext: Account::new(key(20).public_key(), 0).ext_hash(),
+        },
+        account_proof: state().proof(ACCOUNT).expect("index fits"),
     }
+}
+
+fn eval(
+    params: &PolicyParams,
+    registry: &AttesterRegistry,
+    w: &EligibilityWitness,
+) -> Result<EligibilityStatement, EligibilityError> {
+    evaluate(params, params.hash, registry.root(), state().root(), STATE_DEPTH, w)
 }
 
 fn registry() -> AttesterRegistry {
@@ -93,7 +88,7 @@ fn synthesize(
     w: &EligibilityWitness,
 ) -> (usize, bool) {
     let cs = ConstraintSystem::<Fr>::new_ref();
-    EligibilityCircuit::new(params.clone(), statement, w.clone())
+    EligibilityCircuit::new(params.clone(), STATE_DEPTH, statement, w.clone())
         .generate_constraints(cs.clone())
         .expect("synthesis");
     (cs.num_constraints(), cs.is_satisfied().expect("proving mode"))
@@ -144,7 +139,7 @@ fn circuit_is_satisfied_for_german_applicants_and_not_for_a_declined_one() {
             Some(tier) if approved < 5 => {
                 let max = p.tiers[tier - 1].max_amount;
                 let w = witness(&registry, x, purpose, max);
-                let st = evaluate(&params, params.hash, registry.root(), &w).expect("eligible");
+                let st = eval(&params, &registry, &w).expect("eligible");
                 assert_eq!(usize::from(st.tier), tier);
                 let (n, ok) = synthesize(&params, st, &w);
                 assert!(ok, "row scoring {} in tier {tier}", decision.score);
@@ -153,10 +148,7 @@ fn circuit_is_satisfied_for_german_applicants_and_not_for_a_declined_one() {
             }
             None if declined < 1 => {
                 let w = witness(&registry, x, purpose, 1);
-                assert!(matches!(
-                    evaluate(&params, params.hash, registry.root(), &w),
-                    Err(EligibilityError::Declined { .. })
-                ));
+                assert!(matches!(eval(&params, &registry, &w), Err(EligibilityError::Declined { .. })));
                 // No claimed tier is satisfiable: take a valid statement's other fields.
                 let good = german_table()
                     .inputs
@@ -164,8 +156,7 @@ fn circuit_is_satisfied_for_german_applicants_and_not_for_a_declined_one() {
                     .find(|g| p.decide(g, purpose).expect("fits").tier.is_some())
                     .expect("someone is approved");
                 let valid =
-                    evaluate(&params, params.hash, registry.root(), &witness(&registry, good, purpose, 1))
-                        .expect("eligible");
+                    eval(&params, &registry, &witness(&registry, good, purpose, 1)).expect("eligible");
                 for (k, t) in p.tiers.iter().enumerate() {
                     let st = EligibilityStatement {
                         tier: k as u8 + 1,
@@ -185,4 +176,29 @@ fn circuit_is_satisfied_for_german_applicants_and_not_for_a_declined_one() {
         }
     }
     assert_eq!((approved, declined), (5, 1));
+}
+
+#[test]
+fn circuit_params_refuse_an_unclamped_numeric_feature() {
+    // The tiny policy's `years` has no clamp.
+    let tiny = crate::common::tiny_policy();
+    match tiny.circuit_params() {
+        Err(PolicyError::Unclamped { feature }) => assert_eq!(feature, "years"),
+        other => panic!("expected Unclamped, got {other:?}"),
+    }
+    assert!(tiny.circuit_params().expect_err("unclamped").to_string().contains("add \"clamp\""));
+}
+
+#[test]
+fn circuit_params_are_the_policys_constants() {
+    let p = german_policy();
+    let params = params(p);
+    assert_eq!(params.coefficients, p.coefficients());
+    assert_eq!(params.bias, p.bias);
+    assert_eq!(params.purpose_weights, p.purpose_weights.as_array());
+    assert_eq!(params.tiers.len(), p.tiers.len());
+    assert_eq!(params.bounds.len(), p.schema.n_inputs());
+    let groups =
+        p.schema.features.iter().filter(|f| matches!(f.kind, FeatureKind::Categorical { .. })).count();
+    assert_eq!(params.one_hot.len(), groups);
 }

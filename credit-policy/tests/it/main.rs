@@ -2,6 +2,7 @@
 
 mod auc;
 mod cli;
+mod committed;
 mod common;
 mod eligibility;
 mod hash;

@@ -5,6 +5,7 @@
 
 mod cli;
 mod common;
+mod eligibility;
 mod key_files;
 mod prove_verify;
 mod rollup_batch;

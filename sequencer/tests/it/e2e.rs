@@ -102,6 +102,7 @@ async fn deposits_and_transfers_are_batched_proven_and_queryable() {
             &fr(&b.new_root),
             &fr(&b.queue_before),
             &fr(&b.queue_after),
+            b.epoch,
             &from_hex(&b.tx_data).unwrap(),
         );
         assert_eq!(commitment, fr(&b.commitment));

@@ -186,13 +186,19 @@ fn invalid_config() {
         token_: Address::ZERO,
         unit_: U256::from(ETH_UNIT),
         escapeDelay_: U256::from(100),
+        epochSeconds_: U256::from(3600),
     };
     let rollup = ccr_verifier_contracts::Artifact::rollup().unwrap();
     let args =
         |c: &Rollup::constructorCall| rollup.deploy_code(&alloy_sol_types::SolConstructor::abi_encode(c));
     evm.deploy(deployer, args(&valid)).unwrap();
     evm.deploy(deployer, args(&Rollup::constructorCall { token_: code, ..valid.clone() })).unwrap();
-    let bad: [(&str, Rollup::constructorCall); 10] = [
+    let bad: [(&str, Rollup::constructorCall); 12] = [
+        ("epoch of 0 s", Rollup::constructorCall { epochSeconds_: U256::ZERO, ..valid.clone() }),
+        (
+            "epoch of 2^32 s",
+            Rollup::constructorCall { epochSeconds_: U256::from(1u64 << 32), ..valid.clone() },
+        ),
         ("depth 0", Rollup::constructorCall { treeDepth_: U256::ZERO, ..valid.clone() }),
         ("depth 25", Rollup::constructorCall { treeDepth_: U256::from(25), ..valid.clone() }),
         ("batch 0", Rollup::constructorCall { batchSize_: U256::ZERO, ..valid.clone() }),

@@ -152,6 +152,7 @@ fn exit_mode_starts_after_the_delay_and_stops_the_rollup() {
     let batch = BatchSubmission {
         new_root: w.state.root(),
         deposits_consumed_after: 1,
+        epoch: 0,
         tx_data: vec![0; 12 * crate::common::PARAMS.batch_size],
         proof: [U256::from(1); 8],
     };
@@ -172,6 +173,7 @@ fn a_consumed_queue_is_never_overdue() {
     let batch = BatchSubmission {
         new_root: w.state.root(),
         deposits_consumed_after: 2,
+        epoch: 0,
         tx_data: [1u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0].repeat(2).into_iter().chain([0; 24]).collect(),
         proof: [U256::from(1); 8],
     };

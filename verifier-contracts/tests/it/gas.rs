@@ -82,6 +82,7 @@ fn synthetic(n: usize, kind: TxKind) -> u64 {
     let submission = BatchSubmission {
         new_root: w.state.root(),
         deposits_consumed_after: consumed,
+        epoch: 0,
         tx_data,
         proof: [U256::from(1); 8],
     };

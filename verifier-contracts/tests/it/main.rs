@@ -5,8 +5,10 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
 
 mod artifacts;
+mod batch_verify;
 mod common;
 mod deposits;
+mod epochs;
 mod escape;
 mod flow;
 mod gas;

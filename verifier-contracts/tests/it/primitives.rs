@@ -26,10 +26,12 @@ fn batch_commitment_equals_public_commitment() {
             newRoot: fr_to_u256(&roots[1]),
             queueBefore: fr_to_u256(&roots[2]),
             queueAfter: fr_to_u256(&roots[3]),
+            epoch: U256::from(len as u32 * 7919),
             txData: Bytes::from(data.clone()),
         };
         let on_chain = w.evm.call_sol(w.rollup.rollup, &call).unwrap();
-        let expected = public_commitment(&roots[0], &roots[1], &roots[2], &roots[3], &data);
+        let expected =
+            public_commitment(&roots[0], &roots[1], &roots[2], &roots[3], len as u32 * 7919, &data);
         assert_eq!(on_chain, fr_to_u256(&expected), "{len} bytes of data");
     }
 }

@@ -4,6 +4,7 @@
 
 mod cli;
 mod common;
+mod credit;
 mod keystore;
 mod l1;
 mod sequencer;

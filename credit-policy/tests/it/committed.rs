@@ -1,0 +1,34 @@
+//! The committed German policy file (`policies/german.json`, `ccr-policy train` with seed 0):
+//! it loads, its stored hash is the hash of its contents, and it fits the eligibility circuit.
+
+use ccr_credit_policy::hash::policy_hash;
+use ccr_credit_policy::{german_policy_file, Policy, Purpose};
+
+use crate::common::german_table;
+
+/// The hash the README quotes for the German policy (seed 0).
+const GERMAN_HASH: &str = "19014729301745619948077450887313900637267212187238497661972720912549341581393";
+
+#[test]
+fn committed_german_policy_loads_and_its_hash_is_its_contents() {
+    let p = Policy::load(&german_policy_file()).expect("the committed policy loads and checks");
+    assert_eq!(p.hash, policy_hash(&p).to_string());
+    assert_eq!(p.hash, GERMAN_HASH, "the committed file is the policy the README documents");
+    assert_eq!(p.report.seed, 0);
+    let params = p.circuit_params().expect("fits the circuit");
+    assert_eq!(params.hash.to_string(), p.hash);
+}
+
+#[test]
+fn committed_german_policy_scores_the_german_rows() {
+    let p = Policy::load(&german_policy_file()).expect("loads");
+    let params = p.circuit_params().expect("fits the circuit");
+    let mut tiers = [0usize; 4];
+    for x in &german_table().inputs {
+        let d = p.decide(x, Purpose::CreativeProject).expect("score fits");
+        assert_eq!(params.score(x, Purpose::CreativeProject.code()).expect("fits"), d.score);
+        tiers[d.tier.unwrap_or(0)] += 1;
+    }
+    // The README's tier table (no purpose bonus: creative project's weight is 0).
+    assert_eq!(tiers, [224, 295, 250, 231]);
+}
