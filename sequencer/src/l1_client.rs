@@ -89,6 +89,7 @@ impl Settlement for ContractL1 {
             epoch: batch.epoch,
             tx_data: batch.tx_data.clone(),
             proof: proof_words(&proof),
+            credits: Default::default(),
         };
         let outcome = self.client.submit_batch(&submission).await?;
         Ok(SettlementReceipt {

@@ -47,6 +47,34 @@ pub fn proof_words(proof: &Proof<Bn254>) -> [U256; 8] {
     std::array::from_fn(|i| U256::from_be_bytes(words[i]))
 }
 
+/// The eligibility proofs of a batch's credit slots, in slot order (`Rollup.Credits`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CreditProofs {
+    /// Each credit's eligibility proof ([`proof_words`]).
+    pub proofs: Vec<[U256; 8]>,
+    /// Each proof's 14 public inputs (`EligibilityStatement::public_inputs`).
+    pub inputs: Vec<Vec<U256>>,
+    /// The batch whose root each proof's `state_root` is.
+    pub state_batches: Vec<u64>,
+}
+
+impl CreditProofs {
+    /// Adds a credit's proof, its public inputs and the batch of its state root.
+    pub fn push(&mut self, proof: &Proof<Bn254>, inputs: &[Fr], state_batch: u64) {
+        self.proofs.push(proof_words(proof));
+        self.inputs.push(inputs.iter().map(fr_to_u256).collect());
+        self.state_batches.push(state_batch);
+    }
+
+    fn call(&self) -> Rollup::Credits {
+        Rollup::Credits {
+            proofs: self.proofs.clone(),
+            inputs: self.inputs.clone(),
+            stateBatches: self.state_batches.iter().map(|&b| U256::from(b)).collect(),
+        }
+    }
+}
+
 /// The arguments of one `Rollup.submitBatch`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchSubmission {
@@ -60,6 +88,8 @@ pub struct BatchSubmission {
     pub tx_data: Vec<u8>,
     /// The Groth16 proof.
     pub proof: [U256; 8],
+    /// The eligibility proofs of its credit slots.
+    pub credits: CreditProofs,
 }
 
 impl BatchSubmission {
@@ -72,7 +102,13 @@ impl BatchSubmission {
             epoch: batch.epoch,
             tx_data: batch.tx_data(),
             proof: proof_words(proof),
+            credits: CreditProofs::default(),
         }
+    }
+
+    /// The same with the eligibility proofs of its credits.
+    pub fn with_credits(self, credits: CreditProofs) -> Self {
+        Self { credits, ..self }
     }
 
     /// The typed call.
@@ -83,6 +119,7 @@ impl BatchSubmission {
             epoch: U256::from(self.epoch),
             txData: Bytes::copy_from_slice(&self.tx_data),
             proof: self.proof,
+            credits: self.credits.call(),
         }
     }
 }
@@ -353,6 +390,46 @@ impl RollupContracts {
         batch: &BatchSubmission,
     ) -> Result<Receipt, RollupError> {
         self.transact(evm, from, U256::ZERO, &batch.call())
+    }
+
+    /// `registerBank(pool, vk, policyHash, registryRoot)` from `from` (the pool account's
+    /// owner): the eligibility verifying key `vk` of the bank's policy.
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (see [`RollupError::contract_error`]).
+    pub fn register_bank(
+        &self,
+        evm: &mut Evm,
+        from: Address,
+        pool: u32,
+        vk: &ark_groth16::VerifyingKey<Bn254>,
+        policy_hash: Fr,
+        registry_root: Fr,
+    ) -> Result<Receipt, RollupError> {
+        let call = Rollup::registerBankCall {
+            pool,
+            vkWords: crate::batch_verify::vk_words(vk),
+            policyHash: fr_to_u256(&policy_hash),
+            registryRoot: fr_to_u256(&registry_root),
+        };
+        self.transact(evm, from, U256::ZERO, &call)
+    }
+
+    /// `setRegistryRoot(pool, root)` from `from` (the bank's owner).
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (see [`RollupError::contract_error`]).
+    pub fn set_registry_root(
+        &self,
+        evm: &mut Evm,
+        from: Address,
+        pool: u32,
+        root: Fr,
+    ) -> Result<Receipt, RollupError> {
+        let call = Rollup::setRegistryRootCall { pool, registryRoot: fr_to_u256(&root) };
+        self.transact(evm, from, U256::ZERO, &call)
     }
 
     /// `withdraw()` from `from`.

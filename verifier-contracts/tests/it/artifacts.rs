@@ -2,6 +2,7 @@
 //! rebuilds them with `node tools/js/build-contracts.js` and diffs).
 
 use ccr_verifier_contracts::artifacts::{GROTH16_VERIFIER_SOURCE, ROLLUP_SOURCE, TEST_TOKEN_SOURCE};
+use ccr_verifier_contracts::batch_verify::{BATCH_VERIFIER_SOURCE, VK_STORE_SOURCE};
 use ccr_verifier_contracts::{solc, Artifact};
 
 #[test]
@@ -12,6 +13,9 @@ fn committed_artifacts_are_the_compiled_sources() {
             ("Groth16Verifier.sol", GROTH16_VERIFIER_SOURCE),
             ("Rollup.sol", ROLLUP_SOURCE),
             ("TestToken.sol", TEST_TOKEN_SOURCE),
+            // Rollup.sol's imports.
+            ("BatchVerifier.sol", BATCH_VERIFIER_SOURCE),
+            ("VkStore.sol", VK_STORE_SOURCE),
         ],
     )
     .unwrap_or_else(|e| panic!("{e}"));

@@ -1,6 +1,5 @@
 //! Epochs and credit slots at the contract: a batch's epoch never goes back and never passes
-//! the L1 clock's; a credit slot needs an eligibility proof, which this deployment refuses
-//! by name until it verifies them.
+//! the L1 clock's; a credit slot needs its terms slot and an eligibility proof.
 
 use alloy_primitives::U256;
 use ccr_verifier_contracts::bindings::Rollup;
@@ -17,6 +16,7 @@ fn empty_batch(w: &World, epoch: u32) -> BatchSubmission {
         epoch,
         tx_data: vec![0; 12 * PARAMS.batch_size],
         proof: [U256::from(1); 8],
+        credits: Default::default(),
     }
 }
 
@@ -69,17 +69,39 @@ fn batch_epochs_follow_the_l1_clock_and_never_go_back() {
 }
 
 #[test]
-fn credit_slots_are_refused_without_eligibility_proofs() {
+fn credit_slots_need_eligibility_proofs() {
     let mut w = World::new(&accept_all_verifier());
-    for (kind, slot) in [(5u8, 0usize), (6, 1)] {
-        let mut batch = empty_batch(&w, 0);
-        batch.tx_data[12 * slot] = kind;
-        let r = w.rollup.submit_batch(&mut w.evm, operator(), &batch);
-        assert_eq!(
-            contract_error(r),
-            RollupErrors::CreditNotEnabled(Rollup::CreditNotEnabled { slot: U256::from(slot) })
-        );
-    }
+    // A credit without its proof, and loan terms without a credit.
+    let mut batch = empty_batch(&w, 0);
+    batch.tx_data[0] = 5;
+    batch.tx_data[12] = 6;
+    let r = w.rollup.submit_batch(&mut w.evm, operator(), &batch);
+    assert_eq!(
+        contract_error(r),
+        RollupErrors::CreditCount(Rollup::CreditCount { slots: U256::from(1), proofs: U256::ZERO })
+    );
+    let mut batch = empty_batch(&w, 0);
+    batch.tx_data[12] = 6;
+    let r = w.rollup.submit_batch(&mut w.evm, operator(), &batch);
+    assert_eq!(
+        contract_error(r),
+        RollupErrors::TermsWithoutCredit(Rollup::TermsWithoutCredit { slot: U256::from(1) })
+    );
+    // A credit as the last slot has no terms slot.
+    let mut batch = empty_batch(&w, 0);
+    batch.tx_data[12 * (PARAMS.batch_size - 1)] = 5;
+    let mut credits = ccr_verifier_contracts::rollup::CreditProofs::default();
+    credits.proofs.push([U256::ZERO; 8]);
+    credits.inputs.push(vec![U256::ZERO; 14]);
+    credits.state_batches.push(0);
+    batch.credits = credits;
+    let r = w.rollup.submit_batch(&mut w.evm, operator(), &batch);
+    assert_eq!(
+        contract_error(r),
+        RollupErrors::CreditWithoutTerms(Rollup::CreditWithoutTerms {
+            slot: U256::from(PARAMS.batch_size - 1)
+        })
+    );
     // Repayments, accruals and writedowns need nothing from L1.
     let mut batch = empty_batch(&w, 0);
     batch.tx_data[0] = 8;

@@ -155,6 +155,7 @@ fn exit_mode_starts_after_the_delay_and_stops_the_rollup() {
         epoch: 0,
         tx_data: vec![0; 12 * crate::common::PARAMS.batch_size],
         proof: [U256::from(1); 8],
+        credits: Default::default(),
     };
     is_error(w.rollup.submit_batch(&mut w.evm, operator(), &batch), active());
     // Withdrawals still work: the refund is the only way out for Alice's deposit.
@@ -176,6 +177,7 @@ fn a_consumed_queue_is_never_overdue() {
         epoch: 0,
         tx_data: [1u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0].repeat(2).into_iter().chain([0; 24]).collect(),
         proof: [U256::from(1); 8],
+        credits: Default::default(),
     };
     w.rollup.submit_batch(&mut w.evm, operator(), &batch).unwrap();
     w.evm.mine(ESCAPE_DELAY + 1);

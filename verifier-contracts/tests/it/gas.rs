@@ -85,6 +85,7 @@ fn synthetic(n: usize, kind: TxKind) -> u64 {
         epoch: 0,
         tx_data,
         proof: [U256::from(1); 8],
+        credits: Default::default(),
     };
     w.rollup.submit_batch(&mut w.evm, operator(), &submission).unwrap().gas_used
 }

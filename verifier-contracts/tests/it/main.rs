@@ -7,6 +7,7 @@
 mod artifacts;
 mod batch_verify;
 mod common;
+mod credit;
 mod deposits;
 mod epochs;
 mod escape;
