@@ -555,10 +555,11 @@ contract Rollup {
         uint256 commitment =
             _checkProof(rootAt[batchNumber - 1], newRoot, consumed, depositsConsumedAfter, epoch, txData, proof);
 
-        _checkCredits(batchNumber, epoch, txData, credits);
         rootAt[batchNumber] = newRoot;
         {
-            (uint256 queueSlots, uint256 exitedUnits) = _creditExits(batchNumber, txData);
+            (uint256 queueSlots, uint256 exitedUnits, uint256 creditSlots) = _creditExits(batchNumber, txData);
+            if (creditSlots != credits.proofs.length) revert CreditCount(creditSlots, credits.proofs.length);
+            if (creditSlots != 0) _checkCredits(batchNumber, epoch, txData, credits);
             // The proof already implies it (each queue-consuming slot advances the chain once).
             if (queueSlots != depositsConsumedAfter - consumed) {
                 revert DepositCountMismatch(queueSlots, depositsConsumedAfter - consumed);
@@ -595,25 +596,29 @@ contract Rollup {
 
     /// @dev Credits every exit slot, and every forced-exit slot of a non-zero amount, of `txData`
     ///      to its account's owner; returns the number of queue-consuming slots (deposits and
-    ///      forced exits) and the L2 units exited.
+    ///      forced exits), the L2 units exited and the number of credit slots (whose proofs
+    ///      `_checkCredits` checks). A loan-terms slot must follow a credit slot.
     function _creditExits(uint256 batchNumber, bytes calldata txData)
         internal
-        returns (uint256 queueSlots, uint256 exitedUnits)
+        returns (uint256 queueSlots, uint256 exitedUnits, uint256 creditSlots)
     {
-        uint256 end = txData.length;
-        uint256 unit_ = unit;
+        uint256 prev;
         // No overflow: counters are bounded by the slot count, each credit by 2^64 · MAX_UNIT, and
         // the caller's checked `l2Supply - exitedUnits` reverts if more left than was deposited.
         unchecked {
-            for (uint256 offset = 0; offset < end; offset += SLOT_BYTES) {
+            for (uint256 offset = 0; offset < txData.length; offset += SLOT_BYTES) {
                 // The slot's 12 bytes lead the word: kind(8) ‖ from(24) ‖ to(24) ‖ amount(40).
                 uint256 word;
                 assembly ("memory-safe") {
                     word := calldataload(add(txData.offset, offset))
                 }
                 uint256 kind = word >> 248;
+                if (kind == KIND_LOAN_TERMS && prev != KIND_CREDIT) revert TermsWithoutCredit(offset / SLOT_BYTES);
+                prev = kind;
                 if (kind == KIND_DEPOSIT) {
                     ++queueSlots;
+                } else if (kind == KIND_CREDIT) {
+                    ++creditSlots;
                 } else if (kind == KIND_EXIT || kind == KIND_FORCED_EXIT) {
                     uint64 amount = decodeFloat40((word >> 160) & (FLOAT40_LIMIT - 1));
                     if (kind == KIND_FORCED_EXIT) {
@@ -623,7 +628,7 @@ contract Rollup {
                     }
                     uint32 from = uint32(word >> 224) & 0xffffff;
                     address owner = accountOwner[from];
-                    pendingWithdrawal[owner] += uint256(amount) * unit_;
+                    pendingWithdrawal[owner] += uint256(amount) * unit;
                     exitedUnits += amount;
                     emit ExitCredited(batchNumber, from, owner, amount);
                 }
@@ -667,6 +672,7 @@ contract Rollup {
     {
         uint256 n = c.proofs.length;
         if (c.inputs.length != n || c.stateBatches.length != n) revert CreditCount(n, c.inputs.length);
+        // Called with n = the number of credit slots ≥ 1.
         uint256 ctx = (batchNumber << 32) | epoch;
         uint256 k;
         address vk;

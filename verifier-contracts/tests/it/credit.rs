@@ -69,7 +69,9 @@ fn setup() -> Setup {
     let first = BatchSubmission::new(&batch, 2, &Proof::default());
     w.rollup.submit_batch(&mut w.evm, operator(), &first).unwrap();
     let keys = dev_setup_eligibility(&params(), PARAMS.depth, [5; 32]).unwrap();
-    w.rollup.register_bank(&mut w.evm, bob.l1, POOL, &keys.vk, params().hash, registry().root()).unwrap();
+    let r =
+        w.rollup.register_bank(&mut w.evm, bob.l1, POOL, &keys.vk, params().hash, registry().root()).unwrap();
+    println!("registerBank: {} gas", r.gas_used);
     Setup { w, alice, bob, pk: keys.pk }
 }
 
