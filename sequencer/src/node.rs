@@ -153,7 +153,8 @@ impl Node {
     }
 
     /// Graceful shutdown: stop accepting requests, let the tasks finish their current step
-    /// (a proof in flight is abandoned and redone at the next start), wait for them.
+    /// (a proof in flight is abandoned and redone at the next start), wait for them. When it
+    /// returns the database is closed, so the same process may open it again.
     pub async fn shutdown(self) {
         let _ = self.rpc.stop();
         self.rpc.clone().stopped().await;
@@ -161,11 +162,13 @@ impl Node {
         for t in self.tasks {
             let _ = t.await;
         }
+        release(self.sequencer).await;
         info!(target: "sequencer::rpc", "node stopped");
     }
 
     /// Stops everything at once, as a crash would (only what was committed survives; every
-    /// commit is a synced write batch). For tests of crash safety.
+    /// commit is a synced write batch). For tests of crash safety. When it returns the
+    /// database is closed.
     pub async fn kill(self) {
         for t in &self.tasks {
             t.abort();
@@ -175,5 +178,24 @@ impl Node {
         for t in self.tasks {
             let _ = t.await;
         }
+        release(self.sequencer).await;
+    }
+}
+
+/// Drops the node's handle on the sequencer once it is the last one, so that RocksDB's lock
+/// is released: connection tasks of the stopped API server may still hold theirs for a
+/// moment after `stopped()` (seen as "lock hold by current process" on a quick restart).
+/// Gives up after 10 s with a warning (a handle kept elsewhere keeps the database open).
+async fn release(sequencer: Arc<Sequencer>) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while Arc::strong_count(&sequencer) > 1 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if Arc::strong_count(&sequencer) > 1 {
+        tracing::warn!(
+            target: "sequencer::rpc",
+            handles = Arc::strong_count(&sequencer) - 1,
+            "stopped, but other handles keep the database open"
+        );
     }
 }

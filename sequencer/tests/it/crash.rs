@@ -26,6 +26,7 @@ async fn crash_before_sealing_loses_nothing() {
     node.sequencer.ingest_deposit(0, d0.clone()).unwrap();
     node.sequencer.ingest_deposit(1, d1.clone()).unwrap();
     let r0 = client.send_transaction(hex_input(&t0)).await.unwrap();
+    drop(client);
     node.kill().await;
 
     let (node, client) = launch(config(dir.path(), params(), None, NEVER)).await;
@@ -77,6 +78,7 @@ async fn crash_before_proving_resumes_proving() {
     assert_eq!(node.sequencer.seal(true).unwrap(), Some(0));
     let sealed = client.get_batch(0).await.unwrap().unwrap();
     assert_eq!(sealed.state, BatchState::Sealed);
+    drop(client);
     node.kill().await;
 
     let keys = keys();
@@ -98,6 +100,7 @@ async fn crash_before_proving_resumes_proving() {
         let s = client.get_transaction_status(TxId::Seq(seq)).await.unwrap().unwrap();
         assert_eq!(s.status, TxState::Proven);
     }
+    drop(client);
     node.shutdown().await;
 
     // A third start finds nothing to repair.
