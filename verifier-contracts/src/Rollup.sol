@@ -672,15 +672,13 @@ contract Rollup {
     {
         uint256 n = c.proofs.length;
         if (c.inputs.length != n || c.stateBatches.length != n) revert CreditCount(n, c.inputs.length);
-        // Called with n = the number of credit slots ≥ 1.
+        // Called with n = the number of credit slots ≥ 1 (`_creditExits` counted them and
+        // refused terms without a credit; `_checkCredit` requires each credit's terms slot).
         uint256 ctx = (batchNumber << 32) | epoch;
         uint256 k;
         address vk;
         for (uint256 offset = 0; offset < txData.length; offset += SLOT_BYTES) {
-            uint256 kind = uint8(txData[offset]);
-            if (kind == KIND_LOAN_TERMS) revert TermsWithoutCredit(offset / SLOT_BYTES);
-            if (kind != KIND_CREDIT) continue;
-            if (k == n) revert CreditCount(k + 1, n);
+            if (uint8(txData[offset]) != KIND_CREDIT) continue;
             address bankVk = _checkCredit(ctx, txData, offset, c.inputs[k], c.stateBatches[k]);
             if (vk == address(0)) vk = bankVk;
             else if (vk != bankVk) revert MixedBanks(offset / SLOT_BYTES);
@@ -688,8 +686,7 @@ contract Rollup {
             // The terms slot is this credit's.
             offset += SLOT_BYTES;
         }
-        if (k != n) revert CreditCount(k, n);
-        if (n != 0 && !BatchVerifier.verifyBatch(vk, c.proofs, c.inputs)) revert InvalidEligibilityProofs();
+        if (!BatchVerifier.verifyBatch(vk, c.proofs, c.inputs)) revert InvalidEligibilityProofs();
     }
 
     /// @dev The credit slot at `offset` and the terms slot after it against its proof's inputs
