@@ -16,6 +16,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// The scenario's credit: a bank, an attested record, a loan and a repayment.
+pub mod credit;
 /// The scripted scenario.
 pub mod scenario;
 

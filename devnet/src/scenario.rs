@@ -1,5 +1,7 @@
-//! The scripted scenario: three members deposit, transfer among themselves, one exits and
-//! claims on L1, and the audit rebuilds everything from L1 data alone.
+//! The scripted scenario: three members and a community bank deposit, the members transfer
+//! among themselves, one exits and claims on L1, the bank registers its credit policy and a
+//! member borrows from it with a zero-knowledge eligibility proof and repays part, and the
+//! audit rebuilds everything from L1 data alone.
 //!
 //! Every step goes through the wallet's library (`ccr_wallet::ops`, `ccr_wallet::l1ops`,
 //! `ccr_wallet::audit`): the same code as `ccr-wallet`'s commands. The members' wallets are
@@ -65,12 +67,14 @@ pub struct MemberSummary {
 pub struct Summary {
     /// The members.
     pub members: Vec<MemberSummary>,
-    /// L2 transactions sent (transfers and exits).
+    /// L2 transactions sent (transfers, exits, the credit and the repayment).
     pub l2_transactions: u64,
     /// Batches settled on L1.
     pub batches_settled: u64,
     /// L1 gas of each settlement.
     pub settlement_gas: Vec<u64>,
+    /// The credit step.
+    pub credit: crate::credit::CreditSummary,
     /// The audit's report.
     pub audit: AuditReport,
     /// Seconds from the first deposit to the audit's end.
@@ -84,7 +88,12 @@ fn member(name: &'static str, n: usize) -> anyhow::Result<Member> {
     Ok(Member { name, keys: WalletKeys::generate(&mut rng, Some(l1)), index: None })
 }
 
-async fn wait_settled(seq: &SequencerClient, hash: &str, say: Say<'_>) -> anyhow::Result<()> {
+/// Waits until the transaction `hash` is in a batch settled on L1, reporting its progress.
+///
+/// # Errors
+///
+/// A rejection, or [`STEP_TIMEOUT`].
+pub async fn wait_settled(seq: &SequencerClient, hash: &str, say: Say<'_>) -> anyhow::Result<()> {
     ops::wait_for(seq, hash, WaitTarget::Settled, STEP_TIMEOUT, &mut |st| {
         say(&format!(
             "    {} … {:?}{}",
@@ -120,14 +129,15 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
     let params = net.params.rollup_params()?;
     let chain_id = params.chain_id;
     let seq = SequencerClient::new(&net.sequencer_rpc)?;
-    let mut members = vec![member("alice", 1)?, member("bob", 2)?, member("carol", 3)?];
-    let deposits = [2 * GWEI_PER_ETH, GWEI_PER_ETH, GWEI_PER_ETH / 2];
+    let mut members =
+        vec![member("alice", 1)?, member("bob", 2)?, member("carol", 3)?, member("commons", 4)?];
+    let deposits = [2 * GWEI_PER_ETH, GWEI_PER_ETH, GWEI_PER_ETH / 2, GWEI_PER_ETH];
     let mut l1s = Vec::new();
     for m in &members {
         l1s.push(L1::connect(&net.l1_rpc, &m.keys, net.rollup, net.deploy_block).await?);
     }
 
-    say("1. members open accounts with an L1 deposit (createAccount)");
+    say("1. members and a community bank's pool (commons) open accounts with an L1 deposit (createAccount)");
     let mut queue_length = 0;
     for ((m, l1), amount) in members.iter_mut().zip(&l1s).zip(deposits) {
         let d = l1ops::deposit(l1, &m.keys, None, amount).await?;
@@ -181,7 +191,11 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
         claimed.amount
     );
 
-    say("5. audit: every batch from L1 calldata, its commitment, its proof, replayed to the same roots");
+    say("5. credit: commons registers the German policy on L1; alice borrows with a private eligibility proof, then repays part");
+    let credit =
+        crate::credit::run(&seq, &members[3], &l1s[3], &members[0], chain_id, params.depth, say).await?;
+
+    say("6. audit: every batch from L1 calldata, its commitment, its proof, replayed to the same roots");
     let report = audit::audit(&l1s[0].client, params, &devnet.vk).await?;
     say(&format!(
         "   audit passed: {} batch(es), {} proof(s) verified, {} transactions replayed, root {}",
@@ -224,9 +238,10 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
     }
     Ok(Summary {
         members: summaries,
-        l2_transactions: transfers.len() as u64 + 1,
+        l2_transactions: transfers.len() as u64 + 3,
         batches_settled: health.settled,
         settlement_gas,
+        credit,
         audit: report,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -247,6 +262,22 @@ pub fn render(summary: &Summary) -> String {
             eth(u64::try_from(claimed).unwrap_or(u64::MAX))
         ));
     }
+    let c = &summary.credit;
+    out.push_str(&format!(
+        "credit: account {} borrowed {} from bank {} (tier {}, {} bps, {} months; data row {}), repaid {}, owes {}; \
+         registerBank gas {}, credit batch gas {}\n",
+        c.borrower,
+        c.amount,
+        c.bank,
+        c.tier,
+        c.rate_bps,
+        c.term_months,
+        c.data_row,
+        c.repaid,
+        c.debt_after,
+        c.register_gas,
+        c.credit_batch_gas
+    ));
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     out.push_str(&format!(
         "{} in {} (L1 gas per batch: {:?}), scenario {:.0} s; audit: {} verified, root {}\n",

@@ -104,6 +104,23 @@ pub struct SettledBatch {
     pub gas_used: u64,
 }
 
+/// A community bank as L1 registered it (`Rollup.banks`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BankInfo {
+    /// Its pool account.
+    pub pool: u32,
+    /// The L1 address that registered it (the pool account's owner).
+    pub owner: Address,
+    /// The `VkStore` data contract of its eligibility key.
+    pub vk_pointer: Address,
+    /// The eligibility verifying key of its policy.
+    pub vk: ark_groth16::VerifyingKey<ark_bn254::Bn254>,
+    /// Its policy's hash.
+    pub policy_hash: Fr,
+    /// Its attester registry root.
+    pub registry_root: Fr,
+}
+
 /// The rollup contract at one address, driven by one L1 account (see the
 /// [module documentation](self)).
 #[derive(Debug, Clone)]
@@ -659,6 +676,92 @@ impl L1Client {
             None => self.balance(who).await,
             Some(token) => self.call_at(token, &TestToken::balanceOfCall { owner: who }).await,
         }
+    }
+
+    /// `registerBank(pool, vk, policyHash, registryRoot)` from the signer (the pool account's
+    /// owner): the pool becomes a community bank whose credits need eligibility proofs under
+    /// `vk` for the policy `policy_hash` and attesters under `registry_root`.
+    ///
+    /// # Errors
+    ///
+    /// `NotBankOwner`, `BadEligibilityKey`; RPC errors.
+    pub async fn register_bank(
+        &self,
+        pool: u32,
+        vk: &ark_groth16::VerifyingKey<ark_bn254::Bn254>,
+        policy_hash: Fr,
+        registry_root: Fr,
+    ) -> Result<TxOutcome, L1Error> {
+        let call = Rollup::registerBankCall {
+            pool,
+            vkWords: ccr_verifier_contracts::batch_verify::vk_words(vk),
+            policyHash: fr_to_u256(&policy_hash),
+            registryRoot: fr_to_u256(&registry_root),
+        };
+        Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &call).await?))
+    }
+
+    /// `setRegistryRoot(pool, root)` from the signer (the bank's owner).
+    ///
+    /// # Errors
+    ///
+    /// `NotBankOwner`; RPC errors.
+    pub async fn set_registry_root(&self, pool: u32, registry_root: Fr) -> Result<TxOutcome, L1Error> {
+        let call = Rollup::setRegistryRootCall { pool, registryRoot: fr_to_u256(&registry_root) };
+        Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &call).await?))
+    }
+
+    /// The bank registered for pool account `pool`, with its eligibility verifying key read
+    /// back from its `VkStore` data contract; `None` if the pool is not a bank.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; [`L1Error::Data`] when the stored key does not decode.
+    pub async fn bank(&self, pool: u32) -> Result<Option<BankInfo>, L1Error> {
+        let b = self.view(&Rollup::banksCall { pool: U256::from(pool) }).await?;
+        if b.vk == Address::ZERO {
+            return Ok(None);
+        }
+        let code = self.provider.get_code_at(b.vk).await.map_err(rpc_error)?;
+        let bad = |why: String| L1Error::Data(format!("eligibility key of bank {pool} at {}: {why}", b.vk));
+        if code.first() != Some(&0) || (code.len() - 1) % 32 != 0 {
+            return Err(bad("not a VkStore data contract".into()));
+        }
+        let words: Vec<U256> = code[1..].chunks_exact(32).map(U256::from_be_slice).collect();
+        let vk = ccr_verifier_contracts::batch_verify::vk_from_words(&words).map_err(bad)?;
+        Ok(Some(BankInfo {
+            pool,
+            owner: b.owner,
+            vk_pointer: b.vk,
+            vk,
+            policy_hash: fr_of("policy hash", b.policyHash)?,
+            registry_root: fr_of("registry root", b.registryRoot)?,
+        }))
+    }
+
+    /// Whether an eligibility nullifier was spent on L1.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn nullifier_used(&self, nullifier: Fr) -> Result<bool, L1Error> {
+        self.view(&Rollup::nullifierUsedCall { nullifier: fr_to_u256(&nullifier) }).await
+    }
+
+    /// The timestamp of the latest block: the clock L1 checks an eligibility proof's time
+    /// against.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn latest_timestamp(&self) -> Result<u64, L1Error> {
+        let block = self
+            .provider
+            .get_block_by_number(alloy_eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(rpc_error)?
+            .ok_or_else(|| L1Error::Data("the node has no latest block".into()))?;
+        Ok(block.header.timestamp)
     }
 
     /// The latest block number.

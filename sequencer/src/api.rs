@@ -22,12 +22,24 @@
 //! | `-32010` | `MempoolFull`            | the mempool holds its capacity of L2 transactions; retry later |
 //! | `-32011` | `Unavailable`            | the sequencer halted on an internal inconsistency; it needs a restart |
 //! | `-32012` | `InvalidDeposit`         | (deposits from the L1 watcher, not the API) out of queue order, conflicting with the one recorded, or not applicable (e.g. opening an account at an index in use) |
+//! | `-32013` | `InvalidCredit`          | a credit whose eligibility proof does not verify under the bank's registered key, or names another policy, registry, account, epoch or an unknown state root, or is older than [`MAX_CREDIT_PROOF_AGE`] on L1's clock; an unregistered bank; a node without L1 |
+//! | `-32014` | `NullifierUsed`          | the eligibility proof's nullifier was spent: one credit per member, bank and epoch |
+//!
+//! A loan rule the pending state refuses (the pool lacks the amount, the borrower has a loan
+//! already, a repayment to another pool, a writedown before due + grace) is `-32009`
+//! `InvalidTransaction` with the rule in the message.
 //!
 //! Unknown transaction ids and batch numbers are not errors: the result is `null`.
 
+pub use ccr_prover::eligibility::{AccountProofFile, EligibilityProofFile};
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;
 use serde::{Deserialize, Serialize};
+
+/// How old (on L1's clock) an eligibility proof may be when its credit is submitted: half of
+/// what L1 accepts at settlement (`ELIGIBILITY_MAX_AGE`, one day), leaving the other half for
+/// sealing, proving and settling the credit's batch.
+pub const MAX_CREDIT_PROOF_AGE: u64 = 12 * 3600;
 
 /// The API's error codes (see the [module docs](self) for the table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,6 +73,10 @@ pub enum ErrorCode {
     Unavailable = -32011,
     /// Deposit out of order, conflicting, or not applicable.
     InvalidDeposit = -32012,
+    /// A credit refused before the log.
+    InvalidCredit = -32013,
+    /// A spent eligibility nullifier.
+    NullifierUsed = -32014,
 }
 
 impl ErrorCode {
@@ -86,6 +102,8 @@ impl ErrorCode {
             Self::MempoolFull => "mempool_full",
             Self::Unavailable => "unavailable",
             Self::InvalidDeposit => "invalid_deposit",
+            Self::InvalidCredit => "invalid_credit",
+            Self::NullifierUsed => "nullifier_used",
         }
     }
 }
@@ -148,7 +166,7 @@ impl<'de> Deserialize<'de> for TxInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SignedTxJson {
-    /// `"transfer"` or `"exit"`.
+    /// `"transfer"`, `"repay"` (to = the bank's pool) or `"exit"`.
     pub kind: String,
     /// Sender's account index.
     pub from: u32,
@@ -203,6 +221,54 @@ pub struct AccountInfo {
     pub pending_balance: DecU64,
     /// The nonce the account's next transaction must carry.
     pub pending_nonce: u32,
+    /// The bank pool of the account's loan (0: none), after the pending transactions.
+    pub bank: u32,
+    /// What the account owes its bank, interest accrued so far included; for a bank's pool,
+    /// what its borrowers owe it (its receivable). After the pending transactions.
+    pub debt: DecU64,
+    /// The open loan's terms, after the pending transactions (`null`: none).
+    pub loan: Option<LoanInfo>,
+}
+
+/// An open loan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoanInfo {
+    /// Yearly rate, in basis points.
+    pub rate_bps: u16,
+    /// The epoch it falls due.
+    pub due_epoch: u32,
+    /// The epoch interest was last accrued to.
+    pub accrued_epoch: u32,
+    /// Whether the bank wrote it down (past due and grace): later repayments are recoveries.
+    pub written_down: bool,
+}
+
+/// A loan upkeep anyone may ask for: `"accrue"` (bring a loan's interest up to the current
+/// epoch) or `"writedown"` (a loan past due plus the grace epochs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpkeepInput {
+    /// `"accrue"` or `"writedown"`.
+    pub kind: String,
+    /// The borrower's account.
+    pub borrower: u32,
+    /// The bank's pool account.
+    pub bank: u32,
+}
+
+/// What a member needs to prove eligibility for a credit now (`ccr_getCreditContext`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditContext {
+    /// The epoch of the next batch: the proof's epoch.
+    pub epoch: u32,
+    /// L1's latest block time (`null` without L1): the proof's time.
+    pub l1_time: Option<u64>,
+    /// The L1 batch number of the account proof's root.
+    pub state_batch: u64,
+    /// The member's account under the sealed state root.
+    pub account_proof: AccountProofFile,
 }
 
 /// Where a transaction stands.
@@ -321,16 +387,34 @@ pub struct Health {
     pub proving: bool,
     /// Whether its proving key comes from the insecure development setup.
     pub insecure_dev_keys: bool,
+    /// The epoch of pending transactions and of the next batch.
+    pub epoch: u32,
 }
 
 /// The sequencer's JSON-RPC API, shared by the server ([`CcrApiServer`]) and clients
 /// ([`CcrApiClient`]).
 #[rpc(server, client, namespace = "ccr")]
 pub trait CcrApi {
-    /// Submits a signed transfer or exit; returns its sequence number and hash once it is
-    /// durably in the log.
+    /// Submits a signed transfer, repayment or exit; returns its sequence number and hash
+    /// once it is durably in the log.
     #[method(name = "sendTransaction")]
     async fn send_transaction(&self, tx: TxInput) -> RpcResult<TxReceipt>;
+
+    /// Submits a credit: the member's eligibility proof file (`ccr-wallet credit prove`). The
+    /// node checks it as L1 will (the bank's registered key, policy and registry, the
+    /// epoch, the time, the nullifier, a state root of this rollup) and that the loan applies,
+    /// then logs it; the batch that carries it brings the proof to L1.
+    #[method(name = "sendCredit")]
+    async fn send_credit(&self, proof: EligibilityProofFile) -> RpcResult<TxReceipt>;
+
+    /// Submits a loan upkeep (accrual or writedown), valid under the loan rules.
+    #[method(name = "sendUpkeep")]
+    async fn send_upkeep(&self, upkeep: UpkeepInput) -> RpcResult<TxReceipt>;
+
+    /// The epoch, L1's time and the account's Merkle proof under the sealed root: the public
+    /// half of an eligibility proof (`null` if the sealed state has no account there).
+    #[method(name = "getCreditContext")]
+    async fn get_credit_context(&self, index: u32) -> RpcResult<Option<CreditContext>>;
 
     /// An account (`null` if there is none at the index).
     #[method(name = "getAccount")]

@@ -51,6 +51,14 @@ pub enum SequencerError {
     /// restart rebuilds the state from the log).
     #[error("sequencer halted: {0}")]
     Halted(String),
+    /// A credit refused before the log: its eligibility proof does not verify under the
+    /// bank's key, names another policy or registry, is stale, is for another epoch or over
+    /// an unknown state root, or the pool is not a registered bank.
+    #[error("credit refused: {0}")]
+    Credit(String),
+    /// The eligibility proof's nullifier was spent (one credit per member, bank and epoch).
+    #[error("nullifier {0} was already used: one credit per member, bank and epoch")]
+    NullifierUsed(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -88,7 +96,7 @@ impl SequencerError {
                 TxError::NonceExhausted(_) => ErrorCode::NonceExhausted,
                 // Only deposits open accounts; they come from L1, not from the API.
                 TxError::AccountExists(_) => ErrorCode::InvalidDeposit,
-                // The API takes no loan transactions yet; the sealed state's epoch is the node's.
+                // The sealed state's epoch is the node's own.
                 TxError::Kind { .. }
                 | TxError::ExitRecipient(_)
                 | TxError::Amount(_)
@@ -99,6 +107,8 @@ impl SequencerError {
             Self::DepositOutOfOrder { .. } | Self::DepositConflict { .. } | Self::DepositRejected { .. } => {
                 ErrorCode::InvalidDeposit
             }
+            Self::Credit(_) => ErrorCode::InvalidCredit,
+            Self::NullifierUsed(_) => ErrorCode::NullifierUsed,
             Self::Halted(_) => ErrorCode::Unavailable,
             Self::Store(_) | Self::Invariant(_) | Self::Config(_) => ErrorCode::Internal,
         }

@@ -369,6 +369,16 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
             return Err(InvariantError::Status { seq, status: rec.status, batch: None });
         }
     }
+    // The epoch of the next batch and of the pending transactions (never before the last
+    // batch's: the epoch only advances, with nothing pending).
+    if state.set_epoch(counters.epoch).is_err() {
+        return Err(InvariantError::Mismatch {
+            batch: counters.next_batch,
+            field: "epoch",
+            stored: counters.epoch.to_string(),
+            replayed: format!("at least {} (the last batch's)", state.epoch()),
+        });
+    }
     let sealed = state;
 
     // The unsealed tail back into the mempool: deposits first (queue order), then L2.

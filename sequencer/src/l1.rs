@@ -17,7 +17,7 @@ use crate::metrics as m;
 use crate::wire::fr_to_hex;
 
 use crate::error::SequencerError;
-use crate::records::{BatchRecord, L1Settlement};
+use crate::records::{BatchRecord, CreditProofRecord, L1Settlement};
 use crate::sequencer::Sequencer;
 
 /// A deposit in the L1 contract's queue.
@@ -40,6 +40,12 @@ pub trait DepositSource: Send {
         &mut self,
         from: u64,
     ) -> impl Future<Output = Result<Vec<L1Deposit>, Self::Error>> + Send;
+
+    /// L1's current epoch (the contract's `currentEpoch()`), `None` if the source has no
+    /// clock (the rollup then stays at its recorded epoch).
+    fn epoch(&mut self) -> impl Future<Output = Result<Option<u32>, Self::Error>> + Send {
+        std::future::ready(Ok(None))
+    }
 }
 
 /// A batch settled on L1.
@@ -69,16 +75,19 @@ pub trait Settlement: Send + Sync {
         batch: u64,
     ) -> impl Future<Output = Result<Option<SettlementReceipt>, Self::Error>> + Send;
 
-    /// Submits a proven batch; returns once the L1 transaction is included.
+    /// Submits a proven batch with the eligibility proofs of its credits (slot order);
+    /// returns once the L1 transaction is included.
     fn submit_batch(
         &self,
         batch: &BatchRecord,
+        credits: &[CreditProofRecord],
     ) -> impl Future<Output = Result<SettlementReceipt, Self::Error>> + Send;
 }
 
 /// Feeds deposits from `source` into the sequencer, polling every `interval`, until
-/// `shutdown` turns true. Resumes at the sequencer's `deposits_seen`; a deposit the sequencer
-/// refuses stops the loop (the contract must not queue a deposit that cannot apply).
+/// `shutdown` turns true, and moves the rollup to L1's epoch when it advances (see
+/// [`Sequencer::advance_epoch`]). Resumes at the sequencer's `deposits_seen`; a deposit the
+/// sequencer refuses stops the loop (the contract must not queue a deposit that cannot apply).
 pub async fn watch_deposits<S: DepositSource>(
     mut source: S,
     seq: Arc<Sequencer>,
@@ -108,6 +117,16 @@ pub async fn watch_deposits<S: DepositSource>(
                 error!(target: "sequencer::l1", error = %e, "deposit refused; watcher stopped");
                 return Err(e);
             }
+        }
+        match source.epoch().await {
+            Ok(Some(epoch)) if epoch > seq.epoch()? => {
+                let s = seq.clone();
+                tokio::task::spawn_blocking(move || s.advance_epoch(epoch))
+                    .await
+                    .map_err(|e| SequencerError::Halted(format!("epoch task failed: {e}")))??;
+            }
+            Ok(_) => {}
+            Err(e) => warn!(target: "sequencer::l1", error = %e, "reading L1's epoch failed; retrying"),
         }
     }
 }
@@ -194,7 +213,8 @@ async fn settle_round<S: Settlement>(s: &S, seq: &Sequencer) -> Result<bool, Rou
         return Ok(true);
     }
     let Some(batch) = seq.next_to_settle()? else { return Ok(false) };
-    let receipt = s.submit_batch(&batch).await.map_err(|e| RoundError::Retry(e.to_string()))?;
+    let credits = seq.credit_proofs(&batch)?;
+    let receipt = s.submit_batch(&batch, &credits).await.map_err(|e| RoundError::Retry(e.to_string()))?;
     seq.record_settlement(batch.number, receipt.settlement)?;
     metrics::gauge!(m::L1_BLOCK).set(receipt.settlement.block as f64);
     info!(

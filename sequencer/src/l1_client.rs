@@ -5,10 +5,10 @@
 use ccr_l1::client::L1Client;
 use ccr_l1::L1Error;
 use ccr_prover::proof_from_bytes;
-use ccr_verifier_contracts::rollup::{proof_words, BatchSubmission};
+use ccr_verifier_contracts::rollup::{proof_words, BatchSubmission, CreditProofs};
 
 use crate::l1::{DepositSource, L1Deposit, Settlement, SettlementReceipt};
-use crate::records::{BatchRecord, L1Settlement};
+use crate::records::{BatchRecord, CreditProofRecord, L1Settlement};
 
 /// The rollup contract as the sequencer's deposit source and settlement layer.
 #[derive(Debug, Clone)]
@@ -56,6 +56,10 @@ impl DepositSource for ContractL1 {
         }
         Ok(entries.into_iter().map(|(queue_index, entry)| L1Deposit { queue_index, entry }).collect())
     }
+
+    async fn epoch(&mut self) -> Result<Option<u32>, Self::Error> {
+        Ok(Some(self.client.current_epoch().await?))
+    }
 }
 
 fn settlement(hash: [u8; 32], block: u64, gas_used: u64) -> L1Settlement {
@@ -79,7 +83,11 @@ impl Settlement for ContractL1 {
         }))
     }
 
-    async fn submit_batch(&self, batch: &BatchRecord) -> Result<SettlementReceipt, Self::Error> {
+    async fn submit_batch(
+        &self,
+        batch: &BatchRecord,
+        credits: &[CreditProofRecord],
+    ) -> Result<SettlementReceipt, Self::Error> {
         let bad = |reason: String| ContractL1Error::Batch { batch: batch.number, reason };
         let bytes = batch.proof.as_deref().ok_or_else(|| bad("not proven".into()))?;
         let proof = proof_from_bytes(bytes).map_err(|e| bad(format!("stored proof unreadable: {e}")))?;
@@ -89,8 +97,14 @@ impl Settlement for ContractL1 {
             epoch: batch.epoch,
             tx_data: batch.tx_data.clone(),
             proof: proof_words(&proof),
-            credits: Default::default(),
+            credits: CreditProofs::default(),
         };
+        let mut submission = submission;
+        for (k, c) in credits.iter().enumerate() {
+            let p =
+                proof_from_bytes(&c.proof).map_err(|e| bad(format!("credit proof {k} unreadable: {e}")))?;
+            submission.credits.push(&p, &c.inputs, c.state_batch);
+        }
         let outcome = self.client.submit_batch(&submission).await?;
         Ok(SettlementReceipt {
             batch: batch.number,

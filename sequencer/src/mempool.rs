@@ -21,7 +21,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use ccr_circuits::state::tx::{QueueEntry, SignedTx, Tx};
+use ccr_circuits::state::tx::{QueueEntry, Tx};
 use ccr_circuits::state::{RollupState, TxError};
 
 use crate::records::TxRecord;
@@ -114,12 +114,13 @@ impl Mempool {
         self.since
     }
 
-    /// Checks an L2 transaction against capacity and the pending state, changing nothing.
-    pub fn check_l2(&self, tx: &SignedTx) -> Result<(), MempoolError> {
+    /// Checks an L2 transaction (signed, a credit or a loan upkeep) against capacity and the
+    /// pending state, changing nothing.
+    pub fn check_l2(&self, tx: &Tx) -> Result<(), MempoolError> {
         if self.l2.len() >= self.capacity {
             return Err(MempoolError::Full { capacity: self.capacity });
         }
-        self.state.validate(&Tx::Signed(tx.clone()))?;
+        self.state.validate(tx)?;
         Ok(())
     }
 
@@ -171,12 +172,39 @@ impl Mempool {
         Ok(())
     }
 
-    /// The next batch's transactions: up to `n`, deposits first, then L2 in order.
-    pub fn prefix(&self, n: usize) -> Vec<PendingTx> {
-        self.deposits.iter().chain(self.l2.iter()).take(n).cloned().collect()
+    /// The next batch's transactions, deposits first, then L2 in order, as many as fill
+    /// `slots` slots (a credit takes two) with credits of one bank only (L1 checks a batch's
+    /// eligibility proofs with one pairing check, under one bank's key). `full`: nothing more
+    /// can join this batch (it is out of slots, or the next transaction cannot join it).
+    pub fn batch_prefix(&self, slots: usize) -> (Vec<PendingTx>, bool) {
+        let mut out = Vec::new();
+        let mut used = 0;
+        let mut bank = None;
+        for p in self.deposits.iter().chain(self.l2.iter()) {
+            let n = p.record.tx.slots();
+            let other_bank = match &p.record.tx {
+                Tx::Credit(c) => bank.is_some_and(|b| b != c.bank),
+                _ => false,
+            };
+            if used + n > slots || other_bank {
+                return (out, true);
+            }
+            if let Tx::Credit(c) = &p.record.tx {
+                bank = Some(c.bank);
+            }
+            used += n;
+            out.push(p.clone());
+        }
+        (out, used == slots)
     }
 
-    /// Removes the first `n` of [`Mempool::prefix`] (they were sealed).
+    /// Moves the (empty) pool's state to a later epoch.
+    pub fn set_epoch(&mut self, epoch: u32) -> Result<(), TxError> {
+        debug_assert!(self.is_empty(), "the epoch moves only between batches");
+        self.state.set_epoch(epoch)
+    }
+
+    /// Removes the first `n` of [`Mempool::batch_prefix`] (they were sealed).
     pub fn remove_prefix(&mut self, n: usize) {
         let from_deposits = n.min(self.deposits.len());
         self.deposits.drain(..from_deposits);

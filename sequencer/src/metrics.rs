@@ -58,6 +58,8 @@ pub const UNPROVEN_BATCHES: &str = "ccr_sequencer_unproven_batches";
 pub const HALTED: &str = "ccr_sequencer_halted";
 /// Seconds the start-up replay took.
 pub const REPLAY_SECONDS: &str = "ccr_sequencer_replay_seconds";
+/// The epoch of pending transactions and of the next batch.
+pub const EPOCH: &str = "ccr_sequencer_epoch";
 
 /// Errors of the metrics layer.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +124,7 @@ fn describe() {
     describe_gauge!(L1_BLOCK, "L1 block of the last settlement");
     describe_counter!(DEPOSITS_SEEN_L1, "L1 queue entries (deposits, forced exits) read from the contract");
     describe_gauge!(REPLAY_SECONDS, Unit::Seconds, "duration of the start-up replay");
+    describe_gauge!(EPOCH, "epoch of the pending transactions and the next batch (L1's clock)");
 }
 
 /// Binds the metrics listener (warning when the address is not loopback).

@@ -107,7 +107,10 @@ impl Node {
         };
 
         let insecure = config.keys.as_ref().is_some_and(|k| k.insecure_dev_setup);
-        let api = RpcServer::new(seq.clone(), config.keys.is_some(), insecure);
+        let mut api = RpcServer::new(seq.clone(), config.keys.is_some(), insecure);
+        if let Some(l1) = &config.l1 {
+            api = api.with_l1(l1.client.clone());
+        }
         let (rpc_addr, rpc) = api
             .start(config.rpc_addr)
             .await

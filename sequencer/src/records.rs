@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::wire::{decode_signed, encode_signed, fr_from_be_canonical, signed_tx_hash, SIGNED_TX_BYTES};
 
 /// Format byte of every record this build writes and reads.
-pub const RECORD_VERSION: u8 = 3;
+pub const RECORD_VERSION: u8 = 4;
 
 /// Why stored bytes do not decode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,6 +66,57 @@ pub struct TxRecord {
     pub status: TxStatus,
 }
 
+/// The eligibility proof a credit was accepted with (column family `credits`, key: the
+/// credit's sequence number): what L1 needs to settle the credit's batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditProofRecord {
+    /// The L1 batch (contract numbering: 0 is genesis, sequencer batch `n` is `n + 1`) whose
+    /// root is the proof's state root.
+    pub state_batch: u64,
+    /// The Groth16 proof, arkworks compressed.
+    pub proof: Vec<u8>,
+    /// Its public inputs, in the statement's order (the nullifier is `inputs[9]`).
+    pub inputs: Vec<Fr>,
+}
+
+/// Index of the nullifier among an eligibility statement's public inputs.
+pub const NULLIFIER_INPUT: usize = 9;
+
+impl CreditProofRecord {
+    /// The proof's nullifier.
+    pub fn nullifier(&self) -> Option<Fr> {
+        self.inputs.get(NULLIFIER_INPUT).copied()
+    }
+
+    /// The stored bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.u8(RECORD_VERSION);
+        w.u64(self.state_batch);
+        w.var(&self.proof);
+        w.u32(u32::try_from(self.inputs.len()).unwrap_or(u32::MAX));
+        for x in &self.inputs {
+            w.fr(x);
+        }
+        w.0
+    }
+
+    /// Parses stored bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
+        let mut r = Reader(bytes);
+        r.version()?;
+        let state_batch = r.u64()?;
+        let proof = r.var()?.to_vec();
+        let n = r.u32()? as usize;
+        if n > 64 {
+            return Err(CodecError::Invalid("public input count"));
+        }
+        let inputs = (0..n).map(|_| r.fr()).collect::<Result<Vec<_>, _>>()?;
+        r.end()?;
+        Ok(Self { state_batch, proof, inputs })
+    }
+}
+
 /// A sealed batch (column family `batches`, key: batch number): everything but the witness,
 /// which replay recomputes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,10 +160,13 @@ pub struct L1Settlement {
     pub gas_used: u64,
 }
 
-/// Identifier of a transaction: `SHA-256` of the signed wire bytes for a transfer or exit
-/// (see [`crate::wire`]); for an L1 queue entry (deposit or forced exit)
-/// `SHA-256("ccr-deposit" ‖ queue index ‖ entry bytes)` ([`encode_entry`]).
-pub fn tx_hash(tx: &Tx, queue_index: Option<u64>) -> [u8; 32] {
+/// Identifier of a transaction: `SHA-256` of the signed wire bytes for a transfer, repayment
+/// or exit (see [`crate::wire`]); for an L1 queue entry (deposit or forced exit)
+/// `SHA-256("ccr-deposit" ‖ queue index ‖ entry bytes)` ([`encode_entry`]); for a credit or a
+/// loan upkeep, which carry no signature, `SHA-256("ccr-loan" ‖ log sequence number ‖ fields)`
+/// (`position` is the queue index, or the sequence number for loans).
+pub fn tx_hash(tx: &Tx, position: Option<u64>) -> [u8; 32] {
+    let queue_index = position;
     let entry_hash = |e: &QueueEntry| -> [u8; 32] {
         let mut w = Writer::default();
         w.bytes(b"ccr-deposit");
@@ -123,6 +177,7 @@ pub fn tx_hash(tx: &Tx, queue_index: Option<u64>) -> [u8; 32] {
     let loan_hash = |tx: &Tx| -> [u8; 32] {
         let mut w = Writer::default();
         w.bytes(b"ccr-loan");
+        w.u64(position.unwrap_or(0));
         write_loan(&mut w, tx);
         Sha256::digest(&w.0).into()
     };
@@ -496,7 +551,15 @@ mod tests {
             terms: LoanTerms { rate_bps: 900, term_epochs: 12, max_amount: 5_000 },
         });
         let upkeep = Tx::Upkeep(LoanUpkeep { kind: TxKind::Writedown, borrower: 4, bank: 1 });
-        assert_ne!(tx_hash(&credit, None), tx_hash(&upkeep, None));
+        assert_ne!(tx_hash(&credit, Some(1)), tx_hash(&upkeep, Some(1)));
+        assert_ne!(tx_hash(&upkeep, Some(1)), tx_hash(&upkeep, Some(2)));
+        let proof = CreditProofRecord {
+            state_batch: 3,
+            proof: vec![5; 128],
+            inputs: (0..14u64).map(Fr::from).collect(),
+        };
+        assert_eq!(CreditProofRecord::decode(&proof.encode()).unwrap(), proof);
+        assert_eq!(proof.nullifier(), Some(Fr::from(9u64)));
         assert_ne!(tx_hash(&forced, Some(3)), tx_hash(&forced, Some(4)));
         for e in [deposit.queue_entry().unwrap(), forced.queue_entry().unwrap()] {
             assert_eq!(decode_entry(&encode_entry(&e)).unwrap(), e);

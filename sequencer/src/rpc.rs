@@ -4,20 +4,25 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use ccr_circuits::state::tx::{Tx, TxKind};
+use ccr_circuits::credit::AccountLeaf;
+use ccr_circuits::state::loan::{Loan, LoanTerms};
+use ccr_circuits::state::tx::{CreditTx, LoanUpkeep, Tx, TxKind};
+use ccr_l1::client::L1Client;
+use ccr_prover::eligibility::verify_eligibility;
 use jsonrpsee::core::{async_trait, RpcResult};
 use jsonrpsee::server::{Server, ServerHandle};
 use jsonrpsee::types::ErrorObjectOwned;
 use tracing::{debug, warn};
 
 use crate::api::{
-    AccountInfo, BatchInfo, BatchState, CcrApiServer, DecU64, ErrorCode, Health, TxId, TxInput, TxReceipt,
-    TxState, TxStatusInfo,
+    AccountInfo, AccountProofFile, BatchInfo, BatchState, CcrApiServer, CreditContext, DecU64,
+    EligibilityProofFile, ErrorCode, Health, LoanInfo, TxId, TxInput, TxReceipt, TxState, TxStatusInfo,
+    UpkeepInput, MAX_CREDIT_PROOF_AGE,
 };
 use crate::error::SequencerError;
 use crate::metrics as m;
-use crate::records::{BatchRecord, TxRecord, TxStatus};
-use crate::sequencer::{AccountView, Sequencer};
+use crate::records::{BatchRecord, CreditProofRecord, TxRecord, TxStatus};
+use crate::sequencer::{AccountView, CreditSubmission, Sequencer};
 use crate::wire::{decode_signed, fr_to_hex, from_hex, signed_from_fields, to_hex, WireError};
 
 impl From<SequencerError> for ErrorObjectOwned {
@@ -36,12 +41,95 @@ pub struct RpcServer {
     seq: Arc<Sequencer>,
     proving: bool,
     insecure_dev_keys: bool,
+    l1: Option<L1Client>,
 }
 
 impl RpcServer {
     /// An API over `seq`; `proving` and `insecure_dev_keys` are reported by `ccr_health`.
     pub fn new(seq: Arc<Sequencer>, proving: bool, insecure_dev_keys: bool) -> Self {
-        Self { seq, proving, insecure_dev_keys }
+        Self { seq, proving, insecure_dev_keys, l1: None }
+    }
+
+    /// Checks credits against the rollup contract of `l1` (banks, nullifiers, L1's clock):
+    /// without it, `ccr_sendCredit` refuses every credit.
+    pub fn with_l1(self, l1: L1Client) -> Self {
+        Self { l1: Some(l1), ..self }
+    }
+
+    /// The credit of an eligibility proof file, checked as L1 will check it at settlement
+    /// (except the state root, which [`Sequencer::submit_credit`] checks against its batches).
+    async fn check_credit(&self, file: EligibilityProofFile) -> Result<CreditSubmission, SequencerError> {
+        let credit = |m: String| SequencerError::Credit(m);
+        let (st, proof) = file.parts().map_err(|e| credit(format!("malformed proof file: {e}")))?;
+        let l1 = self.l1.as_ref().ok_or_else(|| {
+            credit("this node has no L1: credits are checked against the banks registered there".into())
+        })?;
+        let fits = |what: &str, x: u64, bits: u32| {
+            if x >> bits == 0 {
+                Ok(())
+            } else {
+                Err(credit(format!("the statement's {what} {x} does not fit {bits} bits")))
+            }
+        };
+        fits("bank", st.bank, 24)?;
+        fits("account", st.account, 24)?;
+        fits("epoch", st.epoch, 31)?;
+        fits("rate", u64::from(st.rate_bps), 16)?;
+        fits("term", u64::from(st.term_months), 8)?;
+        let pool = st.bank as u32;
+        let l1_err = |e: ccr_l1::L1Error| credit(format!("reading L1: {e}"));
+        let bank = l1
+            .bank(pool)
+            .await
+            .map_err(l1_err)?
+            .ok_or_else(|| credit(format!("account {pool} is not a bank registered on L1")))?;
+        if st.policy_hash != bank.policy_hash {
+            return Err(credit(format!(
+                "the proof is for policy {}, bank {pool}'s registered policy is {}: prove again with the bank's current policy",
+                st.policy_hash, bank.policy_hash
+            )));
+        }
+        if st.registry_root != bank.registry_root {
+            return Err(credit(format!(
+                "the proof's attester registry root {} is not bank {pool}'s current {}: fetch the bank's registry and prove again",
+                st.registry_root, bank.registry_root
+            )));
+        }
+        let now = l1.latest_timestamp().await.map_err(l1_err)?;
+        if st.now > now || now - st.now > MAX_CREDIT_PROOF_AGE {
+            return Err(credit(format!(
+                "the proof's time {} is not within the {MAX_CREDIT_PROOF_AGE} s before L1's time {now}: prove again",
+                st.now
+            )));
+        }
+        let vk = bank.vk;
+        let inputs = st.public_inputs();
+        let valid = tokio::task::spawn_blocking(move || verify_eligibility(&vk, &st, &proof))
+            .await
+            .map_err(|e| SequencerError::Halted(format!("verification task failed: {e}")))?
+            .map_err(|e| credit(format!("the proof does not fit bank {pool}'s key: {e}")))?;
+        if !valid {
+            return Err(credit(format!("the eligibility proof does not verify under bank {pool}'s key")));
+        }
+        if l1.nullifier_used(st.nullifier).await.map_err(l1_err)? {
+            return Err(SequencerError::NullifierUsed(fr_to_hex(&st.nullifier)));
+        }
+        let bytes = from_hex(&file.proof).map_err(SequencerError::from)?;
+        Ok(CreditSubmission {
+            tx: CreditTx {
+                borrower: st.account as u32,
+                bank: pool,
+                amount: st.amount,
+                terms: LoanTerms {
+                    rate_bps: st.rate_bps as u16,
+                    term_epochs: st.term_months as u8,
+                    max_amount: st.max_amount,
+                },
+            },
+            epoch: st.epoch as u32,
+            state_root: st.state_root,
+            proof: CreditProofRecord { state_batch: 0, proof: bytes, inputs },
+        })
     }
 
     /// Binds `addr` and serves the API; returns the bound address and the server's handle.
@@ -87,6 +175,16 @@ fn account_info(v: AccountView) -> AccountInfo {
         sealed: v.sealed.is_some(),
         pending_balance: DecU64(v.pending.balance),
         pending_nonce: v.pending.nonce,
+        bank: v.pending.bank,
+        debt: DecU64(v.pending.debt),
+        loan: Loan::unpack(&v.pending.loan).filter(|_| v.pending.loan != ark_bn254::Fr::from(0u64)).map(
+            |l| LoanInfo {
+                rate_bps: l.rate_bps,
+                due_epoch: l.due_epoch,
+                accrued_epoch: l.accrued_epoch,
+                written_down: l.written_down,
+            },
+        ),
     }
 }
 
@@ -170,6 +268,58 @@ impl CcrApiServer for RpcServer {
         Ok(TxReceipt { seq: accepted.seq, hash: to_hex(&accepted.hash) })
     }
 
+    async fn send_credit(&self, proof: EligibilityProofFile) -> RpcResult<TxReceipt> {
+        let reject = |e: SequencerError| {
+            metrics::counter!(m::TXS_REJECTED, "reason" => e.code().label()).increment(1);
+            debug!(target: "sequencer::rpc", error = %e, "credit rejected");
+            e
+        };
+        let credit = self.check_credit(proof).await.map_err(reject)?;
+        let (borrower, bank, amount) = (credit.tx.borrower, credit.tx.bank, credit.tx.amount);
+        let accepted = self.blocking(move |s| s.submit_credit(credit)).await.map_err(|e| {
+            debug!(target: "sequencer::rpc", error = %e, code = e.code().code(), "credit rejected");
+            e
+        })?;
+        tracing::info!(target: "sequencer::rpc", seq = accepted.seq, borrower, bank, amount, "credit accepted");
+        Ok(TxReceipt { seq: accepted.seq, hash: to_hex(&accepted.hash) })
+    }
+
+    async fn send_upkeep(&self, upkeep: UpkeepInput) -> RpcResult<TxReceipt> {
+        let kind = match upkeep.kind.as_str() {
+            "accrue" => TxKind::Accrue,
+            "writedown" => TxKind::Writedown,
+            other => {
+                return Err(SequencerError::from(WireError::KindName(format!(
+                    "{other} (an upkeep is \"accrue\" or \"writedown\")"
+                )))
+                .into())
+            }
+        };
+        let u = LoanUpkeep { kind, borrower: upkeep.borrower, bank: upkeep.bank };
+        let accepted = self.blocking(move |s| s.submit_upkeep(u)).await?;
+        Ok(TxReceipt { seq: accepted.seq, hash: to_hex(&accepted.hash) })
+    }
+
+    async fn get_credit_context(&self, index: u32) -> RpcResult<Option<CreditContext>> {
+        let Some(a) = self.blocking(move |s| s.sealed_account(index)).await? else { return Ok(None) };
+        let l1_time = match &self.l1 {
+            Some(l1) => Some(
+                l1.latest_timestamp()
+                    .await
+                    .map_err(|e| SequencerError::Credit(format!("reading L1's time: {e}")))?,
+            ),
+            None => None,
+        };
+        let leaf =
+            AccountLeaf { balance: a.account.balance, nonce: a.account.nonce, ext: a.account.ext_hash() };
+        Ok(Some(CreditContext {
+            epoch: a.epoch,
+            l1_time,
+            state_batch: a.state_batch,
+            account_proof: AccountProofFile::new(a.root, &leaf, &a.proof),
+        }))
+    }
+
     async fn get_account(&self, index: u32) -> RpcResult<Option<AccountInfo>> {
         Ok(self.blocking(move |s| s.account(index)).await?.map(account_info))
     }
@@ -227,6 +377,7 @@ impl CcrApiServer for RpcServer {
             accounts: p.accounts,
             proving: self.proving,
             insecure_dev_keys: self.insecure_dev_keys,
+            epoch: p.counters.epoch,
         })
     }
 }

@@ -6,14 +6,16 @@
 //! (fail-stop): it refuses further work with `Unavailable`, and a restart rebuilds the state
 //! from the log (see [`crate::invariants`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
+use ark_bn254::Fr;
 use ccr_circuits::batch::{BatchBuilder, BatchWitness};
+use ccr_circuits::merkle::MerkleProof;
 use ccr_circuits::state::account::Account;
-use ccr_circuits::state::tx::{Deposit, QueueEntry, SignedTx, Tx, TxKind};
+use ccr_circuits::state::tx::{CreditTx, Deposit, LoanUpkeep, QueueEntry, SignedTx, Tx, TxKind};
 use ccr_circuits::state::{RollupParams, RollupState, TxError};
 use tokio::sync::Notify;
 use tracing::{debug, error, info, warn};
@@ -22,7 +24,7 @@ use crate::error::SequencerError;
 use crate::invariants::{recover, StartupReport};
 use crate::mempool::{Mempool, PendingTx};
 use crate::metrics as m;
-use crate::records::{tx_hash, BatchRecord, L1Settlement, TxRecord, TxStatus};
+use crate::records::{tx_hash, BatchRecord, CreditProofRecord, L1Settlement, TxRecord, TxStatus};
 use crate::store::{Counters, Store};
 use crate::wire::fr_to_hex;
 
@@ -97,6 +99,40 @@ struct Inner {
     unproven: BTreeMap<u64, BatchWitness>,
     proven: u64,
     halted: Option<String>,
+    /// Nullifiers of every credit in the log (pending, sealed or settled).
+    nullifiers: HashSet<Fr>,
+    /// State roots L1 holds or will hold, by L1 batch number (0: genesis; batch `n` here is
+    /// `n + 1` there): the roots a credit's eligibility proof may be over.
+    roots: HashMap<Fr, u64>,
+}
+
+/// A credit whose eligibility proof was checked against L1 (the bank's key, policy and
+/// registry, L1's clock and nullifiers): what [`Sequencer::submit_credit`] takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditSubmission {
+    /// The credit, as the proof's statement states it.
+    pub tx: CreditTx,
+    /// The proof's epoch.
+    pub epoch: u32,
+    /// The proof's state root.
+    pub state_root: Fr,
+    /// The proof and its inputs (`state_batch` is filled in by the sequencer).
+    pub proof: CreditProofRecord,
+}
+
+/// A member's account under the sealed state: what an eligibility proof opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedAccount {
+    /// The sealed state root.
+    pub root: Fr,
+    /// Its L1 batch number (the credit's `stateBatch`).
+    pub state_batch: u64,
+    /// The epoch of the next batch.
+    pub epoch: u32,
+    /// The account.
+    pub account: Account,
+    /// Its Merkle path.
+    pub proof: MerkleProof,
 }
 
 /// The sequencer core, shared (`Arc`) by the RPC server, the batcher and the prover.
@@ -158,6 +194,22 @@ impl Sequencer {
             info!(target: "sequencer::store", batches = ?report.unproven, "repair: sealed batches without proof queued for proving");
         }
         metrics::gauge!(m::REPLAY_SECONDS).set(report.replay.as_secs_f64());
+        let mut roots = HashMap::from([(
+            RollupState::new(config.params).map_err(|e| SequencerError::Config(e.to_string()))?.root(),
+            0,
+        )]);
+        for b in store.batches()? {
+            let b = b?;
+            roots.insert(b.new_root, b.number + 1);
+        }
+        let mut nullifiers = HashSet::new();
+        for c in store.credits()? {
+            let (seq, c) = c?;
+            let live = store.tx(seq)?.is_some_and(|t| !matches!(t.status, TxStatus::Rejected(_)));
+            if let (true, Some(n)) = (live, c.nullifier()) {
+                nullifiers.insert(n);
+            }
+        }
         let inner = Inner {
             sealed: r.sealed,
             mempool: r.mempool,
@@ -165,6 +217,8 @@ impl Sequencer {
             unproven: r.unproven,
             proven: r.proven,
             halted: None,
+            nullifiers,
+            roots,
         };
         let seq = Self {
             store,
@@ -209,38 +263,96 @@ impl Sequencer {
         SequencerError::Halted(reason)
     }
 
-    /// Validates a signed transfer or exit against the pending state and appends it to the
-    /// log. When this returns `Ok`, the transaction is durable and will be in a batch.
+    /// Validates a signed transfer, repayment or exit against the pending state and appends it
+    /// to the log. When this returns `Ok`, the transaction is durable and will be in a batch.
     pub fn submit(&self, tx: SignedTx) -> Result<Accepted, SequencerError> {
-        let result = self.submit_inner(tx);
+        let (from, nonce) = (tx.from, tx.nonce);
+        let result = self.lock_live().and_then(|mut g| self.accept(&mut g, Tx::Signed(tx), None));
+        if let Ok(a) = &result {
+            debug!(target: "sequencer::rpc", seq = a.seq, from, nonce, "transaction accepted");
+        }
+        self.count_rejection(result)
+    }
+
+    /// Appends a loan upkeep (interest accrual, or the writedown of a loan past due and grace)
+    /// after validating it against the pending state.
+    pub fn submit_upkeep(&self, upkeep: LoanUpkeep) -> Result<Accepted, SequencerError> {
+        let result = self.lock_live().and_then(|mut g| self.accept(&mut g, Tx::Upkeep(upkeep), None));
+        self.count_rejection(result)
+    }
+
+    /// Appends a credit whose eligibility proof the caller checked against L1. Here: its
+    /// nullifier is unused in the log, its epoch is the next batch's, its state root is one
+    /// L1 holds or will hold before the credit's batch, and the loan applies to the pending
+    /// state (the pool has the amount, the borrower has no other loan, the tier's maximum).
+    pub fn submit_credit(&self, credit: CreditSubmission) -> Result<Accepted, SequencerError> {
+        let result = self.lock_live().and_then(|mut g| {
+            if self.params.batch_size < 2 {
+                return Err(SequencerError::Credit(format!(
+                    "a credit takes two slots and this rollup's batches have {}",
+                    self.params.batch_size
+                )));
+            }
+            let nullifier = credit.proof.nullifier().ok_or_else(|| {
+                SequencerError::Credit("the proof's inputs hold no nullifier".into())
+            })?;
+            if g.nullifiers.contains(&nullifier) {
+                return Err(SequencerError::NullifierUsed(fr_to_hex(&nullifier)));
+            }
+            if credit.epoch != g.counters.epoch {
+                return Err(SequencerError::Credit(format!(
+                    "the proof is for epoch {} and the rollup is at epoch {}: prove again for the current epoch",
+                    credit.epoch, g.counters.epoch
+                )));
+            }
+            let state_batch = *g.roots.get(&credit.state_root).ok_or_else(|| {
+                SequencerError::Credit(format!(
+                    "the proof's state root {} is not a root of this rollup: fetch a fresh account proof",
+                    fr_to_hex(&credit.state_root)
+                ))
+            })?;
+            let proof = CreditProofRecord { state_batch, ..credit.proof };
+            let accepted = self.accept(&mut g, Tx::Credit(credit.tx), Some(proof))?;
+            g.nullifiers.insert(nullifier);
+            Ok(accepted)
+        });
+        self.count_rejection(result)
+    }
+
+    fn count_rejection(&self, result: Result<Accepted, SequencerError>) -> Result<Accepted, SequencerError> {
         if let Err(e) = &result {
             metrics::counter!(m::TXS_REJECTED, "reason" => e.code().label()).increment(1);
         }
         result
     }
 
-    fn submit_inner(&self, tx: SignedTx) -> Result<Accepted, SequencerError> {
-        let mut g = self.lock_live()?;
+    /// Validates an L2 transaction against the pending state, then appends it (with a credit's
+    /// proof) to the log in one write and to the mempool.
+    fn accept(
+        &self,
+        g: &mut MutexGuard<'_, Inner>,
+        tx: Tx,
+        credit: Option<CreditProofRecord>,
+    ) -> Result<Accepted, SequencerError> {
         g.mempool.check_l2(&tx)?;
-        let (from, nonce) = (tx.from, tx.nonce);
-        let tx = Tx::Signed(tx);
-        let hash = tx_hash(&tx, None);
         let seq = g.counters.next_seq;
+        let hash = tx_hash(&tx, matches!(tx, Tx::Credit(_) | Tx::Upkeep(_)).then_some(seq));
         let record = TxRecord { tx, queue_index: None, hash, status: TxStatus::Pending };
         let counters = Counters { next_seq: seq + 1, ..g.counters };
         let mut w = self.store.write();
         w.put_tx(seq, &record);
+        if let Some(c) = &credit {
+            w.put_credit(seq, c);
+        }
         w.put_counters(&counters);
         self.store.commit(w)?;
         g.counters = counters;
         let kind = kind_label(&record.tx);
         if let Err(e) = g.mempool.push_l2(PendingTx { seq, record }) {
-            return Err(Self::halt(&mut g, e.to_string()));
+            return Err(Self::halt(g, e.to_string()));
         }
-        debug!(target: "sequencer::rpc", seq, from, nonce, kind, "transaction accepted");
         metrics::counter!(m::TXS_ACCEPTED, "kind" => kind).increment(1);
-        update_gauges(&g);
-        drop(g);
+        update_gauges(g);
         self.batch_wake.notify_one();
         Ok(Accepted { seq, hash })
     }
@@ -320,13 +432,60 @@ impl Sequencer {
     /// anything; pads with no-ops. Returns the batch number sealed.
     pub fn seal(&self, force: bool) -> Result<Option<u64>, SequencerError> {
         let mut g = self.lock_live()?;
-        let pending = g.mempool.len();
-        if pending == 0 || (pending < self.params.batch_size && !force) {
+        let sealed = self.seal_locked(&mut g, force);
+        drop(g);
+        if matches!(sealed, Ok(Some(_))) {
+            self.proof_wake.notify_one();
+        }
+        sealed
+    }
+
+    /// Moves the rollup to L1's epoch `epoch` (a later one): every pending transaction is
+    /// sealed first, in batches of the old epoch, so a batch never mixes epochs and the
+    /// pending state is always at the recorded epoch. Returns whether the epoch changed.
+    pub fn advance_epoch(&self, epoch: u32) -> Result<bool, SequencerError> {
+        let mut g = self.lock_live()?;
+        if epoch <= g.counters.epoch {
+            return Ok(false);
+        }
+        let old = g.counters.epoch;
+        let mut sealed = 0;
+        while self.seal_locked(&mut g, true)?.is_some() {
+            sealed += 1;
+        }
+        let inner = &mut *g;
+        if !inner.mempool.is_empty() {
+            return Err(Self::halt(inner, "pending transactions left after sealing them all".into()));
+        }
+        let counters = Counters { epoch, ..inner.counters };
+        let mut w = self.store.write();
+        w.put_counters(&counters);
+        self.store.commit(w)?;
+        inner.counters = counters;
+        if let Err(e) = inner.sealed.set_epoch(epoch).and_then(|()| inner.mempool.set_epoch(epoch)) {
+            return Err(Self::halt(inner, format!("moving to epoch {epoch}: {e}")));
+        }
+        info!(target: "sequencer::batcher", from = old, to = epoch, batches_sealed = sealed, "epoch advanced");
+        metrics::gauge!(m::EPOCH).set(f64::from(epoch));
+        drop(g);
+        if sealed > 0 {
+            self.proof_wake.notify_one();
+        }
+        Ok(true)
+    }
+
+    /// The epoch of pending transactions and of the next batch.
+    pub fn epoch(&self) -> Result<u32, SequencerError> {
+        Ok(self.lock()?.counters.epoch)
+    }
+
+    fn seal_locked(&self, g: &mut MutexGuard<'_, Inner>, force: bool) -> Result<Option<u64>, SequencerError> {
+        let (txs, full) = g.mempool.batch_prefix(self.params.batch_size);
+        if txs.is_empty() || (!full && !force) {
             return Ok(None);
         }
-        let txs = g.mempool.prefix(self.params.batch_size);
         let number = g.counters.next_batch;
-        let inner = &mut *g;
+        let inner = &mut **g;
         let deposits_from = inner.sealed.deposits_consumed();
         let mut builder = BatchBuilder::new(&inner.sealed);
         for p in &txs {
@@ -337,6 +496,7 @@ impl Sequencer {
                 ));
             }
         }
+        let used = self.params.batch_size - builder.room();
         let witness = builder.finish_from(&inner.sealed);
         let record = BatchRecord {
             number,
@@ -367,20 +527,20 @@ impl Sequencer {
         inner.counters = counters;
         inner.mempool.remove_prefix(txs.len());
         inner.unproven.insert(number, witness);
+        inner.roots.insert(record.new_root, number + 1);
         info!(
             target: "sequencer::batcher",
             batch = number,
             txs = txs.len(),
             deposits = record.deposits,
-            padding = self.params.batch_size - txs.len(),
+            epoch = record.epoch,
+            padding = self.params.batch_size - used,
             new_root = %fr_to_hex(&record.new_root),
             "batch sealed"
         );
         metrics::counter!(m::BATCHES_SEALED).increment(1);
         metrics::histogram!(m::BATCH_TXS).record(txs.len() as f64);
         update_gauges(inner);
-        drop(g);
-        self.proof_wake.notify_one();
         Ok(Some(number))
     }
 
@@ -391,7 +551,7 @@ impl Sequencer {
 
     /// Whether a full batch is waiting.
     pub fn batch_full(&self) -> bool {
-        self.lock().map(|g| g.mempool.len() >= self.params.batch_size).unwrap_or(false)
+        self.lock().map(|g| g.mempool.batch_prefix(self.params.batch_size).1).unwrap_or(false)
     }
 
     /// Waits until a transaction or deposit is accepted.
@@ -447,6 +607,46 @@ impl Sequencer {
     pub fn next_to_settle(&self) -> Result<Option<BatchRecord>, SequencerError> {
         let n = self.lock()?.counters.batches_settled;
         Ok(self.store.batch(n)?.filter(|b| b.proof.is_some()))
+    }
+
+    /// The eligibility proofs of `batch`'s credits, in slot order: what L1 needs with it.
+    pub fn credit_proofs(&self, batch: &BatchRecord) -> Result<Vec<CreditProofRecord>, SequencerError> {
+        let mut out = Vec::new();
+        for &seq in &batch.seqs {
+            let rec = self.store.tx(seq)?.ok_or_else(|| {
+                SequencerError::Halted(format!(
+                    "batch {} lists log entry {seq}, which is missing",
+                    batch.number
+                ))
+            })?;
+            if matches!(rec.tx, Tx::Credit(_)) {
+                out.push(self.store.credit(seq)?.ok_or_else(|| {
+                    SequencerError::Halted(format!(
+                        "credit {seq} of batch {} has no stored proof",
+                        batch.number
+                    ))
+                })?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The account at `index` under the sealed state, with its Merkle path (`None` if the
+    /// sealed state has no account there).
+    pub fn sealed_account(&self, index: u32) -> Result<Option<SealedAccount>, SequencerError> {
+        let capacity = 1u64 << self.params.depth;
+        if u64::from(index) >= capacity {
+            return Err(TxError::IndexOutOfRange { index, capacity }.into());
+        }
+        let g = self.lock()?;
+        let Some(account) = g.sealed.account(index).cloned() else { return Ok(None) };
+        Ok(Some(SealedAccount {
+            root: g.sealed.root(),
+            state_batch: g.counters.next_batch,
+            epoch: g.counters.epoch,
+            account,
+            proof: g.sealed.proof(index)?,
+        }))
     }
 
     /// Records that L1 settled batch `n`, the next unsettled one, in one atomic write.

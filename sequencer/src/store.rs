@@ -8,7 +8,8 @@
 //! | `tx_hashes`   | transaction hash (32 bytes)  | sequence number (u64 BE)                     |
 //! | `batches`     | batch number (u64 BE)        | [`BatchRecord`](crate::records::BatchRecord): roots, queue range, tx_data, commitment, proof |
 //! | `deposits`    | L1 queue position (u64 BE)   | sequence number of its log entry, then the deposit |
-//! | `meta`        | name (UTF-8)                 | `schema_version`, `params`, `next_seq`, `next_batch`, `deposits_seen` |
+//! | `credits`     | sequence number (u64 BE)     | [`CreditProofRecord`](crate::records::CreditProofRecord): a credit's eligibility proof, its inputs, its state batch |
+//! | `meta`        | name (UTF-8)                 | `schema_version`, `params`, `next_seq`, `next_batch`, `deposits_seen`, `batches_settled`, `epoch` |
 //!
 //! Big-endian keys make RocksDB's byte order the numeric order, so iteration replays in order.
 //! The `txs` column family is an append-only log: entries are never deleted, only their status
@@ -23,7 +24,9 @@ use ccr_circuits::state::RollupParams;
 use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, IteratorMode, Options, WriteBatch, WriteOptions, DB};
 use tracing::debug;
 
-use crate::records::{decode_queue_record, encode_queue_record, BatchRecord, CodecError, TxRecord, TxStatus};
+use crate::records::{
+    decode_queue_record, encode_queue_record, BatchRecord, CodecError, CreditProofRecord, TxRecord, TxStatus,
+};
 
 /// Column family of the accepted-transaction log.
 pub const CF_TXS: &str = "txs";
@@ -33,13 +36,15 @@ pub const CF_TX_HASHES: &str = "tx_hashes";
 pub const CF_BATCHES: &str = "batches";
 /// Column family of the L1 deposits seen.
 pub const CF_DEPOSITS: &str = "deposits";
+/// Column family of the credits' eligibility proofs.
+pub const CF_CREDITS: &str = "credits";
 /// Column family of counters and parameters.
 pub const CF_META: &str = "meta";
 /// Every column family.
-pub const COLUMN_FAMILIES: [&str; 5] = [CF_TXS, CF_TX_HASHES, CF_BATCHES, CF_DEPOSITS, CF_META];
+pub const COLUMN_FAMILIES: [&str; 6] = [CF_TXS, CF_TX_HASHES, CF_BATCHES, CF_DEPOSITS, CF_CREDITS, CF_META];
 
 /// Version of the layout above; start-up refuses another.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_PARAMS: &[u8] = b"params";
@@ -47,6 +52,7 @@ const META_NEXT_SEQ: &[u8] = b"next_seq";
 const META_NEXT_BATCH: &[u8] = b"next_batch";
 const META_DEPOSITS_SEEN: &[u8] = b"deposits_seen";
 const META_BATCHES_SETTLED: &[u8] = b"batches_settled";
+const META_EPOCH: &[u8] = b"epoch";
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +86,8 @@ pub struct Counters {
     pub deposits_seen: u64,
     /// Batches settled on L1 (a prefix of the batches: `0..batches_settled`).
     pub batches_settled: u64,
+    /// The epoch of pending transactions and of the next batch (L1's, as last observed).
+    pub epoch: u32,
 }
 
 /// The node's database.
@@ -158,6 +166,10 @@ impl Store {
             next_batch: self.meta_u64(META_NEXT_BATCH)?.unwrap_or(0),
             deposits_seen: self.meta_u64(META_DEPOSITS_SEEN)?.unwrap_or(0),
             batches_settled: self.meta_u64(META_BATCHES_SETTLED)?.unwrap_or(0),
+            epoch: match self.meta_u64(META_EPOCH)?.unwrap_or(0) {
+                e if e <= u64::from(ccr_circuits::state::loan::MAX_EPOCH) => e as u32,
+                _ => return Err(corrupt(CF_META, META_EPOCH, CodecError::Invalid("epoch"))),
+            },
         })
     }
 
@@ -180,6 +192,25 @@ impl Store {
         self.get(CF_BATCHES, &key)?
             .map(|v| BatchRecord::decode(&v).map_err(|e| corrupt(CF_BATCHES, &key, e)))
             .transpose()
+    }
+
+    /// The eligibility proof of the credit at log entry `seq`.
+    pub fn credit(&self, seq: u64) -> Result<Option<CreditProofRecord>, StoreError> {
+        let key = seq.to_be_bytes();
+        self.get(CF_CREDITS, &key)?
+            .map(|v| CreditProofRecord::decode(&v).map_err(|e| corrupt(CF_CREDITS, &key, e)))
+            .transpose()
+    }
+
+    /// Every credit's eligibility proof, by sequence number.
+    pub fn credits(
+        &self,
+    ) -> Result<impl Iterator<Item = Result<(u64, CreditProofRecord), StoreError>> + '_, StoreError> {
+        Ok(self.db.iterator_cf(self.cf(CF_CREDITS)?, IteratorMode::Start).map(|item| {
+            let (k, v) = item?;
+            let seq = be_u64(CF_CREDITS, &k, &k)?;
+            Ok((seq, CreditProofRecord::decode(&v).map_err(|e| corrupt(CF_CREDITS, &k, e))?))
+        }))
     }
 
     /// The deposit at L1 queue position `queue_index`, with its log sequence number.
@@ -280,6 +311,11 @@ impl StoreWrite<'_> {
         self.put(CF_DEPOSITS, &queue_index.to_be_bytes(), &encode_queue_record(seq, e));
     }
 
+    /// Records the eligibility proof of the credit at log entry `seq`.
+    pub fn put_credit(&mut self, seq: u64, rec: &CreditProofRecord) {
+        self.put(CF_CREDITS, &seq.to_be_bytes(), &rec.encode());
+    }
+
     /// Writes a batch record (sealed, or with its proof).
     pub fn put_batch(&mut self, rec: &BatchRecord) {
         self.put(CF_BATCHES, &rec.number.to_be_bytes(), &rec.encode());
@@ -291,6 +327,7 @@ impl StoreWrite<'_> {
         self.put(CF_META, META_NEXT_BATCH, &c.next_batch.to_be_bytes());
         self.put(CF_META, META_DEPOSITS_SEEN, &c.deposits_seen.to_be_bytes());
         self.put(CF_META, META_BATCHES_SETTLED, &c.batches_settled.to_be_bytes());
+        self.put(CF_META, META_EPOCH, &u64::from(c.epoch).to_be_bytes());
     }
 
     /// Deletes log entry `seq` (only for tests of the start-up checks: the log is append-only).

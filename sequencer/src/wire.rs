@@ -11,7 +11,7 @@
 //! | 48..80 | `S`, 32 bytes little-endian (bytes 16..80 are circomlibjs `packSignature`) |
 //!
 //! The transaction hash is `SHA-256` of these 80 bytes. Decoding is strict: the slot must be
-//! canonical, the kind a transfer or an exit, `R8` a canonical point encoding and `S` below
+//! canonical, the kind a transfer, a repayment or an exit, `R8` a canonical point encoding and `S` below
 //! the field modulus; anything else is [`WireError`](crate::wire::WireError) (JSON-RPC code `-32602`).
 
 use ark_bn254::Fr;
@@ -45,11 +45,12 @@ pub enum WireError {
     /// The 12-byte slot is malformed or non-canonical.
     #[error("transaction slot: {0}")]
     Slot(#[from] DecodeError),
-    /// A kind other than transfer or exit (deposits come from L1 only).
-    #[error("only transfers and exits can be submitted, got {0:?}")]
+    /// A kind other than transfer, repayment or exit (deposits come from L1 only; credits and
+    /// upkeeps have their own methods).
+    #[error("only transfers, repayments and exits are signed transactions, got {0:?}")]
     Kind(TxKind),
     /// A kind name the JSON form does not know.
-    #[error("unknown transaction kind {0:?} (expected \"transfer\" or \"exit\")")]
+    #[error("unknown transaction kind {0:?} (expected \"transfer\", \"repay\" or \"exit\")")]
     KindName(String),
     /// An exit naming a recipient.
     #[error("an exit has no recipient (to must be 0, got {0})")]
@@ -93,7 +94,7 @@ pub fn decode_signed(bytes: &[u8]) -> Result<SignedTx, WireError> {
     let mut slot_bytes = [0u8; SLOT_BYTES];
     slot_bytes.copy_from_slice(&bytes[..SLOT_BYTES]);
     let slot = EncodedSlot::from_bytes(0, &slot_bytes)?;
-    if !matches!(slot.kind, TxKind::Transfer | TxKind::Exit) {
+    if !matches!(slot.kind, TxKind::Transfer | TxKind::Repay | TxKind::Exit) {
         return Err(WireError::Kind(slot.kind));
     }
     let mut nonce = [0u8; 4];
@@ -186,6 +187,7 @@ pub fn signed_from_fields(
 ) -> Result<SignedTx, WireError> {
     let kind = match kind {
         "transfer" => TxKind::Transfer,
+        "repay" => TxKind::Repay,
         "exit" => TxKind::Exit,
         other => return Err(WireError::KindName(other.to_owned())),
     };

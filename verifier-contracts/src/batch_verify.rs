@@ -66,6 +66,63 @@ pub fn vk_words(vk: &VerifyingKey<Bn254>) -> Vec<U256> {
     words
 }
 
+/// The inverse of [`vk_words`]: a verifying key from the words a `VkStore` data contract holds
+/// (its runtime code after the leading `0x00`). Every point must be canonical, on its curve
+/// and, for G2, in the prime-order subgroup; only IC points may be the point at infinity.
+///
+/// # Errors
+///
+/// What is wrong, as text: a word count that is not 16 + 2N, a coordinate at or above the
+/// base field modulus, a point off its curve or outside its subgroup.
+pub fn vk_from_words(words: &[U256]) -> Result<VerifyingKey<Bn254>, String> {
+    if words.len() < VK_FIXED_WORDS + 2 || words.len() % 2 != 0 {
+        return Err(format!("{} words is not a verifying key (16 + 2N words)", words.len()));
+    }
+    let fq = |i: usize| -> Result<Fq, String> {
+        let w = words[i];
+        let x = Fq::from_be_bytes_mod_order(&w.to_be_bytes::<32>());
+        if fq_word(x) == w {
+            Ok(x)
+        } else {
+            Err(format!("word {i} is not below the base field modulus"))
+        }
+    };
+    let g1 = |i: usize, what: &str, infinity_ok: bool| -> Result<G1Affine, String> {
+        let (x, y) = (fq(i)?, fq(i + 1)?);
+        if x == Fq::from(0u8) && y == Fq::from(0u8) && infinity_ok {
+            return Ok(G1Affine::identity());
+        }
+        let p = G1Affine::new_unchecked(x, y);
+        if p.is_on_curve() {
+            Ok(p)
+        } else {
+            Err(format!("{what} is not on G1"))
+        }
+    };
+    let g2 = |i: usize, what: &str| -> Result<G2Affine, String> {
+        let x = Fq2::new(fq(i + 1)?, fq(i)?);
+        let y = Fq2::new(fq(i + 3)?, fq(i + 2)?);
+        let p = G2Affine::new_unchecked(x, y);
+        if p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve() {
+            Ok(p)
+        } else {
+            Err(format!("{what} is not in G2"))
+        }
+    };
+    let gamma_abc_g1 = (VK_FIXED_WORDS..words.len())
+        .step_by(2)
+        .enumerate()
+        .map(|(k, i)| g1(i, &format!("IC[{k}]"), true))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(VerifyingKey {
+        alpha_g1: g1(0, "alpha", false)?,
+        beta_g2: g2(2, "beta")?,
+        gamma_g2: g2(6, "gamma")?,
+        delta_g2: g2(10, "delta")?,
+        gamma_abc_g1,
+    })
+}
+
 /// Public inputs as `uint256` words (canonical: below r).
 pub fn input_words(inputs: &[Fr]) -> Vec<U256> {
     inputs.iter().map(fr_to_u256).collect()

@@ -163,13 +163,51 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         verifying_key: Option<PathBuf>,
     },
+    /// Repay your loan: the amount goes from your balance to the bank's pool.
+    #[command(after_help = "Example:\n  ccr-wallet repay --amount 300 --wait\n\
+        Interest accrues per epoch (a month); `ccr-wallet loan` shows what is owed.")]
+    Repay {
+        /// The bank's pool [default: the bank your account owes].
+        #[arg(long, value_name = "ID")]
+        bank: Option<u32>,
+        /// Amount in L2 units (at most the debt).
+        #[arg(long, value_name = "N")]
+        amount: u64,
+        /// Whether and how long to wait.
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
+    /// Show a loan (default: the wallet's): debt, rate, due epoch, written down or not.
+    #[command(after_help = "Example:\n  ccr-wallet loan\n  ccr-wallet loan 7")]
+    Loan {
+        /// Account index [default: the wallet's].
+        index: Option<u32>,
+    },
+    /// Loan upkeep anyone may ask for: accrue a loan's interest, or write down a loan past
+    /// due plus the grace epochs.
+    #[command(after_help = "Example:\n  ccr-wallet upkeep writedown --borrower 7")]
+    Upkeep {
+        /// accrue or writedown.
+        #[arg(value_enum)]
+        kind: UpkeepKind,
+        /// The borrower's account.
+        #[arg(long, value_name = "INDEX")]
+        borrower: u32,
+        /// The bank's pool [default: the borrower's bank].
+        #[arg(long, value_name = "ID")]
+        bank: Option<u32>,
+        /// Whether and how long to wait.
+        #[command(flatten)]
+        wait: WaitArgs,
+    },
     /// Attesters: sign a member's financial record.
     #[command(subcommand)]
     Attester(crate::credit::AttesterCommand),
-    /// Banks: eligibility keys for a policy (development setup), the attester registry.
+    /// Banks: eligibility keys for a policy (development setup), the attester registry,
+    /// registration on L1.
     #[command(subcommand)]
     Bank(crate::credit::BankCommand),
-    /// Credit: prove eligibility on this machine, verify a proof.
+    /// Credit: borrow (prove and submit), prove eligibility on this machine, verify a proof.
     #[command(subcommand)]
     Credit(crate::credit::CreditCommand),
     /// Where a transaction stands: pending, inBatch, proven, settled or rejected.
@@ -178,6 +216,25 @@ pub enum Command {
         /// The transaction's `0x` hash, or its sequence number.
         id: String,
     },
+}
+
+/// A loan upkeep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UpkeepKind {
+    /// Bring the loan's interest up to the current epoch.
+    Accrue,
+    /// Write down a loan past due plus the grace epochs.
+    Writedown,
+}
+
+impl UpkeepKind {
+    /// The API's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Accrue => "accrue",
+            Self::Writedown => "writedown",
+        }
+    }
 }
 
 /// `key` subcommands.
@@ -235,7 +292,8 @@ pub struct Output {
 }
 
 impl Output {
-    fn new(text: impl Into<String>, json: Value) -> Self {
+    /// An output of `text` for people and `json` for `--json`.
+    pub fn new(text: impl Into<String>, json: Value) -> Self {
         Self { text: text.into(), json }
     }
 }
@@ -420,7 +478,12 @@ impl Settings {
         l1ops::L1::connect(&self.l1_url()?, keys, self.rollup()?, deploy_block).await
     }
 
-    fn sequencer(&self) -> Result<SequencerClient, WalletError> {
+    /// A client of the sequencer.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::sequencer_url`]; [`WalletError::Config`] for an unusable URL.
+    pub fn sequencer(&self) -> Result<SequencerClient, WalletError> {
         SequencerClient::new(&self.sequencer_url()?)
     }
 }
@@ -589,9 +652,45 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let seq = s.sequencer()?;
             Ok(status_output(&ops::status(&seq, &id).await?))
         }
+        Command::Repay { bank, amount, wait } => {
+            let keys = s.keys()?;
+            let seq = s.sequencer()?;
+            let from = s.account_index()?;
+            let (sent, pool) = ops::repay(&seq, &keys, s.chain_id()?, from, bank, amount).await?;
+            let text = format!(
+                "repayment of {amount} from account {from} to bank {pool} accepted\nhash {}",
+                sent.hash
+            );
+            finish_sent(&seq, sent, text, wait, json_mode).await
+        }
+        Command::Loan { index } => {
+            let seq = s.sequencer()?;
+            let index = match index {
+                Some(i) => i,
+                None => s.account_index()?,
+            };
+            let info = ops::account(&seq, index).await?;
+            let epoch = seq.health().await?.epoch;
+            Ok(loan_output(&info, epoch))
+        }
+        Command::Upkeep { kind, borrower, bank, wait } => {
+            let seq = s.sequencer()?;
+            let bank = match bank {
+                Some(b) => b,
+                None => ops::account(&seq, borrower).await?.bank,
+            };
+            let r = seq.send_upkeep(kind.name(), borrower, bank).await?;
+            let sent = ops::Sent { hash: r.hash, seq: r.seq, nonce: 0 };
+            let text = format!(
+                "{} of account {borrower}'s loan from bank {bank} accepted\nhash {}",
+                kind.name(),
+                sent.hash
+            );
+            finish_sent(&seq, sent, text, wait, json_mode).await
+        }
         Command::Attester(cmd) => crate::credit::run_attester(&s, cmd),
-        Command::Bank(cmd) => crate::credit::run_bank(cmd),
-        Command::Credit(cmd) => crate::credit::run_credit(&s, cmd, json_mode),
+        Command::Bank(cmd) => crate::credit::run_bank(&s, cmd).await,
+        Command::Credit(cmd) => crate::credit::run_credit(&s, cmd, json_mode).await,
     }
 }
 
@@ -649,6 +748,30 @@ fn account_output(a: &AccountInfo) -> Output {
     Output::new(text, serde_json::to_value(a).unwrap_or(Value::Null))
 }
 
+fn loan_output(a: &AccountInfo, epoch: u32) -> Output {
+    let mut json = serde_json::to_value(a).unwrap_or(Value::Null);
+    json["epoch"] = json!(epoch);
+    let text = match &a.loan {
+        Some(l) => format!(
+            "account {} owes bank {}: {} (after pending transactions)\nrate    {} bps a year\ndue     epoch {} (now {epoch}){}\ninterest accrued to epoch {}{}",
+            a.index,
+            a.bank,
+            a.debt.0,
+            l.rate_bps,
+            l.due_epoch,
+            if epoch > l.due_epoch { ": PAST DUE" } else { "" },
+            l.accrued_epoch,
+            if l.written_down { "\nWRITTEN DOWN: the bank took the loss; repayments are recoveries" } else { "" }
+        ),
+        None if a.debt.0 > 0 => format!(
+            "account {} is a bank pool: its borrowers owe it {} (epoch {epoch})",
+            a.index, a.debt.0
+        ),
+        None => format!("account {} has no loan (epoch {epoch})", a.index),
+    };
+    Output::new(text, json)
+}
+
 fn status_output(st: &TxStatusInfo) -> Output {
     let mut text = format!("{} {} (seq {}): {:?}", st.kind, st.hash, st.seq, st.status);
     if let Some(b) = st.batch {
@@ -660,7 +783,13 @@ fn status_output(st: &TxStatusInfo) -> Output {
     Output::new(text, serde_json::to_value(st).unwrap_or(Value::Null))
 }
 
-async fn finish_sent(
+/// Prints an accepted transaction; with `--wait`, waits (with a spinner) until it is proven or
+/// settled.
+///
+/// # Errors
+///
+/// [`WalletError::Timeout`], a rejection while waiting, the sequencer's errors.
+pub async fn finish_sent(
     seq: &SequencerClient,
     sent: ops::Sent,
     text: String,

@@ -101,6 +101,24 @@ pub enum BankCommand {
         #[arg(long, value_name = "DIR")]
         out_dir: PathBuf,
     },
+    /// Register your account as a community bank pool on L1: its policy, eligibility key and registry.
+    #[command(
+        after_help = "Example:\n  ccr-wallet bank register --policy german.json --vk keys/eligibility.vk --registry registry.json\n\
+        The wallet's account becomes the pool (its L1 address must own the account: the one that\n\
+        created it). Registering again replaces the policy and key. Credits then need eligibility\n\
+        proofs under this key, for this policy and registry."
+    )]
+    Register {
+        /// The bank's policy file.
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+        /// The policy's eligibility verifying key (`bank keygen`).
+        #[arg(long, value_name = "FILE")]
+        vk: PathBuf,
+        /// The bank's attester registry (`bank registry`).
+        #[arg(long, value_name = "FILE")]
+        registry: PathBuf,
+    },
     /// Write the bank's attester registry (public): attester keys at their slots, and its root.
     #[command(
         after_help = "Example:\n  ccr-wallet bank registry --attester 0=0x1d5a... --attester 1=0x0c3e... --out registry.json"
@@ -118,6 +136,45 @@ pub enum BankCommand {
 /// `credit` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum CreditCommand {
+    /// Borrow: prove eligibility on this machine for your account, then submit the credit.
+    #[command(
+        after_help = "Example:\n  ccr-wallet credit apply --policy german.json --pk keys/eligibility.pk --attestation att.json \\\n      \
+        --registry registry.json --bank 1 --amount 2000 --purpose ecological_restoration --wait\n\
+        The sequencer supplies the epoch, L1's time and your account's proof under the sealed root;\n\
+        the record never leaves the wallet. The bank's pool pays the amount into your account once the\n\
+        batch is sealed; `ccr-wallet loan` shows the debt, `ccr-wallet repay` pays it back.\n\
+        Exit code 10: not eligible (no proof, nothing sent); 3: the sequencer refused the credit."
+    )]
+    Apply {
+        /// The bank's policy file.
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+        /// The bank's proving key (`bank keygen`).
+        #[arg(long, value_name = "FILE")]
+        pk: PathBuf,
+        /// Your attestation (`attester sign`).
+        #[arg(long, value_name = "FILE")]
+        attestation: PathBuf,
+        /// The bank's attester registry (`bank registry`).
+        #[arg(long, value_name = "FILE")]
+        registry: PathBuf,
+        /// The bank's pool account.
+        #[arg(long, value_name = "ID")]
+        bank: u32,
+        /// Principal asked for.
+        #[arg(long, value_name = "N")]
+        amount: u64,
+        /// productive_enterprise, creative_project, community_infrastructure,
+        /// ecological_restoration, educational_initiative (or 0-4).
+        #[arg(long, value_name = "PURPOSE")]
+        purpose: String,
+        /// Also keep the proof file here.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Whether and how long to wait.
+        #[command(flatten)]
+        wait: crate::cli::WaitArgs,
+    },
     /// Prove, on this machine, that the bank's policy grants your attested record the amount.
     #[command(
         after_help = "Example:\n  ccr-wallet credit prove --policy german.json --pk keys/eligibility.pk --attestation att.json \\\n      \
@@ -540,6 +597,15 @@ pub fn statement_output(st: &EligibilityStatement, head: &str) -> Output {
     Output { text, json }
 }
 
+fn parse_purpose(purpose: &str) -> Result<Purpose, WalletError> {
+    Purpose::parse(purpose).ok_or_else(|| {
+        WalletError::Config(format!(
+            "unknown purpose `{purpose}`: use productive_enterprise, creative_project, \
+             community_infrastructure, ecological_restoration or educational_initiative"
+        ))
+    })
+}
+
 fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
@@ -605,8 +671,56 @@ pub fn run_attester(s: &Settings, cmd: AttesterCommand) -> Result<Output, Wallet
 /// # Errors
 ///
 /// Any [`WalletError`].
-pub fn run_bank(cmd: BankCommand) -> Result<Output, WalletError> {
+pub async fn run_bank(s: &Settings, cmd: BankCommand) -> Result<Output, WalletError> {
     match cmd {
+        BankCommand::Register { policy, vk, registry } => {
+            let policy = load_policy(&policy)?;
+            let params = policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?;
+            let vk_file = VerifyingKeyFile::load(&vk)
+                .map_err(|e| WalletError::VerifyingKey { path: vk.clone(), reason: e.to_string() })?;
+            let expected = format!("-policy-{}", params.hash);
+            if !vk_file.metadata.circuit_name.ends_with(&expected) {
+                return Err(WalletError::Config(format!(
+                    "the verifying key is for `{}`, not for this policy (hash {}): run `bank keygen` for it",
+                    vk_file.metadata.circuit_name, params.hash
+                )));
+            }
+            let registry: RegistryFile =
+                read_json(&registry, "an attester registry", "write it with `ccr-wallet bank registry`")?;
+            let root = registry.registry()?.root();
+            let keys = s.keys()?;
+            let pool = s.account_index()?;
+            let l1 = s.l1(&keys).await?;
+            let tx = l1
+                .client
+                .register_bank(pool, &vk_file.key, params.hash, root)
+                .await
+                .map_err(|e| l1.err(e))?;
+            let text = format!(
+                "account {pool} is a community bank on L1 (tx {:#x}, block {}, gas {})\npolicy hash {}\nregistry root {}{}",
+                tx.hash,
+                tx.block,
+                tx.gas_used,
+                params.hash,
+                root,
+                if vk_file.metadata.insecure_dev_setup {
+                    "\nWARNING: the eligibility key comes from an insecure development setup"
+                } else {
+                    ""
+                }
+            );
+            Ok(Output::new(
+                text,
+                json!({
+                    "pool": pool,
+                    "l1Tx": format!("{:#x}", tx.hash),
+                    "gasUsed": tx.gas_used,
+                    "policyHash": params.hash.to_string(),
+                    "registryRoot": root.to_string(),
+                    "insecureDevSetup": vk_file.metadata.insecure_dev_setup,
+                }),
+            ))
+        }
         BankCommand::Keygen { policy, state_depth, out_dir } => {
             let policy = load_policy(&policy)?;
             let params = policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?;
@@ -676,8 +790,74 @@ pub fn run_bank(cmd: BankCommand) -> Result<Output, WalletError> {
 /// # Errors
 ///
 /// Any [`WalletError`].
-pub fn run_credit(s: &Settings, cmd: CreditCommand, json_mode: bool) -> Result<Output, WalletError> {
+pub async fn run_credit(s: &Settings, cmd: CreditCommand, json_mode: bool) -> Result<Output, WalletError> {
     match cmd {
+        CreditCommand::Apply { policy, pk, attestation, registry, bank, amount, purpose, out, wait } => {
+            let purpose_code = parse_purpose(&purpose)?;
+            let policy = load_policy(&policy)?;
+            let attestation: AttestationFile = read_json(
+                &attestation,
+                "an attestation",
+                "ask your attester for `ccr-wallet attester sign` output",
+            )?;
+            let registry: RegistryFile =
+                read_json(&registry, "an attester registry", "get the bank's published registry")?;
+            let keys = s.keys()?;
+            let seq = s.sequencer()?;
+            let index = s.account_index()?;
+            let bar = spinner(json_mode);
+            bar.set_message("fetching your account's proof under the sealed state root");
+            let ctx = match seq.credit_context(index).await {
+                Ok(Some(c)) => c,
+                Ok(None) => {
+                    bar.finish_and_clear();
+                    return Err(WalletError::Config(format!(
+                        "account {index} is not in a sealed batch yet: wait for its first batch, then apply"
+                    )));
+                }
+                Err(e) => {
+                    bar.finish_and_clear();
+                    return Err(e);
+                }
+            };
+            bar.set_message("loading the proving key");
+            let pk = ProvingKeyFile::load(&pk)
+                .map_err(|e| WalletError::Config(format!("proving key {}: {e}", pk.display())));
+            let request = CreditRequest {
+                bank: u64::from(bank),
+                amount,
+                purpose: purpose_code,
+                epoch: u64::from(ctx.epoch),
+                now: ctx.l1_time.unwrap_or_else(now_secs),
+            };
+            let proved = pk.and_then(|pk| {
+                bar.set_message("proving eligibility on this machine (the record stays here)");
+                prove_credit(&keys.l2, &policy, &pk, &attestation, &registry, &ctx.account_proof, request)
+            });
+            let file = match proved {
+                Ok(f) => f,
+                Err(e) => {
+                    bar.finish_and_clear();
+                    return Err(e);
+                }
+            };
+            if let Some(out) = &out {
+                file.save(out).map_err(|e| WalletError::Config(e.to_string()))?;
+            }
+            bar.set_message("submitting the credit");
+            let sent = seq.send_credit(&file).await;
+            bar.finish_and_clear();
+            let receipt = sent?;
+            let (st, _) = file.parts().map_err(|e| WalletError::Config(e.to_string()))?;
+            let text = format!(
+                "credit of {amount} from bank {bank} accepted (tier {}, {} bps a year, {} months, up to {})\nhash {}",
+                st.tier, st.rate_bps, st.term_months, st.max_amount, receipt.hash
+            );
+            let sent = crate::ops::Sent { hash: receipt.hash, seq: receipt.seq, nonce: 0 };
+            let mut o = crate::cli::finish_sent(&seq, sent, text, wait, json_mode).await?;
+            o.json["statement"] = statement_output(&st, "").json;
+            Ok(o)
+        }
         CreditCommand::Prove {
             policy,
             pk,
@@ -691,12 +871,7 @@ pub fn run_credit(s: &Settings, cmd: CreditCommand, json_mode: bool) -> Result<O
             now,
             out,
         } => {
-            let purpose_code = Purpose::parse(&purpose).ok_or_else(|| {
-                WalletError::Config(format!(
-                    "unknown purpose `{purpose}`: use productive_enterprise, creative_project, \
-                     community_infrastructure, ecological_restoration or educational_initiative"
-                ))
-            })?;
+            let purpose_code = parse_purpose(&purpose)?;
             let policy = load_policy(&policy)?;
             let attestation: AttestationFile = read_json(
                 &attestation,

@@ -67,6 +67,23 @@ pub fn sign_exit(
     Ok(u.with_signature(keys.l2.sign_poseidon(u.message(chain_id))))
 }
 
+/// Signs a repayment of `amount` from account `from` to the bank pool `pool`.
+///
+/// # Errors
+///
+/// [`WalletError::Amount`] if `amount` has no exact Float40 encoding.
+pub fn sign_repay(
+    keys: &WalletKeys,
+    chain_id: u32,
+    from: u32,
+    pool: u32,
+    amount: u64,
+    nonce: u32,
+) -> Result<SignedTx, WalletError> {
+    let u = UnsignedTx::repay(from, pool, amount, nonce).map_err(|_| WalletError::Amount { amount })?;
+    Ok(u.with_signature(keys.l2.sign_poseidon(u.message(chain_id))))
+}
+
 /// Whether the sequencer's account record holds `pubkey`.
 pub fn holds_key(info: &AccountInfo, pubkey: &Point) -> bool {
     info.pubkey_x.eq_ignore_ascii_case(&fr_to_hex(&pubkey.x))
@@ -158,6 +175,37 @@ pub async fn exit(
     let nonce = own_account(seq, keys, from).await?.pending_nonce;
     let tx = sign_exit(keys, chain_id, from, amount, nonce)?;
     Ok(Sent::new(seq.send(&tx).await?, nonce))
+}
+
+/// Repays `amount` of the loan of the wallet's account `from` to its bank's pool (`pool`, or
+/// the bank the account owes when `None`).
+///
+/// # Errors
+///
+/// [`WalletError::Config`] when the account has no loan and no pool is given; as
+/// [`transfer`], with the loan rules' `invalid_transaction` (a repayment above the debt, to
+/// another pool).
+pub async fn repay(
+    seq: &SequencerClient,
+    keys: &WalletKeys,
+    chain_id: u32,
+    from: u32,
+    pool: Option<u32>,
+    amount: u64,
+) -> Result<(Sent, u32), WalletError> {
+    UnsignedTx::repay(from, pool.unwrap_or(0), amount, 0).map_err(|_| WalletError::Amount { amount })?;
+    let info = own_account(seq, keys, from).await?;
+    let pool = match pool {
+        Some(p) => p,
+        None if info.loan.is_some() => info.bank,
+        None => {
+            return Err(WalletError::Config(format!(
+                "account {from} has no open loan: nothing to repay (pass --bank to repay a written-down loan)"
+            )))
+        }
+    };
+    let tx = sign_repay(keys, chain_id, from, pool, amount, info.pending_nonce)?;
+    Ok((Sent::new(seq.send(&tx).await?, info.pending_nonce), pool))
 }
 
 /// Parses a transaction id: a `0x` hash or a decimal sequence number.

@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use ccr_circuits::state::tx::SignedTx;
-use ccr_sequencer::api::{AccountInfo, BatchInfo, Health, TxId, TxInput, TxReceipt, TxStatusInfo};
+use ccr_sequencer::api::{
+    AccountInfo, BatchInfo, CreditContext, EligibilityProofFile, Health, TxId, TxInput, TxReceipt,
+    TxStatusInfo, UpkeepInput,
+};
 use ccr_sequencer::wire::{encode_signed, to_hex};
 use ccr_sequencer::{CcrApiClient, ErrorCode};
 use jsonrpsee::core::client::Error as ClientError;
@@ -14,7 +17,7 @@ use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use crate::error::WalletError;
 
 /// Every error code of the sequencer's API, to name the code a call failed with.
-const CODES: [ErrorCode; 14] = [
+const CODES: [ErrorCode; 16] = [
     ErrorCode::InvalidParams,
     ErrorCode::Internal,
     ErrorCode::BadSignature,
@@ -29,6 +32,8 @@ const CODES: [ErrorCode; 14] = [
     ErrorCode::MempoolFull,
     ErrorCode::Unavailable,
     ErrorCode::InvalidDeposit,
+    ErrorCode::InvalidCredit,
+    ErrorCode::NullifierUsed,
 ];
 
 /// The API error code for a numeric code, if it is one of the sequencer's.
@@ -102,6 +107,36 @@ impl SequencerClient {
     pub async fn send(&self, tx: &SignedTx) -> Result<TxReceipt, WalletError> {
         let input = TxInput::Hex(to_hex(&encode_signed(tx)));
         self.client.send_transaction(input).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_sendCredit`: a credit with its eligibility proof.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::account`]; [`WalletError::Rejected`] with `invalid_credit`,
+    /// `nullifier_used` or a loan rule's `invalid_transaction`.
+    pub async fn send_credit(&self, proof: &EligibilityProofFile) -> Result<TxReceipt, WalletError> {
+        self.client.send_credit(proof.clone()).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_sendUpkeep`: a loan's accrual or writedown.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::send_credit`].
+    pub async fn send_upkeep(&self, kind: &str, borrower: u32, bank: u32) -> Result<TxReceipt, WalletError> {
+        let u = UpkeepInput { kind: kind.to_owned(), borrower, bank };
+        self.client.send_upkeep(u).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_getCreditContext`: the epoch, L1's time and the account's proof under the sealed
+    /// root (`None`: no account there in a sealed batch yet).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::account`].
+    pub async fn credit_context(&self, index: u32) -> Result<Option<CreditContext>, WalletError> {
+        self.client.get_credit_context(index).await.map_err(|e| self.map_err(e))
     }
 
     /// `ccr_getTransactionStatus`.

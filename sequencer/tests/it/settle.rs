@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ark_bn254::Fr;
 use ccr_sequencer::l1::{settle_batches, Settlement, SettlementReceipt};
-use ccr_sequencer::records::{BatchRecord, L1Settlement};
+use ccr_sequencer::records::{BatchRecord, CreditProofRecord, L1Settlement};
 use ccr_sequencer::{Sequencer, SequencerConfig};
 
 use crate::common::*;
@@ -51,7 +51,11 @@ impl Settlement for Shared {
         Ok(settled.get(batch as usize).map(|(n, root)| receipt(*n, self.0.foreign_root.unwrap_or(*root))))
     }
 
-    async fn submit_batch(&self, batch: &BatchRecord) -> Result<SettlementReceipt, Lost> {
+    async fn submit_batch(
+        &self,
+        batch: &BatchRecord,
+        _credits: &[CreditProofRecord],
+    ) -> Result<SettlementReceipt, Lost> {
         self.0.submissions.fetch_add(1, Ordering::SeqCst);
         self.0.settled.lock().unwrap().push((batch.number, batch.new_root));
         if self.0.lose_first_answer.swap(false, Ordering::SeqCst) {

@@ -15,7 +15,7 @@ use ccr_prover::export::solidity::SolidityCalldata;
 use ccr_prover::{dev_setup, prove_with_public_inputs, verify, Bn254, Fr, Keypair, Proof};
 use ccr_verifier_contracts::batch_verify::abi::BatchVerifierHarness::BatchVerifierHarnessErrors as E;
 use ccr_verifier_contracts::batch_verify::{
-    calldata_gas, contract_error, input_words, proof_words, verify_batch_call, vk_words,
+    calldata_gas, contract_error, input_words, proof_words, verify_batch_call, vk_from_words, vk_words,
     BatchVerifierHarness, BATCH_VERIFIER_HARNESS_SOURCE, BATCH_VERIFIER_SOURCE, VK_STORE_SOURCE,
 };
 use ccr_verifier_contracts::{solc, solidity_verifier, Artifact, Evm};
@@ -279,6 +279,15 @@ fn vk_store_round_trip_and_malformed_keys() {
     let words = vk_words(&keys().vk);
     assert_eq!(words.len(), 16 + 2 * N);
     assert_eq!(w.harness.read_vk(&mut w.evm, w.vk).unwrap(), words);
+    // What a reader of the data contract (the sequencer) rebuilds is the key itself.
+    assert_eq!(vk_from_words(&words).unwrap(), keys().vk);
+    let mut off_curve = words.clone();
+    off_curve[1] += U256::from(1u64);
+    assert!(vk_from_words(&off_curve).unwrap_err().contains("alpha"));
+    let mut bad_g2 = words.clone();
+    bad_g2[2] += U256::from(1u64);
+    assert!(vk_from_words(&bad_g2).unwrap_err().contains("beta"));
+    assert!(vk_from_words(&words[..words.len() - 1]).is_err());
     let count = w
         .evm
         .call_sol(

@@ -1,0 +1,163 @@
+//! The scenario's credit: a community bank registers its policy on L1, an attester signs a
+//! member's financial record (a row of the German credit data), the member proves eligibility
+//! on "their machine" and borrows through the sequencer, then repays part of the loan.
+//!
+//! Every step is the wallet's library code (`ccr_wallet::credit`, `ccr_wallet::ops`): the same
+//! as `ccr-wallet bank register`, `attester sign`, `credit apply` and `repay`.
+
+use anyhow::Context;
+use ccr_circuits::babyjubjub::eddsa::PrivateKey;
+use ccr_credit_policy::{german_data_file, german_policy_file, Policy, Purpose};
+use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
+use ccr_wallet::credit::{prove_credit, sign_attestation, CreditRequest, RegistryFile};
+use ccr_wallet::l1ops::L1;
+use ccr_wallet::ops;
+use ccr_wallet::sequencer::SequencerClient;
+use serde::Serialize;
+
+use crate::scenario::{wait_settled, Member};
+use crate::Say;
+
+/// The principal the member borrows (L2 units), within every tier's maximum.
+pub const CREDIT_AMOUNT: u64 = 1_500;
+/// What the member repays of it.
+pub const REPAYMENT: u64 = 600;
+
+/// What the credit step did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditSummary {
+    /// The bank's pool account.
+    pub bank: u32,
+    /// The borrower's account.
+    pub borrower: u32,
+    /// The German credit data row (1-based, after the header) the attester signed.
+    pub data_row: usize,
+    /// The policy's tier for it.
+    pub tier: u8,
+    /// The tier's yearly rate, basis points.
+    pub rate_bps: u32,
+    /// The tier's term, months.
+    pub term_months: u32,
+    /// Principal borrowed.
+    pub amount: u64,
+    /// Repaid.
+    pub repaid: u64,
+    /// Debt after the repayment.
+    pub debt_after: u64,
+    /// Gas of `registerBank`.
+    pub register_gas: u64,
+    /// L1 gas of the batch that carried the credit and its eligibility proof.
+    pub credit_batch_gas: u64,
+}
+
+/// The first row of the German data the policy grants a tier for an ecological restoration,
+/// with its 1-based number and features.
+fn good_row(policy: &Policy) -> anyhow::Result<(usize, Vec<i64>, u8)> {
+    let text = std::fs::read_to_string(german_data_file()).context("reading the German credit data")?;
+    for (i, line) in text.lines().skip(1).enumerate() {
+        let row = line.rsplit_once(',').map_or(line, |(features, _label)| features);
+        if let Some(tier) = policy.decide_row(row, Purpose::EcologicalRestoration)?.tier {
+            let features = ccr_credit_policy::data::encode_row(&policy.schema, row)?;
+            return Ok((i + 1, features, u8::try_from(tier)?));
+        }
+    }
+    anyhow::bail!("the policy grants no row of the German data")
+}
+
+/// Runs the credit step: `bank` (an opened account owned by `bank_l1`'s key) becomes a
+/// community bank, `member` borrows from it and repays part.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    seq: &SequencerClient,
+    bank: &Member,
+    bank_l1: &L1,
+    member: &Member,
+    chain_id: u32,
+    depth: usize,
+    say: Say<'_>,
+) -> anyhow::Result<CreditSummary> {
+    let pool = bank.index.context("the bank's account is open")?;
+    let borrower = member.index.context("the member's account is open")?;
+    let policy = Policy::load(&german_policy_file())?;
+    let params = policy.circuit_params()?;
+
+    say("   the bank makes the eligibility keys of its policy (INSECURE development setup) …");
+    let setup_params = params.clone();
+    let keys = tokio::task::spawn_blocking(move || dev_setup_eligibility(&setup_params, depth, [0xB4; 32]))
+        .await??;
+    let (pk, _vk) = keys.into_key_files(eligibility_circuit_name(params.hash, depth));
+    let attester = PrivateKey::from_bytes([0xA7; 32]);
+    let registry = RegistryFile::new(&[(0, attester.public_key())])?;
+    let reg_root = registry.registry()?.root();
+    let reg = bank_l1
+        .client
+        .register_bank(pool, &pk.key.vk, params.hash, reg_root)
+        .await
+        .map_err(|e| bank_l1.err(e))?;
+    say(&format!(
+        "   {} registers account {pool} as a bank on L1: German policy {}…, attester registry {}… (gas {})",
+        bank.name,
+        &params.hash.to_string()[..12],
+        &reg_root.to_string()[..12],
+        reg.gas_used
+    ));
+
+    let (data_row, features, tier) = good_row(&policy)?;
+    let expiry = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() + 365 * 86_400;
+    let attestation = sign_attestation(&attester, features, member.keys.l2_public(), expiry, Some(&policy))?;
+    say(&format!(
+        "   the bank's attester signs {}'s record (German credit data row {data_row}): tier {tier} under the policy",
+        member.name
+    ));
+
+    let ctx = seq.credit_context(borrower).await?.context("the member's account is in a sealed batch")?;
+    let request = CreditRequest {
+        bank: u64::from(pool),
+        amount: CREDIT_AMOUNT,
+        purpose: Purpose::EcologicalRestoration,
+        epoch: u64::from(ctx.epoch),
+        now: ctx.l1_time.context("the devnet's sequencer has L1")?,
+    };
+    let member_key = member.keys.l2.clone();
+    let proof = tokio::task::spawn_blocking(move || {
+        prove_credit(&member_key, &policy, &pk, &attestation, &registry, &ctx.account_proof, request)
+    })
+    .await??;
+    let (st, _) = proof.parts()?;
+    say(&format!(
+        "   {} proves eligibility on their machine (the record stays private): {CREDIT_AMOUNT} for an \
+         ecological restoration, tier {} at {} bps for {} months",
+        member.name, st.tier, st.rate_bps, st.term_months
+    ));
+    let receipt = seq.send_credit(&proof).await?;
+    say(&format!("   the sequencer verified the proof and accepted the credit (tx {})", &receipt.hash[..10]));
+    wait_settled(seq, &receipt.hash, say).await?;
+    let credit_batch = ops::status(seq, &receipt.hash).await?.batch.context("settled in a batch")?;
+    let credit_batch_gas = seq.batch(credit_batch).await?.and_then(|b| b.l1_gas_used).unwrap_or(0);
+    let loan = ops::account(seq, borrower).await?;
+    say(&format!(
+        "   settled on L1 with its eligibility proof (batch {credit_batch}, gas {credit_batch_gas}): {} owes {}",
+        member.name, loan.debt.0
+    ));
+
+    let (sent, _) = ops::repay(seq, &member.keys, chain_id, borrower, None, REPAYMENT).await?;
+    say(&format!("   {} repays {REPAYMENT} to the pool (tx {})", member.name, &sent.hash[..10]));
+    wait_settled(seq, &sent.hash, say).await?;
+    let after = ops::account(seq, borrower).await?;
+    say(&format!("   settled: {} now owes {}", member.name, after.debt.0));
+    anyhow::ensure!(after.debt.0 < loan.debt.0, "the repayment did not reduce the debt");
+    Ok(CreditSummary {
+        bank: pool,
+        borrower,
+        data_row,
+        tier: st.tier,
+        rate_bps: st.rate_bps,
+        term_months: st.term_months,
+        amount: CREDIT_AMOUNT,
+        repaid: REPAYMENT,
+        debt_after: after.debt.0,
+        register_gas: reg.gas_used,
+        credit_batch_gas,
+    })
+}
