@@ -11,9 +11,10 @@ use ccr_devnet::{scenario, Devnet, DevnetConfig, L1Choice, DEFAULT_PARAMS};
 use clap::Parser;
 
 /// Runs the community credit rollup on this machine — embedded L1 (revm) with the real
-/// contracts, the sequencer, the Groth16 prover — and plays a scenario: three members
-/// deposit on L1, transfer on L2, one exits and claims on L1, and an audit rebuilds the state
-/// from L1 data alone and checks every proof.
+/// contracts, the sequencer, the Groth16 prover — and plays a scenario: three members and a
+/// community bank deposit on L1, transfer on L2, one exits and claims on L1, the bank
+/// registers its credit policy, a member borrows with a private eligibility proof and repays
+/// part, and an audit rebuilds the state from L1 data alone and checks every proof.
 ///
 /// Examples:
 ///

@@ -198,8 +198,8 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
     say("6. audit: every batch from L1 calldata, its commitment, its proof, replayed to the same roots");
     let report = audit::audit(&l1s[0].client, params, &devnet.vk).await?;
     say(&format!(
-        "   audit passed: {} batch(es), {} proof(s) verified, {} transactions replayed, root {}",
-        report.batches, report.proofs_verified, report.transactions, report.final_root
+        "   audit passed: {} batch(es), {} batch proof(s) and {} eligibility proof(s) verified, {} transactions replayed, root {}",
+        report.batches, report.proofs_verified, report.eligibility_proofs_verified, report.transactions, report.final_root
     ));
 
     // Keystores for the members, so `ccr-wallet` can take over.

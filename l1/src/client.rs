@@ -96,12 +96,38 @@ pub struct SettledBatch {
     pub tx_data: Vec<u8>,
     /// The proof words of the calldata.
     pub proof: [U256; 8],
+    /// The eligibility proofs of its credit slots, in slot order (from the calldata).
+    pub credits: Vec<SettledCredit>,
     /// The L1 transaction.
     pub l1_tx: B256,
     /// Its block.
     pub block: u64,
     /// Gas it used.
     pub gas_used: u64,
+}
+
+/// A credit's eligibility proof as a batch's calldata carried it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledCredit {
+    /// The proof words.
+    pub proof: [U256; 8],
+    /// Its public inputs.
+    pub inputs: Vec<U256>,
+    /// The batch whose root is its state root.
+    pub state_batch: u64,
+}
+
+/// A `BankRegistered` event: the key and policy a bank used from `block` on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BankRegistration {
+    /// The bank's pool account.
+    pub pool: u32,
+    /// The eligibility verifying key (read back from its `VkStore` contract).
+    pub vk: ark_groth16::VerifyingKey<ark_bn254::Bn254>,
+    /// The policy's hash.
+    pub policy_hash: Fr,
+    /// The L1 block of the registration.
+    pub block: u64,
 }
 
 /// A community bank as L1 registered it (`Rollup.banks`).
@@ -576,6 +602,18 @@ impl L1Client {
                 })?,
                 tx_data: call.txData.to_vec(),
                 proof: call.proof,
+                credits: (0..call.credits.proofs.len())
+                    .map(|k| {
+                        Ok(SettledCredit {
+                            proof: call.credits.proofs[k],
+                            inputs: call.credits.inputs.get(k).cloned().unwrap_or_default(),
+                            state_batch: u64_of(
+                                "credit state batch",
+                                call.credits.stateBatches.get(k).copied().unwrap_or_default(),
+                            )?,
+                        })
+                    })
+                    .collect::<Result<_, L1Error>>()?,
                 l1_tx: hash,
                 block: receipt.block_number.unwrap_or_default(),
                 gas_used: receipt.gas_used,
@@ -722,13 +760,7 @@ impl L1Client {
         if b.vk == Address::ZERO {
             return Ok(None);
         }
-        let code = self.provider.get_code_at(b.vk).await.map_err(rpc_error)?;
-        let bad = |why: String| L1Error::Data(format!("eligibility key of bank {pool} at {}: {why}", b.vk));
-        if code.first() != Some(&0) || (code.len() - 1) % 32 != 0 {
-            return Err(bad("not a VkStore data contract".into()));
-        }
-        let words: Vec<U256> = code[1..].chunks_exact(32).map(U256::from_be_slice).collect();
-        let vk = ccr_verifier_contracts::batch_verify::vk_from_words(&words).map_err(bad)?;
+        let vk = self.read_vk(pool, b.vk).await?;
         Ok(Some(BankInfo {
             pool,
             owner: b.owner,
@@ -737,6 +769,45 @@ impl L1Client {
             policy_hash: fr_of("policy hash", b.policyHash)?,
             registry_root: fr_of("registry root", b.registryRoot)?,
         }))
+    }
+
+    /// The verifying key a `VkStore` data contract at `pointer` holds (bank `pool`'s).
+    async fn read_vk(
+        &self,
+        pool: u32,
+        pointer: Address,
+    ) -> Result<ark_groth16::VerifyingKey<ark_bn254::Bn254>, L1Error> {
+        let code = self.provider.get_code_at(pointer).await.map_err(rpc_error)?;
+        let bad = |why: String| L1Error::Data(format!("eligibility key of bank {pool} at {pointer}: {why}"));
+        if code.first() != Some(&0) || (code.len() - 1) % 32 != 0 {
+            return Err(bad("not a VkStore data contract".into()));
+        }
+        let words: Vec<U256> = code[1..].chunks_exact(32).map(U256::from_be_slice).collect();
+        ccr_verifier_contracts::batch_verify::vk_from_words(&words).map_err(bad)
+    }
+
+    /// Every bank registration (`BankRegistered` events) in block order, with its key.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; [`L1Error::Data`] for a malformed event or key.
+    pub async fn bank_registrations(&self) -> Result<Vec<BankRegistration>, L1Error> {
+        let filter = Filter::new()
+            .address(self.rollup)
+            .event_signature(Rollup::BankRegistered::SIGNATURE_HASH)
+            .from_block(self.start_block);
+        let mut out = Vec::new();
+        for log in self.provider.get_logs(&filter).await.map_err(rpc_error)? {
+            let ev = Rollup::BankRegistered::decode_log(&log.inner)
+                .map_err(|e| L1Error::Data(format!("BankRegistered event: {e}")))?;
+            out.push(BankRegistration {
+                pool: ev.pool,
+                vk: self.read_vk(ev.pool, ev.vk).await?,
+                policy_hash: fr_of("policy hash", ev.policyHash)?,
+                block: log.block_number.unwrap_or_default(),
+            });
+        }
+        Ok(out)
     }
 
     /// Whether an eligibility nullifier was spent on L1.

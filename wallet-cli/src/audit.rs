@@ -9,19 +9,23 @@
 //!    after (chained from the queue entries) and its calldata `txData`
 //!    ([`ccr_circuits::batch::public_commitment`]) is what its Groth16 proof proves, under
 //!    the deployment's verifying key;
-//! 4. *replay*: its slots re-apply to the rebuilt state ([`RollupState::replay_batch`]);
-//! 5. *root*: the replayed root equals the root L1 settled.
+//! 4. *credit*: each credit slot's eligibility proof (from the calldata) verifies under the
+//!    key its bank had registered on L1 by then, and its statement is the slot's (bank,
+//!    borrower, amount), the batch's epoch, the registered policy and a root the rebuilt
+//!    state had;
+//! 5. *replay*: its slots re-apply to the rebuilt state ([`RollupState::replay_batch`]);
+//! 6. *root*: the replayed root equals the root L1 settled.
 //!
 //! Finally the rebuilt root must equal the contract's `stateRoot()`.
 
 use alloy_primitives::U256;
-use ark_bn254::{Bn254, Fq, Fq2, G1Affine, G2Affine};
+use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ff::{BigInteger, PrimeField, Zero};
 use ark_groth16::{Proof, VerifyingKey};
 use ccr_circuits::batch::public_commitment;
 use ccr_circuits::state::tx::QueueEntry;
 use ccr_circuits::state::{RollupParams, RollupState};
-use ccr_l1::client::{L1Client, SettledBatch};
+use ccr_l1::client::{BankRegistration, L1Client, SettledBatch};
 use ccr_l1::L1Error;
 use ccr_prover::verify::{prepare_verifying_key, verify_prepared};
 use ccr_sequencer::wire::fr_to_hex;
@@ -37,6 +41,8 @@ pub enum AuditCheck {
     Queue,
     /// The Groth16 proof verifies for the recomputed commitment.
     Proof,
+    /// Each credit's eligibility proof verifies and states the credit slot.
+    Credit,
     /// The slots re-apply to the rebuilt state.
     Replay,
     /// The replayed root equals the settled root.
@@ -55,6 +61,7 @@ impl std::fmt::Display for AuditCheck {
             Self::Sequence => "sequence",
             Self::Queue => "queue",
             Self::Proof => "proof",
+            Self::Credit => "credit",
             Self::Replay => "replay",
             Self::Root => "root",
         })
@@ -98,6 +105,8 @@ pub struct AuditReport {
     pub batches: u64,
     /// Proofs verified (one per batch).
     pub proofs_verified: u64,
+    /// Eligibility proofs verified (one per credit).
+    pub eligibility_proofs_verified: u64,
     /// Non-empty slots replayed.
     pub transactions: u64,
     /// Queue entries (deposits and forced exits) consumed.
@@ -144,15 +153,20 @@ pub async fn rebuild(
     let batches = l1.settled_batches(1).await?;
     let queue: Vec<QueueEntry> = l1.queue_entries(0, 0).await?.into_iter().map(|(_, e)| e).collect();
     let l1_root = l1.state_root().await?;
-    let (report, state) = check_batches(params, vk, &batches, &queue, progress)?;
+    let banks = if batches.iter().any(|b| !b.credits.is_empty()) {
+        l1.bank_registrations().await?
+    } else {
+        Vec::new()
+    };
+    let (report, state) = check_batches(params, vk, &batches, &queue, &banks, progress)?;
     if state.root() != l1_root {
         return Err(AuditError::FinalRoot { rebuilt: fr_to_hex(&state.root()), l1: fr_to_hex(&l1_root) });
     }
     Ok((report, state))
 }
 
-/// The checks of [`audit`] over batches and queue entries already read from L1 (the queue
-/// from position 0), without the final comparison with `stateRoot()`.
+/// The checks of [`audit`] over batches, queue entries (from position 0) and bank
+/// registrations already read from L1, without the final comparison with `stateRoot()`.
 ///
 /// # Errors
 ///
@@ -162,9 +176,12 @@ pub fn check_batches(
     vk: &VerifyingKey<Bn254>,
     batches: &[SettledBatch],
     queue: &[QueueEntry],
+    banks: &[BankRegistration],
     progress: Progress<'_>,
 ) -> Result<(AuditReport, RollupState), AuditError> {
     let pvk = prepare_verifying_key(vk);
+    // roots[n]: the root after batch n (0: the empty tree), for the credits' state roots.
+    let mut roots = Vec::with_capacity(batches.len() + 1);
     let mut state = RollupState::new(params).map_err(|e| AuditError::Setup(e.to_string()))?;
     // queue_hashes[i]: the chain after the first i entries.
     let mut queue_hashes = vec![state.deposit_queue_hash()];
@@ -176,6 +193,7 @@ pub fn check_batches(
     let mut report = AuditReport {
         batches: 0,
         proofs_verified: 0,
+        eligibility_proofs_verified: 0,
         transactions: 0,
         queue_consumed: 0,
         queue_total: queue.len() as u64,
@@ -184,6 +202,7 @@ pub fn check_batches(
         final_root: String::new(),
     };
     progress(0, total);
+    roots.push(state.root());
     for (i, b) in batches.iter().enumerate() {
         let fail = |check, detail: String| AuditError::Batch { batch: b.number, check, detail };
         // 1. sequence
@@ -249,11 +268,14 @@ pub fn check_batches(
             Err(e) => return Err(fail(AuditCheck::Proof, format!("the verifying key does not fit: {e}"))),
         }
         report.proofs_verified += 1;
-        // 4. replay
+        // 4. credit
+        report.eligibility_proofs_verified +=
+            check_credits(b, banks, &roots).map_err(|d| fail(AuditCheck::Credit, d))?;
+        // 5. replay
         let replayed = state
             .replay_batch(&b.tx_data, &queue[from..to], b.epoch)
             .map_err(|e| fail(AuditCheck::Replay, e.to_string()))?;
-        // 5. root
+        // 6. root
         if replayed.new_root != b.new_root {
             return Err(fail(
                 AuditCheck::Root,
@@ -264,6 +286,7 @@ pub fn check_batches(
                 ),
             ));
         }
+        roots.push(replayed.new_root);
         report.batches += 1;
         report.queue_consumed = replayed.deposits_consumed_after;
         report.exits += replayed.exits.len() as u64;
@@ -274,6 +297,73 @@ pub fn check_batches(
     report.accounts = state.num_accounts();
     report.final_root = fr_to_hex(&state.root());
     Ok((report, state))
+}
+
+/// The credit slots of `b` against the eligibility proofs its calldata carried, in order:
+/// each proof verifies under the key its bank registered at or before the batch's block and
+/// states the slot's bank, borrower and amount, the batch's epoch, the registered policy and
+/// the root after an earlier batch (`roots`). Returns the number verified.
+fn check_credits(b: &SettledBatch, banks: &[BankRegistration], roots: &[Fr]) -> Result<u64, String> {
+    use ccr_circuits::state::encoding::{EncodedSlot, SLOT_BYTES};
+    use ccr_circuits::state::tx::TxKind;
+    let mut k = 0usize;
+    for (slot, bytes) in b.tx_data.chunks(SLOT_BYTES).enumerate() {
+        if bytes[0] != TxKind::Credit as u8 {
+            continue;
+        }
+        let c = b.credits.get(k).ok_or_else(|| format!("credit slot {slot} has no eligibility proof"))?;
+        k += 1;
+        let mut arr = [0u8; SLOT_BYTES];
+        arr.copy_from_slice(bytes);
+        let s = EncodedSlot::from_bytes(slot, &arr).map_err(|e| format!("slot {slot}: {e}"))?;
+        let amount = s.amount.decode().map_err(|e| format!("slot {slot}: {e}"))?;
+        let x = c
+            .inputs
+            .iter()
+            .map(|w| {
+                ccr_sequencer::wire::fr_from_be_canonical(&w.to_be_bytes::<32>())
+                    .ok_or_else(|| format!("slot {slot}: a public input is not a field element"))
+            })
+            .collect::<Result<Vec<Fr>, String>>()?;
+        if x.len() != ccr_circuits::credit::EligibilityStatement::N_PUBLIC {
+            return Err(format!("slot {slot}: {} public inputs", x.len()));
+        }
+        let root = usize::try_from(c.state_batch).ok().and_then(|n| roots.get(n));
+        let expected = [
+            (0, Fr::from(s.to), "bank"),
+            (1, Fr::from(amount), "amount"),
+            (10, Fr::from(s.from), "borrower"),
+            (11, Fr::from(b.epoch), "epoch"),
+        ];
+        for (i, v, what) in expected {
+            if x[i] != v {
+                return Err(format!("slot {slot}: the proof's {what} is not the slot's"));
+            }
+        }
+        if root != Some(&x[13]) {
+            return Err(format!(
+                "slot {slot}: the proof's state root is not the root after batch {}",
+                c.state_batch
+            ));
+        }
+        let reg =
+            banks.iter().filter(|r| r.pool == s.to && r.block <= b.block).last().ok_or_else(|| {
+                format!("slot {slot}: bank {} was not registered by block {}", s.to, b.block)
+            })?;
+        if x[7] != reg.policy_hash {
+            return Err(format!("slot {slot}: the proof is not for bank {}'s registered policy", s.to));
+        }
+        let proof = proof_from_words(&c.proof).map_err(|e| format!("slot {slot}: {e}"))?;
+        match ccr_prover::verify(&reg.vk, &x, &proof) {
+            Ok(true) => {}
+            Ok(false) => return Err(format!("slot {slot}: the eligibility proof does not verify")),
+            Err(e) => return Err(format!("slot {slot}: bank {}'s key does not fit: {e}", s.to)),
+        }
+    }
+    if k != b.credits.len() {
+        return Err(format!("{} eligibility proofs for {k} credit slots", b.credits.len()));
+    }
+    Ok(k as u64)
 }
 
 /// A Groth16 proof from the `uint256[8]` of `submitBatch`: `[a.x, a.y, b.x.c1, b.x.c0,

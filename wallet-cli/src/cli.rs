@@ -635,10 +635,12 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             bar.finish_and_clear();
             let (report, _) = r?;
             let text = format!(
-                "OK: {} batches, {} proofs verified, {} transactions replayed ({} exits), {} of {} L1 queue entries consumed\n\
+                "OK: {} batches, {} proofs verified, {} eligibility proofs verified, {} transactions replayed ({} exits), \
+                 {} of {} L1 queue entries consumed\n\
                  {} accounts; final root {} equals L1's stateRoot()",
                 report.batches,
                 report.proofs_verified,
+                report.eligibility_proofs_verified,
                 report.transactions,
                 report.exits,
                 report.queue_consumed,

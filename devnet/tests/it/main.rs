@@ -4,5 +4,6 @@
 
 mod common;
 mod crash;
+mod credit;
 mod escape;
 mod scenario;

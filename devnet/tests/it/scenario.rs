@@ -1,5 +1,6 @@
 //! The devnet's scripted scenario, on the embedded L1 and on anvil: deposits → transfers →
-//! proven batches → settled on L1 → withdrawal claimed → audit passes.
+//! proven batches → settled on L1 → withdrawal claimed → a bank registers, a member borrows
+//! with an eligibility proof and repays → audit passes.
 
 use ccr_devnet::scenario::{self, Summary, GWEI_PER_ETH};
 use ccr_devnet::{Devnet, L1Choice};
@@ -9,18 +10,31 @@ use crate::common::*;
 fn check(summary: &Summary, devnet_root: &str) {
     let balances: Vec<(&str, u64)> =
         summary.members.iter().map(|m| (m.name.as_str(), m.l2_balance)).collect();
-    // alice 2 − 0.3 + 0.1 − 0.05; bob 1 + 0.3 − 0.2 − 0.4 (exit); carol 0.5 + 0.2 − 0.1 + 0.05
+    // alice 2 − 0.3 + 0.1 − 0.05 ETH, + 1500 borrowed − 600 repaid; bob 1 + 0.3 − 0.2 − 0.4
+    // (exit); carol 0.5 + 0.2 − 0.1 + 0.05; the bank's pool 1 ETH − 1500 lent + 600 repaid
     assert_eq!(
         balances,
-        vec![("alice", 1_750_000_000), ("bob", 700_000_000), ("carol", 650_000_000)],
+        vec![
+            ("alice", 1_750_000_900),
+            ("bob", 700_000_000),
+            ("carol", 650_000_000),
+            ("commons", 999_999_100)
+        ],
         "final L2 balances"
     );
+    // Lent and repaid in the same epoch: no interest yet.
+    let c = &summary.credit;
+    assert_eq!((c.amount, c.repaid, c.debt_after), (1_500, 600, 900));
+    assert!(c.tier >= 1 && c.rate_bps > 0 && c.term_months > 0, "{c:?}");
+    // The batch with the credit carries one eligibility proof through the batched check.
+    assert!(c.credit_batch_gas > 300_000 && c.credit_batch_gas < 600_000, "{c:?}");
     assert_eq!(summary.members[1].claimed_wei, (400_000_000u128 * u128::from(GWEI_PER_ETH)).to_string());
     assert!(summary.batches_settled >= 2, "deposits and transfers need at least two batches of 4");
     assert_eq!(summary.audit.batches, summary.batches_settled);
     assert_eq!(summary.audit.proofs_verified, summary.batches_settled);
-    // 3 deposits + 4 transfers + 1 exit
-    assert_eq!(summary.audit.transactions, 8);
+    assert_eq!(summary.audit.eligibility_proofs_verified, 1);
+    // 4 deposits + 4 transfers + 1 exit + a credit (credit and terms slots) + 1 repayment
+    assert_eq!(summary.audit.transactions, 12);
     assert_eq!(summary.audit.exits, 1);
     assert_eq!(summary.audit.final_root, devnet_root);
     assert!(

@@ -105,22 +105,22 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     let mut bad = batches.clone();
     bad[0].tx_data[11] ^= 1; // an amount byte of slot 0
     assert_eq!(
-        check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &mut |_, _| {})),
+        check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &[], &mut |_, _| {})),
         AuditCheck::Proof
     );
     assert_eq!(
-        check_of(audit::check_batches(PARAMS, &keys().vk, &batches, &queue[..2], &mut |_, _| {})),
+        check_of(audit::check_batches(PARAMS, &keys().vk, &batches, &queue[..2], &[], &mut |_, _| {})),
         AuditCheck::Queue
     );
     let mut bad = batches.clone();
     bad[0].number = 2;
     assert_eq!(
-        check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &mut |_, _| {})),
+        check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &[], &mut |_, _| {})),
         AuditCheck::Sequence
     );
     let other_vk = DevKey { seed: [3; 32], ..KEY }.keypair().unwrap().vk;
     assert_eq!(
-        check_of(audit::check_batches(PARAMS, &other_vk, &batches, &queue, &mut |_, _| {})),
+        check_of(audit::check_batches(PARAMS, &other_vk, &batches, &queue, &[], &mut |_, _| {})),
         AuditCheck::Proof
     );
 

@@ -1,0 +1,202 @@
+//! Credit end to end, on the embedded L1 at test size: a bank registers its policy, a member
+//! proves eligibility and borrows through the sequencer's JSON-RPC, the credit settles on L1
+//! with its eligibility proof, the member repays; every refusal at the sequencer comes with
+//! its error code before anything reaches the log or L1.
+
+use std::time::Duration;
+
+use ccr_circuits::babyjubjub::eddsa::PrivateKey;
+use ccr_credit_policy::{german_data_file, german_policy_file, Policy, Purpose};
+use ccr_devnet::scenario::wait_settled;
+use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name, EligibilityProofFile};
+use ccr_prover::ProvingKeyFile;
+use ccr_sequencer::ErrorCode;
+use ccr_wallet::audit;
+use ccr_wallet::credit::{prove_credit, sign_attestation, AttestationFile, CreditRequest, RegistryFile};
+use ccr_wallet::error::WalletError;
+use ccr_wallet::keys::{L1Key, WalletKeys};
+use ccr_wallet::l1ops::{self, L1};
+use ccr_wallet::ops;
+use ccr_wallet::sequencer::SequencerClient;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+use crate::common::*;
+
+const STEP: Duration = Duration::from_secs(300);
+
+fn keys(n: usize) -> WalletKeys {
+    let l1 = L1Key::from_hex(ccr_l1::DEV_KEYS[n]).expect("dev key");
+    WalletKeys::generate(&mut ChaCha20Rng::seed_from_u64(0xC4ED17 + n as u64), Some(l1))
+}
+
+/// The API code and message of a refusal.
+#[track_caller]
+fn refused<T: std::fmt::Debug>(r: Result<T, WalletError>) -> (i32, String) {
+    match r {
+        Err(WalletError::Rejected { code, message, .. }) => (code, message),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+struct Applicant<'a> {
+    seq: &'a SequencerClient,
+    member: &'a WalletKeys,
+    account: u32,
+    policy: &'a Policy,
+    pk: &'a ProvingKeyFile,
+    attestation: &'a AttestationFile,
+    registry: &'a RegistryFile,
+}
+
+impl Applicant<'_> {
+    /// A fresh proof for `amount` from `bank`, at L1's time minus `age` seconds.
+    async fn prove(&self, bank: u32, amount: u64, age: u64) -> EligibilityProofFile {
+        let ctx = self.seq.credit_context(self.account).await.expect("context").expect("sealed account");
+        let request = CreditRequest {
+            bank: u64::from(bank),
+            amount,
+            purpose: Purpose::CommunityInfrastructure,
+            epoch: u64::from(ctx.epoch),
+            now: ctx.l1_time.expect("L1 time") - age,
+        };
+        prove_credit(
+            &self.member.l2,
+            self.policy,
+            self.pk,
+            self.attestation,
+            self.registry,
+            &ctx.account_proof,
+            request,
+        )
+        .expect("eligible")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let devnet = start(config(dir.path(), embedded())).await;
+    let net = &devnet.network;
+    let seq = SequencerClient::new(&net.sequencer_rpc).expect("client");
+    let (bank, member, other) = (keys(4), keys(1), keys(2));
+    let (bank_l1, member_l1, other_l1) = (
+        L1::connect(&net.l1_rpc, &bank, net.rollup, net.deploy_block).await.unwrap(),
+        L1::connect(&net.l1_rpc, &member, net.rollup, net.deploy_block).await.unwrap(),
+        L1::connect(&net.l1_rpc, &other, net.rollup, net.deploy_block).await.unwrap(),
+    );
+    // The pool holds 1,000; the member and another account (not a bank) hold a little.
+    let pool = l1ops::deposit(&bank_l1, &bank, None, 1_000).await.expect("pool").index;
+    let account = l1ops::deposit(&member_l1, &member, None, 50).await.expect("member").index;
+    let d = l1ops::deposit(&other_l1, &other, None, 70).await.expect("other");
+    l1ops::wait_ingested(&seq, d.queue_length, STEP).await.expect("ingested");
+    let started = std::time::Instant::now();
+    while seq.credit_context(d.index).await.expect("context").is_none() {
+        assert!(started.elapsed() < STEP, "the accounts were not sealed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The bank: the German policy's keys at depth 8, one attester, registered on L1.
+    let policy = Policy::load(&german_policy_file()).unwrap();
+    let params = policy.circuit_params().unwrap();
+    let (pk, _) = dev_setup_eligibility(&params, PARAMS.depth, [5; 32])
+        .unwrap()
+        .into_key_files(eligibility_circuit_name(params.hash, PARAMS.depth));
+    let attester = PrivateKey::from_bytes([6; 32]);
+    let registry = RegistryFile::new(&[(3, attester.public_key())]).unwrap();
+    let root = registry.registry().unwrap().root();
+    bank_l1.client.register_bank(pool, &pk.key.vk, params.hash, root).await.expect("registerBank");
+    let text = std::fs::read_to_string(german_data_file()).unwrap();
+    let row = text
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit_once(',').unwrap().0)
+        .find(|r| policy.decide_row(r, Purpose::CommunityInfrastructure).unwrap().tier.is_some())
+        .unwrap();
+    let features = ccr_credit_policy::data::encode_row(&policy.schema, row).unwrap();
+    let attestation =
+        sign_attestation(&attester, features, member.l2_public(), 4_000_000_000, Some(&policy)).unwrap();
+    let applicant = Applicant {
+        seq: &seq,
+        member: &member,
+        account,
+        policy: &policy,
+        pk: &pk,
+        attestation: &attestation,
+        registry: &registry,
+    };
+    let invalid_credit = ErrorCode::InvalidCredit.code();
+
+    // Refused before the log, each with its reason:
+    // a pool that is not a registered bank,
+    let (code, msg) = refused(seq.send_credit(&applicant.prove(d.index, 500, 0).await).await);
+    assert_eq!(code, invalid_credit, "{msg}");
+    assert!(msg.contains("not a bank registered on L1"), "{msg}");
+    // a proof older than the sequencer takes (L1 would refuse it after a day),
+    let (code, msg) = refused(seq.send_credit(&applicant.prove(pool, 500, 13 * 3600).await).await);
+    assert_eq!(code, invalid_credit, "{msg}");
+    assert!(msg.contains("is not within"), "{msg}");
+    // a statement edited after proving (a larger amount),
+    let mut edited = applicant.prove(pool, 500, 0).await;
+    edited.statement.amount = 900;
+    let (code, msg) = refused(seq.send_credit(&edited).await);
+    assert_eq!(code, invalid_credit, "{msg}");
+    assert!(msg.contains("does not verify"), "{msg}");
+    // a valid proof for more than the pool holds: the loan rule refuses it.
+    let (code, msg) = refused(seq.send_credit(&applicant.prove(pool, 1_500, 0).await).await);
+    assert_eq!(code, ErrorCode::InvalidTransaction.code(), "{msg}");
+    let health = seq.health().await.unwrap();
+    assert_eq!(health.pending_txs, 0, "nothing refused reached the log");
+
+    // Accepted: the pool pays 800, the member owes it.
+    let proof = applicant.prove(pool, 800, 0).await;
+    let receipt = seq.send_credit(&proof).await.expect("credit accepted");
+    // The same proof again, or another proof in the same epoch: one credit per member, bank
+    // and epoch.
+    let (code, msg) = refused(seq.send_credit(&proof).await);
+    assert_eq!(code, ErrorCode::NullifierUsed.code(), "{msg}");
+    let (code, _) = refused(seq.send_credit(&applicant.prove(pool, 100, 0).await).await);
+    assert_eq!(code, ErrorCode::NullifierUsed.code());
+    wait_settled(&seq, &receipt.hash, &mut |l: &str| eprintln!("{l}")).await.expect("credit settles");
+    let statement = proof.parts().unwrap().0;
+    assert!(devnet.operator.nullifier_used(statement.nullifier).await.unwrap(), "L1 spent the nullifier");
+    let loan = ops::account(&seq, account).await.unwrap();
+    assert_eq!((loan.balance.0, loan.debt.0, loan.bank), (850, 800, pool));
+    let l = loan.loan.clone().expect("an open loan");
+    assert!(l.due_epoch > l.accrued_epoch && !l.written_down, "{l:?}");
+    let pool_info = ops::account(&seq, pool).await.unwrap();
+    assert_eq!((pool_info.balance.0, pool_info.debt.0), (200, 800), "the pool's receivable");
+
+    // Repayments: to another pool is refused, to the bank reduces the debt.
+    let (code, msg) = refused(ops::repay(&seq, &member, PARAMS.chain_id, account, Some(d.index), 100).await);
+    assert_eq!(code, ErrorCode::InvalidTransaction.code(), "{msg}");
+    let (sent, to) = ops::repay(&seq, &member, PARAMS.chain_id, account, None, 300).await.expect("repay");
+    assert_eq!(to, pool);
+    // A writedown before the loan is past due and grace is refused.
+    let (code, msg) = refused(seq.send_upkeep("writedown", account, pool).await);
+    assert_eq!(code, ErrorCode::InvalidTransaction.code(), "{msg}");
+    wait_settled(&seq, &sent.hash, &mut |l: &str| eprintln!("{l}")).await.expect("repayment settles");
+    let after = ops::account(&seq, account).await.unwrap();
+    assert_eq!((after.balance.0, after.debt.0), (550, 500));
+    assert_eq!(ops::account(&seq, pool).await.unwrap().debt.0, 500);
+
+    // The bank changes its attester registry: proofs under the old one are refused.
+    bank_l1
+        .client
+        .set_registry_root(pool, root + ccr_circuits::Fr::from(1u64))
+        .await
+        .expect("setRegistryRoot");
+    let (code, msg) = refused(seq.send_credit(&edited).await);
+    assert_eq!(code, invalid_credit, "{msg}");
+    assert!(msg.contains("registry"), "{msg}");
+
+    // The audit replays the credit and the repayment from L1 data to L1's root.
+    let report = audit::audit(&devnet.operator, PARAMS, &devnet.vk).await.expect("audit passes");
+    assert_eq!(report.eligibility_proofs_verified, 1);
+    assert_eq!(
+        report.final_root,
+        ccr_sequencer::wire::fr_to_hex(&devnet.operator.state_root().await.unwrap())
+    );
+    std::mem::forget(dir);
+    devnet.stop().await;
+}
