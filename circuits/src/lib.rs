@@ -14,6 +14,7 @@ pub mod merkle;
 pub mod poseidon;
 pub mod range;
 pub mod state;
+pub mod vote;
 
 /// The scalar field of BN254, in which every statement of the rollup is written.
 pub use ark_bn254::Fr;

@@ -27,6 +27,22 @@ pub fn german_data_file() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/german_credit.csv")
 }
 
+/// The committed German credit policy's JSON, built into the binary (for programs that run
+/// away from the source tree, like the devnet).
+pub const GERMAN_POLICY_JSON: &str = include_str!("../policies/german.json");
+
+/// The German credit data's CSV, built into the binary.
+pub const GERMAN_DATA_CSV: &str = include_str!("../data/german_credit.csv");
+
+/// The committed German credit policy, from [`GERMAN_POLICY_JSON`].
+///
+/// # Errors
+///
+/// Only if the committed file is broken (a test loads it).
+pub fn german_policy() -> Result<Policy, policy::PolicyError> {
+    Policy::from_json(GERMAN_POLICY_JSON, "the built-in German policy")
+}
+
 pub use data::Table;
 pub use policy::{Decision, Policy, Purpose};
 pub use schema::Schema;

@@ -295,8 +295,13 @@ impl Policy {
         let p = path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|source| PolicyError::Io { path: p.clone(), source })?;
-        let policy: Policy =
-            serde_json::from_str(&text).map_err(|source| PolicyError::Json { path: p, source })?;
+        Self::from_json(&text, &p)
+    }
+
+    /// Parses a policy's JSON (`origin` names it in errors) and checks it (hash included).
+    pub fn from_json(text: &str, origin: &str) -> Result<Self, PolicyError> {
+        let policy: Policy = serde_json::from_str(text)
+            .map_err(|source| PolicyError::Json { path: origin.to_owned(), source })?;
         policy.check()?;
         Ok(policy)
     }

@@ -7,7 +7,7 @@
 
 use anyhow::Context;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
-use ccr_credit_policy::{german_data_file, german_policy_file, Policy, Purpose};
+use ccr_credit_policy::{german_policy, Policy, Purpose, GERMAN_DATA_CSV};
 use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
 use ccr_wallet::credit::{prove_credit, sign_attestation, CreditRequest, RegistryFile};
 use ccr_wallet::l1ops::L1;
@@ -54,8 +54,7 @@ pub struct CreditSummary {
 /// The first row of the German data the policy grants a tier for an ecological restoration,
 /// with its 1-based number and features.
 fn good_row(policy: &Policy) -> anyhow::Result<(usize, Vec<i64>, u8)> {
-    let text = std::fs::read_to_string(german_data_file()).context("reading the German credit data")?;
-    for (i, line) in text.lines().skip(1).enumerate() {
+    for (i, line) in GERMAN_DATA_CSV.lines().skip(1).enumerate() {
         let row = line.rsplit_once(',').map_or(line, |(features, _label)| features);
         if let Some(tier) = policy.decide_row(row, Purpose::EcologicalRestoration)?.tier {
             let features = ccr_credit_policy::data::encode_row(&policy.schema, row)?;
@@ -79,7 +78,7 @@ pub async fn run(
 ) -> anyhow::Result<CreditSummary> {
     let pool = bank.index.context("the bank's account is open")?;
     let borrower = member.index.context("the member's account is open")?;
-    let policy = Policy::load(&german_policy_file())?;
+    let policy = german_policy()?;
     let params = policy.circuit_params()?;
 
     say("   the bank makes the eligibility keys of its policy (INSECURE development setup) …");

@@ -779,7 +779,7 @@ impl L1Client {
     ) -> Result<ark_groth16::VerifyingKey<ark_bn254::Bn254>, L1Error> {
         let code = self.provider.get_code_at(pointer).await.map_err(rpc_error)?;
         let bad = |why: String| L1Error::Data(format!("eligibility key of bank {pool} at {pointer}: {why}"));
-        if code.first() != Some(&0) || (code.len() - 1) % 32 != 0 {
+        if code.first() != Some(&0) || !(code.len() - 1).is_multiple_of(32) {
             return Err(bad("not a VkStore data contract".into()));
         }
         let words: Vec<U256> = code[1..].chunks_exact(32).map(U256::from_be_slice).collect();

@@ -95,6 +95,9 @@ impl RpcServer {
                 st.registry_root, bank.registry_root
             )));
         }
+        if l1.bank(st.account as u32).await.map_err(l1_err)?.is_some() {
+            return Err(credit(format!("account {} is a bank's pool: a bank does not borrow", st.account)));
+        }
         let now = l1.latest_timestamp().await.map_err(l1_err)?;
         if st.now > now || now - st.now > MAX_CREDIT_PROOF_AGE {
             return Err(credit(format!(

@@ -75,7 +75,7 @@ pub fn vk_words(vk: &VerifyingKey<Bn254>) -> Vec<U256> {
 /// What is wrong, as text: a word count that is not 16 + 2N, a coordinate at or above the
 /// base field modulus, a point off its curve or outside its subgroup.
 pub fn vk_from_words(words: &[U256]) -> Result<VerifyingKey<Bn254>, String> {
-    if words.len() < VK_FIXED_WORDS + 2 || words.len() % 2 != 0 {
+    if words.len() < VK_FIXED_WORDS + 2 || !words.len().is_multiple_of(2) {
         return Err(format!("{} words is not a verifying key (16 + 2N words)", words.len()));
     }
     let fq = |i: usize| -> Result<Fq, String> {

@@ -347,7 +347,7 @@ fn check_credits(b: &SettledBatch, banks: &[BankRegistration], roots: &[Fr]) -> 
             ));
         }
         let reg =
-            banks.iter().filter(|r| r.pool == s.to && r.block <= b.block).last().ok_or_else(|| {
+            banks.iter().rev().find(|r| r.pool == s.to && r.block <= b.block).ok_or_else(|| {
                 format!("slot {slot}: bank {} was not registered by block {}", s.to, b.block)
             })?;
         if x[7] != reg.policy_hash {

@@ -143,7 +143,7 @@ pub enum CreditCommand {
         The sequencer supplies the epoch, L1's time and your account's proof under the sealed root;\n\
         the record never leaves the wallet. The bank's pool pays the amount into your account once the\n\
         batch is sealed; `ccr-wallet loan` shows the debt, `ccr-wallet repay` pays it back.\n\
-        Exit code 10: not eligible (no proof, nothing sent); 3: the sequencer refused the credit."
+        Exit code 10: not eligible (no proof, nothing sent); 6: the sequencer refused the credit (its code and reason)."
     )]
     Apply {
         /// The bank's policy file.

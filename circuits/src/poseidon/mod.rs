@@ -74,6 +74,39 @@ pub fn hash_n<const N: usize>(inputs: &[Fr; N]) -> Fr {
     hash(inputs).unwrap_or_else(|e| unreachable!("arity checked at compile time: {e}"))
 }
 
+/// The Poseidon permutation of circomlib's parameters on a whole state of width
+/// `state.len()` (2 to `MAX_INPUTS + 1`), in place.
+///
+/// [`hash`] is its first output on `[0, inputs…]`; Poseidon encryption (`@zk-kit/poseidon-cipher`,
+/// as MACI uses it; see [`crate::vote::cipher`]) needs all of the state.
+pub fn permute(state: &mut [Fr]) -> Result<(), PoseidonError> {
+    let width = state.len();
+    // A width-t state is the permutation of the (t - 1)-input hash; errors name t - 1.
+    let params = parameters(width.saturating_sub(1))?;
+    let rounds = params.full_rounds + params.partial_rounds;
+    let half_full = params.full_rounds / 2;
+    let mut next = vec![Fr::from(0u64); width];
+    for round in 0..rounds {
+        for (i, a) in state.iter_mut().enumerate() {
+            *a += params.ark[round * width + i];
+        }
+        let sbox = |a: Fr| {
+            let a2 = a * a;
+            a2 * a2 * a
+        };
+        if round < half_full || round >= half_full + params.partial_rounds {
+            state.iter_mut().for_each(|a| *a = sbox(*a));
+        } else {
+            state[0] = sbox(state[0]);
+        }
+        for (i, out) in next.iter_mut().enumerate() {
+            *out = state.iter().zip(&params.mds[i]).map(|(a, m)| *a * m).sum();
+        }
+        state.copy_from_slice(&next);
+    }
+    Ok(())
+}
+
 /// `Poseidon([left, right])`: the Merkle tree's node hash.
 pub fn hash2(left: Fr, right: Fr) -> Fr {
     hash_n(&[left, right])

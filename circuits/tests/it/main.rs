@@ -12,3 +12,4 @@ mod poseidon;
 mod range;
 mod replay;
 mod state;
+mod vote;

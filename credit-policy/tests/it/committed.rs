@@ -2,7 +2,9 @@
 //! it loads, its stored hash is the hash of its contents, and it fits the eligibility circuit.
 
 use ccr_credit_policy::hash::policy_hash;
-use ccr_credit_policy::{german_policy_file, Policy, Purpose};
+use ccr_credit_policy::{
+    german_data_file, german_policy, german_policy_file, Policy, Purpose, GERMAN_DATA_CSV,
+};
 
 use crate::common::german_table;
 
@@ -17,6 +19,9 @@ fn committed_german_policy_loads_and_its_hash_is_its_contents() {
     assert_eq!(p.report.seed, 0);
     let params = p.circuit_params().expect("fits the circuit");
     assert_eq!(params.hash.to_string(), p.hash);
+    // The copies built into binaries are the files.
+    assert_eq!(german_policy().expect("built-in policy").hash, p.hash);
+    assert_eq!(GERMAN_DATA_CSV, std::fs::read_to_string(german_data_file()).expect("data file"));
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! with its eligibility proof, the member repays; every refusal at the sequencer comes with
 //! its error code before anything reaches the log or L1.
 
+#![allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
+
 use std::time::Duration;
 
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
@@ -142,6 +144,20 @@ async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
     let (code, msg) = refused(seq.send_credit(&edited).await);
     assert_eq!(code, invalid_credit, "{msg}");
     assert!(msg.contains("does not verify"), "{msg}");
+    // a proof under another policy (the bank's own terms changed: its registered policy did not),
+    let mut changed = policy.clone();
+    for t in &mut changed.tiers {
+        t.rate_bps += 100;
+    }
+    changed.seal();
+    let changed_params = changed.circuit_params().unwrap();
+    let (changed_pk, _) = dev_setup_eligibility(&changed_params, PARAMS.depth, [7; 32])
+        .unwrap()
+        .into_key_files(eligibility_circuit_name(changed_params.hash, PARAMS.depth));
+    let other_policy = Applicant { policy: &changed, pk: &changed_pk, ..applicant };
+    let (code, msg) = refused(seq.send_credit(&other_policy.prove(pool, 500, 0).await).await);
+    assert_eq!(code, invalid_credit, "{msg}");
+    assert!(msg.contains("registered policy"), "{msg}");
     // a valid proof for more than the pool holds: the loan rule refuses it.
     let (code, msg) = refused(seq.send_credit(&applicant.prove(pool, 1_500, 0).await).await);
     assert_eq!(code, ErrorCode::InvalidTransaction.code(), "{msg}");
