@@ -7,8 +7,9 @@
 //                                              # {"contracts": {"Name": artifact}} on stdout
 //
 // Each source `X.sol` yields the artifact of its contract `X` (interfaces declared beside it get
-// none). PoseidonT6.json and PoseidonT3.json are circomlib's Poseidon over 5 and 2 inputs as
-// circomlibjs generates their EVM bytecode (`poseidonContract.createCode(5)`, `createCode(2)`).
+// none). PoseidonT6.json, PoseidonT5.json, PoseidonT4.json and PoseidonT3.json are circomlib's
+// Poseidon over 5, 4, 3 and 2 inputs as circomlibjs generates their EVM bytecode
+// (`poseidonContract.createCode(5)`, ..., `createCode(2)`).
 // Compiler warnings fail the build.
 "use strict";
 
@@ -100,6 +101,8 @@ if (process.argv.includes("--stdin")) {
   const artifacts = compile(sources);
   artifacts.PoseidonT3 = poseidon("PoseidonT3", 2); // Merkle nodes (exit proofs)
   artifacts.PoseidonT6 = poseidon("PoseidonT6", 5); // queue chain, account leaves
+  artifacts.PoseidonT5 = poseidon("PoseidonT5", 4); // poll message hash
+  artifacts.PoseidonT4 = poseidon("PoseidonT4", 3); // poll results commitment
   fs.mkdirSync(outDir, { recursive: true });
   for (const [name, artifact] of Object.entries(artifacts)) {
     write(path.join(outDir, `${name}.json`), artifact);

@@ -13,6 +13,13 @@ alloy_sol_types::sol!(
 
 alloy_sol_types::sol!(
     #[sol(all_derives)]
+    #[allow(clippy::too_many_arguments)] // the 9 fields of `PollCreated`
+    Poll,
+    concat!(env!("CARGO_MANIFEST_DIR"), "/artifacts/Poll.json")
+);
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
     TestToken,
     concat!(env!("CARGO_MANIFEST_DIR"), "/artifacts/TestToken.json")
 );

@@ -28,6 +28,8 @@ pub mod error;
 pub mod evm;
 /// Solidity source of a Groth16 verifier for a verifying key.
 pub mod generator;
+/// Quadratic-voting polls on L1 (`Poll.sol`) driven on an [`evm::Evm`].
+pub mod poll;
 /// The rollup contracts driven on an [`evm::Evm`].
 pub mod rollup;
 /// Compiling Solidity at run time with the pinned solc-js.

@@ -15,8 +15,11 @@
 
 pub mod cipher;
 pub mod command;
+pub mod constraints;
 pub mod message;
 pub mod tally;
+pub mod trees;
+pub mod witness;
 
 pub use cipher::{ecdh, poseidon_decrypt, poseidon_encrypt, CipherError};
 pub use command::{Command, CommandError};

@@ -13,3 +13,4 @@ mod range;
 mod replay;
 mod state;
 mod vote;
+mod vote_process;

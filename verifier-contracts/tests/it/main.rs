@@ -13,6 +13,7 @@ mod epochs;
 mod escape;
 mod flow;
 mod gas;
+mod poll;
 mod primitives;
 mod token;
 mod verifier;
