@@ -15,11 +15,8 @@
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolInterface};
 use ark_bn254::Fr;
-use ark_ff::PrimeField;
 use ccr_circuits::babyjubjub::Point;
-use ccr_circuits::batch::fr_to_be_bytes;
 use ccr_circuits::vote::{Message, OptionResult};
-use sha2::{Digest, Sha256};
 
 use crate::artifacts::Artifact;
 use crate::bindings::Poll;
@@ -72,19 +69,10 @@ pub use ccr_circuits::vote::witness::{
     coordinator_hash, process_public_input as process_input, ProcessPublic as ProcessStatement,
 };
 
-fn sha256_words_mod_r(words: &[Fr]) -> Fr {
-    let mut h = Sha256::new();
-    for w in words {
-        h.update(fr_to_be_bytes(w));
-    }
-    Fr::from_be_bytes_mod_order(&h.finalize())
-}
-
-/// The public input of the tally proof of ballot batch `batch`: `uint256(sha256(pollId ‖ sbFinal
-/// ‖ k ‖ tallyBefore ‖ tallyAfter)) mod r` (`Poll.tallyInput`).
-pub fn tally_input(poll_id: u64, sb_final: Fr, batch: u64, tally_before: Fr, tally_after: Fr) -> Fr {
-    sha256_words_mod_r(&[Fr::from(poll_id), sb_final, Fr::from(batch), tally_before, tally_after])
-}
+/// The public input of the tally proof of ballot batch `k`: `uint256(sha256(pollId ‖ sbFinal ‖ k
+/// ‖ tallyBefore ‖ tallyAfter)) mod r` (`Poll.tallyInput`): the circuit's own definition,
+/// `tally_input(poll_id, sb_final, k, tally_before, tally_after)`.
+pub use ccr_circuits::vote::tally_witness::tally_public_input as tally_input;
 
 /// The circuits' sizes a `Poll` deployment is fixed to (its verifiers' keys).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,6 +18,7 @@ pub mod command;
 pub mod constraints;
 pub mod message;
 pub mod tally;
+pub mod tally_witness;
 pub mod trees;
 pub mod witness;
 

@@ -14,3 +14,4 @@ mod replay;
 mod state;
 mod vote;
 mod vote_process;
+mod vote_tally;

@@ -89,7 +89,7 @@ impl ProcessCircuit {
 }
 
 /// Big-endian bytes to little-endian bits.
-fn be_bytes_to_le_bits(bytes: &[UInt8<Fr>]) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+pub(super) fn be_bytes_to_le_bits(bytes: &[UInt8<Fr>]) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
     use ark_r1cs_std::convert::ToBitsGadget;
     let mut bits = Vec::with_capacity(bytes.len() * 8);
     for b in bytes.iter().rev() {
@@ -99,14 +99,14 @@ fn be_bytes_to_le_bits(bytes: &[UInt8<Fr>]) -> Result<Vec<Boolean<Fr>>, Synthesi
 }
 
 /// A field element as a `uint256` word: 32 big-endian bytes of its canonical integer.
-fn word(x: &FpVar<Fr>) -> Result<Vec<UInt8<Fr>>, SynthesisError> {
+pub(super) fn word(x: &FpVar<Fr>) -> Result<Vec<UInt8<Fr>>, SynthesisError> {
     let mut bytes = x.to_bytes_le()?;
     bytes.reverse();
     Ok(bytes)
 }
 
 /// A value below `2ⁿ` (range-checked here, `n ≤ 64`) as a `uint256` word.
-fn small_word(x: &FpVar<Fr>, n: usize) -> Result<Vec<UInt8<Fr>>, SynthesisError> {
+pub(super) fn small_word(x: &FpVar<Fr>, n: usize) -> Result<Vec<UInt8<Fr>>, SynthesisError> {
     let mut bits = enforce_bits(x, n)?;
     bits.resize(256, Boolean::FALSE);
     let mut bytes: Vec<UInt8<Fr>> = bits.chunks(8).map(UInt8::from_bits_le).collect();
@@ -115,7 +115,7 @@ fn small_word(x: &FpVar<Fr>, n: usize) -> Result<Vec<UInt8<Fr>>, SynthesisError>
 }
 
 /// `Σ bᵢ·2ⁱ mod r` for the 256 bits of a digest.
-fn bits_to_fp_mod_r(bits: &[Boolean<Fr>]) -> FpVar<Fr> {
+pub(super) fn bits_to_fp_mod_r(bits: &[Boolean<Fr>]) -> FpVar<Fr> {
     let mut power = Fr::ONE;
     let terms = bits.iter().map(|b| {
         let term = (power, FpVar::from(b.clone()));
