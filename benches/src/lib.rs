@@ -1,6 +1,6 @@
 //! Workloads shared by the benchmark binary: random members, deposits and signed transfers;
 //! the service benchmarks ([`rpc`]: acceptance over JSON-RPC, [`settle`]: submission to
-//! settled root).
+//! settled root); the poll's message-processing proof ([`vote`]).
 
 /// Constraints, setup, proving and verifying time of the member's eligibility proof.
 pub mod eligibility;
@@ -8,6 +8,8 @@ pub mod eligibility;
 pub mod rpc;
 /// Time from submitting a batch of transfers to their root settled on L1.
 pub mod settle;
+/// Constraints, setup, proving and verifying time of a poll's message-processing proof.
+pub mod vote;
 
 use std::time::Duration;
 

@@ -7,6 +7,7 @@
 //! cargo run --release -p ccr-benches -- rpc --depth 24 --accounts 256 --txs 4096 --clients 1,4,16
 //! cargo run --release -p ccr-benches -- settle --depth 24 --batch 16
 //! cargo run --release -p ccr-benches -- eligibility --depth 24 --runs 5
+//! cargo run --release -p ccr-benches -- vote --state-depth 10 --vote-depth 3 --batch 5 --runs 3
 //! ```
 
 use std::time::Instant;
@@ -16,6 +17,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMod
 use ccr_benches::Scenario;
 use ccr_circuits::batch::constraints::BatchCircuit;
 use ccr_circuits::merkle::PRODUCTION_DEPTH;
+use ccr_circuits::vote::trees::VoteParams;
 use ccr_circuits::Fr;
 use clap::{Parser, Subcommand};
 
@@ -101,6 +103,23 @@ enum Cmd {
         /// is proven [default: the German credit data].
         #[arg(long)]
         data: Option<std::path::PathBuf>,
+    },
+    /// A poll's message-processing proof: constraints per message and per batch, setup,
+    /// proving and verifying time of one batch of valid votes (table, then JSON).
+    Vote {
+        /// Depth of the state and ballot trees (2^depth voters).
+        #[arg(long, default_value_t = VoteParams::PRODUCTION.state_depth)]
+        state_depth: usize,
+        /// Depth of a ballot's votes tree (2^depth options).
+        #[arg(long, default_value_t = VoteParams::PRODUCTION.vote_depth)]
+        vote_depth: usize,
+        /// Messages in the proven batch (production: 25; the per-message constraints give the
+        /// cost of any other size).
+        #[arg(long, default_value_t = 5)]
+        batch: usize,
+        /// Proofs to time (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
     },
 }
 
@@ -198,6 +217,12 @@ fn main() -> Result<()> {
             let data = data.unwrap_or_else(ccr_credit_policy::german_data_file);
             let report = ccr_benches::eligibility::run(&policy, &data, depth, runs)?;
             println!("{}", ccr_benches::eligibility::render(&report));
+        }
+        Cmd::Vote { state_depth, vote_depth, batch, runs } => {
+            let params = VoteParams { state_depth, vote_depth, batch_size: batch };
+            let report = ccr_benches::vote::run(&ccr_benches::vote::VoteBench { params, runs })?;
+            println!("{}\n", ccr_benches::vote::render(&report));
+            println!("{}", ccr_benches::vote::to_json(&report));
         }
     }
     Ok(())

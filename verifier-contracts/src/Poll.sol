@@ -243,7 +243,8 @@ contract Poll {
     /// @param poseidon4_ circomlib Poseidon(4).
     /// @param poseidon5_ circomlib Poseidon(5).
     /// @param batchSize_ Messages per processing proof (1..=2^16).
-    /// @param tallyBatchSize_ Ballots per tally proof (1..=2^stateDepth).
+    /// @param tallyBatchSize_ Ballots per tally proof: a power of two up to 2^stateDepth (a tally
+    ///        batch is a subtree of the ballot tree).
     /// @param stateDepth Depth of the circuits' state and ballot trees (1..=32).
     /// @param voteDepth Depth of the circuits' vote trees (1..=10).
     constructor(
@@ -266,6 +267,7 @@ contract Poll {
                 || address(poseidon5_) == address(0) || batchSize_ == 0 || batchSize_ > 1 << 16
                 || stateDepth == 0 || stateDepth > 32 || voteDepth == 0 || voteDepth > 10
                 || tallyBatchSize_ == 0 || tallyBatchSize_ > 1 << stateDepth
+                || tallyBatchSize_ & (tallyBatchSize_ - 1) != 0
         ) revert InvalidConfig();
         rollup = rollup_;
         processVerifier = processVerifier_;

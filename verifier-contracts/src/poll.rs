@@ -83,7 +83,7 @@ pub struct PollSetup {
     pub vote_depth: u32,
     /// Messages per processing proof, B (1..=2^16).
     pub batch_size: u32,
-    /// Ballots per tally proof, T (1..=2^state_depth).
+    /// Ballots per tally proof, T: a power of two up to 2^state_depth.
     pub tally_batch_size: u32,
 }
 

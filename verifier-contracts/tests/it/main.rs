@@ -14,6 +14,7 @@ mod escape;
 mod flow;
 mod gas;
 mod poll;
+mod poll_e2e;
 mod primitives;
 mod token;
 mod verifier;

@@ -211,6 +211,20 @@ fn poll_only_a_bank_owner_creates_polls() {
 
 #[test]
 fn poll_creation_refuses_bad_parameters() {
+    // A deployment whose tally batch is not a power of two (the tally circuit proves subtrees).
+    let pw = PollWorld::accepting();
+    let mut w = pw.w;
+    let odd = PollSetup { tally_batch_size: 3, state_depth: 3, ..SETUP };
+    let e = PollContracts::deploy(
+        &mut w.evm,
+        operator(),
+        &w.rollup,
+        &accept_all_verifier(),
+        &accept_all_verifier(),
+        &odd,
+    )
+    .expect_err("a tally batch of 3 is refused");
+    assert!(matches!(e.poll_error(), Some(PollErrors::InvalidConfig(_))), "{e}");
     let mut pw = PollWorld::accepting();
     let ok = pw.new_poll(4, 4);
     let refuse = |pw: &mut PollWorld, poll: NewPoll| {
@@ -560,7 +574,7 @@ fn poll_refuses_invalid_proofs_with_the_spec_input() {
 /// Gas of each entry point, printed (`-- --nocapture`) and guarded (gas is deterministic).
 #[test]
 fn poll_gas() {
-    let setup = PollSetup { state_depth: 10, vote_depth: 3, batch_size: 25, tally_batch_size: 25 };
+    let setup = PollSetup { state_depth: 10, vote_depth: 3, batch_size: 25, tally_batch_size: 32 };
     let mut pw = PollWorld::new(&accept_all_verifier(), &accept_all_verifier(), setup);
     let poll = pw.new_poll(8, 100);
     let (id, created) = pw.polls.create_poll(&mut pw.w.evm, bank().l1, &poll).unwrap();

@@ -1,0 +1,276 @@
+//! `ccr-benches vote`: the poll's message-processing proof (issue 5) on the coordinator's
+//! machine: constraints per message and per batch, and the insecure development setup, proving
+//! and verifying time of one batch of `B` valid votes.
+//!
+//! Constraints per message are the difference between batches of 2 and 1 message (each
+//! synthesized from [`ProcessBatchWitness::blank`]); the batch's fixed part (the coordinator's
+//! key check, the `sb` hashes, the SHA-256 public input) is what a batch of 1 has beyond that.
+//! The proven batch: `B` voters (or the whole state tree, if smaller) of a poll with every
+//! option the votes tree holds, each message a signed vote encrypted to the coordinator,
+//! every one applied (a voter sending several has them numbered so that the reverse-order
+//! processing applies them all). An ignored message costs the same constraints.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
+use ccr_circuits::babyjubjub::eddsa::PrivateKey;
+use ccr_circuits::vote::constraints::ProcessCircuit;
+use ccr_circuits::vote::trees::VoteParams;
+use ccr_circuits::vote::witness::{process_witnesses, ProcessBatchWitness};
+use ccr_circuits::vote::{Command, Message, Outcome, Poll, VoterState, MAX_OPTIONS};
+use ccr_circuits::Fr;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+use crate::{ms, Latency};
+
+/// What to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VoteBench {
+    /// Tree depths and the batch size `B` of the proven batch.
+    pub params: VoteParams,
+    /// Proofs to time (the median is reported).
+    pub runs: usize,
+}
+
+/// Constraints of the processing circuit at some tree depths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessConstraints {
+    /// Each message of a batch (batch of 2 minus batch of 1).
+    pub per_message: usize,
+    /// The batch's fixed part: a batch of 1 minus one message.
+    pub batch_overhead: usize,
+}
+
+impl ProcessConstraints {
+    /// Constraints of a batch of `b` messages (every message costs the same, the public input's
+    /// SHA-256 preimage has a fixed length).
+    pub fn batch(&self, b: usize) -> usize {
+        self.batch_overhead + b * self.per_message
+    }
+}
+
+/// What the vote benchmark measured.
+#[derive(Debug, Clone)]
+pub struct VoteReport {
+    /// Tree depths and batch size.
+    pub params: VoteParams,
+    /// Voters in the poll's state tree.
+    pub voters: usize,
+    /// Options of the poll.
+    pub options: u32,
+    /// Constraints per message and per batch at these depths.
+    pub constraints: ProcessConstraints,
+    /// Constraints of the proven batch, synthesized (equals `constraints.batch(B)`).
+    pub batch_constraints: usize,
+    /// The coordinator's native work for the batch: decryption, processing, trees and witness
+    /// ([`process_witnesses`]).
+    pub witness: Duration,
+    /// Setup time (insecure development setup).
+    pub setup: Duration,
+    /// Proving times: synthesis, the satisfaction check and the Groth16 arithmetic.
+    pub prove: Latency,
+    /// Verification times.
+    pub verify: Latency,
+}
+
+fn count(circuit: ProcessCircuit) -> Result<usize> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_mode(SynthesisMode::Setup);
+    circuit.generate_constraints(cs.clone()).context("synthesis")?;
+    cs.finalize();
+    Ok(cs.num_constraints())
+}
+
+/// Depths the benchmark accepts: a state tree of at most 2³² voters, at most
+/// [`MAX_OPTIONS`] options.
+fn check_depths(params: &VoteParams) -> Result<()> {
+    ensure!((1..=32).contains(&params.state_depth), "--state-depth must be 1 to 32");
+    ensure!(
+        (1..=MAX_OPTIONS.trailing_zeros() as usize).contains(&params.vote_depth),
+        "--vote-depth must be 1 to {}",
+        MAX_OPTIONS.trailing_zeros()
+    );
+    Ok(())
+}
+
+fn blank(params: VoteParams, batch_size: usize) -> Result<ProcessBatchWitness> {
+    ProcessBatchWitness::blank(VoteParams { batch_size, ..params }).context("blank processing batch")
+}
+
+/// Constraints per message and per batch at the depths of `params` (its batch size is
+/// ignored).
+///
+/// # Errors
+///
+/// A depth the trees refuse, or a failed synthesis.
+pub fn process_constraints(params: &VoteParams) -> Result<ProcessConstraints> {
+    check_depths(params)?;
+    let one = count(ProcessCircuit::new(blank(*params, 1)?))?;
+    let two = count(ProcessCircuit::new(blank(*params, 2)?))?;
+    let per_message = two.checked_sub(one).context("a batch of 2 has fewer constraints than one of 1")?;
+    let batch_overhead = one.checked_sub(per_message).context("negative batch overhead")?;
+    Ok(ProcessConstraints { per_message, batch_overhead })
+}
+
+/// Voice credits per voter: more than any vote of the benchmark costs.
+const CREDITS: u64 = 1_000_000;
+
+/// One batch of `params.batch_size` valid votes and the poll they are for, with the
+/// coordinator's time to build its witness. Returns the witness, the number of voters and
+/// options, and that time.
+///
+/// # Errors
+///
+/// Depths the trees refuse or a batch size of 0.
+pub fn batch_witness(params: &VoteParams) -> Result<(ProcessBatchWitness, usize, u32, Duration)> {
+    check_depths(params)?;
+    let b = params.batch_size;
+    ensure!(b > 0, "--batch must be at least 1");
+    let mut rng = ChaCha20Rng::seed_from_u64(51);
+    let coordinator = PrivateKey::random(&mut rng);
+    // At most 2¹⁰ (checked above).
+    let options = u32::try_from(params.max_options()).unwrap_or(MAX_OPTIONS);
+    let poll = Poll {
+        id: 1,
+        options,
+        deadline: 2_000_000_000,
+        voice_credits: CREDITS,
+        coordinator: coordinator.public_key(),
+    };
+    let voters = b.min(params.max_voters());
+    let keys: Vec<PrivateKey> = (0..voters).map(|_| PrivateKey::random(&mut rng)).collect();
+    let states: Vec<VoterState> = keys.iter().map(|k| poll.voter(k.public_key())).collect();
+
+    // Message m is voter m mod voters's (m / voters)-th; processed last first, so a voter's
+    // later message carries the lower nonce.
+    let per_voter = |v: usize| (b - v).div_ceil(voters) as u64;
+    let mut messages = Vec::with_capacity(b);
+    for m in 0..b {
+        let v = m % voters;
+        let command = Command {
+            state_index: v as u64,
+            new_pubkey: keys[v].public_key(),
+            vote_option: (m % options as usize) as u64,
+            new_vote_weight: 1 + (m % 9) as u64,
+            nonce: per_voter(v) - (m / voters) as u64,
+            poll_id: poll.id,
+            salt: Fr::from(m as u64 + 1),
+        };
+        let ephemeral = PrivateKey::random(&mut rng);
+        messages.push(Message::sign_and_encrypt(&command, &keys[v], &ephemeral, &poll.coordinator)?);
+    }
+
+    let t = Instant::now();
+    let mut salts = std::iter::successors(Some(Fr::from(7u64)), |s| Some(*s + Fr::from(1u64)));
+    let mut all = process_witnesses(&poll, &states, &messages, &coordinator, params, || {
+        salts.next().unwrap_or_default()
+    })?;
+    let witness_time = t.elapsed();
+    let applied = all.processed.outcomes.iter().filter(|o| **o == Outcome::Applied).count();
+    ensure!(applied == b, "only {applied} of the benchmark's {b} votes are valid");
+    ensure!(all.batches.len() == 1, "{} batches for {b} messages", all.batches.len());
+    Ok((all.batches.swap_remove(0), voters, options, witness_time))
+}
+
+/// Runs the benchmark.
+///
+/// # Errors
+///
+/// Bad parameters, a failed setup or proof, or a proof that does not verify.
+pub fn run(config: &VoteBench) -> Result<VoteReport> {
+    let params = config.params;
+    let constraints = process_constraints(&params)?;
+    let (witness, voters, options, witness_time) = batch_witness(&params)?;
+    let batch_constraints = count(ProcessCircuit::new(witness.clone()))?;
+
+    let t = Instant::now();
+    let keys = ccr_prover::dev_setup(ProcessCircuit::new(blank(params, params.batch_size)?), [5; 32])?;
+    let setup = t.elapsed();
+
+    let mut rng = rand::thread_rng();
+    let (mut prove_times, mut verify_times) = (Vec::new(), Vec::new());
+    for _ in 0..config.runs.max(1) {
+        let t = Instant::now();
+        let (proof, public) =
+            ccr_prover::prove_with_public_inputs(&keys.pk, ProcessCircuit::new(witness.clone()), &mut rng)?;
+        prove_times.push(t.elapsed());
+        ensure!(public == [witness.public_input()], "the proof's public input is not the batch's");
+        let t = Instant::now();
+        let ok = ccr_prover::verify(&keys.vk, &public, &proof)?;
+        verify_times.push(t.elapsed());
+        ensure!(ok, "the processing proof did not verify");
+    }
+    Ok(VoteReport {
+        params,
+        voters,
+        options,
+        constraints,
+        batch_constraints,
+        witness: witness_time,
+        setup,
+        prove: Latency::of(prove_times),
+        verify: Latency::of(verify_times),
+    })
+}
+
+/// The report as Markdown: the constraints, then the timings of the proven batch.
+pub fn render(r: &VoteReport) -> String {
+    let p = r.params;
+    let c = r.constraints;
+    let prod = VoteParams::PRODUCTION.batch_size;
+    format!(
+        "state depth {}, vote depth {} ({} voters, {} options)\n\n\
+         | what | constraints |\n\
+         | --- | --- |\n\
+         | per message | {} |\n\
+         | per batch, fixed (key check, sb, SHA-256 public input) | {} |\n\
+         | batch of {} (proven below) | {} |\n\
+         | batch of {prod} (computed) | {} |\n\n\
+         | batch | witness (native) | setup | prove (median of {n}) | prove (max) | prove amortized per message | verify (median) |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n\
+         | {} | {} | {:.2} s | {:.2} s | {:.2} s | {:.2} s | {} |",
+        p.state_depth,
+        p.vote_depth,
+        r.voters,
+        r.options,
+        c.per_message,
+        c.batch_overhead,
+        p.batch_size,
+        r.batch_constraints,
+        c.batch(prod),
+        p.batch_size,
+        ms(r.witness),
+        r.setup.as_secs_f64(),
+        r.prove.p50.as_secs_f64(),
+        r.prove.max.as_secs_f64(),
+        r.prove.p50.as_secs_f64() / p.batch_size as f64,
+        ms(r.verify.p50),
+        n = r.prove.count,
+    )
+}
+
+/// The report as JSON (times in seconds).
+pub fn to_json(r: &VoteReport) -> serde_json::Value {
+    let prod = VoteParams::PRODUCTION.batch_size;
+    serde_json::json!({
+        "benchmark": "vote",
+        "state_depth": r.params.state_depth,
+        "vote_depth": r.params.vote_depth,
+        "batch_size": r.params.batch_size,
+        "voters": r.voters,
+        "options": r.options,
+        "constraints": {
+            "per_message": r.constraints.per_message,
+            "batch_overhead": r.constraints.batch_overhead,
+            "batch": r.batch_constraints,
+            "production_batch_size": prod,
+            "production_batch": r.constraints.batch(prod),
+        },
+        "witness_s": r.witness.as_secs_f64(),
+        "setup_s": r.setup.as_secs_f64(),
+        "prove_s": { "runs": r.prove.count, "median": r.prove.p50.as_secs_f64(), "max": r.prove.max.as_secs_f64() },
+        "verify_s": { "median": r.verify.p50.as_secs_f64(), "max": r.verify.max.as_secs_f64() },
+    })
+}
