@@ -1,10 +1,11 @@
-//! A poll end to end with real message-processing proofs: the processing circuit's development
-//! keys at the test size (state depth 2, vote depth 2, B = 2), its generated Solidity verifier
+//! A poll end to end with real proofs: the processing and tally circuits' development keys at
+//! the test size (state depth 2, vote depth 2, B = 2, T = 2), their generated Solidity verifiers
 //! compiled by solc-js and deployed under `Poll.sol`, real encrypted and signed messages
-//! published on revm, the chain closed and padded by the contract, then every batch proven (the
-//! last first) from the witnesses of `vote::witness::process_witnesses` and accepted by
-//! `processMessages`. The tally proof is not built yet (no tally circuit): its verifier is the
-//! accept-all stand-in, so the tally step only checks the contract's bookkeeping.
+//! published on revm, the chain closed and padded by the contract, then every message batch
+//! proven (the last first) from the witnesses of `vote::witness::process_witnesses` and
+//! accepted by `processMessages`, every ballot batch proven (the first first) from
+//! `vote::tally_witness::tally_after_processing` and accepted by `tallyVotes`, and the results
+//! published against the proven tally commitment.
 
 use std::time::Instant;
 
@@ -12,28 +13,38 @@ use alloy_primitives::{Address, U256};
 use ark_bn254::Fr;
 use ark_ff::Field;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
-use ccr_circuits::vote::constraints::ProcessCircuit;
+use ccr_circuits::vote::constraints::{ProcessCircuit, TallyCircuit};
+use ccr_circuits::vote::tally_witness::{tally_after_processing, TallyBatchWitness, TallyParams};
 use ccr_circuits::vote::trees::{initial_sb, VoteParams, PAD_MESSAGE};
 use ccr_circuits::vote::witness::{process_witnesses, ProcessBatchWitness};
 use ccr_circuits::vote::{
-    chain_hash, results_commitment, Command, Message, Outcome, Poll as NativePoll, Rejection, VoterState,
+    chain_hash, Command, Message, OptionResult, Outcome, Poll as NativePoll, Rejection, VoterState,
     EMPTY_CHAIN,
 };
 use ccr_prover::Keypair;
 use ccr_verifier_contracts::bindings::Poll::{self, PollErrors};
 use ccr_verifier_contracts::bindings::Rollup;
-use ccr_verifier_contracts::poll::{process_input, NewPoll, PollContracts, PollPhase, PollSetup};
+use ccr_verifier_contracts::poll::{
+    process_input, tally_input, NewPoll, PollContracts, PollPhase, PollSetup,
+};
 use ccr_verifier_contracts::rollup::{fr_to_u256, proof_words};
 use ccr_verifier_contracts::{solc, solidity_verifier, Artifact, Receipt, RollupError};
 
 use crate::common::{accept_all_verifier, operator, rng, Member, World};
 use crate::flow::events;
 
-/// The circuit's test size: 4 voters, 4 options, 2 messages per processing proof.
+/// The processing circuit's test size: 4 voters, 4 options, 2 messages per processing proof.
 const PARAMS: VoteParams = VoteParams::test(2);
 
-/// The same sizes for the contract (tally batches of 2 ballots).
-const SETUP: PollSetup = PollSetup { state_depth: 2, vote_depth: 2, batch_size: 2, tally_batch_size: 2 };
+/// Ballots per tally proof (T, a power of two): 3 voters take 2 tally proofs.
+const TALLY_BATCH: usize = 2;
+
+/// The tally circuit's test size: the same trees, [`TALLY_BATCH`] ballots per proof.
+const TALLY_PARAMS: TallyParams = TallyParams::test(TALLY_BATCH);
+
+/// The same sizes for the contract.
+const SETUP: PollSetup =
+    PollSetup { state_depth: 2, vote_depth: 2, batch_size: 2, tally_batch_size: TALLY_BATCH as u32 };
 
 /// The bank's pool account (index 0).
 const POOL: u32 = 0;
@@ -70,13 +81,17 @@ fn process_keys() -> Keypair {
     ccr_prover::dev_setup(ProcessCircuit::new(blank), [0x5e; 32]).expect("setup")
 }
 
-/// The generated verifier of `keys`, compiled by the pinned solc-js.
-fn process_verifier(keys: &Keypair) -> Artifact {
-    let notice = "Poll message processing, state depth 2, vote depth 2, batch 2.\n\
-                  INSECURE development key (tests only).";
-    let source = solidity_verifier(&keys.vk, "ProcessVerifier", notice).expect("generate verifier");
-    solc::compile_contract(&solc::js_tools_dir(), "ProcessVerifier", &source)
-        .unwrap_or_else(|e| panic!("{e}"))
+/// The tally circuit's keys at [`TALLY_PARAMS`] (INSECURE development setup), from the blank
+/// batch.
+fn tally_keys() -> Keypair {
+    let blank = TallyBatchWitness::blank(TALLY_PARAMS).expect("blank tally batch");
+    ccr_prover::dev_setup(TallyCircuit::new(blank), [0x7a; 32]).expect("setup")
+}
+
+/// The generated verifier `name` of `keys`, compiled by the pinned solc-js.
+fn verifier(keys: &Keypair, name: &str, notice: &str) -> Artifact {
+    let source = solidity_verifier(&keys.vk, name, notice).expect("generate verifier");
+    solc::compile_contract(&solc::js_tools_dir(), name, &source).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A signed command encrypted to the poll's coordinator (a fresh ephemeral key per `seq`).
@@ -108,8 +123,8 @@ fn poll_error(result: Result<Receipt, RollupError>) -> PollErrors {
 }
 
 /// A rollup whose bank 0 is registered by [`bank`], and `Poll` beside it with `process` as
-/// the processing verifier and the accept-all stand-in as the tally verifier.
-fn deploy(process: &Artifact) -> (World, PollContracts) {
+/// the processing verifier and `tally` as the tally verifier.
+fn deploy(process: &Artifact, tally: &Artifact) -> (World, PollContracts) {
     let mut w = World::new(&accept_all_verifier());
     let b = bank();
     w.fund(&b);
@@ -121,21 +136,36 @@ fn deploy(process: &Artifact) -> (World, PollContracts) {
         registryRoot: U256::from(9),
     };
     w.evm.transact_sol(b.l1, w.rollup.rollup, U256::ZERO, &register).unwrap();
-    // Stand-in tally verifier: there is no tally circuit yet.
     let (polls, gas) =
-        PollContracts::deploy(&mut w.evm, operator(), &w.rollup, process, &accept_all_verifier(), &SETUP)
-            .unwrap();
-    println!("processing verifier (test size) deployment: {} gas", gas.process_verifier);
+        PollContracts::deploy(&mut w.evm, operator(), &w.rollup, process, tally, &SETUP).unwrap();
+    println!(
+        "verifiers (test size) deployment: processing {} gas, tally {} gas",
+        gas.process_verifier, gas.tally_verifier
+    );
     (w, polls)
 }
 
 #[test]
-fn poll_e2e_real_processing_proofs_move_sb_on_chain() {
+fn poll_e2e_real_processing_and_tally_proofs_publish_results() {
     let t = Instant::now();
     let keys = process_keys();
     let setup_secs = t.elapsed().as_secs_f64();
-    let verifier = process_verifier(&keys);
-    let (mut w, polls) = deploy(&verifier);
+    let t = Instant::now();
+    let tkeys = tally_keys();
+    let tally_setup_secs = t.elapsed().as_secs_f64();
+    let process_verifier = verifier(
+        &keys,
+        "ProcessVerifier",
+        "Poll message processing, state depth 2, vote depth 2, batch 2.\n\
+         INSECURE development key (tests only).",
+    );
+    let tally_verifier = verifier(
+        &tkeys,
+        "TallyVerifier",
+        "Poll tally, state depth 2, vote depth 2, 2 ballots per proof.\n\
+         INSECURE development key (tests only).",
+    );
+    let (mut w, polls) = deploy(&process_verifier, &tally_verifier);
 
     // ---- the poll: three voters, three options, initialSb over their starting states ----------
     let voters: Vec<VoterState> = [A, B, C]
@@ -253,33 +283,120 @@ fn poll_e2e_real_processing_proofs_move_sb_on_chain() {
     assert_eq!(stored.phase, PollPhase::Tallying);
     assert_eq!(stored.sb, witnesses.final_sb(), "the contract's sb is the coordinator's final sb");
 
-    // ---- tally (stand-in verifier) and the native results published -------------------------------
+    // ---- the tally witnesses over the processing's final trees -------------------------------------
     let results = witnesses.processed.tally.results.clone();
     let votes: Vec<u128> = results.iter().map(|r| r.votes).collect();
     assert_eq!(votes, vec![7, 0, 6]);
-    let salt = Fr::from(4_242u64);
+    let mut tally_salts = (1..).map(|n: u64| Fr::from(91_000 + n));
+    let tally =
+        tally_after_processing(&poll, &witnesses, TALLY_BATCH, || tally_salts.next().unwrap_or(Fr::ONE))
+            .unwrap();
+    assert_eq!(tally.results, results, "the tally proofs' results are the native ones");
+    assert_eq!(tally.total_spent, 49 + 36);
     let tally_batches = polls.tally_batches(&mut w.evm, 3).unwrap();
     assert_eq!(tally_batches, 2);
-    polls.tally_votes(&mut w.evm, operator(), id, Fr::from(5u64), &[U256::ZERO; 8]).unwrap();
-    let commitment = results_commitment(&results, salt);
-    polls.tally_votes(&mut w.evm, operator(), id, commitment, &[U256::ZERO; 8]).unwrap();
-    polls.publish_results(&mut w.evm, relayer(), id, &results, salt).unwrap();
+    assert_eq!(tally.batches.len() as u64, tally_batches);
+    assert_eq!(tally.batches.iter().map(|b| b.batch_index).collect::<Vec<_>>(), vec![0, 1]);
+
+    // ---- prove each ballot batch, the first first, and submit it --------------------------------
+    let mut tally_prove_secs = Vec::new();
+    let mut tally_gas = Vec::new();
+    for batch in &tally.batches {
+        let k = batch.batch_index;
+        let stored = polls.poll(&mut w.evm, id).unwrap();
+        assert_eq!((stored.phase, stored.next_tally_batch), (PollPhase::Tallying, k));
+        assert_eq!(batch.sb_final(), stored.sb, "batch {k}: the witness's sbFinal is the contract's");
+        assert_eq!(
+            batch.tally_before(),
+            stored.tally,
+            "batch {k}: the witness's tallyBefore is the contract's"
+        );
+        let tally_after = batch.tally_after();
+        let contract_input =
+            polls.contract_tally_input(&mut w.evm, id, stored.sb, k, stored.tally, tally_after).unwrap();
+        assert_eq!(contract_input, batch.public_input());
+
+        let t = Instant::now();
+        let (proof, public) = ccr_prover::prove_with_public_inputs(
+            &tkeys.pk,
+            TallyCircuit::new(batch.clone()),
+            &mut rng(100 + k),
+        )
+        .unwrap();
+        tally_prove_secs.push(t.elapsed().as_secs_f64());
+        assert_eq!(public, [batch.public_input()]);
+        assert!(ccr_prover::verify(&tkeys.vk, &public, &proof).unwrap());
+        let words = proof_words(&proof);
+
+        if k == 0 {
+            // The same proof with another tallyAfter: the contract's input differs, the pairing fails.
+            let tampered = tally_after + Fr::ONE;
+            let wrong = tally_input(id, stored.sb, k, stored.tally, tampered);
+            match poll_error(polls.tally_votes(&mut w.evm, operator(), id, tampered, &words)) {
+                PollErrors::InvalidProof(e) => assert_eq!(e.input, fr_to_u256(&wrong)),
+                other => panic!("expected InvalidProof, got {other:?}"),
+            }
+            let unchanged = polls.poll(&mut w.evm, id).unwrap();
+            assert_eq!(
+                (unchanged.phase, unchanged.tally, unchanged.next_tally_batch),
+                (PollPhase::Tallying, stored.tally, 0)
+            );
+        }
+
+        let receipt = polls.tally_votes(&mut w.evm, operator(), id, tally_after, &words).unwrap();
+        tally_gas.push(receipt.gas_used);
+        let ev = events::<Poll::VotesTallied>(&receipt);
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].batch, U256::from(k));
+        assert_eq!(
+            (ev[0].tallyBefore, ev[0].tallyAfter),
+            (fr_to_u256(&batch.tally_before()), fr_to_u256(&tally_after))
+        );
+        assert_eq!(ev[0].input, fr_to_u256(&batch.public_input()), "the contract's input is the circuit's");
+    }
+    let stored = polls.poll(&mut w.evm, id).unwrap();
+    assert_eq!(stored.phase, PollPhase::Tallied);
+    assert_eq!(stored.tally, tally.commitment(), "the contract's tally is the results' commitment");
+
+    // ---- the results: one vote moved between options is refused, the native ones accepted ------
+    let mut moved: Vec<OptionResult> = results.clone();
+    moved[0].votes -= 1;
+    moved[1].votes += 1;
+    match poll_error(polls.publish_results(&mut w.evm, relayer(), id, &moved, tally.salt)) {
+        PollErrors::ResultsMismatch(e) => assert_eq!(e.tally, fr_to_u256(&tally.commitment())),
+        other => panic!("expected ResultsMismatch, got {other:?}"),
+    }
+    assert_eq!(polls.poll(&mut w.evm, id).unwrap().phase, PollPhase::Tallied);
+    let receipt = polls.publish_results(&mut w.evm, relayer(), id, &results, tally.salt).unwrap();
+    let ev = events::<Poll::PollResult>(&receipt);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(ev[0].winner, U256::ZERO);
+    assert_eq!(ev[0].votes, votes.iter().map(|v| U256::from(*v)).collect::<Vec<_>>());
+    assert_eq!(polls.poll(&mut w.evm, id).unwrap().phase, PollPhase::Published);
     let outcome = polls.result_of(&mut w.evm, id).unwrap();
     assert_eq!((outcome.winner, outcome.results, outcome.total_spent), (0, results, 49 + 36));
 
+    let secs = |v: &[f64]| v.iter().map(|s| format!("{s:.1}")).collect::<Vec<_>>().join(" / ");
+    let gases = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(" / ");
     println!(
-        "Poll with real processing proofs (state depth 2, vote depth 2, B = 2): setup {setup_secs:.1} s, \
-         prove {} s (test profile)",
-        prove_secs.iter().map(|s| format!("{s:.1}")).collect::<Vec<_>>().join(" / ")
+        "Poll with real proofs (state depth 2, vote depth 2, B = 2, T = {TALLY_BATCH}): setup processing \
+         {setup_secs:.1} s, tally {tally_setup_secs:.1} s; prove processing {} s, tally {} s (test profile)",
+        secs(&prove_secs),
+        secs(&tally_prove_secs)
     );
     println!(
         "  processMessages with the real Groth16 verifier: {} gas (batches {})",
-        process_gas.iter().map(u64::to_string).collect::<Vec<_>>().join(" / "),
+        gases(&process_gas),
         witnesses.batches.iter().map(|b| b.batch_index.to_string()).collect::<Vec<_>>().join(" / ")
     );
+    println!("  tallyVotes with the real Groth16 verifier: {} gas (batches 0 / 1)", gases(&tally_gas));
     // The stand-in's ~50,500 plus the pairing check of one public input (~193,000): gas is
     // deterministic, this guards regressions.
     for gas in process_gas {
         assert!((230_000..=260_000).contains(&gas), "processMessages with a real proof: {gas} gas");
+    }
+    // The same pairing check; batch 0 also writes the tally slot from zero (~14,000 more).
+    for gas in tally_gas {
+        assert!((230_000..=270_000).contains(&gas), "tallyVotes with a real proof: {gas} gas");
     }
 }
