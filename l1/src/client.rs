@@ -730,12 +730,7 @@ impl L1Client {
         policy_hash: Fr,
         registry_root: Fr,
     ) -> Result<TxOutcome, L1Error> {
-        let call = Rollup::registerBankCall {
-            pool,
-            vkWords: ccr_verifier_contracts::batch_verify::vk_words(vk),
-            policyHash: fr_to_u256(&policy_hash),
-            registryRoot: fr_to_u256(&registry_root),
-        };
+        let call = ccr_verifier_contracts::rollup::register_bank_call(pool, vk, policy_hash, registry_root);
         Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &call).await?))
     }
 

@@ -172,30 +172,32 @@ impl Mempool {
         Ok(())
     }
 
-    /// The next batch's transactions, deposits first, then L2 in order, as many as fill
-    /// `slots` slots (a credit takes two) with credits of one bank only (L1 checks a batch's
-    /// eligibility proofs with one pairing check, under one bank's key). `full`: nothing more
-    /// can join this batch (it is out of slots, or the next transaction cannot join it).
-    pub fn batch_prefix(&self, slots: usize) -> (Vec<PendingTx>, bool) {
-        let mut out = Vec::new();
+    /// How many of the pending transactions (deposits first, then L2 in order) the next batch
+    /// takes: as many as fill `slots` slots (a credit takes two), with credits of one bank only
+    /// (L1 checks a batch's eligibility proofs with one pairing check, under one bank's key).
+    /// `full`: nothing more can join this batch (it is out of slots, or the next transaction
+    /// cannot join it).
+    pub fn batch_len(&self, slots: usize) -> (usize, bool) {
         let mut used = 0;
         let mut bank = None;
-        for p in self.deposits.iter().chain(self.l2.iter()) {
-            let n = p.record.tx.slots();
-            let other_bank = match &p.record.tx {
-                Tx::Credit(c) => bank.is_some_and(|b| b != c.bank),
-                _ => false,
+        for (n, p) in self.deposits.iter().chain(self.l2.iter()).enumerate() {
+            let need = p.record.tx.slots();
+            let credit_bank = match &p.record.tx {
+                Tx::Credit(c) => Some(c.bank),
+                _ => None,
             };
-            if used + n > slots || other_bank {
-                return (out, true);
+            if used + need > slots || credit_bank.is_some_and(|c| bank.is_some_and(|b| b != c)) {
+                return (n, true);
             }
-            if let Tx::Credit(c) = &p.record.tx {
-                bank = Some(c.bank);
-            }
-            used += n;
-            out.push(p.clone());
+            bank = bank.or(credit_bank);
+            used += need;
         }
-        (out, used == slots)
+        (self.len(), used == slots)
+    }
+
+    /// The next batch's transactions: the first `n` (from [`Mempool::batch_len`]).
+    pub fn prefix(&self, n: usize) -> Vec<PendingTx> {
+        self.deposits.iter().chain(self.l2.iter()).take(n).cloned().collect()
     }
 
     /// Moves the (empty) pool's state to a later epoch.
@@ -204,7 +206,7 @@ impl Mempool {
         self.state.set_epoch(epoch)
     }
 
-    /// Removes the first `n` of [`Mempool::batch_prefix`] (they were sealed).
+    /// Removes the first `n` of [`Mempool::prefix`] (they were sealed).
     pub fn remove_prefix(&mut self, n: usize) {
         let from_deposits = n.min(self.deposits.len());
         self.deposits.drain(..from_deposits);

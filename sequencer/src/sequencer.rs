@@ -480,10 +480,11 @@ impl Sequencer {
     }
 
     fn seal_locked(&self, g: &mut MutexGuard<'_, Inner>, force: bool) -> Result<Option<u64>, SequencerError> {
-        let (txs, full) = g.mempool.batch_prefix(self.params.batch_size);
-        if txs.is_empty() || (!full && !force) {
+        let (n, full) = g.mempool.batch_len(self.params.batch_size);
+        if n == 0 || (!full && !force) {
             return Ok(None);
         }
+        let txs = g.mempool.prefix(n);
         let number = g.counters.next_batch;
         let inner = &mut **g;
         let deposits_from = inner.sealed.deposits_consumed();
@@ -551,7 +552,7 @@ impl Sequencer {
 
     /// Whether a full batch is waiting.
     pub fn batch_full(&self) -> bool {
-        self.lock().map(|g| g.mempool.batch_prefix(self.params.batch_size).1).unwrap_or(false)
+        self.lock().map(|g| g.mempool.batch_len(self.params.batch_size).1).unwrap_or(false)
     }
 
     /// Waits until a transaction or deposit is accepted.

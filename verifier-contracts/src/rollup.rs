@@ -244,6 +244,22 @@ pub fn exit_with_proof_call(index: u32, account: &Account, proof: &MerkleProof) 
     }
 }
 
+/// `registerBank(pool, vk, policyHash, registryRoot)`: account `pool` becomes a bank whose
+/// credits need eligibility proofs under `vk` ([`crate::batch_verify::vk_words`]).
+pub fn register_bank_call(
+    pool: u32,
+    vk: &ark_groth16::VerifyingKey<Bn254>,
+    policy_hash: Fr,
+    registry_root: Fr,
+) -> Rollup::registerBankCall {
+    Rollup::registerBankCall {
+        pool,
+        vkWords: crate::batch_verify::vk_words(vk),
+        policyHash: fr_to_u256(&policy_hash),
+        registryRoot: fr_to_u256(&registry_root),
+    }
+}
+
 /// Deploys the test ERC-20 (`TestToken`: anyone may mint) from `deployer`.
 ///
 /// # Errors
@@ -407,13 +423,7 @@ impl RollupContracts {
         policy_hash: Fr,
         registry_root: Fr,
     ) -> Result<Receipt, RollupError> {
-        let call = Rollup::registerBankCall {
-            pool,
-            vkWords: crate::batch_verify::vk_words(vk),
-            policyHash: fr_to_u256(&policy_hash),
-            registryRoot: fr_to_u256(&registry_root),
-        };
-        self.transact(evm, from, U256::ZERO, &call)
+        self.transact(evm, from, U256::ZERO, &register_bank_call(pool, vk, policy_hash, registry_root))
     }
 
     /// `setRegistryRoot(pool, root)` from `from` (the bank's owner).

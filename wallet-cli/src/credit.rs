@@ -133,6 +133,66 @@ pub enum BankCommand {
     },
 }
 
+/// What a member applies for and the files proving takes (`credit apply` and `credit prove`).
+#[derive(Debug, clap::Args)]
+pub struct ApplicationArgs {
+    /// The bank's policy file.
+    #[arg(long, value_name = "FILE")]
+    policy: PathBuf,
+    /// The bank's proving key (`bank keygen`).
+    #[arg(long, value_name = "FILE")]
+    pk: PathBuf,
+    /// Your attestation (`attester sign`).
+    #[arg(long, value_name = "FILE")]
+    attestation: PathBuf,
+    /// The bank's attester registry (`bank registry`).
+    #[arg(long, value_name = "FILE")]
+    registry: PathBuf,
+    /// The bank: its pool account.
+    #[arg(long, value_name = "ID")]
+    bank: u64,
+    /// Principal asked for.
+    #[arg(long, value_name = "N")]
+    amount: u64,
+    /// productive_enterprise, creative_project, community_infrastructure,
+    /// ecological_restoration, educational_initiative (or 0-4).
+    #[arg(long, value_name = "PURPOSE")]
+    purpose: String,
+}
+
+/// [`ApplicationArgs`]' files read: everything but the proving key, which loads behind the
+/// spinner.
+struct LoadedApplication {
+    policy: Policy,
+    attestation: AttestationFile,
+    registry: RegistryFile,
+    purpose: Purpose,
+}
+
+impl ApplicationArgs {
+    fn load(&self) -> Result<LoadedApplication, WalletError> {
+        let purpose = parse_purpose(&self.purpose)?;
+        let policy = load_policy(&self.policy)?;
+        let attestation: AttestationFile = read_json(
+            &self.attestation,
+            "an attestation",
+            "ask your attester for `ccr-wallet attester sign` output",
+        )?;
+        let registry: RegistryFile =
+            read_json(&self.registry, "an attester registry", "get the bank's published registry")?;
+        Ok(LoadedApplication { policy, attestation, registry, purpose })
+    }
+
+    fn proving_key(&self) -> Result<ProvingKeyFile, WalletError> {
+        ProvingKeyFile::load(&self.pk)
+            .map_err(|e| WalletError::Config(format!("proving key {}: {e}", self.pk.display())))
+    }
+
+    fn request(&self, purpose: Purpose, epoch: u64, now: u64) -> CreditRequest {
+        CreditRequest { bank: self.bank, amount: self.amount, purpose, epoch, now }
+    }
+}
+
 /// `credit` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum CreditCommand {
@@ -146,28 +206,9 @@ pub enum CreditCommand {
         Exit code 10: not eligible (no proof, nothing sent); 6: the sequencer refused the credit (its code and reason)."
     )]
     Apply {
-        /// The bank's policy file.
-        #[arg(long, value_name = "FILE")]
-        policy: PathBuf,
-        /// The bank's proving key (`bank keygen`).
-        #[arg(long, value_name = "FILE")]
-        pk: PathBuf,
-        /// Your attestation (`attester sign`).
-        #[arg(long, value_name = "FILE")]
-        attestation: PathBuf,
-        /// The bank's attester registry (`bank registry`).
-        #[arg(long, value_name = "FILE")]
-        registry: PathBuf,
-        /// The bank's pool account.
-        #[arg(long, value_name = "ID")]
-        bank: u32,
-        /// Principal asked for.
-        #[arg(long, value_name = "N")]
-        amount: u64,
-        /// productive_enterprise, creative_project, community_infrastructure,
-        /// ecological_restoration, educational_initiative (or 0-4).
-        #[arg(long, value_name = "PURPOSE")]
-        purpose: String,
+        /// What you apply for, and the files proving takes.
+        #[command(flatten)]
+        application: ApplicationArgs,
         /// Also keep the proof file here.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -185,28 +226,9 @@ pub enum CreditCommand {
         Exit code 10: not eligible (declined, expired, not your record or account); no proof is written."
     )]
     Prove {
-        /// The bank's policy file.
-        #[arg(long, value_name = "FILE")]
-        policy: PathBuf,
-        /// The bank's proving key (`bank keygen`).
-        #[arg(long, value_name = "FILE")]
-        pk: PathBuf,
-        /// Your attestation (`attester sign`).
-        #[arg(long, value_name = "FILE")]
-        attestation: PathBuf,
-        /// The bank's attester registry (`bank registry`).
-        #[arg(long, value_name = "FILE")]
-        registry: PathBuf,
-        /// The bank's id.
-        #[arg(long, value_name = "ID")]
-        bank: u64,
-        /// Principal asked for.
-        #[arg(long, value_name = "N")]
-        amount: u64,
-        /// productive_enterprise, creative_project, community_infrastructure,
-        /// ecological_restoration, educational_initiative (or 0-4).
-        #[arg(long, value_name = "PURPOSE")]
-        purpose: String,
+        /// What you apply for, and the files proving takes.
+        #[command(flatten)]
+        application: ApplicationArgs,
         /// The epoch (one proof per member, bank and epoch: the nullifier).
         #[arg(long, value_name = "N")]
         epoch: u64,
@@ -792,16 +814,8 @@ pub async fn run_bank(s: &Settings, cmd: BankCommand) -> Result<Output, WalletEr
 /// Any [`WalletError`].
 pub async fn run_credit(s: &Settings, cmd: CreditCommand, json_mode: bool) -> Result<Output, WalletError> {
     match cmd {
-        CreditCommand::Apply { policy, pk, attestation, registry, bank, amount, purpose, out, wait } => {
-            let purpose_code = parse_purpose(&purpose)?;
-            let policy = load_policy(&policy)?;
-            let attestation: AttestationFile = read_json(
-                &attestation,
-                "an attestation",
-                "ask your attester for `ccr-wallet attester sign` output",
-            )?;
-            let registry: RegistryFile =
-                read_json(&registry, "an attester registry", "get the bank's published registry")?;
+        CreditCommand::Apply { application, out, wait } => {
+            let LoadedApplication { policy, attestation, registry, purpose } = application.load()?;
             let keys = s.keys()?;
             let seq = s.sequencer()?;
             let index = s.account_index()?;
@@ -821,15 +835,9 @@ pub async fn run_credit(s: &Settings, cmd: CreditCommand, json_mode: bool) -> Re
                 }
             };
             bar.set_message("loading the proving key");
-            let pk = ProvingKeyFile::load(&pk)
-                .map_err(|e| WalletError::Config(format!("proving key {}: {e}", pk.display())));
-            let request = CreditRequest {
-                bank: u64::from(bank),
-                amount,
-                purpose: purpose_code,
-                epoch: u64::from(ctx.epoch),
-                now: ctx.l1_time.unwrap_or_else(now_secs),
-            };
+            let pk = application.proving_key();
+            let request =
+                application.request(purpose, u64::from(ctx.epoch), ctx.l1_time.unwrap_or_else(now_secs));
             let proved = pk.and_then(|pk| {
                 bar.set_message("proving eligibility on this machine (the record stays here)");
                 prove_credit(&keys.l2, &policy, &pk, &attestation, &registry, &ctx.account_proof, request)
@@ -850,60 +858,31 @@ pub async fn run_credit(s: &Settings, cmd: CreditCommand, json_mode: bool) -> Re
             let receipt = sent?;
             let (st, _) = file.parts().map_err(|e| WalletError::Config(e.to_string()))?;
             let text = format!(
-                "credit of {amount} from bank {bank} accepted (tier {}, {} bps a year, {} months, up to {})\nhash {}",
-                st.tier, st.rate_bps, st.term_months, st.max_amount, receipt.hash
+                "credit of {} from bank {} accepted (tier {}, {} bps a year, {} months, up to {})\nhash {}",
+                application.amount,
+                application.bank,
+                st.tier,
+                st.rate_bps,
+                st.term_months,
+                st.max_amount,
+                receipt.hash
             );
             let sent = crate::ops::Sent { hash: receipt.hash, seq: receipt.seq, nonce: 0 };
             let mut o = crate::cli::finish_sent(&seq, sent, text, wait, json_mode).await?;
             o.json["statement"] = statement_output(&st, "").json;
             Ok(o)
         }
-        CreditCommand::Prove {
-            policy,
-            pk,
-            attestation,
-            registry,
-            bank,
-            amount,
-            purpose,
-            epoch,
-            account_proof,
-            now,
-            out,
-        } => {
-            let purpose_code = parse_purpose(&purpose)?;
-            let policy = load_policy(&policy)?;
-            let attestation: AttestationFile = read_json(
-                &attestation,
-                "an attestation",
-                "ask your attester for `ccr-wallet attester sign` output",
-            )?;
-            let registry: RegistryFile =
-                read_json(&registry, "an attester registry", "get the bank's published registry")?;
+        CreditCommand::Prove { application, epoch, account_proof, now, out } => {
+            let LoadedApplication { policy, attestation, registry, purpose } = application.load()?;
             let account =
                 AccountProofFile::load(&account_proof).map_err(|e| WalletError::Config(e.to_string()))?;
             let keys = s.keys()?;
             let bar = spinner(json_mode);
             bar.set_message("loading the proving key");
-            let pk = ProvingKeyFile::load(&pk)
-                .map_err(|e| WalletError::Config(format!("proving key {}: {e}", pk.display())));
-            let result = pk.and_then(|pk| {
+            let request = application.request(purpose, epoch, now.unwrap_or_else(now_secs));
+            let result = application.proving_key().and_then(|pk| {
                 bar.set_message("proving eligibility on this machine (the record stays here)");
-                prove_credit(
-                    &keys.l2,
-                    &policy,
-                    &pk,
-                    &attestation,
-                    &registry,
-                    &account,
-                    CreditRequest {
-                        bank,
-                        amount,
-                        purpose: purpose_code,
-                        epoch,
-                        now: now.unwrap_or_else(now_secs),
-                    },
-                )
+                prove_credit(&keys.l2, &policy, &pk, &attestation, &registry, &account, request)
             });
             bar.finish_and_clear();
             let file = result?;

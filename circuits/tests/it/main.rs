@@ -13,5 +13,6 @@ mod range;
 mod replay;
 mod state;
 mod vote;
+mod vote_common;
 mod vote_process;
 mod vote_tally;

@@ -20,10 +20,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 use crate::common::{fixture, fr};
-
-fn key(seed: u64) -> PrivateKey {
-    PrivateKey::random(&mut ChaCha20Rng::seed_from_u64(seed))
-}
+use crate::vote_common::{key, vote_message};
 
 fn point(j: &serde_json::Value) -> Point {
     Point::new_unchecked(fr(j[0].as_str().unwrap()), fr(j[1].as_str().unwrap()))
@@ -296,16 +293,7 @@ fn vote(
     nonce: u64,
     coordinator: &Point,
 ) -> SubmittedMessage {
-    let command = Command {
-        state_index: index,
-        new_pubkey: new_key,
-        vote_option: option,
-        new_vote_weight: weight,
-        nonce,
-        poll_id: POLL_ID,
-        salt: Fr::from(1000 + seq),
-    };
-    let message = Message::sign_and_encrypt(&command, signer, &key(5000 + seq), coordinator).unwrap();
+    let message = vote_message(seq, index, signer, new_key, option, weight, nonce, POLL_ID, coordinator);
     SubmittedMessage { message, submitted_at: time }
 }
 

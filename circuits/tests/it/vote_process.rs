@@ -21,18 +21,12 @@ use ccr_circuits::vote::witness::{
     WitnessError,
 };
 use ccr_circuits::vote::{
-    chain_hash, CipherError, Command, Message, MessageError, Outcome, Poll, Rejection, VoterState,
-    EMPTY_CHAIN,
+    chain_hash, CipherError, Message, MessageError, Outcome, Poll, Rejection, VoterState, EMPTY_CHAIN,
 };
 use ccr_circuits::Fr;
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 
 use crate::common::{assert_satisfied, assert_snapshot, assert_unsatisfied, new_cs};
-
-fn key(seed: u64) -> PrivateKey {
-    PrivateKey::random(&mut ChaCha20Rng::seed_from_u64(seed))
-}
+use crate::vote_common::{key, padded, vote_message as vote};
 
 const POLL_ID: u64 = 7;
 const CREDITS: u64 = 100;
@@ -59,30 +53,6 @@ struct Scenario {
     voters: Vec<VoterState>,
     /// The chain's messages (unpadded) and the outcome each must have.
     messages: Vec<(Message, Outcome)>,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn vote(
-    seq: u64,
-    index: u64,
-    signer: &PrivateKey,
-    new_key: Point,
-    option: u64,
-    weight: u64,
-    nonce: u64,
-    poll_id: u64,
-    to: &Point,
-) -> Message {
-    let command = Command {
-        state_index: index,
-        new_pubkey: new_key,
-        vote_option: option,
-        new_vote_weight: weight,
-        nonce,
-        poll_id,
-        salt: Fr::from(1000 + seq),
-    };
-    Message::sign_and_encrypt(&command, signer, &key(5000 + seq), to).unwrap()
 }
 
 /// Four voters A–D, three options, 13 messages covering every rule (the native test's cases,
@@ -147,14 +117,6 @@ fn scenario() -> Scenario {
 }
 
 /// The chain padded to a multiple of `b`, as `closePoll` leaves it.
-fn padded(messages: &[Message], b: usize) -> Vec<Message> {
-    let mut out = messages.to_vec();
-    while out.is_empty() || out.len() % b != 0 {
-        out.push(PAD_MESSAGE);
-    }
-    out
-}
-
 fn witnesses(s: &Scenario, params: &VoteParams) -> ProcessWitnesses {
     let messages: Vec<Message> = s.messages.iter().map(|(m, _)| *m).collect();
     let mut n = 0u64;

@@ -13,22 +13,17 @@ use ccr_circuits::vote::tally_witness::{
     tally_after_processing, tally_public_input, tally_witnesses, BallotSlot, TallyBatchWitness, TallyParams,
     TallyWitnessError, TallyWitnesses,
 };
-use ccr_circuits::vote::trees::{VoteParams, PAD_MESSAGE};
+use ccr_circuits::vote::trees::VoteParams;
 use ccr_circuits::vote::witness::{process_witnesses, ProcessWitnesses};
 use ccr_circuits::vote::{
-    chain_hash, process, results_commitment, Ballot, Command, Message, OptionResult, Poll, SubmittedMessage,
+    chain_hash, process, results_commitment, Ballot, Message, OptionResult, Poll, SubmittedMessage,
     VoterState, EMPTY_CHAIN,
 };
 use ccr_circuits::Fr;
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 
 use crate::common::{assert_satisfied, assert_snapshot, assert_unsatisfied, new_cs};
-
-fn key(seed: u64) -> PrivateKey {
-    PrivateKey::random(&mut ChaCha20Rng::seed_from_u64(seed))
-}
+use crate::vote_common::{key, padded, vote_message};
 
 const POLL_ID: u64 = 7;
 const DEADLINE: u64 = 1000;
@@ -60,16 +55,7 @@ fn vote(
     nonce: u64,
     to: &Point,
 ) -> Message {
-    let command = Command {
-        state_index: index,
-        new_pubkey: new_key,
-        vote_option: option,
-        new_vote_weight: weight,
-        nonce,
-        poll_id: POLL_ID,
-        salt: Fr::from(1000 + seq),
-    };
-    Message::sign_and_encrypt(&command, signer, &key(5000 + seq), to).unwrap()
+    vote_message(seq, index, signer, new_key, option, weight, nonce, POLL_ID, to)
 }
 
 /// The native test's poll (`vote.rs`): its 14 messages accepted before the deadline (L1 refuses
@@ -105,15 +91,6 @@ fn scenario() -> Scenario {
     ];
     let voters = k.iter().map(|k| poll.voter(k.public_key())).collect();
     Scenario { poll, coordinator, voters, messages }
-}
-
-/// The chain padded to a multiple of `b`, as `closePoll` leaves it.
-fn padded(messages: &[Message], b: usize) -> Vec<Message> {
-    let mut out = messages.to_vec();
-    while out.is_empty() || out.len() % b != 0 {
-        out.push(PAD_MESSAGE);
-    }
-    out
 }
 
 fn processing(s: &Scenario) -> ProcessWitnesses {

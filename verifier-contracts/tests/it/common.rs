@@ -68,12 +68,22 @@ pub fn verifier() -> &'static Artifact {
 /// A stand-in verifier that accepts every proof: creation code returning the runtime
 /// `PUSH1 1 PUSH1 0 MSTORE PUSH1 32 PUSH1 0 RETURN`. For tests of everything but the proof.
 pub fn accept_all_verifier() -> Artifact {
-    let runtime = hex::decode("600160005260206000f3").expect("hex");
+    constant_verifier(true)
+}
+
+/// A stand-in verifier that rejects every proof (returns `false`), for the refusal paths.
+pub fn reject_all_verifier() -> Artifact {
+    constant_verifier(false)
+}
+
+/// A contract whose every call returns `answer` as one word.
+fn constant_verifier(answer: bool) -> Artifact {
+    let runtime = hex::decode(format!("60{:02x}60005260206000f3", u8::from(answer))).expect("hex");
     let creation =
         [&hex::decode("69").expect("hex")[..], &runtime, &hex::decode("600052600a6016f3").expect("hex")]
             .concat();
     Artifact {
-        contract_name: "AcceptAll".into(),
+        contract_name: if answer { "AcceptAll" } else { "RejectAll" }.into(),
         abi: serde_json::json!([]),
         bytecode: creation.into(),
         deployed_bytecode: runtime.into(),

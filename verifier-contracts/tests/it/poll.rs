@@ -12,21 +12,22 @@ use ark_ff::{AdditiveGroup, Field, UniformRand};
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::babyjubjub::Point;
 use ccr_circuits::poseidon;
+use ccr_circuits::vote::trees::PAD_MESSAGE;
 use ccr_circuits::vote::{chain_hash, results_commitment, Message, OptionResult, EMPTY_CHAIN};
 use ccr_verifier_contracts::bindings::Poll::{self, PollErrors};
 use ccr_verifier_contracts::bindings::Rollup;
 use ccr_verifier_contracts::poll::{
     coordinator_hash, poll_artifact, process_input, publish_results_call, tally_input, NewPoll,
-    PollContracts, PollPhase, PollSetup, ProcessStatement,
+    PollContracts, PollDeploymentGas, PollPhase, PollSetup, ProcessStatement,
 };
 use ccr_verifier_contracts::rollup::{fr_to_u256, u256_to_fr};
 use ccr_verifier_contracts::{solc, Artifact, Receipt, RollupError};
 
-use crate::common::{accept_all_verifier, operator, rng, Member, World};
+use crate::common::{accept_all_verifier, operator, reject_all_verifier, rng, Member, World};
 use crate::flow::events;
 
 /// The bank's pool account (index 0, opened by [`bank`]).
-const POOL: u32 = 0;
+pub(crate) const POOL: u32 = 0;
 
 /// A proof for the stand-in verifiers (they ignore it).
 const PROOF: [U256; 8] = [U256::ZERO; 8];
@@ -34,31 +35,12 @@ const PROOF: [U256; 8] = [U256::ZERO; 8];
 /// The test sizes: 4 voters, 4 options, batches of 2 messages, tally batches of 2 ballots.
 const SETUP: PollSetup = PollSetup { state_depth: 2, vote_depth: 2, batch_size: 2, tally_batch_size: 2 };
 
-fn bank() -> Member {
+pub(crate) fn bank() -> Member {
     Member::new(1)
 }
 
 fn coordinator() -> PrivateKey {
     PrivateKey::from_bytes([0xc0; 32])
-}
-
-/// A stand-in verifier that rejects every proof: returns `false` (32 zero bytes).
-fn reject_all_verifier() -> Artifact {
-    let runtime = hex::decode("600060005260206000f3").expect("hex");
-    let creation =
-        [&hex::decode("69").expect("hex")[..], &runtime, &hex::decode("600052600a6016f3").expect("hex")]
-            .concat();
-    Artifact {
-        contract_name: "RejectAll".into(),
-        abi: serde_json::json!([]),
-        bytecode: creation.into(),
-        deployed_bytecode: runtime.into(),
-    }
-}
-
-/// `Message { data: [0; 10], enc_pubkey: (0, 1) }`: what `closePoll` pads with.
-fn pad_message() -> Message {
-    Message { data: [Fr::ZERO; 10], enc_pubkey: Point::new_unchecked(Fr::ZERO, Fr::ONE) }
 }
 
 /// A message with random ciphertext under a valid ephemeral key (the contract cannot read it).
@@ -69,13 +51,15 @@ fn message(seed: u64) -> Message {
 }
 
 /// A rollup with bank 0 registered by [`bank`], and `Poll` beside it.
-struct PollWorld {
-    w: World,
-    polls: PollContracts,
+pub(crate) struct PollWorld {
+    pub(crate) w: World,
+    pub(crate) polls: PollContracts,
+    /// What deploying `Poll` and its verifiers cost.
+    pub(crate) gas: PollDeploymentGas,
 }
 
 impl PollWorld {
-    fn new(process: &Artifact, tally: &Artifact, setup: PollSetup) -> Self {
+    pub(crate) fn new(process: &Artifact, tally: &Artifact, setup: PollSetup) -> Self {
         let mut w = World::new(&accept_all_verifier());
         let b = bank();
         w.fund(&b);
@@ -87,9 +71,9 @@ impl PollWorld {
             registryRoot: U256::from(9),
         };
         w.evm.transact_sol(b.l1, w.rollup.rollup, U256::ZERO, &register).unwrap();
-        let (polls, _) =
+        let (polls, gas) =
             PollContracts::deploy(&mut w.evm, operator(), &w.rollup, process, tally, &setup).unwrap();
-        Self { w, polls }
+        Self { w, polls, gas }
     }
 
     fn accepting() -> Self {
@@ -134,7 +118,7 @@ fn addr_of_voter() -> Address {
     Address::repeat_byte(0x77)
 }
 
-fn poll_error(result: Result<Receipt, RollupError>) -> PollErrors {
+pub(crate) fn poll_error(result: Result<Receipt, RollupError>) -> PollErrors {
     let err = result.expect_err("the poll contract accepted it");
     err.poll_error().unwrap_or_else(|| panic!("not a poll contract error: {err}"))
 }
@@ -278,7 +262,7 @@ fn r_modulus() -> U256 {
 #[test]
 fn poll_pad_message_hash_is_the_native_one() {
     let mut pw = PollWorld::accepting();
-    let pad = pad_message();
+    let pad = PAD_MESSAGE;
     let on_chain = pw.w.evm.call_sol(pw.polls.poll, &Poll::PAD_MESSAGE_HASHCall {}).unwrap();
     assert_eq!(u256_to_fr(on_chain).unwrap(), pad.hash());
     assert_eq!(pw.polls.contract_message_hash(&mut pw.w.evm, &pad).unwrap(), pad.hash());
@@ -340,7 +324,7 @@ fn poll_message_chain_is_native_and_closing_pads_it() {
 
     // Closing pads the third message's batch with one pad message.
     let receipt = pw.polls.close_poll(&mut pw.w.evm, addr_of_voter(), id).unwrap();
-    let padded = chain_hash(native_chain(&messages), &pad_message());
+    let padded = chain_hash(native_chain(&messages), &PAD_MESSAGE);
     let closed = events::<Poll::PollClosed>(&receipt);
     assert_eq!(closed.len(), 1);
     assert_eq!((closed[0].messages, closed[0].batches), (U256::from(3), U256::from(2)));
@@ -376,7 +360,7 @@ fn poll_closing_pads_empty_polls_and_leaves_whole_batches() {
     pw.polls.close_poll(&mut pw.w.evm, addr_of_voter(), whole).unwrap();
 
     // No message: one full batch of padding.
-    let pads = native_chain(&[pad_message(); 4]);
+    let pads = native_chain(&[PAD_MESSAGE; 4]);
     let e = pw.polls.poll(&mut pw.w.evm, empty).unwrap();
     assert_eq!((e.messages, e.batches, e.next_process_batch, e.chain), (0, 1, 0, pads));
     assert_eq!(pw.polls.batch_chain(&mut pw.w.evm, empty, 1).unwrap(), pads);
@@ -420,7 +404,7 @@ fn poll_processes_last_batch_first_tallies_and_publishes_results() {
 
     // The chains of the batches, natively: [0, after 2 messages, after 3 + 1 pad].
     let chains =
-        [EMPTY_CHAIN, native_chain(&messages[..2]), chain_hash(native_chain(&messages), &pad_message())];
+        [EMPTY_CHAIN, native_chain(&messages[..2]), chain_hash(native_chain(&messages), &PAD_MESSAGE)];
     let statement = |j: usize, sb_before: Fr, sb_after: Fr| ProcessStatement {
         poll_id: id,
         coordinator_hash: poseidon::hash2(poll.coordinator.x, poll.coordinator.y),
@@ -542,7 +526,7 @@ fn poll_refuses_invalid_proofs_with_the_spec_input() {
     let sb_after = Fr::from(5u64);
     let s = pw.polls.next_process_statement(&mut pw.w.evm, id, sb_after).unwrap();
     assert_eq!(s.chain_start, EMPTY_CHAIN);
-    assert_eq!(s.chain_end, native_chain(&[pad_message(); 2]));
+    assert_eq!(s.chain_end, native_chain(&[PAD_MESSAGE; 2]));
     match poll_error(pw.polls.process_messages(&mut pw.w.evm, operator(), id, sb_after, &PROOF)) {
         PollErrors::InvalidProof(e) => assert_eq!(e.input, fr_to_u256(&process_input(&s))),
         other => panic!("expected InvalidProof, got {other:?}"),

@@ -23,15 +23,15 @@ use ccr_circuits::vote::{
 };
 use ccr_prover::Keypair;
 use ccr_verifier_contracts::bindings::Poll::{self, PollErrors};
-use ccr_verifier_contracts::bindings::Rollup;
 use ccr_verifier_contracts::poll::{
     process_input, tally_input, NewPoll, PollContracts, PollPhase, PollSetup,
 };
 use ccr_verifier_contracts::rollup::{fr_to_u256, proof_words};
-use ccr_verifier_contracts::{solc, solidity_verifier, Artifact, Receipt, RollupError};
+use ccr_verifier_contracts::{solc, solidity_verifier, Artifact};
 
-use crate::common::{accept_all_verifier, operator, rng, Member, World};
+use crate::common::{operator, rng, World};
 use crate::flow::events;
+use crate::poll::{bank, poll_error, PollWorld, POOL};
 
 /// The processing circuit's test size: 4 voters, 4 options, 2 messages per processing proof.
 const PARAMS: VoteParams = VoteParams::test(2);
@@ -46,9 +46,6 @@ const TALLY_PARAMS: TallyParams = TallyParams::test(TALLY_BATCH);
 const SETUP: PollSetup =
     PollSetup { state_depth: 2, vote_depth: 2, batch_size: 2, tally_batch_size: TALLY_BATCH as u32 };
 
-/// The bank's pool account (index 0).
-const POOL: u32 = 0;
-
 /// Voice credits per voter.
 const CREDITS: u64 = 100;
 
@@ -56,10 +53,6 @@ const CREDITS: u64 = 100;
 const A: u64 = 0;
 const B: u64 = 1;
 const C: u64 = 2;
-
-fn bank() -> Member {
-    Member::new(1)
-}
 
 fn coordinator() -> PrivateKey {
     PrivateKey::from_bytes([0xc0; 32])
@@ -117,32 +110,15 @@ fn vote(
         .expect("encrypt")
 }
 
-fn poll_error(result: Result<Receipt, RollupError>) -> PollErrors {
-    let err = result.expect_err("the poll contract accepted it");
-    err.poll_error().unwrap_or_else(|| panic!("not a poll contract error: {err}"))
-}
-
-/// A rollup whose bank 0 is registered by [`bank`], and `Poll` beside it with `process` as
-/// the processing verifier and `tally` as the tally verifier.
+/// `Poll` beside a rollup whose bank 0 is registered by [`bank`], with `process` as the
+/// processing verifier and `tally` as the tally verifier.
 fn deploy(process: &Artifact, tally: &Artifact) -> (World, PollContracts) {
-    let mut w = World::new(&accept_all_verifier());
-    let b = bank();
-    w.fund(&b);
-    w.rollup.create_account(&mut w.evm, b.l1, &b.key.public_key(), 0).unwrap();
-    let register = Rollup::registerBankCall {
-        pool: POOL,
-        vkWords: vec![U256::from(1); 44],
-        policyHash: U256::from(7),
-        registryRoot: U256::from(9),
-    };
-    w.evm.transact_sol(b.l1, w.rollup.rollup, U256::ZERO, &register).unwrap();
-    let (polls, gas) =
-        PollContracts::deploy(&mut w.evm, operator(), &w.rollup, process, tally, &SETUP).unwrap();
+    let pw = PollWorld::new(process, tally, SETUP);
     println!(
         "verifiers (test size) deployment: processing {} gas, tally {} gas",
-        gas.process_verifier, gas.tally_verifier
+        pw.gas.process_verifier, pw.gas.tally_verifier
     );
-    (w, polls)
+    (pw.w, pw.polls)
 }
 
 #[test]
