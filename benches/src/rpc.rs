@@ -121,9 +121,11 @@ pub async fn run(config: &RpcBench, dir: &Path) -> Result<RpcReport> {
         sequencer: SequencerConfig {
             db: dir.join("db"),
             params,
-            // Room for every transfer of a run: the benchmark measures acceptance, not
-            // back-pressure (`MempoolFull` would count as a rejection).
-            mempool_capacity: config.txs + config.batch_size,
+            // Room for every transfer of every run: the benchmark measures acceptance, not
+            // back-pressure (`MempoolFull` would count as a rejection). One run's worth is not
+            // enough: the batcher may still be sealing the previous runs' batches, and each
+            // run can leave a partial batch behind.
+            mempool_capacity: config.txs * (config.clients.len() + 1) + config.batch_size,
         },
         rpc_addr: ([127, 0, 0, 1], 0).into(),
         metrics_addr: None,
