@@ -222,7 +222,10 @@ fn main() -> Result<()> {
             let params = VoteParams { state_depth, vote_depth, batch_size: batch };
             let report = ccr_benches::vote::run(&ccr_benches::vote::VoteBench { params, runs })?;
             println!("{}\n", ccr_benches::vote::render(&report));
-            println!("{}", ccr_benches::vote::to_json(&report));
+            println!("{}\n", ccr_benches::vote::to_json(&report));
+            let maci = ccr_benches::vote::maci_comparison(&params, report.constraints)?;
+            println!("{}\n", ccr_benches::vote::render_maci(&maci));
+            println!("{}", ccr_benches::vote::maci_to_json(&maci));
         }
     }
     Ok(())

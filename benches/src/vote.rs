@@ -9,13 +9,18 @@
 //! option the votes tree holds, each message a signed vote encrypted to the coordinator,
 //! every one applied (a voter sending several has them numbered so that the reverse-order
 //! processing applies them all). An ignored message costs the same constraints.
+//!
+//! [`maci_comparison`] adds the tally circuit at `T = 32` ballots per proof (MACI v2's tally batch)
+//! and sets both circuits' constraints per message and per ballot beside MACI's published
+//! figures ([`MACI_FIGURES`], each with its source).
 
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
-use ccr_circuits::vote::constraints::ProcessCircuit;
+use ccr_circuits::vote::constraints::{ProcessCircuit, TallyCircuit};
+use ccr_circuits::vote::tally_witness::{TallyBatchWitness, TallyParams};
 use ccr_circuits::vote::trees::VoteParams;
 use ccr_circuits::vote::witness::{process_witnesses, ProcessBatchWitness};
 use ccr_circuits::vote::{Command, Message, Outcome, Poll, VoterState, MAX_OPTIONS};
@@ -75,7 +80,7 @@ pub struct VoteReport {
     pub verify: Latency,
 }
 
-fn count(circuit: ProcessCircuit) -> Result<usize> {
+fn count(circuit: impl ConstraintSynthesizer<Fr>) -> Result<usize> {
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_mode(SynthesisMode::Setup);
     circuit.generate_constraints(cs.clone()).context("synthesis")?;
@@ -272,5 +277,161 @@ pub fn to_json(r: &VoteReport) -> serde_json::Value {
         "setup_s": r.setup.as_secs_f64(),
         "prove_s": { "runs": r.prove.count, "median": r.prove.p50.as_secs_f64(), "max": r.prove.max.as_secs_f64() },
         "verify_s": { "median": r.verify.p50.as_secs_f64(), "max": r.verify.max.as_secs_f64() },
+    })
+}
+
+/// A circuit size MACI published, with where it was published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaciFigure {
+    /// The MACI circuit and version.
+    pub circuit: &'static str,
+    /// Its parameters, in MACI's notation and spelled out.
+    pub params: &'static str,
+    /// Constraints of one proof.
+    pub constraints: u64,
+    /// Messages or ballots per proof.
+    pub per_proof: u64,
+    /// Vote options each ballot holds.
+    pub options: u64,
+    /// Where the figure was published.
+    pub source: &'static str,
+}
+
+impl MaciFigure {
+    /// Constraints per message or ballot, amortized over the proof.
+    pub fn per_item(&self) -> u64 {
+        self.constraints / self.per_proof
+    }
+}
+
+/// MACI's published circuit sizes (constraint counts; MACI's documentation gives none for its v2
+/// ceremony circuits `ProcessMessages_14-9-2-3` and `TallyVotes_14-5-3`, only their parameters).
+pub const MACI_FIGURES: [MaciFigure; 1] = [MaciFigure {
+    circuit: "TallyVotes (MACI v1)",
+    params: "12-3-5: state tree 5^12, 5^3 = 125 ballots per proof, 5^5 = 3,125 options",
+    constraints: 33_265_305,
+    per_proof: 125,
+    options: 3_125,
+    source: "github.com/privacy-ethereum/maci/issues/469 (also iden3/snarkjs#183): \"constrains: 33 M \
+             (33265305)\", zkey 32.8 GB",
+}];
+
+/// MACI v2's production tally batch (`TallyVotes_14-5-3`: `2^5` ballots per proof).
+pub const MACI_V2_TALLY_BATCH: usize = 32;
+
+/// MACI v2's production message batch (`ProcessMessages_14-9-2-3`: `5^2` messages per proof).
+pub const MACI_V2_MESSAGE_BATCH: usize = 25;
+
+/// Our circuits at the benchmark's depths beside MACI's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaciComparison {
+    /// Tree depths of our circuits.
+    pub params: VoteParams,
+    /// Our processing circuit.
+    pub process: ProcessConstraints,
+    /// Ballots per tally proof ([`MACI_V2_TALLY_BATCH`], or the whole ballot tree if smaller).
+    pub tally_batch: usize,
+    /// Constraints of our tally proof of `tally_batch` ballots.
+    pub tally_constraints: usize,
+    /// Constraints of a tally proof of half as many ballots (its path to the root one level
+    /// longer): the difference, over `tally_batch / 2`, is the marginal cost of a ballot.
+    pub tally_half_constraints: usize,
+}
+
+impl MaciComparison {
+    /// Constraints per ballot, amortized over a tally proof.
+    pub fn tally_per_ballot(&self) -> usize {
+        self.tally_constraints / self.tally_batch
+    }
+
+    /// Marginal constraints per ballot: `(tally(T) − tally(T/2)) / (T/2)`.
+    pub fn tally_marginal_per_ballot(&self) -> usize {
+        let half = (self.tally_batch / 2).max(1);
+        self.tally_constraints.saturating_sub(self.tally_half_constraints) / half
+    }
+}
+
+/// Synthesizes the tally circuit of `T = 32` ballots (at most the whole ballot tree) at the depths
+/// of `params` and pairs it with the processing figures.
+///
+/// # Errors
+///
+/// A depth the trees refuse, or a failed synthesis.
+pub fn maci_comparison(params: &VoteParams, process: ProcessConstraints) -> Result<MaciComparison> {
+    check_depths(params)?;
+    let tally_batch = MACI_V2_TALLY_BATCH.min(params.max_voters());
+    ensure!(tally_batch >= 2, "--state-depth must be at least 1 for a tally of 2 ballots");
+    let tally = |t: usize| -> Result<usize> {
+        let tally_params = TallyParams::new(params, t).context("tally parameters")?;
+        count(TallyCircuit::new(TallyBatchWitness::blank(tally_params).context("blank tally batch")?))
+    };
+    Ok(MaciComparison {
+        params: *params,
+        process,
+        tally_batch,
+        tally_constraints: tally(tally_batch)?,
+        tally_half_constraints: tally(tally_batch / 2)?,
+    })
+}
+
+/// The comparison as a Markdown table, with the sources under it.
+pub fn render_maci(c: &MaciComparison) -> String {
+    let p = c.params;
+    let options = p.max_options();
+    let b = MACI_V2_MESSAGE_BATCH;
+    let tally_per_ballot = c.tally_per_ballot();
+    let mut out = format!(
+        "| circuit | parameters | constraints per proof | per proof | per message or ballot | per ballot and option |\n\
+         | --- | --- | --- | --- | --- | --- |\n\
+         | processing (ours) | state depth {sd}, {options} options, B = {b} | {} | {b} messages | {} (marginal) | |\n\
+         | tally (ours) | state depth {sd}, {options} options, T = {t} | {} | {t} ballots | {tally_per_ballot} \
+         ({} marginal) | {} |\n",
+        c.process.batch(b),
+        c.process.per_message,
+        c.tally_constraints,
+        c.tally_marginal_per_ballot(),
+        tally_per_ballot / options,
+        sd = p.state_depth,
+        t = c.tally_batch,
+    );
+    for m in &MACI_FIGURES {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} ballots | {} | {} |\n",
+            m.circuit,
+            m.params,
+            m.constraints,
+            m.per_proof,
+            m.per_item(),
+            m.per_item() / m.options
+        ));
+    }
+    out.push_str(&format!(
+        "\nMACI v2's production circuits (ProcessMessages_14-9-2-3: batch {b}, 125 options; \
+         TallyVotes_14-5-3: {MACI_V2_TALLY_BATCH} ballots per proof) have no published constraint count \
+         (maci.pse.dev/docs/security/trusted-setup lists their parameters only).\nSources:"
+    ));
+    for m in &MACI_FIGURES {
+        out.push_str(&format!("\n- {}: {}", m.circuit, m.source));
+    }
+    out
+}
+
+/// The comparison as JSON.
+pub fn maci_to_json(c: &MaciComparison) -> serde_json::Value {
+    serde_json::json!({
+        "tally_batch": c.tally_batch,
+        "tally_constraints": c.tally_constraints,
+        "tally_per_ballot": c.tally_per_ballot(),
+        "tally_marginal_per_ballot": c.tally_marginal_per_ballot(),
+        "process_per_message": c.process.per_message,
+        "process_batch_25": c.process.batch(MACI_V2_MESSAGE_BATCH),
+        "maci": MACI_FIGURES.iter().map(|m| serde_json::json!({
+            "circuit": m.circuit,
+            "params": m.params,
+            "constraints": m.constraints,
+            "per_proof": m.per_proof,
+            "per_item": m.per_item(),
+            "source": m.source,
+        })).collect::<Vec<_>>(),
     })
 }

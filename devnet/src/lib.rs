@@ -9,7 +9,12 @@
 //!    account 0 (the operator);
 //! 3. the sequencer with its RocksDB under the devnet directory, its prover, its deposit
 //!    watcher and its settlement loop;
-//! 4. a network file (`network.json`) and the verifying key (`batch.vk`) for `ccr-wallet`.
+//! 4. the bank polls: the processing and tally circuits' keys at [`DEVNET_POLL`] (insecure
+//!    development setup, fixed seeds), their Solidity verifiers compiled by solc-js, the
+//!    `Poll` contract (the rollup's governance), `poll-process.pk`/`poll-tally.pk` and the
+//!    coordinator's keystore (`wallets/coordinator.json`);
+//! 5. a network file (`network.json`, with its `poll` section) and the verifying key
+//!    (`batch.vk`) for `ccr-wallet`.
 //!
 //! [`scenario::run`] then plays members who deposit, transfer, exit and claim through the
 //! wallet's own library functions, and ends with the wallet's audit from L1 data alone.
@@ -18,6 +23,8 @@
 
 /// The scenario's credit: a bank, an attested record, a loan and a repayment.
 pub mod credit;
+/// The scenario's poll: a bank proposal voted on, tallied with real proofs and executed.
+pub mod poll;
 /// The scripted scenario.
 pub mod scenario;
 
@@ -25,19 +32,24 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use alloy_primitives::Address;
 use anyhow::Context;
 use ark_bn254::Bn254;
+use ark_groth16::ProvingKey;
 use ark_groth16::VerifyingKey;
 use ccr_circuits::state::RollupParams;
 use ccr_l1::anvil::Anvil;
 use ccr_l1::client::{Deployment, L1Client};
 use ccr_l1::node::{EmbeddedL1, EmbeddedL1Handle};
+use ccr_l1::poll::PollClient;
 use ccr_prover::batch::batch_circuit_name;
+use ccr_prover::vote::{dev_setup_process, dev_setup_tally, process_circuit_name, tally_circuit_name};
 use ccr_prover::{KeyFile, KeyMetadata};
 use ccr_sequencer::cli::DEV_SEED;
 use ccr_sequencer::{embedded, BatchKeys, L1Config, Node, NodeConfig, SequencerConfig};
+use ccr_verifier_contracts::poll::{poll_verifier_artifact, PollSetup};
 use ccr_verifier_contracts::rollup::DeployConfig;
-use ccr_wallet::network::{NetworkFile, NetworkParams};
+use ccr_wallet::network::{NetworkFile, NetworkParams, PollNetwork};
 
 /// The parameters of the committed verifier (depth 24, 16 slots, chain id 1): the devnet's
 /// default, so the embedded L1 deploys the committed artifact with no compiler.
@@ -47,6 +59,21 @@ pub const DEFAULT_PARAMS: RollupParams = ccr_verifier_contracts::COMMITTED_VERIF
 pub const NETWORK_FILE: &str = "network.json";
 /// Name of the verifying key file in the devnet directory.
 pub const VK_FILE: &str = "batch.vk";
+/// The processing circuit's proving key in the devnet directory.
+pub const POLL_PROCESS_PK: &str = "poll-process.pk";
+/// The tally circuit's proving key in the devnet directory.
+pub const POLL_TALLY_PK: &str = "poll-tally.pk";
+
+/// The poll circuits' sizes of the devnet: 8 voters, 2 options, 4 messages per processing
+/// proof, 8 ballots per tally proof.
+pub const DEVNET_POLL: PollNetwork =
+    PollNetwork { address: Address::ZERO, state_depth: 3, vote_depth: 1, batch_size: 4, tally_batch_size: 8 };
+/// Seed of the processing circuit's development setup.
+pub const POLL_PROCESS_SEED: [u8; 32] = [0x50; 32];
+/// Seed of the tally circuit's development setup.
+pub const POLL_TALLY_SEED: [u8; 32] = [0x7a; 32];
+/// Seed of the coordinator's key.
+pub const COORDINATOR_SEED: [u8; 32] = [0xc0; 32];
 
 /// Which L1 the devnet uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +155,12 @@ pub struct Devnet {
     node_config: NodeConfig,
     /// Seconds the key setup took.
     pub setup_secs: f64,
+    /// The poll contract, driven by the operator (the rollup's deployer).
+    pub polls: PollClient,
+    /// The processing circuit's proving key.
+    pub poll_process_pk: ProvingKey<Bn254>,
+    /// The tally circuit's proving key.
+    pub poll_tally_pk: ProvingKey<Bn254>,
 }
 
 /// A step of start-up, for progress output.
@@ -182,6 +215,7 @@ impl Devnet {
             .await
             .with_context(|| format!("deploying the contracts on L1 at {l1_url}"))?;
         say(&format!("L1 at {l1_url}: rollup deployed at {}", deployment.rollup));
+        let (polls, poll_process_pk, poll_tally_pk) = deploy_poll(&config.dir, &operator, say).await?;
 
         let node_config = NodeConfig {
             sequencer: SequencerConfig { db: config.dir.join("db"), params, mempool_capacity: 4096 },
@@ -193,6 +227,7 @@ impl Devnet {
                 client: operator.clone(),
                 confirmations: 0,
                 poll: Duration::from_millis(200),
+                poll_contract: Some(polls.address()),
             }),
         };
         let node = Node::launch(node_config.clone()).await.context("starting the sequencer")?;
@@ -216,6 +251,7 @@ impl Devnet {
             },
             verifying_key: PathBuf::from(VK_FILE),
             deploy_block: deployment.block,
+            poll: Some(PollNetwork { address: polls.address(), ..DEVNET_POLL }),
         };
         let network_path = config.dir.join(NETWORK_FILE);
         network.save(&network_path)?;
@@ -232,6 +268,9 @@ impl Devnet {
             config,
             node_config,
             setup_secs,
+            polls,
+            poll_process_pk,
+            poll_tally_pk,
         })
     }
 
@@ -275,6 +314,59 @@ impl Devnet {
     pub fn dir(&self) -> &Path {
         &self.config.dir
     }
+}
+
+/// The poll circuits' development keys ([`DEVNET_POLL`], fixed seeds), their verifiers compiled
+/// by solc-js, the `Poll` contract deployed from the operator (the rollup's deployer, so it
+/// becomes the rollup's governance); writes the proving keys beside the network file.
+async fn deploy_poll(
+    dir: &Path,
+    operator: &L1Client,
+    say: Say<'_>,
+) -> anyhow::Result<(PollClient, ProvingKey<Bn254>, ProvingKey<Bn254>)> {
+    let (params, tally_params) = (DEVNET_POLL.vote_params(), DEVNET_POLL.tally_params());
+    say(&format!(
+        "poll keys: INSECURE development setup of {} and {} ...",
+        process_circuit_name(&params),
+        tally_circuit_name(&tally_params)
+    ));
+    let (process, tally) = tokio::task::spawn_blocking(move || {
+        anyhow::Ok((
+            dev_setup_process(params, POLL_PROCESS_SEED)?,
+            dev_setup_tally(tally_params, POLL_TALLY_SEED)?,
+        ))
+    })
+    .await
+    .context("poll key setup task")??;
+    let notice = |what: &str| format!("{what} verifier of the devnet's polls (INSECURE development keys)");
+    let pv = poll_verifier_artifact(&process.vk, "ProcessVerifier", &notice("Message-processing"))
+        .context("compiling the processing verifier with solc-js (scripts/deps installs it)")?;
+    let tv = poll_verifier_artifact(&tally.vk, "TallyVerifier", &notice("Tally"))
+        .context("compiling the tally verifier with solc-js (scripts/deps installs it)")?;
+    let setup = PollSetup {
+        state_depth: DEVNET_POLL.state_depth as u32,
+        vote_depth: DEVNET_POLL.vote_depth as u32,
+        batch_size: DEVNET_POLL.batch_size as u32,
+        tally_batch_size: DEVNET_POLL.tally_batch_size as u32,
+    };
+    let (polls, d) =
+        PollClient::deploy(operator, &pv, &tv, setup).await.context("deploying the poll contract")?;
+    say(&format!("poll contract at {} (the rollup's governance), block {}", d.poll, d.block));
+    let (ppk, _) = process.into_key_files(process_circuit_name(&params));
+    let (tpk, _) = tally.into_key_files(tally_circuit_name(&tally_params));
+    for (file, name) in [(&ppk, POLL_PROCESS_PK), (&tpk, POLL_TALLY_PK)] {
+        let path = dir.join(name);
+        file.save(&path).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok((polls, ppk.key, tpk.key))
+}
+
+/// The coordinator's key of the devnet's polls (from [`COORDINATOR_SEED`]).
+pub fn coordinator_keys() -> anyhow::Result<ccr_wallet::WalletKeys> {
+    use rand::SeedableRng;
+    let l1 = ccr_wallet::L1Key::from_hex(ccr_l1::DEV_KEYS.get(5).context("development key 5")?)?;
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed(COORDINATOR_SEED);
+    Ok(ccr_wallet::WalletKeys::generate(&mut rng, Some(l1)))
 }
 
 /// Development account `n`'s private key (anvil's well-known keys: development chains only).

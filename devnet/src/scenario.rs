@@ -75,6 +75,8 @@ pub struct Summary {
     pub settlement_gas: Vec<u64>,
     /// The credit step.
     pub credit: crate::credit::CreditSummary,
+    /// The poll step.
+    pub poll: crate::poll::PollSummary,
     /// The audit's report.
     pub audit: AuditReport,
     /// Seconds from the first deposit to the audit's end.
@@ -195,7 +197,14 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
     let credit =
         crate::credit::run(&seq, &members[3], &l1s[3], &members[0], chain_id, params.depth, say).await?;
 
-    say("6. audit: every batch from L1 calldata, its commitment, its proof, replayed to the same roots");
+    say("6. governance: commons proposes a lower rate for its best tier; members vote in a private poll, \
+         the coordinator proves the tally, the proposal is executed on L1");
+    let poll = {
+        let voters = [&members[0], &members[1], &members[2]];
+        crate::poll::run(devnet, &seq, &members[3], &l1s[3], &voters, params.depth, say).await?
+    };
+
+    say("7. audit: every batch from L1 calldata, its commitment, its proof, replayed to the same roots");
     let report = audit::audit(&l1s[0].client, params, &devnet.vk).await?;
     say(&format!(
         "   audit passed: {} batch(es), {} batch proof(s) and {} eligibility proof(s) verified, {} transactions replayed, root {}",
@@ -210,6 +219,10 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
         .with_context(|| format!("writing {}", password_file.display()))?;
     let password = Password::new(DEVNET_PASSWORD);
     let health = seq.health().await?;
+    let coordinator = wallets.join("coordinator.json");
+    if !coordinator.exists() {
+        keystore::create(&coordinator, &crate::coordinator_keys()?, &password)?;
+    }
     let mut summaries = Vec::new();
     for (i, m) in members.iter().enumerate() {
         let index = m.index.context("account opened above")?;
@@ -242,6 +255,7 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
         batches_settled: health.settled,
         settlement_gas,
         credit,
+        poll,
         audit: report,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -277,6 +291,27 @@ pub fn render(summary: &Summary) -> String {
         c.debt_after,
         c.register_gas,
         c.credit_batch_gas
+    ));
+    let p = &summary.poll;
+    out.push_str(&format!(
+        "poll {}: bank {}'s best tier {} → {} bps; {} messages, {} applied, late vote refused {}; \
+         {} processing + {} tally proofs; against {:?}, for {:?}: {}; native tally equal {}; executed (gas {}), \
+         policy on L1 adopted {}\n",
+        p.poll,
+        p.bank,
+        p.rate_bps[0],
+        p.rate_bps[1],
+        p.messages,
+        p.applied,
+        p.late_vote_refused,
+        p.proofs[0],
+        p.proofs[1],
+        p.results.first(),
+        p.results.get(1),
+        if p.passed { "PASSED" } else { "failed" },
+        p.native_equal,
+        p.execute_gas,
+        p.policy_adopted
     ));
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     out.push_str(&format!(

@@ -6,8 +6,19 @@
 //! sent, with the contract's custom error decoded ([`L1Error::Contract`], its name in
 //! [`L1Error::contract_error_name`]). A transaction included but failed (possible when the
 //! state changed between estimate and inclusion) is [`L1Error::Failed`].
+//!
+//! # One transaction at a time
+//!
+//! The nonce is read from the node before every transaction, so two transactions of one signer
+//! in flight at once (the sequencer's settlement and its vote relay, say) could read the same
+//! nonce and one of them would be refused. An [`L1Client`] and all its clones (and the
+//! [`crate::poll::PollClient`]s built from them) share a send lock, held from the estimate to the
+//! receipt: their transactions go one after the other. Clients made separately
+//! ([`L1Client::connect`] twice, [`L1Client::with_signer`]) do not share it: give every task of
+//! one account a clone of the same client.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
@@ -49,7 +60,7 @@ pub struct TxOutcome {
 }
 
 impl TxOutcome {
-    fn of(receipt: &TransactionReceipt) -> Self {
+    pub(crate) fn of(receipt: &TransactionReceipt) -> Self {
         Self {
             hash: receipt.transaction_hash,
             block: receipt.block_number.unwrap_or_default(),
@@ -156,26 +167,36 @@ pub struct L1Client {
     rollup: Address,
     config: DeployConfig,
     start_block: u64,
+    /// Held from a transaction's estimate to its receipt (see the [module docs](self)).
+    send_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
-fn u64_of(what: &str, x: U256) -> Result<u64, L1Error> {
+pub(crate) fn u64_of(what: &str, x: U256) -> Result<u64, L1Error> {
     u64::try_from(x).map_err(|_| L1Error::Data(format!("{what} {x} does not fit 64 bits")))
 }
 
-fn fr_of(what: &str, x: U256) -> Result<Fr, L1Error> {
+pub(crate) fn fr_of(what: &str, x: U256) -> Result<Fr, L1Error> {
     u256_to_fr(x).map_err(|e| L1Error::Data(format!("{what}: {e}")))
 }
 
+/// How the revert data of one contract's calls decodes into an [`L1Error`].
+pub(crate) type RevertDecoder = fn(Bytes) -> L1Error;
+
 /// The error of a failed request: the rollup's custom error when the node answered a revert
 /// with one.
-fn rpc_error(e: RpcError<TransportErrorKind>) -> L1Error {
+pub(crate) fn rpc_error(e: RpcError<TransportErrorKind>) -> L1Error {
+    rpc_error_with(e, revert_error)
+}
+
+/// The error of a failed request, a revert decoded by `decode`.
+pub(crate) fn rpc_error_with(e: RpcError<TransportErrorKind>, decode: RevertDecoder) -> L1Error {
     if let Some(data) = e.as_error_resp().and_then(|p| p.as_revert_data()) {
-        return revert_error(data);
+        return decode(data);
     }
     L1Error::Rpc(e.to_string())
 }
 
-fn revert_error(data: Bytes) -> L1Error {
+pub(crate) fn revert_error(data: Bytes) -> L1Error {
     match RollupErrors::abi_decode(&data) {
         Ok(error) => {
             let name = RollupErrors::name_by_selector(error.selector()).unwrap_or("unknown error");
@@ -219,7 +240,14 @@ impl L1Client {
         if code.is_empty() {
             return Err(L1Error::NoRollup(rollup));
         }
-        let mut client = Self { provider, signer, rollup, config: DeployConfig::eth(), start_block: 0 };
+        let mut client = Self {
+            provider,
+            signer,
+            rollup,
+            config: DeployConfig::eth(),
+            start_block: 0,
+            send_lock: Arc::default(),
+        };
         let token = client.view(&Rollup::tokenCall {}).await?;
         client.config = DeployConfig {
             token: (token != Address::ZERO).then_some(token),
@@ -261,7 +289,14 @@ impl L1Client {
         rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, params, cfg)
             .map_err(|e| deploy_err(&e))?;
         let (provider, signer) = provider(url, signer_key)?;
-        let mut client = Self { provider, signer, rollup: Address::ZERO, config: *cfg, start_block: 0 };
+        let mut client = Self {
+            provider,
+            signer,
+            rollup: Address::ZERO,
+            config: *cfg,
+            start_block: 0,
+            send_lock: Arc::default(),
+        };
         let poseidon5 = Artifact::poseidon_t6().map_err(|e| deploy_err(&e))?;
         let poseidon2 = Artifact::poseidon_t3().map_err(|e| deploy_err(&e))?;
         let rollup = Artifact::rollup().map_err(|e| deploy_err(&e))?;
@@ -286,8 +321,14 @@ impl L1Client {
     /// As [`L1Client::deploy`].
     pub async fn deploy_test_token(url: &str, signer_key: B256) -> Result<Address, L1Error> {
         let (provider, signer) = provider(url, signer_key)?;
-        let client =
-            Self { provider, signer, rollup: Address::ZERO, config: DeployConfig::eth(), start_block: 0 };
+        let client = Self {
+            provider,
+            signer,
+            rollup: Address::ZERO,
+            config: DeployConfig::eth(),
+            start_block: 0,
+            send_lock: Arc::default(),
+        };
         let artifact = Artifact::test_token().map_err(|e| L1Error::Deploy(e.to_string()))?;
         Ok(client.create(artifact.deploy_code(&[])).await?.0)
     }
@@ -297,14 +338,24 @@ impl L1Client {
         Self { start_block: block, ..self }
     }
 
-    /// The same rollup driven by another account.
+    /// The same rollup driven by another account (with its own send lock).
     ///
     /// # Errors
     ///
     /// As [`L1Client::connect`].
     pub async fn with_signer(&self, url: &str, signer_key: B256) -> Result<Self, L1Error> {
         let (provider, signer) = provider(url, signer_key)?;
-        Ok(Self { provider, signer, ..self.clone() })
+        Ok(Self { provider, signer, send_lock: Arc::default(), ..self.clone() })
+    }
+
+    /// The block logs are read from (the rollup's deployment block, or 0).
+    pub fn start_block(&self) -> u64 {
+        self.start_block
+    }
+
+    /// The provider (reads: logs, blocks).
+    pub(crate) fn rpc(&self) -> &DynProvider {
+        &self.provider
     }
 
     /// The L1 address that signs.
@@ -323,14 +374,34 @@ impl L1Client {
     }
 
     async fn create(&self, code: Bytes) -> Result<(Address, TxOutcome), L1Error> {
-        let receipt = self.send(TransactionRequest::default().with_deploy_code(code)).await?;
+        self.create_with(code, revert_error).await
+    }
+
+    /// Deploys `code`, a constructor revert decoded by `decode`.
+    pub(crate) async fn create_with(
+        &self,
+        code: Bytes,
+        decode: RevertDecoder,
+    ) -> Result<(Address, TxOutcome), L1Error> {
+        let receipt = self.send_with(TransactionRequest::default().with_deploy_code(code), decode).await?;
         let address = receipt.contract_address.ok_or(L1Error::NoContract(receipt.transaction_hash))?;
         Ok((address, TxOutcome::of(&receipt)))
     }
 
     async fn send(&self, tx: TransactionRequest) -> Result<TransactionReceipt, L1Error> {
+        self.send_with(tx, revert_error).await
+    }
+
+    /// Sends `tx` from the signer and waits for its receipt, holding the send lock throughout
+    /// (the nonce filler reads the nonce from the node: see the [module docs](self)).
+    async fn send_with(
+        &self,
+        tx: TransactionRequest,
+        decode: RevertDecoder,
+    ) -> Result<TransactionReceipt, L1Error> {
+        let _one_at_a_time = self.send_lock.lock().await;
         let tx = tx.with_from(self.signer);
-        let pending = self.provider.send_transaction(tx).await.map_err(rpc_error)?;
+        let pending = self.provider.send_transaction(tx).await.map_err(|e| rpc_error_with(e, decode))?;
         let hash = *pending.tx_hash();
         let receipt = pending
             .with_timeout(Some(RECEIPT_TIMEOUT))
@@ -357,14 +428,34 @@ impl L1Client {
             .await
     }
 
+    /// Sends `call` to `to`, a revert decoded by `decode`.
+    pub(crate) async fn transact_with<C: SolCall>(
+        &self,
+        to: Address,
+        call: &C,
+        decode: RevertDecoder,
+    ) -> Result<TransactionReceipt, L1Error> {
+        self.send_with(TransactionRequest::default().with_to(to).with_input(call.abi_encode()), decode).await
+    }
+
     async fn call_at<C: SolCall>(&self, to: Address, call: &C) -> Result<C::Return, L1Error> {
+        self.call_with(to, call, revert_error).await
+    }
+
+    /// `eth_call` of `call` at `to`, a revert decoded by `decode`.
+    pub(crate) async fn call_with<C: SolCall>(
+        &self,
+        to: Address,
+        call: &C,
+        decode: RevertDecoder,
+    ) -> Result<C::Return, L1Error> {
         let tx = TransactionRequest::default().with_to(to).with_input(call.abi_encode());
-        let out = self.provider.call(tx).await.map_err(rpc_error)?;
+        let out = self.provider.call(tx).await.map_err(|e| rpc_error_with(e, decode))?;
         C::abi_decode_returns(&out)
             .map_err(|e| L1Error::Data(format!("return data of {}: {e}", C::SIGNATURE)))
     }
 
-    async fn view<C: SolCall>(&self, call: &C) -> Result<C::Return, L1Error> {
+    pub(crate) async fn view<C: SolCall>(&self, call: &C) -> Result<C::Return, L1Error> {
         self.call_at(self.rollup, call).await
     }
 
@@ -779,6 +870,33 @@ impl L1Client {
         }
         let words: Vec<U256> = code[1..].chunks_exact(32).map(U256::from_be_slice).collect();
         ccr_verifier_contracts::batch_verify::vk_from_words(&words).map_err(bad)
+    }
+
+    /// `executeProposal(pollId, vkWords, policyHash, registryRoot)` (anyone may): adopts the
+    /// bank parameters of `proposal`, which poll `poll_id` (of the rollup's governance) passed.
+    ///
+    /// # Errors
+    ///
+    /// `NoGovernance`, `ProposalNotPassed`, `ProposalMismatch`, `ProposalAlreadyExecuted`,
+    /// `UnknownBank`, `BadEligibilityKey`; RPC errors.
+    pub async fn execute_proposal(
+        &self,
+        poll_id: u64,
+        proposal: &ccr_verifier_contracts::rollup::BankProposal,
+    ) -> Result<TxOutcome, L1Error> {
+        let call = ccr_verifier_contracts::rollup::execute_proposal_call(poll_id, proposal);
+        Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &call).await?))
+    }
+
+    /// The rollup's governance (the `Poll` contract whose passed proposals change banks), `None`
+    /// until it is set.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn governance(&self) -> Result<Option<Address>, L1Error> {
+        let g = self.view(&Rollup::governanceCall {}).await?;
+        Ok((g != Address::ZERO).then_some(g))
     }
 
     /// Every bank registration (`BankRegistered` events) in block order, with its key.

@@ -2,6 +2,7 @@
 //! [`L1Error`] what the client and the node's start-up return.
 
 use alloy_primitives::{hex, Address, Bytes, B256};
+use ccr_verifier_contracts::bindings::Poll::PollErrors;
 use ccr_verifier_contracts::bindings::Rollup::RollupErrors;
 use jsonrpsee::types::ErrorObjectOwned;
 
@@ -115,7 +116,15 @@ pub enum L1Error {
         /// The decoded error with its arguments.
         error: RollupErrors,
     },
-    /// A call reverted with data that is not one of the rollup's errors (another contract's,
+    /// The poll contract refused the call with one of its custom errors.
+    #[error("the poll contract refused: {name} ({error:?})")]
+    PollContract {
+        /// Name of the custom error (e.g. `VotingClosed`).
+        name: &'static str,
+        /// The decoded error with its arguments (boxed: some carry several words).
+        error: Box<PollErrors>,
+    },
+    /// A call reverted with data that is not one of the contract's errors (another contract's,
     /// a `require` string, a panic, or nothing).
     #[error("reverted with 0x{}", hex::encode(data))]
     Reverted {
@@ -159,10 +168,19 @@ impl L1Error {
         }
     }
 
-    /// The name of the rollup's custom error, when the contract refused with one.
+    /// The poll contract's custom error, when it refused with one.
+    pub fn poll_error(&self) -> Option<&PollErrors> {
+        match self {
+            Self::PollContract { error, .. } => Some(error.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The name of the contract's custom error (the rollup's or the poll contract's), when the
+    /// contract refused with one.
     pub fn contract_error_name(&self) -> Option<&'static str> {
         match self {
-            Self::Contract { name, .. } => Some(name),
+            Self::Contract { name, .. } | Self::PollContract { name, .. } => Some(name),
             _ => None,
         }
     }

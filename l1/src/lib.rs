@@ -5,7 +5,10 @@
 //!   one-machine setup; anvil or any Ethereum node serves the same client.
 //! - [`client`]: [`client::L1Client`], the rollup contract over alloy's provider with a local
 //!   signer: deployment, deposits, forced exits, batch settlement, withdrawals, the exit mode,
-//!   and reading the queue and the settled batches back from logs and calldata.
+//!   and reading the queue and the settled batches back from logs and calldata; bank
+//!   governance (`execute_proposal`).
+//! - [`poll`]: [`poll::PollClient`], the quadratic-voting `Poll` contract on the same
+//!   provider, signer and send lock: deployment, the poll's life, messages and results.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -17,6 +20,8 @@ pub mod client;
 pub mod error;
 /// The embedded L1 node.
 pub mod node;
+/// The quadratic-voting `Poll` contract over JSON-RPC.
+pub mod poll;
 
 pub use crate::error::{L1Error, NodeError};
 

@@ -37,6 +37,9 @@ pub mod prove;
 pub mod setup;
 /// Verification, with the public-input count checked.
 pub mod verify;
+/// The poll coordinator's prover: development keys of the voting circuits and every proof of a
+/// closed poll.
+pub mod vote;
 
 pub use ark_bn254::{Bn254, Fr};
 pub use ark_groth16::{PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};

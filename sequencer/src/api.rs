@@ -24,6 +24,12 @@
 //! | `-32012` | `InvalidDeposit`         | (deposits from the L1 watcher, not the API) out of queue order, conflicting with the one recorded, or not applicable (e.g. opening an account at an index in use) |
 //! | `-32013` | `InvalidCredit`          | a credit whose eligibility proof does not verify under the bank's registered key, or names another policy, registry, account, epoch or an unknown state root, or is older than [`MAX_CREDIT_PROOF_AGE`] on L1's clock; an unregistered bank; a node without L1 |
 //! | `-32014` | `NullifierUsed`          | the eligibility proof's nullifier was spent: one credit per member, bank and epoch |
+//! | `-32015` | `VotingClosed`           | a vote for a poll that is not open, or whose deadline is before L1's latest block time (`data`: `{poll}`) |
+//! | `-32016` | `UnknownPoll`            | a vote for a poll id the poll contract does not have (`ccr_getPoll` answers `null`) (`data`: `{poll}`) |
+//! | `-32017` | `VoteRelay`              | this node relays no votes (no L1, or no `--l1-poll-contract`), or L1 failed the relay (unreachable, or the transaction failed); see the message |
+//!
+//! A vote message with a non-canonical element or an ephemeral key off the curve is `-32602`
+//! `InvalidParams`; nothing reaches L1 for a refused vote.
 //!
 //! A loan rule the pending state refuses (the pool lacks the amount, the borrower has a loan
 //! already, a repayment to another pool, a writedown before due + grace) is `-32009`
@@ -77,6 +83,12 @@ pub enum ErrorCode {
     InvalidCredit = -32013,
     /// A spent eligibility nullifier.
     NullifierUsed = -32014,
+    /// A vote for a closed poll.
+    VotingClosed = -32015,
+    /// A vote for no poll.
+    UnknownPoll = -32016,
+    /// Votes are not relayed by this node, or L1 failed the relay.
+    VoteRelay = -32017,
 }
 
 impl ErrorCode {
@@ -104,6 +116,9 @@ impl ErrorCode {
             Self::InvalidDeposit => "invalid_deposit",
             Self::InvalidCredit => "invalid_credit",
             Self::NullifierUsed => "nullifier_used",
+            Self::VotingClosed => "voting_closed",
+            Self::UnknownPoll => "unknown_poll",
+            Self::VoteRelay => "vote_relay",
         }
     }
 }
@@ -391,6 +406,80 @@ pub struct Health {
     pub epoch: u32,
 }
 
+/// A vote message to relay to the poll contract (`ccr_sendVote`): the ciphertext and the
+/// ephemeral key of `ccr_circuits::vote::Message`. Field elements are decimal strings (`0x` hex
+/// is accepted too) and must be canonical (below the BN254 scalar field's order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VoteInput {
+    /// The poll's id.
+    pub poll: DecU64,
+    /// The message's ten ciphertext elements.
+    pub data: Vec<String>,
+    /// The ephemeral public key `[x, y]` (Baby Jubjub, iden3 coordinates).
+    pub enc_pub_key: [String; 2],
+}
+
+/// What `ccr_sendVote` returns once the message is included on L1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoteReceipt {
+    /// The poll.
+    pub poll: u64,
+    /// The message's index in the poll (0-based).
+    pub index: u64,
+    /// The poll's message chain after it (`0x` hex).
+    pub chain: String,
+    /// The L1 transaction that published it (`0x` hex).
+    pub l1_tx: String,
+    /// Its L1 block.
+    pub block: u64,
+}
+
+/// A poll as the poll contract stores it (`ccr_getPoll`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollView {
+    /// The poll's id.
+    pub poll: u64,
+    /// The bank (pool account) that opened it.
+    pub pool: u32,
+    /// `"open"`, `"processing"`, `"tallying"`, `"tallied"` or `"published"`.
+    pub phase: String,
+    /// Whether a vote sent now is relayed: open, and the deadline is not before L1's time.
+    pub accepting_votes: bool,
+    /// Number of options.
+    pub options: u32,
+    /// Number of voters.
+    pub voters: u32,
+    /// Last second (unix time, inclusive) at which messages are accepted.
+    pub deadline: u64,
+    /// L1's latest block time, which the deadline is checked against.
+    pub l1_time: u64,
+    /// Voice credits per voter.
+    pub voice_credits: DecU64,
+    /// Messages published (padding excluded).
+    pub messages: u64,
+    /// Message batches (0 until closed).
+    pub batches: u64,
+    /// The next message batch to process (counts down).
+    pub next_process_batch: u64,
+    /// The next ballot batch to tally (counts up).
+    pub next_tally_batch: u64,
+    /// The coordinator's key `[x, y]` (`0x` hex).
+    pub coordinator: [String; 2],
+    /// `Poseidon2(coordinator)` (`0x` hex).
+    pub coordinator_hash: String,
+    /// The message chain (`0x` hex; padded once closed).
+    pub chain: String,
+    /// The state-and-ballot commitment (`0x` hex).
+    pub sb: String,
+    /// The tally commitment (`0x` hex; 0 before the first tally proof).
+    pub tally: String,
+    /// The bank proposal it decides (`0x` 32-byte hash; zero: none).
+    pub proposal: String,
+}
+
 /// The sequencer's JSON-RPC API, shared by the server ([`CcrApiServer`]) and clients
 /// ([`CcrApiClient`]).
 #[rpc(server, client, namespace = "ccr")]
@@ -435,4 +524,14 @@ pub trait CcrApi {
     /// Liveness and progress.
     #[method(name = "health")]
     async fn health(&self) -> RpcResult<Health>;
+
+    /// Relays a vote message to the poll contract from the node's own L1 account (the voter's
+    /// L1 address never appears) once the poll is open and before its deadline on L1's clock;
+    /// returns once the message is included on L1.
+    #[method(name = "sendVote")]
+    async fn send_vote(&self, vote: VoteInput) -> RpcResult<VoteReceipt>;
+
+    /// Poll `poll` as the poll contract stores it (`null`: no such poll).
+    #[method(name = "getPoll")]
+    async fn get_poll(&self, poll: DecU64) -> RpcResult<Option<PollView>>;
 }

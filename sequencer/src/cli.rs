@@ -83,6 +83,11 @@ pub struct Args {
     /// How often L1 is polled for deposits (and the retry delay of a failed settlement).
     #[arg(long, default_value = "500ms", value_parser = parse_duration)]
     pub l1_poll: Duration,
+    /// Address of the `Poll` contract (quadratic voting) beside the rollup: `ccr_sendVote`
+    /// relays vote messages to it from the L1 account that submits batches. Without it the
+    /// node relays no votes. (Not `--l1-poll`: that is the polling interval.)
+    #[arg(long, env = "CCR_POLL_CONTRACT", conflicts_with = "no_l1")]
+    pub l1_poll_contract: Option<String>,
     /// Listen address of the embedded L1's JSON-RPC (when no `--l1-rpc` is given).
     #[arg(long, default_value = "127.0.0.1:8546")]
     pub l1_listen: SocketAddr,
@@ -150,6 +155,20 @@ impl Args {
             (Some(url), Some(rollup), false) => L1Mode::Rpc { url: url.clone(), rollup: rollup.clone() },
             _ => L1Mode::Embedded,
         }
+    }
+
+    /// The `--l1-poll-contract` address, parsed.
+    pub fn poll_contract(&self) -> Result<Option<alloy_primitives::Address>, CliError> {
+        self.l1_poll_contract
+            .as_deref()
+            .map(|s| {
+                s.trim().parse().map_err(|_| {
+                    CliError::L1(format!(
+                        "--l1-poll-contract {s} is not an address (0x followed by 40 hex digits)"
+                    ))
+                })
+            })
+            .transpose()
     }
 
     /// The private key of the L1 account that submits batches: `--l1-key-file`, or
@@ -222,5 +241,20 @@ mod tests {
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
         assert!(parse_duration("1h").is_err());
         assert!(parse_duration("x").is_err());
+    }
+
+    #[test]
+    fn poll_contract_address_parses() {
+        let args = |extra: &[&str]| {
+            Args::try_parse_from([&["ccr-sequencer", "--db", "x"][..], extra].concat()).unwrap()
+        };
+        assert_eq!(args(&[]).poll_contract().unwrap(), None);
+        let a = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+        assert_eq!(args(&["--l1-poll-contract", a]).poll_contract().unwrap(), Some(a.parse().unwrap()));
+        let err = args(&["--l1-poll-contract", "0x12"]).poll_contract().unwrap_err();
+        assert!(err.to_string().contains("not an address"), "{err}");
+        assert!(
+            Args::try_parse_from(["ccr-sequencer", "--db", "x", "--no-l1", "--l1-poll-contract", a]).is_err()
+        );
     }
 }

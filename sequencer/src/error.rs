@@ -59,6 +59,25 @@ pub enum SequencerError {
     /// The eligibility proof's nullifier was spent (one credit per member, bank and epoch).
     #[error("nullifier {0} was already used: one credit per member, bank and epoch")]
     NullifierUsed(String),
+    /// A vote message that is malformed: not ten elements, a number that does not parse or is
+    /// not canonical, an ephemeral key that is not a Baby Jubjub public key.
+    #[error("malformed vote: {0}")]
+    MalformedVote(String),
+    /// A vote for a poll that no longer accepts messages (closed, or past its deadline on
+    /// L1's clock).
+    #[error("poll {poll} does not accept votes: {reason}")]
+    VotingClosed {
+        /// The poll.
+        poll: u64,
+        /// Why (its phase, or its deadline against L1's time).
+        reason: String,
+    },
+    /// A vote for a poll the poll contract does not have.
+    #[error("no poll {0} on L1: check the poll id (`ccr_getPoll`)")]
+    UnknownPoll(u64),
+    /// This node cannot relay votes: no L1, no poll contract, or L1 failed the relay.
+    #[error("vote relay: {0}")]
+    VoteRelay(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -84,7 +103,7 @@ impl SequencerError {
     /// The JSON-RPC error code: the one place where errors meet codes.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Malformed(_) => ErrorCode::InvalidParams,
+            Self::Malformed(_) | Self::MalformedVote(_) => ErrorCode::InvalidParams,
             Self::Rejected(t) => match t {
                 TxError::BadSignature(_) => ErrorCode::BadSignature,
                 TxError::WrongNonce { expected, got } if got < expected => ErrorCode::NonceTooLow,
@@ -109,6 +128,9 @@ impl SequencerError {
             }
             Self::Credit(_) => ErrorCode::InvalidCredit,
             Self::NullifierUsed(_) => ErrorCode::NullifierUsed,
+            Self::VotingClosed { .. } => ErrorCode::VotingClosed,
+            Self::UnknownPoll(_) => ErrorCode::UnknownPoll,
+            Self::VoteRelay(_) => ErrorCode::VoteRelay,
             Self::Halted(_) => ErrorCode::Unavailable,
             Self::Store(_) | Self::Invariant(_) | Self::Config(_) => ErrorCode::Internal,
         }
@@ -126,6 +148,7 @@ impl SequencerError {
             Self::Rejected(TxError::UnknownAccount(index)) => Some(json!({ "index": index })),
             Self::MempoolFull { capacity } => Some(json!({ "capacity": capacity })),
             Self::DepositOutOfOrder { expected, got } => Some(json!({ "expected": expected, "got": got })),
+            Self::VotingClosed { poll, .. } | Self::UnknownPoll(poll) => Some(json!({ "poll": poll })),
             _ => None,
         }
     }

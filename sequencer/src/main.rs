@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use ccr_l1::client::L1Client;
+use ccr_l1::poll::PollClient;
 use ccr_sequencer::cli::{Args, L1Mode, DEV_SEED};
 use ccr_sequencer::{embedded, L1Config, Node};
 use ccr_verifier_contracts::rollup::DeployConfig;
@@ -38,6 +39,7 @@ fn main() -> anyhow::Result<()> {
                     client: up.operator.clone(),
                     confirmations: args.l1_confirmations,
                     poll: args.l1_poll,
+                    poll_contract: args.poll_contract()?,
                 });
                 embedded_l1 = Some(up);
             }
@@ -47,8 +49,21 @@ fn main() -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("connecting to L1 at {url}"))?
                     .with_start_block(args.l1_start_block);
-                config.l1 =
-                    Some(L1Config { client, confirmations: args.l1_confirmations, poll: args.l1_poll });
+                config.l1 = Some(L1Config {
+                    client,
+                    confirmations: args.l1_confirmations,
+                    poll: args.l1_poll,
+                    poll_contract: args.poll_contract()?,
+                });
+            }
+        }
+        if let Some(l1) = &config.l1 {
+            if let Some(poll) = l1.poll_contract {
+                let setup = PollClient::connect(&l1.client, poll)
+                    .setup()
+                    .await
+                    .with_context(|| format!("reading the poll contract at {poll} (--l1-poll-contract)"))?;
+                eprintln!("relaying votes to the poll contract at {poll} ({setup:?})");
             }
         }
         let node = Node::launch(config).await.context("starting the node")?;

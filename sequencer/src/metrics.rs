@@ -60,6 +60,10 @@ pub const HALTED: &str = "ccr_sequencer_halted";
 pub const REPLAY_SECONDS: &str = "ccr_sequencer_replay_seconds";
 /// The epoch of pending transactions and of the next batch.
 pub const EPOCH: &str = "ccr_sequencer_epoch";
+/// Vote messages relayed to the poll contract (`ccr_sendVote`) and included on L1.
+pub const VOTES_RELAYED: &str = "ccr_sequencer_votes_relayed_total";
+/// Vote messages refused (label `reason`: the error code's label, e.g. `voting_closed`).
+pub const VOTES_REJECTED: &str = "ccr_sequencer_votes_rejected_total";
 
 /// Errors of the metrics layer.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +111,8 @@ fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
     describe_counter!(TXS_ACCEPTED, "transactions accepted into the log, by kind");
     describe_counter!(TXS_REJECTED, "submissions refused, by reason");
+    describe_counter!(VOTES_RELAYED, "vote messages relayed to the poll contract and included on L1");
+    describe_counter!(VOTES_REJECTED, "vote messages refused, by reason");
     describe_counter!(TXS_EVICTED, "accepted transactions evicted behind a deposit");
     describe_counter!(BATCHES_SEALED, "batches sealed");
     describe_histogram!(BATCH_TXS, Unit::Count, "real transactions per sealed batch");

@@ -45,6 +45,9 @@ pub struct L1Config {
     pub confirmations: u64,
     /// How often the contract's queue is polled, and the retry delay of a failed settlement.
     pub poll: Duration,
+    /// The `Poll` contract votes are relayed to (`ccr_sendVote`) from `client`'s account;
+    /// `None`: the node relays no votes.
+    pub poll_contract: Option<alloy_primitives::Address>,
 }
 
 /// Errors of node start-up.
@@ -110,6 +113,10 @@ impl Node {
         let mut api = RpcServer::new(seq.clone(), config.keys.is_some(), insecure);
         if let Some(l1) = &config.l1 {
             api = api.with_l1(l1.client.clone());
+            if let Some(poll) = l1.poll_contract {
+                // A clone of the settlement's client: one send lock for both.
+                api = api.with_poll(ccr_l1::poll::PollClient::connect(&l1.client, poll));
+            }
         }
         let (rpc_addr, rpc) = api
             .start(config.rpc_addr)

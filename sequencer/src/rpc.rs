@@ -4,11 +4,21 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use alloy_primitives::U256;
+use ark_bn254::Fr;
+use ccr_circuits::babyjubjub::Point;
 use ccr_circuits::credit::AccountLeaf;
 use ccr_circuits::state::loan::{Loan, LoanTerms};
 use ccr_circuits::state::tx::{CreditTx, LoanUpkeep, Tx, TxKind};
+use ccr_circuits::vote::cipher::is_valid_public_key;
+use ccr_circuits::vote::Message;
 use ccr_l1::client::L1Client;
+use ccr_l1::poll::PollClient;
+use ccr_l1::L1Error;
 use ccr_prover::eligibility::verify_eligibility;
+use ccr_verifier_contracts::bindings::Poll::PollErrors;
+use ccr_verifier_contracts::poll::{PollInfo, PollPhase};
+use ccr_verifier_contracts::rollup::u256_to_fr;
 use jsonrpsee::core::{async_trait, RpcResult};
 use jsonrpsee::server::{Server, ServerHandle};
 use jsonrpsee::types::ErrorObjectOwned;
@@ -16,8 +26,8 @@ use tracing::{debug, warn};
 
 use crate::api::{
     AccountInfo, AccountProofFile, BatchInfo, BatchState, CcrApiServer, CreditContext, DecU64,
-    EligibilityProofFile, ErrorCode, Health, LoanInfo, TxId, TxInput, TxReceipt, TxState, TxStatusInfo,
-    UpkeepInput, MAX_CREDIT_PROOF_AGE,
+    EligibilityProofFile, ErrorCode, Health, LoanInfo, PollView, TxId, TxInput, TxReceipt, TxState,
+    TxStatusInfo, UpkeepInput, VoteInput, VoteReceipt, MAX_CREDIT_PROOF_AGE,
 };
 use crate::error::SequencerError;
 use crate::metrics as m;
@@ -42,12 +52,76 @@ pub struct RpcServer {
     proving: bool,
     insecure_dev_keys: bool,
     l1: Option<L1Client>,
+    poll: Option<PollClient>,
 }
 
 impl RpcServer {
     /// An API over `seq`; `proving` and `insecure_dev_keys` are reported by `ccr_health`.
     pub fn new(seq: Arc<Sequencer>, proving: bool, insecure_dev_keys: bool) -> Self {
-        Self { seq, proving, insecure_dev_keys, l1: None }
+        Self { seq, proving, insecure_dev_keys, l1: None, poll: None }
+    }
+
+    /// Relays votes to the poll contract of `poll` (`ccr_sendVote`, `ccr_getPoll`): without
+    /// it, both refuse with `-32017`. Build it from the same [`L1Client`] as the settlement's
+    /// (a clone), so that the two share its send lock and never race for a nonce.
+    pub fn with_poll(self, poll: PollClient) -> Self {
+        Self { poll: Some(poll), ..self }
+    }
+
+    fn poll_client(&self) -> Result<&PollClient, SequencerError> {
+        self.poll.as_ref().ok_or_else(|| {
+            SequencerError::VoteRelay(if self.l1.is_none() {
+                "this node has no L1, so it relays no votes".into()
+            } else {
+                "this node has no poll contract: start it with --l1-poll-contract ADDRESS".into()
+            })
+        })
+    }
+
+    /// The vote's message, checked as the poll contract checks it.
+    fn vote_message(vote: &VoteInput) -> Result<Message, SequencerError> {
+        let bad = SequencerError::MalformedVote;
+        if vote.data.len() != ccr_circuits::vote::message::MESSAGE_LEN {
+            return Err(bad(format!(
+                "a message has {} elements, got {}",
+                ccr_circuits::vote::message::MESSAGE_LEN,
+                vote.data.len()
+            )));
+        }
+        let mut data = [Fr::from(0u64); ccr_circuits::vote::message::MESSAGE_LEN];
+        for (k, (d, s)) in data.iter_mut().zip(&vote.data).enumerate() {
+            *d = vote_element(&format!("data[{k}]"), s)?;
+        }
+        let enc_pubkey = Point::new_unchecked(
+            vote_element("encPubKey[0]", &vote.enc_pub_key[0])?,
+            vote_element("encPubKey[1]", &vote.enc_pub_key[1])?,
+        );
+        if !is_valid_public_key(&enc_pubkey) {
+            return Err(bad(
+                "encPubKey is not a Baby Jubjub public key of the prime-order subgroup: the coordinator could not read the message"
+                    .into(),
+            ));
+        }
+        Ok(Message { data, enc_pubkey })
+    }
+
+    /// Poll `id` if it accepts a vote now; L1's latest block time.
+    async fn open_poll(&self, pc: &PollClient, id: u64) -> Result<(PollInfo, u64), SequencerError> {
+        let info = pc.poll(id).await.map_err(relay_error)?.ok_or(SequencerError::UnknownPoll(id))?;
+        let now = pc.l1().latest_timestamp().await.map_err(relay_error)?;
+        if info.phase != PollPhase::Open {
+            return Err(SequencerError::VotingClosed {
+                poll: id,
+                reason: format!("it is closed (phase {})", phase_name(info.phase)),
+            });
+        }
+        if info.deadline < now {
+            return Err(SequencerError::VotingClosed {
+                poll: id,
+                reason: format!("its deadline {} is before L1's time {now}", info.deadline),
+            });
+        }
+        Ok((info, now))
     }
 
     /// Checks credits against the rollup contract of `l1` (banks, nullifiers, L1's clock):
@@ -151,6 +225,72 @@ impl RpcServer {
         tokio::task::spawn_blocking(move || f(&seq))
             .await
             .map_err(|e| SequencerError::Halted(format!("request task failed: {e}")))?
+    }
+}
+
+/// A field element of a vote: a decimal (or `0x` hex) number below the field's order.
+fn vote_element(what: &str, s: &str) -> Result<Fr, SequencerError> {
+    let bad = SequencerError::MalformedVote;
+    let t = s.trim();
+    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) if !h.is_empty() => U256::from_str_radix(h, 16),
+        None if !t.is_empty() => U256::from_str_radix(t, 10),
+        _ => return Err(bad(format!("{what} is empty"))),
+    };
+    let x = parsed.map_err(|_| bad(format!("{what} {s:?} is not a decimal (or 0x hex) number")))?;
+    u256_to_fr(x).map_err(|_| {
+        bad(format!("{what} {x} is not canonical: field elements are below the BN254 scalar field's order"))
+    })
+}
+
+/// The error of a failed poll read or relay: the contract's refusal by its meaning, anything
+/// else a relay failure.
+fn relay_error(e: L1Error) -> SequencerError {
+    match e.poll_error() {
+        Some(PollErrors::UnknownPoll(u)) => SequencerError::UnknownPoll(u.pollId.saturating_to()),
+        Some(PollErrors::VotingClosed(c)) => SequencerError::VotingClosed {
+            poll: c.pollId.saturating_to(),
+            reason: format!("its deadline {} is before L1's time {}", c.deadline, c.blockTime),
+        },
+        Some(PollErrors::NonCanonical(_) | PollErrors::InvalidPublicKey(_)) => {
+            SequencerError::MalformedVote(format!("the poll contract refused it: {e}"))
+        }
+        _ => SequencerError::VoteRelay(format!("L1: {e}")),
+    }
+}
+
+fn phase_name(phase: PollPhase) -> &'static str {
+    match phase {
+        PollPhase::None => "none",
+        PollPhase::Open => "open",
+        PollPhase::Processing => "processing",
+        PollPhase::Tallying => "tallying",
+        PollPhase::Tallied => "tallied",
+        PollPhase::Published => "published",
+    }
+}
+
+fn poll_view(poll: u64, p: &PollInfo, l1_time: u64) -> PollView {
+    PollView {
+        poll,
+        pool: p.pool,
+        phase: phase_name(p.phase).to_owned(),
+        accepting_votes: p.phase == PollPhase::Open && p.deadline >= l1_time,
+        options: p.options,
+        voters: p.voters,
+        deadline: p.deadline,
+        l1_time,
+        voice_credits: DecU64(p.voice_credits),
+        messages: p.messages,
+        batches: p.batches,
+        next_process_batch: p.next_process_batch,
+        next_tally_batch: p.next_tally_batch,
+        coordinator: [fr_to_hex(&p.coordinator.x), fr_to_hex(&p.coordinator.y)],
+        coordinator_hash: fr_to_hex(&p.coordinator_hash),
+        chain: fr_to_hex(&p.chain),
+        sb: fr_to_hex(&p.sb),
+        tally: fr_to_hex(&p.tally),
+        proposal: to_hex(p.proposal.as_slice()),
     }
 }
 
@@ -361,6 +501,36 @@ impl CcrApiServer for RpcServer {
             })
             .await?;
         Ok(found.map(batch_info))
+    }
+
+    async fn send_vote(&self, vote: VoteInput) -> RpcResult<VoteReceipt> {
+        let reject = |e: SequencerError| {
+            metrics::counter!(m::VOTES_REJECTED, "reason" => e.code().label()).increment(1);
+            debug!(target: "sequencer::rpc", error = %e, "vote refused");
+            e
+        };
+        let pc = self.poll_client().map_err(reject)?;
+        let id = vote.poll.0;
+        let message = Self::vote_message(&vote).map_err(reject)?;
+        self.open_poll(pc, id).await.map_err(reject)?;
+        let (index, chain, outcome) =
+            pc.publish_message(id, &message).await.map_err(relay_error).map_err(reject)?;
+        metrics::counter!(m::VOTES_RELAYED).increment(1);
+        tracing::info!(target: "sequencer::rpc", poll = id, index, l1_block = outcome.block, "vote relayed to L1");
+        Ok(VoteReceipt {
+            poll: id,
+            index,
+            chain: fr_to_hex(&chain),
+            l1_tx: to_hex(outcome.hash.as_slice()),
+            block: outcome.block,
+        })
+    }
+
+    async fn get_poll(&self, poll: DecU64) -> RpcResult<Option<PollView>> {
+        let pc = self.poll_client()?;
+        let Some(info) = pc.poll(poll.0).await.map_err(relay_error)? else { return Ok(None) };
+        let now = pc.l1().latest_timestamp().await.map_err(relay_error)?;
+        Ok(Some(poll_view(poll.0, &info, now)))
     }
 
     async fn health(&self) -> RpcResult<Health> {

@@ -102,7 +102,8 @@ contract Poll {
     ///         `batches` of messages (set at closing), the next batches to process and to tally,
     ///         the coordinator's key and its hash, the message chain (padded once closed), the
     ///         state-and-ballot commitment `sb` (the initial one until processing starts) and the
-    ///         tally commitment (0 before the first tally proof).
+    ///         tally commitment (0 before the first tally proof), and the bank proposal it decides
+    ///         (0 for none; see `createPoll`).
     struct PollData {
         // One slot: what `publishMessage` and the proofs read.
         uint32 pool;
@@ -122,6 +123,7 @@ contract Poll {
         uint256 chain;
         uint256 sb;
         uint256 tally;
+        bytes32 proposal;
     }
 
     /// @dev Published results: per option `votes | spent << 128`.
@@ -164,7 +166,8 @@ contract Poll {
 
     /// @notice Bank `pool`'s owner opened poll `pollId`: `options` options, messages until
     ///         `deadline` (inclusive), `voiceCredits` per voter, coordinator key (coordX, coordY),
-    ///         `voters` voters committed in `initialSb`.
+    ///         `voters` voters committed in `initialSb`, deciding the bank proposal `proposal`
+    ///         (0 for none).
     event PollCreated(
         uint256 indexed pollId,
         uint32 indexed pool,
@@ -174,7 +177,8 @@ contract Poll {
         uint256 coordX,
         uint256 coordY,
         uint256 initialSb,
-        uint32 voters
+        uint32 voters,
+        bytes32 proposal
     );
     /// @notice Message `index` (0-based) of the poll; `chain` is the chain after it.
     event MessagePublished(
@@ -201,7 +205,7 @@ contract Poll {
     error InvalidConfig();
     /// @notice Only the owner of bank `pool` (`Rollup.banks(pool).owner`) opens its polls.
     error NotBankOwner(uint256 pool, address owner);
-    /// @notice A poll has 1..=`max` options.
+    /// @notice A poll has 1..=`max` options (a poll deciding a proposal exactly 2: `max` = 2).
     error BadOptions(uint256 options, uint256 max);
     /// @notice A poll has 1..=`max` voters.
     error BadVoters(uint256 voters, uint256 max);
@@ -289,7 +293,11 @@ contract Poll {
     ///         messages encrypted to the coordinator's Baby Jubjub key (coordX, coordY);
     ///         `initialSb = Poseidon3(stateRoot, ballotRoot, 0)` commits the `voters` voters'
     ///         keys and credits (state leaf i = Poseidon3(pk.x, pk.y, voiceCredits)) and their
-    ///         empty ballots.
+    ///         empty ballots. `proposal` = 0: a poll with no action. Otherwise the poll decides a
+    ///         change of the bank's parameters, `proposal = keccak256(abi.encode(uint256[]
+    ///         vkWords, uint256 policyHash, uint256 registryRoot))` (`Rollup.executeProposal`
+    ///         adopts them if it passes: see `proposalOf`); it must have exactly 2 options,
+    ///         0 = against and 1 = for.
     /// @return pollId The new poll's id (1, 2, ...).
     function createPoll(
         uint32 pool,
@@ -299,11 +307,13 @@ contract Poll {
         uint256 coordX,
         uint256 coordY,
         uint256 initialSb,
-        uint32 voters
+        uint32 voters,
+        bytes32 proposal
     ) external returns (uint256 pollId) {
         (address owner,,,) = rollup.banks(pool);
         if (owner == address(0) || owner != msg.sender) revert NotBankOwner(pool, owner);
         if (options == 0 || options > maxOptions) revert BadOptions(options, maxOptions);
+        if (proposal != 0 && options != 2) revert BadOptions(options, 2);
         if (voters == 0 || voters > maxVoters) revert BadVoters(voters, maxVoters);
         if (deadline < block.timestamp) revert DeadlineInPast(deadline, block.timestamp);
         if (voiceCredits == 0) revert ZeroVoiceCredits();
@@ -321,12 +331,15 @@ contract Poll {
         p.coordX = coordX;
         p.coordY = coordY;
         p.sb = initialSb;
+        p.proposal = proposal;
         _emitCreated(pollId, p);
     }
 
     /// @dev `PollCreated` from the stored poll (a separate frame: fewer stack slots).
     function _emitCreated(uint256 pollId, PollData storage p) internal {
-        emit PollCreated(pollId, p.pool, p.options, p.deadline, p.voiceCredits, p.coordX, p.coordY, p.sb, p.voters);
+        emit PollCreated(
+            pollId, p.pool, p.options, p.deadline, p.voiceCredits, p.coordX, p.coordY, p.sb, p.voters, p.proposal
+        );
     }
 
     /// @notice Publishes a message (a command encrypted to the coordinator under the ephemeral
@@ -484,6 +497,23 @@ contract Poll {
             spent[i] = w >> 128;
         }
         return (res.winner, votes, spent, res.totalSpent);
+    }
+
+    /// @notice The bank proposal poll `pollId` decides: the bank `pool`, the `proposal` hash (0 for
+    ///         a poll with no action) and whether it `passed`: the results are published and
+    ///         option 1 (for) has more quadratic votes than option 0 (against); a tie rejects.
+    ///         Always false for a poll without a proposal.
+    function proposalOf(uint256 pollId) external view returns (uint32 pool, bytes32 proposal, bool passed) {
+        PollData storage p = polls[pollId];
+        Phase phase = p.phase;
+        if (phase == Phase.None) revert UnknownPoll(pollId);
+        pool = p.pool;
+        proposal = p.proposal;
+        if (proposal != 0 && phase == Phase.Published) {
+            // A proposal's poll has 2 options: packed[0] is against, packed[1] for.
+            uint256[] storage packed = results[pollId].packed;
+            passed = (packed[1] & (RESULT_LIMIT - 1)) > (packed[0] & (RESULT_LIMIT - 1));
+        }
     }
 
     /// @notice Poll `pollId`'s parameters and progress (all zero, phase `None`, for no such poll).

@@ -28,6 +28,13 @@ interface IPoseidon2 {
     function poseidon(uint256[2] calldata input) external pure returns (uint256);
 }
 
+/// @notice The bank governance (`Poll.sol`): the bank proposals its polls decide.
+interface IProposalSource {
+    /// @notice Poll `pollId`'s bank `pool`, its `proposal` (keccak256(abi.encode(vkWords,
+    ///         policyHash, registryRoot)), 0 for none) and whether the members `passed` it.
+    function proposalOf(uint256 pollId) external view returns (uint32 pool, bytes32 proposal, bool passed);
+}
+
 /// @notice The two ERC-20 calls the rollup makes (return values checked when present).
 interface IERC20Transfers {
     /// @notice Moves `amount` from the caller to `to`.
@@ -114,6 +121,8 @@ contract Rollup {
     uint256 public immutable epochSeconds;
     /// @notice Timestamp of epoch 0 (the deployment's block).
     uint256 public immutable genesisTime;
+    /// @notice Who deployed the rollup: the only one who may `setGovernance`.
+    address public immutable deployer;
 
     /// @dev The counters every entry point reads, in one storage slot.
     struct Counters {
@@ -174,6 +183,11 @@ contract Rollup {
     mapping(uint256 nullifier => bool used) public nullifierUsed;
     /// @notice Accounts that exited with a Merkle proof in exit mode.
     mapping(uint32 accountIndex => bool done) public exited;
+    /// @notice The bank governance (`Poll`) whose passed proposals `executeProposal` adopts;
+    ///         address(0) until `setGovernance`.
+    address public governance;
+    /// @notice Polls whose proposal was executed.
+    mapping(uint256 pollId => bool done) public proposalExecuted;
 
     /// @notice An account was opened at `accountIndex` for `owner` with Baby Jubjub key (ax, ay).
     event AccountCreated(uint32 indexed accountIndex, address indexed owner, uint256 ax, uint256 ay);
@@ -224,6 +238,11 @@ contract Rollup {
     );
     /// @notice The bank's governance changed its attester registry.
     event RegistryRootChanged(uint32 indexed pool, uint256 registryRoot);
+    /// @notice The bank governance is the `Poll` contract at `poll`, for good.
+    event GovernanceSet(address poll);
+    /// @notice The passed proposal of poll `pollId` was adopted as bank `pool`'s parameters (the
+    ///         `BankRegistered` event just before it carries them).
+    event ProposalExecuted(uint256 indexed pollId, uint32 indexed pool);
     /// @notice Batch `batchNumber` lent `amount` from `pool` to `borrower` on an eligibility
     ///         proof with `nullifier`.
     event CreditGranted(
@@ -240,7 +259,7 @@ contract Rollup {
     ///         its `sender` again.
     event DepositRefunded(uint256 indexed position, address indexed sender, uint64 amount);
 
-    /// @notice A constructor argument is out of range.
+    /// @notice A constructor argument is out of range (or `setGovernance` of address(0)).
     error InvalidConfig();
     /// @notice (ax, ay) is not a Baby Jubjub point with ax != 0 and canonical coordinates.
     error InvalidPublicKey(uint256 ax, uint256 ay);
@@ -337,6 +356,19 @@ contract Rollup {
     error NothingToRefund(uint256 position);
     /// @notice Block numbers above 2^32 are not supported.
     error BlockNumberTooLarge();
+    /// @notice Only the rollup's deployer, `deployer`, may set the governance.
+    error NotDeployer(address deployer);
+    /// @notice The governance is set once, and it is.
+    error GovernanceAlreadySet();
+    /// @notice No governance is set: `setGovernance` first.
+    error NoGovernance();
+    /// @notice Poll `pollId`'s proposal did not pass (results not published yet, or for <= against).
+    error ProposalNotPassed(uint256 pollId);
+    /// @notice Poll `pollId` decides no proposal, or another one than these parameters (their
+    ///         keccak256(abi.encode(vkWords, policyHash, registryRoot)) differs).
+    error ProposalMismatch(uint256 pollId);
+    /// @notice Poll `pollId`'s proposal was executed already.
+    error ProposalAlreadyExecuted(uint256 pollId);
 
     /// @param verifier_ Groth16 verifier of the batch circuit (its key fixes depth, batch size and
     ///        the L2 chain id).
@@ -379,6 +411,7 @@ contract Rollup {
         maxAccounts = 1 << treeDepth_;
         epochSeconds = epochSeconds_;
         genesisTime = block.timestamp;
+        deployer = msg.sender;
         rootAt[0] = genesisRoot;
     }
 
@@ -647,6 +680,17 @@ contract Rollup {
     {
         address owner = accountOwner[pool];
         if (owner == address(0) || owner != msg.sender) revert NotBankOwner(pool, owner);
+        _setBank(pool, owner, vkWords, policyHash, registryRoot);
+    }
+
+    /// @dev Checks and stores bank `pool`'s parameters (registerBank's and executeProposal's).
+    function _setBank(
+        uint32 pool,
+        address owner,
+        uint256[] calldata vkWords,
+        uint256 policyHash,
+        uint256 registryRoot
+    ) internal {
         if (vkWords.length != 14 + 2 * (ELIGIBILITY_INPUTS + 1)) revert BadEligibilityKey(vkWords.length);
         if (policyHash >= SNARK_SCALAR_FIELD || registryRoot >= SNARK_SCALAR_FIELD) {
             revert BadEligibilityKey(vkWords.length);
@@ -654,6 +698,41 @@ contract Rollup {
         address vk = VkStore.write(vkWords);
         banks[pool] = Bank(owner, vk, policyHash, registryRoot);
         emit BankRegistered(pool, owner, vk, policyHash, registryRoot);
+    }
+
+    /// @notice Makes the `Poll` contract at `poll` the bank governance, whose passed proposals
+    ///         `executeProposal` adopts. Once, and only by the rollup's deployer.
+    function setGovernance(address poll) external {
+        if (msg.sender != deployer) revert NotDeployer(deployer);
+        if (governance != address(0)) revert GovernanceAlreadySet();
+        if (poll == address(0)) revert InvalidConfig();
+        governance = poll;
+        emit GovernanceSet(poll);
+    }
+
+    /// @notice Adopts the passed proposal of poll `pollId` (anyone may, once): its bank's
+    ///         eligibility key `vkWords` (`VkStore` layout), policy hash and attester registry
+    ///         root, which must hash to the poll's proposal
+    ///         (`keccak256(abi.encode(vkWords, policyHash, registryRoot))`). The effect is
+    ///         `registerBank`'s with the bank's current owner (the same `BankRegistered` event),
+    ///         then `ProposalExecuted`. An unknown poll reverts with the governance's
+    ///         `UnknownPoll`.
+    function executeProposal(uint256 pollId, uint256[] calldata vkWords, uint256 policyHash, uint256 registryRoot)
+        external
+    {
+        address poll = governance;
+        if (poll == address(0)) revert NoGovernance();
+        (uint32 pool, bytes32 proposal, bool passed) = IProposalSource(poll).proposalOf(pollId);
+        if (proposal == 0 || proposal != keccak256(abi.encode(vkWords, policyHash, registryRoot))) {
+            revert ProposalMismatch(pollId);
+        }
+        if (!passed) revert ProposalNotPassed(pollId);
+        if (proposalExecuted[pollId]) revert ProposalAlreadyExecuted(pollId);
+        address owner = banks[pool].owner;
+        if (owner == address(0)) revert UnknownBank(pool);
+        proposalExecuted[pollId] = true;
+        _setBank(pool, owner, vkWords, policyHash, registryRoot);
+        emit ProposalExecuted(pollId, pool);
     }
 
     /// @notice The bank's governance sets its attester registry root.

@@ -13,7 +13,7 @@ alloy_sol_types::sol!(
 
 alloy_sol_types::sol!(
     #[sol(all_derives)]
-    #[allow(clippy::too_many_arguments)] // the 9 fields of `PollCreated`
+    #[allow(clippy::too_many_arguments)] // the 10 fields of `PollCreated`
     Poll,
     concat!(env!("CARGO_MANIFEST_DIR"), "/artifacts/Poll.json")
 );

@@ -10,7 +10,9 @@
 //!   `src/TestToken.sol`: an ERC-20 for tests and development chains.
 //! - [`artifacts`]: what `node tools/js/build-contracts.js` compiled, embedded.
 //! - [`bindings`]: alloy `sol!` types of every call, event and error.
-//! - [`evm`]: revm in memory; [`rollup`] drives the contracts on it.
+//! - `src/Poll.sol`: quadratic-voting polls of the banks, whose passed proposals
+//!   `Rollup.executeProposal` adopts as a bank's parameters ([`rollup::BankProposal`]).
+//! - [`evm`]: revm in memory; [`rollup`] and [`poll`] drive the contracts on it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -37,9 +39,9 @@ pub mod solc;
 
 pub use crate::{
     artifacts::Artifact,
-    dev::{DevKey, COMMITTED_VERIFIER_KEY},
+    dev::{DevKey, DevKeyError, COMMITTED_VERIFIER_KEY},
     error::{ArtifactError, EvmError, GeneratorError, RollupError, SolcError},
     evm::{Evm, Receipt},
     generator::{solidity_verifier, SOLC_VERSION},
-    rollup::{BatchSubmission, DeployConfig, RollupContracts},
+    rollup::{BankProposal, BatchSubmission, DeployConfig, RollupContracts},
 };

@@ -2,8 +2,8 @@
 //! forced exits), batch settlement, withdrawals, the escape hatch, views, and the queue events
 //! as the L2 reads them.
 
-use alloy_primitives::{Address, Bytes, Log, U256};
-use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface};
+use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface, SolValue};
 use ark_bn254::{Bn254, Fr};
 use ark_ec::AffineRepr;
 use ark_ff::PrimeField;
@@ -260,6 +260,46 @@ pub fn register_bank_call(
     }
 }
 
+/// A bank proposal: the parameters `Rollup.executeProposal` adopts for a bank when the poll
+/// deciding it passes (`Poll.createPoll`'s `proposal` is their [`BankProposal::hash`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankProposal {
+    /// The eligibility circuit's verifying key of the new policy, as `VkStore` words
+    /// ([`crate::batch_verify::vk_words`]: 44 words for the 14 public inputs).
+    pub vk_words: Vec<U256>,
+    /// The new policy's hash.
+    pub policy_hash: Fr,
+    /// The new attester registry root.
+    pub registry_root: Fr,
+}
+
+impl BankProposal {
+    /// The proposal of eligibility key `vk` (in the word layout `registerBank` takes), policy
+    /// hash and registry root.
+    pub fn from_vk(vk: &ark_groth16::VerifyingKey<Bn254>, policy_hash: Fr, registry_root: Fr) -> Self {
+        Self { vk_words: crate::batch_verify::vk_words(vk), policy_hash, registry_root }
+    }
+
+    /// `keccak256(abi.encode(uint256[] vkWords, uint256 policyHash, uint256 registryRoot))`:
+    /// the `proposal` of the poll that decides it.
+    pub fn hash(&self) -> B256 {
+        let encoded = (self.vk_words.clone(), fr_to_u256(&self.policy_hash), fr_to_u256(&self.registry_root))
+            .abi_encode_params();
+        keccak256(encoded)
+    }
+}
+
+/// `executeProposal(pollId, vkWords, policyHash, registryRoot)`: adopts proposal `p`, which poll
+/// `poll_id` passed, as its bank's parameters.
+pub fn execute_proposal_call(poll_id: u64, p: &BankProposal) -> Rollup::executeProposalCall {
+    Rollup::executeProposalCall {
+        pollId: U256::from(poll_id),
+        vkWords: p.vk_words.clone(),
+        policyHash: fr_to_u256(&p.policy_hash),
+        registryRoot: fr_to_u256(&p.registry_root),
+    }
+}
+
 /// Deploys the test ERC-20 (`TestToken`: anyone may mint) from `deployer`.
 ///
 /// # Errors
@@ -440,6 +480,60 @@ impl RollupContracts {
     ) -> Result<Receipt, RollupError> {
         let call = Rollup::setRegistryRootCall { pool, registryRoot: fr_to_u256(&root) };
         self.transact(evm, from, U256::ZERO, &call)
+    }
+
+    /// `setGovernance(poll)` from `from` (the rollup's deployer): the `Poll` contract at `poll`
+    /// becomes the bank governance, for good.
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (`NotDeployer`, `GovernanceAlreadySet`; see
+    /// [`RollupError::contract_error`]).
+    pub fn set_governance(
+        &self,
+        evm: &mut Evm,
+        from: Address,
+        poll: Address,
+    ) -> Result<Receipt, RollupError> {
+        self.transact(evm, from, U256::ZERO, &Rollup::setGovernanceCall { poll })
+    }
+
+    /// `executeProposal(pollId, ...)` from `from` (anyone): adopts `proposal`, which poll
+    /// `poll_id` passed, as its bank's parameters.
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (`NoGovernance`, `ProposalMismatch`, `ProposalNotPassed`,
+    /// `ProposalAlreadyExecuted`, `UnknownBank`, `BadEligibilityKey`; see
+    /// [`RollupError::contract_error`]), or the governance's `UnknownPoll` (see
+    /// [`RollupError::poll_error`]).
+    pub fn execute_proposal(
+        &self,
+        evm: &mut Evm,
+        from: Address,
+        poll_id: u64,
+        proposal: &BankProposal,
+    ) -> Result<Receipt, RollupError> {
+        self.transact(evm, from, U256::ZERO, &execute_proposal_call(poll_id, proposal))
+    }
+
+    /// The bank governance (`Poll`), or `None` before `setGovernance`.
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn governance(&self, evm: &mut Evm) -> Result<Option<Address>, RollupError> {
+        let poll = self.view(evm, &Rollup::governanceCall {})?;
+        Ok((poll != Address::ZERO).then_some(poll))
+    }
+
+    /// Whether the proposal of poll `poll_id` was executed.
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn proposal_executed(&self, evm: &mut Evm, poll_id: u64) -> Result<bool, RollupError> {
+        self.view(evm, &Rollup::proposalExecutedCall { pollId: U256::from(poll_id) })
     }
 
     /// `withdraw()` from `from`.

@@ -32,6 +32,9 @@ Examples:
   ccr-wallet --network devnet/network.json --json audit
   ccr-wallet credit prove --policy german.json --pk eligibility.pk --attestation att.json ... --out proof.json
   ccr-wallet credit verify --vk eligibility.vk --proof proof.json
+  ccr-wallet poll create --pool 4 --members 1,2,3 --deadline-in 600 --coordinator X,Y
+  ccr-wallet vote --poll 0 --option 1 --weight 3
+  ccr-wallet poll tally --poll 0 && ccr-wallet poll result --poll 0 --verify
 
 Settings come from the network file (--network, env CCR_NETWORK) that the devnet writes;
 --rpc, --l1-rpc, --rollup and --chain-id override it. Passwords are prompted without echo,
@@ -210,6 +213,18 @@ pub enum Command {
     /// Credit: borrow (prove and submit), prove eligibility on this machine, verify a proof.
     #[command(subcommand)]
     Credit(crate::credit::CreditCommand),
+    /// Bank polls: create (a proposal too), tally (the coordinator), result, execute, show.
+    #[command(subcommand)]
+    Poll(crate::poll::PollCommand),
+    /// Vote in a bank poll through the sequencer (your vote is encrypted to the coordinator
+    /// and relayed to L1 from the sequencer's account).
+    #[command(after_help = "Examples:
+  ccr-wallet --network devnet/network.json vote --poll 0 --option 1 --weight 3
+  ccr-wallet --network devnet/network.json vote --poll 0 --option 0 --weight 2 --new-key
+Each vote replaces your earlier votes in the poll (the newest message is processed first).
+--new-key moves to a fresh vote key derived from your spending key: every message sent before
+it becomes void. Your per-poll state (no secret) is kept beside the keystore.")]
+    Vote(crate::poll::VoteArgs),
     /// Where a transaction stands: pending, inBatch, proven, settled or rejected.
     #[command(after_help = "Example:\n  ccr-wallet status 0x5e1f...   (the hash `transfer` printed)")]
     Status {
@@ -693,6 +708,8 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
         Command::Attester(cmd) => crate::credit::run_attester(&s, cmd),
         Command::Bank(cmd) => crate::credit::run_bank(&s, cmd).await,
         Command::Credit(cmd) => crate::credit::run_credit(&s, cmd, json_mode).await,
+        Command::Poll(cmd) => crate::poll::run_poll(&s, cmd, json_mode).await,
+        Command::Vote(args) => crate::poll::run_vote(&s, args).await,
     }
 }
 

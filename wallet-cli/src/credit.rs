@@ -431,13 +431,17 @@ pub fn parse_pubkey(s: &str) -> Result<Point, WalletError> {
     Ok(p)
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path, what: &str, hint: &str) -> Result<T, WalletError> {
+pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    what: &str,
+    hint: &str,
+) -> Result<T, WalletError> {
     let text = std::fs::read(path).map_err(|e| WalletError::io(path, e))?;
     serde_json::from_slice(&text)
         .map_err(|e| WalletError::Config(format!("{} is not {what} ({e}): {hint}", path.display())))
 }
 
-fn load_policy(path: &Path) -> Result<Policy, WalletError> {
+pub(crate) fn load_policy(path: &Path) -> Result<Policy, WalletError> {
     Policy::load(path).map_err(|e| WalletError::Config(format!("{e}")))
 }
 

@@ -251,7 +251,10 @@ impl WalletError {
             Self::AccountNotFound { .. } | Self::TxNotFound { .. } => NOT_FOUND,
             Self::Timeout { .. } => TIMEOUT,
             Self::L1 { source, .. } => match source.as_ref() {
-                L1Error::Contract { .. } | L1Error::Reverted { .. } | L1Error::Failed { .. } => REJECTED,
+                L1Error::Contract { .. }
+                | L1Error::PollContract { .. }
+                | L1Error::Reverted { .. }
+                | L1Error::Failed { .. } => REJECTED,
                 L1Error::Rpc(_) | L1Error::Listen { .. } => UNREACHABLE,
                 L1Error::Url { .. } | L1Error::Key(_) | L1Error::NoRollup(_) | L1Error::Deploy(_) => CONFIG,
                 // Data, NoContract, and variants ccr-l1 may add.

@@ -17,7 +17,9 @@ pub mod keystore;
 pub mod l1ops;
 pub mod network;
 pub mod ops;
+pub mod poll;
 pub mod sequencer;
+pub mod vote;
 
 pub use error::WalletError;
 pub use keys::{L1Key, Password, WalletKeys};

@@ -8,11 +8,13 @@
 //!   "rollup": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
 //!   "l1_chain_id": 31337,
 //!   "params": { "depth": 8, "batch_size": 4, "chain_id": 7 },
-//!   "verifying_key": "keys/batch.vk"
+//!   "verifying_key": "keys/batch.vk",
+//!   "poll": { "address": "0x…", "state_depth": 3, "vote_depth": 1, "batch_size": 4, "tally_batch_size": 8 }
 //! }
 //! ```
 //!
-//! A relative `verifying_key` is relative to the network file's directory.
+//! A relative `verifying_key` is relative to the network file's directory; `poll` (optional)
+//! names the poll contract and the sizes its verifiers were made for.
 
 use std::path::{Path, PathBuf};
 
@@ -72,6 +74,45 @@ pub struct NetworkFile {
     /// The L1 block the rollup was deployed in (where log scans start); 0 if unknown.
     #[serde(default)]
     pub deploy_block: u64,
+    /// The poll contract (bank votes), if the deployment has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll: Option<PollNetwork>,
+}
+
+/// The network file's `poll` section: the poll contract and its circuits' sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollNetwork {
+    /// The poll contract.
+    pub address: Address,
+    /// Depth of the state and ballot trees (up to `2^state_depth` voters).
+    pub state_depth: usize,
+    /// Depth of a ballot's votes tree (up to `2^vote_depth` options).
+    pub vote_depth: usize,
+    /// Messages per processing proof.
+    pub batch_size: usize,
+    /// Ballots per tally proof.
+    pub tally_batch_size: usize,
+}
+
+impl PollNetwork {
+    /// The processing circuit's shape.
+    pub fn vote_params(&self) -> ccr_circuits::vote::trees::VoteParams {
+        ccr_circuits::vote::trees::VoteParams {
+            state_depth: self.state_depth,
+            vote_depth: self.vote_depth,
+            batch_size: self.batch_size,
+        }
+    }
+
+    /// The tally circuit's shape.
+    pub fn tally_params(&self) -> ccr_circuits::vote::tally_witness::TallyParams {
+        ccr_circuits::vote::tally_witness::TallyParams {
+            state_depth: self.state_depth,
+            vote_depth: self.vote_depth,
+            batch_size: self.tally_batch_size,
+        }
+    }
 }
 
 impl NetworkFile {

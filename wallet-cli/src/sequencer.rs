@@ -17,7 +17,7 @@ use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 use crate::error::WalletError;
 
 /// Every error code of the sequencer's API, to name the code a call failed with.
-const CODES: [ErrorCode; 16] = [
+const CODES: [ErrorCode; 19] = [
     ErrorCode::InvalidParams,
     ErrorCode::Internal,
     ErrorCode::BadSignature,
@@ -34,6 +34,9 @@ const CODES: [ErrorCode; 16] = [
     ErrorCode::InvalidDeposit,
     ErrorCode::InvalidCredit,
     ErrorCode::NullifierUsed,
+    ErrorCode::VotingClosed,
+    ErrorCode::UnknownPoll,
+    ErrorCode::VoteRelay,
 ];
 
 /// The API error code for a numeric code, if it is one of the sequencer's.
@@ -67,7 +70,13 @@ impl SequencerClient {
         &self.url
     }
 
-    fn map_err(&self, e: ClientError) -> WalletError {
+    /// The JSON-RPC client, for methods the generated client does not have.
+    pub fn raw(&self) -> &HttpClient {
+        &self.client
+    }
+
+    /// The wallet's error for a failed call.
+    pub fn map_err(&self, e: ClientError) -> WalletError {
         match e {
             ClientError::Call(obj) => {
                 let code = obj.code();

@@ -6,4 +6,5 @@ mod common;
 mod crash;
 mod credit;
 mod escape;
+mod poll;
 mod scenario;

@@ -1,6 +1,7 @@
 //! The devnet's scripted scenario, on the embedded L1 and on anvil: deposits → transfers →
 //! proven batches → settled on L1 → withdrawal claimed → a bank registers, a member borrows
-//! with an eligibility proof and repays → audit passes.
+//! with an eligibility proof and repays → the bank's members vote on a proposal (a lower rate),
+//! the coordinator proves the tally and the proposal is executed → audit passes.
 
 use ccr_devnet::scenario::{self, Summary, GWEI_PER_ETH};
 use ccr_devnet::{Devnet, L1Choice};
@@ -37,6 +38,7 @@ fn check(summary: &Summary, devnet_root: &str) {
     assert_eq!(summary.audit.transactions, 12);
     assert_eq!(summary.audit.exits, 1);
     assert_eq!(summary.audit.final_root, devnet_root);
+    crate::poll::check_poll(&summary.poll);
     // Each batch: its Groth16 verification and data; the credit's adds its eligibility proof's
     // pairing check (one proof: no batching gain), the nullifier and the slot checks.
     let credit_gas = summary.credit.credit_batch_gas;
@@ -47,7 +49,7 @@ fn check(summary: &Summary, devnet_root: &str) {
     );
 }
 
-async fn run_on(l1: L1Choice) -> (Devnet, Summary) {
+async fn run_on(l1: L1Choice) -> (Devnet, Summary, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let devnet = start(config(dir.path(), l1)).await;
     let summary = scenario::run(&devnet, &mut |line: &str| eprintln!("{line}")).await.expect("scenario");
@@ -58,13 +60,13 @@ async fn run_on(l1: L1Choice) -> (Devnet, Summary) {
     for m in &summary.members {
         assert!(std::path::Path::new(&m.keystore).is_file(), "{}", m.keystore);
     }
-    std::mem::forget(dir); // the devnet's files live until the process ends
-    (devnet, summary)
+    (devnet, summary, dir)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scenario_on_the_embedded_l1() {
-    let (devnet, _) = run_on(embedded()).await;
+    let (devnet, summary, dir) = run_on(embedded()).await;
+    crate::poll::check_poll_cli(&devnet, &summary.poll, dir.path()).await;
     // Prometheus: settlement and L1 gas are exported.
     let addr = devnet.node.as_ref().and_then(|n| n.metrics_addr()).expect("metrics endpoint");
     let body = http_get(addr).await;
@@ -81,7 +83,7 @@ async fn scenario_on_the_embedded_l1() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scenario_on_anvil() {
-    let (devnet, _) = run_on(L1Choice::Anvil).await;
+    let (devnet, _, _dir) = run_on(L1Choice::Anvil).await;
     devnet.stop().await;
 }
 

@@ -11,3 +11,4 @@ mod prove_verify;
 mod rollup_batch;
 mod snarkjs;
 mod solidity;
+mod vote;

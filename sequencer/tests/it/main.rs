@@ -9,3 +9,4 @@ mod errors;
 mod keys_and_l1;
 mod settle;
 mod startup;
+mod votes;

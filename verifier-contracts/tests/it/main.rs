@@ -13,6 +13,7 @@ mod epochs;
 mod escape;
 mod flow;
 mod gas;
+mod governance;
 mod poll;
 mod poll_e2e;
 mod primitives;

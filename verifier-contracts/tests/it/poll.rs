@@ -6,7 +6,7 @@
 //! must open the proven tally commitment (`results_commitment`). Proofs are checked by stand-in
 //! verifiers (accept-all, reject-all): the circuits are tested in `ccr-circuits`.
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field, UniformRand};
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
@@ -30,7 +30,7 @@ use crate::flow::events;
 pub(crate) const POOL: u32 = 0;
 
 /// A proof for the stand-in verifiers (they ignore it).
-const PROOF: [U256; 8] = [U256::ZERO; 8];
+pub(crate) const PROOF: [U256; 8] = [U256::ZERO; 8];
 
 /// The test sizes: 4 voters, 4 options, batches of 2 messages, tally batches of 2 ballots.
 const SETUP: PollSetup = PollSetup { state_depth: 2, vote_depth: 2, batch_size: 2, tally_batch_size: 2 };
@@ -76,12 +76,12 @@ impl PollWorld {
         Self { w, polls, gas }
     }
 
-    fn accepting() -> Self {
+    pub(crate) fn accepting() -> Self {
         Self::new(&accept_all_verifier(), &accept_all_verifier(), SETUP)
     }
 
-    /// A poll of `voters` voters over `options` options, open for 10 minutes.
-    fn new_poll(&self, options: u32, voters: u32) -> NewPoll {
+    /// A poll of `voters` voters over `options` options, open for 10 minutes, with no proposal.
+    pub(crate) fn new_poll(&self, options: u32, voters: u32) -> NewPoll {
         NewPoll {
             pool: POOL,
             options,
@@ -90,10 +90,11 @@ impl PollWorld {
             coordinator: coordinator().public_key(),
             initial_sb: Fr::from(4242u64),
             voters,
+            proposal: B256::ZERO,
         }
     }
 
-    fn create(&mut self, poll: &NewPoll) -> u64 {
+    pub(crate) fn create(&mut self, poll: &NewPoll) -> u64 {
         self.polls.create_poll(&mut self.w.evm, bank().l1, poll).unwrap().0
     }
 
@@ -101,7 +102,7 @@ impl PollWorld {
         self.polls.publish_message(&mut self.w.evm, addr_of_voter(), poll_id, m).unwrap()
     }
 
-    fn pass_deadline(&mut self, poll_id: u64) {
+    pub(crate) fn pass_deadline(&mut self, poll_id: u64) {
         let deadline = self.polls.poll(&mut self.w.evm, poll_id).unwrap().deadline;
         let now = self.w.evm.timestamp();
         self.w.evm.mine(deadline.saturating_sub(now) / 12 + 1);
@@ -114,7 +115,7 @@ impl PollWorld {
 }
 
 /// Anyone publishes messages: this address holds nothing on the rollup.
-fn addr_of_voter() -> Address {
+pub(crate) fn addr_of_voter() -> Address {
     Address::repeat_byte(0x77)
 }
 
@@ -182,6 +183,7 @@ fn poll_only_a_bank_owner_creates_polls() {
     assert_eq!(created.len(), 1);
     assert_eq!((created[0].pollId, created[0].pool, created[0].options), (U256::from(1), POOL, 3));
     assert_eq!(created[0].initialSb, fr_to_u256(&poll.initial_sb));
+    assert_eq!(created[0].proposal, B256::ZERO, "no proposal");
     let stored = pw.polls.poll(&mut pw.w.evm, id).unwrap();
     assert_eq!(stored.phase, PollPhase::Open);
     assert_eq!((stored.options, stored.voters, stored.deadline), (3, 3, poll.deadline));
@@ -189,6 +191,7 @@ fn poll_only_a_bank_owner_creates_polls() {
     assert_eq!(stored.coordinator, coordinator().public_key());
     assert_eq!(stored.coordinator_hash, coordinator_hash(&coordinator().public_key()));
     assert_eq!((stored.sb, stored.chain, stored.tally), (poll.initial_sb, EMPTY_CHAIN, Fr::ZERO));
+    assert_eq!(stored.proposal, B256::ZERO);
     assert_eq!(pw.create(&poll), 2);
     assert_eq!(pw.phase(3), PollPhase::None);
 }
@@ -247,6 +250,7 @@ fn poll_creation_refuses_bad_parameters() {
         coordY: fr_to_u256(&ok.coordinator.y),
         initialSb: r_modulus(),
         voters: 4,
+        proposal: B256::ZERO,
     };
     let err = pw.w.evm.transact_sol(bank().l1, pw.polls.poll, U256::ZERO, &raw).map_err(RollupError::from);
     assert!(matches!(poll_error(err), PollErrors::NonCanonical(e) if e.value == r_modulus()));

@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use ark_bn254::Fr;
 use ark_ff::Field;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
@@ -24,10 +24,10 @@ use ccr_circuits::vote::{
 use ccr_prover::Keypair;
 use ccr_verifier_contracts::bindings::Poll::{self, PollErrors};
 use ccr_verifier_contracts::poll::{
-    process_input, tally_input, NewPoll, PollContracts, PollPhase, PollSetup,
+    poll_verifier_artifact, process_input, tally_input, NewPoll, PollContracts, PollPhase, PollSetup,
 };
 use ccr_verifier_contracts::rollup::{fr_to_u256, proof_words};
-use ccr_verifier_contracts::{solc, solidity_verifier, Artifact};
+use ccr_verifier_contracts::Artifact;
 
 use crate::common::{operator, rng, World};
 use crate::flow::events;
@@ -83,8 +83,7 @@ fn tally_keys() -> Keypair {
 
 /// The generated verifier `name` of `keys`, compiled by the pinned solc-js.
 fn verifier(keys: &Keypair, name: &str, notice: &str) -> Artifact {
-    let source = solidity_verifier(&keys.vk, name, notice).expect("generate verifier");
-    solc::compile_contract(&solc::js_tools_dir(), name, &source).unwrap_or_else(|e| panic!("{e}"))
+    poll_verifier_artifact(&keys.vk, name, notice).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A signed command encrypted to the poll's coordinator (a fresh ephemeral key per `seq`).
@@ -157,6 +156,7 @@ fn poll_e2e_real_processing_and_tally_proofs_publish_results() {
         coordinator: coordinator().public_key(),
         initial_sb: initial_sb(&voters, &PARAMS).unwrap(),
         voters: 3,
+        proposal: B256::ZERO,
     };
     let (id, _) = polls.create_poll(&mut w.evm, bank().l1, &new_poll).unwrap();
     let poll = NativePoll {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use ccr_wallet::keystore::{self, WalletState};
-use ccr_wallet::network::{NetworkFile, NetworkParams};
+use ccr_wallet::network::{NetworkFile, NetworkParams, PollNetwork};
 use ccr_wallet::{L1Key, Password, WalletError, WalletKeys};
 
 use crate::common::wallet;
@@ -152,6 +152,13 @@ fn network_file_round_trip_resolves_the_key_path() {
         params: NetworkParams { depth: 8, batch_size: 4, chain_id: 7 },
         verifying_key: "keys/batch.vk".into(),
         deploy_block: 3,
+        poll: Some(PollNetwork {
+            address: "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512".parse().unwrap(),
+            state_depth: 3,
+            vote_depth: 1,
+            batch_size: 4,
+            tally_batch_size: 8,
+        }),
     };
     file.save(&path).unwrap();
     let back = NetworkFile::load(&path).unwrap();

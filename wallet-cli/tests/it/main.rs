@@ -8,3 +8,4 @@ mod credit;
 mod keystore;
 mod l1;
 mod sequencer;
+mod vote;

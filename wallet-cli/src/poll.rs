@@ -1,0 +1,912 @@
+//! Bank polls as library functions shared by the CLI and the devnet: a bank creates a poll
+//! (optionally a proposal to change its policy), members vote through the sequencer, the
+//! coordinator proves the tally and publishes the results, anyone verifies them and executes
+//! a passed proposal. The files and message rules are in [`crate::vote`].
+
+use std::path::Path;
+
+use alloy_primitives::{B256, U256};
+use ark_bn254::Bn254;
+use ark_groth16::ProvingKey;
+use ccr_circuits::babyjubjub::eddsa::PrivateKey;
+use ccr_circuits::babyjubjub::Point;
+use ccr_circuits::vote::{results_commitment, Message, OptionResult, Outcome};
+use ccr_circuits::Fr;
+use ccr_l1::client::L1Client;
+use ccr_l1::poll::PollClient;
+use ccr_prover::vote::{coordinate, CoordinatorStep, PollRun};
+use ccr_sequencer::wire::{fr_from_be_canonical, fr_to_hex};
+use ccr_verifier_contracts::poll::{NewPoll, PollPhase, PollSetup};
+use ccr_verifier_contracts::rollup::BankProposal;
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::rpc_params;
+use rand::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{progress_bar, Output, Settings};
+use crate::error::WalletError;
+use crate::l1ops::{L1Tx, L1};
+use crate::sequencer::SequencerClient;
+use crate::vote::{
+    build_vote, fr_dec, parse_fr, point_dec, send_vote_params, PollFile, ProposalFile, RosterMember,
+    VoteChoice, VoterPollState,
+};
+
+/// What `poll create` asks for.
+#[derive(Debug, Clone)]
+pub struct CreatePoll {
+    /// The bank's pool account (the caller's L1 key must own it).
+    pub pool: u32,
+    /// The members' L2 accounts, in state-index order.
+    pub members: Vec<u32>,
+    /// Number of options (forced to 2 with a proposal).
+    pub options: u32,
+    /// Last second (unix time) of voting.
+    pub deadline: u64,
+    /// Voice credits per member.
+    pub voice_credits: u64,
+    /// The coordinator's public key.
+    pub coordinator: Point,
+    /// The bank parameters adopted if the poll passes.
+    pub proposal: Option<BankProposal>,
+}
+
+/// The bank proposal a roster file keeps, parsed.
+///
+/// # Errors
+///
+/// [`WalletError::Config`] for a malformed entry.
+pub fn proposal_of_file(p: &ProposalFile) -> Result<BankProposal, WalletError> {
+    let vk_words = p
+        .vk_words
+        .iter()
+        .map(|w| w.parse::<U256>().map_err(|e| WalletError::Config(format!("proposal vk word {w:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(BankProposal {
+        vk_words,
+        policy_hash: parse_fr("proposal policy hash", &p.policy_hash)?,
+        registry_root: parse_fr("proposal registry root", &p.registry_root)?,
+    })
+}
+
+fn proposal_file(p: &BankProposal) -> ProposalFile {
+    ProposalFile {
+        vk_words: p.vk_words.iter().map(|w| format!("{w:#x}")).collect(),
+        policy_hash: fr_dec(&p.policy_hash),
+        registry_root: fr_dec(&p.registry_root),
+        hash: format!("{:#x}", p.hash()),
+    }
+}
+
+/// The member's sign-up key from the sequencer: `ccr_getAccount`'s key.
+async fn member_key(seq: &SequencerClient, account: u32) -> Result<Point, WalletError> {
+    let info = seq.account(account).await?.ok_or(WalletError::AccountNotFound { index: account })?;
+    let parse = |s: &str| {
+        ccr_sequencer::wire::from_hex(s).ok().and_then(|b| fr_from_be_canonical(&b)).ok_or_else(|| {
+            WalletError::Protocol { url: seq.url().to_owned(), reason: format!("account key {s:?}") }
+        })
+    };
+    Ok(Point::new_unchecked(parse(&info.pubkey_x)?, parse(&info.pubkey_y)?))
+}
+
+/// Creates a poll from the bank owner's L1 account: reads the members' keys from the
+/// sequencer, commits to the roster (`initial_sb`), sends `createPoll`, checks the
+/// `PollCreated` event against the roster and returns the roster file (the caller saves it).
+///
+/// # Errors
+///
+/// [`WalletError::Config`] for an empty roster, a duplicate member or a roster that does not
+/// fit the poll contract's trees; the sequencer's and L1's errors (`NotBankOwner`, ...).
+pub async fn create_poll(
+    l1: &L1,
+    polls: &PollClient,
+    seq: &SequencerClient,
+    req: &CreatePoll,
+) -> Result<(PollFile, L1Tx), WalletError> {
+    if req.members.is_empty() {
+        return Err(WalletError::Config("a poll needs members: pass --members 3,5,8".into()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(dup) = req.members.iter().find(|m| !seen.insert(**m)) {
+        return Err(WalletError::Config(format!("account {dup} is listed twice in --members")));
+    }
+    let setup: PollSetup = polls.setup().await.map_err(|e| l1.err(e))?;
+    let options = if req.proposal.is_some() { 2 } else { req.options };
+    let mut members = Vec::with_capacity(req.members.len());
+    for &account in &req.members {
+        members.push(RosterMember { account, pubkey: point_dec(&member_key(seq, account).await?) });
+    }
+    let mut file = PollFile {
+        poll_contract: polls.address(),
+        poll_id: 0,
+        pool: req.pool,
+        options,
+        deadline: req.deadline,
+        voice_credits: req.voice_credits,
+        coordinator: point_dec(&req.coordinator),
+        members,
+        state_depth: setup.state_depth as usize,
+        vote_depth: setup.vote_depth as usize,
+        initial_sb: String::new(),
+        proposal: req.proposal.as_ref().map(proposal_file),
+        created_block: 0,
+        tally: None,
+    };
+    let initial_sb = file.computed_initial_sb()?;
+    file.initial_sb = fr_dec(&initial_sb);
+    let new = NewPoll {
+        pool: req.pool,
+        options,
+        deadline: req.deadline,
+        voice_credits: req.voice_credits,
+        coordinator: req.coordinator,
+        initial_sb,
+        voters: u32::try_from(file.members.len())
+            .map_err(|_| WalletError::Config("too many members".into()))?,
+        proposal: req.proposal.as_ref().map_or(B256::ZERO, BankProposal::hash),
+    };
+    let (id, tx) = polls.create_poll(&new).await.map_err(|e| l1.err(e))?;
+    file.poll_id = id;
+    file.created_block = tx.block;
+    check_created(l1, polls, &file).await?;
+    Ok((file, tx.into()))
+}
+
+/// Checks a roster file against L1's `PollCreated` event: the same poll parameters, and an
+/// `initialSb` equal to the one recomputed from the roster's keys.
+///
+/// # Errors
+///
+/// [`WalletError::Config`] naming the first difference.
+pub async fn check_created(l1: &L1, polls: &PollClient, file: &PollFile) -> Result<(), WalletError> {
+    let created = polls.created(file.poll_id).await.map_err(|e| l1.err(e))?;
+    let c = &created.poll;
+    let sb = file.computed_initial_sb()?;
+    let proposal = match &file.proposal {
+        Some(p) => proposal_of_file(p)?.hash(),
+        None => B256::ZERO,
+    };
+    let poll = file.poll()?;
+    let checks = [
+        ("the bank", c.pool == file.pool),
+        ("the options", c.options == file.options),
+        ("the deadline", c.deadline == file.deadline),
+        ("the voice credits", c.voice_credits == file.voice_credits),
+        ("the coordinator key", c.coordinator == poll.coordinator),
+        ("the number of voters", c.voters as usize == file.members.len()),
+        ("initialSb (recomputed from the roster's keys)", c.initial_sb == sb),
+        ("the proposal", c.proposal == proposal),
+    ];
+    if let Some((what, _)) = checks.iter().find(|(_, ok)| !ok) {
+        return Err(WalletError::Config(format!(
+            "poll {} on L1 differs from the roster file in {what}: the file is not this poll's roster",
+            file.poll_id
+        )));
+    }
+    Ok(())
+}
+
+/// What `vote` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoteSent {
+    /// The poll.
+    pub poll: u64,
+    /// The voter's state index.
+    pub voter: u64,
+    /// The message's index in the poll's chain.
+    pub index: u64,
+    /// The chain after it (as the sequencer reported it).
+    pub chain: String,
+    /// The relaying L1 transaction (the sequencer's account sent it).
+    pub l1_tx: String,
+    /// Its block.
+    pub block: u64,
+    /// The voter's vote key generation after this vote.
+    pub key_generation: u32,
+}
+
+/// Sends `message` through the sequencer's `ccr_sendVote`; returns the raw answer.
+///
+/// # Errors
+///
+/// [`WalletError::Rejected`] (`voting_closed`, `unknown_poll`, ...), unreachable sequencer.
+pub async fn send_vote_message(
+    seq: &SequencerClient,
+    poll_id: u64,
+    message: &Message,
+) -> Result<serde_json::Value, WalletError> {
+    seq.raw()
+        .request::<serde_json::Value, _>("ccr_sendVote", rpc_params![send_vote_params(poll_id, message)])
+        .await
+        .map_err(|e| seq.map_err(e))
+}
+
+/// Votes: builds the message by the rules of [`crate::vote`], relays it through the sequencer
+/// and, once L1 has it, saves the voter's state next to the keystore.
+///
+/// # Errors
+///
+/// As [`build_vote`] and [`send_vote_message`].
+pub async fn vote<R: RngCore + CryptoRng>(
+    seq: &SequencerClient,
+    keystore: &Path,
+    poll: &PollFile,
+    spending: &PrivateKey,
+    choice: VoteChoice,
+    rng: &mut R,
+) -> Result<VoteSent, WalletError> {
+    let index = poll.voter_index(&spending.public_key()).ok_or_else(|| {
+        WalletError::Config(format!(
+            "this wallet's key is not in poll {}'s roster: only the bank's members listed at creation vote",
+            poll.poll_id
+        ))
+    })?;
+    let state = VoterPollState::load(keystore, poll, index)?;
+    let (message, mut next) = build_vote(poll, &state, spending, choice, rng)?;
+    let answer = send_vote_message(seq, poll.poll_id, &message).await?;
+    let bad = |what: &str| WalletError::Protocol {
+        url: seq.url().to_owned(),
+        reason: format!("ccr_sendVote answered without {what}: {answer}"),
+    };
+    let msg_index = answer["index"].as_u64().ok_or_else(|| bad("index"))?;
+    if let Some(v) = next.votes.last_mut() {
+        v.index = Some(msg_index);
+    }
+    next.save(keystore)?;
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Ok(VoteSent {
+        poll: poll.poll_id,
+        voter: index,
+        index: msg_index,
+        chain: text(&answer["chain"]),
+        l1_tx: text(&answer["l1Tx"]),
+        block: answer["block"].as_u64().unwrap_or(0),
+        key_generation: next.key_generation,
+    })
+}
+
+/// The coordinator's tally, as the roster file keeps it once published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TallyFile {
+    /// `[votes, spent]` per option (decimal).
+    pub results: Vec<[String; 2]>,
+    /// Σ spent.
+    pub total_spent: String,
+    /// The salt of the results commitment (decimal; public once the results are).
+    pub salt: String,
+    /// What became of each message, in chain order (`applied` or the reason).
+    pub outcomes: Vec<String>,
+}
+
+impl TallyFile {
+    /// The results, parsed.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] for a malformed entry.
+    pub fn results(&self) -> Result<Vec<OptionResult>, WalletError> {
+        let n = |s: &String| {
+            s.parse::<u128>().map_err(|e| WalletError::Config(format!("tally result {s:?}: {e}")))
+        };
+        self.results.iter().map(|[v, s]| Ok(OptionResult { votes: n(v)?, spent: n(s)? })).collect()
+    }
+}
+
+/// What `poll tally` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tallied {
+    /// The poll.
+    pub poll: u64,
+    /// Messages in the chain (without padding).
+    pub messages: u64,
+    /// Messages applied.
+    pub applied: u64,
+    /// Processing proofs accepted by L1.
+    pub process_proofs: u64,
+    /// Tally proofs accepted by L1.
+    pub tally_proofs: u64,
+    /// `[votes, spent]` per option.
+    pub results: Vec<[u128; 2]>,
+    /// L1 gas of every transaction (close, process…, tally…, publish).
+    pub gas: Vec<u64>,
+}
+
+/// The coordinator's work: closes the poll (after its deadline), reads every message from L1,
+/// proves the processing and the tally ([`coordinate`]), submits the processing proofs last
+/// batch first, the tally proofs first batch first, publishes the results, and records them
+/// with their salt in the roster file (`file.tally`).
+///
+/// # Errors
+///
+/// [`WalletError::Config`] before the deadline, for a wrong coordinator key or a roster that
+/// is not the poll's; the prover's and L1's errors.
+#[allow(clippy::too_many_arguments)]
+pub async fn tally<R: RngCore + CryptoRng + Send + 'static>(
+    l1: &L1,
+    polls: &PollClient,
+    file: &mut PollFile,
+    coordinator: &PrivateKey,
+    process_pk: &ProvingKey<Bn254>,
+    tally_pk: &ProvingKey<Bn254>,
+    rng: R,
+    progress: &mut (dyn FnMut(CoordinatorStep) + Send),
+) -> Result<Tallied, WalletError> {
+    let id = file.poll_id;
+    check_created(l1, polls, file).await?;
+    let poll = file.poll()?;
+    if coordinator.public_key() != poll.coordinator {
+        return Err(WalletError::Config(format!(
+            "this keystore's key is not poll {id}'s coordinator key: pass the coordinator's --keystore"
+        )));
+    }
+    let setup = polls.setup().await.map_err(|e| l1.err(e))?;
+    let info = polls.poll(id).await.map_err(|e| l1.err(e))?.ok_or_else(|| {
+        WalletError::Config(format!("there is no poll {id} on L1 at {:#x}", polls.address()))
+    })?;
+    let mut gas = Vec::new();
+    if info.phase == PollPhase::Open {
+        let now = l1.client.latest_timestamp().await.map_err(|e| l1.err(e))?;
+        if now <= file.deadline {
+            return Err(WalletError::Config(format!(
+                "poll {id} is open until {} (L1's time is {now}): tally after the deadline",
+                file.deadline
+            )));
+        }
+        gas.push(polls.close_poll(id).await.map_err(|e| l1.err(e))?.gas_used);
+    }
+    let messages: Vec<Message> =
+        polls.messages(id).await.map_err(|e| l1.err(e))?.into_iter().map(|m| m.message).collect();
+    let voters = file.voters()?;
+    let params = ccr_circuits::vote::trees::VoteParams {
+        state_depth: setup.state_depth as usize,
+        vote_depth: setup.vote_depth as usize,
+        batch_size: setup.batch_size as usize,
+    };
+    let tally_batch = setup.tally_batch_size as usize;
+    let (coord, ppk, tpk) = (coordinator.clone(), process_pk.clone(), tally_pk.clone());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let msgs = messages.clone();
+    let mut rng = rng;
+    let task = tokio::task::spawn_blocking(move || {
+        let run = PollRun { poll, voters: &voters, messages: &msgs, coordinator: &coord };
+        coordinate(&run, &ppk, params, &tpk, tally_batch, &mut rng, &mut |s| {
+            let _ = tx.send(s);
+        })
+    });
+    while let Some(step) = rx.recv().await {
+        progress(step);
+    }
+    let proven = task
+        .await
+        .map_err(|e| WalletError::Config(format!("the prover task failed: {e}")))?
+        .map_err(|e| WalletError::Config(format!("the coordinator cannot prove poll {id}: {e}")))?;
+    for step in &proven.process {
+        gas.push(polls.process_messages(id, step.after, &step.proof).await.map_err(|e| l1.err(e))?.gas_used);
+    }
+    for step in &proven.tally {
+        gas.push(polls.tally_votes(id, step.after, &step.proof).await.map_err(|e| l1.err(e))?.gas_used);
+    }
+    gas.push(polls.publish_results(id, &proven.results, proven.salt).await.map_err(|e| l1.err(e))?.gas_used);
+    file.tally = Some(TallyFile {
+        results: proven.results.iter().map(|r| [r.votes.to_string(), r.spent.to_string()]).collect(),
+        total_spent: proven.total_spent.to_string(),
+        salt: fr_dec(&proven.salt),
+        outcomes: proven
+            .outcomes
+            .iter()
+            .map(|o| match o {
+                Outcome::Applied => "applied".to_owned(),
+                Outcome::Ignored(r) => format!("ignored: {r}"),
+            })
+            .collect(),
+    });
+    Ok(Tallied {
+        poll: id,
+        messages: messages.len() as u64,
+        applied: proven.outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u64,
+        process_proofs: proven.process.len() as u64,
+        tally_proofs: proven.tally.len() as u64,
+        results: proven.results.iter().map(|r| [r.votes, r.spent]).collect(),
+        gas,
+    })
+}
+
+/// A poll's published result, and what `--verify` checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollResult {
+    /// The poll.
+    pub poll: u64,
+    /// The option with the most votes.
+    pub winner: u32,
+    /// `[votes, spent]` per option.
+    pub results: Vec<[u128; 2]>,
+    /// Σ spent.
+    pub total_spent: u128,
+    /// For a proposal: whether it passed (votes for > votes against).
+    pub passed: Option<bool>,
+    /// The checks `--verify` made (empty without it).
+    pub verified: Vec<String>,
+}
+
+/// Reads poll `file.poll_id`'s published result; with `verify`, checks that the roster's
+/// keys give L1's `initialSb`, that the results are those L1 stored, that with the salt the
+/// coordinator published they open L1's proven tally commitment, and L1's verdict on the
+/// proposal.
+///
+/// # Errors
+///
+/// [`WalletError::Config`] when nothing is published yet; [`WalletError::ProofInvalid`] for a
+/// failed check.
+pub async fn result(
+    l1: &L1,
+    polls: &PollClient,
+    file: &PollFile,
+    verify: bool,
+) -> Result<PollResult, WalletError> {
+    let id = file.poll_id;
+    let outcome = polls.result_of(id).await.map_err(|e| l1.err(e))?.ok_or_else(|| {
+        WalletError::Config(format!(
+            "poll {id} has no published result yet: the coordinator runs `poll tally`"
+        ))
+    })?;
+    let status = polls.proposal_of(id).await.map_err(|e| l1.err(e))?;
+    let passed = (file.proposal.is_some() || status.proposal != B256::ZERO).then_some(status.passed);
+    let mut verified = Vec::new();
+    if verify {
+        let fail = |what: String| WalletError::ProofInvalid(format!("poll {id}: {what}"));
+        check_created(l1, polls, file).await.map_err(|e| fail(e.to_string()))?;
+        verified.push("initialSb recomputed from the roster's keys equals PollCreated's".to_owned());
+        let t = file.tally.as_ref().ok_or_else(|| {
+            WalletError::Config(format!(
+                "the roster file has no tally salt: use the coordinator's copy of poll-{id}.json"
+            ))
+        })?;
+        let results = t.results()?;
+        if results != outcome.results {
+            return Err(fail("the roster file's results differ from L1's".into()));
+        }
+        let salt = parse_fr("tally salt", &t.salt)?;
+        let info =
+            polls.poll(id).await.map_err(|e| l1.err(e))?.ok_or_else(|| fail("no poll on L1".into()))?;
+        if results_commitment(&outcome.results, salt) != info.tally {
+            return Err(fail("the published results do not open the proven tally commitment".into()));
+        }
+        verified.push(format!(
+            "the results open the tally commitment {} that the tally proofs established",
+            fr_to_hex(&info.tally)
+        ));
+        if let Some(p) = passed {
+            let expect = outcome.results.len() == 2 && outcome.results[1].votes > outcome.results[0].votes;
+            if p != expect {
+                return Err(fail(format!("L1 says passed = {p}, the results say {expect}")));
+            }
+            verified.push(format!(
+                "the proposal {} (for > against is {expect})",
+                if p { "passed" } else { "failed" }
+            ));
+        }
+    }
+    Ok(PollResult {
+        poll: id,
+        winner: outcome.winner,
+        results: outcome.results.iter().map(|r| [r.votes, r.spent]).collect(),
+        total_spent: outcome.total_spent,
+        passed,
+        verified,
+    })
+}
+
+/// Executes poll `file.poll_id`'s passed proposal: the bank's eligibility key, policy and
+/// registry become the proposal's (anyone may send it).
+///
+/// # Errors
+///
+/// [`WalletError::Config`] for a poll without a proposal; L1's refusals
+/// (`ProposalNotPassed`, `ProposalAlreadyExecuted`, ...).
+pub async fn execute(l1: &L1, file: &PollFile) -> Result<L1Tx, WalletError> {
+    let p = file
+        .proposal
+        .as_ref()
+        .ok_or_else(|| WalletError::Config(format!("poll {} has no proposal to execute", file.poll_id)))?;
+    let proposal = proposal_of_file(p)?;
+    let tx = l1.client.execute_proposal(file.poll_id, &proposal).await.map_err(|e| l1.err(e))?;
+    Ok(tx.into())
+}
+
+/// The L1 client of the poll contract for `l1`.
+pub fn poll_client(l1: &L1Client, address: alloy_primitives::Address) -> PollClient {
+    PollClient::connect(l1, address)
+}
+
+/// The current `[votes, spent]` as text lines.
+pub fn results_text(results: &[[u128; 2]], proposal: bool) -> String {
+    results
+        .iter()
+        .enumerate()
+        .map(|(i, [v, s])| {
+            let name = match (proposal, i) {
+                (true, 0) => " (against)",
+                (true, 1) => " (for)",
+                _ => "",
+            };
+            format!("option {i}{name}: {v} votes, {s} voice credits")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Parses a coordinator public key given as `X,Y` (decimal or `0x` hex).
+///
+/// # Errors
+///
+/// [`WalletError::InvalidKey`].
+pub fn parse_coordinator(s: &str) -> Result<Point, WalletError> {
+    let bad = || {
+        WalletError::InvalidKey(format!(
+            "--coordinator {s:?}: give the public key as X,Y (decimal or 0x hex)"
+        ))
+    };
+    let (x, y) = s.split_once(',').ok_or_else(bad)?;
+    let one = |t: &str| -> Result<Fr, WalletError> {
+        let t = t.trim();
+        if t.starts_with("0x") {
+            ccr_sequencer::wire::from_hex(t).ok().and_then(|b| fr_from_be_canonical(&b)).ok_or_else(bad)
+        } else {
+            parse_fr("--coordinator", t).map_err(|_| bad())
+        }
+    };
+    let p = Point::new_unchecked(one(x)?, one(y)?);
+    if !ccr_circuits::vote::cipher::is_valid_public_key(&p) {
+        return Err(bad());
+    }
+    Ok(p)
+}
+
+/// `poll` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum PollCommand {
+    /// Banks: create a poll of the bank's members (a proposal to adopt a new policy with
+    /// --proposal-policy/--proposal-vk/--proposal-registry), writing the roster file.
+    #[command(after_help = "Examples:
+  ccr-wallet --network devnet/network.json --keystore commons.json poll create \\
+    --pool 4 --members 1,2,3 --options 3 --deadline-in 600 --voice-credits 100 --coordinator X,Y
+  ccr-wallet ... poll create --pool 4 --members 1,2,3 --deadline-in 600 --coordinator X,Y \\
+    --proposal-policy new-policy.json --proposal-vk eligibility.vk --proposal-registry registry.json
+Writes poll-<id>.json (the roster: the members' keys, the coordinator key, the proposal): give
+it to the members and the coordinator.")]
+    Create(CreateArgs),
+    /// Coordinators: close the poll after its deadline, prove the processing and the tally,
+    /// submit the proofs and publish the results (records the salt in the roster file).
+    #[command(after_help = "Example:
+  ccr-wallet --network devnet/network.json --keystore coordinator.json poll tally --poll-file poll-0.json
+The proving keys default to poll-process.pk and poll-tally.pk beside the network file.")]
+    Tally {
+        /// The roster file.
+        #[command(flatten)]
+        file: PollFileArg,
+        /// The processing circuit's proving key [default: poll-process.pk beside the network file].
+        #[arg(long, value_name = "FILE")]
+        process_pk: Option<std::path::PathBuf>,
+        /// The tally circuit's proving key [default: poll-tally.pk beside the network file].
+        #[arg(long, value_name = "FILE")]
+        tally_pk: Option<std::path::PathBuf>,
+    },
+    /// Show a poll's published result; --verify checks it against L1's commitments.
+    #[command(after_help = "Example:
+  ccr-wallet --network devnet/network.json poll result --poll-file poll-0.json --verify
+Exit code 11: a check failed (the roster is not the poll's, or the results do not open the tally).")]
+    Result {
+        /// The roster file.
+        #[command(flatten)]
+        file: PollFileArg,
+        /// Recompute initialSb from the roster and open the tally commitment with the results.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Adopt a passed proposal: the bank's policy, eligibility key and registry change on L1.
+    #[command(
+        after_help = "Example:\n  ccr-wallet --network devnet/network.json poll execute --poll-file poll-0.json"
+    )]
+    Execute {
+        /// The roster file.
+        #[command(flatten)]
+        file: PollFileArg,
+    },
+    /// Show a poll as L1 holds it: phase, messages, deadline, proposal.
+    #[command(after_help = "Example:\n  ccr-wallet --network devnet/network.json poll show 0")]
+    Show {
+        /// The poll's id.
+        id: u64,
+    },
+}
+
+/// Which roster file.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PollFileArg {
+    /// The roster file `poll create` wrote [default: poll-<ID>.json beside the network file].
+    #[arg(long, value_name = "FILE")]
+    pub poll_file: Option<std::path::PathBuf>,
+    /// The poll's id (to find poll-<ID>.json).
+    #[arg(long, value_name = "ID")]
+    pub poll: Option<u64>,
+}
+
+/// `poll create`'s options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CreateArgs {
+    /// The bank's pool account (your L1 key must own it).
+    #[arg(long, value_name = "ID")]
+    pub pool: u32,
+    /// The members' L2 accounts, comma-separated (their keys are read from the sequencer).
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',', required = true)]
+    pub members: Vec<u32>,
+    /// Number of options (a proposal always has 2: 0 against, 1 for).
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub options: u32,
+    /// Voting closes this many seconds after L1's latest block.
+    #[arg(long, value_name = "SECS", conflicts_with = "deadline")]
+    pub deadline_in: Option<u64>,
+    /// Voting closes at this unix time.
+    #[arg(long, value_name = "UNIX")]
+    pub deadline: Option<u64>,
+    /// Voice credits per member (w votes cost w²).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub voice_credits: u64,
+    /// The coordinator's public key X,Y (`ccr-wallet key show` of the coordinator's keystore).
+    #[arg(long, value_name = "X,Y")]
+    pub coordinator: String,
+    /// A proposal: the new policy file (its hash must be its own).
+    #[arg(long, value_name = "FILE", requires_all = ["proposal_vk", "proposal_registry"])]
+    pub proposal_policy: Option<std::path::PathBuf>,
+    /// The new policy's eligibility verifying key (`bank setup`'s .vk).
+    #[arg(long, value_name = "FILE")]
+    pub proposal_vk: Option<std::path::PathBuf>,
+    /// The attester registry file of the proposal.
+    #[arg(long, value_name = "FILE")]
+    pub proposal_registry: Option<std::path::PathBuf>,
+    /// Where to write the roster [default: poll-<id>.json beside the network file].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// `vote`'s options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VoteArgs {
+    /// The roster file.
+    #[command(flatten)]
+    pub file: PollFileArg,
+    /// The option (a proposal: 0 against, 1 for).
+    #[arg(long, value_name = "N")]
+    pub option: u64,
+    /// The weight: votes on the option, costing weight² voice credits.
+    #[arg(long, default_value_t = 1, value_name = "W")]
+    pub weight: u64,
+    /// Move to a new vote key (derived from your spending key): every message you sent before
+    /// becomes void, even if someone replays a copy.
+    #[arg(long)]
+    pub new_key: bool,
+}
+
+fn roster_path(s: &Settings, arg: &PollFileArg) -> Result<std::path::PathBuf, WalletError> {
+    match (&arg.poll_file, arg.poll) {
+        (Some(p), _) => Ok(p.clone()),
+        (None, Some(id)) => Ok(network_dir(s).join(PollFile::file_name(id))),
+        (None, None) => Err(WalletError::Config("which poll? pass --poll-file FILE or --poll ID".into())),
+    }
+}
+
+fn network_dir(s: &Settings) -> std::path::PathBuf {
+    s.global.network.as_deref().map_or_else(|| ".".into(), crate::fsutil::parent_dir)
+}
+
+fn poll_address(s: &Settings) -> Result<alloy_primitives::Address, WalletError> {
+    s.network.as_ref().and_then(|n| n.poll).map(|p| p.address).ok_or_else(|| {
+        WalletError::Config(
+            "the network file has no `poll` section: this deployment has no poll contract".into(),
+        )
+    })
+}
+
+/// A reader's L1 client (a throwaway signer: never used to send).
+async fn reader(s: &Settings) -> Result<L1, WalletError> {
+    s.l1(&crate::keys::WalletKeys::generate(&mut rand::rngs::OsRng, None)).await
+}
+
+/// Runs `vote`.
+///
+/// # Errors
+///
+/// As [`vote`].
+pub async fn run_vote(s: &Settings, args: VoteArgs) -> Result<Output, WalletError> {
+    let path = roster_path(s, &args.file)?;
+    let file = PollFile::load(&path)?;
+    let keys = s.keys()?;
+    let seq = s.sequencer()?;
+    let choice = VoteChoice { option: args.option, weight: args.weight, new_key: args.new_key };
+    let sent = vote(&seq, &s.keystore, &file, &keys.l2, choice, &mut rand::rngs::OsRng).await?;
+    let text = format!(
+        "vote sent to poll {}: {} vote(s) on option {} (message {} in L1 block {}, relayed by the sequencer){}\n\
+         it replaces your earlier votes in this poll",
+        sent.poll,
+        args.weight,
+        args.option,
+        sent.index,
+        sent.block,
+        if args.new_key { format!("\nnew vote key (generation {}): earlier messages are void", sent.key_generation) } else { String::new() }
+    );
+    Ok(Output::new(text, serde_json::to_value(&sent).unwrap_or_default()))
+}
+
+/// Runs a `poll` subcommand.
+///
+/// # Errors
+///
+/// As the functions of this module.
+pub async fn run_poll(s: &Settings, cmd: PollCommand, json_mode: bool) -> Result<Output, WalletError> {
+    match cmd {
+        PollCommand::Create(a) => {
+            let keys = s.keys()?;
+            let l1 = s.l1(&keys).await?;
+            let seq = s.sequencer()?;
+            let polls = poll_client(&l1.client, poll_address(s)?);
+            let deadline = match (a.deadline, a.deadline_in) {
+                (Some(d), _) => d,
+                (None, Some(secs)) => l1.client.latest_timestamp().await.map_err(|e| l1.err(e))? + secs,
+                (None, None) => {
+                    return Err(WalletError::Config(
+                        "when does voting close? pass --deadline-in SECS or --deadline UNIX".into(),
+                    ))
+                }
+            };
+            let proposal = match (&a.proposal_policy, &a.proposal_vk, &a.proposal_registry) {
+                (Some(policy), Some(vk), Some(registry)) => {
+                    let policy = crate::credit::load_policy(policy)?;
+                    let hash = policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash;
+                    let vk = crate::l1ops::load_verifying_key(vk)?;
+                    let reg: crate::credit::RegistryFile =
+                        crate::credit::read_json(registry, "registry", "`bank registry` writes it")?;
+                    Some(BankProposal::from_vk(&vk, hash, reg.registry()?.root()))
+                }
+                _ => None,
+            };
+            let req = CreatePoll {
+                pool: a.pool,
+                members: a.members.clone(),
+                options: a.options,
+                deadline,
+                voice_credits: a.voice_credits,
+                coordinator: parse_coordinator(&a.coordinator)?,
+                proposal,
+            };
+            let (file, tx) = create_poll(&l1, &polls, &seq, &req).await?;
+            let out = a.out.unwrap_or_else(|| network_dir(s).join(PollFile::file_name(file.poll_id)));
+            file.save(&out)?;
+            let text = format!(
+                "created poll {} of bank {} for {} members ({} options, closes at {}, {} voice credits each){} \
+                 (L1 tx {})\nroster written to {}: give it to the members and the coordinator",
+                file.poll_id,
+                file.pool,
+                file.members.len(),
+                file.options,
+                file.deadline,
+                file.voice_credits,
+                if file.proposal.is_some() { ", a proposal: 0 against, 1 for" } else { "" },
+                tx.hash,
+                out.display()
+            );
+            Ok(Output::new(
+                text,
+                serde_json::json!({ "poll": file.poll_id, "rosterFile": out.display().to_string(), "l1Tx": tx }),
+            ))
+        }
+        PollCommand::Tally { file: arg, process_pk, tally_pk } => {
+            let path = roster_path(s, &arg)?;
+            let mut file = PollFile::load(&path)?;
+            let keys = s.keys()?;
+            let l1 = s.l1(&keys).await?;
+            let polls = poll_client(&l1.client, file.poll_contract);
+            let dir = network_dir(s);
+            let load = |p: Option<std::path::PathBuf>, name: &str| {
+                let p = p.unwrap_or_else(|| dir.join(name));
+                ccr_prover::ProvingKeyFile::load(&p)
+                    .map(|f| f.key)
+                    .map_err(|e| WalletError::Config(format!("proving key {}: {e}", p.display())))
+            };
+            let (ppk, tpk) = (load(process_pk, "poll-process.pk")?, load(tally_pk, "poll-tally.pk")?);
+            let bar = progress_bar(json_mode);
+            let mut on_step = |st: CoordinatorStep| {
+                bar.set_length(st.total as u64);
+                bar.set_position(st.completed() as u64);
+                bar.set_message(format!("{} proof {}/{} (batch {})", st.kind, st.i, st.n, st.batch));
+            };
+            let r =
+                tally(&l1, &polls, &mut file, &keys.l2, &ppk, &tpk, rand::rngs::OsRng, &mut on_step).await;
+            bar.finish_and_clear();
+            let t = r?;
+            file.save(&path)?;
+            let text = format!(
+                "poll {} tallied: {} message(s), {} applied; {} processing and {} tally proof(s) accepted on L1\n{}\n\
+                 results published; the salt is in {}",
+                t.poll,
+                t.messages,
+                t.applied,
+                t.process_proofs,
+                t.tally_proofs,
+                results_text(&t.results, file.proposal.is_some()),
+                path.display()
+            );
+            Ok(Output::new(text, serde_json::to_value(&t).unwrap_or_default()))
+        }
+        PollCommand::Result { file: arg, verify } => {
+            let file = PollFile::load(&roster_path(s, &arg)?)?;
+            let l1 = reader(s).await?;
+            let polls = poll_client(&l1.client, file.poll_contract);
+            let r = result(&l1, &polls, &file, verify).await?;
+            let mut text = format!(
+                "poll {}: winner option {}, {} voice credits spent\n{}",
+                r.poll,
+                r.winner,
+                r.total_spent,
+                results_text(&r.results, r.passed.is_some())
+            );
+            if let Some(p) = r.passed {
+                text.push_str(if p {
+                    "\nthe proposal PASSED: `ccr-wallet poll execute` adopts it"
+                } else {
+                    "\nthe proposal did not pass"
+                });
+            }
+            for v in &r.verified {
+                text.push_str(&format!("\nverified: {v}"));
+            }
+            Ok(Output::new(text, serde_json::to_value(&r).unwrap_or_default()))
+        }
+        PollCommand::Execute { file: arg } => {
+            let file = PollFile::load(&roster_path(s, &arg)?)?;
+            let keys = s.keys()?;
+            let l1 = s.l1(&keys).await?;
+            let tx = execute(&l1, &file).await?;
+            let text = format!(
+                "proposal of poll {} executed (L1 tx {}): bank {} now uses the new policy {}",
+                file.poll_id,
+                tx.hash,
+                file.pool,
+                file.proposal.as_ref().map_or("", |p| p.policy_hash.as_str())
+            );
+            Ok(Output::new(text, serde_json::json!({ "poll": file.poll_id, "l1Tx": tx })))
+        }
+        PollCommand::Show { id } => {
+            let l1 = reader(s).await?;
+            let polls = poll_client(&l1.client, poll_address(s)?);
+            let info = polls
+                .poll(id)
+                .await
+                .map_err(|e| l1.err(e))?
+                .ok_or_else(|| WalletError::Config(format!("there is no poll {id} on L1")))?;
+            let text = format!(
+                "poll {id} of bank {}: {:?}, {} option(s), {} voter(s), deadline {}, {} message(s) in {} batch(es){}",
+                info.pool,
+                info.phase,
+                info.options,
+                info.voters,
+                info.deadline,
+                info.messages,
+                info.batches,
+                if info.proposal == B256::ZERO { String::new() } else { format!(", proposal {:#x}", info.proposal) }
+            );
+            let json = serde_json::json!({
+                "poll": id, "pool": info.pool, "phase": format!("{:?}", info.phase), "options": info.options,
+                "voters": info.voters, "deadline": info.deadline, "messages": info.messages,
+                "batches": info.batches, "proposal": format!("{:#x}", info.proposal),
+            });
+            Ok(Output::new(text, json))
+        }
+    }
+}
