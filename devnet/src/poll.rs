@@ -183,15 +183,8 @@ pub async fn run(
         c.name, answer["index"]
     ));
 
-    // Past the deadline: embedded L1 blocks are 12 s apart, anvil's mined blocks 1 s.
-    let l1 = &devnet.operator;
-    for per_block in [12, 1] {
-        let now = l1.latest_timestamp().await?;
-        if now > file.deadline {
-            break;
-        }
-        l1.mine((file.deadline - now) / per_block + 1).await?;
-    }
+    // Past the deadline (L1's clock: anvil's moved forward, the embedded L1's mined forward).
+    devnet.operator.advance_time_past(file.deadline).await?;
     let late = cast(a, 0, 1, false).await;
     let late_vote_refused = matches!(late, Err(WalletError::Rejected { code: -32015, .. }));
     anyhow::ensure!(late_vote_refused, "a vote after the deadline was not refused: {late:?}");
@@ -208,7 +201,6 @@ pub async fn run(
         &coordinator.l2,
         &devnet.poll_process_pk,
         &devnet.poll_tally_pk,
-        ChaCha20Rng::seed_from_u64(0x7a11),
         &mut |_| {},
     )
     .await?;

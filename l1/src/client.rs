@@ -978,6 +978,46 @@ impl L1Client {
             .map_err(rpc_error)?;
         Ok(())
     }
+
+    /// Moves L1's clock past `timestamp` (a development node only): the latest block's time is
+    /// then above it. anvil takes `evm_increaseTime` and one `evm_mine` (its `anvil_mine`
+    /// blocks follow the wall clock); the embedded L1, whose blocks are 12 s apart and which
+    /// has no `evm_increaseTime`, mines enough blocks.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors (a node with neither method).
+    pub async fn advance_time_past(&self, timestamp: u64) -> Result<(), L1Error> {
+        let now = self.latest_timestamp().await?;
+        if now > timestamp {
+            return Ok(());
+        }
+        let seconds = timestamp - now + 1;
+        let increased = self
+            .provider
+            .raw_request::<_, serde_json::Value>(Cow::Borrowed("evm_increaseTime"), (U64::from(seconds),))
+            .await;
+        match increased {
+            Ok(_) => {
+                self.provider
+                    .raw_request::<_, serde_json::Value>(Cow::Borrowed("evm_mine"), ())
+                    .await
+                    .map_err(rpc_error)?;
+            }
+            // -32601: method not found (the embedded L1).
+            Err(e) if e.as_error_resp().is_some_and(|p| p.code == -32601) => {
+                self.mine(seconds.div_ceil(12)).await?;
+            }
+            Err(e) => return Err(rpc_error(e)),
+        }
+        let after = self.latest_timestamp().await?;
+        if after <= timestamp {
+            return Err(L1Error::Data(format!(
+                "L1's clock is at {after} after advancing past {timestamp}: does the node control its time?"
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// The queue entry of a `Deposited` or `ForcedExitRequested` log, with its position.

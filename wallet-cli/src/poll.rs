@@ -14,9 +14,9 @@ use ccr_circuits::vote::{results_commitment, Message, OptionResult, Outcome};
 use ccr_circuits::Fr;
 use ccr_l1::client::L1Client;
 use ccr_l1::poll::PollClient;
-use ccr_prover::vote::{coordinate, CoordinatorStep, PollRun};
+use ccr_prover::vote::{coordinate, Coordinated, CoordinatorStep, PollRun};
 use ccr_sequencer::wire::{fr_from_be_canonical, fr_to_hex};
-use ccr_verifier_contracts::poll::{NewPoll, PollPhase, PollSetup};
+use ccr_verifier_contracts::poll::{NewPoll, PollInfo, PollPhase, PollSetup};
 use ccr_verifier_contracts::rollup::BankProposal;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
@@ -317,24 +317,65 @@ pub struct Tallied {
     pub gas: Vec<u64>,
 }
 
+/// The coordinator's deterministic randomness for poll `poll_id`: a ChaCha20 stream seeded with
+/// `Poseidon([domain, sk_hi, sk_lo, poll_id])` of the coordinator's secret seed. The salts it
+/// draws stay as secret as the key; a rerun draws the same ones.
+fn tally_rng(coordinator: &PrivateKey, poll_id: u64) -> rand_chacha::ChaCha20Rng {
+    use ark_ff::{BigInteger, PrimeField};
+    use rand::SeedableRng;
+    let seed = coordinator.expose_bytes();
+    let half = |b: &[u8]| {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(b);
+        Fr::from(u128::from_be_bytes(a))
+    };
+    let h = ccr_circuits::poseidon::hash_n(&[
+        Fr::from_be_bytes_mod_order(b"ccr-poll-tally"),
+        half(&seed[..16]),
+        half(&seed[16..]),
+        Fr::from(poll_id),
+    ]);
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(&h.into_bigint().to_bytes_le());
+    rand_chacha::ChaCha20Rng::from_seed(bytes)
+}
+
+/// How many of the processing and tally steps (in submission order) L1 has already taken.
+fn steps_done(info: &PollInfo, proven: &Coordinated) -> (usize, usize) {
+    let (n_process, n_tally) = (proven.process.len(), proven.tally.len());
+    match info.phase {
+        // Processing counts down: the batches above `next_process_batch` are done.
+        PollPhase::Processing => {
+            (proven.process.iter().take_while(|s| s.batch > info.next_process_batch).count(), 0)
+        }
+        PollPhase::Tallying => (n_process, info.next_tally_batch.min(n_tally as u64) as usize),
+        PollPhase::Tallied | PollPhase::Published => (n_process, n_tally),
+        PollPhase::None | PollPhase::Open => (0, 0),
+    }
+}
+
 /// The coordinator's work: closes the poll (after its deadline), reads every message from L1,
 /// proves the processing and the tally ([`coordinate`]), submits the processing proofs last
 /// batch first, the tally proofs first batch first, publishes the results, and records them
 /// with their salt in the roster file (`file.tally`).
+///
+/// Rerunning it after a crash or a failed submission finishes the job: the salts and the proofs'
+/// randomness derive from the coordinator's key and the poll (`tally_rng`), so the rerun
+/// recomputes the same commitments, checks those L1 holds are its own, and submits only the
+/// steps L1 has not taken.
 ///
 /// # Errors
 ///
 /// [`WalletError::Config`] before the deadline, for a wrong coordinator key or a roster that
 /// is not the poll's; the prover's and L1's errors.
 #[allow(clippy::too_many_arguments)]
-pub async fn tally<R: RngCore + CryptoRng + Send + 'static>(
+pub async fn tally(
     l1: &L1,
     polls: &PollClient,
     file: &mut PollFile,
     coordinator: &PrivateKey,
     process_pk: &ProvingKey<Bn254>,
     tally_pk: &ProvingKey<Bn254>,
-    rng: R,
     progress: &mut (dyn FnMut(CoordinatorStep) + Send),
 ) -> Result<Tallied, WalletError> {
     let id = file.poll_id;
@@ -372,7 +413,9 @@ pub async fn tally<R: RngCore + CryptoRng + Send + 'static>(
     let (coord, ppk, tpk) = (coordinator.clone(), process_pk.clone(), tally_pk.clone());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let msgs = messages.clone();
-    let mut rng = rng;
+    // Salts and proof randomness from the coordinator's key and the poll: a second run after a
+    // crash recomputes the same commitments, so the steps L1 already took are recognised.
+    let mut rng = tally_rng(coordinator, id);
     let task = tokio::task::spawn_blocking(move || {
         let run = PollRun { poll, voters: &voters, messages: &msgs, coordinator: &coord };
         coordinate(&run, &ppk, params, &tpk, tally_batch, &mut rng, &mut |s| {
@@ -386,13 +429,41 @@ pub async fn tally<R: RngCore + CryptoRng + Send + 'static>(
         .await
         .map_err(|e| WalletError::Config(format!("the prover task failed: {e}")))?
         .map_err(|e| WalletError::Config(format!("the coordinator cannot prove poll {id}: {e}")))?;
-    for step in &proven.process {
+    // Resume where L1 is: skip the steps an earlier run submitted (their results must be ours).
+    let info = polls.poll(id).await.map_err(|e| l1.err(e))?.ok_or_else(|| {
+        WalletError::Config(format!("there is no poll {id} on L1 at {:#x}", polls.address()))
+    })?;
+    let (skip_process, skip_tally) = steps_done(&info, &proven);
+    let on_chain = |what: &str, ours: Option<Fr>, theirs: Fr| {
+        if ours.is_some_and(|ours| ours != theirs) {
+            return Err(WalletError::Config(format!(
+                "poll {id}: L1's {what} is not this coordinator's: another key or run submitted it, \
+                 and this run cannot continue it"
+            )));
+        }
+        Ok(())
+    };
+    if skip_process > 0 {
+        on_chain(
+            "state-and-ballot commitment",
+            proven.process.get(skip_process - 1).map(|s| s.after),
+            info.sb,
+        )?;
+    }
+    if skip_tally > 0 {
+        on_chain("tally commitment", proven.tally.get(skip_tally - 1).map(|s| s.after), info.tally)?;
+    }
+    for step in &proven.process[skip_process..] {
         gas.push(polls.process_messages(id, step.after, &step.proof).await.map_err(|e| l1.err(e))?.gas_used);
     }
-    for step in &proven.tally {
+    for step in &proven.tally[skip_tally..] {
         gas.push(polls.tally_votes(id, step.after, &step.proof).await.map_err(|e| l1.err(e))?.gas_used);
     }
-    gas.push(polls.publish_results(id, &proven.results, proven.salt).await.map_err(|e| l1.err(e))?.gas_used);
+    if info.phase != PollPhase::Published {
+        gas.push(
+            polls.publish_results(id, &proven.results, proven.salt).await.map_err(|e| l1.err(e))?.gas_used,
+        );
+    }
     file.tally = Some(TallyFile {
         results: proven.results.iter().map(|r| [r.votes.to_string(), r.spent.to_string()]).collect(),
         total_spent: proven.total_spent.to_string(),
@@ -826,8 +897,7 @@ pub async fn run_poll(s: &Settings, cmd: PollCommand, json_mode: bool) -> Result
                 bar.set_position(st.completed() as u64);
                 bar.set_message(format!("{} proof {}/{} (batch {})", st.kind, st.i, st.n, st.batch));
             };
-            let r =
-                tally(&l1, &polls, &mut file, &keys.l2, &ppk, &tpk, rand::rngs::OsRng, &mut on_step).await;
+            let r = tally(&l1, &polls, &mut file, &keys.l2, &ppk, &tpk, &mut on_step).await;
             bar.finish_and_clear();
             let t = r?;
             file.save(&path)?;
@@ -908,5 +978,74 @@ pub async fn run_poll(s: &Settings, cmd: PollCommand, json_mode: bool) -> Result
             });
             Ok(Output::new(text, json))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ccr_prover::vote::ProvenStep;
+
+    fn step(batch: u64) -> ProvenStep {
+        ProvenStep {
+            batch,
+            after: Fr::from(batch + 1),
+            public_input: Fr::from(0u64),
+            proof: Default::default(),
+        }
+    }
+
+    fn info(phase: PollPhase, next_process_batch: u64, next_tally_batch: u64) -> PollInfo {
+        PollInfo {
+            pool: 0,
+            options: 2,
+            voters: 3,
+            deadline: 0,
+            voice_credits: 100,
+            phase,
+            messages: 9,
+            batches: 3,
+            next_process_batch,
+            next_tally_batch,
+            coordinator_hash: Fr::from(0u64),
+            coordinator: ccr_circuits::babyjubjub::BASE8,
+            chain: Fr::from(0u64),
+            sb: Fr::from(0u64),
+            tally: Fr::from(0u64),
+            proposal: B256::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_rerun_skips_the_steps_l1_took() {
+        // Three message batches proven last first, two ballot batches first first.
+        let proven = Coordinated {
+            process: vec![step(2), step(1), step(0)],
+            tally: vec![step(0), step(1)],
+            results: Vec::new(),
+            total_spent: 0,
+            salt: Fr::from(0u64),
+            outcomes: Vec::new(),
+        };
+        assert_eq!(steps_done(&info(PollPhase::Open, 0, 0), &proven), (0, 0));
+        // Closed, nothing processed: batch 2 is next.
+        assert_eq!(steps_done(&info(PollPhase::Processing, 2, 0), &proven), (0, 0));
+        assert_eq!(steps_done(&info(PollPhase::Processing, 1, 0), &proven), (1, 0));
+        assert_eq!(steps_done(&info(PollPhase::Processing, 0, 0), &proven), (2, 0));
+        assert_eq!(steps_done(&info(PollPhase::Tallying, 0, 0), &proven), (3, 0));
+        assert_eq!(steps_done(&info(PollPhase::Tallying, 0, 1), &proven), (3, 1));
+        assert_eq!(steps_done(&info(PollPhase::Tallied, 0, 2), &proven), (3, 2));
+        assert_eq!(steps_done(&info(PollPhase::Published, 0, 2), &proven), (3, 2));
+    }
+
+    #[test]
+    fn the_tally_randomness_is_the_coordinators_and_the_polls() {
+        use rand::RngCore;
+        let a = PrivateKey::from_bytes([1; 32]);
+        let b = PrivateKey::from_bytes([2; 32]);
+        let draw = |k: &PrivateKey, id: u64| tally_rng(k, id).next_u64();
+        assert_eq!(draw(&a, 1), draw(&a, 1), "a rerun draws the same salts");
+        assert_ne!(draw(&a, 1), draw(&a, 2));
+        assert_ne!(draw(&a, 1), draw(&b, 1));
     }
 }

@@ -174,6 +174,12 @@ pub async fn rollup_flow(url: &str) {
     assert_eq!(contract_error(a.exit_with_proof(0, &account, &merkle).await), "AlreadyExited");
     let (paid, _) = a.withdraw().await.expect("alice withdraws");
     assert_eq!(paid, gwei(4_000));
+
+    // The clock moves past a time an hour ahead (anvil: evm_increaseTime; embedded: mining).
+    let ahead = op.latest_timestamp().await.expect("time") + 3_600;
+    op.advance_time_past(ahead).await.expect("advance the clock");
+    assert!(op.latest_timestamp().await.expect("time") > ahead);
+    op.advance_time_past(ahead).await.expect("already past: nothing to do");
 }
 
 /// A deterministic address.
