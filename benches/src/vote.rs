@@ -11,8 +11,8 @@
 //! processing applies them all). An ignored message costs the same constraints.
 //!
 //! [`maci_comparison`] adds the tally circuit at `T = 32` ballots per proof (MACI v2's tally batch)
-//! and sets both circuits' constraints per message and per ballot beside MACI's published
-//! figures ([`MACI_FIGURES`], each with its source).
+//! and sets both circuits' constraints per message and per ballot beside MACI's
+//! figures, MACI v2's measured here with circom ([`MACI_FIGURES`], each with its source).
 
 use std::time::{Duration, Instant};
 
@@ -280,10 +280,10 @@ pub fn to_json(r: &VoteReport) -> serde_json::Value {
     })
 }
 
-/// A circuit size MACI published, with where it was published.
+/// A MACI circuit's size, measured or published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaciFigure {
-    /// The MACI circuit and version.
+    /// The MACI circuit, version and compiler setting.
     pub circuit: &'static str,
     /// Its parameters, in MACI's notation and spelled out.
     pub params: &'static str,
@@ -291,9 +291,13 @@ pub struct MaciFigure {
     pub constraints: u64,
     /// Messages or ballots per proof.
     pub per_proof: u64,
+    /// "messages" or "ballots".
+    pub unit: &'static str,
     /// Vote options each ballot holds.
     pub options: u64,
-    /// Where the figure was published.
+    /// Constraints of one more message or ballot (from a smaller batch of the same depths).
+    pub marginal: Option<u64>,
+    /// Where the figure comes from.
     pub source: &'static str,
 }
 
@@ -304,17 +308,73 @@ impl MaciFigure {
     }
 }
 
-/// MACI's published circuit sizes (constraint counts; MACI's documentation gives none for its v2
-/// ceremony circuits `ProcessMessages_14-9-2-3` and `TallyVotes_14-5-3`, only their parameters).
-pub const MACI_FIGURES: [MaciFigure; 1] = [MaciFigure {
-    circuit: "TallyVotes (MACI v1)",
-    params: "12-3-5: state tree 5^12, 5^3 = 125 ballots per proof, 5^5 = 3,125 options",
-    constraints: 33_265_305,
-    per_proof: 125,
-    options: 3_125,
-    source: "github.com/privacy-ethereum/maci/issues/469 (also iden3/snarkjs#183): \"constrains: 33 M \
-             (33265305)\", zkey 32.8 GB",
-}];
+/// How the MACI v2 figures were measured (MACI publishes no constraint count for its v2
+/// ceremony circuits, only their parameters).
+const MEASURED: &str =
+    "measured on this machine (2026-11-22): npm maci-circuits 2.5.0 (its circom/ sources, \
+     the public inputs of its circuits.json), circom2 0.2.23 (circom 2.2.3, WASM; MACI pins 2.1.6 with \
+     optimization 2), circomlib 2.0.5, @zk-kit/circuits 0.4.0, `snarkjs r1cs info` \"# of Constraints\"";
+
+/// MACI's circuit sizes: v2's production circuits measured here with circom's `--O2` (what MACI
+/// builds with: every linear constraint substituted away) and `--O1` (linear constraints kept,
+/// closer to how arkworks counts), and v1's published 12-3-5 tally.
+pub const MACI_FIGURES: [MaciFigure; 5] = [
+    MaciFigure {
+        circuit: "ProcessMessages (MACI v2, circom --O2)",
+        params: "14-9-2-3: 2^14 voters, 5^2 = 25 messages per proof, 5^3 = 125 options",
+        constraints: 798_167,
+        per_proof: 25,
+        unit: "messages",
+        options: 125,
+        // (798,167 − 164,423 of 14-9-1-3) / 20
+        marginal: Some(31_687),
+        source: MEASURED,
+    },
+    MaciFigure {
+        circuit: "ProcessMessages (MACI v2, circom --O1)",
+        params: "14-9-2-3, as above",
+        constraints: 1_795_120,
+        per_proof: 25,
+        unit: "messages",
+        options: 125,
+        // (1,795,120 − 373,695 of 14-9-1-3) / 20
+        marginal: Some(71_071),
+        source: MEASURED,
+    },
+    MaciFigure {
+        circuit: "TallyVotes (MACI v2, circom --O2)",
+        params: "14-5-3: 2^14 voters, 2^5 = 32 ballots per proof, 125 options",
+        constraints: 386_155,
+        per_proof: 32,
+        unit: "ballots",
+        options: 125,
+        // (386,155 − 215,511 of 14-4-3) / 16
+        marginal: Some(10_665),
+        source: MEASURED,
+    },
+    MaciFigure {
+        circuit: "TallyVotes (MACI v2, circom --O1)",
+        params: "14-5-3, as above",
+        constraints: 1_344_434,
+        per_proof: 32,
+        unit: "ballots",
+        options: 125,
+        // (1,344,434 − 749,391 of 14-4-3) / 16
+        marginal: Some(37_190),
+        source: MEASURED,
+    },
+    MaciFigure {
+        circuit: "TallyVotes (MACI v1)",
+        params: "12-3-5: state tree 5^12, 5^3 = 125 ballots per proof, 5^5 = 3,125 options",
+        constraints: 33_265_305,
+        per_proof: 125,
+        unit: "ballots",
+        options: 3_125,
+        marginal: None,
+        source: "github.com/privacy-ethereum/maci/issues/469 (also iden3/snarkjs#183): \"constrains: 33 M \
+                 (33265305)\", zkey 32.8 GB",
+    },
+];
 
 /// MACI v2's production tally batch (`TallyVotes_14-5-3`: `2^5` ballots per proof).
 pub const MACI_V2_TALLY_BATCH: usize = 32;
@@ -395,23 +455,29 @@ pub fn render_maci(c: &MaciComparison) -> String {
         t = c.tally_batch,
     );
     for m in &MACI_FIGURES {
+        let marginal = m.marginal.map(|x| format!(" ({x} marginal)")).unwrap_or_default();
+        let per_option =
+            if m.unit == "ballots" { (m.per_item() / m.options).to_string() } else { String::new() };
         out.push_str(&format!(
-            "| {} | {} | {} | {} ballots | {} | {} |\n",
+            "| {} | {} | {} | {} {} | {}{marginal} | {per_option} |\n",
             m.circuit,
             m.params,
             m.constraints,
             m.per_proof,
+            m.unit,
             m.per_item(),
-            m.per_item() / m.options
         ));
     }
-    out.push_str(&format!(
-        "\nMACI v2's production circuits (ProcessMessages_14-9-2-3: batch {b}, 125 options; \
-         TallyVotes_14-5-3: {MACI_V2_TALLY_BATCH} ballots per proof) have no published constraint count \
-         (maci.pse.dev/docs/security/trusted-setup lists their parameters only).\nSources:"
-    ));
+    out.push_str(
+        "\ncircom --O2 substitutes every linear constraint away (MACI builds so); --O1 keeps them, \
+         as arkworks keeps the linear constraints it cannot fold into linear combinations.\nSources:",
+    );
+    let mut seen = Vec::new();
     for m in &MACI_FIGURES {
-        out.push_str(&format!("\n- {}: {}", m.circuit, m.source));
+        if !seen.contains(&m.source) {
+            seen.push(m.source);
+            out.push_str(&format!("\n- {}: {}", m.circuit, m.source));
+        }
     }
     out
 }
@@ -431,6 +497,7 @@ pub fn maci_to_json(c: &MaciComparison) -> serde_json::Value {
             "constraints": m.constraints,
             "per_proof": m.per_proof,
             "per_item": m.per_item(),
+            "marginal": m.marginal,
             "source": m.source,
         })).collect::<Vec<_>>(),
     })

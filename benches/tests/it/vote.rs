@@ -61,3 +61,24 @@ fn vote_report_renders_as_a_table_and_json() {
     assert_eq!(json["prove_s"]["median"], 4.0);
     assert_eq!(json["batch_size"], 5);
 }
+
+/// The MACI comparison at the test size: our tally at the largest batch the tree holds, its
+/// marginal cost from half that batch, and every MACI row with its source.
+#[test]
+fn vote_maci_comparison_renders_ours_beside_maci() {
+    let params = VoteParams::test(2);
+    let process = ProcessConstraints { per_message: 100, batch_overhead: 1_000 };
+    let c = vote::maci_comparison(&params, process).expect("tally synthesis");
+    assert_eq!(c.tally_batch, params.max_voters().min(vote::MACI_V2_TALLY_BATCH));
+    assert!(c.tally_constraints > c.tally_half_constraints, "{c:?}");
+    let table = vote::render_maci(&c);
+    assert!(table.contains("| 3500 | 25 messages | 100 (marginal) |"), "{table}");
+    for m in &vote::MACI_FIGURES {
+        assert!(table.contains(m.circuit), "{table}");
+        assert_eq!(m.constraints / m.per_proof, m.per_item());
+    }
+    assert!(table.contains("| 798167 | 25 messages | 31926 (31687 marginal) |"), "{table}");
+    assert!(table.contains("maci-circuits 2.5.0"), "{table}");
+    let json = vote::maci_to_json(&c);
+    assert_eq!(json["maci"].as_array().map(Vec::len), Some(vote::MACI_FIGURES.len()));
+}
