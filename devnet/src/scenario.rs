@@ -295,7 +295,7 @@ pub fn render(summary: &Summary) -> String {
     let p = &summary.poll;
     out.push_str(&format!(
         "poll {}: bank {}'s best tier {} → {} bps; {} messages, {} applied, late vote refused {}; \
-         {} processing + {} tally proofs; against {:?}, for {:?}: {}; native tally equal {}; executed (gas {}), \
+         {} processing + {} tally proofs; {}: {}; native tally equal {}; executed (gas {}), \
          policy on L1 adopted {}\n",
         p.poll,
         p.bank,
@@ -306,8 +306,12 @@ pub fn render(summary: &Summary) -> String {
         p.late_vote_refused,
         p.proofs[0],
         p.proofs[1],
-        p.results.first(),
-        p.results.get(1),
+        ["against", "for"]
+            .iter()
+            .zip(&p.results)
+            .map(|(name, [votes, spent])| format!("{name} {votes} votes ({spent} voice credits)"))
+            .collect::<Vec<_>>()
+            .join(", "),
         if p.passed { "PASSED" } else { "failed" },
         p.native_equal,
         p.execute_gas,
