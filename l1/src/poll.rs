@@ -92,22 +92,6 @@ fn u32_of(what: &str, x: U256) -> Result<u32, L1Error> {
     u32::try_from(x).map_err(|_| L1Error::Data(format!("{what} {x} does not fit 32 bits")))
 }
 
-fn u128_of(what: &str, x: U256) -> Result<u128, L1Error> {
-    u128::try_from(x).map_err(|_| L1Error::Data(format!("{what} {x} does not fit 128 bits")))
-}
-
-fn phase_of(phase: u8) -> Result<PollPhase, L1Error> {
-    Ok(match phase {
-        0 => PollPhase::None,
-        1 => PollPhase::Open,
-        2 => PollPhase::Processing,
-        3 => PollPhase::Tallying,
-        4 => PollPhase::Tallied,
-        5 => PollPhase::Published,
-        other => return Err(L1Error::Data(format!("poll phase {other} is not one of Poll.Phase"))),
-    })
-}
-
 /// Checks `setup` as `Poll`'s constructor does, before anything is deployed.
 fn check_setup(s: &PollSetup) -> Result<(), L1Error> {
     let bad = |what: String| Err(L1Error::Deploy(format!("poll setup: {what}")));
@@ -359,31 +343,8 @@ impl PollClient {
     /// RPC errors; [`L1Error::Data`] for stored values out of their types.
     pub async fn poll(&self, poll_id: u64) -> Result<Option<PollInfo>, L1Error> {
         let p = self.view(&Poll::pollOfCall { pollId: U256::from(poll_id) }).await?;
-        let phase = phase_of(p.phase)?;
-        if phase == PollPhase::None {
-            return Ok(None);
-        }
-        Ok(Some(PollInfo {
-            pool: p.pool,
-            options: p.options,
-            voters: p.voters,
-            deadline: p.deadline,
-            voice_credits: p.voiceCredits,
-            phase,
-            messages: p.messages,
-            batches: p.batches,
-            next_process_batch: p.nextProcessBatch,
-            next_tally_batch: p.nextTallyBatch,
-            coordinator_hash: fr_of("coordinator hash", p.coordinatorHash)?,
-            coordinator: Point::new_unchecked(
-                fr_of("coordinator key x", p.coordX)?,
-                fr_of("coordinator key y", p.coordY)?,
-            ),
-            chain: fr_of("message chain", p.chain)?,
-            sb: fr_of("sb commitment", p.sb)?,
-            tally: fr_of("tally commitment", p.tally)?,
-            proposal: p.proposal,
-        }))
+        let info = PollInfo::from_poll_of(p).map_err(|e| L1Error::Data(format!("Poll.pollOf: {e}")))?;
+        Ok((info.phase != PollPhase::None).then_some(info))
     }
 
     /// The message chain after `k · batchSize` messages (padding included; 0 for `k = 0` and for
@@ -472,17 +433,7 @@ impl PollClient {
             Err(e) if matches!(e.poll_error(), Some(PollErrors::ResultsNotPublished(_))) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let results = r
-            .votes
-            .iter()
-            .zip(&r.spent)
-            .map(|(&v, &s)| Ok(OptionResult { votes: u128_of("votes", v)?, spent: u128_of("spent", s)? }))
-            .collect::<Result<Vec<_>, L1Error>>()?;
-        Ok(Some(PollOutcome {
-            winner: u32_of("winner", r.winner)?,
-            results,
-            total_spent: u128_of("total spent", r.totalSpent)?,
-        }))
+        PollOutcome::from_result_of(r).map(Some).map_err(|e| L1Error::Data(format!("Poll.resultOf: {e}")))
     }
 
     /// `proposalOf(pollId)`: the poll's bank, proposal hash and whether it passed.

@@ -229,6 +229,57 @@ pub struct PollOutcome {
     pub total_spent: u128,
 }
 
+impl PollInfo {
+    /// The poll as `Poll.pollOf` returns it (phase [`PollPhase::None`] for no such poll).
+    ///
+    /// # Errors
+    ///
+    /// [`RollupError::OutOfRange`] for a phase or a field element out of range.
+    pub fn from_poll_of(p: <Poll::pollOfCall as SolCall>::Return) -> Result<Self, RollupError> {
+        Ok(Self {
+            pool: p.pool,
+            options: p.options,
+            voters: p.voters,
+            deadline: p.deadline,
+            voice_credits: p.voiceCredits,
+            phase: PollPhase::from_u8(p.phase)?,
+            messages: p.messages,
+            batches: p.batches,
+            next_process_batch: p.nextProcessBatch,
+            next_tally_batch: p.nextTallyBatch,
+            coordinator_hash: u256_to_fr(p.coordinatorHash)?,
+            coordinator: Point::new_unchecked(u256_to_fr(p.coordX)?, u256_to_fr(p.coordY)?),
+            chain: u256_to_fr(p.chain)?,
+            sb: u256_to_fr(p.sb)?,
+            tally: u256_to_fr(p.tally)?,
+            proposal: p.proposal,
+        })
+    }
+}
+
+impl PollOutcome {
+    /// The results as `Poll.resultOf` returns them.
+    ///
+    /// # Errors
+    ///
+    /// [`RollupError::OutOfRange`] for a value out of range.
+    pub fn from_result_of(r: <Poll::resultOfCall as SolCall>::Return) -> Result<Self, RollupError> {
+        let results = r
+            .votes
+            .iter()
+            .zip(&r.spent)
+            .map(|(&v, &s)| Ok(OptionResult { votes: u128_of(v, "votes")?, spent: u128_of(s, "spent")? }))
+            .collect::<Result<Vec<_>, RollupError>>()?;
+        let winner = u64_of(r.winner, "winner")?;
+        Ok(Self {
+            winner: u32::try_from(winner)
+                .map_err(|_| RollupError::OutOfRange { what: "winner", value: winner.to_string() })?,
+            results,
+            total_spent: u128_of(r.totalSpent, "total spent")?,
+        })
+    }
+}
+
 /// Gas of each deployment transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollDeploymentGas {
@@ -456,25 +507,7 @@ impl PollContracts {
     ///
     /// A failed call, or stored values out of their types (not from this contract).
     pub fn poll(&self, evm: &mut Evm, poll_id: u64) -> Result<PollInfo, RollupError> {
-        let p = self.view(evm, &Poll::pollOfCall { pollId: U256::from(poll_id) })?;
-        Ok(PollInfo {
-            pool: p.pool,
-            options: p.options,
-            voters: p.voters,
-            deadline: p.deadline,
-            voice_credits: p.voiceCredits,
-            phase: PollPhase::from_u8(p.phase)?,
-            messages: p.messages,
-            batches: p.batches,
-            next_process_batch: p.nextProcessBatch,
-            next_tally_batch: p.nextTallyBatch,
-            coordinator_hash: u256_to_fr(p.coordinatorHash)?,
-            coordinator: Point::new_unchecked(u256_to_fr(p.coordX)?, u256_to_fr(p.coordY)?),
-            chain: u256_to_fr(p.chain)?,
-            sb: u256_to_fr(p.sb)?,
-            tally: u256_to_fr(p.tally)?,
-            proposal: p.proposal,
-        })
+        PollInfo::from_poll_of(self.view(evm, &Poll::pollOfCall { pollId: U256::from(poll_id) })?)
     }
 
     /// The bank proposal poll `poll_id` decides and whether it passed (`Poll.proposalOf`).
@@ -601,20 +634,7 @@ impl PollContracts {
     ///
     /// A failed call (`ResultsNotPublished` before they are).
     pub fn result_of(&self, evm: &mut Evm, poll_id: u64) -> Result<PollOutcome, RollupError> {
-        let r = self.view(evm, &Poll::resultOfCall { pollId: U256::from(poll_id) })?;
-        let results = r
-            .votes
-            .iter()
-            .zip(&r.spent)
-            .map(|(&v, &s)| Ok(OptionResult { votes: u128_of(v, "votes")?, spent: u128_of(s, "spent")? }))
-            .collect::<Result<Vec<_>, RollupError>>()?;
-        let winner = u64_of(r.winner, "winner")?;
-        Ok(PollOutcome {
-            winner: u32::try_from(winner)
-                .map_err(|_| RollupError::OutOfRange { what: "winner", value: winner.to_string() })?,
-            results,
-            total_spent: u128_of(r.totalSpent, "total spent")?,
-        })
+        PollOutcome::from_result_of(self.view(evm, &Poll::resultOfCall { pollId: U256::from(poll_id) })?)
     }
 }
 
