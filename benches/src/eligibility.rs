@@ -73,7 +73,7 @@ pub fn witness(
     let now = 1_800_000_000;
     let record = FinancialRecord { features: x, member: member_key.public_key(), expiry: now + 86_400 };
     let w = EligibilityWitness {
-        attestation: Attestation::sign(&attester, &record),
+        attestation: Attestation::sign(&attester, &record, purpose.code()),
         record,
         registry_proof: registry.proof(0)?,
         member_key,

@@ -54,6 +54,19 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// How many applicants each purpose's weight moves to another tier (against no bonus).
+    /// The eligibility proof takes the weight of the purpose the attester signed.
+    Purposes {
+        /// Policy file.
+        #[arg(long)]
+        policy: PathBuf,
+        /// A CSV of applicants with a header (extra columns, the label included, are ignored).
+        #[arg(long)]
+        data: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -97,6 +110,16 @@ fn main() -> Result<()> {
                 if writeln!(stdout, "{text}").is_err() {
                     break; // stdout closed (e.g. piped into `head`)
                 }
+            }
+        }
+        Cmd::Purposes { policy, data, json } => {
+            let policy = Policy::load(&policy)?;
+            let t = Table::read(&data, &policy.schema, false)?;
+            let effects = report::purpose_effects(&policy, &t.inputs)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&effects)?);
+            } else {
+                print!("{} applicants\n{}", t.inputs.len(), report::purpose_effects_table(&effects));
             }
         }
     }

@@ -75,3 +75,77 @@ pub fn summary(p: &Policy) -> String {
 fn round4(v: &[f64]) -> Vec<f64> {
     v.iter().map(|x| (x * 1e4).round() / 1e4).collect()
 }
+
+/// What one purpose's weight does to a set of applicants, against the same applicants without
+/// a bonus (the model score alone). The eligibility circuit takes the weight of the purpose
+/// the attester signed with the record: these rows change tier only with such an attestation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PurposeEffect {
+    /// The purpose.
+    pub purpose: Purpose,
+    /// Its weight (score units).
+    pub weight: i64,
+    /// Applicants declined without a bonus that this purpose grants a tier.
+    pub granted: usize,
+    /// Applicants granted without a bonus whom this purpose moves to a better tier.
+    pub moved_up: usize,
+    /// Applicants granted without a bonus whom this purpose moves to a worse tier or declines
+    /// (a negative weight).
+    pub moved_down: usize,
+}
+
+/// The effect of each purpose's weight on the applicants `inputs` (encoded rows).
+///
+/// # Errors
+///
+/// [`crate::policy::PolicyError`] for a row that does not fit the policy.
+pub fn purpose_effects(
+    p: &Policy,
+    inputs: &[Vec<i64>],
+) -> Result<Vec<PurposeEffect>, crate::policy::PolicyError> {
+    let base = inputs
+        .iter()
+        .map(|x| Ok(p.tier_of(p.model_score(x)?)))
+        .collect::<Result<Vec<_>, crate::policy::PolicyError>>()?;
+    Purpose::ALL
+        .iter()
+        .map(|&purpose| {
+            let mut e = PurposeEffect {
+                purpose,
+                weight: p.purpose_weights.get(purpose),
+                granted: 0,
+                moved_up: 0,
+                moved_down: 0,
+            };
+            for (x, &before) in inputs.iter().zip(&base) {
+                let after = p.decide(x, purpose)?.tier;
+                match (before, after) {
+                    (None, Some(_)) => e.granted += 1,
+                    (Some(b), Some(a)) if a < b => e.moved_up += 1,
+                    (Some(b), a) if a.is_none_or(|a| a > b) => e.moved_down += 1,
+                    _ => {}
+                }
+            }
+            Ok(e)
+        })
+        .collect()
+}
+
+/// [`purpose_effects`] as a table.
+pub fn purpose_effects_table(effects: &[PurposeEffect]) -> String {
+    let mut s = String::from(
+        "purpose                   weight  declined→granted  moved up a tier  moved down\n",
+    );
+    for e in effects {
+        let name =
+            serde_json::to_value(e.purpose).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{name:<25} {:>+7} {:>17} {:>16} {:>11}",
+            e.weight, e.granted, e.moved_up, e.moved_down
+        );
+    }
+    s.push_str("(against no bonus; each needs the attester to sign that purpose with the record)\n");
+    s
+}

@@ -16,17 +16,19 @@
 //!    declined: unsatisfiable); `tier = n + 1 − Σ geₖ`; the tier's terms
 //!    `Σ (geₖ − geₖ₋₁)·termsₖ` equal the public max_amount, rate, term.
 //! 5. `amount < 2⁶⁴`, `amount ≤ max_amount`; `now, expiry < 2⁶⁴`, `expiry − now − 1 < 2⁶⁴`.
-//! 6. `σ` verifies over `sponge(x, M.x, M.y, expiry)` under `A`; `Poseidon([A.x, A.y])` is
-//!    in the registry under `registry_root`.
+//! 6. `σ` verifies over `Poseidon([sponge(x, M.x, M.y, expiry), purpose])` under `A` (the
+//!    attester signed the record *for this purpose*: the purpose whose weight the score took
+//!    is the attested one); `Poseidon([A.x, A.y])` is in the registry under `registry_root`.
 //! 7. `M = a·B8` with `a < l` (the record is the member's); `nullifier = Poseidon([a, bank, epoch])`.
 //! 8. `account` in `state_depth` bits, those bits the path directions: `Poseidon5([M.x, M.y,
 //!    balance, nonce, ext])` is the leaf at index `account` under `state_root` (the account is
 //!    the member's).
 //!
-//! Cost with the German policy (63 inputs, 3 tiers) at state depth `d`: `10,432 + 242·d`
-//! constraints, **16,240 at the production depth 24** and 12,368 at depth 8 (both pinned in
+//! Cost with the German policy (63 inputs, 3 tiers) at state depth `d`: `10,672 + 242·d`
+//! constraints, **16,480 at the production depth 24** and 12,608 at depth 8 (both pinned in
 //! `tests/snapshots/eligibility_german_shape{,_d24}_constraints.txt`). Breakdown: signature
-//! 3,078, record sponge 6 × 516, registry path 8 × 241 + leaf 240, `M = a·B8` 815, nullifier
+//! 3,078, record sponge 6 × 516, the signed message `Poseidon([commitment, purpose])` 240,
+//! registry path 8 × 241 + leaf 240, `M = a·B8` 815, nullifier
 //! ~260, input bounds, score, tiers, amount and expiry about 700; the account: its index in
 //! `d` bits (`d + 1`), the leaf's Poseidon5 (322) and `d` path levels of 241.
 
@@ -220,11 +222,14 @@ impl ConstraintSynthesizer<Fr> for EligibilityCircuit {
         let mut elements = x;
         elements.extend([member.x.clone(), member.y.clone(), expiry]);
         let commitment = sponge(&elements)?;
+        // the attester signed Poseidon([commitment, purpose]) with the public purpose, whose
+        // weight the score took: a purpose other than the attested one breaks the signature
+        let message = hash2(&commitment, &purpose)?;
         let attester =
             PointVar::new_witness(cs.clone(), || w.map(|w| w.attestation.attester).ok_or_else(missing))?;
         let signature =
             SignatureVar::new_witness(cs.clone(), || w.map(|w| w.attestation.signature).ok_or_else(missing))?;
-        verify_poseidon_gadget(&commitment, &signature, &attester)?;
+        verify_poseidon_gadget(&message, &signature, &attester)?;
         let index = w.map(|w| w.registry_proof.index);
         let index_bits = (0..REGISTRY_DEPTH)
             .map(|l| {

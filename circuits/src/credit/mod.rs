@@ -6,7 +6,10 @@
 //!   policy's input order), the member's public key and an expiry (unix seconds). Its
 //!   commitment is [`sponge`] over `x₀ … x₍ₙ₋₁₎, member.x, member.y, expiry` (every signed
 //!   integer `v` as `v mod r`), the sponge of the policy hash (`ccr-credit-policy`'s `hash`).
-//! - **Attestation**: an EdDSA-Poseidon signature of the commitment by an attester.
+//! - **Attestation**: an EdDSA-Poseidon signature by an attester of
+//!   `Poseidon([commitment, purpose])` ([`attestation_message`]): the attester signs the record
+//!   *and what the credit is for*. The purpose whose weight enters the score is the attested
+//!   one: a member cannot claim a better-scored purpose than the one attested.
 //! - **Registry**: a bank's attesters, a [`SparseMerkleTree`] of depth [`REGISTRY_DEPTH`] whose
 //!   leaves are `Poseidon([A.x, A.y])` ([`attester_leaf`]).
 //! - **Verdict**: `score = Σ cᵢ·xᵢ + bias + purpose_weights[purpose]` with `cᵢ = wᵢ·2^shiftᵢ`;
@@ -50,6 +53,27 @@ pub const REGISTRY_DEPTH: usize = 8;
 /// Number of credit purposes (productive enterprise, creative project, community
 /// infrastructure, ecological restoration, educational initiative: codes 0..=4).
 pub const N_PURPOSES: usize = 5;
+
+/// The purposes' names by code, as `ccr-credit-policy`'s `Purpose` writes them in JSON.
+pub const PURPOSE_NAMES: [&str; N_PURPOSES] = [
+    "productive_enterprise",
+    "creative_project",
+    "community_infrastructure",
+    "ecological_restoration",
+    "educational_initiative",
+];
+
+/// The name of purpose `code` ([`PURPOSE_NAMES`]), `None` beyond 0..=4.
+pub fn purpose_name(code: u8) -> Option<&'static str> {
+    PURPOSE_NAMES.get(usize::from(code)).copied()
+}
+
+/// What an attester signs: `Poseidon([record commitment, purpose])`, binding the record to the
+/// purpose of the credit it is attested for (an EdDSA-Poseidon message, as circomlibjs'
+/// `signPoseidon` takes it).
+pub fn attestation_message(commitment: Fr, purpose: u8) -> Fr {
+    poseidon::hash2(commitment, Fr::from(u64::from(purpose)))
+}
 
 /// Elements absorbed per Poseidon call of [`sponge`] (the 12th input carries the state).
 pub const SPONGE_RATE: usize = 11;
@@ -119,24 +143,31 @@ impl FinancialRecord {
     }
 }
 
-/// An attester's signature over a record's commitment.
+/// An attester's signature over a record's commitment and the purpose of the credit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attestation {
     /// The attester's public key.
     pub attester: Point,
-    /// EdDSA-Poseidon signature of [`FinancialRecord::commitment`].
+    /// The purpose code (0..=4) the record is attested for.
+    pub purpose: u8,
+    /// EdDSA-Poseidon signature of [`attestation_message`]`(`[`FinancialRecord::commitment`]`,
+    /// purpose)`.
     pub signature: Signature,
 }
 
 impl Attestation {
-    /// The attester `key` signs `record`.
-    pub fn sign(key: &PrivateKey, record: &FinancialRecord) -> Self {
-        Self { attester: key.public_key(), signature: key.sign_poseidon(record.commitment()) }
+    /// The attester `key` signs `record` for a credit of `purpose`.
+    pub fn sign(key: &PrivateKey, record: &FinancialRecord, purpose: u8) -> Self {
+        Self {
+            attester: key.public_key(),
+            purpose,
+            signature: key.sign_poseidon(attestation_message(record.commitment(), purpose)),
+        }
     }
 
-    /// Checks the signature over `record`.
+    /// Checks the signature over `record` and the attested purpose.
     pub fn verify(&self, record: &FinancialRecord) -> Result<(), EddsaError> {
-        verify_poseidon(record.commitment(), &self.signature, &self.attester)
+        verify_poseidon(attestation_message(record.commitment(), self.purpose), &self.signature, &self.attester)
     }
 }
 
@@ -468,6 +499,19 @@ pub enum EligibilityError {
     /// The purpose code is not 0..=4.
     #[error("purpose code {0} is unknown (0..=4)")]
     UnknownPurpose(u8),
+    /// The application's purpose is not the one the attester signed.
+    #[error(
+        "the record is attested for purpose {attested} ({}), the application claims {claimed} ({}): \
+         apply for the attested purpose, or ask the attester to attest the record for this one",
+        purpose_name(*attested).unwrap_or("unknown"),
+        purpose_name(*claimed).unwrap_or("unknown")
+    )]
+    PurposeNotAttested {
+        /// The purpose code the attestation names.
+        attested: u8,
+        /// The purpose code of the application.
+        claimed: u8,
+    },
     /// The record names another member's key.
     #[error(
         "the record is attested for another key than the member's: ask the attester for a record of your key"
@@ -577,6 +621,12 @@ pub fn evaluate(
     params.check_inputs(&record.features)?;
     if record.member != w.member_key.public_key() {
         return Err(EligibilityError::RecordNotForMember);
+    }
+    if w.attestation.purpose != app.purpose {
+        return Err(EligibilityError::PurposeNotAttested {
+            attested: w.attestation.purpose,
+            claimed: app.purpose,
+        });
     }
     w.attestation.verify(record).map_err(EligibilityError::BadSignature)?;
     let proof = &w.registry_proof;

@@ -145,7 +145,7 @@ impl Fixture {
         let record = FinancialRecord { features, member: member_key.public_key(), expiry: NOW + 86_400 };
         let (state, account_leaf) = state();
         let witness = EligibilityWitness {
-            attestation: Attestation::sign(&key(1), &record),
+            attestation: Attestation::sign(&key(1), &record, 1),
             record,
             registry_proof: registry.proof(3).expect("slot 3 exists"),
             member_key,
@@ -175,9 +175,11 @@ impl Fixture {
         self.evaluate().expect("the fixture is eligible")
     }
 
-    /// The attester re-signs the (edited) record, as for a genuine record.
+    /// The attester re-signs the (edited) record for the application's purpose, as for a
+    /// genuine record.
     fn resign(&mut self, attester: u64) {
-        self.witness.attestation = Attestation::sign(&key(attester), &self.witness.record);
+        self.witness.attestation =
+            Attestation::sign(&key(attester), &self.witness.record, self.witness.application.purpose);
     }
 }
 
@@ -215,8 +217,8 @@ fn every_purpose_and_tier_agrees_with_the_circuit() {
         for purpose in 0..5u8 {
             let mut f = Fixture::new();
             f.witness.record.features[CREDIT_AMOUNT] = credit_amount;
-            f.resign(1);
             f.witness.application.purpose = purpose;
+            f.resign(1);
             f.witness.application.amount = 1_000;
             let score = f.params.score(&f.witness.record.features, purpose).expect("in range");
             match f.evaluate() {
@@ -547,4 +549,67 @@ fn state_depth_must_match_the_path() {
         .generate_constraints(cs.clone());
     assert!(r.is_ok());
     assert_unsatisfied(&cs);
+}
+
+/// Issue 10, hole 4: the attester attested the record for purpose 1 (creative project, weight 0:
+/// score 500, tier 2); the member claims community infrastructure (purpose 2, weight +700:
+/// score 1,200, tier 1) with the same attestation. The purpose must be the attested one.
+#[test]
+fn attack_self_declared_purpose_moves_tier() {
+    let f = Fixture::new();
+    let attested = f.statement();
+    assert_eq!((attested.purpose, attested.tier), (1, 2));
+    let mut w = f.witness.clone();
+    w.application.purpose = 2;
+    let t1 = f.params.tiers[0];
+    let claimed = EligibilityStatement {
+        purpose: 2,
+        tier: 1,
+        max_amount: t1.max_amount,
+        rate_bps: t1.rate_bps,
+        term_months: t1.term_months,
+        ..attested
+    };
+    assert_eq!(
+        f.evaluate_with(&w).expect_err("purpose 2 is not attested"),
+        EligibilityError::PurposeNotAttested { attested: 1, claimed: 2 }
+    );
+    assert!(!satisfied(&f.params, claimed, &w), "the circuit proves tier 1 for a purpose nobody attested");
+    // Relabelling the attestation's purpose does not help: the signature is over purpose 1.
+    w.attestation.purpose = 2;
+    assert!(matches!(f.evaluate_with(&w), Err(EligibilityError::BadSignature(_))));
+    assert!(!satisfied(&f.params, claimed, &w));
+    // An attestation for purpose 2 proves tier 1: purpose-driven credit, attested.
+    let mut f = Fixture::new();
+    f.witness.application.purpose = 2;
+    f.resign(1);
+    assert_eq!(f.statement(), claimed);
+    assert!(satisfied(&f.params, claimed, &f.witness));
+}
+
+#[test]
+fn tampered_purpose_alone_fails() {
+    // Purpose 3 (weight +300: score 800) keeps tier 2 and its terms: only the public purpose
+    // differs from the attested one.
+    let f = Fixture::new();
+    let st = f.statement();
+    let tampered = EligibilityStatement { purpose: 3, ..st };
+    assert_eq!(f.params.tier_of(f.params.score(&f.witness.record.features, 3).expect("fits")), Some(2));
+    assert!(!satisfied(&f.params, tampered, &f.witness));
+    // The witness's application alone (the statement is the attested one): natively refused.
+    let mut w = f.witness.clone();
+    w.application.purpose = 3;
+    assert_eq!(
+        f.evaluate_with(&w).expect_err("not attested"),
+        EligibilityError::PurposeNotAttested { attested: 1, claimed: 3 }
+    );
+    // The attestation's purpose alone: refused natively, and the circuit (which signs over the
+    // public purpose) is still satisfied by the genuine statement only.
+    let mut w = f.witness.clone();
+    w.attestation.purpose = 3;
+    assert_eq!(
+        f.evaluate_with(&w).expect_err("not attested"),
+        EligibilityError::PurposeNotAttested { attested: 3, claimed: 1 }
+    );
+    assert!(satisfied(&f.params, st, &f.witness));
 }

@@ -37,3 +37,36 @@ fn committed_german_policy_scores_the_german_rows() {
     // The README's tier table (no purpose bonus: creative project's weight is 0).
     assert_eq!(tiers, [224, 295, 250, 231]);
 }
+
+#[test]
+fn purpose_names_are_the_circuits() {
+    for p in Purpose::ALL {
+        let name = serde_json::to_value(p).expect("serializes");
+        assert_eq!(name.as_str(), ccr_circuits::credit::purpose_name(p.code()), "{p:?}");
+        assert_eq!(Purpose::parse(name.as_str().expect("a string")), Some(p));
+    }
+    assert_eq!(ccr_circuits::credit::purpose_name(5), None);
+}
+
+/// Issue 10, hole 4: what each purpose's weight does on the German rows (against no bonus).
+/// The weight is the attested purpose's: these rows change tier only when an attester signs
+/// that purpose with the record, never by the member's choice.
+#[test]
+fn purpose_effects_on_the_german_rows() {
+    let p = Policy::load(&german_policy_file()).expect("loads");
+    let effects = ccr_credit_policy::report::purpose_effects(&p, &german_table().inputs).expect("fits");
+    let got: Vec<(Purpose, usize, usize, usize)> =
+        effects.iter().map(|e| (e.purpose, e.granted, e.moved_up, e.moved_down)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (Purpose::ProductiveEnterprise, 17, 47, 0),
+            (Purpose::CreativeProject, 0, 0, 0),
+            (Purpose::CommunityInfrastructure, 34, 107, 0),
+            (Purpose::EcologicalRestoration, 23, 80, 0),
+            (Purpose::EducationalInitiative, 10, 28, 0),
+        ]
+    );
+    let table = ccr_credit_policy::report::purpose_effects_table(&effects);
+    assert!(table.contains("community_infrastructure") && table.contains("attester"), "{table}");
+}

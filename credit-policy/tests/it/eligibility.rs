@@ -46,7 +46,7 @@ fn witness(registry: &AttesterRegistry, x: &[i64], purpose: Purpose, amount: u64
     let member_key = key(20);
     let record = FinancialRecord { features: x.to_vec(), member: member_key.public_key(), expiry: NOW + 1 };
     EligibilityWitness {
-        attestation: Attestation::sign(&key(1), &record),
+        attestation: Attestation::sign(&key(1), &record, purpose.code()),
         record,
         registry_proof: registry.proof(0).expect("slot 0"),
         member_key,

@@ -57,7 +57,7 @@ fn witness(w: &World, features: Vec<i64>, amount: u64) -> EligibilityWitness {
     let record = FinancialRecord { features, member: member_key.public_key(), expiry: NOW + 10 };
     let ext = Account::new(member_key.public_key(), 0).ext_hash();
     EligibilityWitness {
-        attestation: Attestation::sign(&key(1), &record),
+        attestation: Attestation::sign(&key(1), &record, 2),
         record,
         registry_proof: w.registry.proof(2).unwrap(),
         member_key,
