@@ -32,6 +32,11 @@
 //!   back and reduces the debt (and the receivable, unless written down); a writedown, once
 //!   `epoch > due + grace`, drops the debt from the pool's receivable. A debt that reaches 0
 //!   clears the loan.
+//! * **roles** ([`crate::state::account::POOL`]): a loan slot's borrower is no pool, a pool slot's
+//!   pool is one (or, for a credit, an account with no role, which the credit tags as a pool);
+//!   a borrower's `bank` is its pool's index + 1, so "no bank" (0) never names an account.
+//! * **domain**: the deployment's separator is a 125-bit word of the commitment (L1 computes
+//!   it from its chain id and its address); every signed message binds it.
 //! * **epoch**: 4 bytes of the commitment; L1 checks it against its clock.
 //!
 //! A no-op slot changes nothing. Old leaf values need no range checks: every value in
@@ -59,6 +64,7 @@ use crate::range::{enforce_bits, is_le, AMOUNT_BITS};
 use crate::state::account::Account;
 use crate::state::amount::MANTISSA_BITS;
 use crate::state::encoding::SLOT_BYTES;
+use crate::state::account::POOL;
 use crate::state::loan::{Loan, GRACE_EPOCHS, INTEREST_DENOMINATOR};
 use crate::state::tx::TxKind;
 use crate::state::SlotWitness;
@@ -220,18 +226,26 @@ impl LoanVar {
     }
 }
 
+/// What [`slot`] computes: the root and queue hash after the slot, and the sender's leaf
+/// after it (the leaf the recipient's path is checked against, one level of the tree up).
+struct SlotVars {
+    root_out: FpVar<Fr>,
+    queue_out: FpVar<Fr>,
+    sender_leaf: FpVar<Fr>,
+}
+
 /// Proves one slot: returns the root and queue hash after it.
 #[allow(clippy::too_many_arguments)]
 fn slot(
     cs: &ConstraintSystemRef<Fr>,
     depth: usize,
-    chain_id: u32,
+    domain: &FpVar<Fr>,
     bytes: &[UInt8<Fr>],
     w: &SlotWitness,
     root_in: &FpVar<Fr>,
     queue_in: &FpVar<Fr>,
     epoch: &FpVar<Fr>,
-) -> Result<(FpVar<Fr>, FpVar<Fr>), SynthesisError> {
+) -> Result<SlotVars, SynthesisError> {
     let two = Fr::from(2u64);
     let zero = FpVar::zero();
 
@@ -296,6 +310,11 @@ fn slot(
     let amount = &mantissa * &pow10;
     // amount < 2⁶⁴
     enforce_bits(&amount, AMOUNT_BITS)?;
+    // credit, loan terms, repay ⇒ amount ≠ 0 (the loan rule's `ZeroAmount`)
+    amount.is_neq(&zero)?.conditional_enforce_equal(
+        &Boolean::TRUE,
+        &Boolean::kary_or(&[is_credit.clone(), is_terms.clone(), is_repay.clone()])?,
+    )?;
 
     // Canonical data: from = 0 unless the account at `from` is updated; amount = 0 unless
     // debited, lent or a tier maximum; to = 0 for no-op, exit and forced exit.
@@ -341,23 +360,32 @@ fn slot(
     enforce_bits(&(FpVar::constant(Fr::from(INTEREST_DENOMINATOR - 1)) - &remainder), 17)?;
     let debt1 = &s.debt + &interest;
 
-    // credit ⇒ no open loan, or one from this pool: debt·(bank − to) = 0
-    (FpVar::from(is_credit.clone()) * &s.debt).mul_equals(&(&s.bank - &to), &zero)?;
+    // Roles (`state::account::POOL`): a borrower's `bank` is its pool's index + 1, a pool's is
+    // POOL, an account with neither role holds 0.
+    let pool_tag = FpVar::constant(Fr::from(POOL));
+    let named = &to + Fr::ONE;
+    // loan slot ⇒ the borrower is not a pool: bank ≠ POOL
+    s.bank.is_neq(&pool_tag)?.conditional_enforce_equal(&Boolean::TRUE, &is_loan)?;
+    // credit ⇒ no open loan, or one from this pool: debt·(bank − (to + 1)) = 0
+    (FpVar::from(is_credit.clone()) * &s.debt).mul_equals(&(&s.bank - &named), &zero)?;
     // credit, loan terms, writedown ⇒ the loan is not written down
     l.written_down.conditional_enforce_equal(
         &Boolean::FALSE,
         &Boolean::kary_or(&[is_credit.clone(), is_terms.clone(), is_writedown.clone()])?,
     )?;
-    // repay, accrue, writedown ⇒ `to` is the loan's pool
-    s.bank.conditional_enforce_equal(&to, &is_upkeep)?;
+    // repay, accrue, writedown ⇒ `to` is the loan's pool: bank = to + 1
+    s.bank.conditional_enforce_equal(&named, &is_upkeep)?;
     // loan terms, repay, accrue, writedown ⇒ an open loan (debt > 0)
     s.debt.is_neq(&zero)?.conditional_enforce_equal(&Boolean::TRUE, &(&is_upkeep | &is_terms))?;
     // pool slots ⇒ borrower ≠ pool
     from.is_neq(&to)?.conditional_enforce_equal(&Boolean::TRUE, &is_pool)?;
     // loan terms ⇒ in the epoch of the credit before (no interest since)
     since.conditional_enforce_equal(&zero, &is_terms)?;
-    // loan terms ⇒ total debt ≤ the tier's maximum (the amount)
-    enforce_bits(&is_terms.select(&(&amount - &debt1), &zero)?, AMOUNT_BITS)?;
+    // loan terms ⇒ total debt ≤ the tier's maximum (the amount); any other slot ⇒ the debt
+    // after accrual < 2⁶⁴ (the loan rule refuses it past 2⁶⁴ − 1 even when a repayment would
+    // bring it back into range; for terms it follows from debt ≤ amount < 2⁶⁴). One range
+    // check serves both.
+    enforce_bits(&is_terms.select(&(&amount - &debt1), &debt1)?, AMOUNT_BITS)?;
     // writedown ⇒ epoch ≥ due + grace + 1
     let overdue = epoch - &l.due - Fr::from(u64::from(GRACE_EPOCHS) + 1);
     enforce_bits(&is_writedown.select(&overdue, &zero)?, 32)?;
@@ -384,21 +412,21 @@ fn slot(
     let written = &wd + FpVar::from(is_writedown.clone());
     let open = s_debt.is_neq(&zero)?;
     let packed = LoanVar::pack(&rate, &due, epoch, &written);
-    let bank = is_credit.select(&to, &s.bank)?;
+    let bank = is_credit.select(&named, &s.bank)?;
     // loan slot ⇒ (open ⇒ bank and terms; closed ⇒ 0); otherwise unchanged
     let s_loan_new = is_loan.select(&open.select(&packed, &zero)?, &s_loan)?;
     let s_bank_new = is_loan.select(&open.select(&bank, &zero)?, &s.bank)?;
-    let s_root_new =
-        s_path.root(&s.leaf(&s_balance, &s_nonce, &s_bank_new, &s_debt, &s_loan_new, &s.x, &s.y)?)?;
+    let s_leaf_new = s.leaf(&s_balance, &s_nonce, &s_bank_new, &s_debt, &s_loan_new, &s.x, &s.y)?;
+    let s_root_new = s_path.root(&s_leaf_new)?;
     let root_mid = is_sender.select(&s_root_new, root_in)?;
 
-    // message = kind + from·2⁸ + to·2³² + amount40·2⁵⁶ + nonce·2⁹⁶ + chain_id·2¹²⁸
+    // message = kind + from·2⁸ + to·2³² + amount40·2⁵⁶ + nonce·2⁹⁶ + domain·2¹²⁸
     let message = kind
         + &from * two.pow([8u64])
         + &to * two.pow([32u64])
         + &amount40 * two.pow([56u64])
         + &s.nonce * two.pow([96u64])
-        + FpVar::constant(Fr::from(chain_id) * two.pow([128u64]));
+        + domain * two.pow([128u64]);
     let sig = SignatureVar::new_witness(cs.clone(), || Ok(w.signature))?;
     // signed ⇒ EdDSA-Poseidon(sender key, message, signature) holds
     verify_poseidon_gadget_if(&is_signed, &message, &sig, &PointVar::new(s.x.clone(), s.y.clone()))?;
@@ -449,6 +477,12 @@ fn slot(
     amount.conditional_enforce_equal(&effective, &is_forced)?;
     // transfer or pool slot ⇒ recipient exists
     r_empty.conditional_enforce_equal(&Boolean::FALSE, &(&is_transfer | &is_pool))?;
+    // pool slot ⇒ the account at `to` is a pool, or has no role yet: (bank)·(bank − POOL) = 0
+    (FpVar::from(is_pool.clone()) * &r.bank).mul_equals(&(&r.bank - &pool_tag), &zero)?;
+    // repay, accrue, writedown ⇒ it is a pool already (it lent)
+    r.bank.conditional_enforce_equal(&pool_tag, &is_upkeep)?;
+    // pool slot ⇒ it is a pool after the slot
+    let r_bank = is_pool.select(&pool_tag, &r.bank)?;
     // deposit ⇒ (opens an account ⇔ the leaf was empty)
     is_create.conditional_enforce_equal(&r_empty, &is_deposit)?;
 
@@ -467,7 +501,7 @@ fn slot(
     let create = FpVar::from(is_create.clone());
     let r_x = &r.x + &create * &d_x;
     let r_y = &r.y + &create * &d_y;
-    let r_root_new = r_path.root(&r.leaf(&r_balance, &r.nonce, &r.bank, &r_debt, &r_loan, &r_x, &r_y)?)?;
+    let r_root_new = r_path.root(&r.leaf(&r_balance, &r.nonce, &r_bank, &r_debt, &r_loan, &r_x, &r_y)?)?;
     let root_out = is_recv.select(&r_root_new, &root_mid)?;
 
     // ---- L1 queue -----------------------------------------------------------------------
@@ -477,19 +511,65 @@ fn slot(
     // deposit or forced exit (exclusive kinds) ⇒ q_out = queue_next, else q_in
     let consumes = FpVar::from(is_deposit) + FpVar::from(is_forced);
     let queue_out = queue_in + consumes * (queue_next - queue_in);
-    Ok((root_out, queue_out))
+    Ok(SlotVars { root_out, queue_out, sender_leaf: s_leaf_new })
 }
 
-/// Synthesizes only the slots of `w` (no commitment): for cost accounting.
+/// Synthesizes only the slots of `w` (no commitment, no decomposition of the epoch and the
+/// domain): for cost accounting.
 pub fn synthesize_slots_only(cs: ConstraintSystemRef<Fr>, w: &BatchWitness) -> Result<(), SynthesisError> {
     let mut root = FpVar::new_witness(cs.clone(), || Ok(w.old_root))?;
     let mut queue = FpVar::new_witness(cs.clone(), || Ok(w.queue_before))?;
     let epoch = FpVar::new_witness(cs.clone(), || Ok(Fr::from(w.epoch)))?;
+    // The domain's decomposition is the batch's, not a slot's: a plain witness here.
+    let domain = FpVar::new_witness(cs.clone(), || Ok(w.params.domain.separator()))?;
     for s in &w.slots {
         let bytes = UInt8::new_witness_vec(cs.clone(), &s.encoded.to_bytes())?;
-        (root, queue) = slot(&cs, w.params.depth, w.params.chain_id, &bytes, s, &root, &queue, &epoch)?;
+        let out = slot(&cs, w.params.depth, &domain, &bytes, s, &root, &queue, &epoch)?;
+        (root, queue) = (out.root_out, out.queue_out);
     }
     Ok(())
+}
+
+/// One slot of the batch circuit synthesized alone (no commitment): whether its constraints
+/// hold for the witness `w` over `root_in` and `queue_in` in a batch of `epoch`, and the values
+/// the circuit computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotCheck {
+    /// Whether every constraint of the slot holds.
+    pub satisfied: bool,
+    /// The sender's leaf after the slot, as the circuit computes it (also when unsatisfied):
+    /// a witness builder puts it in the tree to prove the recipient's path against the
+    /// intermediate root.
+    pub sender_leaf: Fr,
+    /// The root after the slot.
+    pub root_out: Fr,
+    /// The queue hash after the slot.
+    pub queue_out: Fr,
+}
+
+/// Synthesizes slot `w` alone with `params`' domain (the differential tests' oracle: a slot the
+/// native rule refuses must leave it unsatisfied, one it accepts must satisfy it with the native
+/// root).
+pub fn check_slot(
+    params: &crate::state::RollupParams,
+    epoch: u32,
+    root_in: Fr,
+    queue_in: Fr,
+    w: &SlotWitness,
+) -> Result<SlotCheck, SynthesisError> {
+    let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
+    let root = FpVar::new_witness(cs.clone(), || Ok(root_in))?;
+    let queue = FpVar::new_witness(cs.clone(), || Ok(queue_in))?;
+    let (_, epoch) = epoch_var(&cs, epoch)?;
+    let (_, domain) = domain_var(&cs, &params.domain.separator())?;
+    let bytes = UInt8::new_witness_vec(cs.clone(), &w.encoded.to_bytes())?;
+    let out = slot(&cs, params.depth, &domain, &bytes, w, &root, &queue, &epoch)?;
+    Ok(SlotCheck {
+        satisfied: cs.is_satisfied()?,
+        sender_leaf: out.sender_leaf.value()?,
+        root_out: out.root_out.value()?,
+        queue_out: out.queue_out.value()?,
+    })
 }
 
 /// The epoch's 4 big-endian bytes and its value, below 2³¹ (so that a due epoch, an epoch
@@ -505,6 +585,21 @@ fn epoch_var(
     Ok((bytes, bits_to_fp(&bits)?))
 }
 
+/// The domain separator's 32 big-endian bytes and its value, below 2¹²⁵ (so that the signed
+/// message, `… + domain·2¹²⁸`, stays below the field's order and packs injectively).
+fn domain_var(cs: &ConstraintSystemRef<Fr>, separator: &Fr) -> Result<(Vec<UInt8<Fr>>, FpVar<Fr>), SynthesisError> {
+    let be = super::fr_to_be_bytes(separator);
+    // The top 16 bytes are zero: constants. The low 16 are witnesses.
+    let mut bytes = vec![UInt8::constant(0); 16];
+    bytes.extend(UInt8::new_witness_vec(cs.clone(), &be[16..])?);
+    let bits = be_bytes_to_le_bits(&bytes[16..])?;
+    // domain < 2¹²⁵: bits 125..128 are 0
+    for b in &bits[crate::state::domain::DOMAIN_BITS as usize..] {
+        b.enforce_equal(&Boolean::FALSE)?;
+    }
+    Ok((bytes, bits_to_fp(&bits)?))
+}
+
 impl ConstraintSynthesizer<Fr> for BatchCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
         let w = &self.witness;
@@ -513,20 +608,23 @@ impl ConstraintSynthesizer<Fr> for BatchCircuit {
         let queue_before = FpVar::new_witness(cs.clone(), || Ok(w.queue_before))?;
 
         let (epoch_bytes, epoch) = epoch_var(&cs, w.epoch)?;
+        let (domain_bytes, domain) = domain_var(&cs, &params.domain.separator())?;
         let mut root = old_root.clone();
         let mut queue = queue_before.clone();
         let mut data = Vec::with_capacity(params.batch_size * SLOT_BYTES);
         for (i, s) in w.slots.iter().enumerate() {
             let bytes = UInt8::new_witness_vec(cs.clone(), &self.bytes_of(i))?;
-            (root, queue) = slot(&cs, params.depth, params.chain_id, &bytes, s, &root, &queue, &epoch)?;
+            let out = slot(&cs, params.depth, &domain, &bytes, s, &root, &queue, &epoch)?;
+            (root, queue) = (out.root_out, out.queue_out);
             data.extend(bytes);
         }
 
-        // c = SHA-256(old_root ‖ new_root ‖ queue_before ‖ queue_after ‖ epoch ‖ data) mod r
-        let mut preimage = Vec::with_capacity(132 + data.len());
+        // c = SHA-256(old_root ‖ new_root ‖ queue_before ‖ queue_after ‖ domain ‖ epoch ‖ data) mod r
+        let mut preimage = Vec::with_capacity(164 + data.len());
         for x in [&old_root, &root, &queue_before, &queue] {
             preimage.extend(fp_to_be_bytes(x)?);
         }
+        preimage.extend(domain_bytes);
         preimage.extend(epoch_bytes);
         preimage.extend(data);
         let digest = Sha256Gadget::digest(&preimage)?;

@@ -3,10 +3,12 @@
 //! The proof has one public input, the batch commitment
 //!
 //! ```text
-//! c = uint256(SHA-256(old_root ‖ new_root ‖ queue_before ‖ queue_after ‖ epoch ‖ tx_data)) mod r
+//! c = uint256(SHA-256(old_root ‖ new_root ‖ queue_before ‖ queue_after ‖ domain ‖ epoch ‖ tx_data)) mod r
 //! ```
 //!
-//! with each field element as 32 big-endian bytes, `epoch` 4 big-endian bytes (the batch's
+//! with each field element as 32 big-endian bytes, `domain` the deployment's separator
+//! ([`crate::state::Domain::separator`], which every signed message binds; L1 computes it from
+//! its chain id and its own address), `epoch` 4 big-endian bytes (the batch's
 //! month, by which loans accrue and fall due) and `tx_data` the 12-byte slots of
 //! [`crate::state::encoding`]. The L1 contract recomputes `c` from its stored roots, its
 //! deposit-queue chain and the calldata, as Hermez, zkSync Lite and MACI do.
@@ -34,11 +36,12 @@ pub fn public_commitment(
     new_root: &Fr,
     queue_before: &Fr,
     queue_after: &Fr,
+    domain: &Fr,
     epoch: u32,
     tx_data: &[u8],
 ) -> Fr {
     let mut h = Sha256::new();
-    for x in [old_root, new_root, queue_before, queue_after] {
+    for x in [old_root, new_root, queue_before, queue_after, domain] {
         h.update(fr_to_be_bytes(x));
     }
     h.update(epoch.to_be_bytes());
@@ -82,6 +85,7 @@ impl BatchWitness {
             &self.new_root,
             &self.queue_before,
             &self.queue_after,
+            &self.params.domain.separator(),
             self.epoch,
             &self.tx_data(),
         )

@@ -21,9 +21,12 @@ pub struct Account {
     pub balance: u64,
     /// Number of signed transactions applied so far.
     pub nonce: u32,
-    /// Community bank the account belongs to (0: none).
+    /// The account's role in credit, as the leaf encodes it: [`NO_BANK`] (0) for an account
+    /// that neither borrows nor lends, `pool + 1` for a borrower of bank `pool` (so no real
+    /// account index ever reads as "no bank"), [`POOL`] for a bank's pool, once it has lent.
+    /// Read it with [`Account::lender`] and [`Account::is_pool`].
     pub bank: u32,
-    /// Outstanding debt to the bank.
+    /// A borrower's debt to its bank; for a pool, its receivable.
     pub debt: u64,
     /// Voice credits for quadratic voting.
     pub voice_credits: u64,
@@ -31,7 +34,32 @@ pub struct Account {
     pub loan: Fr,
 }
 
+/// The `bank` field of an account with no loan that has never lent.
+pub const NO_BANK: u32 = 0;
+
+/// The `bank` field of a bank's pool: above every `pool + 1` (indices are below 2²⁴), so a
+/// pool can never stand where a borrower must, nor a borrower where a pool must.
+pub const POOL: u32 = u32::MAX;
+
 impl Account {
+    /// The pool this account owes, if it is a borrower.
+    pub fn lender(&self) -> Option<u32> {
+        match self.bank {
+            NO_BANK | POOL => None,
+            b => Some(b - 1),
+        }
+    }
+
+    /// Whether the account is a bank's pool (it has lent).
+    pub fn is_pool(&self) -> bool {
+        self.bank == POOL
+    }
+
+    /// The `bank` field of a borrower of `pool` (an account index, below 2²⁴).
+    pub fn borrower_of(pool: u32) -> u32 {
+        pool.wrapping_add(1)
+    }
+
     /// A fresh account holding `balance`.
     pub fn new(pubkey: Point, balance: u64) -> Self {
         Self { pubkey, balance, nonce: 0, bank: 0, debt: 0, voice_credits: 0, loan: Fr::zero() }

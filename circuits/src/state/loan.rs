@@ -4,7 +4,13 @@
 //! L1; the bank's id is the pool's account index. In a pool's extension, `debt` is the
 //! pool's **receivable**: the sum of the debts of its loans that are not written down.
 //!
-//! A member holds at most one open loan, from one bank: `bank` is the pool's index, `debt`
+//! The leaf's `bank` field tells the roles apart ([`super::account::POOL`]): a pool is tagged
+//! `POOL` from its first credit on and never borrows; a borrower holds `pool + 1`, so "no
+//! bank" (0) is never a real account; an account that neither borrows nor has lent holds 0
+//! and may become either. A pool slot names a pool where a pool must stand and a borrower
+//! where a borrower must, or it is refused, here and in the circuit alike.
+//!
+//! A member holds at most one open loan, from one bank: `bank` is the pool's index plus one, `debt`
 //! the principal plus accrued interest, and `loan` packs the terms
 //! (`rate_bps + due·2¹⁶ + accrued·2⁴⁸ + written_down·2⁸⁰`, see [`Loan`]). A loan is open
 //! while `debt > 0`; when a repayment brings it to 0 the fields return to 0.
@@ -31,7 +37,7 @@
 use ark_bn254::Fr;
 use ark_ff::{BigInteger, PrimeField, Zero};
 
-use super::account::Account;
+use super::account::{Account, NO_BANK, POOL};
 use super::tx::TxKind;
 
 /// Epochs per year: an epoch is a month.
@@ -145,6 +151,12 @@ pub enum LoanError {
         /// The bank asked.
         bank: u32,
     },
+    /// A pool (an account that has lent) named as the borrower.
+    #[error("account {0} is a bank's pool: a pool never borrows")]
+    PoolAsBorrower(u32),
+    /// The account named as the pool is not one: it borrows, or (outside a credit) has never lent.
+    #[error("account {0} is not a bank's pool")]
+    NotAPool(u32),
     /// The slot names another pool than the loan's.
     #[error("account {borrower}'s loan is from bank {owed_to}, not {named}")]
     WrongBank {
@@ -272,18 +284,28 @@ fn range(index: u32, what: &'static str) -> LoanError {
 /// the replaying auditor and the circuit's tests.
 pub fn apply(s: &LoanSlot, a: &Account, b: Option<&Account>, epoch: u32) -> Result<LoanEffect, LoanError> {
     let i = s.borrower;
+    if !s.kind.is_loan() {
+        return Err(LoanError::NotLoanKind(s.kind));
+    }
     let loan = Loan::unpack(&a.loan).ok_or(LoanError::Malformed(i))?;
     let open = a.debt > 0;
     if s.kind != TxKind::LoanTerms && s.borrower == s.to {
         return Err(LoanError::SelfLoan(i));
     }
+    // Roles: the borrower is no pool.
+    if a.is_pool() {
+        return Err(LoanError::PoolAsBorrower(i));
+    }
+    let owed_to = a.lender();
+    // In every slot but loan terms `to` is the pool, an existing account (index < 2²⁴).
+    let named = Account::borrower_of(s.to);
     match s.kind {
         TxKind::Credit | TxKind::LoanTerms | TxKind::Repay if s.amount == 0 => {
             return Err(LoanError::ZeroAmount(s.kind))
         }
         TxKind::Credit => {
-            if open && a.bank != s.to {
-                return Err(LoanError::OtherBank { borrower: i, owed_to: a.bank, bank: s.to });
+            if open && a.bank != named {
+                return Err(LoanError::OtherBank { borrower: i, owed_to: owed_to.unwrap_or(a.bank), bank: s.to });
             }
             if open && loan.written_down {
                 return Err(LoanError::WrittenDown(i));
@@ -301,8 +323,8 @@ pub fn apply(s: &LoanSlot, a: &Account, b: Option<&Account>, epoch: u32) -> Resu
             if !open {
                 return Err(LoanError::NoLoan(i));
             }
-            if a.bank != s.to {
-                return Err(LoanError::WrongBank { borrower: i, owed_to: a.bank, named: s.to });
+            if a.bank != named {
+                return Err(LoanError::WrongBank { borrower: i, owed_to: owed_to.unwrap_or(a.bank), named: s.to });
             }
             if s.kind == TxKind::Writedown {
                 if loan.written_down {
@@ -315,6 +337,14 @@ pub fn apply(s: &LoanSlot, a: &Account, b: Option<&Account>, epoch: u32) -> Resu
             }
         }
         _ => return Err(LoanError::NotLoanKind(s.kind)),
+    }
+    // …and the pool is one (a credit may make one of an account that has no role yet).
+    if s.kind != TxKind::LoanTerms {
+        let b = b.ok_or(range(s.to, "pool account"))?;
+        let may_become_pool = s.kind == TxKind::Credit && b.bank == NO_BANK;
+        if !b.is_pool() && !may_become_pool {
+            return Err(LoanError::NotAPool(s.to));
+        }
     }
 
     // Accrual (the epoch check holds for every loan slot, as in the circuit).
@@ -335,7 +365,7 @@ pub fn apply(s: &LoanSlot, a: &Account, b: Option<&Account>, epoch: u32) -> Resu
         TxKind::Credit => {
             borrower.balance = a.balance.checked_add(s.amount).ok_or(range(i, "balance"))?;
             debt = debt1.checked_add(s.amount).ok_or(range(i, "debt"))?;
-            bank = s.to;
+            bank = named;
             pool_balance = -i128::from(s.amount);
             receivable += i128::from(s.amount);
         }
@@ -375,7 +405,7 @@ pub fn apply(s: &LoanSlot, a: &Account, b: Option<&Account>, epoch: u32) -> Resu
     }
     borrower.debt = debt;
     if debt == 0 {
-        borrower.bank = 0;
+        borrower.bank = NO_BANK;
         borrower.loan = Fr::zero();
     } else {
         borrower.bank = bank;
@@ -387,6 +417,7 @@ pub fn apply(s: &LoanSlot, a: &Account, b: Option<&Account>, epoch: u32) -> Resu
         _ => {
             let b = b.ok_or(range(s.to, "pool account"))?;
             let mut p = b.clone();
+            p.bank = POOL;
             let balance = i128::from(b.balance) + pool_balance;
             if balance < 0 {
                 return Err(LoanError::PoolBalance { pool: s.to, balance: b.balance, amount: s.amount });

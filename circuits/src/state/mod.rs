@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod amount;
+pub mod domain;
 pub mod encoding;
 pub mod loan;
 pub mod replay;
@@ -19,6 +20,7 @@ use crate::babyjubjub::eddsa::{self, Signature};
 use crate::babyjubjub::Point;
 use crate::merkle::{MerkleError, MerkleProof, SparseMerkleTree};
 pub use account::Account;
+pub use domain::Domain;
 use amount::{AmountError, Float40};
 use encoding::EncodedSlot;
 use loan::{LoanError, LoanSlot};
@@ -32,8 +34,10 @@ pub struct RollupParams {
     pub depth: usize,
     /// Transaction slots per batch.
     pub batch_size: usize,
-    /// Domain separator in every signed message, so signatures do not replay across deployments.
-    pub chain_id: u32,
+    /// The deployment (L1 chain id and rollup address) every signed message binds, so
+    /// signatures do not replay across deployments. Not part of the circuit's shape: the
+    /// batch circuit takes its separator as a word of the public commitment.
+    pub domain: Domain,
 }
 
 /// Errors of the parameters.
@@ -49,14 +53,14 @@ pub enum ParamsError {
 
 impl RollupParams {
     /// Checked parameters.
-    pub fn new(depth: usize, batch_size: usize, chain_id: u32) -> Result<Self, ParamsError> {
+    pub fn new(depth: usize, batch_size: usize, domain: Domain) -> Result<Self, ParamsError> {
         if depth == 0 || depth > INDEX_BITS as usize {
             return Err(ParamsError::Depth(depth));
         }
         if batch_size == 0 {
             return Err(ParamsError::BatchSize);
         }
-        Ok(Self { depth, batch_size, chain_id })
+        Ok(Self { depth, batch_size, domain })
     }
 }
 
@@ -197,6 +201,23 @@ impl RollupState {
             deposits_consumed: 0,
             epoch: 0,
         })
+    }
+
+    /// A state holding exactly `accounts` at `epoch`, nothing consumed from the queue: a
+    /// snapshot to start from (the differential tests start from adversarial ones). The
+    /// accounts are taken as they are: their fields are not checked against any rule.
+    pub fn from_accounts(
+        params: RollupParams,
+        epoch: u32,
+        accounts: impl IntoIterator<Item = (u32, Account)>,
+    ) -> Result<Self, MerkleError> {
+        let mut state = Self::new(params)?;
+        state.epoch = epoch;
+        for (index, account) in accounts {
+            state.tree.update(u64::from(index), account.leaf())?;
+            state.accounts.insert(index, account);
+        }
+        Ok(state)
     }
 
     /// The current epoch (a month; L1 gives each batch its epoch): loans accrue and fall
@@ -352,7 +373,7 @@ impl RollupState {
         if sender.nonce == u32::MAX {
             return Err(TxError::NonceExhausted(s.from));
         }
-        eddsa::verify_poseidon(s.unsigned().message(self.params.chain_id), &s.signature, &sender.pubkey)
+        eddsa::verify_poseidon(s.unsigned().message(&self.params.domain), &s.signature, &sender.pubkey)
             .map_err(|e| TxError::BadSignature(e.to_string()))?;
         if s.kind == TxKind::Repay {
             self.loan_effect(&LoanSlot { kind: TxKind::Repay, borrower: s.from, to: s.to, amount })?;

@@ -218,17 +218,18 @@ impl UnsignedTx {
         Ok(Self { kind: TxKind::Exit, from, to: 0, amount: Float40::encode(amount)?, nonce })
     }
 
-    /// The field element signed, binding every field and the rollup's chain id:
-    /// `kind + from·2⁸ + to·2³² + amount40·2⁵⁶ + nonce·2⁹⁶ + chain_id·2¹²⁸` (160 bits, so
-    /// the packing is injective). The circuit builds the same sum from the bits of the
-    /// data-availability bytes, at no constraint cost.
-    pub fn message(&self, chain_id: u32) -> Fr {
+    /// The field element signed, binding every field and the deployment:
+    /// `kind + from·2⁸ + to·2³² + amount40·2⁵⁶ + nonce·2⁹⁶ + separator·2¹²⁸`, with the
+    /// 125-bit [`super::Domain::separator`] (253 bits in all, below the field's order, so the
+    /// packing is injective). The circuit builds the same sum from the bits of the
+    /// data-availability bytes and the commitment's domain word, at no constraint cost.
+    pub fn message(&self, domain: &super::Domain) -> Fr {
         let low = u128::from(self.kind as u8)
             | u128::from(self.from) << 8
             | u128::from(self.to) << 32
             | u128::from(self.amount.raw()) << 56
             | u128::from(self.nonce) << 96;
-        Fr::from(low) + Fr::from(chain_id) * ark_ff::Field::pow(&Fr::from(2u64), [128u64])
+        Fr::from(low) + domain.separator() * ark_ff::Field::pow(&Fr::from(2u64), [128u64])
     }
 
     /// Attaches a signature.

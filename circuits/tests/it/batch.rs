@@ -12,7 +12,7 @@ use ccr_circuits::state::tx::{Deposit, ForcedExit, Tx, TxKind, UnsignedTx};
 use ccr_circuits::state::{RollupParams, RollupState};
 
 use crate::common::{assert_satisfied, assert_snapshot, assert_unsatisfied, new_cs};
-use crate::state::{key, open, signed, transfer, CHAIN};
+use crate::state::{key, open, signed, transfer, CHAIN, OTHER_DEPLOYMENT};
 
 const DEPTH: usize = 6;
 const SLOTS: usize = 6;
@@ -162,9 +162,9 @@ fn forged_or_malleated_signature() {
     });
     let u = UnsignedTx::transfer(0, 2, 400, 0).unwrap();
     // Signed by a key that is not the sender's.
-    tampered(&TRANSFER_LAST, |w| w.slots[3].signature = sign_poseidon(&key(9), u.message(CHAIN)));
-    // Signed for another chain id (replay across deployments).
-    tampered(&TRANSFER_LAST, |w| w.slots[3].signature = sign_poseidon(&key(1), u.message(CHAIN + 1)));
+    tampered(&TRANSFER_LAST, |w| w.slots[3].signature = sign_poseidon(&key(9), u.message(&CHAIN)));
+    // Signed for the same rollup on another chain (replay across deployments).
+    tampered(&TRANSFER_LAST, |w| w.slots[3].signature = sign_poseidon(&key(1), u.message(&OTHER_DEPLOYMENT)));
     // An exit whose signature covers another amount.
     tampered(&EXIT_LAST, |w| w.slots[4].encoded.amount = Float40::encode(99).unwrap());
 }
@@ -177,12 +177,12 @@ fn overspend() {
     tampered(&EXIT_LAST, |w| {
         let u = UnsignedTx::exit(2, 471, 0).unwrap();
         w.slots[4].encoded.amount = u.amount;
-        w.slots[4].signature = sign_poseidon(&key(3), u.message(CHAIN));
+        w.slots[4].signature = sign_poseidon(&key(3), u.message(&CHAIN));
     });
     tampered(&TRANSFER_LAST, |w| {
         let u = UnsignedTx::transfer(0, 2, 1001, 0).unwrap();
         w.slots[3].encoded.amount = u.amount;
-        w.slots[3].signature = sign_poseidon(&key(1), u.message(CHAIN));
+        w.slots[3].signature = sign_poseidon(&key(1), u.message(&CHAIN));
     });
 }
 
@@ -192,7 +192,7 @@ fn wrong_nonce() {
     // Signed over nonce 1 while the account is at 0.
     tampered(&EXIT_LAST, |w| {
         let u = UnsignedTx::exit(2, 100, 1).unwrap();
-        w.slots[4].signature = sign_poseidon(&key(3), u.message(CHAIN));
+        w.slots[4].signature = sign_poseidon(&key(3), u.message(&CHAIN));
     });
 }
 
@@ -252,7 +252,7 @@ fn transfer_to_an_empty_account_is_unsatisfied() {
     let (after_exit, mut w) = batch_and_state(&[Step::Exit(0, 400, 1)]);
     let u = UnsignedTx::transfer(0, 5, 400, 0).unwrap();
     w.slots[0].encoded = EncodedSlot { kind: TxKind::Transfer, from: 0, to: 5, amount: u.amount };
-    w.slots[0].signature = sign_poseidon(&key(1), u.message(CHAIN));
+    w.slots[0].signature = sign_poseidon(&key(1), u.message(&CHAIN));
     w.slots[0].receiver = None;
     w.slots[0].receiver_proof = after_exit.proof(5).unwrap();
     // Everything else is consistent: the funds would go to a keyless leaf. Only the rule
@@ -282,12 +282,12 @@ fn public_commitment_matches_a_manual_sha256() {
     use sha2::{Digest, Sha256};
     let (_, w) = valid_batch();
     let mut pre = Vec::new();
-    for x in [w.old_root, w.new_root, w.queue_before, w.queue_after] {
+    for x in [w.old_root, w.new_root, w.queue_before, w.queue_after, w.params.domain.separator()] {
         pre.extend(ccr_circuits::batch::fr_to_be_bytes(&x));
     }
     pre.extend(w.epoch.to_be_bytes());
     pre.extend(w.tx_data());
-    assert_eq!(pre.len(), 132 + 12 * SLOTS);
+    assert_eq!(pre.len(), 164 + 12 * SLOTS);
     let digest = Sha256::digest(&pre);
     use ark_ff::PrimeField;
     assert_eq!(w.public_commitment(), Fr::from_be_bytes_mod_order(&digest));
@@ -471,7 +471,7 @@ fn unknown_kind_bytes_are_unsatisfied() {
     let u = UnsignedTx::transfer(0, 2, 400, 0).unwrap();
     let mut bytes = w.slots[3].encoded.to_bytes();
     bytes[0] = 14;
-    w.slots[3].signature = sign_poseidon(&key(1), u.message(CHAIN) + Fr::from(12u64));
+    w.slots[3].signature = sign_poseidon(&key(1), u.message(&CHAIN) + Fr::from(12u64));
     w.slots[3].encoded.kind = TxKind::ForcedExit;
     w.slots[3].forced_exit = ForcedExit { index: 0, amount: 400 };
     let cs = new_cs();

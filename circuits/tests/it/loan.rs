@@ -101,8 +101,8 @@ fn a_loan_lives_by_the_rule() {
     let pool = |s: &RollupState| s.account(POOL).unwrap().clone();
     // After the credit: the pool paid 1000, the debt and the receivable are 1000.
     let s = &batches[1].0;
-    assert_eq!((member(s).balance, member(s).debt, member(s).bank), (1100, 1000, POOL));
-    assert_eq!((pool(s).balance, pool(s).debt), (9000, 1000));
+    assert_eq!((member(s).balance, member(s).debt, member(s).lender()), (1100, 1000, Some(POOL)));
+    assert_eq!((pool(s).balance, pool(s).debt, pool(s).is_pool()), (9000, 1000, true));
     assert_eq!(loan_of(s), Loan { rate_bps: 1200, due_epoch: 7, accrued_epoch: 1, written_down: false });
     assert_eq!(batches[0].1.slots[0].encoded.kind, TxKind::Credit);
     assert_eq!(batches[0].1.slots[1].encoded.kind, TxKind::LoanTerms);
@@ -143,7 +143,7 @@ fn repaying_everything_closes_the_loan() {
     assert_eq!((s.account(POOL).unwrap().balance, s.account(POOL).unwrap().debt), (10_005, 0));
     // With the loan closed, another bank may lend.
     s.apply(&Tx::Credit(CreditTx { borrower: MEMBER, bank: OTHER_POOL, amount: 10, terms: TERMS })).unwrap();
-    assert_eq!(s.account(MEMBER).unwrap().bank, OTHER_POOL);
+    assert_eq!(s.account(MEMBER).unwrap().lender(), Some(OTHER_POOL));
 }
 
 #[test]
@@ -322,7 +322,7 @@ fn a_tampered_repayment_is_unsatisfied() {
     let (mut batches, _) = life();
     let (before, mut w) = batches.swap_remove(1);
     let u = UnsignedTx::repay(MEMBER, OTHER_POOL, 300, 0).unwrap();
-    w.slots[0].signature = ccr_circuits::babyjubjub::eddsa::sign_poseidon(&key(2), u.message(CHAIN));
+    w.slots[0].signature = ccr_circuits::babyjubjub::eddsa::sign_poseidon(&key(2), u.message(&CHAIN));
     w.slots[0].encoded.to = OTHER_POOL;
     // The intermediate tree: the borrower updated as the repayment does (its effect on the
     // borrower does not depend on the pool named), the pools not yet.

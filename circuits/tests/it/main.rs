@@ -5,6 +5,7 @@
 mod batch;
 mod common;
 mod credit;
+mod differential;
 mod eddsa;
 mod loan;
 mod merkle;

@@ -7,10 +7,13 @@ use ccr_circuits::merkle::SparseMerkleTree;
 use ccr_circuits::state::amount::{AmountError, Float40};
 use ccr_circuits::state::encoding::{decode, DecodeError, EncodedSlot, SLOT_BYTES};
 use ccr_circuits::state::tx::{Deposit, ForcedExit, QueueEntry, Tx, TxKind, UnsignedTx};
-use ccr_circuits::state::{ParamsError, RollupParams, RollupState, TxError};
+use ccr_circuits::state::{Domain, ParamsError, RollupParams, RollupState, TxError};
 use proptest::prelude::*;
 
-pub const CHAIN: u32 = 7;
+/// The deployment the tests sign for.
+pub const CHAIN: Domain = Domain { chain_id: 7, rollup: [0x11; 20] };
+/// Another deployment: the same rollup on another chain.
+pub const OTHER_DEPLOYMENT: Domain = Domain { chain_id: 8, rollup: [0x11; 20] };
 
 pub fn key(i: u8) -> PrivateKey {
     PrivateKey::from_bytes([i; 32])
@@ -21,7 +24,7 @@ pub fn open(state: &mut RollupState, index: u32, i: u8, amount: u64) {
 }
 
 pub fn signed(u: UnsignedTx, k: &PrivateKey) -> Tx {
-    Tx::Signed(u.with_signature(sign_poseidon(k, u.message(CHAIN))))
+    Tx::Signed(u.with_signature(sign_poseidon(k, u.message(&CHAIN))))
 }
 
 pub fn transfer(state: &RollupState, from: u32, to: u32, amount: u64, k: &PrivateKey) -> Tx {
@@ -133,9 +136,9 @@ fn transfer_overflowing_the_recipient_is_rejected() {
 
 #[test]
 fn params_are_checked() {
-    assert_eq!(RollupParams::new(25, 4, 0).unwrap_err(), ParamsError::Depth(25));
-    assert_eq!(RollupParams::new(0, 4, 0).unwrap_err(), ParamsError::Depth(0));
-    assert_eq!(RollupParams::new(24, 0, 0).unwrap_err(), ParamsError::BatchSize);
+    assert_eq!(RollupParams::new(25, 4, CHAIN).unwrap_err(), ParamsError::Depth(25));
+    assert_eq!(RollupParams::new(0, 4, CHAIN).unwrap_err(), ParamsError::Depth(0));
+    assert_eq!(RollupParams::new(24, 0, CHAIN).unwrap_err(), ParamsError::BatchSize);
 }
 
 #[test]
