@@ -1,5 +1,5 @@
 //! Regenerates `src/Groth16Verifier.sol` for [`COMMITTED_VERIFIER_KEY`] (the insecure
-//! development key of depth 24, 16 slots, chain id 1, seed `[0x42; 32]`), then prints the next
+//! development key of depth 24, 16 slots, seed `[0x42; 32]`), then prints the next
 //! step. About 20 s in release:
 //!
 //! ```text

@@ -10,7 +10,7 @@
 
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
-use ccr_circuits::state::RollupParams;
+use ccr_circuits::state::{Domain, RollupParams};
 use ccr_prover::batch::{batch_circuit_name, dev_setup_batch};
 use ccr_prover::{key_hash, Keypair, ProverError};
 
@@ -22,16 +22,17 @@ use crate::generator::solidity_verifier;
 /// [`ccr_prover::batch::dev_setup_batch`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DevKey {
-    /// Tree depth, batch size and chain id of the circuit.
+    /// Tree depth and batch size of the circuit (its domain is [`Domain::NONE`]: keys do not
+    /// depend on the deployment, whose separator is a witness of every batch).
     pub params: RollupParams,
     /// Seed of the insecure setup: anyone who knows it can forge proofs.
     pub seed: [u8; 32],
 }
 
-/// The key the committed `Groth16Verifier` carries: depth 24, 16 slots per batch, chain id 1,
+/// The key the committed `Groth16Verifier` carries: depth 24, 16 slots per batch,
 /// seed `[0x42; 32]` (the seed of `ccr-prover demo`). **INSECURE: development only.**
 pub const COMMITTED_VERIFIER_KEY: DevKey =
-    DevKey { params: RollupParams { depth: 24, batch_size: 16, chain_id: 1 }, seed: [0x42; 32] };
+    DevKey { params: RollupParams { depth: 24, batch_size: 16, domain: Domain::NONE }, seed: [0x42; 32] };
 
 /// Errors of generating a development verifier.
 #[derive(Debug, thiserror::Error)]
@@ -51,10 +52,10 @@ pub enum DevKeyError {
 }
 
 impl DevKey {
-    /// The test-size key the crate's tests use: depth 8, 4 slots, chain id 5, seed `[9; 32]`
+    /// The test-size key the crate's tests use: depth 8, 4 slots, seed `[9; 32]`
     /// (the key whose hash `prover/tests/snapshots/batch_d8_n4_vk_hash.txt` pins).
     pub const TEST: Self =
-        Self { params: RollupParams { depth: 8, batch_size: 4, chain_id: 5 }, seed: [9; 32] };
+        Self { params: RollupParams { depth: 8, batch_size: 4, domain: Domain::NONE }, seed: [9; 32] };
 
     /// Runs the development setup (seconds at test size, ~20 s in release at depth 24 with 16
     /// slots).
@@ -77,13 +78,12 @@ impl DevKey {
         Ok(format!(
             "@custom:key {circuit}, verifying-key hash {hash}\n\
              INSECURE development key: ccr_prover::batch::dev_setup_batch(depth {depth}, batch size\n\
-             {batch}, chain id {chain}) with the public seed 0x{seed}.\n\
+             {batch}) with the public seed 0x{seed}.\n\
              Anyone who knows the seed can forge proofs: never secure value with it.",
             circuit = batch_circuit_name(&self.params),
             hash = key_hash(vk)?,
             depth = self.params.depth,
             batch = self.params.batch_size,
-            chain = self.params.chain_id,
         ))
     }
 
