@@ -134,12 +134,13 @@ pub fn purpose_effects(
 
 /// [`purpose_effects`] as a table.
 pub fn purpose_effects_table(effects: &[PurposeEffect]) -> String {
-    let mut s = String::from(
-        "purpose                   weight  declined→granted  moved up a tier  moved down\n",
-    );
+    let mut s =
+        String::from("purpose                   weight  declined→granted  moved up a tier  moved down\n");
     for e in effects {
-        let name =
-            serde_json::to_value(e.purpose).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let name = serde_json::to_value(e.purpose)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
             "{name:<25} {:>+7} {:>17} {:>16} {:>11}",

@@ -167,7 +167,11 @@ impl Attestation {
 
     /// Checks the signature over `record` and the attested purpose.
     pub fn verify(&self, record: &FinancialRecord) -> Result<(), EddsaError> {
-        verify_poseidon(attestation_message(record.commitment(), self.purpose), &self.signature, &self.attester)
+        verify_poseidon(
+            attestation_message(record.commitment(), self.purpose),
+            &self.signature,
+            &self.attester,
+        )
     }
 }
 
