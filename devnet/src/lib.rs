@@ -39,7 +39,7 @@ use ark_groth16::ProvingKey;
 use ark_groth16::VerifyingKey;
 use ccr_circuits::state::RollupParams;
 use ccr_l1::anvil::Anvil;
-use ccr_l1::client::{Deployment, L1Client};
+use ccr_l1::client::{Deployment, L1Client, VerifierKey};
 use ccr_l1::node::{EmbeddedL1, EmbeddedL1Handle};
 use ccr_l1::poll::PollClient;
 use ccr_prover::batch::batch_circuit_name;
@@ -110,6 +110,10 @@ pub struct DevnetConfig {
     pub batch_timeout: Duration,
     /// Blocks before an unprocessed L1 request opens exit mode.
     pub escape_delay: u64,
+    /// Deploy the verifier of the insecure development key on any chain, not only on a
+    /// development chain ([`ccr_l1::client::DEV_CHAIN_IDS`]): for a public test network whose
+    /// rollup never holds value.
+    pub insecure_dev_keys: bool,
 }
 
 impl DevnetConfig {
@@ -125,6 +129,7 @@ impl DevnetConfig {
             metrics: Some(([127, 0, 0, 1], 9100).into()),
             batch_timeout: Duration::from_secs(1),
             escape_delay: 1000,
+            insecure_dev_keys: false,
         }
     }
 }
@@ -211,9 +216,12 @@ impl Devnet {
             }
             L1Choice::Rpc { url } => (None, None, url.clone()),
         };
-        let (operator, deployment) = L1Client::deploy(&l1_url, operator_key, &verifier, &params, &deploy)
-            .await
-            .with_context(|| format!("deploying the contracts on L1 at {l1_url}"))?;
+        // The keys' insecure flag decides the chains the verifier may go to (development ones).
+        let key = VerifierKey::from_flag(keys.insecure_dev_setup, config.insecure_dev_keys);
+        let (operator, deployment) =
+            L1Client::deploy_with_key(&l1_url, operator_key, &verifier, key, &params, &deploy)
+                .await
+                .with_context(|| format!("deploying the contracts on L1 at {l1_url}"))?;
         say(&format!("L1 at {l1_url}: rollup deployed at {}", deployment.rollup));
         let (polls, poll_process_pk, poll_tally_pk) = deploy_poll(&config.dir, &operator, say).await?;
 

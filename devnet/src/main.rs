@@ -65,6 +65,11 @@ struct Args {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Deploy the verifier of the INSECURE development key even on a chain that is not a
+    /// development chain (chain ids 31337, 1337): only for a test network whose rollup will
+    /// never hold value. Without it such a deployment is refused.
+    #[arg(long)]
+    insecure_dev_keys: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -85,6 +90,7 @@ fn main() -> anyhow::Result<()> {
         },
         rpc: args.rpc,
         metrics: Some(args.metrics),
+        insecure_dev_keys: args.insecure_dev_keys,
         ..DevnetConfig::new(args.dir.clone())
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;

@@ -49,6 +49,20 @@ impl Anvil {
     /// [`L1Error::Anvil`] when the binary is missing (run `scripts/deps`), does not start or
     /// does not answer.
     pub async fn start() -> Result<Self, L1Error> {
+        Self::spawn(&[]).await
+    }
+
+    /// As [`Anvil::start`], with chain id `chain_id` instead of anvil's 31337 (a stand-in for
+    /// a public chain: deployments that must be refused off development chains).
+    ///
+    /// # Errors
+    ///
+    /// As [`Anvil::start`].
+    pub async fn start_on_chain(chain_id: u64) -> Result<Self, L1Error> {
+        Self::spawn(&["--chain-id", &chain_id.to_string()]).await
+    }
+
+    async fn spawn(extra_args: &[&str]) -> Result<Self, L1Error> {
         let binary = std::env::var_os("ANVIL").map(PathBuf::from).unwrap_or_else(anvil_binary);
         if !binary.is_file() {
             return Err(L1Error::Anvil(format!(
@@ -62,6 +76,7 @@ impl Anvil {
             .port();
         let child = Command::new(&binary)
             .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--quiet"])
+            .args(extra_args)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -70,6 +70,57 @@ impl TxOutcome {
     }
 }
 
+/// Chain ids of development chains, the only ones a verifier of an insecure development key
+/// deploys to without an explicit opt-in: 31337 (anvil, hardhat, and the embedded L1,
+/// [`crate::node::CHAIN_ID`]) and 1337 (geth `--dev`, ganache).
+pub const DEV_CHAIN_IDS: [u64; 2] = [31_337, 1_337];
+
+/// Where the batch verifier's key comes from, which decides the chains it may be deployed on
+/// ([`L1Client::deploy_with_key`]). A development key's seed is public: whoever knows it forges
+/// batch proofs and takes every deposit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifierKey {
+    /// The insecure development setup (a key file with the `insecure_dev_setup` flag):
+    /// development chains only ([`DEV_CHAIN_IDS`]).
+    InsecureDev,
+    /// The insecure development setup on any chain, on the operator's explicit opt-in
+    /// (`--insecure-dev-keys`): a public test network whose rollup never holds value.
+    InsecureDevAnyChain,
+    /// A key from a setup ceremony (a key file without the insecure flag): any chain. The
+    /// committed `Groth16Verifier` (the development key of
+    /// [`ccr_verifier_contracts::COMMITTED_VERIFIER_KEY`]) is still refused off development
+    /// chains, whatever the caller says.
+    Ceremony,
+}
+
+impl VerifierKey {
+    /// The key of a key file whose `insecure_dev_setup` flag is `insecure_dev_setup`, with the
+    /// operator's opt-in to deploy a development key anywhere (`allow_any_chain`).
+    pub fn from_flag(insecure_dev_setup: bool, allow_any_chain: bool) -> Self {
+        match (insecure_dev_setup, allow_any_chain) {
+            (false, _) => Self::Ceremony,
+            (true, false) => Self::InsecureDev,
+            (true, true) => Self::InsecureDevAnyChain,
+        }
+    }
+
+    /// Whether `verifier`, a verifier of this key, may be deployed on chain `chain_id`.
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::InsecureDevKey`] for a development key (or the committed verifier) on a chain
+    /// outside [`DEV_CHAIN_IDS`] without the opt-in; [`L1Error::Deploy`] if the committed
+    /// verifier's artifact is broken.
+    pub fn check(self, chain_id: u64, verifier: &Artifact) -> Result<(), L1Error> {
+        let committed = Artifact::groth16_verifier().map_err(|e| L1Error::Deploy(e.to_string()))?;
+        let insecure = self != Self::Ceremony || verifier.deployed_bytecode == committed.deployed_bytecode;
+        if insecure && self != Self::InsecureDevAnyChain && !DEV_CHAIN_IDS.contains(&chain_id) {
+            return Err(L1Error::InsecureDevKey { chain_id });
+        }
+        Ok(())
+    }
+}
+
 /// The contracts of a deployment by [`L1Client::deploy`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deployment {
@@ -271,16 +322,37 @@ impl L1Client {
     /// Deploys Poseidon(5), Poseidon(2), `verifier` (the Groth16 verifier of the batch circuit of
     /// `params`) and the rollup (genesis root of the empty tree of `params.depth`, the asset and
     /// escape delay of `cfg`; a token must already be deployed) from the account of
-    /// `signer_key`; returns a client of the new rollup and the addresses.
+    /// `signer_key`; returns a client of the new rollup and the addresses. The verifier is
+    /// taken for one of an insecure development key ([`VerifierKey::InsecureDev`]): on a chain
+    /// outside [`DEV_CHAIN_IDS`] nothing is deployed; [`L1Client::deploy_with_key`] deploys a
+    /// ceremony's key.
     ///
     /// # Errors
     ///
-    /// [`L1Error::Deploy`] for parameters out of range or a broken artifact; as
-    /// [`L1Client::connect`]; a failed deployment transaction.
+    /// As [`L1Client::deploy_with_key`].
     pub async fn deploy(
         url: &str,
         signer_key: B256,
         verifier: &Artifact,
+        params: &RollupParams,
+        cfg: &DeployConfig,
+    ) -> Result<(Self, Deployment), L1Error> {
+        Self::deploy_with_key(url, signer_key, verifier, VerifierKey::InsecureDev, params, cfg).await
+    }
+
+    /// As [`L1Client::deploy`], for a verifier of `key`: checked against the node's chain id
+    /// ([`VerifierKey::check`]) before anything is deployed.
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::InsecureDevKey`] (a development key off a development chain, nothing
+    /// deployed); [`L1Error::Deploy`] for parameters out of range or a broken artifact; as
+    /// [`L1Client::connect`]; a failed deployment transaction.
+    pub async fn deploy_with_key(
+        url: &str,
+        signer_key: B256,
+        verifier: &Artifact,
+        key: VerifierKey,
         params: &RollupParams,
         cfg: &DeployConfig,
     ) -> Result<(Self, Deployment), L1Error> {
@@ -289,6 +361,7 @@ impl L1Client {
         rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, params, cfg)
             .map_err(|e| deploy_err(&e))?;
         let (provider, signer) = provider(url, signer_key)?;
+        key.check(provider.get_chain_id().await.map_err(rpc_error)?, verifier)?;
         let mut client = Self {
             provider,
             signer,

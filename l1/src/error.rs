@@ -147,6 +147,20 @@ pub enum L1Error {
     /// A deployment, an artifact or the rollup parameters are unusable.
     #[error("deployment: {0}")]
     Deploy(String),
+    /// A batch verifier of the insecure development key (the committed `Groth16Verifier`, or a
+    /// key file flagged `insecure_dev_setup`) on a chain that is not a development chain:
+    /// refused, nothing deployed.
+    #[error(
+        "refusing to deploy a batch verifier of the INSECURE development key on chain {chain_id}: its \
+         seed is public, so anyone can forge batch proofs and take every deposit. Development chains \
+         only (chain ids {dev:?}); deploy a verifier of a setup ceremony's key, or opt in explicitly \
+         (--insecure-dev-keys) on a test network whose rollup will never hold value",
+        dev = crate::client::DEV_CHAIN_IDS
+    )]
+    InsecureDevKey {
+        /// The chain id the node reported.
+        chain_id: u64,
+    },
     /// The node answered something inconsistent (a missing transaction, a malformed log, a gap
     /// in the queue, ...).
     #[error("unexpected L1 data: {0}")]

@@ -10,3 +10,74 @@ async fn rollup_flow_on_anvil() {
     let anvil = Anvil::start().await.expect("anvil starts (scripts/deps installs it)");
     rollup_flow(anvil.url()).await;
 }
+
+/// The verifier of the insecure development key (the committed `Groth16Verifier`, or any
+/// verifier of a key flagged `insecure_dev_setup`) is refused on chain 1 before anything is
+/// deployed; a setup ceremony's key deploys there, and a development key only with the explicit
+/// opt-in.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
+    use alloy::providers::{Provider, ProviderBuilder};
+    use ccr_l1::client::{L1Client, VerifierKey, DEV_CHAIN_IDS};
+    use ccr_l1::L1Error;
+    use ccr_verifier_contracts::rollup::DeployConfig;
+    use ccr_verifier_contracts::{Artifact, COMMITTED_VERIFIER_KEY};
+
+    use crate::common::{dev_key, verifier, PARAMS};
+
+    let committed = Artifact::groth16_verifier().expect("committed verifier");
+    let test_verifier = tokio::task::spawn_blocking(verifier).await.expect("compile the verifier");
+    // The rule, chain by chain.
+    for chain_id in DEV_CHAIN_IDS {
+        VerifierKey::InsecureDev.check(chain_id, &committed).expect("a development chain");
+    }
+    for key in [VerifierKey::InsecureDev, VerifierKey::Ceremony] {
+        assert!(matches!(key.check(1, &committed), Err(L1Error::InsecureDevKey { chain_id: 1 })));
+    }
+    assert!(matches!(
+        VerifierKey::InsecureDev.check(11_155_111, test_verifier),
+        Err(L1Error::InsecureDevKey { chain_id: 11_155_111 })
+    ));
+    VerifierKey::Ceremony.check(1, test_verifier).expect("a ceremony's key");
+    VerifierKey::InsecureDevAnyChain.check(1, &committed).expect("opted in");
+    assert_eq!(VerifierKey::from_flag(true, false), VerifierKey::InsecureDev);
+    assert_eq!(VerifierKey::from_flag(true, true), VerifierKey::InsecureDevAnyChain);
+    assert_eq!(VerifierKey::from_flag(false, true), VerifierKey::Ceremony);
+
+    // On a node of chain 1: refused with the chain named, and nothing sent.
+    let anvil = Anvil::start_on_chain(1).await.expect("anvil starts (scripts/deps installs it)");
+    let url = anvil.url();
+    let cfg = DeployConfig::eth();
+    let refused = [
+        L1Client::deploy(url, dev_key(0), &committed, &COMMITTED_VERIFIER_KEY.params, &cfg).await,
+        L1Client::deploy_with_key(
+            url,
+            dev_key(0),
+            &committed,
+            VerifierKey::Ceremony,
+            &COMMITTED_VERIFIER_KEY.params,
+            &cfg,
+        )
+        .await,
+        L1Client::deploy(url, dev_key(0), test_verifier, &PARAMS, &cfg).await,
+    ];
+    for result in refused {
+        let err = result.expect_err("refused");
+        assert!(matches!(err, L1Error::InsecureDevKey { chain_id: 1 }), "{err}");
+        assert!(err.to_string().contains("INSECURE development key on chain 1"), "{err}");
+    }
+    let provider = ProviderBuilder::new().connect_http(url.parse().expect("url"));
+    let operator = alloy::signers::local::PrivateKeySigner::from_bytes(&dev_key(0)).expect("key").address();
+    assert_eq!(provider.get_transaction_count(operator).await.expect("nonce"), 0, "nothing was sent");
+
+    // The explicit opt-in, or a ceremony's key, deploys.
+    let (_, opted_in) =
+        L1Client::deploy_with_key(url, dev_key(0), test_verifier, VerifierKey::InsecureDevAnyChain, &PARAMS, &cfg)
+            .await
+            .expect("opted in");
+    let (_, ceremony) =
+        L1Client::deploy_with_key(url, dev_key(1), test_verifier, VerifierKey::Ceremony, &PARAMS, &cfg)
+            .await
+            .expect("a ceremony's key");
+    assert_ne!(opted_in.rollup, ceremony.rollup);
+}
