@@ -19,13 +19,13 @@ use ccr_circuits::babyjubjub::eddsa::{sign_poseidon, PrivateKey};
 use ccr_circuits::batch::constraints::BatchCircuit;
 use ccr_circuits::batch::BatchBuilder;
 use ccr_circuits::state::tx::{Deposit, Tx, UnsignedTx};
-use ccr_circuits::state::{RollupParams, RollupState};
+use ccr_circuits::state::{Domain, RollupParams, RollupState};
 use ccr_circuits::Fr;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
 /// Chain id used by the benchmarks.
-pub const CHAIN_ID: u32 = 1;
+pub const DOMAIN: Domain = Domain::NONE;
 
 /// A state with funded members, and a batch circuit of transfers between them.
 pub struct Scenario {
@@ -40,7 +40,7 @@ pub fn funded_state(
     members: usize,
 ) -> Result<(RollupState, Vec<PrivateKey>)> {
     let mut rng = ChaCha20Rng::seed_from_u64(42);
-    let params = RollupParams::new(depth, batch_size, CHAIN_ID)?;
+    let params = RollupParams::new(depth, batch_size, DOMAIN)?;
     let mut state = RollupState::new(params)?;
     let mut keys = Vec::with_capacity(members);
     for i in 0..members {
@@ -64,7 +64,7 @@ pub fn signed_transfers(depth: usize, batch_size: usize, count: usize) -> Result
         let to = rng.gen_range(0..members) as u32;
         let nonce = scratch.account(from).context("member")?.nonce;
         let unsigned = UnsignedTx::transfer(from, to, rng.gen_range(1..100), nonce)?;
-        let sig = sign_poseidon(&keys[from as usize], unsigned.message(CHAIN_ID));
+        let sig = sign_poseidon(&keys[from as usize], unsigned.message(&DOMAIN));
         let tx = Tx::Signed(unsigned.with_signature(sig));
         scratch.apply(&tx)?;
         txs.push(tx);

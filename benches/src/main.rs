@@ -82,10 +82,6 @@ enum Cmd {
         /// Slots per batch, and transfers sent.
         #[arg(long, default_value_t = 16)]
         batch: usize,
-        /// The rollup's chain id: the committed verifier is used for depth 24, 16 slots and
-        /// chain id 1; any other is generated and compiled with solc-js (`node`).
-        #[arg(long, default_value_t = ccr_benches::settle::DEVNET_CHAIN_ID)]
-        chain_id: u32,
     },
     /// The member's eligibility proof: constraints, setup, proving and verifying time with a
     /// bank's policy (default: the committed German policy) over the state tree.
@@ -205,9 +201,9 @@ fn main() -> Result<()> {
             let rejected: usize = report.runs.iter().map(|r| r.rejected_total()).sum();
             anyhow::ensure!(rejected == 0, "{rejected} transfers were rejected (see the table)");
         }
-        Cmd::Settle { depth, batch, chain_id } => {
+        Cmd::Settle { depth, batch } => {
             let dir = tempfile::tempdir().context("creating a temporary directory")?;
-            let config = ccr_benches::settle::SettleBench { depth, batch, chain_id };
+            let config = ccr_benches::settle::SettleBench { depth, batch };
             let mut say = |line: &str| eprintln!("{line}");
             let report = runtime()?.block_on(ccr_benches::settle::run(config, dir.path(), &mut say))?;
             println!("{}", ccr_benches::settle::render(&report));

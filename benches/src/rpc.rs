@@ -31,7 +31,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use tokio::sync::Barrier;
 
-use crate::{Latency, CHAIN_ID};
+use crate::{Latency, DOMAIN};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -110,7 +110,7 @@ pub async fn run(config: &RpcBench, dir: &Path) -> Result<RpcReport> {
         config.accounts
     );
     ensure!(config.txs >= max_clients, "--txs {} is fewer than the {max_clients} clients", config.txs);
-    let params = RollupParams::new(config.depth, config.batch_size, CHAIN_ID)?;
+    let params = RollupParams::new(config.depth, config.batch_size, DOMAIN)?;
     ensure!(
         config.depth >= usize::BITS as usize || config.accounts <= 1usize << config.depth,
         "--accounts {} does not fit a tree of depth {}",
@@ -212,7 +212,7 @@ fn sign_shares(
             let to = (from + rng.gen_range(1..config.accounts)) % config.accounts;
             let u = UnsignedTx::transfer(from as u32, to as u32, 1, nonces[from])?;
             nonces[from] += 1;
-            share.txs.push(u.with_signature(keys[from].sign_poseidon(u.message(CHAIN_ID))));
+            share.txs.push(u.with_signature(keys[from].sign_poseidon(u.message(&DOMAIN))));
             share.senders.push(from);
         }
         shares.push(share);

@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
-use ccr_circuits::state::RollupParams;
+use ccr_circuits::state::{Domain, RollupParams};
 use ccr_devnet::{Devnet, DevnetConfig, L1Choice};
 use ccr_sequencer::api::{BatchState, TxId, TxState};
 use ccr_wallet::keys::{L1Key, WalletKeys};
@@ -25,8 +25,6 @@ use rand_chacha::ChaCha20Rng;
 
 /// How often the stages are polled.
 pub const POLL: Duration = Duration::from_millis(10);
-/// Chain id of the devnet's circuit (the committed verifier's).
-pub const DEVNET_CHAIN_ID: u32 = ccr_devnet::DEFAULT_PARAMS.chain_id;
 /// Deposited per member, in L2 units (gwei): 1 ETH.
 const DEPOSIT: u64 = 1_000_000_000;
 /// How long any stage may take before the benchmark gives up.
@@ -37,12 +35,10 @@ const STAGE_TIMEOUT: Duration = Duration::from_secs(1800);
 pub struct SettleBench {
     /// Account tree depth.
     pub depth: usize,
-    /// Slots per batch, and transfers sent.
+    /// Slots per batch, and transfers sent. With the devnet's parameters (depth 24, 16 slots)
+    /// L1 gets the committed verifier; with any other, one generated for the development key
+    /// and compiled with solc-js (`node`), same gas.
     pub batch: usize,
-    /// The rollup's chain id (signed into every transfer). With the devnet's parameters
-    /// (depth 24, 16 slots, chain id 1) L1 gets the committed verifier; with any other, one
-    /// generated for the development key and compiled with solc-js (`node`), same gas.
-    pub chain_id: u32,
 }
 
 /// Seconds from the first submission to each stage.
@@ -80,7 +76,7 @@ pub async fn run(
     say: &mut (dyn FnMut(&str) + Send),
 ) -> Result<SettleReport> {
     ensure!(config.batch >= 2, "--batch must be at least 2 (each member sends to another)");
-    let params = RollupParams::new(config.depth, config.batch, config.chain_id)?;
+    let params = RollupParams::new(config.depth, config.batch, Domain::NONE)?;
     let any: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
     let devnet = Devnet::start(
         DevnetConfig {
@@ -144,7 +140,7 @@ async fn measure(
     let mut signed = Vec::with_capacity(config.batch);
     for (i, m) in members.iter().enumerate() {
         let to = index[(i + 1) % index.len()];
-        signed.push(ops::sign_transfer(m, config.chain_id, index[i], to, 1000, 0)?);
+        signed.push(ops::sign_transfer(m, &devnet.config.params.domain, index[i], to, 1000, 0)?);
     }
 
     let start = Instant::now();
@@ -213,9 +209,9 @@ pub fn render(r: &SettleReport) -> String {
     let n = r.config.batch;
     let ms = |s: f64| format!("{:.0} ms", s * 1e3);
     let mut out = format!(
-        "depth {}, batch {n}, chain id {}: key setup {:.1} s, {n} accounts opened and settled in {:.1} s \
+        "depth {}, batch {n}: key setup {:.1} s, {n} accounts opened and settled in {:.1} s \
          (neither measured below)\n\n",
-        r.config.depth, r.config.chain_id, r.setup_secs, r.accounts_secs
+        r.config.depth, r.setup_secs, r.accounts_secs
     );
     out.push_str(&format!("| {n} transfers, from the first submission to | time | stage alone |\n"));
     out.push_str("| --- | --- | --- |\n");

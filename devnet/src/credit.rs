@@ -7,6 +7,7 @@
 
 use anyhow::Context;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
+use ccr_circuits::state::Domain;
 use ccr_credit_policy::{german_policy, Policy, Purpose, GERMAN_DATA_CSV};
 use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
 use ccr_wallet::credit::{prove_credit, sign_attestation, CreditRequest, RegistryFile};
@@ -33,6 +34,8 @@ pub struct CreditSummary {
     pub borrower: u32,
     /// The German credit data row (1-based, after the header) the attester signed.
     pub data_row: usize,
+    /// What the loan is for: the purpose the attester signed, as the sequencer shows the loan.
+    pub purpose: String,
     /// The policy's tier for it.
     pub tier: u8,
     /// The tier's yearly rate, basis points.
@@ -72,7 +75,7 @@ pub async fn run(
     bank: &Member,
     bank_l1: &L1,
     member: &Member,
-    chain_id: u32,
+    domain: &Domain,
     depth: usize,
     say: Say<'_>,
 ) -> anyhow::Result<CreditSummary> {
@@ -104,9 +107,19 @@ pub async fn run(
 
     let (data_row, features, tier) = good_row(&policy)?;
     let expiry = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() + 365 * 86_400;
-    let attestation = sign_attestation(&attester, features, member.keys.l2_public(), expiry, Some(&policy))?;
+    // The attester signs what the credit is for with the record: the purpose's weight moves
+    // the tier, so the member can borrow for the attested purpose only.
+    let attestation = sign_attestation(
+        &attester,
+        features,
+        member.keys.l2_public(),
+        expiry,
+        Purpose::EcologicalRestoration,
+        Some(&policy),
+    )?;
     say(&format!(
-        "   the bank's attester signs {}'s record (German credit data row {data_row}): tier {tier} under the policy",
+        "   the bank's attester signs {}'s record (German credit data row {data_row}) for an ecological \
+         restoration: tier {tier} under the policy",
         member.name
     ));
 
@@ -135,12 +148,18 @@ pub async fn run(
     let credit_batch = ops::status(seq, &receipt.hash).await?.batch.context("settled in a batch")?;
     let credit_batch_gas = seq.batch(credit_batch).await?.and_then(|b| b.l1_gas_used).unwrap_or(0);
     let loan = ops::account(seq, borrower).await?;
+    let purpose = loan.loan.as_ref().and_then(|l| l.purpose.clone()).unwrap_or_default();
+    anyhow::ensure!(
+        purpose == "ecological_restoration",
+        "the loan shows purpose {purpose:?}, not the attested ecological_restoration"
+    );
     say(&format!(
-        "   settled on L1 with its eligibility proof (batch {credit_batch}, gas {credit_batch_gas}): {} owes {}",
+        "   settled on L1 with its eligibility proof (batch {credit_batch}, gas {credit_batch_gas}): {} owes {} \
+         for {purpose}",
         member.name, loan.debt.0
     ));
 
-    let (sent, _) = ops::repay(seq, &member.keys, chain_id, borrower, None, REPAYMENT).await?;
+    let (sent, _) = ops::repay(seq, &member.keys, domain, borrower, None, REPAYMENT).await?;
     say(&format!("   {} repays {REPAYMENT} to the pool (tx {})", member.name, &sent.hash[..10]));
     wait_settled(seq, &sent.hash, say).await?;
     let after = ops::account(seq, borrower).await?;
@@ -150,6 +169,7 @@ pub async fn run(
         bank: pool,
         borrower,
         data_row,
+        purpose,
         tier: st.tier,
         rate_bps: st.rate_bps,
         term_months: st.term_months,

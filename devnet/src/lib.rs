@@ -223,6 +223,9 @@ impl Devnet {
                 .await
                 .with_context(|| format!("deploying the contracts on L1 at {l1_url}"))?;
         say(&format!("L1 at {l1_url}: rollup deployed at {}", deployment.rollup));
+        // Signatures bind this deployment: L1's chain id and the rollup's address.
+        let params = RollupParams { domain: operator.domain().await.context("reading the rollup's domain")?, ..params };
+        let config = DevnetConfig { params, ..config };
         let (polls, poll_process_pk, poll_tally_pk) = deploy_poll(&config.dir, &operator, say).await?;
 
         let node_config = NodeConfig {
@@ -236,6 +239,7 @@ impl Devnet {
                 confirmations: 0,
                 poll: Duration::from_millis(200),
                 poll_contract: Some(polls.address()),
+                vote_relay: ccr_sequencer::vote_relay::VoteRelayLimits::default(),
             }),
         };
         let node = Node::launch(node_config.clone()).await.context("starting the sequencer")?;
@@ -252,11 +256,7 @@ impl Devnet {
             l1_rpc: l1_url.clone(),
             rollup: deployment.rollup,
             l1_chain_id: chain_id(&operator).await?,
-            params: NetworkParams {
-                depth: params.depth,
-                batch_size: params.batch_size,
-                chain_id: params.chain_id,
-            },
+            params: NetworkParams { depth: params.depth, batch_size: params.batch_size },
             verifying_key: PathBuf::from(VK_FILE),
             deploy_block: deployment.block,
             poll: Some(PollNetwork { address: polls.address(), ..DEVNET_POLL }),

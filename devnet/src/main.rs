@@ -75,7 +75,7 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     ccr_sequencer::logging::init("warn").context("log filter")?;
-    let params = RollupParams::new(args.depth, args.batch_size, DEFAULT_PARAMS.chain_id)
+    let params = RollupParams::new(args.depth, args.batch_size, DEFAULT_PARAMS.domain)
         .context("--depth/--batch-size")?;
     if args.dir.exists() {
         std::fs::remove_dir_all(&args.dir)

@@ -48,9 +48,10 @@ pub struct PollSummary {
     pub rate_bps: [u32; 2],
     /// Messages in the chain.
     pub messages: u64,
-    /// Messages applied.
+    /// Messages applied (the coordinator's secret view: the devnet plays the coordinator).
     pub applied: u64,
-    /// The outcome of each message, in chain order.
+    /// The outcome of each message, in chain order (the coordinator's secret view, from the
+    /// native processing; `poll tally` publishes nothing per message).
     pub outcomes: Vec<String>,
     /// Whether the sequencer refused the vote after the deadline.
     pub late_vote_refused: bool,
@@ -205,23 +206,37 @@ pub async fn run(
     )
     .await?;
     file.save(&roster)?;
-    let outcomes = file.tally.as_ref().map(|t| t.outcomes.clone()).unwrap_or_default();
     say(&format!(
-        "   {} processing and {} tally proof(s) accepted on L1 (gas {:?}); {} of {} messages applied",
-        t.process_proofs, t.tally_proofs, t.gas, t.applied, t.messages
+        "   {} processing and {} tally proof(s) accepted on L1 (gas {:?}); the roster file records the results and the salt, nothing per message",
+        t.process_proofs, t.tally_proofs, t.gas
     ));
-    for (i, o) in outcomes.iter().enumerate() {
-        say(&format!("     message {i}: {o}"));
-    }
 
-    // The native tally of L1's messages, for comparison.
+    // The native processing of L1's messages with the coordinator's key: the proven tally must
+    // equal it. What became of each message is the coordinator's secret (published, it would be
+    // a vote receipt): the devnet plays the coordinator and shows it as a demonstration only.
     let on_l1 = coord_polls.messages(file.poll_id).await?;
     let submitted: Vec<SubmittedMessage> =
         on_l1.iter().map(|m| SubmittedMessage { message: m.message, submitted_at: file.deadline }).collect();
     let native = process(&poll, &file.voters()?, &submitted, &coordinator.l2, Fr::from(0u64))?;
     let native_equal = native.tally.results.iter().map(|r| [r.votes, r.spent]).collect::<Vec<_>>()
         == t.results
-        && native.outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u64 == t.applied;
+        && native.outcomes.len() as u64 == t.messages;
+    let outcomes: Vec<String> = native
+        .outcomes
+        .iter()
+        .map(|o| match o {
+            Outcome::Applied => "applied".to_owned(),
+            Outcome::Ignored(r) => format!("ignored: {r}"),
+        })
+        .collect();
+    let applied = native.outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u64;
+    say(&format!(
+        "   the coordinator's secret view (never published; shown by the devnet only): {applied} of {} messages applied",
+        t.messages
+    ));
+    for (i, o) in outcomes.iter().enumerate() {
+        say(&format!("     message {i}: {o}"));
+    }
 
     let reader =
         L1::connect(&devnet.l1_url, &voters[0].keys, devnet.network.rollup, devnet.network.deploy_block)
@@ -255,7 +270,7 @@ pub async fn run(
         voters: voters.len(),
         rate_bps,
         messages: t.messages,
-        applied: t.applied,
+        applied,
         outcomes,
         late_vote_refused,
         proofs: [t.process_proofs, t.tally_proofs],

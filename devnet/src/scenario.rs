@@ -128,8 +128,8 @@ fn eth(gwei: u64) -> String {
 pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let net = &devnet.network;
-    let params = net.params.rollup_params()?;
-    let chain_id = params.chain_id;
+    let params = devnet.config.params;
+    let domain = params.domain;
     let seq = SequencerClient::new(&net.sequencer_rpc)?;
     let mut members =
         vec![member("alice", 1)?, member("bob", 2)?, member("carol", 3)?, member("commons", 4)?];
@@ -163,7 +163,7 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
         [(0, a, b, 300_000_000), (1, b, c, 200_000_000), (2, c, a, 100_000_000), (0, a, c, 50_000_000)];
     let mut last = String::new();
     for (who, from, to, amount) in transfers {
-        let sent = ops::transfer(&seq, &members[who].keys, chain_id, from, to, amount).await?;
+        let sent = ops::transfer(&seq, &members[who].keys, &domain, from, to, amount).await?;
         say(&format!(
             "   {:<6} → account {to}: {:>10} (tx {}, nonce {})",
             members[who].name,
@@ -174,7 +174,7 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
         last = sent.hash;
     }
     say("3. bob exits 0.4 ETH to L1");
-    let exit = ops::exit(&seq, &members[1].keys, chain_id, b, 400_000_000).await?;
+    let exit = ops::exit(&seq, &members[1].keys, &domain, b, 400_000_000).await?;
     say(&format!("   exit tx {}; waiting for the batch to be proven and settled on L1 …", short(&exit.hash)));
     wait_settled(&seq, &last, say).await?;
     wait_settled(&seq, &exit.hash, say).await?;
@@ -195,7 +195,7 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
 
     say("5. credit: commons registers the German policy on L1; alice borrows with a private eligibility proof, then repays part");
     let credit =
-        crate::credit::run(&seq, &members[3], &l1s[3], &members[0], chain_id, params.depth, say).await?;
+        crate::credit::run(&seq, &members[3], &l1s[3], &members[0], &domain, params.depth, say).await?;
 
     say("6. governance: commons proposes a lower rate for its best tier; members vote in a private poll, \
          the coordinator proves the tally, the proposal is executed on L1");
@@ -278,10 +278,11 @@ pub fn render(summary: &Summary) -> String {
     }
     let c = &summary.credit;
     out.push_str(&format!(
-        "credit: account {} borrowed {} from bank {} (tier {}, {} bps, {} months; data row {}), repaid {}, owes {}; \
+        "credit: account {} borrowed {} for {} from bank {} (tier {}, {} bps, {} months; data row {}), repaid {}, owes {}; \
          registerBank gas {}, credit batch gas {}\n",
         c.borrower,
         c.amount,
+        c.purpose,
         c.bank,
         c.tier,
         c.rate_bps,

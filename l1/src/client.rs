@@ -18,6 +18,7 @@
 //! one account a clone of the same client.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
@@ -25,14 +26,14 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::{Filter, TransactionReceipt, TransactionRequest};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportErrorKind};
-use alloy_primitives::{Address, Bytes, Log, B256, U256, U64};
+use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256, U64};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface};
 use ark_bn254::Fr;
 use ccr_circuits::babyjubjub::Point;
 use ccr_circuits::merkle::MerkleProof;
 use ccr_circuits::state::account::Account;
 use ccr_circuits::state::tx::QueueEntry;
-use ccr_circuits::state::RollupParams;
+use ccr_circuits::state::{Domain, RollupParams};
 use ccr_verifier_contracts::bindings::Rollup::{self, RollupErrors};
 use ccr_verifier_contracts::bindings::TestToken;
 use ccr_verifier_contracts::rollup::{
@@ -138,8 +139,8 @@ pub struct Deployment {
     pub block: u64,
 }
 
-/// A batch accepted by the contract, from its `BatchSubmitted` event and its transaction's
-/// calldata: what an auditor needs to replay the L2 from L1 alone.
+/// A batch accepted by the contract, from its `BatchSubmitted` and `BatchData` events: what an
+/// auditor needs to replay the L2 from L1 alone, however the batch was submitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettledBatch {
     /// Batch number (1-based).
@@ -152,23 +153,24 @@ pub struct SettledBatch {
     pub consumed_before: u64,
     /// Queue entries consumed after the batch.
     pub consumed_after: u64,
-    /// The batch's epoch, from the calldata.
+    /// The batch's epoch.
     pub epoch: u32,
-    /// The batch's 12-byte slots, from the calldata.
+    /// The batch's 12-byte slots.
     pub tx_data: Vec<u8>,
-    /// The proof words of the calldata.
+    /// The proof words (`submitBatch`'s `proof`).
     pub proof: [U256; 8],
-    /// The eligibility proofs of its credit slots, in slot order (from the calldata).
+    /// The eligibility proofs of its credit slots, in slot order.
     pub credits: Vec<SettledCredit>,
-    /// The L1 transaction.
+    /// The L1 transaction that settled it (possibly a contract's caller's, possibly settling
+    /// other batches too).
     pub l1_tx: B256,
     /// Its block.
     pub block: u64,
-    /// Gas it used.
+    /// Gas the whole transaction used.
     pub gas_used: u64,
 }
 
-/// A credit's eligibility proof as a batch's calldata carried it.
+/// A credit's eligibility proof as its batch's `BatchData` event carries it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettledCredit {
     /// The proof words.
@@ -177,20 +179,59 @@ pub struct SettledCredit {
     pub inputs: Vec<U256>,
     /// The batch whose root is its state root.
     pub state_batch: u64,
+    /// The version of its bank's parameters it names (`Credits.versions`).
+    pub bank_version: u64,
 }
 
-/// A `BankRegistered` event: the key and policy a bank used from `block` on.
+/// The rollup's epochs: epoch `e` runs from `genesis_time + e · epoch_seconds` for
+/// `epoch_seconds` (`Rollup.epochStart`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpochClock {
+    /// Timestamp of epoch 0's start (the deployment's block).
+    pub genesis_time: u64,
+    /// Seconds per epoch.
+    pub epoch_seconds: u64,
+}
+
+impl EpochClock {
+    /// The first timestamp of epoch `epoch`.
+    pub fn start(&self, epoch: u32) -> u64 {
+        self.genesis_time.saturating_add(u64::from(epoch).saturating_mul(self.epoch_seconds))
+    }
+
+    /// Whether version `v` of a bank whose versions are `versions` (that bank's, oldest first,
+    /// `versions[i].version == i`) was in force at some moment of epoch `epoch`:
+    /// `Rollup._checkBank`'s rule. It came into force before the epoch's end, and the next
+    /// version (if any) not before the epoch's start.
+    pub fn version_in_force(&self, versions: &[BankVersion], v: u64, epoch: u32) -> bool {
+        let start = self.start(epoch);
+        let Ok(i) = usize::try_from(v) else { return false };
+        let Some(this) = versions.get(i) else { return false };
+        this.since < start.saturating_add(self.epoch_seconds)
+            && versions.get(i + 1).is_none_or(|next| next.since >= start)
+    }
+}
+
+/// One version of a bank's parameters (a `BankVersionAdded` event, or `Rollup.bankVersion`):
+/// in force from `since` until the next version's `since`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BankRegistration {
+pub struct BankVersion {
     /// The bank's pool account.
     pub pool: u32,
+    /// Its index among the bank's versions (0-based).
+    pub version: u64,
+    /// The `VkStore` data contract of its eligibility key.
+    pub vk_pointer: Address,
     /// The eligibility verifying key (read back from its `VkStore` contract).
     pub vk: ark_groth16::VerifyingKey<ark_bn254::Bn254>,
     /// The policy's hash.
     pub policy_hash: Fr,
-    /// The L1 block of the registration.
-    pub block: u64,
+    /// The attester registry root.
+    pub registry_root: Fr,
+    /// The block timestamp it came into force at.
+    pub since: u64,
 }
+
 
 /// A community bank as L1 registered it (`Rollup.banks`).
 #[derive(Debug, Clone, PartialEq)]
@@ -207,6 +248,10 @@ pub struct BankInfo {
     pub policy_hash: Fr,
     /// Its attester registry root.
     pub registry_root: Fr,
+    /// The index of these (current) parameters among the bank's versions.
+    pub version: u64,
+    /// The block timestamp they came into force at.
+    pub since: u64,
 }
 
 /// The rollup contract at one address, driven by one L1 account (see the
@@ -307,6 +352,27 @@ impl L1Client {
             epoch_seconds: u64_of("epoch seconds", client.view(&Rollup::epochSecondsCall {}).await?)?,
         };
         Ok(client)
+    }
+
+    /// The deployment's domain (L1's chain id and the rollup's address), which every signed L2
+    /// transaction binds; checked against the contract's own `domain()`.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; [`L1Error::Data`] when the contract computes another separator (a contract
+    /// of another version).
+    pub async fn domain(&self) -> Result<Domain, L1Error> {
+        let domain = Domain::new(self.chain_id().await?, self.rollup.into_array());
+        let on_chain = self.view(&Rollup::domainCall {}).await?;
+        if fr_of("domain", on_chain)? != domain.separator() {
+            return Err(L1Error::Data(format!(
+                "the rollup at {} computes domain separator {on_chain}, not the {} of chain {} and its address",
+                self.rollup,
+                domain.separator(),
+                domain.chain_id
+            )));
+        }
+        Ok(domain)
     }
 
     /// The epoch of L1's latest block (`currentEpoch()`): the epoch of the next batch.
@@ -714,22 +780,38 @@ impl L1Client {
         Ok(entries)
     }
 
-    /// The batches numbered `from` (1-based) and after, from their `BatchSubmitted` events and
-    /// their transactions' calldata (a batch submitted through another contract has no
-    /// decodable calldata and is an error).
+    /// The batches numbered `from` (1-based) and after, from the rollup's logs alone: each
+    /// batch's `BatchSubmitted` event (roots, queue range) and its `BatchData` event (epoch,
+    /// transaction data, proof, the credits' eligibility proofs). A batch reads the same
+    /// whoever submitted it: an account, or a multisig, a relayer or a smart wallet calling
+    /// `submitBatch` (several batches in one transaction included), whose transaction's
+    /// calldata is not the call.
     ///
     /// # Errors
     ///
-    /// [`L1Error::Data`] on a malformed event, a missing transaction, or calldata that is not a
-    /// direct `submitBatch` of this rollup; RPC errors.
+    /// [`L1Error::Data`] on a malformed event, a batch whose `BatchData` event is missing or
+    /// repeated, or whose transaction data does not hash to its `BatchSubmitted` event's
+    /// `txDataHash`; RPC errors.
     pub async fn settled_batches(&self, from: u64) -> Result<Vec<SettledBatch>, L1Error> {
         let filter = Filter::new()
             .address(self.rollup)
-            .event_signature(Rollup::BatchSubmitted::SIGNATURE_HASH)
+            .event_signature(vec![Rollup::BatchSubmitted::SIGNATURE_HASH, Rollup::BatchData::SIGNATURE_HASH])
             .from_block(self.start_block);
         let logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
-        let mut batches = Vec::new();
+        // `submitBatch` emits both events of a batch: pair them by batch number.
+        let mut submitted = BTreeMap::new();
+        let mut data = BTreeMap::new();
         for log in logs {
+            let repeated = |what: &str, number: u64| L1Error::Data(format!("two {what} events for batch {number}"));
+            if log.topic0() == Some(&Rollup::BatchData::SIGNATURE_HASH) {
+                let ev = Rollup::BatchData::decode_log_data(log.data())
+                    .map_err(|e| L1Error::Data(format!("BatchData event: {e}")))?;
+                let number = u64_of("batch number", ev.batchNumber)?;
+                if number >= from && data.insert(number, ev).is_some() {
+                    return Err(repeated("BatchData", number));
+                }
+                continue;
+            }
             let ev = Rollup::BatchSubmitted::decode_log_data(log.data())
                 .map_err(|e| L1Error::Data(format!("BatchSubmitted event: {e}")))?;
             let number = u64_of("batch number", ev.batchNumber)?;
@@ -738,52 +820,48 @@ impl L1Client {
             }
             let hash =
                 log.transaction_hash.ok_or_else(|| L1Error::Data("log without transaction hash".into()))?;
-            let tx =
-                self.provider.get_transaction_by_hash(hash).await.map_err(rpc_error)?.ok_or_else(|| {
-                    L1Error::Data(format!("transaction {hash} of batch {number} not found"))
-                })?;
-            let input = alloy::consensus::Transaction::input(&tx);
-            let call = Rollup::submitBatchCall::abi_decode(input).map_err(|e| {
-                L1Error::Data(format!(
-                    "transaction {hash} of batch {number} is not a direct submitBatch call ({e}): \
-                     batches submitted through another contract are not supported"
-                ))
-            })?;
-            let receipt = self
-                .provider
-                .get_transaction_receipt(hash)
-                .await
-                .map_err(rpc_error)?
-                .ok_or_else(|| L1Error::Data(format!("receipt of {hash} not found")))?;
+            if submitted.insert(number, (ev, hash)).is_some() {
+                return Err(repeated("BatchSubmitted", number));
+            }
+        }
+        let mut batches = Vec::with_capacity(submitted.len());
+        // One receipt per transaction (a transaction may settle several batches).
+        let mut receipt: Option<TransactionReceipt> = None;
+        for (number, (ev, hash)) in submitted {
+            let d = data
+                .remove(&number)
+                .ok_or_else(|| L1Error::Data(format!("batch {number} has no BatchData event")))?;
+            if keccak256(&d.txData) != ev.txDataHash {
+                return Err(L1Error::Data(format!(
+                    "batch {number}: the BatchData transaction data does not hash to BatchSubmitted's txDataHash"
+                )));
+            }
+            if receipt.as_ref().is_none_or(|r| r.transaction_hash != hash) {
+                receipt = Some(
+                    self.provider
+                        .get_transaction_receipt(hash)
+                        .await
+                        .map_err(rpc_error)?
+                        .ok_or_else(|| L1Error::Data(format!("receipt of {hash} not found")))?,
+                );
+            }
+            let r = receipt.as_ref().ok_or_else(|| L1Error::Data(format!("receipt of {hash} not found")))?;
             batches.push(SettledBatch {
                 number,
                 old_root: fr_of("old root", ev.oldRoot)?,
                 new_root: fr_of("new root", ev.newRoot)?,
                 consumed_before: u64_of("queue position", ev.depositsConsumedBefore)?,
                 consumed_after: u64_of("queue position", ev.depositsConsumedAfter)?,
-                epoch: u32::try_from(call.epoch).map_err(|_| {
-                    L1Error::Data(format!("batch {number} has epoch {} past 2^32", call.epoch))
-                })?,
-                tx_data: call.txData.to_vec(),
-                proof: call.proof,
-                credits: (0..call.credits.proofs.len())
-                    .map(|k| {
-                        Ok(SettledCredit {
-                            proof: call.credits.proofs[k],
-                            inputs: call.credits.inputs.get(k).cloned().unwrap_or_default(),
-                            state_batch: u64_of(
-                                "credit state batch",
-                                call.credits.stateBatches.get(k).copied().unwrap_or_default(),
-                            )?,
-                        })
-                    })
-                    .collect::<Result<_, L1Error>>()?,
+                epoch: u32::try_from(d.epoch)
+                    .map_err(|_| L1Error::Data(format!("batch {number} has epoch {} past 2^32", d.epoch)))?,
+                tx_data: d.txData.to_vec(),
+                proof: d.proof,
+                credits: settled_credits(&d.credits)?,
                 l1_tx: hash,
-                block: receipt.block_number.unwrap_or_default(),
-                gas_used: receipt.gas_used,
+                block: r.block_number.unwrap_or_default(),
+                gas_used: r.gas_used,
             });
         }
-        batches.sort_by_key(|b| b.number);
         Ok(batches)
     }
 
@@ -898,11 +976,13 @@ impl L1Client {
         Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &call).await?))
     }
 
-    /// `setRegistryRoot(pool, root)` from the signer (the bank's owner).
+    /// `setRegistryRoot(pool, root)` from the signer (the bank's owner): a new version of the
+    /// bank's parameters with this registry.
     ///
     /// # Errors
     ///
-    /// `NotBankOwner`; RPC errors.
+    /// `NotBankOwner`, `GovernedBank` (the rollup has a governance: the registry changes by
+    /// proposal); RPC errors.
     pub async fn set_registry_root(&self, pool: u32, registry_root: Fr) -> Result<TxOutcome, L1Error> {
         let call = Rollup::setRegistryRootCall { pool, registryRoot: fr_to_u256(&registry_root) };
         Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &call).await?))
@@ -915,19 +995,56 @@ impl L1Client {
     ///
     /// RPC errors; [`L1Error::Data`] when the stored key does not decode.
     pub async fn bank(&self, pool: u32) -> Result<Option<BankInfo>, L1Error> {
-        let b = self.view(&Rollup::banksCall { pool: U256::from(pool) }).await?;
-        if b.vk == Address::ZERO {
+        let count = self.view(&Rollup::bankVersionCountCall { pool: U256::from(pool) }).await?;
+        let Some(version) = u64_of("bank version count", count)?.checked_sub(1) else {
             return Ok(None);
-        }
-        let vk = self.read_vk(pool, b.vk).await?;
+        };
+        let owner = self.view(&Rollup::banksCall { pool: U256::from(pool) }).await?.owner;
+        let v = self.bank_version(pool, version).await?;
         Ok(Some(BankInfo {
             pool,
-            owner: b.owner,
-            vk_pointer: b.vk,
-            vk,
-            policy_hash: fr_of("policy hash", b.policyHash)?,
-            registry_root: fr_of("registry root", b.registryRoot)?,
+            owner,
+            vk_pointer: v.vk_pointer,
+            vk: v.vk,
+            policy_hash: v.policy_hash,
+            registry_root: v.registry_root,
+            version,
+            since: v.since,
         }))
+    }
+
+    /// Version `version` of bank `pool`'s parameters (`Rollup.bankVersion`), with its key.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors (a version that does not exist reverts); [`L1Error::Data`] when the stored key
+    /// does not decode.
+    pub async fn bank_version(&self, pool: u32, version: u64) -> Result<BankVersion, L1Error> {
+        let call = Rollup::bankVersionCall { pool: U256::from(pool), version: U256::from(version) };
+        let v = self.view(&call).await?;
+        Ok(BankVersion {
+            pool,
+            version,
+            vk_pointer: v.vk,
+            vk: self.read_vk(pool, v.vk).await?,
+            policy_hash: fr_of("policy hash", v.policyHash)?,
+            registry_root: fr_of("registry root", v.registryRoot)?,
+            since: u64_of("version time", v.since)?,
+        })
+    }
+
+    /// The rollup's epoch clock (`genesisTime`, `epochSeconds`).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn epoch_clock(&self) -> Result<EpochClock, L1Error> {
+        let genesis = self.view(&Rollup::genesisTimeCall {}).await?;
+        let seconds = self.view(&Rollup::epochSecondsCall {}).await?;
+        Ok(EpochClock {
+            genesis_time: u64_of("genesis time", genesis)?,
+            epoch_seconds: u64_of("epoch length", seconds)?,
+        })
     }
 
     /// The verifying key a `VkStore` data contract at `pointer` holds (bank `pool`'s).
@@ -972,25 +1089,45 @@ impl L1Client {
         Ok((g != Address::ZERO).then_some(g))
     }
 
-    /// Every bank registration (`BankRegistered` events) in block order, with its key.
+    /// Every version of every bank's parameters (`BankVersionAdded` events), in the order L1
+    /// made them (block, then log index within the block), each with its key. Each bank's
+    /// versions come out numbered 0, 1, 2, ... (checked).
     ///
     /// # Errors
     ///
-    /// RPC errors; [`L1Error::Data`] for a malformed event or key.
-    pub async fn bank_registrations(&self) -> Result<Vec<BankRegistration>, L1Error> {
+    /// RPC errors; [`L1Error::Data`] for a malformed event or key, or a bank's versions out of
+    /// sequence.
+    pub async fn bank_versions(&self) -> Result<Vec<BankVersion>, L1Error> {
         let filter = Filter::new()
             .address(self.rollup)
-            .event_signature(Rollup::BankRegistered::SIGNATURE_HASH)
+            .event_signature(Rollup::BankVersionAdded::SIGNATURE_HASH)
             .from_block(self.start_block);
+        let mut logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
+        // Order of execution: block, then position in the block (not block alone: two changes
+        // in one block keep their order).
+        logs.sort_by_key(|l| (l.block_number.unwrap_or_default(), l.log_index.unwrap_or_default()));
         let mut out = Vec::new();
-        for log in self.provider.get_logs(&filter).await.map_err(rpc_error)? {
-            let ev = Rollup::BankRegistered::decode_log(&log.inner)
-                .map_err(|e| L1Error::Data(format!("BankRegistered event: {e}")))?;
-            out.push(BankRegistration {
+        let mut next = std::collections::HashMap::<u32, u64>::new();
+        for log in logs {
+            let ev = Rollup::BankVersionAdded::decode_log(&log.inner)
+                .map_err(|e| L1Error::Data(format!("BankVersionAdded event: {e}")))?;
+            let version = u64_of("bank version", ev.version)?;
+            let expected = next.entry(ev.pool).or_default();
+            if version != *expected {
+                return Err(L1Error::Data(format!(
+                    "bank {}: version {version} where version {expected} was expected",
+                    ev.pool
+                )));
+            }
+            *expected += 1;
+            out.push(BankVersion {
                 pool: ev.pool,
+                version,
+                vk_pointer: ev.vk,
                 vk: self.read_vk(ev.pool, ev.vk).await?,
                 policy_hash: fr_of("policy hash", ev.policyHash)?,
-                block: log.block_number.unwrap_or_default(),
+                registry_root: fr_of("registry root", ev.registryRoot)?,
+                since: u64_of("version time", ev.since)?,
             });
         }
         Ok(out)
@@ -1091,6 +1228,25 @@ impl L1Client {
         }
         Ok(())
     }
+}
+
+/// A batch's eligibility proofs as `submitBatch` decoded them (its `BatchData` event): one per
+/// credit slot, in slot order.
+fn settled_credits(c: &Rollup::Credits) -> Result<Vec<SettledCredit>, L1Error> {
+    let n = c.proofs.len();
+    if c.inputs.len() != n || c.stateBatches.len() != n || c.versions.len() != n {
+        return Err(L1Error::Data(format!("BatchData event: {n} credit proofs but arrays of other lengths")));
+    }
+    (0..n)
+        .map(|k| {
+            Ok(SettledCredit {
+                proof: c.proofs[k],
+                inputs: c.inputs[k].clone(),
+                state_batch: u64_of("credit state batch", c.stateBatches[k])?,
+                bank_version: u64_of("credit bank version", c.versions[k])?,
+            })
+        })
+        .collect()
 }
 
 /// The queue entry of a `Deposited` or `ForcedExitRequested` log, with its position.

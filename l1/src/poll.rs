@@ -9,7 +9,7 @@
 use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, Log};
 use alloy_primitives::{Address, Bytes, B256, U256};
-use alloy_sol_types::{SolConstructor, SolEvent, SolInterface};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface};
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::Proof;
 use ccr_circuits::babyjubjub::Point;
@@ -434,6 +434,34 @@ impl PollClient {
             Err(e) => return Err(e),
         };
         PollOutcome::from_result_of(r).map(Some).map_err(|e| L1Error::Data(format!("Poll.resultOf: {e}")))
+    }
+
+    /// The salt with which the results of `poll_id` were published, read from L1 alone: the
+    /// calldata of the transaction that emitted its `PollResult` event. `None` before the results
+    /// are published, and when that transaction is not a direct `publishResults` call of this
+    /// contract (published through another contract: the salt is not in its calldata; L1 still
+    /// checked the opening when it stored the results).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; [`L1Error::Data`] for a log without its transaction or a salt that is not a
+    /// field element.
+    pub async fn published_salt(&self, poll_id: u64) -> Result<Option<Fr>, L1Error> {
+        let logs = self.logs(Poll::PollResult::SIGNATURE_HASH, poll_id).await?;
+        let Some(log) = logs.first() else { return Ok(None) };
+        let hash =
+            log.transaction_hash.ok_or_else(|| L1Error::Data("log without transaction hash".into()))?;
+        let tx = self.l1.rpc().get_transaction_by_hash(hash).await.map_err(rpc_error)?.ok_or_else(|| {
+            L1Error::Data(format!("transaction {hash} of poll {poll_id}'s results not found"))
+        })?;
+        if alloy::consensus::Transaction::to(&tx) != Some(self.poll) {
+            return Ok(None);
+        }
+        let input = alloy::consensus::Transaction::input(&tx);
+        match Poll::publishResultsCall::abi_decode(input) {
+            Ok(call) if call.pollId == U256::from(poll_id) => fr_of("tally salt", call.salt).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// `proposalOf(pollId)`: the poll's bank, proposal hash and whether it passed.

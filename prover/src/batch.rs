@@ -9,7 +9,7 @@ use crate::{dev_setup, prove, Bn254, Fr, Keypair, Proof, ProverError, ProvingKey
 
 /// The circuit name written in key files of a batch circuit, e.g. `batch-d24-n16`.
 pub fn batch_circuit_name(params: &RollupParams) -> String {
-    format!("batch-d{}-n{}-chain{}", params.depth, params.batch_size, params.chain_id)
+    format!("batch-d{}-n{}", params.depth, params.batch_size)
 }
 
 /// **INSECURE — development only.** Deterministic keys for the batch circuit of `params`

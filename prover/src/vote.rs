@@ -165,7 +165,9 @@ pub struct ProvenStep {
 
 /// Every proof of a poll and the results they establish.
 ///
-/// `Debug` leaves out the tally salt, which stays secret until `publishResults`.
+/// `Debug` leaves out the tally salt, which stays secret until `publishResults`, and shows only
+/// the number of `outcomes`: what became of each message is the coordinator's secret for good
+/// (published, it would be a vote receipt), so it is never printed, logged or written to a file.
 #[derive(Clone, PartialEq)]
 pub struct Coordinated {
     /// Processing proofs in **submission order**: the last message batch first.
@@ -179,6 +181,7 @@ pub struct Coordinated {
     /// The salt of the last tally commitment (`publishResults` takes it).
     pub salt: Fr,
     /// What became of each published message, in submission order (the padding left out).
+    /// Secret: a vote receipt if it left the coordinator (see the type's documentation).
     pub outcomes: Vec<Outcome>,
 }
 
@@ -189,7 +192,7 @@ impl fmt::Debug for Coordinated {
             .field("tally", &self.tally.len())
             .field("results", &self.results)
             .field("total_spent", &self.total_spent)
-            .field("outcomes", &self.outcomes)
+            .field("outcomes", &format_args!("<{} redacted>", self.outcomes.len()))
             .finish_non_exhaustive()
     }
 }

@@ -27,6 +27,7 @@
 //! | `-32015` | `VotingClosed`           | a vote for a poll that is not open, or whose deadline is before L1's latest block time (`data`: `{poll}`) |
 //! | `-32016` | `UnknownPoll`            | a vote for a poll id the poll contract does not have (`ccr_getPoll` answers `null`) (`data`: `{poll}`) |
 //! | `-32017` | `VoteRelay`              | this node relays no votes (no L1, or no `--l1-poll-contract`), or L1 failed the relay (unreachable, or the transaction failed); see the message |
+//! | `-32018` | `VoteRelayLimit`         | a vote over one of the relay's limits: the poll's messages, the messages of one encryption key in the poll, or the node's relays per window (`data`: `{poll, limit: "poll" \| "key" \| "global", max, retryAfter}`; `retryAfter` in seconds, `global` only); see `ccr_sequencer::vote_relay` |
 //!
 //! A vote message with a non-canonical element or an ephemeral key off the curve is `-32602`
 //! `InvalidParams`; nothing reaches L1 for a refused vote.
@@ -42,10 +43,16 @@ use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;
 use serde::{Deserialize, Serialize};
 
-/// How old (on L1's clock) an eligibility proof may be when its credit is submitted: half of
-/// what L1 accepts at settlement (`ELIGIBILITY_MAX_AGE`, one day), leaving the other half for
-/// sealing, proving and settling the credit's batch.
+/// How old (on L1's clock) an eligibility proof may be when its credit is submitted. The
+/// sequencer's own acceptance window: L1 checks the proof's time only against its epoch's start
+/// (at most `ELIGIBILITY_MAX_AGE`, one day, before it) and against the settling block (not after
+/// it), so how late the batch settles never matters there; this bound keeps what the sequencer
+/// accepts recent on L1's clock.
 pub const MAX_CREDIT_PROOF_AGE: u64 = 12 * 3600;
+
+/// L1's bound (`Rollup.ELIGIBILITY_MAX_AGE`): an eligibility proof's time is at most this long
+/// before the start of its credit's epoch.
+pub const ELIGIBILITY_MAX_AGE: u64 = 24 * 3600;
 
 /// The API's error codes (see the [module docs](self) for the table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,6 +96,8 @@ pub enum ErrorCode {
     UnknownPoll = -32016,
     /// Votes are not relayed by this node, or L1 failed the relay.
     VoteRelay = -32017,
+    /// A vote over the relay's limits (per poll, per encryption key, global).
+    VoteRelayLimit = -32018,
 }
 
 impl ErrorCode {
@@ -119,6 +128,7 @@ impl ErrorCode {
             Self::VotingClosed => "voting_closed",
             Self::UnknownPoll => "unknown_poll",
             Self::VoteRelay => "vote_relay",
+            Self::VoteRelayLimit => "vote_relay_limit",
         }
     }
 }
@@ -236,8 +246,10 @@ pub struct AccountInfo {
     pub pending_balance: DecU64,
     /// The nonce the account's next transaction must carry.
     pub pending_nonce: u32,
-    /// The bank pool of the account's loan (0: none), after the pending transactions.
-    pub bank: u32,
+    /// The bank pool the account owes (`null`: no loan), after the pending transactions.
+    pub bank: Option<u32>,
+    /// Whether the account is a bank's pool (it has lent; a pool never borrows).
+    pub pool: bool,
     /// What the account owes its bank, interest accrued so far included; for a bank's pool,
     /// what its borrowers owe it (its receivable). After the pending transactions.
     pub debt: DecU64,
@@ -257,6 +269,12 @@ pub struct LoanInfo {
     pub accrued_epoch: u32,
     /// Whether the bank wrote it down (past due and grace): later repayments are recoveries.
     pub written_down: bool,
+    /// What the loan is for: the purpose the attester signed with the record and the
+    /// eligibility proof states (`productive_enterprise`, `creative_project`,
+    /// `community_infrastructure`, `ecological_restoration`, `educational_initiative`).
+    /// Absent when the sequencer holds no credit record for the loan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
 }
 
 /// A loan upkeep anyone may ask for: `"accrue"` (bring a loan's interest up to the current

@@ -4,12 +4,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ccr_circuits::state::RollupParams;
+use ccr_circuits::state::{Domain, RollupParams};
 use clap::Parser;
 
 use crate::node::NodeConfig;
 use crate::prover::{BatchKeys, KeyError};
 use crate::sequencer::SequencerConfig;
+use crate::vote_relay::VoteRelayLimits;
 
 /// Seed of the development setup used when no `--keys` are given: the seed of the committed
 /// verifier's key ([`ccr_verifier_contracts::COMMITTED_VERIFIER_KEY`]), so that a node with
@@ -43,9 +44,6 @@ pub struct Args {
     /// Transactions per batch (the circuit's).
     #[arg(long, default_value_t = 16)]
     pub batch_size: usize,
-    /// Chain id signed into every transaction.
-    #[arg(long, default_value_t = 1)]
-    pub chain_id: u32,
     /// Seal a partial batch once the oldest pending transaction waited this long
     /// (`500ms`, `2s`, `1m`; a bare number is seconds).
     #[arg(long, default_value = "2s", value_parser = parse_duration)]
@@ -88,6 +86,26 @@ pub struct Args {
     /// node relays no votes. (Not `--l1-poll`: that is the polling interval.)
     #[arg(long, env = "CCR_POLL_CONTRACT", conflicts_with = "no_l1")]
     pub l1_poll_contract: Option<String>,
+    /// Vote relay: messages per poll at most, whatever its number of voters. The poll's message
+    /// count on L1 is what counts, so a restart does not reset it.
+    #[arg(long, default_value_t = 1024, env = "CCR_VOTE_RELAY_POLL_MAX", value_parser = clap::value_parser!(u64).range(1..))]
+    pub vote_relay_poll_max: u64,
+    /// Vote relay: messages per poll at most, per voter of the poll (a vote, a key change,
+    /// changes of mind); the poll's limit is the smaller of this times its voters and
+    /// `--vote-relay-poll-max`.
+    #[arg(long, default_value_t = 4, env = "CCR_VOTE_RELAY_PER_VOTER", value_parser = clap::value_parser!(u64).range(1..))]
+    pub vote_relay_per_voter: u64,
+    /// Vote relay: messages of one poll with the same ephemeral encryption key at most (wallets
+    /// draw a fresh key per message; this refuses replays).
+    #[arg(long, default_value_t = 1, env = "CCR_VOTE_RELAY_PER_KEY", value_parser = clap::value_parser!(u64).range(1..))]
+    pub vote_relay_per_key: u64,
+    /// Vote relay: relays at most per `--vote-relay-window`, all polls together (each costs the
+    /// node's L1 account ≈ 352k gas).
+    #[arg(long, default_value_t = 120, env = "CCR_VOTE_RELAY_GLOBAL_MAX", value_parser = clap::value_parser!(u64).range(1..))]
+    pub vote_relay_global_max: u64,
+    /// Vote relay: the sliding window of `--vote-relay-global-max` (`30s`, `60m`).
+    #[arg(long, default_value = "60m", env = "CCR_VOTE_RELAY_WINDOW", value_parser = parse_duration)]
+    pub vote_relay_window: Duration,
     /// Listen address of the embedded L1's JSON-RPC (when no `--l1-rpc` is given).
     #[arg(long, default_value = "127.0.0.1:8546")]
     pub l1_listen: SocketAddr,
@@ -128,6 +146,9 @@ pub enum CliError {
     /// An L1 option is wrong.
     #[error("{0}")]
     L1(String),
+    /// A vote relay limit is unusable.
+    #[error("{0}")]
+    VoteRelay(String),
 }
 
 /// Parses `500ms`, `2s`, `1m` or a bare number of seconds.
@@ -171,6 +192,22 @@ impl Args {
             .transpose()
     }
 
+    /// The vote relay's limits (`--vote-relay-*`).
+    pub fn vote_relay_limits(&self) -> Result<VoteRelayLimits, CliError> {
+        if self.vote_relay_window.is_zero() {
+            return Err(CliError::VoteRelay(
+                "--vote-relay-window must be longer than 0: it is the window of --vote-relay-global-max".into(),
+            ));
+        }
+        Ok(VoteRelayLimits {
+            poll_max: self.vote_relay_poll_max,
+            per_voter: self.vote_relay_per_voter,
+            per_key: self.vote_relay_per_key,
+            global_max: self.vote_relay_global_max,
+            window: self.vote_relay_window,
+        })
+    }
+
     /// The private key of the L1 account that submits batches: `--l1-key-file`, or
     /// `--l1-dev-account` (default: development account 0 on the embedded L1).
     pub fn l1_key(&self) -> Result<alloy_primitives::B256, CliError> {
@@ -207,7 +244,9 @@ impl Args {
     /// The node configuration; loads the keys or runs the development setup (slow: seconds
     /// to minutes depending on the parameters).
     pub fn node_config(&self) -> Result<NodeConfig, CliError> {
-        let params = RollupParams::new(self.depth, self.batch_size, self.chain_id)?;
+        // The domain (L1's chain id and the rollup's address) is set once L1 is known; without
+        // L1 the node signs for no deployment (`Domain::NONE`).
+        let params = RollupParams::new(self.depth, self.batch_size, Domain::NONE)?;
         let keys = match (&self.keys, self.no_prover) {
             (_, true) => None,
             (Some(dir), false) => Some(BatchKeys::load(dir, &params)?),
@@ -241,6 +280,34 @@ mod tests {
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
         assert!(parse_duration("1h").is_err());
         assert!(parse_duration("x").is_err());
+    }
+
+    #[test]
+    fn vote_relay_limits_default_and_parse() {
+        let args = |extra: &[&str]| {
+            Args::try_parse_from([&["ccr-sequencer", "--db", "x"][..], extra].concat()).unwrap()
+        };
+        assert_eq!(args(&[]).vote_relay_limits().unwrap(), VoteRelayLimits::default());
+        let l = args(&[
+            "--vote-relay-poll-max",
+            "10",
+            "--vote-relay-per-voter",
+            "2",
+            "--vote-relay-per-key",
+            "3",
+            "--vote-relay-global-max",
+            "5",
+            "--vote-relay-window",
+            "30s",
+        ])
+        .vote_relay_limits()
+        .unwrap();
+        assert_eq!(
+            l,
+            VoteRelayLimits { poll_max: 10, per_voter: 2, per_key: 3, global_max: 5, window: Duration::from_secs(30) }
+        );
+        assert!(args(&["--vote-relay-window", "0s"]).vote_relay_limits().is_err());
+        assert!(Args::try_parse_from(["ccr-sequencer", "--db", "x", "--vote-relay-per-key", "0"]).is_err());
     }
 
     #[test]

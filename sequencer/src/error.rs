@@ -7,6 +7,7 @@ use crate::api::ErrorCode;
 use crate::invariants::InvariantError;
 use crate::mempool::MempoolError;
 use crate::store::StoreError;
+use crate::vote_relay::RelayLimit;
 use crate::wire::WireError;
 
 /// Everything the sequencer can refuse or fail with.
@@ -78,6 +79,20 @@ pub enum SequencerError {
     /// This node cannot relay votes: no L1, no poll contract, or L1 failed the relay.
     #[error("vote relay: {0}")]
     VoteRelay(String),
+    /// A vote over one of the relay's limits (see [`crate::vote_relay`]): nothing is sent to L1.
+    #[error("vote relay limit ({limit}) for poll {poll}: {detail}")]
+    VoteRelayLimit {
+        /// The poll.
+        poll: u64,
+        /// Which limit.
+        limit: RelayLimit,
+        /// Its value.
+        max: u64,
+        /// Seconds until the global window has room again (the global limit only).
+        retry_after: Option<u64>,
+        /// The counts, in words.
+        detail: String,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -131,6 +146,7 @@ impl SequencerError {
             Self::VotingClosed { .. } => ErrorCode::VotingClosed,
             Self::UnknownPoll(_) => ErrorCode::UnknownPoll,
             Self::VoteRelay(_) => ErrorCode::VoteRelay,
+            Self::VoteRelayLimit { .. } => ErrorCode::VoteRelayLimit,
             Self::Halted(_) => ErrorCode::Unavailable,
             Self::Store(_) | Self::Invariant(_) | Self::Config(_) => ErrorCode::Internal,
         }
@@ -149,6 +165,9 @@ impl SequencerError {
             Self::MempoolFull { capacity } => Some(json!({ "capacity": capacity })),
             Self::DepositOutOfOrder { expected, got } => Some(json!({ "expected": expected, "got": got })),
             Self::VotingClosed { poll, .. } | Self::UnknownPoll(poll) => Some(json!({ "poll": poll })),
+            Self::VoteRelayLimit { poll, limit, max, retry_after, .. } => Some(json!({
+                "poll": poll, "limit": limit.label(), "max": max, "retryAfter": retry_after
+            })),
             _ => None,
         }
     }

@@ -103,7 +103,7 @@ impl Settlement for ContractL1 {
         for (k, c) in credits.iter().enumerate() {
             let p =
                 proof_from_bytes(&c.proof).map_err(|e| bad(format!("credit proof {k} unreadable: {e}")))?;
-            submission.credits.push(&p, &c.inputs, c.state_batch);
+            submission.credits.push(&p, &c.inputs, c.state_batch, c.bank_version);
         }
         let outcome = self.client.submit_batch(&submission).await?;
         Ok(SettlementReceipt {

@@ -39,6 +39,8 @@ pub mod rpc;
 pub mod sequencer;
 /// RocksDB storage.
 pub mod store;
+/// The vote relay's limits (per poll, per encryption key, global).
+pub mod vote_relay;
 /// Wire formats of transactions.
 pub mod wire;
 

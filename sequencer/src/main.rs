@@ -40,6 +40,7 @@ fn main() -> anyhow::Result<()> {
                     confirmations: args.l1_confirmations,
                     poll: args.l1_poll,
                     poll_contract: args.poll_contract()?,
+                    vote_relay: args.vote_relay_limits()?,
                 });
                 embedded_l1 = Some(up);
             }
@@ -54,6 +55,7 @@ fn main() -> anyhow::Result<()> {
                     confirmations: args.l1_confirmations,
                     poll: args.l1_poll,
                     poll_contract: args.poll_contract()?,
+                    vote_relay: args.vote_relay_limits()?,
                 });
             }
         }

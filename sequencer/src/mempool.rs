@@ -173,17 +173,18 @@ impl Mempool {
     }
 
     /// How many of the pending transactions (deposits first, then L2 in order) the next batch
-    /// takes: as many as fill `slots` slots (a credit takes two), with credits of one bank only
-    /// (L1 checks a batch's eligibility proofs with one pairing check, under one bank's key).
-    /// `full`: nothing more can join this batch (it is out of slots, or the next transaction
-    /// cannot join it).
-    pub fn batch_len(&self, slots: usize) -> (usize, bool) {
+    /// takes: as many as fill `slots` slots (a credit takes two), with credits of one bank and
+    /// one version of its parameters only (L1 checks a batch's eligibility proofs with one
+    /// pairing check, under one key; a version is one key). `version_of(seq)` is the bank
+    /// version credit `seq` was accepted under. `full`: nothing more can join this batch (it is
+    /// out of slots, or the next transaction cannot join it).
+    pub fn batch_len(&self, slots: usize, version_of: impl Fn(u64) -> u64) -> (usize, bool) {
         let mut used = 0;
         let mut bank = None;
         for (n, p) in self.deposits.iter().chain(self.l2.iter()).enumerate() {
             let need = p.record.tx.slots();
             let credit_bank = match &p.record.tx {
-                Tx::Credit(c) => Some(c.bank),
+                Tx::Credit(c) => Some((c.bank, version_of(p.seq))),
                 _ => None,
             };
             if used + need > slots || credit_bank.is_some_and(|c| bank.is_some_and(|b| b != c)) {

@@ -64,6 +64,9 @@ pub const EPOCH: &str = "ccr_sequencer_epoch";
 pub const VOTES_RELAYED: &str = "ccr_sequencer_votes_relayed_total";
 /// Vote messages refused (label `reason`: the error code's label, e.g. `voting_closed`).
 pub const VOTES_REJECTED: &str = "ccr_sequencer_votes_rejected_total";
+/// Vote messages the relay's limits refused (label `limit`: `poll`, `key`, `global`); each is
+/// also in [`VOTES_REJECTED`] with reason `vote_relay_limit`.
+pub const VOTE_RELAY_REFUSED: &str = "ccr_sequencer_vote_relay_refused_total";
 
 /// Errors of the metrics layer.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +116,7 @@ fn describe() {
     describe_counter!(TXS_REJECTED, "submissions refused, by reason");
     describe_counter!(VOTES_RELAYED, "vote messages relayed to the poll contract and included on L1");
     describe_counter!(VOTES_REJECTED, "vote messages refused, by reason");
+    describe_counter!(VOTE_RELAY_REFUSED, "vote messages refused by the relay's limits, by limit (poll, key, global)");
     describe_counter!(TXS_EVICTED, "accepted transactions evicted behind a deposit");
     describe_counter!(BATCHES_SEALED, "batches sealed");
     describe_histogram!(BATCH_TXS, Unit::Count, "real transactions per sealed batch");

@@ -10,6 +10,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::info;
 
+use ccr_circuits::state::Domain;
+
 use crate::error::SequencerError;
 use crate::invariants::StartupReport;
 use crate::l1_client::ContractL1;
@@ -48,6 +50,8 @@ pub struct L1Config {
     /// The `Poll` contract votes are relayed to (`ccr_sendVote`) from `client`'s account;
     /// `None`: the node relays no votes.
     pub poll_contract: Option<alloy_primitives::Address>,
+    /// The limits of that relay (per poll, per encryption key, global).
+    pub vote_relay: crate::vote_relay::VoteRelayLimits,
 }
 
 /// Errors of node start-up.
@@ -70,6 +74,9 @@ pub enum NodeError {
     /// The start-up task failed.
     #[error("start-up task failed: {0}")]
     Task(String),
+    /// L1's domain (chain id and rollup address) could not be read, or is not the configured one.
+    #[error("the rollup's domain on L1: {0}")]
+    Domain(String),
 }
 
 /// A running node.
@@ -89,7 +96,23 @@ pub struct Node {
 impl Node {
     /// Opens the database (replaying it), then starts the API, the batcher, the prover (with
     /// keys) and the metrics endpoint.
-    pub async fn launch(config: NodeConfig) -> Result<Self, NodeError> {
+    pub async fn launch(mut config: NodeConfig) -> Result<Self, NodeError> {
+        // Every signed transaction binds L1's chain id and the rollup's address: with L1, the
+        // parameters take its domain (a configured one must be the same).
+        if let Some(l1) = &config.l1 {
+            let domain = l1.client.domain().await.map_err(|e| NodeError::Domain(e.to_string()))?;
+            let configured = &mut config.sequencer.params.domain;
+            if *configured != Domain::NONE && *configured != domain {
+                return Err(NodeError::Domain(format!(
+                    "configured for chain {} and rollup 0x{}, but L1 is chain {} with the rollup at 0x{}",
+                    configured.chain_id,
+                    hex::encode(configured.rollup),
+                    domain.chain_id,
+                    hex::encode(domain.rollup)
+                )));
+            }
+            *configured = domain;
+        }
         let handle = metrics::install()?;
         let seq_config = config.sequencer.clone();
         let (seq, report) = tokio::task::spawn_blocking(move || Sequencer::open(&seq_config))
@@ -115,7 +138,7 @@ impl Node {
             api = api.with_l1(l1.client.clone());
             if let Some(poll) = l1.poll_contract {
                 // A clone of the settlement's client: one send lock for both.
-                api = api.with_poll(ccr_l1::poll::PollClient::connect(&l1.client, poll));
+                api = api.with_poll(ccr_l1::poll::PollClient::connect(&l1.client, poll), l1.vote_relay);
             }
         }
         let (rpc_addr, rpc) = api

@@ -14,8 +14,9 @@ use sha2::{Digest, Sha256};
 
 use crate::wire::{decode_signed, encode_signed, fr_from_be_canonical, signed_tx_hash, SIGNED_TX_BYTES};
 
-/// Format byte of every record this build writes and reads.
-pub const RECORD_VERSION: u8 = 4;
+/// Format byte of every record this build writes and reads (5: a credit's proof record names
+/// its bank version).
+pub const RECORD_VERSION: u8 = 5;
 
 /// Why stored bytes do not decode.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,6 +74,10 @@ pub struct CreditProofRecord {
     /// The L1 batch (contract numbering: 0 is genesis, sequencer batch `n` is `n + 1`) whose
     /// root is the proof's state root.
     pub state_batch: u64,
+    /// The version of the bank's parameters (`Rollup.bankVersion`) the proof was checked
+    /// against at acceptance: settlement names it (`Credits.versions`), and L1 checks the
+    /// proof under it, however the bank's parameters changed since.
+    pub bank_version: u64,
     /// The Groth16 proof, arkworks compressed.
     pub proof: Vec<u8>,
     /// Its public inputs, in the statement's order (the nullifier is `inputs[9]`).
@@ -82,10 +87,39 @@ pub struct CreditProofRecord {
 /// Index of the nullifier among an eligibility statement's public inputs.
 pub const NULLIFIER_INPUT: usize = 9;
 
+/// Index of the purpose (the code the attester signed with the record) among an eligibility
+/// statement's public inputs.
+pub const PURPOSE_INPUT: usize = 2;
+
+/// Index of the borrower's account among an eligibility statement's public inputs.
+pub const ACCOUNT_INPUT: usize = 10;
+
+/// A public input that is a `u64` (`None` for a larger field element).
+fn small_input(x: &Fr) -> Option<u64> {
+    use ark_ff::{BigInteger, PrimeField};
+    let bytes = x.into_bigint().to_bytes_le();
+    if bytes[8..].iter().any(|&b| b != 0) {
+        return None;
+    }
+    let mut low = [0u8; 8];
+    low.copy_from_slice(&bytes[..8]);
+    Some(u64::from_le_bytes(low))
+}
+
 impl CreditProofRecord {
     /// The proof's nullifier.
     pub fn nullifier(&self) -> Option<Fr> {
         self.inputs.get(NULLIFIER_INPUT).copied()
+    }
+
+    /// The credit's purpose code (0..=4: the attested purpose the proof was made for).
+    pub fn purpose(&self) -> Option<u8> {
+        self.inputs.get(PURPOSE_INPUT).and_then(small_input).and_then(|v| u8::try_from(v).ok())
+    }
+
+    /// The borrower's account the proof was made for.
+    pub fn account(&self) -> Option<u64> {
+        self.inputs.get(ACCOUNT_INPUT).and_then(small_input)
     }
 
     /// The stored bytes.
@@ -93,6 +127,7 @@ impl CreditProofRecord {
         let mut w = Writer::default();
         w.u8(RECORD_VERSION);
         w.u64(self.state_batch);
+        w.u64(self.bank_version);
         w.var(&self.proof);
         w.u32(u32::try_from(self.inputs.len()).unwrap_or(u32::MAX));
         for x in &self.inputs {
@@ -106,6 +141,7 @@ impl CreditProofRecord {
         let mut r = Reader(bytes);
         r.version()?;
         let state_batch = r.u64()?;
+        let bank_version = r.u64()?;
         let proof = r.var()?.to_vec();
         let n = r.u32()? as usize;
         if n > 64 {
@@ -113,7 +149,7 @@ impl CreditProofRecord {
         }
         let inputs = (0..n).map(|_| r.fr()).collect::<Result<Vec<_>, _>>()?;
         r.end()?;
-        Ok(Self { state_batch, proof, inputs })
+        Ok(Self { state_batch, bank_version, proof, inputs })
     }
 }
 
@@ -555,11 +591,18 @@ mod tests {
         assert_ne!(tx_hash(&upkeep, Some(1)), tx_hash(&upkeep, Some(2)));
         let proof = CreditProofRecord {
             state_batch: 3,
+            bank_version: 2,
             proof: vec![5; 128],
             inputs: (0..14u64).map(Fr::from).collect(),
         };
         assert_eq!(CreditProofRecord::decode(&proof.encode()).unwrap(), proof);
         assert_eq!(proof.nullifier(), Some(Fr::from(9u64)));
+        assert_eq!((proof.purpose(), proof.account()), (Some(2), Some(10)));
+        let odd = CreditProofRecord {
+            inputs: vec![Fr::from(0u64), Fr::from(0u64), -Fr::from(1u64)],
+            ..proof.clone()
+        };
+        assert_eq!((odd.purpose(), odd.account()), (None, None), "not a small value, no account input");
         assert_ne!(tx_hash(&forced, Some(3)), tx_hash(&forced, Some(4)));
         for e in [deposit.queue_entry().unwrap(), forced.queue_entry().unwrap()] {
             assert_eq!(decode_entry(&encode_entry(&e)).unwrap(), e);

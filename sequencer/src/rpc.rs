@@ -27,12 +27,13 @@ use tracing::{debug, warn};
 use crate::api::{
     AccountInfo, AccountProofFile, BatchInfo, BatchState, CcrApiServer, CreditContext, DecU64,
     EligibilityProofFile, ErrorCode, Health, LoanInfo, PollView, TxId, TxInput, TxReceipt, TxState,
-    TxStatusInfo, UpkeepInput, VoteInput, VoteReceipt, MAX_CREDIT_PROOF_AGE,
+    TxStatusInfo, UpkeepInput, VoteInput, VoteReceipt, ELIGIBILITY_MAX_AGE, MAX_CREDIT_PROOF_AGE,
 };
 use crate::error::SequencerError;
 use crate::metrics as m;
 use crate::records::{BatchRecord, CreditProofRecord, TxRecord, TxStatus};
 use crate::sequencer::{AccountView, CreditSubmission, Sequencer};
+use crate::vote_relay::{VoteRelayLimiter, VoteRelayLimits};
 use crate::wire::{decode_signed, fr_to_hex, from_hex, signed_from_fields, to_hex, WireError};
 
 impl From<SequencerError> for ErrorObjectOwned {
@@ -53,19 +54,22 @@ pub struct RpcServer {
     insecure_dev_keys: bool,
     l1: Option<L1Client>,
     poll: Option<PollClient>,
+    relay: VoteRelayLimiter,
 }
 
 impl RpcServer {
     /// An API over `seq`; `proving` and `insecure_dev_keys` are reported by `ccr_health`.
     pub fn new(seq: Arc<Sequencer>, proving: bool, insecure_dev_keys: bool) -> Self {
-        Self { seq, proving, insecure_dev_keys, l1: None, poll: None }
+        let relay = VoteRelayLimiter::new(VoteRelayLimits::default());
+        Self { seq, proving, insecure_dev_keys, l1: None, poll: None, relay }
     }
 
     /// Relays votes to the poll contract of `poll` (`ccr_sendVote`, `ccr_getPoll`): without
     /// it, both refuse with `-32017`. Build it from the same [`L1Client`] as the settlement's
-    /// (a clone), so that the two share its send lock and never race for a nonce.
-    pub fn with_poll(self, poll: PollClient) -> Self {
-        Self { poll: Some(poll), ..self }
+    /// (a clone), so that the two share its send lock and never race for a nonce. `limits`
+    /// bound what the relay spends (see [`crate::vote_relay`]).
+    pub fn with_poll(self, poll: PollClient, limits: VoteRelayLimits) -> Self {
+        Self { poll: Some(poll), relay: VoteRelayLimiter::new(limits), ..self }
     }
 
     fn poll_client(&self) -> Result<&PollClient, SequencerError> {
@@ -131,7 +135,14 @@ impl RpcServer {
     }
 
     /// The credit of an eligibility proof file, checked as L1 will check it at settlement
-    /// (except the state root, which [`Sequencer::submit_credit`] checks against its batches).
+    /// (except the state root, which [`Sequencer::submit_credit`] checks against its batches),
+    /// under the bank's current parameters (the latest version, which the credit record keeps
+    /// for settlement). Nothing checked here can change before settlement: the version is fixed
+    /// and L1 accepts it if it was in force during the credit's epoch (it came into force
+    /// before the epoch's end, checked here; a later version comes after L1's time now, which
+    /// is in or after the epoch, checked here); the proof's time is checked against the epoch's
+    /// start; the nullifier is spent only by this rollup's own batches. Whether the borrower
+    /// may borrow (a pool never does) is the loan rule's, checked against the pending state.
     async fn check_credit(&self, file: EligibilityProofFile) -> Result<CreditSubmission, SequencerError> {
         let credit = |m: String| SequencerError::Credit(m);
         let (st, proof) = file.parts().map_err(|e| credit(format!("malformed proof file: {e}")))?;
@@ -169,13 +180,24 @@ impl RpcServer {
                 st.registry_root, bank.registry_root
             )));
         }
-        if l1.bank(st.account as u32).await.map_err(l1_err)?.is_some() {
-            return Err(credit(format!("account {} is a bank's pool: a bank does not borrow", st.account)));
-        }
         let now = l1.latest_timestamp().await.map_err(l1_err)?;
         if st.now > now || now - st.now > MAX_CREDIT_PROOF_AGE {
             return Err(credit(format!(
                 "the proof's time {} is not within the {MAX_CREDIT_PROOF_AGE} s before L1's time {now}: prove again",
+                st.now
+            )));
+        }
+        let clock = l1.epoch_clock().await.map_err(l1_err)?;
+        let start = clock.start(st.epoch as u32);
+        if now < start || bank.since >= start.saturating_add(clock.epoch_seconds) {
+            return Err(credit(format!(
+                "the proof is for epoch {}, which is not L1's current epoch or not one bank {pool}'s current parameters (since {}) were in force in: prove again for the current epoch",
+                st.epoch, bank.since
+            )));
+        }
+        if st.now.saturating_add(ELIGIBILITY_MAX_AGE) < start {
+            return Err(credit(format!(
+                "the proof's time {} is more than {ELIGIBILITY_MAX_AGE} s before its epoch's start {start}: prove again",
                 st.now
             )));
         }
@@ -205,7 +227,7 @@ impl RpcServer {
             },
             epoch: st.epoch as u32,
             state_root: st.state_root,
-            proof: CreditProofRecord { state_batch: 0, proof: bytes, inputs },
+            proof: CreditProofRecord { state_batch: 0, bank_version: bank.version, proof: bytes, inputs },
         })
     }
 
@@ -318,7 +340,8 @@ fn account_info(v: AccountView) -> AccountInfo {
         sealed: v.sealed.is_some(),
         pending_balance: DecU64(v.pending.balance),
         pending_nonce: v.pending.nonce,
-        bank: v.pending.bank,
+        bank: v.pending.lender(),
+        pool: v.pending.is_pool(),
         debt: DecU64(v.pending.debt),
         loan: Loan::unpack(&v.pending.loan).filter(|_| v.pending.loan != ark_bn254::Fr::from(0u64)).map(
             |l| LoanInfo {
@@ -326,6 +349,7 @@ fn account_info(v: AccountView) -> AccountInfo {
                 due_epoch: l.due_epoch,
                 accrued_epoch: l.accrued_epoch,
                 written_down: l.written_down,
+                purpose: v.loan_purpose.and_then(ccr_circuits::credit::purpose_name).map(String::from),
             },
         ),
     }
@@ -512,9 +536,33 @@ impl CcrApiServer for RpcServer {
         let pc = self.poll_client().map_err(reject)?;
         let id = vote.poll.0;
         let message = Self::vote_message(&vote).map_err(reject)?;
-        self.open_poll(pc, id).await.map_err(reject)?;
+        let info = match self.open_poll(pc, id).await {
+            Ok((info, _)) => info,
+            Err(e) => {
+                if matches!(e, SequencerError::VotingClosed { .. }) {
+                    self.relay.forget(id);
+                }
+                return Err(reject(e).into());
+            }
+        };
+        // The relay's limits (crate::vote_relay): the poll's message count is L1's, the
+        // per-key counts are loaded from its published messages once per poll and process.
+        if !self.relay.knows_poll(id) {
+            let published = pc.messages(id).await.map_err(relay_error).map_err(reject)?;
+            self.relay.seed(id, &published.iter().map(|p| p.message).collect::<Vec<_>>());
+        }
+        let permit = self
+            .relay
+            .admit(id, info.voters, info.messages, &message, std::time::Instant::now())
+            .map_err(|e| {
+                if let SequencerError::VoteRelayLimit { limit, .. } = &e {
+                    metrics::counter!(m::VOTE_RELAY_REFUSED, "limit" => limit.label()).increment(1);
+                }
+                reject(e)
+            })?;
         let (index, chain, outcome) =
             pc.publish_message(id, &message).await.map_err(relay_error).map_err(reject)?;
+        permit.published(index);
         metrics::counter!(m::VOTES_RELAYED).increment(1);
         tracing::info!(target: "sequencer::rpc", poll = id, index, l1_block = outcome.block, "vote relayed to L1");
         Ok(VoteReceipt {

@@ -68,6 +68,9 @@ pub struct AccountView {
     pub sealed: Option<Account>,
     /// After the pending transactions.
     pub pending: Account,
+    /// The purpose code (0..=4) of the credit that opened its current loan (pending state):
+    /// the attested purpose its eligibility proof states. `None` without a loan.
+    pub loan_purpose: Option<u8>,
 }
 
 /// Progress counters, for `ccr_health`.
@@ -104,6 +107,9 @@ struct Inner {
     /// State roots L1 holds or will hold, by L1 batch number (0: genesis; batch `n` here is
     /// `n + 1` there): the roots a credit's eligibility proof may be over.
     roots: HashMap<Fr, u64>,
+    /// The bank version each pending credit (by sequence number) was accepted under: a batch
+    /// keeps credits of one version (one eligibility key).
+    credit_versions: HashMap<u64, u64>,
 }
 
 /// A credit whose eligibility proof was checked against L1 (the bank's key, policy and
@@ -203,11 +209,16 @@ impl Sequencer {
             roots.insert(b.new_root, b.number + 1);
         }
         let mut nullifiers = HashSet::new();
+        let mut credit_versions = HashMap::new();
         for c in store.credits()? {
             let (seq, c) = c?;
-            let live = store.tx(seq)?.is_some_and(|t| !matches!(t.status, TxStatus::Rejected(_)));
+            let status = store.tx(seq)?.map(|t| t.status);
+            let live = status.as_ref().is_some_and(|s| !matches!(s, TxStatus::Rejected(_)));
             if let (true, Some(n)) = (live, c.nullifier()) {
                 nullifiers.insert(n);
+            }
+            if matches!(status, Some(TxStatus::Pending)) {
+                credit_versions.insert(seq, c.bank_version);
             }
         }
         let inner = Inner {
@@ -219,6 +230,7 @@ impl Sequencer {
             halted: None,
             nullifiers,
             roots,
+            credit_versions,
         };
         let seq = Self {
             store,
@@ -312,8 +324,10 @@ impl Sequencer {
                 ))
             })?;
             let proof = CreditProofRecord { state_batch, ..credit.proof };
+            let version = proof.bank_version;
             let accepted = self.accept(&mut g, Tx::Credit(credit.tx), Some(proof))?;
             g.nullifiers.insert(nullifier);
+            g.credit_versions.insert(accepted.seq, version);
             Ok(accepted)
         });
         self.count_rejection(result)
@@ -480,7 +494,8 @@ impl Sequencer {
     }
 
     fn seal_locked(&self, g: &mut MutexGuard<'_, Inner>, force: bool) -> Result<Option<u64>, SequencerError> {
-        let (n, full) = g.mempool.batch_len(self.params.batch_size);
+        let versions = &g.credit_versions;
+        let (n, full) = g.mempool.batch_len(self.params.batch_size, |seq| versions.get(&seq).copied().unwrap_or(0));
         if n == 0 || (!full && !force) {
             return Ok(None);
         }
@@ -527,6 +542,9 @@ impl Sequencer {
         }
         inner.counters = counters;
         inner.mempool.remove_prefix(txs.len());
+        for p in &txs {
+            inner.credit_versions.remove(&p.seq);
+        }
         inner.unproven.insert(number, witness);
         inner.roots.insert(record.new_root, number + 1);
         info!(
@@ -552,7 +570,12 @@ impl Sequencer {
 
     /// Whether a full batch is waiting.
     pub fn batch_full(&self) -> bool {
-        self.lock().map(|g| g.mempool.batch_len(self.params.batch_size).1).unwrap_or(false)
+        self.lock()
+            .map(|g| {
+                let versions = &g.credit_versions;
+                g.mempool.batch_len(self.params.batch_size, |seq| versions.get(&seq).copied().unwrap_or(0)).1
+            })
+            .unwrap_or(false)
     }
 
     /// Waits until a transaction or deposit is accepted.
@@ -689,10 +712,18 @@ impl Sequencer {
             return Err(TxError::IndexOutOfRange { index, capacity }.into());
         }
         let g = self.lock()?;
-        Ok(g.mempool.state().account(index).map(|pending| AccountView {
+        let Some(pending) = g.mempool.state().account(index) else { return Ok(None) };
+        // Read under the lock: a credit's proof record is written with its log entry.
+        let loan_purpose = if pending.loan == Fr::from(0u64) {
+            None
+        } else {
+            self.store.latest_credit_of(index)?.and_then(|(_, c)| c.purpose())
+        };
+        Ok(Some(AccountView {
             index,
             sealed: g.sealed.account(index).cloned(),
             pending: pending.clone(),
+            loan_purpose,
         }))
     }
 

@@ -44,7 +44,7 @@ pub const CF_META: &str = "meta";
 pub const COLUMN_FAMILIES: [&str; 6] = [CF_TXS, CF_TX_HASHES, CF_BATCHES, CF_DEPOSITS, CF_CREDITS, CF_META];
 
 /// Version of the layout above; start-up refuses another.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_PARAMS: &[u8] = b"params";
@@ -152,11 +152,16 @@ impl Store {
     pub fn params(&self) -> Result<Option<RollupParams>, StoreError> {
         let Some(v) = self.get(CF_META, META_PARAMS)? else { return Ok(None) };
         let bad = || corrupt(CF_META, META_PARAMS, CodecError::Invalid("parameters"));
-        if v.len() != 12 {
+        if v.len() != 36 {
             return Err(bad());
         }
         let word = |i: usize| u32::from_be_bytes([v[i], v[i + 1], v[i + 2], v[i + 3]]);
-        RollupParams::new(word(0) as usize, word(4) as usize, word(8)).map(Some).map_err(|_| bad())
+        let mut chain_id = [0u8; 8];
+        chain_id.copy_from_slice(&v[8..16]);
+        let mut rollup = [0u8; 20];
+        rollup.copy_from_slice(&v[16..36]);
+        let domain = ccr_circuits::state::Domain::new(u64::from_be_bytes(chain_id), rollup);
+        RollupParams::new(word(0) as usize, word(4) as usize, domain).map(Some).map_err(|_| bad())
     }
 
     /// The counters; zeros for a new database.
@@ -200,6 +205,25 @@ impl Store {
         self.get(CF_CREDITS, &key)?
             .map(|v| CreditProofRecord::decode(&v).map_err(|e| corrupt(CF_CREDITS, &key, e)))
             .transpose()
+    }
+
+    /// The latest credit (by sequence number) whose proof names `account` as borrower and
+    /// whose transaction was not dropped: the credit of the account's current loan, if it has
+    /// one. Scans the credits from the newest.
+    pub fn latest_credit_of(&self, account: u32) -> Result<Option<(u64, CreditProofRecord)>, StoreError> {
+        for item in self.db.iterator_cf(self.cf(CF_CREDITS)?, IteratorMode::End) {
+            let (k, v) = item?;
+            let seq = be_u64(CF_CREDITS, &k, &k)?;
+            let rec = CreditProofRecord::decode(&v).map_err(|e| corrupt(CF_CREDITS, &k, e))?;
+            if rec.account() != Some(u64::from(account)) {
+                continue;
+            }
+            if matches!(self.tx(seq)?, Some(TxRecord { status: TxStatus::Rejected(_), .. })) {
+                continue;
+            }
+            return Ok(Some((seq, rec)));
+        }
+        Ok(None)
     }
 
     /// Every credit's eligibility proof, by sequence number.
@@ -287,10 +311,12 @@ impl StoreWrite<'_> {
     /// Writes the layout version and the parameters (a new database).
     pub fn init(&mut self, params: &RollupParams) {
         self.put(CF_META, META_SCHEMA, &SCHEMA_VERSION.to_be_bytes());
-        let mut p = Vec::with_capacity(12);
-        for x in [params.depth as u32, params.batch_size as u32, params.chain_id] {
+        let mut p = Vec::with_capacity(36);
+        for x in [params.depth as u32, params.batch_size as u32] {
             p.extend_from_slice(&x.to_be_bytes());
         }
+        p.extend_from_slice(&params.domain.chain_id.to_be_bytes());
+        p.extend_from_slice(&params.domain.rollup);
         self.put(CF_META, META_PARAMS, &p);
     }
 

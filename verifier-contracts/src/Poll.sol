@@ -521,6 +521,12 @@ contract Poll {
         return polls[pollId];
     }
 
+    /// @notice Poll `pollId`'s voting deadline (0 for no such poll): `Rollup.executeProposal`
+    ///         counts a passed proposal's expiry from it.
+    function deadlineOf(uint256 pollId) external view returns (uint64) {
+        return polls[pollId].deadline;
+    }
+
     /// @notice Tally proofs a poll of `voters` voters needs: ⌈voters / tallyBatchSize⌉.
     function tallyBatches(uint256 voters) public view returns (uint256) {
         return (voters + tallyBatchSize - 1) / tallyBatchSize;

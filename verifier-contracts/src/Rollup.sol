@@ -33,6 +33,8 @@ interface IProposalSource {
     /// @notice Poll `pollId`'s bank `pool`, its `proposal` (keccak256(abi.encode(vkWords,
     ///         policyHash, registryRoot)), 0 for none) and whether the members `passed` it.
     function proposalOf(uint256 pollId) external view returns (uint32 pool, bytes32 proposal, bool passed);
+    /// @notice Poll `pollId`'s voting deadline (a timestamp).
+    function deadlineOf(uint256 pollId) external view returns (uint64);
 }
 
 /// @notice The two ERC-20 calls the rollup makes (return values checked when present).
@@ -51,12 +53,12 @@ interface IERC20Transfers {
 ///         account's owner requests on L1, enters a Poseidon hash chain (the queue) that the
 ///         next batches must consume in order. A batch moves the state root only with a valid
 ///         Groth16 proof of `uint256(sha256(oldRoot ‖ newRoot ‖ queueBefore ‖ queueAfter ‖
-///         txData)) mod r`, and its transaction data is calldata, so anyone can rebuild the L2
-///         state from L1. Exits in a batch become withdrawable by the L1 address that created the
-///         account. If the queue's oldest unconsumed entry waits more than `escapeDelay()` blocks,
-///         anyone may switch the rollup to exit mode: no more batches or deposits; each account
-///         withdraws its balance in the last settled root once, with a Merkle proof, and each
-///         unconsumed deposit is refunded to its sender.
+///         domain ‖ epoch ‖ txData)) mod r`, and its transaction data is logged (`BatchData`), so anyone can
+///         rebuild the L2 state from L1's logs. Exits in a batch become withdrawable by the L1
+///         address that created the account. If the queue's oldest unconsumed entry waits more
+///         than `escapeDelay()` blocks, anyone may switch the rollup to exit mode: no more
+///         batches or deposits; each account withdraws its balance in the last settled root
+///         once, with a Merkle proof, and each unconsumed deposit is refunded to its sender.
 /// @dev Mirrors the Rust specification: `ccr_circuits::batch::public_commitment`,
 ///      `ccr_circuits::state::tx::{Deposit, ForcedExit}::chain`, `ccr_circuits::state::encoding`,
 ///      `ccr_circuits::state::amount::Float40` and `ccr_circuits::merkle::MerkleProof`.
@@ -88,9 +90,13 @@ contract Rollup {
     ///         bank, amount, purpose, tier, maxAmount, rateBps, termMonths, policyHash,
     ///         registryRoot, nullifier, account, epoch, now, stateRoot.
     uint256 public constant ELIGIBILITY_INPUTS = 14;
-    /// @notice How old an eligibility proof's `now` (the time its record's expiry was checked
-    ///         against) may be when its batch settles.
+    /// @notice How long before its batch's epoch starts an eligibility proof's `now` (the time
+    ///         its record's expiry was checked against) may be. The rule never depends on when the
+    ///         batch settles: a late settlement never turns a valid credit stale.
     uint256 public constant ELIGIBILITY_MAX_AGE = 1 days;
+    /// @notice A passed proposal may be executed until this long after its poll's voting
+    ///         deadline; later it has expired.
+    uint256 public constant PROPOSAL_EXPIRY = 30 days;
     /// @notice Epochs are below 2^31 (the circuit's bound: a due epoch fits 32 bits).
     uint256 public constant MAX_EPOCH = (1 << 31) - 1;
     /// @dev Float40: exponent (5 bits) ‖ mantissa (35 bits).
@@ -160,25 +166,38 @@ contract Rollup {
     mapping(address owner => uint256 amount) public pendingWithdrawal;
     /// @notice Sum of `pendingWithdrawal`.
     uint256 public totalPending;
-    /// @dev A community bank: its pool is the L2 account of the same index.
+    /// @dev A community bank: its pool is the L2 account of the same index; its owner (the
+    ///      pool account's opener) and the poll of the last proposal executed for it (0: none).
     struct Bank {
         address owner;
+        uint64 lastPoll;
+    }
+
+    /// @dev One version of a bank's parameters, in force from `since` (a block timestamp) until
+    ///      the next version's `since`: eligibility key (a `VkStore` pointer), policy hash and
+    ///      attester registry root. Versions are only appended, never changed.
+    struct BankVersion {
         address vk;
+        uint64 since;
         uint256 policyHash;
         uint256 registryRoot;
     }
 
     /// @dev The eligibility proofs of a batch's credits, one per credit slot in slot order:
-    ///      the proof, its public inputs, and the batch whose root is its `stateRoot`.
+    ///      the proof, its public inputs, the batch whose root is its `stateRoot`, and the
+    ///      version of its bank's parameters it was checked against (in force during the
+    ///      batch's epoch).
     struct Credits {
         uint256[8][] proofs;
         uint256[][] inputs;
         uint256[] stateBatches;
+        uint256[] versions;
     }
 
-    /// @notice Registered banks by pool account index: owner, eligibility key (a `VkStore`
-    ///         pointer), policy hash and attester registry root.
-    mapping(uint256 pool => Bank) public banks;
+    /// @dev Registered banks by pool account index.
+    mapping(uint256 pool => Bank) internal bankOf;
+    /// @dev Each bank's parameter versions, oldest first (empty: not a bank).
+    mapping(uint256 pool => BankVersion[]) internal bankVersions;
     /// @notice Eligibility nullifiers spent (one credit per member, bank and epoch).
     mapping(uint256 nullifier => bool used) public nullifierUsed;
     /// @notice Accounts that exited with a Merkle proof in exit mode.
@@ -214,7 +233,7 @@ contract Rollup {
     );
     /// @notice Batch `batchNumber` (1-based) moved the root from `oldRoot` to `newRoot`, consuming
     ///         queue entries `depositsConsumedBefore..depositsConsumedAfter`; `txDataHash` is the
-    ///         keccak256 of its transaction data (in this transaction's calldata), `commitment`
+    ///         keccak256 of its transaction data (logged by `BatchData`), `commitment`
     ///         the proof's public input.
     event BatchSubmitted(
         uint256 indexed batchNumber,
@@ -225,6 +244,12 @@ contract Rollup {
         bytes32 txDataHash,
         uint256 commitment
     );
+    /// @notice The data of batch `batchNumber` as `submitBatch` decoded it: its `epoch`, its
+    ///         transaction data, its proof and its credits' eligibility proofs. With
+    ///         `BatchSubmitted`, everything an auditor needs to check and replay the batch from
+    ///         L1's logs alone, however it was submitted: directly, or through a multisig, a
+    ///         relayer or a smart wallet (whose transaction's calldata is not this call).
+    event BatchData(uint256 indexed batchNumber, uint256 epoch, bytes txData, uint256[8] proof, Credits credits);
     /// @notice An exit (or a forced exit) of `amount` L2 units from `accountIndex` in batch
     ///         `batchNumber` became withdrawable by `owner`.
     event ExitCredited(
@@ -236,17 +261,29 @@ contract Rollup {
     event BankRegistered(
         uint32 indexed pool, address indexed owner, address vk, uint256 policyHash, uint256 registryRoot
     );
-    /// @notice The bank's governance changed its attester registry.
-    event RegistryRootChanged(uint32 indexed pool, uint256 registryRoot);
+    /// @notice Bank `pool`'s parameters have a new version `version` (0-based), in force from
+    ///         `since` (this block's timestamp): eligibility key at `vk`, policy `policyHash`,
+    ///         attester registry `registryRoot`. Emitted by `registerBank`, `executeProposal`
+    ///         and `setRegistryRoot`; a batch's credits name the version they were checked
+    ///         against.
+    event BankVersionAdded(
+        uint32 indexed pool, uint256 indexed version, address vk, uint256 policyHash, uint256 registryRoot, uint256 since
+    );
     /// @notice The bank governance is the `Poll` contract at `poll`, for good.
     event GovernanceSet(address poll);
     /// @notice The passed proposal of poll `pollId` was adopted as bank `pool`'s parameters (the
     ///         `BankRegistered` event just before it carries them).
     event ProposalExecuted(uint256 indexed pollId, uint32 indexed pool);
-    /// @notice Batch `batchNumber` lent `amount` from `pool` to `borrower` on an eligibility
-    ///         proof with `nullifier`.
+    /// @notice Batch `batchNumber` lent `amount` from `pool` to `borrower` for `purpose` (the
+    ///         code the attester signed with the record, 0..=4) on an eligibility proof with
+    ///         `nullifier`.
     event CreditGranted(
-        uint256 indexed batchNumber, uint32 indexed pool, uint32 indexed borrower, uint64 amount, uint256 nullifier
+        uint256 indexed batchNumber,
+        uint32 indexed pool,
+        uint32 indexed borrower,
+        uint64 amount,
+        uint8 purpose,
+        uint256 nullifier
     );
     /// @notice `owner` withdrew `amount` base units of the asset.
     event Withdrawn(address indexed owner, uint256 amount);
@@ -300,8 +337,13 @@ contract Rollup {
     error BadEligibilityKey(uint256 words);
     /// @notice A credit names a pool that is not a registered bank.
     error UnknownBank(uint256 pool);
-    /// @notice Banks do not borrow: their pool's debt field is their receivable.
-    error BorrowerIsBank(uint256 account);
+    /// @notice Once the rollup has a governance, a registered bank's parameters change only
+    ///         through its members' passed proposals (`executeProposal`): not by its owner's
+    ///         `registerBank` or `setRegistryRoot`.
+    error GovernedBank(uint256 pool);
+    /// @notice The credit at `slot` names version `version` of its bank's parameters, which
+    ///         does not exist or was not in force at any moment of the batch's epoch.
+    error BankVersionNotInForce(uint256 slot, uint256 version);
     /// @notice The credit at slot `slot` is not followed by its loan-terms slot.
     error CreditWithoutTerms(uint256 slot);
     /// @notice A loan-terms slot that does not follow a credit.
@@ -315,8 +357,9 @@ contract Rollup {
     ///         `slot` or with the bank's record (0 bank, 1 amount, 4 maximum, 5 rate and term,
     ///         7 policy hash, 8 registry root, 10 account, 11 epoch, 13 state root).
     error CreditMismatch(uint256 slot, uint256 input);
-    /// @notice The proof's `now` is in the future or older than `ELIGIBILITY_MAX_AGE`.
-    error StaleEligibilityProof(uint256 slot, uint256 provenAt, uint256 blockTime);
+    /// @notice The proof's `now` is after this block's time, or more than `ELIGIBILITY_MAX_AGE`
+    ///         before the start of the batch's epoch (`epochStart`).
+    error StaleEligibilityProof(uint256 slot, uint256 provenAt, uint256 epochStart);
     /// @notice This eligibility nullifier was spent (a second credit for the member, bank
     ///         and epoch).
     error NullifierUsed(uint256 nullifier);
@@ -369,6 +412,12 @@ contract Rollup {
     error ProposalMismatch(uint256 pollId);
     /// @notice Poll `pollId`'s proposal was executed already.
     error ProposalAlreadyExecuted(uint256 pollId);
+    /// @notice Proposals apply in poll order: poll `pollId` was created before poll `lastPoll`,
+    ///         whose proposal for the same bank was executed already.
+    error ProposalOutOfOrder(uint256 pollId, uint256 lastPoll);
+    /// @notice Poll `pollId`'s passed proposal expired at `expiredAt` (its deadline plus
+    ///         `PROPOSAL_EXPIRY`).
+    error ProposalExpired(uint256 pollId, uint256 expiredAt);
 
     /// @param verifier_ Groth16 verifier of the batch circuit (its key fixes depth, batch size and
     ///        the L2 chain id).
@@ -425,6 +474,51 @@ contract Rollup {
     /// @notice The epoch of the current block: `(block.timestamp − genesisTime) / epochSeconds`.
     function currentEpoch() public view returns (uint256) {
         return (block.timestamp - genesisTime) / epochSeconds;
+    }
+
+    /// @notice The first timestamp of epoch `epoch`: `genesisTime + epoch · epochSeconds`.
+    function epochStart(uint256 epoch) public view returns (uint256) {
+        return genesisTime + epoch * epochSeconds;
+    }
+
+    /// @notice Bank `pool`'s owner and its current (latest) parameters: eligibility key (a
+    ///         `VkStore` pointer), policy hash and attester registry root; all zero when
+    ///         `pool` is not a bank.
+    function banks(uint256 pool)
+        external
+        view
+        returns (address owner, address vk, uint256 policyHash, uint256 registryRoot)
+    {
+        owner = bankOf[pool].owner;
+        BankVersion[] storage vs = bankVersions[pool];
+        if (vs.length != 0) {
+            BankVersion storage v = vs[vs.length - 1];
+            (vk, policyHash, registryRoot) = (v.vk, v.policyHash, v.registryRoot);
+        }
+    }
+
+    /// @notice How many versions bank `pool`'s parameters have had (0: not a bank); the current
+    ///         one is the last, `bankVersionCount(pool) - 1`.
+    function bankVersionCount(uint256 pool) external view returns (uint256) {
+        return bankVersions[pool].length;
+    }
+
+    /// @notice Version `version` of bank `pool`'s parameters: eligibility key, the timestamp it
+    ///         came into force, policy hash and registry root (in force until the next version's
+    ///         `since`).
+    function bankVersion(uint256 pool, uint256 version)
+        external
+        view
+        returns (address vk, uint256 since, uint256 policyHash, uint256 registryRoot)
+    {
+        BankVersion storage v = bankVersions[pool][version];
+        return (v.vk, v.since, v.policyHash, v.registryRoot);
+    }
+
+    /// @notice The poll of the last proposal executed for bank `pool` (0: none): a proposal of an
+    ///         earlier poll can no longer be executed.
+    function lastProposalPoll(uint256 pool) external view returns (uint256) {
+        return bankOf[pool].lastPoll;
     }
 
     /// @notice The epoch of the last settled batch (0 before any).
@@ -607,6 +701,7 @@ contract Rollup {
         emit BatchSubmitted(
             batchNumber, rootAt[batchNumber - 1], newRoot, consumed, depositsConsumedAfter, keccak256(txData), commitment
         );
+        emit BatchData(batchNumber, epoch, txData, proof, credits);
     }
 
     /// @dev The batch's commitment; reverts `InvalidProof` unless `proof` verifies for it.
@@ -619,8 +714,9 @@ contract Rollup {
         bytes calldata txData,
         uint256[8] calldata proof
     ) internal view returns (uint256 commitment) {
-        commitment =
-            batchCommitment(oldRoot, newRoot, queueHash[consumed], queueHash[consumedAfter], epoch, txData);
+        commitment = batchCommitment(
+            oldRoot, newRoot, queueHash[consumed], queueHash[consumedAfter], domain(), epoch, txData
+        );
         bool valid = verifier.verifyProof(
             [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], [commitment]
         );
@@ -674,34 +770,46 @@ contract Rollup {
     /// @notice Registers account `pool` as a community bank (or, again, with a new policy):
     ///         `vkWords` is the eligibility circuit's verifying key of the bank's policy
     ///         (`VkStore` layout), `policyHash` the policy's hash, `registryRoot` the root of
-    ///         its attester registry. Only the account's owner may.
+    ///         its attester registry. Only the account's owner may; once the rollup has a
+    ///         governance, only for an account that is not a bank yet (`GovernedBank`: a
+    ///         bank's parameters then change only through its members' proposals). The
+    ///         parameters become a new version (`BankVersionAdded`); earlier versions stay.
     function registerBank(uint32 pool, uint256[] calldata vkWords, uint256 policyHash, uint256 registryRoot)
         external
     {
         address owner = accountOwner[pool];
         if (owner == address(0) || owner != msg.sender) revert NotBankOwner(pool, owner);
-        _setBank(pool, owner, vkWords, policyHash, registryRoot);
+        if (governance != address(0) && bankVersions[pool].length != 0) revert GovernedBank(pool);
+        bankOf[pool].owner = owner;
+        address vk = _addVersion(pool, vkWords, policyHash, registryRoot);
+        emit BankRegistered(pool, owner, vk, policyHash, registryRoot);
     }
 
-    /// @dev Checks and stores bank `pool`'s parameters (registerBank's and executeProposal's).
-    function _setBank(
-        uint32 pool,
-        address owner,
-        uint256[] calldata vkWords,
-        uint256 policyHash,
-        uint256 registryRoot
-    ) internal {
+    /// @dev Checks bank `pool`'s new parameters, stores the key and appends them as the bank's
+    ///      next version, in force from this block (registerBank's and executeProposal's).
+    function _addVersion(uint32 pool, uint256[] calldata vkWords, uint256 policyHash, uint256 registryRoot)
+        internal
+        returns (address vk)
+    {
         if (vkWords.length != 14 + 2 * (ELIGIBILITY_INPUTS + 1)) revert BadEligibilityKey(vkWords.length);
         if (policyHash >= SNARK_SCALAR_FIELD || registryRoot >= SNARK_SCALAR_FIELD) {
             revert BadEligibilityKey(vkWords.length);
         }
-        address vk = VkStore.write(vkWords);
-        banks[pool] = Bank(owner, vk, policyHash, registryRoot);
-        emit BankRegistered(pool, owner, vk, policyHash, registryRoot);
+        vk = VkStore.write(vkWords);
+        _pushVersion(pool, vk, policyHash, registryRoot);
+    }
+
+    /// @dev Appends version {vk, now, policyHash, registryRoot} to bank `pool`'s history.
+    function _pushVersion(uint32 pool, address vk, uint256 policyHash, uint256 registryRoot) internal {
+        BankVersion[] storage vs = bankVersions[pool];
+        uint256 version = vs.length;
+        vs.push(BankVersion(vk, uint64(block.timestamp), policyHash, registryRoot));
+        emit BankVersionAdded(pool, version, vk, policyHash, registryRoot, block.timestamp);
     }
 
     /// @notice Makes the `Poll` contract at `poll` the bank governance, whose passed proposals
-    ///         `executeProposal` adopts. Once, and only by the rollup's deployer.
+    ///         `executeProposal` adopts. Once, and only by the rollup's deployer. From then on a
+    ///         registered bank's parameters change only through passed proposals.
     function setGovernance(address poll) external {
         if (msg.sender != deployer) revert NotDeployer(deployer);
         if (governance != address(0)) revert GovernanceAlreadySet();
@@ -713,10 +821,12 @@ contract Rollup {
     /// @notice Adopts the passed proposal of poll `pollId` (anyone may, once): its bank's
     ///         eligibility key `vkWords` (`VkStore` layout), policy hash and attester registry
     ///         root, which must hash to the poll's proposal
-    ///         (`keccak256(abi.encode(vkWords, policyHash, registryRoot))`). The effect is
-    ///         `registerBank`'s with the bank's current owner (the same `BankRegistered` event),
-    ///         then `ProposalExecuted`. An unknown poll reverts with the governance's
-    ///         `UnknownPoll`.
+    ///         (`keccak256(abi.encode(vkWords, policyHash, registryRoot))`). Proposals of a
+    ///         bank apply in poll order (a poll created before the last executed one is
+    ///         refused, `ProposalOutOfOrder`) and expire `PROPOSAL_EXPIRY` after their poll's
+    ///         deadline (`ProposalExpired`). The parameters become the bank's next version
+    ///         (`BankVersionAdded`), then `BankRegistered` with the bank's owner and
+    ///         `ProposalExecuted`. An unknown poll reverts with the governance's `UnknownPoll`.
     function executeProposal(uint256 pollId, uint256[] calldata vkWords, uint256 policyHash, uint256 registryRoot)
         external
     {
@@ -728,29 +838,43 @@ contract Rollup {
         }
         if (!passed) revert ProposalNotPassed(pollId);
         if (proposalExecuted[pollId]) revert ProposalAlreadyExecuted(pollId);
-        address owner = banks[pool].owner;
+        Bank storage bank = bankOf[pool];
+        address owner = bank.owner;
         if (owner == address(0)) revert UnknownBank(pool);
+        if (pollId <= bank.lastPoll) revert ProposalOutOfOrder(pollId, bank.lastPoll);
+        uint256 expiredAt = uint256(IProposalSource(poll).deadlineOf(pollId)) + PROPOSAL_EXPIRY;
+        if (block.timestamp > expiredAt) revert ProposalExpired(pollId, expiredAt);
         proposalExecuted[pollId] = true;
-        _setBank(pool, owner, vkWords, policyHash, registryRoot);
+        bank.lastPoll = uint64(pollId);
+        address vk = _addVersion(pool, vkWords, policyHash, registryRoot);
+        emit BankRegistered(pool, owner, vk, policyHash, registryRoot);
         emit ProposalExecuted(pollId, pool);
     }
 
-    /// @notice The bank's governance sets its attester registry root.
+    /// @notice The bank's owner sets its attester registry root (a new version with the same key
+    ///         and policy); once the rollup has a governance, refused (`GovernedBank`): the
+    ///         registry then changes through a proposal.
     function setRegistryRoot(uint32 pool, uint256 registryRoot) external {
-        address owner = banks[pool].owner;
+        address owner = bankOf[pool].owner;
         if (owner == address(0) || owner != msg.sender) revert NotBankOwner(pool, owner);
-        banks[pool].registryRoot = registryRoot;
-        emit RegistryRootChanged(pool, registryRoot);
+        if (governance != address(0)) revert GovernedBank(pool);
+        if (registryRoot >= SNARK_SCALAR_FIELD) revert BadEligibilityKey(0);
+        BankVersion[] storage vs = bankVersions[pool];
+        BankVersion storage last = vs[vs.length - 1];
+        _pushVersion(pool, last.vk, last.policyHash, registryRoot);
     }
 
     /// @dev Pairs every credit slot of `txData` (and the terms slot after it) with the next
-    ///      eligibility proof of `c`, checks each against the slots, the bank and the batch,
-    ///      spends its nullifier, and verifies all proofs in one batched pairing check.
+    ///      eligibility proof of `c`, checks each against the slots, the bank's version it names
+    ///      and the batch, spends its nullifier, and verifies all proofs in one batched pairing
+    ///      check (so under one key: `MixedBanks` otherwise).
     function _checkCredits(uint256 batchNumber, uint256 epoch, bytes calldata txData, Credits calldata c)
         internal
     {
         uint256 n = c.proofs.length;
-        if (c.inputs.length != n || c.stateBatches.length != n) revert CreditCount(n, c.inputs.length);
+        if (c.inputs.length != n || c.stateBatches.length != n || c.versions.length != n) {
+            revert CreditCount(n, c.inputs.length);
+        }
         // Called with n = the number of credit slots ≥ 1 (`_creditExits` counted them and
         // refused terms without a credit; `_checkCredit` requires each credit's terms slot).
         uint256 ctx = (batchNumber << 32) | epoch;
@@ -758,7 +882,7 @@ contract Rollup {
         address vk;
         for (uint256 offset = 0; offset < txData.length; offset += SLOT_BYTES) {
             if (uint8(txData[offset]) != KIND_CREDIT) continue;
-            address bankVk = _checkCredit(ctx, txData, offset, c.inputs[k], c.stateBatches[k]);
+            address bankVk = _checkCredit(ctx, txData, offset, c, k);
             if (vk == address(0)) vk = bankVk;
             else if (vk != bankVk) revert MixedBanks(offset / SLOT_BYTES);
             ++k;
@@ -768,17 +892,15 @@ contract Rollup {
         if (!BatchVerifier.verifyBatch(vk, c.proofs, c.inputs)) revert InvalidEligibilityProofs();
     }
 
-    /// @dev The credit slot at `offset` and the terms slot after it against its proof's inputs
-    ///      `x`, in the batch `ctx = batchNumber·2^32 + epoch`; spends the nullifier; returns
-    ///      the bank's eligibility key.
-    function _checkCredit(
-        uint256 ctx,
-        bytes calldata txData,
-        uint256 offset,
-        uint256[] calldata x,
-        uint256 stateBatch
-    ) internal returns (address vk) {
+    /// @dev The credit slot at `offset` and the terms slot after it against the inputs `x` of
+    ///      proof `k` of `c`, in the batch `ctx = batchNumber·2^32 + epoch`; spends the
+    ///      nullifier; returns the eligibility key of the bank version the credit names.
+    function _checkCredit(uint256 ctx, bytes calldata txData, uint256 offset, Credits calldata c, uint256 k)
+        internal
+        returns (address vk)
+    {
         uint256 slot = offset / SLOT_BYTES;
+        uint256[] calldata x = c.inputs[k];
         if (x.length != ELIGIBILITY_INPUTS) revert EligibilityInputCount(slot, x.length);
         if (offset + SLOT_BYTES >= txData.length) revert CreditWithoutTerms(slot);
         uint256 word;
@@ -788,31 +910,43 @@ contract Rollup {
             terms := calldataload(add(txData.offset, add(offset, 12)))
         }
         if (terms >> 248 != KIND_LOAN_TERMS) revert CreditWithoutTerms(slot);
-        uint256 borrower = (word >> 224) & 0xffffff;
-        vk = _checkBank(slot, (word >> 200) & 0xffffff, borrower, x);
+        // After `_checkBank`, x[0] is the slot's pool and x[10] its borrower.
+        vk = _checkBank(slot, word, ctx & 0xffffffff, c.versions[k], x);
         if (x[1] != decodeFloat40((word >> 160) & (FLOAT40_LIMIT - 1))) revert CreditMismatch(slot, 1);
-        _checkTerms(slot, borrower, terms, x);
-        _checkFreshness(slot, ctx, x, stateBatch);
+        _checkTerms(slot, x[10], terms, x);
+        _checkFreshness(slot, ctx, x, c.stateBatches[k]);
         if (nullifierUsed[x[9]]) revert NullifierUsed(x[9]);
         nullifierUsed[x[9]] = true;
-        emit CreditGranted(ctx >> 32, uint32(x[0]), uint32(borrower), uint64(x[1]), x[9]);
+        // x[2] is the purpose the attester signed with the record (0..=4: the proof checks it)
+        emit CreditGranted(ctx >> 32, uint32(x[0]), uint32(x[10]), uint64(x[1]), uint8(x[2]), x[9]);
     }
 
-    /// @dev The pool is a registered bank whose policy and registry the proof used; the
-    ///      borrower is not a bank.
-    function _checkBank(uint256 slot, uint256 pool, uint256 borrower, uint256[] calldata x)
+    /// @dev The pool is a registered bank whose parameter version `version` was in force at
+    ///      some moment of the batch's epoch `epoch`: it came into force
+    ///      before the epoch's end and was not replaced before the epoch's start. The proof
+    ///      used that version's policy and registry. Whether the borrower may borrow (a pool
+    ///      never does) is the L2 state's rule, which the batch proof enforces.
+    ///      `word` is the credit slot's (kind ‖ borrower ‖ pool ‖ amount).
+    function _checkBank(uint256 slot, uint256 word, uint256 epoch, uint256 version, uint256[] calldata x)
         internal
         view
         returns (address vk)
     {
-        Bank storage bank = banks[pool];
-        vk = bank.vk;
-        if (vk == address(0)) revert UnknownBank(pool);
-        if (banks[borrower].vk != address(0)) revert BorrowerIsBank(borrower);
+        uint256 pool = (word >> 200) & 0xffffff;
+        uint256 start = epochStart(epoch);
+        BankVersion[] storage vs = bankVersions[pool];
+        uint256 count = vs.length;
+        if (count == 0) revert UnknownBank(pool);
+        if (version >= count) revert BankVersionNotInForce(slot, version);
+        BankVersion storage v = vs[version];
+        if (v.since >= start + epochSeconds || (version + 1 < count && vs[version + 1].since < start)) {
+            revert BankVersionNotInForce(slot, version);
+        }
+        vk = v.vk;
         if (x[0] != pool) revert CreditMismatch(slot, 0);
-        if (x[7] != bank.policyHash) revert CreditMismatch(slot, 7);
-        if (x[8] != bank.registryRoot) revert CreditMismatch(slot, 8);
-        if (x[10] != borrower) revert CreditMismatch(slot, 10);
+        if (x[7] != v.policyHash) revert CreditMismatch(slot, 7);
+        if (x[8] != v.registryRoot) revert CreditMismatch(slot, 8);
+        if (x[10] != (word >> 224) & 0xffffff) revert CreditMismatch(slot, 10);
     }
 
     /// @dev The terms slot: the borrower's, `to = rateBps + termMonths·2^16` (an epoch is a
@@ -825,11 +959,15 @@ contract Rollup {
         if (decodeFloat40((terms >> 160) & (FLOAT40_LIMIT - 1)) != x[4]) revert CreditMismatch(slot, 4);
     }
 
-    /// @dev The proof is of this batch's epoch, recent, and over a settled state root.
+    /// @dev The proof is of this batch's epoch, its `now` is at most `ELIGIBILITY_MAX_AGE`
+    ///      before the epoch's start and not after this block, and it is over a settled state
+    ///      root. Nothing here depends on how late the batch settles.
     function _checkFreshness(uint256 slot, uint256 ctx, uint256[] calldata x, uint256 stateBatch) internal view {
         if (x[11] != ctx & 0xffffffff) revert CreditMismatch(slot, 11);
-        if (x[12] > block.timestamp || block.timestamp - x[12] > ELIGIBILITY_MAX_AGE) {
-            revert StaleEligibilityProof(slot, x[12], block.timestamp);
+        uint256 start = epochStart(ctx & 0xffffffff);
+        // x[12] < r < 2^254: no overflow.
+        if (x[12] > block.timestamp || x[12] + ELIGIBILITY_MAX_AGE < start) {
+            revert StaleEligibilityProof(slot, x[12], start);
         }
         if (stateBatch >= ctx >> 32 || x[13] != rootAt[stateBatch]) revert CreditMismatch(slot, 13);
     }
@@ -940,18 +1078,27 @@ contract Rollup {
     // ---------------------------------------------------------------- pure helpers
 
     /// @notice The batch commitment, `uint256(sha256(oldRoot ‖ newRoot ‖ queueBefore ‖ queueAfter ‖
-    ///         uint32(epoch) ‖ txData)) mod r` (`ccr_circuits::batch::public_commitment`).
+    ///         domain ‖ uint32(epoch) ‖ txData)) mod r` (`ccr_circuits::batch::public_commitment`).
     function batchCommitment(
         uint256 oldRoot,
         uint256 newRoot,
         uint256 queueBefore,
         uint256 queueAfter,
+        uint256 domain_,
         uint256 epoch,
         bytes calldata txData
     ) public pure returns (uint256) {
         return uint256(
-            sha256(abi.encodePacked(oldRoot, newRoot, queueBefore, queueAfter, uint32(epoch), txData))
+            sha256(abi.encodePacked(oldRoot, newRoot, queueBefore, queueAfter, domain_, uint32(epoch), txData))
         ) % SNARK_SCALAR_FIELD;
+    }
+
+    /// @notice This deployment's domain separator, `uint256(sha256(abi.encode(block.chainid,
+    ///         address(this)))) >> 131` (below 2^125, `ccr_circuits::state::Domain::separator`):
+    ///         every signed L2 transaction binds it and every batch commitment carries it, so a
+    ///         signature made for another chain or another rollup is never valid here.
+    function domain() public view returns (uint256) {
+        return uint256(sha256(abi.encode(block.chainid, address(this)))) >> 131;
     }
 
     /// @notice The value of a Float40 amount, `mantissa · 10^exponent`; reverts when `raw` is not

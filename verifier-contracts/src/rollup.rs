@@ -13,7 +13,7 @@ use ccr_circuits::batch::{fr_to_be_bytes, BatchWitness};
 use ccr_circuits::merkle::MerkleProof;
 use ccr_circuits::state::account::Account;
 use ccr_circuits::state::tx::{Deposit, ForcedExit, QueueEntry};
-use ccr_circuits::state::{RollupParams, RollupState};
+use ccr_circuits::state::{Domain, RollupParams, RollupState};
 use ccr_prover::export::solidity::SolidityCalldata;
 
 use crate::artifacts::Artifact;
@@ -56,14 +56,19 @@ pub struct CreditProofs {
     pub inputs: Vec<Vec<U256>>,
     /// The batch whose root each proof's `state_root` is.
     pub state_batches: Vec<u64>,
+    /// The version of its bank's parameters (`Rollup.bankVersion`) each proof was checked
+    /// against: L1 checks the proof under it if it was in force during the batch's epoch.
+    pub versions: Vec<u64>,
 }
 
 impl CreditProofs {
-    /// Adds a credit's proof, its public inputs and the batch of its state root.
-    pub fn push(&mut self, proof: &Proof<Bn254>, inputs: &[Fr], state_batch: u64) {
+    /// Adds a credit's proof, its public inputs, the batch of its state root and the version
+    /// of its bank's parameters it was checked against.
+    pub fn push(&mut self, proof: &Proof<Bn254>, inputs: &[Fr], state_batch: u64, version: u64) {
         self.proofs.push(proof_words(proof));
         self.inputs.push(inputs.iter().map(fr_to_u256).collect());
         self.state_batches.push(state_batch);
+        self.versions.push(version);
     }
 
     fn call(&self) -> Rollup::Credits {
@@ -71,6 +76,7 @@ impl CreditProofs {
             proofs: self.proofs.clone(),
             inputs: self.inputs.clone(),
             stateBatches: self.state_batches.iter().map(|&b| U256::from(b)).collect(),
+            versions: self.versions.iter().map(|&v| U256::from(v)).collect(),
         }
     }
 }
@@ -214,7 +220,7 @@ pub fn rollup_constructor(
         value: e.to_string(),
     };
     let checked =
-        RollupParams::new(params.depth, params.batch_size, params.chain_id).map_err(|e| out_of_range(&e))?;
+        RollupParams::new(params.depth, params.batch_size, params.domain).map_err(|e| out_of_range(&e))?;
     let genesis = RollupState::new(checked).map_err(|e| out_of_range(&e))?.root();
     Ok(Rollup::constructorCall {
         verifier_: verifier,
@@ -339,6 +345,12 @@ pub struct DeploymentGas {
 }
 
 impl RollupContracts {
+    /// The deployment's domain on `evm`: its chain id and the rollup's address (what every
+    /// signed transaction binds; the contract's `domain()` is its separator).
+    pub fn domain(&self, evm: &Evm) -> Domain {
+        Domain::new(evm.chain_id(), self.rollup.into_array())
+    }
+
     /// Deploys Poseidon(5), Poseidon(2), `verifier` (the Groth16 verifier of the batch circuit of
     /// `params`) and the rollup, whose genesis root is the empty tree of `params.depth`, with the
     /// asset and escape delay of `config`, from `deployer`. A token must already be deployed.
@@ -466,11 +478,13 @@ impl RollupContracts {
         self.transact(evm, from, U256::ZERO, &register_bank_call(pool, vk, policy_hash, registry_root))
     }
 
-    /// `setRegistryRoot(pool, root)` from `from` (the bank's owner).
+    /// `setRegistryRoot(pool, root)` from `from` (the bank's owner): a new version of the
+    /// bank's parameters with this registry.
     ///
     /// # Errors
     ///
-    /// The contract's error (see [`RollupError::contract_error`]).
+    /// The contract's error (`NotBankOwner`, `GovernedBank` once the rollup has a governance;
+    /// see [`RollupError::contract_error`]).
     pub fn set_registry_root(
         &self,
         evm: &mut Evm,
@@ -504,7 +518,8 @@ impl RollupContracts {
     /// # Errors
     ///
     /// The contract's error (`NoGovernance`, `ProposalMismatch`, `ProposalNotPassed`,
-    /// `ProposalAlreadyExecuted`, `UnknownBank`, `BadEligibilityKey`; see
+    /// `ProposalAlreadyExecuted`, `UnknownBank`, `ProposalOutOfOrder`, `ProposalExpired`,
+    /// `BadEligibilityKey`; see
     /// [`RollupError::contract_error`]), or the governance's `UnknownPoll` (see
     /// [`RollupError::poll_error`]).
     pub fn execute_proposal(

@@ -1,18 +1,24 @@
 //! The auditor: rebuilds the rollup's state from L1 data alone and checks every settled batch.
 //!
+//! A batch is read from the rollup's logs (its `BatchSubmitted` and `BatchData` events,
+//! [`L1Client::settled_batches`]), never from its transaction's calldata: submission is open,
+//! and a batch a multisig, a relayer or a smart wallet submitted reads the same as a direct one.
+//!
 //! For each batch, in order ([`AuditCheck`] names each step):
 //! 1. *sequence*: numbers follow 1, 2, 3, ...; its old root is the previous batch's new root
 //!    (the empty tree's root for batch 1) and it starts where the previous one stopped in
 //!    the L1 queue;
 //! 2. *queue*: the L1 queue entries it consumed are all in L1's logs;
 //! 3. *proof*: the batch commitment recomputed from its roots, the queue hashes before and
-//!    after (chained from the queue entries) and its calldata `txData`
+//!    after (chained from the queue entries) and its `txData`
 //!    ([`ccr_circuits::batch::public_commitment`]) is what its Groth16 proof proves, under
 //!    the deployment's verifying key;
-//! 4. *credit*: each credit slot's eligibility proof (from the calldata) verifies under the
-//!    key its bank had registered on L1 by then, and its statement is the slot's (bank,
-//!    borrower, amount), the batch's epoch, the registered policy and a root the rebuilt
-//!    state had;
+//! 4. *credit*: each credit slot's eligibility proof (from `BatchData`) verifies under the
+//!    key of the version of its bank's parameters the batch names, which L1 made
+//!    (`BankVersionAdded` events, in block and log order) and which was in force during the
+//!    batch's epoch (L1's rule); its statement is the slot's (bank, borrower, amount), the
+//!    batch's epoch, that version's policy and registry, a time at most a day before the
+//!    epoch's start, and a root the rebuilt state had;
 //! 5. *replay*: its slots re-apply to the rebuilt state ([`RollupState::replay_batch`]);
 //! 6. *root*: the replayed root equals the root L1 settled.
 //!
@@ -25,7 +31,7 @@ use ark_groth16::{Proof, VerifyingKey};
 use ccr_circuits::batch::public_commitment;
 use ccr_circuits::state::tx::QueueEntry;
 use ccr_circuits::state::{RollupParams, RollupState};
-use ccr_l1::client::{BankRegistration, L1Client, SettledBatch};
+use ccr_l1::client::{BankVersion, EpochClock, L1Client, SettledBatch};
 use ccr_l1::L1Error;
 use ccr_prover::verify::{prepare_verifying_key, verify_prepared};
 use ccr_sequencer::wire::fr_to_hex;
@@ -119,12 +125,61 @@ pub struct AuditReport {
     pub accounts: usize,
     /// The rebuilt root, equal to L1's `stateRoot()` (`0x` hex).
     pub final_root: String,
+    /// Every settled credit, in order, as its verified eligibility proof states it (its
+    /// purpose included: the one the attester signed with the record).
+    pub credits: Vec<AuditedCredit>,
+}
+
+/// A settled credit as its eligibility proof (verified by the *credit* check) states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditedCredit {
+    /// The batch that settled it.
+    pub batch: u64,
+    /// The bank's pool account.
+    pub bank: u64,
+    /// The borrower's account.
+    pub borrower: u64,
+    /// Principal.
+    pub amount: u64,
+    /// What the credit is for (the attested purpose's name; its code when unknown).
+    pub purpose: String,
+    /// The policy's tier.
+    pub tier: u64,
+    /// The tier's yearly rate, basis points.
+    pub rate_bps: u64,
+    /// The tier's term, months.
+    pub term_months: u64,
+}
+
+impl AuditedCredit {
+    /// The credit stated by the public inputs `x` of an eligibility proof of batch `batch`
+    /// (`None` when they are not a statement's).
+    fn from_inputs(batch: u64, x: &[U256]) -> Option<Self> {
+        let small = |i: usize| x.get(i).and_then(|v| u64::try_from(*v).ok());
+        let code = small(2)?;
+        let purpose = u8::try_from(code)
+            .ok()
+            .and_then(ccr_circuits::credit::purpose_name)
+            .map_or_else(|| code.to_string(), String::from);
+        Some(Self {
+            batch,
+            bank: small(0)?,
+            borrower: small(10)?,
+            amount: small(1)?,
+            purpose,
+            tier: small(3)?,
+            rate_bps: small(5)?,
+            term_months: small(6)?,
+        })
+    }
 }
 
 /// Progress of an audit: `(batches done, batches in all)`.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
-/// Audits every settled batch (see the [module documentation](self)).
+/// Audits every settled batch (see the [module documentation](self)). `params` gives the
+/// circuit's shape (depth, batch size); the domain every batch commits to is read from L1.
 ///
 /// # Errors
 ///
@@ -150,23 +205,26 @@ pub async fn rebuild(
     vk: &VerifyingKey<Bn254>,
     progress: Progress<'_>,
 ) -> Result<(AuditReport, RollupState), AuditError> {
+    // The batches commit to the deployment's domain (L1's chain id and the rollup's address).
+    let params = RollupParams { domain: l1.domain().await?, ..params };
     let batches = l1.settled_batches(1).await?;
     let queue: Vec<QueueEntry> = l1.queue_entries(0, 0).await?.into_iter().map(|(_, e)| e).collect();
     let l1_root = l1.state_root().await?;
-    let banks = if batches.iter().any(|b| !b.credits.is_empty()) {
-        l1.bank_registrations().await?
+    let (banks, clock) = if batches.iter().any(|b| !b.credits.is_empty()) {
+        (l1.bank_versions().await?, l1.epoch_clock().await?)
     } else {
-        Vec::new()
+        (Vec::new(), EpochClock { genesis_time: 0, epoch_seconds: 1 })
     };
-    let (report, state) = check_batches(params, vk, &batches, &queue, &banks, progress)?;
+    let (report, state) = check_batches(params, vk, &batches, &queue, &banks, clock, progress)?;
     if state.root() != l1_root {
         return Err(AuditError::FinalRoot { rebuilt: fr_to_hex(&state.root()), l1: fr_to_hex(&l1_root) });
     }
     Ok((report, state))
 }
 
-/// The checks of [`audit`] over batches, queue entries (from position 0) and bank
-/// registrations already read from L1, without the final comparison with `stateRoot()`.
+/// The checks of [`audit`] over batches, queue entries (from position 0), every version of
+/// every bank's parameters ([`L1Client::bank_versions`]) and the rollup's epoch clock, already
+/// read from L1, without the final comparison with `stateRoot()`.
 ///
 /// # Errors
 ///
@@ -176,7 +234,8 @@ pub fn check_batches(
     vk: &VerifyingKey<Bn254>,
     batches: &[SettledBatch],
     queue: &[QueueEntry],
-    banks: &[BankRegistration],
+    banks: &[BankVersion],
+    clock: EpochClock,
     progress: Progress<'_>,
 ) -> Result<(AuditReport, RollupState), AuditError> {
     let pvk = prepare_verifying_key(vk);
@@ -200,6 +259,7 @@ pub fn check_batches(
         exits: 0,
         accounts: 0,
         final_root: String::new(),
+        credits: Vec::new(),
     };
     progress(0, total);
     roots.push(state.root());
@@ -250,6 +310,7 @@ pub fn check_batches(
             &b.new_root,
             &queue_hashes[from],
             &queue_hashes[to],
+            &params.domain.separator(),
             b.epoch,
             &b.tx_data,
         );
@@ -270,7 +331,10 @@ pub fn check_batches(
         report.proofs_verified += 1;
         // 4. credit
         report.eligibility_proofs_verified +=
-            check_credits(b, banks, &roots).map_err(|d| fail(AuditCheck::Credit, d))?;
+            check_credits(b, banks, clock, &roots).map_err(|d| fail(AuditCheck::Credit, d))?;
+        report
+            .credits
+            .extend(b.credits.iter().filter_map(|c| AuditedCredit::from_inputs(b.number, &c.inputs)));
         // 5. replay
         let replayed = state
             .replay_batch(&b.tx_data, &queue[from..to], b.epoch)
@@ -299,11 +363,18 @@ pub fn check_batches(
     Ok((report, state))
 }
 
-/// The credit slots of `b` against the eligibility proofs its calldata carried, in order:
-/// each proof verifies under the key its bank registered at or before the batch's block and
-/// states the slot's bank, borrower and amount, the batch's epoch, the registered policy and
-/// the root after an earlier batch (`roots`). Returns the number verified.
-fn check_credits(b: &SettledBatch, banks: &[BankRegistration], roots: &[Fr]) -> Result<u64, String> {
+/// The credit slots of `b` against the eligibility proofs its `BatchData` event carried, in
+/// order: each proof verifies under the key of the bank version the batch names, which must have
+/// been in force during the batch's epoch (`Rollup._checkBank`'s rule), and states the slot's
+/// bank, borrower and amount, the batch's epoch, that version's policy and registry, a time at
+/// most `ELIGIBILITY_MAX_AGE` before the epoch's start, and the root after an earlier batch
+/// (`roots`). Returns the number verified.
+fn check_credits(
+    b: &SettledBatch,
+    banks: &[BankVersion],
+    clock: EpochClock,
+    roots: &[Fr],
+) -> Result<u64, String> {
     use ccr_circuits::state::encoding::{EncodedSlot, SLOT_BYTES};
     use ccr_circuits::state::tx::TxKind;
     let mut k = 0usize;
@@ -346,12 +417,26 @@ fn check_credits(b: &SettledBatch, banks: &[BankRegistration], roots: &[Fr]) -> 
                 c.state_batch
             ));
         }
-        let reg =
-            banks.iter().rev().find(|r| r.pool == s.to && r.block <= b.block).ok_or_else(|| {
-                format!("slot {slot}: bank {} was not registered by block {}", s.to, b.block)
-            })?;
+        let history: Vec<BankVersion> = banks.iter().filter(|v| v.pool == s.to).cloned().collect();
+        if !clock.version_in_force(&history, c.bank_version, b.epoch) {
+            return Err(format!(
+                "slot {slot}: version {} of bank {}'s parameters does not exist or was not in force during epoch {}",
+                c.bank_version, s.to, b.epoch
+            ));
+        }
+        let reg = &history[c.bank_version as usize];
         if x[7] != reg.policy_hash {
-            return Err(format!("slot {slot}: the proof is not for bank {}'s registered policy", s.to));
+            return Err(format!("slot {slot}: the proof is not for bank {}'s policy of version {}", s.to, reg.version));
+        }
+        if x[8] != reg.registry_root {
+            return Err(format!(
+                "slot {slot}: the proof is not for bank {}'s attester registry of version {}",
+                s.to, reg.version
+            ));
+        }
+        let start = Fr::from(clock.start(b.epoch).saturating_sub(ccr_sequencer::api::ELIGIBILITY_MAX_AGE));
+        if x[12] < start {
+            return Err(format!("slot {slot}: the proof's time is more than a day before its epoch's start"));
         }
         let proof = proof_from_words(&c.proof).map_err(|e| format!("slot {slot}: {e}"))?;
         match ccr_prover::verify(&reg.vk, &x, &proof) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use alloy_primitives::Address;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
-use ccr_circuits::state::RollupParams;
+use ccr_circuits::state::{Domain, RollupParams};
 use ccr_sequencer::api::{AccountInfo, TxStatusInfo};
 use ccr_sequencer::wire::fr_to_hex;
 use clap::{Args, Parser, Subcommand};
@@ -37,7 +37,7 @@ Examples:
   ccr-wallet poll tally --poll 0 && ccr-wallet poll result --poll 0 --verify
 
 Settings come from the network file (--network, env CCR_NETWORK) that the devnet writes;
---rpc, --l1-rpc, --rollup and --chain-id override it. Passwords are prompted without echo,
+--rpc, --l1-rpc, --rollup and --l1-chain-id override it. Passwords are prompted without echo,
 or read from the first line of --password-file (env CCR_PASSWORD_FILE) in scripts.
 
 Exit codes:
@@ -82,9 +82,10 @@ pub struct GlobalArgs {
     /// The rollup contract's address (overrides the network file).
     #[arg(long, global = true, value_name = "ADDRESS")]
     pub rollup: Option<String>,
-    /// The L2 chain id signatures bind (overrides the network file).
+    /// L1's chain id (overrides the network file): with the rollup's address, the deployment
+    /// every signature binds, so a transaction signed here is valid on no other chain or rollup.
     #[arg(long, global = true, value_name = "N")]
-    pub chain_id: Option<u32>,
+    pub l1_chain_id: Option<u64>,
     /// Use this account index instead of the one the wallet remembers.
     #[arg(long, global = true, value_name = "INDEX")]
     pub account: Option<u32>,
@@ -349,16 +350,19 @@ impl Settings {
             .ok_or_else(|| WalletError::Config("no sequencer URL: pass --network FILE or --rpc URL".into()))
     }
 
-    /// The L2 chain id.
+    /// The deployment every signature binds: L1's chain id and the rollup's address.
     ///
     /// # Errors
     ///
-    /// [`WalletError::Config`] when neither `--chain-id` nor the network file gives one.
-    pub fn chain_id(&self) -> Result<u32, WalletError> {
-        self.global
-            .chain_id
-            .or_else(|| self.network.as_ref().map(|n| n.params.chain_id))
-            .ok_or_else(|| WalletError::Config("no L2 chain id: pass --network FILE or --chain-id N".into()))
+    /// [`WalletError::Config`] when neither the flags (`--l1-chain-id`, `--rollup`) nor the
+    /// network file give them.
+    pub fn domain(&self) -> Result<Domain, WalletError> {
+        let chain_id = self
+            .global
+            .l1_chain_id
+            .or_else(|| self.network.as_ref().map(|n| n.l1_chain_id))
+            .ok_or_else(|| WalletError::Config("no L1 chain id: pass --network FILE or --l1-chain-id N".into()))?;
+        Ok(Domain::new(chain_id, self.rollup()?.into_array()))
     }
 
     /// The key under which the wallet state remembers this network's account index.
@@ -447,7 +451,7 @@ impl Settings {
         }
     }
 
-    /// The rollup parameters (tree depth, batch size, chain id) from the network file.
+    /// The rollup parameters (tree depth, batch size) from the network file, and the domain.
     ///
     /// # Errors
     ///
@@ -458,11 +462,7 @@ impl Settings {
                 "the rollup parameters come from the network file: pass --network FILE".into(),
             )
         })?;
-        let mut p = n.params.rollup_params()?;
-        if let Some(c) = self.global.chain_id {
-            p.chain_id = c;
-        }
-        Ok(p)
+        n.params.rollup_params(self.domain()?)
     }
 
     /// The verifying key: `flag`, else the network file's.
@@ -532,7 +532,7 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let keys = s.keys()?;
             let seq = s.sequencer()?;
             let from = s.account_index()?;
-            let sent = ops::transfer(&seq, &keys, s.chain_id()?, from, to, amount).await?;
+            let sent = ops::transfer(&seq, &keys, &s.domain()?, from, to, amount).await?;
             let text =
                 format!("transfer of {amount} from account {from} to {to} accepted\nhash {}", sent.hash);
             finish_sent(&seq, sent, text, wait, json_mode).await
@@ -541,7 +541,7 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let keys = s.keys()?;
             let seq = s.sequencer()?;
             let from = s.account_index()?;
-            let sent = ops::exit(&seq, &keys, s.chain_id()?, from, amount).await?;
+            let sent = ops::exit(&seq, &keys, &s.domain()?, from, amount).await?;
             let text = format!(
                 "exit of {amount} from account {from} accepted\nhash {}\nonce its batch settles on L1, `ccr-wallet claim` pays it out",
                 sent.hash
@@ -663,6 +663,17 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
                 report.accounts,
                 report.final_root
             );
+            let credits: String = report
+                .credits
+                .iter()
+                .map(|c| {
+                    format!(
+                        "\ncredit in batch {}: bank {} lent {} to account {} for {} (tier {}, {} bps, {} months)",
+                        c.batch, c.bank, c.amount, c.borrower, c.purpose, c.tier, c.rate_bps, c.term_months
+                    )
+                })
+                .collect();
+            let text = text + &credits;
             Ok(Output::new(text, serde_json::to_value(&report).unwrap_or(Value::Null)))
         }
         Command::Status { id } => {
@@ -673,7 +684,7 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let keys = s.keys()?;
             let seq = s.sequencer()?;
             let from = s.account_index()?;
-            let (sent, pool) = ops::repay(&seq, &keys, s.chain_id()?, from, bank, amount).await?;
+            let (sent, pool) = ops::repay(&seq, &keys, &s.domain()?, from, bank, amount).await?;
             let text = format!(
                 "repayment of {amount} from account {from} to bank {pool} accepted\nhash {}",
                 sent.hash
@@ -694,7 +705,9 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let seq = s.sequencer()?;
             let bank = match bank {
                 Some(b) => b,
-                None => ops::account(&seq, borrower).await?.bank,
+                None => ops::account(&seq, borrower).await?.bank.ok_or_else(|| {
+                    WalletError::Config(format!("account {borrower} owes no bank: nothing to {}", kind.name()))
+                })?,
             };
             let r = seq.send_upkeep(kind.name(), borrower, bank).await?;
             let sent = ops::Sent { hash: r.hash, seq: r.seq, nonce: 0 };
@@ -772,17 +785,18 @@ fn loan_output(a: &AccountInfo, epoch: u32) -> Output {
     json["epoch"] = json!(epoch);
     let text = match &a.loan {
         Some(l) => format!(
-            "account {} owes bank {}: {} (after pending transactions)\nrate    {} bps a year\ndue     epoch {} (now {epoch}){}\ninterest accrued to epoch {}{}",
+            "account {} owes bank {}: {} (after pending transactions)\npurpose {}\nrate    {} bps a year\ndue     epoch {} (now {epoch}){}\ninterest accrued to epoch {}{}",
             a.index,
-            a.bank,
+            a.bank.map_or_else(|| "?".to_string(), |b| b.to_string()),
             a.debt.0,
+            l.purpose.as_deref().unwrap_or("unknown (no credit record at this sequencer)"),
             l.rate_bps,
             l.due_epoch,
             if epoch > l.due_epoch { ": PAST DUE" } else { "" },
             l.accrued_epoch,
             if l.written_down { "\nWRITTEN DOWN: the bank took the loss; repayments are recoveries" } else { "" }
         ),
-        None if a.debt.0 > 0 => format!(
+        None if a.pool => format!(
             "account {} is a bank pool: its borrowers owe it {} (epoch {epoch})",
             a.index, a.debt.0
         ),

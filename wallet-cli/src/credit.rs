@@ -3,7 +3,8 @@
 //! and auditors verify the proofs.
 //!
 //! Files (JSON): an **attestation** (the record's features, the member's and the attester's
-//! packed keys, the expiry, the signature: private to the member, written with mode 0600), a
+//! packed keys, the expiry, the purpose the record is attested for, the signature over the
+//! record and that purpose: private to the member, written with mode 0600), a
 //! **registry** (the bank's attesters and its root, public), an **account proof** (the
 //! member's account leaf and path under a settled state root:
 //! [`ccr_prover::eligibility::AccountProofFile`]), the **eligibility proof**
@@ -36,8 +37,12 @@ use crate::error::WalletError;
 use crate::fsutil::write_private_atomic;
 use crate::keystore;
 
-/// Version of the attestation and registry file formats.
+/// Version of the registry file format.
 pub const CREDIT_FILE_VERSION: u32 = 1;
+
+/// Version of the attestation file format (2: the attester signs the credit's purpose with the
+/// record; version 1 files carry no purpose and are refused).
+pub const ATTESTATION_FILE_VERSION: u32 = 2;
 
 /// File names `bank keygen` writes in its output directory.
 pub const PK_FILE: &str = "eligibility.pk";
@@ -47,13 +52,18 @@ pub const VK_FILE: &str = "eligibility.vk";
 /// `attester` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum AttesterCommand {
-    /// Sign a member's financial record (the policy's inputs, the member's key, an expiry).
+    /// Sign a member's financial record (the policy's inputs, the member's key, an expiry) for
+    /// the purpose of the credit.
     #[command(after_help = "Examples:\n  \
         ccr-wallet attester sign --key attester.json --policy german.json \\\n      \
         --row \"A11,6,A34,A43,1169,A65,A75,4,A93,A101,4,A121,67,A143,A152,2,A173,1,A192,A201\" \\\n      \
-        --member 0x1d5ac1f31407018b7d413a4f52c8f74463b30e6ac2238220ad8b254de4eaa3a2 --expiry 1900000000 --out att.json\n  \
-        ccr-wallet attester sign --key attester.json --record record.json --member 0xX,0xY --expiry 1900000000 --out att.json\n\
+        --member 0x1d5ac1f31407018b7d413a4f52c8f74463b30e6ac2238220ad8b254de4eaa3a2 --expiry 1900000000 \\\n      \
+        --purpose ecological_restoration --out att.json\n  \
+        ccr-wallet attester sign --key attester.json --record record.json --member 0xX,0xY --expiry 1900000000 \\\n      \
+        --purpose creative_project --out att.json\n\
         The member's key: packed (32 bytes hex), or `x,y` as `ccr-wallet key show` prints them.\n\
+        The purpose is signed with the record: the member can apply for this purpose only (its\n\
+        weight moves the tier), and the loan carries it on L1.\n\
         The attester keystore's password comes from --password-file or the prompt.")]
     Sign {
         /// The attester's keystore (its L2 key signs).
@@ -74,6 +84,10 @@ pub enum AttesterCommand {
         /// Unix time (seconds) after which the record is no longer valid.
         #[arg(long, value_name = "SECS")]
         expiry: u64,
+        /// What the credit is for, as you verified it: productive_enterprise, creative_project,
+        /// community_infrastructure, ecological_restoration, educational_initiative (or 0-4).
+        #[arg(long, value_name = "PURPOSE")]
+        purpose: String,
         /// Attestation file to write (mode 0600: it holds the member's features).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -155,7 +169,8 @@ pub struct ApplicationArgs {
     #[arg(long, value_name = "N")]
     amount: u64,
     /// productive_enterprise, creative_project, community_infrastructure,
-    /// ecological_restoration, educational_initiative (or 0-4).
+    /// ecological_restoration, educational_initiative (or 0-4): the purpose your attestation
+    /// names.
     #[arg(long, value_name = "PURPOSE")]
     purpose: String,
 }
@@ -178,6 +193,7 @@ impl ApplicationArgs {
             "an attestation",
             "ask your attester for `ccr-wallet attester sign` output",
         )?;
+        attestation.check_purpose(purpose)?;
         let registry: RegistryFile =
             read_json(&self.registry, "an attester registry", "get the bank's published registry")?;
         Ok(LoadedApplication { policy, attestation, registry, purpose })
@@ -266,7 +282,7 @@ pub enum CreditCommand {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttestationFile {
-    /// [`CREDIT_FILE_VERSION`].
+    /// [`ATTESTATION_FILE_VERSION`].
     pub version: u32,
     /// The policy's integer inputs, in order.
     pub features: Vec<i64>,
@@ -276,7 +292,12 @@ pub struct AttestationFile {
     pub expiry: u64,
     /// The attester's packed public key (hex).
     pub attester: String,
-    /// EdDSA-Poseidon signature of the record's commitment, packed (64 bytes hex).
+    /// What the credit is for (the purpose's name): signed with the record. Absent in
+    /// version 1 files, which are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<Purpose>,
+    /// EdDSA-Poseidon signature of `Poseidon([record commitment, purpose code])`, packed
+    /// (64 bytes hex).
     pub signature: String,
     /// The hash of the policy the features were checked against, if any (decimal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -290,16 +311,52 @@ impl fmt::Debug for AttestationFile {
             .field("member", &self.member)
             .field("expiry", &self.expiry)
             .field("attester", &self.attester)
+            .field("purpose", &self.purpose)
             .finish()
     }
 }
 
 impl AttestationFile {
+    /// The purpose the record is attested for.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] for a file without one (format version 1).
+    pub fn attested_purpose(&self) -> Result<Purpose, WalletError> {
+        self.purpose.ok_or_else(|| {
+            WalletError::Config(format!(
+                "the attestation (format version {}) does not name the purpose it is attested for: \
+                 ask your attester to sign the record again with `ccr-wallet attester sign --purpose ...`",
+                self.version
+            ))
+        })
+    }
+
+    /// Refuses an application for another purpose than the attested one, before any proving.
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Ineligible`] for another purpose, [`WalletError::Config`] for a file
+    /// without a purpose.
+    pub fn check_purpose(&self, purpose: Purpose) -> Result<(), WalletError> {
+        let attested = self.attested_purpose()?;
+        if attested != purpose {
+            return Err(WalletError::Ineligible(
+                ccr_circuits::credit::EligibilityError::PurposeNotAttested {
+                    attested: attested.code(),
+                    claimed: purpose.code(),
+                }
+                .to_string(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The record and the attestation, parsed (the signature is not checked here).
     ///
     /// # Errors
     ///
-    /// [`WalletError::Config`] for a malformed key or signature.
+    /// [`WalletError::Config`] for a malformed key or signature, or a file without a purpose.
     pub fn parts(&self) -> Result<(FinancialRecord, Attestation), WalletError> {
         let record = FinancialRecord {
             features: self.features.clone(),
@@ -310,7 +367,8 @@ impl AttestationFile {
             .map_err(|e| WalletError::Config(format!("attestation signature is not hex: {e}")))?;
         let signature = unpack_signature(&sig)
             .map_err(|e| WalletError::Config(format!("attestation signature is malformed: {e}")))?;
-        Ok((record, Attestation { attester: parse_pubkey(&self.attester)?, signature }))
+        let purpose = self.attested_purpose()?.code();
+        Ok((record, Attestation { attester: parse_pubkey(&self.attester)?, purpose, signature }))
     }
 }
 
@@ -452,8 +510,8 @@ fn prover_err(e: EligibilityProofError) -> WalletError {
     }
 }
 
-/// The attester `attester` signs `features` for `member` until `expiry`; with `policy`, the
-/// features are checked against its bounds first.
+/// The attester `attester` signs `features` for `member` until `expiry`, for a credit of
+/// `purpose`; with `policy`, the features are checked against its bounds first.
 ///
 /// # Errors
 ///
@@ -463,6 +521,7 @@ pub fn sign_attestation(
     features: Vec<i64>,
     member: Point,
     expiry: u64,
+    purpose: Purpose,
     policy: Option<&Policy>,
 ) -> Result<AttestationFile, WalletError> {
     if let Some(p) = policy {
@@ -472,12 +531,13 @@ pub fn sign_attestation(
             .map_err(|e| WalletError::Config(format!("the record does not fit the policy: {e}")))?;
     }
     let record = FinancialRecord { features, member, expiry };
-    let att = Attestation::sign(attester, &record);
+    let att = Attestation::sign(attester, &record, purpose.code());
     Ok(AttestationFile {
-        version: CREDIT_FILE_VERSION,
+        version: ATTESTATION_FILE_VERSION,
         member: packed_hex(&member),
         expiry,
         attester: packed_hex(&att.attester),
+        purpose: Some(purpose),
         signature: format!("0x{}", hex::encode(pack_signature(&att.signature))),
         policy_hash: policy.map(|p| p.hash.clone()),
         features: record.features,
@@ -499,9 +559,9 @@ pub struct CreditRequest {
     pub now: u64,
 }
 
-/// Proves the member's eligibility: native check first (a declined or expired record, an
-/// attester outside the registry, a stale account proof: [`WalletError::Ineligible`], no
-/// proof), then Groth16 with the bank's proving key.
+/// Proves the member's eligibility: native check first (a purpose other than the attested
+/// one, a declined or expired record, an attester outside the registry, a stale account proof:
+/// [`WalletError::Ineligible`], no proof), then Groth16 with the bank's proving key.
 ///
 /// # Errors
 ///
@@ -515,6 +575,7 @@ pub fn prove_credit(
     account: &AccountProofFile,
     request: CreditRequest,
 ) -> Result<EligibilityProofFile, WalletError> {
+    attestation.check_purpose(request.purpose)?;
     let params = policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?;
     let (state_root, account_leaf, account_proof) =
         account.parts().map_err(|e| WalletError::Config(format!("account proof: {e}")))?;
@@ -591,7 +652,8 @@ pub fn verify_credit(
 
 /// The statement as human lines and JSON.
 pub fn statement_output(st: &EligibilityStatement, head: &str) -> Output {
-    let purpose = Purpose::from_code(st.purpose).map_or_else(|| st.purpose.to_string(), |p| format!("{p:?}"));
+    let purpose =
+        Purpose::from_code(st.purpose).map_or_else(|| st.purpose.to_string(), |p| purpose_label(p).to_string());
     let text = format!(
         "{head}\n\
          bank          {}\n\
@@ -623,6 +685,11 @@ pub fn statement_output(st: &EligibilityStatement, head: &str) -> Output {
     Output { text, json }
 }
 
+/// A purpose's name as files and `--purpose` write it (`ecological_restoration`).
+pub fn purpose_label(purpose: Purpose) -> &'static str {
+    ccr_circuits::credit::purpose_name(purpose.code()).unwrap_or("unknown")
+}
+
 fn parse_purpose(purpose: &str) -> Result<Purpose, WalletError> {
     Purpose::parse(purpose).ok_or_else(|| {
         WalletError::Config(format!(
@@ -643,7 +710,8 @@ fn now_secs() -> u64 {
 /// Any [`WalletError`].
 pub fn run_attester(s: &Settings, cmd: AttesterCommand) -> Result<Output, WalletError> {
     match cmd {
-        AttesterCommand::Sign { key, record, row, policy, member, expiry, out } => {
+        AttesterCommand::Sign { key, record, row, policy, member, expiry, purpose, out } => {
+            let purpose = parse_purpose(&purpose)?;
             let policy = policy.as_deref().map(load_policy).transpose()?;
             let features = match (record, row, &policy) {
                 (_, Some(row), Some(p)) => ccr_credit_policy::data::encode_row(&p.schema, &row)
@@ -676,17 +744,18 @@ pub fn run_attester(s: &Settings, cmd: AttesterCommand) -> Result<Output, Wallet
                 return Err(WalletError::NoKeystore { path: key });
             }
             let attester = keystore::open(&key, &s.password(false)?)?;
-            let file = sign_attestation(&attester.l2, features, member, expiry, policy.as_ref())?;
+            let file = sign_attestation(&attester.l2, features, member, expiry, purpose, policy.as_ref())?;
             let json = serde_json::to_vec_pretty(&file).map_err(|e| WalletError::Config(e.to_string()))?;
             write_private_atomic(&out, &json).map_err(|(p, e)| WalletError::io(&p, e))?;
             Ok(Output {
                 text: format!(
-                    "signed a record of {} inputs for member {} valid until {expiry}\nwritten to {} (hand it to the member only: it holds their record)",
+                    "signed a record of {} inputs for member {} valid until {expiry}, for {}\nwritten to {} (hand it to the member only: it holds their record)",
                     file.features.len(),
                     file.member,
+                    purpose_label(purpose),
                     out.display()
                 ),
-                json: json!({ "out": out.display().to_string(), "member": file.member, "attester": file.attester, "expiry": expiry }),
+                json: json!({ "out": out.display().to_string(), "member": file.member, "attester": file.attester, "expiry": expiry, "purpose": purpose }),
             })
         }
     }
@@ -862,9 +931,10 @@ pub async fn run_credit(s: &Settings, cmd: CreditCommand, json_mode: bool) -> Re
             let receipt = sent?;
             let (st, _) = file.parts().map_err(|e| WalletError::Config(e.to_string()))?;
             let text = format!(
-                "credit of {} from bank {} accepted (tier {}, {} bps a year, {} months, up to {})\nhash {}",
+                "credit of {} from bank {} for {} accepted (tier {}, {} bps a year, {} months, up to {})\nhash {}",
                 application.amount,
                 application.bank,
+                purpose_label(purpose),
                 st.tier,
                 st.rate_bps,
                 st.term_months,

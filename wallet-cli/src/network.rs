@@ -7,7 +7,7 @@
 //!   "l1_rpc": "http://127.0.0.1:8546",
 //!   "rollup": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
 //!   "l1_chain_id": 31337,
-//!   "params": { "depth": 8, "batch_size": 4, "chain_id": 7 },
+//!   "params": { "depth": 8, "batch_size": 4 },
 //!   "verifying_key": "keys/batch.vk",
 //!   "poll": { "address": "0x…", "state_depth": 3, "vote_depth": 1, "batch_size": 4, "tally_batch_size": 8 }
 //! }
@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::Address;
-use ccr_circuits::state::RollupParams;
+use ccr_circuits::state::{Domain, RollupParams};
 use serde::{Deserialize, Serialize};
 
 use crate::error::WalletError;
@@ -33,25 +33,23 @@ pub struct NetworkParams {
     pub depth: usize,
     /// Slots per batch.
     pub batch_size: usize,
-    /// The L2 chain id every signature binds.
-    pub chain_id: u32,
 }
 
 impl NetworkParams {
-    /// The checked parameters.
+    /// The checked parameters of the deployment `domain`.
     ///
     /// # Errors
     ///
     /// [`WalletError::Network`] for a depth outside `1..=24` or a zero batch size.
-    pub fn rollup_params(&self) -> Result<RollupParams, WalletError> {
-        RollupParams::new(self.depth, self.batch_size, self.chain_id)
+    pub fn rollup_params(&self, domain: Domain) -> Result<RollupParams, WalletError> {
+        RollupParams::new(self.depth, self.batch_size, domain)
             .map_err(|e| WalletError::Config(format!("network file params: {e}")))
     }
 }
 
 impl From<RollupParams> for NetworkParams {
     fn from(p: RollupParams) -> Self {
-        Self { depth: p.depth, batch_size: p.batch_size, chain_id: p.chain_id }
+        Self { depth: p.depth, batch_size: p.batch_size }
     }
 }
 
@@ -66,7 +64,7 @@ pub struct NetworkFile {
     pub rollup: Address,
     /// The L1 chain id.
     pub l1_chain_id: u64,
-    /// Tree depth, batch size, L2 chain id.
+    /// Tree depth and batch size.
     pub params: NetworkParams,
     /// The batch circuit's verifying key (a `ccr-prover` key file, a proving key file, or a
     /// snarkjs `verification_key.json`); relative to the network file's directory.

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use ccr_circuits::babyjubjub::Point;
 use ccr_circuits::state::tx::{SignedTx, UnsignedTx};
+use ccr_circuits::state::Domain;
 use ccr_sequencer::api::{AccountInfo, TxId, TxReceipt, TxState, TxStatusInfo};
 use ccr_sequencer::wire::fr_to_hex;
 use serde::Serialize;
@@ -41,14 +42,14 @@ impl Sent {
 /// [`WalletError::Amount`] if `amount` has no exact Float40 encoding.
 pub fn sign_transfer(
     keys: &WalletKeys,
-    chain_id: u32,
+    domain: &Domain,
     from: u32,
     to: u32,
     amount: u64,
     nonce: u32,
 ) -> Result<SignedTx, WalletError> {
     let u = UnsignedTx::transfer(from, to, amount, nonce).map_err(|_| WalletError::Amount { amount })?;
-    Ok(u.with_signature(keys.l2.sign_poseidon(u.message(chain_id))))
+    Ok(u.with_signature(keys.l2.sign_poseidon(u.message(domain))))
 }
 
 /// Signs an L2 exit of `amount` from account `from`.
@@ -58,13 +59,13 @@ pub fn sign_transfer(
 /// [`WalletError::Amount`] if `amount` has no exact Float40 encoding.
 pub fn sign_exit(
     keys: &WalletKeys,
-    chain_id: u32,
+    domain: &Domain,
     from: u32,
     amount: u64,
     nonce: u32,
 ) -> Result<SignedTx, WalletError> {
     let u = UnsignedTx::exit(from, amount, nonce).map_err(|_| WalletError::Amount { amount })?;
-    Ok(u.with_signature(keys.l2.sign_poseidon(u.message(chain_id))))
+    Ok(u.with_signature(keys.l2.sign_poseidon(u.message(domain))))
 }
 
 /// Signs a repayment of `amount` from account `from` to the bank pool `pool`.
@@ -74,14 +75,14 @@ pub fn sign_exit(
 /// [`WalletError::Amount`] if `amount` has no exact Float40 encoding.
 pub fn sign_repay(
     keys: &WalletKeys,
-    chain_id: u32,
+    domain: &Domain,
     from: u32,
     pool: u32,
     amount: u64,
     nonce: u32,
 ) -> Result<SignedTx, WalletError> {
     let u = UnsignedTx::repay(from, pool, amount, nonce).map_err(|_| WalletError::Amount { amount })?;
-    Ok(u.with_signature(keys.l2.sign_poseidon(u.message(chain_id))))
+    Ok(u.with_signature(keys.l2.sign_poseidon(u.message(domain))))
 }
 
 /// Whether the sequencer's account record holds `pubkey`.
@@ -146,7 +147,7 @@ pub async fn find_account(seq: &SequencerClient, keys: &WalletKeys) -> Result<Op
 pub async fn transfer(
     seq: &SequencerClient,
     keys: &WalletKeys,
-    chain_id: u32,
+    domain: &Domain,
     from: u32,
     to: u32,
     amount: u64,
@@ -154,7 +155,7 @@ pub async fn transfer(
     // Checked before any request: a typo'd amount should not need a running node to be caught.
     UnsignedTx::transfer(from, to, amount, 0).map_err(|_| WalletError::Amount { amount })?;
     let nonce = own_account(seq, keys, from).await?.pending_nonce;
-    let tx = sign_transfer(keys, chain_id, from, to, amount, nonce)?;
+    let tx = sign_transfer(keys, domain, from, to, amount, nonce)?;
     Ok(Sent::new(seq.send(&tx).await?, nonce))
 }
 
@@ -167,13 +168,13 @@ pub async fn transfer(
 pub async fn exit(
     seq: &SequencerClient,
     keys: &WalletKeys,
-    chain_id: u32,
+    domain: &Domain,
     from: u32,
     amount: u64,
 ) -> Result<Sent, WalletError> {
     UnsignedTx::exit(from, amount, 0).map_err(|_| WalletError::Amount { amount })?;
     let nonce = own_account(seq, keys, from).await?.pending_nonce;
-    let tx = sign_exit(keys, chain_id, from, amount, nonce)?;
+    let tx = sign_exit(keys, domain, from, amount, nonce)?;
     Ok(Sent::new(seq.send(&tx).await?, nonce))
 }
 
@@ -188,7 +189,7 @@ pub async fn exit(
 pub async fn repay(
     seq: &SequencerClient,
     keys: &WalletKeys,
-    chain_id: u32,
+    domain: &Domain,
     from: u32,
     pool: Option<u32>,
     amount: u64,
@@ -197,14 +198,14 @@ pub async fn repay(
     let info = own_account(seq, keys, from).await?;
     let pool = match pool {
         Some(p) => p,
-        None if info.loan.is_some() => info.bank,
+        None if info.loan.is_some() && info.bank.is_some() => info.bank.unwrap_or_default(),
         None => {
             return Err(WalletError::Config(format!(
                 "account {from} has no open loan: nothing to repay (pass --bank to repay a written-down loan)"
             )))
         }
     };
-    let tx = sign_repay(keys, chain_id, from, pool, amount, info.pending_nonce)?;
+    let tx = sign_repay(keys, domain, from, pool, amount, info.pending_nonce)?;
     Ok((Sent::new(seq.send(&tx).await?, info.pending_nonce), pool))
 }
 

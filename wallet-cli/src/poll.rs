@@ -10,7 +10,7 @@ use ark_bn254::Bn254;
 use ark_groth16::ProvingKey;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::babyjubjub::Point;
-use ccr_circuits::vote::{results_commitment, Message, OptionResult, Outcome};
+use ccr_circuits::vote::{results_commitment, Message, OptionResult};
 use ccr_circuits::Fr;
 use ccr_l1::client::L1Client;
 use ccr_l1::poll::PollClient;
@@ -269,7 +269,14 @@ pub async fn vote<R: RngCore + CryptoRng>(
     })
 }
 
-/// The coordinator's tally, as the roster file keeps it once published.
+/// The coordinator's tally, as the roster file keeps it once published: only what L1 already
+/// holds (the results `publishResults` stored and the salt in its calldata).
+///
+/// It never holds what became of each message: the roster file is given to members and
+/// auditors, and a per-message outcome would be a vote receipt (a briber who saw message `i`
+/// would learn whether the bribed vote counted, which MACI's processing exists to hide). Those
+/// outcomes stay in the coordinator's memory ([`Coordinated`]) and are never written anywhere.
+/// A file written before this rule (with an `outcomes` list) still loads; saving it drops them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TallyFile {
@@ -279,8 +286,16 @@ pub struct TallyFile {
     pub total_spent: String,
     /// The salt of the results commitment (decimal; public once the results are).
     pub salt: String,
-    /// What became of each message, in chain order (`applied` or the reason).
-    pub outcomes: Vec<String>,
+}
+
+/// What `poll tally` records in the roster file from the coordinator's proven tally: the results
+/// and the salt, both public on L1 once published. Nothing per message (see [`TallyFile`]).
+pub fn tally_record(proven: &Coordinated) -> TallyFile {
+    TallyFile {
+        results: proven.results.iter().map(|r| [r.votes.to_string(), r.spent.to_string()]).collect(),
+        total_spent: proven.total_spent.to_string(),
+        salt: fr_dec(&proven.salt),
+    }
 }
 
 impl TallyFile {
@@ -303,10 +318,9 @@ impl TallyFile {
 pub struct Tallied {
     /// The poll.
     pub poll: u64,
-    /// Messages in the chain (without padding).
+    /// Messages in the chain (without padding; public on L1). How many of them were applied is
+    /// not reported: with the chain's public indices it narrows down whose votes counted.
     pub messages: u64,
-    /// Messages applied.
-    pub applied: u64,
     /// Processing proofs accepted by L1.
     pub process_proofs: u64,
     /// Tally proofs accepted by L1.
@@ -357,7 +371,7 @@ fn steps_done(info: &PollInfo, proven: &Coordinated) -> (usize, usize) {
 /// The coordinator's work: closes the poll (after its deadline), reads every message from L1,
 /// proves the processing and the tally ([`coordinate`]), submits the processing proofs last
 /// batch first, the tally proofs first batch first, publishes the results, and records them
-/// with their salt in the roster file (`file.tally`).
+/// with their salt in the roster file (`file.tally`, [`tally_record`]: nothing per message).
 ///
 /// Rerunning it after a crash or a failed submission finishes the job: the salts and the proofs'
 /// randomness derive from the coordinator's key and the poll (`tally_rng`), so the rerun
@@ -464,23 +478,10 @@ pub async fn tally(
             polls.publish_results(id, &proven.results, proven.salt).await.map_err(|e| l1.err(e))?.gas_used,
         );
     }
-    file.tally = Some(TallyFile {
-        results: proven.results.iter().map(|r| [r.votes.to_string(), r.spent.to_string()]).collect(),
-        total_spent: proven.total_spent.to_string(),
-        salt: fr_dec(&proven.salt),
-        outcomes: proven
-            .outcomes
-            .iter()
-            .map(|o| match o {
-                Outcome::Applied => "applied".to_owned(),
-                Outcome::Ignored(r) => format!("ignored: {r}"),
-            })
-            .collect(),
-    });
+    file.tally = Some(tally_record(&proven));
     Ok(Tallied {
         poll: id,
         messages: messages.len() as u64,
-        applied: proven.outcomes.iter().filter(|o| matches!(o, Outcome::Applied)).count() as u64,
         process_proofs: proven.process.len() as u64,
         tally_proofs: proven.tally.len() as u64,
         results: proven.results.iter().map(|r| [r.votes, r.spent]).collect(),
@@ -506,10 +507,11 @@ pub struct PollResult {
     pub verified: Vec<String>,
 }
 
-/// Reads poll `file.poll_id`'s published result; with `verify`, checks that the roster's
-/// keys give L1's `initialSb`, that the results are those L1 stored, that with the salt the
-/// coordinator published they open L1's proven tally commitment, and L1's verdict on the
-/// proposal.
+/// Reads poll `file.poll_id`'s published result; with `verify`, checks from L1 and the roster
+/// alone: that the roster's keys give L1's `initialSb` (and the roster's parameters the
+/// `PollCreated` event's), that the results L1 stored open L1's proven tally commitment with the
+/// salt of the `publishResults` transaction's calldata, and L1's verdict on the proposal. The
+/// roster file's `tally` record (if any) is not needed; when present it must agree with L1.
 ///
 /// # Errors
 ///
@@ -534,25 +536,30 @@ pub async fn result(
         let fail = |what: String| WalletError::ProofInvalid(format!("poll {id}: {what}"));
         check_created(l1, polls, file).await.map_err(|e| fail(e.to_string()))?;
         verified.push("initialSb recomputed from the roster's keys equals PollCreated's".to_owned());
-        let t = file.tally.as_ref().ok_or_else(|| {
-            WalletError::Config(format!(
-                "the roster file has no tally salt: use the coordinator's copy of poll-{id}.json"
-            ))
-        })?;
-        let results = t.results()?;
-        if results != outcome.results {
-            return Err(fail("the roster file's results differ from L1's".into()));
+        if let Some(t) = &file.tally {
+            if t.results()? != outcome.results {
+                return Err(fail("the roster file's results differ from L1's".into()));
+            }
         }
-        let salt = parse_fr("tally salt", &t.salt)?;
         let info =
             polls.poll(id).await.map_err(|e| l1.err(e))?.ok_or_else(|| fail("no poll on L1".into()))?;
-        if results_commitment(&outcome.results, salt) != info.tally {
-            return Err(fail("the published results do not open the proven tally commitment".into()));
+        match polls.published_salt(id).await.map_err(|e| l1.err(e))? {
+            Some(salt) => {
+                if results_commitment(&outcome.results, salt) != info.tally {
+                    return Err(fail("the published results do not open the proven tally commitment".into()));
+                }
+                verified.push(format!(
+                    "the results open the tally commitment {} that the tally proofs established \
+                     (salt from the publishResults transaction)",
+                    fr_to_hex(&info.tally)
+                ));
+            }
+            None => verified.push(format!(
+                "the results were published through another contract: their opening of the tally \
+                 commitment {} was checked by Poll.publishResults only",
+                fr_to_hex(&info.tally)
+            )),
         }
-        verified.push(format!(
-            "the results open the tally commitment {} that the tally proofs established",
-            fr_to_hex(&info.tally)
-        ));
         if let Some(p) = passed {
             let expect = outcome.results.len() == 2 && outcome.results[1].votes > outcome.results[0].votes;
             if p != expect {
@@ -902,11 +909,11 @@ pub async fn run_poll(s: &Settings, cmd: PollCommand, json_mode: bool) -> Result
             let t = r?;
             file.save(&path)?;
             let text = format!(
-                "poll {} tallied: {} message(s), {} applied; {} processing and {} tally proof(s) accepted on L1\n{}\n\
-                 results published; the salt is in {}",
+                "poll {} tallied: {} message(s); {} processing and {} tally proof(s) accepted on L1\n{}\n\
+                 results published (the salt is on L1 and recorded in {}; what became of each message \
+                 stays secret)",
                 t.poll,
                 t.messages,
-                t.applied,
                 t.process_proofs,
                 t.tally_proofs,
                 results_text(&t.results, file.proposal.is_some()),

@@ -12,9 +12,13 @@
 //! nonce 2 and fail), which is how a vote is changed. The message's new key is the voter's
 //! current vote key: `vote --new-key` moves to the next derived key ([`vote_key`]), so every
 //! message sent before it, now checked against a key that never signed it, is ignored even if
-//! a briber holds a copy to replay. Derived keys are recomputed from the spending key; the
-//! state file stores no secret.
+//! a briber holds a copy to replay. Derived keys are recomputed from the spending key and are not
+//! stored; the voter's state file ([`VoterPollState`]) is nevertheless **secret**: it records how
+//! the member voted (options, weights, key changes), which is exactly what a briber wants to
+//! see. It is written atomically with permissions 0600, says so in its `secret` field, and its
+//! types redact themselves in `Debug`.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -249,8 +253,9 @@ impl PollFile {
     }
 }
 
-/// A vote the wallet sent, as its state file remembers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A vote the wallet sent, as its state file remembers it. Secret (how the member voted):
+/// `Debug` shows only its chain index.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SentVote {
     /// The option.
@@ -267,10 +272,30 @@ pub struct SentVote {
     pub index: Option<u64>,
 }
 
-/// The voter's per-poll state: `NAME.poll-<id>.json` next to the keystore. No secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl fmt::Debug for SentVote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SentVote").field("index", &self.index).finish_non_exhaustive()
+    }
+}
+
+/// The label every voter state file carries in its `secret` field.
+pub const VOTER_STATE_LABEL: &str =
+    "SECRET: how this wallet voted in this poll (options, weights, key changes). \
+     Never share or publish this file: it would prove your vote to a briber.";
+
+fn voter_state_label() -> String {
+    VOTER_STATE_LABEL.to_owned()
+}
+
+/// The voter's per-poll state: `NAME.poll-<id>.json` next to the keystore. **Secret**: it says
+/// how the member voted. Written with permissions 0600 ([`VoterPollState::save`]), labelled by
+/// its `secret` field, and `Debug` shows only the poll, the voter index and how many votes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VoterPollState {
+    /// The label saying the file is secret ([`VOTER_STATE_LABEL`]; rewritten on every save).
+    #[serde(default = "voter_state_label")]
+    pub secret: String,
     /// The poll contract.
     pub poll_contract: Address,
     /// The poll.
@@ -283,6 +308,17 @@ pub struct VoterPollState {
     pub votes: Vec<SentVote>,
 }
 
+impl fmt::Debug for VoterPollState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VoterPollState")
+            .field("poll_contract", &self.poll_contract)
+            .field("poll_id", &self.poll_id)
+            .field("voter_index", &self.voter_index)
+            .field("votes", &format_args!("<{} redacted>", self.votes.len()))
+            .finish_non_exhaustive()
+    }
+}
+
 impl VoterPollState {
     /// The state file of poll `poll_id` for the keystore at `keystore`.
     pub fn path_for(keystore: &Path, poll_id: u64) -> PathBuf {
@@ -293,6 +329,7 @@ impl VoterPollState {
     /// A fresh state for voter `voter_index` of `poll`.
     pub fn new(poll: &PollFile, voter_index: u64) -> Self {
         Self {
+            secret: voter_state_label(),
             poll_contract: poll.poll_contract,
             poll_id: poll.poll_id,
             voter_index,
@@ -328,14 +365,16 @@ impl VoterPollState {
         Ok(state)
     }
 
-    /// Writes the state crash-safely.
+    /// Writes the state crash-safely (a temporary file renamed into place) with permissions
+    /// 0600, labelled secret.
     ///
     /// # Errors
     ///
     /// [`WalletError::Io`].
     pub fn save(&self, keystore: &Path) -> Result<(), WalletError> {
         let path = Self::path_for(keystore, self.poll_id);
-        let json = serde_json::to_vec_pretty(self)
+        let labelled = Self { secret: voter_state_label(), ..self.clone() };
+        let json = serde_json::to_vec_pretty(&labelled)
             .map_err(|e| WalletError::State { path: path.clone(), reason: e.to_string() })?;
         write_private_atomic(&path, &json).map_err(|(p, e)| WalletError::io(&p, e))
     }

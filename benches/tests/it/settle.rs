@@ -4,7 +4,7 @@ use ccr_benches::settle::{self, SettleBench};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_transfers_goes_from_submission_to_settled_on_l1() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = SettleBench { depth: 8, batch: 4, chain_id: 1 };
+    let config = SettleBench { depth: 8, batch: 4 };
     let report =
         settle::run(config, dir.path(), &mut |line: &str| eprintln!("{line}")).await.expect("benchmark runs");
     // Batch 0 holds the four deposits; the transfers are batch 1, exactly (checked by `run`).
@@ -20,7 +20,7 @@ async fn a_batch_of_transfers_goes_from_submission_to_settled_on_l1() {
 #[tokio::test]
 async fn a_batch_of_one_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let err = settle::run(SettleBench { depth: 8, batch: 1, chain_id: 1 }, dir.path(), &mut |_: &str| {})
+    let err = settle::run(SettleBench { depth: 8, batch: 1 }, dir.path(), &mut |_: &str| {})
         .await
         .expect_err("a member cannot send to another");
     assert!(err.to_string().contains("--batch must be at least 2"), "{err}");

@@ -3,8 +3,8 @@ use std::time::Duration;
 use ccr_circuits::state::RollupParams;
 use ccr_devnet::{Devnet, DevnetConfig, L1Choice};
 
-/// Test size: depth 8, 4 slots per batch, chain id 1.
-pub const PARAMS: RollupParams = RollupParams { depth: 8, batch_size: 4, chain_id: 1 };
+/// Test size: depth 8, 4 slots per batch (the devnet sets the domain of its deployment).
+pub const PARAMS: RollupParams = RollupParams { depth: 8, batch_size: 4, domain: ccr_circuits::state::Domain::NONE };
 
 pub fn config(dir: &std::path::Path, l1: L1Choice) -> DevnetConfig {
     DevnetConfig {

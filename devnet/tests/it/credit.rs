@@ -116,8 +116,15 @@ async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
         .find(|r| policy.decide_row(r, Purpose::CommunityInfrastructure).unwrap().tier.is_some())
         .unwrap();
     let features = ccr_credit_policy::data::encode_row(&policy.schema, row).unwrap();
-    let attestation =
-        sign_attestation(&attester, features, member.l2_public(), 4_000_000_000, Some(&policy)).unwrap();
+    let attestation = sign_attestation(
+        &attester,
+        features,
+        member.l2_public(),
+        4_000_000_000,
+        Purpose::CommunityInfrastructure,
+        Some(&policy),
+    )
+    .unwrap();
     let applicant = Applicant {
         seq: &seq,
         member: &member,
@@ -177,16 +184,17 @@ async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
     let statement = proof.parts().unwrap().0;
     assert!(devnet.operator.nullifier_used(statement.nullifier).await.unwrap(), "L1 spent the nullifier");
     let loan = ops::account(&seq, account).await.unwrap();
-    assert_eq!((loan.balance.0, loan.debt.0, loan.bank), (850, 800, pool));
+    assert_eq!((loan.balance.0, loan.debt.0, loan.bank), (850, 800, Some(pool)));
     let l = loan.loan.clone().expect("an open loan");
     assert!(l.due_epoch > l.accrued_epoch && !l.written_down, "{l:?}");
+    assert_eq!(l.purpose.as_deref(), Some("community_infrastructure"), "the loan shows its attested purpose");
     let pool_info = ops::account(&seq, pool).await.unwrap();
     assert_eq!((pool_info.balance.0, pool_info.debt.0), (200, 800), "the pool's receivable");
 
     // Repayments: to another pool is refused, to the bank reduces the debt.
-    let (code, msg) = refused(ops::repay(&seq, &member, PARAMS.chain_id, account, Some(d.index), 100).await);
+    let (code, msg) = refused(ops::repay(&seq, &member, &devnet.config.params.domain, account, Some(d.index), 100).await);
     assert_eq!(code, ErrorCode::InvalidTransaction.code(), "{msg}");
-    let (sent, to) = ops::repay(&seq, &member, PARAMS.chain_id, account, None, 300).await.expect("repay");
+    let (sent, to) = ops::repay(&seq, &member, &devnet.config.params.domain, account, None, 300).await.expect("repay");
     assert_eq!(to, pool);
     // A writedown before the loan is past due and grace is refused.
     let (code, msg) = refused(seq.send_upkeep("writedown", account, pool).await);
@@ -196,19 +204,29 @@ async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
     assert_eq!((after.balance.0, after.debt.0), (550, 500));
     assert_eq!(ops::account(&seq, pool).await.unwrap().debt.0, 500);
 
-    // The bank changes its attester registry: proofs under the old one are refused.
-    bank_l1
+    // The bank's owner cannot change its attester registry alone: the devnet's rollup has a
+    // governance, so a bank's parameters change only through a passed proposal.
+    let err = bank_l1
         .client
         .set_registry_root(pool, root + ccr_circuits::Fr::from(1u64))
         .await
-        .expect("setRegistryRoot");
-    let (code, msg) = refused(seq.send_credit(&edited).await);
-    assert_eq!(code, invalid_credit, "{msg}");
-    assert!(msg.contains("registry"), "{msg}");
+        .expect_err("setRegistryRoot by the owner under governance");
+    assert!(
+        matches!(
+            err.contract_error(),
+            Some(ccr_verifier_contracts::bindings::Rollup::RollupErrors::GovernedBank(_))
+        ),
+        "{err}"
+    );
 
     // The audit replays the credit and the repayment from L1 data to L1's root.
     let report = audit::audit(&devnet.operator, PARAMS, &devnet.vk).await.expect("audit passes");
     assert_eq!(report.eligibility_proofs_verified, 1);
+    assert_eq!(
+        report.credits.iter().map(|c| (c.bank, c.borrower, c.amount, c.purpose.as_str())).collect::<Vec<_>>(),
+        vec![(u64::from(pool), u64::from(account), 800, "community_infrastructure")],
+        "the audit reports the credit with its attested purpose"
+    );
     assert_eq!(
         report.final_root,
         ccr_sequencer::wire::fr_to_hex(&devnet.operator.state_root().await.unwrap())

@@ -6,5 +6,6 @@ mod common;
 mod crash;
 mod credit;
 mod escape;
+mod liveness;
 mod poll;
 mod scenario;

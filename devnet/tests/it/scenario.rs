@@ -34,6 +34,12 @@ fn check(summary: &Summary, devnet_root: &str) {
     assert_eq!(summary.audit.batches, summary.batches_settled);
     assert_eq!(summary.audit.proofs_verified, summary.batches_settled);
     assert_eq!(summary.audit.eligibility_proofs_verified, 1);
+    assert_eq!(summary.credit.purpose, "ecological_restoration");
+    assert_eq!(
+        summary.audit.credits.iter().map(|c| c.purpose.as_str()).collect::<Vec<_>>(),
+        ["ecological_restoration"],
+        "the audit reports the credit with the purpose the attester signed"
+    );
     // 4 deposits + 4 transfers + 1 exit + a credit (credit and terms slots) + 1 repayment
     assert_eq!(summary.audit.transactions, 12);
     assert_eq!(summary.audit.exits, 1);

@@ -55,14 +55,14 @@ pub fn gwei(n: u64) -> U256 {
 fn transfer(state: &RollupState, key: &PrivateKey, from: u32, to: u32, amount: u64) -> Tx {
     let nonce = state.account(from).expect("sender").nonce;
     let u = UnsignedTx::transfer(from, to, amount, nonce).expect("amount");
-    Tx::Signed(u.with_signature(sign_poseidon(key, u.message(PARAMS.chain_id))))
+    Tx::Signed(u.with_signature(sign_poseidon(key, u.message(&state.params().domain))))
 }
 
 /// A signed exit.
 fn exit(state: &RollupState, key: &PrivateKey, from: u32, amount: u64) -> Tx {
     let nonce = state.account(from).expect("sender").nonce;
     let u = UnsignedTx::exit(from, amount, nonce).expect("amount");
-    Tx::Signed(u.with_signature(sign_poseidon(key, u.message(PARAMS.chain_id))))
+    Tx::Signed(u.with_signature(sign_poseidon(key, u.message(&state.params().domain))))
 }
 
 /// The name of the rollup's custom error `result` failed with.
@@ -89,7 +89,9 @@ pub async fn rollup_flow(url: &str) {
     let connected = L1Client::connect(url, bob, deployment.rollup).await.expect("connect");
     assert_eq!(connected.config(), &config);
     assert_eq!(connected.address(), b.address());
-    let mut state = RollupState::new(PARAMS).expect("state");
+    // The L2 state signs for this deployment.
+    let params = RollupParams { domain: op.domain().await.expect("domain"), ..PARAMS };
+    let mut state = RollupState::new(params).expect("state");
     assert_eq!(op.state_root().await.expect("root"), state.root());
 
     // Accounts opened on L1, read back from the queue's logs.
@@ -137,7 +139,7 @@ pub async fn rollup_flow(url: &str) {
     assert_eq!(batches.len(), 1);
     let s = &batches[0];
     assert_eq!((s.number, s.consumed_before, s.consumed_after), (1, 0, 2));
-    assert_eq!((s.old_root, s.new_root), (RollupState::new(PARAMS).expect("genesis").root(), state.root()));
+    assert_eq!((s.old_root, s.new_root), (RollupState::new(params).expect("genesis").root(), state.root()));
     assert_eq!((s.tx_data.as_slice(), s.proof), (witness.tx_data().as_slice(), submission.proof));
     assert_eq!((s.l1_tx, s.block, s.gas_used), (settled.hash, settled.block, settled.gas_used));
     assert_eq!(op.settled_batches(2).await.expect("none after"), []);

@@ -202,7 +202,11 @@ async fn a_poll_from_deployment_to_an_executed_proposal() {
         contract_error(polls.publish_results(id, &results, salt + Fr::from(1u64)).await),
         "ResultsMismatch"
     );
+    assert_eq!(polls.published_salt(id).await.expect("salt"), None, "not published yet");
     polls.publish_results(id, &results, salt).await.expect("publishResults");
+    // The salt is read back from L1 alone (the publishResults calldata): what `poll result
+    // --verify` opens the tally commitment with.
+    assert_eq!(polls.published_salt(id).await.expect("salt"), Some(salt));
     let outcome = polls.result_of(id).await.expect("result").expect("published");
     assert_eq!((outcome.winner, outcome.results.as_slice(), outcome.total_spent), (1, &results[..], 38));
     let status = polls.proposal_of(id).await.expect("proposal");

@@ -60,8 +60,8 @@ fn done<T>(pb: ProgressBar, what: &str, started: Instant, value: T) -> T {
 
 /// Runs the demo.
 pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    const CHAIN_ID: u32 = 1;
-    let params = RollupParams::new(args.depth, args.batch, CHAIN_ID)?;
+    // The demo's batch belongs to no deployment: keys do not depend on the domain.
+    let params = RollupParams::new(args.depth, args.batch, ccr_circuits::state::Domain::NONE)?;
     if args.members < 2 || args.members as usize + 2 > args.batch {
         bail!("--members must be at least 2 and leave room for 2 transfers in --batch {}", args.batch);
     }
@@ -95,7 +95,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         } else {
             UnsignedTx::transfer(from, to, amount, nonce)?
         };
-        let signed = Tx::Signed(tx.with_signature(sign_poseidon(&keys[from as usize], tx.message(CHAIN_ID))));
+        let signed = Tx::Signed(tx.with_signature(sign_poseidon(&keys[from as usize], tx.message(&params.domain))));
         batch.push(&mut state, &signed)?;
         if remaining == 1 {
             println!("   account {from}: exit {amount:>6} to L1");

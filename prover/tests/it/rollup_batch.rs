@@ -4,7 +4,7 @@
 use ccr_circuits::babyjubjub::eddsa::{sign_poseidon, PrivateKey};
 use ccr_circuits::batch::{BatchBuilder, BatchWitness};
 use ccr_circuits::state::tx::{Deposit, Tx, UnsignedTx};
-use ccr_circuits::state::{RollupParams, RollupState};
+use ccr_circuits::state::{Domain, RollupParams, RollupState};
 use ccr_prover::batch::{batch_circuit_name, dev_setup_batch, prove_batch};
 use ccr_prover::export::snarkjs::SnarkjsVerifyingKey;
 use ccr_prover::export::write_snarkjs_files;
@@ -15,7 +15,7 @@ use rand_chacha::ChaCha20Rng;
 
 use crate::common::{node, show, snarkjs_cli};
 
-const CHAIN_ID: u32 = 5;
+const DOMAIN: Domain = Domain { chain_id: 5, rollup: [5; 20] };
 
 /// Random members open accounts by deposit in a first batch (applied natively), then a
 /// batch of one more deposit and random transfers between them.
@@ -34,7 +34,7 @@ fn random_batch(rng: &mut ChaCha20Rng, params: RollupParams) -> BatchWitness {
         let (from, to) = (rng.gen_range(0..5u32), rng.gen_range(0..5u32));
         let nonce = state.account(from).unwrap().nonce;
         let u = UnsignedTx::transfer(from, to, rng.gen_range(1..500), nonce).unwrap();
-        let tx = Tx::Signed(u.with_signature(sign_poseidon(&keys[from as usize], u.message(CHAIN_ID))));
+        let tx = Tx::Signed(u.with_signature(sign_poseidon(&keys[from as usize], u.message(&DOMAIN))));
         batch.push(&mut state, &tx).unwrap();
     }
     batch.finish_from(&state)
@@ -42,7 +42,7 @@ fn random_batch(rng: &mut ChaCha20Rng, params: RollupParams) -> BatchWitness {
 
 #[test]
 fn batch_proves_verifies_and_rejects_tampering() {
-    let params = RollupParams::new(8, 4, CHAIN_ID).unwrap();
+    let params = RollupParams::new(8, 4, DOMAIN).unwrap();
     let keys = dev_setup_batch(params, [9; 32]).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(2026);
 

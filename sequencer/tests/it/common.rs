@@ -9,18 +9,18 @@ use std::time::{Duration, Instant};
 
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::state::tx::{Deposit, SignedTx, Tx, UnsignedTx};
-use ccr_circuits::state::{RollupParams, RollupState};
+use ccr_circuits::state::{Domain, RollupParams, RollupState};
 use ccr_sequencer::api::TxInput;
 use ccr_sequencer::wire::{encode_signed, fr_to_hex, to_hex};
 use ccr_sequencer::{BatchKeys, Node, NodeConfig, SequencerConfig};
 use jsonrpsee::core::client::Error as ClientError;
 use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 
-pub const CHAIN_ID: u32 = 7;
+pub const DOMAIN: Domain = Domain { chain_id: 7, rollup: [7; 20] };
 
 /// The parameters of the proving tests (depth 8, batch 4): one dev setup shared by all.
 pub fn params() -> RollupParams {
-    RollupParams::new(8, 4, CHAIN_ID).unwrap()
+    RollupParams::new(8, 4, DOMAIN).unwrap()
 }
 
 /// The development keys for [`params`], generated once per test binary (≈ 5 s).
@@ -35,7 +35,7 @@ pub fn member(i: u8) -> PrivateKey {
 
 pub fn transfer(key: &PrivateKey, from: u32, to: u32, amount: u64, nonce: u32) -> SignedTx {
     let u = UnsignedTx::transfer(from, to, amount, nonce).unwrap();
-    u.with_signature(key.sign_poseidon(u.message(CHAIN_ID)))
+    u.with_signature(key.sign_poseidon(u.message(&DOMAIN)))
 }
 
 pub fn hex_input(tx: &SignedTx) -> TxInput {

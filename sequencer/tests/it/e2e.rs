@@ -49,7 +49,7 @@ async fn deposits_and_transfers_are_batched_proven_and_queryable() {
     let r2 = client.send_transaction(hex_input(&t2)).await.unwrap();
     // An exit, in the JSON form (no recipient).
     let u = UnsignedTx::exit(2, 10, 0).unwrap();
-    let t3 = u.with_signature(m[2].sign_poseidon(u.message(CHAIN_ID)));
+    let t3 = u.with_signature(m[2].sign_poseidon(u.message(&DOMAIN)));
     let exit = serde_json::json!({
         "kind": "exit", "from": 2, "amount": "10", "nonce": 0,
         "signature": hex::encode(pack_signature(&t3.signature)),
@@ -102,6 +102,7 @@ async fn deposits_and_transfers_are_batched_proven_and_queryable() {
             &fr(&b.new_root),
             &fr(&b.queue_before),
             &fr(&b.queue_after),
+            &DOMAIN.separator(),
             b.epoch,
             &from_hex(&b.tx_data).unwrap(),
         );

@@ -25,7 +25,7 @@ fn json(kind: &str, from: u32, to: u32, amount: u64, nonce: u32, sig: [u8; 64]) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bad_input_has_its_error_code() {
     // Batch of 8 so nothing seals while we probe; no prover; two L2 slots in the mempool.
-    let params = RollupParams::new(8, 8, CHAIN_ID).unwrap();
+    let params = RollupParams::new(8, 8, DOMAIN).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = NodeConfig {
         l1: None,

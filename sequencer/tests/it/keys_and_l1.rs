@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ccr_circuits::state::tx::QueueEntry;
-use ccr_circuits::state::RollupParams;
+use ccr_circuits::state::{Domain, RollupParams};
 use ccr_prover::batch::batch_circuit_name;
 use ccr_prover::{KeyFile, KeyMetadata};
 use ccr_sequencer::l1::{watch_deposits, DepositSource, L1Deposit};
@@ -28,7 +28,10 @@ fn key_files_must_be_for_the_configured_circuit() {
     assert!(loaded.insecure_dev_setup);
     assert_eq!(*loaded.pk, *keys.pk);
 
-    let other = RollupParams::new(8, 4, CHAIN_ID + 1).unwrap();
+    // Keys are the circuit's shape: another deployment loads them, another shape does not.
+    let elsewhere = RollupParams::new(8, 4, Domain::new(1, [1; 20])).unwrap();
+    assert!(BatchKeys::load(dir.path(), &elsewhere).is_ok());
+    let other = RollupParams::new(8, 8, DOMAIN).unwrap();
     assert!(matches!(BatchKeys::load(dir.path(), &other), Err(KeyError::Circuit { .. })));
     let empty = tempfile::tempdir().unwrap();
     assert!(matches!(BatchKeys::load(empty.path(), &params()), Err(KeyError::Load { .. })));

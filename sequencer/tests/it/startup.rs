@@ -3,7 +3,7 @@
 
 use ark_bn254::Fr;
 use ccr_circuits::state::tx::{Deposit, Tx};
-use ccr_circuits::state::RollupParams;
+use ccr_circuits::state::{Domain, RollupParams};
 use ccr_sequencer::invariants::InvariantError;
 use ccr_sequencer::records::TxStatus;
 use ccr_sequencer::store::{Store, CF_TXS};
@@ -38,8 +38,10 @@ fn open_err(dir: &std::path::Path, params: RollupParams) -> InvariantError {
 fn other_parameters_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     populated(dir.path());
-    let other = RollupParams::new(8, 4, CHAIN_ID + 1).unwrap();
-    assert!(matches!(open_err(dir.path(), other), InvariantError::ParamsMismatch { .. }));
+    // Another deployment (its signatures bind another domain), and another shape.
+    for other in [RollupParams::new(8, 4, Domain::new(1, [1; 20])).unwrap(), RollupParams::new(8, 8, DOMAIN).unwrap()] {
+        assert!(matches!(open_err(dir.path(), other), InvariantError::ParamsMismatch { .. }));
+    }
 }
 
 #[test]

@@ -138,6 +138,8 @@ impl World {
     fn deploy(mut evm: Evm, verifier: &Artifact, params: RollupParams, config: DeployConfig) -> Self {
         let (rollup, _) =
             RollupContracts::deploy(&mut evm, operator(), verifier, &params, &config).expect("deploy");
+        // The L2 state signs for this deployment.
+        let params = RollupParams { domain: rollup.domain(&evm), ..params };
         Self { evm, rollup, state: RollupState::new(params).expect("state") }
     }
 
@@ -186,12 +188,12 @@ impl World {
 pub fn transfer(state: &RollupState, key: &PrivateKey, from: u32, to: u32, amount: u64) -> Tx {
     let nonce = state.account(from).expect("sender").nonce;
     let u = UnsignedTx::transfer(from, to, amount, nonce).expect("amount");
-    Tx::Signed(u.with_signature(sign_poseidon(key, u.message(PARAMS.chain_id))))
+    Tx::Signed(u.with_signature(sign_poseidon(key, u.message(&state.params().domain))))
 }
 
 /// A signed exit of `amount` from account `from`.
 pub fn exit(state: &RollupState, key: &PrivateKey, from: u32, amount: u64) -> Tx {
     let nonce = state.account(from).expect("sender").nonce;
     let u = UnsignedTx::exit(from, amount, nonce).expect("amount");
-    Tx::Signed(u.with_signature(sign_poseidon(key, u.message(PARAMS.chain_id))))
+    Tx::Signed(u.with_signature(sign_poseidon(key, u.message(&state.params().domain))))
 }

@@ -24,11 +24,11 @@ use crate::common::{accept_all_verifier, operator, Member, World, PARAMS};
 use crate::flow::{contract_error, events, first_batch, open_accounts};
 
 /// Alice (account 0) borrows; Bob's account 1 is the bank's pool.
-const MEMBER: u32 = 0;
-const POOL: u32 = 1;
+pub(crate) const MEMBER: u32 = 0;
+pub(crate) const POOL: u32 = 1;
 
 /// Two numeric inputs in [0, 100] and a 3-way category; score = 3·a − 2·b + 10·[cat 0] − 50.
-fn params() -> PolicyParams {
+pub(crate) fn params() -> PolicyParams {
     PolicyParams {
         coefficients: vec![3, -2, 10, 0, 0],
         bounds: vec![(0, 100), (0, 100), (0, 1), (0, 1), (0, 1)],
@@ -47,21 +47,21 @@ fn attester() -> PrivateKey {
     PrivateKey::from_bytes([77; 32])
 }
 
-fn registry() -> AttesterRegistry {
+pub(crate) fn registry() -> AttesterRegistry {
     let mut r = AttesterRegistry::new();
     r.add(3, &attester().public_key()).unwrap();
     r
 }
 
-struct Setup {
-    w: World,
-    alice: Member,
-    bob: Member,
-    pk: ProvingKey<Bn254>,
+pub(crate) struct Setup {
+    pub(crate) w: World,
+    pub(crate) alice: Member,
+    pub(crate) bob: Member,
+    pub(crate) pk: ProvingKey<Bn254>,
 }
 
 /// Accounts opened and settled in batch 1; Bob registers his account as a bank.
-fn setup() -> Setup {
+pub(crate) fn setup() -> Setup {
     let mut w = World::new(&accept_all_verifier());
     let (alice, bob) = (Member::new(1), Member::new(2));
     let deposits = open_accounts(&mut w, &alice, &bob);
@@ -76,7 +76,7 @@ fn setup() -> Setup {
 }
 
 /// Alice's proof of eligibility for `amount` against the current (settled) state.
-fn prove(s: &Setup, amount: u64) -> (Proof<Bn254>, EligibilityStatement) {
+pub(crate) fn prove(s: &Setup, amount: u64) -> (Proof<Bn254>, EligibilityStatement) {
     let member_key = s.alice.key.clone();
     let record = FinancialRecord {
         features: vec![50, 10, 1, 0, 0],
@@ -85,7 +85,7 @@ fn prove(s: &Setup, amount: u64) -> (Proof<Bn254>, EligibilityStatement) {
     };
     let account = s.w.state.account(MEMBER).unwrap();
     let witness = EligibilityWitness {
-        attestation: Attestation::sign(&attester(), &record),
+        attestation: Attestation::sign(&attester(), &record, 2),
         record,
         registry_proof: registry().proof(3).unwrap(),
         member_key,
@@ -113,7 +113,7 @@ fn prove(s: &Setup, amount: u64) -> (Proof<Bn254>, EligibilityStatement) {
 }
 
 /// The batch lending `amount` with the terms of `st`, carrying `credits`.
-fn credit_batch(s: &Setup, amount: u64, st: &EligibilityStatement, credits: CreditProofs) -> BatchSubmission {
+pub(crate) fn credit_batch(s: &Setup, amount: u64, st: &EligibilityStatement, credits: CreditProofs) -> BatchSubmission {
     let mut state = s.w.state.clone();
     let mut b = BatchBuilder::new(&state);
     let terms = LoanTerms {
@@ -126,9 +126,9 @@ fn credit_batch(s: &Setup, amount: u64, st: &EligibilityStatement, credits: Cred
     BatchSubmission::new(&w, 2, &Proof::default()).with_credits(credits)
 }
 
-fn proofs(proof: &Proof<Bn254>, st: &EligibilityStatement) -> CreditProofs {
+pub(crate) fn proofs(proof: &Proof<Bn254>, st: &EligibilityStatement) -> CreditProofs {
     let mut c = CreditProofs::default();
-    c.push(proof, &st.public_inputs(), 1);
+    c.push(proof, &st.public_inputs(), 1, 0);
     c
 }
 
@@ -146,9 +146,10 @@ fn a_bank_lends_on_a_valid_eligibility_proof_once() {
     let granted: Vec<Rollup::CreditGranted> = events(&r);
     assert_eq!(granted.len(), 1);
     assert_eq!(
-        (granted[0].pool, granted[0].borrower, granted[0].amount, granted[0].nullifier),
-        (POOL, MEMBER, 1_500, ccr_verifier_contracts::rollup::fr_to_u256(&st.nullifier))
+        (granted[0].pool, granted[0].borrower, granted[0].amount, granted[0].purpose, granted[0].nullifier),
+        (POOL, MEMBER, 1_500, st.purpose, ccr_verifier_contracts::rollup::fr_to_u256(&st.nullifier))
     );
+    assert_eq!(st.purpose, 2, "the loan carries the attested purpose (community infrastructure) on L1");
     let used =
         s.w.evm
             .call_sol(s.w.rollup.rollup, &Rollup::nullifierUsedCall { nullifier: granted[0].nullifier })
@@ -204,16 +205,19 @@ fn every_credit_mismatch_is_refused_by_name() {
         submit(&mut s, &b),
         RollupErrors::TermsWithoutCredit(Rollup::TermsWithoutCredit { slot: U256::from(1) })
     );
-    // The bank's governance changed the registry since the proof.
+    // The bank's owner changed the registry since the proof: under the new version (1) the
+    // proof's registry is not the bank's.
     let bob = s.bob.l1;
     s.w.rollup.set_registry_root(&mut s.w.evm, bob, POOL, Fr::from(1u64)).unwrap();
-    let b = credit_batch(&s, 1_000, &st, proofs(&proof, &st));
+    let mut c = proofs(&proof, &st);
+    c.versions[0] = 1;
+    let b = credit_batch(&s, 1_000, &st, c);
     assert_eq!(submit(&mut s, &b), mismatch(0, 8));
-    s.w.rollup.set_registry_root(&mut s.w.evm, bob, POOL, registry().root()).unwrap();
-    // A day and more later, the proof is stale.
+    // A day and more later, under the version it was checked against (0, in force during the
+    // batch's epoch), the credit still settles: how late a batch settles never matters.
     s.w.evm.mine(24 * 300 + 1);
     let b = credit_batch(&s, 1_000, &st, proofs(&proof, &st));
-    assert!(matches!(submit(&mut s, &b), RollupErrors::StaleEligibilityProof(_)));
+    s.w.rollup.submit_batch(&mut s.w.evm, operator(), &b).unwrap();
 }
 
 #[test]

@@ -144,7 +144,7 @@ fn supply_cap() {
 /// No index beyond the tree: with depth 1, the third account is refused.
 #[test]
 fn tree_full() {
-    let params = RollupParams::new(1, 4, 5).unwrap();
+    let params = RollupParams::new(1, 4, ccr_circuits::state::Domain::NONE).unwrap();
     let mut w = World::with_params(&accept_all_verifier(), params);
     for n in 1..=2u8 {
         let m = Member::new(n);
@@ -168,7 +168,7 @@ fn invalid_config() {
         &mut evm,
         deployer,
         &accept_all_verifier(),
-        &RollupParams { depth: 25, batch_size: 4, chain_id: 5 },
+        &RollupParams { depth: 25, batch_size: 4, domain: ccr_circuits::state::Domain::NONE },
         &DeployConfig::eth(),
     )
     .unwrap_err();

@@ -94,6 +94,7 @@ fn credit_slots_need_eligibility_proofs() {
     credits.proofs.push([U256::ZERO; 8]);
     credits.inputs.push(vec![U256::ZERO; 14]);
     credits.state_batches.push(0);
+    credits.versions.push(0);
     batch.credits = credits;
     let r = w.rollup.submit_batch(&mut w.evm, operator(), &batch);
     assert_eq!(

@@ -207,7 +207,7 @@ fn a_batch_skipping_a_deposit_is_rejected() {
     let mut w = World::new(verifier());
     let deposits = open_accounts(&mut w, &alice, &bob);
 
-    let mut state = RollupState::new(PARAMS).unwrap();
+    let mut state = RollupState::new(*w.state.params()).unwrap();
     let mut batch = BatchBuilder::new(&state);
     batch.push(&mut state, &Tx::Deposit(deposits[1].clone())).unwrap();
     let witness = batch.finish_from(&state);

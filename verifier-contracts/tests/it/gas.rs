@@ -55,7 +55,7 @@ fn real_and_stand_in() -> (u64, u64) {
 /// `submitBatch` gas against the stand-in for `n` slots of `kind` (transfers, exits or forced
 /// exits; exits and forced exits each from their own account and L1 owner).
 fn synthetic(n: usize, kind: TxKind) -> u64 {
-    let params = RollupParams::new(24, n, PARAMS.chain_id).unwrap();
+    let params = RollupParams::new(24, n, PARAMS.domain).unwrap();
     let mut w = World::with_params(&accept_all_verifier(), params);
     let own_accounts = matches!(kind, TxKind::Exit | TxKind::ForcedExit);
     let accounts = if own_accounts { n } else { 2 };

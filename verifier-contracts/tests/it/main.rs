@@ -14,6 +14,7 @@ mod escape;
 mod flow;
 mod gas;
 mod governance;
+mod liveness;
 mod poll;
 mod poll_e2e;
 mod primitives;

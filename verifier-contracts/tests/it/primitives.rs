@@ -19,20 +19,44 @@ fn batch_commitment_equals_public_commitment() {
     let mut w = World::new(&accept_all_verifier());
     let mut rng = rng(10);
     for len in [0usize, 1, 11, 12, 48, 55, 56, 64, 192, 12 * 64] {
-        let roots: [Fr; 4] = std::array::from_fn(|_| Fr::rand(&mut rng));
+        let roots: [Fr; 5] = std::array::from_fn(|_| Fr::rand(&mut rng));
         let data: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
         let call = Rollup::batchCommitmentCall {
             oldRoot: fr_to_u256(&roots[0]),
             newRoot: fr_to_u256(&roots[1]),
             queueBefore: fr_to_u256(&roots[2]),
             queueAfter: fr_to_u256(&roots[3]),
+            domain_: fr_to_u256(&roots[4]),
             epoch: U256::from(len as u32 * 7919),
             txData: Bytes::from(data.clone()),
         };
         let on_chain = w.evm.call_sol(w.rollup.rollup, &call).unwrap();
         let expected =
-            public_commitment(&roots[0], &roots[1], &roots[2], &roots[3], len as u32 * 7919, &data);
+            public_commitment(&roots[0], &roots[1], &roots[2], &roots[3], &roots[4], len as u32 * 7919, &data);
         assert_eq!(on_chain, fr_to_u256(&expected), "{len} bytes of data");
+    }
+}
+
+/// The contract's `domain()` is the Rust separator of its chain id and address, on two chains.
+#[test]
+fn domain_separator_equals_the_native_one() {
+    for chain_id in [1u64, 31_337] {
+        let mut evm = Evm::with_chain_id(chain_id);
+        let config = ccr_verifier_contracts::DeployConfig::eth();
+        let params = crate::common::PARAMS;
+        let (rollup, _) = ccr_verifier_contracts::RollupContracts::deploy(
+            &mut evm,
+            crate::common::operator(),
+            &accept_all_verifier(),
+            &params,
+            &config,
+        )
+        .unwrap();
+        let on_chain = evm.call_sol(rollup.rollup, &Rollup::domainCall {}).unwrap();
+        let domain = rollup.domain(&evm);
+        assert_eq!(domain.chain_id, chain_id);
+        assert_eq!(on_chain, fr_to_u256(&domain.separator()), "chain {chain_id}");
+        assert!(on_chain < U256::from(1u8) << 125, "a 125-bit separator");
     }
 }
 

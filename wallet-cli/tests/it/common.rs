@@ -9,10 +9,10 @@ use ccr_circuits::state::RollupParams;
 use ccr_sequencer::{BatchKeys, Node, NodeConfig, SequencerConfig};
 use ccr_wallet::{keystore, L1Key, Password, WalletKeys};
 
-pub const CHAIN_ID: u32 = 7;
+pub const DOMAIN: ccr_circuits::state::Domain = ccr_circuits::state::Domain { chain_id: 7, rollup: [7; 20] };
 
 pub fn params() -> RollupParams {
-    RollupParams::new(8, 4, CHAIN_ID).unwrap()
+    RollupParams::new(8, 4, DOMAIN).unwrap()
 }
 
 /// A wallet with fixed keys.

@@ -116,6 +116,10 @@ impl Bank {
     }
 
     fn sign(&self, row: &str, expiry: u64, out: &Path) -> Output {
+        self.sign_for(row, expiry, "ecological_restoration", out)
+    }
+
+    fn sign_for(&self, row: &str, expiry: u64, purpose: &str, out: &Path) -> Output {
         run(&[
             "--password-file",
             self.attester_pw.to_str().unwrap(),
@@ -131,12 +135,18 @@ impl Bank {
             &self.member,
             "--expiry",
             &expiry.to_string(),
+            "--purpose",
+            purpose,
             "--out",
             out.to_str().unwrap(),
         ])
     }
 
     fn prove(&self, attestation: &Path, amount: u64, now: u64, out: &Path) -> Output {
+        self.prove_for(attestation, amount, now, "ecological_restoration", out)
+    }
+
+    fn prove_for(&self, attestation: &Path, amount: u64, now: u64, purpose: &str, out: &Path) -> Output {
         run(&[
             "--keystore",
             self.member_ks.to_str().unwrap(),
@@ -157,7 +167,7 @@ impl Bank {
             "--amount",
             &amount.to_string(),
             "--purpose",
-            "ecological_restoration",
+            purpose,
             "--epoch",
             "3",
             "--account-proof",
@@ -260,4 +270,52 @@ fn an_expired_record_gets_the_expiry_error() {
     // The attester refuses to sign an already expired record.
     let out = bank.sign(&good[0], now() - 1, &bank.path("old.json"));
     assert_eq!(out.status.code(), Some(exit_code::CONFIG));
+}
+
+#[test]
+fn a_purpose_other_than_the_attested_one_is_refused_before_proving() {
+    let bank = Bank::new();
+    let (good, _) = rows();
+    let policy = Policy::load(&german_policy_file()).unwrap();
+    let row = good
+        .iter()
+        .find(|r| policy.decide_row(r, Purpose::CreativeProject).unwrap().tier.is_some())
+        .expect("a row granted without a purpose bonus");
+    let att = bank.path("att.json");
+    let out = bank.sign_for(row, now() + 86_400, "creative_project", &att);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&att).unwrap()).unwrap();
+    assert_eq!((file["version"].as_u64(), file["purpose"].as_str()), (Some(2), Some("creative_project")));
+    // Community infrastructure weighs +209,715: not attested, refused with no proof.
+    let proof = bank.path("proof.json");
+    let out = bank.prove_for(&att, 100, now(), "community_infrastructure", &proof);
+    assert_eq!(out.status.code(), Some(exit_code::INELIGIBLE));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("attested for purpose 1 (creative_project)")
+            && err.contains("claims 2 (community_infrastructure)"),
+        "{err}"
+    );
+    assert!(!proof.exists());
+    // The attested purpose proves, and the statement carries it.
+    let out = bank.prove_for(&att, 100, now(), "creative_project", &proof);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("purpose       creative_project"), "{stdout}");
+    // The purpose relabelled in the file: refused natively (the signature covers the purpose).
+    let mut edited = file.clone();
+    edited["purpose"] = serde_json::json!("community_infrastructure");
+    let forged = bank.path("forged.json");
+    std::fs::write(&forged, serde_json::to_vec(&edited).unwrap()).unwrap();
+    let out = bank.prove_for(&forged, 100, now(), "community_infrastructure", &bank.path("p2.json"));
+    assert_eq!(out.status.code(), Some(exit_code::INELIGIBLE));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("signature does not verify"));
+    // A version 1 attestation (no purpose): a configuration error telling what to do.
+    let mut old = file;
+    old.as_object_mut().unwrap().remove("purpose");
+    old["version"] = serde_json::json!(1);
+    std::fs::write(&forged, serde_json::to_vec(&old).unwrap()).unwrap();
+    let out = bank.prove_for(&forged, 100, now(), "creative_project", &bank.path("p3.json"));
+    assert_eq!(out.status.code(), Some(exit_code::CONFIG));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--purpose"));
 }

@@ -23,6 +23,8 @@ use rand_chacha::ChaCha20Rng;
 const KEY: DevKey = DevKey::TEST;
 const PARAMS: RollupParams = DevKey::TEST.params;
 const ESCAPE_DELAY: u64 = 5;
+/// The epoch clock the audit checks credits' bank versions against (no credits here).
+const CLOCK: ccr_l1::client::EpochClock = ccr_l1::client::EpochClock { genesis_time: 0, epoch_seconds: 1 };
 
 fn keys() -> &'static Keypair {
     static KEYS: OnceLock<Keypair> = OnceLock::new();
@@ -66,8 +68,9 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     let top = l1ops::deposit(&b, &bob, Some(1), 500).await.unwrap();
     assert_eq!((top.created, top.queue_length), (false, 3));
 
-    // The operator settles a proven batch of the three deposits and a transfer.
-    let mut state = RollupState::new(PARAMS).unwrap();
+    // The operator settles a proven batch of the three deposits and a transfer (signed for this
+    // deployment).
+    let mut state = RollupState::new(RollupParams { domain: op.domain().await.unwrap(), ..PARAMS }).unwrap();
     let mut batch = BatchBuilder::new(&state);
     let deposits = [
         Deposit { index: 0, pubkey: Some(alice.l2_public()), amount: 5_000 },
@@ -77,7 +80,7 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     for d in deposits {
         batch.push(&mut state, &Tx::Deposit(d)).unwrap();
     }
-    let t = ops::sign_transfer(&alice, PARAMS.chain_id, 0, 1, 1_000, 0).unwrap();
+    let t = ops::sign_transfer(&alice, &state.params().domain, 0, 1, 1_000, 0).unwrap();
     batch.push(&mut state, &Tx::Signed(t)).unwrap();
     let witness = batch.finish_from(&state);
     let w = witness.clone();
@@ -105,22 +108,22 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     let mut bad = batches.clone();
     bad[0].tx_data[11] ^= 1; // an amount byte of slot 0
     assert_eq!(
-        check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &[], &mut |_, _| {})),
+        check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &[], CLOCK, &mut |_, _| {})),
         AuditCheck::Proof
     );
     assert_eq!(
-        check_of(audit::check_batches(PARAMS, &keys().vk, &batches, &queue[..2], &[], &mut |_, _| {})),
+        check_of(audit::check_batches(PARAMS, &keys().vk, &batches, &queue[..2], &[], CLOCK, &mut |_, _| {})),
         AuditCheck::Queue
     );
     let mut bad = batches.clone();
     bad[0].number = 2;
     assert_eq!(
-        check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &[], &mut |_, _| {})),
+        check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &[], CLOCK, &mut |_, _| {})),
         AuditCheck::Sequence
     );
     let other_vk = DevKey { seed: [3; 32], ..KEY }.keypair().unwrap().vk;
     assert_eq!(
-        check_of(audit::check_batches(PARAMS, &other_vk, &batches, &queue, &[], &mut |_, _| {})),
+        check_of(audit::check_batches(PARAMS, &other_vk, &batches, &queue, &[], CLOCK, &mut |_, _| {})),
         AuditCheck::Proof
     );
 
@@ -152,5 +155,133 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     );
     let paid = l1ops::claim(&a).await.unwrap();
     assert_eq!(paid.amount, alloy_primitives::U256::from(4_000_000_000_000u64));
+    node.stop().await;
+}
+
+/// A relayer's contract, test only: makes the calls it is given in order, as a multisig, a
+/// relayer or a smart wallet would (the outer transaction's calldata is `forward(...)`).
+const FORWARDER: &str = r#"// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.28;
+
+/// @notice Test only: calls `target` with each of `calls`, in order, in one transaction.
+contract Forwarder {
+    /// @notice Makes the calls; reverts with the first failing call's revert data.
+    function forward(address target, bytes[] calldata calls) external {
+        for (uint256 i = 0; i < calls.length; ++i) {
+            (bool ok, bytes memory ret) = target.call(calls[i]);
+            if (!ok) {
+                assembly ("memory-safe") {
+                    revert(add(ret, 32), mload(ret))
+                }
+            }
+        }
+    }
+}
+"#;
+
+alloy::sol! {
+    /// `Forwarder.forward`.
+    function forward(address target, bytes[] calls) external;
+}
+
+/// Whatever L1 accepts, the audit can read: two valid batches settled in one transaction
+/// through another contract (submission is open to anyone) are read back from L1 and audited.
+/// Before the fix the audit decoded a batch from its transaction's calldata, here a
+/// `forward(...)` call: it failed, and so did every member's exit-mode claim after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_batch_submitted_through_contract_breaks_audit() {
+    use alloy::network::{EthereumWallet, TransactionBuilder};
+    use alloy::providers::{Provider, ProviderBuilder};
+    use alloy::rpc::types::TransactionRequest;
+    use alloy::signers::local::PrivateKeySigner;
+    use alloy_primitives::Bytes;
+    use alloy_sol_types::SolCall;
+
+    let node = EmbeddedL1::start(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
+    let url = node.url();
+    let (operator, alice, bob, relayer) = (member(0), member(1), member(2), member(3));
+    let config = DeployConfig::eth().with_escape_delay(ESCAPE_DELAY);
+    let verifier = tokio::task::spawn_blocking(verifier).await.unwrap();
+    let (op, deployment) =
+        L1Client::deploy(&url, operator.l1.expose_b256(), verifier, &PARAMS, &config).await.unwrap();
+    let a = L1::connect(&url, &alice, deployment.rollup, deployment.block).await.unwrap();
+    let b = L1::connect(&url, &bob, deployment.rollup, deployment.block).await.unwrap();
+    l1ops::deposit(&a, &alice, None, 5_000).await.unwrap();
+    l1ops::deposit(&b, &bob, None, 3_000).await.unwrap();
+    l1ops::deposit(&b, &bob, Some(1), 500).await.unwrap();
+
+    // Two proven batches: the two openings, then the top-up.
+    let mut state = RollupState::new(RollupParams { domain: op.domain().await.unwrap(), ..PARAMS }).unwrap();
+    let deposits = [
+        vec![
+            Deposit { index: 0, pubkey: Some(alice.l2_public()), amount: 5_000 },
+            Deposit { index: 1, pubkey: Some(bob.l2_public()), amount: 3_000 },
+        ],
+        vec![Deposit { index: 1, pubkey: None, amount: 500 }],
+    ];
+    let mut calls = Vec::new();
+    for (seed, batch_deposits) in deposits.into_iter().enumerate() {
+        let mut batch = BatchBuilder::new(&state);
+        for d in batch_deposits {
+            batch.push(&mut state, &Tx::Deposit(d)).unwrap();
+        }
+        let witness = batch.finish_from(&state);
+        let w = witness.clone();
+        let (proof, _) = tokio::task::spawn_blocking(move || {
+            prove_batch(&keys().pk, w, &mut ChaCha20Rng::seed_from_u64(seed as u64)).unwrap()
+        })
+        .await
+        .unwrap();
+        let submission = BatchSubmission::new(&witness, state.deposits_consumed(), &proof);
+        calls.push(Bytes::from(submission.call().abi_encode()));
+    }
+
+    // A relayer's contract settles both in one transaction.
+    let forwarder = tokio::task::spawn_blocking(|| {
+        solc::compile_contract(&solc::js_tools_dir(), "Forwarder", FORWARDER).unwrap_or_else(|e| panic!("{e}"))
+    })
+    .await
+    .unwrap();
+    let signer = PrivateKeySigner::from_bytes(&relayer.l1.expose_b256()).unwrap();
+    let provider = ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .with_gas_estimation()
+        .with_simple_nonce_management()
+        .fetch_chain_id()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(url.parse().unwrap());
+    let created = provider
+        .send_transaction(TransactionRequest::default().with_deploy_code(forwarder.bytecode.clone()))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let forwarder = created.contract_address.unwrap();
+    let call = forwardCall { target: deployment.rollup, calls };
+    let settled = provider
+        .send_transaction(TransactionRequest::default().with_to(forwarder).with_input(call.abi_encode()))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(settled.status(), "the forwarded batches settle");
+    assert_eq!(op.batch_count().await.unwrap(), 2);
+    assert_eq!(op.state_root().await.unwrap(), state.root());
+
+    // The audit reads both back from L1 and passes; the batch reader names the relayer's
+    // transaction for each.
+    let report = audit::audit(&op, PARAMS, &keys().vk).await.unwrap();
+    assert_eq!(
+        (report.batches, report.proofs_verified, report.transactions, report.queue_consumed, report.accounts),
+        (2, 2, 3, 3, 2)
+    );
+    assert_eq!(report.final_root, ccr_sequencer::wire::fr_to_hex(&state.root()));
+    let batches = op.settled_batches(1).await.unwrap();
+    assert_eq!(batches.iter().map(|b| (b.number, b.l1_tx)).collect::<Vec<_>>(), [
+        (1, settled.transaction_hash),
+        (2, settled.transaction_hash)
+    ]);
     node.stop().await;
 }

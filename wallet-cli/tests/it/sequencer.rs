@@ -10,7 +10,7 @@ use ccr_wallet::ops;
 use ccr_wallet::sequencer::SequencerClient;
 use ccr_wallet::WalletError;
 
-use crate::common::{bin, keystore_file, node, open_account, params, wait_until, wallet, CHAIN_ID};
+use crate::common::{bin, keystore_file, node, open_account, params, wait_until, wallet, DOMAIN};
 
 fn rejected_label(err: &WalletError) -> (i32, &'static str) {
     match err {
@@ -28,7 +28,7 @@ async fn transfer_moves_balances_and_refusals_are_specific() {
     open_account(&node, 1, 1, &bob, 50);
     let seq = SequencerClient::new(&node.rpc_url()).unwrap();
 
-    let sent = ops::transfer(&seq, &alice, CHAIN_ID, 0, 1, 300).await.unwrap();
+    let sent = ops::transfer(&seq, &alice, &DOMAIN, 0, 1, 300).await.unwrap();
     assert_eq!(sent.nonce, 0);
     assert!(sent.hash.starts_with("0x") && sent.hash.len() == 66);
     let a = ops::own_account(&seq, &alice, 0).await.unwrap();
@@ -39,27 +39,27 @@ async fn transfer_moves_balances_and_refusals_are_specific() {
     assert_eq!(st.kind, "transfer");
 
     // Insufficient balance: the sequencer's code and label.
-    let err = ops::transfer(&seq, &alice, CHAIN_ID, 0, 1, 701).await.unwrap_err();
+    let err = ops::transfer(&seq, &alice, &DOMAIN, 0, 1, 701).await.unwrap_err();
     assert_eq!(rejected_label(&err), (-32004, "insufficient_balance"));
     assert_eq!(err.exit_code(), exit_code::REJECTED);
     // A stale nonce (replaying nonce 0).
-    let stale = ops::sign_transfer(&alice, CHAIN_ID, 0, 1, 10, 0).unwrap();
+    let stale = ops::sign_transfer(&alice, &DOMAIN, 0, 1, 10, 0).unwrap();
     let err = seq.send(&stale).await.unwrap_err();
     assert_eq!(rejected_label(&err), (-32002, "nonce_too_low"));
     // A future nonce.
-    let gapped = ops::sign_transfer(&alice, CHAIN_ID, 0, 1, 10, 5).unwrap();
+    let gapped = ops::sign_transfer(&alice, &DOMAIN, 0, 1, 10, 5).unwrap();
     assert_eq!(rejected_label(&seq.send(&gapped).await.unwrap_err()), (-32003, "nonce_too_high"));
     // Signed for another chain id.
-    let foreign = ops::sign_transfer(&alice, CHAIN_ID + 1, 0, 1, 10, 1).unwrap();
+    let foreign = ops::sign_transfer(&alice, &ccr_circuits::state::Domain { chain_id: 8, ..DOMAIN }, 0, 1, 10, 1).unwrap();
     assert_eq!(rejected_label(&seq.send(&foreign).await.unwrap_err()), (-32001, "bad_signature"));
     // An unknown recipient.
-    let err = ops::transfer(&seq, &alice, CHAIN_ID, 0, 9, 10).await.unwrap_err();
+    let err = ops::transfer(&seq, &alice, &DOMAIN, 0, 9, 10).await.unwrap_err();
     assert_eq!(rejected_label(&err), (-32005, "unknown_account"));
     // Someone else's account is refused before signing.
-    let err = ops::transfer(&seq, &alice, CHAIN_ID, 1, 0, 10).await.unwrap_err();
+    let err = ops::transfer(&seq, &alice, &DOMAIN, 1, 0, 10).await.unwrap_err();
     assert!(matches!(err, WalletError::NotOurAccount { index: 1 }), "{err:?}");
     // An amount without a Float40 encoding.
-    let err = ops::transfer(&seq, &alice, CHAIN_ID, 0, 1, 34_359_738_369).await.unwrap_err();
+    let err = ops::transfer(&seq, &alice, &DOMAIN, 0, 1, 34_359_738_369).await.unwrap_err();
     assert!(matches!(err, WalletError::Amount { .. }), "{err:?}");
     // No account there.
     assert!(matches!(ops::account(&seq, 42).await, Err(WalletError::AccountNotFound { index: 42 })));
@@ -69,7 +69,7 @@ async fn transfer_moves_balances_and_refusals_are_specific() {
     ));
 
     // An exit debits the sender.
-    let exit = ops::exit(&seq, &alice, CHAIN_ID, 0, 200).await.unwrap();
+    let exit = ops::exit(&seq, &alice, &DOMAIN, 0, 200).await.unwrap();
     assert_eq!(exit.nonce, 1);
     let a = ops::account(&seq, 0).await.unwrap();
     assert_eq!((a.pending_balance.0, a.pending_nonce), (500, 2));
@@ -102,7 +102,7 @@ async fn binary_transfers_and_waits_until_proven() {
             tokio::task::spawn_blocking(move || {
                 let mut c = bin();
                 c.args(["--keystore", ks.to_str().unwrap(), "--password-file", pw.to_str().unwrap()]);
-                c.args(["--rpc", &url, "--chain-id", &CHAIN_ID.to_string(), "--account", "0", "--json"]);
+                c.args(["--rpc", &url, "--chain-id", &&DOMAIN.to_string(), "--account", "0", "--json"]);
                 c.args(&args).output().unwrap()
             })
             .await

@@ -122,3 +122,113 @@ fn a_vote_outside_the_poll_or_the_credits_is_refused_before_sending() {
     assert!(matches!(&err, WalletError::Config(m) if m.contains("roster")), "{err}");
     build_vote(&file, &state, &members[0], choice(1, 10), &mut rng).expect("100 credits suffice");
 }
+
+/// Every key and every string value of a JSON document, recursively.
+fn json_words(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                out.push(k.clone());
+                json_words(x, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_words(x, out)),
+        serde_json::Value::String(s) => out.push(s.clone()),
+        _ => {}
+    }
+}
+
+/// A member votes twice (the first message is then ignored: its nonce no longer fits) and
+/// another once; the coordinator records its tally in the roster file members fetch to verify.
+/// That file must not say which message counted: with it, a briber who saw message 0 would know
+/// the bribed vote was overridden (a vote receipt).
+#[test]
+fn attack_tally_file_reveals_vote_outcomes() {
+    let members = [key(1), key(2)];
+    let coordinator = key(9);
+    let mut file = roster(&members, &coordinator);
+    let mut rng = ChaCha20Rng::seed_from_u64(6);
+    let mut states: Vec<VoterPollState> = (0..2).map(|i| VoterPollState::new(&file, i)).collect();
+    let mut chain = Vec::new();
+    for (who, option, weight) in [(0usize, 0u64, 3u64), (1, 1, 2), (0, 1, 4)] {
+        let choice = VoteChoice { option, weight, new_key: false };
+        let (m, next) = build_vote(&file, &states[who], &members[who], choice, &mut rng).expect("vote");
+        states[who] = next;
+        chain.push(SubmittedMessage { message: m, submitted_at: 500 });
+    }
+    let poll = file.poll().unwrap();
+    let p = process(&poll, &file.voters().unwrap(), &chain, &coordinator, Fr::from(0u64)).unwrap();
+    assert_eq!(
+        p.outcomes[0],
+        Outcome::Ignored(Rejection::BadNonce { expected: 2, got: 1 }),
+        "the bribed vote"
+    );
+    let proven = ccr_prover::vote::Coordinated {
+        process: Vec::new(),
+        tally: Vec::new(),
+        results: p.tally.results.clone(),
+        total_spent: p.tally.total_spent,
+        salt: Fr::from(777u64),
+        outcomes: p.outcomes.clone(),
+    };
+    // What `poll tally` writes into the roster file.
+    file.tally = Some(ccr_wallet::poll::tally_record(&proven));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(PollFile::file_name(file.poll_id));
+    file.save(&path).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let tally = json["tally"].as_object().expect("the tally record");
+    let mut keys: Vec<&str> = tally.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["results", "salt", "totalSpent"], "only what L1 holds: {json}");
+    let mut words = Vec::new();
+    json_words(&json, &mut words);
+    for w in &words {
+        let w = w.to_lowercase();
+        for leak in ["outcome", "applied", "ignored", "nonce", "signature", "voice credits"] {
+            assert!(!w.contains(leak), "the published roster file says {w:?}: a vote receipt");
+        }
+    }
+    // The results and the salt are there, as L1 has them.
+    assert_eq!(json["tally"]["results"], serde_json::json!([["0", "0"], ["6", "20"]]));
+    assert_eq!(json["tally"]["salt"], "777");
+    // The coordinator's own value does not print the outcomes either.
+    let shown = format!("{proven:?}");
+    assert!(!shown.contains("BadNonce") && !shown.contains("Applied"), "{shown}");
+}
+
+#[test]
+fn the_voters_state_file_is_secret() {
+    let members = [key(1), key(2)];
+    let file = roster(&members, &key(9));
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let state = VoterPollState::new(&file, 1);
+    let choice = VoteChoice { option: 1, weight: 7, new_key: true };
+    let (_, next) = build_vote(&file, &state, &members[1], choice, &mut rng).expect("vote");
+    let dir = tempfile::tempdir().unwrap();
+    let keystore = dir.path().join("bob.json");
+    next.save(&keystore).unwrap();
+    let path = VoterPollState::path_for(&keystore, file.poll_id);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the vote state is readable by others: {mode:o}");
+    }
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(json["secret"], ccr_wallet::vote::VOTER_STATE_LABEL);
+    assert!(json["secret"].as_str().unwrap().starts_with("SECRET"));
+    assert_eq!(json["votes"][0]["weight"], 7, "the file keeps the vote for the wallet itself");
+    // No temporary file is left beside it (written atomically).
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    // Reloaded, equal; and `Debug` shows neither the option nor the weight nor the key generation.
+    let loaded = VoterPollState::load(&keystore, &file, 1).unwrap();
+    assert_eq!(loaded, next);
+    for shown in [format!("{loaded:?}"), format!("{:?}", loaded.votes[0])] {
+        for leak in ["option", "weight", "generation", "7"] {
+            assert!(!shown.contains(leak), "Debug shows {leak:?}: {shown}");
+        }
+        assert!(shown.contains("redacted") || shown.contains("SentVote"), "{shown}");
+    }
+}
