@@ -119,7 +119,7 @@ fn verifier_gas() {
 /// The generated source for the test key is pinned; `UPDATE_SNAPSHOTS=1` rewrites it.
 #[test]
 fn generated_verifier_source_is_pinned() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/Groth16Verifier_d8_n4_chain5.sol");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/Groth16Verifier_d8_n4.sol");
     let source = verifier_source();
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(path, &source).unwrap();

@@ -102,7 +102,10 @@ async fn binary_transfers_and_waits_until_proven() {
             tokio::task::spawn_blocking(move || {
                 let mut c = bin();
                 c.args(["--keystore", ks.to_str().unwrap(), "--password-file", pw.to_str().unwrap()]);
-                c.args(["--rpc", &url, "--chain-id", &&DOMAIN.to_string(), "--account", "0", "--json"]);
+                // The deployment the node signs for: L1 chain 7, the rollup at 0x0707….
+                let rollup = format!("0x{}", hex::encode(DOMAIN.rollup));
+                c.args(["--rpc", &url, "--l1-chain-id", &DOMAIN.chain_id.to_string(), "--rollup", &rollup]);
+                c.args(["--account", "0", "--json"]);
                 c.args(&args).output().unwrap()
             })
             .await
