@@ -652,8 +652,8 @@ pub fn verify_credit(
 
 /// The statement as human lines and JSON.
 pub fn statement_output(st: &EligibilityStatement, head: &str) -> Output {
-    let purpose =
-        Purpose::from_code(st.purpose).map_or_else(|| st.purpose.to_string(), |p| purpose_label(p).to_string());
+    let purpose = Purpose::from_code(st.purpose)
+        .map_or_else(|| st.purpose.to_string(), |p| purpose_label(p).to_string());
     let text = format!(
         "{head}\n\
          bank          {}\n\
