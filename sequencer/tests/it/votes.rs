@@ -87,6 +87,13 @@ fn vote_input(poll: u64, m: &Message) -> VoteInput {
     }
 }
 
+/// The test parameters, signed for the embedded L1's chain and `operator`'s rollup.
+fn l1_params(operator: &L1Client) -> ccr_circuits::state::RollupParams {
+    let p = params();
+    let domain = ccr_circuits::state::Domain::new(ccr_l1::node::CHAIN_ID, operator.rollup().into_array());
+    ccr_circuits::state::RollupParams::new(p.depth, p.batch_size, domain).unwrap()
+}
+
 /// The BN254 scalar field's order r: the smallest non-canonical element.
 const R: &str = "21888242871839275222246405745257275088548364400416034343698204186575808495617";
 
@@ -120,7 +127,7 @@ async fn votes_are_relayed_to_l1_and_refused_votes_send_nothing() {
 
     // The node relays from the operator's account (the client it also settles with).
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(dir.path(), params(), None, Duration::from_millis(200));
+    let mut cfg = config(dir.path(), l1_params(&operator), None, Duration::from_millis(200));
     cfg.l1 = Some(L1Config {
         client: operator.clone(),
         confirmations: 0,
@@ -292,7 +299,7 @@ async fn attack_vote_relay_flood_drains_operator_gas() {
         window: Duration::from_secs(3600),
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(dir.path(), params(), None, Duration::from_millis(200));
+    let mut cfg = config(dir.path(), l1_params(&operator), None, Duration::from_millis(200));
     cfg.l1 = Some(L1Config {
         client: operator.clone(),
         confirmations: 0,
