@@ -215,7 +215,7 @@ mod tests {
     fn sample() -> SignedTx {
         let key = PrivateKey::from_bytes([7; 32]);
         let u = UnsignedTx::transfer(3, 9, 1234, 5).unwrap();
-        u.with_signature(key.sign_poseidon(u.message(1)))
+        u.with_signature(key.sign_poseidon(u.message(&ccr_circuits::state::Domain::NONE)))
     }
 
     #[test]

@@ -43,14 +43,16 @@ async fn attack_credit_triggers_between_acceptance_and_settlement_leave_settleme
     let net = &devnet.network;
     let seq = SequencerClient::new(&net.sequencer_rpc).expect("client");
     let (bank, member, a, b) = (keys(4), keys(1), keys(2), keys(3));
-    let connect = |k: &WalletKeys| L1::connect(&net.l1_rpc, k, net.rollup, net.deploy_block);
-    let (bank_l1, member_l1, a_l1, b_l1) =
-        (connect(&bank).await.unwrap(), connect(&member).await.unwrap(), connect(&a).await.unwrap(), connect(&b).await.unwrap());
+    let mut l1s = Vec::new();
+    for k in [&bank, &member, &a, &b] {
+        l1s.push(L1::connect(&net.l1_rpc, k, net.rollup, net.deploy_block).await.expect("L1 client"));
+    }
+    let (bank_l1, member_l1, a_l1, b_l1) = (&l1s[0], &l1s[1], &l1s[2], &l1s[3]);
     // Four deposits fill batch 1.
-    let pool = l1ops::deposit(&bank_l1, &bank, None, 1_000).await.expect("pool").index;
-    let account = l1ops::deposit(&member_l1, &member, None, 50).await.expect("member").index;
-    let ia = l1ops::deposit(&a_l1, &a, None, 70).await.expect("a").index;
-    let d = l1ops::deposit(&b_l1, &b, None, 70).await.expect("b");
+    let pool = l1ops::deposit(bank_l1, &bank, None, 1_000).await.expect("pool").index;
+    let account = l1ops::deposit(member_l1, &member, None, 50).await.expect("member").index;
+    let ia = l1ops::deposit(a_l1, &a, None, 70).await.expect("a").index;
+    let d = l1ops::deposit(b_l1, &b, None, 70).await.expect("b");
     let ib = d.index;
     l1ops::wait_ingested(&seq, d.queue_length, STEP).await.expect("ingested");
     let started = std::time::Instant::now();
