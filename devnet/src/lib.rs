@@ -224,7 +224,10 @@ impl Devnet {
                 .with_context(|| format!("deploying the contracts on L1 at {l1_url}"))?;
         say(&format!("L1 at {l1_url}: rollup deployed at {}", deployment.rollup));
         // Signatures bind this deployment: L1's chain id and the rollup's address.
-        let params = RollupParams { domain: operator.domain().await.context("reading the rollup's domain")?, ..params };
+        let params = RollupParams {
+            domain: operator.domain().await.context("reading the rollup's domain")?,
+            ..params
+        };
         let config = DevnetConfig { params, ..config };
         let (polls, poll_process_pk, poll_tally_pk) = deploy_poll(&config.dir, &operator, say).await?;
 

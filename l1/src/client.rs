@@ -232,7 +232,6 @@ pub struct BankVersion {
     pub since: u64,
 }
 
-
 /// A community bank as L1 registered it (`Rollup.banks`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BankInfo {
@@ -802,7 +801,8 @@ impl L1Client {
         let mut submitted = BTreeMap::new();
         let mut data = BTreeMap::new();
         for log in logs {
-            let repeated = |what: &str, number: u64| L1Error::Data(format!("two {what} events for batch {number}"));
+            let repeated =
+                |what: &str, number: u64| L1Error::Data(format!("two {what} events for batch {number}"));
             if log.topic0() == Some(&Rollup::BatchData::SIGNATURE_HASH) {
                 let ev = Rollup::BatchData::decode_log_data(log.data())
                     .map_err(|e| L1Error::Data(format!("BatchData event: {e}")))?;

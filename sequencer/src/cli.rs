@@ -196,7 +196,8 @@ impl Args {
     pub fn vote_relay_limits(&self) -> Result<VoteRelayLimits, CliError> {
         if self.vote_relay_window.is_zero() {
             return Err(CliError::VoteRelay(
-                "--vote-relay-window must be longer than 0: it is the window of --vote-relay-global-max".into(),
+                "--vote-relay-window must be longer than 0: it is the window of --vote-relay-global-max"
+                    .into(),
             ));
         }
         Ok(VoteRelayLimits {
@@ -304,7 +305,13 @@ mod tests {
         .unwrap();
         assert_eq!(
             l,
-            VoteRelayLimits { poll_max: 10, per_voter: 2, per_key: 3, global_max: 5, window: Duration::from_secs(30) }
+            VoteRelayLimits {
+                poll_max: 10,
+                per_voter: 2,
+                per_key: 3,
+                global_max: 5,
+                window: Duration::from_secs(30)
+            }
         );
         assert!(args(&["--vote-relay-window", "0s"]).vote_relay_limits().is_err());
         assert!(Args::try_parse_from(["ccr-sequencer", "--db", "x", "--vote-relay-per-key", "0"]).is_err());

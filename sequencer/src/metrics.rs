@@ -116,7 +116,10 @@ fn describe() {
     describe_counter!(TXS_REJECTED, "submissions refused, by reason");
     describe_counter!(VOTES_RELAYED, "vote messages relayed to the poll contract and included on L1");
     describe_counter!(VOTES_REJECTED, "vote messages refused, by reason");
-    describe_counter!(VOTE_RELAY_REFUSED, "vote messages refused by the relay's limits, by limit (poll, key, global)");
+    describe_counter!(
+        VOTE_RELAY_REFUSED,
+        "vote messages refused by the relay's limits, by limit (poll, key, global)"
+    );
     describe_counter!(TXS_EVICTED, "accepted transactions evicted behind a deposit");
     describe_counter!(BATCHES_SEALED, "batches sealed");
     describe_histogram!(BATCH_TXS, Unit::Count, "real transactions per sealed batch");

@@ -577,7 +577,8 @@ mod tests {
     fn records_round_trip() {
         let key = PrivateKey::from_bytes([3; 32]);
         let u = UnsignedTx::exit(4, 10, 2).unwrap();
-        let signed = Tx::Signed(u.with_signature(key.sign_poseidon(u.message(&ccr_circuits::state::Domain::NONE))));
+        let signed =
+            Tx::Signed(u.with_signature(key.sign_poseidon(u.message(&ccr_circuits::state::Domain::NONE))));
         let deposit = Tx::Deposit(Deposit { index: 4, pubkey: Some(key.public_key()), amount: u64::MAX });
         let forced = Tx::ForcedExit(ForcedExit { index: 7, amount: 1_000 });
         let credit = Tx::Credit(CreditTx {

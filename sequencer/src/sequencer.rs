@@ -495,7 +495,8 @@ impl Sequencer {
 
     fn seal_locked(&self, g: &mut MutexGuard<'_, Inner>, force: bool) -> Result<Option<u64>, SequencerError> {
         let versions = &g.credit_versions;
-        let (n, full) = g.mempool.batch_len(self.params.batch_size, |seq| versions.get(&seq).copied().unwrap_or(0));
+        let (n, full) =
+            g.mempool.batch_len(self.params.batch_size, |seq| versions.get(&seq).copied().unwrap_or(0));
         if n == 0 || (!full && !force) {
             return Ok(None);
         }

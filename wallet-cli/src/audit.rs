@@ -426,7 +426,10 @@ fn check_credits(
         }
         let reg = &history[c.bank_version as usize];
         if x[7] != reg.policy_hash {
-            return Err(format!("slot {slot}: the proof is not for bank {}'s policy of version {}", s.to, reg.version));
+            return Err(format!(
+                "slot {slot}: the proof is not for bank {}'s policy of version {}",
+                s.to, reg.version
+            ));
         }
         if x[8] != reg.registry_root {
             return Err(format!(

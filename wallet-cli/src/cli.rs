@@ -357,11 +357,10 @@ impl Settings {
     /// [`WalletError::Config`] when neither the flags (`--l1-chain-id`, `--rollup`) nor the
     /// network file give them.
     pub fn domain(&self) -> Result<Domain, WalletError> {
-        let chain_id = self
-            .global
-            .l1_chain_id
-            .or_else(|| self.network.as_ref().map(|n| n.l1_chain_id))
-            .ok_or_else(|| WalletError::Config("no L1 chain id: pass --network FILE or --l1-chain-id N".into()))?;
+        let chain_id =
+            self.global.l1_chain_id.or_else(|| self.network.as_ref().map(|n| n.l1_chain_id)).ok_or_else(
+                || WalletError::Config("no L1 chain id: pass --network FILE or --l1-chain-id N".into()),
+            )?;
         Ok(Domain::new(chain_id, self.rollup()?.into_array()))
     }
 
@@ -706,7 +705,10 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let bank = match bank {
                 Some(b) => b,
                 None => ops::account(&seq, borrower).await?.bank.ok_or_else(|| {
-                    WalletError::Config(format!("account {borrower} owes no bank: nothing to {}", kind.name()))
+                    WalletError::Config(format!(
+                        "account {borrower} owes no bank: nothing to {}",
+                        kind.name()
+                    ))
                 })?,
             };
             let r = seq.send_upkeep(kind.name(), borrower, bank).await?;

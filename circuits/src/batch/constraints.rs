@@ -62,9 +62,9 @@ use crate::merkle::constraints::MerklePathVar;
 use crate::poseidon::constraints::hash as poseidon;
 use crate::range::{enforce_bits, is_le, AMOUNT_BITS};
 use crate::state::account::Account;
+use crate::state::account::POOL;
 use crate::state::amount::MANTISSA_BITS;
 use crate::state::encoding::SLOT_BYTES;
-use crate::state::account::POOL;
 use crate::state::loan::{Loan, GRACE_EPOCHS, INTEREST_DENOMINATOR};
 use crate::state::tx::TxKind;
 use crate::state::SlotWitness;
@@ -587,7 +587,10 @@ fn epoch_var(
 
 /// The domain separator's 32 big-endian bytes and its value, below 2¹²⁵ (so that the signed
 /// message, `… + domain·2¹²⁸`, stays below the field's order and packs injectively).
-fn domain_var(cs: &ConstraintSystemRef<Fr>, separator: &Fr) -> Result<(Vec<UInt8<Fr>>, FpVar<Fr>), SynthesisError> {
+fn domain_var(
+    cs: &ConstraintSystemRef<Fr>,
+    separator: &Fr,
+) -> Result<(Vec<UInt8<Fr>>, FpVar<Fr>), SynthesisError> {
     let be = super::fr_to_be_bytes(separator);
     // The top 16 bytes are zero: constants. The low 16 are witnesses.
     let mut bytes = vec![UInt8::constant(0); 16];

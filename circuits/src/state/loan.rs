@@ -305,7 +305,11 @@ pub fn apply(s: &LoanSlot, a: &Account, b: Option<&Account>, epoch: u32) -> Resu
         }
         TxKind::Credit => {
             if open && a.bank != named {
-                return Err(LoanError::OtherBank { borrower: i, owed_to: owed_to.unwrap_or(a.bank), bank: s.to });
+                return Err(LoanError::OtherBank {
+                    borrower: i,
+                    owed_to: owed_to.unwrap_or(a.bank),
+                    bank: s.to,
+                });
             }
             if open && loan.written_down {
                 return Err(LoanError::WrittenDown(i));
@@ -324,7 +328,11 @@ pub fn apply(s: &LoanSlot, a: &Account, b: Option<&Account>, epoch: u32) -> Resu
                 return Err(LoanError::NoLoan(i));
             }
             if a.bank != named {
-                return Err(LoanError::WrongBank { borrower: i, owed_to: owed_to.unwrap_or(a.bank), named: s.to });
+                return Err(LoanError::WrongBank {
+                    borrower: i,
+                    owed_to: owed_to.unwrap_or(a.bank),
+                    named: s.to,
+                });
             }
             if s.kind == TxKind::Writedown {
                 if loan.written_down {

@@ -63,9 +63,8 @@ fn circuit(state: &RollupState, encoded: EncodedSlot, epoch: u32) -> SlotCheck {
         kind,
         TxKind::Transfer | TxKind::Credit | TxKind::Repay | TxKind::Accrue | TxKind::Writedown
     );
-    let check = |w: &SlotWitness| {
-        check_slot(&params, epoch, state.root(), state.deposit_queue_hash(), w).unwrap()
-    };
+    let check =
+        |w: &SlotWitness| check_slot(&params, epoch, state.root(), state.deposit_queue_hash(), w).unwrap();
     if !(receives && in_tree(encoded.to)) {
         return check(&w);
     }
@@ -100,7 +99,9 @@ fn assert_agree(state: &RollupState, encoded: EncodedSlot, epoch: u32) {
             assert!(c.satisfied, "native accepts {encoded:?} at epoch {epoch}, the circuit does not");
             assert_eq!(c.root_out, root, "roots differ for {encoded:?}");
         }
-        Err(e) => assert!(!c.satisfied, "the circuit accepts {encoded:?} at epoch {epoch}; native refuses: {e}"),
+        Err(e) => {
+            assert!(!c.satisfied, "the circuit accepts {encoded:?} at epoch {epoch}; native refuses: {e}")
+        }
     }
 }
 
@@ -161,7 +162,10 @@ fn attack_borrower_lends_and_pool_borrows() {
     // The borrower (account 0) stands where a pool must: a credit from it to account 2.
     assert_eq!(loan_error(assert_refused(&s, slot(TxKind::Credit, 2, 0, 5), 2)), LoanError::NotAPool(0));
     // The pool (account 1) borrows from account 2.
-    assert_eq!(loan_error(assert_refused(&s, slot(TxKind::Credit, 1, 2, 5), 2)), LoanError::PoolAsBorrower(1));
+    assert_eq!(
+        loan_error(assert_refused(&s, slot(TxKind::Credit, 1, 2, 5), 2)),
+        LoanError::PoolAsBorrower(1)
+    );
     // Account 2 has no role: naming it as the pool of account 0's loan is refused.
     assert_refused(&s, slot(TxKind::Accrue, 0, 2, 0), 2);
     // A pool's "loan terms" (its receivable looks like an open loan) are refused.

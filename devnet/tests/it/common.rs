@@ -4,7 +4,8 @@ use ccr_circuits::state::RollupParams;
 use ccr_devnet::{Devnet, DevnetConfig, L1Choice};
 
 /// Test size: depth 8, 4 slots per batch (the devnet sets the domain of its deployment).
-pub const PARAMS: RollupParams = RollupParams { depth: 8, batch_size: 4, domain: ccr_circuits::state::Domain::NONE };
+pub const PARAMS: RollupParams =
+    RollupParams { depth: 8, batch_size: 4, domain: ccr_circuits::state::Domain::NONE };
 
 pub fn config(dir: &std::path::Path, l1: L1Choice) -> DevnetConfig {
     DevnetConfig {

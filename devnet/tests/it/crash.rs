@@ -46,9 +46,16 @@ async fn a_killed_sequencer_loses_nothing_accepted() {
     // proof starts; two transfers stay pending. Then the process dies.
     let mut accepted = Vec::new();
     for (from, to) in [(0, 1), (1, 2), (2, 0)] {
-        let sent = ops::transfer(&seq, &members[from], &devnet.config.params.domain, index[from], index[to], 1_000_000)
-            .await
-            .expect("accepted");
+        let sent = ops::transfer(
+            &seq,
+            &members[from],
+            &devnet.config.params.domain,
+            index[from],
+            index[to],
+            1_000_000,
+        )
+        .await
+        .expect("accepted");
         accepted.push(sent.hash);
     }
     // In-process, the client's keep-alive connection would keep the killed server's state
@@ -63,9 +70,16 @@ async fn a_killed_sequencer_loses_nothing_accepted() {
 
     // Two more fill the second batch.
     for (from, to) in [(0, 2), (1, 0)] {
-        let sent = ops::transfer(&seq, &members[from], &devnet.config.params.domain, index[from], index[to], 2_000_000)
-            .await
-            .expect("accepted");
+        let sent = ops::transfer(
+            &seq,
+            &members[from],
+            &devnet.config.params.domain,
+            index[from],
+            index[to],
+            2_000_000,
+        )
+        .await
+        .expect("accepted");
         accepted.push(sent.hash);
     }
     for hash in &accepted {

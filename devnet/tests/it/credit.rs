@@ -192,9 +192,11 @@ async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
     assert_eq!((pool_info.balance.0, pool_info.debt.0), (200, 800), "the pool's receivable");
 
     // Repayments: to another pool is refused, to the bank reduces the debt.
-    let (code, msg) = refused(ops::repay(&seq, &member, &devnet.config.params.domain, account, Some(d.index), 100).await);
+    let (code, msg) =
+        refused(ops::repay(&seq, &member, &devnet.config.params.domain, account, Some(d.index), 100).await);
     assert_eq!(code, ErrorCode::InvalidTransaction.code(), "{msg}");
-    let (sent, to) = ops::repay(&seq, &member, &devnet.config.params.domain, account, None, 300).await.expect("repay");
+    let (sent, to) =
+        ops::repay(&seq, &member, &devnet.config.params.domain, account, None, 300).await.expect("repay");
     assert_eq!(to, pool);
     // A writedown before the loan is past due and grace is refused.
     let (code, msg) = refused(seq.send_upkeep("writedown", account, pool).await);

@@ -39,7 +39,9 @@ async fn a_censored_forced_exit_opens_exit_mode_and_members_exit_with_proofs() {
         l1s.push(l1);
     }
     l1ops::wait_ingested(&seq, 2, Duration::from_secs(60)).await.expect("ingested");
-    let sent = ops::transfer(&seq, &keys[0], &devnet.config.params.domain, index[0], index[1], 250_000_000).await.expect("transfer");
+    let sent = ops::transfer(&seq, &keys[0], &devnet.config.params.domain, index[0], index[1], 250_000_000)
+        .await
+        .expect("transfer");
     ops::wait_for(&seq, &sent.hash, WaitTarget::Settled, Duration::from_secs(600), &mut |_| {})
         .await
         .expect("settled");

@@ -98,18 +98,26 @@ async fn attack_credit_triggers_between_acceptance_and_settlement_leave_settleme
         epoch: u64::from(ctx.epoch),
         now: ctx.l1_time.expect("L1 time"),
     };
-    let proof =
-        prove_credit(&member.l2, &policy, &pk, &attestation, &registry, &ctx.account_proof, request).expect("eligible");
+    let proof = prove_credit(&member.l2, &policy, &pk, &attestation, &registry, &ctx.account_proof, request)
+        .expect("eligible");
     let statement = proof.parts().unwrap().0;
     let receipt = seq.send_credit(&proof).await.expect("credit accepted");
     let batches = devnet.operator.batch_count().await.unwrap();
 
     // Trigger: the borrower registers its own account as a bank (anyone may register its own
     // account). Before the fix L1 refused the sealed batch with BorrowerIsBank, forever.
-    member_l1.client.register_bank(account, &pk.key.vk, params.hash, root).await.expect("the member's registerBank");
+    member_l1
+        .client
+        .register_bank(account, &pk.key.vk, params.hash, root)
+        .await
+        .expect("the member's registerBank");
     // Trigger: the bank's owner changes its registry. The devnet's rollup has a governance:
     // only a passed proposal changes a bank, so the owner is refused.
-    let err = bank_l1.client.set_registry_root(pool, root + ccr_circuits::Fr::from(1u64)).await.expect_err("refused");
+    let err = bank_l1
+        .client
+        .set_registry_root(pool, root + ccr_circuits::Fr::from(1u64))
+        .await
+        .expect_err("refused");
     assert!(matches!(err.contract_error(), Some(RollupErrors::GovernedBank(_))), "{err}");
     // Trigger: settlement more than a day after the proof's time (before the fix:
     // StaleEligibilityProof, forever).

@@ -71,10 +71,16 @@ async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
     assert_eq!(provider.get_transaction_count(operator).await.expect("nonce"), 0, "nothing was sent");
 
     // The explicit opt-in, or a ceremony's key, deploys.
-    let (_, opted_in) =
-        L1Client::deploy_with_key(url, dev_key(0), test_verifier, VerifierKey::InsecureDevAnyChain, &PARAMS, &cfg)
-            .await
-            .expect("opted in");
+    let (_, opted_in) = L1Client::deploy_with_key(
+        url,
+        dev_key(0),
+        test_verifier,
+        VerifierKey::InsecureDevAnyChain,
+        &PARAMS,
+        &cfg,
+    )
+    .await
+    .expect("opted in");
     let (_, ceremony) =
         L1Client::deploy_with_key(url, dev_key(1), test_verifier, VerifierKey::Ceremony, &PARAMS, &cfg)
             .await

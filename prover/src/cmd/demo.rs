@@ -95,7 +95,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         } else {
             UnsignedTx::transfer(from, to, amount, nonce)?
         };
-        let signed = Tx::Signed(tx.with_signature(sign_poseidon(&keys[from as usize], tx.message(&params.domain))));
+        let signed =
+            Tx::Signed(tx.with_signature(sign_poseidon(&keys[from as usize], tx.message(&params.domain))));
         batch.push(&mut state, &signed)?;
         if remaining == 1 {
             println!("   account {from}: exit {amount:>6} to L1");

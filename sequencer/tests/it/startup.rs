@@ -39,7 +39,9 @@ fn other_parameters_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     populated(dir.path());
     // Another deployment (its signatures bind another domain), and another shape.
-    for other in [RollupParams::new(8, 4, Domain::new(1, [1; 20])).unwrap(), RollupParams::new(8, 8, DOMAIN).unwrap()] {
+    for other in
+        [RollupParams::new(8, 4, Domain::new(1, [1; 20])).unwrap(), RollupParams::new(8, 8, DOMAIN).unwrap()]
+    {
         assert!(matches!(open_err(dir.path(), other), InvariantError::ParamsMismatch { .. }));
     }
 }

@@ -113,7 +113,12 @@ pub(crate) fn prove(s: &Setup, amount: u64) -> (Proof<Bn254>, EligibilityStateme
 }
 
 /// The batch lending `amount` with the terms of `st`, carrying `credits`.
-pub(crate) fn credit_batch(s: &Setup, amount: u64, st: &EligibilityStatement, credits: CreditProofs) -> BatchSubmission {
+pub(crate) fn credit_batch(
+    s: &Setup,
+    amount: u64,
+    st: &EligibilityStatement,
+    credits: CreditProofs,
+) -> BatchSubmission {
     let mut state = s.w.state.clone();
     let mut b = BatchBuilder::new(&state);
     let terms = LoanTerms {

@@ -42,9 +42,16 @@ fn credit_proofs(proof: &Proof<ark_bn254::Bn254>, st: &EligibilityStatement, ver
 }
 
 /// The credit batch of `amount` settles: one `CreditGranted` of Alice's nullifier.
-fn settles(s: &mut Setup, amount: u64, proof: &Proof<ark_bn254::Bn254>, st: &EligibilityStatement, version: u64) {
+fn settles(
+    s: &mut Setup,
+    amount: u64,
+    proof: &Proof<ark_bn254::Bn254>,
+    st: &EligibilityStatement,
+    version: u64,
+) {
     let batch = credit_batch(s, amount, st, credit_proofs(proof, st, version));
-    let receipt = s.w.rollup.submit_batch(&mut s.w.evm, operator(), &batch).expect("the sealed credit batch settles");
+    let receipt =
+        s.w.rollup.submit_batch(&mut s.w.evm, operator(), &batch).expect("the sealed credit batch settles");
     let granted: Vec<Rollup::CreditGranted> = events(&receipt);
     assert_eq!(granted.len(), 1);
     assert_eq!((granted[0].pool, granted[0].borrower, granted[0].amount), (POOL, MEMBER, amount));
@@ -66,7 +73,9 @@ fn attack_borrower_registers_its_account_as_a_bank_before_settlement() {
     // account, registers it as a bank before the batch settles.
     let keys = dev_setup_eligibility(&params(), PARAMS.depth, [6; 32]).unwrap();
     let alice = s.alice.l1;
-    s.w.rollup.register_bank(&mut s.w.evm, alice, MEMBER, &keys.vk, params().hash, registry().root()).unwrap();
+    s.w.rollup
+        .register_bank(&mut s.w.evm, alice, MEMBER, &keys.vk, params().hash, registry().root())
+        .unwrap();
     assert_eq!(versions(&mut s, MEMBER), U256::from(1));
     // Before the fix: BorrowerIsBank(0), forever. Whether a borrower may borrow is the L2
     // state's rule (a pool never borrows), which the batch proof enforces.
@@ -106,7 +115,8 @@ fn a_proof_older_than_a_day_before_its_epoch_is_stale() {
     let mut s = setup();
     let (proof, st) = prove(&s, 1_000);
     // Epoch 1 starts 30 days after genesis: a proof of epoch 0's time is stale for it.
-    let start = s.w.evm.call_sol(s.w.rollup.rollup, &Rollup::epochStartCall { epoch: U256::from(1) }).unwrap();
+    let start =
+        s.w.evm.call_sol(s.w.rollup.rollup, &Rollup::epochStartCall { epoch: U256::from(1) }).unwrap();
     let late = EligibilityStatement { epoch: 1, ..st.clone() };
     s.w.evm.mine((start.saturating_to::<u64>() - s.w.evm.timestamp()) / 12 + 1);
     let mut b = credit_batch(&s, 1_000, &late, credit_proofs(&proof, &late, 0));
@@ -190,7 +200,8 @@ fn a_credit_names_a_version_in_force_during_its_epoch() {
     let bob = s.bob.l1;
     s.w.rollup.set_registry_root(&mut s.w.evm, bob, POOL, Fr::from(1u64)).unwrap();
     s.w.rollup.set_registry_root(&mut s.w.evm, bob, POOL, registry().root()).unwrap();
-    let start = s.w.evm.call_sol(s.w.rollup.rollup, &Rollup::epochStartCall { epoch: U256::from(1) }).unwrap();
+    let start =
+        s.w.evm.call_sol(s.w.rollup.rollup, &Rollup::epochStartCall { epoch: U256::from(1) }).unwrap();
     s.w.evm.mine((start.saturating_to::<u64>() - s.w.evm.timestamp()) / 12 + 1);
     let fresh = EligibilityStatement { epoch: 1, now: s.w.evm.timestamp(), ..st.clone() };
     let mut b = credit_batch(&s, 1_000, &fresh, credit_proofs(&proof, &fresh, 0));
@@ -278,7 +289,10 @@ fn attack_expired_proposal_executed() {
     // Before the fix: accepted, however old the vote.
     assert_eq!(
         rollup_error(pw.w.rollup.execute_proposal(&mut pw.w.evm, stranger(), id, &p)),
-        RollupErrors::ProposalExpired(Rollup::ProposalExpired { pollId: U256::from(id), expiredAt: expired_at })
+        RollupErrors::ProposalExpired(Rollup::ProposalExpired {
+            pollId: U256::from(id),
+            expiredAt: expired_at
+        })
     );
     assert!(!pw.w.rollup.proposal_executed(&mut pw.w.evm, id).unwrap());
 }

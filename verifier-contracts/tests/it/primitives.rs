@@ -31,8 +31,15 @@ fn batch_commitment_equals_public_commitment() {
             txData: Bytes::from(data.clone()),
         };
         let on_chain = w.evm.call_sol(w.rollup.rollup, &call).unwrap();
-        let expected =
-            public_commitment(&roots[0], &roots[1], &roots[2], &roots[3], &roots[4], len as u32 * 7919, &data);
+        let expected = public_commitment(
+            &roots[0],
+            &roots[1],
+            &roots[2],
+            &roots[3],
+            &roots[4],
+            len as u32 * 7919,
+            &data,
+        );
         assert_eq!(on_chain, fr_to_u256(&expected), "{len} bytes of data");
     }
 }

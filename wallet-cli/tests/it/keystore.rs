@@ -164,7 +164,10 @@ fn network_file_round_trip_resolves_the_key_path() {
     let back = NetworkFile::load(&path).unwrap();
     assert_eq!(back.verifying_key, dir.path().join("keys/batch.vk"));
     assert_eq!(NetworkFile { verifying_key: file.verifying_key.clone(), ..back.clone() }, file);
-    assert_eq!(back.params.rollup_params(crate::common::DOMAIN).unwrap().depth, crate::common::params().depth);
+    assert_eq!(
+        back.params.rollup_params(crate::common::DOMAIN).unwrap().depth,
+        crate::common::params().depth
+    );
     // The documented field names.
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     for key in ["sequencer_rpc", "l1_rpc", "rollup", "l1_chain_id", "params", "verifying_key"] {

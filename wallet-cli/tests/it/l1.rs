@@ -238,7 +238,8 @@ async fn attack_batch_submitted_through_contract_breaks_audit() {
 
     // A relayer's contract settles both in one transaction.
     let forwarder = tokio::task::spawn_blocking(|| {
-        solc::compile_contract(&solc::js_tools_dir(), "Forwarder", FORWARDER).unwrap_or_else(|e| panic!("{e}"))
+        solc::compile_contract(&solc::js_tools_dir(), "Forwarder", FORWARDER)
+            .unwrap_or_else(|e| panic!("{e}"))
     })
     .await
     .unwrap();
@@ -279,9 +280,9 @@ async fn attack_batch_submitted_through_contract_breaks_audit() {
     );
     assert_eq!(report.final_root, ccr_sequencer::wire::fr_to_hex(&state.root()));
     let batches = op.settled_batches(1).await.unwrap();
-    assert_eq!(batches.iter().map(|b| (b.number, b.l1_tx)).collect::<Vec<_>>(), [
-        (1, settled.transaction_hash),
-        (2, settled.transaction_hash)
-    ]);
+    assert_eq!(
+        batches.iter().map(|b| (b.number, b.l1_tx)).collect::<Vec<_>>(),
+        [(1, settled.transaction_hash), (2, settled.transaction_hash)]
+    );
     node.stop().await;
 }

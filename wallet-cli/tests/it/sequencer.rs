@@ -50,7 +50,9 @@ async fn transfer_moves_balances_and_refusals_are_specific() {
     let gapped = ops::sign_transfer(&alice, &DOMAIN, 0, 1, 10, 5).unwrap();
     assert_eq!(rejected_label(&seq.send(&gapped).await.unwrap_err()), (-32003, "nonce_too_high"));
     // Signed for another chain id.
-    let foreign = ops::sign_transfer(&alice, &ccr_circuits::state::Domain { chain_id: 8, ..DOMAIN }, 0, 1, 10, 1).unwrap();
+    let foreign =
+        ops::sign_transfer(&alice, &ccr_circuits::state::Domain { chain_id: 8, ..DOMAIN }, 0, 1, 10, 1)
+            .unwrap();
     assert_eq!(rejected_label(&seq.send(&foreign).await.unwrap_err()), (-32001, "bad_signature"));
     // An unknown recipient.
     let err = ops::transfer(&seq, &alice, &DOMAIN, 0, 9, 10).await.unwrap_err();
