@@ -117,7 +117,7 @@ fn a_proof_older_than_a_day_before_its_epoch_is_stale() {
     // Epoch 1 starts 30 days after genesis: a proof of epoch 0's time is stale for it.
     let start =
         s.w.evm.call_sol(s.w.rollup.rollup, &Rollup::epochStartCall { epoch: U256::from(1) }).unwrap();
-    let late = EligibilityStatement { epoch: 1, ..st.clone() };
+    let late = EligibilityStatement { epoch: 1, ..st };
     s.w.evm.mine((start.saturating_to::<u64>() - s.w.evm.timestamp()) / 12 + 1);
     let mut b = credit_batch(&s, 1_000, &late, credit_proofs(&proof, &late, 0));
     b.epoch = 1;
@@ -203,7 +203,7 @@ fn a_credit_names_a_version_in_force_during_its_epoch() {
     let start =
         s.w.evm.call_sol(s.w.rollup.rollup, &Rollup::epochStartCall { epoch: U256::from(1) }).unwrap();
     s.w.evm.mine((start.saturating_to::<u64>() - s.w.evm.timestamp()) / 12 + 1);
-    let fresh = EligibilityStatement { epoch: 1, now: s.w.evm.timestamp(), ..st.clone() };
+    let fresh = EligibilityStatement { epoch: 1, now: s.w.evm.timestamp(), ..st };
     let mut b = credit_batch(&s, 1_000, &fresh, credit_proofs(&proof, &fresh, 0));
     b.epoch = 1;
     assert_eq!(
