@@ -102,7 +102,14 @@ async fn attack_credit_triggers_between_acceptance_and_settlement_leave_settleme
         .expect("eligible");
     let statement = proof.parts().unwrap().0;
     let receipt = seq.send_credit(&proof).await.expect("credit accepted");
+    // The deposits' batch settles (its settlement may lag its sealing); the credit's waits.
+    let started = std::time::Instant::now();
+    while devnet.operator.batch_count().await.unwrap() < 1 {
+        assert!(started.elapsed() < STEP, "the deposits' batch did not settle");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let batches = devnet.operator.batch_count().await.unwrap();
+    assert_eq!(batches, 1, "only the deposits' batch settled");
 
     // Trigger: the borrower registers its own account as a bank (anyone may register its own
     // account). Before the fix L1 refused the sealed batch with BorrowerIsBank, forever.
