@@ -25,3 +25,56 @@ pub fn embedded() -> L1Choice {
 pub async fn start(config: DevnetConfig) -> Devnet {
     Devnet::start(config, &mut |line: &str| eprintln!("{line}")).await.expect("devnet starts")
 }
+
+/// A community bank of the committed German policy at test depth: its eligibility proving key
+/// (INSECURE development setup, seed `[5; 32]`), one attester (registry index 3) and its
+/// registry. Shared by the credit and liveness tests.
+pub struct GermanBank {
+    pub policy: ccr_credit_policy::Policy,
+    pub policy_hash: ccr_circuits::Fr,
+    pub pk: ccr_prover::ProvingKeyFile,
+    pub attester: ccr_circuits::babyjubjub::eddsa::PrivateKey,
+    pub registry: ccr_wallet::credit::RegistryFile,
+    pub root: ccr_circuits::Fr,
+}
+
+impl GermanBank {
+    pub fn new() -> Self {
+        use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
+        let policy = ccr_credit_policy::Policy::load(&ccr_credit_policy::german_policy_file()).unwrap();
+        let params = policy.circuit_params().unwrap();
+        let (pk, _) = dev_setup_eligibility(&params, PARAMS.depth, [5; 32])
+            .unwrap()
+            .into_key_files(eligibility_circuit_name(params.hash, PARAMS.depth));
+        let attester = ccr_circuits::babyjubjub::eddsa::PrivateKey::from_bytes([6; 32]);
+        let registry = ccr_wallet::credit::RegistryFile::new(&[(3, attester.public_key())]).unwrap();
+        let root = registry.registry().unwrap().root();
+        Self { policy, policy_hash: params.hash, pk, attester, registry, root }
+    }
+
+    /// The attester's attestation, for `member`'s key and `purpose`, of the first row of the
+    /// German data the policy grants a tier for that purpose.
+    pub fn attest(
+        &self,
+        member: ccr_circuits::babyjubjub::Point,
+        purpose: ccr_credit_policy::Purpose,
+    ) -> ccr_wallet::credit::AttestationFile {
+        let text = std::fs::read_to_string(ccr_credit_policy::german_data_file()).unwrap();
+        let row = text
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit_once(',').unwrap().0)
+            .find(|r| self.policy.decide_row(r, purpose).unwrap().tier.is_some())
+            .unwrap();
+        let features = ccr_credit_policy::data::encode_row(&self.policy.schema, row).unwrap();
+        ccr_wallet::credit::sign_attestation(
+            &self.attester,
+            features,
+            member,
+            4_000_000_000,
+            purpose,
+            Some(&self.policy),
+        )
+        .unwrap()
+    }
+}

@@ -7,14 +7,13 @@
 
 use std::time::Duration;
 
-use ccr_circuits::babyjubjub::eddsa::PrivateKey;
-use ccr_credit_policy::{german_data_file, german_policy_file, Policy, Purpose};
+use ccr_credit_policy::{Policy, Purpose};
 use ccr_devnet::scenario::wait_settled;
 use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name, EligibilityProofFile};
 use ccr_prover::ProvingKeyFile;
 use ccr_sequencer::ErrorCode;
 use ccr_wallet::audit;
-use ccr_wallet::credit::{prove_credit, sign_attestation, AttestationFile, CreditRequest, RegistryFile};
+use ccr_wallet::credit::{prove_credit, AttestationFile, CreditRequest, RegistryFile};
 use ccr_wallet::error::WalletError;
 use ccr_wallet::keys::{L1Key, WalletKeys};
 use ccr_wallet::l1ops::{self, L1};
@@ -99,32 +98,14 @@ async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
     }
 
     // The bank: the German policy's keys at depth 8, one attester, registered on L1.
-    let policy = Policy::load(&german_policy_file()).unwrap();
-    let params = policy.circuit_params().unwrap();
-    let (pk, _) = dev_setup_eligibility(&params, PARAMS.depth, [5; 32])
-        .unwrap()
-        .into_key_files(eligibility_circuit_name(params.hash, PARAMS.depth));
-    let attester = PrivateKey::from_bytes([6; 32]);
-    let registry = RegistryFile::new(&[(3, attester.public_key())]).unwrap();
-    let root = registry.registry().unwrap().root();
-    bank_l1.client.register_bank(pool, &pk.key.vk, params.hash, root).await.expect("registerBank");
-    let text = std::fs::read_to_string(german_data_file()).unwrap();
-    let row = text
-        .lines()
-        .skip(1)
-        .map(|l| l.rsplit_once(',').unwrap().0)
-        .find(|r| policy.decide_row(r, Purpose::CommunityInfrastructure).unwrap().tier.is_some())
-        .unwrap();
-    let features = ccr_credit_policy::data::encode_row(&policy.schema, row).unwrap();
-    let attestation = sign_attestation(
-        &attester,
-        features,
-        member.l2_public(),
-        4_000_000_000,
-        Purpose::CommunityInfrastructure,
-        Some(&policy),
-    )
-    .unwrap();
+    let bank = GermanBank::new();
+    bank_l1
+        .client
+        .register_bank(pool, &bank.pk.key.vk, bank.policy_hash, bank.root)
+        .await
+        .expect("registerBank");
+    let attestation = bank.attest(member.l2_public(), Purpose::CommunityInfrastructure);
+    let GermanBank { policy, pk, registry, root, .. } = bank;
     let applicant = Applicant {
         seq: &seq,
         member: &member,

@@ -10,14 +10,12 @@
 
 use std::time::Duration;
 
-use ccr_circuits::babyjubjub::eddsa::PrivateKey;
-use ccr_credit_policy::{german_data_file, german_policy_file, Policy, Purpose};
+use ccr_credit_policy::Purpose;
 use ccr_devnet::scenario::wait_settled;
 use ccr_devnet::DevnetConfig;
-use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
 use ccr_verifier_contracts::bindings::Rollup::RollupErrors;
 use ccr_wallet::audit;
-use ccr_wallet::credit::{prove_credit, sign_attestation, CreditRequest, RegistryFile};
+use ccr_wallet::credit::{prove_credit, CreditRequest};
 use ccr_wallet::keys::{L1Key, WalletKeys};
 use ccr_wallet::l1ops::{self, L1};
 use ccr_wallet::ops;
@@ -62,32 +60,14 @@ async fn attack_credit_triggers_between_acceptance_and_settlement_leave_settleme
     }
 
     // The bank registers (its first registration: allowed under governance).
-    let policy = Policy::load(&german_policy_file()).unwrap();
-    let params = policy.circuit_params().unwrap();
-    let (pk, _) = dev_setup_eligibility(&params, PARAMS.depth, [5; 32])
-        .unwrap()
-        .into_key_files(eligibility_circuit_name(params.hash, PARAMS.depth));
-    let attester = PrivateKey::from_bytes([6; 32]);
-    let registry = RegistryFile::new(&[(3, attester.public_key())]).unwrap();
-    let root = registry.registry().unwrap().root();
-    bank_l1.client.register_bank(pool, &pk.key.vk, params.hash, root).await.expect("registerBank");
-    let text = std::fs::read_to_string(german_data_file()).unwrap();
-    let row = text
-        .lines()
-        .skip(1)
-        .map(|l| l.rsplit_once(',').unwrap().0)
-        .find(|r| policy.decide_row(r, Purpose::CommunityInfrastructure).unwrap().tier.is_some())
-        .unwrap();
-    let features = ccr_credit_policy::data::encode_row(&policy.schema, row).unwrap();
-    let attestation = sign_attestation(
-        &attester,
-        features,
-        member.l2_public(),
-        4_000_000_000,
-        Purpose::CommunityInfrastructure,
-        Some(&policy),
-    )
-    .unwrap();
+    let bank = GermanBank::new();
+    bank_l1
+        .client
+        .register_bank(pool, &bank.pk.key.vk, bank.policy_hash, bank.root)
+        .await
+        .expect("registerBank");
+    let attestation = bank.attest(member.l2_public(), Purpose::CommunityInfrastructure);
+    let GermanBank { policy, policy_hash, pk, registry, root, .. } = bank;
 
     // The member's credit of 800 is accepted (checked against bank version 0).
     let ctx = seq.credit_context(account).await.expect("context").expect("sealed account");
@@ -115,7 +95,7 @@ async fn attack_credit_triggers_between_acceptance_and_settlement_leave_settleme
     // account). Before the fix L1 refused the sealed batch with BorrowerIsBank, forever.
     member_l1
         .client
-        .register_bank(account, &pk.key.vk, params.hash, root)
+        .register_bank(account, &pk.key.vk, policy_hash, root)
         .await
         .expect("the member's registerBank");
     // Trigger: the bank's owner changes its registry. The devnet's rollup has a governance:
