@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
+
 use std::time::Duration;
 
 use ccr_circuits::state::RollupParams;
