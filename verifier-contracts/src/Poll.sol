@@ -61,8 +61,9 @@ interface IBankRegistry {
 /// @dev Mirrors the Rust specification `ccr_circuits::vote` (`Message::hash`, `chain_hash`,
 ///      `results_commitment`) and `ccr_verifier_contracts::poll` (`process_input`,
 ///      `tally_input`). The public input of a processing proof of batch j is
-///      `uint256(sha256(pollId ‖ coordinatorHash ‖ options ‖ voiceCredits ‖ chain[j] ‖ chain[j+1] ‖
-///      sbBefore ‖ sbAfter)) mod r` and of a tally proof of batch k
+///      `uint256(sha256(pollId ‖ coordinatorHash ‖ options ‖ voiceCredits ‖ roster ‖ chain[j] ‖
+///      chain[j+1] ‖ sbBefore ‖ sbAfter)) mod r` (`roster = voters + 2^32·first`) and of a tally
+///      proof of batch k
 ///      `uint256(sha256(pollId ‖ sbFinal ‖ k ‖ tallyBefore ‖ tallyAfter)) mod r` (32-byte words).
 contract Poll {
     /// @notice Order of the BN254 scalar field.
@@ -293,7 +294,10 @@ contract Poll {
     ///         messages encrypted to the coordinator's Baby Jubjub key (coordX, coordY);
     ///         `initialSb = Poseidon3(stateRoot, ballotRoot, 0)` commits the `voters` voters'
     ///         keys and credits (state leaf i = Poseidon3(pk.x, pk.y, voiceCredits)) and their
-    ///         empty ballots. `proposal` = 0: a poll with no action. Otherwise the poll decides a
+    ///         empty ballots. The proofs bind both to this call: the first processing proof
+    ///         checks that the ballot tree holds exactly `voters` fresh ballots, commands for an
+    ///         index at or above `voters` are ignored, and a voter's balance is `voiceCredits`
+    ///         until their first applied message whatever their leaf holds. `proposal` = 0: a poll with no action. Otherwise the poll decides a
     ///         change of the bank's parameters, `proposal = keccak256(abi.encode(uint256[]
     ///         vkWords, uint256 policyHash, uint256 registryRoot))` (`Rollup.executeProposal`
     ///         adopts them if it passes: see `proposalOf`); it must have exactly 2 options,
@@ -543,25 +547,28 @@ contract Poll {
     }
 
     /// @notice The public input of the processing proof of one message batch:
-    ///         `uint256(sha256(pollId ‖ coordinatorHash ‖ options ‖ voiceCredits ‖ chainStart ‖
-    ///         chainEnd ‖ sbBefore ‖ sbAfter)) mod r`, each a 32-byte word.
+    ///         `uint256(sha256(pollId ‖ coordinatorHash ‖ options ‖ voiceCredits ‖ roster ‖
+    ///         chainStart ‖ chainEnd ‖ sbBefore ‖ sbAfter)) mod r`, each a 32-byte word, with
+    ///         `roster = voters + 2^32·first` (`first`: the poll's last batch, proven first from
+    ///         `initialSb`, whose ballots the circuit checks are exactly `voters` fresh ones).
     function processInput(
         uint256 pollId,
         uint256 coordinatorHash,
         uint256 options,
         uint256 voiceCredits,
+        uint256 roster,
         uint256 chainStart,
         uint256 chainEnd,
         uint256 sbBefore,
         uint256 sbAfter
     ) public pure returns (uint256) {
-        return uint256(
-            sha256(
-                abi.encodePacked(
-                    pollId, coordinatorHash, options, voiceCredits, chainStart, chainEnd, sbBefore, sbAfter
-                )
-            )
-        ) % SNARK_SCALAR_FIELD;
+        bytes memory words = abi.encode(pollId, coordinatorHash, options, voiceCredits, roster);
+        return uint256(sha256(abi.encodePacked(words, chainStart, chainEnd, sbBefore, sbAfter))) % SNARK_SCALAR_FIELD;
+    }
+
+    /// @notice The `roster` word of a processing proof: `voters + 2^32·first`.
+    function rosterWord(uint256 voters, bool first) public pure returns (uint256) {
+        return voters | (first ? 1 << 32 : 0);
     }
 
     /// @notice The public input of the tally proof of ballot batch `k`:
@@ -593,8 +600,9 @@ contract Poll {
         returns (uint256)
     {
         mapping(uint256 => uint256) storage chains = batchChain[pollId];
+        uint256 roster = rosterWord(p.voters, j + 1 == p.batches);
         return processInput(
-            pollId, p.coordinatorHash, p.options, p.voiceCredits, chains[j], chains[j + 1], p.sb, sbAfter
+            pollId, p.coordinatorHash, p.options, p.voiceCredits, roster, chains[j], chains[j + 1], p.sb, sbAfter
         );
     }
 

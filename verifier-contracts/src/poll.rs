@@ -7,7 +7,7 @@
 //! The public inputs (one per proof, SHA-256 of 32-byte words, reduced mod r):
 //!
 //! ```text
-//! process batch j: sha256(pollId ‖ coordinatorHash ‖ options ‖ voiceCredits ‖ chainStart ‖ chainEnd ‖ sbBefore ‖ sbAfter)
+//! process batch j: sha256(pollId ‖ coordinatorHash ‖ options ‖ voiceCredits ‖ roster ‖ chainStart ‖ chainEnd ‖ sbBefore ‖ sbAfter)
 //! tally batch k:   sha256(pollId ‖ sbFinal ‖ k ‖ tallyBefore ‖ tallyAfter)
 //! ```
 //!
@@ -86,10 +86,11 @@ pub fn poll_verifier_artifact(
 }
 
 /// The processing proof's statement, its public input `uint256(sha256(pollId ‖ coordinatorHash ‖
-/// options ‖ voiceCredits ‖ chainStart ‖ chainEnd ‖ sbBefore ‖ sbAfter)) mod r`
-/// (`Poll.processInput`) and the coordinator's key hash: the circuit's own definitions.
+/// options ‖ voiceCredits ‖ roster ‖ chainStart ‖ chainEnd ‖ sbBefore ‖ sbAfter)) mod r`
+/// (`Poll.processInput`; `roster = voters + 2³²·first`, [`roster_word`]) and the coordinator's
+/// key hash: the circuit's own definitions.
 pub use ccr_circuits::vote::witness::{
-    coordinator_hash, process_public_input as process_input, ProcessPublic as ProcessStatement,
+    coordinator_hash, process_public_input as process_input, roster_word, ProcessPublic as ProcessStatement,
 };
 
 /// The public input of the tally proof of ballot batch `k`: `uint256(sha256(pollId ‖ sbFinal ‖ k
@@ -555,6 +556,8 @@ impl PollContracts {
             coordinator_hash: p.coordinator_hash,
             options: p.options,
             voice_credits: p.voice_credits,
+            voters: p.voters,
+            first: j + 1 == p.batches,
             chain_start: self.batch_chain(evm, poll_id, j)?,
             chain_end: self.batch_chain(evm, poll_id, j + 1)?,
             sb_before: p.sb,
@@ -573,6 +576,7 @@ impl PollContracts {
             coordinatorHash: fr_to_u256(&s.coordinator_hash),
             options: U256::from(s.options),
             voiceCredits: U256::from(s.voice_credits),
+            roster: U256::from(roster_word(s.voters, s.first)),
             chainStart: fr_to_u256(&s.chain_start),
             chainEnd: fr_to_u256(&s.chain_end),
             sbBefore: fr_to_u256(&s.sb_before),

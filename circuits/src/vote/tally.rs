@@ -14,6 +14,8 @@
 //!    plus one; it is for this poll; its option is below the poll's number of options; its new
 //!    key is a point of the prime-order subgroup other than the identity; and the voter can pay:
 //!    `balance + old_weight² − new_weight² ≥ 0`, with `old_weight` the ballot's weight on that option.
+//!    Before a voter's first applied message (ballot nonce 0) the balance is the poll's voice
+//!    credits, whatever the voter's starting state holds: a roster cannot grant a key more.
 //! 4. An applied message sets the voter's key to `new_pubkey`, the ballot's weight on the option
 //!    to `new_vote_weight`, the balance to `balance + old² − new²`, and increments the nonce.
 //!
@@ -317,12 +319,14 @@ fn apply(
     let option = command.vote_option as usize;
     let old = u128::from(ballot.votes[option]);
     let new = u128::from(command.new_vote_weight);
-    let available = u128::from(state.voice_credits) + old * old;
+    // Until the first applied message the balance is the poll's, not the roster's.
+    let balance = if ballot.nonce == 0 { poll.voice_credits } else { state.voice_credits };
+    let available = u128::from(balance) + old * old;
     if available < new * new {
         return Err(Rejection::InsufficientCredits { available, cost: new * new });
     }
-    // balance + old² − new² ≤ balance + old² ≤ the starting credits, a u64 (Σ weight² + balance
-    // is invariant).
+    // balance + old² − new² ≤ balance + old² ≤ the poll's credits, a u64 (Σ weight² + balance
+    // is invariant from the first applied message on).
     state.voice_credits = u64::try_from(available - new * new)
         .unwrap_or_else(|_| unreachable!("the balance never exceeds the starting credits"));
     state.pubkey = command.new_pubkey;

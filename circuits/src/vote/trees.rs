@@ -180,6 +180,48 @@ pub fn empty_votes_root(vote_depth: usize) -> Fr {
     empty_hashes(vote_depth)[vote_depth]
 }
 
+/// The ballot leaf of a voter before any message: nonce 0, an all-zero votes tree.
+pub fn fresh_ballot_leaf(vote_depth: usize) -> Fr {
+    ballot_leaf(0, empty_votes_root(vote_depth))
+}
+
+/// `(full, empty)`: for each level `l` in `0..=state_depth`, the root of a subtree of `2ˡ` fresh
+/// ballots and of an empty one.
+pub fn fresh_ballot_subtrees(params: &VoteParams) -> (Vec<Fr>, Vec<Fr>) {
+    let mut full = vec![fresh_ballot_leaf(params.vote_depth)];
+    for l in 0..params.state_depth {
+        full.push(poseidon::hash2(full[l], full[l]));
+    }
+    (full, empty_hashes(params.state_depth))
+}
+
+/// The ballot root of a poll of `voters` voters before any message: a fresh ballot
+/// ([`fresh_ballot_leaf`]) at each index in `0..voters`, empty leaves after. The first processing
+/// proof checks `initialSb`'s ballot tree against it, so that L1's voter count is the roster's.
+///
+/// Bottom-up over the bits of `voters`: the subtree of depth `l + 1` that holds the boundary is
+/// `(full[l], partial)` if bit `l` is set, else `(partial, empty[l])`.
+///
+/// # Errors
+///
+/// More voters than the state tree holds.
+pub fn fresh_ballot_root(voters: u64, params: &VoteParams) -> Result<Fr, TreeError> {
+    let d = params.state_depth;
+    if voters > params.max_voters() as u64 {
+        return Err(TreeError::TooManyVoters { voters: voters as usize, depth: d });
+    }
+    let (full, empty) = fresh_ballot_subtrees(params);
+    let mut partial = Fr::ZERO;
+    for l in 0..d {
+        partial = if (voters >> l) & 1 == 1 {
+            poseidon::hash2(full[l], partial)
+        } else {
+            poseidon::hash2(partial, empty[l])
+        };
+    }
+    Ok(if voters == params.max_voters() as u64 { full[d] } else { partial })
+}
+
 /// The `sb` a poll starts from (`initialSb` of `createPoll`): the voters' starting states,
 /// empty ballots, salt 0.
 pub fn initial_sb(voters: &[VoterState], params: &VoteParams) -> Result<Fr, TreeError> {

@@ -107,6 +107,12 @@ pub struct ProcessBatchWitness {
     pub options: u32,
     /// The voice credits each voter starts with.
     pub voice_credits: u64,
+    /// The poll's number of voters, as L1 holds it: commands for an index at or above it are
+    /// ignored.
+    pub voters: u32,
+    /// Whether this is the first proof of the poll (the last batch, `j = batches − 1`): it
+    /// starts from `initialSb`, whose ballot tree must hold exactly `voters` fresh ballots.
+    pub first: bool,
     /// The coordinator's public key.
     pub coordinator: Point,
     /// The coordinator's secret scalar (`coordinator = scalar·B8`). Secret.
@@ -165,6 +171,8 @@ impl ProcessBatchWitness {
             coordinator_hash: self.coordinator_hash(),
             options: self.options,
             voice_credits: self.voice_credits,
+            voters: self.voters,
+            first: self.first,
             chain_start: self.chain_start,
             chain_end: self.chain_end,
             sb_before: self.sb_before(),
@@ -199,6 +207,10 @@ pub struct ProcessPublic {
     pub options: u32,
     /// The voice credits each voter starts with.
     pub voice_credits: u64,
+    /// The poll's number of voters.
+    pub voters: u32,
+    /// Whether the batch is the poll's last (the first proven).
+    pub first: bool,
     /// The chain before the batch's messages.
     pub chain_start: Fr,
     /// The chain after them.
@@ -214,9 +226,15 @@ pub fn coordinator_hash(coordinator: &Point) -> Fr {
     poseidon::hash2(coordinator.x, coordinator.y)
 }
 
-/// `sha256(pollId, coordinatorHash, options, voiceCredits, chainStart, chainEnd, sbBefore,
-/// sbAfter) mod r`, each value an abi-packed `uint256` (32 big-endian bytes): the processing
-/// proof's public input, as `Poll.sol` computes it.
+/// The `roster` word of a processing proof's public input: `voters + 2³²·first`.
+pub fn roster_word(voters: u32, first: bool) -> u64 {
+    u64::from(voters) | (u64::from(first) << 32)
+}
+
+/// `sha256(pollId, coordinatorHash, options, voiceCredits, roster, chainStart, chainEnd,
+/// sbBefore, sbAfter) mod r`, each value an abi-packed `uint256` (32 big-endian bytes), with
+/// `roster = voters + 2³²·first` ([`roster_word`]): the processing proof's public input, as
+/// `Poll.sol` computes it.
 pub fn process_public_input(p: &ProcessPublic) -> Fr {
     let mut h = Sha256::new();
     for x in [
@@ -224,6 +242,7 @@ pub fn process_public_input(p: &ProcessPublic) -> Fr {
         p.coordinator_hash,
         Fr::from(p.options),
         Fr::from(p.voice_credits),
+        Fr::from(roster_word(p.voters, p.first)),
         p.chain_start,
         p.chain_end,
         p.sb_before,
@@ -336,6 +355,9 @@ pub fn process_witnesses(
         chains.push(chain_hash(last, m));
     }
     let scalar = Fr::from_le_bytes_mod_order(&coordinator.secret_scalar().into_bigint().to_bytes_le());
+    // The trees hold at most 2^state_depth voters (checked by `PollTrees::initial`).
+    let voter_count = u32::try_from(voters.len())
+        .map_err(|_| TreeError::TooManyVoters { voters: voters.len(), depth: params.state_depth })?;
 
     let n_batches = messages.len() / b;
     let mut batches = Vec::with_capacity(n_batches);
@@ -385,7 +407,9 @@ pub fn process_witnesses(
                 let o = command.vote_option as usize;
                 let old = u128::from(ballots[s].votes[o]);
                 let new = u128::from(command.new_vote_weight);
-                let balance = u128::from(states[s].voice_credits) + old * old - new * new;
+                // Until the first applied message the balance is the poll's (see `process`).
+                let start = if ballots[s].nonce == 0 { poll.voice_credits } else { states[s].voice_credits };
+                let balance = u128::from(start) + old * old - new * new;
                 states[s] = VoterState {
                     pubkey: command.new_pubkey,
                     voice_credits: u64::try_from(balance)
@@ -407,6 +431,8 @@ pub fn process_witnesses(
             poll_id: poll.id,
             options: poll.options,
             voice_credits: poll.voice_credits,
+            voters: voter_count,
+            first: j + 1 == n_batches,
             coordinator: poll.coordinator,
             coordinator_scalar: scalar,
             chain_start: chains[j * b],

@@ -13,15 +13,16 @@ use ccr_circuits::vote::cipher::is_valid_public_key;
 use ccr_circuits::vote::constraints::curve::{check_point, decompose, torsion8};
 use ccr_circuits::vote::constraints::ProcessCircuit;
 use ccr_circuits::vote::trees::{
-    ballot_leaf, empty_votes_root, initial_sb, pad_message_hash, sb_commitment, state_leaf, PollTrees,
-    TreeError, VoteParams, PAD_MESSAGE,
+    ballot_leaf, empty_votes_root, fresh_ballot_root, initial_sb, pad_message_hash, sb_commitment,
+    state_leaf, PollTrees, TreeError, VoteParams, PAD_MESSAGE,
 };
 use ccr_circuits::vote::witness::{
-    process_public_input, process_witnesses, ProcessBatchWitness, ProcessPublic, ProcessWitnesses,
-    WitnessError,
+    process_public_input, process_witnesses, roster_word, ProcessBatchWitness, ProcessPublic,
+    ProcessWitnesses, WitnessError,
 };
 use ccr_circuits::vote::{
-    chain_hash, CipherError, Message, MessageError, Outcome, Poll, Rejection, VoterState, EMPTY_CHAIN,
+    chain_hash, CipherError, Message, MessageError, Outcome, Poll, Rejection, SubmittedMessage, VoterState,
+    EMPTY_CHAIN,
 };
 use ccr_circuits::Fr;
 
@@ -172,6 +173,37 @@ fn trees_commit_to_states_and_ballots() {
     assert_eq!(votes.root(), manual.root());
 }
 
+/// `fresh_ballot_root(n)` is the ballot root of `n` registered voters before any message, natively
+/// and in the gadget, for every count the tree holds.
+#[test]
+fn the_fresh_ballot_root_is_the_initial_ballot_tree_of_every_count() {
+    use ark_r1cs_std::alloc::AllocVar;
+    use ark_r1cs_std::fields::fp::FpVar;
+    use ark_r1cs_std::GR1CSVar;
+    use ccr_circuits::range::enforce_bits;
+    use ccr_circuits::vote::constraints::process::fresh_ballot_root as fresh_ballot_root_var;
+    let s = scenario();
+    for depth in [2usize, 3] {
+        let params = VoteParams { state_depth: depth, vote_depth: 2, batch_size: 1 };
+        for n in 0..=params.max_voters() {
+            let voters: Vec<VoterState> = (0..n).map(|i| s.voters[i % 4]).collect();
+            let trees = PollTrees::initial(&params, &voters).unwrap();
+            let native = fresh_ballot_root(n as u64, &params).unwrap();
+            assert_eq!(native, trees.ballots.root(), "depth {depth}, {n} voters");
+            let cs = new_cs();
+            let count = FpVar::new_witness(cs.clone(), || Ok(Fr::from(n as u64))).unwrap();
+            let bits = enforce_bits(&count, depth + 1).unwrap();
+            assert_eq!(fresh_ballot_root_var(&bits, &params).unwrap().value().unwrap(), native);
+            assert_satisfied(&cs);
+        }
+        let over = params.max_voters() as u64 + 1;
+        assert_eq!(
+            fresh_ballot_root(over, &params),
+            Err(TreeError::TooManyVoters { voters: over as usize, depth })
+        );
+    }
+}
+
 #[test]
 fn the_padding_message_is_unreadable_and_its_hash_is_pinned() {
     assert_eq!(PAD_MESSAGE.data, [Fr::ZERO; 10]);
@@ -230,12 +262,18 @@ fn witnesses_replay_the_native_processing() {
         coordinator_hash: poseidon::hash2(s.poll.coordinator.x, s.poll.coordinator.y),
         options: 3,
         voice_credits: CREDITS,
+        voters: 4,
+        first: false,
         chain_start: b.chain_start,
         chain_end: b.chain_end,
         sb_before: b.sb_before(),
         sb_after: b.sb_after(),
     };
     assert_eq!(b.public_input(), process_public_input(&public));
+    // Only the last batch, proven first, starts from initialSb.
+    assert_eq!(w.batches.iter().map(|b| b.first).collect::<Vec<_>>(), vec![true, false, false, false]);
+    assert!(w.batches.iter().all(|b| b.voters == 4));
+    assert_eq!(roster_word(4, true), 4 + (1 << 32));
     // Debug output shows no plaintext or key.
     let shown = format!("{b:?}");
     assert!(!shown.contains("decrypted") && !shown.contains("scalar"), "{shown}");
@@ -409,6 +447,108 @@ fn a_wrong_coordinator_key_is_caught() {
     b.coordinator = other.public_key();
     b.coordinator_scalar = Fr::from(other.secret_scalar().into_bigint());
     assert_tamper_caught(b, false);
+}
+
+#[test]
+fn a_first_proof_from_used_ballots_is_caught() {
+    // Batch 1 starts after C's and A's votes (batch 2): its ballots are not fresh, so it cannot
+    // be proven as the poll's first.
+    let s = scenario();
+    let w = witnesses(&s, &VoteParams::test(4));
+    let mut b = w.batches.iter().find(|b| b.batch_index == 1).unwrap().clone();
+    assert_satisfied(&synthesize(ProcessCircuit::new(b.clone())));
+    b.first = true;
+    assert_tamper_caught(b, true);
+}
+
+/// Hole 7: `createPoll` took the voter count apart from `initialSb`. A bank commits a roster of
+/// four keys (A–D) but tells L1 there are three voters: the fourth key's votes were processed
+/// (and, in a tally batch holding index 3, counted) although L1 says it has no voter there.
+/// Now the first proof checks that `initialSb` holds exactly `voters` fresh ballots, and every
+/// proof ignores a command whose index is not below `voters`.
+#[test]
+fn attack_poll_roster_exceeds_voter_count() {
+    let s = scenario();
+    // One message a proof, so that a batch holds D's key change (message 7) alone.
+    let params = VoteParams::test(1);
+    let w = witnesses(&s, &params);
+    // L1 says 3 voters; the coordinator proves over the 4-key roster. The first proof fails, even
+    // for the statement the circuit computes: initialSb holds a fourth ballot.
+    let mut first = w.batches[0].clone();
+    assert!(first.first);
+    first.voters = 3;
+    assert_unsatisfied(&synthesize(ProcessCircuit::new(first.clone())));
+    assert_unsatisfied(&synthesize(ProcessCircuit::with_computed_public_input(first)));
+
+    // A later proof cannot apply D's key change either: D is not below the count.
+    let mut later = w.batches.iter().find(|b| b.batch_index == 7).unwrap().clone();
+    assert_eq!(later.messages[0].voter.map(|v| v.pubkey), Some(s.keys[D as usize].public_key()));
+    assert_ne!(later.sb_after(), later.sb_before(), "applied in the honest run");
+    later.voters = 3;
+    assert_unsatisfied(&synthesize(ProcessCircuit::new(later.clone())));
+    // What it can prove leaves the roots where they were.
+    let ignored = ProcessBatchWitness {
+        state_root_after: later.state_root_before,
+        ballot_root_after: later.ballot_root_before,
+        ..later.clone()
+    };
+    let cs = synthesize(ProcessCircuit::with_computed_public_input(later.clone()));
+    assert_satisfied(&cs);
+    assert_eq!(cs.instance_assignment().unwrap()[1], ignored.public_input());
+    // And it can prove it without a ballot at D's index (a roster of 3 has none there): a key
+    // past the count never stalls the processing.
+    let mut no_ballot = later.clone();
+    no_ballot.messages[0].ballot_nonce = 0;
+    no_ballot.messages[0].votes_root = Fr::ZERO;
+    no_ballot.messages[0].ballot_proof.siblings.iter_mut().for_each(|x| *x = Fr::from(77u64));
+    let cs = synthesize(ProcessCircuit::with_computed_public_input(no_ballot));
+    assert_satisfied(&cs);
+    assert_eq!(cs.instance_assignment().unwrap()[1], ignored.public_input());
+
+    // Natively the same: a roster of three makes D's messages those of an unknown voter.
+    let processed = ccr_circuits::vote::process(
+        &s.poll,
+        &s.voters[..3],
+        &s.messages
+            .iter()
+            .map(|(m, _)| SubmittedMessage { message: *m, submitted_at: 0 })
+            .collect::<Vec<_>>(),
+        &s.coordinator,
+        Fr::ZERO,
+    )
+    .unwrap();
+    assert_eq!(
+        processed.outcomes[7],
+        Outcome::Ignored(Rejection::UnknownVoter { state_index: D, voters: 3 })
+    );
+}
+
+/// Hole 7: `createPoll` took the voice credits apart from `initialSb`. A bank gives one key's
+/// roster leaf 10,000 credits in a poll of 100: B's overspend (11² = 121) was applied. Now a
+/// voter's balance is the poll's credits until their first applied message, whatever the leaf
+/// holds.
+#[test]
+fn attack_poll_voter_key_holds_extra_credits() {
+    let mut s = scenario();
+    s.voters[B as usize].voice_credits = 10_000;
+    let params = VoteParams::test(4);
+    let w = witnesses(&s, &params);
+    // Natively: B's overspend is refused as if the leaf held the poll's 100.
+    assert_eq!(
+        w.processed.outcomes[5],
+        Outcome::Ignored(Rejection::InsufficientCredits { available: 100, cost: 121 })
+    );
+    let expected: Vec<Outcome> = s.messages.iter().map(|(_, o)| *o).collect();
+    assert_eq!(&w.processed.outcomes[..13], &expected[..]);
+    assert_eq!(w.final_voters[B as usize].voice_credits, 100 - 36);
+    // The circuit computes exactly that statement for every batch: no witness of it applies the
+    // overspend (the openings are bound by the roots, `valid` is computed from them).
+    for b in &w.batches {
+        assert_satisfied(&synthesize(ProcessCircuit::new(b.clone())));
+        let cs = synthesize(ProcessCircuit::with_computed_public_input(b.clone()));
+        assert_satisfied(&cs);
+        assert_eq!(cs.instance_assignment().unwrap()[1], b.public_input(), "batch {}", b.batch_index);
+    }
 }
 
 #[test]

@@ -173,6 +173,8 @@ fn check_proofs_against_contract_statements(
             coordinator_hash: coordinator_hash(&p.coordinator),
             options: p.options,
             voice_credits: p.voice_credits,
+            voters: voters.len() as u32,
+            first: j + 1 == batches,
             chain_start: chains[j * b],
             chain_end: chains[(j + 1) * b],
             sb_before: sb,

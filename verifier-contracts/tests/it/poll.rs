@@ -414,6 +414,8 @@ fn poll_processes_last_batch_first_tallies_and_publishes_results() {
         coordinator_hash: poseidon::hash2(poll.coordinator.x, poll.coordinator.y),
         options: 3,
         voice_credits: 100,
+        voters: poll.voters,
+        first: j == 1,
         chain_start: chains[j],
         chain_end: chains[j + 1],
         sb_before,

@@ -376,3 +376,75 @@ fn poll_e2e_real_processing_and_tally_proofs_publish_results() {
         assert!((230_000..=270_000).contains(&gas), "tallyVotes with a real proof: {gas} gas");
     }
 }
+
+/// Hole 7 on L1: a bank's `initialSb` commits four keys while `createPoll` says three voters.
+/// The coordinator proves the first batch over the four-key roster (the statement its witness
+/// gives: `voters = 4`); L1 checks the statement of its own count, `voters = 3`, and refuses the
+/// proof. (With `voters = 3` in the witness the circuit is unsatisfiable: `initialSb` holds a
+/// fourth ballot; see the circuits' `attack_poll_roster_exceeds_voter_count`.)
+#[test]
+fn attack_poll_roster_exceeds_voter_count_on_l1() {
+    let keys = process_keys();
+    let process_verifier = verifier(
+        &keys,
+        "ProcessVerifier",
+        "Poll message processing, state depth 2, vote depth 2, batch 2.\nINSECURE development key (tests only).",
+    );
+    let (mut w, polls) = deploy(&process_verifier, &process_verifier);
+    let d = 3u64;
+    let roster: Vec<VoterState> = [A, B, C, d]
+        .iter()
+        .map(|i| VoterState { pubkey: voter_key(*i).public_key(), voice_credits: CREDITS })
+        .collect();
+    let deadline = w.evm.timestamp() + 600;
+    let new_poll = NewPoll {
+        pool: POOL,
+        options: 3,
+        deadline,
+        voice_credits: CREDITS,
+        coordinator: coordinator().public_key(),
+        initial_sb: initial_sb(&roster, &PARAMS).unwrap(),
+        voters: 3,
+        proposal: B256::ZERO,
+    };
+    let (id, _) = polls.create_poll(&mut w.evm, bank().l1, &new_poll).unwrap();
+    let poll = NativePoll {
+        id,
+        options: 3,
+        deadline,
+        voice_credits: CREDITS,
+        coordinator: coordinator().public_key(),
+    };
+    // The fourth key votes 10 on option 1.
+    let m = vote(0, &poll, d, &voter_key(d), 1, 10, 1);
+    polls.publish_message(&mut w.evm, relayer(), id, &m).unwrap();
+    let now = w.evm.timestamp();
+    w.evm.mine((deadline - now) / 12 + 1);
+    polls.close_poll(&mut w.evm, relayer(), id).unwrap();
+
+    let witnesses =
+        process_witnesses(&poll, &roster, &[m, PAD_MESSAGE], &coordinator(), &PARAMS, || Fr::from(5u64))
+            .unwrap();
+    assert_eq!(witnesses.processed.outcomes[0], Outcome::Applied, "applied over the four-key roster");
+    let batch = &witnesses.batches[0];
+    assert_eq!((batch.voters, batch.first), (4, true));
+    let (proof, public) =
+        ccr_prover::prove_with_public_inputs(&keys.pk, ProcessCircuit::new(batch.clone()), &mut rng(1))
+            .unwrap();
+    assert!(ccr_prover::verify(&keys.vk, &public, &proof).unwrap(), "a valid proof of the 4-voter statement");
+    let statement = polls.next_process_statement(&mut w.evm, id, batch.sb_after()).unwrap();
+    assert_eq!((statement.voters, statement.first), (3, true));
+    assert_ne!(process_input(&statement), batch.public_input());
+    match poll_error(polls.process_messages(
+        &mut w.evm,
+        operator(),
+        id,
+        batch.sb_after(),
+        &proof_words(&proof),
+    )) {
+        PollErrors::InvalidProof(e) => assert_eq!(e.input, fr_to_u256(&process_input(&statement))),
+        other => panic!("expected InvalidProof, got {other:?}"),
+    }
+    let stored = polls.poll(&mut w.evm, id).unwrap();
+    assert_eq!((stored.sb, stored.next_process_batch), (new_poll.initial_sb, 0));
+}

@@ -1,10 +1,14 @@
 //! The message-processing circuit: one batch of `B` messages of a poll's chain, applied in
 //! reverse order to the state and ballot trees exactly as [`crate::vote::process`] does.
 //!
-//! One public input, `sha256(pollId, coordinatorHash, options, voiceCredits, chainStart,
-//! chainEnd, sbBefore, sbAfter) mod r` ([`crate::vote::witness::process_public_input`]).
-//! The circuit proves:
+//! One public input, `sha256(pollId, coordinatorHash, options, voiceCredits, roster, chainStart,
+//! chainEnd, sbBefore, sbAfter) mod r` with `roster = voters + 2³²·first`
+//! ([`crate::vote::witness::process_public_input`]). The circuit proves:
 //!
+//! * **roster**: `voters ≤ 2^state_depth`; in the poll's first proof (`first`, set by L1 for the
+//!   last batch) the ballot tree of `sbBefore` (`initialSb`) is exactly `voters` fresh ballots
+//!   ([`fresh_ballot_root`]), so that L1's count is the roster's: no ballot outside it, none
+//!   pre-filled.
 //! * **coordinator**: `coordinatorHash = Poseidon(pk.x, pk.y)` and `pk = a·B8` for the secret
 //!   scalar `a < l` (`enforce_public_key`), once per batch; `a`'s 251 bits drive every ECDH.
 //! * **chain**: `chainEnd` is `chainStart` extended by the `B` messages in order.
@@ -14,16 +18,19 @@
 //!   `a·enc`, the decryption and its checks ([`decrypt_bit`]), the packed command decomposed
 //!   canonically (its bits at and above 250 zero), the voter's state leaf (or the empty leaf)
 //!   opened at the command's index, the ballot and the vote weight opened under it, and the
-//!   message applied iff: readable, the index names a voter, the signature verifies under
+//!   message applied iff: readable, the index is below `voters` and names a voter, the signature verifies under
 //!   the voter's current key ([`verify_poseidon_bit`]), nonce = ballot nonce + 1, the poll id
-//!   matches, option < options, the new key is valid and `balance + old² ≥ new²`. An applied
+//!   matches, option < options, the new key is valid and `balance + old² ≥ new²`, where the
+//!   balance is the poll's `voiceCredits` while the ballot's nonce is 0 (a roster leaf cannot
+//!   grant more) and the leaf's afterwards. An applied
 //!   message sets the key, the balance `balance + old² − new²`, the weight and the nonce; any
 //!   other leaves both roots unchanged.
 //!
 //! Range facts the comparisons rely on: the command's parts are 50-bit by construction (bits
 //! of the canonical decomposition); a weight in a votes tree was such a part when written, and
-//! a balance never exceeds the voice credits (`balance + Σ weight²` is invariant), below 2⁶⁴;
-//! `options − 1 < 2^vote_depth`.
+//! a balance used never exceeds the voice credits (from the first applied message on,
+//! `balance + Σ weight²` is invariant), below 2⁶⁴; `options − 1 < 2^vote_depth`; the index's
+//! low bits and `voters` are at most `2^state_depth`.
 
 use ark_crypto_primitives::crh::sha256::constraints::Sha256Gadget;
 use ark_ff::{AdditiveGroup, Field, Zero};
@@ -45,9 +52,10 @@ use crate::babyjubjub::constraints::{enforce_public_key, PointVar, SignatureVar}
 use crate::lc::linear_combination;
 use crate::merkle::constraints::MerklePathVar;
 use crate::poseidon::constraints::hash as poseidon;
-use crate::range::{enforce_bits, is_le};
+use crate::range::{enforce_bits, enforce_le, is_le};
 use crate::vote::command::PART_BITS;
 use crate::vote::message::MESSAGE_LEN;
+use crate::vote::trees::{fresh_ballot_subtrees, VoteParams};
 use crate::vote::witness::{MessageWitness, ProcessBatchWitness, DECRYPTED_LEN};
 use crate::Fr;
 
@@ -132,6 +140,30 @@ struct BatchVars {
     scalar_bits: Vec<Boolean<Fr>>,
     poll_id: FpVar<Fr>,
     options: FpVar<Fr>,
+    voice_credits: FpVar<Fr>,
+    voters: FpVar<Fr>,
+}
+
+/// The ballot root of `voters` fresh ballots at indices `0..voters` and empty leaves after, from
+/// the `state_depth + 1` low bits of `voters ≤ 2^state_depth`: the gadget of
+/// [`crate::vote::trees::fresh_ballot_root`], `state_depth` Poseidon hashes.
+pub fn fresh_ballot_root(
+    voters_bits: &[Boolean<Fr>],
+    params: &VoteParams,
+) -> Result<FpVar<Fr>, SynthesisError> {
+    let d = params.state_depth;
+    let (full, empty) = fresh_ballot_subtrees(params);
+    let mut partial = FpVar::zero();
+    for l in 0..d {
+        let bit = &voters_bits[l];
+        let (full_l, empty_l) = (FpVar::constant(full[l]), FpVar::constant(empty[l]));
+        // bit l set: (full[l], partial), else (partial, empty[l])
+        let left = bit.select(&full_l, &partial)?;
+        let right = bit.select(&partial, &empty_l)?;
+        partial = poseidon(&[left, right])?;
+    }
+    // voters = 2^d: every leaf fresh
+    voters_bits[d].select(&FpVar::constant(full[d]), &partial)
 }
 
 /// `Poseidon(Poseidon(d[0..5]), Poseidon(d[5..10]), enc.x, enc.y)`.
@@ -174,8 +206,11 @@ fn message(
     let nonce = Boolean::le_bits_to_fp(&packed_bits[3 * part..4 * part])?;
     let poll = Boolean::le_bits_to_fp(&packed_bits[4 * part..5 * part])?;
     let option = Boolean::le_bits_to_fp(option_bits)?;
-    // the index names a leaf of the state tree
+    // the index names a leaf of the state tree, below the poll's voter count (index + 1 ≤ voters,
+    // both at most 2^state_depth)
     let index_fits = !Boolean::kary_or(&index_part[b.state_depth..])?;
+    let index_low = Boolean::le_bits_to_fp(&index_part[..b.state_depth])?;
+    let in_roster = is_le(&(index_low + Fr::ONE), &b.voters, b.state_depth + 1)?;
 
     // ---- the voter's state leaf, ballot and weight ---------------------------------------------
     let voter = w.voter;
@@ -204,10 +239,14 @@ fn message(
         Some(&w.ballot_proof),
         b.state_depth,
     )?;
-    // voter ⇒ Poseidon(nonce, votes_root) ∈ ballot_root (same index)
+    // A voter of the roster has a ballot: registered ⇒ Poseidon(nonce, votes_root) ∈ ballot_root
+    // (same index). Past the count the ballot leaf is empty (initialSb's ballots are fresh for
+    // `voters` only) whatever the state leaf holds: nothing is opened there, and the message is
+    // ignored.
+    let registered = exists.clone() & &in_roster;
     b_path
         .root(&poseidon(&[b_nonce.clone(), votes_root.clone()])?)?
-        .conditional_enforce_equal(ballot_root, &exists)?;
+        .conditional_enforce_equal(ballot_root, &registered)?;
     let old_weight = FpVar::new_witness(cs.clone(), || Ok(Fr::from(w.old_weight)))?;
     let v_path = MerklePathVar::new_witness(
         cs.clone(),
@@ -216,7 +255,7 @@ fn message(
         b.vote_depth,
     )?;
     // voter ⇒ old_weight ∈ votes_root at the option's low bits
-    v_path.root(&old_weight)?.conditional_enforce_equal(&votes_root, &exists)?;
+    v_path.root(&old_weight)?.conditional_enforce_equal(&votes_root, &registered)?;
 
     // ---- the rules --------------------------------------------------------------------------
     let command_hash = poseidon(&plain[..4])?;
@@ -224,6 +263,8 @@ fn message(
         SignatureVar { r8: PointVar::new(plain[4].clone(), plain[5].clone()), s: plain[6].clone() };
     let signed = verify_poseidon_bit(&command_hash, &signature, &PointVar::new(pk_x, pk_y))?;
     let nonce_ok = nonce.is_eq(&(&b_nonce + Fr::ONE))?;
+    // before the first applied message (nonce 0) the balance is the poll's, not the leaf's
+    let balance = b_nonce.is_eq(&zero)?.select(&b.voice_credits, &balance)?;
     let poll_ok = poll.is_eq(&b.poll_id)?;
     // option < options ⇔ option + 1 ≤ options (both below 2⁵¹)
     let option_ok = is_le(&(&option + Fr::ONE), &b.options, part + 1)?;
@@ -235,7 +276,7 @@ fn message(
     let valid = Boolean::kary_and(&[
         readable,
         index_fits,
-        exists,
+        registered,
         signed,
         nonce_ok,
         poll_ok,
@@ -265,6 +306,12 @@ impl ConstraintSynthesizer<Fr> for ProcessCircuit {
         let poll_id = wit(Fr::from(w.poll_id))?;
         let options = wit(Fr::from(w.options))?;
         let voice_credits = wit(Fr::from(w.voice_credits))?;
+        let voters = wit(Fr::from(w.voters))?;
+        let first = Boolean::new_witness(cs.clone(), || Ok(w.first))?;
+        let max_voters = FpVar::constant(Fr::from(p.max_voters() as u64));
+        // voters ≤ 2^state_depth
+        let voters_bits = enforce_bits(&voters, p.state_depth + 1)?;
+        enforce_le(&voters, &max_voters, p.state_depth + 1)?;
         // 1 ≤ options ≤ 2^vote_depth
         enforce_bits(&(&options - Fr::ONE), p.vote_depth)?;
         let coordinator = PointVar::new(wit(w.coordinator.x)?, wit(w.coordinator.y)?);
@@ -278,6 +325,8 @@ impl ConstraintSynthesizer<Fr> for ProcessCircuit {
         let ballot_root_before = wit(w.ballot_root_before)?;
         let sb_before =
             poseidon(&[state_root_before.clone(), ballot_root_before.clone(), wit(w.salt_before)?])?;
+        // first ⇒ initialSb's ballots are exactly `voters` fresh ones
+        ballot_root_before.conditional_enforce_equal(&fresh_ballot_root(&voters_bits, &p)?, &first)?;
 
         // ---- the chain, forward -------------------------------------------------------------
         let mut chain = chain_start.clone();
@@ -298,8 +347,15 @@ impl ConstraintSynthesizer<Fr> for ProcessCircuit {
         }
 
         // ---- the messages, last first ---------------------------------------------------------
-        let batch =
-            BatchVars { state_depth: p.state_depth, vote_depth: p.vote_depth, scalar_bits, poll_id, options };
+        let batch = BatchVars {
+            state_depth: p.state_depth,
+            vote_depth: p.vote_depth,
+            scalar_bits,
+            poll_id,
+            options,
+            voice_credits,
+            voters,
+        };
         let mut state_root = state_root_before;
         let mut ballot_root = ballot_root_before;
         for (m, (data, enc)) in w.messages.iter().zip(&messages).rev() {
@@ -308,11 +364,13 @@ impl ConstraintSynthesizer<Fr> for ProcessCircuit {
         let sb_after = poseidon(&[state_root, ballot_root, wit(w.salt_after)?])?;
 
         // ---- the public input -------------------------------------------------------------------
-        let mut preimage = Vec::with_capacity(8 * 32);
+        let mut preimage = Vec::with_capacity(9 * 32);
         preimage.extend(small_word(&batch.poll_id, 64)?);
         preimage.extend(word(&coordinator_hash)?);
         preimage.extend(small_word(&batch.options, 32)?);
-        preimage.extend(small_word(&voice_credits, 64)?);
+        preimage.extend(small_word(&batch.voice_credits, 64)?);
+        // roster = voters + 2³²·first (voters < 2³² by its range check)
+        preimage.extend(small_word(&(&batch.voters + FpVar::from(first) * Fr::from(1u64 << 32)), 33)?);
         for x in [&chain_start, &chain, &sb_before, &sb_after] {
             preimage.extend(word(x)?);
         }
