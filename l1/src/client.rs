@@ -127,6 +127,8 @@ impl VerifierKey {
 pub struct Deployment {
     /// circomlib Poseidon over 5 inputs (the queue chain, the leaf hash).
     pub poseidon5: Address,
+    /// circomlib Poseidon over 4 inputs (an account's credit extension, opened by an exit).
+    pub poseidon4: Address,
     /// circomlib Poseidon over 2 inputs (the state tree's nodes).
     pub poseidon2: Address,
     /// The Groth16 verifier of the batch circuit.
@@ -423,7 +425,7 @@ impl L1Client {
     ) -> Result<(Self, Deployment), L1Error> {
         let deploy_err = |e: &dyn std::fmt::Display| L1Error::Deploy(e.to_string());
         // Checked before anything is deployed.
-        rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, params, cfg)
+        rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, Address::ZERO, params, cfg)
             .map_err(|e| deploy_err(&e))?;
         let (provider, signer) = provider(url, signer_key)?;
         key.check(provider.get_chain_id().await.map_err(rpc_error)?, verifier)?;
@@ -436,18 +438,27 @@ impl L1Client {
             send_lock: Arc::default(),
         };
         let poseidon5 = Artifact::poseidon_t6().map_err(|e| deploy_err(&e))?;
+        let poseidon4 = ccr_verifier_contracts::poll::poseidon_t5().map_err(|e| deploy_err(&e))?;
         let poseidon2 = Artifact::poseidon_t3().map_err(|e| deploy_err(&e))?;
         let rollup = Artifact::rollup().map_err(|e| deploy_err(&e))?;
         let (poseidon5, _) = client.create(poseidon5.deploy_code(&[])).await?;
+        let (poseidon4, _) = client.create(poseidon4.deploy_code(&[])).await?;
         let (poseidon2, _) = client.create(poseidon2.deploy_code(&[])).await?;
         let (verifier, _) = client.create(verifier.deploy_code(&[])).await?;
-        let args =
-            rollup_constructor(verifier, poseidon5, poseidon2, params, cfg).map_err(|e| deploy_err(&e))?;
+        let args = rollup_constructor(verifier, poseidon5, poseidon4, poseidon2, params, cfg)
+            .map_err(|e| deploy_err(&e))?;
         let (rollup, outcome) = client.create(rollup.deploy_code(&args.abi_encode())).await?;
         client.rollup = rollup;
         client.start_block = outcome.block;
-        let deployment =
-            Deployment { poseidon5, poseidon2, verifier, rollup, token: cfg.token, block: outcome.block };
+        let deployment = Deployment {
+            poseidon5,
+            poseidon4,
+            poseidon2,
+            verifier,
+            rollup,
+            token: cfg.token,
+            block: outcome.block,
+        };
         Ok((client, deployment))
     }
 

@@ -22,6 +22,12 @@ interface IPoseidon5 {
     function poseidon(uint256[5] calldata input) external pure returns (uint256);
 }
 
+/// @notice circomlib's Poseidon over 4 inputs (`circomlibjs` `poseidonContract.createCode(4)`).
+interface IPoseidon4 {
+    /// @notice Poseidon([input[0], ..., input[3]]) with circomlib's parameters.
+    function poseidon(uint256[4] calldata input) external pure returns (uint256);
+}
+
 /// @notice circomlib's Poseidon over 2 inputs (`circomlibjs` `poseidonContract.createCode(2)`).
 interface IPoseidon2 {
     /// @notice Poseidon([input[0], input[1]]) with circomlib's parameters.
@@ -85,6 +91,8 @@ contract Rollup {
     uint256 internal constant KIND_EXIT = 3;
     uint256 internal constant KIND_FORCED_EXIT = 4;
     uint256 internal constant KIND_CREDIT = 5;
+    /// @notice The `bank` field of a pool's leaf (a borrower's is `pool + 1`, no role is 0).
+    uint32 public constant POOL_ROLE = type(uint32).max;
     uint256 internal constant KIND_LOAN_TERMS = 6;
     /// @notice Public inputs of an eligibility proof (`EligibilityStatement::public_inputs`):
     ///         bank, amount, purpose, tier, maxAmount, rateBps, termMonths, policyHash,
@@ -109,6 +117,8 @@ contract Rollup {
     IBatchVerifier public immutable verifier;
     /// @notice The Poseidon(5) contract: queue chain and account leaves.
     IPoseidon5 public immutable poseidon5;
+    /// @notice The Poseidon(4) contract: an account's credit extension, opened by `exitWithProof`.
+    IPoseidon4 public immutable poseidon4;
     /// @notice The Poseidon(2) contract: Merkle nodes of the state tree.
     IPoseidon2 public immutable poseidon2;
     /// @notice The ERC-20 the rollup holds, or address(0) for ETH.
@@ -129,6 +139,19 @@ contract Rollup {
     uint256 public immutable genesisTime;
     /// @notice Who deployed the rollup: the only one who may `setGovernance`.
     address public immutable deployer;
+
+    /// @notice An account's leaf, opened: `Poseidon5([ax, ay, balance, nonce, Poseidon4([bank,
+    ///         debt, voiceCredits, loan])])` (`ccr_circuits::state::Account`).
+    struct AccountLeaf {
+        uint256 ax;
+        uint256 ay;
+        uint64 balance;
+        uint32 nonce;
+        uint32 bank;
+        uint64 debt;
+        uint64 voiceCredits;
+        uint256 loan;
+    }
 
     /// @dev The counters every entry point reads, in one storage slot.
     struct Counters {
@@ -289,9 +312,12 @@ contract Rollup {
     event Withdrawn(address indexed owner, uint256 amount);
     /// @notice Exit mode started in `blockNumber`; queue entry `position` was overdue.
     event ExitModeActivated(uint256 blockNumber, uint256 position);
-    /// @notice In exit mode, `accountIndex`'s `balance` (in the last settled root) became
-    ///         withdrawable by `owner`.
+    /// @notice In exit mode, `accountIndex`'s `balance` (in the last settled root, less the debt
+    ///         netted to its pool: see `DebtNetted`) became withdrawable by `owner`.
     event ExitedWithProof(uint32 indexed accountIndex, address indexed owner, uint64 balance);
+    /// @notice In exit mode, borrower `borrower` left: `amount` (its balance, up to its debt) of
+    ///         what it held became withdrawable by `poolOwner`, the owner of its bank's pool `pool`.
+    event DebtNetted(uint32 indexed borrower, uint32 indexed pool, address indexed poolOwner, uint64 amount);
     /// @notice In exit mode, the unconsumed deposit at queue `position` became withdrawable by
     ///         its `sender` again.
     event DepositRefunded(uint256 indexed position, address indexed sender, uint64 amount);
@@ -433,6 +459,7 @@ contract Rollup {
     constructor(
         IBatchVerifier verifier_,
         IPoseidon5 poseidon5_,
+        IPoseidon4 poseidon4_,
         IPoseidon2 poseidon2_,
         uint256 genesisRoot,
         uint256 batchSize_,
@@ -444,13 +471,14 @@ contract Rollup {
     ) {
         if (
             address(verifier_) == address(0) || address(poseidon5_) == address(0)
-                || address(poseidon2_) == address(0) || genesisRoot >= SNARK_SCALAR_FIELD || batchSize_ == 0
+                || address(poseidon4_) == address(0) || address(poseidon2_) == address(0) || genesisRoot >= SNARK_SCALAR_FIELD || batchSize_ == 0
                 || treeDepth_ == 0 || treeDepth_ > 24 || unit_ == 0 || unit_ > MAX_UNIT || escapeDelay_ == 0
                 || escapeDelay_ > type(uint32).max || (token_ != address(0) && token_.code.length == 0)
                 || epochSeconds_ == 0 || epochSeconds_ > type(uint32).max
         ) revert InvalidConfig();
         verifier = verifier_;
         poseidon5 = poseidon5_;
+        poseidon4 = poseidon4_;
         poseidon2 = poseidon2_;
         token = token_;
         unit = unit_;
@@ -1015,26 +1043,23 @@ contract Rollup {
         emit ExitModeActivated(block.number, position);
     }
 
-    /// @notice In exit mode, credits account `index`'s balance in the last settled root to the
-    ///         account's owner, once. The leaf `Poseidon([ax, ay, balance, nonce, ext])` must be at
-    ///         `index` under `stateRoot()`: `siblings` bottom-up (`treeDepth` of them), node =
-    ///         Poseidon([left, right]), bit i of `index` set when the path's node at level i is a
-    ///         right child.
-    function exitWithProof(
-        uint32 index,
-        uint256 ax,
-        uint256 ay,
-        uint64 balance,
-        uint32 nonce,
-        uint256 ext,
-        uint256[] calldata siblings
-    ) external {
+    /// @notice In exit mode, pays account `index`'s balance in the last settled root, once. The
+    ///         opened leaf `Poseidon5([ax, ay, balance, nonce, Poseidon4([bank, debt,
+    ///         voiceCredits, loan])])` must be at `index` under `stateRoot()`: `siblings`
+    ///         bottom-up (`treeDepth` of them), node = Poseidon([left, right]), bit i of `index`
+    ///         set when the path's node at level i is a right child. A borrower (`bank = pool +
+    ///         1`) nets its debt first: `min(balance, debt)` goes to the owner of account `pool`
+    ///         (the bank's pool), the rest to the account's owner; a debt beyond the balance stays
+    ///         the bank's claim against its member. Any other account is paid its whole balance.
+    function exitWithProof(uint32 index, AccountLeaf calldata leaf, uint256[] calldata siblings) external {
         Counters memory c = counters;
         if (!c.exitMode) revert ExitModeNotActive();
         if (index >= c.accountCount) revert UnknownAccount(index);
         if (exited[index]) revert AlreadyExited(index);
         if (siblings.length != treeDepth) revert BadProofLength(siblings.length, treeDepth);
-        uint256 node = poseidon5.poseidon([ax, ay, uint256(balance), uint256(nonce), ext]);
+        uint256 ext =
+            poseidon4.poseidon([uint256(leaf.bank), uint256(leaf.debt), uint256(leaf.voiceCredits), leaf.loan]);
+        uint256 node = poseidon5.poseidon([leaf.ax, leaf.ay, uint256(leaf.balance), uint256(leaf.nonce), ext]);
         for (uint256 level = 0; level < siblings.length; ++level) {
             node = ((index >> level) & 1) == 1
                 ? poseidon2.poseidon([siblings[level], node])
@@ -1042,11 +1067,23 @@ contract Rollup {
         }
         if (node != rootAt[c.batchCount]) revert InvalidMerkleProof(index);
         exited[index] = true;
+        uint64 balance = leaf.balance;
         c.l2Supply -= balance;
         counters = c;
+        uint64 netted = 0;
+        // A borrower: the role is `pool + 1` (0 is no role, POOL_ROLE a pool).
+        if (leaf.bank != 0 && leaf.bank != POOL_ROLE) {
+            netted = leaf.debt < balance ? leaf.debt : balance;
+            if (netted != 0) {
+                uint32 pool = leaf.bank - 1;
+                address poolOwner = accountOwner[pool];
+                _credit(poolOwner, netted);
+                emit DebtNetted(index, pool, poolOwner, netted);
+            }
+        }
         address owner = accountOwner[index];
-        _credit(owner, balance);
-        emit ExitedWithProof(index, owner, balance);
+        _credit(owner, balance - netted);
+        emit ExitedWithProof(index, owner, balance - netted);
     }
 
     /// @notice In exit mode, credits the unconsumed deposit at queue `position` back to its

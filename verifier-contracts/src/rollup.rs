@@ -201,7 +201,7 @@ impl DeployConfig {
     }
 }
 
-/// The constructor call of `Rollup` for the contracts at `verifier`, `poseidon5`, `poseidon2`:
+/// The constructor call of `Rollup` for the contracts at `verifier`, `poseidon5`, `poseidon4`, `poseidon2`:
 /// genesis root of the empty tree of `params.depth`, the circuit's batch size and depth, and
 /// `config`.
 ///
@@ -211,6 +211,7 @@ impl DeployConfig {
 pub fn rollup_constructor(
     verifier: Address,
     poseidon5: Address,
+    poseidon4: Address,
     poseidon2: Address,
     params: &RollupParams,
     config: &DeployConfig,
@@ -225,6 +226,7 @@ pub fn rollup_constructor(
     Ok(Rollup::constructorCall {
         verifier_: verifier,
         poseidon5_: poseidon5,
+        poseidon4_: poseidon4,
         poseidon2_: poseidon2,
         genesisRoot: fr_to_u256(&genesis),
         batchSize_: U256::from(params.batch_size),
@@ -236,18 +238,31 @@ pub fn rollup_constructor(
     })
 }
 
-/// The `exitWithProof` call for `account` at `index` with its Merkle `proof` (siblings bottom-up,
-/// as [`RollupState::proof`] gives them) against the last settled root.
+/// The `exitWithProof` call for `account` at `index` (its leaf opened, the extension included)
+/// with its Merkle `proof` (siblings bottom-up, as [`RollupState::proof`] gives them) against the
+/// last settled root.
 pub fn exit_with_proof_call(index: u32, account: &Account, proof: &MerkleProof) -> Rollup::exitWithProofCall {
     Rollup::exitWithProofCall {
         index,
-        ax: fr_to_u256(&account.pubkey.x),
-        ay: fr_to_u256(&account.pubkey.y),
-        balance: account.balance,
-        nonce: account.nonce,
-        ext: fr_to_u256(&account.ext_hash()),
+        leaf: Rollup::AccountLeaf {
+            ax: fr_to_u256(&account.pubkey.x),
+            ay: fr_to_u256(&account.pubkey.y),
+            balance: account.balance,
+            nonce: account.nonce,
+            bank: account.bank,
+            debt: account.debt,
+            voiceCredits: account.voice_credits,
+            loan: fr_to_u256(&account.loan),
+        },
         siblings: proof.siblings.iter().map(fr_to_u256).collect(),
     }
+}
+
+/// What `exitWithProof` pays for `account`: `(to its owner, to its pool's owner)`. A borrower
+/// nets its debt first (`min(balance, debt)` to the pool); any other account takes its balance.
+pub fn exit_payout(account: &Account) -> (u64, u64) {
+    let netted = if account.lender().is_some() { account.balance.min(account.debt) } else { 0 };
+    (account.balance - netted, netted)
 }
 
 /// `registerBank(pool, vk, policyHash, registryRoot)`: account `pool` becomes a bank whose
@@ -315,12 +330,14 @@ pub fn deploy_test_token(evm: &mut Evm, deployer: Address) -> Result<(Address, R
     Ok(evm.deploy(deployer, Artifact::test_token()?.deploy_code(&[]))?)
 }
 
-/// Addresses of a deployed rollup: Poseidon(5), Poseidon(2), the batch verifier and the rollup
-/// contract, with the rollup's asset configuration.
+/// Addresses of a deployed rollup: Poseidon(5), Poseidon(4), Poseidon(2), the batch verifier and
+/// the rollup contract, with the rollup's asset configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RollupContracts {
     /// circomlib Poseidon over 5 inputs.
     pub poseidon5: Address,
+    /// circomlib Poseidon over 4 inputs.
+    pub poseidon4: Address,
     /// circomlib Poseidon over 2 inputs.
     pub poseidon2: Address,
     /// The Groth16 verifier of the batch circuit.
@@ -336,6 +353,8 @@ pub struct RollupContracts {
 pub struct DeploymentGas {
     /// Poseidon(5).
     pub poseidon5: u64,
+    /// Poseidon(4).
+    pub poseidon4: u64,
     /// Poseidon(2).
     pub poseidon2: u64,
     /// The verifier.
@@ -367,19 +386,22 @@ impl RollupContracts {
         config: &DeployConfig,
     ) -> Result<(Self, DeploymentGas), RollupError> {
         // Checked before anything is deployed.
-        rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, params, config)?;
+        rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, Address::ZERO, params, config)?;
         let (poseidon5, p5) = evm.deploy(deployer, Artifact::poseidon_t6()?.deploy_code(&[]))?;
+        let (poseidon4, p4) = evm.deploy(deployer, crate::poll::poseidon_t5()?.deploy_code(&[]))?;
         let (poseidon2, p2) = evm.deploy(deployer, Artifact::poseidon_t3()?.deploy_code(&[]))?;
         let (verifier, v) = evm.deploy(deployer, verifier.deploy_code(&[]))?;
-        let args = rollup_constructor(verifier, poseidon5, poseidon2, params, config)?.abi_encode();
+        let args =
+            rollup_constructor(verifier, poseidon5, poseidon4, poseidon2, params, config)?.abi_encode();
         let (rollup, r) = evm.deploy(deployer, Artifact::rollup()?.deploy_code(&args))?;
         let gas = DeploymentGas {
             poseidon5: p5.gas_used,
+            poseidon4: p4.gas_used,
             poseidon2: p2.gas_used,
             verifier: v.gas_used,
             rollup: r.gas_used,
         };
-        Ok((Self { poseidon5, poseidon2, verifier, rollup, config: *config }, gas))
+        Ok((Self { poseidon5, poseidon4, poseidon2, verifier, rollup, config: *config }, gas))
     }
 
     fn transact<C: SolCall>(

@@ -625,10 +625,21 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             .await;
             bar.finish_and_clear();
             let c = r?;
+            let netting = if c.netted > 0 {
+                format!(
+                    "; {} netted to its bank's pool against its debt of {} ({} still owed)",
+                    c.netted,
+                    c.debt,
+                    c.debt - c.netted
+                )
+            } else {
+                String::new()
+            };
             let text = format!(
-                "audited {} batches; account {index}'s balance {} credited to {:#x} (L1 tx {})\nrun `ccr-wallet claim` to receive it",
+                "audited {} batches; account {index}'s balance {}: {} credited to {:#x}{netting} (L1 tx {})\nrun `ccr-wallet claim` to receive it",
                 c.audit.batches,
                 c.balance,
+                c.paid,
                 keys.l1_address(),
                 c.l1_tx.hash
             );

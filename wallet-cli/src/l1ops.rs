@@ -190,8 +190,15 @@ pub async fn activate_exit_mode(l1: &L1) -> Result<L1Tx, WalletError> {
 pub struct EscapeClaimed {
     /// The account.
     pub index: u32,
-    /// Its balance in the last settled state, credited to its L1 owner.
+    /// Its balance in the last settled state.
     pub balance: u64,
+    /// Its debt in the last settled state (a borrower's; 0 otherwise).
+    pub debt: u64,
+    /// What was credited to its L1 owner: the balance less what was netted.
+    pub paid: u64,
+    /// What was credited to the owner of its bank's pool against the debt: `min(balance, debt)`
+    /// for a borrower, else 0.
+    pub netted: u64,
     /// The audit that rebuilt the state.
     pub audit: AuditReport,
     /// The `exitWithProof` transaction.
@@ -200,7 +207,8 @@ pub struct EscapeClaimed {
 
 /// The escape hatch: rebuilds the state from L1 alone (the full [`audit`](crate::audit)),
 /// takes the Merkle proof of account `index` under the last settled root, and calls
-/// `exitWithProof`. The balance is then credited to the account's L1 owner: `claim` pays it.
+/// `exitWithProof`. The balance is then credited to the account's L1 owner (`claim` pays it),
+/// after a borrower's debt is netted: `min(balance, debt)` goes to its bank's pool owner.
 ///
 /// # Errors
 ///
@@ -225,7 +233,16 @@ pub async fn exit_mode_claim(
         reason: format!("no Merkle proof for account {index}: {e}"),
     })?;
     let o = l1.client.exit_with_proof(index, &account, &proof).await.map_err(|e| l1.err(e))?;
-    Ok(EscapeClaimed { index, balance: account.balance, audit: report, l1_tx: o.into() })
+    let (paid, netted) = ccr_verifier_contracts::rollup::exit_payout(&account);
+    Ok(EscapeClaimed {
+        index,
+        balance: account.balance,
+        debt: account.debt,
+        paid,
+        netted,
+        audit: report,
+        l1_tx: o.into(),
+    })
 }
 
 /// Reads the batch circuit's verifying key (a `ccr-prover` key file, a proving key file, or a

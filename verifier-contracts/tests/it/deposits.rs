@@ -179,6 +179,7 @@ fn invalid_config() {
     let valid = Rollup::constructorCall {
         verifier_: code,
         poseidon5_: code,
+        poseidon4_: code,
         poseidon2_: code,
         genesisRoot: U256::ZERO,
         batchSize_: U256::from(4),
@@ -193,7 +194,7 @@ fn invalid_config() {
         |c: &Rollup::constructorCall| rollup.deploy_code(&alloy_sol_types::SolConstructor::abi_encode(c));
     evm.deploy(deployer, args(&valid)).unwrap();
     evm.deploy(deployer, args(&Rollup::constructorCall { token_: code, ..valid.clone() })).unwrap();
-    let bad: [(&str, Rollup::constructorCall); 12] = [
+    let bad: [(&str, Rollup::constructorCall); 13] = [
         ("epoch of 0 s", Rollup::constructorCall { epochSeconds_: U256::ZERO, ..valid.clone() }),
         (
             "epoch of 2^32 s",
@@ -203,6 +204,7 @@ fn invalid_config() {
         ("depth 25", Rollup::constructorCall { treeDepth_: U256::from(25), ..valid.clone() }),
         ("batch 0", Rollup::constructorCall { batchSize_: U256::ZERO, ..valid.clone() }),
         ("no poseidon2", Rollup::constructorCall { poseidon2_: Address::ZERO, ..valid.clone() }),
+        ("no poseidon4", Rollup::constructorCall { poseidon4_: Address::ZERO, ..valid.clone() }),
         ("unit 0", Rollup::constructorCall { unit_: U256::ZERO, ..valid.clone() }),
         (
             "unit 2^128 + 1",

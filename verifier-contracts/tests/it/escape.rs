@@ -13,7 +13,9 @@ use ccr_circuits::state::tx::{ForcedExit, QueueEntry, Tx};
 use ccr_prover::batch::prove_batch;
 use ccr_verifier_contracts::bindings::Rollup;
 use ccr_verifier_contracts::bindings::Rollup::RollupErrors;
-use ccr_verifier_contracts::rollup::{exit_with_proof_call, fr_to_u256, BatchSubmission};
+use ccr_verifier_contracts::rollup::{
+    exit_payout, exit_with_proof_call, fr_to_u256, rollup_constructor, BatchSubmission, RollupContracts,
+};
 use ccr_verifier_contracts::{Receipt, RollupError};
 
 use crate::common::{accept_all_verifier, gwei, keys, operator, rng, verifier, Member, World, ESCAPE_DELAY};
@@ -267,7 +269,14 @@ fn exit_mode_pays_settled_balances_and_refunds_deposits_once() {
     c.siblings[3] += U256::from(1);
     is_error(send(&mut w, &c), invalid.clone());
     let mut c = call.clone();
-    c.balance += 1;
+    c.leaf.balance += 1;
+    is_error(send(&mut w, &c), invalid.clone());
+    // The opened extension is bound too: a claimed debt or role other than the leaf's.
+    let mut c = call.clone();
+    c.leaf.debt += 1;
+    is_error(send(&mut w, &c), invalid.clone());
+    let mut c = call.clone();
+    c.leaf.bank = 1;
     is_error(send(&mut w, &c), invalid);
     let mut c = call.clone();
     c.index = 1;
@@ -350,4 +359,87 @@ fn open_accounts_logs(w: &mut World, alice: &Member, bob: &Member) -> Vec<alloy_
     }
     assert_eq!(deposits(&w.rollup.queue_entries(&logs).unwrap()).len(), 2);
     logs
+}
+
+/// Exit mode and debts (issue 10): a borrower leaving through `exitWithProof` took its whole
+/// balance, the unspent principal included, and its pool's receivable was never paid. Now the
+/// exit opens the leaf's extension and nets the debt: `min(balance, debt)` goes to the owner of
+/// the borrower's pool, the rest to the borrower; a pool, or an account with no role, takes its
+/// balance. The settled state is built natively (a pool, two borrowers of it, a member with no
+/// loan) and deployed as the rollup's genesis root, so the test needs no credit proofs.
+#[test]
+fn attack_borrower_exits_with_the_principal() {
+    use ccr_circuits::state::account::POOL;
+    use ccr_circuits::state::{Account, RollupState};
+    let (bank, bob, carol, dave) = (Member::new(1), Member::new(2), Member::new(3), Member::new(4));
+    let mut w = World::new(&accept_all_verifier());
+    let account = |m: &Member, balance: u64, role: u32, debt: u64| Account {
+        bank: role,
+        debt,
+        loan: if role == Account::borrower_of(0) { Fr::from(42u64 + debt) } else { Fr::from(0u64) },
+        ..Account::new(m.key.public_key(), balance)
+    };
+    let accounts = [
+        // the pool: 5,000 left after lending 2,000 + 9,000 (its receivable)
+        account(&bank, 5_000, POOL, 11_000),
+        // bob borrowed 2,000 and holds 3,000: 2,000 to the pool, 1,000 to bob
+        account(&bob, 3_000, Account::borrower_of(0), 2_000),
+        // carol owes 9,000 and holds 4,000: all of it to the pool, 5,000 stays owed
+        account(&carol, 4_000, Account::borrower_of(0), 9_000),
+        // dave has no loan
+        account(&dave, 700, 0, 0),
+    ];
+    let params = *w.state.params();
+    let settled = RollupState::from_accounts(params, 0, (0u32..).zip(accounts.iter().cloned())).unwrap();
+    // The same contracts, with the settled state as genesis.
+    let r = w.rollup;
+    let ctor =
+        rollup_constructor(r.verifier, r.poseidon5, r.poseidon4, r.poseidon2, &params, &r.config).unwrap();
+    let ctor = Rollup::constructorCall { genesisRoot: fr_to_u256(&settled.root()), ..ctor };
+    let code = ccr_verifier_contracts::Artifact::rollup().unwrap();
+    let (address, _) = w
+        .evm
+        .deploy(operator(), code.deploy_code(&alloy_sol_types::SolConstructor::abi_encode(&ctor)))
+        .unwrap();
+    let rollup = RollupContracts { rollup: address, ..r };
+    // The owners register accounts 0..4 on L1 (queued, never settled: they become overdue).
+    for (m, a) in [&bank, &bob, &carol, &dave].into_iter().zip(&accounts) {
+        w.fund(m);
+        rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), a.balance).unwrap();
+    }
+    w.evm.mine(ESCAPE_DELAY + 1);
+    rollup.activate_exit_mode(&mut w.evm, dave.l1).unwrap();
+
+    let pending = |w: &mut World, m: &Member| rollup.pending_withdrawal(&mut w.evm, m.l1).unwrap();
+    let exit = |w: &mut World, i: u32, m: &Member| {
+        let proof = settled.proof(i).unwrap();
+        rollup.exit_with_proof(&mut w.evm, m.l1, i, &accounts[i as usize], &proof).unwrap()
+    };
+    // bob: the debt first.
+    let receipt = exit(&mut w, 1, &bob);
+    assert_eq!(exit_payout(&accounts[1]), (1_000, 2_000));
+    assert_eq!(
+        events::<Rollup::DebtNetted>(&receipt),
+        [Rollup::DebtNetted { borrower: 1, pool: 0, poolOwner: bank.l1, amount: 2_000 }]
+    );
+    assert_eq!(
+        events::<Rollup::ExitedWithProof>(&receipt),
+        [Rollup::ExitedWithProof { accountIndex: 1, owner: bob.l1, balance: 1_000 }]
+    );
+    assert_eq!((pending(&mut w, &bob), pending(&mut w, &bank)), (gwei(1_000), gwei(2_000)));
+    // carol: everything to the pool.
+    let receipt = exit(&mut w, 2, &carol);
+    assert_eq!(exit_payout(&accounts[2]), (0, 4_000));
+    assert_eq!(
+        events::<Rollup::ExitedWithProof>(&receipt),
+        [Rollup::ExitedWithProof { accountIndex: 2, owner: carol.l1, balance: 0 }]
+    );
+    assert_eq!((pending(&mut w, &carol), pending(&mut w, &bank)), (gwei(0), gwei(6_000)));
+    // The pool and dave: their balances, nothing netted.
+    for (i, m) in [(0u32, &bank), (3, &dave)] {
+        let receipt = exit(&mut w, i, m);
+        assert!(events::<Rollup::DebtNetted>(&receipt).is_empty());
+        assert_eq!(exit_payout(&accounts[i as usize]), (accounts[i as usize].balance, 0));
+    }
+    assert_eq!((pending(&mut w, &bank), pending(&mut w, &dave)), (gwei(11_000), gwei(700)));
 }

@@ -125,8 +125,8 @@ fn deposit_and_withdraw_gas() {
         ccr_verifier_contracts::RollupContracts::deploy(&mut evm, operator(), verifier(), &PARAMS, &config)
             .unwrap();
     println!(
-        "deploy: PoseidonT6 {} gas, PoseidonT3 {} gas, Groth16Verifier {} gas, Rollup {} gas",
-        deployed.poseidon5, deployed.poseidon2, deployed.verifier, deployed.rollup
+        "deploy: PoseidonT6 {} gas, PoseidonT5 {} gas, PoseidonT3 {} gas, Groth16Verifier {} gas, Rollup {} gas",
+        deployed.poseidon5, deployed.poseidon4, deployed.poseidon2, deployed.verifier, deployed.rollup
     );
     let (alice, bob) = (Member::new(1), Member::new(2));
     for m in [&alice, &bob] {

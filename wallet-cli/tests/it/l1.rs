@@ -148,6 +148,7 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     assert!(matches!(err, WalletError::NotOurAccount { index: 1 }), "{err:?}");
     let c = l1ops::exit_mode_claim(&a, &alice, PARAMS, &keys().vk, 0, &mut |_, _| {}).await.unwrap();
     assert_eq!(c.balance, 4_000);
+    assert_eq!((c.paid, c.netted), (4_000, 0), "no loan: nothing netted");
     assert!(calls >= 2, "progress reported per batch");
     assert_eq!(
         l1ops::pending_withdrawal(&a).await.unwrap(),
