@@ -22,7 +22,9 @@ pub const DEV_SEED: [u8; 32] = ccr_verifier_contracts::COMMITTED_VERIFIER_KEY.se
 ///
 /// Accepts signed transfers and exits over JSON-RPC, batches them with the L1 deposits, proves
 /// every batch (Groth16/BN254) and keeps everything in RocksDB. Logs go to stderr; set
-/// `RUST_LOG` (e.g. `RUST_LOG=sequencer=debug`) to change what is shown.
+/// `RUST_LOG` (e.g. `RUST_LOG=sequencer=debug`) to change what is shown. Every option may also
+/// come from the environment (`CCR_…`, shown with each option; a flag takes `true`), as
+/// containers are configured. SIGTERM or Ctrl-C stops the node gracefully.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ccr-sequencer", version)]
 pub struct Args {
@@ -36,27 +38,27 @@ pub struct Args {
     #[arg(long, default_value = "127.0.0.1:9100", env = "CCR_METRICS")]
     pub metrics: SocketAddr,
     /// Do not serve `/metrics`.
-    #[arg(long)]
+    #[arg(long, env = "CCR_NO_METRICS")]
     pub no_metrics: bool,
     /// Depth of the account tree (the circuit's; production: 24).
-    #[arg(long, default_value_t = 24)]
+    #[arg(long, default_value_t = 24, env = "CCR_DEPTH")]
     pub depth: usize,
     /// Transactions per batch (the circuit's).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 16, env = "CCR_BATCH_SIZE")]
     pub batch_size: usize,
     /// Seal a partial batch once the oldest pending transaction waited this long
     /// (`500ms`, `2s`, `1m`; a bare number is seconds).
-    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, default_value = "2s", value_parser = parse_duration, env = "CCR_BATCH_TIMEOUT")]
     pub batch_timeout: Duration,
     /// L2 transactions the mempool holds at most.
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = 4096, env = "CCR_MEMPOOL_CAPACITY")]
     pub mempool_capacity: usize,
     /// Directory with `batch.pk` and `batch.vk` for these parameters. Without it the node runs
     /// an INSECURE deterministic development setup at start-up.
-    #[arg(long)]
+    #[arg(long, env = "CCR_KEYS")]
     pub keys: Option<PathBuf>,
     /// Do not prove (batches stay sealed; another node or a prover fleet proves them).
-    #[arg(long, conflicts_with = "keys")]
+    #[arg(long, conflicts_with = "keys", env = "CCR_NO_PROVER")]
     pub no_prover: bool,
     /// Ethereum JSON-RPC URL of L1 (e.g. anvil's `http://127.0.0.1:8545`), with `--rollup`.
     /// Without it the node starts an EMBEDDED L1 (revm, in memory, chain id 31337) on
@@ -67,19 +69,19 @@ pub struct Args {
     #[arg(long, env = "CCR_ROLLUP")]
     pub rollup: Option<String>,
     /// L1 block the rollup was deployed in (where reading its events starts).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, env = "CCR_L1_START_BLOCK")]
     pub l1_start_block: u64,
     /// File holding the hex private key of the L1 account that submits batches.
     #[arg(long, env = "CCR_L1_KEY_FILE")]
     pub l1_key_file: Option<PathBuf>,
     /// Use development account N (anvil's well-known keys; dev chains only) to submit batches.
-    #[arg(long, conflicts_with = "l1_key_file")]
+    #[arg(long, conflicts_with = "l1_key_file", env = "CCR_L1_DEV_ACCOUNT")]
     pub l1_dev_account: Option<usize>,
     /// Blocks a deposit must be buried under before the node ingests it.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, env = "CCR_L1_CONFIRMATIONS")]
     pub l1_confirmations: u64,
     /// How often L1 is polled for deposits (and the retry delay of a failed settlement).
-    #[arg(long, default_value = "500ms", value_parser = parse_duration)]
+    #[arg(long, default_value = "500ms", value_parser = parse_duration, env = "CCR_L1_POLL")]
     pub l1_poll: Duration,
     /// Address of the `Poll` contract (quadratic voting) beside the rollup: `ccr_sendVote`
     /// relays vote messages to it from the L1 account that submits batches. Without it the
@@ -107,14 +109,14 @@ pub struct Args {
     #[arg(long, default_value = "60m", env = "CCR_VOTE_RELAY_WINDOW", value_parser = parse_duration)]
     pub vote_relay_window: Duration,
     /// Listen address of the embedded L1's JSON-RPC (when no `--l1-rpc` is given).
-    #[arg(long, default_value = "127.0.0.1:8546")]
+    #[arg(long, default_value = "127.0.0.1:8546", env = "CCR_L1_LISTEN")]
     pub l1_listen: SocketAddr,
     /// Escape delay of the contracts the embedded L1 deploys, in blocks: a deposit or forced
     /// exit left unprocessed this long lets anyone start exit mode.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, env = "CCR_ESCAPE_DELAY")]
     pub escape_delay: u64,
     /// No L1 at all: deposits are not watched and batches are not settled (for tests).
-    #[arg(long, conflicts_with_all = ["l1_rpc", "rollup"])]
+    #[arg(long, conflicts_with_all = ["l1_rpc", "rollup"], env = "CCR_NO_L1")]
     pub no_l1: bool,
 }
 

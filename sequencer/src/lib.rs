@@ -15,12 +15,14 @@ pub mod cli;
 pub mod embedded;
 /// The sequencer's error enum and its mapping to error codes.
 pub mod error;
+/// Interfaces to L1 (deposit watcher, settlement): traits only.
+/// Liveness of the node's tasks (`/healthz`, `/readyz`).
+pub mod health;
 /// Start-up checks and replay of the log.
 pub mod invariants;
 pub mod l1;
 /// The L1 traits on the rollup contract (alloy client).
 pub mod l1_client;
-/// Interfaces to L1 (deposit watcher, settlement): traits only.
 /// Logging set-up of the binaries.
 pub mod logging;
 /// The mempool and the pending state.

@@ -1,5 +1,6 @@
 //! `ccr-sequencer`: parse the options, bring up L1 (embedded, or an existing rollup over
-//! JSON-RPC), start the node, stop it on Ctrl-C.
+//! JSON-RPC), start the node, stop it gracefully on SIGTERM (what Kubernetes and systemd send)
+//! or Ctrl-C.
 
 use std::time::Duration;
 
@@ -69,8 +70,8 @@ fn main() -> anyhow::Result<()> {
             }
         }
         let node = Node::launch(config).await.context("starting the node")?;
-        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
-        tracing::info!(target: "sequencer::rpc", "Ctrl-C: shutting down");
+        let signal = stop_signal().await?;
+        tracing::info!(target: "sequencer::rpc", signal, "shutting down");
         node.shutdown().await;
         if let Some(up) = embedded_l1 {
             up.node.stop().await;
@@ -80,4 +81,22 @@ fn main() -> anyhow::Result<()> {
     // A proof in flight runs on a blocking thread: abandon it (it is redone at the next start).
     rt.shutdown_timeout(Duration::from_secs(1));
     result
+}
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C); returns which.
+async fn stop_signal() -> anyhow::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        tokio::select! {
+            _ = term.recv() => Ok("SIGTERM"),
+            r = tokio::signal::ctrl_c() => r.map(|()| "SIGINT").context("waiting for Ctrl-C"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        Ok("Ctrl-C")
+    }
 }

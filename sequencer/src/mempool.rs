@@ -84,6 +84,11 @@ impl Mempool {
         Self { capacity, deposits: VecDeque::new(), l2: VecDeque::new(), state: sealed, since: None }
     }
 
+    /// How many L2 transactions the pool holds at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// The pending state.
     pub fn state(&self) -> &RollupState {
         &self.state

@@ -1,12 +1,13 @@
 //! Metrics: the `metrics` facade (as reth), exported in Prometheus text format on a separate
-//! loopback port by a small hyper server.
+//! port (loopback by default) by a small hyper server, which also answers the probes
+//! `/healthz` (every task runs) and `/readyz` (and the node has not halted).
 //!
 //! The recorder is process-wide (installed once, [`install`](crate::metrics::install)); metric names are the constants
 //! below. Histograms have explicit buckets so they render as Prometheus histograms.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -19,6 +20,9 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{debug, warn};
+
+use crate::health::{HealthReport, TaskHealth};
+use crate::sequencer::Sequencer;
 
 /// Signed transactions and deposits accepted into the log (label `kind`: `deposit`, `transfer`, `exit`).
 pub const TXS_ACCEPTED: &str = "ccr_sequencer_txs_accepted_total";
@@ -56,6 +60,12 @@ pub const LOG_ENTRIES: &str = "ccr_sequencer_log_entries";
 pub const UNPROVEN_BATCHES: &str = "ccr_sequencer_unproven_batches";
 /// 1 when the sequencer halted.
 pub const HALTED: &str = "ccr_sequencer_halted";
+/// Gauge: L2 transactions the mempool holds at most (`--mempool-capacity`).
+pub const MEMPOOL_CAPACITY: &str = "ccr_sequencer_mempool_capacity";
+/// Gauge: sealed batches not yet settled on L1 (from the database: survives restarts).
+pub const UNSETTLED_BATCHES: &str = "ccr_sequencer_unsettled_batches";
+/// Gauge: unix time of the last settlement this process recorded.
+pub const LAST_SETTLEMENT: &str = "ccr_sequencer_last_settlement_timestamp_seconds";
 /// Seconds the start-up replay took.
 pub const REPLAY_SECONDS: &str = "ccr_sequencer_replay_seconds";
 /// The epoch of pending transactions and of the next batch.
@@ -131,6 +141,9 @@ fn describe() {
     describe_gauge!(LOG_ENTRIES, "entries in the transaction log");
     describe_gauge!(UNPROVEN_BATCHES, "sealed batches waiting for a proof");
     describe_gauge!(HALTED, "1 when the sequencer halted");
+    describe_gauge!(MEMPOOL_CAPACITY, "L2 transactions the mempool holds at most");
+    describe_gauge!(UNSETTLED_BATCHES, "sealed batches not yet settled on L1");
+    describe_gauge!(LAST_SETTLEMENT, Unit::Seconds, "unix time of the last settlement recorded");
     describe_counter!(BATCHES_SETTLED, "batches settled on L1");
     describe_histogram!(L1_GAS, "L1 gas used by each batch settlement");
     describe_counter!(SETTLEMENT_FAILURES, "failed L1 settlement attempts (retried)");
@@ -148,9 +161,32 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, MetricsError> {
     TcpListener::bind(addr).await.map_err(|source| MetricsError::Bind { addr, source })
 }
 
-/// Serves `GET /metrics` (anything else: 404) until `shutdown` turns true; runs the
-/// recorder's upkeep every 5 seconds.
-pub async fn serve(listener: TcpListener, handle: PrometheusHandle, mut shutdown: watch::Receiver<bool>) {
+/// What the probes read.
+#[derive(Debug, Clone)]
+pub struct Probes {
+    /// The node's tasks.
+    pub health: Arc<TaskHealth>,
+    /// The core (whether it halted).
+    pub sequencer: Arc<Sequencer>,
+}
+
+impl Probes {
+    /// The report `/healthz` and `/readyz` answer with.
+    pub fn report(&self) -> HealthReport {
+        let halted = self.sequencer.progress().map_or_else(|e| Some(e.to_string()), |p| p.halted);
+        self.health.report(halted)
+    }
+}
+
+/// Serves `GET /metrics`, `/healthz` and `/readyz` (anything else: 404) until `shutdown` turns
+/// true; runs the recorder's upkeep every 5 seconds. A probe answers 200 or 503 with the
+/// report as JSON: `{"tasks": [{"name": "batcher", "alive": true}, ...], "halted": null}`.
+pub async fn serve(
+    listener: TcpListener,
+    handle: PrometheusHandle,
+    probes: Probes,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut upkeep = tokio::time::interval(Duration::from_secs(5));
     loop {
         tokio::select! {
@@ -165,10 +201,12 @@ pub async fn serve(listener: TcpListener, handle: PrometheusHandle, mut shutdown
                     }
                 };
                 let handle = handle.clone();
+                let probes = probes.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req: Request<hyper::body::Incoming>| {
                         let handle = handle.clone();
-                        async move { Ok::<_, Infallible>(respond(&req, &handle)) }
+                        let probes = probes.clone();
+                        async move { Ok::<_, Infallible>(respond(&req, &handle, &probes)) }
                     });
                     if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                         debug!(target: "sequencer::metrics", %peer, error = %e, "connection ended");
@@ -179,11 +217,25 @@ pub async fn serve(listener: TcpListener, handle: PrometheusHandle, mut shutdown
     }
 }
 
-fn respond<B>(req: &Request<B>, handle: &PrometheusHandle) -> Response<Full<Bytes>> {
-    let mut resp = if req.uri().path() == "/metrics" {
+fn respond<B>(req: &Request<B>, handle: &PrometheusHandle, probes: &Probes) -> Response<Full<Bytes>> {
+    let path = req.uri().path();
+    if path == "/healthz" || path == "/readyz" {
+        let report = probes.report();
+        let ok = if path == "/healthz" { report.live() } else { report.ready() };
+        let body = serde_json::to_vec(&report).unwrap_or_default();
+        let mut r = Response::new(Full::new(Bytes::from(body)));
+        if !ok {
+            *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        }
+        r.headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+        return r;
+    }
+    let mut resp = if path == "/metrics" {
         Response::new(Full::new(Bytes::from(handle.render())))
     } else {
-        let mut r = Response::new(Full::new(Bytes::from_static(b"not found; try /metrics\n")));
+        let mut r =
+            Response::new(Full::new(Bytes::from_static(b"not found; try /metrics, /healthz or /readyz\n")));
         *r.status_mut() = StatusCode::NOT_FOUND;
         r
     };

@@ -13,6 +13,7 @@ use tracing::info;
 use ccr_circuits::state::Domain;
 
 use crate::error::SequencerError;
+use crate::health::{HealthReport, TaskHealth};
 use crate::invariants::StartupReport;
 use crate::l1_client::ContractL1;
 use crate::metrics::{self, MetricsError};
@@ -91,6 +92,7 @@ pub struct Node {
     rpc: ServerHandle,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    health: Arc<TaskHealth>,
 }
 
 impl Node {
@@ -121,12 +123,14 @@ impl Node {
         let seq = Arc::new(seq);
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
+        let health = Arc::new(TaskHealth::default());
 
         let metrics_addr = match config.metrics_addr {
             Some(addr) => {
                 let listener = metrics::bind(addr).await?;
                 let bound = listener.local_addr().map_err(|source| MetricsError::Bind { addr, source })?;
-                tasks.push(tokio::spawn(metrics::serve(listener, handle, rx.clone())));
+                let probes = metrics::Probes { health: health.clone(), sequencer: seq.clone() };
+                tasks.push(tokio::spawn(metrics::serve(listener, handle, probes, rx.clone())));
                 Some(bound)
             }
             None => None,
@@ -146,28 +150,30 @@ impl Node {
             .await
             .map_err(|source| NodeError::Rpc { addr: config.rpc_addr, source })?;
 
-        tasks.push(tokio::spawn(crate::batcher::run(seq.clone(), config.batch_timeout, rx.clone())));
+        tasks.push(
+            health.spawn("batcher", crate::batcher::run(seq.clone(), config.batch_timeout, rx.clone())),
+        );
         if let Some(keys) = config.keys {
-            tasks.push(tokio::spawn(crate::prover::run(seq.clone(), keys, rx.clone())));
+            tasks.push(health.spawn("prover", crate::prover::run(seq.clone(), keys, rx.clone())));
         }
         if let Some(l1) = config.l1 {
             let contract = ContractL1::new(l1.client, l1.confirmations);
             let (s, r, poll) = (seq.clone(), rx.clone(), l1.poll);
             let source = contract.clone();
-            tasks.push(tokio::spawn(async move {
+            tasks.push(health.spawn("deposits", async move {
                 if let Err(e) = crate::l1::watch_deposits(source, s, poll, r).await {
                     tracing::error!(target: "sequencer::l1", error = %e, "deposit watcher stopped");
                 }
             }));
             let (s, r) = (seq.clone(), rx.clone());
-            tasks.push(tokio::spawn(async move {
+            tasks.push(health.spawn("settlement", async move {
                 if let Err(e) = crate::l1::settle_batches(contract, s, poll, r).await {
                     tracing::error!(target: "sequencer::l1", error = %e, "settlement stopped");
                 }
             }));
         }
         info!(target: "sequencer::rpc", %rpc_addr, metrics = ?metrics_addr, "node running");
-        Ok(Self { sequencer: seq, report, rpc_addr, metrics_addr, rpc, shutdown, tasks })
+        Ok(Self { sequencer: seq, report, rpc_addr, metrics_addr, rpc, shutdown, tasks, health })
     }
 
     /// The bound JSON-RPC address.
@@ -180,15 +186,21 @@ impl Node {
         format!("http://{}", self.rpc_addr)
     }
 
-    /// The bound metrics address.
+    /// The bound metrics address (also `/healthz` and `/readyz`).
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.metrics_addr
+    }
+
+    /// What `/healthz` and `/readyz` report: each task, and whether the node halted.
+    pub fn health(&self) -> HealthReport {
+        metrics::Probes { health: self.health.clone(), sequencer: self.sequencer.clone() }.report()
     }
 
     /// Graceful shutdown: stop accepting requests, let the tasks finish their current step
     /// (a proof in flight is abandoned and redone at the next start), wait for them. When it
     /// returns the database is closed, so the same process may open it again.
     pub async fn shutdown(self) {
+        self.health.stopping();
         let _ = self.rpc.stop();
         self.rpc.clone().stopped().await;
         let _ = self.shutdown.send(true);
@@ -203,6 +215,7 @@ impl Node {
     /// commit is a synced write batch). For tests of crash safety. When it returns the
     /// database is closed.
     pub async fn kill(self) {
+        self.health.stopping();
         for t in &self.tasks {
             t.abort();
         }

@@ -699,6 +699,8 @@ impl Sequencer {
         self.store.commit(w)?;
         g.counters = counters;
         metrics::counter!(m::BATCHES_SETTLED).increment(1);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        metrics::gauge!(m::LAST_SETTLEMENT).set(now.as_secs_f64());
         if settlement.gas_used > 0 {
             metrics::histogram!(m::L1_GAS).record(settlement.gas_used as f64);
         }
@@ -770,4 +772,7 @@ fn update_gauges(g: &Inner) {
     metrics::gauge!(m::ACCOUNTS).set(g.mempool.state().num_accounts() as f64);
     metrics::gauge!(m::LOG_ENTRIES).set(g.counters.next_seq as f64);
     metrics::gauge!(m::UNPROVEN_BATCHES).set(g.unproven.len() as f64);
+    metrics::gauge!(m::MEMPOOL_CAPACITY).set(g.mempool.capacity() as f64);
+    metrics::gauge!(m::UNSETTLED_BATCHES)
+        .set(g.counters.next_batch.saturating_sub(g.counters.batches_settled) as f64);
 }

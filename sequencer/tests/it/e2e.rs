@@ -126,6 +126,8 @@ async fn deposits_and_transfers_are_batched_proven_and_queryable() {
         "ccr_sequencer_batch_txs_bucket",
         "ccr_sequencer_txs_accepted_total{kind=\"deposit\"}",
         "ccr_sequencer_accounts",
+        "ccr_sequencer_mempool_capacity",
+        "ccr_sequencer_unsettled_batches",
     ] {
         assert!(text.contains(needle), "{needle} missing from /metrics:\n{text}");
     }

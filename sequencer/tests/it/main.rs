@@ -7,6 +7,7 @@ mod crash;
 mod e2e;
 mod errors;
 mod keys_and_l1;
+mod probes;
 mod settle;
 mod startup;
 mod votes;
