@@ -53,16 +53,16 @@ pub struct Args {
     /// L2 transactions the mempool holds at most.
     #[arg(long, default_value_t = 4096, env = "CCR_MEMPOOL_CAPACITY")]
     pub mempool_capacity: usize,
-    /// Directory with `batch.pk` and `batch.vk` for these parameters. Without it the node runs
-    /// an INSECURE deterministic development setup at start-up.
+    /// Directory with `batch.pk` and `batch.vk` for these parameters. Without it, and only with
+    /// `--dev`, the node runs an INSECURE deterministic development setup at start-up.
     #[arg(long, env = "CCR_KEYS")]
     pub keys: Option<PathBuf>,
     /// Do not prove (batches stay sealed; another node or a prover fleet proves them).
     #[arg(long, conflicts_with = "keys", env = "CCR_NO_PROVER")]
     pub no_prover: bool,
     /// Ethereum JSON-RPC URL of L1 (e.g. anvil's `http://127.0.0.1:8545`), with `--rollup`.
-    /// Without it the node starts an EMBEDDED L1 (revm, in memory, chain id 31337) on
-    /// `--l1-listen`, deploys the contracts there and settles on it.
+    /// Without it, and only with `--dev`, the node starts an EMBEDDED L1 (revm, in memory,
+    /// chain id 31337) on `--l1-listen`, deploys the contracts there and settles on it.
     #[arg(long, env = "CCR_L1_RPC", requires = "rollup")]
     pub l1_rpc: Option<String>,
     /// Address of the rollup contract on `--l1-rpc`.
@@ -118,6 +118,12 @@ pub struct Args {
     /// No L1 at all: deposits are not watched and batches are not settled (for tests).
     #[arg(long, conflicts_with_all = ["l1_rpc", "rollup"], env = "CCR_NO_L1")]
     pub no_l1: bool,
+    /// Development mode: allows what must never guard value, each only when asked for by
+    /// omission: the embedded L1 (no `--l1-rpc`), the INSECURE development keys (no `--keys`)
+    /// and the well-known development L1 accounts (`--l1-dev-account`, or none given on the
+    /// embedded L1). Without `--dev` each of these is an error naming what to give instead.
+    #[arg(long, env = "CCR_DEV")]
+    pub dev: bool,
 }
 
 /// Where the node's L1 comes from.
@@ -148,6 +154,9 @@ pub enum CliError {
     /// An L1 option is wrong.
     #[error("{0}")]
     L1(String),
+    /// A development-only default was needed without `--dev`.
+    #[error("{0}")]
+    NeedsDev(String),
     /// A vote relay limit is unusable.
     #[error("{0}")]
     VoteRelay(String),
@@ -226,6 +235,11 @@ impl Args {
                 .map_err(|e| CliError::L1(format!("reading --l1-key-file {}: {e}", path.display())))?;
             return parse(&text, &format!("--l1-key-file {}", path.display()));
         }
+        if !self.dev {
+            return Err(CliError::NeedsDev(
+                "no L1 key: give --l1-key-file FILE (the hex key of the account that submits batches); the well-known development accounts need --dev".into(),
+            ));
+        }
         let n = match (self.l1_dev_account, self.l1_mode()) {
             (Some(n), _) => n,
             (None, L1Mode::Embedded) => 0,
@@ -244,12 +258,32 @@ impl Args {
         parse(key, "development key")
     }
 
+    /// Refuses, without `--dev`, the development-only defaults: the embedded L1 and the
+    /// insecure development keys.
+    pub fn check_dev(&self) -> Result<(), CliError> {
+        if self.dev {
+            return Ok(());
+        }
+        if self.l1_mode() == L1Mode::Embedded {
+            return Err(CliError::NeedsDev(
+                "no L1 given: pass --l1-rpc URL --rollup ADDRESS (an existing deployment), --no-l1, or --dev for the embedded development L1".into(),
+            ));
+        }
+        if self.keys.is_none() && !self.no_prover {
+            return Err(CliError::NeedsDev(
+                "no --keys: pass --keys DIR (batch.pk and batch.vk from a ceremony), --no-prover, or --dev for INSECURE development keys".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The node configuration; loads the keys or runs the development setup (slow: seconds
     /// to minutes depending on the parameters).
     pub fn node_config(&self) -> Result<NodeConfig, CliError> {
         // The domain (L1's chain id and the rollup's address) is set once L1 is known; without
         // L1 the node signs for no deployment (`Domain::NONE`).
         let params = RollupParams::new(self.depth, self.batch_size, Domain::NONE)?;
+        self.check_dev()?;
         let keys = match (&self.keys, self.no_prover) {
             (_, true) => None,
             (Some(dir), false) => Some(BatchKeys::load(dir, &params)?),
@@ -274,6 +308,31 @@ impl Args {
 #[allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
 mod tests {
     use super::*;
+
+    #[test]
+    fn development_defaults_need_dev() {
+        let args = |extra: &[&str]| {
+            Args::try_parse_from([&["ccr-sequencer", "--db", "x"][..], extra].concat()).unwrap()
+        };
+        fn needs_dev<T>(r: Result<T, CliError>) -> bool {
+            matches!(r, Err(CliError::NeedsDev(_)))
+        }
+        // The embedded L1, the development keys, a development L1 account: each needs --dev.
+        assert!(needs_dev(args(&[]).check_dev()));
+        assert!(needs_dev(args(&["--no-l1"]).check_dev()));
+        assert!(needs_dev(args(&["--no-l1", "--no-prover", "--l1-dev-account", "1"]).l1_key()));
+        let rpc =
+            ["--l1-rpc", "http://127.0.0.1:8545", "--rollup", "0x0000000000000000000000000000000000000001"];
+        assert!(needs_dev(args(&[&rpc[..], &["--keys", "k"]].concat()).l1_key()));
+        // Nothing development-only asked for: fine without --dev.
+        assert!(args(&["--no-l1", "--no-prover"]).check_dev().is_ok());
+        assert!(args(&[&rpc[..], &["--keys", "k"]].concat()).check_dev().is_ok());
+        // With --dev, everything.
+        assert!(args(&["--dev"]).check_dev().is_ok());
+        assert!(args(&["--dev"]).l1_key().is_ok());
+        let err = args(&[]).check_dev().unwrap_err().to_string();
+        assert!(err.contains("--l1-rpc") && err.contains("--dev"), "{err}");
+    }
 
     #[test]
     fn durations_parse() {
