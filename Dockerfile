@@ -20,7 +20,7 @@ RUN apt-get update \
  && mkdir -p /data && chown ccr:ccr /data
 COPY --from=build /usr/local/bin/ccr-sequencer /usr/local/bin/ccr-sequencer
 USER 10001:10001
-ENV CCR_DB=/data/db CCR_RPC=0.0.0.0:8545 CCR_METRICS=0.0.0.0:9100
-EXPOSE 8545 9100
+ENV CCR_DB=/data/db CCR_RPC=0.0.0.0:8645 CCR_METRICS=0.0.0.0:9100
+EXPOSE 8645 9100
 VOLUME ["/data"]
 ENTRYPOINT ["ccr-sequencer"]

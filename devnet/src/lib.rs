@@ -118,14 +118,14 @@ pub struct DevnetConfig {
 
 impl DevnetConfig {
     /// Defaults: [`DEFAULT_PARAMS`], embedded L1 on `127.0.0.1:8546`, sequencer on
-    /// `127.0.0.1:8545`, metrics on `127.0.0.1:9100`, 1 s batch timeout, escape delay 1000
-    /// blocks.
+    /// `127.0.0.1:8645` (not 8545: that is where L1 nodes listen), metrics on `127.0.0.1:9100`,
+    /// 1 s batch timeout, escape delay 1000 blocks.
     pub fn new(dir: PathBuf) -> Self {
         Self {
             dir,
             params: DEFAULT_PARAMS,
             l1: L1Choice::Embedded { listen: ([127, 0, 0, 1], 8546).into() },
-            rpc: ([127, 0, 0, 1], 8545).into(),
+            rpc: ([127, 0, 0, 1], 8645).into(),
             metrics: Some(([127, 0, 0, 1], 9100).into()),
             batch_timeout: Duration::from_secs(1),
             escape_delay: 1000,

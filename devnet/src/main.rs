@@ -56,8 +56,8 @@ struct Args {
     /// Listen address of the embedded L1.
     #[arg(long, default_value = "127.0.0.1:8546")]
     l1_listen: SocketAddr,
-    /// The sequencer's JSON-RPC address.
-    #[arg(long, default_value = "127.0.0.1:8545")]
+    /// The sequencer's JSON-RPC address (not 8545, where L1 nodes such as anvil listen).
+    #[arg(long, default_value = "127.0.0.1:8645")]
     rpc: SocketAddr,
     /// Prometheus /metrics address.
     #[arg(long, default_value = "127.0.0.1:9100")]

@@ -31,8 +31,8 @@ pub struct Args {
     /// Database directory (created if missing).
     #[arg(long, env = "CCR_DB")]
     pub db: PathBuf,
-    /// JSON-RPC listen address.
-    #[arg(long, default_value = "127.0.0.1:8545", env = "CCR_RPC")]
+    /// JSON-RPC listen address (8645: 8545 is where L1 nodes such as anvil and geth listen).
+    #[arg(long, default_value = "127.0.0.1:8645", env = "CCR_RPC")]
     pub rpc: SocketAddr,
     /// Prometheus `/metrics` listen address (keep it on loopback).
     #[arg(long, default_value = "127.0.0.1:9100", env = "CCR_METRICS")]

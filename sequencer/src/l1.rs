@@ -82,7 +82,16 @@ pub trait Settlement: Send + Sync {
         batch: &BatchRecord,
         credits: &[CreditProofRecord],
     ) -> impl Future<Output = Result<SettlementReceipt, Self::Error>> + Send;
+
+    /// The L1 balance (wei) of the account that submits batches, when the client knows it: for
+    /// the gauge an operator is paged on before settlement runs out of gas money.
+    fn operator_balance(&self) -> impl Future<Output = Result<Option<u128>, Self::Error>> + Send {
+        async { Ok(None) }
+    }
 }
+
+/// How often the settlement loop reads the operator's L1 balance.
+const BALANCE_EVERY: Duration = Duration::from_secs(60);
 
 /// Feeds deposits from `source` into the sequencer, polling every `interval`, until
 /// `shutdown` turns true, and moves the rollup to L1's epoch when it advances (see
@@ -146,9 +155,20 @@ pub async fn settle_batches<S: Settlement>(
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), SequencerError> {
     info!(target: "sequencer::l1", "settlement started");
+    let mut balance_read: Option<tokio::time::Instant> = None;
     loop {
         if *shutdown.borrow() {
             return Ok(());
+        }
+        if balance_read.is_none_or(|t| t.elapsed() >= BALANCE_EVERY) {
+            balance_read = Some(tokio::time::Instant::now());
+            match settlement.operator_balance().await {
+                Ok(Some(wei)) => metrics::gauge!(m::OPERATOR_BALANCE).set(wei as f64 / 1e18),
+                Ok(None) => {}
+                Err(e) => {
+                    warn!(target: "sequencer::l1", error = %e, "reading the operator's L1 balance failed")
+                }
+            }
         }
         match settle_round(&settlement, &seq).await {
             Ok(true) => continue,

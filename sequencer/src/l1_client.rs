@@ -69,6 +69,11 @@ fn settlement(hash: [u8; 32], block: u64, gas_used: u64) -> L1Settlement {
 impl Settlement for ContractL1 {
     type Error = ContractL1Error;
 
+    async fn operator_balance(&self) -> Result<Option<u128>, Self::Error> {
+        let wei = self.client.balance(self.client.address()).await?;
+        Ok(Some(u128::try_from(wei).unwrap_or(u128::MAX)))
+    }
+
     async fn settled_batches(&self) -> Result<u64, Self::Error> {
         Ok(self.client.batch_count().await?)
     }

@@ -64,6 +64,8 @@ pub const HALTED: &str = "ccr_sequencer_halted";
 pub const MEMPOOL_CAPACITY: &str = "ccr_sequencer_mempool_capacity";
 /// Gauge: sealed batches not yet settled on L1 (from the database: survives restarts).
 pub const UNSETTLED_BATCHES: &str = "ccr_sequencer_unsettled_batches";
+/// Gauge: the L1 balance of the account that submits batches, in ether (read every minute).
+pub const OPERATOR_BALANCE: &str = "ccr_sequencer_l1_operator_balance_eth";
 /// Gauge: unix time of the last settlement this process recorded.
 pub const LAST_SETTLEMENT: &str = "ccr_sequencer_last_settlement_timestamp_seconds";
 /// Seconds the start-up replay took.
@@ -144,6 +146,7 @@ fn describe() {
     describe_gauge!(MEMPOOL_CAPACITY, "L2 transactions the mempool holds at most");
     describe_gauge!(UNSETTLED_BATCHES, "sealed batches not yet settled on L1");
     describe_gauge!(LAST_SETTLEMENT, Unit::Seconds, "unix time of the last settlement recorded");
+    describe_gauge!(OPERATOR_BALANCE, "L1 balance of the account that submits batches, in ether");
     describe_counter!(BATCHES_SETTLED, "batches settled on L1");
     describe_histogram!(L1_GAS, "L1 gas used by each batch settlement");
     describe_counter!(SETTLEMENT_FAILURES, "failed L1 settlement attempts (retried)");

@@ -3,7 +3,7 @@
 //!
 //! ```json
 //! {
-//!   "sequencer_rpc": "http://127.0.0.1:8545",
+//!   "sequencer_rpc": "http://127.0.0.1:8645",
 //!   "l1_rpc": "http://127.0.0.1:8546",
 //!   "rollup": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
 //!   "l1_chain_id": 31337,

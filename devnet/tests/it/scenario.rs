@@ -81,9 +81,21 @@ async fn scenario_on_the_embedded_l1() {
         "ccr_sequencer_l1_gas_used",
         "ccr_sequencer_proving_seconds",
         "ccr_sequencer_txs_accepted_total",
+        "ccr_sequencer_last_settlement_timestamp_seconds",
+        "ccr_sequencer_unsettled_batches",
     ] {
         assert!(body.contains(name), "{name} missing from /metrics");
     }
+    // The operator's L1 balance, read from the chain: development account 0 holds about 10,000
+    // ETH, less the gas it paid.
+    let balance: f64 = body
+        .lines()
+        .find_map(|l| l.strip_prefix("ccr_sequencer_l1_operator_balance_eth "))
+        .expect("ccr_sequencer_l1_operator_balance_eth in /metrics")
+        .trim()
+        .parse()
+        .expect("a number");
+    assert!(balance > 9_000.0 && balance <= 10_000.0, "operator balance {balance} ETH");
     devnet.stop().await;
 }
 

@@ -120,6 +120,45 @@ fn deploy(process: &Artifact, tally: &Artifact) -> (World, PollContracts) {
     (pw.w, pw.polls)
 }
 
+/// The starting states of the voters at these state indices, each with [`CREDITS`].
+fn roster(indices: &[u64]) -> Vec<VoterState> {
+    indices
+        .iter()
+        .map(|i| VoterState { pubkey: voter_key(*i).public_key(), voice_credits: CREDITS })
+        .collect()
+}
+
+/// Bank [`POOL`] opens a poll of three options, messages until ten minutes from now, with
+/// `initialSb` over `roster` and `voters` as L1's count: the call and the poll as the coordinator
+/// sees it.
+fn open_poll(
+    w: &mut World,
+    polls: &PollContracts,
+    roster: &[VoterState],
+    voters: u32,
+) -> (NewPoll, NativePoll) {
+    let deadline = w.evm.timestamp() + 600;
+    let new_poll = NewPoll {
+        pool: POOL,
+        options: 3,
+        deadline,
+        voice_credits: CREDITS,
+        coordinator: coordinator().public_key(),
+        initial_sb: initial_sb(roster, &PARAMS).unwrap(),
+        voters,
+        proposal: B256::ZERO,
+    };
+    let (id, _) = polls.create_poll(&mut w.evm, bank().l1, &new_poll).unwrap();
+    let poll = NativePoll {
+        id,
+        options: 3,
+        deadline,
+        voice_credits: CREDITS,
+        coordinator: coordinator().public_key(),
+    };
+    (new_poll, poll)
+}
+
 #[test]
 fn poll_e2e_real_processing_and_tally_proofs_publish_results() {
     let t = Instant::now();
@@ -143,29 +182,9 @@ fn poll_e2e_real_processing_and_tally_proofs_publish_results() {
     let (mut w, polls) = deploy(&process_verifier, &tally_verifier);
 
     // ---- the poll: three voters, three options, initialSb over their starting states ----------
-    let voters: Vec<VoterState> = [A, B, C]
-        .iter()
-        .map(|i| VoterState { pubkey: voter_key(*i).public_key(), voice_credits: CREDITS })
-        .collect();
-    let deadline = w.evm.timestamp() + 600;
-    let new_poll = NewPoll {
-        pool: POOL,
-        options: 3,
-        deadline,
-        voice_credits: CREDITS,
-        coordinator: coordinator().public_key(),
-        initial_sb: initial_sb(&voters, &PARAMS).unwrap(),
-        voters: 3,
-        proposal: B256::ZERO,
-    };
-    let (id, _) = polls.create_poll(&mut w.evm, bank().l1, &new_poll).unwrap();
-    let poll = NativePoll {
-        id,
-        options: 3,
-        deadline,
-        voice_credits: CREDITS,
-        coordinator: coordinator().public_key(),
-    };
+    let voters = roster(&[A, B, C]);
+    let (new_poll, poll) = open_poll(&mut w, &polls, &voters, 3);
+    let (id, deadline) = (poll.id, poll.deadline);
     let stranger = PrivateKey::from_bytes([0x5a; 32]);
     let (ka, kb) = (voter_key(A), voter_key(B));
     // In submission order; processing runs last to first.
@@ -392,29 +411,9 @@ fn attack_poll_roster_exceeds_voter_count_on_l1() {
     );
     let (mut w, polls) = deploy(&process_verifier, &process_verifier);
     let d = 3u64;
-    let roster: Vec<VoterState> = [A, B, C, d]
-        .iter()
-        .map(|i| VoterState { pubkey: voter_key(*i).public_key(), voice_credits: CREDITS })
-        .collect();
-    let deadline = w.evm.timestamp() + 600;
-    let new_poll = NewPoll {
-        pool: POOL,
-        options: 3,
-        deadline,
-        voice_credits: CREDITS,
-        coordinator: coordinator().public_key(),
-        initial_sb: initial_sb(&roster, &PARAMS).unwrap(),
-        voters: 3,
-        proposal: B256::ZERO,
-    };
-    let (id, _) = polls.create_poll(&mut w.evm, bank().l1, &new_poll).unwrap();
-    let poll = NativePoll {
-        id,
-        options: 3,
-        deadline,
-        voice_credits: CREDITS,
-        coordinator: coordinator().public_key(),
-    };
+    let roster = roster(&[A, B, C, d]);
+    let (new_poll, poll) = open_poll(&mut w, &polls, &roster, 3);
+    let (id, deadline) = (poll.id, poll.deadline);
     // The fourth key votes 10 on option 1.
     let m = vote(0, &poll, d, &voter_key(d), 1, 10, 1);
     polls.publish_message(&mut w.evm, relayer(), id, &m).unwrap();
