@@ -369,7 +369,9 @@ impl ConstraintSynthesizer<Fr> for ProcessCircuit {
         preimage.extend(word(&coordinator_hash)?);
         preimage.extend(small_word(&batch.options, 32)?);
         preimage.extend(small_word(&batch.voice_credits, 64)?);
-        // roster = voters + 2³²·first (voters < 2³² by its range check)
+        // roster = voters + 2³²·first: L1 writes 1 ≤ voters < 2³² (uint32), and the circuit
+        // range-checks voters ≤ 2^state_depth ≤ 2³², so a word L1 computes names one (voters,
+        // first) pair only
         preimage.extend(small_word(&(&batch.voters + FpVar::from(first) * Fr::from(1u64 << 32)), 33)?);
         for x in [&chain_start, &chain, &sb_before, &sb_after] {
             preimage.extend(word(x)?);
