@@ -276,7 +276,8 @@ pub enum ExitModeCommand {
     /// Switch the rollup to exit mode (allowed once a queued L1 request waited past the escape delay).
     Activate,
     /// Rebuild the state from L1 (a full audit), prove the wallet's account under the last
-    /// settled root, credit its balance to the L1 owner; then `claim` pays it.
+    /// settled root, credit its balance to the L1 owner; then `claim` pays it. A borrower's
+    /// debt is netted first: up to the balance goes to its bank's pool, the rest to you.
     Claim {
         /// The batch circuit's verifying key [default: the network file's].
         #[arg(long, value_name = "FILE")]
