@@ -220,7 +220,7 @@ impl Feature {
         let value = value.trim();
         match &self.kind {
             FeatureKind::Numeric { clamp } => {
-                let v: i64 = value.parse().map_err(|_| FieldError::NotInteger(value.to_string()))?;
+                let v = parse_integral(value).ok_or_else(|| FieldError::NotInteger(value.to_string()))?;
                 out.push(match clamp {
                     Some([lo, hi]) => v.clamp(*lo, *hi),
                     None => v,
@@ -235,6 +235,50 @@ impl Feature {
         }
         Ok(())
     }
+}
+
+/// An integer as spreadsheets export one: `500000`, `12.0`, `-3.00`, `5.00E+05`, `5e5` are all
+/// integers; `7.5`, `1e-1`, `1,000`, an empty field or one past `i64` are not (`None`). Exact:
+/// the decimal digits are shifted by the exponent, never rounded through a float.
+pub fn parse_integral(value: &str) -> Option<i64> {
+    if let Ok(v) = value.parse::<i64>() {
+        return Some(v);
+    }
+    let (mantissa, exponent) = match value.find(['e', 'E']) {
+        Some(i) => (&value[..i], value[i + 1..].parse::<i32>().ok()?),
+        None => (value, 0),
+    };
+    let (negative, unsigned) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
+    };
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty() || !digits_ok(whole) || !digits_ok(fraction) {
+        return None;
+    }
+    // value = digits · 10^(exponent − fraction.len()), exactly
+    let digits = format!("{whole}{fraction}");
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(0);
+    }
+    let shift = i64::from(exponent) - fraction.len() as i64;
+    let digits = if shift >= 0 {
+        // A nonzero value times 10²⁰ or more is past i64.
+        let zeros = usize::try_from(shift).ok().filter(|z| *z < 20)?;
+        format!("{digits}{}", "0".repeat(zeros))
+    } else {
+        let dropped = usize::try_from(-shift).ok()?;
+        let (kept, rest) = digits.split_at(digits.len().saturating_sub(dropped));
+        // What the exponent shifts past the point must be zeros (and something must remain).
+        if rest.bytes().any(|b| b != b'0') || dropped > digits.len() {
+            return None;
+        }
+        kept.to_owned()
+    };
+    let magnitude: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+    i64::try_from(if negative { -magnitude } else { magnitude }).ok()
 }
 
 /// Why one CSV field does not fit its feature.

@@ -93,6 +93,10 @@ fn csv_errors_name_row_and_column() {
         "{e}"
     );
 
+    // Integers as spreadsheets export them are integers; a non-integral value is still refused.
+    let t = read_csv("amount,kind,y\n5.00E+01,a,0\n12.0,b,1\n").expect("spreadsheet integers");
+    assert_eq!(t, read_csv("amount,kind,y\n50,a,0\n12,b,1\n").expect("plain integers"));
+
     let e = read_csv("amount,y\n5,0\n").expect_err("missing column");
     assert!(matches!(&e, DataError::MissingColumn { column, .. } if column == "kind"), "{e}");
 
@@ -108,6 +112,30 @@ fn csv_errors_name_row_and_column() {
     let e = read_csv("amount,kind,y\n5,a,0\n6,b\n").expect_err("short record");
     assert!(matches!(&e, DataError::Csv { .. }), "{e}");
     assert!(e.to_string().contains("line: 3"), "{e}");
+}
+
+#[test]
+fn integers_parse_as_spreadsheets_write_them() {
+    use ccr_credit_policy::schema::parse_integral;
+    for (text, v) in [
+        ("500000", 500_000),
+        ("5.00E+05", 500_000),
+        ("5e5", 500_000),
+        ("12.0", 12),
+        ("-3.00", -3),
+        ("+7", 7),
+        ("1.25E2", 125),
+        ("1250e-1", 125),
+        ("0.0", 0),
+        ("0e400", 0),
+        ("9223372036854775807", i64::MAX),
+        ("-9.223372036854775808E18", i64::MIN),
+    ] {
+        assert_eq!(parse_integral(text), Some(v), "{text}");
+    }
+    for text in ["7.5", "1e-1", "1,000", "", ".", "-", "e5", "1e", "9.3E18", "1e20", "1.2.3", "0x10", " 5"] {
+        assert_eq!(parse_integral(text), None, "{text}");
+    }
 }
 
 #[test]
