@@ -18,13 +18,13 @@
 //!   `a·enc`, the decryption and its checks ([`decrypt_bit`]), the packed command decomposed
 //!   canonically (its bits at and above 250 zero), the voter's state leaf (or the empty leaf)
 //!   opened at the command's index, the ballot and the vote weight opened under it, and the
-//!   message applied iff: readable, the index is below `voters` and names a voter, the signature verifies under
-//!   the voter's current key ([`verify_poseidon_bit`]), nonce = ballot nonce + 1, the poll id
-//!   matches, option < options, the new key is valid and `balance + old² ≥ new²`, where the
-//!   balance is the poll's `voiceCredits` while the ballot's nonce is 0 (a roster leaf cannot
-//!   grant more) and the leaf's afterwards. An applied
-//!   message sets the key, the balance `balance + old² − new²`, the weight and the nonce; any
-//!   other leaves both roots unchanged.
+//!   message applied iff: readable, the index is below `voters` and names a voter, the
+//!   signature verifies under the voter's current key ([`verify_poseidon_bit`]), nonce = ballot
+//!   nonce + 1, the poll id matches, option < options, the new key is valid and
+//!   `balance + old² ≥ new²`, where the balance is the poll's `voiceCredits` while the ballot's
+//!   nonce is 0 (a roster leaf cannot grant more) and the leaf's afterwards. An applied message
+//!   sets the key, the balance `balance + old² − new²`, the weight and the nonce; any other
+//!   leaves both roots unchanged.
 //!
 //! Range facts the comparisons rely on: the command's parts are 50-bit by construction (bits
 //! of the canonical decomposition); a weight in a votes tree was such a part when written, and
