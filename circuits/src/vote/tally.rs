@@ -286,6 +286,17 @@ pub fn process(
     })
 }
 
+/// The voice credits a voter can spend: the poll's until their first applied message (ballot
+/// nonce 0), whatever their starting state holds (a roster cannot grant a key more), then their
+/// state's.
+pub fn spendable(poll: &Poll, state: &VoterState, ballot: &Ballot) -> u64 {
+    if ballot.nonce == 0 {
+        poll.voice_credits
+    } else {
+        state.voice_credits
+    }
+}
+
 /// One message's checks and, if they pass, its effect.
 fn apply(
     poll: &Poll,
@@ -319,8 +330,7 @@ fn apply(
     let option = command.vote_option as usize;
     let old = u128::from(ballot.votes[option]);
     let new = u128::from(command.new_vote_weight);
-    // Until the first applied message the balance is the poll's, not the roster's.
-    let balance = if ballot.nonce == 0 { poll.voice_credits } else { state.voice_credits };
+    let balance = spendable(poll, state, ballot);
     let available = u128::from(balance) + old * old;
     if available < new * new {
         return Err(Rejection::InsufficientCredits { available, cost: new * new });

@@ -407,8 +407,7 @@ pub fn process_witnesses(
                 let o = command.vote_option as usize;
                 let old = u128::from(ballots[s].votes[o]);
                 let new = u128::from(command.new_vote_weight);
-                // Until the first applied message the balance is the poll's (see `process`).
-                let start = if ballots[s].nonce == 0 { poll.voice_credits } else { states[s].voice_credits };
+                let start = super::tally::spendable(poll, &states[s], &ballots[s]);
                 let balance = u128::from(start) + old * old - new * new;
                 states[s] = VoterState {
                     pubkey: command.new_pubkey,

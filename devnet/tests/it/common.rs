@@ -28,6 +28,16 @@ pub async fn start(config: DevnetConfig) -> Devnet {
     Devnet::start(config, &mut |line: &str| eprintln!("{line}")).await.expect("devnet starts")
 }
 
+/// Waits, up to `timeout`, until account `index` is in a sealed batch (the sequencer has its
+/// credit context).
+pub async fn wait_sealed(seq: &ccr_wallet::sequencer::SequencerClient, index: u32, timeout: Duration) {
+    let started = std::time::Instant::now();
+    while seq.credit_context(index).await.expect("context").is_none() {
+        assert!(started.elapsed() < timeout, "the accounts were not sealed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A community bank of the committed German policy at test depth: its eligibility proving key
 /// (INSECURE development setup, seed `[5; 32]`), one attester (registry index 3) and its
 /// registry. Shared by the credit and liveness tests.
@@ -52,6 +62,16 @@ impl GermanBank {
         let registry = ccr_wallet::credit::RegistryFile::new(&[(3, attester.public_key())]).unwrap();
         let root = registry.registry().unwrap().root();
         Self { policy, policy_hash: params.hash, pk, attester, registry, root }
+    }
+
+    /// `registerBank` of account `pool` with this bank's key, policy and registry, from the
+    /// pool's L1 owner.
+    pub async fn register(&self, owner: &ccr_wallet::l1ops::L1, pool: u32) {
+        owner
+            .client
+            .register_bank(pool, &self.pk.key.vk, self.policy_hash, self.root)
+            .await
+            .expect("registerBank");
     }
 
     /// The attester's attestation, for `member`'s key and `purpose`, of the first row of the

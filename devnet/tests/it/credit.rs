@@ -91,19 +91,11 @@ async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
     let account = l1ops::deposit(&member_l1, &member, None, 50).await.expect("member").index;
     let d = l1ops::deposit(&other_l1, &other, None, 70).await.expect("other");
     l1ops::wait_ingested(&seq, d.queue_length, STEP).await.expect("ingested");
-    let started = std::time::Instant::now();
-    while seq.credit_context(d.index).await.expect("context").is_none() {
-        assert!(started.elapsed() < STEP, "the accounts were not sealed");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_sealed(&seq, d.index, STEP).await;
 
     // The bank: the German policy's keys at depth 8, one attester, registered on L1.
     let bank = GermanBank::new();
-    bank_l1
-        .client
-        .register_bank(pool, &bank.pk.key.vk, bank.policy_hash, bank.root)
-        .await
-        .expect("registerBank");
+    bank.register(&bank_l1, pool).await;
     let attestation = bank.attest(member.l2_public(), Purpose::CommunityInfrastructure);
     let GermanBank { policy, pk, registry, root, .. } = bank;
     let applicant = Applicant {

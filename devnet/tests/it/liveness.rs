@@ -53,19 +53,11 @@ async fn attack_credit_triggers_between_acceptance_and_settlement_leave_settleme
     let d = l1ops::deposit(b_l1, &b, None, 70).await.expect("b");
     let ib = d.index;
     l1ops::wait_ingested(&seq, d.queue_length, STEP).await.expect("ingested");
-    let started = std::time::Instant::now();
-    while seq.credit_context(ib).await.expect("context").is_none() {
-        assert!(started.elapsed() < STEP, "the accounts were not sealed");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_sealed(&seq, ib, STEP).await;
 
     // The bank registers (its first registration: allowed under governance).
     let bank = GermanBank::new();
-    bank_l1
-        .client
-        .register_bank(pool, &bank.pk.key.vk, bank.policy_hash, bank.root)
-        .await
-        .expect("registerBank");
+    bank.register(bank_l1, pool).await;
     let attestation = bank.attest(member.l2_public(), Purpose::CommunityInfrastructure);
     let GermanBank { policy, policy_hash, pk, registry, root, .. } = bank;
 
