@@ -132,6 +132,7 @@ pub async fn run(config: &RpcBench, dir: &Path) -> Result<RpcReport> {
         // Long: batches are sealed when full, never partial, during a run.
         batch_timeout: Duration::from_secs(3600),
         keys: None,
+        fleet: None,
         l1: None,
     })
     .await

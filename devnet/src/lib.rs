@@ -200,7 +200,7 @@ impl Devnet {
         .save(&vk_path)
         .with_context(|| format!("writing {}", vk_path.display()))?;
 
-        let verifier = embedded::verifier_artifact(&keys, &params, DEV_SEED)?;
+        let verifier = embedded::verifier_artifact(&keys.verifier(), &params, DEV_SEED)?;
         let deploy = DeployConfig { escape_delay: config.escape_delay, ..DeployConfig::eth() };
         let operator_key = dev_key(0)?;
         let (l1_node, anvil, l1_url) = match &config.l1 {
@@ -237,6 +237,7 @@ impl Devnet {
             metrics_addr: config.metrics,
             batch_timeout: config.batch_timeout,
             keys: Some(keys),
+            fleet: None,
             l1: Some(L1Config {
                 client: operator.clone(),
                 confirmations: 0,

@@ -7,8 +7,9 @@ use std::time::Duration;
 use ccr_circuits::state::{Domain, RollupParams};
 use clap::Parser;
 
+use crate::fleet::{FleetConfig, ProverSecret};
 use crate::node::NodeConfig;
-use crate::prover::{BatchKeys, KeyError};
+use crate::prover::{BatchKeys, BatchVerifier, KeyError};
 use crate::sequencer::SequencerConfig;
 use crate::vote_relay::VoteRelayLimits;
 
@@ -57,9 +58,22 @@ pub struct Args {
     /// `--dev`, the node runs an INSECURE deterministic development setup at start-up.
     #[arg(long, env = "CCR_KEYS")]
     pub keys: Option<PathBuf>,
-    /// Do not prove (batches stay sealed; another node or a prover fleet proves them).
-    #[arg(long, conflicts_with = "keys", env = "CCR_NO_PROVER")]
+    /// Do not prove (batches stay sealed; another node proves them).
+    #[arg(long, conflicts_with_all = ["keys", "prover_api"], env = "CCR_NO_PROVER")]
     pub no_prover: bool,
+    /// Leave proving to a fleet of `ccr-prover-worker` processes: serve the prover job API on
+    /// this address (not the public API's; e.g. `0.0.0.0:8646` in a pod). The node then needs
+    /// only `batch.vk` in `--keys`. Needs `--prover-secret-file`.
+    #[arg(long, env = "CCR_PROVER_API", requires = "prover_secret_file")]
+    pub prover_api: Option<SocketAddr>,
+    /// File holding the fleet's shared secret (at least 16 bytes; `openssl rand -hex 32`):
+    /// workers send it as `Authorization: Bearer <secret>`.
+    #[arg(long, env = "CCR_PROVER_SECRET_FILE")]
+    pub prover_secret_file: Option<PathBuf>,
+    /// A worker's lease on a batch lapses when not renewed for this long (workers renew every
+    /// third of it); the batch then goes to another worker.
+    #[arg(long, default_value = "60s", value_parser = parse_duration, env = "CCR_PROVER_LEASE")]
+    pub prover_lease: Duration,
     /// Ethereum JSON-RPC URL of L1 (e.g. anvil's `http://127.0.0.1:8545`), with `--rollup`.
     /// Without it, and only with `--dev`, the node starts an EMBEDDED L1 (revm, in memory,
     /// chain id 31337) on `--l1-listen`, deploys the contracts there and settles on it.
@@ -160,6 +174,12 @@ pub enum CliError {
     /// A vote relay limit is unusable.
     #[error("{0}")]
     VoteRelay(String),
+    /// A prover fleet option is wrong.
+    #[error("{0}")]
+    Fleet(String),
+    /// The prover fleet's secret does not load.
+    #[error(transparent)]
+    Secret(#[from] crate::fleet::SecretError),
 }
 
 /// Parses `500ms`, `2s`, `1m` or a bare number of seconds.
@@ -284,10 +304,23 @@ impl Args {
         // L1 the node signs for no deployment (`Domain::NONE`).
         let params = RollupParams::new(self.depth, self.batch_size, Domain::NONE)?;
         self.check_dev()?;
-        let keys = match (&self.keys, self.no_prover) {
-            (_, true) => None,
-            (Some(dir), false) => Some(BatchKeys::load(dir, &params)?),
-            (None, false) => Some(BatchKeys::dev(&params, DEV_SEED)?),
+        let (keys, fleet) = match (&self.keys, self.no_prover, self.prover_api) {
+            (_, true, _) => (None, None),
+            (keys, false, Some(addr)) => {
+                let verifier = match keys {
+                    Some(dir) => BatchVerifier::load(dir, &params)?,
+                    None => BatchKeys::dev(&params, DEV_SEED)?.verifier(),
+                };
+                if self.prover_lease < Duration::from_secs(1) {
+                    return Err(CliError::Fleet("--prover-lease must be at least 1s".into()));
+                }
+                let secret = self.prover_secret_file.as_deref().map(ProverSecret::from_file).transpose()?;
+                let secret = secret
+                    .ok_or_else(|| CliError::Fleet("--prover-api needs --prover-secret-file FILE".into()))?;
+                (None, Some(FleetConfig { addr, secret, lease: self.prover_lease, verifier }))
+            }
+            (Some(dir), false, None) => (Some(BatchKeys::load(dir, &params)?), None),
+            (None, false, None) => (Some(BatchKeys::dev(&params, DEV_SEED)?), None),
         };
         Ok(NodeConfig {
             sequencer: SequencerConfig {
@@ -299,6 +332,7 @@ impl Args {
             metrics_addr: (!self.no_metrics).then_some(self.metrics),
             batch_timeout: self.batch_timeout,
             keys,
+            fleet,
             l1: None,
         })
     }

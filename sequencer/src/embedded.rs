@@ -12,7 +12,7 @@ use ccr_verifier_contracts::rollup::DeployConfig;
 use ccr_verifier_contracts::{solidity_verifier, Artifact, DevKey};
 use tracing::info;
 
-use crate::prover::BatchKeys;
+use crate::prover::BatchVerifier;
 
 /// Errors of bringing up the embedded L1.
 #[derive(Debug, thiserror::Error)]
@@ -25,21 +25,21 @@ pub enum EmbeddedError {
     Verifier(String),
 }
 
-/// The verifier contract of `keys`: for development keys from `dev_seed`, the committed
-/// artifact when the parameters are the committed verifier's, otherwise generated and
+/// The verifier contract of `keys`' verifying key: for development keys from `dev_seed`, the
+/// committed artifact when the parameters are the committed verifier's, otherwise generated and
 /// compiled with solc-js (needs `node`: `scripts/deps`).
 pub fn verifier_artifact(
-    keys: &BatchKeys,
+    keys: &BatchVerifier,
     params: &RollupParams,
     dev_seed: [u8; 32],
 ) -> Result<Artifact, EmbeddedError> {
     let err = |e: &dyn std::fmt::Display| EmbeddedError::Verifier(e.to_string());
     if keys.insecure_dev_setup {
         return DevKey { params: *params, seed: dev_seed }
-            .verifier_artifact(&keys.pk.vk)
+            .verifier_artifact(&keys.vk)
             .map_err(|e| err(&e));
     }
-    let source = solidity_verifier(&keys.pk.vk, "Groth16Verifier", "Verifier of the operator's batch key.")
+    let source = solidity_verifier(&keys.vk, "Groth16Verifier", "Verifier of the operator's batch key.")
         .map_err(|e| err(&e))?;
     ccr_verifier_contracts::solc::compile_contract(
         &ccr_verifier_contracts::solc::js_tools_dir(),

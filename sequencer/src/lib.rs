@@ -15,11 +15,13 @@ pub mod cli;
 pub mod embedded;
 /// The sequencer's error enum and its mapping to error codes.
 pub mod error;
-/// Interfaces to L1 (deposit watcher, settlement): traits only.
+/// Remote provers: the job API, its leases, the worker.
+pub mod fleet;
 /// Liveness of the node's tasks (`/healthz`, `/readyz`).
 pub mod health;
 /// Start-up checks and replay of the log.
 pub mod invariants;
+/// Interfaces to L1 (deposit watcher, settlement): traits only.
 pub mod l1;
 /// The L1 traits on the rollup contract (alloy client).
 pub mod l1_client;
@@ -49,5 +51,5 @@ pub mod wire;
 pub use crate::api::{CcrApiClient, CcrApiServer, ErrorCode};
 pub use crate::error::SequencerError;
 pub use crate::node::{L1Config, Node, NodeConfig, NodeError};
-pub use crate::prover::BatchKeys;
+pub use crate::prover::{BatchKeys, BatchVerifier};
 pub use crate::sequencer::{Sequencer, SequencerConfig};

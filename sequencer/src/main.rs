@@ -24,10 +24,15 @@ fn main() -> anyhow::Result<()> {
         match args.l1_mode() {
             L1Mode::None => {}
             L1Mode::Embedded => {
-                let keys = config.keys.as_ref().context(
-                    "the embedded L1 deploys the verifier of this node's key: run without --no-prover, or give --l1-rpc",
-                )?;
-                let verifier = embedded::verifier_artifact(keys, &params, DEV_SEED)?;
+                let keys = config
+                    .keys
+                    .as_ref()
+                    .map(|k| k.verifier())
+                    .or_else(|| config.fleet.as_ref().map(|f| f.verifier.clone()))
+                    .context(
+                        "the embedded L1 deploys the verifier of this node's key: run without --no-prover, or give --l1-rpc",
+                    )?;
+                let verifier = embedded::verifier_artifact(&keys, &params, DEV_SEED)?;
                 let cfg = DeployConfig { escape_delay: args.escape_delay, ..DeployConfig::eth() };
                 let up = embedded::start(args.l1_listen, &params, &verifier, &cfg, args.l1_key()?).await?;
                 eprintln!(

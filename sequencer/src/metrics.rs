@@ -80,6 +80,30 @@ pub const VOTES_REJECTED: &str = "ccr_sequencer_votes_rejected_total";
 /// also in [`VOTES_REJECTED`] with reason `vote_relay_limit`.
 pub const VOTE_RELAY_REFUSED: &str = "ccr_sequencer_vote_relay_refused_total";
 
+/// Gauge: proof jobs (sealed batches without a proof) by state (`pending`, `leased`), with
+/// `--prover-api`.
+pub const FLEET_JOBS: &str = "ccr_sequencer_prover_jobs";
+/// Leases issued to workers.
+pub const FLEET_LEASES: &str = "ccr_sequencer_prover_leases_issued_total";
+/// Leases that expired (the worker died or stalled); each job went back to pending.
+pub const FLEET_EXPIRED: &str = "ccr_sequencer_prover_leases_expired_total";
+/// Proofs from workers stored (label `worker`).
+pub const FLEET_COMPLETED: &str = "ccr_sequencer_prover_jobs_completed_total";
+/// Proofs from workers refused because they do not verify (label `worker`).
+pub const FLEET_REFUSED: &str = "ccr_sequencer_prover_proofs_refused_total";
+/// Histogram: seconds a worker reports proving a batch (label `worker`).
+pub const FLEET_WORKER_SECONDS: &str = "ccr_sequencer_prover_worker_proving_seconds";
+/// Histogram: a job's time from lease to stored proof, less the worker's proving time (the
+/// hand-off: witness transfer, proof transfer, verification, the write).
+pub const FLEET_HANDOFF: &str = "ccr_sequencer_prover_handoff_seconds";
+/// Job API requests refused for want of the fleet's secret.
+pub const FLEET_UNAUTHORIZED: &str = "ccr_sequencer_prover_unauthorized_total";
+
+/// Counts a job API request refused for want of the secret.
+pub fn fleet_unauthorized() {
+    metrics::counter!(FLEET_UNAUTHORIZED).increment(1);
+}
+
 /// Errors of the metrics layer.
 #[derive(Debug, thiserror::Error)]
 pub enum MetricsError {
@@ -107,6 +131,18 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
                     Matcher::Full(PROVING_SECONDS.to_owned()),
                     &[0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0],
                 )
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(FLEET_WORKER_SECONDS.to_owned()),
+                        &[0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0],
+                    )
+                })
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(FLEET_HANDOFF.to_owned()),
+                        &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0],
+                    )
+                })
                 .and_then(|b| {
                     b.set_buckets_for_metric(
                         Matcher::Full(BATCH_TXS.to_owned()),
@@ -153,6 +189,14 @@ fn describe() {
     describe_gauge!(L1_BLOCK, "L1 block of the last settlement");
     describe_counter!(DEPOSITS_SEEN_L1, "L1 queue entries (deposits, forced exits) read from the contract");
     describe_gauge!(REPLAY_SECONDS, Unit::Seconds, "duration of the start-up replay");
+    describe_gauge!(FLEET_JOBS, "proof jobs (sealed batches without a proof) by state: pending, leased");
+    describe_counter!(FLEET_LEASES, "proof job leases issued to workers");
+    describe_counter!(FLEET_EXPIRED, "proof job leases expired (worker dead or stalled); the job is re-issued");
+    describe_counter!(FLEET_COMPLETED, "proofs from workers stored, by worker");
+    describe_counter!(FLEET_REFUSED, "proofs from workers refused (they do not verify), by worker");
+    describe_histogram!(FLEET_WORKER_SECONDS, Unit::Seconds, "seconds a worker reports proving a batch, by worker");
+    describe_histogram!(FLEET_HANDOFF, Unit::Seconds, "lease to stored proof, less the worker's proving time");
+    describe_counter!(FLEET_UNAUTHORIZED, "job API requests refused for want of the fleet's secret");
     describe_gauge!(EPOCH, "epoch of the pending transactions and the next batch (L1's clock)");
 }
 

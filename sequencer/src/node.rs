@@ -13,6 +13,7 @@ use tracing::info;
 use ccr_circuits::state::Domain;
 
 use crate::error::SequencerError;
+use crate::fleet::{FleetConfig, JobBoard};
 use crate::health::{HealthReport, TaskHealth};
 use crate::invariants::StartupReport;
 use crate::l1_client::ContractL1;
@@ -32,8 +33,12 @@ pub struct NodeConfig {
     pub metrics_addr: Option<SocketAddr>,
     /// The batcher seals a partial batch after the oldest pending transaction waited this long.
     pub batch_timeout: Duration,
-    /// Keys of the batch circuit; `None`: this node does not prove (batches stay sealed).
+    /// Keys of the batch circuit for the in-process prover; `None`: this node does not prove
+    /// itself (batches stay sealed, or go to the fleet).
     pub keys: Option<BatchKeys>,
+    /// Serve the prover job API to remote workers instead of proving in process (`keys` is then
+    /// not used for proving).
+    pub fleet: Option<FleetConfig>,
     /// The rollup contract on L1; `None`: no L1 (deposits come through
     /// [`Sequencer::ingest_queue_entry`], batches are not settled).
     pub l1: Option<L1Config>,
@@ -89,7 +94,10 @@ pub struct Node {
     pub report: StartupReport,
     rpc_addr: SocketAddr,
     metrics_addr: Option<SocketAddr>,
+    prover_api_addr: Option<SocketAddr>,
     rpc: ServerHandle,
+    prover_api: Option<ServerHandle>,
+    board: Option<Arc<JobBoard>>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     health: Arc<TaskHealth>,
@@ -136,8 +144,10 @@ impl Node {
             None => None,
         };
 
-        let insecure = config.keys.as_ref().is_some_and(|k| k.insecure_dev_setup);
-        let mut api = RpcServer::new(seq.clone(), config.keys.is_some(), insecure);
+        let insecure = config.keys.as_ref().is_some_and(|k| k.insecure_dev_setup)
+            || config.fleet.as_ref().is_some_and(|f| f.verifier.insecure_dev_setup);
+        let proving = config.keys.is_some() || config.fleet.is_some();
+        let mut api = RpcServer::new(seq.clone(), proving, insecure);
         if let Some(l1) = &config.l1 {
             api = api.with_l1(l1.client.clone());
             if let Some(poll) = l1.poll_contract {
@@ -153,7 +163,21 @@ impl Node {
         tasks.push(
             health.spawn("batcher", crate::batcher::run(seq.clone(), config.batch_timeout, rx.clone())),
         );
-        if let Some(keys) = config.keys {
+        let (mut prover_api, mut prover_api_addr, mut board) = (None, None, None);
+        if let Some(fleet) = &config.fleet {
+            let (s, pvk, lease) = (seq.clone(), fleet.verifier.pvk.clone(), fleet.lease);
+            let opened = tokio::task::spawn_blocking(move || JobBoard::open(s, pvk, lease))
+                .await
+                .map_err(|e| NodeError::Task(e.to_string()))??;
+            let opened = Arc::new(opened);
+            board = Some(opened.clone());
+            let (addr, handle, ticker) = crate::fleet::board::serve(opened, fleet, rx.clone())
+                .await
+                .map_err(|source| NodeError::Rpc { addr: fleet.addr, source })?;
+            tasks.push(health.spawn("prover-api", ticker));
+            prover_api = Some(handle);
+            prover_api_addr = Some(addr);
+        } else if let Some(keys) = config.keys {
             tasks.push(health.spawn("prover", crate::prover::run(seq.clone(), keys, rx.clone())));
         }
         if let Some(l1) = config.l1 {
@@ -173,7 +197,19 @@ impl Node {
             }));
         }
         info!(target: "sequencer::rpc", %rpc_addr, metrics = ?metrics_addr, "node running");
-        Ok(Self { sequencer: seq, report, rpc_addr, metrics_addr, rpc, shutdown, tasks, health })
+        Ok(Self {
+            sequencer: seq,
+            report,
+            rpc_addr,
+            metrics_addr,
+            prover_api_addr,
+            rpc,
+            prover_api,
+            board,
+            shutdown,
+            tasks,
+            health,
+        })
     }
 
     /// The bound JSON-RPC address.
@@ -191,6 +227,16 @@ impl Node {
         self.metrics_addr
     }
 
+    /// The bound address of the prover job API (with a fleet).
+    pub fn prover_api_addr(&self) -> Option<SocketAddr> {
+        self.prover_api_addr
+    }
+
+    /// The prover fleet's job board (with a fleet).
+    pub fn fleet(&self) -> Option<Arc<JobBoard>> {
+        self.board.clone()
+    }
+
     /// What `/healthz` and `/readyz` report: each task, and whether the node halted.
     pub fn health(&self) -> HealthReport {
         metrics::Probes { health: self.health.clone(), sequencer: self.sequencer.clone() }.report()
@@ -201,12 +247,12 @@ impl Node {
     /// returns the database is closed, so the same process may open it again.
     pub async fn shutdown(self) {
         self.health.stopping();
-        let _ = self.rpc.stop();
-        self.rpc.clone().stopped().await;
+        stop_servers(&self.rpc, self.prover_api.as_ref()).await;
         let _ = self.shutdown.send(true);
         for t in self.tasks {
             let _ = t.await;
         }
+        drop(self.board);
         release(self.sequencer).await;
         info!(target: "sequencer::rpc", "node stopped");
     }
@@ -219,12 +265,19 @@ impl Node {
         for t in &self.tasks {
             t.abort();
         }
-        let _ = self.rpc.stop();
-        self.rpc.clone().stopped().await;
+        stop_servers(&self.rpc, self.prover_api.as_ref()).await;
         for t in self.tasks {
             let _ = t.await;
         }
+        drop(self.board);
         release(self.sequencer).await;
+    }
+}
+
+async fn stop_servers(rpc: &ServerHandle, prover_api: Option<&ServerHandle>) {
+    for h in std::iter::once(rpc).chain(prover_api) {
+        let _ = h.stop();
+        h.clone().stopped().await;
     }
 }
 

@@ -9,7 +9,7 @@ use ccr_circuits::state::RollupParams;
 use ccr_prover::batch::{batch_circuit_name, dev_setup_batch, prove_batch};
 use ccr_prover::{
     prepare_verifying_key, proof_to_bytes, verify_prepared, Bn254, PreparedVerifyingKey, ProverError,
-    ProvingKey, ProvingKeyFile, VerifyingKeyFile,
+    ProvingKey, ProvingKeyFile, VerifyingKey, VerifyingKeyFile,
 };
 use tokio::sync::watch;
 use tracing::{error, info, warn};
@@ -70,7 +70,55 @@ impl std::fmt::Debug for BatchKeys {
     }
 }
 
+/// The batch circuit's verifying key alone: what a node that leaves proving to a fleet needs
+/// (the proving key of the production circuit is large).
+#[derive(Clone)]
+pub struct BatchVerifier {
+    /// The verifying key (the embedded L1 deploys its verifier).
+    pub vk: Arc<VerifyingKey<Bn254>>,
+    /// Prepared for checking proofs.
+    pub pvk: Arc<PreparedVerifyingKey<Bn254>>,
+    /// The key comes from the insecure development setup.
+    pub insecure_dev_setup: bool,
+}
+
+impl std::fmt::Debug for BatchVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchVerifier")
+            .field("insecure_dev_setup", &self.insecure_dev_setup)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BatchVerifier {
+    /// Loads `batch.vk` from `dir`, checking that it is for `params`' circuit.
+    pub fn load(dir: &Path, params: &RollupParams) -> Result<Self, KeyError> {
+        let expected = batch_circuit_name(params);
+        let vk_path = dir.join(VERIFYING_KEY_FILE);
+        let show = |p: &Path| p.display().to_string();
+        let vk = VerifyingKeyFile::load(&vk_path)
+            .map_err(|source| KeyError::Load { path: show(&vk_path), source })?;
+        if vk.metadata.circuit_name != expected {
+            return Err(KeyError::Circuit { path: show(&vk_path), found: vk.metadata.circuit_name, expected });
+        }
+        if vk.metadata.insecure_dev_setup {
+            warn!(target: "sequencer::prover", dir = %dir.display(), "INSECURE: the verifying key comes from the development setup; proofs prove nothing");
+        }
+        let pvk = prepare_verifying_key(&vk.key);
+        Ok(Self { vk: Arc::new(vk.key), pvk: Arc::new(pvk), insecure_dev_setup: vk.metadata.insecure_dev_setup })
+    }
+}
+
 impl BatchKeys {
+    /// The verifying half.
+    pub fn verifier(&self) -> BatchVerifier {
+        BatchVerifier {
+            vk: Arc::new(self.pk.vk.clone()),
+            pvk: self.pvk.clone(),
+            insecure_dev_setup: self.insecure_dev_setup,
+        }
+    }
+
     /// Loads `batch.pk` and `batch.vk` from `dir`, checking that they are for `params`' circuit
     /// and belong together.
     pub fn load(dir: &Path, params: &RollupParams) -> Result<Self, KeyError> {

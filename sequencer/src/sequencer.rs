@@ -595,6 +595,16 @@ impl Sequencer {
         g.unproven.iter().next().map(|(n, w)| (*n, w.clone()))
     }
 
+    /// The sealed batches without a proof, lowest first.
+    pub fn unproven_batches(&self) -> Vec<u64> {
+        self.lock().map(|g| g.unproven.keys().copied().collect()).unwrap_or_default()
+    }
+
+    /// The witness of sealed batch `n`, if it has no proof yet.
+    pub fn unproven_witness(&self, n: u64) -> Option<BatchWitness> {
+        self.lock().ok()?.unproven.get(&n).cloned()
+    }
+
     /// Stores the proof of batch `n` (one atomic write) and marks it proven.
     pub fn record_proof(&self, n: u64, proof: Vec<u8>) -> Result<(), SequencerError> {
         let mut g = self.lock()?;

@@ -53,6 +53,7 @@ const META_NEXT_BATCH: &[u8] = b"next_batch";
 const META_DEPOSITS_SEEN: &[u8] = b"deposits_seen";
 const META_BATCHES_SETTLED: &[u8] = b"batches_settled";
 const META_EPOCH: &[u8] = b"epoch";
+const META_PROVER_LEASES: &[u8] = b"prover_leases";
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -272,6 +273,12 @@ impl Store {
         }))
     }
 
+    /// The prover fleet's lease table as [`crate::fleet::JobBoard`] wrote it (`None`: never
+    /// written).
+    pub fn prover_leases(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(CF_META, META_PROVER_LEASES)
+    }
+
     /// Starts an atomic write.
     pub fn write(&self) -> StoreWrite<'_> {
         StoreWrite { store: self, batch: WriteBatch::default(), error: None }
@@ -354,6 +361,11 @@ impl StoreWrite<'_> {
         self.put(CF_META, META_DEPOSITS_SEEN, &c.deposits_seen.to_be_bytes());
         self.put(CF_META, META_BATCHES_SETTLED, &c.batches_settled.to_be_bytes());
         self.put(CF_META, META_EPOCH, &u64::from(c.epoch).to_be_bytes());
+    }
+
+    /// Writes the prover fleet's lease table.
+    pub fn put_prover_leases(&mut self, table: &[u8]) {
+        self.put(CF_META, META_PROVER_LEASES, table);
     }
 
     /// Deletes log entry `seq` (only for tests of the start-up checks: the log is append-only).

@@ -53,6 +53,7 @@ pub fn config(db: &Path, params: RollupParams, keys: Option<BatchKeys>, timeout:
         metrics_addr: Some("127.0.0.1:0".parse().unwrap()),
         batch_timeout: timeout,
         keys,
+        fleet: None,
         l1: None,
     }
 }

@@ -6,6 +6,7 @@ mod common;
 mod crash;
 mod e2e;
 mod errors;
+mod fleet;
 mod keys_and_l1;
 mod probes;
 mod settle;

@@ -40,6 +40,7 @@ pub async fn node(db: &Path, keys: Option<BatchKeys>) -> Node {
         metrics_addr: None,
         batch_timeout: Duration::from_millis(300),
         keys,
+        fleet: None,
         l1: None,
     })
     .await
