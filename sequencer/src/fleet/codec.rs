@@ -230,3 +230,72 @@ impl<'a> Reader<'a> {
         Ok(MerkleProof { index, siblings })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
+mod tests {
+    use ccr_circuits::babyjubjub::eddsa::PrivateKey;
+    use ccr_circuits::batch::BatchBuilder;
+    use ccr_circuits::state::tx::{Tx, UnsignedTx};
+    use ccr_circuits::state::RollupState;
+
+    use super::*;
+
+    /// A batch with a deposit opening an account, a top-up, a transfer, a forced exit and a
+    /// no-op: every optional field both ways.
+    fn witness() -> BatchWitness {
+        let domain = Domain::new(31337, [9; 20]);
+        let params = RollupParams::new(4, 5, domain).unwrap();
+        let mut state = RollupState::new(params).unwrap();
+        let (a, b) = (PrivateKey::from_bytes([1; 32]), PrivateKey::from_bytes([2; 32]));
+        let mut builder = BatchBuilder::new(&state);
+        let u = UnsignedTx::transfer(0, 1, 30, 0).unwrap();
+        let txs = [
+            Tx::Deposit(Deposit { index: 0, pubkey: Some(a.public_key()), amount: 100 }),
+            Tx::Deposit(Deposit { index: 1, pubkey: Some(b.public_key()), amount: 5 }),
+            Tx::Signed(u.clone().with_signature(a.sign_poseidon(u.message(&domain)))),
+            Tx::ForcedExit(ForcedExit { index: 1, amount: 10 }),
+        ];
+        for tx in &txs {
+            builder.push(&mut state, tx).unwrap();
+        }
+        builder.finish_from(&state)
+    }
+
+    #[test]
+    fn a_witness_survives_the_wire() {
+        let w = witness();
+        let bytes = encode_witness(&w);
+        let back = decode_witness(&bytes).unwrap();
+        assert_eq!(back.params, w.params);
+        assert_eq!(
+            (back.old_root, back.new_root, back.queue_before, back.queue_after, back.epoch),
+            (w.old_root, w.new_root, w.queue_before, w.queue_after, w.epoch)
+        );
+        assert_eq!(back.slots, w.slots);
+        assert_eq!(back.public_commitment(), w.public_commitment());
+        assert_eq!(encode_witness(&back), bytes);
+    }
+
+    #[test]
+    fn malformed_witnesses_are_refused() {
+        let bytes = encode_witness(&witness());
+        for cut in [0, 1, 40, bytes.len() - 1] {
+            assert!(matches!(decode_witness(&bytes[..cut]), Err(WitnessCodecError::Truncated(_))), "cut {cut}");
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert_eq!(decode_witness(&long).unwrap_err(), WitnessCodecError::Trailing(1));
+        let mut version = bytes.clone();
+        version[0] = 2;
+        assert!(matches!(decode_witness(&version), Err(WitnessCodecError::Invalid(_))));
+        // The old root (after the 37-byte header) set to the field's order: not canonical.
+        let mut big = bytes.clone();
+        big[37..69].copy_from_slice(&Fr::MODULUS.to_bytes_be());
+        assert!(matches!(decode_witness(&big), Err(WitnessCodecError::Invalid(_))));
+        // A slot count that is not the batch size.
+        let mut count = bytes;
+        count[37 + 128 + 4..37 + 128 + 8].copy_from_slice(&4u32.to_be_bytes());
+        assert!(matches!(decode_witness(&count), Err(WitnessCodecError::Invalid(_))));
+    }
+}
