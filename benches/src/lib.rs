@@ -4,6 +4,8 @@
 
 /// Constraints, setup, proving and verifying time of the member's eligibility proof.
 pub mod eligibility;
+/// Proven batches per minute with remote workers, and the job hand-off.
+pub mod fleet;
 /// Acceptance rate and latency of a sequencer node over JSON-RPC with concurrent clients.
 pub mod rpc;
 /// Time from submitting a batch of transfers to their root settled on L1.

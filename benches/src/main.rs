@@ -6,6 +6,7 @@
 //! cargo run --release -p ccr-benches -- prove --depth 24 --sizes 4,16,64
 //! cargo run --release -p ccr-benches -- rpc --depth 24 --accounts 256 --txs 4096 --clients 1,4,16
 //! cargo run --release -p ccr-benches -- settle --depth 24 --batch 16
+//! cargo run --release -p ccr-benches -- fleet --depth 24 --batch-size 16 --batches 4 --workers 1,2,3
 //! cargo run --release -p ccr-benches -- eligibility --depth 24 --runs 5
 //! cargo run --release -p ccr-benches -- vote --state-depth 10 --vote-depth 3 --batch 5 --runs 3
 //! ```
@@ -82,6 +83,22 @@ enum Cmd {
         /// Slots per batch, and transfers sent.
         #[arg(long, default_value_t = 16)]
         batch: usize,
+    },
+    /// Proven batches per minute with the in-process prover, then with 1, 2, 3 remote workers
+    /// (`ccr-prover-worker`'s code, over the job API on loopback), and the job hand-off's cost.
+    Fleet {
+        /// Account tree depth.
+        #[arg(long, default_value_t = PRODUCTION_DEPTH)]
+        depth: usize,
+        /// Slots per batch.
+        #[arg(long, default_value_t = 16)]
+        batch_size: usize,
+        /// Full batches of transfers proven per run.
+        #[arg(long, default_value_t = 4)]
+        batches: usize,
+        /// Worker counts, one run each, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+        workers: Vec<usize>,
     },
     /// The member's eligibility proof: constraints, setup, proving and verifying time with a
     /// bank's policy (default: the committed German policy) over the state tree.
@@ -207,6 +224,13 @@ fn main() -> Result<()> {
             let mut say = |line: &str| eprintln!("{line}");
             let report = runtime()?.block_on(ccr_benches::settle::run(config, dir.path(), &mut say))?;
             println!("{}", ccr_benches::settle::render(&report));
+        }
+        Cmd::Fleet { depth, batch_size, batches, workers } => {
+            let dir = tempfile::tempdir().context("creating a temporary directory")?;
+            let config = ccr_benches::fleet::FleetBench { depth, batch_size, batches, workers };
+            let mut say = |line: &str| eprintln!("{line}");
+            let report = runtime()?.block_on(ccr_benches::fleet::run(&config, dir.path(), &mut say))?;
+            println!("{}", ccr_benches::fleet::render(&report));
         }
         Cmd::Eligibility { depth, runs, policy, data } => {
             let policy = policy.unwrap_or_else(ccr_credit_policy::german_policy_file);
