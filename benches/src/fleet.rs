@@ -95,7 +95,11 @@ pub async fn run(config: &FleetBench, dir: &Path, say: &mut dyn FnMut(&str)) -> 
 
     let mut runs = Vec::new();
     for (i, workers) in std::iter::once(0).chain(config.workers.iter().copied()).enumerate() {
-        say(&format!("run {}: {}", i + 1, if workers == 0 { "in-process prover".into() } else { format!("{workers} workers") }));
+        say(&format!(
+            "run {}: {}",
+            i + 1,
+            if workers == 0 { "in-process prover".into() } else { format!("{workers} workers") }
+        ));
         runs.push(one_run(config, params, &keys, dir, &dir.join(format!("run{i}")), workers).await?);
     }
     Ok(FleetReport { config: config.clone(), setup_secs, runs })
@@ -184,14 +188,20 @@ async fn measure(config: &FleetBench, node: &Node, workers: usize) -> Result<Fle
             Ok(u.with_signature(a.sign_poseidon(u.message(&DOMAIN))))
         })
         .collect::<Result<_>>()?;
-    let (proving0, handoff0) = (histogram("ccr_sequencer_prover_worker_proving_seconds"), histogram("ccr_sequencer_prover_handoff_seconds"));
+    let (proving0, handoff0) = (
+        histogram("ccr_sequencer_prover_worker_proving_seconds"),
+        histogram("ccr_sequencer_prover_handoff_seconds"),
+    );
     let t = Instant::now();
     for tx in txs {
         seq.submit(tx)?;
     }
     wait_proven(node, 1 + config.batches as u64).await?;
     let secs = t.elapsed().as_secs_f64();
-    let (proving1, handoff1) = (histogram("ccr_sequencer_prover_worker_proving_seconds"), histogram("ccr_sequencer_prover_handoff_seconds"));
+    let (proving1, handoff1) = (
+        histogram("ccr_sequencer_prover_worker_proving_seconds"),
+        histogram("ccr_sequencer_prover_handoff_seconds"),
+    );
     let mean = |before: (f64, f64), after: (f64, f64)| {
         let n = after.1 - before.1;
         (workers > 0 && n > 0.0).then(|| (after.0 - before.0) / n)

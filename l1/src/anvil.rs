@@ -83,6 +83,7 @@ impl Anvil {
             .map_err(|e| L1Error::Anvil(format!("starting {}: {e}", binary.display())))?;
         let anvil = Self { child, url: format!("http://127.0.0.1:{port}") };
         let url = anvil.url.parse().map_err(|e| L1Error::Anvil(format!("{}: {e}", anvil.url)))?;
+        crate::tls::init();
         let provider = ProviderBuilder::new().connect_http(url);
         for _ in 0..100 {
             if provider.get_chain_id().await.is_ok() {

@@ -317,7 +317,7 @@ fn provider(url: &str, signer_key: B256) -> Result<(DynProvider, Address), L1Err
         .with_simple_nonce_management()
         .fetch_chain_id()
         .wallet(EthereumWallet::from(signer))
-        .connect_http(parsed)
+        .connect_reqwest(crate::tls::http_client()?, parsed)
         .erased();
     Ok((provider, address))
 }

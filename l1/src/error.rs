@@ -105,6 +105,9 @@ pub enum L1Error {
         /// Why.
         reason: String,
     },
+    /// TLS set-up: a certificate file, or the HTTP client.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The signing key is not a secp256k1 private key.
     #[error("invalid L1 signing key: {0}")]
     Key(String),

@@ -22,6 +22,8 @@ pub mod error;
 pub mod node;
 /// The quadratic-voting `Poll` contract over JSON-RPC.
 pub mod poll;
+/// TLS of the L1 client (`https://` endpoints).
+pub mod tls;
 
 pub use crate::error::{L1Error, NodeError};
 

@@ -74,7 +74,8 @@ pub struct Args {
     /// third of it); the batch then goes to another worker.
     #[arg(long, default_value = "60s", value_parser = parse_duration, env = "CCR_PROVER_LEASE")]
     pub prover_lease: Duration,
-    /// Ethereum JSON-RPC URL of L1 (e.g. anvil's `http://127.0.0.1:8545`), with `--rollup`.
+    /// Ethereum JSON-RPC URL of L1 (e.g. anvil's `http://127.0.0.1:8545`, or a hosted node's
+    /// `https://…`: TLS with the system's roots, see `--l1-ca-file`), with `--rollup`.
     /// Without it, and only with `--dev`, the node starts an EMBEDDED L1 (revm, in memory,
     /// chain id 31337) on `--l1-listen`, deploys the contracts there and settles on it.
     #[arg(long, env = "CCR_L1_RPC", requires = "rollup")]
@@ -82,6 +83,10 @@ pub struct Args {
     /// Address of the rollup contract on `--l1-rpc`.
     #[arg(long, env = "CCR_ROLLUP")]
     pub rollup: Option<String>,
+    /// PEM file of certificates to trust for an `https://` `--l1-rpc` besides the system's
+    /// roots (an endpoint whose certificate a private CA signed).
+    #[arg(long, env = "CCR_L1_CA_FILE", requires = "l1_rpc")]
+    pub l1_ca_file: Option<PathBuf>,
     /// L1 block the rollup was deployed in (where reading its events starts).
     #[arg(long, default_value_t = 0, env = "CCR_L1_START_BLOCK")]
     pub l1_start_block: u64,

@@ -35,9 +35,7 @@ pub fn verifier_artifact(
 ) -> Result<Artifact, EmbeddedError> {
     let err = |e: &dyn std::fmt::Display| EmbeddedError::Verifier(e.to_string());
     if keys.insecure_dev_setup {
-        return DevKey { params: *params, seed: dev_seed }
-            .verifier_artifact(&keys.vk)
-            .map_err(|e| err(&e));
+        return DevKey { params: *params, seed: dev_seed }.verifier_artifact(&keys.vk).map_err(|e| err(&e));
     }
     let source = solidity_verifier(&keys.vk, "Groth16Verifier", "Verifier of the operator's batch key.")
         .map_err(|e| err(&e))?;

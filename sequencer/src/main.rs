@@ -51,6 +51,9 @@ fn main() -> anyhow::Result<()> {
                 embedded_l1 = Some(up);
             }
             L1Mode::Rpc { url, rollup } => {
+                if let Some(ca) = &args.l1_ca_file {
+                    ccr_l1::tls::add_roots_from_file(ca).context("--l1-ca-file")?;
+                }
                 let address = rollup.parse().with_context(|| format!("--rollup {rollup} is not an address"))?;
                 let client = L1Client::connect(&url, args.l1_key()?, address)
                     .await

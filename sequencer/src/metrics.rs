@@ -191,11 +191,22 @@ fn describe() {
     describe_gauge!(REPLAY_SECONDS, Unit::Seconds, "duration of the start-up replay");
     describe_gauge!(FLEET_JOBS, "proof jobs (sealed batches without a proof) by state: pending, leased");
     describe_counter!(FLEET_LEASES, "proof job leases issued to workers");
-    describe_counter!(FLEET_EXPIRED, "proof job leases expired (worker dead or stalled); the job is re-issued");
+    describe_counter!(
+        FLEET_EXPIRED,
+        "proof job leases expired (worker dead or stalled); the job is re-issued"
+    );
     describe_counter!(FLEET_COMPLETED, "proofs from workers stored, by worker");
     describe_counter!(FLEET_REFUSED, "proofs from workers refused (they do not verify), by worker");
-    describe_histogram!(FLEET_WORKER_SECONDS, Unit::Seconds, "seconds a worker reports proving a batch, by worker");
-    describe_histogram!(FLEET_HANDOFF, Unit::Seconds, "lease to stored proof, less the worker's proving time");
+    describe_histogram!(
+        FLEET_WORKER_SECONDS,
+        Unit::Seconds,
+        "seconds a worker reports proving a batch, by worker"
+    );
+    describe_histogram!(
+        FLEET_HANDOFF,
+        Unit::Seconds,
+        "lease to stored proof, less the worker's proving time"
+    );
     describe_counter!(FLEET_UNAUTHORIZED, "job API requests refused for want of the fleet's secret");
     describe_gauge!(EPOCH, "epoch of the pending transactions and the next batch (L1's clock)");
 }

@@ -70,6 +70,16 @@ impl std::fmt::Debug for BatchKeys {
     }
 }
 
+/// The parameters a batch circuit's name (`batch-d{depth}-n{size}`, as key files record it)
+/// stands for, without a deployment; `None` for another circuit's name.
+pub fn params_of_circuit(circuit: &str) -> Option<RollupParams> {
+    let rest = circuit.strip_prefix("batch-d")?;
+    let (d, n) = rest.split_once("-n")?;
+    let params =
+        RollupParams::new(d.parse().ok()?, n.parse().ok()?, ccr_circuits::state::Domain::NONE).ok()?;
+    (batch_circuit_name(&params) == circuit).then_some(params)
+}
+
 /// The batch circuit's verifying key alone: what a node that leaves proving to a fleet needs
 /// (the proving key of the production circuit is large).
 #[derive(Clone)]
@@ -99,13 +109,21 @@ impl BatchVerifier {
         let vk = VerifyingKeyFile::load(&vk_path)
             .map_err(|source| KeyError::Load { path: show(&vk_path), source })?;
         if vk.metadata.circuit_name != expected {
-            return Err(KeyError::Circuit { path: show(&vk_path), found: vk.metadata.circuit_name, expected });
+            return Err(KeyError::Circuit {
+                path: show(&vk_path),
+                found: vk.metadata.circuit_name,
+                expected,
+            });
         }
         if vk.metadata.insecure_dev_setup {
             warn!(target: "sequencer::prover", dir = %dir.display(), "INSECURE: the verifying key comes from the development setup; proofs prove nothing");
         }
         let pvk = prepare_verifying_key(&vk.key);
-        Ok(Self { vk: Arc::new(vk.key), pvk: Arc::new(pvk), insecure_dev_setup: vk.metadata.insecure_dev_setup })
+        Ok(Self {
+            vk: Arc::new(vk.key),
+            pvk: Arc::new(pvk),
+            insecure_dev_setup: vk.metadata.insecure_dev_setup,
+        })
     }
 }
 

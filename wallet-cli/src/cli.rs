@@ -35,6 +35,8 @@ Examples:
   ccr-wallet poll create --pool 4 --members 1,2,3 --deadline-in 600 --coordinator X,Y
   ccr-wallet vote --poll 0 --option 1 --weight 3
   ccr-wallet poll tally --poll 0 && ccr-wallet poll result --poll 0 --verify
+  ccr-wallet --keystore operator.json --l1-rpc https://eth.example.org deploy --keys ./keys \
+      --sequencer-rpc https://rollup.example.org --out network/network.json
 
 Settings come from the network file (--network, env CCR_NETWORK) that the devnet writes;
 --rpc, --l1-rpc, --rollup and --l1-chain-id override it. Passwords are prompted without echo,
@@ -97,6 +99,9 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Deploy the rollup's contracts to L1 from the wallet's L1 account (the operator's) and
+    /// write the network file members and auditors use.
+    Deploy(crate::deploy::DeployArgs),
     /// Create or show the wallet's keys.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -512,6 +517,7 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
     let s = Settings::resolve(&cli.global)?;
     let json_mode = cli.global.json;
     match cli.command {
+        Command::Deploy(a) => crate::deploy::run_deploy(&s, a).await,
         Command::Key(KeyCommand::New { l1_dev_account }) => key_new(&s, l1_dev_account),
         Command::Key(KeyCommand::Show) => key_show(&s),
         Command::Account { index } => {

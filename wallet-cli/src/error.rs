@@ -256,7 +256,12 @@ impl WalletError {
                 | L1Error::Reverted { .. }
                 | L1Error::Failed { .. } => REJECTED,
                 L1Error::Rpc(_) | L1Error::Listen { .. } => UNREACHABLE,
-                L1Error::Url { .. } | L1Error::Key(_) | L1Error::NoRollup(_) | L1Error::Deploy(_) => CONFIG,
+                L1Error::Url { .. }
+                | L1Error::Key(_)
+                | L1Error::NoRollup(_)
+                | L1Error::Deploy(_)
+                | L1Error::Tls(_)
+                | L1Error::InsecureDevKey { .. } => CONFIG,
                 // Data, NoContract, and variants ccr-l1 may add.
                 _ => FAILURE,
             },

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod cli;
 pub mod credit;
+pub mod deploy;
 pub mod error;
 pub mod fsutil;
 pub mod keys;

@@ -66,6 +66,7 @@ async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
         assert!(matches!(err, L1Error::InsecureDevKey { chain_id: 1 }), "{err}");
         assert!(err.to_string().contains("INSECURE development key on chain 1"), "{err}");
     }
+    ccr_l1::tls::init();
     let provider = ProviderBuilder::new().connect_http(url.parse().expect("url"));
     let operator = alloy::signers::local::PrivateKeySigner::from_bytes(&dev_key(0)).expect("key").address();
     assert_eq!(provider.get_transaction_count(operator).await.expect("nonce"), 0, "nothing was sent");

@@ -31,6 +31,7 @@ async fn rollup_flow_on_embedded_l1() {
 #[tokio::test(flavor = "multi_thread")]
 async fn dev_accounts_and_chain() {
     let node = start().await;
+    ccr_l1::tls::init();
     let provider = ProviderBuilder::new().connect_http(node.url().parse().expect("url"));
     assert_eq!(provider.get_chain_id().await.expect("chain id"), CHAIN_ID);
     assert_eq!(provider.get_block_number().await.expect("block"), 0);
@@ -60,6 +61,7 @@ async fn dev_accounts_and_chain() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_method_is_refused_by_name() {
     let node = start().await;
+    ccr_l1::tls::init();
     let provider = ProviderBuilder::new().connect_http(node.url().parse().expect("url"));
     let err = provider
         .raw_request::<_, serde_json::Value>("eth_getProof".into(), ())

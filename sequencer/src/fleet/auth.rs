@@ -84,10 +84,8 @@ where
     }
 
     fn call(&mut self, req: HttpRequest) -> Self::Future {
-        let admitted = req
-            .headers()
-            .get(hyper::header::AUTHORIZATION)
-            .is_some_and(|v| self.secret.admits(v.as_bytes()));
+        let admitted =
+            req.headers().get(hyper::header::AUTHORIZATION).is_some_and(|v| self.secret.admits(v.as_bytes()));
         if admitted {
             return Box::pin(self.inner.call(req));
         }

@@ -51,7 +51,9 @@ impl From<FleetError> for ErrorObjectOwned {
     fn from(e: FleetError) -> Self {
         match e {
             FleetError::Refused(_) => ErrorObjectOwned::owned(PROOF_REFUSED, e.to_string(), None::<()>),
-            FleetError::WrongCircuit { .. } => ErrorObjectOwned::owned(WRONG_CIRCUIT, e.to_string(), None::<()>),
+            FleetError::WrongCircuit { .. } => {
+                ErrorObjectOwned::owned(WRONG_CIRCUIT, e.to_string(), None::<()>)
+            }
             FleetError::Invalid(m) => ErrorObjectOwned::owned(-32602, m, None::<()>),
             FleetError::Sequencer(e) => e.into(),
         }
@@ -99,7 +101,10 @@ pub struct JobBoard {
 
 impl std::fmt::Debug for JobBoard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JobBoard").field("circuit", &self.circuit).field("lease", &self.lease).finish_non_exhaustive()
+        f.debug_struct("JobBoard")
+            .field("circuit", &self.circuit)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
     }
 }
 
@@ -219,7 +224,8 @@ impl JobBoard {
         let id = g.next_id;
         g.next_id += 1;
         let now = Instant::now();
-        let lease = Lease { id, worker: worker.to_owned(), issued: now, deadline: now + self.lease, restored: false };
+        let lease =
+            Lease { id, worker: worker.to_owned(), issued: now, deadline: now + self.lease, restored: false };
         g.by_batch.insert(batch, lease);
         if let Err(e) = self.persist(&g) {
             g.by_batch.remove(&batch);
@@ -239,7 +245,12 @@ impl JobBoard {
     }
 
     /// Leases a job, waiting up to `wait` for one.
-    pub async fn lease(&self, worker: &str, circuit: Option<&str>, wait: Duration) -> Result<Option<Job>, FleetError> {
+    pub async fn lease(
+        &self,
+        worker: &str,
+        circuit: Option<&str>,
+        wait: Duration,
+    ) -> Result<Option<Job>, FleetError> {
         if let Some(c) = circuit.filter(|c| *c != self.circuit) {
             return Err(FleetError::WrongCircuit { worker: c.to_owned(), needed: self.circuit.clone() });
         }
@@ -274,7 +285,13 @@ impl JobBoard {
     /// Takes the proof of `batch` sent under lease `id`: verified against the batch's
     /// commitment under the batch key, then stored (whatever became of the lease). A proof that
     /// does not verify is refused and the batch's lease dropped, so the job is re-issued.
-    pub async fn submit(&self, id: u64, batch: u64, proof: Vec<u8>, proving: Duration) -> Result<Submitted, FleetError> {
+    pub async fn submit(
+        &self,
+        id: u64,
+        batch: u64,
+        proof: Vec<u8>,
+        proving: Duration,
+    ) -> Result<Submitted, FleetError> {
         let record = self
             .seq
             .batch(batch)?
@@ -293,7 +310,8 @@ impl JobBoard {
         let commitment = record.commitment;
         let bytes = proof.clone();
         let verdict = tokio::task::spawn_blocking(move || -> Result<(), String> {
-            let proof = proof_from_bytes(&bytes).map_err(|e| format!("the proof bytes do not decode: {e}"))?;
+            let proof =
+                proof_from_bytes(&bytes).map_err(|e| format!("the proof bytes do not decode: {e}"))?;
             match verify_prepared(&pvk, &[commitment], &proof) {
                 Ok(true) => Ok(()),
                 Ok(false) => Err(format!("it does not verify for batch {batch} under the batch key")),
@@ -301,7 +319,9 @@ impl JobBoard {
             }
         })
         .await
-        .map_err(|e| FleetError::Sequencer(SequencerError::Halted(format!("verification task failed: {e}"))))?;
+        .map_err(|e| {
+            FleetError::Sequencer(SequencerError::Halted(format!("verification task failed: {e}")))
+        })?;
         if let Err(why) = verdict {
             metrics::counter!(m::FLEET_REFUSED, "worker" => label.clone()).increment(1);
             warn!(target: "sequencer::fleet", batch, lease = id, worker = %label, %why, "proof refused: the job is re-issued");

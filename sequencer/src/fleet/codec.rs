@@ -98,8 +98,10 @@ pub fn decode_witness(bytes: &[u8]) -> Result<BatchWitness, WitnessCodecError> {
     }
     let mut slots = Vec::with_capacity(n);
     for i in 0..n {
-        let enc: &[u8; SLOT_BYTES] = r.take(SLOT_BYTES)?.try_into().map_err(|_| WitnessCodecError::Truncated(r.at))?;
-        let encoded = EncodedSlot::from_bytes(i, enc).map_err(|e| WitnessCodecError::Invalid(e.to_string()))?;
+        let enc: &[u8; SLOT_BYTES] =
+            r.take(SLOT_BYTES)?.try_into().map_err(|_| WitnessCodecError::Truncated(r.at))?;
+        let encoded =
+            EncodedSlot::from_bytes(i, enc).map_err(|e| WitnessCodecError::Invalid(e.to_string()))?;
         let sender = r.account()?;
         let sender_proof = r.proof(depth)?;
         let receiver = if r.flag()? { Some(r.account()?) } else { None };
@@ -253,7 +255,7 @@ mod tests {
         let txs = [
             Tx::Deposit(Deposit { index: 0, pubkey: Some(a.public_key()), amount: 100 }),
             Tx::Deposit(Deposit { index: 1, pubkey: Some(b.public_key()), amount: 5 }),
-            Tx::Signed(u.clone().with_signature(a.sign_poseidon(u.message(&domain)))),
+            Tx::Signed(u.with_signature(a.sign_poseidon(u.message(&domain)))),
             Tx::ForcedExit(ForcedExit { index: 1, amount: 10 }),
         ];
         for tx in &txs {
@@ -281,7 +283,10 @@ mod tests {
     fn malformed_witnesses_are_refused() {
         let bytes = encode_witness(&witness());
         for cut in [0, 1, 40, bytes.len() - 1] {
-            assert!(matches!(decode_witness(&bytes[..cut]), Err(WitnessCodecError::Truncated(_))), "cut {cut}");
+            assert!(
+                matches!(decode_witness(&bytes[..cut]), Err(WitnessCodecError::Truncated(_))),
+                "cut {cut}"
+            );
         }
         let mut long = bytes.clone();
         long.push(0);

@@ -34,8 +34,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-pub use auth::{AuthLayer, ProverSecret};
 use crate::prover::BatchVerifier;
+pub use auth::{AuthLayer, ProverSecret};
 pub use board::JobBoard;
 
 /// The shortest secret accepted, in bytes.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ccr_circuits::state::{Domain, RollupParams};
+use ccr_circuits::state::RollupParams;
 use ccr_prover::batch::{batch_circuit_name, prove_batch};
 use ccr_prover::{proof_to_bytes, verify_prepared, VerifyingKeyFile};
 use jsonrpsee::core::client::Error as ClientError;
@@ -17,7 +17,7 @@ use super::api::{Job, ProverJobApiClient, Submitted, WRONG_CIRCUIT};
 use super::board::MAX_WAIT;
 use super::codec::decode_witness;
 use super::ProverSecret;
-use crate::prover::{BatchKeys, KeyError, VERIFYING_KEY_FILE};
+use crate::prover::{params_of_circuit, BatchKeys, KeyError, VERIFYING_KEY_FILE};
 use crate::wire::{fr_to_hex, from_hex, to_hex};
 
 /// Where the worker's keys come from.
@@ -99,7 +99,7 @@ impl Keyring {
             let vk_path = dir.join(VERIFYING_KEY_FILE);
             let vk = VerifyingKeyFile::load(&vk_path)
                 .map_err(|source| KeyError::Load { path: vk_path.display().to_string(), source })?;
-            let params = params_of(&vk.metadata.circuit_name).ok_or_else(|| {
+            let params = params_of_circuit(&vk.metadata.circuit_name).ok_or_else(|| {
                 WorkerError::WrongCircuit(format!(
                     "{} is for circuit {:?}, not a batch circuit",
                     vk_path.display(),
@@ -143,13 +143,6 @@ impl Keyring {
     }
 }
 
-/// `batch-d{depth}-n{size}` → the parameters (no deployment).
-fn params_of(circuit: &str) -> Option<RollupParams> {
-    let rest = circuit.strip_prefix("batch-d")?;
-    let (d, n) = rest.split_once("-n")?;
-    RollupParams::new(d.parse().ok()?, n.parse().ok()?, Domain::NONE).ok()
-}
-
 fn unauthorized(e: &ClientError) -> bool {
     match e {
         ClientError::Transport(t) => matches!(
@@ -169,7 +162,10 @@ fn call_error_code(e: &ClientError) -> Option<i32> {
 
 /// Runs a worker until `shutdown` turns true (a job in flight is abandoned: its lease lapses
 /// and another worker takes it) or a fatal error.
-pub async fn run(config: WorkerConfig, mut shutdown: watch::Receiver<bool>) -> Result<WorkerStats, WorkerError> {
+pub async fn run(
+    config: WorkerConfig,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<WorkerStats, WorkerError> {
     let mut headers = HeaderMap::new();
     let auth = HeaderValue::from_str(&config.secret.header_value()).map_err(|_| WorkerError::Client {
         url: config.url.clone(),
@@ -239,9 +235,10 @@ async fn work(
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<Outcome, WorkerError> {
     let (lease, batch) = (job.lease, job.batch);
-    let witness = match from_hex(&job.witness).map_err(|e| e.to_string()).and_then(|b| {
-        decode_witness(&b).map_err(|e| e.to_string())
-    }) {
+    let witness = match from_hex(&job.witness)
+        .map_err(|e| e.to_string())
+        .and_then(|b| decode_witness(&b).map_err(|e| e.to_string()))
+    {
         Ok(w) => w,
         Err(e) => {
             // A sequencer of another version: let the lease lapse rather than loop on it.
@@ -259,7 +256,8 @@ async fn work(
     let started = Instant::now();
     let (pk, pvk) = (keys.pk.clone(), keys.pvk.clone());
     let mut task = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        let (proof, commitment) = prove_batch(&pk, witness, &mut rand::rngs::OsRng).map_err(|e| e.to_string())?;
+        let (proof, commitment) =
+            prove_batch(&pk, witness, &mut rand::rngs::OsRng).map_err(|e| e.to_string())?;
         match verify_prepared(&pvk, &[commitment], &proof) {
             Ok(true) => proof_to_bytes(&proof).map_err(|e| e.to_string()),
             Ok(false) => Err("the proof does not verify under this worker's key".into()),
@@ -317,15 +315,16 @@ async fn work(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
 mod tests {
     use super::*;
 
     #[test]
     fn circuit_names_give_parameters() {
-        let p = params_of("batch-d24-n16").unwrap();
+        let p = params_of_circuit("batch-d24-n16").unwrap();
         assert_eq!((p.depth, p.batch_size), (24, 16));
         assert_eq!(batch_circuit_name(&p), "batch-d24-n16");
-        assert!(params_of("process-d4").is_none());
-        assert!(params_of("batch-d99-n1").is_none());
+        assert!(params_of_circuit("process-d4").is_none());
+        assert!(params_of_circuit("batch-d99-n1").is_none());
     }
 }

@@ -11,4 +11,5 @@ mod keys_and_l1;
 mod probes;
 mod settle;
 mod startup;
+mod tls;
 mod votes;

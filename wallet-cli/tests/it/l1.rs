@@ -245,6 +245,7 @@ async fn attack_batch_submitted_through_contract_breaks_audit() {
     .await
     .unwrap();
     let signer = PrivateKeySigner::from_bytes(&relayer.l1.expose_b256()).unwrap();
+    ccr_l1::tls::init();
     let provider = ProviderBuilder::new()
         .disable_recommended_fillers()
         .with_gas_estimation()

@@ -5,6 +5,7 @@
 mod cli;
 mod common;
 mod credit;
+mod deploy;
 mod keystore;
 mod l1;
 mod sequencer;
