@@ -78,7 +78,7 @@ fn main() -> anyhow::Result<()> {
             }
         }
         let node = Node::launch(config).await.context("starting the node")?;
-        let signal = stop_signal().await?;
+        let signal = ccr_sequencer::node::stop_signal().await.context("listening for SIGTERM and Ctrl-C")?;
         tracing::info!(target: "sequencer::rpc", signal, "shutting down");
         node.shutdown().await;
         if let Some(up) = embedded_l1 {
@@ -89,22 +89,4 @@ fn main() -> anyhow::Result<()> {
     // A proof in flight runs on a blocking thread: abandon it (it is redone at the next start).
     rt.shutdown_timeout(Duration::from_secs(1));
     result
-}
-
-/// Waits for SIGTERM or SIGINT (Ctrl-C); returns which.
-async fn stop_signal() -> anyhow::Result<&'static str> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
-        tokio::select! {
-            _ = term.recv() => Ok("SIGTERM"),
-            r = tokio::signal::ctrl_c() => r.map(|()| "SIGINT").context("waiting for Ctrl-C"),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
-        Ok("Ctrl-C")
-    }
 }

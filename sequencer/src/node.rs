@@ -274,6 +274,29 @@ impl Node {
     }
 }
 
+/// Waits for SIGTERM (what Kubernetes and systemd send) or SIGINT (Ctrl-C); returns which. The
+/// binaries stop gracefully on either.
+///
+/// # Errors
+///
+/// When the signal handlers cannot be installed.
+pub async fn stop_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            _ = term.recv() => Ok("SIGTERM"),
+            r = tokio::signal::ctrl_c() => r.map(|()| "SIGINT"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await?;
+        Ok("Ctrl-C")
+    }
+}
+
 async fn stop_servers(rpc: &ServerHandle, prover_api: Option<&ServerHandle>) {
     for h in std::iter::once(rpc).chain(prover_api) {
         let _ = h.stop();

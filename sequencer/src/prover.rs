@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use ccr_circuits::batch::BatchWitness;
 use ccr_circuits::state::RollupParams;
 use ccr_prover::batch::{batch_circuit_name, dev_setup_batch, prove_batch};
 use ccr_prover::{
@@ -183,6 +184,26 @@ impl BatchKeys {
     }
 }
 
+/// Proves `witness` with OS randomness and checks the proof against `pvk` before returning its
+/// bytes (what the in-process prover and the fleet's workers both run, on a blocking thread).
+///
+/// # Errors
+///
+/// The proving error, or a proof that does not verify (the keys do not belong together), as
+/// text for the log.
+pub fn prove_checked(
+    pk: &ProvingKey<Bn254>,
+    pvk: &PreparedVerifyingKey<Bn254>,
+    witness: BatchWitness,
+) -> Result<Vec<u8>, String> {
+    let (proof, commitment) = prove_batch(pk, witness, &mut rand::rngs::OsRng).map_err(|e| e.to_string())?;
+    match verify_prepared(pvk, &[commitment], &proof) {
+        Ok(true) => proof_to_bytes(&proof).map_err(|e| e.to_string()),
+        Ok(false) => Err("the proof does not verify under the batch key".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Proves sealed batches in order until `shutdown` turns true. A failed proof is logged and
 /// stops the task (retrying would fail the same way: the witness is deterministic); the
 /// batch stays unproven and is retried at the next start.
@@ -199,15 +220,7 @@ pub async fn run(seq: Arc<Sequencer>, keys: BatchKeys, mut shutdown: watch::Rece
         let started = Instant::now();
         // The blocking closure owns only the keys and the witness: if the node stops meanwhile,
         // the result is dropped and the batch is proven again at the next start.
-        let job = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-            let (proof, commitment) =
-                prove_batch(&pk, witness, &mut rand::rngs::OsRng).map_err(|e| e.to_string())?;
-            match verify_prepared(&pvk, &[commitment], &proof) {
-                Ok(true) => proof_to_bytes(&proof).map_err(|e| e.to_string()),
-                Ok(false) => Err("the proof does not verify".into()),
-                Err(e) => Err(e.to_string()),
-            }
-        });
+        let job = tokio::task::spawn_blocking(move || prove_checked(&pk, &pvk, witness));
         let result = tokio::select! {
             r = job => r.map_err(|e| e.to_string()).and_then(|r| r),
             _ = shutdown.changed() => break,

@@ -62,8 +62,9 @@ fn main() -> anyhow::Result<()> {
         let (stop, rx) = tokio::sync::watch::channel(false);
         let mut worker = tokio::spawn(run(config, rx));
         tokio::select! {
-            signal = stop_signal() => {
-                tracing::info!(target: "prover::worker", signal = signal?, "stopping");
+            signal = ccr_sequencer::node::stop_signal() => {
+                let signal = signal.context("listening for SIGTERM and Ctrl-C")?;
+                tracing::info!(target: "prover::worker", signal, "stopping");
                 let _ = stop.send(true);
                 worker.await?.map(|_| ()).map_err(anyhow::Error::from)
             }
@@ -74,22 +75,4 @@ fn main() -> anyhow::Result<()> {
     // A proof in flight runs on a blocking thread: abandon it.
     rt.shutdown_timeout(Duration::from_secs(1));
     result
-}
-
-/// Waits for SIGTERM or SIGINT (Ctrl-C); returns which.
-async fn stop_signal() -> anyhow::Result<&'static str> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
-        tokio::select! {
-            _ = term.recv() => Ok("SIGTERM"),
-            r = tokio::signal::ctrl_c() => r.map(|()| "SIGINT").context("waiting for Ctrl-C"),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
-        Ok("Ctrl-C")
-    }
 }

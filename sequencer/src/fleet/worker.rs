@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use ccr_circuits::state::RollupParams;
-use ccr_prover::batch::{batch_circuit_name, prove_batch};
-use ccr_prover::{proof_to_bytes, verify_prepared, VerifyingKeyFile};
+use ccr_prover::batch::batch_circuit_name;
+use ccr_prover::VerifyingKeyFile;
 use jsonrpsee::core::client::Error as ClientError;
 use jsonrpsee_http_client::{HeaderMap, HeaderValue, HttpClient, HttpClientBuilder};
 use tokio::sync::watch;
@@ -17,7 +17,7 @@ use super::api::{Job, ProverJobApiClient, Submitted, WRONG_CIRCUIT};
 use super::board::MAX_WAIT;
 use super::codec::decode_witness;
 use super::ProverSecret;
-use crate::prover::{params_of_circuit, BatchKeys, KeyError, VERIFYING_KEY_FILE};
+use crate::prover::{params_of_circuit, prove_checked, BatchKeys, KeyError, VERIFYING_KEY_FILE};
 use crate::wire::{fr_to_hex, from_hex, to_hex};
 
 /// Where the worker's keys come from.
@@ -255,15 +255,7 @@ async fn work(
     info!(target: "prover::worker", batch, lease, "proving");
     let started = Instant::now();
     let (pk, pvk) = (keys.pk.clone(), keys.pvk.clone());
-    let mut task = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        let (proof, commitment) =
-            prove_batch(&pk, witness, &mut rand::rngs::OsRng).map_err(|e| e.to_string())?;
-        match verify_prepared(&pvk, &[commitment], &proof) {
-            Ok(true) => proof_to_bytes(&proof).map_err(|e| e.to_string()),
-            Ok(false) => Err("the proof does not verify under this worker's key".into()),
-            Err(e) => Err(e.to_string()),
-        }
-    });
+    let mut task = tokio::task::spawn_blocking(move || prove_checked(&pk, &pvk, witness));
     let every = Duration::from_millis(job.lease_ms.max(300) / 3);
     let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let proof = loop {

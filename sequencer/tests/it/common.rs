@@ -112,3 +112,17 @@ pub fn native_root(params: RollupParams, txs: &[Tx]) -> String {
     }
     fr_to_hex(&state.root())
 }
+
+/// A verifier contract that accepts every proof (for tests that settle nothing, or only
+/// check what L1 does before verification).
+pub fn accept_all() -> ccr_verifier_contracts::Artifact {
+    let runtime = alloy_primitives::hex::decode("600160005260206000f3").unwrap();
+    let creation =
+        [&[0x69][..], &runtime, &alloy_primitives::hex::decode("600052600a6016f3").unwrap()].concat();
+    ccr_verifier_contracts::Artifact {
+        contract_name: "AcceptAll".into(),
+        abi: serde_json::json!([]),
+        bytecode: creation.into(),
+        deployed_bytecode: runtime.into(),
+    }
+}

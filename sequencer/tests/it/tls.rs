@@ -11,26 +11,12 @@ use std::time::Duration;
 use ccr_l1::client::L1Client;
 use ccr_l1::node::EmbeddedL1;
 use ccr_verifier_contracts::rollup::DeployConfig;
-use ccr_verifier_contracts::Artifact;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use crate::common::*;
-
-/// A verifier that accepts every proof (nothing is settled here).
-fn accept_all() -> Artifact {
-    let runtime = alloy_primitives::hex::decode("600160005260206000f3").unwrap();
-    let creation =
-        [&[0x69][..], &runtime, &alloy_primitives::hex::decode("600052600a6016f3").unwrap()].concat();
-    Artifact {
-        contract_name: "AcceptAll".into(),
-        abi: serde_json::json!([]),
-        bytecode: creation.into(),
-        deployed_bytecode: runtime.into(),
-    }
-}
 
 /// A test CA (PEM) and a server certificate for 127.0.0.1 it signed, with the server's key.
 fn certificates() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {

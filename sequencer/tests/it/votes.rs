@@ -20,26 +20,12 @@ use ccr_sequencer::wire::fr_to_hex;
 use ccr_sequencer::{CcrApiClient, ErrorCode, L1Config};
 use ccr_verifier_contracts::poll::{NewPoll, PollSetup};
 use ccr_verifier_contracts::rollup::DeployConfig;
-use ccr_verifier_contracts::Artifact;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
 
 use crate::common::*;
 
 const SETUP: PollSetup = PollSetup { state_depth: 2, vote_depth: 1, batch_size: 2, tally_batch_size: 2 };
-
-/// A verifier that accepts every proof (no proof is submitted here).
-fn accept_all() -> Artifact {
-    let runtime = alloy_primitives::hex::decode("600160005260206000f3").unwrap();
-    let creation =
-        [&[0x69][..], &runtime, &alloy_primitives::hex::decode("600052600a6016f3").unwrap()].concat();
-    Artifact {
-        contract_name: "AcceptAll".into(),
-        abi: serde_json::json!([]),
-        bytecode: creation.into(),
-        deployed_bytecode: runtime.into(),
-    }
-}
 
 /// An eligibility key of the right shape (14 public inputs), for registering the bank.
 fn eligibility_key() -> VerifyingKey<Bn254> {
