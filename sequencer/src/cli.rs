@@ -13,6 +13,77 @@ use crate::prover::{BatchKeys, BatchVerifier, KeyError};
 use crate::sequencer::SequencerConfig;
 use crate::vote_relay::VoteRelayLimits;
 
+/// Reads the configuration file named by `--config FILE` (or the environment's `CCR_CONFIG`) and
+/// returns `argv` with its settings added as flags of `cmd`. The file holds `CCR_NAME=value`
+/// lines, the options' environment names (`#` starts a comment; a value may be quoted): the
+/// format of systemd's `EnvironmentFile` and docker's `--env-file`, so one file serves all
+/// three. A flag (`--dev`) takes `true` or `false`. The command line wins over the environment,
+/// and both over the file.
+///
+/// # Errors
+///
+/// A file that does not read, a line without `=`, a name no option has, a flag's value that is
+/// not a boolean; each message names the file and the line.
+pub fn args_with_config(
+    cmd: &clap::Command,
+    argv: Vec<std::ffi::OsString>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<std::ffi::OsString>, String> {
+    let given = |long: &str| {
+        argv.iter().any(|a| {
+            a.to_str().is_some_and(|a| a == format!("--{long}") || a.starts_with(&format!("--{long}=")))
+        })
+    };
+    let path = argv
+        .iter()
+        .position(|a| a == "--config")
+        .and_then(|i| argv.get(i + 1).map(PathBuf::from))
+        .or_else(|| argv.iter().find_map(|a| a.to_str()?.strip_prefix("--config=").map(PathBuf::from)))
+        .or_else(|| env("CCR_CONFIG").map(PathBuf::from));
+    let Some(path) = path else { return Ok(argv) };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("reading the configuration file {}: {e}", path.display()))?;
+    let mut added = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = || format!("{} line {}", path.display(), n + 1);
+        let (name, value) =
+            line.split_once('=').ok_or_else(|| format!("{}: expected CCR_NAME=value, got {line:?}", at()))?;
+        let (name, value) = (name.trim().trim_start_matches("export ").trim(), value.trim());
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(value);
+        let arg = cmd
+            .get_arguments()
+            .find(|a| a.get_env().is_some_and(|e| e == name))
+            .ok_or_else(|| format!("{}: no option reads {name} (see --help for the CCR_… names)", at()))?;
+        let Some(long) = arg.get_long() else { continue };
+        if env(name).is_some() || given(long) {
+            continue;
+        }
+        if arg.get_action().takes_values() {
+            added.push(format!("--{long}").into());
+            added.push(value.into());
+        } else {
+            match value {
+                "true" | "1" => added.push(format!("--{long}").into()),
+                "false" | "0" | "" => {}
+                other => return Err(format!("{}: {name} is a flag: true or false, not {other:?}", at())),
+            }
+        }
+    }
+    let mut out = argv;
+    let tail = out.split_off(out.len().min(1));
+    out.extend(added);
+    out.extend(tail);
+    Ok(out)
+}
+
 /// Seed of the development setup used when no `--keys` are given: the seed of the committed
 /// verifier's key ([`ccr_verifier_contracts::COMMITTED_VERIFIER_KEY`]), so that a node with
 /// the default parameters proves for the verifier the embedded L1 deploys. Public on purpose:
@@ -25,10 +96,16 @@ pub const DEV_SEED: [u8; 32] = ccr_verifier_contracts::COMMITTED_VERIFIER_KEY.se
 /// every batch (Groth16/BN254) and keeps everything in RocksDB. Logs go to stderr; set
 /// `RUST_LOG` (e.g. `RUST_LOG=sequencer=debug`) to change what is shown. Every option may also
 /// come from the environment (`CCR_…`, shown with each option; a flag takes `true`), as
-/// containers are configured. SIGTERM or Ctrl-C stops the node gracefully.
+/// containers are configured, or from a file of such lines (`--config`). SIGTERM or Ctrl-C
+/// stops the node gracefully.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ccr-sequencer", version)]
 pub struct Args {
+    /// A configuration file of `CCR_NAME=value` lines, the environment names shown with each
+    /// option (docker's `--env-file` and systemd's `EnvironmentFile` format). The command line
+    /// and the environment win over it.
+    #[arg(long, env = "CCR_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Database directory (created if missing).
     #[arg(long, env = "CCR_DB")]
     pub db: PathBuf,
@@ -371,6 +448,47 @@ mod tests {
         assert!(args(&["--dev"]).l1_key().is_ok());
         let err = args(&[]).check_dev().unwrap_err().to_string();
         assert!(err.contains("--l1-rpc") && err.contains("--dev"), "{err}");
+    }
+
+    #[test]
+    fn a_configuration_file_fills_what_flags_and_environment_leave() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("node.env");
+        std::fs::write(
+            &file,
+            "# a node without L1\nCCR_DB=/data/db\nexport CCR_NO_L1=true\nCCR_NO_PROVER=1\n\n\
+             CCR_BATCH_SIZE=4\nCCR_DEPTH=\"10\"\nCCR_DEV=false\n",
+        )
+        .unwrap();
+        let cmd = <Args as clap::CommandFactory>::command();
+        let argv = |extra: &[&str]| -> Vec<std::ffi::OsString> {
+            [&["ccr-sequencer"][..], extra].concat().into_iter().map(Into::into).collect()
+        };
+        let f = file.to_str().unwrap();
+        let env_depth = |k: &str| (k == "CCR_DEPTH").then(|| "12".to_owned());
+        let merged = args_with_config(&cmd, argv(&["--config", f, "--batch-size", "8"]), env_depth).unwrap();
+        let args = Args::try_parse_from(merged).unwrap();
+        assert_eq!(args.db, PathBuf::from("/data/db"));
+        assert!(args.no_l1 && args.no_prover && !args.dev);
+        assert_eq!(args.batch_size, 8, "the command line wins");
+        // The environment wins too: the file's CCR_DEPTH is not added (clap reads the real
+        // environment, where CCR_DEPTH is unset here, so the default stands).
+        assert_eq!(args.depth, 24);
+        // CCR_CONFIG names the file as well.
+        let from_env = |k: &str| (k == "CCR_CONFIG").then(|| f.to_owned());
+        let args = Args::try_parse_from(args_with_config(&cmd, argv(&[]), from_env).unwrap()).unwrap();
+        assert_eq!((args.depth, args.batch_size), (10, 4));
+        // Mistakes name the file and the line.
+        for (text, says) in [
+            ("CCR_DB=/x\nCCR_NOPE=1\n", "line 2: no option reads CCR_NOPE"),
+            ("CCR_DEV=yes\n", "CCR_DEV is a flag"),
+            ("just words\n", "expected CCR_NAME=value"),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let err = args_with_config(&cmd, argv(&["--config", f]), |_| None).unwrap_err();
+            assert!(err.contains(says) && err.contains("node.env"), "{err}");
+        }
+        assert!(args_with_config(&cmd, argv(&["--config", "/no/such/file"]), |_| None).is_err());
     }
 
     #[test]

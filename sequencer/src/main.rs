@@ -13,7 +13,18 @@ use ccr_verifier_contracts::rollup::DeployConfig;
 use clap::Parser;
 
 fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let argv = ccr_sequencer::cli::args_with_config(
+        &<Args as clap::CommandFactory>::command(),
+        std::env::args_os().collect(),
+        |k| std::env::var(k).ok(),
+    );
+    let args = match argv {
+        Ok(argv) => Args::parse_from(argv),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
     ccr_sequencer::logging::init("info").context("log filter")?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
     let result = rt.block_on(async {

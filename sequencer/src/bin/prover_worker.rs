@@ -16,10 +16,14 @@ use clap::Parser;
 /// same code as the sequencer's in-process prover), renews its lease while proving and hands
 /// the proof back; the sequencer checks every proof before storing it. A worker that dies loses
 /// its lease and the batch goes to another worker. Every option may come from the environment
-/// (`CCR_…`). SIGTERM or Ctrl-C stops it (a proof in flight is abandoned; its lease lapses).
+/// (`CCR_…`), or from a file of such lines (`--config`). SIGTERM or Ctrl-C stops it (a proof in flight is abandoned; its lease lapses).
 #[derive(Debug, Parser)]
 #[command(name = "ccr-prover-worker", version)]
 struct Args {
+    /// A configuration file of `CCR_NAME=value` lines (the environment names shown with each
+    /// option); the command line and the environment win over it.
+    #[arg(long, env = "CCR_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     /// URL of the sequencer's prover job API (its `--prover-api` address).
     #[arg(long, env = "CCR_PROVER_URL", default_value = "http://127.0.0.1:8646")]
     sequencer: String,
@@ -45,7 +49,18 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let argv = ccr_sequencer::cli::args_with_config(
+        &<Args as clap::CommandFactory>::command(),
+        std::env::args_os().collect(),
+        |k| std::env::var(k).ok(),
+    );
+    let args = match argv {
+        Ok(argv) => Args::parse_from(argv),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
     ccr_sequencer::logging::init("info").context("log filter")?;
     let secret = ProverSecret::from_file(&args.secret_file)?;
     let name = args
