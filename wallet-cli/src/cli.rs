@@ -99,6 +99,14 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print the shell completion script for SHELL (bash: `ccr-wallet completions bash >
+    /// ~/.local/share/bash-completion/completions/ccr-wallet`; zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `ccr-wallet man > ccr-wallet.1 && man ./ccr-wallet.1`.
+    Man,
     /// Deploy the rollup's contracts to L1 from the wallet's L1 account (the operator's) and
     /// write the network file members and auditors use.
     Deploy(crate::deploy::DeployArgs),
@@ -320,6 +328,24 @@ impl Output {
     }
 }
 
+/// The completion script of `shell`, from the parser's definition.
+fn completions(shell: clap_complete::Shell) -> Output {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "ccr-wallet", &mut script);
+    let script = String::from_utf8_lossy(&script).into_owned();
+    Output::new(script.trim_end(), serde_json::json!({ "shell": shell.to_string(), "script": script }))
+}
+
+/// The man page (roff), from the parser's definition.
+fn man_page() -> Result<Output, WalletError> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+        .render(&mut page)
+        .map_err(|e| WalletError::Config(format!("rendering the man page: {e}")))?;
+    let page = String::from_utf8_lossy(&page).into_owned();
+    Ok(Output::new(page.trim_end(), serde_json::json!({ "man": page })))
+}
+
 /// Settings resolved from the network file and the flags.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -514,9 +540,20 @@ impl Settings {
 ///
 /// Any [`WalletError`]; its [`WalletError::exit_code`] is the process's.
 pub async fn run(cli: Cli) -> Result<Output, WalletError> {
-    let s = Settings::resolve(&cli.global)?;
+    let s = match cli.command {
+        // Generated from the parser: they read no network file (a bad CCR_NETWORK must not stop
+        // them).
+        Command::Completions { .. } | Command::Man => Settings {
+            network: None,
+            keystore: keystore::default_keystore_path(),
+            global: cli.global.clone(),
+        },
+        _ => Settings::resolve(&cli.global)?,
+    };
     let json_mode = cli.global.json;
     match cli.command {
+        Command::Completions { shell } => Ok(completions(shell)),
+        Command::Man => man_page(),
         Command::Deploy(a) => crate::deploy::run_deploy(&s, a).await,
         Command::Key(KeyCommand::New { l1_dev_account }) => key_new(&s, l1_dev_account),
         Command::Key(KeyCommand::Show) => key_show(&s),

@@ -17,21 +17,28 @@ fn main() -> ExitCode {
     };
     match rt.block_on(run(cli)) {
         Ok(out) if json => {
-            println!("{}", out.json);
+            print_line(&out.json.to_string());
             ExitCode::SUCCESS
         }
         Ok(out) => {
-            println!("{}", out.text);
+            print_line(&out.text);
             ExitCode::SUCCESS
         }
         Err(e) => {
             let code = e.exit_code();
             if json {
-                println!("{}", serde_json::json!({ "error": e.to_string(), "exitCode": code }));
+                print_line(&serde_json::json!({ "error": e.to_string(), "exitCode": code }).to_string());
             } else {
                 eprintln!("error: {e}");
             }
             ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
     }
+}
+
+/// Prints a line on stdout; a reader that went away (`ccr-wallet man | head`) is not an error.
+fn print_line(s: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{s}").and_then(|()| out.flush());
 }

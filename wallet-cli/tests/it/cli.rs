@@ -123,3 +123,25 @@ fn missing_settings_are_named() {
     assert_eq!(out.status.code(), Some(exit_code::CONFIG));
     assert!(String::from_utf8(out.stderr).unwrap().contains("--rpc"));
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_parser() {
+    for (shell, marker) in
+        [("bash", "_ccr__wallet()"), ("zsh", "#compdef ccr-wallet"), ("fish", "complete -c ccr-wallet")]
+    {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(
+            script.contains("deploy") && script.contains("transfer") && script.contains("keystore"),
+            "{shell}"
+        );
+    }
+    let out = bin().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(exit_code::USAGE));
+    let out = bin().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH ccr-wallet 1") && page.contains("transfer"), "{page}");
+}
