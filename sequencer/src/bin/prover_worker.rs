@@ -16,7 +16,8 @@ use clap::Parser;
 /// same code as the sequencer's in-process prover), renews its lease while proving and hands
 /// the proof back; the sequencer checks every proof before storing it. A worker that dies loses
 /// its lease and the batch goes to another worker. Every option may come from the environment
-/// (`CCR_…`), or from a file of such lines (`--config`). SIGTERM or Ctrl-C stops it (a proof in flight is abandoned; its lease lapses).
+/// (`CCR_…`), or from a file of such lines (`--config`). SIGTERM or Ctrl-C stops it (a proof in
+/// flight is abandoned and its job given back).
 #[derive(Debug, Parser)]
 #[command(name = "ccr-prover-worker", version)]
 struct Args {

@@ -8,6 +8,7 @@
 //! |-----------------------|------------------------------------------|--------|
 //! | `ccrProver_lease`     | `worker`, `circuit` (or `null`), `waitMs` | a [`Job`], or `null` when none came within `waitMs` (at most 30 s) |
 //! | `ccrProver_renew`     | `lease`                                  | `true` while the lease is held; `false`: drop the job (it was re-issued or proven) |
+//! | `ccrProver_release`   | `lease`                                  | `true` when the job went back to the queue; `false`: the lease was no longer held |
 //! | `ccrProver_submit`    | `lease`, `batch`, `proof` (hex), `provingMs` | [`Submitted`] |
 //!
 //! | code     | when |
@@ -78,6 +79,11 @@ pub trait ProverJobApi {
     /// Extends the lease; `false` when it is no longer held.
     #[method(name = "renew")]
     async fn renew(&self, lease: u64) -> RpcResult<bool>;
+
+    /// Gives the job back at once (a worker stopping mid-proof), so the next worker need not
+    /// wait for the lease to lapse; `false` when the lease was no longer held.
+    #[method(name = "release")]
+    async fn release(&self, lease: u64) -> RpcResult<bool>;
 
     /// Hands back the proof of `batch`, proven in `proving_ms`. A proof that verifies is stored
     /// whatever became of its lease; one that does not is refused and its job re-issued.

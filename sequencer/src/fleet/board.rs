@@ -269,17 +269,37 @@ impl JobBoard {
         }
     }
 
-    /// Extends lease `id`; `false` when it is no longer held.
+    /// Extends lease `id`; `false` when it is no longer held (a lease past its deadline is not
+    /// held, even before the next sweep re-issues its job).
     pub fn renew(&self, id: u64) -> Result<bool, SequencerError> {
         let mut g = self.lock()?;
-        let deadline = Instant::now() + self.lease;
-        Ok(match g.by_batch.values_mut().find(|l| l.id == id) {
+        let now = Instant::now();
+        Ok(match g.by_batch.values_mut().find(|l| l.id == id && l.deadline > now) {
             Some(l) => {
-                l.deadline = deadline;
+                l.deadline = now + self.lease;
                 true
             }
             None => false,
         })
+    }
+
+    /// Gives up lease `id` (its worker stops): the job goes back to the queue at once.
+    /// `false` when the lease is no longer held.
+    pub fn give_back(&self, id: u64) -> Result<bool, SequencerError> {
+        let mut g = self.lock()?;
+        let Some(batch) = g.by_batch.iter().find(|(_, l)| l.id == id).map(|(b, _)| *b) else {
+            return Ok(false);
+        };
+        let lease = g.by_batch.remove(&batch);
+        if let Err(e) = self.persist(&g) {
+            if let Some(l) = lease {
+                g.by_batch.insert(batch, l);
+            }
+            return Err(e);
+        }
+        self.update_gauges(&g);
+        info!(target: "sequencer::fleet", batch, lease = id, "job given back by its worker");
+        Ok(true)
     }
 
     /// Takes the proof of `batch` sent under lease `id`: verified against the batch's
@@ -377,6 +397,10 @@ impl ProverJobApiServer for FleetServer {
 
     async fn renew(&self, lease: u64) -> RpcResult<bool> {
         Ok(self.board.renew(lease).map_err(FleetError::from)?)
+    }
+
+    async fn release(&self, lease: u64) -> RpcResult<bool> {
+        Ok(self.board.give_back(lease).map_err(FleetError::from)?)
     }
 
     async fn submit(&self, lease: u64, batch: u64, proof: String, proving_ms: u64) -> RpcResult<Submitted> {

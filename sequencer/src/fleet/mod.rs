@@ -9,7 +9,8 @@
 //!   *pending* until a worker leases it.
 //! - **Leases expire.** A worker renews its lease while it proves (every third of the lease);
 //!   a lease not renewed within `--prover-lease` is dropped and the job goes to the next worker
-//!   that asks, so a worker that dies or stalls delays its batch by one lease at most.
+//!   that asks, so a worker that dies or stalls delays its batch by one lease at most. A worker
+//!   that stops (SIGTERM: a scale-down, a rolling update) gives its job back at once.
 //! - **Every proof is checked** under the batch key against the batch's commitment before it is
 //!   stored. A proof that does not verify is refused and its job re-issued. A proof that does is
 //!   stored whoever sent it, so a late proof for a re-issued job is harmless: the first valid

@@ -160,8 +160,8 @@ fn call_error_code(e: &ClientError) -> Option<i32> {
     }
 }
 
-/// Runs a worker until `shutdown` turns true (a job in flight is abandoned: its lease lapses
-/// and another worker takes it) or a fatal error.
+/// Runs a worker until `shutdown` turns true (a job in flight is abandoned and given back, and
+/// another worker takes it) or a fatal error.
 pub async fn run(
     config: WorkerConfig,
     mut shutdown: watch::Receiver<bool>,
@@ -271,7 +271,13 @@ async fn work(
                 Err(e) if unauthorized(&e) => return Err(WorkerError::Unauthorized(config.url.clone())),
                 Err(e) => warn!(target: "prover::worker", batch, lease, error = %e, "renewing the lease failed; proving on"),
             },
-            _ = shutdown.changed() => return Ok(Outcome::Stopped),
+            _ = shutdown.changed() => {
+                // Hand the job back now rather than let the lease lapse (a scale-down, a
+                // rolling update): a moment only, the process is stopping.
+                let back = tokio::time::timeout(Duration::from_secs(2), client.release(lease)).await;
+                info!(target: "prover::worker", batch, lease, released = matches!(back, Ok(Ok(true))), "stopping mid-proof: job given back");
+                return Ok(Outcome::Stopped);
+            }
         }
     };
     let proving = started.elapsed();

@@ -1,7 +1,8 @@
 //! The prover fleet on one machine: a sequencer serving the job API with RocksDB and the
 //! embedded L1, three `ccr-prover-worker` processes over loopback, one killed with SIGKILL
-//! mid-proof, a rogue client's wrong proofs refused, the sequencer restarted with jobs leased,
-//! and a worker without the secret refused.
+//! mid-proof, one stopped with SIGTERM mid-proof (its job given back), a rogue client's wrong
+//! proofs refused, the sequencer restarted with jobs leased, and a worker without the secret
+//! refused; the lease board's rules one by one.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -19,10 +20,10 @@ use ccr_prover::batch::{batch_circuit_name, prove_batch};
 use ccr_prover::{proof_to_bytes, KeyFile, KeyMetadata};
 use ccr_sequencer::fleet::api::{ProverJobApiClient, Submitted, PROOF_REFUSED};
 use ccr_sequencer::fleet::codec::decode_witness;
-use ccr_sequencer::fleet::{FleetConfig, ProverSecret};
+use ccr_sequencer::fleet::{FleetConfig, JobBoard, ProverSecret};
 use ccr_sequencer::prover::{PROVING_KEY_FILE, VERIFYING_KEY_FILE};
 use ccr_sequencer::wire::{from_hex, to_hex};
-use ccr_sequencer::{embedded, L1Config, Node, NodeConfig};
+use ccr_sequencer::{embedded, L1Config, Node, NodeConfig, Sequencer, SequencerConfig};
 use ccr_verifier_contracts::rollup::DeployConfig;
 use jsonrpsee_http_client::{HeaderMap, HeaderValue, HttpClient, HttpClientBuilder};
 
@@ -42,7 +43,9 @@ fn fleet_client(url: &str, secret: Option<&str>) -> HttpClient {
     HttpClientBuilder::default().set_headers(headers).build(url).unwrap()
 }
 
-fn spawn_worker(url: &str, name: &str, keys: &Path, secret_file: &Path) -> Child {
+/// A worker process; `stderr` piped only for one that is expected to stop at once (a long-lived
+/// worker's log would fill an unread pipe).
+fn spawn_worker(url: &str, name: &str, keys: &Path, secret_file: &Path, stderr: Stdio) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ccr-prover-worker"))
         .args(["--sequencer", url, "--name", name, "--wait", "2s", "--retry", "200ms"])
         .arg("--keys")
@@ -51,7 +54,7 @@ fn spawn_worker(url: &str, name: &str, keys: &Path, secret_file: &Path) -> Child
         .arg(secret_file)
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .unwrap()
 }
@@ -118,7 +121,7 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
     assert_eq!(node.prover_api_addr(), Some(api));
     assert!(node.health().tasks.iter().any(|t| t.name == "prover-api" && t.alive));
 
-    // Two accounts from L1, then 29 transfers: 8 or more batches.
+    // Two accounts from L1, then 45 transfers: 8 or more batches (12 at 4 per batch).
     let (a, b) = (member(0), member(1));
     operator.create_account(&a.public_key(), 10_000).await.unwrap();
     operator.create_account(&b.public_key(), 10).await.unwrap();
@@ -127,7 +130,7 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
         seq.progress().unwrap().counters.deposits_seen == 2
     })
     .await;
-    for nonce in 0..29 {
+    for nonce in 0..45 {
         seq.submit(sign(&a, &domain, 0, 1, 10 + u64::from(nonce), nonce)).unwrap();
     }
     wait_until("every transaction sealed", Duration::from_secs(30), || async {
@@ -145,7 +148,8 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
     let wrong = fleet_client(&url, Some("not-the-fleet-secret-at-all"));
     assert!(wrong.renew(0).await.unwrap_err().to_string().contains("401"));
     // A worker process with the wrong secret stops with an error saying so.
-    let intruder = spawn_worker(&url, "intruder", &keydir, &wrong_secret).wait_with_output().unwrap();
+    let intruder =
+        spawn_worker(&url, "intruder", &keydir, &wrong_secret, Stdio::piped()).wait_with_output().unwrap();
     assert!(!intruder.status.success());
     let said = String::from_utf8_lossy(&intruder.stderr);
     assert!(said.contains("refused this worker's secret"), "{said}");
@@ -173,9 +177,9 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
     drop(board);
 
     // Three workers; the first is killed (SIGKILL) while it holds a lease.
-    let mut w1 = spawn_worker(&url, "w1", &keydir, &secret_file);
-    let mut w2 = spawn_worker(&url, "w2", &keydir, &secret_file);
-    let mut w3 = spawn_worker(&url, "w3", &keydir, &secret_file);
+    let mut w1 = spawn_worker(&url, "w1", &keydir, &secret_file, Stdio::null());
+    let mut w2 = spawn_worker(&url, "w2", &keydir, &secret_file, Stdio::null());
+    let mut w3 = spawn_worker(&url, "w3", &keydir, &secret_file, Stdio::null());
     let board = node.fleet().unwrap();
     let mut most_leased = 0;
     wait_until("w1 holds a lease", Duration::from_secs(60), || {
@@ -188,12 +192,29 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
     w1.kill().unwrap();
     w1.wait().unwrap();
 
-    // The sequencer is killed (as a crash) while jobs are leased, and restarted on the same
-    // database and port; the workers carry on against it.
-    wait_until("a lease held by w2 or w3", Duration::from_secs(60), || {
+    // The third is stopped (SIGTERM) while it holds a lease: it gives the job back at once, well
+    // before the lease (3 s from its last renewal, renewed every second) could lapse.
+    wait_until("w3 holds a lease", Duration::from_secs(60), || {
         let leases = board.leases();
         most_leased = most_leased.max(leases.len());
-        let held = leases.iter().any(|l| l.2 != "w1");
+        let held = leases.iter().any(|l| l.2 == "w3");
+        async move { held }
+    })
+    .await;
+    sigterm(&w3);
+    wait_until("w3's job given back", Duration::from_millis(1500), || {
+        let held = board.leases().iter().any(|l| l.2 == "w3");
+        async move { !held }
+    })
+    .await;
+    assert!(w3.wait().unwrap().success());
+
+    // The sequencer is killed (as a crash) while jobs are leased, and restarted on the same
+    // database and port; the last worker carries on against it.
+    wait_until("a lease held by w2", Duration::from_secs(60), || {
+        let leases = board.leases();
+        most_leased = most_leased.max(leases.len());
+        let held = leases.iter().any(|l| l.2 == "w2");
         async move { held }
     })
     .await;
@@ -247,12 +268,59 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
         .collect();
     assert!(!provers.is_empty());
 
-    // SIGTERM stops the survivors cleanly.
-    for w in [&mut w2, &mut w3] {
-        sigterm(w);
-        assert!(w.wait().unwrap().success());
-    }
+    // SIGTERM stops the last worker cleanly.
+    sigterm(&w2);
+    assert!(w2.wait().unwrap().success());
     drop((board, seq));
     node.shutdown().await;
     l1.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_are_renewed_lapse_are_given_back_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SequencerConfig { db: dir.path().to_path_buf(), params: params(), mempool_capacity: 8 };
+    let (seq, _) = Sequencer::open(&config).unwrap();
+    let seq = std::sync::Arc::new(seq);
+    seq.ingest_deposit(0, open_deposit(0, &member(0), 500)).unwrap();
+    assert_eq!(seq.seal(true).unwrap(), Some(0));
+    seq.ingest_deposit(1, open_deposit(1, &member(1), 5)).unwrap();
+    assert_eq!(seq.seal(true).unwrap(), Some(1));
+    let pvk = keys().pvk.clone();
+    let board = JobBoard::open(seq.clone(), pvk.clone(), Duration::from_secs(1)).unwrap();
+    let j0 = board.try_lease("a").unwrap().unwrap();
+    let j1 = board.try_lease("b").unwrap().unwrap();
+    assert_eq!((j0.batch, j1.batch), (0, 1));
+    assert!(board.try_lease("c").unwrap().is_none(), "every job is leased");
+
+    // A job given back goes to the next worker at once, under a new lease.
+    assert!(board.give_back(j0.lease).unwrap());
+    assert!(!board.give_back(j0.lease).unwrap(), "only once");
+    let j0b = board.try_lease("c").unwrap().unwrap();
+    assert_eq!(j0b.batch, 0);
+    assert_ne!(j0b.lease, j0.lease);
+    assert!(!board.renew(j0.lease).unwrap(), "the old lease is not held");
+
+    // Renewed, a lease lives on; not renewed, it lapses and its job is re-issued.
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(board.renew(j0b.lease).unwrap());
+    }
+    assert!(!board.renew(j1.lease).unwrap(), "past its deadline, before the sweep");
+    assert_eq!(board.expire().unwrap(), 1);
+    let j1b = board.try_lease("d").unwrap().unwrap();
+    assert_eq!(j1b.batch, 1);
+
+    // The table is in the database: a reopened board holds the same leases (with a fresh
+    // period) and numbers new ones after them.
+    let held = board.leases();
+    assert_eq!(held, vec![(0, j0b.lease, "c".to_owned()), (1, j1b.lease, "d".to_owned())]);
+    drop(board);
+    let board = JobBoard::open(seq.clone(), pvk, Duration::from_secs(60)).unwrap();
+    assert_eq!(board.leases(), held);
+    assert!(board.renew(j1b.lease).unwrap());
+    assert!(board.give_back(j1b.lease).unwrap());
+    let j1c = board.try_lease("e").unwrap().unwrap();
+    assert_eq!(j1c.batch, 1);
+    assert!(j1c.lease > j1b.lease);
 }
