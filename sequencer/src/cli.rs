@@ -84,6 +84,19 @@ pub fn args_with_config(
     Ok(out)
 }
 
+/// Parses the process's command line as `A`, with the settings of its configuration file
+/// ([`args_with_config`]) and environment; like `A::parse()`, it prints the error and exits
+/// with status 2 on bad input.
+pub fn parse_with_config<A: Parser>() -> A {
+    match args_with_config(&A::command(), std::env::args_os().collect(), |k| std::env::var(k).ok()) {
+        Ok(argv) => A::parse_from(argv),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
 /// Seed of the development setup used when no `--keys` are given: the seed of the committed
 /// verifier's key ([`ccr_verifier_contracts::COMMITTED_VERIFIER_KEY`]), so that a node with
 /// the default parameters proves for the verifier the embedded L1 deploys. Public on purpose:

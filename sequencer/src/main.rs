@@ -10,21 +10,9 @@ use ccr_l1::poll::PollClient;
 use ccr_sequencer::cli::{Args, L1Mode, DEV_SEED};
 use ccr_sequencer::{embedded, L1Config, Node};
 use ccr_verifier_contracts::rollup::DeployConfig;
-use clap::Parser;
 
 fn main() -> anyhow::Result<()> {
-    let argv = ccr_sequencer::cli::args_with_config(
-        &<Args as clap::CommandFactory>::command(),
-        std::env::args_os().collect(),
-        |k| std::env::var(k).ok(),
-    );
-    let args = match argv {
-        Ok(argv) => Args::parse_from(argv),
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-    };
+    let args: Args = ccr_sequencer::cli::parse_with_config();
     ccr_sequencer::logging::init("info").context("log filter")?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
     let result = rt.block_on(async {

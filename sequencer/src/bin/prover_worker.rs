@@ -50,18 +50,7 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
-    let argv = ccr_sequencer::cli::args_with_config(
-        &<Args as clap::CommandFactory>::command(),
-        std::env::args_os().collect(),
-        |k| std::env::var(k).ok(),
-    );
-    let args = match argv {
-        Ok(argv) => Args::parse_from(argv),
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::exit(2);
-        }
-    };
+    let args: Args = ccr_sequencer::cli::parse_with_config();
     ccr_sequencer::logging::init("info").context("log filter")?;
     let secret = ProverSecret::from_file(&args.secret_file)?;
     let name = args

@@ -69,6 +69,17 @@ fn sign(key: &PrivateKey, domain: &Domain, from: u32, to: u32, amount: u64, nonc
     u.with_signature(key.sign_poseidon(u.message(domain)))
 }
 
+/// Waits (up to a minute) until `worker` holds a lease, noting the most leases held at once.
+async fn wait_for_lease(board: &JobBoard, worker: &str, most_leased: &mut usize) {
+    wait_until(&format!("{worker} holds a lease"), Duration::from_secs(60), || {
+        let leases = board.leases();
+        *most_leased = (*most_leased).max(leases.len());
+        let held = leases.iter().any(|l| l.2 == worker);
+        async move { held }
+    })
+    .await;
+}
+
 /// A free loopback port (the job API must come back on the same one after the restart).
 fn free_addr() -> SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
@@ -182,25 +193,13 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
     let mut w3 = spawn_worker(&url, "w3", &keydir, &secret_file, Stdio::null());
     let board = node.fleet().unwrap();
     let mut most_leased = 0;
-    wait_until("w1 holds a lease", Duration::from_secs(60), || {
-        let leases = board.leases();
-        most_leased = most_leased.max(leases.len());
-        let held = leases.iter().any(|l| l.2 == "w1");
-        async move { held }
-    })
-    .await;
+    wait_for_lease(&board, "w1", &mut most_leased).await;
     w1.kill().unwrap();
     w1.wait().unwrap();
 
     // The third is stopped (SIGTERM) while it holds a lease: it gives the job back at once, well
     // before the lease (3 s from its last renewal, renewed every second) could lapse.
-    wait_until("w3 holds a lease", Duration::from_secs(60), || {
-        let leases = board.leases();
-        most_leased = most_leased.max(leases.len());
-        let held = leases.iter().any(|l| l.2 == "w3");
-        async move { held }
-    })
-    .await;
+    wait_for_lease(&board, "w3", &mut most_leased).await;
     sigterm(&w3);
     wait_until("w3's job given back", Duration::from_millis(1500), || {
         let held = board.leases().iter().any(|l| l.2 == "w3");
@@ -211,13 +210,7 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
 
     // The sequencer is killed (as a crash) while jobs are leased, and restarted on the same
     // database and port; the last worker carries on against it.
-    wait_until("a lease held by w2", Duration::from_secs(60), || {
-        let leases = board.leases();
-        most_leased = most_leased.max(leases.len());
-        let held = leases.iter().any(|l| l.2 == "w2");
-        async move { held }
-    })
-    .await;
+    wait_for_lease(&board, "w2", &mut most_leased).await;
     let proven_before_restart = seq.progress().unwrap().proven;
     assert!(proven_before_restart < batches, "jobs were still in flight");
     drop((board, seq));
