@@ -16,6 +16,8 @@ fn main() -> anyhow::Result<()> {
     ccr_sequencer::logging::init("info").context("log filter")?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
     let result = rt.block_on(async {
+        // Before anything starts: a SIGTERM during start-up stops the node gracefully too.
+        let mut stop = ccr_sequencer::node::StopSignals::install().context("listening for SIGTERM and Ctrl-C")?;
         let a = args.clone();
         let mut config = tokio::task::spawn_blocking(move || a.node_config()).await??;
         let params = config.sequencer.params;
@@ -77,7 +79,7 @@ fn main() -> anyhow::Result<()> {
             }
         }
         let node = Node::launch(config).await.context("starting the node")?;
-        let signal = ccr_sequencer::node::stop_signal().await.context("listening for SIGTERM and Ctrl-C")?;
+        let signal = stop.recv().await;
         tracing::info!(target: "sequencer::rpc", signal, "shutting down");
         node.shutdown().await;
         if let Some(up) = embedded_l1 {

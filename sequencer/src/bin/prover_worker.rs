@@ -64,11 +64,12 @@ fn main() -> anyhow::Result<()> {
     let config = WorkerConfig { url: args.sequencer, secret, name, keys, wait: args.wait, retry: args.retry };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
     let result = rt.block_on(async {
+        let mut stop_signals =
+            ccr_sequencer::node::StopSignals::install().context("listening for SIGTERM and Ctrl-C")?;
         let (stop, rx) = tokio::sync::watch::channel(false);
         let mut worker = tokio::spawn(run(config, rx));
         tokio::select! {
-            signal = ccr_sequencer::node::stop_signal() => {
-                let signal = signal.context("listening for SIGTERM and Ctrl-C")?;
+            signal = stop_signals.recv() => {
                 tracing::info!(target: "prover::worker", signal, "stopping");
                 let _ = stop.send(true);
                 worker.await?.map(|_| ()).map_err(anyhow::Error::from)
