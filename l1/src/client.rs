@@ -73,7 +73,7 @@ impl TxOutcome {
 
 /// Chain ids of development chains, the only ones a verifier of an insecure development key
 /// deploys to without an explicit opt-in: 31337 (anvil, hardhat, and the embedded L1,
-/// [`crate::node::CHAIN_ID`]) and 1337 (geth `--dev`, ganache).
+/// `ccr_dev_chain::node::CHAIN_ID`) and 1337 (geth `--dev`, ganache).
 pub const DEV_CHAIN_IDS: [u64; 2] = [31_337, 1_337];
 
 /// Where the batch verifier's key comes from, which decides the chains it may be deployed on

@@ -1,8 +1,6 @@
-//! The rollup's L1 as the rest of the system reaches it: over Ethereum JSON-RPC.
+//! The rollup's L1 as the rest of the system reaches it: over Ethereum JSON-RPC, from any node
+//! (anvil, geth, a provider; the development chain of `ccr-dev-chain`). No EVM in here.
 //!
-//! - [`node`]: the embedded L1, the revm chain of `ccr-verifier-contracts` behind a JSON-RPC
-//!   server (chain id 31337, anvil's development accounts, automine), for tests and the
-//!   one-machine setup; anvil or any Ethereum node serves the same client.
 //! - [`client`]: [`client::L1Client`], the rollup contract over alloy's provider with a local
 //!   signer: deployment, deposits, forced exits, batch settlement, withdrawals, the exit mode,
 //!   and reading the queue and the settled batches back from logs and calldata; bank
@@ -12,23 +10,20 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-/// anvil as a child process (tests, `ccr-devnet --anvil`).
-pub mod anvil;
 /// The rollup contract over JSON-RPC.
 pub mod client;
 /// Error types.
 pub mod error;
-/// The embedded L1 node.
-pub mod node;
 /// The quadratic-voting `Poll` contract over JSON-RPC.
 pub mod poll;
 /// TLS of the L1 client (`https://` endpoints).
 pub mod tls;
 
-pub use crate::error::{L1Error, NodeError};
+pub use crate::error::L1Error;
 
 /// anvil's ten default development private keys (hex), from its default mnemonic `test test
-/// test ... junk`; the embedded L1 funds their addresses with 10,000 ETH each.
+/// test ... junk`; anvil and the development chain (`ccr-dev-chain`) fund their addresses with
+/// 10,000 ETH each.
 /// **Public knowledge: development only.**
 pub const DEV_KEYS: [&str; 10] = [
     "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",

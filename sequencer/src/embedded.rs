@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use alloy_primitives::B256;
 use ccr_circuits::state::RollupParams;
+use ccr_dev_chain::node::{EmbeddedL1, EmbeddedL1Handle};
 use ccr_l1::client::{Deployment, L1Client};
-use ccr_l1::node::{EmbeddedL1, EmbeddedL1Handle};
 use ccr_verifier_contracts::rollup::DeployConfig;
 use ccr_verifier_contracts::{solidity_verifier, Artifact, DevKey};
 use tracing::info;
@@ -75,7 +75,7 @@ pub async fn start(
         l1_rpc = %url,
         rollup = %deployment.rollup,
         verifier = %deployment.verifier,
-        chain_id = ccr_l1::node::CHAIN_ID,
+        chain_id = ccr_dev_chain::node::CHAIN_ID,
         "embedded L1 running; rollup deployed"
     );
     Ok(EmbeddedRollup { node, deployment, operator })

@@ -5,8 +5,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-/// The JSON-RPC trait shared by server and clients, its types and error codes.
-pub mod api;
 /// The batcher task: seal on size or timeout.
 pub mod batcher;
 /// Command-line options of the binary.
@@ -45,11 +43,12 @@ pub mod sequencer;
 pub mod store;
 /// The vote relay's limits (per poll, per encryption key, global).
 pub mod vote_relay;
-/// Wire formats of transactions.
-pub mod wire;
 
-pub use crate::api::{CcrApiClient, CcrApiServer, ErrorCode};
 pub use crate::error::SequencerError;
 pub use crate::node::{L1Config, Node, NodeConfig, NodeError};
 pub use crate::prover::{BatchKeys, BatchVerifier};
 pub use crate::sequencer::{Sequencer, SequencerConfig};
+/// The JSON-RPC API and the wire formats live in `ccr-rpc-api`, which clients use without the
+/// node; re-exported under their old paths.
+pub use ccr_rpc_api::{api, wire};
+pub use ccr_rpc_api::{CcrApiClient, CcrApiServer, ErrorCode};

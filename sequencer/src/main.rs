@@ -39,7 +39,7 @@ fn main() -> anyhow::Result<()> {
                 eprintln!(
                     "embedded L1 on {} (chain id {}), rollup at {}",
                     up.node.url(),
-                    ccr_l1::node::CHAIN_ID,
+                    ccr_dev_chain::node::CHAIN_ID,
                     up.deployment.rollup
                 );
                 config.l1 = Some(L1Config {

@@ -18,10 +18,7 @@ use tracing::{error, info, warn};
 use crate::metrics as m;
 use crate::sequencer::Sequencer;
 
-/// File name of the batch proving key in the `--keys` directory (as `ccr-prover demo` writes).
-pub const PROVING_KEY_FILE: &str = "batch.pk";
-/// File name of the batch verifying key in the `--keys` directory.
-pub const VERIFYING_KEY_FILE: &str = "batch.vk";
+pub use ccr_prover::batch::{params_of_circuit, PROVING_KEY_FILE, VERIFYING_KEY_FILE};
 
 /// Errors of key loading.
 #[derive(Debug, thiserror::Error)]
@@ -69,16 +66,6 @@ impl std::fmt::Debug for BatchKeys {
             .field("insecure_dev_setup", &self.insecure_dev_setup)
             .finish_non_exhaustive()
     }
-}
-
-/// The parameters a batch circuit's name (`batch-d{depth}-n{size}`, as key files record it)
-/// stands for, without a deployment; `None` for another circuit's name.
-pub fn params_of_circuit(circuit: &str) -> Option<RollupParams> {
-    let rest = circuit.strip_prefix("batch-d")?;
-    let (d, n) = rest.split_once("-n")?;
-    let params =
-        RollupParams::new(d.parse().ok()?, n.parse().ok()?, ccr_circuits::state::Domain::NONE).ok()?;
-    (batch_circuit_name(&params) == circuit).then_some(params)
 }
 
 /// The batch circuit's verifying key alone: what a node that leaves proving to a fleet needs

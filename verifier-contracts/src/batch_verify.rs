@@ -11,14 +11,19 @@
 //! public inputs combined in the scalar field first) are documented in `BatchVerifier.sol`.
 
 use alloy_primitives::{Address, U256};
+#[cfg(feature = "evm")]
 use alloy_sol_types::SolCall;
 use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::VerifyingKey;
 
+#[cfg(feature = "evm")]
 use crate::artifacts::Artifact;
-use crate::error::{ArtifactError, EvmError, RollupError};
+use crate::error::EvmError;
+#[cfg(feature = "evm")]
+use crate::error::{ArtifactError, RollupError};
+#[cfg(feature = "evm")]
 use crate::evm::Evm;
 use crate::rollup::fr_to_u256;
 pub use crate::rollup::proof_words;
@@ -151,12 +156,14 @@ pub fn calldata_gas(data: &[u8]) -> u64 {
 }
 
 /// A deployed `BatchVerifierHarness`.
+#[cfg(feature = "evm")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchVerifierHarness {
     /// Its address.
     pub address: Address,
 }
 
+#[cfg(feature = "evm")]
 impl BatchVerifierHarness {
     /// The committed artifact of the harness.
     ///

@@ -10,7 +10,7 @@
 //!
 //! [`Evm::transact_env`] and [`Evm::simulate_env`] run a transaction exactly as given (caller,
 //! nonce, gas limit, fees, chain id): what a JSON-RPC node in front of this chain needs
-//! (`ccr_l1::node`), where signed transactions pay for their gas.
+//! (`ccr_dev_chain::node`), where signed transactions pay for their gas.
 
 use alloy_primitives::{Address, Bytes, Log, TxKind, U256};
 use alloy_sol_types::SolCall;

@@ -12,7 +12,9 @@
 //! - [`bindings`]: alloy `sol!` types of every call, event and error.
 //! - `src/Poll.sol`: quadratic-voting polls of the banks, whose passed proposals
 //!   `Rollup.executeProposal` adopts as a bank's parameters ([`rollup::BankProposal`]).
-//! - [`evm`]: revm in memory; [`rollup`] and [`poll`] drive the contracts on it.
+//! - `evm` (the `evm` feature, on by default): revm in memory; [`rollup`] and [`poll`] drive the
+//!   contracts on it. Without the feature the crate is bindings, calldata helpers, artifacts and
+//!   the generator: what an L1 client (the wallet) needs, with no EVM compiled in.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -26,7 +28,8 @@ pub mod bindings;
 pub mod dev;
 /// Error types, one per layer.
 pub mod error;
-/// An in-process EVM on revm.
+/// An in-process EVM on revm (feature `evm`).
+#[cfg(feature = "evm")]
 pub mod evm;
 /// Solidity source of a Groth16 verifier for a verifying key.
 pub mod generator;
@@ -37,11 +40,12 @@ pub mod rollup;
 /// Compiling Solidity at run time with the pinned solc-js.
 pub mod solc;
 
+#[cfg(feature = "evm")]
+pub use crate::evm::{Evm, Receipt};
 pub use crate::{
     artifacts::Artifact,
     dev::{DevKey, DevKeyError, COMMITTED_VERIFIER_KEY},
     error::{ArtifactError, EvmError, GeneratorError, RollupError, SolcError},
-    evm::{Evm, Receipt},
     generator::{solidity_verifier, SOLC_VERSION},
     rollup::{BankProposal, BatchSubmission, DeployConfig, RollupContracts},
 };

@@ -14,8 +14,12 @@
 //! with `coordinatorHash = Poseidon2(coord.x, coord.y)` ([`coordinator_hash`]), `chainStart` the
 //! message chain after `j·B` messages and `chainEnd` after `(j+1)·B` (padding included).
 
-use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::{SolCall, SolConstructor, SolInterface};
+#[cfg(feature = "evm")]
+use alloy_primitives::Address;
+use alloy_primitives::{B256, U256};
+#[cfg(feature = "evm")]
+use alloy_sol_types::SolConstructor;
+use alloy_sol_types::{SolCall, SolInterface};
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::VerifyingKey;
 use ccr_circuits::babyjubjub::Point;
@@ -25,9 +29,12 @@ use crate::artifacts::Artifact;
 use crate::bindings::Poll;
 use crate::dev::DevKeyError;
 use crate::error::{ArtifactError, EvmError, RollupError};
+#[cfg(feature = "evm")]
 use crate::evm::{Evm, Receipt};
 use crate::generator::solidity_verifier;
-use crate::rollup::{fr_to_u256, u256_to_fr, RollupContracts};
+#[cfg(feature = "evm")]
+use crate::rollup::RollupContracts;
+use crate::rollup::{fr_to_u256, u256_to_fr};
 
 /// `artifacts/Poll.json`.
 pub const POLL_JSON: &str = include_str!("../artifacts/Poll.json");
@@ -282,6 +289,7 @@ impl PollOutcome {
 }
 
 /// Gas of each deployment transaction.
+#[cfg(feature = "evm")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollDeploymentGas {
     /// Poseidon(3).
@@ -297,6 +305,7 @@ pub struct PollDeploymentGas {
 }
 
 /// Addresses of a deployed `Poll` and the contracts it calls.
+#[cfg(feature = "evm")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollContracts {
     /// The rollup whose banks open polls.
@@ -327,6 +336,7 @@ fn u128_of(x: U256, what: &'static str) -> Result<u128, RollupError> {
     u128::try_from(x).map_err(|_| RollupError::OutOfRange { what, value: x.to_string() })
 }
 
+#[cfg(feature = "evm")]
 impl PollContracts {
     /// Deploys Poseidon(3), Poseidon(4), the two verifiers and `Poll` from `deployer`, beside
     /// `rollup` (whose Poseidon(2) and Poseidon(5) it reuses and whose bank owners open polls),

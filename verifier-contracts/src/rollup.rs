@@ -3,8 +3,11 @@
 //! as the L2 reads them.
 
 use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256};
-use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface, SolValue};
+#[cfg(feature = "evm")]
+use alloy_sol_types::{SolCall, SolConstructor};
+use alloy_sol_types::{SolEvent, SolInterface, SolValue};
 use ark_bn254::{Bn254, Fr};
+#[cfg(feature = "evm")]
 use ark_ec::AffineRepr;
 use ark_ff::PrimeField;
 use ark_groth16::Proof;
@@ -13,12 +16,18 @@ use ccr_circuits::batch::{fr_to_be_bytes, BatchWitness};
 use ccr_circuits::merkle::MerkleProof;
 use ccr_circuits::state::account::Account;
 use ccr_circuits::state::tx::{Deposit, ForcedExit, QueueEntry};
-use ccr_circuits::state::{Domain, RollupParams, RollupState};
+#[cfg(feature = "evm")]
+use ccr_circuits::state::Domain;
+use ccr_circuits::state::{RollupParams, RollupState};
 use ccr_prover::export::solidity::SolidityCalldata;
 
+#[cfg(feature = "evm")]
 use crate::artifacts::Artifact;
-use crate::bindings::{Rollup, TestToken};
+use crate::bindings::Rollup;
+#[cfg(feature = "evm")]
+use crate::bindings::TestToken;
 use crate::error::{EvmError, RollupError};
+#[cfg(feature = "evm")]
 use crate::evm::{Evm, Receipt};
 
 /// A field element as a `uint256`.
@@ -326,6 +335,7 @@ pub fn execute_proposal_call(poll_id: u64, p: &BankProposal) -> Rollup::executeP
 /// # Errors
 ///
 /// A failed deployment.
+#[cfg(feature = "evm")]
 pub fn deploy_test_token(evm: &mut Evm, deployer: Address) -> Result<(Address, Receipt), RollupError> {
     Ok(evm.deploy(deployer, Artifact::test_token()?.deploy_code(&[]))?)
 }
@@ -349,6 +359,7 @@ pub struct RollupContracts {
 }
 
 /// Gas used by each deployment transaction.
+#[cfg(feature = "evm")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeploymentGas {
     /// Poseidon(5).
@@ -363,6 +374,7 @@ pub struct DeploymentGas {
     pub rollup: u64,
 }
 
+#[cfg(feature = "evm")]
 impl RollupContracts {
     /// The deployment's domain on `evm`: its chain id and the rollup's address (what every
     /// signed transaction binds; the contract's `domain()` is its separator).
@@ -715,7 +727,9 @@ impl RollupContracts {
             Some(token) => Ok(evm.call_sol(token, &TestToken::balanceOfCall { owner: who })?),
         }
     }
+}
 
+impl RollupContracts {
     /// The queue entries of `Deposited` and `ForcedExitRequested` events among `logs` (of this
     /// rollup), with their queue positions, in log order: what the L2 consumes.
     ///

@@ -34,7 +34,7 @@ use ccr_circuits::state::{RollupParams, RollupState};
 use ccr_l1::client::{BankVersion, EpochClock, L1Client, SettledBatch};
 use ccr_l1::L1Error;
 use ccr_prover::verify::{prepare_verifying_key, verify_prepared};
-use ccr_sequencer::wire::fr_to_hex;
+use ccr_rpc_api::wire::fr_to_hex;
 use serde::Serialize;
 
 /// One check of a batch (see the [module documentation](self)).
@@ -392,7 +392,7 @@ fn check_credits(
             .inputs
             .iter()
             .map(|w| {
-                ccr_sequencer::wire::fr_from_be_canonical(&w.to_be_bytes::<32>())
+                ccr_rpc_api::wire::fr_from_be_canonical(&w.to_be_bytes::<32>())
                     .ok_or_else(|| format!("slot {slot}: a public input is not a field element"))
             })
             .collect::<Result<Vec<Fr>, String>>()?;
@@ -437,7 +437,7 @@ fn check_credits(
                 s.to, reg.version
             ));
         }
-        let start = Fr::from(clock.start(b.epoch).saturating_sub(ccr_sequencer::api::ELIGIBILITY_MAX_AGE));
+        let start = Fr::from(clock.start(b.epoch).saturating_sub(ccr_rpc_api::api::ELIGIBILITY_MAX_AGE));
         if x[12] < start {
             return Err(format!("slot {slot}: the proof's time is more than a day before its epoch's start"));
         }

@@ -7,8 +7,8 @@ use alloy_primitives::Address;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
 use ccr_circuits::state::{Domain, RollupParams};
-use ccr_sequencer::api::{AccountInfo, TxStatusInfo};
-use ccr_sequencer::wire::fr_to_hex;
+use ccr_rpc_api::api::{AccountInfo, TxStatusInfo};
+use ccr_rpc_api::wire::fr_to_hex;
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 

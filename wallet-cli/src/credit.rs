@@ -26,7 +26,7 @@ use ccr_prover::eligibility::{
     EligibilityProofError, EligibilityProofFile,
 };
 use ccr_prover::{ProvingKeyFile, VerifyingKeyFile};
-use ccr_sequencer::wire::{fr_to_hex, pack_signature, unpack_signature};
+use ccr_rpc_api::wire::{fr_to_hex, pack_signature, unpack_signature};
 use clap::Subcommand;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -472,7 +472,7 @@ pub fn parse_pubkey(s: &str) -> Result<Point, WalletError> {
     if let Some((x, y)) = s.split_once(',') {
         let coord = |h: &str| -> Result<Fr, WalletError> {
             let b = bytes(h).map_err(|_| bad("not hex"))?;
-            ccr_sequencer::wire::fr_from_be_canonical(&b)
+            ccr_rpc_api::wire::fr_from_be_canonical(&b)
                 .ok_or_else(|| bad("a coordinate is not 32 bytes below the field modulus"))
         };
         let p = Point::new_unchecked(coord(x)?, coord(y)?);

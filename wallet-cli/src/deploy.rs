@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use ccr_l1::client::{L1Client, VerifierKey};
-use ccr_sequencer::prover::{params_of_circuit, BatchVerifier, VERIFYING_KEY_FILE};
+use ccr_prover::batch::{params_of_circuit, VERIFYING_KEY_FILE};
 use ccr_verifier_contracts::rollup::DeployConfig;
 use ccr_verifier_contracts::{solc, solidity_verifier};
 use clap::Args;
@@ -61,8 +61,7 @@ pub async fn run_deploy(s: &Settings, a: DeployArgs) -> Result<Output, WalletErr
     let params = params_of_circuit(&circuit).ok_or_else(|| {
         WalletError::Config(format!("{} is for circuit {circuit:?}, not a batch circuit", vk_path.display()))
     })?;
-    let verifier = BatchVerifier::load(&a.keys, &params).map_err(|e| WalletError::Config(e.to_string()))?;
-    let insecure = verifier.insecure_dev_setup;
+    let insecure = vk_file.metadata.insecure_dev_setup;
     // The verifier of this very key, generated and compiled (the pinned solc-js: `node` and
     // `tools/js`, as `scripts/deps` installs them). Not the committed artifact, even for a
     // development key of its shape: a key file does not say which seed made it.
@@ -71,7 +70,7 @@ pub async fn run_deploy(s: &Settings, a: DeployArgs) -> Result<Output, WalletErr
     } else {
         "Verifier of the operator's batch key."
     };
-    let vk = verifier.vk.clone();
+    let vk = vk_file.key;
     let artifact = tokio::task::spawn_blocking(move || -> Result<_, String> {
         let source = solidity_verifier(&vk, "Groth16Verifier", notice).map_err(|e| e.to_string())?;
         solc::compile_contract(&solc::js_tools_dir(), "Groth16Verifier", &source).map_err(|e| e.to_string())

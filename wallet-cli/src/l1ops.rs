@@ -10,7 +10,7 @@ use ark_groth16::VerifyingKey;
 use ccr_circuits::state::RollupParams;
 use ccr_l1::client::{L1Client, TxOutcome};
 use ccr_l1::L1Error;
-use ccr_sequencer::wire::fr_to_hex;
+use ccr_rpc_api::wire::fr_to_hex;
 use serde::Serialize;
 
 use crate::audit::{self, AuditReport};

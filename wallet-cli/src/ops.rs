@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use ccr_circuits::babyjubjub::Point;
 use ccr_circuits::state::tx::{SignedTx, UnsignedTx};
 use ccr_circuits::state::Domain;
-use ccr_sequencer::api::{AccountInfo, TxId, TxReceipt, TxState, TxStatusInfo};
-use ccr_sequencer::wire::fr_to_hex;
+use ccr_rpc_api::api::{AccountInfo, TxId, TxReceipt, TxState, TxStatusInfo};
+use ccr_rpc_api::wire::fr_to_hex;
 use serde::Serialize;
 
 use crate::error::WalletError;

@@ -15,7 +15,7 @@ use ccr_circuits::Fr;
 use ccr_l1::client::L1Client;
 use ccr_l1::poll::PollClient;
 use ccr_prover::vote::{coordinate, Coordinated, CoordinatorStep, PollRun};
-use ccr_sequencer::wire::{fr_from_be_canonical, fr_to_hex};
+use ccr_rpc_api::wire::{fr_from_be_canonical, fr_to_hex};
 use ccr_verifier_contracts::poll::{NewPoll, PollInfo, PollPhase, PollSetup};
 use ccr_verifier_contracts::rollup::BankProposal;
 use jsonrpsee::core::client::ClientT;
@@ -82,7 +82,7 @@ fn proposal_file(p: &BankProposal) -> ProposalFile {
 async fn member_key(seq: &SequencerClient, account: u32) -> Result<Point, WalletError> {
     let info = seq.account(account).await?.ok_or(WalletError::AccountNotFound { index: account })?;
     let parse = |s: &str| {
-        ccr_sequencer::wire::from_hex(s).ok().and_then(|b| fr_from_be_canonical(&b)).ok_or_else(|| {
+        ccr_rpc_api::wire::from_hex(s).ok().and_then(|b| fr_from_be_canonical(&b)).ok_or_else(|| {
             WalletError::Protocol { url: seq.url().to_owned(), reason: format!("account key {s:?}") }
         })
     };
@@ -635,7 +635,7 @@ pub fn parse_coordinator(s: &str) -> Result<Point, WalletError> {
     let one = |t: &str| -> Result<Fr, WalletError> {
         let t = t.trim();
         if t.starts_with("0x") {
-            ccr_sequencer::wire::from_hex(t).ok().and_then(|b| fr_from_be_canonical(&b)).ok_or_else(bad)
+            ccr_rpc_api::wire::from_hex(t).ok().and_then(|b| fr_from_be_canonical(&b)).ok_or_else(bad)
         } else {
             parse_fr("--coordinator", t).map_err(|_| bad())
         }

@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use ccr_circuits::state::tx::SignedTx;
-use ccr_sequencer::api::{
+use ccr_rpc_api::api::{
     AccountInfo, BatchInfo, CreditContext, EligibilityProofFile, Health, TxId, TxInput, TxReceipt,
     TxStatusInfo, UpkeepInput,
 };
-use ccr_sequencer::wire::{encode_signed, to_hex};
-use ccr_sequencer::{CcrApiClient, ErrorCode};
+use ccr_rpc_api::wire::{encode_signed, to_hex};
+use ccr_rpc_api::{CcrApiClient, ErrorCode};
 use jsonrpsee::core::client::Error as ClientError;
 use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 

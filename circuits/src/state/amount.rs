@@ -38,7 +38,7 @@ impl Float40 {
             if m < (1u64 << MANTISSA_BITS) {
                 return Ok(Self((e << MANTISSA_BITS) | m));
             }
-            if m % 10 != 0 {
+            if !m.is_multiple_of(10) {
                 break;
             }
             m /= 10;

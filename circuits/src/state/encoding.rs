@@ -103,7 +103,7 @@ impl EncodedSlot {
 
 /// Decodes a batch's transaction data.
 pub fn decode(data: &[u8]) -> Result<Vec<EncodedSlot>, DecodeError> {
-    if data.len() % SLOT_BYTES != 0 {
+    if !data.len().is_multiple_of(SLOT_BYTES) {
         return Err(DecodeError::Length(data.len()));
     }
     data.chunks_exact(SLOT_BYTES)

@@ -334,7 +334,7 @@ pub fn process_witnesses(
     if b == 0 {
         return Err(WitnessError::ZeroBatchSize);
     }
-    if messages.is_empty() || messages.len() % b != 0 {
+    if messages.is_empty() || !messages.len().is_multiple_of(b) {
         return Err(WitnessError::NotPadded { messages: messages.len(), batch_size: b });
     }
     if poll.options as usize > params.max_options() {

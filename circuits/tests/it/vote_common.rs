@@ -43,7 +43,7 @@ pub fn vote_message(
 /// The chain padded to a multiple of `b`, as `closePoll` leaves it.
 pub fn padded(messages: &[Message], b: usize) -> Vec<Message> {
     let mut out = messages.to_vec();
-    while out.is_empty() || out.len() % b != 0 {
+    while out.is_empty() || !out.len().is_multiple_of(b) {
         out.push(PAD_MESSAGE);
     }
     out

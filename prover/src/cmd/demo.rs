@@ -118,8 +118,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let pb = spinner("generating proving and verifying keys");
     let keypair = done(pb, "keys generated", t, dev_setup_batch(params, [0x42; 32])?);
     let (pk_file, vk_file) = keypair.into_key_files(batch_circuit_name(&params));
-    pk_file.save(&args.out.join("batch.pk"))?;
-    vk_file.save(&args.out.join("batch.vk"))?;
+    pk_file.save(&args.out.join(ccr_prover::batch::PROVING_KEY_FILE))?;
+    vk_file.save(&args.out.join(ccr_prover::batch::VERIFYING_KEY_FILE))?;
     println!("   verifying key hash {}", vk_file.key_hash()?);
 
     println!("\n5. Prove the batch");

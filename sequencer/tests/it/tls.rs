@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ccr_dev_chain::node::EmbeddedL1;
 use ccr_l1::client::L1Client;
-use ccr_l1::node::EmbeddedL1;
 use ccr_verifier_contracts::rollup::DeployConfig;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};

@@ -11,8 +11,8 @@ use ark_bn254::{Bn254, Fr, G1Affine, G2Affine};
 use ark_groth16::VerifyingKey;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::vote::{chain_hash, Command, Message, EMPTY_CHAIN};
+use ccr_dev_chain::node::EmbeddedL1;
 use ccr_l1::client::L1Client;
-use ccr_l1::node::EmbeddedL1;
 use ccr_l1::poll::PollClient;
 use ccr_sequencer::api::{DecU64, VoteInput};
 use ccr_sequencer::vote_relay::VoteRelayLimits;
@@ -76,7 +76,8 @@ fn vote_input(poll: u64, m: &Message) -> VoteInput {
 /// The test parameters, signed for the embedded L1's chain and `operator`'s rollup.
 fn l1_params(operator: &L1Client) -> ccr_circuits::state::RollupParams {
     let p = params();
-    let domain = ccr_circuits::state::Domain::new(ccr_l1::node::CHAIN_ID, operator.rollup().into_array());
+    let domain =
+        ccr_circuits::state::Domain::new(ccr_dev_chain::node::CHAIN_ID, operator.rollup().into_array());
     ccr_circuits::state::RollupParams::new(p.depth, p.batch_size, domain).unwrap()
 }
 

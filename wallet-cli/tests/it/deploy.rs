@@ -4,8 +4,8 @@
 
 use std::net::SocketAddr;
 
+use ccr_dev_chain::node::EmbeddedL1;
 use ccr_l1::client::L1Client;
-use ccr_l1::node::EmbeddedL1;
 use ccr_prover::batch::batch_circuit_name;
 use ccr_prover::{KeyFile, KeyMetadata};
 use ccr_verifier_contracts::DevKey;
@@ -42,7 +42,7 @@ async fn deploy_writes_a_network_file_members_can_use() {
     assert_eq!(said["insecureDevKey"], true);
 
     let network = NetworkFile::load(&out).unwrap();
-    assert_eq!(network.l1_chain_id, ccr_l1::node::CHAIN_ID);
+    assert_eq!(network.l1_chain_id, ccr_dev_chain::node::CHAIN_ID);
     assert_eq!((network.params.depth, network.params.batch_size), (key.params.depth, key.params.batch_size));
     assert_eq!(network.sequencer_rpc, "http://127.0.0.1:8645");
     assert_eq!(network.verifying_key, dir.path().join("net").join("batch.vk"));
@@ -57,7 +57,7 @@ async fn deploy_writes_a_network_file_members_can_use() {
         .with_start_block(network.deploy_block);
     assert_eq!(client.config().escape_delay, 50);
     assert!(network.deploy_block > 0 && network.deploy_block <= client.block_number().await.unwrap());
-    assert_eq!(client.domain().await.unwrap().chain_id, ccr_l1::node::CHAIN_ID);
+    assert_eq!(client.domain().await.unwrap().chain_id, ccr_dev_chain::node::CHAIN_ID);
     assert_eq!(client.batch_count().await.unwrap(), 0);
 
     // A second deploy to the same file is refused before anything is sent.

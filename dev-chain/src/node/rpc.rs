@@ -19,7 +19,7 @@ use crate::error::{NodeError, CODE_INVALID_PARAMS, CODE_METHOD_NOT_FOUND};
 use crate::node::chain::{Chain, ChainHandle, SUGGESTED_PRIORITY_FEE};
 
 /// The methods of the embedded L1: what alloy's provider (wallet and recommended fillers,
-/// receipts, logs) and [`crate::client::L1Client`] call, with anvil's `evm_mine`/`anvil_mine`.
+/// receipts, logs) and [`ccr_l1::client::L1Client`] call, with anvil's `evm_mine`/`anvil_mine`.
 #[rpc(server)]
 pub trait EthApi {
     /// Chain id (31337).

@@ -1,7 +1,7 @@
 //! The same rollup flow against anvil (`@foundry-rs/anvil`, pinned in `tools/js`), started on a
-//! free loopback port by [`ccr_l1::anvil::Anvil`].
+//! free loopback port by [`ccr_dev_chain::anvil::Anvil`].
 
-use ccr_l1::anvil::Anvil;
+use ccr_dev_chain::anvil::Anvil;
 
 use crate::common::rollup_flow;
 

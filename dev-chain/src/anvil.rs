@@ -1,6 +1,6 @@
 //! anvil (Foundry's local Ethereum node, npm `@foundry-rs/anvil-linux-amd64` pinned in `tools/js`) as a
 //! child process on a free loopback port: the "any Ethereum JSON-RPC node" of the tests and of
-//! `ccr-devnet --anvil`. Its default development accounts are [`crate::DEV_KEYS`].
+//! `ccr-devnet --anvil`. Its default development accounts are [`ccr_l1::DEV_KEYS`].
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use alloy::providers::{Provider, ProviderBuilder};
 
-use crate::error::L1Error;
+use ccr_l1::L1Error;
 
 /// A running anvil, killed when dropped.
 #[derive(Debug)]
@@ -83,7 +83,7 @@ impl Anvil {
             .map_err(|e| L1Error::Anvil(format!("starting {}: {e}", binary.display())))?;
         let anvil = Self { child, url: format!("http://127.0.0.1:{port}") };
         let url = anvil.url.parse().map_err(|e| L1Error::Anvil(format!("{}: {e}", anvil.url)))?;
-        crate::tls::init();
+        ccr_l1::tls::init();
         let provider = ProviderBuilder::new().connect_http(url);
         for _ in 0..100 {
             if provider.get_chain_id().await.is_ok() {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::transports::RpcError;
 use alloy_primitives::U256;
-use ccr_l1::node::{dev_accounts, dev_balance, EmbeddedL1, EmbeddedL1Handle, CHAIN_ID};
+use ccr_dev_chain::node::{dev_accounts, dev_balance, EmbeddedL1, EmbeddedL1Handle, CHAIN_ID};
 
 use crate::common::{addr, rollup_flow};
 

@@ -1,7 +1,7 @@
 //! The embedded L1: the revm chain of [`ccr_verifier_contracts::Evm`] behind an Ethereum
 //! JSON-RPC server (HTTP, jsonrpsee), for the tests and the one-machine setup.
 //!
-//! Chain id 31337, anvil's ten development accounts ([`crate::DEV_KEYS`]) with 10,000 ETH each,
+//! Chain id 31337, anvil's ten development accounts ([`ccr_l1::DEV_KEYS`]) with 10,000 ETH each,
 //! automine (every transaction is mined at once in a block of its own, 12 s after the last),
 //! base fee 0 (a transaction pays its priority fee, 1 wei per gas as the node suggests it).
 //! The node keeps only the latest state: `eth_call` and the balance/nonce/code queries at an
@@ -19,8 +19,8 @@ use jsonrpsee::server::middleware::rpc::RpcServiceBuilder;
 use jsonrpsee::server::{Server, ServerHandle};
 use tracing::info;
 
-use crate::error::L1Error;
-use crate::DEV_KEYS;
+use ccr_l1::L1Error;
+use ccr_l1::DEV_KEYS;
 
 /// The chain: state, blocks, receipts, logs.
 pub(crate) mod chain;
