@@ -264,6 +264,7 @@ impl Devnet {
             verifying_key: PathBuf::from(VK_FILE),
             deploy_block: deployment.block,
             poll: Some(PollNetwork { address: polls.address(), ..DEVNET_POLL }),
+            asset: Some(ccr_wallet::amount::asset_of(&operator).await.context("reading the rollup's asset")?),
         };
         let network_path = config.dir.join(NETWORK_FILE);
         network.save(&network_path)?;

@@ -957,6 +957,23 @@ impl L1Client {
         self.provider.get_balance(who).await.map_err(rpc_error)
     }
 
+    /// The rollup's asset as people write it: `("ETH", 18)`, or the token's `symbol()` and
+    /// `decimals()` (ERC-20's optional metadata; a token without it is refused here, and the
+    /// caller falls back to L2 units).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; a reverted call for a token without the metadata.
+    pub async fn asset_metadata(&self) -> Result<(String, u8), L1Error> {
+        match self.config.token {
+            None => Ok(("ETH".to_owned(), 18)),
+            Some(token) => Ok((
+                self.call_at(token, &TestToken::symbolCall {}).await?,
+                self.call_at(token, &TestToken::decimalsCall {}).await?,
+            )),
+        }
+    }
+
     /// The balance of `who` in the rollup's asset (wei, or the token's base units).
     ///
     /// # Errors

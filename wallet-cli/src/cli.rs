@@ -12,6 +12,7 @@ use ccr_rpc_api::wire::fr_to_hex;
 use clap::{Args, Parser, Subcommand};
 use serde_json::{json, Value};
 
+use crate::amount::{Asset, DecimalAmount};
 use crate::audit;
 use crate::error::WalletError;
 use crate::keys::{L1Key, Password, WalletKeys};
@@ -24,11 +25,11 @@ use crate::sequencer::SequencerClient;
 const AFTER_HELP: &str = "\
 Examples:
   ccr-wallet key new                                  # create ~/.ccr-wallet/keystore.json
-  ccr-wallet --network devnet/network.json deposit --amount 1000 --wait
+  ccr-wallet --network devnet/network.json deposit --amount 1 --wait
   ccr-wallet --network devnet/network.json balance
-  ccr-wallet --network devnet/network.json transfer --to 3 --amount 250 --wait
+  ccr-wallet --network devnet/network.json transfer --to 3 --amount 0.25 --wait
   ccr-wallet --network devnet/network.json status 0x5e1f...
-  ccr-wallet --network devnet/network.json exit --amount 100 && ccr-wallet claim
+  ccr-wallet --network devnet/network.json exit --amount 0.1 && ccr-wallet claim
   ccr-wallet --network devnet/network.json --json audit
   ccr-wallet credit prove --policy german.json --pk eligibility.pk --attestation att.json ... --out proof.json
   ccr-wallet credit verify --vk eligibility.vk --proof proof.json
@@ -41,6 +42,13 @@ Examples:
 Settings come from the network file (--network, env CCR_NETWORK) that the devnet writes;
 --rpc, --l1-rpc, --rollup and --l1-chain-id override it. Passwords are prompted without echo,
 or read from the first line of --password-file (env CCR_PASSWORD_FILE) in scripts.
+
+Amounts (--amount, balances) are in the rollup's asset: ETH, or the ERC-20's own decimals (the
+network file's `asset`, else read from L1). The rollup counts in L2 units (1 L2 unit = the
+contract's `unit` of base units: 1 gwei for ETH), and a transaction carries its amount in 40
+bits (a 35-bit mantissa times a power of ten): an amount that is not a whole number of L2 units
+or that 40 bits cannot carry is refused with the nearest amounts that work, never rounded.
+--l2-units types and prints raw L2 units instead; --json always prints raw L2 units.
 
 Exit codes:
   0 success            5 a node (sequencer or L1) could not be reached
@@ -91,9 +99,12 @@ pub struct GlobalArgs {
     /// Use this account index instead of the one the wallet remembers.
     #[arg(long, global = true, value_name = "INDEX")]
     pub account: Option<u32>,
-    /// Machine-readable output: one JSON object on stdout.
+    /// Machine-readable output: one JSON object on stdout (amounts in raw L2 units).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Type and print amounts in raw L2 units (as the API carries them) instead of the asset.
+    #[arg(long, global = true)]
+    pub l2_units: bool,
 }
 
 /// The commands.
@@ -122,36 +133,36 @@ pub enum Command {
     /// Show the wallet's balance (sealed and pending).
     Balance,
     /// Send an L2 transfer signed with the wallet's key.
-    #[command(after_help = "Example:\n  ccr-wallet transfer --to 3 --amount 250 --wait")]
+    #[command(after_help = "Example:\n  ccr-wallet transfer --to 3 --amount 0.25 --wait")]
     Transfer {
         /// Recipient's account index.
         #[arg(long, value_name = "INDEX")]
         to: u32,
-        /// Amount in L2 units (m·10^e with m < 2^35).
-        #[arg(long, value_name = "N")]
-        amount: u64,
+        /// Amount in the rollup's asset (e.g. 0.25 ETH; see "Amounts" in `ccr-wallet --help`).
+        #[arg(long, value_name = "AMOUNT")]
+        amount: DecimalAmount,
         /// Whether and how long to wait.
         #[command(flatten)]
         wait: WaitArgs,
     },
     /// Exit an amount from L2: claimable on L1 (`claim`) once its batch settles.
-    #[command(after_help = "Example:\n  ccr-wallet exit --amount 100 --wait")]
+    #[command(after_help = "Example:\n  ccr-wallet exit --amount 0.1 --wait")]
     Exit {
-        /// Amount in L2 units.
-        #[arg(long, value_name = "N")]
-        amount: u64,
+        /// Amount in the rollup's asset (e.g. 0.25 ETH; see "Amounts" in `ccr-wallet --help`).
+        #[arg(long, value_name = "AMOUNT")]
+        amount: DecimalAmount,
         /// Whether and how long to wait.
         #[command(flatten)]
         wait: WaitArgs,
     },
     /// Deposit from L1: creates the wallet's account on the first deposit, tops it up after.
     #[command(
-        after_help = "Examples:\n  ccr-wallet deposit --amount 1000 --wait   # first time: creates the account\n  ccr-wallet deposit --amount 500"
+        after_help = "Examples:\n  ccr-wallet deposit --amount 1 --wait   # first time: creates the account\n  ccr-wallet deposit --amount 0.5"
     )]
     Deposit {
-        /// Amount in L2 units (the contract takes amount × unit of its asset).
-        #[arg(long, value_name = "N")]
-        amount: u64,
+        /// Amount in the rollup's asset (e.g. 0.25 ETH; see "Amounts" in `ccr-wallet --help`).
+        #[arg(long, value_name = "AMOUNT")]
+        amount: DecimalAmount,
         /// Wait until the sequencer has ingested the deposit.
         #[arg(long)]
         wait: bool,
@@ -162,11 +173,11 @@ pub enum Command {
     /// Pay out the wallet's pending withdrawals on L1 (settled exits).
     Claim,
     /// Request an exit through L1 (when the sequencer ignores your L2 exit).
-    #[command(name = "force-exit", after_help = "Example:\n  ccr-wallet force-exit --amount 100")]
+    #[command(name = "force-exit", after_help = "Example:\n  ccr-wallet force-exit --amount 0.1")]
     ForceExit {
-        /// Amount in L2 units.
-        #[arg(long, value_name = "N")]
-        amount: u64,
+        /// Amount in the rollup's asset (e.g. 0.25 ETH; see "Amounts" in `ccr-wallet --help`).
+        #[arg(long, value_name = "AMOUNT")]
+        amount: DecimalAmount,
     },
     /// The escape hatch: activate exit mode, or claim the balance from the last settled state.
     #[command(name = "exit-mode", subcommand)]
@@ -181,15 +192,15 @@ pub enum Command {
         verifying_key: Option<PathBuf>,
     },
     /// Repay your loan: the amount goes from your balance to the bank's pool.
-    #[command(after_help = "Example:\n  ccr-wallet repay --amount 300 --wait\n\
+    #[command(after_help = "Example:\n  ccr-wallet repay --amount 0.0000003 --wait\n\
         Interest accrues per epoch (a month); `ccr-wallet loan` shows what is owed.")]
     Repay {
         /// The bank's pool [default: the bank your account owes].
         #[arg(long, value_name = "ID")]
         bank: Option<u32>,
-        /// Amount in L2 units (at most the debt).
-        #[arg(long, value_name = "N")]
-        amount: u64,
+        /// Amount in the rollup's asset (at most the debt).
+        #[arg(long, value_name = "AMOUNT")]
+        amount: DecimalAmount,
         /// Whether and how long to wait.
         #[command(flatten)]
         wait: WaitArgs,
@@ -524,6 +535,47 @@ impl Settings {
         l1ops::L1::connect(&self.l1_url()?, keys, self.rollup()?, deploy_block).await
     }
 
+    /// How amounts are written: raw L2 units with `--l2-units`, else the network file's
+    /// `asset`, else read from L1 (no key needed).
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] when none of the three is available; L1's errors.
+    pub async fn asset(&self) -> Result<Asset, WalletError> {
+        if let Some(a) = self.known_asset() {
+            return Ok(a);
+        }
+        if self.l1_url().is_err() || self.rollup().is_err() {
+            return Err(WalletError::Config(
+                "amounts are in the rollup's asset: give --network (its `asset`), or --l1-rpc and --rollup to \
+                 read it from L1, or type raw L2 units with --l2-units"
+                    .to_owned(),
+            ));
+        }
+        // Reading needs no secret: a throwaway signer (never used to send).
+        let reader = WalletKeys::generate(&mut rand::rngs::OsRng, None);
+        self.asset_from(&self.l1(&reader).await?).await
+    }
+
+    /// As [`Self::asset`], reading L1 through a connection already made.
+    ///
+    /// # Errors
+    ///
+    /// L1's errors (a token without `symbol()`/`decimals()`: use `--l2-units`).
+    pub async fn asset_from(&self, l1: &l1ops::L1) -> Result<Asset, WalletError> {
+        if let Some(a) = self.known_asset() {
+            return Ok(a);
+        }
+        crate::amount::asset_of(&l1.client).await.map_err(|e| l1.err(e))
+    }
+
+    fn known_asset(&self) -> Option<Asset> {
+        if self.global.l2_units {
+            return Some(Asset::l2_units());
+        }
+        self.network.as_ref().and_then(|n| n.asset.clone())
+    }
+
     /// A client of the sequencer.
     ///
     /// # Errors
@@ -563,30 +615,40 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
                 Some(i) => i,
                 None => s.account_index()?,
             };
-            Ok(account_output(&ops::account(&seq, index).await?))
+            let a = ops::account(&seq, index).await?;
+            Ok(account_output(&a, &s.asset().await?))
         }
         Command::Balance => {
             let keys = s.keys()?;
             let seq = s.sequencer()?;
             let index = s.account_index()?;
-            Ok(account_output(&ops::own_account(&seq, &keys, index).await?))
+            let a = ops::own_account(&seq, &keys, index).await?;
+            Ok(account_output(&a, &s.asset().await?))
         }
         Command::Transfer { to, amount, wait } => {
             let keys = s.keys()?;
             let seq = s.sequencer()?;
             let from = s.account_index()?;
-            let sent = ops::transfer(&seq, &keys, &s.domain()?, from, to, amount).await?;
-            let text =
-                format!("transfer of {amount} from account {from} to {to} accepted\nhash {}", sent.hash);
+            let asset = s.asset().await?;
+            let units = asset.parse_transfer(&amount)?;
+            let sent = ops::transfer(&seq, &keys, &s.domain()?, from, to, units).await?;
+            let text = format!(
+                "transfer of {} from account {from} to {to} accepted\nhash {}",
+                asset.show(units),
+                sent.hash
+            );
             finish_sent(&seq, sent, text, wait, json_mode).await
         }
         Command::Exit { amount, wait } => {
             let keys = s.keys()?;
             let seq = s.sequencer()?;
             let from = s.account_index()?;
-            let sent = ops::exit(&seq, &keys, &s.domain()?, from, amount).await?;
+            let asset = s.asset().await?;
+            let units = asset.parse_transfer(&amount)?;
+            let sent = ops::exit(&seq, &keys, &s.domain()?, from, units).await?;
             let text = format!(
-                "exit of {amount} from account {from} accepted\nhash {}\nonce its batch settles on L1, `ccr-wallet claim` pays it out",
+                "exit of {} from account {from} accepted\nhash {}\nonce its batch settles on L1, `ccr-wallet claim` pays it out",
+                asset.show(units),
                 sent.hash
             );
             finish_sent(&seq, sent, text, wait, json_mode).await
@@ -599,14 +661,17 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
                 Err(WalletError::NoAccount) => None,
                 Err(e) => return Err(e),
             };
-            let d = l1ops::deposit(&l1, &keys, account, amount).await?;
+            let asset = s.asset_from(&l1).await?;
+            let units = asset.parse(&amount)?;
+            let d = l1ops::deposit(&l1, &keys, account, units).await?;
             if d.created {
                 s.remember_account(d.index)?;
             }
+            let shown = asset.show(units);
             let mut text = if d.created {
-                format!("created account {} with {amount} (L1 tx {})", d.index, d.l1_tx.hash)
+                format!("created account {} with {shown} (L1 tx {})", d.index, d.l1_tx.hash)
             } else {
-                format!("deposited {amount} to account {} (L1 tx {})", d.index, d.l1_tx.hash)
+                format!("deposited {shown} to account {} (L1 tx {})", d.index, d.l1_tx.hash)
             };
             if wait {
                 let seq = s.sequencer()?;
@@ -635,13 +700,16 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let keys = s.keys()?;
             let l1 = s.l1(&keys).await?;
             let index = s.account_index()?;
-            let tx = l1ops::force_exit(&l1, index, amount).await?;
+            let asset = s.asset_from(&l1).await?;
+            let units = asset.parse(&amount)?;
+            let tx = l1ops::force_exit(&l1, index, units).await?;
             let text = format!(
-                "forced exit of {amount} from account {index} queued on L1 (tx {})\nthe sequencer must include it; \
+                "forced exit of {} from account {index} queued on L1 (tx {})\nthe sequencer must include it; \
                  once its batch settles, `ccr-wallet claim` pays it",
+                asset.show(units),
                 tx.hash
             );
-            Ok(Output::new(text, json!({ "index": index, "amount": amount, "l1Tx": tx })))
+            Ok(Output::new(text, json!({ "index": index, "amount": units, "l1Tx": tx })))
         }
         Command::ExitMode(ExitModeCommand::Activate) => {
             let keys = s.keys()?;
@@ -738,9 +806,12 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let keys = s.keys()?;
             let seq = s.sequencer()?;
             let from = s.account_index()?;
-            let (sent, pool) = ops::repay(&seq, &keys, &s.domain()?, from, bank, amount).await?;
+            let asset = s.asset().await?;
+            let units = asset.parse_transfer(&amount)?;
+            let (sent, pool) = ops::repay(&seq, &keys, &s.domain()?, from, bank, units).await?;
             let text = format!(
-                "repayment of {amount} from account {from} to bank {pool} accepted\nhash {}",
+                "repayment of {} from account {from} to bank {pool} accepted\nhash {}",
+                asset.show(units),
                 sent.hash
             );
             finish_sent(&seq, sent, text, wait, json_mode).await
@@ -822,12 +893,12 @@ fn keys_output(keys: &WalletKeys, path: &Path) -> Output {
     )
 }
 
-fn account_output(a: &AccountInfo) -> Output {
+fn account_output(a: &AccountInfo, asset: &Asset) -> Output {
     let text = format!(
         "account {}\nbalance {} (pending {})\nnonce   {} (next transaction: {})\nkey x   {}\n    y   {}{}",
         a.index,
-        a.balance.0,
-        a.pending_balance.0,
+        asset.show(a.balance.0),
+        asset.format(a.pending_balance.0),
         a.nonce,
         a.pending_nonce,
         a.pubkey_x,

@@ -86,6 +86,7 @@ pub async fn run_deploy(s: &Settings, a: DeployArgs) -> Result<Output, WalletErr
             .await
             .map_err(|e| WalletError::l1(&l1_url, e))?;
     let chain_id = client.chain_id().await.map_err(|e| WalletError::l1(&l1_url, e))?;
+    let asset = crate::amount::asset_of(&client).await.map_err(|e| WalletError::l1(&l1_url, e))?;
 
     let dir = parent_dir(&a.out);
     std::fs::create_dir_all(&dir).map_err(|e| WalletError::io(&dir, e))?;
@@ -103,6 +104,7 @@ pub async fn run_deploy(s: &Settings, a: DeployArgs) -> Result<Output, WalletErr
         verifying_key: PathBuf::from(VERIFYING_KEY_FILE),
         deploy_block: deployment.block,
         poll: None,
+        asset: Some(asset),
     };
     network.save(&a.out)?;
     let text = format!(

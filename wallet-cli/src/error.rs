@@ -103,7 +103,7 @@ pub enum WalletError {
     #[error("{0}")]
     Config(String),
     /// The wallet does not know its account index.
-    #[error("this wallet has no account on this rollup yet: run `ccr-wallet deposit --amount N` (or pass --account INDEX)")]
+    #[error("this wallet has no account on this rollup yet: run `ccr-wallet deposit --amount AMOUNT` (or pass --account INDEX)")]
     NoAccount,
     /// The account at the index belongs to another key.
     #[error("account {index} belongs to another key: pass the right --account INDEX or --keystore")]
@@ -131,6 +131,10 @@ pub enum WalletError {
         /// The amount.
         amount: u64,
     },
+    /// An amount typed in the asset that the rollup cannot carry exactly (with the nearest
+    /// amounts it can), or not an amount.
+    #[error(transparent)]
+    BadAmount(#[from] crate::amount::AmountError),
     /// The sequencer could not be reached.
     #[error(
         "cannot reach the sequencer at {url}: {reason} (is it running? check --rpc or the network file)"
@@ -245,7 +249,7 @@ impl WalletError {
             | Self::Config(_)
             | Self::NoAccount
             | Self::NotOurAccount { .. } => CONFIG,
-            Self::Amount { .. } => USAGE,
+            Self::Amount { .. } | Self::BadAmount(_) => USAGE,
             Self::SequencerUnreachable { .. } => UNREACHABLE,
             Self::Rejected { .. } | Self::Dropped { .. } => REJECTED,
             Self::AccountNotFound { .. } | Self::TxNotFound { .. } => NOT_FOUND,

@@ -7,6 +7,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// Amounts in the rollup's asset, converted exactly to L2 units.
+pub mod amount;
 pub mod audit;
 pub mod cli;
 pub mod credit;

@@ -9,12 +9,14 @@
 //!   "l1_chain_id": 31337,
 //!   "params": { "depth": 8, "batch_size": 4 },
 //!   "verifying_key": "keys/batch.vk",
-//!   "poll": { "address": "0x…", "state_depth": 3, "vote_depth": 1, "batch_size": 4, "tally_batch_size": 8 }
+//!   "poll": { "address": "0x…", "state_depth": 3, "vote_depth": 1, "batch_size": 4, "tally_batch_size": 8 },
+//!   "asset": { "symbol": "ETH", "decimals": 18, "unit": "1000000000" }
 //! }
 //! ```
 //!
 //! A relative `verifying_key` is relative to the network file's directory; `poll` (optional)
-//! names the poll contract and the sizes its verifiers were made for.
+//! names the poll contract and the sizes its verifiers were made for; `asset` (optional: read
+//! from L1 when absent) how amounts are written ([`crate::amount::Asset`]).
 
 use std::path::{Path, PathBuf};
 
@@ -75,6 +77,10 @@ pub struct NetworkFile {
     /// The poll contract (bank votes), if the deployment has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll: Option<PollNetwork>,
+    /// The rollup's asset (symbol, decimals, base units per L2 unit): how `--amount` is read
+    /// and balances are printed. Read from L1 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset: Option<crate::amount::Asset>,
 }
 
 /// The network file's `poll` section: the poll contract and its circuits' sizes.

@@ -17,13 +17,13 @@ fn parses_the_documented_examples() {
         "--to",
         "3",
         "--amount",
-        "250",
+        "0.25",
         "--wait",
     ])
     .unwrap();
     match cli.command {
         Command::Transfer { to, amount, wait } => {
-            assert_eq!((to, amount, wait.wait, wait.timeout), (3, 250, true, 300));
+            assert_eq!((to, amount.to_string().as_str(), wait.wait, wait.timeout), (3, "0.25", true, 300));
         }
         other => panic!("parsed as {other:?}"),
     }
@@ -40,6 +40,7 @@ fn parses_the_documented_examples() {
 fn bad_input_is_refused_by_the_parser() {
     let kind = |args: &[&str]| Cli::try_parse_from(args).unwrap_err().kind();
     assert_eq!(kind(&["ccr-wallet", "transfer", "--to", "3", "--amount", "ten"]), ErrorKind::ValueValidation);
+    assert_eq!(kind(&["ccr-wallet", "transfer", "--to", "3", "--amount", "-1"]), ErrorKind::ValueValidation);
     assert_eq!(kind(&["ccr-wallet", "transfer", "--amount", "10"]), ErrorKind::MissingRequiredArgument);
     assert_eq!(
         kind(&["ccr-wallet", "transfer", "--to", "99999999999", "--amount", "10"]),
@@ -55,9 +56,16 @@ fn help_teaches_with_examples_and_exit_codes() {
     let out = bin().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for needle in
-        ["Examples:", "ccr-wallet key new", "transfer --to", "Exit codes:", "--password-file", "CCR_NETWORK"]
-    {
+    for needle in [
+        "Examples:",
+        "ccr-wallet key new",
+        "transfer --to",
+        "Exit codes:",
+        "--password-file",
+        "CCR_NETWORK",
+        "Amounts",
+        "L2 unit",
+    ] {
         assert!(text.contains(needle), "--help lacks {needle:?}:\n{text}");
     }
     let out = bin().args(["transfer", "--help"]).output().unwrap();

@@ -152,6 +152,7 @@ fn network_file_round_trip_resolves_the_key_path() {
         params: NetworkParams { depth: 8, batch_size: 4 },
         verifying_key: "keys/batch.vk".into(),
         deploy_block: 3,
+        asset: Some(ccr_wallet::amount::Asset::eth(1_000_000_000)),
         poll: Some(PollNetwork {
             address: "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512".parse().unwrap(),
             state_depth: 3,

@@ -96,7 +96,7 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
         (report.batches, report.proofs_verified, report.transactions, report.queue_consumed, report.accounts),
         (1, 1, 4, 3, 2)
     );
-    assert_eq!(report.final_root, ccr_sequencer::wire::fr_to_hex(&state.root()));
+    assert_eq!(report.final_root, ccr_rpc_api::wire::fr_to_hex(&state.root()));
 
     // Tampered copies of the L1 data fail the named check.
     let batches = op.settled_batches(1).await.unwrap();
@@ -280,7 +280,7 @@ async fn attack_batch_submitted_through_contract_breaks_audit() {
         (report.batches, report.proofs_verified, report.transactions, report.queue_consumed, report.accounts),
         (2, 2, 3, 3, 2)
     );
-    assert_eq!(report.final_root, ccr_sequencer::wire::fr_to_hex(&state.root()));
+    assert_eq!(report.final_root, ccr_rpc_api::wire::fr_to_hex(&state.root()));
     let batches = op.settled_batches(1).await.unwrap();
     assert_eq!(
         batches.iter().map(|b| (b.number, b.l1_tx)).collect::<Vec<_>>(),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ccr_sequencer::api::TxState;
+use ccr_rpc_api::api::TxState;
 use ccr_sequencer::BatchKeys;
 use ccr_wallet::error::exit_code;
 use ccr_wallet::ops;
@@ -116,7 +116,13 @@ async fn binary_transfers_and_waits_until_proven() {
     };
     let args = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
 
-    let out = run(args("transfer --to 1 --amount 250 --wait --timeout 120")).await;
+    // No network file and no L1: amounts in the asset cannot be read, and the error says how.
+    let out = run(args("transfer --to 1 --amount 0.25")).await;
+    assert_eq!(out.status.code(), Some(exit_code::CONFIG));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["error"].as_str().unwrap().contains("--l2-units"), "{v}");
+
+    let out = run(args("--l2-units transfer --to 1 --amount 250 --wait --timeout 120")).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["status"]["status"], "proven");
@@ -127,12 +133,12 @@ async fn binary_transfers_and_waits_until_proven() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!((v["status"].as_str(), v["hash"].as_str()), (Some("proven"), Some(hash.as_str())));
 
-    let out = run(args("balance")).await;
+    let out = run(args("--l2-units balance")).await;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!((v["balance"].as_str(), v["nonce"].as_u64()), (Some("750"), Some(1)));
 
     // Insufficient balance: exit code 6 and the sequencer's label.
-    let out = run(args("transfer --to 1 --amount 751")).await;
+    let out = run(args("--l2-units transfer --to 1 --amount 751")).await;
     assert_eq!(out.status.code(), Some(exit_code::REJECTED));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["error"].as_str().unwrap().contains("insufficient_balance"), "{v}");
