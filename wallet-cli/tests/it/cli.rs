@@ -40,7 +40,7 @@ fn parses_the_documented_examples() {
 fn bad_input_is_refused_by_the_parser() {
     let kind = |args: &[&str]| Cli::try_parse_from(args).unwrap_err().kind();
     assert_eq!(kind(&["ccr-wallet", "transfer", "--to", "3", "--amount", "ten"]), ErrorKind::ValueValidation);
-    assert_eq!(kind(&["ccr-wallet", "transfer", "--to", "3", "--amount", "-1"]), ErrorKind::ValueValidation);
+    assert_eq!(kind(&["ccr-wallet", "transfer", "--to", "3", "--amount=-1"]), ErrorKind::ValueValidation);
     assert_eq!(kind(&["ccr-wallet", "transfer", "--amount", "10"]), ErrorKind::MissingRequiredArgument);
     assert_eq!(
         kind(&["ccr-wallet", "transfer", "--to", "99999999999", "--amount", "10"]),
