@@ -9,6 +9,7 @@
 pub mod babyjubjub;
 pub mod batch;
 pub mod credit;
+pub mod field;
 pub mod lc;
 pub mod merkle;
 pub mod poseidon;

@@ -1075,6 +1075,17 @@ impl L1Client {
         })
     }
 
+    /// The batch verifier the rollup calls (its immutable `verifier`) and its runtime code.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn batch_verifier_code(&self) -> Result<(Address, Bytes), L1Error> {
+        let verifier = self.view(&Rollup::verifierCall {}).await?;
+        let code = self.provider.get_code_at(verifier).await.map_err(rpc_error)?;
+        Ok((verifier, code))
+    }
+
     /// The verifying key a `VkStore` data contract at `pointer` holds (bank `pool`'s).
     async fn read_vk(
         &self,

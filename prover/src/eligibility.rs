@@ -6,7 +6,6 @@
 //! record or a stale account proof gets its specific [`EligibilityError`], never a proof.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use ark_std::rand::{CryptoRng, RngCore};
 use ccr_circuits::credit::constraints::EligibilityCircuit;
@@ -162,11 +161,7 @@ pub struct StatementJson {
 }
 
 fn parse_fr(what: &str, s: &str) -> Result<Fr, String> {
-    // Fr's FromStr takes any decimal and reduces it; only canonical forms are accepted.
-    match Fr::from_str(s) {
-        Ok(v) if v.to_string() == s => Ok(v),
-        _ => Err(format!("{what} {s:?} is not a decimal field element")),
-    }
+    ccr_circuits::field::parse(s).map_err(|e| format!("{what}: {e}"))
 }
 
 impl From<&EligibilityStatement> for StatementJson {

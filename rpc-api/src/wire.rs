@@ -135,29 +135,16 @@ pub fn unpack_signature(bytes: &[u8]) -> Result<Signature, WireError> {
     Ok(Signature { r8, s })
 }
 
-/// A field element from 32 little-endian bytes, `None` unless below the modulus.
+/// A field element from 32 little-endian bytes, `None` unless below the modulus
+/// ([`ccr_circuits::field`]: the one parser).
 fn fr_from_le_canonical(bytes: &[u8]) -> Option<Fr> {
-    if bytes.len() != 32 {
-        return None;
-    }
-    let mut limbs = [0u64; 4];
-    for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(8)) {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(chunk);
-        *limb = u64::from_le_bytes(b);
-    }
-    Fr::from_bigint(ark_ff::BigInt(limbs))
+    (bytes.len() == 32).then(|| ccr_circuits::field::from_le_bytes(bytes).ok()).flatten()
 }
 
-/// A field element from 32 big-endian bytes (the EVM's `uint256`), `None` unless canonical.
+/// A field element from 32 big-endian bytes (the EVM's `uint256`), `None` unless canonical
+/// ([`ccr_circuits::field`]: the one parser).
 pub fn fr_from_be_canonical(bytes: &[u8]) -> Option<Fr> {
-    if bytes.len() != 32 {
-        return None;
-    }
-    let mut le = [0u8; 32];
-    le.copy_from_slice(bytes);
-    le.reverse();
-    fr_from_le_canonical(&le)
+    (bytes.len() == 32).then(|| ccr_circuits::field::from_be_bytes(bytes).ok()).flatten()
 }
 
 /// `0x`-prefixed lowercase hex.

@@ -97,6 +97,28 @@ pub fn parse_with_config<A: Parser>() -> A {
     }
 }
 
+/// What `--completions SHELL` or `--man` ask of binary `name` with options `A`: the completion
+/// script or the man page, generated from the clap definitions; `None` for neither.
+///
+/// # Errors
+///
+/// Rendering the man page failed (an I/O error into memory: not expected).
+pub fn generated<A: clap::CommandFactory>(
+    name: &str,
+    completions: Option<clap_complete::Shell>,
+    man: bool,
+) -> std::io::Result<Option<String>> {
+    let mut out = Vec::new();
+    if let Some(shell) = completions {
+        clap_complete::generate(shell, &mut A::command(), name, &mut out);
+    } else if man {
+        clap_mangen::Man::new(A::command()).render(&mut out)?;
+    } else {
+        return Ok(None);
+    }
+    Ok(Some(String::from_utf8_lossy(&out).into_owned()))
+}
+
 /// Seed of the development setup used when no `--keys` are given: the seed of the committed
 /// verifier's key ([`ccr_verifier_contracts::COMMITTED_VERIFIER_KEY`]), so that a node with
 /// the default parameters proves for the verifier the embedded L1 deploys. Public on purpose:
@@ -114,6 +136,13 @@ pub const DEV_SEED: [u8; 32] = ccr_verifier_contracts::COMMITTED_VERIFIER_KEY.se
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ccr-sequencer", version)]
 pub struct Args {
+    /// Print the shell completion script for SHELL and exit (e.g. `ccr-sequencer --completions bash >
+    /// ~/.local/share/bash-completion/completions/ccr-sequencer`; zsh, fish, elvish, powershell).
+    #[arg(long, value_name = "SHELL", exclusive = true)]
+    pub completions: Option<clap_complete::Shell>,
+    /// Print the manual page (roff) and exit: `ccr-sequencer --man > ccr-sequencer.1 && man ./ccr-sequencer.1`.
+    #[arg(long, exclusive = true)]
+    pub man: bool,
     /// A configuration file of `CCR_NAME=value` lines, the environment names shown with each
     /// option (docker's `--env-file` and systemd's `EnvironmentFile` format). The command line
     /// and the environment win over it.
@@ -502,6 +531,20 @@ mod tests {
             assert!(err.contains(says) && err.contains("node.env"), "{err}");
         }
         assert!(args_with_config(&cmd, argv(&["--config", "/no/such/file"]), |_| None).is_err());
+    }
+
+    #[test]
+    fn completions_and_the_man_page_come_from_the_definitions_without_other_options() {
+        // No --db needed (exclusive options skip the required ones).
+        let args = Args::try_parse_from(["ccr-sequencer", "--completions", "bash"]).unwrap();
+        let script = generated::<Args>("ccr-sequencer", args.completions, args.man).unwrap().unwrap();
+        assert!(script.contains("ccr-sequencer") && script.contains("--prover-api"), "{script}");
+        let args = Args::try_parse_from(["ccr-sequencer", "--man"]).unwrap();
+        let page = generated::<Args>("ccr-sequencer", args.completions, args.man).unwrap().unwrap();
+        assert!(page.starts_with(".ie") || page.contains(".TH ccr-sequencer"), "{page}");
+        assert!(Args::try_parse_from(["ccr-sequencer", "--man", "--db", "x"]).is_err(), "--man stands alone");
+        let args = Args::try_parse_from(["ccr-sequencer", "--db", "x"]).unwrap();
+        assert_eq!(generated::<Args>("ccr-sequencer", args.completions, args.man).unwrap(), None);
     }
 
     #[test]

@@ -9,7 +9,6 @@ use alloy_sol_types::{SolEvent, SolInterface, SolValue};
 use ark_bn254::{Bn254, Fr};
 #[cfg(feature = "evm")]
 use ark_ec::AffineRepr;
-use ark_ff::PrimeField;
 use ark_groth16::Proof;
 use ccr_circuits::babyjubjub::Point;
 use ccr_circuits::batch::{fr_to_be_bytes, BatchWitness};
@@ -41,12 +40,8 @@ pub fn fr_to_u256(x: &Fr) -> U256 {
 ///
 /// [`RollupError::OutOfRange`] when `x ≥ r` (not canonical).
 pub fn u256_to_fr(x: U256) -> Result<Fr, RollupError> {
-    let fr = Fr::from_be_bytes_mod_order(&x.to_be_bytes::<32>());
-    if fr_to_u256(&fr) == x {
-        Ok(fr)
-    } else {
-        Err(RollupError::OutOfRange { what: "field element", value: x.to_string() })
-    }
+    ccr_circuits::field::from_be_bytes(&x.to_be_bytes::<32>())
+        .map_err(|_| RollupError::OutOfRange { what: "field element", value: x.to_string() })
 }
 
 /// A proof as the `uint256[8]` of `Rollup.submitBatch`: `[a0, a1, b00, b01, b10, b11, c0, c1]`,

@@ -26,7 +26,7 @@
 
 use alloy_primitives::U256;
 use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
-use ark_ff::{BigInteger, PrimeField, Zero};
+use ark_ff::Zero;
 use ark_groth16::{Proof, VerifyingKey};
 use ccr_circuits::batch::public_commitment;
 use ccr_circuits::state::tx::QueueEntry;
@@ -93,6 +93,17 @@ pub enum AuditError {
     /// The parameters do not give an empty tree (cannot happen with checked parameters).
     #[error("cannot build the empty state: {0}")]
     Setup(String),
+    /// The verifier L1 calls does not carry the verifying key the audit checks proofs with.
+    #[error(
+        "the batch verifier at {verifier} on L1 does not carry this verifying key (its {missing} is not a \
+         constant of the contract's code): proofs checked here prove nothing about what L1 accepts"
+    )]
+    VerifierKey {
+        /// The verifier's address.
+        verifier: String,
+        /// The first key word not found.
+        missing: String,
+    },
     /// The rebuilt root differs from the contract's current root.
     #[error("the rebuilt state root {rebuilt} differs from L1's stateRoot() {l1}")]
     FinalRoot {
@@ -128,6 +139,42 @@ pub struct AuditReport {
     /// Every settled credit, in order, as its verified eligibility proof states it (its
     /// purpose included: the one the attester signed with the record).
     pub credits: Vec<AuditedCredit>,
+    /// The batch verifier L1 calls, whose code carries the key the proofs were checked with.
+    pub verifier: String,
+    /// Each batch as checked (`audit --report FILE` writes them; not in the summary).
+    #[serde(skip)]
+    pub per_batch: Vec<AuditedBatch>,
+}
+
+/// One settled batch as the audit checked it: what `ccr-wallet audit --report FILE` writes, one
+/// object per batch, so an auditor can file or diff the evidence batch by batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditedBatch {
+    /// Batch number (1-based).
+    pub batch: u64,
+    /// Its epoch.
+    pub epoch: u32,
+    /// The L1 transaction that settled it, and its block.
+    pub l1_tx: String,
+    /// Its L1 block.
+    pub l1_block: u64,
+    /// Root before and after (`0x` hex), the replayed one equal to the settled one.
+    pub old_root: String,
+    /// Root after.
+    pub new_root: String,
+    /// The public commitment recomputed from L1 data, under which the proof verified.
+    pub commitment: String,
+    /// Queue positions consumed: `[from, to)`.
+    pub queue: [u64; 2],
+    /// Non-empty slots replayed.
+    pub transactions: u64,
+    /// Exits among them.
+    pub exits: u64,
+    /// Eligibility proofs verified (its credits).
+    pub eligibility_proofs: u64,
+    /// Checks passed, in order.
+    pub checks: Vec<String>,
 }
 
 /// A settled credit as its eligibility proof (verified by the *credit* check) states it.
@@ -210,12 +257,19 @@ pub async fn rebuild(
     let batches = l1.settled_batches(1).await?;
     let queue: Vec<QueueEntry> = l1.queue_entries(0, 0).await?.into_iter().map(|(_, e)| e).collect();
     let l1_root = l1.state_root().await?;
+    // The key the proofs are checked with must be the one L1's verifier carries, or a pass here
+    // says nothing about what L1 accepted.
+    let (verifier, code) = l1.batch_verifier_code().await?;
+    if let Err(missing) = code_carries_key(&code, vk) {
+        return Err(AuditError::VerifierKey { verifier: format!("{verifier:#x}"), missing });
+    }
     let (banks, clock) = if batches.iter().any(|b| !b.credits.is_empty()) {
         (l1.bank_versions().await?, l1.epoch_clock().await?)
     } else {
         (Vec::new(), EpochClock { genesis_time: 0, epoch_seconds: 1 })
     };
-    let (report, state) = check_batches(params, vk, &batches, &queue, &banks, clock, progress)?;
+    let (mut report, state) = check_batches(params, vk, &batches, &queue, &banks, clock, progress)?;
+    report.verifier = format!("{verifier:#x}");
     if state.root() != l1_root {
         return Err(AuditError::FinalRoot { rebuilt: fr_to_hex(&state.root()), l1: fr_to_hex(&l1_root) });
     }
@@ -260,6 +314,8 @@ pub fn check_batches(
         accounts: 0,
         final_root: String::new(),
         credits: Vec::new(),
+        verifier: String::new(),
+        per_batch: Vec::with_capacity(batches.len()),
     };
     progress(0, total);
     roots.push(state.root());
@@ -330,8 +386,8 @@ pub fn check_batches(
         }
         report.proofs_verified += 1;
         // 4. credit
-        report.eligibility_proofs_verified +=
-            check_credits(b, banks, clock, &roots).map_err(|d| fail(AuditCheck::Credit, d))?;
+        let eligibility = check_credits(b, banks, clock, &roots).map_err(|d| fail(AuditCheck::Credit, d))?;
+        report.eligibility_proofs_verified += eligibility;
         report
             .credits
             .extend(b.credits.iter().filter_map(|c| AuditedCredit::from_inputs(b.number, &c.inputs)));
@@ -353,9 +409,34 @@ pub fn check_batches(
         roots.push(replayed.new_root);
         report.batches += 1;
         report.queue_consumed = replayed.deposits_consumed_after;
-        report.exits += replayed.exits.len() as u64;
-        report.transactions +=
+        let transactions =
             b.tx_data.chunks(ccr_circuits::state::encoding::SLOT_BYTES).filter(|s| s[0] != 0).count() as u64;
+        report.exits += replayed.exits.len() as u64;
+        report.transactions += transactions;
+        report.per_batch.push(AuditedBatch {
+            batch: b.number,
+            epoch: b.epoch,
+            l1_tx: format!("{:#x}", b.l1_tx),
+            l1_block: b.block,
+            old_root: fr_to_hex(&b.old_root),
+            new_root: fr_to_hex(&b.new_root),
+            commitment: fr_to_hex(&commitment),
+            queue: [b.consumed_before, b.consumed_after],
+            transactions,
+            exits: replayed.exits.len() as u64,
+            eligibility_proofs: eligibility,
+            checks: [
+                AuditCheck::Sequence,
+                AuditCheck::Queue,
+                AuditCheck::Proof,
+                AuditCheck::Credit,
+                AuditCheck::Replay,
+                AuditCheck::Root,
+            ]
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        });
         progress(i as u64 + 1, total);
     }
     report.accounts = state.num_accounts();
@@ -454,6 +535,37 @@ fn check_credits(
     Ok(k as u64)
 }
 
+/// Whether a verifier's runtime `code` carries `vk`: every nonzero word of the key (alpha, beta,
+/// gamma, delta, each IC point; [`ccr_verifier_contracts::batch_verify::vk_words`]) appears in
+/// it as a pushed constant, as a Groth16 verifier generated from the key (ours, or snarkjs's)
+/// compiles them. A different key shares none of its coordinates.
+///
+/// # Errors
+///
+/// The first word not found, named (`alpha`, `beta`, `gamma`, `delta`, `IC<n>`).
+pub fn code_carries_key(code: &[u8], vk: &VerifyingKey<Bn254>) -> Result<(), String> {
+    use ccr_verifier_contracts::batch_verify::{vk_words, VK_FIXED_WORDS};
+    for (i, w) in vk_words(vk).iter().enumerate() {
+        let bytes = w.to_be_bytes::<32>();
+        let start = bytes.iter().position(|&b| b != 0).unwrap_or(32);
+        let word = &bytes[start..];
+        // PUSHn of the word's minimal big-endian bytes.
+        let push = 0x5f + word.len() as u8;
+        if word.is_empty() || code.windows(word.len() + 1).any(|c| c[0] == push && &c[1..] == word) {
+            continue;
+        }
+        let name = match i {
+            0..=1 => "alpha".to_owned(),
+            2..=5 => "beta".to_owned(),
+            6..=9 => "gamma".to_owned(),
+            10..=13 => "delta".to_owned(),
+            _ => format!("IC{}", (i - VK_FIXED_WORDS) / 2),
+        };
+        return Err(name);
+    }
+    Ok(())
+}
+
 /// A Groth16 proof from the `uint256[8]` of `submitBatch`: `[a.x, a.y, b.x.c1, b.x.c0,
 /// b.y.c1, b.y.c0, c.x, c.y]` (EIP-197: imaginary part first); `(0, 0)` is the identity.
 /// Points are checked to be on the curve and in the prime-order subgroup.
@@ -463,16 +575,8 @@ fn check_credits(
 /// A description of the first word or point that is not valid.
 pub fn proof_from_words(w: &[U256; 8]) -> Result<Proof<Bn254>, String> {
     let fq = |i: usize| -> Result<Fq, String> {
-        let bytes = w[i].to_be_bytes::<32>();
-        let x = Fq::from_be_bytes_mod_order(&bytes);
-        let back = x.into_bigint().to_bytes_be();
-        let mut padded = [0u8; 32];
-        padded[32 - back.len()..].copy_from_slice(&back);
-        if padded == bytes {
-            Ok(x)
-        } else {
-            Err(format!("proof word {i} is not a canonical base-field element"))
-        }
+        ccr_circuits::field::from_be_bytes::<Fq>(&w[i].to_be_bytes::<32>())
+            .map_err(|_| format!("proof word {i} is not a canonical base-field element"))
     };
     let g1 = |i: usize, what: &str| -> Result<G1Affine, String> {
         let (x, y) = (fq(i)?, fq(i + 1)?);

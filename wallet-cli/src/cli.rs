@@ -187,9 +187,14 @@ pub enum Command {
         after_help = "Example:\n  ccr-wallet --network devnet/network.json audit\nExit code 8 names the first bad batch and the failed check."
     )]
     Audit {
-        /// The batch circuit's verifying key [default: the network file's].
+        /// The batch circuit's verifying key [default: the network file's]. It must be the key
+        /// L1's verifier carries (checked), and a development key is reported as insecure.
         #[arg(long, value_name = "FILE")]
         verifying_key: Option<PathBuf>,
+        /// Also write every batch's checks to FILE (a JSON array: batch, epoch, L1 transaction,
+        /// roots, recomputed commitment, queue range, slots, checks passed).
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
     },
     /// Repay your loan: the amount goes from your balance to the bank's pool.
     #[command(after_help = "Example:\n  ccr-wallet repay --amount 0.0000003 --wait\n\
@@ -513,6 +518,19 @@ impl Settings {
     ///
     /// [`WalletError::Config`] with neither; [`WalletError::VerifyingKey`].
     pub fn verifying_key(&self, flag: Option<&Path>) -> Result<VerifyingKey<Bn254>, WalletError> {
+        self.verifying_key_with_flag(flag).map(|(k, _)| k)
+    }
+
+    /// As [`Self::verifying_key`], with whether the key file says it comes from the insecure
+    /// development setup (a snarkjs key without the flag counts as a ceremony's).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::verifying_key`].
+    pub fn verifying_key_with_flag(
+        &self,
+        flag: Option<&Path>,
+    ) -> Result<(VerifyingKey<Bn254>, bool), WalletError> {
         let path = match (flag, &self.network) {
             (Some(p), _) => p.to_path_buf(),
             (None, Some(n)) => n.verifying_key.clone(),
@@ -522,7 +540,9 @@ impl Settings {
                 ))
             }
         };
-        l1ops::load_verifying_key(&path)
+        let k = ccr_prover::bundle::load_verifying_key(&path)
+            .map_err(|e| WalletError::VerifyingKey { path: path.clone(), reason: e.to_string() })?;
+        Ok((k.vk, k.insecure_dev_setup.unwrap_or(false)))
     }
 
     /// An L1 client signing with `keys`' L1 key.
@@ -757,9 +777,9 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             );
             Ok(Output::new(text, serde_json::to_value(&c).unwrap_or(Value::Null)))
         }
-        Command::Audit { verifying_key } => {
+        Command::Audit { verifying_key, report: report_path } => {
             let params = s.params()?;
-            let vk = s.verifying_key(verifying_key.as_deref())?;
+            let (vk, insecure) = s.verifying_key_with_flag(verifying_key.as_deref())?;
             // Reading needs no secret: a throwaway signer (never used to send).
             let reader = WalletKeys::generate(&mut rand::rngs::OsRng, None);
             let l1 = s.l1(&reader).await?;
@@ -771,7 +791,20 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             .await;
             bar.finish_and_clear();
             let (report, _) = r?;
-            let text = format!(
+            if let Some(path) = &report_path {
+                let mut json = serde_json::to_vec_pretty(&report.per_batch)
+                    .map_err(|e| WalletError::Config(format!("serializing the report: {e}")))?;
+                json.push(b'\n');
+                crate::fsutil::write_private_atomic(path, &json).map_err(|(p, e)| WalletError::io(&p, e))?;
+            }
+            let warning = if insecure {
+                "WARNING: the verifying key comes from the INSECURE development setup: anyone who knows its \
+                 seed can forge batch proofs, so these checks prove nothing about the state. Never for value.\n"
+            } else {
+                ""
+            };
+            let text = warning.to_owned()
+                + &format!(
                 "OK: {} batches, {} proofs verified, {} eligibility proofs verified, {} transactions replayed ({} exits), \
                  {} of {} L1 queue entries consumed\n\
                  {} accounts; final root {} equals L1's stateRoot()",
@@ -784,7 +817,9 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
                 report.queue_total,
                 report.accounts,
                 report.final_root
-            );
+            )
+            + &format!("\nthe key is the one L1's batch verifier ({}) carries", report.verifier)
+            + &report_path.as_ref().map(|p| format!("\nper-batch report: {}", p.display())).unwrap_or_default();
             let credits: String = report
                 .credits
                 .iter()
@@ -796,7 +831,9 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
                 })
                 .collect();
             let text = text + &credits;
-            Ok(Output::new(text, serde_json::to_value(&report).unwrap_or(Value::Null)))
+            let mut json = serde_json::to_value(&report).unwrap_or(Value::Null);
+            json["insecureDevKey"] = json!(insecure);
+            Ok(Output::new(text, json))
         }
         Command::Status { id } => {
             let seq = s.sequencer()?;

@@ -133,6 +133,11 @@ pub enum BankCommand {
         #[arg(long, value_name = "FILE")]
         registry: PathBuf,
     },
+    /// The registered banks, as L1 records them: each one's current policy hash, key and registry.
+    #[command(after_help = "Example:\n  ccr-wallet --network .devnet/network.json bank list")]
+    List,
+    /// One bank's every version on L1; with files, checks that they are its current ones.
+    Show(crate::bank_info::ShowArgs),
     /// Write the bank's attester registry (public): attester keys at their slots, and its root.
     #[command(
         after_help = "Example:\n  ccr-wallet bank registry --attester 0=0x1d5a... --attester 1=0x0c3e... --out registry.json"
@@ -816,6 +821,8 @@ pub async fn run_bank(s: &Settings, cmd: BankCommand) -> Result<Output, WalletEr
                 }),
             ))
         }
+        BankCommand::List => crate::bank_info::run_list(s).await,
+        BankCommand::Show(a) => crate::bank_info::run_show(s, a).await,
         BankCommand::Keygen { policy, state_depth, out_dir } => {
             let policy = load_policy(&policy)?;
             let params = policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?;

@@ -7,9 +7,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-/// Amounts in the rollup's asset, converted exactly to L2 units.
 pub mod amount;
 pub mod audit;
+pub mod bank_info;
 pub mod cli;
 pub mod credit;
 pub mod deploy;

@@ -20,7 +20,6 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use alloy_primitives::Address;
 use ark_ff::{BigInteger, PrimeField};
@@ -77,23 +76,7 @@ pub fn fr_dec(x: &Fr) -> String {
 ///
 /// [`WalletError::Config`] naming `what`.
 pub fn parse_fr(what: &str, s: &str) -> Result<Fr, WalletError> {
-    let bad = || WalletError::Config(format!("{what}: {s:?} is not a decimal field element"));
-    let n = num_bigint_parse(s).ok_or_else(bad)?;
-    let x = Fr::from_str(s).map_err(|_| bad())?;
-    // `from_str` reduces: refuse non-canonical spellings.
-    if x.into_bigint().to_string() != n {
-        return Err(bad());
-    }
-    Ok(x)
-}
-
-fn num_bigint_parse(s: &str) -> Option<String> {
-    let t = s.trim();
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let stripped = t.trim_start_matches('0');
-    Some(if stripped.is_empty() { "0".into() } else { stripped.to_owned() })
+    ccr_circuits::field::parse(s.trim()).map_err(|e| WalletError::Config(format!("{what}: {e}")))
 }
 
 /// A public key as the poll files spell it: `[x, y]` in decimal.

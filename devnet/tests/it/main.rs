@@ -9,3 +9,4 @@ mod escape;
 mod liveness;
 mod poll;
 mod scenario;
+mod tour;

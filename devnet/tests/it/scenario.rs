@@ -73,6 +73,8 @@ async fn run_on(l1: L1Choice) -> (Devnet, Summary, tempfile::TempDir) {
 async fn scenario_on_the_embedded_l1() {
     let (devnet, summary, dir) = run_on(embedded()).await;
     crate::poll::check_poll_cli(&devnet, &summary.poll, dir.path()).await;
+    // The README's tour, as written, against what the scenario left.
+    crate::tour::run_readme_tour(devnet.dir()).await;
     // Prometheus: settlement and L1 gas are exported.
     let addr = devnet.node.as_ref().and_then(|n| n.metrics_addr()).expect("metrics endpoint");
     let body = http_get(addr).await;

@@ -187,20 +187,15 @@ pub(crate) fn field_to_decimal<F: PrimeField>(x: F) -> String {
     n.to_string()
 }
 
-/// Parses a decimal (or `0x` hex) string as a canonical field element.
+/// Parses a decimal (or `0x` hex) string as a canonical field element
+/// ([`ccr_circuits::field::parse`]: the one parser).
 fn parse_field<F: PrimeField>(s: &str, what: &str, field: &'static str) -> Result<F, SnarkjsError> {
-    let n = match s.strip_prefix("0x") {
-        Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            BigUint::parse_bytes(hex.as_bytes(), 16)
+    ccr_circuits::field::parse(s).map_err(|e| match e {
+        ccr_circuits::field::FieldError::NotCanonical(_) => {
+            SnarkjsError::NotInField { what: what.to_owned(), value: s.to_owned(), field }
         }
-        _ if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => BigUint::parse_bytes(s.as_bytes(), 10),
-        _ => None,
-    }
-    .ok_or_else(|| SnarkjsError::NotDecimal { what: what.to_owned(), value: s.to_owned() })?;
-    if n >= F::MODULUS.into() {
-        return Err(SnarkjsError::NotInField { what: what.to_owned(), value: s.to_owned(), field });
-    }
-    Ok(F::from(n))
+        _ => SnarkjsError::NotDecimal { what: what.to_owned(), value: s.to_owned() },
+    })
 }
 
 fn fq(s: &str, what: &str) -> Result<Fq, SnarkjsError> {

@@ -203,11 +203,8 @@ impl<'a> Reader<'a> {
     fn fr(&mut self) -> Result<Fr, WitnessCodecError> {
         let at = self.at;
         let b = self.take(32)?;
-        let x = Fr::from_be_bytes_mod_order(b);
-        if x.into_bigint().to_bytes_be() != b {
-            return Err(WitnessCodecError::Invalid(format!("non-canonical field element at byte {at}")));
-        }
-        Ok(x)
+        ccr_circuits::field::from_be_bytes(b)
+            .map_err(|_| WitnessCodecError::Invalid(format!("non-canonical field element at byte {at}")))
     }
 
     fn point(&mut self) -> Result<Point, WitnessCodecError> {

@@ -97,6 +97,27 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
         (1, 1, 4, 3, 2)
     );
     assert_eq!(report.final_root, ccr_rpc_api::wire::fr_to_hex(&state.root()));
+    // Per batch: the evidence of each check, the recomputed commitment, the settling tx.
+    assert_eq!(report.per_batch.len(), 1);
+    let first = &report.per_batch[0];
+    assert_eq!((first.batch, first.transactions, first.queue), (1, 4, [0, 3]));
+    assert_eq!(first.checks, ["sequence", "queue", "proof", "credit", "replay", "root"]);
+    assert_eq!(first.new_root, report.final_root);
+    assert!(first.l1_tx.starts_with("0x") && first.commitment.starts_with("0x"), "{first:?}");
+
+    // The audit refuses to vouch with a key L1's verifier does not carry, before any batch:
+    // proofs it verified would say nothing about what L1 accepted.
+    let other_vk = DevKey { seed: [3; 32], ..KEY }.keypair().unwrap().vk;
+    match audit::audit(&op, PARAMS, &other_vk).await {
+        Err(AuditError::VerifierKey { missing, .. }) => assert_eq!(missing, "alpha"),
+        other => panic!("expected VerifierKey, got {other:?}"),
+    }
+    let (_, code) = op.batch_verifier_code().await.unwrap();
+    assert!(audit::code_carries_key(&code, &keys().vk).is_ok());
+    // The same key with one IC point swapped for another key's is caught by name.
+    let mut mixed = keys().vk.clone();
+    mixed.gamma_abc_g1[1] = other_vk.gamma_abc_g1[1];
+    assert_eq!(audit::code_carries_key(&code, &mixed), Err("IC1".to_owned()));
 
     // Tampered copies of the L1 data fail the named check.
     let batches = op.settled_batches(1).await.unwrap();
@@ -121,7 +142,6 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
         check_of(audit::check_batches(PARAMS, &keys().vk, &bad, &queue, &[], CLOCK, &mut |_, _| {})),
         AuditCheck::Sequence
     );
-    let other_vk = DevKey { seed: [3; 32], ..KEY }.keypair().unwrap().vk;
     assert_eq!(
         check_of(audit::check_batches(PARAMS, &other_vk, &batches, &queue, &[], CLOCK, &mut |_, _| {})),
         AuditCheck::Proof
