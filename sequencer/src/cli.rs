@@ -88,7 +88,21 @@ pub fn args_with_config(
 /// ([`args_with_config`]) and environment; like `A::parse()`, it prints the error and exits
 /// with status 2 on bad input.
 pub fn parse_with_config<A: Parser>() -> A {
-    match args_with_config(&A::command(), std::env::args_os().collect(), |k| std::env::var(k).ok()) {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `--completions SHELL` and `--man` stand alone: answered before the options are parsed
+    // (the derived parser would ask for the required ones).
+    match generated_for::<A>(&argv) {
+        Ok(Some(text)) => {
+            print!("{text}");
+            std::process::exit(0);
+        }
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    }
+    match args_with_config(&A::command(), argv, |k| std::env::var(k).ok()) {
         Ok(argv) => A::parse_from(argv),
         Err(e) => {
             eprintln!("error: {e}");
@@ -97,24 +111,40 @@ pub fn parse_with_config<A: Parser>() -> A {
     }
 }
 
-/// What `--completions SHELL` or `--man` ask of binary `name` with options `A`: the completion
-/// script or the man page, generated from the clap definitions; `None` for neither.
+/// What a command line of only `--completions SHELL` or `--man` asks of the binary with
+/// options `A`: the completion script or the man page, generated from the clap definitions;
+/// `None` for any other command line (`A`'s parser then refuses those two beside other options).
 ///
 /// # Errors
 ///
-/// Rendering the man page failed (an I/O error into memory: not expected).
-pub fn generated<A: clap::CommandFactory>(
-    name: &str,
-    completions: Option<clap_complete::Shell>,
-    man: bool,
-) -> std::io::Result<Option<String>> {
-    let mut out = Vec::new();
-    if let Some(shell) = completions {
-        clap_complete::generate(shell, &mut A::command(), name, &mut out);
-    } else if man {
-        clap_mangen::Man::new(A::command()).render(&mut out)?;
-    } else {
+/// An unknown shell; rendering the man page failed (I/O into memory: not expected).
+pub fn generated_for<A: clap::CommandFactory>(argv: &[std::ffi::OsString]) -> Result<Option<String>, String> {
+    let args: Vec<&str> = argv.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    if args.len() + 1 != argv.len() {
         return Ok(None);
+    }
+    let shell = match args.as_slice() {
+        ["--man"] => None,
+        ["--completions", shell] => Some(*shell),
+        [one] => match one.strip_prefix("--completions=") {
+            Some(shell) => Some(shell),
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let mut cmd = A::command();
+    let name = cmd.get_name().to_owned();
+    let mut out = Vec::new();
+    match shell {
+        Some(shell) => {
+            let shell: clap_complete::Shell = shell
+                .parse()
+                .map_err(|_| format!("--completions {shell}: one of bash, zsh, fish, elvish, powershell"))?;
+            clap_complete::generate(shell, &mut cmd, name, &mut out);
+        }
+        None => {
+            clap_mangen::Man::new(cmd).render(&mut out).map_err(|e| format!("rendering the man page: {e}"))?
+        }
     }
     Ok(Some(String::from_utf8_lossy(&out).into_owned()))
 }
@@ -535,16 +565,20 @@ mod tests {
 
     #[test]
     fn completions_and_the_man_page_come_from_the_definitions_without_other_options() {
-        // No --db needed (exclusive options skip the required ones).
-        let args = Args::try_parse_from(["ccr-sequencer", "--completions", "bash"]).unwrap();
-        let script = generated::<Args>("ccr-sequencer", args.completions, args.man).unwrap().unwrap();
+        let argv = |a: &[&str]| -> Vec<std::ffi::OsString> {
+            [&["ccr-sequencer"][..], a].concat().into_iter().map(Into::into).collect()
+        };
+        // No --db needed: answered before the options are parsed.
+        let script = generated_for::<Args>(&argv(&["--completions", "bash"])).unwrap().unwrap();
         assert!(script.contains("ccr-sequencer") && script.contains("--prover-api"), "{script}");
-        let args = Args::try_parse_from(["ccr-sequencer", "--man"]).unwrap();
-        let page = generated::<Args>("ccr-sequencer", args.completions, args.man).unwrap().unwrap();
-        assert!(page.starts_with(".ie") || page.contains(".TH ccr-sequencer"), "{page}");
-        assert!(Args::try_parse_from(["ccr-sequencer", "--man", "--db", "x"]).is_err(), "--man stands alone");
-        let args = Args::try_parse_from(["ccr-sequencer", "--db", "x"]).unwrap();
-        assert_eq!(generated::<Args>("ccr-sequencer", args.completions, args.man).unwrap(), None);
+        assert_eq!(generated_for::<Args>(&argv(&["--completions=bash"])).unwrap(), Some(script));
+        let page = generated_for::<Args>(&argv(&["--man"])).unwrap().unwrap();
+        assert!(page.contains(".TH ccr-sequencer"), "{page}");
+        assert!(generated_for::<Args>(&argv(&["--completions", "tcsh"])).unwrap_err().contains("bash"));
+        // Beside other options they are refused by the parser (they stand alone).
+        assert_eq!(generated_for::<Args>(&argv(&["--man", "--db", "x"])).unwrap(), None);
+        assert!(Args::try_parse_from(argv(&["--man", "--db", "x"])).is_err(), "--man stands alone");
+        assert_eq!(generated_for::<Args>(&argv(&["--db", "x"])).unwrap(), None);
     }
 
     #[test]

@@ -13,10 +13,6 @@ use ccr_verifier_contracts::rollup::DeployConfig;
 
 fn main() -> anyhow::Result<()> {
     let args: Args = ccr_sequencer::cli::parse_with_config();
-    if let Some(text) = ccr_sequencer::cli::generated::<Args>("ccr-sequencer", args.completions, args.man)? {
-        print!("{text}");
-        return Ok(());
-    }
     ccr_sequencer::logging::init("info").context("log filter")?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
     let result = rt.block_on(async {

@@ -9,7 +9,7 @@ use ark_bn254::Fr;
 use ccr_circuits::babyjubjub::Point;
 use ccr_circuits::credit::AccountLeaf;
 use ccr_circuits::state::loan::{Loan, LoanTerms};
-use ccr_circuits::state::tx::{CreditTx, LoanUpkeep, Tx, TxKind};
+use ccr_circuits::state::tx::{CreditTx, LoanUpkeep, TxKind};
 use ccr_circuits::vote::cipher::is_valid_public_key;
 use ccr_circuits::vote::Message;
 use ccr_l1::client::L1Client;
@@ -355,19 +355,6 @@ fn account_info(v: AccountView) -> AccountInfo {
     }
 }
 
-fn kind_name(tx: &Tx) -> &'static str {
-    match tx {
-        Tx::Deposit(_) => "deposit",
-        Tx::ForcedExit(_) => "forcedExit",
-        Tx::Signed(s) if s.kind == TxKind::Exit => "exit",
-        Tx::Signed(s) if s.kind == TxKind::Repay => "repay",
-        Tx::Signed(_) => "transfer",
-        Tx::Credit(_) => "credit",
-        Tx::Upkeep(u) if u.kind == TxKind::Writedown => "writedown",
-        Tx::Upkeep(_) => "accrue",
-    }
-}
-
 fn batch_info(b: BatchRecord) -> BatchInfo {
     BatchInfo {
         number: b.number,
@@ -409,7 +396,7 @@ fn status_info(seq: &Sequencer, n: u64, rec: TxRecord) -> Result<TxStatusInfo, S
     Ok(TxStatusInfo {
         seq: n,
         hash: to_hex(&rec.hash),
-        kind: kind_name(&rec.tx).to_owned(),
+        kind: rec.tx.name().to_owned(),
         status,
         batch,
         reason,

@@ -15,7 +15,7 @@ use ark_bn254::Fr;
 use ccr_circuits::batch::{BatchBuilder, BatchWitness};
 use ccr_circuits::merkle::MerkleProof;
 use ccr_circuits::state::account::Account;
-use ccr_circuits::state::tx::{CreditTx, Deposit, LoanUpkeep, QueueEntry, SignedTx, Tx, TxKind};
+use ccr_circuits::state::tx::{CreditTx, Deposit, LoanUpkeep, QueueEntry, SignedTx, Tx};
 use ccr_circuits::state::{RollupParams, RollupState, TxError};
 use tokio::sync::Notify;
 use tracing::{debug, error, info, warn};
@@ -150,19 +150,6 @@ pub struct Sequencer {
     batch_wake: Notify,
     proof_wake: Notify,
     settle_wake: Notify,
-}
-
-fn kind_label(tx: &Tx) -> &'static str {
-    match tx {
-        Tx::Deposit(_) => "deposit",
-        Tx::ForcedExit(_) => "forced_exit",
-        Tx::Signed(s) if s.kind == TxKind::Exit => "exit",
-        Tx::Signed(s) if s.kind == TxKind::Repay => "repay",
-        Tx::Signed(_) => "transfer",
-        Tx::Credit(_) => "credit",
-        Tx::Upkeep(u) if u.kind == TxKind::Writedown => "writedown",
-        Tx::Upkeep(_) => "accrue",
-    }
 }
 
 impl Sequencer {
@@ -361,7 +348,7 @@ impl Sequencer {
         w.put_counters(&counters);
         self.store.commit(w)?;
         g.counters = counters;
-        let kind = kind_label(&record.tx);
+        let kind = record.tx.name();
         if let Err(e) = g.mempool.push_l2(PendingTx { seq, record }) {
             return Err(Self::halt(g, e.to_string()));
         }
@@ -433,7 +420,7 @@ impl Sequencer {
             warn!(target: "sequencer::batcher", ?evicted, queue_index, "pending transactions evicted behind a deposit");
             metrics::counter!(m::TXS_EVICTED).increment(evicted.len() as u64);
         }
-        let kind = kind_label(&Tx::from(deposit.clone()));
+        let kind = Tx::from(deposit.clone()).name();
         info!(target: "sequencer::batcher", seq, queue_index, index = deposit.index(), kind, "L1 queue entry ingested");
         metrics::counter!(m::TXS_ACCEPTED, "kind" => kind).increment(1);
         update_gauges(&g);

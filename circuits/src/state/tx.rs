@@ -293,6 +293,22 @@ pub enum Tx {
 }
 
 impl Tx {
+    /// The transaction's kind by its one name, everywhere a kind is named (the API's `kind`,
+    /// the metrics' `kind` label, logs): `deposit`, `forcedExit`, `transfer`, `exit`, `repay`,
+    /// `credit`, `accrue`, `writedown`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Deposit(_) => "deposit",
+            Self::ForcedExit(_) => "forcedExit",
+            Self::Signed(s) if s.kind == TxKind::Exit => "exit",
+            Self::Signed(s) if s.kind == TxKind::Repay => "repay",
+            Self::Signed(_) => "transfer",
+            Self::Credit(_) => "credit",
+            Self::Upkeep(u) if u.kind == TxKind::Writedown => "writedown",
+            Self::Upkeep(_) => "accrue",
+        }
+    }
+
     /// The L1 queue entry this transaction consumes, if any.
     pub fn queue_entry(&self) -> Option<QueueEntry> {
         match self {

@@ -24,9 +24,11 @@ struct Args {
     /// Print the shell completion script for SHELL and exit (e.g. `ccr-prover-worker --completions bash >
     /// ~/.local/share/bash-completion/completions/ccr-prover-worker`; zsh, fish, elvish, powershell).
     #[arg(long, value_name = "SHELL", exclusive = true)]
+    #[allow(dead_code)] // answered by parse_with_config before parsing: here for --help
     completions: Option<clap_complete::Shell>,
     /// Print the manual page (roff) and exit: `ccr-prover-worker --man > ccr-prover-worker.1 && man ./ccr-prover-worker.1`.
     #[arg(long, exclusive = true)]
+    #[allow(dead_code)] // answered by parse_with_config before parsing: here for --help
     man: bool,
     /// A configuration file of `CCR_NAME=value` lines (the environment names shown with each
     /// option); the command line and the environment win over it.
@@ -58,12 +60,6 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args: Args = ccr_sequencer::cli::parse_with_config();
-    if let Some(text) =
-        ccr_sequencer::cli::generated::<Args>("ccr-prover-worker", args.completions, args.man)?
-    {
-        print!("{text}");
-        return Ok(());
-    }
     ccr_sequencer::logging::init("info").context("log filter")?;
     let secret = ProverSecret::from_file(&args.secret_file)?;
     let name = args
