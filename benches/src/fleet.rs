@@ -13,6 +13,8 @@
 //! The hand-off is what the sequencer measures per job: the time from the lease to the stored
 //! proof, less the proving time the worker reports (the witness's transfer and decoding, the
 //! proof's transfer, its verification and the write).
+//!
+//! [`Node`]: ccr_sequencer::Node
 
 use std::path::Path;
 use std::time::{Duration, Instant};

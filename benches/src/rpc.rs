@@ -13,6 +13,7 @@
 //! process, as the baseline without JSON-RPC.
 //!
 //! [`Sequencer::ingest_deposit`]: ccr_sequencer::Sequencer::ingest_deposit
+//! [`Node`]: ccr_sequencer::Node
 
 use std::path::Path;
 use std::sync::Arc;

@@ -9,6 +9,9 @@
 //! transfers are sent at once, one concurrent request each; the clock starts at the first
 //! submission. The stages are observed by polling `ccr_getTransactionStatus` every
 //! [`POLL`], so each is late by at most that much.
+//!
+//! [`Devnet::start`]: ccr_devnet::Devnet::start
+//! [`POLL`]: crate::settle::POLL
 
 use std::time::{Duration, Instant};
 

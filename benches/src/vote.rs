@@ -13,6 +13,10 @@
 //! [`maci_comparison`] adds the tally circuit at `T = 32` ballots per proof (MACI v2's tally batch)
 //! and sets both circuits' constraints per message and per ballot beside MACI's
 //! figures, MACI v2's measured here with circom ([`MACI_FIGURES`], each with its source).
+//!
+//! [`ProcessBatchWitness::blank`]: ccr_circuits::vote::witness::ProcessBatchWitness::blank
+//! [`maci_comparison`]: crate::vote::maci_comparison
+//! [`MACI_FIGURES`]: crate::vote::MACI_FIGURES
 
 use std::time::{Duration, Instant};
 

@@ -29,7 +29,7 @@ pub struct Policy {
     /// One int8 weight mantissa per model input, in [`Schema::input_names`] order.
     pub weights: Vec<i8>,
     /// Per model input, the power of two its mantissa is multiplied by (coefficient
-    /// `weights[i]·2^shifts[i]`; see [`crate::train`] for why).
+    /// `weights[i]·2^shifts[i]`; see [`crate::train()`] for why).
     pub shifts: Vec<u8>,
     /// Integer bias (standardization folded in).
     pub bias: i64,

@@ -94,7 +94,7 @@ fn member(name: &'static str, n: usize) -> anyhow::Result<Member> {
 ///
 /// # Errors
 ///
-/// A rejection, or [`STEP_TIMEOUT`].
+/// A rejection, or `STEP_TIMEOUT`.
 pub async fn wait_settled(seq: &SequencerClient, hash: &str, say: Say<'_>) -> anyhow::Result<()> {
     ops::wait_for(seq, hash, WaitTarget::Settled, STEP_TIMEOUT, &mut |st| {
         say(&format!(

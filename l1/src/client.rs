@@ -16,6 +16,10 @@
 //! receipt: their transactions go one after the other. Clients made separately
 //! ([`L1Client::connect`] twice, [`L1Client::with_signer`]) do not share it: give every task of
 //! one account a clone of the same client.
+//!
+//! [`L1Client`]: crate::client::L1Client
+//! [`L1Client::connect`]: crate::client::L1Client::connect
+//! [`L1Client::with_signer`]: crate::client::L1Client::with_signer
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -5,6 +5,9 @@
 //! As with the rollup, every transaction is estimated first: a call the contract refuses fails
 //! before it is sent, with the poll contract's custom error decoded ([`L1Error::PollContract`],
 //! its name in [`L1Error::contract_error_name`]).
+//!
+//! [`PollClient`]: crate::poll::PollClient
+//! [`L1Client`]: crate::client::L1Client
 
 use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, Log};

@@ -1,6 +1,8 @@
 //! TLS of the L1 client: `https://` endpoints (a hosted Ethereum node, one behind a proxy) over
 //! rustls with the ring provider, verified against the platform's certificate roots plus any
 //! the operator adds (a private CA: [`add_roots_from_file`]).
+//!
+//! [`add_roots_from_file`]: crate::tls::add_roots_from_file
 
 use std::path::Path;
 use std::sync::Mutex;

@@ -4,6 +4,10 @@
 //!
 //! The native twin ([`evaluate`]) runs before any proving: a declined applicant, an expired
 //! record or a stale account proof gets its specific [`EligibilityError`], never a proof.
+//!
+//! [`EligibilityCircuit`]: ccr_circuits::credit::constraints::EligibilityCircuit
+//! [`evaluate`]: ccr_circuits::credit::evaluate
+//! [`EligibilityError`]: ccr_circuits::credit::EligibilityError
 
 use std::path::{Path, PathBuf};
 

@@ -16,6 +16,12 @@
 //! Every proof is checked against the proving key's own verifying key before it is returned.
 //! Witnesses hold the coordinator's key and every decrypted vote: they never leave this module
 //! and nothing here prints them.
+//!
+//! [`coordinate`]: crate::vote::coordinate
+//! [`PAD_MESSAGE`]: ccr_circuits::vote::trees::PAD_MESSAGE
+//! [`process_witnesses`]: ccr_circuits::vote::witness::process_witnesses
+//! [`Outcome`]: ccr_circuits::vote::Outcome
+//! [`tally_after_processing`]: ccr_circuits::vote::tally_witness::tally_after_processing
 
 use std::fmt;
 

@@ -37,6 +37,8 @@
 //! `InvalidTransaction` with the rule in the message.
 //!
 //! Unknown transaction ids and batch numbers are not errors: the result is `null`.
+//!
+//! [`MAX_CREDIT_PROOF_AGE`]: crate::api::MAX_CREDIT_PROOF_AGE
 
 pub use ccr_prover::eligibility::{AccountProofFile, EligibilityProofFile};
 use jsonrpsee::core::RpcResult;

@@ -5,6 +5,8 @@
 //! [`TaskHealth::spawn`]: a guard inside the task marks it dead when the task's future ends or
 //! is dropped, a panic included. A task that ends while the node is not shutting down is a
 //! failure the probes report.
+//!
+//! [`TaskHealth::spawn`]: crate::health::TaskHealth::spawn
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};

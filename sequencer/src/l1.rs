@@ -3,6 +3,9 @@
 //! [`watch_deposits`] feeds the contract's queue into [`Sequencer::ingest_deposit`];
 //! [`settle_batches`] submits proven batches and records each settlement. The implementation
 //! of both traits on the rollup contract is [`crate::l1_client`].
+//!
+//! [`watch_deposits`]: crate::l1::watch_deposits
+//! [`settle_batches`]: crate::l1::settle_batches
 
 use std::future::Future;
 use std::sync::Arc;

@@ -9,6 +9,10 @@
 //!
 //! The batch check and its soundness (Fiat–Shamir coefficients over every proof and input,
 //! public inputs combined in the scalar field first) are documented in `BatchVerifier.sol`.
+//!
+//! [`vk_words`]: crate::batch_verify::vk_words
+//! [`proof_words`]: crate::rollup::proof_words
+//! [`input_words`]: crate::batch_verify::input_words
 
 use alloy_primitives::{Address, U256};
 #[cfg(feature = "evm")]

@@ -13,6 +13,9 @@
 //!
 //! with `coordinatorHash = Poseidon2(coord.x, coord.y)` ([`coordinator_hash`]), `chainStart` the
 //! message chain after `j·B` messages and `chainEnd` after `(j+1)·B` (padding included).
+//!
+//! [`poll_verifier_artifact`]: crate::poll::poll_verifier_artifact
+//! [`coordinator_hash`]: crate::poll::coordinator_hash
 
 #[cfg(feature = "evm")]
 use alloy_primitives::Address;

@@ -255,7 +255,7 @@ fn float40_neighbours(x: u64) -> (u64, Option<u64>) {
 ///
 /// # Errors
 ///
-/// L1's errors; [`L1Error::Data`] for a unit beyond 128 bits.
+/// L1's errors; [`ccr_l1::L1Error::Data`] for a unit beyond 128 bits.
 pub async fn asset_of(client: &ccr_l1::client::L1Client) -> Result<Asset, ccr_l1::L1Error> {
     let (symbol, decimals) = client.asset_metadata().await?;
     let unit = u128::try_from(client.config().unit)

@@ -205,7 +205,7 @@ pub struct EscapeClaimed {
     pub l1_tx: L1Tx,
 }
 
-/// The escape hatch: rebuilds the state from L1 alone (the full [`audit`](crate::audit)),
+/// The escape hatch: rebuilds the state from L1 alone (the full [`audit`]),
 /// takes the Merkle proof of account `index` under the last settled root, and calls
 /// `exitWithProof`. The balance is then credited to the account's L1 owner (`claim` pays it),
 /// after a borrower's debt is netted: `min(balance, debt)` goes to its bank's pool owner.

@@ -42,7 +42,7 @@ impl NetworkParams {
     ///
     /// # Errors
     ///
-    /// [`WalletError::Network`] for a depth outside `1..=24` or a zero batch size.
+    /// [`WalletError::Config`] for a depth outside `1..=24` or a zero batch size.
     pub fn rollup_params(&self, domain: Domain) -> Result<RollupParams, WalletError> {
         RollupParams::new(self.depth, self.batch_size, domain)
             .map_err(|e| WalletError::Config(format!("network file params: {e}")))

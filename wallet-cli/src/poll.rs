@@ -708,10 +708,10 @@ Exit code 11: a check failed (the roster is not the poll's, or the results do no
 /// Which roster file.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PollFileArg {
-    /// The roster file `poll create` wrote [default: poll-<ID>.json beside the network file].
+    /// The roster file `poll create` wrote (default: `poll-<ID>.json` beside the network file).
     #[arg(long, value_name = "FILE")]
     pub poll_file: Option<std::path::PathBuf>,
-    /// The poll's id (to find poll-<ID>.json).
+    /// The poll's id (to find `poll-<ID>.json`).
     #[arg(long, value_name = "ID")]
     pub poll: Option<u64>,
 }
@@ -749,7 +749,7 @@ pub struct CreateArgs {
     /// The attester registry file of the proposal.
     #[arg(long, value_name = "FILE")]
     pub proposal_registry: Option<std::path::PathBuf>,
-    /// Where to write the roster [default: poll-<id>.json beside the network file].
+    /// Where to write the roster (default: `poll-<id>.json` beside the network file).
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
 }

@@ -7,6 +7,8 @@
 //! The node keeps only the latest state: `eth_call` and the balance/nonce/code queries at an
 //! older block are refused, not answered wrongly. It serves exactly the methods of
 //! [`rpc::EthApiServer`]; any other answers JSON-RPC error -32601 naming the method.
+//!
+//! [`rpc::EthApiServer`]: crate::node::rpc::EthApiServer
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;

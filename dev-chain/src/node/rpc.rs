@@ -1,5 +1,5 @@
 //! The Ethereum JSON-RPC subset the embedded node serves: one jsonrpsee trait, its
-//! implementation over the shared [`Chain`], and the middleware that names unsupported methods.
+//! implementation over the shared `Chain`, and the middleware that names unsupported methods.
 
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
