@@ -25,17 +25,17 @@ use crate::sequencer::SequencerClient;
 const AFTER_HELP: &str = "\
 Examples:
   ccr-wallet key new                                  # create ~/.ccr-wallet/keystore.json
-  ccr-wallet --network devnet/network.json deposit --amount 1 --wait
-  ccr-wallet --network devnet/network.json balance
-  ccr-wallet --network devnet/network.json transfer --to 3 --amount 0.25 --wait
-  ccr-wallet --network devnet/network.json status 0x5e1f...
-  ccr-wallet --network devnet/network.json exit --amount 0.1 && ccr-wallet claim
-  ccr-wallet --network devnet/network.json --json audit
+  ccr-wallet --network .devnet/network.json deposit --amount 1 --wait
+  ccr-wallet --network .devnet/network.json balance
+  ccr-wallet --network .devnet/network.json transfer --to 3 --amount 0.25 --wait
+  ccr-wallet --network .devnet/network.json status 0x5e1f...
+  ccr-wallet --network .devnet/network.json exit --amount 0.1 && ccr-wallet claim
+  ccr-wallet --network .devnet/network.json --json audit
   ccr-wallet credit prove --policy german.json --pk eligibility.pk --attestation att.json ... --out proof.json
   ccr-wallet credit verify --vk eligibility.vk --proof proof.json
   ccr-wallet poll create --pool 4 --members 1,2,3 --deadline-in 600 --coordinator X,Y
-  ccr-wallet vote --poll 0 --option 1 --weight 3
-  ccr-wallet poll tally --poll 0 && ccr-wallet poll result --poll 0 --verify
+  ccr-wallet vote --poll 1 --option 1 --weight 3
+  ccr-wallet poll tally --poll 1 && ccr-wallet poll result --poll 1 --verify
   ccr-wallet --keystore operator.json --l1-rpc https://eth.example.org deploy --keys ./keys \
       --sequencer-rpc https://rollup.example.org --out network/network.json
 
@@ -184,7 +184,7 @@ pub enum Command {
     ExitMode(ExitModeCommand),
     /// Audit the rollup from L1 alone: every batch's commitment, proof and replayed root.
     #[command(
-        after_help = "Example:\n  ccr-wallet --network devnet/network.json audit\nExit code 8 names the first bad batch and the failed check."
+        after_help = "Example:\n  ccr-wallet --network .devnet/network.json audit\nExit code 8 names the first bad batch and the failed check."
     )]
     Audit {
         /// The batch circuit's verifying key [default: the network file's]. It must be the key
@@ -249,8 +249,8 @@ pub enum Command {
     /// Vote in a bank poll through the sequencer (your vote is encrypted to the coordinator
     /// and relayed to L1 from the sequencer's account).
     #[command(after_help = "Examples:
-  ccr-wallet --network devnet/network.json vote --poll 0 --option 1 --weight 3
-  ccr-wallet --network devnet/network.json vote --poll 0 --option 0 --weight 2 --new-key
+  ccr-wallet --network .devnet/network.json vote --poll 1 --option 1 --weight 3
+  ccr-wallet --network .devnet/network.json vote --poll 1 --option 0 --weight 2 --new-key
 Each vote replaces your earlier votes in the poll (the newest message is processed first).
 --new-key moves to a fresh vote key derived from your spending key: every message sent before
 it becomes void. Your per-poll state (no secret) is kept beside the keystore.")]

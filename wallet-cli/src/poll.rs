@@ -653,7 +653,7 @@ pub enum PollCommand {
     /// Banks: create a poll of the bank's members (a proposal to adopt a new policy with
     /// --proposal-policy/--proposal-vk/--proposal-registry), writing the roster file.
     #[command(after_help = "Examples:
-  ccr-wallet --network devnet/network.json --keystore commons.json poll create \\
+  ccr-wallet --network .devnet/network.json --keystore commons.json poll create \\
     --pool 4 --members 1,2,3 --options 3 --deadline-in 600 --voice-credits 100 --coordinator X,Y
   ccr-wallet ... poll create --pool 4 --members 1,2,3 --deadline-in 600 --coordinator X,Y \\
     --proposal-policy new-policy.json --proposal-vk eligibility.vk --proposal-registry registry.json
@@ -663,7 +663,7 @@ it to the members and the coordinator.")]
     /// Coordinators: close the poll after its deadline, prove the processing and the tally,
     /// submit the proofs and publish the results (records the salt in the roster file).
     #[command(after_help = "Example:
-  ccr-wallet --network devnet/network.json --keystore coordinator.json poll tally --poll-file poll-0.json
+  ccr-wallet --network .devnet/network.json --keystore coordinator.json poll tally --poll-file poll-1.json
 The proving keys default to poll-process.pk and poll-tally.pk beside the network file.")]
     Tally {
         /// The roster file.
@@ -678,7 +678,7 @@ The proving keys default to poll-process.pk and poll-tally.pk beside the network
     },
     /// Show a poll's published result; --verify checks it against L1's commitments.
     #[command(after_help = "Example:
-  ccr-wallet --network devnet/network.json poll result --poll-file poll-0.json --verify
+  ccr-wallet --network .devnet/network.json poll result --poll-file poll-1.json --verify
 Exit code 11: a check failed (the roster is not the poll's, or the results do not open the tally).")]
     Result {
         /// The roster file.
@@ -690,7 +690,7 @@ Exit code 11: a check failed (the roster is not the poll's, or the results do no
     },
     /// Adopt a passed proposal: the bank's policy, eligibility key and registry change on L1.
     #[command(
-        after_help = "Example:\n  ccr-wallet --network devnet/network.json poll execute --poll-file poll-0.json"
+        after_help = "Example:\n  ccr-wallet --network .devnet/network.json poll execute --poll-file poll-1.json"
     )]
     Execute {
         /// The roster file.
@@ -698,7 +698,7 @@ Exit code 11: a check failed (the roster is not the poll's, or the results do no
         file: PollFileArg,
     },
     /// Show a poll as L1 holds it: phase, messages, deadline, proposal.
-    #[command(after_help = "Example:\n  ccr-wallet --network devnet/network.json poll show 0")]
+    #[command(after_help = "Example:\n  ccr-wallet --network .devnet/network.json poll show 1")]
     Show {
         /// The poll's id.
         id: u64,
