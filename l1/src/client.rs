@@ -1132,6 +1132,31 @@ impl L1Client {
         Ok((g != Address::ZERO).then_some(g))
     }
 
+    /// The accounts `owner` opened (`AccountCreated` events, whose owner is indexed), in index
+    /// order: how a member is found by their L1 address.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; [`L1Error::Data`] for a malformed event.
+    pub async fn accounts_of(&self, owner: Address) -> Result<Vec<u32>, L1Error> {
+        let filter = Filter::new()
+            .address(self.rollup)
+            .event_signature(Rollup::AccountCreated::SIGNATURE_HASH)
+            .topic2(owner.into_word())
+            .from_block(self.start_block);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc_error)?;
+        let mut out = logs
+            .iter()
+            .map(|log| {
+                Rollup::AccountCreated::decode_log(&log.inner)
+                    .map(|ev| ev.accountIndex)
+                    .map_err(|e| L1Error::Data(format!("AccountCreated event: {e}")))
+            })
+            .collect::<Result<Vec<u32>, _>>()?;
+        out.sort_unstable();
+        Ok(out)
+    }
+
     /// Every version of every bank's parameters (`BankVersionAdded` events), in the order L1
     /// made them (block, then log index within the block), each with its key. Each bank's
     /// versions come out numbered 0, 1, 2, ... (checked).

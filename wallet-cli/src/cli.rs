@@ -125,19 +125,23 @@ pub enum Command {
     #[command(subcommand)]
     Key(KeyCommand),
     /// Show an account (default: the wallet's own): balance, nonce, key.
-    #[command(after_help = "Example:\n  ccr-wallet account 3")]
+    #[command(
+        after_help = "Examples:\n  ccr-wallet account 3\n  ccr-wallet account 0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+    )]
     Account {
-        /// Account index [default: the wallet's].
-        index: Option<u32>,
+        /// Account index, or the L1 address that opened it [default: the wallet's].
+        index: Option<AccountRef>,
     },
     /// Show the wallet's balance (sealed and pending).
     Balance,
     /// Send an L2 transfer signed with the wallet's key.
-    #[command(after_help = "Example:\n  ccr-wallet transfer --to 3 --amount 0.25 --wait")]
+    #[command(after_help = "Examples:\n  ccr-wallet transfer --to 3 --amount 0.25 --wait\n  \
+        ccr-wallet transfer --to 0x70997970c51812dc3a010c7d01b50e0d17dc79c8 --amount 0.25")]
     Transfer {
-        /// Recipient's account index.
-        #[arg(long, value_name = "INDEX")]
-        to: u32,
+        /// Recipient: an account index, or the L1 address that opened the account (looked up
+        /// in the rollup's `AccountCreated` events).
+        #[arg(long, value_name = "INDEX|ADDRESS")]
+        to: AccountRef,
         /// Amount in the rollup's asset (e.g. 0.25 ETH; see "Amounts" in `ccr-wallet --help`).
         #[arg(long, value_name = "AMOUNT")]
         amount: DecimalAmount,
@@ -360,6 +364,31 @@ fn man_page() -> Result<Output, WalletError> {
         .map_err(|e| WalletError::Config(format!("rendering the man page: {e}")))?;
     let page = String::from_utf8_lossy(&page).into_owned();
     Ok(Output::new(page.trim_end(), serde_json::json!({ "man": page })))
+}
+
+/// An account as a member names it: its index, or the L1 address that opened it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountRef {
+    /// The account's index in the tree.
+    Index(u32),
+    /// The L1 address that opened it (`AccountCreated`'s owner).
+    Owner(Address),
+}
+
+impl std::str::FromStr for AccountRef {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("0x") || s.starts_with("0X") {
+            return s
+                .parse::<Address>()
+                .map(Self::Owner)
+                .map_err(|_| format!("{s:?} is not an L1 address (0x and 40 hex digits)"));
+        }
+        s.parse::<u32>()
+            .map(Self::Index)
+            .map_err(|_| format!("{s:?} is neither an account index (below 2^32) nor an L1 address (0x…)"))
+    }
 }
 
 /// Settings resolved from the network file and the flags.
@@ -596,6 +625,33 @@ impl Settings {
         self.network.as_ref().and_then(|n| n.asset.clone())
     }
 
+    /// The index of the account `r` names: an index as given, an L1 address looked up in the
+    /// rollup's `AccountCreated` events (exactly one account must be that address's).
+    ///
+    /// # Errors
+    ///
+    /// [`WalletError::Config`] for an address that opened no account, or several (then listed:
+    /// pass one of their indices); L1's errors.
+    pub async fn resolve_account(&self, r: &AccountRef) -> Result<u32, WalletError> {
+        let owner = match r {
+            AccountRef::Index(i) => return Ok(*i),
+            AccountRef::Owner(a) => *a,
+        };
+        // Reading needs no secret: a throwaway signer (never used to send).
+        let reader = WalletKeys::generate(&mut rand::rngs::OsRng, None);
+        let l1 = self.l1(&reader).await?;
+        let accounts = l1.client.accounts_of(owner).await.map_err(|e| l1.err(e))?;
+        match accounts.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(WalletError::Config(format!("{owner:#x} opened no account on this rollup"))),
+            many => Err(WalletError::Config(format!(
+                "{owner:#x} opened {} accounts ({}): name one by its index",
+                many.len(),
+                many.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+
     /// A client of the sequencer.
     ///
     /// # Errors
@@ -632,7 +688,7 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
         Command::Account { index } => {
             let seq = s.sequencer()?;
             let index = match index {
-                Some(i) => i,
+                Some(r) => s.resolve_account(&r).await?,
                 None => s.account_index()?,
             };
             let a = ops::account(&seq, index).await?;
@@ -649,6 +705,7 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
             let keys = s.keys()?;
             let seq = s.sequencer()?;
             let from = s.account_index()?;
+            let to = s.resolve_account(&to).await?;
             let asset = s.asset().await?;
             let units = asset.parse_transfer(&amount)?;
             let sent = ops::transfer(&seq, &keys, &s.domain()?, from, to, units).await?;

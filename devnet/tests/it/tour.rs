@@ -51,6 +51,9 @@ pub async fn run_readme_tour(devnet_dir: &std::path::Path) {
         if command.ends_with(" balance") {
             assert!(out.text.contains(" ETH"), "balances print in the asset: {}", out.text);
         }
+        if command.contains(" account 0x") {
+            assert_eq!(out.json["index"], 1, "bob's L1 address names his account: {}", out.json);
+        }
         if command.ends_with(" bank list") {
             // The scenario's bank: registered, then changed by its members' vote.
             let pool = out.json["banks"][0]["pool"].as_u64().expect("a bank");

@@ -1,6 +1,6 @@
 //! The command line: parsing, `--help`, errors and exit codes of the binary.
 
-use ccr_wallet::cli::{Cli, Command, KeyCommand};
+use ccr_wallet::cli::{AccountRef, Cli, Command, KeyCommand};
 use ccr_wallet::error::exit_code;
 use clap::error::ErrorKind;
 use clap::Parser;
@@ -23,7 +23,10 @@ fn parses_the_documented_examples() {
     .unwrap();
     match cli.command {
         Command::Transfer { to, amount, wait } => {
-            assert_eq!((to, amount.to_string().as_str(), wait.wait, wait.timeout), (3, "0.25", true, 300));
+            assert_eq!(
+                (to, amount.to_string().as_str(), wait.wait, wait.timeout),
+                (AccountRef::Index(3), "0.25", true, 300)
+            );
         }
         other => panic!("parsed as {other:?}"),
     }
@@ -33,7 +36,13 @@ fn parses_the_documented_examples() {
     assert!(cli.global.json);
     assert!(matches!(cli.command, Command::Key(KeyCommand::New { l1_dev_account: Some(1) })));
     let cli = Cli::try_parse_from(["ccr-wallet", "account", "5"]).unwrap();
-    assert!(matches!(cli.command, Command::Account { index: Some(5) }));
+    assert!(matches!(cli.command, Command::Account { index: Some(AccountRef::Index(5)) }));
+    // An account is also named by the L1 address that opened it.
+    let owner = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+    let cli = Cli::try_parse_from(["ccr-wallet", "transfer", "--to", owner, "--amount", "1"]).unwrap();
+    assert!(
+        matches!(cli.command, Command::Transfer { to: AccountRef::Owner(a), .. } if a == owner.parse::<alloy_primitives::Address>().unwrap())
+    );
 }
 
 #[test]
@@ -47,6 +56,10 @@ fn bad_input_is_refused_by_the_parser() {
         ErrorKind::ValueValidation
     );
     assert_eq!(kind(&["ccr-wallet", "key", "new", "--l1-dev-account", "10"]), ErrorKind::ValueValidation);
+    assert_eq!(
+        kind(&["ccr-wallet", "transfer", "--to", "0x1234", "--amount", "1"]),
+        ErrorKind::ValueValidation
+    );
     assert_eq!(kind(&["ccr-wallet", "frobnicate"]), ErrorKind::InvalidSubcommand);
     assert_eq!(kind(&["ccr-wallet", "--help"]), ErrorKind::DisplayHelp);
 }

@@ -67,6 +67,10 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     assert_eq!((da.index, da.created, db.index, db.created), (0, true, 1, true));
     let top = l1ops::deposit(&b, &bob, Some(1), 500).await.unwrap();
     assert_eq!((top.created, top.queue_length), (false, 3));
+    // Members are found by the L1 address that opened their account (a top-up opens none).
+    assert_eq!(op.accounts_of(alice.l1_address()).await.unwrap(), [0]);
+    assert_eq!(op.accounts_of(bob.l1_address()).await.unwrap(), [1]);
+    assert_eq!(op.accounts_of(operator.l1_address()).await.unwrap(), Vec::<u32>::new());
 
     // The operator settles a proven batch of the three deposits and a transfer (signed for this
     // deployment).
