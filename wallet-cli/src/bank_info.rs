@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 use crate::cli::{Output, Settings};
 use crate::credit::{load_policy, read_json, RegistryFile};
 use crate::error::WalletError;
-use crate::keys::WalletKeys;
 
 /// `bank show`'s options.
 #[derive(Debug, Clone, clap::Args)]
@@ -59,9 +58,7 @@ fn version_text(v: &Value) -> String {
 }
 
 async fn versions(s: &Settings) -> Result<Vec<BankVersion>, WalletError> {
-    // Reading needs no secret: a throwaway signer (never used to send).
-    let reader = WalletKeys::generate(&mut rand::rngs::OsRng, None);
-    let l1 = s.l1(&reader).await?;
+    let l1 = s.l1_reader().await?;
     l1.client.bank_versions().await.map_err(|e| l1.err(e))
 }
 
@@ -122,44 +119,31 @@ pub async fn run_show(s: &Settings, a: ShowArgs) -> Result<Output, WalletError> 
         text.push_str(&version_text(v));
         text.push('\n');
     }
-    // The files, each against the current version.
-    let mut checks = Vec::new();
-    let mut mismatches = Vec::new();
+    // The files, each against the current version: (file, what, matches, why not).
+    let mut found: Vec<(&PathBuf, &str, bool, String)> = Vec::new();
     if let Some(path) = &a.policy {
-        let policy = load_policy(path)?;
-        let hash = policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash;
-        let ok = hash == current.policy_hash;
-        checks.push(json!({ "file": path.display().to_string(), "what": "policy", "matches": ok }));
-        if !ok {
-            mismatches.push(format!(
-                "{}: policy hash {hash}, L1 holds {}",
-                path.display(),
-                current.policy_hash
-            ));
-        }
+        let hash = load_policy(path)?.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash;
+        let why = format!("policy hash {hash}, L1 holds {}", current.policy_hash);
+        found.push((path, "policy", hash == current.policy_hash, why));
     }
     if let Some(path) = &a.registry {
         let registry: RegistryFile =
             read_json(path, "an attester registry", "write it with `ccr-wallet bank registry`")?;
         let root = registry.registry()?.root();
-        let ok = root == current.registry_root;
-        checks.push(json!({ "file": path.display().to_string(), "what": "registry", "matches": ok }));
-        if !ok {
-            mismatches.push(format!(
-                "{}: registry root {root}, L1 holds {}",
-                path.display(),
-                current.registry_root
-            ));
-        }
+        let why = format!("registry root {root}, L1 holds {}", current.registry_root);
+        found.push((path, "registry", root == current.registry_root, why));
     }
     if let Some(path) = &a.vk {
         let vk = crate::l1ops::load_verifying_key(path)?;
-        let ok = vk == current.vk;
-        checks.push(json!({ "file": path.display().to_string(), "what": "eligibility key", "matches": ok }));
-        if !ok {
-            mismatches.push(format!("{}: not the eligibility key L1 stores for this bank", path.display()));
-        }
+        let why = "not the eligibility key L1 stores for this bank".to_owned();
+        found.push((path, "eligibility key", vk == current.vk, why));
     }
+    let checks: Vec<Value> = found
+        .iter()
+        .map(|(path, what, ok, _)| json!({ "file": path.display().to_string(), "what": what, "matches": ok }))
+        .collect();
+    let mismatches: Vec<String> =
+        found.iter().filter(|f| !f.2).map(|(path, _, _, why)| format!("{}: {why}", path.display())).collect();
     if !mismatches.is_empty() {
         return Err(WalletError::Config(format!(
             "these files are not bank {}'s current (version {}) on L1: do not prove against them\n  {}",

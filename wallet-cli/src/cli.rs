@@ -584,6 +584,15 @@ impl Settings {
         l1ops::L1::connect(&self.l1_url()?, keys, self.rollup()?, deploy_block).await
     }
 
+    /// An L1 client for reading only: a throwaway signer, never used to send (audits, lookups).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::l1`].
+    pub async fn l1_reader(&self) -> Result<l1ops::L1, WalletError> {
+        self.l1(&WalletKeys::generate(&mut rand::rngs::OsRng, None)).await
+    }
+
     /// How amounts are written: raw L2 units with `--l2-units`, else the network file's
     /// `asset`, else read from L1 (no key needed).
     ///
@@ -601,9 +610,7 @@ impl Settings {
                     .to_owned(),
             ));
         }
-        // Reading needs no secret: a throwaway signer (never used to send).
-        let reader = WalletKeys::generate(&mut rand::rngs::OsRng, None);
-        self.asset_from(&self.l1(&reader).await?).await
+        self.asset_from(&self.l1_reader().await?).await
     }
 
     /// As [`Self::asset`], reading L1 through a connection already made.
@@ -637,9 +644,7 @@ impl Settings {
             AccountRef::Index(i) => return Ok(*i),
             AccountRef::Owner(a) => *a,
         };
-        // Reading needs no secret: a throwaway signer (never used to send).
-        let reader = WalletKeys::generate(&mut rand::rngs::OsRng, None);
-        let l1 = self.l1(&reader).await?;
+        let l1 = self.l1_reader().await?;
         let accounts = l1.client.accounts_of(owner).await.map_err(|e| l1.err(e))?;
         match accounts.as_slice() {
             [one] => Ok(*one),
@@ -837,9 +842,7 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
         Command::Audit { verifying_key, report: report_path } => {
             let params = s.params()?;
             let (vk, insecure) = s.verifying_key_with_flag(verifying_key.as_deref())?;
-            // Reading needs no secret: a throwaway signer (never used to send).
-            let reader = WalletKeys::generate(&mut rand::rngs::OsRng, None);
-            let l1 = s.l1(&reader).await?;
+            let l1 = s.l1_reader().await?;
             let bar = progress_bar(json_mode);
             let r = audit::rebuild(&l1.client, params, &vk, &mut |done, total| {
                 bar.set_length(total);

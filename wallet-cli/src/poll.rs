@@ -792,11 +792,6 @@ fn poll_address(s: &Settings) -> Result<alloy_primitives::Address, WalletError> 
     })
 }
 
-/// A reader's L1 client (a throwaway signer: never used to send).
-async fn reader(s: &Settings) -> Result<L1, WalletError> {
-    s.l1(&crate::keys::WalletKeys::generate(&mut rand::rngs::OsRng, None)).await
-}
-
 /// Runs `vote`.
 ///
 /// # Errors
@@ -923,7 +918,7 @@ pub async fn run_poll(s: &Settings, cmd: PollCommand, json_mode: bool) -> Result
         }
         PollCommand::Result { file: arg, verify } => {
             let file = PollFile::load(&roster_path(s, &arg)?)?;
-            let l1 = reader(s).await?;
+            let l1 = s.l1_reader().await?;
             let polls = poll_client(&l1.client, file.poll_contract);
             let r = result(&l1, &polls, &file, verify).await?;
             let mut text = format!(
@@ -960,7 +955,7 @@ pub async fn run_poll(s: &Settings, cmd: PollCommand, json_mode: bool) -> Result
             Ok(Output::new(text, serde_json::json!({ "poll": file.poll_id, "l1Tx": tx })))
         }
         PollCommand::Show { id } => {
-            let l1 = reader(s).await?;
+            let l1 = s.l1_reader().await?;
             let polls = poll_client(&l1.client, poll_address(s)?);
             let info = polls
                 .poll(id)
