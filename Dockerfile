@@ -3,7 +3,7 @@
 # Multi-stage: a Rust builder (clang for RocksDB's C++), then a small Debian runtime running as
 # a non-root user. Keys, the L1 key and every option come from mounted files and the environment
 # (`CCR_…`, see `ccr-sequencer --help`); nothing secret is baked in.
-FROM rust:1.91-bookworm AS build
+FROM rust:1.94-bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends clang libclang-dev \
  && rm -rf /var/lib/apt/lists/*

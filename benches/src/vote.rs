@@ -265,22 +265,22 @@ pub fn to_json(r: &VoteReport) -> serde_json::Value {
     let prod = VoteParams::PRODUCTION.batch_size;
     serde_json::json!({
         "benchmark": "vote",
-        "state_depth": r.params.state_depth,
-        "vote_depth": r.params.vote_depth,
-        "batch_size": r.params.batch_size,
+        "stateDepth": r.params.state_depth,
+        "voteDepth": r.params.vote_depth,
+        "batchSize": r.params.batch_size,
         "voters": r.voters,
         "options": r.options,
         "constraints": {
-            "per_message": r.constraints.per_message,
-            "batch_overhead": r.constraints.batch_overhead,
+            "perMessage": r.constraints.per_message,
+            "batchOverhead": r.constraints.batch_overhead,
             "batch": r.batch_constraints,
-            "production_batch_size": prod,
-            "production_batch": r.constraints.batch(prod),
+            "productionBatchSize": prod,
+            "productionBatch": r.constraints.batch(prod),
         },
-        "witness_s": r.witness.as_secs_f64(),
-        "setup_s": r.setup.as_secs_f64(),
-        "prove_s": { "runs": r.prove.count, "median": r.prove.p50.as_secs_f64(), "max": r.prove.max.as_secs_f64() },
-        "verify_s": { "median": r.verify.p50.as_secs_f64(), "max": r.verify.max.as_secs_f64() },
+        "witnessS": r.witness.as_secs_f64(),
+        "setupS": r.setup.as_secs_f64(),
+        "proveS": { "runs": r.prove.count, "median": r.prove.p50.as_secs_f64(), "max": r.prove.max.as_secs_f64() },
+        "verifyS": { "median": r.verify.p50.as_secs_f64(), "max": r.verify.max.as_secs_f64() },
     })
 }
 
@@ -489,18 +489,18 @@ pub fn render_maci(c: &MaciComparison) -> String {
 /// The comparison as JSON.
 pub fn maci_to_json(c: &MaciComparison) -> serde_json::Value {
     serde_json::json!({
-        "tally_batch": c.tally_batch,
-        "tally_constraints": c.tally_constraints,
-        "tally_per_ballot": c.tally_per_ballot(),
-        "tally_marginal_per_ballot": c.tally_marginal_per_ballot(),
-        "process_per_message": c.process.per_message,
-        "process_batch_25": c.process.batch(MACI_V2_MESSAGE_BATCH),
+        "tallyBatch": c.tally_batch,
+        "tallyConstraints": c.tally_constraints,
+        "tallyPerBallot": c.tally_per_ballot(),
+        "tallyMarginalPerBallot": c.tally_marginal_per_ballot(),
+        "processPerMessage": c.process.per_message,
+        "processBatch25": c.process.batch(MACI_V2_MESSAGE_BATCH),
         "maci": MACI_FIGURES.iter().map(|m| serde_json::json!({
             "circuit": m.circuit,
             "params": m.params,
             "constraints": m.constraints,
-            "per_proof": m.per_proof,
-            "per_item": m.per_item(),
+            "perProof": m.per_proof,
+            "perItem": m.per_item(),
             "marginal": m.marginal,
             "source": m.source,
         })).collect::<Vec<_>>(),

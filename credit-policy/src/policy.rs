@@ -21,6 +21,7 @@ pub const POLICY_VERSION: u32 = 1;
 
 /// A bank's published assessment policy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Policy {
     /// Format version ([`POLICY_VERSION`]).
     pub version: u32,
@@ -38,6 +39,7 @@ pub struct Policy {
     /// Tiers, best first, with strictly decreasing thresholds.
     pub tiers: Vec<Tier>,
     /// Integer bonuses added to the score per purpose of the credit.
+    #[serde(alias = "purpose_weights")]
     pub purpose_weights: PurposeWeights,
     /// How the model was trained and how it performs (not hashed).
     pub report: TrainingReport,
@@ -47,14 +49,18 @@ pub struct Policy {
 
 /// One tier: the score it needs and the terms it grants.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Tier {
     /// Minimum integer score (inclusive).
     pub threshold: i64,
     /// Largest principal granted (rollup token units).
+    #[serde(alias = "max_amount")]
     pub max_amount: u64,
     /// Yearly interest rate in basis points.
+    #[serde(alias = "rate_bps")]
     pub rate_bps: u32,
     /// Term in months.
+    #[serde(alias = "term_months")]
     pub term_months: u32,
 }
 
@@ -106,16 +112,22 @@ impl Purpose {
 
 /// Score bonus per purpose (score units).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PurposeWeights {
     /// Bonus for a productive enterprise.
+    #[serde(alias = "productive_enterprise")]
     pub productive_enterprise: i64,
     /// Bonus for a creative project.
+    #[serde(alias = "creative_project")]
     pub creative_project: i64,
     /// Bonus for community infrastructure.
+    #[serde(alias = "community_infrastructure")]
     pub community_infrastructure: i64,
     /// Bonus for ecological restoration.
+    #[serde(alias = "ecological_restoration")]
     pub ecological_restoration: i64,
     /// Bonus for an educational initiative.
+    #[serde(alias = "educational_initiative")]
     pub educational_initiative: i64,
 }
 
@@ -139,39 +151,50 @@ impl PurposeWeights {
 
 /// Training figures written into the policy file (informational, not hashed).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TrainingReport {
     /// Rows trained on.
     pub rows: usize,
     /// Of which labelled bad.
+    #[serde(alias = "bad_rows")]
     pub bad_rows: usize,
     /// L2 regularization `alpha` of linfa's logistic regression (≈ scikit-learn's `1/C`).
+    #[serde(alias = "l2_alpha")]
     pub l2_alpha: f64,
     /// Seed of the stratified folds.
     pub seed: u64,
     /// Number of cross-validation folds.
     pub folds: usize,
     /// Float model's ROC AUC per fold.
+    #[serde(alias = "float_auc_folds")]
     pub float_auc_folds: Vec<f64>,
     /// Quantized model's ROC AUC per fold.
+    #[serde(alias = "quantized_auc_folds")]
     pub quantized_auc_folds: Vec<f64>,
     /// Mean float AUC over the folds.
+    #[serde(alias = "float_auc")]
     pub float_auc: f64,
     /// Mean quantized AUC over the folds.
+    #[serde(alias = "quantized_auc")]
     pub quantized_auc: f64,
     /// Quantiles of the good class's scores (final model, no purpose bonus) that set the thresholds.
+    #[serde(alias = "tier_quantiles")]
     pub tier_quantiles: Vec<f64>,
     /// Per tier (then "declined"): applicants, of which bad, on the training data, no purpose bonus.
+    #[serde(alias = "tier_table")]
     pub tier_table: Vec<TierStats>,
 }
 
 /// How the training rows fall into one tier.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TierStats {
     /// `"1"`, `"2"`, ... or `"declined"`.
     pub tier: String,
     /// Rows in the tier.
     pub rows: usize,
     /// Of which bad.
+    #[serde(alias = "bad_rows")]
     pub bad_rows: usize,
 }
 

@@ -3,18 +3,18 @@
 //!
 //! ```json
 //! {
-//!   "sequencer_rpc": "http://127.0.0.1:8645",
-//!   "l1_rpc": "http://127.0.0.1:8546",
+//!   "sequencerRpc": "http://127.0.0.1:8645",
+//!   "l1Rpc": "http://127.0.0.1:8546",
 //!   "rollup": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
-//!   "l1_chain_id": 31337,
-//!   "params": { "depth": 8, "batch_size": 4 },
-//!   "verifying_key": "keys/batch.vk",
-//!   "poll": { "address": "0x…", "state_depth": 3, "vote_depth": 1, "batch_size": 4, "tally_batch_size": 8 },
+//!   "l1ChainId": 31337,
+//!   "params": { "depth": 8, "batchSize": 4 },
+//!   "verifyingKey": "keys/batch.vk",
+//!   "poll": { "address": "0x…", "stateDepth": 3, "voteDepth": 1, "batchSize": 4, "tallyBatchSize": 8 },
 //!   "asset": { "symbol": "ETH", "decimals": 18, "unit": "1000000000" }
 //! }
 //! ```
 //!
-//! A relative `verifying_key` is relative to the network file's directory; `poll` (optional)
+//! A relative `verifyingKey` is relative to the network file's directory; `poll` (optional)
 //! names the poll contract and the sizes its verifiers were made for; `asset` (optional: read
 //! from L1 when absent) how amounts are written ([`crate::amount::Asset`]).
 
@@ -30,10 +30,12 @@ use crate::fsutil::write_private_atomic;
 /// The rollup's parameters as the network file spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct NetworkParams {
     /// Depth of the account tree.
     pub depth: usize,
     /// Slots per batch.
+    #[serde(alias = "batch_size")]
     pub batch_size: usize,
 }
 
@@ -57,22 +59,28 @@ impl From<RollupParams> for NetworkParams {
 
 /// A deployment, as the devnet writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NetworkFile {
     /// The sequencer's JSON-RPC URL.
+    #[serde(alias = "sequencer_rpc")]
     pub sequencer_rpc: String,
     /// The L1 node's Ethereum JSON-RPC URL.
+    #[serde(alias = "l1_rpc")]
     pub l1_rpc: String,
     /// The rollup contract.
     pub rollup: Address,
     /// The L1 chain id.
+    #[serde(alias = "l1_chain_id")]
     pub l1_chain_id: u64,
     /// Tree depth and batch size.
     pub params: NetworkParams,
     /// The batch circuit's verifying key (a `ccr-prover` key file, a proving key file, or a
     /// snarkjs `verification_key.json`); relative to the network file's directory.
+    #[serde(alias = "verifying_key")]
     pub verifying_key: PathBuf,
     /// The L1 block the rollup was deployed in (where log scans start); 0 if unknown.
     #[serde(default)]
+    #[serde(alias = "deploy_block")]
     pub deploy_block: u64,
     /// The poll contract (bank votes), if the deployment has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,16 +94,21 @@ pub struct NetworkFile {
 /// The network file's `poll` section: the poll contract and its circuits' sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct PollNetwork {
     /// The poll contract.
     pub address: Address,
     /// Depth of the state and ballot trees (up to `2^state_depth` voters).
+    #[serde(alias = "state_depth")]
     pub state_depth: usize,
     /// Depth of a ballot's votes tree (up to `2^vote_depth` options).
+    #[serde(alias = "vote_depth")]
     pub vote_depth: usize,
     /// Messages per processing proof.
+    #[serde(alias = "batch_size")]
     pub batch_size: usize,
     /// Ballots per tally proof.
+    #[serde(alias = "tally_batch_size")]
     pub tally_batch_size: usize,
 }
 
@@ -120,7 +133,7 @@ impl PollNetwork {
 }
 
 impl NetworkFile {
-    /// Reads a network file; a relative `verifying_key` is resolved against its directory.
+    /// Reads a network file; a relative `verifyingKey` is resolved against its directory.
     ///
     /// # Errors
     ///
@@ -150,5 +163,44 @@ impl NetworkFile {
             .map_err(|e| WalletError::Config(format!("serializing the network file: {e}")))?;
         json.push(b'\n');
         write_private_atomic(path, &json).map_err(|(p, e)| WalletError::io(&p, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys are camelCase, as in every JSON the project writes and its RPC; a file written with
+    /// the earlier snake_case keys still reads the same.
+    #[test]
+    fn keys_are_camel_case_and_snake_case_files_still_read() {
+        let file = NetworkFile {
+            sequencer_rpc: "http://127.0.0.1:8645".into(),
+            l1_rpc: "http://127.0.0.1:8546".into(),
+            rollup: Address::repeat_byte(0x11),
+            l1_chain_id: 31_337,
+            params: NetworkParams { depth: 8, batch_size: 4 },
+            verifying_key: "batch.vk".into(),
+            deploy_block: 3,
+            poll: Some(PollNetwork {
+                address: Address::repeat_byte(0x22),
+                state_depth: 3,
+                vote_depth: 1,
+                batch_size: 4,
+                tally_batch_size: 8,
+            }),
+            asset: None,
+        };
+        let json = serde_json::to_string(&file).unwrap();
+        for key in ["sequencerRpc", "l1Rpc", "l1ChainId", "batchSize", "verifyingKey", "deployBlock", "tallyBatchSize"] {
+            assert!(json.contains(&format!("\"{key}\":")), "{key} missing from {json}");
+        }
+        assert!(!json.contains('_'), "no snake_case key in {json}");
+        let snake = r#"{"sequencer_rpc":"http://127.0.0.1:8645","l1_rpc":"http://127.0.0.1:8546",
+            "rollup":"0x1111111111111111111111111111111111111111","l1_chain_id":31337,
+            "params":{"depth":8,"batch_size":4},"verifying_key":"batch.vk","deploy_block":3,
+            "poll":{"address":"0x2222222222222222222222222222222222222222","state_depth":3,
+            "vote_depth":1,"batch_size":4,"tally_batch_size":8}}"#;
+        assert_eq!(serde_json::from_str::<NetworkFile>(snake).unwrap(), file);
     }
 }

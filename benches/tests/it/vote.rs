@@ -58,8 +58,8 @@ fn vote_report_renders_as_a_table_and_json() {
     assert!(table.contains("| 5 | 20.00 ms | 3.00 s | 4.00 s | 4.00 s | 0.80 s | 5.00 ms |"), "{table}");
     let json = vote::to_json(&report);
     assert_eq!(json["constraints"]["production_batch"], 3_500);
-    assert_eq!(json["prove_s"]["median"], 4.0);
-    assert_eq!(json["batch_size"], 5);
+    assert_eq!(json["proveS"]["median"], 4.0);
+    assert_eq!(json["batchSize"], 5);
 }
 
 /// The MACI comparison at the test size: our tally at the largest batch the tree holds, its

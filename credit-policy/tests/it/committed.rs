@@ -70,3 +70,29 @@ fn purpose_effects_on_the_german_rows() {
     let table = ccr_credit_policy::report::purpose_effects_table(&effects);
     assert!(table.contains("community_infrastructure") && table.contains("attester"), "{table}");
 }
+
+/// Policy files use the casing of every other JSON the project writes (camelCase keys); a file
+/// written before the change, with snake_case keys, still reads as the same policy.
+#[test]
+fn policy_keys_are_camel_case_and_old_snake_case_files_still_read() {
+    let policy = german_policy().expect("built-in policy");
+    let json = serde_json::to_string(&policy).unwrap();
+    for key in ["purposeWeights", "maxAmount", "rateBps", "termMonths", "ecologicalRestoration", "tierTable"] {
+        assert!(json.contains(&format!("\"{key}\":")), "{key} missing from {json}");
+    }
+    assert!(!json.contains("\"purpose_weights\":"));
+    let snake = ["purposeWeights", "maxAmount", "rateBps", "termMonths", "productiveEnterprise", "creativeProject"]
+        .iter()
+        .zip([
+            "purpose_weights",
+            "max_amount",
+            "rate_bps",
+            "term_months",
+            "productive_enterprise",
+            "creative_project",
+        ])
+        .fold(json, |j, (camel, snake)| j.replace(&format!("\"{camel}\":"), &format!("\"{snake}\":")));
+    assert!(snake.contains("\"purpose_weights\":"));
+    let old = Policy::from_json(&snake, "a snake_case policy").unwrap();
+    assert_eq!(old, policy);
+}
