@@ -150,6 +150,7 @@ async fn one_run(
         keys: (workers == 0).then(|| keys.clone()),
         fleet,
         l1: None,
+        bank_files: None,
     })
     .await
     .context("starting the sequencer node")?;

@@ -135,6 +135,7 @@ pub async fn run(config: &RpcBench, dir: &Path) -> Result<RpcReport> {
         keys: None,
         fleet: None,
         l1: None,
+        bank_files: None,
     })
     .await
     .context("starting the sequencer node")?;

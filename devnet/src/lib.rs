@@ -63,6 +63,9 @@ pub const VK_FILE: &str = "batch.vk";
 pub const POLL_PROCESS_PK: &str = "poll-process.pk";
 /// The tally circuit's proving key in the devnet directory.
 pub const POLL_TALLY_PK: &str = "poll-tally.pk";
+/// The directory of the banks' published files the devnet's sequencer mirrors
+/// (`ccr-wallet bank fetch`, `credit apply` without files).
+pub const BANK_FILES_DIR: &str = "bank-files";
 
 /// The poll circuits' sizes of the devnet: 8 voters, 2 options, 4 messages per processing
 /// proof, 8 ballots per tally proof.
@@ -245,6 +248,7 @@ impl Devnet {
                 poll_contract: Some(polls.address()),
                 vote_relay: ccr_sequencer::vote_relay::VoteRelayLimits::default(),
             }),
+            bank_files: Some(config.dir.join(BANK_FILES_DIR)),
         };
         let node = Node::launch(node_config.clone()).await.context("starting the sequencer")?;
         let node_config =

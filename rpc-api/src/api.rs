@@ -36,7 +36,9 @@
 //! already, a repayment to another pool, a writedown before due + grace) is `-32009`
 //! `InvalidTransaction` with the rule in the message.
 //!
-//! Unknown transaction ids and batch numbers are not errors: the result is `null`.
+//! Unknown transaction ids and batch numbers are not errors: the result is `null`; so is a bank
+//! file the node does not have (`ccr_getBankFile`), while a name that is not a bank file's is
+//! `-32602` `InvalidParams`.
 //!
 //! [`MAX_CREDIT_PROOF_AGE`]: crate::api::MAX_CREDIT_PROOF_AGE
 
@@ -554,4 +556,11 @@ pub trait CcrApi {
     /// Poll `poll` as the poll contract stores it (`null`: no such poll).
     #[method(name = "getPoll")]
     async fn get_poll(&self, poll: DecU64) -> RpcResult<Option<PollView>>;
+
+    /// Up to [`BANK_FILE_CHUNK`](crate::bank_files::BANK_FILE_CHUNK) bytes of a bank's
+    /// published file from `offset`, by its name ([`crate::bank_files`]: `policy-<hash>.json`,
+    /// `registry-<root>.json`, `eligibility-<vkHash>.pk`); `null` if this node does not have
+    /// it. The reader checks the bytes against L1's commitment: the node is only a mirror.
+    #[method(name = "getBankFile")]
+    async fn get_bank_file(&self, name: String, offset: u64) -> RpcResult<Option<crate::bank_files::BankFileChunk>>;
 }

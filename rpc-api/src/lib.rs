@@ -8,6 +8,8 @@
 
 /// The JSON-RPC trait shared by server and clients, its types and error codes.
 pub mod api;
+/// A bank's files named by their L1 commitments, as the node serves them.
+pub mod bank_files;
 /// Wire formats of transactions and field elements.
 pub mod wire;
 

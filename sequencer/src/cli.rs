@@ -203,6 +203,12 @@ pub struct Args {
     /// L2 transactions the mempool holds at most.
     #[arg(long, default_value_t = 4096, env = "CCR_MEMPOOL_CAPACITY")]
     pub mempool_capacity: usize,
+    /// Directory of the banks' published files to mirror through `ccr_getBankFile`
+    /// (`policy-<hash>.json`, `registry-<root>.json`, `eligibility-<vkHash>.pk`, as
+    /// `ccr-wallet bank publish` writes them): members' wallets fetch them to apply for credit
+    /// and check them against L1. Without it the node serves none.
+    #[arg(long, env = "CCR_BANK_FILES", value_name = "DIR")]
+    pub bank_files: Option<PathBuf>,
     /// Directory with `batch.pk` and `batch.vk` for these parameters. Without it, and only with
     /// `--dev`, the node runs an INSECURE deterministic development setup at start-up.
     #[arg(long, env = "CCR_KEYS")]
@@ -488,6 +494,7 @@ impl Args {
             keys,
             fleet,
             l1: None,
+            bank_files: self.bank_files.clone(),
         })
     }
 }

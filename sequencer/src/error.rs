@@ -102,6 +102,17 @@ pub enum SequencerError {
     /// The configuration is unusable.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A bank file asked for by a name that is not one (`ccr_getBankFile`).
+    #[error("{0:?} is not a bank file name (policy-<hash>.json, registry-<root>.json, eligibility-<vkHash>.pk)")]
+    BankFileName(String),
+    /// Reading a mirrored bank file failed.
+    #[error("reading bank file {name}: {source}")]
+    BankFile {
+        /// The file.
+        name: String,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 impl From<MempoolError> for SequencerError {
@@ -118,7 +129,7 @@ impl SequencerError {
     /// The JSON-RPC error code: the one place where errors meet codes.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Malformed(_) | Self::MalformedVote(_) => ErrorCode::InvalidParams,
+            Self::Malformed(_) | Self::MalformedVote(_) | Self::BankFileName(_) => ErrorCode::InvalidParams,
             Self::Rejected(t) => match t {
                 TxError::BadSignature(_) => ErrorCode::BadSignature,
                 TxError::WrongNonce { expected, got } if got < expected => ErrorCode::NonceTooLow,
@@ -148,7 +159,7 @@ impl SequencerError {
             Self::VoteRelay(_) => ErrorCode::VoteRelay,
             Self::VoteRelayLimit { .. } => ErrorCode::VoteRelayLimit,
             Self::Halted(_) => ErrorCode::Unavailable,
-            Self::Store(_) | Self::Invariant(_) | Self::Config(_) => ErrorCode::Internal,
+            Self::Store(_) | Self::Invariant(_) | Self::Config(_) | Self::BankFile { .. } => ErrorCode::Internal,
         }
     }
 

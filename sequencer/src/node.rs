@@ -42,6 +42,8 @@ pub struct NodeConfig {
     /// The rollup contract on L1; `None`: no L1 (deposits come through
     /// [`Sequencer::ingest_queue_entry`], batches are not settled).
     pub l1: Option<L1Config>,
+    /// The banks' published files this node mirrors (`ccr_getBankFile`); `None`: none.
+    pub bank_files: Option<std::path::PathBuf>,
 }
 
 /// How the node reaches L1.
@@ -148,6 +150,9 @@ impl Node {
             || config.fleet.as_ref().is_some_and(|f| f.verifier.insecure_dev_setup);
         let proving = config.keys.is_some() || config.fleet.is_some();
         let mut api = RpcServer::new(seq.clone(), proving, insecure);
+        if let Some(dir) = &config.bank_files {
+            api = api.with_bank_files(dir.clone());
+        }
         if let Some(l1) = &config.l1 {
             api = api.with_l1(l1.client.clone());
             if let Some(poll) = l1.poll_contract {

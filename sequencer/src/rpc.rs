@@ -2,6 +2,7 @@
 //! [`SequencerError`] to JSON-RPC error objects (codes from [`SequencerError::code`]).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use alloy_primitives::U256;
@@ -16,6 +17,7 @@ use ccr_l1::client::L1Client;
 use ccr_l1::poll::PollClient;
 use ccr_l1::L1Error;
 use ccr_prover::eligibility::verify_eligibility;
+use ccr_rpc_api::bank_files::{parse_bank_file_name, BankFileChunk, BANK_FILE_CHUNK};
 use ccr_verifier_contracts::bindings::Poll::PollErrors;
 use ccr_verifier_contracts::poll::{PollInfo, PollPhase};
 use ccr_verifier_contracts::rollup::u256_to_fr;
@@ -55,13 +57,21 @@ pub struct RpcServer {
     l1: Option<L1Client>,
     poll: Option<PollClient>,
     relay: VoteRelayLimiter,
+    bank_files: Option<PathBuf>,
 }
 
 impl RpcServer {
     /// An API over `seq`; `proving` and `insecure_dev_keys` are reported by `ccr_health`.
     pub fn new(seq: Arc<Sequencer>, proving: bool, insecure_dev_keys: bool) -> Self {
         let relay = VoteRelayLimiter::new(VoteRelayLimits::default());
-        Self { seq, proving, insecure_dev_keys, l1: None, poll: None, relay }
+        Self { seq, proving, insecure_dev_keys, l1: None, poll: None, relay, bank_files: None }
+    }
+
+    /// Mirrors the banks' published files in `dir` (`ccr_getBankFile`): only well-formed bank
+    /// file names ([`ccr_rpc_api::bank_files`]) are served, straight from the directory, so
+    /// files published while the node runs are served at once.
+    pub fn with_bank_files(self, dir: PathBuf) -> Self {
+        Self { bank_files: Some(dir), ..self }
     }
 
     /// Relays votes to the poll contract of `poll` (`ccr_sendVote`, `ccr_getPoll`): without
@@ -568,6 +578,18 @@ impl CcrApiServer for RpcServer {
         Ok(Some(poll_view(poll.0, &info, now)))
     }
 
+    async fn get_bank_file(&self, name: String, offset: u64) -> RpcResult<Option<BankFileChunk>> {
+        if parse_bank_file_name(&name).is_none() {
+            return Err(SequencerError::BankFileName(name).into());
+        }
+        let Some(dir) = self.bank_files.clone() else { return Ok(None) };
+        let path = dir.join(&name);
+        let read = tokio::task::spawn_blocking(move || read_chunk(&path, offset))
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        read.map_err(|source| SequencerError::BankFile { name, source }.into())
+    }
+
     async fn health(&self) -> RpcResult<Health> {
         let p = self.blocking(|s| s.progress()).await?;
         Ok(Health {
@@ -588,4 +610,21 @@ impl CcrApiServer for RpcServer {
             epoch: p.counters.epoch,
         })
     }
+}
+
+/// Up to [`BANK_FILE_CHUNK`] bytes of `path` from `offset`; `None` if there is no such file.
+fn read_chunk(path: &std::path::Path, offset: u64) -> std::io::Result<Option<BankFileChunk>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let size = file.metadata()?.len();
+    let mut data = Vec::new();
+    if offset < size {
+        file.seek(SeekFrom::Start(offset))?;
+        file.take(BANK_FILE_CHUNK).read_to_end(&mut data)?;
+    }
+    Ok(Some(BankFileChunk { size, offset, data: format!("0x{}", hex::encode(data)) }))
 }

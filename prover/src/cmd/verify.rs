@@ -24,10 +24,10 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         let out = serde_json::json!({
             "valid": valid,
-            "vk_hash": vk_hash,
+            "vkHash": vk_hash,
             "circuit": loaded.vk.circuit_name,
-            "insecure_dev_setup": loaded.vk.insecure_dev_setup,
-            "public_inputs": loaded.public_inputs.len(),
+            "insecureDevSetup": loaded.vk.insecure_dev_setup,
+            "publicInputs": loaded.public_inputs.len(),
         });
         println!("{out}");
     } else {

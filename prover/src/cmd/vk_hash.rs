@@ -25,9 +25,9 @@ pub fn run(args: VkHashArgs) -> anyhow::Result<ExitCode> {
     let hash = key_hash(&vk.vk)?;
     if args.json {
         let out = serde_json::json!({
-            "vk_hash": hash,
+            "vkHash": hash,
             "circuit": vk.circuit_name,
-            "insecure_dev_setup": vk.insecure_dev_setup,
+            "insecureDevSetup": vk.insecure_dev_setup,
         });
         println!("{out}");
     } else {

@@ -55,6 +55,7 @@ pub fn config(db: &Path, params: RollupParams, keys: Option<BatchKeys>, timeout:
         keys,
         fleet: None,
         l1: None,
+        bank_files: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! over 127.0.0.1 on ephemeral ports, one development keypair shared by the proving tests.
 #![allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
 
+mod bank_files;
 mod common;
 mod crash;
 mod e2e;

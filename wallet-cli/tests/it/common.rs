@@ -42,6 +42,7 @@ pub async fn node(db: &Path, keys: Option<BatchKeys>) -> Node {
         keys,
         fleet: None,
         l1: None,
+        bank_files: None,
     })
     .await
     .unwrap()
