@@ -1,4 +1,6 @@
-//! The command line: options, dispatch to [`crate::ops`], human and `--json` output.
+//! The command line: the parser ([`Cli`], its global options and the [`Command`] enum), the
+//! [`Settings`] every command resolves, human and `--json` output, and [`run`], which dispatches
+//! to the commands of [`crate::cmd`] (one module each).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -7,15 +9,34 @@ use alloy_primitives::Address;
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
 use ccr_circuits::state::{Domain, RollupParams};
-use ccr_rpc_api::api::{AccountInfo, TxStatusInfo};
-use ccr_rpc_api::wire::fr_to_hex;
+use ccr_rpc_api::api::AccountInfo;
 use clap::{Args, Parser, Subcommand};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::amount::{Asset, DecimalAmount};
-use crate::audit;
+use crate::amount::Asset;
+use crate::cmd::account::AccountArgs;
+use crate::cmd::attester::AttesterCommand;
+use crate::cmd::audit::AuditArgs;
+use crate::cmd::balance::BalanceArgs;
+use crate::cmd::bank::BankCommand;
+use crate::cmd::claim::ClaimArgs;
+use crate::cmd::completions::{CompletionsArgs, ManArgs};
+use crate::cmd::credit::CreditCommand;
+use crate::cmd::deploy::DeployArgs;
+use crate::cmd::deposit::DepositArgs;
+use crate::cmd::exit::ExitArgs;
+use crate::cmd::exit_mode::ExitModeCommand;
+use crate::cmd::force_exit::ForceExitArgs;
+use crate::cmd::key::KeyCommand;
+use crate::cmd::loan::LoanArgs;
+use crate::cmd::poll::PollCommand;
+use crate::cmd::repay::RepayArgs;
+use crate::cmd::status::StatusArgs;
+use crate::cmd::transfer::TransferArgs;
+use crate::cmd::upkeep::UpkeepArgs;
+use crate::cmd::vote::VoteArgs;
 use crate::error::WalletError;
-use crate::keys::{L1Key, Password, WalletKeys};
+use crate::keys::{Password, WalletKeys};
 use crate::keystore::{self, WalletState};
 use crate::l1ops;
 use crate::network::NetworkFile;
@@ -112,210 +133,60 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Print the shell completion script for SHELL (bash: `ccr-wallet completions bash >
     /// ~/.local/share/bash-completion/completions/ccr-wallet`; zsh, fish, elvish, powershell).
-    Completions {
-        /// The shell.
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
     /// Print the manual page (roff): `ccr-wallet man > ccr-wallet.1 && man ./ccr-wallet.1`.
-    Man,
+    Man(ManArgs),
     /// Deploy the rollup's contracts to L1 from the wallet's L1 account (the operator's) and
     /// write the network file members and auditors use.
-    Deploy(crate::deploy::DeployArgs),
+    Deploy(DeployArgs),
     /// Create or show the wallet's keys.
     #[command(subcommand)]
     Key(KeyCommand),
     /// Show an account (default: the wallet's own): balance, nonce, key.
-    #[command(
-        after_help = "Examples:\n  ccr-wallet account 3\n  ccr-wallet account 0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
-    )]
-    Account {
-        /// Account index, or the L1 address that opened it [default: the wallet's].
-        index: Option<AccountRef>,
-    },
+    Account(AccountArgs),
     /// Show the wallet's balance (sealed and pending).
-    Balance,
+    Balance(BalanceArgs),
     /// Send an L2 transfer signed with the wallet's key.
-    #[command(after_help = "Examples:\n  ccr-wallet transfer --to 3 --amount 0.25 --wait\n  \
-        ccr-wallet transfer --to 0x70997970c51812dc3a010c7d01b50e0d17dc79c8 --amount 0.25")]
-    Transfer {
-        /// Recipient: an account index, or the L1 address that opened the account (looked up
-        /// in the rollup's `AccountCreated` events).
-        #[arg(long, value_name = "INDEX|ADDRESS")]
-        to: AccountRef,
-        /// Amount in the rollup's asset (e.g. 0.25 ETH; see "Amounts" in `ccr-wallet --help`).
-        #[arg(long, value_name = "AMOUNT")]
-        amount: DecimalAmount,
-        /// Whether and how long to wait.
-        #[command(flatten)]
-        wait: WaitArgs,
-    },
+    Transfer(TransferArgs),
     /// Exit an amount from L2: claimable on L1 (`claim`) once its batch settles.
-    #[command(after_help = "Example:\n  ccr-wallet exit --amount 0.1 --wait")]
-    Exit {
-        /// Amount in the rollup's asset (e.g. 0.25 ETH; see "Amounts" in `ccr-wallet --help`).
-        #[arg(long, value_name = "AMOUNT")]
-        amount: DecimalAmount,
-        /// Whether and how long to wait.
-        #[command(flatten)]
-        wait: WaitArgs,
-    },
+    Exit(ExitArgs),
     /// Deposit from L1: creates the wallet's account on the first deposit, tops it up after.
-    #[command(
-        after_help = "Examples:\n  ccr-wallet deposit --amount 1 --wait   # first time: creates the account\n  ccr-wallet deposit --amount 0.5"
-    )]
-    Deposit {
-        /// Amount in the rollup's asset (e.g. 0.25 ETH; see "Amounts" in `ccr-wallet --help`).
-        #[arg(long, value_name = "AMOUNT")]
-        amount: DecimalAmount,
-        /// Wait until the sequencer has ingested the deposit.
-        #[arg(long)]
-        wait: bool,
-        /// How long to wait, in seconds.
-        #[arg(long, default_value_t = 120, value_name = "SECS")]
-        timeout: u64,
-    },
+    Deposit(DepositArgs),
     /// Pay out the wallet's pending withdrawals on L1 (settled exits).
-    Claim,
+    Claim(ClaimArgs),
     /// Request an exit through L1 (when the sequencer ignores your L2 exit).
-    #[command(name = "force-exit", after_help = "Example:\n  ccr-wallet force-exit --amount 0.1")]
-    ForceExit {
-        /// Amount in the rollup's asset (e.g. 0.25 ETH; see "Amounts" in `ccr-wallet --help`).
-        #[arg(long, value_name = "AMOUNT")]
-        amount: DecimalAmount,
-    },
+    #[command(name = "force-exit")]
+    ForceExit(ForceExitArgs),
     /// The escape hatch: activate exit mode, or claim the balance from the last settled state.
     #[command(name = "exit-mode", subcommand)]
     ExitMode(ExitModeCommand),
     /// Audit the rollup from L1 alone: every batch's commitment, proof and replayed root.
-    #[command(
-        after_help = "Example:\n  ccr-wallet --network .devnet/network.json audit\nExit code 8 names the first bad batch and the failed check."
-    )]
-    Audit {
-        /// The batch circuit's verifying key [default: the network file's]. It must be the key
-        /// L1's verifier carries (checked), and a development key is reported as insecure.
-        #[arg(long, value_name = "FILE")]
-        verifying_key: Option<PathBuf>,
-        /// Also write every batch's checks to FILE (a JSON array: batch, epoch, L1 transaction,
-        /// roots, recomputed commitment, queue range, slots, checks passed).
-        #[arg(long, value_name = "FILE")]
-        report: Option<PathBuf>,
-    },
+    Audit(AuditArgs),
     /// Repay your loan: the amount goes from your balance to the bank's pool.
-    #[command(after_help = "Example:\n  ccr-wallet repay --amount 0.0000003 --wait\n\
-        Interest accrues per epoch (a month); `ccr-wallet loan` shows what is owed.")]
-    Repay {
-        /// The bank's pool [default: the bank your account owes].
-        #[arg(long, value_name = "ID")]
-        bank: Option<u32>,
-        /// Amount in the rollup's asset (at most the debt).
-        #[arg(long, value_name = "AMOUNT")]
-        amount: DecimalAmount,
-        /// Whether and how long to wait.
-        #[command(flatten)]
-        wait: WaitArgs,
-    },
+    Repay(RepayArgs),
     /// Show a loan (default: the wallet's): debt, rate, due epoch, written down or not.
-    #[command(after_help = "Example:\n  ccr-wallet loan\n  ccr-wallet loan 7")]
-    Loan {
-        /// Account index [default: the wallet's].
-        index: Option<u32>,
-    },
+    Loan(LoanArgs),
     /// Loan upkeep anyone may ask for: accrue a loan's interest, or write down a loan past
     /// due plus the grace epochs.
-    #[command(after_help = "Example:\n  ccr-wallet upkeep writedown --borrower 7")]
-    Upkeep {
-        /// accrue or writedown.
-        #[arg(value_enum)]
-        kind: UpkeepKind,
-        /// The borrower's account.
-        #[arg(long, value_name = "INDEX")]
-        borrower: u32,
-        /// The bank's pool [default: the borrower's bank].
-        #[arg(long, value_name = "ID")]
-        bank: Option<u32>,
-        /// Whether and how long to wait.
-        #[command(flatten)]
-        wait: WaitArgs,
-    },
+    Upkeep(UpkeepArgs),
     /// Attesters: sign a member's financial record.
     #[command(subcommand)]
-    Attester(crate::credit::AttesterCommand),
+    Attester(AttesterCommand),
     /// Banks: eligibility keys for a policy (development setup), the attester registry,
     /// registration on L1.
     #[command(subcommand)]
-    Bank(crate::credit::BankCommand),
+    Bank(BankCommand),
     /// Credit: borrow (prove and submit), prove eligibility on this machine, verify a proof.
     #[command(subcommand)]
-    Credit(crate::credit::CreditCommand),
+    Credit(CreditCommand),
     /// Bank polls: create (a proposal too), tally (the coordinator), result, execute, show.
     #[command(subcommand)]
-    Poll(crate::poll::PollCommand),
+    Poll(PollCommand),
     /// Vote in a bank poll through the sequencer (your vote is encrypted to the coordinator
     /// and relayed to L1 from the sequencer's account).
-    #[command(after_help = "Examples:
-  ccr-wallet --network .devnet/network.json vote --poll 1 --option 1 --weight 3
-  ccr-wallet --network .devnet/network.json vote --poll 1 --option 0 --weight 2 --new-key
-Each vote replaces your earlier votes in the poll (the newest message is processed first).
---new-key moves to a fresh vote key derived from your spending key: every message sent before
-it becomes void. Your per-poll state (no secret) is kept beside the keystore.")]
-    Vote(crate::poll::VoteArgs),
+    Vote(VoteArgs),
     /// Where a transaction stands: pending, inBatch, proven, settled or rejected.
-    #[command(after_help = "Example:\n  ccr-wallet status 0x5e1f...   (the hash `transfer` printed)")]
-    Status {
-        /// The transaction's `0x` hash, or its sequence number.
-        id: String,
-    },
-}
-
-/// A loan upkeep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum UpkeepKind {
-    /// Bring the loan's interest up to the current epoch.
-    Accrue,
-    /// Write down a loan past due plus the grace epochs.
-    Writedown,
-}
-
-impl UpkeepKind {
-    /// The API's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Accrue => "accrue",
-            Self::Writedown => "writedown",
-        }
-    }
-}
-
-/// `key` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum KeyCommand {
-    /// Create a keystore with a fresh L2 key and an L1 key (fresh, or a devnet account's).
-    #[command(
-        after_help = "Examples:\n  ccr-wallet key new\n  ccr-wallet --keystore alice.json --password-file pw key new --l1-dev-account 1"
-    )]
-    New {
-        /// Use the devnet's (anvil's) well-known funded account N (0-9) as the L1 key.
-        /// Public keys: for development chains only.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..10))]
-        l1_dev_account: Option<u8>,
-    },
-    /// Show the public keys: L2 public key (x, y) and L1 address.
-    Show,
-}
-
-/// `exit-mode` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum ExitModeCommand {
-    /// Switch the rollup to exit mode (allowed once a queued L1 request waited past the escape delay).
-    Activate,
-    /// Rebuild the state from L1 (a full audit), prove the wallet's account under the last
-    /// settled root, credit its balance to the L1 owner; then `claim` pays it. A borrower's
-    /// debt is netted first: up to the balance goes to its bank's pool, the rest to you.
-    Claim {
-        /// The batch circuit's verifying key [default: the network file's].
-        #[arg(long, value_name = "FILE")]
-        verifying_key: Option<PathBuf>,
-    },
+    Status(StatusArgs),
 }
 
 /// `--wait` and its timeout.
@@ -346,24 +217,6 @@ impl Output {
     pub fn new(text: impl Into<String>, json: Value) -> Self {
         Self { text: text.into(), json }
     }
-}
-
-/// The completion script of `shell`, from the parser's definition.
-fn completions(shell: clap_complete::Shell) -> Output {
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "ccr-wallet", &mut script);
-    let script = String::from_utf8_lossy(&script).into_owned();
-    Output::new(script.trim_end(), serde_json::json!({ "shell": shell.to_string(), "script": script }))
-}
-
-/// The man page (roff), from the parser's definition.
-fn man_page() -> Result<Output, WalletError> {
-    let mut page = Vec::new();
-    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-        .render(&mut page)
-        .map_err(|e| WalletError::Config(format!("rendering the man page: {e}")))?;
-    let page = String::from_utf8_lossy(&page).into_owned();
-    Ok(Output::new(page.trim_end(), serde_json::json!({ "man": page })))
 }
 
 /// An account as a member names it: its index, or the L1 address that opened it.
@@ -676,7 +529,7 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
     let s = match cli.command {
         // Generated from the parser: they read no network file (a bad CCR_NETWORK must not stop
         // them).
-        Command::Completions { .. } | Command::Man => Settings {
+        Command::Completions(_) | Command::Man(_) => Settings {
             network: None,
             keystore: keystore::default_keystore_path(),
             global: cli.global.clone(),
@@ -685,312 +538,33 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
     };
     let json_mode = cli.global.json;
     match cli.command {
-        Command::Completions { shell } => Ok(completions(shell)),
-        Command::Man => man_page(),
-        Command::Deploy(a) => crate::deploy::run_deploy(&s, a).await,
-        Command::Key(KeyCommand::New { l1_dev_account }) => key_new(&s, l1_dev_account),
-        Command::Key(KeyCommand::Show) => key_show(&s),
-        Command::Account { index } => {
-            let seq = s.sequencer()?;
-            let index = match index {
-                Some(r) => s.resolve_account(&r).await?,
-                None => s.account_index()?,
-            };
-            let a = ops::account(&seq, index).await?;
-            Ok(account_output(&a, &s.asset().await?))
-        }
-        Command::Balance => {
-            let keys = s.keys()?;
-            let seq = s.sequencer()?;
-            let index = s.account_index()?;
-            let a = ops::own_account(&seq, &keys, index).await?;
-            Ok(account_output(&a, &s.asset().await?))
-        }
-        Command::Transfer { to, amount, wait } => {
-            let keys = s.keys()?;
-            let seq = s.sequencer()?;
-            let from = s.account_index()?;
-            let to = s.resolve_account(&to).await?;
-            let asset = s.asset().await?;
-            let units = asset.parse_transfer(&amount)?;
-            let sent = ops::transfer(&seq, &keys, &s.domain()?, from, to, units).await?;
-            let text = format!(
-                "transfer of {} from account {from} to {to} accepted\nhash {}",
-                asset.show(units),
-                sent.hash
-            );
-            finish_sent(&seq, sent, text, wait, json_mode).await
-        }
-        Command::Exit { amount, wait } => {
-            let keys = s.keys()?;
-            let seq = s.sequencer()?;
-            let from = s.account_index()?;
-            let asset = s.asset().await?;
-            let units = asset.parse_transfer(&amount)?;
-            let sent = ops::exit(&seq, &keys, &s.domain()?, from, units).await?;
-            let text = format!(
-                "exit of {} from account {from} accepted\nhash {}\nonce its batch settles on L1, `ccr-wallet claim` pays it out",
-                asset.show(units),
-                sent.hash
-            );
-            finish_sent(&seq, sent, text, wait, json_mode).await
-        }
-        Command::Deposit { amount, wait, timeout } => {
-            let keys = s.keys()?;
-            let l1 = s.l1(&keys).await?;
-            let account = match s.account_index() {
-                Ok(i) => Some(i),
-                Err(WalletError::NoAccount) => None,
-                Err(e) => return Err(e),
-            };
-            let asset = s.asset_from(&l1).await?;
-            let units = asset.parse(&amount)?;
-            let d = l1ops::deposit(&l1, &keys, account, units).await?;
-            if d.created {
-                s.remember_account(d.index)?;
-            }
-            let shown = asset.show(units);
-            let mut text = if d.created {
-                format!("created account {} with {shown} (L1 tx {})", d.index, d.l1_tx.hash)
-            } else {
-                format!("deposited {shown} to account {} (L1 tx {})", d.index, d.l1_tx.hash)
-            };
-            if wait {
-                let seq = s.sequencer()?;
-                let bar = spinner(json_mode);
-                bar.set_message("waiting for the sequencer to ingest the deposit");
-                let r = l1ops::wait_ingested(&seq, d.queue_length, Duration::from_secs(timeout)).await;
-                bar.finish_and_clear();
-                r?;
-                text.push_str("\nthe sequencer has it: it applies in the next batch");
-            }
-            Ok(Output::new(text, serde_json::to_value(&d).unwrap_or(Value::Null)))
-        }
-        Command::Claim => {
-            let keys = s.keys()?;
-            let l1 = s.l1(&keys).await?;
-            let c = l1ops::claim(&l1).await?;
-            let text = format!(
-                "paid {} (base units) to {:#x} (L1 tx {})",
-                c.amount,
-                keys.l1_address(),
-                c.l1_tx.hash
-            );
-            Ok(Output::new(text, serde_json::to_value(&c).unwrap_or(Value::Null)))
-        }
-        Command::ForceExit { amount } => {
-            let keys = s.keys()?;
-            let l1 = s.l1(&keys).await?;
-            let index = s.account_index()?;
-            let asset = s.asset_from(&l1).await?;
-            let units = asset.parse(&amount)?;
-            let tx = l1ops::force_exit(&l1, index, units).await?;
-            let text = format!(
-                "forced exit of {} from account {index} queued on L1 (tx {})\nthe sequencer must include it; \
-                 once its batch settles, `ccr-wallet claim` pays it",
-                asset.show(units),
-                tx.hash
-            );
-            Ok(Output::new(text, json!({ "index": index, "amount": units, "l1Tx": tx })))
-        }
-        Command::ExitMode(ExitModeCommand::Activate) => {
-            let keys = s.keys()?;
-            let l1 = s.l1(&keys).await?;
-            let tx = l1ops::activate_exit_mode(&l1).await?;
-            Ok(Output::new(
-                format!(
-                    "exit mode active (L1 tx {}): members now leave with `ccr-wallet exit-mode claim`",
-                    tx.hash
-                ),
-                json!({ "l1Tx": tx }),
-            ))
-        }
-        Command::ExitMode(ExitModeCommand::Claim { verifying_key }) => {
-            let keys = s.keys()?;
-            let params = s.params()?;
-            let vk = s.verifying_key(verifying_key.as_deref())?;
-            let l1 = s.l1(&keys).await?;
-            let index = s.account_index()?;
-            let bar = progress_bar(json_mode);
-            let r = l1ops::exit_mode_claim(&l1, &keys, params, &vk, index, &mut |done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })
-            .await;
-            bar.finish_and_clear();
-            let c = r?;
-            let netting = if c.netted > 0 {
-                format!(
-                    "; {} netted to its bank's pool against its debt of {} ({} still owed)",
-                    c.netted,
-                    c.debt,
-                    c.debt - c.netted
-                )
-            } else {
-                String::new()
-            };
-            let text = format!(
-                "audited {} batches; account {index}'s balance {}: {} credited to {:#x}{netting} (L1 tx {})\nrun `ccr-wallet claim` to receive it",
-                c.audit.batches,
-                c.balance,
-                c.paid,
-                keys.l1_address(),
-                c.l1_tx.hash
-            );
-            Ok(Output::new(text, serde_json::to_value(&c).unwrap_or(Value::Null)))
-        }
-        Command::Audit { verifying_key, report: report_path } => {
-            let params = s.params()?;
-            let (vk, insecure) = s.verifying_key_with_flag(verifying_key.as_deref())?;
-            let l1 = s.l1_reader().await?;
-            let bar = progress_bar(json_mode);
-            let r = audit::rebuild(&l1.client, params, &vk, &mut |done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })
-            .await;
-            bar.finish_and_clear();
-            let (report, _) = r?;
-            if let Some(path) = &report_path {
-                let mut json = serde_json::to_vec_pretty(&report.per_batch)
-                    .map_err(|e| WalletError::Config(format!("serializing the report: {e}")))?;
-                json.push(b'\n');
-                crate::fsutil::write_private_atomic(path, &json).map_err(|(p, e)| WalletError::io(&p, e))?;
-            }
-            let warning = if insecure {
-                "WARNING: the verifying key comes from the INSECURE development setup: anyone who knows its \
-                 seed can forge batch proofs, so these checks prove nothing about the state. Never for value.\n"
-            } else {
-                ""
-            };
-            let text = warning.to_owned()
-                + &format!(
-                "OK: {} batches, {} proofs verified, {} eligibility proofs verified, {} transactions replayed ({} exits), \
-                 {} of {} L1 queue entries consumed\n\
-                 {} accounts; final root {} equals L1's stateRoot()",
-                report.batches,
-                report.proofs_verified,
-                report.eligibility_proofs_verified,
-                report.transactions,
-                report.exits,
-                report.queue_consumed,
-                report.queue_total,
-                report.accounts,
-                report.final_root
-            )
-            + &format!("\nthe key is the one L1's batch verifier ({}) carries", report.verifier)
-            + &report_path.as_ref().map(|p| format!("\nper-batch report: {}", p.display())).unwrap_or_default();
-            let credits: String = report
-                .credits
-                .iter()
-                .map(|c| {
-                    format!(
-                        "\ncredit in batch {}: bank {} lent {} to account {} for {} (tier {}, {} bps, {} months)",
-                        c.batch, c.bank, c.amount, c.borrower, c.purpose, c.tier, c.rate_bps, c.term_months
-                    )
-                })
-                .collect();
-            let text = text + &credits;
-            let mut json = serde_json::to_value(&report).unwrap_or(Value::Null);
-            json["insecureDevKey"] = json!(insecure);
-            Ok(Output::new(text, json))
-        }
-        Command::Status { id } => {
-            let seq = s.sequencer()?;
-            Ok(status_output(&ops::status(&seq, &id).await?))
-        }
-        Command::Repay { bank, amount, wait } => {
-            let keys = s.keys()?;
-            let seq = s.sequencer()?;
-            let from = s.account_index()?;
-            let asset = s.asset().await?;
-            let units = asset.parse_transfer(&amount)?;
-            let (sent, pool) = ops::repay(&seq, &keys, &s.domain()?, from, bank, units).await?;
-            let text = format!(
-                "repayment of {} from account {from} to bank {pool} accepted\nhash {}",
-                asset.show(units),
-                sent.hash
-            );
-            finish_sent(&seq, sent, text, wait, json_mode).await
-        }
-        Command::Loan { index } => {
-            let seq = s.sequencer()?;
-            let index = match index {
-                Some(i) => i,
-                None => s.account_index()?,
-            };
-            let info = ops::account(&seq, index).await?;
-            let epoch = seq.health().await?.epoch;
-            Ok(loan_output(&info, epoch))
-        }
-        Command::Upkeep { kind, borrower, bank, wait } => {
-            let seq = s.sequencer()?;
-            let bank = match bank {
-                Some(b) => b,
-                None => ops::account(&seq, borrower).await?.bank.ok_or_else(|| {
-                    WalletError::Config(format!(
-                        "account {borrower} owes no bank: nothing to {}",
-                        kind.name()
-                    ))
-                })?,
-            };
-            let r = seq.send_upkeep(kind.name(), borrower, bank).await?;
-            let sent = ops::Sent { hash: r.hash, seq: r.seq, nonce: 0 };
-            let text = format!(
-                "{} of account {borrower}'s loan from bank {bank} accepted\nhash {}",
-                kind.name(),
-                sent.hash
-            );
-            finish_sent(&seq, sent, text, wait, json_mode).await
-        }
-        Command::Attester(cmd) => crate::credit::run_attester(&s, cmd),
-        Command::Bank(cmd) => crate::credit::run_bank(&s, cmd).await,
-        Command::Credit(cmd) => crate::credit::run_credit(&s, cmd, json_mode).await,
-        Command::Poll(cmd) => crate::poll::run_poll(&s, cmd, json_mode).await,
-        Command::Vote(args) => crate::poll::run_vote(&s, args).await,
+        Command::Completions(a) => Ok(a.run()),
+        Command::Man(a) => a.run(),
+        Command::Deploy(a) => a.run(&s).await,
+        Command::Key(cmd) => cmd.run(&s),
+        Command::Account(a) => a.run(&s).await,
+        Command::Balance(a) => a.run(&s).await,
+        Command::Transfer(a) => a.run(&s, json_mode).await,
+        Command::Exit(a) => a.run(&s, json_mode).await,
+        Command::Deposit(a) => a.run(&s, json_mode).await,
+        Command::Claim(a) => a.run(&s).await,
+        Command::ForceExit(a) => a.run(&s).await,
+        Command::ExitMode(cmd) => cmd.run(&s, json_mode).await,
+        Command::Audit(a) => a.run(&s, json_mode).await,
+        Command::Status(a) => a.run(&s).await,
+        Command::Repay(a) => a.run(&s, json_mode).await,
+        Command::Loan(a) => a.run(&s).await,
+        Command::Upkeep(a) => a.run(&s, json_mode).await,
+        Command::Attester(cmd) => cmd.run(&s),
+        Command::Bank(cmd) => cmd.run(&s).await,
+        Command::Credit(cmd) => cmd.run(&s, json_mode).await,
+        Command::Poll(cmd) => cmd.run(&s, json_mode).await,
+        Command::Vote(a) => a.run(&s).await,
     }
 }
 
-fn key_new(s: &Settings, l1_dev_account: Option<u8>) -> Result<Output, WalletError> {
-    if s.keystore.exists() {
-        return Err(WalletError::KeystoreExists { path: s.keystore.clone() });
-    }
-    let l1 = l1_dev_account.map(dev_key).transpose()?;
-    let keys = WalletKeys::generate(&mut rand::rngs::OsRng, l1);
-    let password = s.password(true)?;
-    keystore::create(&s.keystore, &keys, &password)?;
-    let mut out = keys_output(&keys, &s.keystore);
-    out.text = format!(
-        "created {}\n{}\nkeep the password: without it the keys are lost",
-        s.keystore.display(),
-        out.text
-    );
-    Ok(out)
-}
-
-fn key_show(s: &Settings) -> Result<Output, WalletError> {
-    Ok(keys_output(&s.keys()?, &s.keystore))
-}
-
-/// The L1 key of the devnet's funded account `n`.
-fn dev_key(n: u8) -> Result<L1Key, WalletError> {
-    let hex = ccr_l1::DEV_KEYS.get(usize::from(n)).ok_or_else(|| {
-        WalletError::Config(format!("--l1-dev-account {n}: there are 10 dev accounts (0-9)"))
-    })?;
-    L1Key::from_hex(hex)
-}
-
-fn keys_output(keys: &WalletKeys, path: &Path) -> Output {
-    let pk = keys.l2_public();
-    let (x, y) = (fr_to_hex(&pk.x), fr_to_hex(&pk.y));
-    let addr = format!("{:#x}", keys.l1_address());
-    Output::new(
-        format!("L2 public key x {x}\n              y {y}\nL1 address      {addr}"),
-        json!({ "keystore": path.display().to_string(), "l2PublicKey": { "x": x, "y": y }, "l1Address": addr }),
-    )
-}
-
-fn account_output(a: &AccountInfo, asset: &Asset) -> Output {
+/// An account as `account` and `balance` print it.
+pub(crate) fn account_output(a: &AccountInfo, asset: &Asset) -> Output {
     let text = format!(
         "account {}\nbalance {} (pending {})\nnonce   {} (next transaction: {})\nkey x   {}\n    y   {}{}",
         a.index,
@@ -1003,42 +577,6 @@ fn account_output(a: &AccountInfo, asset: &Asset) -> Output {
         if a.sealed { "" } else { "\n(not in a sealed batch yet)" }
     );
     Output::new(text, serde_json::to_value(a).unwrap_or(Value::Null))
-}
-
-fn loan_output(a: &AccountInfo, epoch: u32) -> Output {
-    let mut json = serde_json::to_value(a).unwrap_or(Value::Null);
-    json["epoch"] = json!(epoch);
-    let text = match &a.loan {
-        Some(l) => format!(
-            "account {} owes bank {}: {} (after pending transactions)\npurpose {}\nrate    {} bps a year\ndue     epoch {} (now {epoch}){}\ninterest accrued to epoch {}{}",
-            a.index,
-            a.bank.map_or_else(|| "?".to_string(), |b| b.to_string()),
-            a.debt.0,
-            l.purpose.as_deref().unwrap_or("unknown (no credit record at this sequencer)"),
-            l.rate_bps,
-            l.due_epoch,
-            if epoch > l.due_epoch { ": PAST DUE" } else { "" },
-            l.accrued_epoch,
-            if l.written_down { "\nWRITTEN DOWN: the bank took the loss; repayments are recoveries" } else { "" }
-        ),
-        None if a.pool => format!(
-            "account {} is a bank pool: its borrowers owe it {} (epoch {epoch})",
-            a.index, a.debt.0
-        ),
-        None => format!("account {} has no loan (epoch {epoch})", a.index),
-    };
-    Output::new(text, json)
-}
-
-fn status_output(st: &TxStatusInfo) -> Output {
-    let mut text = format!("{} {} (seq {}): {:?}", st.kind, st.hash, st.seq, st.status);
-    if let Some(b) = st.batch {
-        text.push_str(&format!(", batch {b}"));
-    }
-    if let Some(r) = &st.reason {
-        text.push_str(&format!(", reason: {r}"));
-    }
-    Output::new(text, serde_json::to_value(st).unwrap_or(Value::Null))
 }
 
 /// Prints an accepted transaction; with `--wait`, waits (with a spinner) until it is proven or

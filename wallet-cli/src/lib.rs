@@ -2,17 +2,17 @@
 //!
 //! Keys in an encrypted keystore ([`keystore`]), where the deployment is ([`network`]), the
 //! sequencer's API ([`sequencer`]), the operations as library functions shared by the CLI and
-//! scripted devnets ([`ops`] on L2, [`l1ops`] on L1), the auditor ([`audit`]), and the command
-//! line ([`cli`]).
+//! scripted devnets ([`ops`] on L2, [`l1ops`] on L1), the auditor ([`audit`]), credit ([`credit`])
+//! and bank polls ([`poll`], [`vote`]), and the command line: [`cli`] parses and dispatches, [`cmd`]
+//! holds one module per command (its options and its `run`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod amount;
 pub mod audit;
-pub mod bank_info;
 pub mod cli;
+pub mod cmd;
 pub mod credit;
-pub mod deploy;
 pub mod error;
 pub mod fsutil;
 pub mod keys;

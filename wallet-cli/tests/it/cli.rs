@@ -1,6 +1,10 @@
 //! The command line: parsing, `--help`, errors and exit codes of the binary.
 
-use ccr_wallet::cli::{AccountRef, Cli, Command, KeyCommand};
+use ccr_wallet::cli::{AccountRef, Cli, Command};
+use ccr_wallet::cmd::account::AccountArgs;
+use ccr_wallet::cmd::key::new::NewArgs;
+use ccr_wallet::cmd::key::KeyCommand;
+use ccr_wallet::cmd::transfer::TransferArgs;
 use ccr_wallet::error::exit_code;
 use clap::error::ErrorKind;
 use clap::Parser;
@@ -22,7 +26,7 @@ fn parses_the_documented_examples() {
     ])
     .unwrap();
     match cli.command {
-        Command::Transfer { to, amount, wait } => {
+        Command::Transfer(TransferArgs { to, amount, wait }) => {
             assert_eq!(
                 (to, amount.to_string().as_str(), wait.wait, wait.timeout),
                 (AccountRef::Index(3), "0.25", true, 300)
@@ -34,14 +38,14 @@ fn parses_the_documented_examples() {
     // Global options go after the subcommand too.
     let cli = Cli::try_parse_from(["ccr-wallet", "key", "new", "--l1-dev-account", "1", "--json"]).unwrap();
     assert!(cli.global.json);
-    assert!(matches!(cli.command, Command::Key(KeyCommand::New { l1_dev_account: Some(1) })));
+    assert!(matches!(cli.command, Command::Key(KeyCommand::New(NewArgs { l1_dev_account: Some(1) }))));
     let cli = Cli::try_parse_from(["ccr-wallet", "account", "5"]).unwrap();
-    assert!(matches!(cli.command, Command::Account { index: Some(AccountRef::Index(5)) }));
+    assert!(matches!(cli.command, Command::Account(AccountArgs { index: Some(AccountRef::Index(5)) })));
     // An account is also named by the L1 address that opened it.
     let owner = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
     let cli = Cli::try_parse_from(["ccr-wallet", "transfer", "--to", owner, "--amount", "1"]).unwrap();
     assert!(
-        matches!(cli.command, Command::Transfer { to: AccountRef::Owner(a), .. } if a == owner.parse::<alloy_primitives::Address>().unwrap())
+        matches!(cli.command, Command::Transfer(TransferArgs { to: AccountRef::Owner(a), .. }) if a == owner.parse::<alloy_primitives::Address>().unwrap())
     );
 }
 

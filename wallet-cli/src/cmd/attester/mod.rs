@@ -1,0 +1,29 @@
+//! `attester`: attesters sign a member's financial record.
+
+use clap::Subcommand;
+
+use crate::cli::{Output, Settings};
+use crate::error::WalletError;
+
+pub mod sign;
+
+/// `attester` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AttesterCommand {
+    /// Sign a member's financial record (the policy's inputs, the member's key, an expiry) for
+    /// the purpose of the credit.
+    Sign(sign::SignArgs),
+}
+
+impl AttesterCommand {
+    /// Runs the subcommand.
+    ///
+    /// # Errors
+    ///
+    /// As the subcommand's `run`.
+    pub fn run(self, s: &Settings) -> Result<Output, WalletError> {
+        match self {
+            Self::Sign(a) => a.run(s),
+        }
+    }
+}
