@@ -2,14 +2,17 @@
 //! member's financial record (a row of the German credit data), the member proves eligibility
 //! on "their machine" and borrows through the sequencer, then repays part of the loan.
 //!
-//! Every step is the wallet's library code (`ccr_wallet::credit`, `ccr_wallet::ops`): the same
-//! as `ccr-wallet bank register`, `attester sign`, `credit apply` and `repay`.
+//! Every step is the wallet's library code (`ccr_wallet::credit`, `ccr_wallet::bank_files`,
+//! `ccr_wallet::ops`): the same as `ccr-wallet bank register`, `bank publish`, `attester sign`,
+//! `credit apply` (which fetches the bank's files from the sequencer and checks them against
+//! L1) and `repay`.
 
 use anyhow::Context;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::state::Domain;
 use ccr_credit_policy::{german_policy, Policy, Purpose, GERMAN_DATA_CSV};
 use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
+use ccr_wallet::bank_files::publish_loaded;
 use ccr_wallet::credit::{prove_credit, sign_attestation, CreditRequest, RegistryFile};
 use ccr_wallet::l1ops::L1;
 use ccr_wallet::ops;
@@ -67,10 +70,21 @@ fn good_row(policy: &Policy) -> anyhow::Result<(usize, Vec<i64>, u8)> {
     anyhow::bail!("the policy grants no row of the German data")
 }
 
+/// Bank `pool`'s current version on L1.
+pub async fn current_version(l1: &L1, pool: u32) -> anyhow::Result<ccr_l1::client::BankVersion> {
+    let versions = l1.client.bank_versions().await.map_err(|e| l1.err(e))?;
+    versions
+        .into_iter()
+        .filter(|v| v.pool == pool)
+        .max_by_key(|v| v.version)
+        .with_context(|| format!("account {pool} is not a registered bank"))
+}
+
 /// Runs the credit step: `bank` (an opened account owned by `bank_l1`'s key) becomes a
 /// community bank, `member` borrows from it and repays part.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
+    devnet: &crate::Devnet,
     seq: &SequencerClient,
     bank: &Member,
     bank_l1: &L1,
@@ -105,6 +119,19 @@ pub async fn run(
         reg.gas_used
     ));
 
+    let published = publish_loaded(&devnet.dir().join(crate::BANK_FILES_DIR), &policy, &registry, &pk)?;
+    say(&format!(
+        "   {} publishes the policy, the registry and the proving key under their L1 commitments; the \
+         sequencer mirrors them ({})",
+        bank.name,
+        published
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+
     let (data_row, features, tier) = good_row(&policy)?;
     let expiry = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() + 365 * 86_400;
     // The attester signs what the credit is for with the record: the purpose's weight moves
@@ -122,6 +149,17 @@ pub async fn run(
          restoration: tier {tier} under the policy",
         member.name
     ));
+
+    // The member's wallet: the bank's current files from the sequencer's mirror, each checked
+    // against the commitments L1 holds (what `credit apply` does without --policy/--registry/--pk).
+    let version = current_version(bank_l1, pool).await?;
+    let cache = devnet.dir().join("bank-cache").join(member.name);
+    let files = ccr_wallet::bank_files::fetch(seq, &version, &cache, |_, _| {}).await?;
+    say(&format!(
+        "   {}'s wallet fetches them from the sequencer and checks them against L1 (bank {pool}, version {})",
+        member.name, version.version
+    ));
+    let (policy, registry, pk) = (files.policy, files.registry, files.proving_key);
 
     let ctx = seq.credit_context(borrower).await?.context("the member's account is in a sealed batch")?;
     let request = CreditRequest {
@@ -179,4 +217,43 @@ pub async fn run(
         register_gas: reg.gas_used,
         credit_batch_gas,
     })
+}
+
+/// Where the devnet leaves a member's attestation: `attestations/NAME.json`.
+pub fn attestation_path(dir: &std::path::Path, member: &str) -> std::path::PathBuf {
+    dir.join("attestations").join(format!("{member}.json"))
+}
+
+/// What `member` needs to borrow from `bank` with `ccr-wallet credit apply` after the scenario:
+/// the bank's attester signs their record (the first German row the bank's *current* policy
+/// grants, read from the sequencer's mirror like a wallet does) for an ecological restoration.
+/// The bank's files come from the sequencer; the keystore is the member's. Returns the file.
+pub async fn attest_for(
+    devnet: &crate::Devnet,
+    seq: &SequencerClient,
+    bank: &Member,
+    bank_l1: &L1,
+    member: &Member,
+) -> anyhow::Result<std::path::PathBuf> {
+    let pool = bank.index.context("the bank's account is open")?;
+    let version = current_version(bank_l1, pool).await?;
+    let cache = devnet.dir().join("bank-cache").join(member.name);
+    let files = ccr_wallet::bank_files::fetch(seq, &version, &cache, |_, _| {}).await?;
+    let (_, features, _) = good_row(&files.policy)?;
+    let expiry = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() + 365 * 86_400;
+    let attestation = sign_attestation(
+        &PrivateKey::from_bytes([0xA7; 32]),
+        features,
+        member.keys.l2_public(),
+        expiry,
+        Purpose::EcologicalRestoration,
+        Some(&files.policy),
+    )?;
+    let path = attestation_path(devnet.dir(), member.name);
+    let dir = path.parent().context("attestations directory")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let json = serde_json::to_vec_pretty(&attestation)?;
+    ccr_wallet::fsutil::write_private_atomic(&path, &json)
+        .map_err(|(p, e)| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+    Ok(path)
 }

@@ -8,7 +8,8 @@
 //!    anvil), with Poseidon, the batch verifier and the rollup deployed from development
 //!    account 0 (the operator);
 //! 3. the sequencer with its RocksDB under the devnet directory, its prover, its deposit
-//!    watcher and its settlement loop;
+//!    watcher, its settlement loop and its mirror of the banks' published files
+//!    ([`BANK_FILES_DIR`]);
 //! 4. the bank polls: the processing and tally circuits' keys at [`DEVNET_POLL`] (insecure
 //!    development setup, fixed seeds), their Solidity verifiers compiled by solc-js, the
 //!    `Poll` contract (the rollup's governance), `poll-process.pk`/`poll-tally.pk` and the
@@ -17,7 +18,11 @@
 //!    (`batch.vk`) for `ccr-wallet`.
 //!
 //! [`scenario::run`] then plays members who deposit, transfer, exit and claim through the
-//! wallet's own library functions, and ends with the wallet's audit from L1 data alone.
+//! wallet's own library functions, and ends with the wallet's audit from L1 data alone. It
+//! leaves what each member needs for `ccr-wallet`: keystores (`wallets/NAME.json`,
+//! `wallets/password.txt`), and for bob, who has not borrowed, an attestation of his record
+//! (`attestations/bob.json`) to borrow from the commons bank with `credit apply`, whose other
+//! files the wallet fetches from the sequencer.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -29,7 +29,8 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(name = "ccr-devnet", version, verbatim_doc_comment)]
 struct Args {
-    /// Directory for the database, `network.json`, `batch.vk` and the members' keystores.
+    /// Directory for the database, `network.json`, `batch.vk`, the members' keystores
+    /// (`wallets/`), bob's attestation (`attestations/bob.json`) and the banks' files.
     /// Emptied at start (the embedded L1 starts empty each run).
     #[arg(long, default_value = ".devnet")]
     dir: PathBuf,

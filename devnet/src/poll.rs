@@ -10,10 +10,12 @@ use anyhow::Context;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::vote::{process, Command, Message, Outcome, SubmittedMessage};
 use ccr_circuits::Fr;
-use ccr_credit_policy::german_policy;
 use ccr_credit_policy::hash::policy_hash;
-use ccr_prover::eligibility::dev_setup_eligibility;
+use ccr_credit_policy::{german_policy, Policy};
+use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
+use ccr_prover::ProvingKeyFile;
 use ccr_verifier_contracts::rollup::BankProposal;
+use ccr_wallet::bank_files::publish_loaded;
 use ccr_wallet::credit::RegistryFile;
 use ccr_wallet::l1ops::L1;
 use ccr_wallet::poll::{self as wpoll, CreatePoll};
@@ -72,8 +74,12 @@ pub struct PollSummary {
 }
 
 /// The proposal: the German policy with [`RATE_CUT_BPS`] off its best tier's rate, its hash
-/// recomputed, its eligibility keys made as the credit step makes them, the same registry.
-fn proposal(depth: usize) -> anyhow::Result<(BankProposal, [u32; 2])> {
+/// recomputed, its eligibility keys made as the credit step makes them, the same registry;
+/// with the files the bank publishes for it.
+#[allow(clippy::type_complexity)]
+fn proposal(
+    depth: usize,
+) -> anyhow::Result<(BankProposal, [u32; 2], (Policy, RegistryFile, ProvingKeyFile))> {
     let mut policy = german_policy()?;
     let before = policy.tiers.first().context("the policy has tiers")?.rate_bps;
     let after = before.saturating_sub(RATE_CUT_BPS).max(1);
@@ -83,7 +89,9 @@ fn proposal(depth: usize) -> anyhow::Result<(BankProposal, [u32; 2])> {
     let keys = dev_setup_eligibility(&params, depth, [0xB5; 32])?;
     let registry = RegistryFile::new(&[(0, PrivateKey::from_bytes([0xA7; 32]).public_key())])?;
     let root = registry.registry()?.root();
-    Ok((BankProposal::from_vk(&keys.vk, params.hash, root), [before, after]))
+    let proposal = BankProposal::from_vk(&keys.vk, params.hash, root);
+    let (pk, _vk) = keys.into_key_files(eligibility_circuit_name(params.hash, depth));
+    Ok((proposal, [before, after], (policy, registry, pk)))
 }
 
 /// Runs the poll step on a devnet whose `bank` is a registered bank (the credit step) and
@@ -105,7 +113,10 @@ pub async fn run(
     let pool = bank.index.context("the bank's account is open")?;
     let coordinator = crate::coordinator_keys()?;
     say("   the bank makes the eligibility keys of the proposed policy (INSECURE development setup) …");
-    let (proposal, rate_bps) = tokio::task::spawn_blocking(move || proposal(depth)).await??;
+    let (proposal, rate_bps, (policy, registry, pk)) =
+        tokio::task::spawn_blocking(move || proposal(depth)).await??;
+    // Published with the proposal, so members can check what they vote on.
+    publish_loaded(&devnet.dir().join(crate::BANK_FILES_DIR), &policy, &registry, &pk)?;
     let polls = wpoll::poll_client(&bank_l1.client, devnet.polls.address());
     let now = bank_l1.client.latest_timestamp().await.map_err(|e| bank_l1.err(e))?;
     let req = CreatePoll {

@@ -195,7 +195,8 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
 
     say("5. credit: commons registers the German policy on L1; alice borrows with a private eligibility proof, then repays part");
     let credit =
-        crate::credit::run(&seq, &members[3], &l1s[3], &members[0], &domain, params.depth, say).await?;
+        crate::credit::run(devnet, &seq, &members[3], &l1s[3], &members[0], &domain, params.depth, say)
+            .await?;
 
     say("6. governance: commons proposes a lower rate for its best tier; members vote in a private poll, \
          the coordinator proves the tally, the proposal is executed on L1");
@@ -243,6 +244,16 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
             keystore: path.display().to_string(),
         });
     }
+    // What a member who has not borrowed needs to: an attestation (the bank's files come from
+    // the sequencer's mirror, checked against L1, when `ccr-wallet credit apply` runs).
+    let attestation = crate::credit::attest_for(devnet, &seq, &members[3], &l1s[3], &members[1]).await?;
+    say(&format!(
+        "   {} can borrow from {}: `ccr-wallet credit apply --bank {} --attestation {}` (the bank's files come from the sequencer)",
+        members[1].name,
+        members[3].name,
+        members[3].index.context("bank account")?,
+        attestation.display()
+    ));
     let mut settlement_gas = Vec::new();
     for n in 0..health.settled {
         if let Some(b) = seq.batch(n).await? {

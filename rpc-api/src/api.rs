@@ -105,6 +105,35 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code of the API.
+    pub const ALL: [ErrorCode; 20] = [
+        Self::InvalidParams,
+        Self::Internal,
+        Self::BadSignature,
+        Self::NonceTooLow,
+        Self::NonceTooHigh,
+        Self::InsufficientBalance,
+        Self::UnknownAccount,
+        Self::IndexOutOfRange,
+        Self::BalanceOverflow,
+        Self::NonceExhausted,
+        Self::InvalidTransaction,
+        Self::MempoolFull,
+        Self::Unavailable,
+        Self::InvalidDeposit,
+        Self::InvalidCredit,
+        Self::NullifierUsed,
+        Self::VotingClosed,
+        Self::UnknownPoll,
+        Self::VoteRelay,
+        Self::VoteRelayLimit,
+    ];
+
+    /// The API's code for a numeric code, if it is one.
+    pub fn from_code(code: i32) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
     /// The numeric code.
     pub fn code(self) -> i32 {
         self as i32
@@ -562,5 +591,50 @@ pub trait CcrApi {
     /// `registry-<root>.json`, `eligibility-<vkHash>.pk`); `null` if this node does not have
     /// it. The reader checks the bytes against L1's commitment: the node is only a mirror.
     #[method(name = "getBankFile")]
-    async fn get_bank_file(&self, name: String, offset: u64) -> RpcResult<Option<crate::bank_files::BankFileChunk>>;
+    async fn get_bank_file(
+        &self,
+        name: String,
+        offset: u64,
+    ) -> RpcResult<Option<crate::bank_files::BankFileChunk>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ALL` lists every variant once (clients name a code by it). The match below has no
+    /// wildcard: a variant added to the enum stops this test compiling until it is listed.
+    #[test]
+    fn all_codes_are_listed_once_and_round_trip() {
+        let listed = |c: ErrorCode| match c {
+            ErrorCode::InvalidParams
+            | ErrorCode::Internal
+            | ErrorCode::BadSignature
+            | ErrorCode::NonceTooLow
+            | ErrorCode::NonceTooHigh
+            | ErrorCode::InsufficientBalance
+            | ErrorCode::UnknownAccount
+            | ErrorCode::IndexOutOfRange
+            | ErrorCode::BalanceOverflow
+            | ErrorCode::NonceExhausted
+            | ErrorCode::InvalidTransaction
+            | ErrorCode::MempoolFull
+            | ErrorCode::Unavailable
+            | ErrorCode::InvalidDeposit
+            | ErrorCode::InvalidCredit
+            | ErrorCode::NullifierUsed
+            | ErrorCode::VotingClosed
+            | ErrorCode::UnknownPoll
+            | ErrorCode::VoteRelay
+            | ErrorCode::VoteRelayLimit => ErrorCode::ALL.contains(&c),
+        };
+        let mut codes = std::collections::HashSet::new();
+        let mut labels = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(listed(c));
+            assert!(codes.insert(c.code()) && labels.insert(c.label()), "{c:?} twice");
+            assert_eq!(ErrorCode::from_code(c.code()), Some(c));
+        }
+        assert_eq!(ErrorCode::from_code(-32099), None);
+    }
 }

@@ -59,7 +59,10 @@ pub fn eligibility_key_file_name(vk_hash: &str) -> String {
 /// extension, a malformed commitment): the server serves nothing but these names.
 pub fn parse_bank_file_name(name: &str) -> Option<BankFileKind> {
     let decimal = |s: &str| {
-        !s.is_empty() && s.len() <= 78 && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
+        !s.is_empty()
+            && s.len() <= 78
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && (s == "0" || !s.starts_with('0'))
     };
     if let Some(h) = name.strip_prefix("policy-").and_then(|r| r.strip_suffix(".json")) {
         return decimal(h).then_some(BankFileKind::Policy);

@@ -103,7 +103,9 @@ pub enum SequencerError {
     #[error("invalid configuration: {0}")]
     Config(String),
     /// A bank file asked for by a name that is not one (`ccr_getBankFile`).
-    #[error("{0:?} is not a bank file name (policy-<hash>.json, registry-<root>.json, eligibility-<vkHash>.pk)")]
+    #[error(
+        "{0:?} is not a bank file name (policy-<hash>.json, registry-<root>.json, eligibility-<vkHash>.pk)"
+    )]
     BankFileName(String),
     /// Reading a mirrored bank file failed.
     #[error("reading bank file {name}: {source}")]
@@ -159,7 +161,9 @@ impl SequencerError {
             Self::VoteRelay(_) => ErrorCode::VoteRelay,
             Self::VoteRelayLimit { .. } => ErrorCode::VoteRelayLimit,
             Self::Halted(_) => ErrorCode::Unavailable,
-            Self::Store(_) | Self::Invariant(_) | Self::Config(_) | Self::BankFile { .. } => ErrorCode::Internal,
+            Self::Store(_) | Self::Invariant(_) | Self::Config(_) | Self::BankFile { .. } => {
+                ErrorCode::Internal
+            }
         }
     }
 

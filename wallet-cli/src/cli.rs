@@ -327,6 +327,13 @@ impl Settings {
         keystore::open(&self.keystore, &self.password(false)?)
     }
 
+    /// Where the banks' files fetched from the sequencer are kept: `bank-cache/` beside the
+    /// network file (one per deployment), else beside the keystore.
+    pub fn bank_cache_dir(&self) -> PathBuf {
+        let base = self.global.network.as_deref().unwrap_or(&self.keystore);
+        crate::fsutil::parent_dir(base).join("bank-cache")
+    }
+
     /// The wallet's account index: `--account`, else the one remembered for this network.
     ///
     /// # Errors
@@ -556,7 +563,7 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
         Command::Loan(a) => a.run(&s).await,
         Command::Upkeep(a) => a.run(&s, json_mode).await,
         Command::Attester(cmd) => cmd.run(&s),
-        Command::Bank(cmd) => cmd.run(&s).await,
+        Command::Bank(cmd) => cmd.run(&s, json_mode).await,
         Command::Credit(cmd) => cmd.run(&s, json_mode).await,
         Command::Poll(cmd) => cmd.run(&s, json_mode).await,
         Command::Vote(a) => a.run(&s).await,
@@ -569,7 +576,7 @@ pub(crate) fn account_output(a: &AccountInfo, asset: &Asset) -> Output {
         "account {}\nbalance {} (pending {})\nnonce   {} (next transaction: {})\nkey x   {}\n    y   {}{}",
         a.index,
         asset.show(a.balance.0),
-        asset.format(a.pending_balance.0),
+        asset.show(a.pending_balance.0),
         a.nonce,
         a.pending_nonce,
         a.pubkey_x,

@@ -12,6 +12,20 @@ use std::path::{Path, PathBuf};
 ///
 /// The I/O error and the path it concerns.
 pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<(), (PathBuf, std::io::Error)> {
+    write_atomic(path, bytes, 0o600)
+}
+
+/// Writes `bytes` to `path` atomically, readable by all (a published file: a bank's policy,
+/// registry or key), permissions 0644 on Unix.
+///
+/// # Errors
+///
+/// The I/O error and the path it concerns.
+pub fn write_public_atomic(path: &Path, bytes: &[u8]) -> Result<(), (PathBuf, std::io::Error)> {
+    write_atomic(path, bytes, 0o644)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), (PathBuf, std::io::Error)> {
     let dir = parent_dir(path);
     let tmp = temp_path(path);
     let result = (|| {
@@ -20,8 +34,10 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<(), (PathBuf, s
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+            opts.mode(mode);
         }
+        #[cfg(not(unix))]
+        let _ = mode;
         let mut f = opts.open(&tmp).map_err(|e| (tmp.clone(), e))?;
         f.write_all(bytes).map_err(|e| (tmp.clone(), e))?;
         f.sync_all().map_err(|e| (tmp.clone(), e))?;

@@ -10,6 +10,7 @@
 
 pub mod amount;
 pub mod audit;
+pub mod bank_files;
 pub mod cli;
 pub mod cmd;
 pub mod credit;

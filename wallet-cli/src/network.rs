@@ -167,6 +167,7 @@ impl NetworkFile {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
 mod tests {
     use super::*;
 
@@ -192,7 +193,15 @@ mod tests {
             asset: None,
         };
         let json = serde_json::to_string(&file).unwrap();
-        for key in ["sequencerRpc", "l1Rpc", "l1ChainId", "batchSize", "verifyingKey", "deployBlock", "tallyBatchSize"] {
+        for key in [
+            "sequencerRpc",
+            "l1Rpc",
+            "l1ChainId",
+            "batchSize",
+            "verifyingKey",
+            "deployBlock",
+            "tallyBatchSize",
+        ] {
             assert!(json.contains(&format!("\"{key}\":")), "{key} missing from {json}");
         }
         assert!(!json.contains('_'), "no snake_case key in {json}");

@@ -9,6 +9,7 @@ use ccr_rpc_api::api::{
     AccountInfo, BatchInfo, CreditContext, EligibilityProofFile, Health, TxId, TxInput, TxReceipt,
     TxStatusInfo, UpkeepInput,
 };
+use ccr_rpc_api::bank_files::BankFileChunk;
 use ccr_rpc_api::wire::{encode_signed, to_hex};
 use ccr_rpc_api::{CcrApiClient, ErrorCode};
 use jsonrpsee::core::client::Error as ClientError;
@@ -16,32 +17,9 @@ use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 
 use crate::error::WalletError;
 
-/// Every error code of the sequencer's API, to name the code a call failed with.
-const CODES: [ErrorCode; 19] = [
-    ErrorCode::InvalidParams,
-    ErrorCode::Internal,
-    ErrorCode::BadSignature,
-    ErrorCode::NonceTooLow,
-    ErrorCode::NonceTooHigh,
-    ErrorCode::InsufficientBalance,
-    ErrorCode::UnknownAccount,
-    ErrorCode::IndexOutOfRange,
-    ErrorCode::BalanceOverflow,
-    ErrorCode::NonceExhausted,
-    ErrorCode::InvalidTransaction,
-    ErrorCode::MempoolFull,
-    ErrorCode::Unavailable,
-    ErrorCode::InvalidDeposit,
-    ErrorCode::InvalidCredit,
-    ErrorCode::NullifierUsed,
-    ErrorCode::VotingClosed,
-    ErrorCode::UnknownPoll,
-    ErrorCode::VoteRelay,
-];
-
 /// The API error code for a numeric code, if it is one of the sequencer's.
 pub fn error_code(code: i32) -> Option<ErrorCode> {
-    CODES.into_iter().find(|c| c.code() == code)
+    ErrorCode::from_code(code)
 }
 
 /// A client of one sequencer.
@@ -164,6 +142,16 @@ impl SequencerClient {
     /// As [`Self::account`].
     pub async fn batch(&self, n: u64) -> Result<Option<BatchInfo>, WalletError> {
         self.client.get_batch(n).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_getBankFile`: a chunk of a bank's published file (`None`: the sequencer does not
+    /// mirror it).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::account`].
+    pub async fn bank_file(&self, name: &str, offset: u64) -> Result<Option<BankFileChunk>, WalletError> {
+        self.client.get_bank_file(name.to_owned(), offset).await.map_err(|e| self.map_err(e))
     }
 
     /// `ccr_health`.

@@ -77,21 +77,23 @@ fn purpose_effects_on_the_german_rows() {
 fn policy_keys_are_camel_case_and_old_snake_case_files_still_read() {
     let policy = german_policy().expect("built-in policy");
     let json = serde_json::to_string(&policy).unwrap();
-    for key in ["purposeWeights", "maxAmount", "rateBps", "termMonths", "ecologicalRestoration", "tierTable"] {
+    for key in ["purposeWeights", "maxAmount", "rateBps", "termMonths", "ecologicalRestoration", "tierTable"]
+    {
         assert!(json.contains(&format!("\"{key}\":")), "{key} missing from {json}");
     }
     assert!(!json.contains("\"purpose_weights\":"));
-    let snake = ["purposeWeights", "maxAmount", "rateBps", "termMonths", "productiveEnterprise", "creativeProject"]
-        .iter()
-        .zip([
-            "purpose_weights",
-            "max_amount",
-            "rate_bps",
-            "term_months",
-            "productive_enterprise",
-            "creative_project",
-        ])
-        .fold(json, |j, (camel, snake)| j.replace(&format!("\"{camel}\":"), &format!("\"{snake}\":")));
+    let snake =
+        ["purposeWeights", "maxAmount", "rateBps", "termMonths", "productiveEnterprise", "creativeProject"]
+            .iter()
+            .zip([
+                "purpose_weights",
+                "max_amount",
+                "rate_bps",
+                "term_months",
+                "productive_enterprise",
+                "creative_project",
+            ])
+            .fold(json, |j, (camel, snake)| j.replace(&format!("\"{camel}\":"), &format!("\"{snake}\":")));
     assert!(snake.contains("\"purpose_weights\":"));
     let old = Policy::from_json(&snake, "a snake_case policy").unwrap();
     assert_eq!(old, policy);

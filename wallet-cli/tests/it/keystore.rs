@@ -171,7 +171,7 @@ fn network_file_round_trip_resolves_the_key_path() {
     );
     // The documented field names.
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    for key in ["sequencer_rpc", "l1_rpc", "rollup", "l1_chain_id", "params", "verifying_key"] {
+    for key in ["sequencerRpc", "l1Rpc", "rollup", "l1ChainId", "params", "verifyingKey"] {
         assert!(v.get(key).is_some(), "{key} missing in {v}");
     }
     let err = NetworkFile::load(&dir.path().join("missing.json")).unwrap_err();

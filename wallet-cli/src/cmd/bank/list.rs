@@ -79,7 +79,11 @@ pub(super) fn version_text(v: &Value) -> String {
 }
 
 /// Every version of every bank, from L1.
-pub(super) async fn versions(s: &Settings) -> Result<Vec<BankVersion>, WalletError> {
+///
+/// # Errors
+///
+/// L1's errors; the configuration's.
+pub async fn versions(s: &Settings) -> Result<Vec<BankVersion>, WalletError> {
     let l1 = s.l1_reader().await?;
     l1.client.bank_versions().await.map_err(|e| l1.err(e))
 }

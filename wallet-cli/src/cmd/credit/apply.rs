@@ -14,10 +14,13 @@ use crate::error::WalletError;
 /// `credit apply`'s options.
 #[derive(Debug, Clone, Args)]
 #[command(
-    after_help = "Example:\n  ccr-wallet credit apply --policy german.json --pk keys/eligibility.pk --attestation att.json \\\n      \
-    --registry registry.json --bank 1 --amount 2000 --purpose ecological_restoration --wait\n\
-    The sequencer supplies the epoch, L1's time and your account's proof under the sealed root;\n\
-    the record never leaves the wallet. The bank's pool pays the amount into your account once the\n\
+    after_help = "Example:\n  ccr-wallet --network .devnet/network.json --keystore .devnet/wallets/bob.json \\\n      \
+    --password-file .devnet/wallets/password.txt credit apply --bank 3 \\\n      \
+    --attestation .devnet/attestations/bob.json --amount 1000 --purpose ecological_restoration --wait\n\
+    The bank's policy, registry and proving key come from the sequencer, checked against the\n\
+    commitments L1 holds (or give all three: --policy, --registry, --pk). The sequencer supplies\n\
+    the epoch, L1's time and your account's proof under the sealed root; the record never leaves\n\
+    the wallet. The bank's pool pays the amount into your account once the\n\
     batch is sealed; `ccr-wallet loan` shows the debt, `ccr-wallet repay` pays it back.\n\
     Exit code 10: not eligible (no proof, nothing sent); 6: the sequencer refused the credit (its code and reason)."
 )]
@@ -42,11 +45,18 @@ impl ApplyArgs {
     /// sequencer's errors.
     pub async fn run(self, s: &Settings, json_mode: bool) -> Result<Output, WalletError> {
         let Self { application, out, wait } = self;
-        let LoadedApplication { policy, attestation, registry, purpose } = application.load()?;
         let keys = s.keys()?;
         let seq = s.sequencer()?;
         let index = s.account_index()?;
         let bar = spinner(json_mode);
+        let loaded = application.load(s, &bar).await;
+        let LoadedApplication { policy, attestation, registry, proving_key, purpose } = match loaded {
+            Ok(l) => l,
+            Err(e) => {
+                bar.finish_and_clear();
+                return Err(e);
+            }
+        };
         bar.set_message("fetching your account's proof under the sealed state root");
         let ctx = match seq.credit_context(index).await {
             Ok(Some(c)) => c,
@@ -61,14 +71,18 @@ impl ApplyArgs {
                 return Err(e);
             }
         };
-        bar.set_message("loading the proving key");
-        let pk = application.proving_key();
         let request =
             application.request(purpose, u64::from(ctx.epoch), ctx.l1_time.unwrap_or_else(now_secs));
-        let proved = pk.and_then(|pk| {
-            bar.set_message("proving eligibility on this machine (the record stays here)");
-            prove_credit(&keys.l2, &policy, &pk, &attestation, &registry, &ctx.account_proof, request)
-        });
+        bar.set_message("proving eligibility on this machine (the record stays here)");
+        let proved = prove_credit(
+            &keys.l2,
+            &policy,
+            &proving_key,
+            &attestation,
+            &registry,
+            &ctx.account_proof,
+            request,
+        );
         let file = match proved {
             Ok(f) => f,
             Err(e) => {

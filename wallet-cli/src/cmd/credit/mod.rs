@@ -31,7 +31,7 @@ impl CreditCommand {
     pub async fn run(self, s: &Settings, json_mode: bool) -> Result<Output, WalletError> {
         match self {
             Self::Apply(a) => a.run(s, json_mode).await,
-            Self::Prove(a) => a.run(s, json_mode),
+            Self::Prove(a) => a.run(s, json_mode).await,
             Self::Verify(a) => a.run(),
         }
     }

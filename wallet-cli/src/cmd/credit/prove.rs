@@ -41,24 +41,26 @@ pub struct ProveArgs {
 }
 
 impl ProveArgs {
-    /// Proves (behind a spinner) and writes the proof file.
+    /// Proves (behind a spinner) and writes the proof file (the bank's files fetched as for
+    /// `credit apply` when not given).
     ///
     /// # Errors
     ///
     /// [`WalletError::Ineligible`] (no proof is written), the files' and the keystore's errors.
-    pub fn run(self, s: &Settings, json_mode: bool) -> Result<Output, WalletError> {
+    pub async fn run(self, s: &Settings, json_mode: bool) -> Result<Output, WalletError> {
         let Self { application, epoch, account_proof, now, out } = self;
-        let LoadedApplication { policy, attestation, registry, purpose } = application.load()?;
         let account =
             AccountProofFile::load(&account_proof).map_err(|e| WalletError::Config(e.to_string()))?;
         let keys = s.keys()?;
         let bar = spinner(json_mode);
-        bar.set_message("loading the proving key");
-        let request = application.request(purpose, epoch, now.unwrap_or_else(now_secs));
-        let result = application.proving_key().and_then(|pk| {
-            bar.set_message("proving eligibility on this machine (the record stays here)");
-            prove_credit(&keys.l2, &policy, &pk, &attestation, &registry, &account, request)
-        });
+        let result = match application.load(s, &bar).await {
+            Ok(LoadedApplication { policy, attestation, registry, proving_key, purpose }) => {
+                let request = application.request(purpose, epoch, now.unwrap_or_else(now_secs));
+                bar.set_message("proving eligibility on this machine (the record stays here)");
+                prove_credit(&keys.l2, &policy, &proving_key, &attestation, &registry, &account, request)
+            }
+            Err(e) => Err(e),
+        };
         bar.finish_and_clear();
         let file = result?;
         file.save(&out).map_err(|e| WalletError::Config(e.to_string()))?;

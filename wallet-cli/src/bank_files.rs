@@ -1,0 +1,257 @@
+//! A bank's files from the network, so that no member needs them handed over by hand.
+//!
+//! A bank publishes its policy, attester registry and eligibility proving key under the names of
+//! the commitments L1 holds for them ([`ccr_rpc_api::bank_files`]; [`publish`], `ccr-wallet
+//! bank publish`); the sequencer mirrors that directory (`--bank-files DIR`). A member's wallet
+//! reads the bank's current version on L1, fetches the three files by name ([`fetch`], `bank
+//! fetch` and `credit apply` without `--policy/--registry/--pk`) and keeps them only if their
+//! contents hash to what L1 holds: the mirror is not trusted. Checked files are kept in a
+//! cache directory and checked again whenever they are read.
+
+use std::path::{Path, PathBuf};
+
+use ccr_credit_policy::Policy;
+use ccr_l1::client::BankVersion;
+use ccr_prover::ProvingKeyFile;
+use ccr_rpc_api::bank_files::{
+    eligibility_key_file_name, policy_file_name, registry_file_name, BankFileKind,
+};
+
+use crate::credit::RegistryFile;
+use crate::error::WalletError;
+use crate::fsutil::write_public_atomic;
+use crate::sequencer::SequencerClient;
+
+/// The three files of one version of a bank, read and checked against its commitments.
+#[derive(Debug)]
+pub struct BankFiles {
+    /// The credit policy (its hash is the version's policy hash).
+    pub policy: Policy,
+    /// The attester registry (its root is the version's registry root).
+    pub registry: RegistryFile,
+    /// The eligibility proving key (it carries the verifying key L1 stores).
+    pub proving_key: ProvingKeyFile,
+    /// Where each is (policy, registry, key).
+    pub paths: [PathBuf; 3],
+}
+
+/// The file names of a version, in the order policy, registry, key.
+///
+/// # Errors
+///
+/// [`WalletError::Config`] if the verifying key cannot be hashed (not expected).
+pub fn file_names(version: &BankVersion) -> Result<[String; 3], WalletError> {
+    let vk_hash = ccr_prover::key_hash(&version.vk).map_err(|e| WalletError::Config(e.to_string()))?;
+    Ok([
+        policy_file_name(&version.policy_hash),
+        registry_file_name(&version.registry_root),
+        eligibility_key_file_name(&vk_hash),
+    ])
+}
+
+/// `bytes` as a file of `kind`, checked against `version`'s commitment.
+fn check(kind: BankFileKind, bytes: &[u8], version: &BankVersion) -> Result<Checked, String> {
+    match kind {
+        BankFileKind::Policy => {
+            let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 JSON: {e}"))?;
+            let policy = Policy::from_json(text, "the fetched policy").map_err(|e| e.to_string())?;
+            let hash = policy.circuit_params().map_err(|e| e.to_string())?.hash;
+            if hash != version.policy_hash {
+                return Err(format!("its policy hash is {hash}, L1 holds {}", version.policy_hash));
+            }
+            Ok(Checked::Policy(Box::new(policy)))
+        }
+        BankFileKind::Registry => {
+            let registry: RegistryFile =
+                serde_json::from_slice(bytes).map_err(|e| format!("not an attester registry: {e}"))?;
+            let root = registry.registry().map_err(|e| e.to_string())?.root();
+            if root != version.registry_root {
+                return Err(format!("its registry root is {root}, L1 holds {}", version.registry_root));
+            }
+            Ok(Checked::Registry(registry))
+        }
+        BankFileKind::EligibilityKey => {
+            let pk = ProvingKeyFile::from_bytes(bytes).map_err(|e| format!("not a proving key file: {e}"))?;
+            if pk.key.vk != version.vk {
+                return Err("it carries another verifying key than the one L1 stores for the bank".into());
+            }
+            Ok(Checked::Key(Box::new(pk)))
+        }
+    }
+}
+
+enum Checked {
+    Policy(Box<Policy>),
+    Registry(RegistryFile),
+    Key(Box<ProvingKeyFile>),
+}
+
+const KINDS: [BankFileKind; 3] = [BankFileKind::Policy, BankFileKind::Registry, BankFileKind::EligibilityKey];
+
+/// Copies a bank's files into `dir` under their commitments' names (the directory a sequencer
+/// mirrors with `--bank-files`), after checking that each reads as what it claims to be.
+/// Returns the names written, in the order policy, registry, key.
+///
+/// # Errors
+///
+/// [`WalletError::Config`] for a file that is not a policy, registry or proving key;
+/// [`WalletError::Io`].
+pub fn publish(dir: &Path, policy: &Path, registry: &Path, key: &Path) -> Result<[PathBuf; 3], WalletError> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| WalletError::io(p, e));
+    let (policy_bytes, registry_bytes, key_bytes) = (read(policy)?, read(registry)?, read(key)?);
+    let bad = |p: &Path, e: String| WalletError::Config(format!("{}: {e}", p.display()));
+    let text = std::str::from_utf8(&policy_bytes).map_err(|e| bad(policy, e.to_string()))?;
+    let parsed_policy =
+        Policy::from_json(text, &policy.display().to_string()).map_err(|e| bad(policy, e.to_string()))?;
+    let parsed_registry: RegistryFile = serde_json::from_slice(&registry_bytes)
+        .map_err(|e| bad(registry, format!("not an attester registry: {e}")))?;
+    let pk = ProvingKeyFile::from_bytes(&key_bytes)
+        .map_err(|e| bad(key, format!("not a proving key file: {e}")))?;
+    let version = BankVersion {
+        pool: 0,
+        version: 0,
+        vk_pointer: alloy_primitives::Address::ZERO,
+        vk: pk.key.vk.clone(),
+        policy_hash: parsed_policy.circuit_params().map_err(|e| bad(policy, e.to_string()))?.hash,
+        registry_root: parsed_registry.registry()?.root(),
+        since: 0,
+    };
+    write_named(dir, &version, [&policy_bytes, &registry_bytes, &key_bytes])
+}
+
+/// [`publish`] for files already in memory (the devnet's bank).
+///
+/// # Errors
+///
+/// As [`publish`].
+pub fn publish_loaded(
+    dir: &Path,
+    policy: &Policy,
+    registry: &RegistryFile,
+    key: &ProvingKeyFile,
+) -> Result<[PathBuf; 3], WalletError> {
+    let to_json =
+        |v: serde_json::Result<String>| v.map(|s| s + "\n").map_err(|e| WalletError::Config(e.to_string()));
+    let policy_bytes = to_json(serde_json::to_string_pretty(policy))?;
+    let registry_bytes = to_json(serde_json::to_string_pretty(registry))?;
+    let key_bytes = key.to_bytes().map_err(|e| WalletError::Config(e.to_string()))?;
+    let version = BankVersion {
+        pool: 0,
+        version: 0,
+        vk_pointer: alloy_primitives::Address::ZERO,
+        vk: key.key.vk.clone(),
+        policy_hash: policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash,
+        registry_root: registry.registry()?.root(),
+        since: 0,
+    };
+    write_named(dir, &version, [policy_bytes.as_bytes(), registry_bytes.as_bytes(), &key_bytes])
+}
+
+fn write_named(dir: &Path, version: &BankVersion, bytes: [&[u8]; 3]) -> Result<[PathBuf; 3], WalletError> {
+    std::fs::create_dir_all(dir).map_err(|e| WalletError::io(dir, e))?;
+    let names = file_names(version)?;
+    let mut out: [PathBuf; 3] = Default::default();
+    for ((name, bytes), slot) in names.iter().zip(bytes).zip(&mut out) {
+        let path = dir.join(name);
+        write_public_atomic(&path, bytes).map_err(|(p, e)| WalletError::io(&p, e))?;
+        *slot = path;
+    }
+    Ok(out)
+}
+
+/// Bank `version`'s three files: from `cache` where they are there and still check, otherwise
+/// from the sequencer's mirror, kept in `cache` once checked against the version's commitments.
+/// `progress(done, total)` follows the download in bytes.
+///
+/// # Errors
+///
+/// [`WalletError::Config`] when the sequencer does not mirror a file, or serves one that does
+/// not match L1 (nothing is kept); the sequencer's errors; [`WalletError::Io`] for the cache.
+pub async fn fetch(
+    seq: &SequencerClient,
+    version: &BankVersion,
+    cache: &Path,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<BankFiles, WalletError> {
+    std::fs::create_dir_all(cache).map_err(|e| WalletError::io(cache, e))?;
+    let names = file_names(version)?;
+    let mut checked = Vec::with_capacity(3);
+    let mut paths: [PathBuf; 3] = Default::default();
+    for ((kind, name), path_slot) in KINDS.into_iter().zip(&names).zip(&mut paths) {
+        let path = cache.join(name);
+        let cached = match std::fs::read(&path) {
+            Ok(bytes) => check(kind, &bytes, version).ok(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(WalletError::io(&path, e)),
+        };
+        let file = match cached {
+            Some(file) => file,
+            None => {
+                let bytes = download(seq, version.pool, kind, name, &mut progress).await?;
+                let file = check(kind, &bytes, version).map_err(|why| {
+                    WalletError::Config(format!(
+                        "the sequencer at {} served bank {}'s {} {name}, but {why}: not used",
+                        seq.url(),
+                        version.pool,
+                        kind.describe()
+                    ))
+                })?;
+                write_public_atomic(&path, &bytes).map_err(|(p, e)| WalletError::io(&p, e))?;
+                file
+            }
+        };
+        checked.push(file);
+        *path_slot = path;
+    }
+    let mut it = checked.into_iter();
+    match (it.next(), it.next(), it.next()) {
+        (Some(Checked::Policy(policy)), Some(Checked::Registry(registry)), Some(Checked::Key(key))) => {
+            Ok(BankFiles { policy: *policy, registry, proving_key: *key, paths })
+        }
+        _ => unreachable!("KINDS is policy, registry, key"),
+    }
+}
+
+async fn download(
+    seq: &SequencerClient,
+    pool: u32,
+    kind: BankFileKind,
+    name: &str,
+    progress: &mut impl FnMut(u64, u64),
+) -> Result<Vec<u8>, WalletError> {
+    let mut bytes = Vec::new();
+    loop {
+        let Some(chunk) = seq.bank_file(name, bytes.len() as u64).await? else {
+            return Err(WalletError::Config(format!(
+                "the sequencer at {} does not have bank {pool}'s {} ({name}): ask the bank to publish it \
+                 (`ccr-wallet bank publish`), or pass the file yourself",
+                seq.url(),
+                kind.describe()
+            )));
+        };
+        let protocol = |reason: String| WalletError::Protocol { url: seq.url().to_owned(), reason };
+        if chunk.offset != bytes.len() as u64 {
+            return Err(protocol(format!(
+                "asked {name} from byte {}, got byte {}",
+                bytes.len(),
+                chunk.offset
+            )));
+        }
+        let data = hex::decode(chunk.data.strip_prefix("0x").unwrap_or(&chunk.data))
+            .map_err(|e| protocol(format!("{name}: bad hex: {e}")))?;
+        if data.is_empty() {
+            if (bytes.len() as u64) < chunk.size {
+                return Err(protocol(format!("{name} ended at byte {} of {}", bytes.len(), chunk.size)));
+            }
+            return Ok(bytes);
+        }
+        bytes.extend_from_slice(&data);
+        if bytes.len() as u64 > chunk.size {
+            return Err(protocol(format!("{name} is longer than the {} bytes announced", chunk.size)));
+        }
+        progress(bytes.len() as u64, chunk.size);
+        if bytes.len() as u64 == chunk.size {
+            return Ok(bytes);
+        }
+    }
+}
