@@ -52,7 +52,7 @@ Examples:
   ccr-wallet --network .devnet/network.json status 0x5e1f...
   ccr-wallet --network .devnet/network.json exit --amount 0.1 && ccr-wallet claim
   ccr-wallet --network .devnet/network.json --json audit
-  ccr-wallet credit prove --policy german.json --pk eligibility.pk --attestation att.json ... --out proof.json
+  ccr-wallet --network .devnet/network.json --keystore .devnet/wallets/bob.json credit apply --bank 3 --attestation .devnet/attestations/bob.json --amount 1000 --purpose ecological_restoration --wait
   ccr-wallet credit verify --vk eligibility.vk --proof proof.json
   ccr-wallet poll create --pool 4 --members 1,2,3 --deadline-in 600 --coordinator X,Y
   ccr-wallet vote --poll 1 --option 1 --weight 3
@@ -567,6 +567,29 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
         Command::Credit(cmd) => cmd.run(&s, json_mode).await,
         Command::Poll(cmd) => cmd.run(&s, json_mode).await,
         Command::Vote(a) => a.run(&s).await,
+    }
+}
+
+/// A refusal of the sequencer that names amounts, restated in the asset: the API's
+/// `insufficient_balance` carries `{balance, amount}` in L2 units.
+pub(crate) fn in_asset(e: WalletError, asset: &Asset) -> WalletError {
+    match e {
+        WalletError::Rejected { code, label: "insufficient_balance", message, data: Some(d) } => {
+            let v: Value = serde_json::from_str(&d).unwrap_or_default();
+            let units = |k: &str| v[k].as_str().and_then(|s| s.parse::<u64>().ok());
+            let message = match (units("balance"), units("amount")) {
+                (Some(b), Some(a)) => {
+                    format!(
+                        "insufficient balance: {} available (pending), {} needed",
+                        asset.show(b),
+                        asset.show(a)
+                    )
+                }
+                _ => message,
+            };
+            WalletError::Rejected { code, label: "insufficient_balance", message, data: Some(d) }
+        }
+        other => other,
     }
 }
 

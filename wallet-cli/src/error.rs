@@ -146,7 +146,7 @@ pub enum WalletError {
         reason: String,
     },
     /// The sequencer refused the request with an API error code.
-    #[error("the sequencer refused: {message} (code {code}, {label}){}", data.as_ref().map(|d| format!(", {d}")).unwrap_or_default())]
+    #[error("the sequencer refused: {message} (code {code}, {label})")]
     Rejected {
         /// JSON-RPC error code (see the sequencer's table).
         code: i32,
@@ -154,7 +154,7 @@ pub enum WalletError {
         label: &'static str,
         /// The sequencer's message.
         message: String,
-        /// The error's `data`, JSON.
+        /// The error's `data`, JSON (printed with `--json`, as the error's `data`).
         data: Option<String>,
     },
     /// Any other answer the wallet cannot use.

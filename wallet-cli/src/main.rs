@@ -27,7 +27,12 @@ fn main() -> ExitCode {
         Err(e) => {
             let code = e.exit_code();
             if json {
-                print_line(&serde_json::json!({ "error": e.to_string(), "exitCode": code }).to_string());
+                let mut out = serde_json::json!({ "error": e.to_string(), "exitCode": code });
+                // The sequencer's structured details (`{balance, amount}`, `{expected, got}`, ...).
+                if let ccr_wallet::WalletError::Rejected { data: Some(d), .. } = &e {
+                    out["data"] = serde_json::from_str(d).unwrap_or(serde_json::Value::String(d.clone()));
+                }
+                print_line(&out.to_string());
             } else {
                 eprintln!("error: {e}");
             }

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::amount::DecimalAmount;
-use crate::cli::{finish_sent, Output, Settings, WaitArgs};
+use crate::cli::{finish_sent, in_asset, Output, Settings, WaitArgs};
 use crate::error::WalletError;
 use crate::ops;
 
@@ -31,7 +31,8 @@ impl ExitArgs {
         let from = s.account_index()?;
         let asset = s.asset().await?;
         let units = asset.parse_transfer(&self.amount)?;
-        let sent = ops::exit(&seq, &keys, &s.domain()?, from, units).await?;
+        let sent =
+            ops::exit(&seq, &keys, &s.domain()?, from, units).await.map_err(|e| in_asset(e, &asset))?;
         let text = format!(
             "exit of {} from account {from} accepted\nhash {}\nonce its batch settles on L1, `ccr-wallet claim` pays it out",
             asset.show(units),

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::amount::DecimalAmount;
-use crate::cli::{finish_sent, Output, Settings, WaitArgs};
+use crate::cli::{finish_sent, in_asset, Output, Settings, WaitArgs};
 use crate::error::WalletError;
 use crate::ops;
 
@@ -35,7 +35,9 @@ impl RepayArgs {
         let from = s.account_index()?;
         let asset = s.asset().await?;
         let units = asset.parse_transfer(&self.amount)?;
-        let (sent, pool) = ops::repay(&seq, &keys, &s.domain()?, from, self.bank, units).await?;
+        let (sent, pool) = ops::repay(&seq, &keys, &s.domain()?, from, self.bank, units)
+            .await
+            .map_err(|e| in_asset(e, &asset))?;
         let text = format!(
             "repayment of {} from account {from} to bank {pool} accepted\nhash {}",
             asset.show(units),

@@ -1,6 +1,6 @@
 //! `status`: where a transaction stands.
 
-use ccr_rpc_api::api::TxStatusInfo;
+use ccr_rpc_api::api::{TxState, TxStatusInfo};
 use clap::Args;
 use serde_json::Value;
 
@@ -29,9 +29,16 @@ impl StatusArgs {
 }
 
 fn status_output(st: &TxStatusInfo) -> Output {
-    let mut text = format!("{} {} (seq {}): {:?}", st.kind, st.hash, st.seq, st.status);
+    let state = match st.status {
+        TxState::Pending => "pending (accepted, not in a batch yet)",
+        TxState::InBatch => "in a sealed batch, not proven yet",
+        TxState::Proven => "proven, not settled on L1 yet",
+        TxState::Settled => "settled on L1",
+        TxState::Rejected => "rejected",
+    };
+    let mut text = format!("{} {} (seq {}): {state}", st.kind, st.hash, st.seq);
     if let Some(b) = st.batch {
-        text.push_str(&format!(", batch {b}"));
+        text.push_str(&format!(" (batch {b})"));
     }
     if let Some(r) = &st.reason {
         text.push_str(&format!(", reason: {r}"));

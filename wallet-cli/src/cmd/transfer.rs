@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::amount::DecimalAmount;
-use crate::cli::{finish_sent, AccountRef, Output, Settings, WaitArgs};
+use crate::cli::{finish_sent, in_asset, AccountRef, Output, Settings, WaitArgs};
 use crate::error::WalletError;
 use crate::ops;
 
@@ -37,7 +37,9 @@ impl TransferArgs {
         let to = s.resolve_account(&self.to).await?;
         let asset = s.asset().await?;
         let units = asset.parse_transfer(&self.amount)?;
-        let sent = ops::transfer(&seq, &keys, &s.domain()?, from, to, units).await?;
+        let sent = ops::transfer(&seq, &keys, &s.domain()?, from, to, units)
+            .await
+            .map_err(|e| in_asset(e, &asset))?;
         let text = format!(
             "transfer of {} from account {from} to {to} accepted\nhash {}",
             asset.show(units),

@@ -69,19 +69,36 @@ fn every_help_example_parses() {
     assert!(failures.is_empty(), "help examples the parser refuses:\n{}", failures.join("\n"));
 }
 
-/// The wallet README's example blocks (indented code), the same way.
+/// Every `ccr-wallet` line of the repository's READMEs and documentation book, the same way.
 #[test]
-fn every_readme_example_parses() {
-    let readme = include_str!("../../README.md");
-    let found = examples(readme);
-    assert!(found.len() >= 20, "only {} examples found", found.len());
-    let failures: Vec<String> = found
-        .iter()
-        .filter_map(|e| {
-            parse(e)
-                .err()
-                .map(|err| format!("{e}\n    {}", err.to_string().lines().next().unwrap_or_default()))
-        })
-        .collect();
-    assert!(failures.is_empty(), "README examples the parser refuses:\n{}", failures.join("\n"));
+fn every_documented_example_parses() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files: Vec<std::path::PathBuf> =
+        ["README.md", "wallet-cli/README.md", "devnet/README.md", "sequencer/README.md", "k8s/README.md"]
+            .iter()
+            .map(|f| root.join(f))
+            .collect();
+    for entry in std::fs::read_dir(root.join("docs/src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            files.push(path);
+        }
+    }
+    let mut found = 0;
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for e in examples(&text) {
+            found += 1;
+            if let Err(err) = parse(&e) {
+                failures.push(format!(
+                    "{}: {e}\n    {}",
+                    file.display(),
+                    err.to_string().lines().next().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    assert!(found >= 40, "only {found} examples found");
+    assert!(failures.is_empty(), "documented examples the parser refuses:\n{}", failures.join("\n"));
 }

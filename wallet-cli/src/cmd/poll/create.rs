@@ -19,7 +19,8 @@ use crate::vote::PollFile;
 #[command(after_help = "Examples:
   ccr-wallet --network .devnet/network.json --keystore commons.json poll create \\
     --pool 4 --members 1,2,3 --options 3 --deadline-in 600 --voice-credits 100 --coordinator X,Y
-  ccr-wallet ... poll create --pool 4 --members 1,2,3 --deadline-in 600 --coordinator X,Y \\
+  ccr-wallet --network .devnet/network.json --keystore commons.json poll create \\
+    --pool 4 --members 1,2,3 --deadline-in 600 --coordinator X,Y \\
     --proposal-policy new-policy.json --proposal-vk eligibility.vk --proposal-registry registry.json
 Writes poll-<id>.json (the roster: the members' keys, the coordinator key, the proposal): give
 it to the members and the coordinator.")]
