@@ -81,6 +81,23 @@ pub async fn run_readme_tour(devnet_dir: &std::path::Path) {
             let err = run(show).await.expect_err("the original policy is no longer the bank's");
             assert!(err.to_string().contains("policy hash"), "{err}");
         }
+        if command.contains(" credit apply ") {
+            assert!(out.text.contains("credit of 1000 from bank 3"), "{}", out.text);
+            // The bank's files came from the sequencer's mirror, checked and kept beside the
+            // network file.
+            let cached: Vec<String> = std::fs::read_dir(devnet_dir.join("bank-cache"))
+                .expect("the wallet's bank cache")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            for prefix in ["policy-", "registry-", "eligibility-"] {
+                assert!(cached.iter().any(|n| n.starts_with(prefix)), "{prefix}… in {cached:?}");
+            }
+            let bob =
+                Cli::try_parse_from(["ccr-wallet", "--network", &format!("{dir}/network.json"), "loan", "1"])
+                    .expect("loan parses");
+            let loan = run(bob).await.expect("bob's loan");
+            assert_eq!(loan.json["debt"], "1000", "{}", loan.json);
+        }
         if command.contains(" audit --report ") {
             assert!(out.text.contains("INSECURE"), "the devnet's key is a development key: {}", out.text);
             let report: serde_json::Value =
