@@ -540,35 +540,7 @@ pub async fn result(
                 return Err(fail("the roster file's results differ from L1's".into()));
             }
         }
-        let info =
-            polls.poll(id).await.map_err(|e| l1.err(e))?.ok_or_else(|| fail("no poll on L1".into()))?;
-        match polls.published_salt(id).await.map_err(|e| l1.err(e))? {
-            Some(salt) => {
-                if results_commitment(&outcome.results, salt) != info.tally {
-                    return Err(fail("the published results do not open the proven tally commitment".into()));
-                }
-                verified.push(format!(
-                    "the results open the tally commitment {} that the tally proofs established \
-                     (salt from the publishResults transaction)",
-                    fr_to_hex(&info.tally)
-                ));
-            }
-            None => verified.push(format!(
-                "the results were published through another contract: their opening of the tally \
-                 commitment {} was checked by Poll.publishResults only",
-                fr_to_hex(&info.tally)
-            )),
-        }
-        if let Some(p) = passed {
-            let expect = outcome.results.len() == 2 && outcome.results[1].votes > outcome.results[0].votes;
-            if p != expect {
-                return Err(fail(format!("L1 says passed = {p}, the results say {expect}")));
-            }
-            verified.push(format!(
-                "the proposal {} (for > against is {expect})",
-                if p { "passed" } else { "failed" }
-            ));
-        }
+        verified.extend(verify_published(l1, polls, id).await?.unwrap_or_default());
     }
     Ok(PollResult {
         poll: id,
@@ -578,6 +550,55 @@ pub async fn result(
         passed,
         verified,
     })
+}
+
+/// The checks of a published poll that need nothing but L1 (`audit` makes them for every
+/// poll): the results L1 stored open L1's proven tally commitment with the salt of the
+/// `publishResults` transaction's calldata, and L1's verdict on the proposal agrees with them.
+/// `None` when poll `id` has no published result.
+///
+/// # Errors
+///
+/// [`WalletError::ProofInvalid`] for a failed check; L1's errors.
+pub async fn verify_published(
+    l1: &L1,
+    polls: &PollClient,
+    id: u64,
+) -> Result<Option<Vec<String>>, WalletError> {
+    let fail = |what: String| WalletError::ProofInvalid(format!("poll {id}: {what}"));
+    let Some(outcome) = polls.result_of(id).await.map_err(|e| l1.err(e))? else { return Ok(None) };
+    let status = polls.proposal_of(id).await.map_err(|e| l1.err(e))?;
+    let info = polls.poll(id).await.map_err(|e| l1.err(e))?.ok_or_else(|| fail("no poll on L1".into()))?;
+    let mut verified = Vec::new();
+    match polls.published_salt(id).await.map_err(|e| l1.err(e))? {
+        Some(salt) => {
+            if results_commitment(&outcome.results, salt) != info.tally {
+                return Err(fail("the published results do not open the proven tally commitment".into()));
+            }
+            verified.push(format!(
+                "the results open the tally commitment {} that the tally proofs established \
+                 (salt from the publishResults transaction)",
+                fr_to_hex(&info.tally)
+            ));
+        }
+        None => verified.push(format!(
+            "the results were published through another contract: their opening of the tally \
+             commitment {} was checked by Poll.publishResults only",
+            fr_to_hex(&info.tally)
+        )),
+    }
+    if status.proposal != B256::ZERO {
+        let p = status.passed;
+        let expect = outcome.results.len() == 2 && outcome.results[1].votes > outcome.results[0].votes;
+        if p != expect {
+            return Err(fail(format!("L1 says passed = {p}, the results say {expect}")));
+        }
+        verified.push(format!(
+            "the proposal {} (for > against is {expect})",
+            if p { "passed" } else { "failed" }
+        ));
+    }
+    Ok(Some(verified))
 }
 
 /// Executes poll `file.poll_id`'s passed proposal: the bank's eligibility key, policy and

@@ -100,6 +100,11 @@ pub async fn run_readme_tour(devnet_dir: &std::path::Path) {
         }
         if command.contains(" audit --report ") {
             assert!(out.text.contains("INSECURE"), "the devnet's key is a development key: {}", out.text);
+            // The scenario's poll, from L1 alone: its results open the proven tally commitment
+            // with the salt publishResults carried, and the proposal passed.
+            assert_eq!(out.json["polls"][0]["poll"], 1, "{}", out.json);
+            assert!(out.text.contains("poll 1: the results open the tally commitment"), "{}", out.text);
+            assert!(out.text.contains("the proposal passed"), "{}", out.text);
             let report: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(devnet_dir.join("audit.json")).expect("the report"))
                     .expect("JSON");

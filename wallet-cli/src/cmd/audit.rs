@@ -1,5 +1,6 @@
-//! `audit`: audit the rollup from L1 alone (every batch's commitment, proof and replayed root),
-//! with a progress bar; [`crate::audit`] does the work.
+//! `audit`: audit the rollup from L1 alone (every batch's commitment, proof and replayed root,
+//! and every published poll's results against its proven tally commitment, with the salt L1's
+//! `publishResults` carried), with a progress bar; [`crate::audit`] does the batches.
 
 use std::path::PathBuf;
 
@@ -12,7 +13,7 @@ use crate::error::WalletError;
 /// `audit`'s options.
 #[derive(Debug, Clone, Args)]
 #[command(
-    after_help = "Example:\n  ccr-wallet --network .devnet/network.json audit\nExit code 8 names the first bad batch and the failed check."
+    after_help = "Example:\n  ccr-wallet --network .devnet/network.json audit\nExit code 8 names the first bad batch and the failed check; 11 a poll whose published results do not\nopen its proven tally commitment."
 )]
 pub struct AuditArgs {
     /// The batch circuit's verifying key [default: the network file's]. It must be the key
@@ -83,9 +84,39 @@ impl AuditArgs {
                 )
             })
             .collect();
-        let text = text + &credits;
+        let mut text = text + &credits;
+        let polls = match s.network.as_ref().and_then(|n| n.poll) {
+            Some(p) => audit_polls(&l1, p.address).await?,
+            None => Vec::new(),
+        };
+        for p in &polls {
+            let checks: Vec<&str> = p["checks"]
+                .as_array()
+                .map(|c| c.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            text.push_str(&format!("\npoll {}: {}", p["poll"], checks.join("; ")));
+        }
         let mut json = serde_json::to_value(&report).unwrap_or(Value::Null);
         json["insecureDevKey"] = json!(insecure);
+        json["polls"] = Value::Array(polls);
         Ok(Output::new(text, json))
     }
+}
+
+/// Every poll with published results on the network's poll contract, checked from L1 alone
+/// ([`crate::poll::verify_published`]: the results open the proven tally commitment with the
+/// salt `publishResults` carried, and L1's verdict agrees).
+async fn audit_polls(
+    l1: &crate::l1ops::L1,
+    address: alloy_primitives::Address,
+) -> Result<Vec<Value>, WalletError> {
+    let polls = crate::poll::poll_client(&l1.client, address);
+    let count = polls.poll_count().await.map_err(|e| l1.err(e))?;
+    let mut out = Vec::new();
+    for id in 0..=count {
+        if let Some(checks) = crate::poll::verify_published(l1, &polls, id).await? {
+            out.push(json!({ "poll": id, "checks": checks }));
+        }
+    }
+    Ok(out)
 }
