@@ -52,7 +52,7 @@ Examples:
   ccr-wallet --network .devnet/network.json status 0x5e1f...
   ccr-wallet --network .devnet/network.json exit --amount 0.1 && ccr-wallet claim
   ccr-wallet --network .devnet/network.json --json audit
-  ccr-wallet --network .devnet/network.json --keystore .devnet/wallets/bob.json credit apply --bank 3 --attestation .devnet/attestations/bob.json --amount 1000 --purpose ecological_restoration --wait
+  ccr-wallet --network .devnet/network.json --keystore .devnet/wallets/bob.json credit apply --bank 3 --attestation .devnet/attestations/bob.json --amount 0.000001 --purpose ecological_restoration --wait
   ccr-wallet credit verify --vk eligibility.vk --proof proof.json
   ccr-wallet poll create --pool 4 --members 1,2,3 --deadline-in 600 --coordinator X,Y
   ccr-wallet vote --poll 1 --option 1 --weight 3
@@ -64,7 +64,7 @@ Settings come from the network file (--network, env CCR_NETWORK) that the devnet
 --rpc, --l1-rpc, --rollup and --l1-chain-id override it. Passwords are prompted without echo,
 or read from the first line of --password-file (env CCR_PASSWORD_FILE) in scripts.
 
-Amounts (--amount, balances) are in the rollup's asset: ETH, or the ERC-20's own decimals (the
+Amounts (--amount, balances, debts, credits) are in the rollup's asset: ETH, or the ERC-20's own decimals (the
 network file's `asset`, else read from L1). The rollup counts in L2 units (1 L2 unit = the
 contract's `unit` of base units: 1 gwei for ETH), and a transaction carries its amount in 40
 bits (a 35-bit mantissa times a power of ten): an amount that is not a whole number of L2 units
@@ -485,7 +485,8 @@ impl Settings {
         crate::amount::asset_of(&l1.client).await.map_err(|e| l1.err(e))
     }
 
-    fn known_asset(&self) -> Option<Asset> {
+    /// The asset when it is known without L1: `--l2-units`, or the network file's `asset`.
+    pub fn known_asset(&self) -> Option<Asset> {
         if self.global.l2_units {
             return Some(Asset::l2_units());
         }

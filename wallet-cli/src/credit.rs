@@ -418,7 +418,13 @@ pub fn verify_credit(
 }
 
 /// The statement as human lines and JSON.
-pub fn statement_output(st: &EligibilityStatement, head: &str) -> Output {
+/// `asset` prints the amounts (`None`: raw L2 units, as an offline `credit verify` knows them).
+pub fn statement_output(
+    st: &EligibilityStatement,
+    head: &str,
+    asset: Option<&crate::amount::Asset>,
+) -> Output {
+    let show = |units: u64| asset.map_or_else(|| format!("{units} L2 units"), |a| a.show(units));
     let purpose = Purpose::from_code(st.purpose)
         .map_or_else(|| st.purpose.to_string(), |p| purpose_label(p).to_string());
     let text = format!(
@@ -435,9 +441,9 @@ pub fn statement_output(st: &EligibilityStatement, head: &str) -> Output {
          state root    {}\n\
          nullifier     {}",
         st.bank,
-        st.amount,
+        show(st.amount),
         st.tier,
-        st.max_amount,
+        show(st.max_amount),
         st.rate_bps,
         st.term_months,
         st.account,

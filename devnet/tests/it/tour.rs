@@ -82,7 +82,7 @@ pub async fn run_readme_tour(devnet_dir: &std::path::Path) {
             assert!(err.to_string().contains("policy hash"), "{err}");
         }
         if command.contains(" credit apply ") {
-            assert!(out.text.contains("credit of 1000 from bank 3"), "{}", out.text);
+            assert!(out.text.contains("credit of 0.000001 ETH from bank 3"), "{}", out.text);
             // The bank's files came from the sequencer's mirror, checked and kept beside the
             // network file.
             let cached: Vec<String> = std::fs::read_dir(devnet_dir.join("bank-cache"))

@@ -74,13 +74,21 @@ impl AuditArgs {
             )
             + &format!("\nthe key is the one L1's batch verifier ({}) carries", report.verifier)
             + &report_path.as_ref().map(|p| format!("\nper-batch report: {}", p.display())).unwrap_or_default();
+        let asset = s.asset_from(&l1).await?;
         let credits: String = report
             .credits
             .iter()
             .map(|c| {
                 format!(
                     "\ncredit in batch {}: bank {} lent {} to account {} for {} (tier {}, {} bps, {} months)",
-                    c.batch, c.bank, c.amount, c.borrower, c.purpose, c.tier, c.rate_bps, c.term_months
+                    c.batch,
+                    c.bank,
+                    asset.show(c.amount),
+                    c.borrower,
+                    c.purpose,
+                    c.tier,
+                    c.rate_bps,
+                    c.term_months
                 )
             })
             .collect();

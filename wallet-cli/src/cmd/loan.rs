@@ -4,6 +4,7 @@ use ccr_rpc_api::api::AccountInfo;
 use clap::Args;
 use serde_json::{json, Value};
 
+use crate::amount::Asset;
 use crate::cli::{Output, Settings};
 use crate::error::WalletError;
 use crate::ops;
@@ -30,11 +31,11 @@ impl LoanArgs {
         };
         let info = ops::account(&seq, index).await?;
         let epoch = seq.health().await?.epoch;
-        Ok(loan_output(&info, epoch))
+        Ok(loan_output(&info, epoch, &s.asset().await?))
     }
 }
 
-fn loan_output(a: &AccountInfo, epoch: u32) -> Output {
+fn loan_output(a: &AccountInfo, epoch: u32, asset: &Asset) -> Output {
     let mut json = serde_json::to_value(a).unwrap_or(Value::Null);
     json["epoch"] = json!(epoch);
     let text = match &a.loan {
@@ -42,7 +43,7 @@ fn loan_output(a: &AccountInfo, epoch: u32) -> Output {
             "account {} owes bank {}: {} (after pending transactions)\npurpose {}\nrate    {} bps a year\ndue     epoch {} (now {epoch}){}\ninterest accrued to epoch {}{}",
             a.index,
             a.bank.map_or_else(|| "?".to_string(), |b| b.to_string()),
-            a.debt.0,
+            asset.show(a.debt.0),
             l.purpose.as_deref().unwrap_or("unknown (no credit record at this sequencer)"),
             l.rate_bps,
             l.due_epoch,
@@ -52,7 +53,8 @@ fn loan_output(a: &AccountInfo, epoch: u32) -> Output {
         ),
         None if a.pool => format!(
             "account {} is a bank pool: its borrowers owe it {} (epoch {epoch})",
-            a.index, a.debt.0
+            a.index,
+            asset.show(a.debt.0)
         ),
         None => format!("account {} has no loan (epoch {epoch})", a.index),
     };

@@ -152,6 +152,8 @@ impl Bank {
             self.member_ks.to_str().unwrap(),
             "--password-file",
             self.member_pw.to_str().unwrap(),
+            // Offline, with no network file: the amount in raw L2 units.
+            "--l2-units",
             "credit",
             "prove",
             "--policy",

@@ -7,6 +7,7 @@ use ccr_credit_policy::{Policy, Purpose};
 use ccr_prover::ProvingKeyFile;
 use clap::Args;
 
+use crate::amount::{Asset, DecimalAmount};
 use crate::cli::Settings;
 use crate::credit::{load_policy, parse_purpose, read_json, AttestationFile, CreditRequest, RegistryFile};
 use crate::error::WalletError;
@@ -30,9 +31,10 @@ pub struct ApplicationArgs {
     /// The bank: its pool account.
     #[arg(long, value_name = "ID")]
     pub(super) bank: u64,
-    /// Principal asked for.
-    #[arg(long, value_name = "N")]
-    pub(super) amount: u64,
+    /// Principal asked for, in the rollup's asset like every amount (see "Amounts" in
+    /// `ccr-wallet --help`; the policy's tiers are in L2 units, printed in the asset too).
+    #[arg(long, value_name = "AMOUNT")]
+    pub(super) amount: DecimalAmount,
     /// productive_enterprise, creative_project, community_infrastructure,
     /// ecological_restoration, educational_initiative (or 0-4): the purpose your attestation
     /// names.
@@ -47,6 +49,10 @@ pub(super) struct LoadedApplication {
     pub(super) registry: RegistryFile,
     pub(super) proving_key: ProvingKeyFile,
     pub(super) purpose: Purpose,
+    /// The principal in L2 units.
+    pub(super) amount: u64,
+    /// How amounts are written.
+    pub(super) asset: Asset,
 }
 
 impl ApplicationArgs {
@@ -59,6 +65,11 @@ impl ApplicationArgs {
         bar: &indicatif::ProgressBar,
     ) -> Result<LoadedApplication, WalletError> {
         let purpose = parse_purpose(&self.purpose)?;
+        let asset = s.asset().await?;
+        let amount = asset.parse(&self.amount)?;
+        if amount == 0 {
+            return Err(WalletError::Config("--amount: a credit of nothing".into()));
+        }
         let attestation: AttestationFile = read_json(
             &self.attestation,
             "an attestation",
@@ -86,10 +97,10 @@ impl ApplicationArgs {
                 (files.policy, files.registry, files.proving_key)
             }
         };
-        Ok(LoadedApplication { policy, attestation, registry, proving_key, purpose })
+        Ok(LoadedApplication { policy, attestation, registry, proving_key, purpose, amount, asset })
     }
 
-    pub(super) fn request(&self, purpose: Purpose, epoch: u64, now: u64) -> CreditRequest {
-        CreditRequest { bank: self.bank, amount: self.amount, purpose, epoch, now }
+    pub(super) fn request(&self, loaded: &LoadedApplication, epoch: u64, now: u64) -> CreditRequest {
+        CreditRequest { bank: self.bank, amount: loaded.amount, purpose: loaded.purpose, epoch, now }
     }
 }

@@ -16,7 +16,7 @@ use crate::error::WalletError;
 #[command(
     after_help = "Example:\n  ccr-wallet --network .devnet/network.json --keystore .devnet/wallets/bob.json \\\n      \
     --password-file .devnet/wallets/password.txt credit apply --bank 3 \\\n      \
-    --attestation .devnet/attestations/bob.json --amount 1000 --purpose ecological_restoration --wait\n\
+    --attestation .devnet/attestations/bob.json --amount 0.000001 --purpose ecological_restoration --wait\n\
     The bank's policy, registry and proving key come from the sequencer, checked against the\n\
     commitments L1 holds (or give all three: --policy, --registry, --pk). The sequencer supplies\n\
     the epoch, L1's time and your account's proof under the sealed root; the record never leaves\n\
@@ -50,7 +50,7 @@ impl ApplyArgs {
         let index = s.account_index()?;
         let bar = spinner(json_mode);
         let loaded = application.load(s, &bar).await;
-        let LoadedApplication { policy, attestation, registry, proving_key, purpose } = match loaded {
+        let loaded = match loaded {
             Ok(l) => l,
             Err(e) => {
                 bar.finish_and_clear();
@@ -72,7 +72,8 @@ impl ApplyArgs {
             }
         };
         let request =
-            application.request(purpose, u64::from(ctx.epoch), ctx.l1_time.unwrap_or_else(now_secs));
+            application.request(&loaded, u64::from(ctx.epoch), ctx.l1_time.unwrap_or_else(now_secs));
+        let LoadedApplication { policy, attestation, registry, proving_key, purpose, asset, .. } = loaded;
         bar.set_message("proving eligibility on this machine (the record stays here)");
         let proved = prove_credit(
             &keys.l2,
@@ -100,18 +101,18 @@ impl ApplyArgs {
         let (st, _) = file.parts().map_err(|e| WalletError::Config(e.to_string()))?;
         let text = format!(
             "credit of {} from bank {} for {} accepted (tier {}, {} bps a year, {} months, up to {})\nhash {}",
-            application.amount,
+            asset.show(st.amount),
             application.bank,
             purpose_label(purpose),
             st.tier,
             st.rate_bps,
             st.term_months,
-            st.max_amount,
+            asset.show(st.max_amount),
             receipt.hash
         );
         let sent = crate::ops::Sent { hash: receipt.hash, seq: receipt.seq, nonce: 0 };
         let mut o = finish_sent(&seq, sent, text, wait, json_mode).await?;
-        o.json["statement"] = statement_output(&st, "").json;
+        o.json["statement"] = statement_output(&st, "", Some(&asset)).json;
         Ok(o)
     }
 }

@@ -32,7 +32,7 @@ impl CreditCommand {
         match self {
             Self::Apply(a) => a.run(s, json_mode).await,
             Self::Prove(a) => a.run(s, json_mode).await,
-            Self::Verify(a) => a.run(),
+            Self::Verify(a) => a.run(s),
         }
     }
 }

@@ -15,9 +15,11 @@ use crate::error::WalletError;
 /// `credit prove`'s options.
 #[derive(Debug, Clone, Args)]
 #[command(
-    after_help = "Example:\n  ccr-wallet credit prove --policy german.json --pk keys/eligibility.pk --attestation att.json \\\n      \
+    after_help = "Example (offline: every file given, the amount in L2 units):\n  \
+    ccr-wallet --l2-units credit prove --policy german.json --pk keys/eligibility.pk --attestation att.json \\\n      \
     --registry registry.json --bank 1 --amount 2000 --purpose ecological_restoration --epoch 3 \\\n      \
     --account-proof account.json --out proof.json\n\
+    Without --policy/--registry/--pk (and with --network), the bank's files come from the sequencer.\n\
     The record never leaves the wallet: only the statement (bank, amount, purpose, tier and terms,\n\
     policy hash, registry and state roots, nullifier, account, epoch, time) is public.\n\
     Exit code 10: not eligible (declined, expired, not your record or account); no proof is written."
@@ -54,18 +56,21 @@ impl ProveArgs {
         let keys = s.keys()?;
         let bar = spinner(json_mode);
         let result = match application.load(s, &bar).await {
-            Ok(LoadedApplication { policy, attestation, registry, proving_key, purpose }) => {
-                let request = application.request(purpose, epoch, now.unwrap_or_else(now_secs));
+            Ok(loaded) => {
+                let request = application.request(&loaded, epoch, now.unwrap_or_else(now_secs));
+                let LoadedApplication { policy, attestation, registry, proving_key, asset, .. } = loaded;
                 bar.set_message("proving eligibility on this machine (the record stays here)");
                 prove_credit(&keys.l2, &policy, &proving_key, &attestation, &registry, &account, request)
+                    .map(|file| (file, asset))
             }
             Err(e) => Err(e),
         };
         bar.finish_and_clear();
-        let file = result?;
+        let (file, asset) = result?;
         file.save(&out).map_err(|e| WalletError::Config(e.to_string()))?;
         let (st, _) = file.parts().map_err(|e| WalletError::Config(e.to_string()))?;
-        let mut o = statement_output(&st, &format!("eligibility proof written to {}", out.display()));
+        let mut o =
+            statement_output(&st, &format!("eligibility proof written to {}", out.display()), Some(&asset));
         o.json = json!({ "out": out.display().to_string(), "statement": o.json, "vkHash": file.vk_hash });
         Ok(o)
     }

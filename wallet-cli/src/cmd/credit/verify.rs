@@ -8,7 +8,7 @@ use ccr_prover::VerifyingKeyFile;
 use clap::Args;
 use serde_json::json;
 
-use crate::cli::Output;
+use crate::cli::{Output, Settings};
 use crate::credit::{load_policy, statement_output, verify_credit};
 use crate::error::WalletError;
 
@@ -38,7 +38,7 @@ impl VerifyArgs {
     ///
     /// [`WalletError::ProofInvalid`]; [`WalletError::VerifyingKey`] and
     /// [`WalletError::Config`] for unreadable files.
-    pub fn run(self) -> Result<Output, WalletError> {
+    pub fn run(self, s: &Settings) -> Result<Output, WalletError> {
         let Self { vk, proof, policy } = self;
         let vk_file = VerifyingKeyFile::load(&vk)
             .map_err(|e| WalletError::VerifyingKey { path: vk.clone(), reason: e.to_string() })?;
@@ -50,7 +50,7 @@ impl VerifyArgs {
         } else {
             "VALID eligibility proof"
         };
-        let mut o = statement_output(&st, head);
+        let mut o = statement_output(&st, head, s.known_asset().as_ref());
         o.json = json!({ "valid": true, "insecureDevSetup": vk_file.metadata.insecure_dev_setup, "statement": o.json });
         Ok(o)
     }
