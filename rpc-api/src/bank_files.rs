@@ -9,7 +9,7 @@
 //! | `eligibility-<vkHash>.pk`     | the eligibility proving key file      | SHA-256 of the verifying key it carries, which L1 stores in the bank's `VkStore` (64 lowercase hex digits) |
 //!
 //! The sequencer serves a directory of such files (`--bank-files DIR`) through
-//! `ccr_getBankFile`, [`BANK_FILE_CHUNK`] bytes at a time; `ccr-wallet bank publish` writes
+//! `ccr_getBankFile`, [`BANK_FILE_CHUNK`](crate::bank_files::BANK_FILE_CHUNK) bytes at a time; `ccr-wallet bank publish` writes
 //! them and `ccr-wallet bank fetch` (and `credit apply` without files) reads and checks them.
 
 use ark_bn254::Fr;

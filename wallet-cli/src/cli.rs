@@ -111,14 +111,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CCR_L1_RPC", value_name = "URL")]
     pub l1_rpc: Option<String>,
     /// The rollup contract's address (overrides the network file).
-    #[arg(long, global = true, value_name = "ADDRESS")]
+    #[arg(long, global = true, env = "CCR_ROLLUP", value_name = "ADDRESS")]
     pub rollup: Option<String>,
     /// L1's chain id (overrides the network file): with the rollup's address, the deployment
     /// every signature binds, so a transaction signed here is valid on no other chain or rollup.
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, env = "CCR_L1_CHAIN_ID", value_name = "N")]
     pub l1_chain_id: Option<u64>,
     /// Use this account index instead of the one the wallet remembers.
-    #[arg(long, global = true, value_name = "INDEX")]
+    #[arg(long, global = true, env = "CCR_ACCOUNT", value_name = "INDEX")]
     pub account: Option<u32>,
     /// Machine-readable output: one JSON object on stdout (amounts in raw L2 units).
     #[arg(long, global = true)]

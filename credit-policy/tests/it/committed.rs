@@ -76,7 +76,7 @@ fn purpose_effects_on_the_german_rows() {
 #[test]
 fn policy_keys_are_camel_case_and_old_snake_case_files_still_read() {
     let policy = german_policy().expect("built-in policy");
-    let json = serde_json::to_string(&policy).unwrap();
+    let json = serde_json::to_string(&policy).expect("serializes");
     for key in ["purposeWeights", "maxAmount", "rateBps", "termMonths", "ecologicalRestoration", "tierTable"]
     {
         assert!(json.contains(&format!("\"{key}\":")), "{key} missing from {json}");
@@ -95,6 +95,6 @@ fn policy_keys_are_camel_case_and_old_snake_case_files_still_read() {
             ])
             .fold(json, |j, (camel, snake)| j.replace(&format!("\"{camel}\":"), &format!("\"{snake}\":")));
     assert!(snake.contains("\"purpose_weights\":"));
-    let old = Policy::from_json(&snake, "a snake_case policy").unwrap();
+    let old = Policy::from_json(&snake, "a snake_case policy").expect("a snake_case file still reads");
     assert_eq!(old, policy);
 }

@@ -14,16 +14,14 @@ use crate::error::WalletError;
 
 /// `credit prove`'s options.
 #[derive(Debug, Clone, Args)]
-#[command(
-    after_help = "Example (offline: every file given, the amount in L2 units):\n  \
+#[command(after_help = "Example (offline: every file given, the amount in L2 units):\n  \
     ccr-wallet --l2-units credit prove --policy german.json --pk keys/eligibility.pk --attestation att.json \\\n      \
     --registry registry.json --bank 1 --amount 2000 --purpose ecological_restoration --epoch 3 \\\n      \
     --account-proof account.json --out proof.json\n\
     Without --policy/--registry/--pk (and with --network), the bank's files come from the sequencer.\n\
     The record never leaves the wallet: only the statement (bank, amount, purpose, tier and terms,\n\
     policy hash, registry and state roots, nullifier, account, epoch, time) is public.\n\
-    Exit code 10: not eligible (declined, expired, not your record or account); no proof is written."
-)]
+    Exit code 10: not eligible (declined, expired, not your record or account); no proof is written.")]
 pub struct ProveArgs {
     /// What you apply for, and the files proving takes.
     #[command(flatten)]
