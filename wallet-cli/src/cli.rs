@@ -334,6 +334,21 @@ impl Settings {
         crate::fsutil::parent_dir(base).join("bank-cache")
     }
 
+    /// What every signed L2 transaction of the wallet needs: its keys, the sequencer, its account
+    /// and the asset `--amount` is written in.
+    ///
+    /// # Errors
+    ///
+    /// The keystore's and the configuration's; [`WalletError::NoAccount`].
+    pub async fn signer(&self) -> Result<Signer, WalletError> {
+        Ok(Signer {
+            keys: self.keys()?,
+            seq: self.sequencer()?,
+            from: self.account_index()?,
+            asset: self.asset().await?,
+        })
+    }
+
     /// The wallet's account index: `--account`, else the one remembered for this network.
     ///
     /// # Errors
@@ -569,6 +584,18 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
         Command::Poll(cmd) => cmd.run(&s, json_mode).await,
         Command::Vote(a) => a.run(&s).await,
     }
+}
+
+/// What a signed L2 transaction needs ([`Settings::signer`]).
+pub struct Signer {
+    /// The wallet's keys.
+    pub keys: WalletKeys,
+    /// The sequencer.
+    pub seq: SequencerClient,
+    /// The wallet's account.
+    pub from: u32,
+    /// How amounts are written.
+    pub asset: Asset,
 }
 
 /// A refusal of the sequencer that names amounts, restated in the asset: the API's

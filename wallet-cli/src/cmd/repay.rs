@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::amount::DecimalAmount;
-use crate::cli::{finish_sent, in_asset, Output, Settings, WaitArgs};
+use crate::cli::{finish_sent, in_asset, Output, Settings, Signer, WaitArgs};
 use crate::error::WalletError;
 use crate::ops;
 
@@ -30,10 +30,7 @@ impl RepayArgs {
     ///
     /// The keystore's, the configuration's, the amount's and the sequencer's errors.
     pub async fn run(self, s: &Settings, json_mode: bool) -> Result<Output, WalletError> {
-        let keys = s.keys()?;
-        let seq = s.sequencer()?;
-        let from = s.account_index()?;
-        let asset = s.asset().await?;
+        let Signer { keys, seq, from, asset } = s.signer().await?;
         let units = asset.parse_transfer(&self.amount)?;
         let (sent, pool) = ops::repay(&seq, &keys, &s.domain()?, from, self.bank, units)
             .await

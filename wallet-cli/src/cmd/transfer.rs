@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::amount::DecimalAmount;
-use crate::cli::{finish_sent, in_asset, AccountRef, Output, Settings, WaitArgs};
+use crate::cli::{finish_sent, in_asset, AccountRef, Output, Settings, Signer, WaitArgs};
 use crate::error::WalletError;
 use crate::ops;
 
@@ -31,11 +31,8 @@ impl TransferArgs {
     ///
     /// The keystore's, the configuration's, the amount's and the sequencer's errors.
     pub async fn run(self, s: &Settings, json_mode: bool) -> Result<Output, WalletError> {
-        let keys = s.keys()?;
-        let seq = s.sequencer()?;
-        let from = s.account_index()?;
+        let Signer { keys, seq, from, asset } = s.signer().await?;
         let to = s.resolve_account(&self.to).await?;
-        let asset = s.asset().await?;
         let units = asset.parse_transfer(&self.amount)?;
         let sent = ops::transfer(&seq, &keys, &s.domain()?, from, to, units)
             .await
