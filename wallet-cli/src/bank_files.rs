@@ -86,6 +86,10 @@ enum Checked {
     Key(Box<ProvingKeyFile>),
 }
 
+/// The largest bank file the wallet downloads (a proving key for a large policy is tens of MB):
+/// a mirror announcing more is refused before it can fill the memory.
+pub const MAX_BANK_FILE: u64 = 1 << 30;
+
 const KINDS: [BankFileKind; 3] = [BankFileKind::Policy, BankFileKind::Registry, BankFileKind::EligibilityKey];
 
 /// Copies a bank's files into `dir` under their commitments' names (the directory a sequencer
@@ -230,6 +234,12 @@ async fn download(
             )));
         };
         let protocol = |reason: String| WalletError::Protocol { url: seq.url().to_owned(), reason };
+        if chunk.size > MAX_BANK_FILE {
+            return Err(protocol(format!(
+                "{name} is announced at {} bytes, over the {MAX_BANK_FILE} the wallet takes",
+                chunk.size
+            )));
+        }
         if chunk.offset != bytes.len() as u64 {
             return Err(protocol(format!(
                 "asked {name} from byte {}, got byte {}",

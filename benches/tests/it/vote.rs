@@ -57,7 +57,7 @@ fn vote_report_renders_as_a_table_and_json() {
     assert!(table.contains("| batch of 25 (computed) | 3500 |"), "{table}");
     assert!(table.contains("| 5 | 20.00 ms | 3.00 s | 4.00 s | 4.00 s | 0.80 s | 5.00 ms |"), "{table}");
     let json = vote::to_json(&report);
-    assert_eq!(json["constraints"]["production_batch"], 3_500);
+    assert_eq!(json["constraints"]["productionBatch"], 3_500);
     assert_eq!(json["proveS"]["median"], 4.0);
     assert_eq!(json["batchSize"], 5);
 }

@@ -2,6 +2,7 @@
 //! against a real sequencer node on 127.0.0.1.
 #![allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
 
+mod bank_files;
 mod cli;
 mod common;
 mod credit;
