@@ -120,16 +120,13 @@ pub async fn run(
     ));
 
     let published = publish_loaded(&devnet.dir().join(crate::BANK_FILES_DIR), &policy, &registry, &pk)?;
+    let key_bytes = std::fs::metadata(&published[2]).map(|m| m.len()).unwrap_or(0);
     say(&format!(
-        "   {} publishes the policy, the registry and the proving key under their L1 commitments; the \
-         sequencer mirrors them ({})",
+        "   {} publishes the policy, the registry and the proving key ({:.1} MB) under their L1 \
+         commitments' names in {}/; the sequencer mirrors them",
         bank.name,
-        published
-            .iter()
-            .filter_map(|p| p.file_name())
-            .map(|n| n.to_string_lossy())
-            .collect::<Vec<_>>()
-            .join(", ")
+        key_bytes as f64 / 1e6,
+        crate::BANK_FILES_DIR
     ));
 
     let (data_row, features, tier) = good_row(&policy)?;
