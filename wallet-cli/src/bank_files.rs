@@ -41,10 +41,19 @@ pub struct BankFiles {
 ///
 /// [`WalletError::Config`] if the verifying key cannot be hashed (not expected).
 pub fn file_names(version: &BankVersion) -> Result<[String; 3], WalletError> {
-    let vk_hash = ccr_prover::key_hash(&version.vk).map_err(|e| WalletError::Config(e.to_string()))?;
+    names(&version.policy_hash, &version.registry_root, &version.vk)
+}
+
+/// The names of the files with these commitments.
+fn names(
+    policy_hash: &ark_bn254::Fr,
+    registry_root: &ark_bn254::Fr,
+    vk: &ark_groth16::VerifyingKey<ark_bn254::Bn254>,
+) -> Result<[String; 3], WalletError> {
+    let vk_hash = ccr_prover::key_hash(vk).map_err(|e| WalletError::Config(e.to_string()))?;
     Ok([
-        policy_file_name(&version.policy_hash),
-        registry_file_name(&version.registry_root),
+        policy_file_name(policy_hash),
+        registry_file_name(registry_root),
         eligibility_key_file_name(&vk_hash),
     ])
 }
@@ -111,16 +120,12 @@ pub fn publish(dir: &Path, policy: &Path, registry: &Path, key: &Path) -> Result
         .map_err(|e| bad(registry, format!("not an attester registry: {e}")))?;
     let pk = ProvingKeyFile::from_bytes(&key_bytes)
         .map_err(|e| bad(key, format!("not a proving key file: {e}")))?;
-    let version = BankVersion {
-        pool: 0,
-        version: 0,
-        vk_pointer: alloy_primitives::Address::ZERO,
-        vk: pk.key.vk.clone(),
-        policy_hash: parsed_policy.circuit_params().map_err(|e| bad(policy, e.to_string()))?.hash,
-        registry_root: parsed_registry.registry()?.root(),
-        since: 0,
-    };
-    write_named(dir, &version, [&policy_bytes, &registry_bytes, &key_bytes])
+    let names = names(
+        &parsed_policy.circuit_params().map_err(|e| bad(policy, e.to_string()))?.hash,
+        &parsed_registry.registry()?.root(),
+        &pk.key.vk,
+    )?;
+    write_named(dir, &names, [&policy_bytes, &registry_bytes, &key_bytes])
 }
 
 /// [`publish`] for files already in memory (the devnet's bank).
@@ -139,21 +144,16 @@ pub fn publish_loaded(
     let policy_bytes = to_json(serde_json::to_string_pretty(policy))?;
     let registry_bytes = to_json(serde_json::to_string_pretty(registry))?;
     let key_bytes = key.to_bytes().map_err(|e| WalletError::Config(e.to_string()))?;
-    let version = BankVersion {
-        pool: 0,
-        version: 0,
-        vk_pointer: alloy_primitives::Address::ZERO,
-        vk: key.key.vk.clone(),
-        policy_hash: policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash,
-        registry_root: registry.registry()?.root(),
-        since: 0,
-    };
-    write_named(dir, &version, [policy_bytes.as_bytes(), registry_bytes.as_bytes(), &key_bytes])
+    let names = names(
+        &policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash,
+        &registry.registry()?.root(),
+        &key.key.vk,
+    )?;
+    write_named(dir, &names, [policy_bytes.as_bytes(), registry_bytes.as_bytes(), &key_bytes])
 }
 
-fn write_named(dir: &Path, version: &BankVersion, bytes: [&[u8]; 3]) -> Result<[PathBuf; 3], WalletError> {
+fn write_named(dir: &Path, names: &[String; 3], bytes: [&[u8]; 3]) -> Result<[PathBuf; 3], WalletError> {
     std::fs::create_dir_all(dir).map_err(|e| WalletError::io(dir, e))?;
-    let names = file_names(version)?;
     let mut out: [PathBuf; 3] = Default::default();
     for ((name, bytes), slot) in names.iter().zip(bytes).zip(&mut out) {
         let path = dir.join(name);

@@ -82,3 +82,91 @@ async fn a_mirror_is_checked_against_l1s_commitments() {
     assert_eq!(std::fs::read(cache.join(&policy_name)).unwrap(), good);
     node.shutdown().await;
 }
+
+/// `bank publish` names a bank's real files by their commitments, and a wallet fetches all three
+/// back through the mirror, checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_files_come_back_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = german_policy().unwrap();
+    let params = policy.circuit_params().unwrap();
+    let depth = 4;
+    let keys = ccr_prover::eligibility::dev_setup_eligibility(&params, depth, [9; 32]).unwrap();
+    let (pk, _) = keys.into_key_files(ccr_prover::eligibility::eligibility_circuit_name(params.hash, depth));
+    let registry = RegistryFile::new(&[(2, PrivateKey::from_bytes([0xA7; 32]).public_key())]).unwrap();
+    let (policy_file, registry_file, key_file) =
+        (dir.path().join("policy.json"), dir.path().join("registry.json"), dir.path().join("eligibility.pk"));
+    policy.save(&policy_file).unwrap();
+    std::fs::write(&registry_file, serde_json::to_vec_pretty(&registry).unwrap()).unwrap();
+    pk.save(&key_file).unwrap();
+
+    let mirror = dir.path().join("bank-files");
+    let out = crate::common::bin()
+        .args(["--json", "bank", "publish", "--policy"])
+        .arg(&policy_file)
+        .arg("--registry")
+        .arg(&registry_file)
+        .arg("--pk")
+        .arg(&key_file)
+        .arg("--out")
+        .arg(&mirror)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let version = BankVersion {
+        pool: 5,
+        version: 0,
+        vk_pointer: alloy_primitives::Address::ZERO,
+        vk: pk.key.vk.clone(),
+        policy_hash: params.hash,
+        registry_root: registry.registry().unwrap().root(),
+        since: 0,
+    };
+    let names = file_names(&version).unwrap();
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (field, name) in ["policy", "registry", "provingKey"].iter().zip(&names) {
+        assert!(printed[field].as_str().unwrap().ends_with(name.as_str()), "{printed}");
+        assert!(mirror.join(name).exists(), "{name}");
+    }
+    // A file that is not what it claims is refused, naming it.
+    let out = crate::common::bin()
+        .args(["bank", "publish", "--policy"])
+        .arg(&registry_file)
+        .arg("--registry")
+        .arg(&registry_file)
+        .arg("--pk")
+        .arg(&key_file)
+        .arg("--out")
+        .arg(&mirror)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(ccr_wallet::error::exit_code::CONFIG));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("registry.json"));
+
+    let node = Node::launch(NodeConfig {
+        sequencer: SequencerConfig {
+            db: dir.path().join("db"),
+            params: crate::common::params(),
+            mempool_capacity: 64,
+        },
+        rpc_addr: "127.0.0.1:0".parse().unwrap(),
+        metrics_addr: None,
+        batch_timeout: Duration::from_secs(3600),
+        keys: None,
+        fleet: None,
+        l1: None,
+        bank_files: Some(mirror),
+    })
+    .await
+    .unwrap();
+    let seq = SequencerClient::new(&node.rpc_url()).unwrap();
+    let mut progress = Vec::new();
+    let files = fetch(&seq, &version, &dir.path().join("cache"), |done, total| progress.push((done, total)))
+        .await
+        .unwrap();
+    assert_eq!(files.policy, policy);
+    assert_eq!(files.registry, registry);
+    assert!(files.proving_key.key == pk.key, "the key came back whole");
+    assert!(progress.last().is_some_and(|(d, t)| d == t), "{progress:?}");
+    node.shutdown().await;
+}
