@@ -12,7 +12,7 @@ use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::state::Domain;
 use ccr_credit_policy::{german_policy, Policy, Purpose, GERMAN_DATA_CSV};
 use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
-use ccr_wallet::bank_files::publish_loaded;
+use ccr_wallet::bank_files::{current_version, publish_loaded};
 use ccr_wallet::credit::{prove_credit, sign_attestation, CreditRequest, RegistryFile};
 use ccr_wallet::l1ops::L1;
 use ccr_wallet::ops;
@@ -68,16 +68,6 @@ fn good_row(policy: &Policy) -> anyhow::Result<(usize, Vec<i64>, u8)> {
         }
     }
     anyhow::bail!("the policy grants no row of the German data")
-}
-
-/// Bank `pool`'s current version on L1.
-pub async fn current_version(l1: &L1, pool: u32) -> anyhow::Result<ccr_l1::client::BankVersion> {
-    let versions = l1.client.bank_versions().await.map_err(|e| l1.err(e))?;
-    versions
-        .into_iter()
-        .filter(|v| v.pool == pool)
-        .max_by_key(|v| v.version)
-        .with_context(|| format!("account {pool} is not a registered bank"))
 }
 
 /// Runs the credit step: `bank` (an opened account owned by `bank_l1`'s key) becomes a

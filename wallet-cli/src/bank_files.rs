@@ -35,6 +35,20 @@ pub struct BankFiles {
     pub paths: [PathBuf; 3],
 }
 
+/// Bank `pool`'s current version on L1 (its latest `BankVersionAdded`).
+///
+/// # Errors
+///
+/// [`WalletError::Config`] for an account that is not a registered bank; L1's errors.
+pub async fn current_version(l1: &crate::l1ops::L1, pool: u32) -> Result<BankVersion, WalletError> {
+    let versions = l1.client.bank_versions().await.map_err(|e| l1.err(e))?;
+    versions.into_iter().filter(|v| v.pool == pool).max_by_key(|v| v.version).ok_or_else(|| {
+        WalletError::Config(format!(
+            "account {pool} is not a registered bank on this rollup (`ccr-wallet bank list` shows those that are)"
+        ))
+    })
+}
+
 /// The file names of a version, in the order policy, registry, key.
 ///
 /// # Errors
@@ -58,12 +72,27 @@ fn names(
     ])
 }
 
+/// `bytes` as a policy file (`origin` names it in errors).
+fn parse_policy(bytes: &[u8], origin: &str) -> Result<Policy, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 JSON: {e}"))?;
+    Policy::from_json(text, origin).map_err(|e| e.to_string())
+}
+
+/// `bytes` as an attester registry file.
+fn parse_registry(bytes: &[u8]) -> Result<RegistryFile, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("not an attester registry: {e}"))
+}
+
+/// `bytes` as a proving key file.
+fn parse_key(bytes: &[u8]) -> Result<ProvingKeyFile, String> {
+    ProvingKeyFile::from_bytes(bytes).map_err(|e| format!("not a proving key file: {e}"))
+}
+
 /// `bytes` as a file of `kind`, checked against `version`'s commitment.
 fn check(kind: BankFileKind, bytes: &[u8], version: &BankVersion) -> Result<Checked, String> {
     match kind {
         BankFileKind::Policy => {
-            let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 JSON: {e}"))?;
-            let policy = Policy::from_json(text, "the fetched policy").map_err(|e| e.to_string())?;
+            let policy = parse_policy(bytes, "the fetched policy")?;
             let hash = policy.circuit_params().map_err(|e| e.to_string())?.hash;
             if hash != version.policy_hash {
                 return Err(format!("its policy hash is {hash}, L1 holds {}", version.policy_hash));
@@ -71,8 +100,7 @@ fn check(kind: BankFileKind, bytes: &[u8], version: &BankVersion) -> Result<Chec
             Ok(Checked::Policy(Box::new(policy)))
         }
         BankFileKind::Registry => {
-            let registry: RegistryFile =
-                serde_json::from_slice(bytes).map_err(|e| format!("not an attester registry: {e}"))?;
+            let registry = parse_registry(bytes)?;
             let root = registry.registry().map_err(|e| e.to_string())?.root();
             if root != version.registry_root {
                 return Err(format!("its registry root is {root}, L1 holds {}", version.registry_root));
@@ -80,7 +108,7 @@ fn check(kind: BankFileKind, bytes: &[u8], version: &BankVersion) -> Result<Chec
             Ok(Checked::Registry(registry))
         }
         BankFileKind::EligibilityKey => {
-            let pk = ProvingKeyFile::from_bytes(bytes).map_err(|e| format!("not a proving key file: {e}"))?;
+            let pk = parse_key(bytes)?;
             if pk.key.vk != version.vk {
                 return Err("it carries another verifying key than the one L1 stores for the bank".into());
             }
@@ -113,13 +141,10 @@ pub fn publish(dir: &Path, policy: &Path, registry: &Path, key: &Path) -> Result
     let read = |p: &Path| std::fs::read(p).map_err(|e| WalletError::io(p, e));
     let (policy_bytes, registry_bytes, key_bytes) = (read(policy)?, read(registry)?, read(key)?);
     let bad = |p: &Path, e: String| WalletError::Config(format!("{}: {e}", p.display()));
-    let text = std::str::from_utf8(&policy_bytes).map_err(|e| bad(policy, e.to_string()))?;
     let parsed_policy =
-        Policy::from_json(text, &policy.display().to_string()).map_err(|e| bad(policy, e.to_string()))?;
-    let parsed_registry: RegistryFile = serde_json::from_slice(&registry_bytes)
-        .map_err(|e| bad(registry, format!("not an attester registry: {e}")))?;
-    let pk = ProvingKeyFile::from_bytes(&key_bytes)
-        .map_err(|e| bad(key, format!("not a proving key file: {e}")))?;
+        parse_policy(&policy_bytes, &policy.display().to_string()).map_err(|e| bad(policy, e))?;
+    let parsed_registry = parse_registry(&registry_bytes).map_err(|e| bad(registry, e))?;
+    let pk = parse_key(&key_bytes).map_err(|e| bad(key, e))?;
     let names = names(
         &parsed_policy.circuit_params().map_err(|e| bad(policy, e.to_string()))?.hash,
         &parsed_registry.registry()?.root(),

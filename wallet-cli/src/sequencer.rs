@@ -17,11 +17,6 @@ use jsonrpsee_http_client::{HttpClient, HttpClientBuilder};
 
 use crate::error::WalletError;
 
-/// The API error code for a numeric code, if it is one of the sequencer's.
-pub fn error_code(code: i32) -> Option<ErrorCode> {
-    ErrorCode::from_code(code)
-}
-
 /// A client of one sequencer.
 #[derive(Debug, Clone)]
 pub struct SequencerClient {
@@ -60,7 +55,7 @@ impl SequencerClient {
                 let code = obj.code();
                 WalletError::Rejected {
                     code,
-                    label: error_code(code).map_or("unknown", ErrorCode::label),
+                    label: ErrorCode::from_code(code).map_or("unknown", ErrorCode::label),
                     message: obj.message().to_owned(),
                     data: obj.data().map(|d| d.get().to_owned()),
                 }

@@ -1,36 +1,22 @@
 //! A bank's files from the sequencer's mirror: kept only when they hash to the commitments L1
 //! holds; a file the mirror lacks or serves wrong is named, and nothing wrong is cached.
 
-use std::time::Duration;
-
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_credit_policy::german_policy;
 use ccr_l1::client::BankVersion;
-use ccr_sequencer::{Node, NodeConfig, SequencerConfig};
 use ccr_wallet::bank_files::{fetch, file_names};
 use ccr_wallet::credit::RegistryFile;
 use ccr_wallet::sequencer::SequencerClient;
 use ccr_wallet::WalletError;
 
-use crate::common::params;
+use crate::common::{idle_node, params};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mirror_is_checked_against_l1s_commitments() {
     let dir = tempfile::tempdir().unwrap();
     let mirror = dir.path().join("bank-files");
     std::fs::create_dir(&mirror).unwrap();
-    let node = Node::launch(NodeConfig {
-        sequencer: SequencerConfig { db: dir.path().join("db"), params: params(), mempool_capacity: 64 },
-        rpc_addr: "127.0.0.1:0".parse().unwrap(),
-        metrics_addr: None,
-        batch_timeout: Duration::from_secs(3600),
-        keys: None,
-        fleet: None,
-        l1: None,
-        bank_files: Some(mirror.clone()),
-    })
-    .await
-    .unwrap();
+    let node = idle_node(&dir.path().join("db"), params(), Some(mirror.clone())).await;
     let seq = SequencerClient::new(&node.rpc_url()).unwrap();
 
     // What L1 would hold for bank 3: the German policy's hash, a one-attester registry's root
@@ -143,22 +129,7 @@ async fn published_files_come_back_checked() {
     assert_eq!(out.status.code(), Some(ccr_wallet::error::exit_code::CONFIG));
     assert!(String::from_utf8_lossy(&out.stderr).contains("registry.json"));
 
-    let node = Node::launch(NodeConfig {
-        sequencer: SequencerConfig {
-            db: dir.path().join("db"),
-            params: crate::common::params(),
-            mempool_capacity: 64,
-        },
-        rpc_addr: "127.0.0.1:0".parse().unwrap(),
-        metrics_addr: None,
-        batch_timeout: Duration::from_secs(3600),
-        keys: None,
-        fleet: None,
-        l1: None,
-        bank_files: Some(mirror),
-    })
-    .await
-    .unwrap();
+    let node = idle_node(&dir.path().join("db"), crate::common::params(), Some(mirror)).await;
     let seq = SequencerClient::new(&node.rpc_url()).unwrap();
     let mut progress = Vec::new();
     let files = fetch(&seq, &version, &dir.path().join("cache"), |done, total| progress.push((done, total)))

@@ -48,6 +48,23 @@ pub async fn node(db: &Path, keys: Option<BatchKeys>) -> Node {
     .unwrap()
 }
 
+/// A node without prover that seals only full batches (an hour's timeout), mirroring the bank
+/// files in `bank_files` when given.
+pub async fn idle_node(db: &Path, params: RollupParams, bank_files: Option<PathBuf>) -> Node {
+    Node::launch(NodeConfig {
+        sequencer: SequencerConfig { db: db.to_path_buf(), params, mempool_capacity: 64 },
+        rpc_addr: "127.0.0.1:0".parse().unwrap(),
+        metrics_addr: None,
+        batch_timeout: Duration::from_secs(3600),
+        keys: None,
+        fleet: None,
+        l1: None,
+        bank_files,
+    })
+    .await
+    .unwrap()
+}
+
 /// Opens account `index` for `keys` with `amount`, as the L1 watcher would.
 pub fn open_account(node: &Node, queue_index: u64, index: u32, keys: &WalletKeys, amount: u64) {
     let d = Deposit { index, pubkey: Some(keys.l2_public()), amount };

@@ -4,12 +4,10 @@
 //! review the diff.
 
 use std::path::Path;
-use std::time::Duration;
 
-use ccr_sequencer::{Node, NodeConfig, SequencerConfig};
 use ccr_wallet::network::{NetworkFile, NetworkParams};
 
-use crate::common::{bin, keystore_file, open_account, wallet, DOMAIN};
+use crate::common::{bin, idle_node, keystore_file, open_account, wallet, DOMAIN};
 
 /// Runs `ccr-wallet ARGS` with no `CCR_*` variable of the test's environment, and renders
 /// what it did: the command line, stdout, stderr and the exit code.
@@ -59,18 +57,7 @@ async fn main_commands_print_what_the_snapshots_pin() {
     // No sealing during the test (a batch of 8 slots for two deposits and two transfers; an hour's
     // timeout): every status is the same on every run.
     let shape = ccr_circuits::state::RollupParams::new(8, 8, DOMAIN).unwrap();
-    let node = Node::launch(NodeConfig {
-        sequencer: SequencerConfig { db: dir_path.join("db"), params: shape, mempool_capacity: 64 },
-        rpc_addr: "127.0.0.1:0".parse().unwrap(),
-        metrics_addr: None,
-        batch_timeout: Duration::from_secs(3600),
-        keys: None,
-        fleet: None,
-        l1: None,
-        bank_files: None,
-    })
-    .await
-    .unwrap();
+    let node = idle_node(&dir_path.join("db"), shape, None).await;
     let port = node.rpc_addr().port();
     let (alice, bob) = (wallet(0), wallet(1));
     // 2.5 and 0.75 ETH in L2 units (gwei).

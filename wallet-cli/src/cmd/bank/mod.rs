@@ -58,17 +58,13 @@ impl BankCommand {
     }
 }
 
-/// Bank `pool`'s current version on L1.
+/// Bank `pool`'s current version on the configured L1 ([`crate::bank_files::current_version`]).
 ///
 /// # Errors
 ///
-/// [`WalletError::Config`] for an account that is not a registered bank; L1's errors.
+/// As [`crate::bank_files::current_version`]; the configuration's.
 pub async fn current_version(s: &Settings, pool: u32) -> Result<BankVersion, WalletError> {
-    list::versions(s).await?.into_iter().filter(|v| v.pool == pool).max_by_key(|v| v.version).ok_or_else(|| {
-        WalletError::Config(format!(
-            "account {pool} is not a registered bank on this rollup (`ccr-wallet bank list` shows those that are)"
-        ))
-    })
+    crate::bank_files::current_version(&s.l1_reader().await?, pool).await
 }
 
 /// [`crate::bank_files::fetch`] from the configured sequencer into `dir`, its download shown on
