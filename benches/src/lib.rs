@@ -6,6 +6,8 @@
 pub mod eligibility;
 /// Proven batches per minute with remote workers, and the job hand-off.
 pub mod fleet;
+/// Batch proving: arkworks' stock prover against the cached-matrix prover.
+pub mod prove;
 /// Acceptance rate and latency of a sequencer node over JSON-RPC with concurrent clients.
 pub mod rpc;
 /// Time from submitting a batch of transfers to their root settled on L1.

@@ -46,7 +46,8 @@ enum Cmd {
         #[arg(long, default_value_t = 2000)]
         txs: usize,
     },
-    /// Groth16 setup and proving time for batches of transfers.
+    /// Groth16 proving time and peak memory for batches of transfers: arkworks' stock prover
+    /// and the cached-matrix prover on the same witness, side by side.
     Prove {
         /// Account tree depth.
         #[arg(long, default_value_t = PRODUCTION_DEPTH)]
@@ -54,6 +55,9 @@ enum Cmd {
         /// Batch sizes, comma-separated.
         #[arg(long, value_delimiter = ',', default_value = "4,16,64")]
         sizes: Vec<usize>,
+        /// Skip arkworks' stock prover (at large sizes it only costs time).
+        #[arg(long)]
+        no_stock: bool,
     },
     /// Transfer acceptance rate and latency of a sequencer node over JSON-RPC on loopback,
     /// with concurrent clients (pre-signed transfers; no prover, no L1).
@@ -181,34 +185,12 @@ fn main() -> Result<()> {
                 secs * 1e6 / txs as f64
             );
         }
-        Cmd::Prove { depth, sizes } => {
-            for n in sizes {
-                let scenario = Scenario::transfers(depth, n, n)?;
-                let public = scenario.circuit.witness.public_commitment();
-                let constraints = count_constraints(scenario.circuit.clone())?;
-                // Witness generation alone: synthesis in proving mode and the satisfaction
-                // check that `prove` runs before the Groth16 arithmetic.
-                let t = Instant::now();
-                let cs = ConstraintSystem::<Fr>::new_ref();
-                scenario.circuit.clone().generate_constraints(cs.clone()).context("synthesis")?;
-                cs.finalize();
-                anyhow::ensure!(cs.is_satisfied()?, "the benchmark's batch is invalid");
-                let witness_secs = t.elapsed().as_secs_f64();
-                drop(cs);
-                let t = Instant::now();
-                let keys = ccr_prover::dev_setup(scenario.circuit.clone(), [7; 32])?;
-                let setup = t.elapsed().as_secs_f64();
-                let t = Instant::now();
-                let proof = ccr_prover::prove(&keys.pk, scenario.circuit, &mut rand::thread_rng())?;
-                let proving = t.elapsed().as_secs_f64();
-                anyhow::ensure!(ccr_prover::verify(&keys.vk, &[public], &proof)?, "proof did not verify");
-                println!(
-                    "depth {depth}, batch {n}: {constraints} constraints, setup {setup:.1} s, prove {proving:.2} s \
-                     ({:.2} µs/constraint, {:.2} s/transfer; of which witness generation {witness_secs:.2} s)",
-                    proving * 1e6 / constraints as f64,
-                    proving / n as f64
-                );
-            }
+        Cmd::Prove { depth, sizes, no_stock } => {
+            let config = ccr_benches::prove::ProveBench { depth, sizes, stock: !no_stock };
+            let rows = ccr_benches::prove::run(&config, &mut |row| {
+                eprintln!("batch {}: {} constraints proven", row.batch, row.constraints);
+            })?;
+            println!("{}", ccr_benches::prove::render(depth, &rows));
         }
         Cmd::Rpc { depth, batch_size, accounts, txs, clients } => {
             let dir = tempfile::tempdir().context("creating a temporary directory")?;

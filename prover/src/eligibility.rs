@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::atomic::write_atomic;
 use crate::{
-    dev_setup, key_hash, proof_from_bytes, proof_to_bytes, prove, verify, Bn254, Fr, Keypair, Proof,
-    ProverError, ProvingKey, VerifyingKey,
+    dev_setup, key_hash, proof_from_bytes, proof_to_bytes, prove_with_matrices, verify, Bn254,
+    ConstraintMatrices, Fr, Keypair, Proof, ProverError, ProvingKey, VerifyingKey,
 };
 
 /// Why no eligibility proof was produced or checked.
@@ -113,7 +113,17 @@ pub fn prove_eligibility<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<(Proof<Bn254>, EligibilityStatement), EligibilityProofError> {
     let statement = evaluate(params, params.hash, registry_root, state_root, state_depth, &witness)?;
-    let proof = prove(pk, EligibilityCircuit::new(params.clone(), state_depth, statement, witness), rng)?;
+    // One proof per process: the matrices are synthesized from the setup circuit, then only the
+    // witness (the same two passes a long-lived prover makes, in one call).
+    let matrices = ConstraintMatrices::synthesize(EligibilityCircuit::setup(params.clone(), state_depth))?;
+    let circuit = EligibilityCircuit::new(params.clone(), state_depth, statement, witness);
+    let (proof, public, _) = prove_with_matrices(pk, &matrices, circuit, rng)?;
+    if public != statement.public_inputs() {
+        return Err(ProverError::Params(
+            "the eligibility circuit's public inputs are not the statement's".into(),
+        )
+        .into());
+    }
     Ok((proof, statement))
 }
 

@@ -17,7 +17,7 @@ pub enum ProverError {
     /// The witness given to the prover does not satisfy the circuit; no proof is produced.
     #[error("the witness does not satisfy the circuit: constraint `{constraint}` fails")]
     Unsatisfied {
-        /// The name arkworks gives to the first failing constraint (its namespace trace).
+        /// The first failing constraint, as arkworks names it (`R1CS - <index>`).
         constraint: String,
     },
     /// The proving key was made for another circuit.
@@ -32,6 +32,12 @@ pub enum ProverError {
         /// The length the circuit needs.
         expected: usize,
     },
+    /// A proof made over cached constraint matrices does not verify under the key's own
+    /// verifying key: the matrices are not those of the circuit the key was made for.
+    #[error(
+        "the proof does not verify under the proving key's own verifying key: the constraint matrices are not the key's circuit"
+    )]
+    NotTheKeysCircuit,
     /// The verifier was given a number of public inputs the verifying key does not expect.
     #[error("wrong number of public inputs: got {got}, the verifying key expects {expected}")]
     PublicInputCount {

@@ -31,7 +31,9 @@ pub mod error;
 pub mod export;
 /// Key files: header (magic, version, circuit, provenance flag, SHA-256) and arkworks payload.
 pub mod keys;
-/// Proving, with the witness checked first.
+/// A circuit's R1CS matrices, synthesized once per key.
+pub mod matrices;
+/// Proving over cached matrices (witness-only synthesis), with the witness checked first.
 pub mod prove;
 /// Key generation: the deterministic, insecure development setup.
 pub mod setup;
@@ -48,7 +50,11 @@ pub use crate::{
     bundle::{load_proof, load_public_inputs, load_verifying_key, LoadedVerifyingKey, ProofBundle},
     error::{KeyFileError, ProverError, SnarkjsError},
     keys::{key_hash, KeyFile, KeyHeader, KeyKind, KeyMetadata, ProvingKeyFile, VerifyingKeyFile},
-    prove::{proof_from_bytes, proof_to_bytes, prove, prove_with_public_inputs, PROOF_BYTES},
+    matrices::ConstraintMatrices,
+    prove::{
+        proof_from_bytes, proof_to_bytes, prove, prove_with_matrices, prove_with_public_inputs, ProofTimings,
+        Prover, PROOF_BYTES,
+    },
     setup::{dev_setup, Keypair},
     verify::{prepare_verifying_key, verify, verify_prepared},
 };

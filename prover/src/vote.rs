@@ -36,10 +36,7 @@ use ccr_circuits::vote::trees::{VoteParams, PAD_MESSAGE};
 use ccr_circuits::vote::witness::{process_witnesses, ProcessBatchWitness, WitnessError};
 use ccr_circuits::vote::{Message, OptionResult, Outcome, Poll, VoterState};
 
-use crate::{
-    dev_setup, prepare_verifying_key, prove_with_public_inputs, verify_prepared, Bn254, Fr, Keypair, Proof,
-    ProverError, ProvingKey,
-};
+use crate::{dev_setup, Bn254, ConstraintMatrices, Fr, Keypair, Proof, Prover, ProverError, ProvingKey};
 
 /// The circuit name written in key files of a processing circuit, e.g. `vote-process-s10-v3-b25`.
 pub fn process_circuit_name(params: &VoteParams) -> String {
@@ -268,30 +265,37 @@ pub fn pad_messages(messages: &[Message], batch_size: usize) -> Vec<Message> {
     all
 }
 
-/// Proves `circuit`, checks its public input is `expected` and that the proof verifies.
+/// Proves `circuit` with `prover` (which checks that the proof verifies) and checks that its
+/// public input is `expected`.
 fn prove_step<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
-    pk: &ProvingKey<Bn254>,
+    prover: &Prover,
     circuit: C,
     expected: Fr,
     kind: ProofKind,
     batch: u64,
     rng: &mut R,
 ) -> Result<Proof<Bn254>, VoteProverError> {
-    let (proof, public) = prove_with_public_inputs(pk, circuit, rng)
-        .map_err(|source| VoteProverError::Prove { kind, batch, source })?;
+    let (proof, public) = prover.prove_with_public_inputs(circuit, rng).map_err(|source| match source {
+        ProverError::NotTheKeysCircuit => VoteProverError::ProofRejected { kind, batch },
+        source => VoteProverError::Prove { kind, batch, source },
+    })?;
     if public != [expected] {
         return Err(VoteProverError::PublicInputMismatch { kind, batch });
     }
-    let pvk = prepare_verifying_key(&pk.vk);
-    let ok = verify_prepared(&pvk, &public, &proof).map_err(|source| VoteProverError::Prove {
-        kind,
-        batch,
-        source,
-    })?;
-    if !ok {
-        return Err(VoteProverError::ProofRejected { kind, batch });
-    }
     Ok(proof)
+}
+
+/// The prover of one of the poll's two circuits: its matrices synthesized once from the first
+/// batch to prove (`batch`), for all the batches of the poll.
+fn step_prover<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
+    pk: &ProvingKey<Bn254>,
+    first: Option<(u64, C)>,
+    kind: ProofKind,
+) -> Result<Option<Prover>, VoteProverError> {
+    let Some((batch, first)) = first else { return Ok(None) };
+    let prove_err = |source| VoteProverError::Prove { kind, batch, source };
+    let matrices = ConstraintMatrices::synthesize(first).map_err(prove_err)?;
+    Prover::from_matrices(pk.clone(), matrices).map(Some).map_err(prove_err)
 }
 
 /// Proves a closed poll: pads `run.messages` as `closePoll` does, builds every witness, and proves
@@ -321,6 +325,11 @@ pub fn coordinate(
 
     let (n_process, n_tally) = (processing.batches.len(), tally.batches.len());
     let total = n_process + n_tally;
+    let first_process =
+        processing.batches.first().map(|b| (b.batch_index as u64, ProcessCircuit::new(b.clone())));
+    let process_prover = step_prover(process_pk, first_process, ProofKind::Process)?;
+    let first_tally = tally.batches.first().map(|b| (b.batch_index, TallyCircuit::new(b.clone())));
+    let tally_prover = step_prover(tally_pk, first_tally, ProofKind::Tally)?;
     let mut process = Vec::with_capacity(n_process);
     for (i, batch) in processing.batches.iter().enumerate() {
         let b = batch.batch_index as u64;
@@ -334,14 +343,9 @@ pub fn coordinate(
         };
         progress(step);
         let public_input = batch.public_input();
-        let proof = prove_step(
-            process_pk,
-            ProcessCircuit::new(batch.clone()),
-            public_input,
-            ProofKind::Process,
-            b,
-            rng,
-        )?;
+        let prover = process_prover.as_ref().expect("a processing batch exists");
+        let proof =
+            prove_step(prover, ProcessCircuit::new(batch.clone()), public_input, ProofKind::Process, b, rng)?;
         process.push(ProvenStep { batch: b, after: batch.sb_after(), public_input, proof });
         progress(CoordinatorStep { done: true, ..step });
     }
@@ -353,8 +357,9 @@ pub fn coordinate(
             CoordinatorStep { kind: ProofKind::Tally, i: i + 1, n: n_tally, batch: b, done: false, total };
         progress(step);
         let public_input = batch.public_input();
+        let prover = tally_prover.as_ref().expect("a tally batch exists");
         let proof =
-            prove_step(tally_pk, TallyCircuit::new(batch.clone()), public_input, ProofKind::Tally, b, rng)?;
+            prove_step(prover, TallyCircuit::new(batch.clone()), public_input, ProofKind::Tally, b, rng)?;
         tally_steps.push(ProvenStep { batch: b, after: batch.tally_after(), public_input, proof });
         progress(CoordinatorStep { done: true, ..step });
     }

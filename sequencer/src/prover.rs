@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use ccr_circuits::batch::BatchWitness;
 use ccr_circuits::state::RollupParams;
-use ccr_prover::batch::{batch_circuit_name, dev_setup_batch, prove_batch};
+use ccr_prover::batch::{batch_circuit_name, batch_prover, dev_setup_batch, prove_batch};
 use ccr_prover::{
-    prepare_verifying_key, proof_to_bytes, verify_prepared, Bn254, PreparedVerifyingKey, ProverError,
+    prepare_verifying_key, proof_to_bytes, verify_prepared, Bn254, PreparedVerifyingKey, Prover, ProverError,
     ProvingKey, ProvingKeyFile, VerifyingKey, VerifyingKeyFile,
 };
 use tokio::sync::watch;
@@ -47,13 +47,19 @@ pub enum KeyError {
     /// The development setup failed.
     #[error("development setup: {0}")]
     DevSetup(ProverError),
+    /// The circuit's constraint matrices could not be synthesized, or do not fit the key.
+    #[error("the batch circuit's constraint matrices: {0}")]
+    Matrices(ProverError),
 }
 
-/// The batch circuit's keys.
+/// The batch circuit's keys, and its constraint matrices (synthesized once, when the keys are
+/// loaded: each proof then computes only its witness).
 #[derive(Clone)]
 pub struct BatchKeys {
     /// Proving key.
     pub pk: Arc<ProvingKey<Bn254>>,
+    /// The proving key with the circuit's matrices.
+    pub prover: Arc<Prover>,
     /// Prepared verifying key (every proof is checked before it is stored).
     pub pvk: Arc<PreparedVerifyingKey<Bn254>>,
     /// The keys come from the insecure development setup.
@@ -148,8 +154,9 @@ impl BatchKeys {
         if insecure {
             warn!(target: "sequencer::prover", dir = %dir.display(), "INSECURE: the key files come from the development setup; proofs prove nothing");
         }
+        let keys = Self::new(pk.key, params, insecure)?;
         info!(target: "sequencer::prover", circuit = %expected, "batch keys loaded");
-        Ok(Self::new(pk.key, insecure))
+        Ok(keys)
     }
 
     /// **INSECURE.** The deterministic development setup for `params` (anyone who knows the
@@ -161,13 +168,35 @@ impl BatchKeys {
             "INSECURE DEVELOPMENT KEYS: generating a deterministic Groth16 setup; anyone can forge proofs under these keys. Never use them to secure value."
         );
         let kp = dev_setup_batch(*params, seed).map_err(KeyError::DevSetup)?;
-        Ok(Self::new(kp.pk, true))
+        Self::new(kp.pk, params, true)
     }
 
-    /// Wraps a proving key (the verifying key is the one inside it).
-    pub fn new(pk: ProvingKey<Bn254>, insecure_dev_setup: bool) -> Self {
-        let pvk = prepare_verifying_key(&pk.vk);
-        Self { pk: Arc::new(pk), pvk: Arc::new(pvk), insecure_dev_setup }
+    /// Wraps a proving key of the batch circuit of `params` (the verifying key is the one inside
+    /// it) and synthesizes the circuit's constraint matrices (seconds at a production size).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Matrices`] if the key is not of that circuit's shape.
+    pub fn new(
+        pk: ProvingKey<Bn254>,
+        params: &RollupParams,
+        insecure_dev_setup: bool,
+    ) -> Result<Self, KeyError> {
+        let started = Instant::now();
+        let prover = batch_prover(pk, *params).map_err(KeyError::Matrices)?;
+        let m = prover.matrices();
+        info!(
+            target: "sequencer::prover",
+            constraints = m.num_constraints(),
+            variables = m.num_instance_variables() + m.num_witness_variables(),
+            matrices_mib = m.heap_bytes() >> 20,
+            digest = %hex::encode(m.digest()),
+            secs = started.elapsed().as_secs_f64(),
+            "constraint matrices synthesized"
+        );
+        let pk = prover.proving_key().clone();
+        let pvk = Arc::new(prover.prepared_verifying_key().clone());
+        Ok(Self { pk, prover: Arc::new(prover), pvk, insecure_dev_setup })
     }
 }
 
@@ -179,11 +208,12 @@ impl BatchKeys {
 /// The proving error, or a proof that does not verify (the keys do not belong together), as
 /// text for the log.
 pub fn prove_checked(
-    pk: &ProvingKey<Bn254>,
+    prover: &Prover,
     pvk: &PreparedVerifyingKey<Bn254>,
     witness: BatchWitness,
 ) -> Result<Vec<u8>, String> {
-    let (proof, commitment) = prove_batch(pk, witness, &mut rand::rngs::OsRng).map_err(|e| e.to_string())?;
+    let (proof, commitment) =
+        prove_batch(prover, witness, &mut rand::rngs::OsRng).map_err(|e| e.to_string())?;
     match verify_prepared(pvk, &[commitment], &proof) {
         Ok(true) => proof_to_bytes(&proof).map_err(|e| e.to_string()),
         Ok(false) => Err("the proof does not verify under the batch key".into()),
@@ -203,11 +233,11 @@ pub async fn run(seq: Arc<Sequencer>, keys: BatchKeys, mut shutdown: watch::Rece
                 _ = shutdown.changed() => break,
             }
         };
-        let (pk, pvk) = (keys.pk.clone(), keys.pvk.clone());
+        let (prover, pvk) = (keys.prover.clone(), keys.pvk.clone());
         let started = Instant::now();
         // The blocking closure owns only the keys and the witness: if the node stops meanwhile,
         // the result is dropped and the batch is proven again at the next start.
-        let job = tokio::task::spawn_blocking(move || prove_checked(&pk, &pvk, witness));
+        let job = tokio::task::spawn_blocking(move || prove_checked(&prover, &pvk, witness));
         let result = tokio::select! {
             r = job => r.map_err(|e| e.to_string()).and_then(|r| r),
             _ = shutdown.changed() => break,

@@ -31,6 +31,13 @@ pub fn keys() -> &'static Keypair {
     KEYS.get_or_init(|| KEY.keypair().expect("dev setup"))
 }
 
+/// The batch prover of [`keys`]: its constraint matrices synthesized once per test binary.
+pub fn prover() -> &'static ccr_prover::Prover {
+    static PROVER: OnceLock<ccr_prover::Prover> = OnceLock::new();
+    PROVER
+        .get_or_init(|| ccr_prover::batch::batch_prover(keys().pk.clone(), KEY.params).expect("batch prover"))
+}
+
 /// The verifier of [`keys`], compiled by the pinned solc-js (once per test binary).
 pub fn verifier() -> &'static Artifact {
     static VERIFIER: OnceLock<Artifact> = OnceLock::new();
@@ -125,7 +132,7 @@ pub async fn rollup_flow(url: &str) {
     let witness = batch.finish_from(&state);
     let prove = witness.clone();
     let (proof, _) = tokio::task::spawn_blocking(move || {
-        prove_batch(&keys().pk, prove, &mut ChaCha20Rng::seed_from_u64(7)).expect("prove")
+        prove_batch(prover(), prove, &mut ChaCha20Rng::seed_from_u64(7)).expect("prove")
     })
     .await
     .expect("proving task");

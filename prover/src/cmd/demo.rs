@@ -125,8 +125,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     println!("\n5. Prove the batch");
     let t = Instant::now();
     let pb = spinner("proving");
+    let prover = ccr_prover::batch::batch_prover(pk_file.key, params)?;
     let (proof, commitment) =
-        done(pb, "proof generated", t, prove_batch(&pk_file.key, witness, &mut rand::rngs::OsRng)?);
+        done(pb, "proof generated", t, prove_batch(&prover, witness, &mut rand::rngs::OsRng)?);
 
     println!("\n6. Verify, as the L1 contract and any auditor do");
     let valid = verify(&vk_file.key, &[commitment], &proof)?;

@@ -85,6 +85,17 @@ fn eligibility_proof_round_trips_through_the_proof_file() {
     .unwrap();
     assert_eq!((st.tier, st.max_amount, st.account, st.state_root), (1, 5_000, 5, w.state.root()));
     assert!(verify_eligibility(&keys.vk, &st, &proof).unwrap());
+    // arkworks' stock prover on the same witness: its proof verifies too.
+    let circuit = ccr_circuits::credit::constraints::EligibilityCircuit::new(
+        params(),
+        DEPTH,
+        st,
+        witness(&w, vec![50, 10, 1, 0, 0], 4_000),
+    );
+    let stock =
+        <ark_groth16::Groth16<ccr_prover::Bn254> as ark_snark::SNARK<Fr>>::prove(&keys.pk, circuit, &mut rng)
+            .unwrap();
+    assert!(verify_eligibility(&keys.vk, &st, &stock).unwrap());
     for tampered in [
         ccr_circuits::credit::EligibilityStatement { amount: 4_001, ..st },
         ccr_circuits::credit::EligibilityStatement { account: 6, ..st },

@@ -3,6 +3,7 @@
 //! tools in `tools/js`), and the command line.
 #![allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
 
+mod cached_prover;
 mod cli;
 mod common;
 mod eligibility;

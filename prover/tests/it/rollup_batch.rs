@@ -5,7 +5,7 @@ use ccr_circuits::babyjubjub::eddsa::{sign_poseidon, PrivateKey};
 use ccr_circuits::batch::{BatchBuilder, BatchWitness};
 use ccr_circuits::state::tx::{Deposit, Tx, UnsignedTx};
 use ccr_circuits::state::{Domain, RollupParams, RollupState};
-use ccr_prover::batch::{batch_circuit_name, dev_setup_batch, prove_batch};
+use ccr_prover::batch::{batch_circuit_name, batch_prover, dev_setup_batch, prove_batch};
 use ccr_prover::export::snarkjs::SnarkjsVerifyingKey;
 use ccr_prover::export::write_snarkjs_files;
 use ccr_prover::export::{PROOF_JSON, PUBLIC_JSON, VERIFICATION_KEY_JSON};
@@ -48,9 +48,18 @@ fn batch_proves_verifies_and_rejects_tampering() {
 
     let batch = random_batch(&mut rng, params);
     let expected = batch.public_commitment();
-    let (proof, commitment) = prove_batch(&keys.pk, batch.clone(), &mut rng).unwrap();
+    let prover = batch_prover(keys.pk.clone(), params).unwrap();
+    let (proof, commitment) = prove_batch(&prover, batch.clone(), &mut rng).unwrap();
     assert_eq!(commitment, expected);
     assert!(verify(&keys.vk, &[commitment], &proof).unwrap());
+    // arkworks' stock prover on the same witness: its proof verifies too.
+    let stock = <ark_groth16::Groth16<ccr_prover::Bn254> as ark_snark::SNARK<Fr>>::prove(
+        &keys.pk,
+        ccr_circuits::batch::constraints::BatchCircuit::new(batch.clone()),
+        &mut rng,
+    )
+    .unwrap();
+    assert!(verify(&keys.vk, &[commitment], &stock).unwrap());
     // A tampered public input: another batch's commitment, or the commitment plus one.
     assert!(!verify(&keys.vk, &[commitment + Fr::from(1u64)], &proof).unwrap());
     let other = random_batch(&mut rng, params);
@@ -59,7 +68,7 @@ fn batch_proves_verifies_and_rejects_tampering() {
     // An invalid witness is refused before proving (no proof is produced).
     let mut bad = batch;
     bad.slots[1].sender.balance += 1;
-    assert!(matches!(prove_batch(&keys.pk, bad, &mut rng), Err(ProverError::Unsatisfied { .. })));
+    assert!(matches!(prove_batch(&prover, bad, &mut rng), Err(ProverError::Unsatisfied { .. })));
 
     // snarkjs verifies the exported batch proof.
     let dir = tempfile::tempdir().unwrap();

@@ -359,3 +359,53 @@ fn vote_coordinate_refuses_a_wrong_key_or_tally_size_before_proving() {
         other => panic!("expected a key shape mismatch, got {other}"),
     }
 }
+
+/// Both circuits of a poll, proven on the same witnesses by arkworks' stock prover and by the
+/// cached-matrix prover (matrices from a blank batch): both proofs verify.
+#[test]
+fn vote_stock_and_cached_matrix_proofs_both_verify() {
+    use ark_groth16::Groth16;
+    use ark_snark::SNARK;
+    use ccr_circuits::vote::constraints::{ProcessCircuit, TallyCircuit};
+    use ccr_circuits::vote::tally_witness::{tally_after_processing, TallyBatchWitness};
+    use ccr_circuits::vote::witness::{process_witnesses, ProcessBatchWitness};
+    use ccr_prover::{Bn254, Prover};
+
+    let (process_keys, tally_keys) = keys();
+    let voters = voters();
+    let published: Vec<Message> = messages().iter().map(|(m, _)| *m).collect();
+    let padded = pad_messages(&published, PARAMS.batch_size);
+    let mut salts = rng(9);
+    let mut salt = || <Fr as ark_std::UniformRand>::rand(&mut salts);
+    let processing =
+        process_witnesses(&poll(), &voters, &padded, &coordinator(), &PARAMS, &mut salt).unwrap();
+    let tally = tally_after_processing(&poll(), &processing, TALLY_BATCH, &mut salt).unwrap();
+    let (process_batch, tally_batch) = (&processing.batches[0], &tally.batches[0]);
+
+    let stock =
+        Groth16::<Bn254>::prove(&process_keys.pk, ProcessCircuit::new(process_batch.clone()), &mut rng(1))
+            .unwrap();
+    assert!(verify(&process_keys.vk, &[process_batch.public_input()], &stock).unwrap());
+    let stock =
+        Groth16::<Bn254>::prove(&tally_keys.pk, TallyCircuit::new(tally_batch.clone()), &mut rng(2)).unwrap();
+    assert!(verify(&tally_keys.vk, &[tally_batch.public_input()], &stock).unwrap());
+
+    let prover = Prover::new(
+        process_keys.pk.clone(),
+        ProcessCircuit::new(ProcessBatchWitness::blank(PARAMS).unwrap()),
+    )
+    .unwrap();
+    let (cached, public) =
+        prover.prove_with_public_inputs(ProcessCircuit::new(process_batch.clone()), &mut rng(3)).unwrap();
+    assert_eq!(public, [process_batch.public_input()]);
+    assert!(verify(&process_keys.vk, &public, &cached).unwrap());
+    let prover = Prover::new(
+        tally_keys.pk.clone(),
+        TallyCircuit::new(TallyBatchWitness::blank(TALLY_PARAMS).unwrap()),
+    )
+    .unwrap();
+    let (cached, public) =
+        prover.prove_with_public_inputs(TallyCircuit::new(tally_batch.clone()), &mut rng(4)).unwrap();
+    assert_eq!(public, [tally_batch.public_input()]);
+    assert!(verify(&tally_keys.vk, &public, &cached).unwrap());
+}

@@ -172,9 +172,9 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
     let job1 = rogue.lease("rogue".into(), None, 0).await.unwrap().unwrap();
     assert_eq!((job0.batch, job1.batch), (0, 1));
     let witness0 = decode_witness(&from_hex(&job0.witness).unwrap()).unwrap();
-    let pk = keys.pk.clone();
+    let prover = keys.prover.clone();
     let proof0 = tokio::task::spawn_blocking(move || {
-        proof_to_bytes(&prove_batch(&pk, witness0, &mut rand::rngs::OsRng).unwrap().0).unwrap()
+        proof_to_bytes(&prove_batch(&prover, witness0, &mut rand::rngs::OsRng).unwrap().0).unwrap()
     })
     .await
     .unwrap();

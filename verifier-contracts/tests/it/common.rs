@@ -51,6 +51,13 @@ pub fn keys() -> &'static Keypair {
     KEYS.get_or_init(|| KEY.keypair().expect("dev setup"))
 }
 
+/// The batch prover of [`keys`]: its constraint matrices synthesized once per test binary.
+pub fn prover() -> &'static ccr_prover::Prover {
+    static PROVER: OnceLock<ccr_prover::Prover> = OnceLock::new();
+    PROVER
+        .get_or_init(|| ccr_prover::batch::batch_prover(keys().pk.clone(), KEY.params).expect("batch prover"))
+}
+
 /// The Solidity of the verifier of [`keys`].
 pub fn verifier_source() -> String {
     KEY.verifier_source(&keys().vk, "Groth16Verifier").expect("generate verifier")

@@ -18,7 +18,9 @@ use ccr_verifier_contracts::rollup::{
 };
 use ccr_verifier_contracts::{Receipt, RollupError};
 
-use crate::common::{accept_all_verifier, gwei, keys, operator, rng, verifier, Member, World, ESCAPE_DELAY};
+use crate::common::{
+    accept_all_verifier, gwei, operator, prover, rng, verifier, Member, World, ESCAPE_DELAY,
+};
 use crate::flow::{contract_error, deposits, events, first_batch, open_accounts};
 
 fn is_error(result: Result<Receipt, RollupError>, expected: RollupErrors) {
@@ -206,7 +208,7 @@ fn forced_exits_in_a_settled_batch() {
     let witness = batch.finish_from(&w.state);
     assert_eq!(w.state.account(0).unwrap().balance, 3_800);
     assert_eq!(w.state.account(1).unwrap().balance, 3_000, "bob's forced exit is nullified");
-    let (proof, _) = prove_batch(&keys().pk, witness.clone(), &mut rng(51)).unwrap();
+    let (proof, _) = prove_batch(prover(), witness.clone(), &mut rng(51)).unwrap();
     let submission = BatchSubmission::new(&witness, w.state.deposits_consumed(), &proof);
     assert_eq!(submission.deposits_consumed_after, 4);
     let receipt = w.rollup.submit_batch(&mut w.evm, operator(), &submission).unwrap();
@@ -242,7 +244,7 @@ fn exit_mode_pays_settled_balances_and_refunds_deposits_once() {
     let mut w = World::new(verifier());
     let deposits = open_accounts(&mut w, &alice, &bob);
     let witness = first_batch(&mut w.state, &deposits, &alice, &bob);
-    let (proof, _) = prove_batch(&keys().pk, witness.clone(), &mut rng(52)).unwrap();
+    let (proof, _) = prove_batch(prover(), witness.clone(), &mut rng(52)).unwrap();
     w.rollup.submit_batch(&mut w.evm, operator(), &BatchSubmission::new(&witness, 2, &proof)).unwrap();
     // Settled: Alice 4,000, Bob 1,500 (and 2,500 exited, pending).
     w.rollup.deposit(&mut w.evm, alice.l1, 0, 40).unwrap(); // position 2

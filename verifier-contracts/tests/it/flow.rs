@@ -14,7 +14,7 @@ use ccr_verifier_contracts::bindings::Rollup::RollupErrors;
 use ccr_verifier_contracts::rollup::{fr_to_u256, BatchSubmission};
 use ccr_verifier_contracts::{Receipt, RollupError};
 
-use crate::common::{exit, gwei, keys, operator, rng, transfer, verifier, Member, World, PARAMS};
+use crate::common::{exit, gwei, keys, operator, prover, rng, transfer, verifier, Member, World, PARAMS};
 
 /// Alice and Bob open accounts on L1 (5,000 and 3,000 gwei); the L2 reads the deposits from
 /// the events.
@@ -81,7 +81,7 @@ fn deposit_prove_settle_withdraw() {
     balance_invariant(&mut w);
 
     let witness = first_batch(&mut w.state, &deposits, &alice, &bob);
-    let (proof, commitment) = prove_batch(&keys().pk, witness.clone(), &mut rng(20)).unwrap();
+    let (proof, commitment) = prove_batch(prover(), witness.clone(), &mut rng(20)).unwrap();
     let submission = BatchSubmission::new(&witness, w.state.deposits_consumed(), &proof);
     assert_eq!(submission.deposits_consumed_after, 2);
 
@@ -143,7 +143,7 @@ fn wrong_batches_are_rejected() {
     let mut w = World::new(verifier());
     let deposits = open_accounts(&mut w, &alice, &bob);
     let witness = first_batch(&mut w.state, &deposits, &alice, &bob);
-    let (proof, _) = prove_batch(&keys().pk, witness.clone(), &mut rng(21)).unwrap();
+    let (proof, _) = prove_batch(prover(), witness.clone(), &mut rng(21)).unwrap();
     let valid = || BatchSubmission::new(&witness, 2, &proof);
     let mut submit = |s: &BatchSubmission| contract_error(w.rollup.submit_batch(&mut w.evm, operator(), s));
 
@@ -211,7 +211,7 @@ fn a_batch_skipping_a_deposit_is_rejected() {
     let mut batch = BatchBuilder::new(&state);
     batch.push(&mut state, &Tx::Deposit(deposits[1].clone())).unwrap();
     let witness = batch.finish_from(&state);
-    let (proof, commitment) = prove_batch(&keys().pk, witness.clone(), &mut rng(22)).unwrap();
+    let (proof, commitment) = prove_batch(prover(), witness.clone(), &mut rng(22)).unwrap();
     assert!(ccr_prover::verify(&keys().vk, &[commitment], &proof).unwrap(), "the proof itself is valid");
     for consumed_after in [1, 2] {
         let s = BatchSubmission::new(&witness, consumed_after, &proof);
@@ -234,7 +234,7 @@ fn two_batches_in_a_row() {
     let mut w = World::new(verifier());
     let deposits = open_accounts(&mut w, &alice, &bob);
     let witness = first_batch(&mut w.state, &deposits, &alice, &bob);
-    let (proof, _) = prove_batch(&keys().pk, witness.clone(), &mut rng(23)).unwrap();
+    let (proof, _) = prove_batch(prover(), witness.clone(), &mut rng(23)).unwrap();
     // A top-up arrives before the first batch settles.
     let top_up = w.rollup.deposit(&mut w.evm, alice.l1, 1, 40).unwrap();
     w.rollup.submit_batch(&mut w.evm, operator(), &BatchSubmission::new(&witness, 2, &proof)).unwrap();
@@ -248,7 +248,7 @@ fn two_batches_in_a_row() {
     let x = exit(&w.state, &alice.key, 0, 4_000);
     batch.push(&mut w.state, &x).unwrap();
     let witness = batch.finish_from(&w.state);
-    let (proof, _) = prove_batch(&keys().pk, witness.clone(), &mut rng(24)).unwrap();
+    let (proof, _) = prove_batch(prover(), witness.clone(), &mut rng(24)).unwrap();
     let receipt =
         w.rollup.submit_batch(&mut w.evm, operator(), &BatchSubmission::new(&witness, 3, &proof)).unwrap();
     assert_eq!(w.rollup.state_root(&mut w.evm).unwrap(), w.state.root());

@@ -16,7 +16,7 @@ use ccr_prover::batch::prove_batch;
 use ccr_verifier_contracts::rollup::BatchSubmission;
 
 use crate::common::{
-    accept_all_verifier, exit, gwei, keys, operator, rng, transfer, verifier, Member, World, PARAMS,
+    accept_all_verifier, exit, gwei, operator, prover, rng, transfer, verifier, Member, World, PARAMS,
 };
 
 /// Submits the same proven batch of 4 (2 deposits, a transfer, an exit) against the real
@@ -44,7 +44,7 @@ fn real_and_stand_in() -> (u64, u64) {
             let x = exit(&w.state, &bob.key, 1, 2_500);
             batch.push(&mut w.state, &x).unwrap();
             let witness = batch.finish_from(&w.state);
-            let (proof, _) = prove_batch(&keys().pk, witness.clone(), &mut rng(30)).unwrap();
+            let (proof, _) = prove_batch(prover(), witness.clone(), &mut rng(30)).unwrap();
             BatchSubmission::new(&witness, 2, &proof)
         });
         gas.push(w.rollup.submit_batch(&mut w.evm, operator(), submission).unwrap().gas_used);

@@ -9,7 +9,7 @@ use ccr_verifier_contracts::bindings::{Rollup, TestToken};
 use ccr_verifier_contracts::rollup::{fr_to_u256, BatchSubmission};
 use ccr_verifier_contracts::RollupError;
 
-use crate::common::{accept_all_verifier, keys, operator, rng, verifier, Member, World, TOKEN_UNIT};
+use crate::common::{accept_all_verifier, operator, prover, rng, verifier, Member, World, TOKEN_UNIT};
 use crate::flow::{contract_error, events, first_batch, open_accounts};
 
 #[test]
@@ -28,7 +28,7 @@ fn erc20_deposit_prove_settle_withdraw() {
     w.check_balance_invariant();
 
     let witness = first_batch(&mut w.state, &deposits, &alice, &bob);
-    let (proof, _) = prove_batch(&keys().pk, witness.clone(), &mut rng(40)).unwrap();
+    let (proof, _) = prove_batch(prover(), witness.clone(), &mut rng(40)).unwrap();
     let receipt =
         w.rollup.submit_batch(&mut w.evm, operator(), &BatchSubmission::new(&witness, 2, &proof)).unwrap();
     assert_eq!(w.rollup.state_root(&mut w.evm).unwrap(), w.state.root());

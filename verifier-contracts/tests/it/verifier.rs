@@ -15,7 +15,7 @@ use ccr_verifier_contracts::bindings::IBatchVerifier;
 use ccr_verifier_contracts::rollup::{fr_to_u256, proof_words};
 use ccr_verifier_contracts::{solidity_verifier, Artifact, Evm, GeneratorError, COMMITTED_VERIFIER_KEY};
 
-use crate::common::{keys, operator, rng, transfer, verifier, verifier_source, Member, KEY, PARAMS};
+use crate::common::{keys, operator, prover, rng, transfer, verifier, verifier_source, Member, KEY, PARAMS};
 
 /// A fresh proven batch: two accounts opened, a transfer, a no-op. Returns the call's words.
 fn proven_batch(seed: u64) -> ([U256; 8], Fr) {
@@ -29,7 +29,7 @@ fn proven_batch(seed: u64) -> ([U256; 8], Fr) {
     let t = transfer(&state, &alice.key, 0, 1, 250);
     batch.push(&mut state, &t).unwrap();
     let witness = batch.finish_from(&state);
-    let (proof, commitment) = prove_batch(&keys().pk, witness, &mut rng(seed)).unwrap();
+    let (proof, commitment) = prove_batch(prover(), witness, &mut rng(seed)).unwrap();
     (proof_words(&proof), commitment)
 }
 

@@ -31,6 +31,13 @@ fn keys() -> &'static Keypair {
     KEYS.get_or_init(|| KEY.keypair().expect("dev setup"))
 }
 
+/// The batch prover of [`keys`]: its constraint matrices synthesized once per test binary.
+fn prover() -> &'static ccr_prover::Prover {
+    static PROVER: OnceLock<ccr_prover::Prover> = OnceLock::new();
+    PROVER
+        .get_or_init(|| ccr_prover::batch::batch_prover(keys().pk.clone(), KEY.params).expect("batch prover"))
+}
+
 fn verifier() -> &'static Artifact {
     static VERIFIER: OnceLock<Artifact> = OnceLock::new();
     VERIFIER.get_or_init(|| {
@@ -89,7 +96,7 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     let witness = batch.finish_from(&state);
     let w = witness.clone();
     let (proof, _) = tokio::task::spawn_blocking(move || {
-        prove_batch(&keys().pk, w, &mut ChaCha20Rng::seed_from_u64(1)).unwrap()
+        prove_batch(prover(), w, &mut ChaCha20Rng::seed_from_u64(1)).unwrap()
     })
     .await
     .unwrap();
@@ -253,7 +260,7 @@ async fn attack_batch_submitted_through_contract_breaks_audit() {
         let witness = batch.finish_from(&state);
         let w = witness.clone();
         let (proof, _) = tokio::task::spawn_blocking(move || {
-            prove_batch(&keys().pk, w, &mut ChaCha20Rng::seed_from_u64(seed as u64)).unwrap()
+            prove_batch(prover(), w, &mut ChaCha20Rng::seed_from_u64(seed as u64)).unwrap()
         })
         .await
         .unwrap();
