@@ -95,7 +95,10 @@ pub fn run(config: &ProveBench, say: &mut dyn FnMut(&ProveRow)) -> Result<Vec<Pr
             let t = Instant::now();
             let proof = prove_before(&keys.pk, circuit.clone())?;
             let secs = t.elapsed().as_secs_f64();
-            ensure!(ccr_prover::verify(&keys.vk, &[public], &proof)?, "the earlier path's proof did not verify");
+            ensure!(
+                ccr_prover::verify(&keys.vk, &[public], &proof)?,
+                "the earlier path's proof did not verify"
+            );
             Some((secs, peak_mib()))
         } else {
             None

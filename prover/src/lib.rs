@@ -9,7 +9,13 @@
 //! # ) -> Result<(), ccr_prover::ProverError> {
 //! use ccr_prover::{dev_setup, prove, verify};
 //! let keys = dev_setup(circuit.clone(), [0; 32])?; // INSECURE: development only
-//! let proof = prove(&keys.pk, circuit, &mut rand::rngs::OsRng)?;
+//! let proof = prove(&keys.pk, circuit.clone(), &mut rand::rngs::OsRng)?;
+//! assert!(verify(&keys.vk, public_inputs, &proof)?);
+//!
+//! // A process that proves many statements of one circuit synthesizes its constraint
+//! // matrices once, then only each statement's witness:
+//! let prover = ccr_prover::Prover::new(keys.pk, circuit.clone())?;
+//! let proof = prover.prove(circuit, &mut rand::rngs::OsRng)?;
 //! assert!(verify(&keys.vk, public_inputs, &proof)?);
 //! # Ok(()) }
 //! ```

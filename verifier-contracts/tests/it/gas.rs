@@ -114,7 +114,7 @@ fn submit_batch_gas_by_batch_size() {
     assert!((185_000..200_000).contains(&verifier_cost), "verification costs {verifier_cost} gas");
     assert!(real < 400_000, "a batch of 4 costs {real} gas");
     assert!(per_transfer[2] < 5_000, "a transfer slot in a batch of 64 costs {} gas", per_transfer[2]);
-    assert!(per_transfer[3] < 1_500, "a transfer slot in a batch of 256 costs {} gas", per_transfer[3]);
+    assert!(per_transfer[3] < 2_000, "a transfer slot in a batch of 256 costs {} gas", per_transfer[3]);
 }
 
 /// Gas of the deployments and of the L1 entry points members use.
