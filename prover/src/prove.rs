@@ -10,7 +10,7 @@
 //! checked against the key's own verifying key before it is returned, which also catches
 //! matrices of another circuit of the same shape.
 //!
-//! [`prove`] is the one-shot form: it synthesizes the matrices and the witness together, as
+//! [`prove()`] is the one-shot form: it synthesizes the matrices and the witness together, as
 //! arkworks' stock prover does, for a process that makes one proof.
 
 use std::sync::Arc;
