@@ -36,7 +36,9 @@ use ccr_circuits::vote::trees::{VoteParams, PAD_MESSAGE};
 use ccr_circuits::vote::witness::{process_witnesses, ProcessBatchWitness, WitnessError};
 use ccr_circuits::vote::{Message, OptionResult, Outcome, Poll, VoterState};
 
-use crate::{dev_setup, Bn254, ConstraintMatrices, Fr, Keypair, Proof, Prover, ProverError, ProvingKey};
+use crate::{
+    dev_setup, prove_with_matrices, Bn254, ConstraintMatrices, Fr, Keypair, Proof, ProverError, ProvingKey,
+};
 
 /// The circuit name written in key files of a processing circuit, e.g. `vote-process-s10-v3-b25`.
 pub fn process_circuit_name(params: &VoteParams) -> String {
@@ -265,37 +267,40 @@ pub fn pad_messages(messages: &[Message], batch_size: usize) -> Vec<Message> {
     all
 }
 
-/// Proves `circuit` with `prover` (which checks that the proof verifies) and checks that its
-/// public input is `expected`.
+/// Proves `circuit` under `pk` over the circuit's cached `matrices` (the proof is checked
+/// against the key before it is returned) and checks that its public input is `expected`.
 fn prove_step<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
-    prover: &Prover,
+    pk: &ProvingKey<Bn254>,
+    matrices: &ConstraintMatrices,
     circuit: C,
     expected: Fr,
     kind: ProofKind,
     batch: u64,
     rng: &mut R,
 ) -> Result<Proof<Bn254>, VoteProverError> {
-    let (proof, public) = prover.prove_with_public_inputs(circuit, rng).map_err(|source| match source {
-        ProverError::NotTheKeysCircuit => VoteProverError::ProofRejected { kind, batch },
-        source => VoteProverError::Prove { kind, batch, source },
-    })?;
+    let (proof, public, _) =
+        prove_with_matrices(pk, matrices, circuit, rng).map_err(|source| match source {
+            ProverError::NotTheKeysCircuit => VoteProverError::ProofRejected { kind, batch },
+            source => VoteProverError::Prove { kind, batch, source },
+        })?;
     if public != [expected] {
         return Err(VoteProverError::PublicInputMismatch { kind, batch });
     }
     Ok(proof)
 }
 
-/// The prover of one of the poll's two circuits: its matrices synthesized once from the first
-/// batch to prove (`batch`), for all the batches of the poll.
-fn step_prover<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
+/// The matrices of one of the poll's two circuits, synthesized once from the first batch to
+/// prove (`batch`) for all the batches of the poll, and checked against `pk`.
+fn step_matrices<C: ark_relations::gr1cs::ConstraintSynthesizer<Fr>>(
     pk: &ProvingKey<Bn254>,
     first: Option<(u64, C)>,
     kind: ProofKind,
-) -> Result<Option<Prover>, VoteProverError> {
+) -> Result<Option<ConstraintMatrices>, VoteProverError> {
     let Some((batch, first)) = first else { return Ok(None) };
     let prove_err = |source| VoteProverError::Prove { kind, batch, source };
     let matrices = ConstraintMatrices::synthesize(first).map_err(prove_err)?;
-    Prover::from_matrices(pk.clone(), matrices).map(Some).map_err(prove_err)
+    matrices.check_key(pk).map_err(prove_err)?;
+    Ok(Some(matrices))
 }
 
 /// Proves a closed poll: pads `run.messages` as `closePoll` does, builds every witness, and proves
@@ -327,9 +332,9 @@ pub fn coordinate(
     let total = n_process + n_tally;
     let first_process =
         processing.batches.first().map(|b| (b.batch_index as u64, ProcessCircuit::new(b.clone())));
-    let process_prover = step_prover(process_pk, first_process, ProofKind::Process)?;
+    let process_matrices = step_matrices(process_pk, first_process, ProofKind::Process)?;
     let first_tally = tally.batches.first().map(|b| (b.batch_index, TallyCircuit::new(b.clone())));
-    let tally_prover = step_prover(tally_pk, first_tally, ProofKind::Tally)?;
+    let tally_matrices = step_matrices(tally_pk, first_tally, ProofKind::Tally)?;
     let mut process = Vec::with_capacity(n_process);
     for (i, batch) in processing.batches.iter().enumerate() {
         let b = batch.batch_index as u64;
@@ -343,9 +348,9 @@ pub fn coordinate(
         };
         progress(step);
         let public_input = batch.public_input();
-        let prover = process_prover.as_ref().expect("a processing batch exists");
-        let proof =
-            prove_step(prover, ProcessCircuit::new(batch.clone()), public_input, ProofKind::Process, b, rng)?;
+        let matrices = process_matrices.as_ref().expect("a processing batch exists");
+        let circuit = ProcessCircuit::new(batch.clone());
+        let proof = prove_step(process_pk, matrices, circuit, public_input, ProofKind::Process, b, rng)?;
         process.push(ProvenStep { batch: b, after: batch.sb_after(), public_input, proof });
         progress(CoordinatorStep { done: true, ..step });
     }
@@ -357,9 +362,9 @@ pub fn coordinate(
             CoordinatorStep { kind: ProofKind::Tally, i: i + 1, n: n_tally, batch: b, done: false, total };
         progress(step);
         let public_input = batch.public_input();
-        let prover = tally_prover.as_ref().expect("a tally batch exists");
-        let proof =
-            prove_step(prover, TallyCircuit::new(batch.clone()), public_input, ProofKind::Tally, b, rng)?;
+        let matrices = tally_matrices.as_ref().expect("a tally batch exists");
+        let circuit = TallyCircuit::new(batch.clone());
+        let proof = prove_step(tally_pk, matrices, circuit, public_input, ProofKind::Tally, b, rng)?;
         tally_steps.push(ProvenStep { batch: b, after: batch.tally_after(), public_input, proof });
         progress(CoordinatorStep { done: true, ..step });
     }

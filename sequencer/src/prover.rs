@@ -9,8 +9,8 @@ use ccr_circuits::batch::BatchWitness;
 use ccr_circuits::state::RollupParams;
 use ccr_prover::batch::{batch_circuit_name, batch_prover, dev_setup_batch, prove_batch};
 use ccr_prover::{
-    prepare_verifying_key, proof_to_bytes, verify_prepared, Bn254, PreparedVerifyingKey, Prover, ProverError,
-    ProvingKey, ProvingKeyFile, VerifyingKey, VerifyingKeyFile,
+    prepare_verifying_key, proof_to_bytes, Bn254, PreparedVerifyingKey, Prover, ProverError, ProvingKey,
+    ProvingKeyFile, VerifyingKey, VerifyingKeyFile,
 };
 use tokio::sync::watch;
 use tracing::{error, info, warn};
@@ -200,25 +200,18 @@ impl BatchKeys {
     }
 }
 
-/// Proves `witness` with OS randomness and checks the proof against `pvk` before returning its
-/// bytes (what the in-process prover and the fleet's workers both run, on a blocking thread).
+/// Proves `witness` with OS randomness and returns the proof's bytes (what the in-process
+/// prover and the fleet's workers both run, on a blocking thread). The [`Prover`] checks every
+/// proof against its key's verifying key before returning it, so a proof that would not verify
+/// is an error here.
 ///
 /// # Errors
 ///
-/// The proving error, or a proof that does not verify (the keys do not belong together), as
-/// text for the log.
-pub fn prove_checked(
-    prover: &Prover,
-    pvk: &PreparedVerifyingKey<Bn254>,
-    witness: BatchWitness,
-) -> Result<Vec<u8>, String> {
-    let (proof, commitment) =
-        prove_batch(prover, witness, &mut rand::rngs::OsRng).map_err(|e| e.to_string())?;
-    match verify_prepared(pvk, &[commitment], &proof) {
-        Ok(true) => proof_to_bytes(&proof).map_err(|e| e.to_string()),
-        Ok(false) => Err("the proof does not verify under the batch key".into()),
-        Err(e) => Err(e.to_string()),
-    }
+/// The proving error (an invalid witness, a key that does not fit the circuit, a proof that
+/// does not verify), as text for the log.
+pub fn prove_checked(prover: &Prover, witness: BatchWitness) -> Result<Vec<u8>, String> {
+    let (proof, _) = prove_batch(prover, witness, &mut rand::rngs::OsRng).map_err(|e| e.to_string())?;
+    proof_to_bytes(&proof).map_err(|e| e.to_string())
 }
 
 /// Proves sealed batches in order until `shutdown` turns true. A failed proof is logged and
@@ -233,11 +226,11 @@ pub async fn run(seq: Arc<Sequencer>, keys: BatchKeys, mut shutdown: watch::Rece
                 _ = shutdown.changed() => break,
             }
         };
-        let (prover, pvk) = (keys.prover.clone(), keys.pvk.clone());
+        let prover = keys.prover.clone();
         let started = Instant::now();
         // The blocking closure owns only the keys and the witness: if the node stops meanwhile,
         // the result is dropped and the batch is proven again at the next start.
-        let job = tokio::task::spawn_blocking(move || prove_checked(&prover, &pvk, witness));
+        let job = tokio::task::spawn_blocking(move || prove_checked(&prover, witness));
         let result = tokio::select! {
             r = job => r.map_err(|e| e.to_string()).and_then(|r| r),
             _ = shutdown.changed() => break,

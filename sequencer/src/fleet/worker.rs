@@ -254,8 +254,8 @@ async fn work(
     let keys = ring.for_params(&witness.params).await?;
     info!(target: "prover::worker", batch, lease, "proving");
     let started = Instant::now();
-    let (prover, pvk) = (keys.prover.clone(), keys.pvk.clone());
-    let mut task = tokio::task::spawn_blocking(move || prove_checked(&prover, &pvk, witness));
+    let prover = keys.prover.clone();
+    let mut task = tokio::task::spawn_blocking(move || prove_checked(&prover, witness));
     let every = Duration::from_millis(job.lease_ms.max(300) / 3);
     let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     let proof = loop {

@@ -87,17 +87,15 @@ async fn published_files_come_back_checked() {
     pk.save(&key_file).unwrap();
 
     let mirror = dir.path().join("bank-files");
-    let out = crate::common::bin()
-        .args(["--json", "bank", "publish", "--policy"])
-        .arg(&policy_file)
-        .arg("--registry")
-        .arg(&registry_file)
-        .arg("--pk")
-        .arg(&key_file)
-        .arg("--out")
-        .arg(&mirror)
-        .output()
-        .unwrap();
+    let publish = |json: bool, policy: &std::path::Path| {
+        let mut cmd = crate::common::bin();
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.args(["bank", "publish", "--policy"]).arg(policy).arg("--registry").arg(&registry_file);
+        cmd.arg("--pk").arg(&key_file).arg("--out").arg(&mirror).output().unwrap()
+    };
+    let out = publish(true, &policy_file);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let version = BankVersion {
         pool: 5,
@@ -115,17 +113,7 @@ async fn published_files_come_back_checked() {
         assert!(mirror.join(name).exists(), "{name}");
     }
     // A file that is not what it claims is refused, naming it.
-    let out = crate::common::bin()
-        .args(["bank", "publish", "--policy"])
-        .arg(&registry_file)
-        .arg("--registry")
-        .arg(&registry_file)
-        .arg("--pk")
-        .arg(&key_file)
-        .arg("--out")
-        .arg(&mirror)
-        .output()
-        .unwrap();
+    let out = publish(false, &registry_file);
     assert_eq!(out.status.code(), Some(ccr_wallet::error::exit_code::CONFIG));
     assert!(String::from_utf8_lossy(&out.stderr).contains("registry.json"));
 
