@@ -134,3 +134,38 @@ impl Latency {
 pub fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
+
+/// Where a native transfer's time goes: the per-operation cost of its parts, each timed
+/// alone over the same transfers (`ccr-benches native`).
+pub fn native_breakdown(state: &RollupState, transfers: &[Tx]) -> Result<String> {
+    use ccr_circuits::babyjubjub::eddsa::verify_poseidon;
+    use ccr_circuits::poseidon;
+    use std::time::Instant;
+    let domain = state.params().domain;
+    let n = transfers.len().max(1);
+    let mut sink = Fr::from(0u64);
+    let t = Instant::now();
+    for i in 0..n * 50 {
+        sink = poseidon::hash2(sink, Fr::from(i as u64));
+    }
+    let hash2 = t.elapsed().as_secs_f64() * 1e6 / (n * 50) as f64;
+    let t = Instant::now();
+    for i in 0..n * 4 {
+        sink = poseidon::hash_n(&[sink, Fr::from(i as u64), sink, sink, sink]);
+    }
+    let hash5 = t.elapsed().as_secs_f64() * 1e6 / (n * 4) as f64;
+    let t = Instant::now();
+    for tx in transfers {
+        let Tx::Signed(s) = tx else { continue };
+        let pk = state.account(s.from).context("sender")?.pubkey;
+        verify_poseidon(s.unsigned().message(&domain), &s.signature, &pk).context("signature")?;
+    }
+    let eddsa = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+    std::hint::black_box(sink);
+    Ok(format!(
+        "  Poseidon(2) {hash2:.1} µs, Poseidon(5) {hash5:.1} µs, EdDSA-Poseidon verification {eddsa:.1} µs\n  \
+         a transfer: 2 × {depth} node hashes + 4 leaf hashes + 1 verification ≈ {:.0} µs",
+        2.0 * state.params().depth as f64 * hash2 + 4.0 * hash5 + eddsa,
+        depth = state.params().depth
+    ))
+}

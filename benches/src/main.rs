@@ -173,7 +173,8 @@ fn main() -> Result<()> {
             }
         }
         Cmd::Native { depth, txs } => {
-            let (mut state, transfers) = ccr_benches::signed_transfers(depth, 1, txs)?;
+            let (state0, transfers) = ccr_benches::signed_transfers(depth, 1, txs)?;
+            let mut state = state0.clone();
             let start = Instant::now();
             for tx in &transfers {
                 state.apply(tx).context("apply")?;
@@ -184,6 +185,7 @@ fn main() -> Result<()> {
                 txs as f64 / secs,
                 secs * 1e6 / txs as f64
             );
+            println!("{}", ccr_benches::native_breakdown(&state0, &transfers)?);
         }
         Cmd::Prove { depth, sizes, no_stock } => {
             let config = ccr_benches::prove::ProveBench { depth, sizes, stock: !no_stock };
