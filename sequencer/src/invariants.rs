@@ -274,7 +274,7 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
             }
         }
         match rec.status {
-            TxStatus::Pending => pending.push(PendingTx { seq, record: rec }),
+            TxStatus::Pending => pending.push(PendingTx::new(seq, rec)),
             TxStatus::InBatch(_) => in_batches += 1,
             TxStatus::Rejected(_) => {}
         }

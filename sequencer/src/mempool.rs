@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use ccr_circuits::state::tx::{QueueEntry, Tx};
-use ccr_circuits::state::{RollupState, TxError};
+use ccr_circuits::state::{CheckedSignature, RollupState, TxError};
 
 use crate::records::TxRecord;
 
@@ -33,6 +33,20 @@ pub struct PendingTx {
     pub seq: u64,
     /// The log record (status pending).
     pub record: TxRecord,
+    /// Its signature, verified once (a signed transaction): applying it again, behind a
+    /// deposit or when sealing, does not verify it again.
+    pub checked: Option<CheckedSignature>,
+}
+
+impl PendingTx {
+    /// A pending transaction whose signature (if any) is not verified yet.
+    pub fn new(seq: u64, record: TxRecord) -> Self {
+        Self { seq, record, checked: None }
+    }
+
+    fn apply(&self, state: &mut RollupState) -> Result<(), TxError> {
+        state.apply_checked(&self.record.tx, self.checked.as_ref()).map(|_| ())
+    }
 }
 
 /// Why the mempool refuses something.
@@ -120,18 +134,28 @@ impl Mempool {
     }
 
     /// Checks an L2 transaction (signed, a credit or a loan upkeep) against capacity and the
-    /// pending state, changing nothing.
-    pub fn check_l2(&self, tx: &Tx) -> Result<(), MempoolError> {
+    /// pending state, changing nothing; `checked` is its signature, verified by the caller.
+    pub fn check_l2(&self, tx: &Tx, checked: Option<&CheckedSignature>) -> Result<(), MempoolError> {
         if self.l2.len() >= self.capacity {
             return Err(MempoolError::Full { capacity: self.capacity });
         }
-        self.state.validate(tx)?;
+        self.state.validate_checked(tx, checked)?;
         Ok(())
     }
 
-    /// Appends an L2 transaction checked by [`Mempool::check_l2`] (and since persisted).
-    pub fn push_l2(&mut self, p: PendingTx) -> Result<(), MempoolError> {
-        self.state.apply(&p.record.tx).map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
+    /// Appends an L2 transaction checked by [`Mempool::check_l2`]. A signed transaction
+    /// without `checked` (put back from the log at start-up) has its signature verified here,
+    /// once.
+    pub fn push_l2(&mut self, mut p: PendingTx) -> Result<(), MempoolError> {
+        if let (Tx::Signed(s), None) = (&p.record.tx, &p.checked) {
+            let inconsistent = |source| MempoolError::Inconsistent { seq: p.seq, source };
+            let sender =
+                self.state.account(s.from).ok_or(TxError::UnknownAccount(s.from)).map_err(inconsistent)?;
+            let checked = CheckedSignature::verify(s, &self.state.params().domain, &sender.pubkey)
+                .map_err(inconsistent)?;
+            p.checked = Some(checked);
+        }
+        p.apply(&mut self.state).map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
         self.l2.push_back(p);
         self.since.get_or_insert_with(Instant::now);
         Ok(())
@@ -147,12 +171,12 @@ impl Mempool {
         }
         let mut state = sealed.clone();
         for p in &self.deposits {
-            state.apply(&p.record.tx).map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
+            p.apply(&mut state).map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
         }
         state.apply(&tx)?;
         let mut evicted = Vec::new();
         for p in &self.l2 {
-            if let Err(e) = state.apply(&p.record.tx) {
+            if let Err(e) = p.apply(&mut state) {
                 evicted.push((p.clone(), e));
             }
         }

@@ -34,6 +34,9 @@ pub const TXS_EVICTED: &str = "ccr_sequencer_txs_evicted_total";
 pub const BATCHES_SEALED: &str = "ccr_sequencer_batches_sealed_total";
 /// Real (non-padding) transactions per sealed batch.
 pub const BATCH_TXS: &str = "ccr_sequencer_batch_txs";
+/// Operations (acceptances, seals, proofs, settlements) made durable by one synced write: the
+/// group commit's group size.
+pub const COMMIT_GROUP: &str = "ccr_sequencer_commit_group_operations";
 /// Batches proven.
 pub const BATCHES_PROVEN: &str = "ccr_sequencer_batches_proven_total";
 /// Batches settled on L1.
@@ -145,6 +148,12 @@ pub fn install() -> Result<PrometheusHandle, MetricsError> {
                 })
                 .and_then(|b| {
                     b.set_buckets_for_metric(
+                        Matcher::Full(COMMIT_GROUP.to_owned()),
+                        &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
+                    )
+                })
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
                         Matcher::Full(BATCH_TXS.to_owned()),
                         &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
                     )
@@ -171,6 +180,11 @@ fn describe() {
     describe_counter!(TXS_EVICTED, "accepted transactions evicted behind a deposit");
     describe_counter!(BATCHES_SEALED, "batches sealed");
     describe_histogram!(BATCH_TXS, Unit::Count, "real transactions per sealed batch");
+    describe_histogram!(
+        COMMIT_GROUP,
+        Unit::Count,
+        "operations made durable by one synced write (group commit)"
+    );
     describe_counter!(BATCHES_PROVEN, "batches proven");
     describe_counter!(PROVING_FAILURES, "proving failures");
     describe_histogram!(PROVING_SECONDS, Unit::Seconds, "time to prove one batch");

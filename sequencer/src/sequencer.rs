@@ -1,10 +1,29 @@
-//! The sequencer core: the log, the mempool, sealing and proof recording, behind one lock.
+//! The sequencer core: the log, the mempool, sealing and proof recording.
 //!
-//! Every operation that changes state follows the same order: compute the change in memory
-//! without applying it, commit it to RocksDB in one write batch, then apply it in memory.
-//! If the in-memory state cannot follow what was committed (a bug), the sequencer *halts*
-//! (fail-stop): it refuses further work with `Unavailable`, and a restart rebuilds the state
-//! from the log (see [`crate::invariants`]).
+//! # Concurrency and durability
+//!
+//! - **Signatures are verified once, outside every lock**, on the caller's thread (the RPC
+//!   server's blocking pool: in parallel). The verification ([`CheckedSignature`]) travels
+//!   with the transaction into the mempool, so applying it to the pending state, again behind
+//!   a deposit, and to the sealed state when sealing, does not verify it again.
+//! - **One lock (`inner`) orders acceptance**: the mempool, the counters, the indexes. Under
+//!   it an operation validates against the pending state, applies its change in memory and
+//!   *stages* its RocksDB writes in the open commit group; then it releases the lock.
+//! - **Group commit.** The operation then waits until its group is durable: the first waiter
+//!   writes every group staged so far in one synced RocksDB write, and the others find their
+//!   group written (as PostgreSQL's and RocksDB's own group commit). Nothing is answered
+//!   before it is durable. Groups are written in staging order, so a crash at any point
+//!   leaves a prefix of the operations: the log replays to a state the node went through.
+//! - **Sealing holds the sealed state's lock (`sealed`), not `inner`, while it builds the
+//!   batch's witness** (the costly part: two tree updates per transaction): it takes the
+//!   batch's transactions under `inner`, builds, then takes `inner` again to stage the batch.
+//!   Only L2 transactions can arrive meanwhile, at the back of the mempool; deposits (which go
+//!   ahead of them) take the sealed state's lock first. Lock order: `sealed`, then `groups`
+//!   (the commit leader), then `inner`.
+//!
+//! If the in-memory state cannot follow what was validated, or a group's write fails, the
+//! sequencer *halts* (fail-stop): it refuses further work with `Unavailable`, and a restart
+//! rebuilds the state from the database (see [`crate::invariants`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -16,7 +35,7 @@ use ccr_circuits::batch::{BatchBuilder, BatchWitness};
 use ccr_circuits::merkle::MerkleProof;
 use ccr_circuits::state::account::Account;
 use ccr_circuits::state::tx::{CreditTx, Deposit, LoanUpkeep, QueueEntry, SignedTx, Tx};
-use ccr_circuits::state::{RollupParams, RollupState, TxError};
+use ccr_circuits::state::{CheckedSignature, RollupParams, RollupState, TxError};
 use tokio::sync::Notify;
 use tracing::{debug, error, info, warn};
 
@@ -25,7 +44,7 @@ use crate::invariants::{recover, StartupReport};
 use crate::mempool::{Mempool, PendingTx};
 use crate::metrics as m;
 use crate::records::{tx_hash, BatchRecord, CreditProofRecord, L1Settlement, TxRecord, TxStatus};
-use crate::store::{Counters, Store};
+use crate::store::{Counters, Store, StoreWrite};
 use crate::wire::fr_to_hex;
 
 /// What the sequencer core needs to open.
@@ -96,7 +115,6 @@ pub struct Progress {
 
 #[derive(Debug)]
 struct Inner {
-    sealed: RollupState,
     mempool: Mempool,
     counters: Counters,
     unproven: BTreeMap<u64, BatchWitness>,
@@ -110,6 +128,34 @@ struct Inner {
     /// The bank version each pending credit (by sequence number) was accepted under: a batch
     /// keeps credits of one version (one eligibility key).
     credit_versions: HashMap<u64, u64>,
+    /// The writes of the open commit group, in staging order.
+    staged: StoreWrite,
+    /// Operations staged in the open group.
+    staged_ops: u64,
+    /// Number of the open commit group (the first is 1).
+    group: u64,
+}
+
+/// The group-commit leader's state (its mutex is the leader's lock).
+#[derive(Debug, Default)]
+struct Groups {
+    /// The last group written durably.
+    durable: u64,
+    /// Why a group's write failed: every later group fails with it.
+    failed: Option<String>,
+}
+
+/// A batch taken from the mempool, to be built without the acceptance lock.
+struct SealPlan {
+    number: u64,
+    txs: Vec<PendingTx>,
+}
+
+/// A batch built on the sealed state.
+struct Built {
+    witness: BatchWitness,
+    /// Queue entries consumed before it.
+    deposits_from: u64,
 }
 
 /// A credit whose eligibility proof was checked against L1 (the bank's key, policy and
@@ -146,6 +192,11 @@ pub struct SealedAccount {
 pub struct Sequencer {
     store: Store,
     params: RollupParams,
+    /// The state after the sealed batches (lock order: first).
+    sealed: Mutex<RollupState>,
+    /// The commit-group leader (lock order: second).
+    groups: Mutex<Groups>,
+    /// Everything acceptance touches (lock order: last).
     inner: Mutex<Inner>,
     batch_wake: Notify,
     proof_wake: Notify,
@@ -209,7 +260,6 @@ impl Sequencer {
             }
         }
         let inner = Inner {
-            sealed: r.sealed,
             mempool: r.mempool,
             counters: r.counters,
             unproven: r.unproven,
@@ -218,10 +268,15 @@ impl Sequencer {
             nullifiers,
             roots,
             credit_versions,
+            staged: StoreWrite::default(),
+            staged_ops: 0,
+            group: 1,
         };
         let seq = Self {
             store,
             params: config.params,
+            sealed: Mutex::new(r.sealed),
+            groups: Mutex::new(Groups::default()),
             inner: Mutex::new(inner),
             batch_wake: Notify::new(),
             proof_wake: Notify::new(),
@@ -255,6 +310,84 @@ impl Sequencer {
         Ok(g)
     }
 
+    fn lock_sealed(&self) -> Result<MutexGuard<'_, RollupState>, SequencerError> {
+        self.sealed.lock().map_err(|_| SequencerError::Halted("sealed-state lock poisoned by a panic".into()))
+    }
+
+    /// Stages `w` (the writes of `ops` operations) in the open commit group and returns the
+    /// group's number, for [`Sequencer::durable`].
+    fn stage(g: &mut Inner, w: StoreWrite, ops: u64) -> u64 {
+        g.staged.append(w);
+        g.staged_ops += ops;
+        g.group
+    }
+
+    /// Returns once commit group `group` is durable. The first caller to get here writes
+    /// every group staged so far in one synced write; callers whose group that write covered
+    /// return without writing.
+    fn durable(&self, group: u64) -> Result<(), SequencerError> {
+        let mut leader = self
+            .groups
+            .lock()
+            .map_err(|_| SequencerError::Halted("commit lock poisoned by a panic".into()))?;
+        if leader.durable >= group {
+            return Ok(());
+        }
+        if let Some(reason) = &leader.failed {
+            return Err(SequencerError::Halted(reason.clone()));
+        }
+        let (w, ops, last) = {
+            let mut g = self.lock()?;
+            let last = g.group;
+            g.group += 1;
+            (std::mem::take(&mut g.staged), std::mem::take(&mut g.staged_ops), last)
+        };
+        crash_point("before-group-write");
+        if !w.is_empty() {
+            if let Err(e) = self.store.commit(w) {
+                // Memory is ahead of the database: stop, and let a restart rebuild.
+                let reason = format!("writing commit group {last}: {e}");
+                leader.failed = Some(reason.clone());
+                let mut g = self.lock()?;
+                return Err(Self::halt(&mut g, reason));
+            }
+            metrics::histogram!(m::COMMIT_GROUP).record(ops as f64);
+        }
+        leader.durable = last;
+        crash_point("after-group-write");
+        Ok(())
+    }
+
+    /// Makes every operation staged so far durable.
+    fn flush(&self) -> Result<(), SequencerError> {
+        let group = self.lock()?.group;
+        self.durable(group)
+    }
+
+    /// The sender's key in the pending state, and the transaction's signature verified under
+    /// it (outside the acceptance lock; `None` when the sender has no account, which
+    /// validation then reports).
+    fn check_signature(&self, tx: &SignedTx) -> Result<Option<CheckedSignature>, SequencerError> {
+        let pubkey = self.lock_live()?.mempool.state().account(tx.from).map(|a| a.pubkey);
+        match pubkey {
+            Some(pk) => Ok(Some(CheckedSignature::verify(tx, &self.params.domain, &pk)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Waits for an accepted operation's group, then counts and announces it.
+    fn settle_acceptance(
+        &self,
+        accepted: Accepted,
+        group: u64,
+        kind: &'static str,
+    ) -> Result<Accepted, SequencerError> {
+        self.durable(group)?;
+        metrics::counter!(m::TXS_ACCEPTED, "kind" => kind).increment(1);
+        self.batch_wake.notify_one();
+        Ok(accepted)
+    }
+
     fn halt(g: &mut Inner, reason: String) -> SequencerError {
         error!(target: "sequencer::store", %reason, "sequencer halted: restart to rebuild the state from the log");
         metrics::gauge!(m::HALTED).set(1.0);
@@ -266,7 +399,11 @@ impl Sequencer {
     /// to the log. When this returns `Ok`, the transaction is durable and will be in a batch.
     pub fn submit(&self, tx: SignedTx) -> Result<Accepted, SequencerError> {
         let (from, nonce) = (tx.from, tx.nonce);
-        let result = self.lock_live().and_then(|mut g| self.accept(&mut g, Tx::Signed(tx), None));
+        let kind = Tx::Signed(tx.clone()).name();
+        let result = self.check_signature(&tx).and_then(|checked| {
+            let (accepted, group) = self.accept(&mut self.lock_live()?, Tx::Signed(tx), checked, None)?;
+            self.settle_acceptance(accepted, group, kind)
+        });
         if let Ok(a) = &result {
             debug!(target: "sequencer::rpc", seq = a.seq, from, nonce, "transaction accepted");
         }
@@ -276,7 +413,12 @@ impl Sequencer {
     /// Appends a loan upkeep (interest accrual, or the writedown of a loan past due and grace)
     /// after validating it against the pending state.
     pub fn submit_upkeep(&self, upkeep: LoanUpkeep) -> Result<Accepted, SequencerError> {
-        let result = self.lock_live().and_then(|mut g| self.accept(&mut g, Tx::Upkeep(upkeep), None));
+        let tx = Tx::Upkeep(upkeep);
+        let kind = tx.name();
+        let result = self
+            .lock_live()
+            .and_then(|mut g| self.accept(&mut g, tx, None, None))
+            .and_then(|(accepted, group)| self.settle_acceptance(accepted, group, kind));
         self.count_rejection(result)
     }
 
@@ -285,6 +427,7 @@ impl Sequencer {
     /// L1 holds or will hold before the credit's batch, and the loan applies to the pending
     /// state (the pool has the amount, the borrower has no other loan, the tier's maximum).
     pub fn submit_credit(&self, credit: CreditSubmission) -> Result<Accepted, SequencerError> {
+        let kind = Tx::Credit(credit.tx.clone()).name();
         let result = self.lock_live().and_then(|mut g| {
             if self.params.batch_size < 2 {
                 return Err(SequencerError::Credit(format!(
@@ -312,11 +455,12 @@ impl Sequencer {
             })?;
             let proof = CreditProofRecord { state_batch, ..credit.proof };
             let version = proof.bank_version;
-            let accepted = self.accept(&mut g, Tx::Credit(credit.tx), Some(proof))?;
+            let (accepted, group) = self.accept(&mut g, Tx::Credit(credit.tx), None, Some(proof))?;
             g.nullifiers.insert(nullifier);
             g.credit_versions.insert(accepted.seq, version);
-            Ok(accepted)
+            Ok((accepted, group))
         });
+        let result = result.and_then(|(accepted, group)| self.settle_acceptance(accepted, group, kind));
         self.count_rejection(result)
     }
 
@@ -327,35 +471,34 @@ impl Sequencer {
         result
     }
 
-    /// Validates an L2 transaction against the pending state, then appends it (with a credit's
-    /// proof) to the log in one write and to the mempool.
+    /// Validates an L2 transaction against the pending state (its signature `checked`
+    /// already), appends it to the mempool, and stages its log entry (with a credit's proof)
+    /// in the open commit group. Returns the group, which the caller waits for
+    /// ([`Sequencer::durable`]) after releasing the lock.
     fn accept(
         &self,
         g: &mut MutexGuard<'_, Inner>,
         tx: Tx,
+        checked: Option<CheckedSignature>,
         credit: Option<CreditProofRecord>,
-    ) -> Result<Accepted, SequencerError> {
-        g.mempool.check_l2(&tx)?;
+    ) -> Result<(Accepted, u64), SequencerError> {
+        g.mempool.check_l2(&tx, checked.as_ref())?;
         let seq = g.counters.next_seq;
         let hash = tx_hash(&tx, matches!(tx, Tx::Credit(_) | Tx::Upkeep(_)).then_some(seq));
         let record = TxRecord { tx, queue_index: None, hash, status: TxStatus::Pending };
-        let counters = Counters { next_seq: seq + 1, ..g.counters };
         let mut w = self.store.write();
         w.put_tx(seq, &record);
         if let Some(c) = &credit {
             w.put_credit(seq, c);
         }
-        w.put_counters(&counters);
-        self.store.commit(w)?;
-        g.counters = counters;
-        let kind = record.tx.name();
-        if let Err(e) = g.mempool.push_l2(PendingTx { seq, record }) {
+        if let Err(e) = g.mempool.push_l2(PendingTx { seq, record, checked }) {
             return Err(Self::halt(g, e.to_string()));
         }
-        metrics::counter!(m::TXS_ACCEPTED, "kind" => kind).increment(1);
+        g.counters.next_seq = seq + 1;
+        w.put_counters(&g.counters);
+        let group = Self::stage(g, w, 1);
         update_gauges(g);
-        self.batch_wake.notify_one();
-        Ok(Accepted { seq, hash })
+        Ok((Accepted { seq, hash }, group))
     }
 
     /// [`Sequencer::ingest_queue_entry`] of a deposit.
@@ -376,6 +519,8 @@ impl Sequencer {
         queue_index: u64,
         deposit: QueueEntry,
     ) -> Result<DepositIngested, SequencerError> {
+        // A deposit goes ahead of pending L2 transactions: no batch may be being built.
+        let sealed = self.lock_sealed()?;
         let mut g = self.lock_live()?;
         let seen = g.counters.deposits_seen;
         if queue_index < seen {
@@ -391,7 +536,7 @@ impl Sequencer {
         if queue_index > seen {
             return Err(SequencerError::DepositOutOfOrder { expected: seen, got: queue_index });
         }
-        let plan = g.mempool.plan_deposit(&g.sealed, &deposit).map_err(|e| match e {
+        let plan = g.mempool.plan_deposit(&sealed, &deposit).map_err(|e| match e {
             crate::mempool::MempoolError::Invalid(source) => {
                 SequencerError::DepositRejected { queue_index, source }
             }
@@ -410,66 +555,83 @@ impl Sequencer {
             w.set_status(p.seq, &p.record, TxStatus::Rejected(reason));
         }
         w.put_counters(&counters);
-        self.store.commit(w)?;
-        g.counters = counters;
         let evicted: Vec<u64> = plan.evicted.iter().map(|(p, _)| p.seq).collect();
-        if let Err(e) = g.mempool.commit_deposit(plan, PendingTx { seq, record }) {
+        if let Err(e) = g.mempool.commit_deposit(plan, PendingTx::new(seq, record)) {
             return Err(Self::halt(&mut g, e.to_string()));
         }
+        g.counters = counters;
+        let group = Self::stage(&mut g, w, 1);
+        drop(sealed);
         if !evicted.is_empty() {
             warn!(target: "sequencer::batcher", ?evicted, queue_index, "pending transactions evicted behind a deposit");
             metrics::counter!(m::TXS_EVICTED).increment(evicted.len() as u64);
         }
         let kind = Tx::from(deposit.clone()).name();
-        info!(target: "sequencer::batcher", seq, queue_index, index = deposit.index(), kind, "L1 queue entry ingested");
-        metrics::counter!(m::TXS_ACCEPTED, "kind" => kind).increment(1);
         update_gauges(&g);
         drop(g);
-        self.batch_wake.notify_one();
+        self.settle_acceptance(Accepted { seq, hash }, group, kind)?;
+        info!(target: "sequencer::batcher", seq, queue_index, index = deposit.index(), kind, "L1 queue entry ingested");
         Ok(DepositIngested { accepted: Accepted { seq, hash }, duplicate: false, evicted })
     }
 
     /// Seals the next batch if the mempool holds a full one, or (with `force`) if it holds
-    /// anything; pads with no-ops. Returns the batch number sealed.
+    /// anything; pads with no-ops. Returns the batch number sealed, once it is durable.
+    ///
+    /// The witness is built holding the sealed state's lock only: acceptance goes on.
     pub fn seal(&self, force: bool) -> Result<Option<u64>, SequencerError> {
-        let mut g = self.lock_live()?;
-        let sealed = self.seal_locked(&mut g, force);
-        drop(g);
-        if matches!(sealed, Ok(Some(_))) {
-            self.proof_wake.notify_one();
-        }
-        sealed
+        let mut sealed = self.lock_sealed()?;
+        let Some(plan) = self.plan_seal(&*self.lock_live()?, force) else { return Ok(None) };
+        let number = plan.number;
+        let built = self.build_batch(&mut sealed, &plan);
+        let group = {
+            let mut g = self.lock_live()?;
+            match built {
+                Ok(built) => self.stage_batch(&mut g, plan, built, &sealed)?,
+                Err(reason) => return Err(Self::halt(&mut g, reason)),
+            }
+        };
+        drop(sealed);
+        self.durable(group)?;
+        crash_point("after-seal");
+        self.proof_wake.notify_one();
+        Ok(Some(number))
     }
 
     /// Moves the rollup to L1's epoch `epoch` (a later one): every pending transaction is
     /// sealed first, in batches of the old epoch, so a batch never mixes epochs and the
     /// pending state is always at the recorded epoch. Returns whether the epoch changed.
+    /// Acceptance waits meanwhile (epochs change monthly).
     pub fn advance_epoch(&self, epoch: u32) -> Result<bool, SequencerError> {
+        let mut sealed = self.lock_sealed()?;
         let mut g = self.lock_live()?;
         if epoch <= g.counters.epoch {
             return Ok(false);
         }
         let old = g.counters.epoch;
-        let mut sealed = 0;
-        while self.seal_locked(&mut g, true)?.is_some() {
-            sealed += 1;
+        let mut batches = 0;
+        while let Some(plan) = self.plan_seal(&g, true) {
+            match self.build_batch(&mut sealed, &plan) {
+                Ok(built) => self.stage_batch(&mut g, plan, built, &sealed)?,
+                Err(reason) => return Err(Self::halt(&mut g, reason)),
+            };
+            batches += 1;
         }
-        let inner = &mut *g;
-        if !inner.mempool.is_empty() {
-            return Err(Self::halt(inner, "pending transactions left after sealing them all".into()));
+        if !g.mempool.is_empty() {
+            return Err(Self::halt(&mut g, "pending transactions left after sealing them all".into()));
         }
-        let counters = Counters { epoch, ..inner.counters };
+        if let Err(e) = sealed.set_epoch(epoch).and_then(|()| g.mempool.set_epoch(epoch)) {
+            return Err(Self::halt(&mut g, format!("moving to epoch {epoch}: {e}")));
+        }
+        g.counters.epoch = epoch;
         let mut w = self.store.write();
-        w.put_counters(&counters);
-        self.store.commit(w)?;
-        inner.counters = counters;
-        if let Err(e) = inner.sealed.set_epoch(epoch).and_then(|()| inner.mempool.set_epoch(epoch)) {
-            return Err(Self::halt(inner, format!("moving to epoch {epoch}: {e}")));
-        }
-        info!(target: "sequencer::batcher", from = old, to = epoch, batches_sealed = sealed, "epoch advanced");
-        metrics::gauge!(m::EPOCH).set(f64::from(epoch));
+        w.put_counters(&g.counters);
+        let group = Self::stage(&mut g, w, 1);
         drop(g);
-        if sealed > 0 {
+        drop(sealed);
+        self.durable(group)?;
+        info!(target: "sequencer::batcher", from = old, to = epoch, batches_sealed = batches, "epoch advanced");
+        metrics::gauge!(m::EPOCH).set(f64::from(epoch));
+        if batches > 0 {
             self.proof_wake.notify_one();
         }
         Ok(true)
@@ -480,28 +642,47 @@ impl Sequencer {
         Ok(self.lock()?.counters.epoch)
     }
 
-    fn seal_locked(&self, g: &mut MutexGuard<'_, Inner>, force: bool) -> Result<Option<u64>, SequencerError> {
+    /// The next batch's transactions, if a batch is due (`force`: any pending transaction).
+    fn plan_seal(&self, g: &Inner, force: bool) -> Option<SealPlan> {
         let versions = &g.credit_versions;
         let (n, full) =
             g.mempool.batch_len(self.params.batch_size, |seq| versions.get(&seq).copied().unwrap_or(0));
         if n == 0 || (!full && !force) {
-            return Ok(None);
+            return None;
         }
-        let txs = g.mempool.prefix(n);
-        let number = g.counters.next_batch;
-        let inner = &mut **g;
-        let deposits_from = inner.sealed.deposits_consumed();
-        let mut builder = BatchBuilder::new(&inner.sealed);
-        for p in &txs {
-            if let Err(e) = builder.push(&mut inner.sealed, &p.record.tx) {
-                return Err(Self::halt(
-                    inner,
-                    format!("sealing batch {number}: transaction {} fails: {e}", p.seq),
-                ));
-            }
+        Some(SealPlan { number: g.counters.next_batch, txs: g.mempool.prefix(n) })
+    }
+
+    /// Applies the plan's transactions to the sealed state (their signatures verified at
+    /// acceptance) and returns the batch's witness; `Err` (a reason to halt) if one fails,
+    /// which cannot happen unless memory disagrees with what was validated.
+    fn build_batch(&self, sealed: &mut RollupState, plan: &SealPlan) -> Result<Built, String> {
+        let deposits_from = sealed.deposits_consumed();
+        let mut builder = BatchBuilder::new(sealed);
+        for p in &plan.txs {
+            builder
+                .push_checked(sealed, &p.record.tx, p.checked.as_ref())
+                .map_err(|e| format!("sealing batch {}: transaction {} fails: {e}", plan.number, p.seq))?;
         }
-        let used = self.params.batch_size - builder.room();
-        let witness = builder.finish_from(&inner.sealed);
+        Ok(Built { witness: builder.finish_from(sealed), deposits_from })
+    }
+
+    /// Removes a built batch's transactions from the mempool and stages the batch record and
+    /// their statuses; returns the commit group.
+    fn stage_batch(
+        &self,
+        g: &mut Inner,
+        plan: SealPlan,
+        built: Built,
+        sealed: &RollupState,
+    ) -> Result<u64, SequencerError> {
+        let (SealPlan { number, txs }, Built { witness, deposits_from }) = (plan, built);
+        if g.mempool.prefix(txs.len()).iter().map(|p| p.seq).ne(txs.iter().map(|p| p.seq)) {
+            return Err(Self::halt(
+                g,
+                format!("sealing batch {number}: the mempool changed under the batch"),
+            ));
+        }
         let record = BatchRecord {
             number,
             old_root: witness.old_root,
@@ -510,45 +691,41 @@ impl Sequencer {
             queue_after: witness.queue_after,
             epoch: witness.epoch,
             deposits_from,
-            deposits: u32::try_from(inner.sealed.deposits_consumed() - deposits_from).unwrap_or(u32::MAX),
+            deposits: u32::try_from(sealed.deposits_consumed() - deposits_from).unwrap_or(u32::MAX),
             seqs: txs.iter().map(|p| p.seq).collect(),
             tx_data: witness.tx_data(),
             commitment: witness.public_commitment(),
             proof: None,
             settlement: None,
         };
-        let counters = Counters { next_batch: number + 1, ..inner.counters };
+        g.counters.next_batch = number + 1;
         let mut w = self.store.write();
         w.put_batch(&record);
         for p in &txs {
             w.set_status(p.seq, &p.record, TxStatus::InBatch(number));
         }
-        w.put_counters(&counters);
-        if let Err(e) = self.store.commit(w) {
-            // The sealed state moved ahead of the database.
-            return Err(Self::halt(inner, format!("sealing batch {number}: {e}")));
-        }
-        inner.counters = counters;
-        inner.mempool.remove_prefix(txs.len());
+        w.put_counters(&g.counters);
+        let group = Self::stage(g, w, 1);
+        g.mempool.remove_prefix(txs.len());
         for p in &txs {
-            inner.credit_versions.remove(&p.seq);
+            g.credit_versions.remove(&p.seq);
         }
-        inner.unproven.insert(number, witness);
-        inner.roots.insert(record.new_root, number + 1);
+        g.unproven.insert(number, witness);
+        g.roots.insert(record.new_root, number + 1);
         info!(
             target: "sequencer::batcher",
             batch = number,
             txs = txs.len(),
             deposits = record.deposits,
             epoch = record.epoch,
-            padding = self.params.batch_size - used,
+            padding = self.params.batch_size - txs.iter().map(|p| p.record.tx.slots()).sum::<usize>(),
             new_root = %fr_to_hex(&record.new_root),
             "batch sealed"
         );
         metrics::counter!(m::BATCHES_SEALED).increment(1);
         metrics::histogram!(m::BATCH_TXS).record(txs.len() as f64);
-        update_gauges(inner);
-        Ok(Some(number))
+        update_gauges(g);
+        Ok(group)
     }
 
     /// When the oldest transaction waiting for a batch arrived.
@@ -594,6 +771,8 @@ impl Sequencer {
 
     /// Stores the proof of batch `n` (one atomic write) and marks it proven.
     pub fn record_proof(&self, n: u64, proof: Vec<u8>) -> Result<(), SequencerError> {
+        // The batch record is read from the database: make its seal durable first.
+        self.flush()?;
         let mut g = self.lock()?;
         let mut record = self
             .store
@@ -605,12 +784,13 @@ impl Sequencer {
         record.proof = Some(proof);
         let mut w = self.store.write();
         w.put_batch(&record);
-        self.store.commit(w)?;
+        let group = Self::stage(&mut g, w, 1);
         g.unproven.remove(&n);
         g.proven += 1;
-        metrics::counter!(m::BATCHES_PROVEN).increment(1);
         update_gauges(&g);
         drop(g);
+        self.durable(group)?;
+        metrics::counter!(m::BATCHES_PROVEN).increment(1);
         self.settle_wake.notify_one();
         Ok(())
     }
@@ -660,20 +840,22 @@ impl Sequencer {
         if u64::from(index) >= capacity {
             return Err(TxError::IndexOutOfRange { index, capacity }.into());
         }
+        let sealed = self.lock_sealed()?;
         let g = self.lock()?;
-        let Some(account) = g.sealed.account(index).cloned() else { return Ok(None) };
+        let Some(account) = sealed.account(index).cloned() else { return Ok(None) };
         Ok(Some(SealedAccount {
-            root: g.sealed.root(),
+            root: sealed.root(),
             state_batch: g.counters.next_batch,
             epoch: g.counters.epoch,
             account,
-            proof: g.sealed.proof(index)?,
+            proof: sealed.proof(index)?,
         }))
     }
 
     /// Records that L1 settled batch `n`, the next unsettled one, in one atomic write.
     /// Recording the same settlement again is a no-op.
     pub fn record_settlement(&self, n: u64, settlement: L1Settlement) -> Result<(), SequencerError> {
+        self.flush()?;
         let mut g = self.lock()?;
         let mut record = self.store.batch(n)?.ok_or_else(|| {
             SequencerError::Halted(format!("L1 settled batch {n}, which is not sealed here"))
@@ -689,19 +871,20 @@ impl Sequencer {
             )));
         }
         record.settlement = Some(settlement);
-        let counters = Counters { batches_settled: n + 1, ..g.counters };
+        g.counters.batches_settled = n + 1;
         let mut w = self.store.write();
         w.put_batch(&record);
-        w.put_counters(&counters);
-        self.store.commit(w)?;
-        g.counters = counters;
+        w.put_counters(&g.counters);
+        let group = Self::stage(&mut g, w, 1);
+        update_gauges(&g);
+        drop(g);
+        self.durable(group)?;
         metrics::counter!(m::BATCHES_SETTLED).increment(1);
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         metrics::gauge!(m::LAST_SETTLEMENT).set(now.as_secs_f64());
         if settlement.gas_used > 0 {
             metrics::histogram!(m::L1_GAS).record(settlement.gas_used as f64);
         }
-        update_gauges(&g);
         Ok(())
     }
 
@@ -711,6 +894,7 @@ impl Sequencer {
         if u64::from(index) >= capacity {
             return Err(TxError::IndexOutOfRange { index, capacity }.into());
         }
+        let sealed = self.lock_sealed()?;
         let g = self.lock()?;
         let Some(pending) = g.mempool.state().account(index) else { return Ok(None) };
         // Read under the lock: a credit's proof record is written with its log entry.
@@ -721,7 +905,7 @@ impl Sequencer {
         };
         Ok(Some(AccountView {
             index,
-            sealed: g.sealed.account(index).cloned(),
+            sealed: sealed.account(index).cloned(),
             pending: pending.clone(),
             loan_purpose,
         }))
@@ -749,6 +933,7 @@ impl Sequencer {
 
     /// Progress counters.
     pub fn progress(&self) -> Result<Progress, SequencerError> {
+        let sealed_root = self.lock_sealed()?.root();
         let g = self.lock()?;
         Ok(Progress {
             halted: g.halted.clone(),
@@ -756,7 +941,7 @@ impl Sequencer {
             pending_deposits: g.mempool.deposits_len(),
             pending_l2: g.mempool.l2_len(),
             proven: g.proven,
-            sealed_root: fr_to_hex(&g.sealed.root()),
+            sealed_root: fr_to_hex(&sealed_root),
             pending_root: fr_to_hex(&g.mempool.state().root()),
             accounts: g.mempool.state().num_accounts(),
         })
@@ -772,4 +957,15 @@ fn update_gauges(g: &Inner) {
     metrics::gauge!(m::MEMPOOL_CAPACITY).set(g.mempool.capacity() as f64);
     metrics::gauge!(m::UNSETTLED_BATCHES)
         .set(g.counters.next_batch.saturating_sub(g.counters.batches_settled) as f64);
+}
+
+/// A crash point for the crash tests: when the environment variable `CCR_CRASH_POINT` names
+/// `point`, the process aborts there, as a power cut would (nothing after it runs, nothing
+/// is flushed). Unset (always, outside those tests), it costs one load of a cached flag.
+fn crash_point(point: &str) {
+    static POINT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if POINT.get_or_init(|| std::env::var("CCR_CRASH_POINT").ok()).as_deref() == Some(point) {
+        eprintln!("CCR_CRASH_POINT={point}: aborting");
+        std::process::abort();
+    }
 }

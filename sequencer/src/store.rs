@@ -280,39 +280,55 @@ impl Store {
     }
 
     /// Starts an atomic write.
-    pub fn write(&self) -> StoreWrite<'_> {
-        StoreWrite { store: self, batch: WriteBatch::default(), error: None }
+    pub fn write(&self) -> StoreWrite {
+        StoreWrite::default()
     }
 
     /// Applies `w` atomically and durably (`sync = true`).
-    pub fn commit(&self, w: StoreWrite<'_>) -> Result<(), StoreError> {
-        if let Some(e) = w.error {
-            return Err(e);
+    pub fn commit(&self, w: StoreWrite) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        for op in &w.ops {
+            match op {
+                Op::Put(cf, key, value) => batch.put_cf(self.cf(cf)?, key, value),
+                Op::Delete(cf, key) => batch.delete_cf(self.cf(cf)?, key),
+            }
         }
         let mut opts = WriteOptions::default();
         opts.set_sync(true);
-        let ops = w.batch.len();
-        self.db.write_opt(w.batch, &opts)?;
+        let ops = batch.len();
+        self.db.write_opt(batch, &opts)?;
         debug!(target: "sequencer::store", ops, "write batch committed");
         Ok(())
     }
 }
 
-/// One atomic write: records put here become visible together at [`Store::commit`], or not at
-/// all.
-pub struct StoreWrite<'a> {
-    store: &'a Store,
-    batch: WriteBatch,
-    /// A missing column family, reported at commit.
-    error: Option<StoreError>,
+#[derive(Debug)]
+enum Op {
+    Put(&'static str, Vec<u8>, Vec<u8>),
+    Delete(&'static str, Vec<u8>),
 }
 
-impl StoreWrite<'_> {
+/// One atomic write: records put here become visible together at [`Store::commit`], or not at
+/// all. Writes can be appended to one another ([`StoreWrite::append`]): the sequencer commits
+/// the writes of operations that arrived together as one group, in their order.
+#[derive(Debug, Default)]
+pub struct StoreWrite {
+    ops: Vec<Op>,
+}
+
+impl StoreWrite {
     fn put(&mut self, cf: &'static str, key: &[u8], value: &[u8]) {
-        match self.store.cf(cf) {
-            Ok(h) => self.batch.put_cf(h, key, value),
-            Err(e) => self.error = Some(e),
-        }
+        self.ops.push(Op::Put(cf, key.to_vec(), value.to_vec()));
+    }
+
+    /// Appends `other`'s operations after these (a later put of a key wins).
+    pub fn append(&mut self, mut other: StoreWrite) {
+        self.ops.append(&mut other.ops);
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
     }
 
     /// Writes the layout version and the parameters (a new database).
@@ -371,9 +387,6 @@ impl StoreWrite<'_> {
     /// Deletes log entry `seq` (only for tests of the start-up checks: the log is append-only).
     #[doc(hidden)]
     pub fn delete_tx_for_tests(&mut self, seq: u64) {
-        match self.store.cf(CF_TXS) {
-            Ok(h) => self.batch.delete_cf(h, seq.to_be_bytes()),
-            Err(e) => self.error = Some(e),
-        }
+        self.ops.push(Op::Delete(CF_TXS, seq.to_be_bytes().to_vec()));
     }
 }

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::state::encoding::SLOT_BYTES;
 use crate::state::tx::Tx;
-use crate::state::{RollupParams, RollupState, SlotWitness, TxError};
+use crate::state::{CheckedSignature, RollupParams, RollupState, SlotWitness, TxError};
 
 /// Field element as 32 big-endian bytes (the EVM's `uint256`).
 pub fn fr_to_be_bytes(x: &Fr) -> [u8; 32] {
@@ -157,13 +157,24 @@ impl BatchBuilder {
 
     /// Applies `tx` to `state` and records its slots (two for a credit).
     pub fn push(&mut self, state: &mut RollupState, tx: &Tx) -> Result<(), BatchError> {
+        self.push_checked(state, tx, None)
+    }
+
+    /// [`BatchBuilder::push`] of a transaction whose signature was verified already (see
+    /// [`RollupState::apply_checked`]).
+    pub fn push_checked(
+        &mut self,
+        state: &mut RollupState,
+        tx: &Tx,
+        checked: Option<&CheckedSignature>,
+    ) -> Result<(), BatchError> {
         if tx.slots() > self.room() {
             return Err(BatchError::Full(self.params.batch_size));
         }
         if state.epoch() != self.epoch {
             return Err(BatchError::EpochChanged { opened: self.epoch, now: state.epoch() });
         }
-        self.slots.extend(state.apply(tx)?);
+        self.slots.extend(state.apply_checked(tx, checked)?);
         Ok(())
     }
 

@@ -179,6 +179,31 @@ impl SlotWitness {
     }
 }
 
+/// A signed transaction whose EdDSA signature was verified under a public key: the proof of
+/// work that lets [`RollupState::validate_checked`] and [`RollupState::apply_checked`] skip
+/// verifying it again. Only [`CheckedSignature::verify`] makes one, so holding it means the
+/// verification passed; it applies only to the same transaction, domain and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedSignature {
+    tx: SignedTx,
+    domain: Domain,
+    pubkey: Point,
+}
+
+impl CheckedSignature {
+    /// Verifies `tx`'s signature over its message in `domain` under `pubkey`.
+    pub fn verify(tx: &SignedTx, domain: &Domain, pubkey: &Point) -> Result<Self, TxError> {
+        eddsa::verify_poseidon(tx.unsigned().message(domain), &tx.signature, pubkey)
+            .map_err(|e| TxError::BadSignature(e.to_string()))?;
+        Ok(Self { tx: tx.clone(), domain: *domain, pubkey: *pubkey })
+    }
+
+    /// Whether this verification is of `tx` in `domain` under `pubkey`.
+    pub fn covers(&self, tx: &SignedTx, domain: &Domain, pubkey: &Point) -> bool {
+        self.tx == *tx && self.domain == *domain && self.pubkey == *pubkey
+    }
+}
+
 /// The rollup's L2 state: the account tree and the deposit-queue position.
 #[derive(Debug, Clone)]
 pub struct RollupState {
@@ -291,9 +316,17 @@ impl RollupState {
 
     /// Checks a transaction against the current state without changing it.
     pub fn validate(&self, tx: &Tx) -> Result<(), TxError> {
+        self.validate_checked(tx, None)
+    }
+
+    /// [`RollupState::validate`], with the signature of a signed transaction already verified
+    /// (`checked`, when it is this transaction's under the sender's current key): the
+    /// sequencer verifies each signature once, outside its lock. A `checked` of another
+    /// transaction or key is ignored and the signature verified here.
+    pub fn validate_checked(&self, tx: &Tx, checked: Option<&CheckedSignature>) -> Result<(), TxError> {
         match tx {
             Tx::Deposit(d) => self.validate_deposit(d),
-            Tx::Signed(s) => self.validate_signed(s).map(|_| ()),
+            Tx::Signed(s) => self.validate_signed(s, checked).map(|_| ()),
             Tx::ForcedExit(f) => self.validate_forced_exit(f).map(|_| ()),
             Tx::Credit(c) => self.credit_effects(c).map(|_| ()),
             Tx::Upkeep(u) => self.upkeep_effect(u).map(|_| ()),
@@ -358,7 +391,7 @@ impl RollupState {
     }
 
     /// Validates a signed transaction; returns its decoded amount.
-    fn validate_signed(&self, s: &SignedTx) -> Result<u64, TxError> {
+    fn validate_signed(&self, s: &SignedTx, checked: Option<&CheckedSignature>) -> Result<u64, TxError> {
         if !s.kind.is_signed() {
             return Err(TxError::Kind { variant: "signed transaction", kind: s.kind });
         }
@@ -373,8 +406,9 @@ impl RollupState {
         if sender.nonce == u32::MAX {
             return Err(TxError::NonceExhausted(s.from));
         }
-        eddsa::verify_poseidon(s.unsigned().message(&self.params.domain), &s.signature, &sender.pubkey)
-            .map_err(|e| TxError::BadSignature(e.to_string()))?;
+        if !checked.is_some_and(|c| c.covers(s, &self.params.domain, &sender.pubkey)) {
+            CheckedSignature::verify(s, &self.params.domain, &sender.pubkey)?;
+        }
         if s.kind == TxKind::Repay {
             self.loan_effect(&LoanSlot { kind: TxKind::Repay, borrower: s.from, to: s.to, amount })?;
             return Ok(amount);
@@ -394,6 +428,16 @@ impl RollupState {
     /// Validates and applies `tx`; on error the state is unchanged. Returns the witnesses
     /// of its slots for the batch circuit ([`Tx::slots`] of them: two for a credit).
     pub fn apply(&mut self, tx: &Tx) -> Result<Vec<SlotWitness>, TxError> {
+        self.apply_checked(tx, None)
+    }
+
+    /// [`RollupState::apply`], with the signature already verified (see
+    /// [`RollupState::validate_checked`]).
+    pub fn apply_checked(
+        &mut self,
+        tx: &Tx,
+        checked: Option<&CheckedSignature>,
+    ) -> Result<Vec<SlotWitness>, TxError> {
         match tx {
             Tx::Credit(c) => {
                 let effects = self.credit_effects(c)?;
@@ -408,12 +452,12 @@ impl RollupState {
                 Ok(vec![self.write_loan(&slot, effect, None)?])
             }
             Tx::Signed(s) if s.kind == TxKind::Repay => {
-                let amount = self.validate_signed(s)?;
+                let amount = self.validate_signed(s, checked)?;
                 let slot = LoanSlot { kind: TxKind::Repay, borrower: s.from, to: s.to, amount };
                 let effect = self.loan_effect(&slot)?;
                 Ok(vec![self.write_loan(&slot, effect, Some(s))?])
             }
-            _ => Ok(vec![self.apply_one(tx)?]),
+            _ => Ok(vec![self.apply_one(tx, checked)?]),
         }
     }
 
@@ -444,7 +488,7 @@ impl RollupState {
     }
 
     /// Applies a one-slot transaction that is not a loan slot.
-    fn apply_one(&mut self, tx: &Tx) -> Result<SlotWitness, TxError> {
+    fn apply_one(&mut self, tx: &Tx, checked: Option<&CheckedSignature>) -> Result<SlotWitness, TxError> {
         let mut w = SlotWitness::noop(self.params.depth);
         match tx {
             Tx::Deposit(d) => {
@@ -470,7 +514,7 @@ impl RollupState {
                 self.consume(&QueueEntry::ForcedExit(*f));
             }
             Tx::Signed(s) => {
-                let amount = self.validate_signed(s)?;
+                let amount = self.validate_signed(s, checked)?;
                 w.encoded = EncodedSlot { kind: s.kind, from: s.from, to: s.to, amount: s.amount };
                 w.signature = s.signature;
                 let mut sender = self.existing(s.from)?.clone();
