@@ -143,6 +143,7 @@ async fn one_run(
             db: dir.join("db"),
             params,
             mempool_capacity: config.batches * config.batch_size + 2,
+            full_replay: false,
         },
         rpc_addr: ([127, 0, 0, 1], 0).into(),
         metrics_addr: None,

@@ -8,6 +8,8 @@ pub mod eligibility;
 pub mod fleet;
 /// Batch proving: arkworks' stock prover against the cached-matrix prover.
 pub mod prove;
+/// Start-up time of a sequencer node against the length of its history.
+pub mod restart;
 /// Acceptance rate and latency of a sequencer node over JSON-RPC with concurrent clients.
 pub mod rpc;
 /// Time from submitting a batch of transfers to their root settled on L1.

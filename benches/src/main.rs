@@ -78,6 +78,25 @@ enum Cmd {
         #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
         clients: Vec<usize>,
     },
+    /// Start-up time of a sequencer node after 10k, 100k, … accepted transactions: loading
+    /// the snapshot, and (with `--full-replay`) replaying the whole log.
+    Restart {
+        /// Account tree depth.
+        #[arg(long, default_value_t = PRODUCTION_DEPTH)]
+        depth: usize,
+        /// Slots per batch.
+        #[arg(long, default_value_t = 16)]
+        batch_size: usize,
+        /// Accounts the transfers go between.
+        #[arg(long, default_value_t = 1000)]
+        accounts: usize,
+        /// History lengths, ascending, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        sizes: Vec<usize>,
+        /// Also time a full replay at each size.
+        #[arg(long)]
+        full_replay: bool,
+    },
     /// Time from submitting one batch of transfers to their root settled on L1 (the devnet:
     /// embedded L1, sequencer, prover, settlement).
     Settle {
@@ -201,6 +220,22 @@ fn main() -> Result<()> {
             println!("{}", ccr_benches::rpc::render(&report));
             let rejected: usize = report.runs.iter().map(|r| r.rejected_total()).sum();
             anyhow::ensure!(rejected == 0, "{rejected} transfers were rejected (see the table)");
+        }
+        Cmd::Restart { depth, batch_size, accounts, sizes, full_replay } => {
+            let dir = tempfile::tempdir().context("creating a temporary directory")?;
+            let config =
+                ccr_benches::restart::RestartBench { depth, batch_size, accounts, sizes, full_replay };
+            let rows = ccr_benches::restart::run(&config, dir.path(), &mut |row| {
+                eprintln!(
+                    "{} transactions (grown in {:.0} s): start-up {:.3} s from the snapshot{}",
+                    row.txs,
+                    row.grow_secs,
+                    row.snapshot.as_secs_f64(),
+                    row.replay
+                        .map_or(String::new(), |d| format!(", {:.2} s by full replay", d.as_secs_f64()))
+                );
+            })?;
+            println!("{}", ccr_benches::restart::render(&config, &rows));
         }
         Cmd::Settle { depth, batch } => {
             let dir = tempfile::tempdir().context("creating a temporary directory")?;

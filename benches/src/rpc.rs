@@ -127,6 +127,7 @@ pub async fn run(config: &RpcBench, dir: &Path) -> Result<RpcReport> {
             // enough: the batcher may still be sealing the previous runs' batches, and each
             // run can leave a partial batch behind.
             mempool_capacity: config.txs * (config.clients.len() + 1) + config.batch_size,
+            full_replay: false,
         },
         rpc_addr: ([127, 0, 0, 1], 0).into(),
         metrics_addr: None,

@@ -240,7 +240,12 @@ impl Devnet {
         let (polls, poll_process_pk, poll_tally_pk) = deploy_poll(&config.dir, &operator, say).await?;
 
         let node_config = NodeConfig {
-            sequencer: SequencerConfig { db: config.dir.join("db"), params, mempool_capacity: 4096 },
+            sequencer: SequencerConfig {
+                db: config.dir.join("db"),
+                params,
+                mempool_capacity: 4096,
+                full_replay: false,
+            },
             rpc_addr: config.rpc,
             metrics_addr: config.metrics,
             batch_timeout: config.batch_timeout,

@@ -203,6 +203,14 @@ pub struct Args {
     /// L2 transactions the mempool holds at most.
     #[arg(long, default_value_t = 4096, env = "CCR_MEMPOOL_CAPACITY")]
     pub mempool_capacity: usize,
+    /// At start-up, rebuild the state by replaying the whole transaction log through the
+    /// transition function and check every stored batch against it, instead of loading the
+    /// snapshot saved with the last batch: an audit, whose time grows with history (the
+    /// snapshot is then rewritten). Without it, start-up loads the snapshot, checks it against
+    /// the last batch's root, and replays only what came after; a snapshot that fails a check
+    /// is rebuilt this way, with a warning.
+    #[arg(long, env = "CCR_FULL_REPLAY")]
+    pub full_replay: bool,
     /// Directory of the banks' published files to mirror through `ccr_getBankFile`
     /// (`policy-<hash>.json`, `registry-<root>.json`, `eligibility-<vkHash>.pk`, as
     /// `ccr-wallet bank publish` writes them): members' wallets fetch them to apply for credit
@@ -487,6 +495,7 @@ impl Args {
                 db: self.db.clone(),
                 params,
                 mempool_capacity: self.mempool_capacity,
+                full_replay: self.full_replay,
             },
             rpc_addr: self.rpc,
             metrics_addr: (!self.no_metrics).then_some(self.metrics),

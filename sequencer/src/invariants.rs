@@ -44,7 +44,10 @@ use tracing::{info, warn};
 
 use crate::mempool::{Mempool, MempoolError, PendingTx};
 use crate::records::TxStatus;
-use crate::store::{Counters, Store, StoreError, CF_BATCHES, CF_DEPOSITS, SCHEMA_VERSION};
+use crate::store::{
+    Counters, Snapshot, Store, StoreError, CF_BATCHES, CF_DEPOSITS, CF_TXS, SCHEMA_VERSION,
+    UPGRADABLE_SCHEMA_VERSION,
+};
 use crate::wire::fr_to_hex;
 
 /// A violated invariant: the database is not one this build can run on.
@@ -167,8 +170,11 @@ pub struct StartupReport {
     pub sealed_root: String,
     /// Root after the pending transactions too.
     pub pending_root: String,
-    /// Time taken by the replay.
+    /// Time taken by start-up (loading the snapshot, or the replay).
     pub replay: Duration,
+    /// Why the state was rebuilt by a full replay instead of loaded from the snapshot (`None`:
+    /// loaded).
+    pub rebuilt: Option<String>,
 }
 
 /// The state rebuilt at start-up.
@@ -210,11 +216,25 @@ fn check_field(batch: u64, field: &'static str, stored: &Fr, replayed: &Fr) -> R
     Ok(())
 }
 
-/// Checks the database, replays it, and returns the in-memory state (see the module docs).
+/// Checks the database and returns the in-memory state: loaded from the snapshot when it
+/// is sound, else rebuilt by a full replay (which then writes a fresh snapshot). See the
+/// module docs.
 pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<Recovered, InvariantError> {
+    recover_with(store, params, capacity, false)
+}
+
+/// [`recover`]; with `full_replay`, replays the whole log even when the snapshot is sound (an
+/// audit of every stored batch; `ccr-sequencer run --full-replay`).
+pub fn recover_with(
+    store: &Store,
+    params: RollupParams,
+    capacity: usize,
+    full_replay: bool,
+) -> Result<Recovered, InvariantError> {
     let started = Instant::now();
-    let fresh = match store.schema_version()? {
-        Some(v) if v == SCHEMA_VERSION => false,
+    let (fresh, upgrade) = match store.schema_version()? {
+        Some(v) if v == SCHEMA_VERSION => (false, false),
+        Some(UPGRADABLE_SCHEMA_VERSION) => (false, true),
         Some(found) => return Err(InvariantError::SchemaVersion { found, supported: SCHEMA_VERSION }),
         None => {
             if store.counters()? != Counters::default() || store.txs()?.next().is_some() {
@@ -223,9 +243,10 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
             let mut w = store.write();
             w.init(&params);
             w.put_counters(&Counters::default());
+            w.put_snapshot(&Snapshot { batches: 0, scan_from: 0 });
             store.commit(w)?;
             info!(target: "sequencer::store", ?params, "new database initialised");
-            true
+            (true, false)
         }
     };
     match store.params()? {
@@ -236,6 +257,190 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
         None => return Err(InvariantError::MissingSchema),
     }
     let counters = store.counters()?;
+    let why = if upgrade {
+        format!("database schema {UPGRADABLE_SCHEMA_VERSION} has no snapshot: upgrading to {SCHEMA_VERSION}")
+    } else if full_replay {
+        "full replay asked for".to_owned()
+    } else {
+        let loaded = match store.snapshot() {
+            Ok(Some(snapshot)) => load_snapshot(store, params, capacity, counters, snapshot, fresh, started),
+            Ok(None) => Err("no snapshot".to_owned()),
+            Err(e) => Err(e.to_string()),
+        };
+        match loaded {
+            Ok(r) => return Ok(r),
+            Err(why) => why,
+        }
+    };
+    if !full_replay {
+        warn!(target: "sequencer::store", reason = %why, "snapshot not used: rebuilding the state from the log");
+    }
+    let mut r = replay(store, params, capacity, counters, fresh, started)?;
+    write_snapshot(store, &r)?;
+    r.report.rebuilt = Some(why);
+    Ok(r)
+}
+
+/// Writes the snapshot, the unproven witnesses, the roots and the nullifiers of a replayed
+/// state, replacing whatever was there, with the current schema version: one write.
+fn write_snapshot(store: &Store, r: &Recovered) -> Result<(), InvariantError> {
+    let mut w = store.rewrite_indexes()?;
+    for (index, account) in r.sealed.accounts() {
+        w.put_account(index, account);
+    }
+    for (n, witness) in &r.unproven {
+        w.put_witness(*n, witness);
+    }
+    for b in store.batches()? {
+        let b = b?;
+        w.put_root(&b.new_root, b.number + 1);
+    }
+    for c in store.credits()? {
+        let (seq, c) = c?;
+        let live = store.tx(seq)?.is_some_and(|t| !matches!(t.status, TxStatus::Rejected(_)));
+        if let (true, Some(n)) = (live, c.nullifier()) {
+            w.put_nullifier(&n, seq);
+        }
+    }
+    let scan_from = r.mempool.first_seq().unwrap_or(r.counters.next_seq);
+    w.put_snapshot(&Snapshot { batches: r.counters.next_batch, scan_from });
+    w.put_schema_version();
+    store.commit(w)?;
+    info!(
+        target: "sequencer::store",
+        accounts = r.sealed.num_accounts(),
+        batches = r.counters.next_batch,
+        "snapshot written"
+    );
+    Ok(())
+}
+
+/// Loads the state from the snapshot; `Err` says why it cannot be trusted (the caller then
+/// replays the log). What is checked, without reading the history:
+/// - it covers every sealed batch, and the log, the batches and the deposits end where the
+///   counters say;
+/// - the tree rebuilt from its accounts has the last batch's `new_root`, and its queue
+///   position and epoch are that batch's: the root commits to every account, so one
+///   comparison checks them all;
+/// - the log after `scan_from` is gapless and its pending entries are exactly the tail;
+/// - each stored witness is of a sealed batch without a proof, with its roots, and every
+///   unsettled batch without a proof has one.
+fn load_snapshot(
+    store: &Store,
+    params: RollupParams,
+    capacity: usize,
+    counters: Counters,
+    snapshot: Snapshot,
+    fresh: bool,
+    started: Instant,
+) -> Result<Recovered, String> {
+    let e = |e: StoreError| e.to_string();
+    if snapshot.batches != counters.next_batch {
+        return Err(format!(
+            "the snapshot covers {} batches, the database has {}",
+            snapshot.batches, counters.next_batch
+        ));
+    }
+    for (cf, count) in [
+        (CF_TXS, counters.next_seq),
+        (CF_BATCHES, counters.next_batch),
+        (CF_DEPOSITS, counters.deposits_seen),
+    ] {
+        let last = store.last_key(cf).map_err(e)?;
+        if last != count.checked_sub(1) {
+            return Err(format!("`{cf}` ends at {last:?}, its counter says {count} entries"));
+        }
+    }
+    if counters.batches_settled > counters.next_batch || snapshot.scan_from > counters.next_seq {
+        return Err("counters out of range".into());
+    }
+    let accounts = store.state_accounts().map_err(e)?;
+    let (epoch, queue, consumed, root) = match counters.next_batch.checked_sub(1) {
+        Some(last) => {
+            let b = store.batch(last).map_err(e)?.ok_or("the last batch is missing")?;
+            (b.epoch, b.queue_after, b.deposits_from + u64::from(b.deposits), b.new_root)
+        }
+        None => {
+            let genesis = RollupState::new(params).map_err(|e| e.to_string())?;
+            (0, genesis.deposit_queue_hash(), 0, genesis.root())
+        }
+    };
+    let mut sealed = RollupState::from_snapshot(params, epoch, accounts, queue, consumed)
+        .map_err(|e| format!("snapshot accounts: {e}"))?;
+    if sealed.root() != root {
+        return Err(format!(
+            "the snapshot's root {} is not the last batch's {}",
+            fr_to_hex(&sealed.root()),
+            fr_to_hex(&root)
+        ));
+    }
+    sealed.set_epoch(counters.epoch).map_err(|e| e.to_string())?;
+
+    // The unsealed tail.
+    let mut pending = Vec::new();
+    let mut next = snapshot.scan_from;
+    for item in store.txs_from(snapshot.scan_from).map_err(e)? {
+        let (seq, rec) = item.map_err(e)?;
+        if seq != next {
+            return Err(format!("the log skips from {next} to {seq}"));
+        }
+        next += 1;
+        match rec.status {
+            TxStatus::Pending => pending.push(PendingTx::new(seq, rec)),
+            TxStatus::InBatch(n) if n >= counters.next_batch => {
+                return Err(format!("log entry {seq} is in batch {n}, which is not sealed"))
+            }
+            _ => {}
+        }
+    }
+    if next != counters.next_seq {
+        return Err(format!("the log ends at {next}, its counter says {}", counters.next_seq));
+    }
+
+    // Unproven batches: their stored witnesses.
+    let mut unproven = BTreeMap::new();
+    for (n, w) in store.witnesses().map_err(e)? {
+        let b = store.batch(n).map_err(e)?.ok_or_else(|| format!("a witness of batch {n}, not sealed"))?;
+        if b.proof.is_some() || w.old_root != b.old_root || w.new_root != b.new_root {
+            return Err(format!("the stored witness of batch {n} does not match it"));
+        }
+        unproven.insert(n, w);
+    }
+    for n in counters.batches_settled..counters.next_batch {
+        let b = store.batch(n).map_err(e)?.ok_or_else(|| format!("batch {n} is missing"))?;
+        if b.proof.is_none() && !unproven.contains_key(&n) {
+            return Err(format!("batch {n} has neither a proof nor a stored witness"));
+        }
+    }
+    let proven = counters.next_batch - unproven.len() as u64;
+    let (mempool, dropped) =
+        refill(store, capacity, &sealed, counters, pending).map_err(|e| e.to_string())?;
+    let report = StartupReport {
+        fresh,
+        txs: counters.next_seq,
+        batches: counters.next_batch,
+        proven,
+        unproven: unproven.keys().copied().collect(),
+        pending_deposits: mempool.deposits_len(),
+        pending_l2: mempool.l2_len(),
+        dropped,
+        sealed_root: fr_to_hex(&sealed.root()),
+        pending_root: fr_to_hex(&mempool.state().root()),
+        replay: started.elapsed(),
+        rebuilt: None,
+    };
+    Ok(Recovered { sealed, mempool, unproven, proven, counters, report })
+}
+
+/// Replays the whole log through the specification, checking every invariant.
+fn replay(
+    store: &Store,
+    params: RollupParams,
+    capacity: usize,
+    counters: Counters,
+    fresh: bool,
+    started: Instant,
+) -> Result<Recovered, InvariantError> {
     gap(CF_BATCHES, &store.keys(CF_BATCHES)?, counters.next_batch)?;
     if counters.batches_settled > counters.next_batch {
         return Err(InvariantError::Mismatch {
@@ -380,8 +585,34 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
         });
     }
     let sealed = state;
+    let (mempool, dropped) = refill(store, capacity, &sealed, counters, pending)?;
+    let report = StartupReport {
+        fresh,
+        txs: counters.next_seq,
+        batches: counters.next_batch,
+        proven,
+        unproven: unproven.keys().copied().collect(),
+        pending_deposits: mempool.deposits_len(),
+        pending_l2: mempool.l2_len(),
+        dropped,
+        sealed_root: fr_to_hex(&sealed.root()),
+        pending_root: fr_to_hex(&mempool.state().root()),
+        replay: started.elapsed(),
+        rebuilt: None,
+    };
+    Ok(Recovered { sealed, mempool, unproven, proven, counters, report })
+}
 
-    // The unsealed tail back into the mempool: deposits first (queue order), then L2.
+/// Puts the unsealed tail of the log back into a mempool over `sealed`: deposits first (queue
+/// order), then L2 transactions; an L2 transaction that no longer applies is marked rejected
+/// (and a credit's nullifier freed), in one write.
+fn refill(
+    store: &Store,
+    capacity: usize,
+    sealed: &RollupState,
+    counters: Counters,
+    pending: Vec<PendingTx>,
+) -> Result<(Mempool, Vec<(u64, String)>), InvariantError> {
     let (deposits, l2): (Vec<_>, Vec<_>) =
         pending.into_iter().partition(|p| p.record.tx.queue_entry().is_some());
     let mut mempool = Mempool::new(capacity, sealed.clone());
@@ -418,25 +649,14 @@ pub fn recover(store: &Store, params: RollupParams, capacity: usize) -> Result<R
             let reason = format!("dropped at start-up: {e}");
             warn!(target: "sequencer::store", seq, %reason, "pending transaction no longer applies");
             w.set_status(seq, &record, TxStatus::Rejected(reason.clone()));
+            if let Some(n) = store.credit(seq)?.and_then(|c| c.nullifier()) {
+                w.delete_nullifier(&n);
+            }
             dropped.push((seq, reason));
         }
     }
     if !dropped.is_empty() {
         store.commit(w)?;
     }
-
-    let report = StartupReport {
-        fresh,
-        txs: counters.next_seq,
-        batches: counters.next_batch,
-        proven,
-        unproven: unproven.keys().copied().collect(),
-        pending_deposits: mempool.deposits_len(),
-        pending_l2: mempool.l2_len(),
-        dropped,
-        sealed_root: fr_to_hex(&sealed.root()),
-        pending_root: fr_to_hex(&mempool.state().root()),
-        replay: started.elapsed(),
-    };
-    Ok(Recovered { sealed, mempool, unproven, proven, counters, report })
+    Ok((mempool, dropped))
 }

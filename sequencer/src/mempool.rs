@@ -128,6 +128,16 @@ impl Mempool {
         self.len() == 0
     }
 
+    /// The lowest sequence number pending (`None`: nothing is).
+    pub fn first_seq(&self) -> Option<u64> {
+        self.deposits.front().map(|p| p.seq).into_iter().chain(self.l2.front().map(|p| p.seq)).min()
+    }
+
+    /// The pending transactions, deposits first.
+    pub fn iter(&self) -> impl Iterator<Item = &PendingTx> + '_ {
+        self.deposits.iter().chain(self.l2.iter())
+    }
+
     /// When the oldest transaction still waiting for a batch arrived (reset at each seal).
     pub fn since(&self) -> Option<Instant> {
         self.since

@@ -25,7 +25,7 @@
 //! sequencer *halts* (fail-stop): it refuses further work with `Unavailable`, and a restart
 //! rebuilds the state from the database (see [`crate::invariants`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
@@ -40,11 +40,11 @@ use tokio::sync::Notify;
 use tracing::{debug, error, info, warn};
 
 use crate::error::SequencerError;
-use crate::invariants::{recover, StartupReport};
+use crate::invariants::{recover_with, StartupReport};
 use crate::mempool::{Mempool, PendingTx};
 use crate::metrics as m;
 use crate::records::{tx_hash, BatchRecord, CreditProofRecord, L1Settlement, TxRecord, TxStatus};
-use crate::store::{Counters, Store, StoreWrite};
+use crate::store::{Counters, Snapshot, Store, StoreError, StoreWrite};
 use crate::wire::fr_to_hex;
 
 /// What the sequencer core needs to open.
@@ -56,6 +56,9 @@ pub struct SequencerConfig {
     pub params: RollupParams,
     /// L2 transactions the mempool holds at most.
     pub mempool_capacity: usize,
+    /// Rebuild the state by replaying the whole log even when the snapshot is sound: an audit
+    /// of every stored batch, at a cost linear in history (see [`crate::invariants`]).
+    pub full_replay: bool,
 }
 
 /// A transaction accepted into the log.
@@ -210,7 +213,7 @@ impl Sequencer {
             return Err(SequencerError::Config("mempool capacity must be at least 1".into()));
         }
         let store = Store::open(&config.db)?;
-        let r = recover(&store, config.params, config.mempool_capacity)?;
+        let r = recover_with(&store, config.params, config.mempool_capacity, config.full_replay)?;
         let report = r.report;
         info!(
             target: "sequencer::store",
@@ -238,26 +241,19 @@ impl Sequencer {
             info!(target: "sequencer::store", batches = ?report.unproven, "repair: sealed batches without proof queued for proving");
         }
         metrics::gauge!(m::REPLAY_SECONDS).set(report.replay.as_secs_f64());
-        let mut roots = HashMap::from([(
+        // Roots and nullifiers of earlier runs are read from the database when asked for;
+        // these maps hold the genesis root and what this run adds.
+        let roots = HashMap::from([(
             RollupState::new(config.params).map_err(|e| SequencerError::Config(e.to_string()))?.root(),
             0,
         )]);
-        for b in store.batches()? {
-            let b = b?;
-            roots.insert(b.new_root, b.number + 1);
-        }
-        let mut nullifiers = HashSet::new();
+        let nullifiers = HashSet::new();
         let mut credit_versions = HashMap::new();
-        for c in store.credits()? {
-            let (seq, c) = c?;
-            let status = store.tx(seq)?.map(|t| t.status);
-            let live = status.as_ref().is_some_and(|s| !matches!(s, TxStatus::Rejected(_)));
-            if let (true, Some(n)) = (live, c.nullifier()) {
-                nullifiers.insert(n);
-            }
-            if matches!(status, Some(TxStatus::Pending)) {
-                credit_versions.insert(seq, c.bank_version);
-            }
+        for p in r.mempool.iter().filter(|p| matches!(p.record.tx, Tx::Credit(_))) {
+            let proof = store.credit(p.seq)?.ok_or_else(|| {
+                SequencerError::Halted(format!("pending credit {} has no stored proof", p.seq))
+            })?;
+            credit_versions.insert(p.seq, proof.bank_version);
         }
         let inner = Inner {
             mempool: r.mempool,
@@ -326,10 +322,7 @@ impl Sequencer {
     /// every group staged so far in one synced write; callers whose group that write covered
     /// return without writing.
     fn durable(&self, group: u64) -> Result<(), SequencerError> {
-        let mut leader = self
-            .groups
-            .lock()
-            .map_err(|_| SequencerError::Halted("commit lock poisoned by a panic".into()))?;
+        let mut leader = self.lock_leader()?;
         if leader.durable >= group {
             return Ok(());
         }
@@ -355,6 +348,32 @@ impl Sequencer {
         }
         leader.durable = last;
         crash_point("after-group-write");
+        Ok(())
+    }
+
+    fn lock_leader(&self) -> Result<MutexGuard<'_, Groups>, SequencerError> {
+        self.groups.lock().map_err(|_| SequencerError::Halted("commit lock poisoned by a panic".into()))
+    }
+
+    /// Writes the open group with `w` after it, now, holding both locks: for the rare updates
+    /// (a proof, a settlement) that readers must see in memory only once they are durable.
+    /// Nothing can be staged meanwhile, so no later group can carry older counters.
+    fn commit_now(&self, leader: &mut Groups, g: &mut Inner, w: StoreWrite) -> Result<(), SequencerError> {
+        if let Some(reason) = &leader.failed {
+            return Err(SequencerError::Halted(reason.clone()));
+        }
+        let mut all = std::mem::take(&mut g.staged);
+        all.append(w);
+        let ops = std::mem::take(&mut g.staged_ops) + 1;
+        let last = g.group;
+        g.group += 1;
+        if let Err(e) = self.store.commit(all) {
+            let reason = format!("writing commit group {last}: {e}");
+            leader.failed = Some(reason.clone());
+            return Err(Self::halt(g, reason));
+        }
+        metrics::histogram!(m::COMMIT_GROUP).record(ops as f64);
+        leader.durable = last;
         Ok(())
     }
 
@@ -438,7 +457,7 @@ impl Sequencer {
             let nullifier = credit.proof.nullifier().ok_or_else(|| {
                 SequencerError::Credit("the proof's inputs hold no nullifier".into())
             })?;
-            if g.nullifiers.contains(&nullifier) {
+            if g.nullifiers.contains(&nullifier) || self.store.nullifier(&nullifier)?.is_some() {
                 return Err(SequencerError::NullifierUsed(fr_to_hex(&nullifier)));
             }
             if credit.epoch != g.counters.epoch {
@@ -447,7 +466,11 @@ impl Sequencer {
                     credit.epoch, g.counters.epoch
                 )));
             }
-            let state_batch = *g.roots.get(&credit.state_root).ok_or_else(|| {
+            let known = match g.roots.get(&credit.state_root) {
+                Some(n) => Some(*n),
+                None => self.store.root_batch(&credit.state_root)?,
+            };
+            let state_batch = known.ok_or_else(|| {
                 SequencerError::Credit(format!(
                     "the proof's state root {} is not a root of this rollup: fetch a fresh account proof",
                     fr_to_hex(&credit.state_root)
@@ -455,7 +478,7 @@ impl Sequencer {
             })?;
             let proof = CreditProofRecord { state_batch, ..credit.proof };
             let version = proof.bank_version;
-            let (accepted, group) = self.accept(&mut g, Tx::Credit(credit.tx), None, Some(proof))?;
+            let (accepted, group) = self.accept(&mut g, Tx::Credit(credit.tx), None, Some((proof, nullifier)))?;
             g.nullifiers.insert(nullifier);
             g.credit_versions.insert(accepted.seq, version);
             Ok((accepted, group))
@@ -480,7 +503,7 @@ impl Sequencer {
         g: &mut MutexGuard<'_, Inner>,
         tx: Tx,
         checked: Option<CheckedSignature>,
-        credit: Option<CreditProofRecord>,
+        credit: Option<(CreditProofRecord, Fr)>,
     ) -> Result<(Accepted, u64), SequencerError> {
         g.mempool.check_l2(&tx, checked.as_ref())?;
         let seq = g.counters.next_seq;
@@ -488,8 +511,9 @@ impl Sequencer {
         let record = TxRecord { tx, queue_index: None, hash, status: TxStatus::Pending };
         let mut w = self.store.write();
         w.put_tx(seq, &record);
-        if let Some(c) = &credit {
+        if let Some((c, nullifier)) = &credit {
             w.put_credit(seq, c);
+            w.put_nullifier(nullifier, seq);
         }
         if let Err(e) = g.mempool.push_l2(PendingTx { seq, record, checked }) {
             return Err(Self::halt(g, e.to_string()));
@@ -550,9 +574,17 @@ impl Sequencer {
         let mut w = self.store.write();
         w.put_tx(seq, &record);
         w.put_queue_entry(queue_index, seq, &deposit);
+        let mut freed = Vec::new();
         for (p, reason) in &plan.evicted {
             let reason = format!("evicted: a deposit went ahead of it and then {reason}");
             w.set_status(p.seq, &p.record, TxStatus::Rejected(reason));
+            if matches!(p.record.tx, Tx::Credit(_)) {
+                // The credit is dropped: its member may apply again.
+                if let Some(n) = self.store.credit(p.seq)?.and_then(|c| c.nullifier()) {
+                    w.delete_nullifier(&n);
+                    freed.push(n);
+                }
+            }
         }
         w.put_counters(&counters);
         let evicted: Vec<u64> = plan.evicted.iter().map(|(p, _)| p.seq).collect();
@@ -560,6 +592,9 @@ impl Sequencer {
             return Err(Self::halt(&mut g, e.to_string()));
         }
         g.counters = counters;
+        for n in &freed {
+            g.nullifiers.remove(n);
+        }
         let group = Self::stage(&mut g, w, 1);
         drop(sealed);
         if !evicted.is_empty() {
@@ -705,8 +740,21 @@ impl Sequencer {
             w.set_status(p.seq, &p.record, TxStatus::InBatch(number));
         }
         w.put_counters(&g.counters);
-        let group = Self::stage(g, w, 1);
+        // The snapshot moves with the batch: the accounts its slots touched, what it covers,
+        // the witness until the proof comes, the new root for eligibility proofs.
+        let touched: BTreeSet<u32> =
+            witness.slots.iter().flat_map(|s| [s.encoded.from, s.encoded.to]).collect();
+        for index in touched {
+            if let Some(account) = sealed.account(index) {
+                w.put_account(index, account);
+            }
+        }
         g.mempool.remove_prefix(txs.len());
+        let scan_from = g.mempool.first_seq().unwrap_or(g.counters.next_seq);
+        w.put_snapshot(&Snapshot { batches: number + 1, scan_from });
+        w.put_witness(number, &witness);
+        w.put_root(&record.new_root, number + 1);
+        let group = Self::stage(g, w, 1);
         for p in &txs {
             g.credit_versions.remove(&p.seq);
         }
@@ -773,6 +821,7 @@ impl Sequencer {
     pub fn record_proof(&self, n: u64, proof: Vec<u8>) -> Result<(), SequencerError> {
         // The batch record is read from the database: make its seal durable first.
         self.flush()?;
+        let mut leader = self.lock_leader()?;
         let mut g = self.lock()?;
         let mut record = self
             .store
@@ -784,12 +833,12 @@ impl Sequencer {
         record.proof = Some(proof);
         let mut w = self.store.write();
         w.put_batch(&record);
-        let group = Self::stage(&mut g, w, 1);
+        w.delete_witness(n);
+        self.commit_now(&mut leader, &mut g, w)?;
         g.unproven.remove(&n);
         g.proven += 1;
         update_gauges(&g);
         drop(g);
-        self.durable(group)?;
         metrics::counter!(m::BATCHES_PROVEN).increment(1);
         self.settle_wake.notify_one();
         Ok(())
@@ -856,6 +905,7 @@ impl Sequencer {
     /// Recording the same settlement again is a no-op.
     pub fn record_settlement(&self, n: u64, settlement: L1Settlement) -> Result<(), SequencerError> {
         self.flush()?;
+        let mut leader = self.lock_leader()?;
         let mut g = self.lock()?;
         let mut record = self.store.batch(n)?.ok_or_else(|| {
             SequencerError::Halted(format!("L1 settled batch {n}, which is not sealed here"))
@@ -871,14 +921,14 @@ impl Sequencer {
             )));
         }
         record.settlement = Some(settlement);
-        g.counters.batches_settled = n + 1;
+        let counters = Counters { batches_settled: n + 1, ..g.counters };
         let mut w = self.store.write();
         w.put_batch(&record);
-        w.put_counters(&g.counters);
-        let group = Self::stage(&mut g, w, 1);
+        w.put_counters(&counters);
+        self.commit_now(&mut leader, &mut g, w)?;
+        g.counters = counters;
         update_gauges(&g);
         drop(g);
-        self.durable(group)?;
         metrics::counter!(m::BATCHES_SETTLED).increment(1);
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         metrics::gauge!(m::LAST_SETTLEMENT).set(now.as_secs_f64());
@@ -911,19 +961,32 @@ impl Sequencer {
         }))
     }
 
+    /// Reads from the database; on a miss, makes what is staged durable and reads again, so
+    /// that what memory already shows (a sealed batch, a log entry) is never missing.
+    fn read<T>(
+        &self,
+        f: impl Fn(&Store) -> Result<Option<T>, StoreError>,
+    ) -> Result<Option<T>, SequencerError> {
+        if let Some(v) = f(&self.store)? {
+            return Ok(Some(v));
+        }
+        self.flush()?;
+        Ok(f(&self.store)?)
+    }
+
     /// Log entry `seq`.
     pub fn tx(&self, seq: u64) -> Result<Option<TxRecord>, SequencerError> {
-        Ok(self.store.tx(seq)?)
+        self.read(|s| s.tx(seq))
     }
 
     /// The sequence number of a transaction hash.
     pub fn seq_by_hash(&self, hash: &[u8; 32]) -> Result<Option<u64>, SequencerError> {
-        Ok(self.store.seq_by_hash(hash)?)
+        self.read(|s| s.seq_by_hash(hash))
     }
 
     /// Sealed batch `n`.
     pub fn batch(&self, n: u64) -> Result<Option<BatchRecord>, SequencerError> {
-        Ok(self.store.batch(n)?)
+        self.read(|s| s.batch(n))
     }
 
     /// The number of sealed batches.
@@ -959,13 +1022,23 @@ fn update_gauges(g: &Inner) {
         .set(g.counters.next_batch.saturating_sub(g.counters.batches_settled) as f64);
 }
 
-/// A crash point for the crash tests: when the environment variable `CCR_CRASH_POINT` names
-/// `point`, the process aborts there, as a power cut would (nothing after it runs, nothing
-/// is flushed). Unset (always, outside those tests), it costs one load of a cached flag.
+/// A crash point for the crash tests: when the environment variable `CCR_CRASH_POINT` is
+/// `point:n`, the process aborts the `n`-th time it gets here, as a power cut would (nothing
+/// after it runs, nothing is flushed). Unset (always, outside those tests), it costs one load
+/// of a cached value.
 fn crash_point(point: &str) {
-    static POINT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    if POINT.get_or_init(|| std::env::var("CCR_CRASH_POINT").ok()).as_deref() == Some(point) {
-        eprintln!("CCR_CRASH_POINT={point}: aborting");
-        std::process::abort();
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static TARGET: std::sync::OnceLock<Option<(String, u64)>> = std::sync::OnceLock::new();
+    static REACHED: AtomicU64 = AtomicU64::new(0);
+    let target = TARGET.get_or_init(|| {
+        let v = std::env::var("CCR_CRASH_POINT").ok()?;
+        let (name, n) = v.rsplit_once(':')?;
+        Some((name.to_owned(), n.parse().ok()?))
+    });
+    if let Some((name, n)) = target {
+        if name == point && REACHED.fetch_add(1, Ordering::SeqCst) + 1 == *n {
+            eprintln!("CCR_CRASH_POINT={point}:{n}: aborting");
+            std::process::abort();
+        }
     }
 }

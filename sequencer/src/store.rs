@@ -9,21 +9,39 @@
 //! | `batches`     | batch number (u64 BE)        | [`BatchRecord`](crate::records::BatchRecord): roots, queue range, tx_data, commitment, proof |
 //! | `deposits`    | L1 queue position (u64 BE)   | sequence number of its log entry, then the deposit |
 //! | `credits`     | sequence number (u64 BE)     | [`CreditProofRecord`](crate::records::CreditProofRecord): a credit's eligibility proof, its inputs, its state batch |
-//! | `meta`        | name (UTF-8)                 | `schema_version`, `params`, `next_seq`, `next_batch`, `deposits_seen`, `batches_settled`, `epoch` |
+//! | `meta`        | name (UTF-8)                 | `schema_version`, `params`, `next_seq`, `next_batch`, `deposits_seen`, `batches_settled`, `epoch`, `snapshot` |
+//! | `state`       | account index (u32 BE)       | the account after the last sealed batch (the *snapshot*) |
+//! | `witnesses`   | batch number (u64 BE)        | the witness of a sealed batch without a proof (deleted with its proof) |
+//! | `roots`       | state root (32 bytes BE)     | its L1 batch number (u64 BE): the roots an eligibility proof may be over |
+//! | `nullifiers`  | nullifier (32 bytes BE)      | sequence number of the credit that spent it (deleted if the credit is dropped) |
 //!
 //! Big-endian keys make RocksDB's byte order the numeric order, so iteration replays in order.
 //! The `txs` column family is an append-only log: entries are never deleted, only their status
 //! changes (pending → in batch, or pending → rejected). Writes go through [`StoreWrite`](crate::store::StoreWrite) and
 //! [`Store::commit`](crate::store::Store::commit), which applies one `WriteBatch` with `sync = true`: after `commit`
 //! returns, the change survives a crash of the process or of the machine.
+//!
+//! The snapshot (`state`, and `snapshot` in `meta`: how many batches it covers and where the
+//! unsealed tail of the log begins) is written in the same write batch as the batch that
+//! changes it, so start-up loads the state instead of replaying the log
+//! ([`crate::invariants`]).
 
 use std::path::Path;
 
+use std::collections::HashMap;
+
+use ark_bn254::Fr;
+use ark_ff::{BigInteger, PrimeField};
+use ccr_circuits::batch::BatchWitness;
+use ccr_circuits::state::account::Account;
 use ccr_circuits::state::tx::QueueEntry;
 use ccr_circuits::state::RollupParams;
 use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, IteratorMode, Options, WriteBatch, WriteOptions, DB};
 use tracing::debug;
 
+use crate::fleet::codec::{
+    decode_account, decode_witness, encode_account, encode_witness, WitnessCodecError,
+};
 use crate::records::{
     decode_queue_record, encode_queue_record, BatchRecord, CodecError, CreditProofRecord, TxRecord, TxStatus,
 };
@@ -40,11 +58,34 @@ pub const CF_DEPOSITS: &str = "deposits";
 pub const CF_CREDITS: &str = "credits";
 /// Column family of counters and parameters.
 pub const CF_META: &str = "meta";
+/// Column family of the sealed state's accounts (the snapshot).
+pub const CF_STATE: &str = "state";
+/// Column family of the witnesses of sealed batches without a proof.
+pub const CF_WITNESSES: &str = "witnesses";
+/// Column family of the state roots L1 holds or will hold.
+pub const CF_ROOTS: &str = "roots";
+/// Column family of the spent nullifiers.
+pub const CF_NULLIFIERS: &str = "nullifiers";
 /// Every column family.
-pub const COLUMN_FAMILIES: [&str; 6] = [CF_TXS, CF_TX_HASHES, CF_BATCHES, CF_DEPOSITS, CF_CREDITS, CF_META];
+pub const COLUMN_FAMILIES: [&str; 10] = [
+    CF_TXS,
+    CF_TX_HASHES,
+    CF_BATCHES,
+    CF_DEPOSITS,
+    CF_CREDITS,
+    CF_META,
+    CF_STATE,
+    CF_WITNESSES,
+    CF_ROOTS,
+    CF_NULLIFIERS,
+];
 
-/// Version of the layout above; start-up refuses another.
-pub const SCHEMA_VERSION: u32 = 5;
+/// Version of the layout above; start-up refuses another, except
+/// [`UPGRADABLE_SCHEMA_VERSION`].
+pub const SCHEMA_VERSION: u32 = 6;
+
+/// The version before the snapshot: start-up replays it once and writes the snapshot.
+pub const UPGRADABLE_SCHEMA_VERSION: u32 = 5;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 const META_PARAMS: &[u8] = b"params";
@@ -54,6 +95,7 @@ const META_DEPOSITS_SEEN: &[u8] = b"deposits_seen";
 const META_BATCHES_SETTLED: &[u8] = b"batches_settled";
 const META_EPOCH: &[u8] = b"epoch";
 const META_PROVER_LEASES: &[u8] = b"prover_leases";
+const META_SNAPSHOT: &[u8] = b"snapshot";
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +106,16 @@ pub enum StoreError {
     /// A column family is missing from an open database.
     #[error("column family `{0}` is missing")]
     MissingColumnFamily(&'static str),
+    /// A saved account or witness does not decode.
+    #[error("corrupt value in `{cf}` at key {key}: {source}")]
+    CorruptState {
+        /// Column family.
+        cf: &'static str,
+        /// Key, hex.
+        key: String,
+        /// Why.
+        source: WitnessCodecError,
+    },
     /// A stored value does not decode.
     #[error("corrupt value in `{cf}` at key {key}: {source}")]
     Corrupt {
@@ -89,6 +141,19 @@ pub struct Counters {
     pub batches_settled: u64,
     /// The epoch of pending transactions and of the next batch (L1's, as last observed).
     pub epoch: u32,
+}
+
+/// What the snapshot covers, kept in `meta`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The `state` column family is the state after batches `0..batches`.
+    pub batches: u64,
+    /// No log entry before this one is pending: start-up reads the log from here.
+    pub scan_from: u64,
+}
+
+fn fr_key(x: &Fr) -> Vec<u8> {
+    x.into_bigint().to_bytes_be()
 }
 
 /// The node's database.
@@ -279,6 +344,109 @@ impl Store {
         self.get(CF_META, META_PROVER_LEASES)
     }
 
+    /// What the snapshot covers (`None`: no snapshot, or it does not decode).
+    pub fn snapshot(&self) -> Result<Option<Snapshot>, StoreError> {
+        let Some(v) = self.get(CF_META, META_SNAPSHOT)? else { return Ok(None) };
+        let word = |i: usize| v.get(i..i + 8).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes);
+        match (v.len(), word(0), word(8)) {
+            (16, Some(batches), Some(scan_from)) => Ok(Some(Snapshot { batches, scan_from })),
+            _ => Err(corrupt(CF_META, META_SNAPSHOT, CodecError::Invalid("snapshot"))),
+        }
+    }
+
+    /// The snapshot's accounts.
+    pub fn state_accounts(&self) -> Result<HashMap<u32, Account>, StoreError> {
+        let mut out = HashMap::new();
+        for item in self.db.iterator_cf(self.cf(CF_STATE)?, IteratorMode::Start) {
+            let (k, v) = item?;
+            let index: [u8; 4] = k
+                .as_ref()
+                .try_into()
+                .map_err(|_| corrupt(CF_STATE, &k, CodecError::Invalid("account index")))?;
+            let account = decode_account(&v).map_err(|source| StoreError::CorruptState {
+                cf: CF_STATE,
+                key: hex::encode(&k),
+                source,
+            })?;
+            out.insert(u32::from_be_bytes(index), account);
+        }
+        Ok(out)
+    }
+
+    /// The stored witnesses of sealed batches without a proof, by batch number.
+    pub fn witnesses(&self) -> Result<Vec<(u64, BatchWitness)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(self.cf(CF_WITNESSES)?, IteratorMode::Start) {
+            let (k, v) = item?;
+            let n = be_u64(CF_WITNESSES, &k, &k)?;
+            let w = decode_witness(&v).map_err(|source| StoreError::CorruptState {
+                cf: CF_WITNESSES,
+                key: hex::encode(&k),
+                source,
+            })?;
+            out.push((n, w));
+        }
+        Ok(out)
+    }
+
+    /// The L1 batch number of state root `root` (0: genesis, not stored), if it is one.
+    pub fn root_batch(&self, root: &Fr) -> Result<Option<u64>, StoreError> {
+        let key = fr_key(root);
+        self.get(CF_ROOTS, &key)?.map(|v| be_u64(CF_ROOTS, &key, &v)).transpose()
+    }
+
+    /// The credit (sequence number) that spent `nullifier`, if one did.
+    pub fn nullifier(&self, nullifier: &Fr) -> Result<Option<u64>, StoreError> {
+        let key = fr_key(nullifier);
+        self.get(CF_NULLIFIERS, &key)?.map(|v| be_u64(CF_NULLIFIERS, &key, &v)).transpose()
+    }
+
+    /// The highest key of a column family keyed by u64 (`None`: empty).
+    pub fn last_key(&self, cf: &'static str) -> Result<Option<u64>, StoreError> {
+        match self.db.iterator_cf(self.cf(cf)?, IteratorMode::End).next() {
+            Some(item) => {
+                let (k, _) = item?;
+                Ok(Some(be_u64(cf, &k, &k)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Every key of a column family, raw (to clear it).
+    fn raw_keys(&self, cf: &'static str) -> Result<Vec<Box<[u8]>>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(self.cf(cf)?, IteratorMode::Start) {
+            out.push(item?.0);
+        }
+        Ok(out)
+    }
+
+    /// The log from entry `from` on, in sequence order.
+    pub fn txs_from(
+        &self,
+        from: u64,
+    ) -> Result<impl Iterator<Item = Result<(u64, TxRecord), StoreError>> + '_, StoreError> {
+        let start = from.to_be_bytes();
+        let mode = IteratorMode::From(&start, rocksdb::Direction::Forward);
+        Ok(self.db.iterator_cf(self.cf(CF_TXS)?, mode).map(|item| {
+            let (k, v) = item?;
+            let seq = be_u64(CF_TXS, &k, &k)?;
+            Ok((seq, TxRecord::decode(&v).map_err(|e| corrupt(CF_TXS, &k, e))?))
+        }))
+    }
+
+    /// A write that replaces the snapshot, the witnesses, the roots and the nullifiers with
+    /// these (start-up, after a full replay).
+    pub fn rewrite_indexes(&self) -> Result<StoreWrite, StoreError> {
+        let mut w = self.write();
+        for cf in [CF_STATE, CF_WITNESSES, CF_ROOTS, CF_NULLIFIERS] {
+            for k in self.raw_keys(cf)? {
+                w.ops.push(Op::Delete(cf, k.into_vec()));
+            }
+        }
+        Ok(w)
+    }
+
     /// Starts an atomic write.
     pub fn write(&self) -> StoreWrite {
         StoreWrite::default()
@@ -343,6 +511,11 @@ impl StoreWrite {
         self.put(CF_META, META_PARAMS, &p);
     }
 
+    /// Writes this build's schema version (an upgraded database).
+    pub fn put_schema_version(&mut self) {
+        self.put(CF_META, META_SCHEMA, &SCHEMA_VERSION.to_be_bytes());
+    }
+
     /// Writes log entry `seq` (new or with a new status) and its hash index.
     pub fn put_tx(&mut self, seq: u64, rec: &TxRecord) {
         self.put(CF_TXS, &seq.to_be_bytes(), &rec.encode());
@@ -377,6 +550,50 @@ impl StoreWrite {
         self.put(CF_META, META_DEPOSITS_SEEN, &c.deposits_seen.to_be_bytes());
         self.put(CF_META, META_BATCHES_SETTLED, &c.batches_settled.to_be_bytes());
         self.put(CF_META, META_EPOCH, &u64::from(c.epoch).to_be_bytes());
+    }
+
+    /// Writes a snapshot account.
+    pub fn put_account(&mut self, index: u32, a: &Account) {
+        self.put(CF_STATE, &index.to_be_bytes(), &encode_account(a));
+    }
+
+    /// Writes what the snapshot covers.
+    pub fn put_snapshot(&mut self, s: &Snapshot) {
+        let mut v = Vec::with_capacity(16);
+        v.extend_from_slice(&s.batches.to_be_bytes());
+        v.extend_from_slice(&s.scan_from.to_be_bytes());
+        self.put(CF_META, META_SNAPSHOT, &v);
+    }
+
+    /// Deletes what the snapshot covers (tests of the start-up checks).
+    #[doc(hidden)]
+    pub fn delete_snapshot_for_tests(&mut self) {
+        self.ops.push(Op::Delete(CF_META, META_SNAPSHOT.to_vec()));
+    }
+
+    /// Writes the witness of unproven batch `n`.
+    pub fn put_witness(&mut self, n: u64, w: &BatchWitness) {
+        self.put(CF_WITNESSES, &n.to_be_bytes(), &encode_witness(w));
+    }
+
+    /// Deletes the witness of batch `n` (it has its proof).
+    pub fn delete_witness(&mut self, n: u64) {
+        self.ops.push(Op::Delete(CF_WITNESSES, n.to_be_bytes().to_vec()));
+    }
+
+    /// Records state root `root` at L1 batch number `l1_batch`.
+    pub fn put_root(&mut self, root: &Fr, l1_batch: u64) {
+        self.put(CF_ROOTS, &fr_key(root), &l1_batch.to_be_bytes());
+    }
+
+    /// Records `nullifier` as spent by credit `seq`.
+    pub fn put_nullifier(&mut self, nullifier: &Fr, seq: u64) {
+        self.put(CF_NULLIFIERS, &fr_key(nullifier), &seq.to_be_bytes());
+    }
+
+    /// Frees `nullifier` (its credit was dropped).
+    pub fn delete_nullifier(&mut self, nullifier: &Fr) {
+        self.ops.push(Op::Delete(CF_NULLIFIERS, fr_key(nullifier)));
     }
 
     /// Writes the prover fleet's lease table.

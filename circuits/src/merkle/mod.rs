@@ -97,6 +97,53 @@ impl SparseMerkleTree {
         Ok(Self { depth, empty: empty_hashes(depth), nodes: HashMap::new() })
     }
 
+    /// The tree holding `leaves` (index, leaf), built level by level: one hash per non-empty
+    /// node (about `2n` for `n` leaves at consecutive indices), where `n` updates would cost
+    /// `n × depth`. A later leaf at the same index replaces an earlier one.
+    pub fn from_leaves(
+        depth: usize,
+        leaves: impl IntoIterator<Item = (u64, Fr)>,
+    ) -> Result<Self, MerkleError> {
+        let mut tree = Self::new(depth)?;
+        let mut level: Vec<(u64, Fr)> = Vec::new();
+        for (index, leaf) in leaves {
+            tree.check_index(index)?;
+            level.push((index, leaf));
+        }
+        level.sort_by_key(|(i, _)| *i);
+        level.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                earlier.1 = later.1;
+            }
+            same
+        });
+        for l in 0..depth {
+            let mut parents = Vec::with_capacity(level.len() / 2 + 1);
+            let mut i = 0;
+            while i < level.len() {
+                let (index, node) = level[i];
+                tree.set_node(l, index, node);
+                let sibling = index ^ 1;
+                let paired = level.get(i + 1).filter(|(j, _)| *j == sibling).map(|(_, v)| *v);
+                if let Some(v) = paired {
+                    tree.set_node(l, sibling, v);
+                    i += 1;
+                }
+                let other = paired.unwrap_or(tree.empty[l]);
+                let parent =
+                    if index & 1 == 0 { poseidon::hash2(node, other) } else { poseidon::hash2(other, node) };
+                parents.push((index >> 1, parent));
+                i += 1;
+            }
+            level = parents;
+        }
+        if let Some((_, root)) = level.first() {
+            tree.set_node(depth, 0, *root);
+        }
+        Ok(tree)
+    }
+
     /// The tree's depth.
     pub fn depth(&self) -> usize {
         self.depth

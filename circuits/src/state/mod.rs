@@ -245,6 +245,29 @@ impl RollupState {
         Ok(state)
     }
 
+    /// The state a node saved after a batch: `accounts` at `epoch`, `deposits_consumed` queue
+    /// entries consumed up to `deposit_queue_hash`. The tree is rebuilt from the accounts
+    /// ([`SparseMerkleTree::from_leaves`]); the caller compares its root with the one it
+    /// trusts (the batch's), which checks every account at once.
+    pub fn from_snapshot(
+        params: RollupParams,
+        epoch: u32,
+        accounts: HashMap<u32, Account>,
+        deposit_queue_hash: Fr,
+        deposits_consumed: u64,
+    ) -> Result<Self, MerkleError> {
+        let tree = SparseMerkleTree::from_leaves(
+            params.depth,
+            accounts.iter().map(|(i, a)| (u64::from(*i), a.leaf())),
+        )?;
+        Ok(Self { params, tree, accounts, deposit_queue_hash, deposits_consumed, epoch })
+    }
+
+    /// Every account, in no particular order.
+    pub fn accounts(&self) -> impl Iterator<Item = (u32, &Account)> + '_ {
+        self.accounts.iter().map(|(i, a)| (*i, a))
+    }
+
     /// The current epoch (a month; L1 gives each batch its epoch): loans accrue and fall
     /// due by it.
     pub fn epoch(&self) -> u32 {

@@ -145,6 +145,23 @@ fn put_point(out: &mut Vec<u8>, p: &Point) {
     put_fr(out, &p.y);
 }
 
+/// Encodes an account as the witness does (the node's saved state uses it too).
+pub fn encode_account(a: &Account) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 * 3 + 8 * 4);
+    put_account(&mut out, a);
+    out
+}
+
+/// Decodes an account [`encode_account`] wrote.
+pub fn decode_account(bytes: &[u8]) -> Result<Account, WitnessCodecError> {
+    let mut r = Reader { bytes, at: 0 };
+    let a = r.account()?;
+    match bytes.len() - r.at {
+        0 => Ok(a),
+        n => Err(WitnessCodecError::Trailing(n)),
+    }
+}
+
 fn put_account(out: &mut Vec<u8>, a: &Account) {
     put_point(out, &a.pubkey);
     put_u64(out, a.balance);

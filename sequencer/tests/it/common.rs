@@ -48,7 +48,7 @@ pub fn open_deposit(index: u32, key: &PrivateKey, amount: u64) -> Deposit {
 
 pub fn config(db: &Path, params: RollupParams, keys: Option<BatchKeys>, timeout: Duration) -> NodeConfig {
     NodeConfig {
-        sequencer: SequencerConfig { db: db.to_path_buf(), params, mempool_capacity: 64 },
+        sequencer: SequencerConfig { db: db.to_path_buf(), params, mempool_capacity: 64, full_replay: false },
         rpc_addr: "127.0.0.1:0".parse().unwrap(),
         metrics_addr: Some("127.0.0.1:0".parse().unwrap()),
         batch_timeout: timeout,

@@ -108,3 +108,105 @@ async fn crash_before_proving_resumes_proving() {
     assert_eq!((node.report.proven, node.report.unproven.len(), node.report.pending_l2), (1, 0, 0));
     node.shutdown().await;
 }
+
+/// The child half of the crash-point tests: run only by [`crash_at`], in a process of its
+/// own (`--ignored --exact`), with `CCR_CRASH_DB` naming the database and `CCR_CRASH_POINT`
+/// the point where the sequencer aborts the process. It opens two accounts (two commit
+/// groups), seals them (the third), then sends transfers (one group each) until it dies.
+#[test]
+#[ignore = "the child process of the crash-point tests"]
+fn crash_child() {
+    let dir = std::env::var("CCR_CRASH_DB").expect("run by crash_at");
+    let config = ccr_sequencer::SequencerConfig {
+        db: dir.into(),
+        params: params(),
+        mempool_capacity: 64,
+        full_replay: false,
+    };
+    let (seq, _) = ccr_sequencer::Sequencer::open(&config).unwrap();
+    let (a, b) = (member(0), member(1));
+    seq.ingest_deposit(0, open_deposit(0, &a, 700)).unwrap();
+    seq.ingest_deposit(1, open_deposit(1, &b, 300)).unwrap();
+    seq.seal(true).unwrap();
+    for nonce in 0..4 {
+        seq.submit(transfer(&a, 0, 1, 10, nonce)).unwrap();
+        // The second transfer is sealed with the first: the seal is the sixth group.
+        if nonce == 1 {
+            seq.seal(true).unwrap();
+        }
+    }
+    panic!("the crash point {:?} was never reached", std::env::var("CCR_CRASH_POINT"));
+}
+
+/// Runs [`crash_child`] in a new process that aborts at `point`, then reopens its database
+/// (from the snapshot, then by a full replay: both must agree) and returns the node.
+fn crash_at(
+    point: &str,
+) -> (tempfile::TempDir, ccr_sequencer::Sequencer, ccr_sequencer::invariants::StartupReport) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", "crash::crash_child", "--nocapture"])
+        .env("CCR_CRASH_DB", dir.path())
+        .env("CCR_CRASH_POINT", point)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the child did not crash at {point}:\n{stderr}");
+    assert!(stderr.contains(&format!("CCR_CRASH_POINT={point}: aborting")), "{stderr}");
+    let config = |full_replay| ccr_sequencer::SequencerConfig {
+        db: dir.path().into(),
+        params: params(),
+        mempool_capacity: 64,
+        full_replay,
+    };
+    let (full, _) = ccr_sequencer::Sequencer::open(&config(true)).unwrap();
+    let replayed = (full.progress().unwrap(), full.unproven_batches());
+    drop(full);
+    let (seq, report) = ccr_sequencer::Sequencer::open(&config(false)).unwrap();
+    assert_eq!(report.rebuilt, None, "the snapshot is sound after a crash at {point}");
+    assert_eq!((seq.progress().unwrap(), seq.unproven_batches()), replayed, "snapshot vs replay at {point}");
+    (dir, seq, report)
+}
+
+/// Killed after a group's write, before the answer: the transfer was never answered, but
+/// it is durable and comes back pending.
+#[test]
+fn crash_after_a_group_is_written_keeps_it() {
+    let (_dir, seq, report) = crash_at("after-group-write:4");
+    assert_eq!((report.txs, report.batches, report.pending_l2), (3, 1, 1));
+    assert_eq!(seq.account(0).unwrap().unwrap().pending.nonce, 1);
+}
+
+/// Killed after a group was taken from memory, before its write: nothing of it is in the
+/// database (it was never answered), and the node goes on from the group before.
+#[test]
+fn crash_before_a_group_is_written_loses_only_the_unanswered() {
+    let (_dir, seq, report) = crash_at("before-group-write:4");
+    assert_eq!((report.txs, report.batches, report.pending_l2), (2, 1, 0));
+    assert_eq!(seq.account(0).unwrap().unwrap().pending.nonce, 0);
+    // The sequence number is free again: the next transfer takes it.
+    assert_eq!(seq.submit(transfer(&member(0), 0, 1, 10, 0)).unwrap().seq, 2);
+}
+
+/// Killed right after a seal (the batch, its statuses, the snapshot and the witness are one
+/// write): the snapshot covers the batch and its witness is there for the prover.
+#[test]
+fn crash_after_sealing_keeps_batch_snapshot_and_witness_together() {
+    let (_dir, seq, report) = crash_at("after-seal:2");
+    assert_eq!(
+        (report.txs, report.batches, report.pending_l2, report.unproven.clone()),
+        (4, 2, 0, vec![0, 1])
+    );
+    assert!(seq.unproven_witness(1).is_some());
+    assert_eq!(seq.account(0).unwrap().unwrap().sealed.unwrap().nonce, 2);
+}
+
+/// Killed while the seal's group was not yet written: the batch is not sealed, its
+/// transactions are pending again, the snapshot still covers the batch before.
+#[test]
+fn crash_before_the_seal_is_written_keeps_the_previous_snapshot() {
+    let (_dir, seq, report) = crash_at("before-group-write:6");
+    assert_eq!((report.txs, report.batches, report.pending_l2), (4, 1, 2));
+    assert_eq!(seq.account(0).unwrap().unwrap().sealed.unwrap().nonce, 0);
+    assert_eq!(seq.seal(true).unwrap(), Some(1));
+}

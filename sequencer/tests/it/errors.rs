@@ -29,7 +29,12 @@ async fn every_bad_input_has_its_error_code() {
     let dir = tempfile::tempdir().unwrap();
     let config = NodeConfig {
         l1: None,
-        sequencer: SequencerConfig { db: dir.path().to_path_buf(), params, mempool_capacity: 2 },
+        sequencer: SequencerConfig {
+            db: dir.path().to_path_buf(),
+            params,
+            mempool_capacity: 2,
+            full_replay: false,
+        },
         ..config(dir.path(), params, None, Duration::from_secs(3600))
     };
     let (node, client) = launch(config).await;

@@ -272,7 +272,12 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leases_are_renewed_lapse_are_given_back_and_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let config = SequencerConfig { db: dir.path().to_path_buf(), params: params(), mempool_capacity: 8 };
+    let config = SequencerConfig {
+        db: dir.path().to_path_buf(),
+        params: params(),
+        mempool_capacity: 8,
+        full_replay: false,
+    };
     let (seq, _) = Sequencer::open(&config).unwrap();
     let seq = std::sync::Arc::new(seq);
     seq.ingest_deposit(0, open_deposit(0, &member(0), 500)).unwrap();

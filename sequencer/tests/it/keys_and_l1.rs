@@ -55,7 +55,12 @@ impl DepositSource for Scripted {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watcher_loop_ingests_in_order_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
-    let config = SequencerConfig { db: dir.path().to_path_buf(), params: params(), mempool_capacity: 8 };
+    let config = SequencerConfig {
+        db: dir.path().to_path_buf(),
+        params: params(),
+        mempool_capacity: 8,
+        full_replay: false,
+    };
     let (seq, _) = Sequencer::open(&config).unwrap();
     let seq = Arc::new(seq);
     seq.ingest_deposit(0, open_deposit(0, &member(0), 10)).unwrap();

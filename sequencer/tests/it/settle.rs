@@ -69,7 +69,8 @@ impl Settlement for Shared {
 
 /// A sequencer with batch 0 sealed and (as far as settlement cares) proven.
 fn proven_batch(dir: &std::path::Path) -> Sequencer {
-    let config = SequencerConfig { db: dir.to_path_buf(), params: params(), mempool_capacity: 8 };
+    let config =
+        SequencerConfig { db: dir.to_path_buf(), params: params(), mempool_capacity: 8, full_replay: false };
     let (seq, _) = Sequencer::open(&config).unwrap();
     let (a, b) = (member(0), member(1));
     seq.ingest_deposit(0, open_deposit(0, &a, 500)).unwrap();
@@ -97,7 +98,12 @@ async fn an_included_submission_whose_answer_was_lost_is_recovered_not_resubmitt
 
     // A restart keeps it (and the start-up invariants accept it).
     drop(seq);
-    let config = SequencerConfig { db: dir.path().to_path_buf(), params: params(), mempool_capacity: 8 };
+    let config = SequencerConfig {
+        db: dir.path().to_path_buf(),
+        params: params(),
+        mempool_capacity: 8,
+        full_replay: false,
+    };
     let (seq, _) = Sequencer::open(&config).unwrap();
     assert_eq!(seq.settled().unwrap(), 1);
     assert!(seq.batch(0).unwrap().unwrap().settlement.is_some());

@@ -1,5 +1,6 @@
-//! Start-up checks refuse inconsistent databases with the specific invariant; deposits go
-//! ahead of pending L2 transactions, evicting one that no longer applies.
+//! Start-up checks refuse inconsistent databases with the specific invariant; the snapshot is
+//! loaded when sound and rebuilt from the log (with a warning) when not; deposits go ahead of
+//! pending L2 transactions, evicting one that no longer applies.
 
 use ark_bn254::Fr;
 use ccr_circuits::state::tx::{Deposit, Tx};
@@ -12,7 +13,7 @@ use ccr_sequencer::{Sequencer, SequencerConfig, SequencerError};
 use crate::common::*;
 
 fn seq_config(dir: &std::path::Path, params: RollupParams) -> SequencerConfig {
-    SequencerConfig { db: dir.to_path_buf(), params, mempool_capacity: 16 }
+    SequencerConfig { db: dir.to_path_buf(), params, mempool_capacity: 16, full_replay: false }
 }
 
 /// A database with one sealed batch and one pending transaction.
@@ -28,7 +29,11 @@ fn populated(dir: &std::path::Path) {
 }
 
 fn open_err(dir: &std::path::Path, params: RollupParams) -> InvariantError {
-    match Sequencer::open(&seq_config(dir, params)) {
+    open_err_with(SequencerConfig { full_replay: true, ..seq_config(dir, params) })
+}
+
+fn open_err_with(config: SequencerConfig) -> InvariantError {
+    match Sequencer::open(&config) {
         Err(SequencerError::Invariant(e)) => e,
         other => panic!("expected an invariant violation, got {other:?}"),
     }
@@ -132,4 +137,141 @@ fn a_deposit_goes_ahead_and_evicts_what_no_longer_applies() {
         Tx::Signed(transfer(&b, 1, 0, 7, 0)),
     ];
     assert_eq!(seq.progress().unwrap().sealed_root, native_root(params(), &expected_txs));
+}
+
+/// What a node shows of its state: the same after loading the snapshot and after a full replay.
+fn view(seq: &Sequencer) -> (String, String, u64, usize, usize, Vec<u64>) {
+    let p = seq.progress().unwrap();
+    (p.sealed_root, p.pending_root, p.proven, p.pending_deposits, p.pending_l2, seq.unproven_batches())
+}
+
+/// A clean restart loads the snapshot (no replay), and shows exactly what a full replay of
+/// the log shows; the snapshot covers the sealed batch and the tail comes back.
+#[test]
+fn a_restart_loads_the_snapshot_and_equals_a_full_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path());
+    let (seq, report) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
+    assert_eq!(report.rebuilt, None);
+    assert_eq!((report.txs, report.batches, report.pending_l2, report.unproven), (4, 1, 1, vec![0]));
+    let loaded = view(&seq);
+    drop(seq);
+    let full = SequencerConfig { full_replay: true, ..seq_config(dir.path(), params()) };
+    let (seq, report) = Sequencer::open(&full).unwrap();
+    assert_eq!(report.rebuilt.as_deref(), Some("full replay asked for"));
+    assert_eq!(view(&seq), loaded);
+    // The witness of the unproven batch is the one the replay recomputes.
+    let replayed = seq.unproven_witness(0).unwrap();
+    drop(seq);
+    let (seq, _) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
+    assert_eq!(seq.unproven_witness(0).unwrap().public_commitment(), replayed.public_commitment());
+    assert_eq!(seq.unproven_witness(0).unwrap().slots, replayed.slots);
+}
+
+/// A snapshot that disagrees with the log (an account changed behind the node's back) is
+/// detected by the root check and rebuilt from the log, with the reason; the next start
+/// loads the rebuilt snapshot.
+#[test]
+fn a_snapshot_disagreeing_with_the_log_is_detected_and_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path());
+    let expected = {
+        let (seq, _) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
+        view(&seq)
+    };
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.write();
+        let mut forged = ccr_circuits::state::account::Account::new(member(0).public_key(), 1_000_000);
+        forged.nonce = 1;
+        w.put_account(0, &forged);
+        store.commit(w).unwrap();
+    }
+    let (seq, report) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
+    let why = report.rebuilt.expect("rebuilt");
+    assert!(why.contains("is not the last batch's"), "{why}");
+    assert_eq!(view(&seq), expected);
+    drop(seq);
+    let (seq, report) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
+    assert_eq!(report.rebuilt, None);
+    assert_eq!(view(&seq), expected);
+}
+
+/// A missing snapshot, or a stored witness that does not decode, is rebuilt from the log.
+#[test]
+fn a_missing_or_corrupt_snapshot_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    populated(dir.path());
+    let expected = {
+        let (seq, _) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
+        view(&seq)
+    };
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.write();
+        w.delete_snapshot_for_tests();
+        store.commit(w).unwrap();
+    }
+    let (seq, report) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
+    assert_eq!(report.rebuilt.as_deref(), Some("no snapshot"));
+    assert_eq!(view(&seq), expected);
+    let witness = seq.unproven_witness(0).unwrap();
+    drop(seq);
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let mut w = store.write();
+        let mut other = witness;
+        other.new_root += Fr::from(1u64);
+        w.put_witness(0, &other);
+        store.commit(w).unwrap();
+    }
+    let (seq, report) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
+    let why = report.rebuilt.expect("rebuilt");
+    assert!(why.contains("witness of batch 0"), "{why}");
+    assert_eq!(view(&seq), expected);
+}
+
+/// Many clients racing to spend the same nonces: each (sender, nonce) is accepted once, the
+/// log holds no two entries of one sender with one nonce, and a restart agrees.
+#[test]
+fn concurrent_clients_never_see_a_nonce_accepted_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SequencerConfig { mempool_capacity: 1024, ..seq_config(dir.path(), params()) };
+    let (seq, _) = Sequencer::open(&config).unwrap();
+    let (a, b) = (member(0), member(1));
+    seq.ingest_deposit(0, open_deposit(0, &a, 10_000)).unwrap();
+    seq.ingest_deposit(1, open_deposit(1, &b, 10_000)).unwrap();
+    let seq = std::sync::Arc::new(seq);
+    // Eight threads; each sends, for nonces 0..8, its own transfer (amounts differ per
+    // thread, so the transactions differ) from account 0, and seals now and then.
+    let accepted: Vec<Vec<(u32, u64)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8u64)
+            .map(|t| {
+                let (seq, a) = (seq.clone(), a.clone());
+                s.spawn(move || {
+                    let mut mine = Vec::new();
+                    for nonce in 0..8u32 {
+                        if let Ok(r) = seq.submit(transfer(&a, 0, 1, 1 + t, nonce)) {
+                            mine.push((nonce, r.seq));
+                        }
+                        if t == 0 && nonce % 3 == 2 {
+                            seq.seal(true).unwrap();
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut nonces: Vec<u32> = accepted.iter().flatten().map(|(n, _)| *n).collect();
+    nonces.sort_unstable();
+    assert_eq!(nonces, (0..8).collect::<Vec<_>>(), "each nonce accepted exactly once");
+    while seq.seal(true).unwrap().is_some() {}
+    let expected = view(&seq);
+    assert_eq!(seq.account(0).unwrap().unwrap().pending.nonce, 8);
+    drop(seq);
+    let (seq, report) = Sequencer::open(&config).unwrap();
+    assert_eq!(report.rebuilt, None);
+    assert_eq!(view(&seq), expected);
 }

@@ -35,7 +35,12 @@ pub fn keystore_file(dir: &Path, name: &str, keys: &WalletKeys) -> (PathBuf, Pat
 /// A node without prover (or with the dev keys) on an ephemeral port.
 pub async fn node(db: &Path, keys: Option<BatchKeys>) -> Node {
     Node::launch(NodeConfig {
-        sequencer: SequencerConfig { db: db.to_path_buf(), params: params(), mempool_capacity: 64 },
+        sequencer: SequencerConfig {
+            db: db.to_path_buf(),
+            params: params(),
+            mempool_capacity: 64,
+            full_replay: false,
+        },
         rpc_addr: "127.0.0.1:0".parse().unwrap(),
         metrics_addr: None,
         batch_timeout: Duration::from_millis(300),
@@ -52,7 +57,7 @@ pub async fn node(db: &Path, keys: Option<BatchKeys>) -> Node {
 /// files in `bank_files` when given.
 pub async fn idle_node(db: &Path, params: RollupParams, bank_files: Option<PathBuf>) -> Node {
     Node::launch(NodeConfig {
-        sequencer: SequencerConfig { db: db.to_path_buf(), params, mempool_capacity: 64 },
+        sequencer: SequencerConfig { db: db.to_path_buf(), params, mempool_capacity: 64, full_replay: false },
         rpc_addr: "127.0.0.1:0".parse().unwrap(),
         metrics_addr: None,
         batch_timeout: Duration::from_secs(3600),
