@@ -1,15 +1,20 @@
-//! Start-up: rebuild the in-memory state from the log, checking the database's invariants.
+//! Start-up: load the in-memory state from the snapshot, or rebuild it from the log, checking
+//! the database's invariants.
 //!
-//! # Why replay
+//! # Snapshot or replay
 //!
-//! The account tree is not persisted: it is rebuilt by replaying the accepted-transaction log
-//! through the native transition function (`RollupState::apply`, the specification the circuit
-//! is tested against), batch by batch, then the unsealed tail. This keeps one source of truth
-//! (the log) and makes every start-up a full audit of the stored batches, at a cost linear in
-//! history: ≈ 1.75 ms per transaction at depth 24 (570/s), so a million transactions take
-//! about half an hour. Persisting the tree (or periodic snapshots) is left to a later issue.
+//! Each sealed batch writes, in the same write batch, the accounts it changed, the batch's
+//! witness (until its proof), its new root, and what the snapshot covers
+//! ([`Snapshot`](crate::store::Snapshot)). Start-up loads that: it rebuilds the tree from the
+//! accounts (one hash per non-empty node), compares the root with the last batch's
+//! `new_root` (which checks every account at once), and reads only the log's unsealed tail,
+//! so its time does not grow with history. When the snapshot fails a check it is not trusted:
+//! start-up logs the reason and **replays** the whole accepted-transaction log through the
+//! native transition function (`RollupState::apply`, the specification the circuit is tested
+//! against), batch by batch, then the tail, and writes a fresh snapshot. The replay is also an
+//! audit of every stored batch, at a cost linear in history; `--full-replay` asks for it.
 //!
-//! # What is checked (start-up refuses to run on a violation)
+//! # What the replay checks (start-up refuses to run on a violation)
 //!
 //! 1. The schema version is [`SCHEMA_VERSION`](crate::store::SCHEMA_VERSION) and the stored rollup parameters equal the
 //!    configured ones (a new database records them).
