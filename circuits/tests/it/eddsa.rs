@@ -225,6 +225,100 @@ fn native_verifier_errors_are_specific() {
     assert_eq!(verify_poseidon(msg, &sig, &twisted), Ok(()));
 }
 
+/// The verifier straight from its definition: every check in order, each multiplication by
+/// arkworks' double-and-add (`BASE8.mul_bigint`), the equation in arkworks' projective form.
+fn reference_verify(msg: Fr, sig: &Signature, pk: &Point) -> Result<(), EddsaError> {
+    if !pk.is_on_curve() {
+        return Err(EddsaError::NotOnCurve(PointRole::PublicKey));
+    }
+    if !sig.r8.is_on_curve() {
+        return Err(EddsaError::NotOnCurve(PointRole::R8));
+    }
+    if sig.s.into_bigint() >= ScalarField::MODULUS {
+        return Err(EddsaError::NonCanonicalS);
+    }
+    let t = pk.mul_by_cofactor();
+    if t.is_zero() {
+        return Err(EddsaError::SmallOrder(PointRole::PublicKey));
+    }
+    if sig.r8.mul_by_cofactor().is_zero() {
+        return Err(EddsaError::SmallOrder(PointRole::R8));
+    }
+    if !sig.r8.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(EddsaError::NotInSubgroup(PointRole::R8));
+    }
+    let h = challenge(&sig.r8, pk, msg);
+    if BASE8.mul_bigint(sig.s.into_bigint()) != t.mul_bigint(h.into_bigint()) + sig.r8 {
+        return Err(EddsaError::BadSignature);
+    }
+    Ok(())
+}
+
+#[test]
+fn fast_verifier_agrees_with_the_reference_on_random_signatures() {
+    let mut rng = ChaCha20Rng::seed_from_u64(70);
+    let torsion = point(Fr::ZERO, -Fr::ONE);
+    let t8 = small_order_points()[1];
+    let fr_of = |k: ScalarField| Fr::from_le_bytes_mod_order(&k.into_bigint().to_bytes_le());
+    let mut accepted = 0;
+    for seed in 0..40u64 {
+        let prv = PrivateKey::random(&mut rng);
+        let msg = Fr::rand(&mut rng);
+        let sig = prv.sign_poseidon(msg);
+        let pk = prv.public_key();
+        // The equation by hand, with arkworks' double-and-add.
+        let h = challenge(&sig.r8, &pk, msg);
+        assert_eq!(
+            BASE8.mul_bigint(sig.s.into_bigint()),
+            pk.mul_by_cofactor().mul_bigint(h.into_bigint()) + sig.r8,
+            "seed {seed}"
+        );
+
+        let random_subgroup = (BASE8 * ScalarField::rand(&mut rng)).into_affine();
+        let random_s = fr_of(ScalarField::rand(&mut rng));
+        let l_minus_one = l_in_fr() - Fr::ONE;
+        let cases: Vec<(Fr, Signature, Point)> = vec![
+            (msg, sig, pk),
+            (msg + Fr::ONE, sig, pk),
+            (Fr::rand(&mut rng), sig, pk),
+            (msg, Signature { s: sig.s + Fr::ONE, ..sig }, pk),
+            (msg, Signature { s: random_s, ..sig }, pk),
+            (msg, Signature { s: Fr::ZERO, ..sig }, pk),
+            (msg, Signature { s: l_minus_one, ..sig }, pk),
+            (msg, Signature { s: sig.s + l_in_fr(), ..sig }, pk),
+            (msg, Signature { r8: random_subgroup, ..sig }, pk),
+            (msg, Signature { r8: (sig.r8 + torsion).into_affine(), ..sig }, pk),
+            (msg, Signature { r8: (sig.r8 + t8).into_affine(), ..sig }, pk),
+            (msg, Signature { r8: (-sig.r8.into_group()).into_affine(), ..sig }, pk),
+            (msg, sig, random_subgroup),
+            (msg, sig, (-pk.into_group()).into_affine()),
+            (msg, sig, t8),
+            (msg, Signature { r8: t8, ..sig }, pk),
+            (msg, Signature { r8: point(sig.r8.x, sig.r8.y + Fr::ONE), ..sig }, pk),
+        ];
+        for (i, (m, sg, p)) in cases.into_iter().enumerate() {
+            let expected = reference_verify(m, &sg, &p);
+            assert_eq!(verify_poseidon(m, &sg, &p), expected, "seed {seed}, case {i}");
+            accepted += usize::from(expected.is_ok());
+        }
+
+        // A key with a torsion component, signed as the equation wants (only 8·A enters it).
+        let (a, r) = (ScalarField::rand(&mut rng), ScalarField::rand(&mut rng));
+        let twisted = ((BASE8 * a) + t8).into_affine();
+        let r8 = (BASE8 * r).into_affine();
+        let h =
+            ScalarField::from_le_bytes_mod_order(&challenge(&r8, &twisted, msg).into_bigint().to_bytes_le());
+        let sig = Signature { r8, s: fr_of(r + ScalarField::from(8u64) * h * a) };
+        assert_eq!(reference_verify(msg, &sig, &twisted), Ok(()));
+        assert_eq!(verify_poseidon(msg, &sig, &twisted), Ok(()), "seed {seed}, twisted key");
+        // With R8 moved off the subgroup it fails, on the subgroup check.
+        let off = Signature { r8: (r8 + torsion).into_affine(), ..sig };
+        assert_eq!(verify_poseidon(msg, &off, &twisted), Err(EddsaError::NotInSubgroup(PointRole::R8)));
+    }
+    // The valid signatures (one a seed) and nothing else were accepted.
+    assert_eq!(accepted, 40);
+}
+
 #[test]
 fn gadget_matches_native_in_every_allocation_mode() {
     for (i, seed) in [10u64, 11, 12].into_iter().enumerate() {

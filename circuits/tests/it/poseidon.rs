@@ -1,4 +1,5 @@
-//! Poseidon: circomlib known answers, native vs gadget, soundness, pinned cost.
+//! Poseidon: circomlib known answers, the optimized native permutation vs light-poseidon and a
+//! plain reference, native vs gadget, soundness, pinned cost.
 
 use ark_bn254::Fr;
 use ark_r1cs_std::alloc::AllocVar;
@@ -46,6 +47,87 @@ fn native_matches_circomlibjs_for_every_arity() {
         let inputs: Vec<Fr> =
             v["inputs"].as_array().unwrap().iter().map(|x| fr(x.as_str().unwrap())).collect();
         assert_eq!(poseidon::hash(&inputs).unwrap(), fr(v["output"].as_str().unwrap()), "inputs {inputs:?}");
+    }
+}
+
+/// The plain permutation, straight from the definition: per round add the constants, S-box
+/// (every element in the full rounds, the first in the partial ones), multiply by the MDS matrix.
+fn reference_permute(state: &mut [Fr]) {
+    use ark_ff::Field;
+    let width = state.len();
+    let params = poseidon::parameters(width - 1).unwrap();
+    let half_full = params.full_rounds / 2;
+    for round in 0..params.full_rounds + params.partial_rounds {
+        for (i, a) in state.iter_mut().enumerate() {
+            *a += params.ark[round * width + i];
+        }
+        let full = round < half_full || round >= half_full + params.partial_rounds;
+        for a in state.iter_mut().take(if full { width } else { 1 }) {
+            *a = a.pow([params.alpha]);
+        }
+        let next: Vec<Fr> =
+            params.mds.iter().map(|row| row.iter().zip(state.iter()).map(|(m, a)| *m * a).sum()).collect();
+        state.copy_from_slice(&next);
+    }
+}
+
+#[test]
+fn native_matches_light_poseidon_for_every_arity() {
+    use light_poseidon::{Poseidon, PoseidonHasher};
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    for n in 1..=MAX_INPUTS {
+        let mut reference = Poseidon::<Fr>::new_circom(n).unwrap();
+        for trial in 0..8 {
+            let inputs: Vec<Fr> = match trial {
+                // Edge values first: all zero, all p − 1.
+                0 => vec![Fr::from(0u64); n],
+                1 => vec![-Fr::from(1u64); n],
+                _ => (0..n).map(|_| Fr::rand(&mut rng)).collect(),
+            };
+            assert_eq!(poseidon::hash(&inputs).unwrap(), reference.hash(&inputs).unwrap(), "arity {n}");
+        }
+    }
+    // The fixed-arity entry points run the same permutation.
+    let (a, b) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+    let mut reference = Poseidon::<Fr>::new_circom(2).unwrap();
+    assert_eq!(poseidon::hash2(a, b), reference.hash(&[a, b]).unwrap());
+    let five: [Fr; 5] = std::array::from_fn(|_| Fr::rand(&mut rng));
+    let mut reference = Poseidon::<Fr>::new_circom(5).unwrap();
+    assert_eq!(poseidon::hash_n(&five), reference.hash(&five).unwrap());
+}
+
+#[test]
+fn permute_matches_the_plain_permutation_for_every_width() {
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    for width in 2..=MAX_INPUTS + 1 {
+        for trial in 0..4 {
+            let state: Vec<Fr> = match trial {
+                0 => vec![Fr::from(0u64); width],
+                _ => (0..width).map(|_| Fr::rand(&mut rng)).collect(),
+            };
+            let mut fast = state.clone();
+            poseidon::permute(&mut fast).unwrap();
+            let mut plain = state.clone();
+            reference_permute(&mut plain);
+            assert_eq!(fast, plain, "width {width}, state {state:?}");
+            // The hash is the first element of the permutation of [0, inputs…].
+            if trial > 0 {
+                let mut absorbed = state.clone();
+                absorbed[0] = Fr::from(0u64);
+                poseidon::permute(&mut absorbed).unwrap();
+                assert_eq!(poseidon::hash(&state[1..]).unwrap(), absorbed[0], "width {width}");
+            }
+        }
+    }
+}
+
+#[test]
+fn permute_rejects_bad_widths() {
+    for width in [0, 1, MAX_INPUTS + 2] {
+        let mut state = vec![Fr::from(0u64); width];
+        // A width-t state is the (t − 1)-input hash's: the error names t − 1.
+        let got = width.saturating_sub(1);
+        assert_eq!(poseidon::permute(&mut state), Err(PoseidonError::Arity { got, max: MAX_INPUTS }));
     }
 }
 
