@@ -631,7 +631,7 @@ fn refill(
         }
         let Some(d) = p.record.tx.queue_entry() else { continue };
         let plan = mempool
-            .plan_deposit(&sealed, &d)
+            .plan_deposit(sealed, &d)
             .map_err(|source| InvariantError::PendingDeposit { seq: p.seq, source })?;
         mempool
             .commit_deposit(plan, p.clone())

@@ -446,7 +446,7 @@ impl Sequencer {
     /// L1 holds or will hold before the credit's batch, and the loan applies to the pending
     /// state (the pool has the amount, the borrower has no other loan, the tier's maximum).
     pub fn submit_credit(&self, credit: CreditSubmission) -> Result<Accepted, SequencerError> {
-        let kind = Tx::Credit(credit.tx.clone()).name();
+        let kind = Tx::Credit(credit.tx).name();
         let result = self.lock_live().and_then(|mut g| {
             if self.params.batch_size < 2 {
                 return Err(SequencerError::Credit(format!(
