@@ -199,6 +199,37 @@ pub struct Recovered {
     pub report: StartupReport,
 }
 
+impl Recovered {
+    /// The recovered state with its report (`rebuilt`: `None`; the caller sets it).
+    #[allow(clippy::too_many_arguments)] // the parts of one result, each computed apart
+    fn new(
+        sealed: RollupState,
+        mempool: Mempool,
+        unproven: BTreeMap<u64, BatchWitness>,
+        proven: u64,
+        counters: Counters,
+        dropped: Vec<(u64, String)>,
+        fresh: bool,
+        started: Instant,
+    ) -> Self {
+        let report = StartupReport {
+            fresh,
+            txs: counters.next_seq,
+            batches: counters.next_batch,
+            proven,
+            unproven: unproven.keys().copied().collect(),
+            pending_deposits: mempool.deposits_len(),
+            pending_l2: mempool.l2_len(),
+            dropped,
+            sealed_root: fr_to_hex(&sealed.root()),
+            pending_root: fr_to_hex(&mempool.state().root()),
+            replay: started.elapsed(),
+            rebuilt: None,
+        };
+        Self { sealed, mempool, unproven, proven, counters, report }
+    }
+}
+
 fn gap(cf: &'static str, keys: &[u64], count: u64) -> Result<(), InvariantError> {
     for expected in 0..count.max(keys.len() as u64) {
         let found = keys.get(expected as usize).copied();
@@ -420,21 +451,7 @@ fn load_snapshot(
     let proven = counters.next_batch - unproven.len() as u64;
     let (mempool, dropped) =
         refill(store, capacity, &sealed, counters, pending).map_err(|e| e.to_string())?;
-    let report = StartupReport {
-        fresh,
-        txs: counters.next_seq,
-        batches: counters.next_batch,
-        proven,
-        unproven: unproven.keys().copied().collect(),
-        pending_deposits: mempool.deposits_len(),
-        pending_l2: mempool.l2_len(),
-        dropped,
-        sealed_root: fr_to_hex(&sealed.root()),
-        pending_root: fr_to_hex(&mempool.state().root()),
-        replay: started.elapsed(),
-        rebuilt: None,
-    };
-    Ok(Recovered { sealed, mempool, unproven, proven, counters, report })
+    Ok(Recovered::new(sealed, mempool, unproven, proven, counters, dropped, fresh, started))
 }
 
 /// Replays the whole log through the specification, checking every invariant.
@@ -591,21 +608,7 @@ fn replay(
     }
     let sealed = state;
     let (mempool, dropped) = refill(store, capacity, &sealed, counters, pending)?;
-    let report = StartupReport {
-        fresh,
-        txs: counters.next_seq,
-        batches: counters.next_batch,
-        proven,
-        unproven: unproven.keys().copied().collect(),
-        pending_deposits: mempool.deposits_len(),
-        pending_l2: mempool.l2_len(),
-        dropped,
-        sealed_root: fr_to_hex(&sealed.root()),
-        pending_root: fr_to_hex(&mempool.state().root()),
-        replay: started.elapsed(),
-        rebuilt: None,
-    };
-    Ok(Recovered { sealed, mempool, unproven, proven, counters, report })
+    Ok(Recovered::new(sealed, mempool, unproven, proven, counters, dropped, fresh, started))
 }
 
 /// Puts the unsealed tail of the log back into a mempool over `sealed`: deposits first (queue

@@ -128,15 +128,23 @@ struct Inner {
     /// State roots L1 holds or will hold, by L1 batch number (0: genesis; batch `n` here is
     /// `n + 1` there): the roots a credit's eligibility proof may be over.
     roots: HashMap<Fr, u64>,
-    /// The bank version each pending credit (by sequence number) was accepted under: a batch
-    /// keeps credits of one version (one eligibility key).
-    credit_versions: HashMap<u64, u64>,
+    /// Each pending credit (by sequence number): the bank version it was accepted under (a
+    /// batch keeps credits of one version: one eligibility key) and its nullifier (freed if
+    /// the credit is evicted).
+    pending_credits: HashMap<u64, PendingCredit>,
     /// The writes of the open commit group, in staging order.
     staged: StoreWrite,
     /// Operations staged in the open group.
     staged_ops: u64,
     /// Number of the open commit group (the first is 1).
     group: u64,
+}
+
+/// What the sequencer keeps in memory about a pending credit.
+#[derive(Debug, Clone, Copy)]
+struct PendingCredit {
+    version: u64,
+    nullifier: Option<Fr>,
 }
 
 /// The group-commit leader's state (its mutex is the leader's lock).
@@ -248,12 +256,13 @@ impl Sequencer {
             0,
         )]);
         let nullifiers = HashSet::new();
-        let mut credit_versions = HashMap::new();
+        let mut pending_credits = HashMap::new();
         for p in r.mempool.iter().filter(|p| matches!(p.record.tx, Tx::Credit(_))) {
             let proof = store.credit(p.seq)?.ok_or_else(|| {
                 SequencerError::Halted(format!("pending credit {} has no stored proof", p.seq))
             })?;
-            credit_versions.insert(p.seq, proof.bank_version);
+            pending_credits
+                .insert(p.seq, PendingCredit { version: proof.bank_version, nullifier: proof.nullifier() });
         }
         let inner = Inner {
             mempool: r.mempool,
@@ -263,7 +272,7 @@ impl Sequencer {
             halted: None,
             nullifiers,
             roots,
-            credit_versions,
+            pending_credits,
             staged: StoreWrite::default(),
             staged_ops: 0,
             group: 1,
@@ -480,7 +489,7 @@ impl Sequencer {
             let version = proof.bank_version;
             let (accepted, group) = self.accept(&mut g, Tx::Credit(credit.tx), None, Some((proof, nullifier)))?;
             g.nullifiers.insert(nullifier);
-            g.credit_versions.insert(accepted.seq, version);
+            g.pending_credits.insert(accepted.seq, PendingCredit { version, nullifier: Some(nullifier) });
             Ok((accepted, group))
         });
         let result = result.and_then(|(accepted, group)| self.settle_acceptance(accepted, group, kind));
@@ -578,12 +587,10 @@ impl Sequencer {
         for (p, reason) in &plan.evicted {
             let reason = format!("evicted: a deposit went ahead of it and then {reason}");
             w.set_status(p.seq, &p.record, TxStatus::Rejected(reason));
-            if matches!(p.record.tx, Tx::Credit(_)) {
-                // The credit is dropped: its member may apply again.
-                if let Some(n) = self.store.credit(p.seq)?.and_then(|c| c.nullifier()) {
-                    w.delete_nullifier(&n);
-                    freed.push(n);
-                }
+            // A credit dropped: its member may apply again.
+            if let Some(n) = g.pending_credits.remove(&p.seq).and_then(|c| c.nullifier) {
+                w.delete_nullifier(&n);
+                freed.push(n);
             }
         }
         w.put_counters(&counters);
@@ -679,9 +686,9 @@ impl Sequencer {
 
     /// The next batch's transactions, if a batch is due (`force`: any pending transaction).
     fn plan_seal(&self, g: &Inner, force: bool) -> Option<SealPlan> {
-        let versions = &g.credit_versions;
+        let credits = &g.pending_credits;
         let (n, full) =
-            g.mempool.batch_len(self.params.batch_size, |seq| versions.get(&seq).copied().unwrap_or(0));
+            g.mempool.batch_len(self.params.batch_size, |seq| credits.get(&seq).map_or(0, |c| c.version));
         if n == 0 || (!full && !force) {
             return None;
         }
@@ -712,7 +719,7 @@ impl Sequencer {
         sealed: &RollupState,
     ) -> Result<u64, SequencerError> {
         let (SealPlan { number, txs }, Built { witness, deposits_from }) = (plan, built);
-        if g.mempool.prefix(txs.len()).iter().map(|p| p.seq).ne(txs.iter().map(|p| p.seq)) {
+        if g.mempool.iter().take(txs.len()).map(|p| p.seq).ne(txs.iter().map(|p| p.seq)) {
             return Err(Self::halt(
                 g,
                 format!("sealing batch {number}: the mempool changed under the batch"),
@@ -756,7 +763,7 @@ impl Sequencer {
         w.put_root(&record.new_root, number + 1);
         let group = Self::stage(g, w, 1);
         for p in &txs {
-            g.credit_versions.remove(&p.seq);
+            g.pending_credits.remove(&p.seq);
         }
         g.unproven.insert(number, witness);
         g.roots.insert(record.new_root, number + 1);
@@ -785,8 +792,10 @@ impl Sequencer {
     pub fn batch_full(&self) -> bool {
         self.lock()
             .map(|g| {
-                let versions = &g.credit_versions;
-                g.mempool.batch_len(self.params.batch_size, |seq| versions.get(&seq).copied().unwrap_or(0)).1
+                let credits = &g.pending_credits;
+                g.mempool
+                    .batch_len(self.params.batch_size, |seq| credits.get(&seq).map_or(0, |c| c.version))
+                    .1
             })
             .unwrap_or(false)
     }

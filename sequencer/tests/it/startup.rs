@@ -7,7 +7,7 @@ use ccr_circuits::state::tx::{Deposit, Tx};
 use ccr_circuits::state::{Domain, RollupParams};
 use ccr_sequencer::invariants::InvariantError;
 use ccr_sequencer::records::TxStatus;
-use ccr_sequencer::store::{Store, CF_TXS};
+use ccr_sequencer::store::{Store, StoreWrite, CF_TXS};
 use ccr_sequencer::{Sequencer, SequencerConfig, SequencerError};
 
 use crate::common::*;
@@ -26,6 +26,20 @@ fn populated(dir: &std::path::Path) {
     seq.submit(transfer(&a, 0, 1, 1, 0)).unwrap();
     assert_eq!(seq.seal(true).unwrap(), Some(0));
     seq.submit(transfer(&a, 0, 1, 1, 1)).unwrap();
+}
+
+/// Changes the database behind the node's back, in one write.
+fn tamper(dir: &std::path::Path, f: impl FnOnce(&mut StoreWrite)) {
+    let store = Store::open(dir).unwrap();
+    let mut w = store.write();
+    f(&mut w);
+    store.commit(w).unwrap();
+}
+
+/// What a node opened on `dir` shows.
+fn reopened_view(dir: &std::path::Path) -> View {
+    let (seq, _) = Sequencer::open(&seq_config(dir, params())).unwrap();
+    view(&seq)
 }
 
 fn open_err(dir: &std::path::Path, params: RollupParams) -> InvariantError {
@@ -55,12 +69,9 @@ fn other_parameters_are_refused() {
 fn a_gap_in_the_log_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     populated(dir.path());
-    {
-        let store = Store::open(dir.path()).unwrap();
-        let mut w = store.write();
+    tamper(dir.path(), |w| {
         w.delete_tx_for_tests(1);
-        store.commit(w).unwrap();
-    }
+    });
     match open_err(dir.path(), params()) {
         InvariantError::Gap { cf, expected, found, count } => {
             assert_eq!((cf, expected, found, count), (CF_TXS, 1, Some(2), 4));
@@ -139,8 +150,12 @@ fn a_deposit_goes_ahead_and_evicts_what_no_longer_applies() {
     assert_eq!(seq.progress().unwrap().sealed_root, native_root(params(), &expected_txs));
 }
 
+/// Sealed and pending roots, batches proven, pending deposits and L2 transactions, unproven
+/// batches.
+type View = (String, String, u64, usize, usize, Vec<u64>);
+
 /// What a node shows of its state: the same after loading the snapshot and after a full replay.
-fn view(seq: &Sequencer) -> (String, String, u64, usize, usize, Vec<u64>) {
+fn view(seq: &Sequencer) -> View {
     let p = seq.progress().unwrap();
     (p.sealed_root, p.pending_root, p.proven, p.pending_deposits, p.pending_l2, seq.unproven_batches())
 }
@@ -175,18 +190,12 @@ fn a_restart_loads_the_snapshot_and_equals_a_full_replay() {
 fn a_snapshot_disagreeing_with_the_log_is_detected_and_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
     populated(dir.path());
-    let expected = {
-        let (seq, _) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
-        view(&seq)
-    };
-    {
-        let store = Store::open(dir.path()).unwrap();
-        let mut w = store.write();
+    let expected = reopened_view(dir.path());
+    tamper(dir.path(), |w| {
         let mut forged = ccr_circuits::state::account::Account::new(member(0).public_key(), 1_000_000);
         forged.nonce = 1;
         w.put_account(0, &forged);
-        store.commit(w).unwrap();
-    }
+    });
     let (seq, report) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
     let why = report.rebuilt.expect("rebuilt");
     assert!(why.contains("is not the last batch's"), "{why}");
@@ -197,34 +206,26 @@ fn a_snapshot_disagreeing_with_the_log_is_detected_and_rebuilt() {
     assert_eq!(view(&seq), expected);
 }
 
-/// A missing snapshot, or a stored witness that does not decode, is rebuilt from the log.
+/// A missing snapshot, or a stored witness that does not match its batch, is rebuilt from the
+/// log.
 #[test]
 fn a_missing_or_corrupt_snapshot_is_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
     populated(dir.path());
-    let expected = {
-        let (seq, _) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
-        view(&seq)
-    };
-    {
-        let store = Store::open(dir.path()).unwrap();
-        let mut w = store.write();
+    let expected = reopened_view(dir.path());
+    tamper(dir.path(), |w| {
         w.delete_snapshot_for_tests();
-        store.commit(w).unwrap();
-    }
+    });
     let (seq, report) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
     assert_eq!(report.rebuilt.as_deref(), Some("no snapshot"));
     assert_eq!(view(&seq), expected);
     let witness = seq.unproven_witness(0).unwrap();
     drop(seq);
-    {
-        let store = Store::open(dir.path()).unwrap();
-        let mut w = store.write();
+    tamper(dir.path(), |w| {
         let mut other = witness;
         other.new_root += Fr::from(1u64);
         w.put_witness(0, &other);
-        store.commit(w).unwrap();
-    }
+    });
     let (seq, report) = Sequencer::open(&seq_config(dir.path(), params())).unwrap();
     let why = report.rebuilt.expect("rebuilt");
     assert!(why.contains("witness of batch 0"), "{why}");
