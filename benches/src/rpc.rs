@@ -12,6 +12,10 @@
 //! A last run sends the same number of transfers through `Sequencer::submit` directly, in
 //! process, as the baseline without JSON-RPC.
 //!
+//! With `mempool`, the node's mempool holds that many transactions at most: clients that
+//! outrun sealing are refused with `MempoolFull` (and the same sender's next transfers with a
+//! nonce gap), and the refusals' latency is reported apart from the acceptances'.
+//!
 //! [`Sequencer::ingest_deposit`]: ccr_sequencer::Sequencer::ingest_deposit
 //! [`Node`]: ccr_sequencer::Node
 
@@ -47,6 +51,9 @@ pub struct RpcBench {
     pub txs: usize,
     /// Client counts, one run each (in order, on the same node).
     pub clients: Vec<usize>,
+    /// The node's mempool capacity; `None`: room for every transfer of every run (acceptance
+    /// is measured, not back-pressure).
+    pub mempool: Option<usize>,
 }
 
 /// One run: `clients` concurrent clients sending `txs` transfers.
@@ -64,8 +71,10 @@ pub struct RpcRun {
     pub rejected: Vec<(i32, usize)>,
     /// From the start of sending to the last receipt.
     pub secs: f64,
-    /// Latency of one `ccr_sendTransaction` request, as its client saw it.
+    /// Latency of one accepted `ccr_sendTransaction` request, as its client saw it.
     pub latency: Latency,
+    /// Latency of the refused requests.
+    pub refused: Latency,
     /// Batches the batcher sealed during the run.
     pub batches_sealed: u64,
     /// Seconds signing this run's transfers took (before the run; not measured in it).
@@ -126,7 +135,9 @@ pub async fn run(config: &RpcBench, dir: &Path) -> Result<RpcReport> {
             // back-pressure (`MempoolFull` would count as a rejection). One run's worth is not
             // enough: the batcher may still be sealing the previous runs' batches, and each
             // run can leave a partial batch behind.
-            mempool_capacity: config.txs * (config.clients.len() + 1) + config.batch_size,
+            mempool_capacity: config
+                .mempool
+                .unwrap_or(config.txs * (config.clients.len() + 1) + config.batch_size),
             full_replay: false,
         },
         rpc_addr: ([127, 0, 0, 1], 0).into(),
@@ -257,7 +268,7 @@ async fn in_process_run(
         for (tx, sender) in share.txs.into_iter().zip(share.senders) {
             let t = Instant::now();
             let r = seq.submit(tx);
-            latencies.push(t.elapsed());
+            latencies.push((t.elapsed(), r.is_ok()));
             if let Err(e) = r {
                 rejections.push((sender, e.code().code()));
             }
@@ -269,6 +280,7 @@ async fn in_process_run(
     let mut rejected = Vec::new();
     tally(rejections, nonces, &mut rejected);
     let accepted = config.txs - rejected.iter().map(|(_, n)| n).sum::<usize>();
+    let (latency, refused) = split(latencies);
     Ok(RpcRun {
         clients: 1,
         rpc: false,
@@ -276,7 +288,8 @@ async fn in_process_run(
         accepted,
         rejected,
         secs,
-        latency: Latency::of(latencies),
+        latency,
+        refused,
         batches_sealed: node.sequencer.batches()? - batches_before,
         signing_secs,
     })
@@ -312,7 +325,7 @@ async fn one_run(
             for (i, input) in inputs.into_iter().enumerate() {
                 let t = Instant::now();
                 let r = client.send_transaction(input).await;
-                latencies.push(t.elapsed());
+                latencies.push((t.elapsed(), r.is_ok()));
                 match r {
                     Ok(_) => {}
                     Err(ClientError::Call(obj)) => rejected.push((share.senders[i], obj.code())),
@@ -334,6 +347,7 @@ async fn one_run(
     let secs = start.elapsed().as_secs_f64();
     let batches_sealed = node.sequencer.batches()? - batches_before;
     let accepted = config.txs - rejected.iter().map(|(_, n)| n).sum::<usize>();
+    let (latency, refused) = split(latencies);
     Ok(RpcRun {
         clients,
         rpc: true,
@@ -341,10 +355,20 @@ async fn one_run(
         accepted,
         rejected,
         secs,
-        latency: Latency::of(latencies),
+        latency,
+        refused,
         batches_sealed,
         signing_secs,
     })
+}
+
+/// The latencies of accepted requests, and of refused ones.
+fn split(samples: Vec<(Duration, bool)>) -> (Latency, Latency) {
+    let (ok, refused): (Vec<_>, Vec<_>) = samples.into_iter().partition(|(_, ok)| *ok);
+    (
+        Latency::of(ok.into_iter().map(|(d, _)| d).collect()),
+        Latency::of(refused.into_iter().map(|(d, _)| d).collect()),
+    )
 }
 
 /// The report as a markdown table, with the setup on the lines before it.
@@ -355,15 +379,15 @@ pub fn render(report: &RpcReport) -> String {
         c.depth, c.batch_size, c.accounts, report.setup_secs, c.txs
     );
     out.push_str(
-        "| clients | accepted | rejected | accepted tx/s | p50 | p90 | p99 | max | batches sealed |\n",
+        "| clients | accepted | rejected | accepted tx/s | p50 | p90 | p99 | max | refused p99 | batches sealed |\n",
     );
-    out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for r in &report.runs {
         let l = &r.latency;
         let clients =
             if r.rpc { r.clients.to_string() } else { "1, in-process `Sequencer::submit` (no RPC)".into() };
         out.push_str(&format!(
-            "| {clients} | {} | {} | {:.0} | {} | {} | {} | {} | {} |\n",
+            "| {clients} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} |\n",
             r.accepted,
             r.rejected_total(),
             r.rate(),
@@ -371,6 +395,7 @@ pub fn render(report: &RpcReport) -> String {
             crate::ms(l.p90),
             crate::ms(l.p99),
             crate::ms(l.max),
+            if r.refused.count == 0 { "–".to_owned() } else { crate::ms(r.refused.p99) },
             r.batches_sealed
         ));
     }

@@ -2,6 +2,7 @@
 //! check what the benchmarks count and verify, never how fast anything was (and the vote
 //! benchmark's batch and report).
 
+mod restart;
 mod rpc;
 mod settle;
 mod vote;
