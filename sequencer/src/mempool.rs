@@ -22,12 +22,12 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use ccr_circuits::state::tx::{QueueEntry, Tx};
-use ccr_circuits::state::{CheckedSignature, RollupState, TxError};
+use ccr_circuits::state::{CheckedSignature, Recorded, RollupState, TxError};
 
 use crate::records::TxRecord;
 
 /// A transaction in the mempool: its log sequence number and record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PendingTx {
     /// Sequence number in the log.
     pub seq: u64,
@@ -36,16 +36,29 @@ pub struct PendingTx {
     /// Its signature, verified once (a signed transaction): applying it again, behind a
     /// deposit or when sealing, does not verify it again.
     pub checked: Option<CheckedSignature>,
+    /// Its application to the pending state (slot witnesses and the change): sealing replays
+    /// it on the sealed state without hashing again.
+    pub recorded: Option<Recorded>,
 }
 
 impl PendingTx {
     /// A pending transaction whose signature (if any) is not verified yet.
     pub fn new(seq: u64, record: TxRecord) -> Self {
-        Self { seq, record, checked: None }
+        Self { seq, record, checked: None, recorded: None }
     }
 
-    fn apply(&self, state: &mut RollupState) -> Result<(), TxError> {
-        state.apply_checked(&self.record.tx, self.checked.as_ref()).map(|_| ())
+    /// Applies it to `state`, recording the step.
+    fn apply(&mut self, state: &mut RollupState) -> Result<(), TxError> {
+        self.recorded = Some(state.apply_recorded(&self.record.tx, self.checked.as_ref())?);
+        Ok(())
+    }
+
+    /// Takes again, on a copy of the state it was applied to, the step it recorded.
+    fn replay(&self, state: &mut RollupState) -> Result<(), TxError> {
+        match &self.recorded {
+            Some(r) if state.apply_diff(&r.diff) => Ok(()),
+            _ => state.apply_checked(&self.record.tx, self.checked.as_ref()).map(|_| ()),
+        }
     }
 }
 
@@ -75,8 +88,9 @@ pub enum MempoolError {
 /// What accepting a deposit does to the pool, computed before anything is written.
 #[derive(Debug)]
 pub struct DepositPlan {
-    /// The rebuilt pending state, when L2 transactions were pending.
-    rebuilt: Option<RollupState>,
+    /// The rebuilt pending state, when L2 transactions were pending: the deposit's step, then
+    /// the L2 transactions kept, re-recorded behind it.
+    rebuilt: Option<(RollupState, Recorded, VecDeque<PendingTx>)>,
     /// L2 transactions that no longer apply behind the deposit, with the reason.
     pub evicted: Vec<(PendingTx, TxError)>,
 }
@@ -181,29 +195,31 @@ impl Mempool {
         }
         let mut state = sealed.clone();
         for p in &self.deposits {
-            p.apply(&mut state).map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
+            p.replay(&mut state).map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
         }
-        state.apply(&tx)?;
+        let deposit = state.apply_recorded(&tx, None)?;
         let mut evicted = Vec::new();
+        let mut kept = VecDeque::with_capacity(self.l2.len());
         for p in &self.l2 {
-            if let Err(e) = p.apply(&mut state) {
-                evicted.push((p.clone(), e));
+            let mut p = p.clone();
+            match p.apply(&mut state) {
+                Ok(()) => kept.push_back(p),
+                Err(e) => evicted.push((p, e)),
             }
         }
-        Ok(DepositPlan { rebuilt: Some(state), evicted })
+        Ok(DepositPlan { rebuilt: Some((state, deposit, kept)), evicted })
     }
 
     /// Applies a plan from [`Mempool::plan_deposit`] (after the deposit was persisted).
-    pub fn commit_deposit(&mut self, plan: DepositPlan, p: PendingTx) -> Result<(), MempoolError> {
+    pub fn commit_deposit(&mut self, plan: DepositPlan, mut p: PendingTx) -> Result<(), MempoolError> {
         match plan.rebuilt {
-            Some(state) => {
+            Some((state, deposit, kept)) => {
                 self.state = state;
-                self.l2.retain(|q| !plan.evicted.iter().any(|(e, _)| e.seq == q.seq));
+                p.recorded = Some(deposit);
+                self.l2 = kept;
             }
             None => {
-                self.state
-                    .apply(&p.record.tx)
-                    .map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
+                p.apply(&mut self.state).map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
             }
         }
         self.deposits.push_back(p);

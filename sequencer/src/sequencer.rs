@@ -524,7 +524,7 @@ impl Sequencer {
             w.put_credit(seq, c);
             w.put_nullifier(nullifier, seq);
         }
-        if let Err(e) = g.mempool.push_l2(PendingTx { seq, record, checked }) {
+        if let Err(e) = g.mempool.push_l2(PendingTx { seq, record, checked, recorded: None }) {
             return Err(Self::halt(g, e.to_string()));
         }
         g.counters.next_seq = seq + 1;
@@ -703,7 +703,7 @@ impl Sequencer {
         let mut builder = BatchBuilder::new(sealed);
         for p in &plan.txs {
             builder
-                .push_checked(sealed, &p.record.tx, p.checked.as_ref())
+                .push_recorded(sealed, &p.record.tx, p.checked.as_ref(), p.recorded.as_ref())
                 .map_err(|e| format!("sealing batch {}: transaction {} fails: {e}", plan.number, p.seq))?;
         }
         Ok(Built { witness: builder.finish_from(sealed), deposits_from })

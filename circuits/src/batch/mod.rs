@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::state::encoding::SLOT_BYTES;
 use crate::state::tx::Tx;
-use crate::state::{CheckedSignature, RollupParams, RollupState, SlotWitness, TxError};
+use crate::state::{CheckedSignature, Recorded, RollupParams, RollupState, SlotWitness, TxError};
 
 /// Field element as 32 big-endian bytes (the EVM's `uint256`).
 pub fn fr_to_be_bytes(x: &Fr) -> [u8; 32] {
@@ -175,6 +175,31 @@ impl BatchBuilder {
             return Err(BatchError::EpochChanged { opened: self.epoch, now: state.epoch() });
         }
         self.slots.extend(state.apply_checked(tx, checked)?);
+        Ok(())
+    }
+
+    /// [`BatchBuilder::push_checked`] of a transaction already applied to a copy of `state`
+    /// ([`RollupState::apply_recorded`]): its step is replayed without hashing and its slots
+    /// taken as recorded. If `recorded` is not a step from this state, the transaction is
+    /// applied here instead, so the result is always `push_checked`'s.
+    pub fn push_recorded(
+        &mut self,
+        state: &mut RollupState,
+        tx: &Tx,
+        checked: Option<&CheckedSignature>,
+        recorded: Option<&Recorded>,
+    ) -> Result<(), BatchError> {
+        let Some(r) = recorded else { return self.push_checked(state, tx, checked) };
+        if tx.slots() > self.room() {
+            return Err(BatchError::Full(self.params.batch_size));
+        }
+        if state.epoch() != self.epoch {
+            return Err(BatchError::EpochChanged { opened: self.epoch, now: state.epoch() });
+        }
+        if !state.apply_diff(&r.diff) {
+            return self.push_checked(state, tx, checked);
+        }
+        self.slots.extend(r.slots.iter().cloned());
         Ok(())
     }
 

@@ -86,6 +86,8 @@ pub struct SparseMerkleTree {
     empty: Vec<Fr>,
     /// Non-empty nodes by (level, index); level `depth` is the root.
     nodes: HashMap<(usize, u64), Fr>,
+    /// While recording ([`SparseMerkleTree::record`]): every node written, in order.
+    journal: Option<Vec<(usize, u64, Fr)>>,
 }
 
 impl SparseMerkleTree {
@@ -94,7 +96,7 @@ impl SparseMerkleTree {
         if depth == 0 || depth > MAX_DEPTH {
             return Err(MerkleError::Depth { got: depth, max: MAX_DEPTH });
         }
-        Ok(Self { depth, empty: empty_hashes(depth), nodes: HashMap::new() })
+        Ok(Self { depth, empty: empty_hashes(depth), nodes: HashMap::new(), journal: None })
     }
 
     /// The tree holding `leaves` (index, leaf), built level by level: one hash per non-empty
@@ -201,7 +203,29 @@ impl SparseMerkleTree {
         Ok(proof)
     }
 
+    /// Starts recording every node written, until [`SparseMerkleTree::take_journal`].
+    pub fn record(&mut self) {
+        self.journal = Some(Vec::new());
+    }
+
+    /// Stops recording and returns the nodes written since [`SparseMerkleTree::record`]
+    /// (level, index, value), in order.
+    pub fn take_journal(&mut self) -> Vec<(usize, u64, Fr)> {
+        self.journal.take().unwrap_or_default()
+    }
+
+    /// Writes nodes a journal recorded, without hashing: the tree then is the one that wrote
+    /// them, if it started from the same root (the caller checks).
+    pub fn replay_journal(&mut self, journal: &[(usize, u64, Fr)]) {
+        for &(level, index, value) in journal {
+            self.set_node(level, index, value);
+        }
+    }
+
     fn set_node(&mut self, level: usize, index: u64, value: Fr) {
+        if let Some(j) = &mut self.journal {
+            j.push((level, index, value));
+        }
         if value == self.empty[level] {
             self.nodes.remove(&(level, index));
         } else {

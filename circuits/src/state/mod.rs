@@ -179,6 +179,32 @@ impl SlotWitness {
     }
 }
 
+/// What applying a transaction changed in a state, recorded ([`RollupState::apply_recorded`])
+/// so that another copy of the same state can take the same step without hashing again
+/// ([`RollupState::apply_diff`]): the sequencer applies each transaction to its pending state
+/// at acceptance and to its sealed state when sealing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateDiff {
+    root_before: Fr,
+    queue_before: (Fr, u64),
+    root_after: Fr,
+    nodes: Vec<(usize, u64, Fr)>,
+    accounts: Vec<(u32, Account)>,
+    deposit_queue_hash: Fr,
+    deposits_consumed: u64,
+    epoch: u32,
+}
+
+/// A transaction applied with [`RollupState::apply_recorded`]: its slots' witnesses and what
+/// it changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// The slots' witnesses, as [`RollupState::apply`] returns them.
+    pub slots: Vec<SlotWitness>,
+    /// The change.
+    pub diff: StateDiff,
+}
+
 /// A signed transaction whose EdDSA signature was verified under a public key: the proof of
 /// work that lets [`RollupState::validate_checked`] and [`RollupState::apply_checked`] skip
 /// verifying it again. Only [`CheckedSignature::verify`] makes one, so holding it means the
@@ -213,6 +239,8 @@ pub struct RollupState {
     deposit_queue_hash: Fr,
     deposits_consumed: u64,
     epoch: u32,
+    /// While recording ([`RollupState::apply_recorded`]): the accounts written, in order.
+    journal: Option<Vec<(u32, Account)>>,
 }
 
 impl RollupState {
@@ -225,6 +253,7 @@ impl RollupState {
             deposit_queue_hash: Fr::zero(),
             deposits_consumed: 0,
             epoch: 0,
+            journal: None,
         })
     }
 
@@ -260,7 +289,7 @@ impl RollupState {
             params.depth,
             accounts.iter().map(|(i, a)| (u64::from(*i), a.leaf())),
         )?;
-        Ok(Self { params, tree, accounts, deposit_queue_hash, deposits_consumed, epoch })
+        Ok(Self { params, tree, accounts, deposit_queue_hash, deposits_consumed, epoch, journal: None })
     }
 
     /// Every account, in no particular order.
@@ -510,6 +539,52 @@ impl RollupState {
         Ok(w)
     }
 
+    /// [`RollupState::apply_checked`], recording what changed ([`Recorded`]); on error the state
+    /// is unchanged and nothing is recorded.
+    pub fn apply_recorded(
+        &mut self,
+        tx: &Tx,
+        checked: Option<&CheckedSignature>,
+    ) -> Result<Recorded, TxError> {
+        let root_before = self.root();
+        let queue_before = (self.deposit_queue_hash, self.deposits_consumed);
+        self.tree.record();
+        self.journal = Some(Vec::new());
+        let result = self.apply_checked(tx, checked);
+        let nodes = self.tree.take_journal();
+        let accounts = self.journal.take().unwrap_or_default();
+        let slots = result?;
+        let diff = StateDiff {
+            root_before,
+            queue_before,
+            root_after: self.root(),
+            nodes,
+            accounts,
+            deposit_queue_hash: self.deposit_queue_hash,
+            deposits_consumed: self.deposits_consumed,
+            epoch: self.epoch,
+        };
+        Ok(Recorded { slots, diff })
+    }
+
+    /// Takes the step `diff` recorded, without hashing, if this state is the one it was
+    /// recorded from (same root, queue position and epoch before). Returns whether it did; if
+    /// not, nothing changed and the caller applies the transaction instead.
+    pub fn apply_diff(&mut self, diff: &StateDiff) -> bool {
+        let queue = (self.deposit_queue_hash, self.deposits_consumed);
+        if self.root() != diff.root_before || queue != diff.queue_before || self.epoch != diff.epoch {
+            return false;
+        }
+        self.tree.replay_journal(&diff.nodes);
+        for (index, account) in &diff.accounts {
+            self.accounts.insert(*index, account.clone());
+        }
+        self.deposit_queue_hash = diff.deposit_queue_hash;
+        self.deposits_consumed = diff.deposits_consumed;
+        debug_assert_eq!(self.root(), diff.root_after, "a diff replayed on its own root");
+        true
+    }
+
     /// Applies a one-slot transaction that is not a loan slot.
     fn apply_one(&mut self, tx: &Tx, checked: Option<&CheckedSignature>) -> Result<SlotWitness, TxError> {
         let mut w = SlotWitness::noop(self.params.depth);
@@ -591,6 +666,9 @@ impl RollupState {
     fn write(&mut self, index: u32, account: Account) -> Result<MerkleProof, TxError> {
         let proof =
             self.tree.update(u64::from(index), account.leaf()).map_err(|_| self.out_of_range(index))?;
+        if let Some(j) = &mut self.journal {
+            j.push((index, account.clone()));
+        }
         self.accounts.insert(index, account);
         Ok(proof)
     }

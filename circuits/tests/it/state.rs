@@ -263,3 +263,44 @@ fn queue_entries_chain_as_l1_does() {
     assert_eq!(TxKind::from_byte(9), Some(TxKind::Writedown));
     assert_eq!(TxKind::from_byte(10), None);
 }
+
+/// A step recorded on one copy of a state and replayed on another (without hashing) gives
+/// what applying it there gives: the same root, accounts, queue position and slot witnesses;
+/// a step is refused by a state it was not recorded from, which then stays unchanged.
+#[test]
+fn a_recorded_step_replays_on_a_copy_and_only_there() {
+    let mut pending = fresh();
+    let sealed = pending.clone();
+    let txs = vec![
+        transfer(&pending, 0, 1, 30, &key(1)),
+        Tx::Deposit(Deposit { index: 2, pubkey: Some(key(3).public_key()), amount: 9 }),
+        Tx::Deposit(Deposit { index: 1, pubkey: None, amount: 5 }),
+    ];
+    let mut recorded = Vec::new();
+    let mut applied = sealed.clone();
+    for tx in &txs {
+        let r = pending.apply_recorded(tx, None).unwrap();
+        assert_eq!(r.slots, applied.apply(tx).unwrap());
+        recorded.push(r);
+    }
+    // A step taken out of order does not apply, and changes nothing.
+    let mut replayed = sealed.clone();
+    assert!(!replayed.apply_diff(&recorded[1].diff));
+    assert_eq!(replayed.root(), sealed.root());
+    for r in &recorded {
+        assert!(replayed.apply_diff(&r.diff));
+    }
+    for state in [&replayed, &applied] {
+        assert_eq!(state.root(), pending.root());
+        assert_eq!(state.deposit_queue_hash(), pending.deposit_queue_hash());
+        assert_eq!(state.deposits_consumed(), pending.deposits_consumed());
+        for i in 0..3 {
+            assert_eq!(state.account(i), pending.account(i));
+            assert_eq!(state.proof(i).unwrap(), pending.proof(i).unwrap());
+        }
+    }
+    // A failing application records nothing and leaves the state as it was.
+    let root = pending.root();
+    assert!(pending.apply_recorded(&txs[0], None).is_err());
+    assert_eq!(pending.root(), root);
+}
