@@ -7,8 +7,9 @@
 //! first (signing is **not** measured), then `K` tasks, each with its own HTTP client and its
 //! own senders (so each sender's nonces arrive in order), send their share with
 //! `ccr_sendTransaction`, one request in flight per client. The batcher seals full batches of
-//! `batch_size` while the clients send (sealing is part of what is measured: it takes the
-//! same lock as acceptance); the batch timeout is long so that no partial batch is sealed.
+//! `batch_size` while the clients send (sealing is part of what is measured: it shares the
+//! two cores, and briefly the acceptance lock); the batch timeout is long so that no partial
+//! batch is sealed.
 //! A last run sends the same number of transfers through `Sequencer::submit` directly, in
 //! process, as the baseline without JSON-RPC.
 //!

@@ -80,6 +80,9 @@ pub const COLUMN_FAMILIES: [&str; 10] = [
     CF_NULLIFIERS,
 ];
 
+/// The write-ahead log's size at most, before RocksDB flushes the memtables holding it.
+const MAX_WAL_BYTES: u64 = 64 << 20;
+
 /// Version of the layout above; start-up refuses another, except
 /// [`UPGRADABLE_SCHEMA_VERSION`].
 pub const SCHEMA_VERSION: u32 = 6;
@@ -161,6 +164,20 @@ pub struct Store {
     db: DB,
 }
 
+impl Drop for Store {
+    /// Flushes the memtables on a clean close, so the next start has no log to replay (after
+    /// a crash it replays at most [`MAX_WAL_BYTES`]). Best effort: the log has everything.
+    fn drop(&mut self) {
+        for name in COLUMN_FAMILIES {
+            if let Some(cf) = self.db.cf_handle(name) {
+                if let Err(e) = self.db.flush_cf(cf) {
+                    debug!(target: "sequencer::store", cf = name, error = %e, "flush at close failed");
+                }
+            }
+        }
+    }
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("path", &self.db.path()).finish()
@@ -183,6 +200,10 @@ impl Store {
         let mut opts = Options::default();
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
+        // Opening replays the write-ahead log since the oldest unflushed memtable. `meta` takes
+        // a few bytes per operation and would keep its memtable (and so every log file) for
+        // ever: bound the log, so that a restart replays at most this much.
+        opts.set_max_total_wal_size(MAX_WAL_BYTES);
         let cfs = COLUMN_FAMILIES.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
         debug!(target: "sequencer::store", path = %path.display(), "database open");
