@@ -166,7 +166,7 @@ pub struct Store {
 
 impl Drop for Store {
     /// Flushes the memtables on a clean close, so the next start has no log to replay (after
-    /// a crash it replays at most [`MAX_WAL_BYTES`]). Best effort: the log has everything.
+    /// a crash it replays at most 64 MiB of log). Best effort: the log has everything.
     fn drop(&mut self) {
         for name in COLUMN_FAMILIES {
             if let Some(cf) = self.db.cf_handle(name) {
