@@ -219,7 +219,8 @@ impl Mempool {
                 self.l2 = kept;
             }
             None => {
-                p.apply(&mut self.state).map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
+                p.apply(&mut self.state)
+                    .map_err(|source| MempoolError::Inconsistent { seq: p.seq, source })?;
             }
         }
         self.deposits.push_back(p);

@@ -3,7 +3,8 @@
 //! # Concurrency and durability
 //!
 //! - **Signatures are verified once, outside every lock**, on the caller's thread (the RPC
-//!   server's blocking pool: in parallel). The verification ([`CheckedSignature`]) travels
+//!   server's blocking pool: in parallel). The verification
+//!   ([`CheckedSignature`](ccr_circuits::state::CheckedSignature)) travels
 //!   with the transaction into the mempool, so applying it to the pending state, again behind
 //!   a deposit, and to the sealed state when sealing, does not verify it again.
 //! - **One lock (`inner`) orders acceptance**: the mempool, the counters, the indexes. Under
