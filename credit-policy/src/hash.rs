@@ -1,28 +1,40 @@
-//! The Poseidon policy hash: what a circuit recomputes to bind a proof to a published policy.
+//! The Poseidon policy hash and the schema digest: what the eligibility circuit recomputes to
+//! bind a proof to a published policy, and what an attester signs a record under.
 //!
-//! Every signed integer `v` becomes the field element `v mod r` (BN254's scalar field). The
-//! policy's contents become this sequence of elements (layout version 1):
+//! Every signed integer `v` becomes the field element `v mod r` (BN254's scalar field).
+//!
+//! **Schema digest** (layout version 2): the sponge of
 //!
 //! ```text
-//! POLICY_VERSION,
+//! POLICY_VERSION, shape.inputs, shape.tiers, scale,
 //! n_features, then per feature: kind (0 numeric, 1 categorical) and
 //!     numeric:     has_clamp (0/1), lo, hi      (0, 0 without clamp)
 //!     categorical: number of categories, 0, 0
-//! n_inputs, weights[0..n_inputs], shifts[0..n_inputs],
-//! bias, scale,
-//! n_tiers, then per tier: threshold, max_amount, rate_bps, term_months,
-//! purpose_weights[0..5]                          (productive enterprise .. educational initiative),
 //! names_digest
 //! ```
 //!
 //! `names_digest` binds the names (the meaning of each input): the same sponge over, for each
 //! feature, its name then (categorical) each category code, each string as its byte length then
-//! its UTF-8 bytes in 31-byte big-endian chunks.
+//! its UTF-8 bytes in 31-byte big-endian chunks. The digest is how members' data become the
+//! model's inputs: a record is encoded and attested under it, so a policy change that keeps
+//! the schema (new weights, tiers, purpose weights) keeps members' attestations valid.
+//!
+//! **Policy hash**: `ccr_circuits::credit::chain` from the schema digest over the circuit
+//! elements (`ccr_circuits::credit::circuit_elements`): the coefficients `weights[i]·2^shifts[i]`
+//! padded with zeros to the shape's inputs, `bias + purpose_weights[j]` for the five purposes
+//! (productive enterprise .. educational initiative), then per tier (the last repeated up to
+//! the shape's tiers) its threshold and `max_amount + 2⁶⁴·rate_bps + 2⁹⁶·term_months`. The hash
+//! covers everything that decides a verdict; two files with the same hash decide alike
+//! (`weights` and `shifts` enter as their products, the bias inside each purpose weight). The
+//! training report is not hashed.
 //!
 //! Sponge: `state = len(elements)`; for each chunk of 11 elements (the last one zero-padded),
 //! `state = Poseidon₁₂([state, chunk…])` (circomlib parameters); the hash is the final `state`.
+//! The chain is the same without the length: `state` starts at the schema digest (whose
+//! elements name the shape, which fixes the number of elements).
 
 use ark_ff::PrimeField;
+use ccr_circuits::credit::{chain, circuit_elements, TierTerms};
 use ccr_circuits::Fr;
 
 use crate::policy::{Policy, POLICY_VERSION};
@@ -40,9 +52,14 @@ pub fn string_elements(s: &str) -> Vec<Fr> {
     out
 }
 
-/// The integer contents of `policy`, in hash order, as field elements.
-pub fn policy_elements(policy: &Policy) -> Vec<Fr> {
-    let mut e: Vec<Fr> = vec![Fr::from(u64::from(POLICY_VERSION))];
+/// The schema digest's elements, in hash order.
+pub fn schema_elements(policy: &Policy) -> Vec<Fr> {
+    let mut e: Vec<Fr> = vec![
+        Fr::from(u64::from(POLICY_VERSION)),
+        Fr::from(policy.shape.inputs as u64),
+        Fr::from(policy.shape.tiers as u64),
+        Fr::from(policy.scale),
+    ];
     let features = &policy.schema.features;
     e.push(Fr::from(features.len() as u64));
     let mut names = Vec::new();
@@ -61,26 +78,37 @@ pub fn policy_elements(policy: &Policy) -> Vec<Fr> {
             }
         }
     }
-    e.push(Fr::from(policy.weights.len() as u64));
-    e.extend(policy.weights.iter().map(|&w| Fr::from(i64::from(w))));
-    e.extend(policy.shifts.iter().map(|&s| Fr::from(u64::from(s))));
-    e.push(Fr::from(policy.bias));
-    e.push(Fr::from(policy.scale));
-    e.push(Fr::from(policy.tiers.len() as u64));
-    for t in &policy.tiers {
-        e.extend([
-            Fr::from(t.threshold),
-            Fr::from(t.max_amount),
-            Fr::from(u64::from(t.rate_bps)),
-            Fr::from(u64::from(t.term_months)),
-        ]);
-    }
-    e.extend(policy.purpose_weights.as_array().map(Fr::from));
     e.push(sponge(&names));
     e
 }
 
-/// The policy hash.
+/// The schema digest: what records are encoded and attested under.
+pub fn schema_digest(policy: &Policy) -> Fr {
+    sponge(&schema_elements(policy))
+}
+
+/// The policy's circuit elements, in hash order (see the module documentation).
+pub fn policy_elements(policy: &Policy) -> Vec<Fr> {
+    let tiers: Vec<TierTerms> = policy
+        .tiers
+        .iter()
+        .map(|t| TierTerms {
+            threshold: t.threshold,
+            max_amount: t.max_amount,
+            rate_bps: t.rate_bps,
+            term_months: t.term_months,
+        })
+        .collect();
+    circuit_elements(
+        policy.shape,
+        &policy.coefficients(),
+        policy.bias,
+        &policy.purpose_weights.as_array(),
+        &tiers,
+    )
+}
+
+/// The policy hash: the chain from [`schema_digest`] over [`policy_elements`].
 pub fn policy_hash(policy: &Policy) -> Fr {
-    sponge(&policy_elements(policy))
+    chain(schema_digest(policy), &policy_elements(policy))
 }

@@ -7,17 +7,23 @@
 //! (`score >= threshold`, thresholds strictly decreasing); none reached: declined.
 
 use std::path::Path;
-use std::str::FromStr;
 
-use ccr_circuits::credit::{EligibilityError, PolicyParams, TierTerms};
+use ccr_circuits::credit::{EligibilityError, EligibilityShape, PolicyParams, TierTerms};
 use ccr_circuits::Fr;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{encode_row, DataError};
 use crate::schema::{FeatureKind, Schema};
 
-/// Version of the policy format and of the hash layout.
-pub const POLICY_VERSION: u32 = 1;
+/// Version of the policy format and of the hash layout (2: the policy is a private input of
+/// one eligibility circuit per shape, the hash chains from the schema digest; version 1 files
+/// are refused: train the policy again, or set `version` to 2 and `hash` to the hash the
+/// refusal reports).
+pub const POLICY_VERSION: u32 = 2;
+
+fn production_shape() -> EligibilityShape {
+    EligibilityShape::PRODUCTION
+}
 
 /// A bank's published assessment policy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,6 +31,10 @@ pub const POLICY_VERSION: u32 = 1;
 pub struct Policy {
     /// Format version ([`POLICY_VERSION`]).
     pub version: u32,
+    /// The shape of the eligibility circuit the policy is proven in (64 inputs and 4 tiers
+    /// when absent): its key serves every policy of the shape.
+    #[serde(default = "production_shape")]
+    pub shape: EligibilityShape,
     /// The features and their encoding (the schema trained on).
     pub schema: Schema,
     /// One int8 weight mantissa per model input, in [`Schema::input_names`] order.
@@ -366,15 +376,16 @@ impl Policy {
         Ok(Decision { score, tier: self.tier_of(score) })
     }
 
-    /// The policy as the eligibility circuit's constants: coefficients, input bounds (a numeric
-    /// feature's clamp, `[0, 1]` for a one-hot bit), one-hot groups, bias, tiers, purpose
-    /// weights and the policy hash. Checked with [`PolicyParams::check`].
+    /// The policy as the eligibility circuit's private input: shape, schema digest,
+    /// coefficients, input bounds (a numeric feature's clamp, `[0, 1]` for a one-hot bit),
+    /// one-hot groups, bias, tiers and purpose weights (its hash, [`PolicyParams::hash`], is
+    /// this file's `hash`). Checked with [`PolicyParams::check`].
     ///
     /// # Errors
     ///
     /// [`PolicyError::Unclamped`] for a numeric feature without a clamp,
-    /// [`PolicyError::Inconsistent`] for a hash that is not a field element,
-    /// [`PolicyError::Circuit`] when the parameters break a rule of the circuit.
+    /// [`PolicyError::Circuit`] when the parameters break a rule of the circuit (more inputs
+    /// or tiers than the shape has, scores beyond an i64).
     pub fn circuit_params(&self) -> Result<PolicyParams, PolicyError> {
         let (mut bounds, mut one_hot) = (Vec::new(), Vec::new());
         for f in &self.schema.features {
@@ -389,13 +400,9 @@ impl Policy {
                 }
             }
         }
-        let hash = Fr::from_str(&self.hash).map_err(|_| {
-            PolicyError::Inconsistent(format!(
-                "the policy hash {:?} is not a decimal field element",
-                self.hash
-            ))
-        })?;
         let params = PolicyParams {
+            shape: self.shape,
+            schema: crate::hash::schema_digest(self),
             coefficients: self.coefficients(),
             bounds,
             one_hot,
@@ -411,10 +418,19 @@ impl Policy {
                 })
                 .collect(),
             purpose_weights: self.purpose_weights.as_array(),
-            hash,
         };
         params.check()?;
         Ok(params)
+    }
+
+    /// The policy hash as a field element ([`crate::hash::policy_hash`]).
+    pub fn hash_fr(&self) -> Fr {
+        crate::hash::policy_hash(self)
+    }
+
+    /// The schema digest records are encoded and attested under ([`crate::hash::schema_digest`]).
+    pub fn schema_digest(&self) -> Fr {
+        crate::hash::schema_digest(self)
     }
 
     /// Scores a row of comma-separated feature values in schema order.

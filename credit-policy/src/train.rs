@@ -16,6 +16,7 @@
 //! (its coefficient times its observed span at least 0.01 logit) a mantissa of at least 64
 //! (7 significant bits); then `shiftᵢ` is the least shift bringing `|scale·eᵢ|` within int8.
 
+use ccr_circuits::credit::EligibilityShape;
 use linfa::prelude::*;
 use linfa_logistic::LogisticRegression;
 use ndarray::{Array1, Array2};
@@ -343,8 +344,14 @@ pub fn train(schema: &Schema, table: &Table, cfg: &TrainConfig) -> Result<Policy
         tier_table[slot].bad_rows += usize::from(b);
     }
     let pw = cfg.purpose_bonus_logits.map(|l| (l * quant.scale as f64).round() as i64);
+    // The production shape when the policy fits it, else the next one of 64-input steps.
+    let shape = EligibilityShape {
+        inputs: schema.n_inputs().max(1).next_multiple_of(64),
+        tiers: tiers.len().max(EligibilityShape::PRODUCTION.tiers),
+    };
     let mut policy = Policy {
         version: POLICY_VERSION,
+        shape,
         schema: schema.clone(),
         weights: quant.weights,
         shifts: quant.shifts,

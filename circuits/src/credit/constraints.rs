@@ -1,36 +1,44 @@
-//! The eligibility circuit: the relation of [`super::evaluate`] in R1CS.
+//! The eligibility circuit: the relation of [`super::evaluate`] in R1CS, for every policy of
+//! one [`EligibilityShape`].
 //!
 //! Public inputs, in order ([`EligibilityStatement::public_inputs`]): bank, amount, purpose,
 //! tier, max_amount, rate_bps, term_months, policy_hash, registry_root, nullifier, account,
-//! epoch, now, state_root. The policy ([`PolicyParams`]) and the state tree depth are circuit
-//! constants.
+//! epoch, now, state_root. The shape and the state tree depth are the circuit's; the policy is
+//! a private input.
 //!
-//! Relation, with private record `(x, M, expiry)`, attester `A`, signature `σ`, registry path,
-//! member scalar `a` and account leaf `(balance, nonce, ext)` with its state path:
-//! 1. `policy_hash` = the constant hash of the policy (1 constraint).
-//! 2. every `xᵢ` within its bounds (a bit: `x·(x − 1) = 0`; a numeric: `x − lo` and `hi − x`
-//!    in `k` bits, `k` the bit length of `hi − lo`); each one-hot group sums to 1.
-//! 3. `purpose` ∈ 0..=4 as five bits summing to 1; `score = Σ cᵢ·xᵢ + bias + Σ bⱼ·pwⱼ`
-//!    (linear), `score + 2⁶³` in 64 bits.
-//! 4. `geₖ = [thresholdₖ ≤ score]` (offset comparisons, 66 each); `ge_last = 1` (else
-//!    declined: unsatisfiable); `tier = n + 1 − Σ geₖ`; the tier's terms
-//!    `Σ (geₖ − geₖ₋₁)·termsₖ` equal the public max_amount, rate, term.
-//! 5. `amount < 2⁶⁴`, `amount ≤ max_amount`; `now, expiry < 2⁶⁴`, `expiry − now − 1 < 2⁶⁴`.
-//! 6. `σ` verifies over `Poseidon([sponge(x, M.x, M.y, expiry), purpose])` under `A` (the
-//!    attester signed the record *for this purpose*: the purpose whose weight the score took
-//!    is the attested one); `Poseidon([A.x, A.y])` is in the registry under `registry_root`.
-//! 7. `M = a·B8` with `a < l` (the record is the member's); `nullifier = Poseidon([a, bank, epoch])`.
-//! 8. `account` in `state_depth` bits, those bits the path directions: `Poseidon5([M.x, M.y,
+//! Relation, with private schema digest `S`, policy elements (coefficients `c`, purpose weights
+//! with the bias `pw'`, thresholds `t` and packed terms `p`, [`PolicyParams::circuit_elements`]),
+//! record `(x, M, expiry)`, attester `A`, signature `σ`, registry path, member scalar `a` and
+//! account leaf `(balance, nonce, ext)` with its state path:
+//! 1. `policy_hash = chain(S; c, pw', (t, p)…)` (the policy is the one the hash opens).
+//! 2. `purpose` ∈ 0..=4 as five bits summing to 1; `score = Σ cᵢ·xᵢ + Σ bⱼ·pw'ⱼ` (one product
+//!    per input and purpose).
+//! 3. `geₖ = [tₖ ≤ score]` (offset comparisons, 66 each); `ge_last = 1` (else declined:
+//!    unsatisfiable; it also bounds the score, so it needs no range check of its own); `tier = T + 1 − Σ geₖ`; the tier's packed terms `Σ (geₖ − geₖ₋₁)·pₖ`
+//!    equal `max_amount + 2⁶⁴·rate_bps + 2⁹⁶·term_months`, each below its bound (64, 32, 32
+//!    bits), so the packing is unique.
+//! 4. `amount < 2⁶⁴`, `amount ≤ max_amount`; `now < 2⁶⁴`, `expiry − now − 1 < 2⁶⁴`.
+//! 5. `σ` verifies over `Poseidon([chain(S; x, M.x, expiry), purpose])` under `A` (the attester
+//!    signed the record, encoded under the policy's schema, *for this purpose*: the purpose
+//!    whose weight the score took is the attested one); `Poseidon([A.x, A.y])` is in the
+//!    registry under `registry_root`.
+//! 6. `M = a·B8` with `a < l` (the record is the member's); `nullifier = Poseidon([a, bank, epoch])`.
+//! 7. `account` in `state_depth` bits, those bits the path directions: `Poseidon5([M.x, M.y,
 //!    balance, nonce, ext])` is the leaf at index `account` under `state_root` (the account is
 //!    the member's).
 //!
-//! Cost with the German policy (63 inputs, 3 tiers) at state depth `d`: `10,672 + 242·d`
-//! constraints, **16,480 at the production depth 24** and 12,608 at depth 8 (both pinned in
-//! `tests/snapshots/eligibility_german_shape{,_d24}_constraints.txt`). Breakdown: signature
-//! 3,078, record sponge 6 × 516, the signed message `Poseidon([commitment, purpose])` 240,
-//! registry path 8 × 241 + leaf 240, `M = a·B8` 815, nullifier
-//! ~260, input bounds, score, tiers, amount and expiry about 700; the account: its index in
-//! `d` bits (`d + 1`), the leaf's Poseidon5 (322) and `d` path levels of 241.
+//! What the circuit leaves to the attester and to whoever registers the policy (input bounds,
+//! one-hot groups, the policy's own rules) is explained in [`super`].
+//!
+//! Cost for the production shape (64 inputs, 4 tiers) at state depth `d`: `14,186 + 242·d`
+//! constraints, **19,994 at the production depth 24** (goal: 20,000), 16,122 at depth 8 (both
+//! pinned in `tests/snapshots/eligibility_production_shape{,_d24}_constraints.txt`).
+//! Breakdown: policy hash 7 × 516, record commitment 6 × 516, signature 3,078, the signed
+//! message 240, registry path 8 × 241 + leaf 240, `M = a·B8` 815, nullifier ~260, score 69
+//! products, tiers 4 × 66, terms, amount and expiry about 400; the account: its index in `d`
+//! bits (`d + 1`), the leaf's Poseidon5 (322) and `d` path levels of 241. The policy as a
+//! private input costs its hash (3,612) and 74 products, less the per-input bounds checks the
+//! attester's signature over the schema replaces.
 
 use ark_ff::{AdditiveGroup, Field};
 use ark_r1cs_std::alloc::AllocVar;
@@ -41,8 +49,8 @@ use ark_r1cs_std::fields::FieldVar;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 use super::{
-    EligibilityStatement, EligibilityWitness, PolicyParams, N_PURPOSES, REGISTRY_DEPTH, SCORE_BITS,
-    SPONGE_RATE,
+    EligibilityShape, EligibilityStatement, EligibilityWitness, PolicyParams, N_PURPOSES, REGISTRY_DEPTH,
+    SCORE_BITS, SPONGE_RATE,
 };
 use crate::babyjubjub::constraints::{enforce_public_key, verify_poseidon_gadget, PointVar, SignatureVar};
 use crate::lc::linear_combination;
@@ -54,7 +62,12 @@ use crate::Fr;
 
 /// In-circuit [`super::sponge`]. Cost: one Poseidon₁₂ (516 constraints) per 11 elements.
 pub fn sponge(elements: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
-    let mut state = FpVar::constant(Fr::from(elements.len() as u64));
+    chain(FpVar::constant(Fr::from(elements.len() as u64)), elements)
+}
+
+/// In-circuit [`super::chain`]. Cost: one Poseidon₁₂ (516 constraints) per 11 elements.
+pub fn chain(init: FpVar<Fr>, elements: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
+    let mut state = init;
     for chunk in elements.chunks(SPONGE_RATE) {
         let mut input = Vec::with_capacity(SPONGE_RATE + 1);
         input.push(state);
@@ -65,46 +78,53 @@ pub fn sponge(elements: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
     Ok(state)
 }
 
-/// `2⁶³ + v` as a field element: a signed 64-bit integer moved into `[0, 2⁶⁴)`.
-fn offset(v: i64) -> Fr {
-    Fr::from((i128::from(v) + (1i128 << 63)) as u64)
+/// `2⁶³`: a signed 64-bit integer plus this lies in `[0, 2⁶⁴)`.
+fn offset() -> Fr {
+    Fr::from(1u64 << 63)
 }
 
-/// The eligibility circuit for one policy and one state tree depth. Without statement and
-/// witness (setup) every allocation is empty.
+/// The eligibility circuit for one shape and one state tree depth. Without policy, statement
+/// and witness (setup) every allocation is empty: one key serves every policy of the shape.
 #[derive(Clone, Debug)]
 pub struct EligibilityCircuit {
-    params: PolicyParams,
+    shape: EligibilityShape,
     state_depth: usize,
+    params: Option<PolicyParams>,
     statement: Option<EligibilityStatement>,
     witness: Option<EligibilityWitness>,
 }
 
 impl EligibilityCircuit {
     /// The circuit proving `statement` from `witness` (normally [`super::evaluate`]'s output)
-    /// over a state tree of depth `state_depth`.
+    /// under the policy `params`, in the circuit of `params.shape`, over a state tree of depth
+    /// `state_depth`.
     pub fn new(
         params: PolicyParams,
         state_depth: usize,
         statement: EligibilityStatement,
         witness: EligibilityWitness,
     ) -> Self {
-        Self { params, state_depth, statement: Some(statement), witness: Some(witness) }
+        Self {
+            shape: params.shape,
+            state_depth,
+            params: Some(params),
+            statement: Some(statement),
+            witness: Some(witness),
+        }
     }
 
-    /// The circuit without values, for key generation.
-    pub fn setup(params: PolicyParams, state_depth: usize) -> Self {
-        Self { params, state_depth, statement: None, witness: None }
+    /// The circuit of `shape` without values, for key generation.
+    pub fn setup(shape: EligibilityShape, state_depth: usize) -> Self {
+        Self { shape, state_depth, params: None, statement: None, witness: None }
     }
 }
 
 impl ConstraintSynthesizer<Fr> for EligibilityCircuit {
     fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-        let p = &self.params;
-        // An invalid policy is a wiring error: nothing the prover could satisfy.
-        p.check().map_err(|_| SynthesisError::Unsatisfiable)?;
+        let shape = self.shape;
         let state_depth = self.state_depth;
-        if state_depth == 0 || state_depth > MAX_DEPTH {
+        // An invalid shape or depth is a wiring error: nothing the prover could satisfy.
+        if shape.check().is_err() || state_depth == 0 || state_depth > MAX_DEPTH {
             return Err(SynthesisError::Unsatisfiable);
         }
         let missing = || SynthesisError::AssignmentMissing;
@@ -117,37 +137,31 @@ impl ConstraintSynthesizer<Fr> for EligibilityCircuit {
                 .unwrap_or_else(|_| unreachable!("N_PUBLIC inputs were allocated"));
         let w = self.witness.as_ref();
 
-        // 1. policy_hash = the policy's constant hash
-        policy_hash.enforce_equal(&FpVar::constant(p.hash))?;
+        // 1. the policy, opened against the public hash from the schema digest
+        let elements = self.params.as_ref().map(PolicyParams::circuit_elements);
+        if elements.as_ref().is_some_and(|e| e.len() != shape.policy_elements()) {
+            // a policy that does not fit the shape
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        let policy = (0..shape.policy_elements())
+            .map(|i| FpVar::new_witness(cs.clone(), || elements.as_ref().map(|e| e[i]).ok_or_else(missing)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let schema =
+            FpVar::new_witness(cs.clone(), || self.params.as_ref().map(|p| p.schema).ok_or_else(missing))?;
+        chain(schema.clone(), &policy)?.enforce_equal(&policy_hash)?;
+        let (coefficients, rest) = policy.split_at(shape.inputs);
+        let (purpose_weights, tiers) = rest.split_at(N_PURPOSES);
+        let thresholds: Vec<&FpVar<Fr>> = tiers.iter().step_by(2).collect();
+        let packed: Vec<&FpVar<Fr>> = tiers.iter().skip(1).step_by(2).collect();
 
-        // 2. inputs within bounds
-        let x = (0..p.coefficients.len())
+        // 2. purpose bits and the score
+        let x = (0..shape.inputs)
             .map(|i| {
                 FpVar::new_witness(cs.clone(), || {
                     w.and_then(|w| w.record.features.get(i)).map(|&v| super::int_to_fr(v)).ok_or_else(missing)
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        for (xi, &(lo, hi)) in x.iter().zip(&p.bounds) {
-            if (lo, hi) == (0, 1) {
-                // x · (x − 1) = 0
-                xi.mul_equals(&(xi - Fr::ONE), &FpVar::zero())?;
-            } else if lo == hi {
-                xi.enforce_equal(&FpVar::constant(super::int_to_fr(lo)))?;
-            } else {
-                let k = 128 - ((i128::from(hi) - i128::from(lo)) as u128).leading_zeros() as usize;
-                // 0 ≤ x − lo < 2^k and 0 ≤ hi − x < 2^k, with 2^k ≤ 2·(hi − lo): x ∈ [lo, hi]
-                enforce_bits(&(xi - super::int_to_fr(lo)), k)?;
-                enforce_bits(&(FpVar::constant(super::int_to_fr(hi)) - xi), k)?;
-            }
-        }
-        for &(start, len) in &p.one_hot {
-            // Σ x_group = 1
-            linear_combination(x[start..start + len].iter().map(|v| (Fr::ONE, v.clone())), Fr::ZERO)
-                .enforce_equal(&FpVar::one())?;
-        }
-
-        // 3. purpose bits and the score
         let purpose_value = self.statement.as_ref().map(|s| s.purpose);
         let purpose_bits = (0..N_PURPOSES)
             .map(|j| {
@@ -164,64 +178,70 @@ impl ConstraintSynthesizer<Fr> for EligibilityCircuit {
             Fr::ZERO,
         )
         .enforce_equal(&purpose)?;
-        // score + 2⁶³ = Σ cᵢ·xᵢ + Σ pwⱼ·bⱼ + bias + 2⁶³ (one linear combination)
-        let terms = p.coefficients.iter().map(|&c| super::int_to_fr(c)).zip(x.iter().cloned()).chain(
-            p.purpose_weights
-                .iter()
-                .map(|&w| super::int_to_fr(w))
-                .zip(purpose_bits.iter().map(|b| FpVar::from(b.clone()))),
-        );
-        let score = linear_combination(terms, offset(p.bias));
-        enforce_bits(&score, SCORE_BITS)?;
-
-        // 4. tier and terms
-        let ge = p
-            .tiers
+        // score + 2⁶³ = Σ cᵢ·xᵢ + Σ pw'ⱼ·bⱼ + 2⁶³ (one product per term, one linear combination)
+        let products = coefficients
             .iter()
-            .map(|t| is_le(&FpVar::constant(offset(t.threshold)), &score, SCORE_BITS))
+            .zip(&x)
+            .map(|(c, xi)| c * xi)
+            .chain(purpose_weights.iter().zip(&purpose_bits).map(|(pw, b)| pw * FpVar::from(b.clone())))
+            .collect::<Vec<_>>();
+        let score = linear_combination(products.into_iter().map(|t| (Fr::ONE, t)), offset());
+
+        // 3. tier and terms
+        let ge = thresholds
+            .iter()
+            .map(|&t| is_le(&(t + offset()), &score, SCORE_BITS))
             .collect::<Result<Vec<_>, _>>()?;
-        // the lowest tier is reached (else the applicant is declined)
+        // the lowest tier is reached (else the applicant is declined). No separate range check
+        // of the score: `is_le` put `score − t_last` in [0, 2⁶⁴), so the offset score lies in
+        // [t_last + 2⁶³, t_last + 2⁶³ + 2⁶⁴) and every comparison above reads its top bit
+        // correctly (the thresholds are the policy's i64s, fixed by the hash).
         ge.last().ok_or(SynthesisError::Unsatisfiable)?.enforce_equal(&Boolean::TRUE)?;
-        let n = p.tiers.len() as u64;
-        // tier = n + 1 − Σ geₖ
+        let n = shape.tiers as u64;
+        // tier = T + 1 − Σ geₖ (a repeated last tier counts once: it is reached with the last)
         linear_combination(ge.iter().map(|g| (-Fr::ONE, FpVar::from(g.clone()))), Fr::from(n + 1))
             .enforce_equal(&tier)?;
         // selₖ = geₖ − geₖ₋₁ is 1 at the tier only (geₖ is monotone: thresholds decrease)
-        let sel: Vec<FpVar<Fr>> = ge
+        let selected = ge
             .iter()
             .enumerate()
-            .map(|(k, g)| {
+            .zip(&packed)
+            .map(|((k, g), &p)| {
                 let g = FpVar::from(g.clone());
-                if k == 0 {
-                    g
-                } else {
-                    g - FpVar::from(ge[k - 1].clone())
-                }
+                let sel = if k == 0 { g } else { g - FpVar::from(ge[k - 1].clone()) };
+                sel * p
             })
-            .collect();
-        let pick = |f: &dyn Fn(&super::TierTerms) -> u64| {
-            linear_combination(p.tiers.iter().map(|t| Fr::from(f(t))).zip(sel.iter().cloned()), Fr::ZERO)
-        };
-        // max_amount, rate, term = Σ selₖ · termsₖ
-        pick(&|t| t.max_amount).enforce_equal(&max_amount)?;
-        pick(&|t| u64::from(t.rate_bps)).enforce_equal(&rate_bps)?;
-        pick(&|t| u64::from(t.term_months)).enforce_equal(&term_months)?;
+            .collect::<Vec<_>>();
+        // the tier's packed terms are max_amount + 2⁶⁴·rate + 2⁹⁶·term, each in range: unique
+        enforce_bits(&max_amount, AMOUNT_BITS)?;
+        enforce_bits(&rate_bps, 32)?;
+        enforce_bits(&term_months, 32)?;
+        linear_combination(selected.into_iter().map(|t| (Fr::ONE, t)), Fr::ZERO).enforce_equal(
+            &linear_combination(
+                [
+                    (Fr::ONE, max_amount.clone()),
+                    (Fr::from(1u128 << 64), rate_bps),
+                    (Fr::from(1u128 << 96), term_months),
+                ],
+                Fr::ZERO,
+            ),
+        )?;
 
-        // 5. amount ≤ max_amount (both below 2⁶⁴), expiry > now
+        // 4. amount ≤ max_amount (both below 2⁶⁴), expiry > now
         enforce_bits(&amount, AMOUNT_BITS)?;
         enforce_le(&amount, &max_amount, AMOUNT_BITS)?;
         let expiry =
             FpVar::new_witness(cs.clone(), || w.map(|w| Fr::from(w.record.expiry)).ok_or_else(missing))?;
-        enforce_bits(&expiry, 64)?;
         enforce_bits(&now, 64)?;
-        // expiry − now − 1 ∈ [0, 2⁶⁴) ⇔ expiry > now, for both below 2⁶⁴
+        // expiry − now − 1 ∈ [0, 2⁶⁴) with now < 2⁶⁴: expiry = now + 1 + d, an integer above
+        // now (below 2⁶⁵: no wrap), whatever the attester signed
         enforce_bits(&(&expiry - &now - Fr::ONE), 64)?;
 
-        // 6. the attester's signature over the record, the attester in the registry
+        // 5. the attester's signature over the record, the attester in the registry
         let member = PointVar::new_witness(cs.clone(), || w.map(|w| w.record.member).ok_or_else(missing))?;
         let mut elements = x;
-        elements.extend([member.x.clone(), member.y.clone(), expiry]);
-        let commitment = sponge(&elements)?;
+        elements.extend([member.x.clone(), expiry]);
+        let commitment = chain(schema, &elements)?;
         // the attester signed Poseidon([commitment, purpose]) with the public purpose, whose
         // weight the score took: a purpose other than the attested one breaks the signature
         let message = hash2(&commitment, &purpose)?;
@@ -241,7 +261,7 @@ impl ConstraintSynthesizer<Fr> for EligibilityCircuit {
         // root(Poseidon([A.x, A.y])) = registry_root
         path.root(&hash2(&attester.x, &attester.y)?)?.enforce_equal(&registry_root)?;
 
-        // 7. M = a·B8 and the nullifier
+        // 6. M = a·B8 and the nullifier
         let a = FpVar::new_witness(cs.clone(), || {
             w.map(|w| super::member_scalar(&w.member_key)).ok_or_else(missing)
         })?;
@@ -249,7 +269,7 @@ impl ConstraintSynthesizer<Fr> for EligibilityCircuit {
         // nullifier = Poseidon([a, bank, epoch])
         hash(&[a, bank, epoch])?.enforce_equal(&nullifier)?;
 
-        // 8. the account: Poseidon5([M.x, M.y, balance, nonce, ext]) at index `account`
+        // 7. the account: Poseidon5([M.x, M.y, balance, nonce, ext]) at index `account`
         // (its state_depth bits are the path directions) under state_root
         let account_bits = enforce_bits(&account, state_depth)?;
         let leaf_field = |f: fn(&super::AccountLeaf) -> Fr| {

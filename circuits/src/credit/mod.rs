@@ -1,21 +1,37 @@
 //! Private credit eligibility: an attested financial record, scored by a bank's published
-//! policy, without revealing the record. This module is the native specification; the
-//! circuit in [`constraints`] proves the same relation.
+//! policy, without revealing the record or needing a key of the bank's own. This module is the
+//! native specification; the circuit in [`constraints`] proves the same relation.
 //!
+//! **One circuit for every policy of a shape.** The policy is a private input of the circuit,
+//! opened against the public policy hash; one Groth16 key per [`EligibilityShape`] (up to
+//! `inputs` model inputs and `tiers` tiers; [`EligibilityShape::PRODUCTION`] is 64 and 4)
+//! serves every bank and every policy. A bank registers or changes a policy by its hash alone.
+//!
+//! - **Schema**: `schema`, a digest of how members' data become the model's inputs (features,
+//!   their kinds, clamps, categories, names, and the shape), computed by `ccr-credit-policy`.
+//!   Opaque here: both chains below start from it.
+//! - **Policy hash**: [`chain`] from `schema` over the policy's circuit elements
+//!   ([`PolicyParams::circuit_elements`]): the coefficients `cᵢ = wᵢ·2^shiftᵢ` padded with zeros
+//!   to `inputs`, the five purpose weights with the bias added (`bias + pwⱼ`), then per tier
+//!   (padded to `tiers` by repeating the last) its threshold and its terms packed as
+//!   `max_amount + 2⁶⁴·rate_bps + 2⁹⁶·term_months`. For the production shape that is
+//!   64 + 5 + 8 = 77 elements: 7 calls of Poseidon₁₂.
 //! - **Record**: the policy's integer inputs `x` (one-hot bits and clamped numerics, in the
-//!   policy's input order), the member's public key and an expiry (unix seconds). Its
-//!   commitment is [`sponge`] over `x₀ … x₍ₙ₋₁₎, member.x, member.y, expiry` (every signed
-//!   integer `v` as `v mod r`), the sponge of the policy hash (`ccr-credit-policy`'s `hash`).
+//!   policy's input order, padded with zeros to the shape's `inputs`), the member's public key
+//!   and an expiry (unix seconds), encoded under `schema`. Its commitment is [`chain`] from
+//!   `schema` over `x₀ … x₍ₙ₋₁₎, member.x, expiry` (every signed integer `v` as `v mod r`):
+//!   66 elements, 6 calls, for the production shape. `member.x` alone binds the key: the
+//!   circuit proves `member = a·B8`, a point of the prime-order subgroup, and the only other
+//!   point with that `x` and a curve `y`, `(x, −y)`, lies outside it.
 //! - **Attestation**: an EdDSA-Poseidon signature by an attester of
 //!   `Poseidon([commitment, purpose])` ([`attestation_message`]): the attester signs the record
 //!   *and what the credit is for*. The purpose whose weight enters the score is the attested
 //!   one: a member cannot claim a better-scored purpose than the one attested.
 //! - **Registry**: a bank's attesters, a [`SparseMerkleTree`] of depth [`REGISTRY_DEPTH`] whose
 //!   leaves are `Poseidon([A.x, A.y])` ([`attester_leaf`]).
-//! - **Verdict**: `score = Σ cᵢ·xᵢ + bias + purpose_weights[purpose]` with `cᵢ = wᵢ·2^shiftᵢ`;
-//!   the tier is the first (best) tier whose threshold the score reaches; none: declined. The
-//!   amount must not exceed the tier's maximum and the record must not be expired
-//!   (`expiry > now`).
+//! - **Verdict**: `score = Σ cᵢ·xᵢ + bias + purpose_weights[purpose]`; the tier is the first
+//!   (best) tier whose threshold the score reaches; none: declined. The amount must not exceed
+//!   the tier's maximum and the record must not be expired (`expiry > now`).
 //! - **Account**: the member's rollup account. Its leaf `Poseidon5([M.x, M.y, balance, nonce,
 //!   ext])` ([`crate::state::account::leaf_hash`]) sits at index `account` under a settled
 //!   `state_root` (a [`MerkleProof`] of depth `state_depth`: 24 in production). Account keys
@@ -28,11 +44,18 @@
 //!   proves `member = a·B8` (815 constraints), cheaper than a signature by the member (3,078),
 //!   and that also binds the record to the member's key.
 //!
-//! The policy enters the circuit as constants ([`PolicyParams`]): the policy hash is a public
-//! input checked against the constant hash, so one verifying key serves one policy (a bank that
-//! publishes a new policy runs a new setup). Recomputing the hash in-circuit from public policy
-//! constants would cost one Poseidon₁₂ per 11 elements (about 14 for the German policy, 7,000
-//! constraints) and buy nothing: constants are fixed by the key anyway.
+//! **What the attester vouches for, and what the circuit checks.** The record is signed over
+//! `schema`, so it can only be read under a policy of that schema: a record attested for one
+//! encoding cannot be scored by a policy that orders or clamps its inputs differently (before
+//! the schema was signed, it could). That each input lies within its clamp and each one-hot
+//! group has one bit set is the attester's statement, like the values themselves: the native
+//! check ([`evaluate`]) refuses a record that breaks it before any proving, and attesters'
+//! tools refuse to sign one, but the circuit does not re-check it (64 range checks with private
+//! bounds would cost about 4,200 constraints and protect against nothing a lying attester could
+//! not already do with in-range values). Likewise the policy's own rules
+//! ([`PolicyParams::check`]: decreasing thresholds, score magnitude) are checked natively by
+//! whoever seals, registers or votes for the hash; the prover cannot choose another policy than
+//! the hash opens.
 
 pub mod constraints;
 
@@ -81,9 +104,11 @@ pub const SPONGE_RATE: usize = 11;
 /// Bits of an offset score `score + 2⁶³`: scores are `i64`.
 pub const SCORE_BITS: usize = 64;
 
-/// Largest `|Σ cᵢ·xᵢ| + |bias| + |purpose weight|` a policy may reach, so that the circuit's
-/// field arithmetic equals integer arithmetic (`2¹²⁰ ≪ r/2`).
-pub const SCORE_MAGNITUDE_BOUND: u128 = 1 << 120;
+/// Bound on `|Σ cᵢ·xᵢ| + |bias| + |purpose weight|` over inputs within their bounds: every
+/// score is an `i64` (`score + 2⁶³` lies in `[0, 2⁶⁴)`), so the circuit's field arithmetic
+/// equals integer arithmetic and its 64-bit comparisons need no separate range check of the
+/// score.
+pub const SCORE_MAGNITUDE_BOUND: u128 = 1 << 63;
 
 /// Largest `hi − lo` of an input's bounds (a range check of at most 62 bits).
 pub const MAX_INPUT_SPAN: u64 = (1 << 62) - 1;
@@ -93,10 +118,19 @@ pub fn int_to_fr(v: i64) -> Fr {
     Fr::from(v)
 }
 
-/// The sponge of the policy hash: `state = len(elements)`; per chunk of [`SPONGE_RATE`]
-/// elements (the last zero-padded) `state = Poseidon₁₂([state, chunk…])`; the final `state`.
+/// A length-prefixed sponge, for inputs of any length (the schema digest, names):
+/// [`chain`] from `len(elements)`.
 pub fn sponge(elements: &[Fr]) -> Fr {
-    let mut state = Fr::from(elements.len() as u64);
+    chain(Fr::from(elements.len() as u64), elements)
+}
+
+/// `state = init`; per chunk of [`SPONGE_RATE`] elements (the last zero-padded)
+/// `state = Poseidon₁₂([state, chunk…])`; the final `state`.
+///
+/// Used where the number of elements is fixed by the circuit's shape (the policy hash and the
+/// record commitment, both from the schema digest, which names the shape).
+pub fn chain(init: Fr, elements: &[Fr]) -> Fr {
+    let mut state = init;
     for chunk in elements.chunks(SPONGE_RATE) {
         let mut input = [Fr::from(0u64); SPONGE_RATE + 1];
         input[0] = state;
@@ -106,17 +140,93 @@ pub fn sponge(elements: &[Fr]) -> Fr {
     state
 }
 
-/// A member's financial record: the policy's inputs, the member's key, an expiry.
+/// The shape of an eligibility circuit: how many model inputs and tiers a policy may have.
+/// One Groth16 key per shape serves every policy that fits it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct EligibilityShape {
+    /// Model inputs (a policy with fewer pads with zero coefficients, records with zeros).
+    pub inputs: usize,
+    /// Tiers (a policy with fewer repeats its last tier, which changes no verdict).
+    pub tiers: usize,
+}
+
+impl EligibilityShape {
+    /// The production shape: 64 inputs (the German credit policy has 63), 4 tiers.
+    pub const PRODUCTION: Self = Self { inputs: 64, tiers: 4 };
+
+    /// Most inputs a shape may have.
+    pub const MAX_INPUTS: usize = 1024;
+
+    /// Most tiers a shape may have.
+    pub const MAX_TIERS: usize = 32;
+
+    /// Checks `1 ≤ inputs ≤ MAX_INPUTS`, `1 ≤ tiers ≤ MAX_TIERS`.
+    pub fn check(&self) -> Result<(), EligibilityError> {
+        if self.inputs == 0
+            || self.inputs > Self::MAX_INPUTS
+            || self.tiers == 0
+            || self.tiers > Self::MAX_TIERS
+        {
+            return Err(EligibilityError::InvalidShape(*self));
+        }
+        Ok(())
+    }
+
+    /// Number of the policy's circuit elements: `inputs + 5 + 2·tiers`.
+    pub fn policy_elements(&self) -> usize {
+        self.inputs + N_PURPOSES + 2 * self.tiers
+    }
+}
+
+impl fmt::Display for EligibilityShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} inputs, {} tiers", self.inputs, self.tiers)
+    }
+}
+
+/// A policy's circuit elements for `shape`: coefficients padded with zeros to the shape's
+/// inputs, `bias + pwⱼ` for the five purposes, then per tier (the last repeated up to the
+/// shape's tiers) its threshold and [`pack_terms`]. More coefficients or tiers than the shape
+/// has give a longer vector, which no circuit of the shape accepts.
+pub fn circuit_elements(
+    shape: EligibilityShape,
+    coefficients: &[i64],
+    bias: i64,
+    purpose_weights: &[i64; N_PURPOSES],
+    tiers: &[TierTerms],
+) -> Vec<Fr> {
+    let mut e: Vec<Fr> = coefficients.iter().map(|&c| int_to_fr(c)).collect();
+    e.resize(shape.inputs.max(e.len()), Fr::from(0u64));
+    e.extend(purpose_weights.iter().map(|&w| Fr::from(i128::from(bias) + i128::from(w))));
+    for k in 0..shape.tiers.max(tiers.len()) {
+        if let Some(t) = tiers.get(k).or(tiers.last()) {
+            e.extend([int_to_fr(t.threshold), pack_terms(t.max_amount, t.rate_bps, t.term_months)]);
+        }
+    }
+    e
+}
+
+/// A tier's terms as one field element: `max_amount + 2⁶⁴·rate_bps + 2⁹⁶·term_months`.
+pub fn pack_terms(max_amount: u64, rate_bps: u32, term_months: u32) -> Fr {
+    Fr::from((u128::from(term_months) << 96) | (u128::from(rate_bps) << 64) | u128::from(max_amount))
+}
+
+/// A member's financial record: the policy's inputs, the member's key, an expiry, and the
+/// schema they are encoded under.
 ///
 /// Its `Debug` output hides the features (they never leave the wallet).
 #[derive(Clone, PartialEq, Eq)]
 pub struct FinancialRecord {
-    /// The policy's integer inputs, in its input order.
+    /// The policy's integer inputs, in its input order, padded with zeros to the shape's
+    /// `inputs`.
     pub features: Vec<i64>,
     /// The member's public key (the record is bound to it).
     pub member: Point,
     /// Unix time (seconds) after which the record is no longer valid.
     pub expiry: u64,
+    /// The digest of the schema the features are encoded under (`ccr-credit-policy`'s
+    /// `schema_digest`).
+    pub schema: Fr,
 }
 
 impl fmt::Debug for FinancialRecord {
@@ -125,21 +235,22 @@ impl fmt::Debug for FinancialRecord {
             .field("features", &format_args!("<{} redacted>", self.features.len()))
             .field("member", &self.member)
             .field("expiry", &self.expiry)
+            .field("schema", &self.schema)
             .finish()
     }
 }
 
 impl FinancialRecord {
-    /// The elements committed to: features, `member.x`, `member.y`, expiry.
+    /// The elements committed to: features, `member.x`, expiry.
     pub fn elements(&self) -> Vec<Fr> {
         let mut e: Vec<Fr> = self.features.iter().map(|&v| int_to_fr(v)).collect();
-        e.extend([self.member.x, self.member.y, Fr::from(self.expiry)]);
+        e.extend([self.member.x, Fr::from(self.expiry)]);
         e
     }
 
-    /// The commitment an attester signs: [`sponge`] of [`Self::elements`].
+    /// The commitment an attester signs: [`chain`] from the schema over [`Self::elements`].
     pub fn commitment(&self) -> Fr {
-        sponge(&self.elements())
+        chain(self.schema, &self.elements())
     }
 }
 
@@ -235,9 +346,14 @@ pub struct TierTerms {
     pub term_months: u32,
 }
 
-/// The integer policy as the circuit sees it (its constants).
+/// The integer policy as the circuit sees it (its private input, opened against the policy
+/// hash [`PolicyParams::hash`]), with the schema's bounds the native check applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyParams {
+    /// The shape of the circuit the policy is proven in (part of the schema digest).
+    pub shape: EligibilityShape,
+    /// The schema digest (`ccr-credit-policy`'s `schema_digest`): records are encoded under it.
+    pub schema: Fr,
     /// `cᵢ = weights[i]·2^shifts[i]`, one per input.
     pub coefficients: Vec<i64>,
     /// Inclusive bounds `[lo, hi]` of each input: a numeric feature's clamp, `[0, 1]` for a
@@ -251,8 +367,6 @@ pub struct PolicyParams {
     pub tiers: Vec<TierTerms>,
     /// Score bonus per purpose code.
     pub purpose_weights: [i64; N_PURPOSES],
-    /// The policy hash (computed by `ccr-credit-policy` over the full policy).
-    pub hash: Fr,
 }
 
 impl PolicyParams {
@@ -260,7 +374,15 @@ impl PolicyParams {
     /// thresholds, and a score magnitude below [`SCORE_MAGNITUDE_BOUND`].
     pub fn check(&self) -> Result<(), EligibilityError> {
         let bad = |m: String| Err(EligibilityError::InvalidPolicy(m));
+        self.shape.check()?;
         let n = self.coefficients.len();
+        if n > self.shape.inputs || self.tiers.len() > self.shape.tiers {
+            return bad(format!(
+                "{n} inputs and {} tiers do not fit the shape ({}): use a larger shape",
+                self.tiers.len(),
+                self.shape
+            ));
+        }
         if self.bounds.len() != n {
             return bad(format!("{} bounds for {n} coefficients", self.bounds.len()));
         }
@@ -294,15 +416,33 @@ impl PolicyParams {
             },
         );
         if magnitude >= SCORE_MAGNITUDE_BOUND {
-            return bad("scores could exceed 2^120 in magnitude".into());
+            return bad("scores could exceed 2^63 in magnitude (they must fit an i64)".into());
         }
         Ok(())
     }
 
-    /// Checks `x` against the bounds and one-hot groups.
+    /// The policy's circuit elements ([`circuit_elements`]), hashed from the schema digest
+    /// into the policy hash. Call on checked parameters.
+    pub fn circuit_elements(&self) -> Vec<Fr> {
+        circuit_elements(self.shape, &self.coefficients, self.bias, &self.purpose_weights, &self.tiers)
+    }
+
+    /// The policy hash: [`chain`] from the schema digest over [`Self::circuit_elements`]. What
+    /// a bank registers on L1 and governance votes for.
+    pub fn hash(&self) -> Fr {
+        chain(self.schema, &self.circuit_elements())
+    }
+
+    /// Checks `x` (padded to the shape's inputs) against the bounds and one-hot groups; the
+    /// padding must be zero.
     pub fn check_inputs(&self, x: &[i64]) -> Result<(), EligibilityError> {
-        if x.len() != self.coefficients.len() {
-            return Err(EligibilityError::FeatureWidth { got: x.len(), expected: self.coefficients.len() });
+        if x.len() != self.shape.inputs {
+            return Err(EligibilityError::FeatureWidth { got: x.len(), expected: self.shape.inputs });
+        }
+        if let Some((index, &value)) =
+            x.iter().enumerate().skip(self.coefficients.len()).find(|(_, &v)| v != 0)
+        {
+            return Err(EligibilityError::FeatureOutOfRange { index, value, lo: 0, hi: 0 });
         }
         for (index, (&value, &(lo, hi))) in x.iter().zip(&self.bounds).enumerate() {
             if value < lo || value > hi {
@@ -464,6 +604,17 @@ pub enum EligibilityError {
     /// The policy parameters break a rule the circuit relies on.
     #[error("policy parameters are invalid: {0}")]
     InvalidPolicy(String),
+    /// The shape is outside what a circuit can have.
+    #[error("eligibility shape ({0}) is invalid: 1..=1024 inputs and 1..=32 tiers")]
+    InvalidShape(EligibilityShape),
+    /// The record is encoded under another schema than the policy's.
+    #[error("the record is encoded under schema {record}, the policy under {policy}: ask the attester to encode and sign the record under the bank's current schema")]
+    SchemaMismatch {
+        /// The record's schema digest.
+        record: Fr,
+        /// The policy's.
+        policy: Fr,
+    },
     /// The parameters are not those of the published policy.
     #[error("policy hash mismatch: the bank publishes {expected}, the parameters hash to {got}; load the bank's current policy")]
     PolicyMismatch {
@@ -617,11 +768,15 @@ pub fn evaluate(
     w: &EligibilityWitness,
 ) -> Result<EligibilityStatement, EligibilityError> {
     params.check()?;
-    if params.hash != policy_hash {
-        return Err(EligibilityError::PolicyMismatch { expected: policy_hash, got: params.hash });
+    let hash = params.hash();
+    if hash != policy_hash {
+        return Err(EligibilityError::PolicyMismatch { expected: policy_hash, got: hash });
     }
     let app = &w.application;
     let record = &w.record;
+    if record.schema != params.schema {
+        return Err(EligibilityError::SchemaMismatch { record: record.schema, policy: params.schema });
+    }
     params.check_inputs(&record.features)?;
     if record.member != w.member_key.public_key() {
         return Err(EligibilityError::RecordNotForMember);

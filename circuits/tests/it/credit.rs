@@ -1,6 +1,7 @@
 //! Eligibility: native twin vs circuit on a policy of the German credit shape (63 inputs,
-//! 3 tiers) over a state tree of depth 8, one tamper per soundness test from a fresh valid
-//! witness, pinned cost (depth 8 and the production depth 24).
+//! 3 tiers) in the production-shape circuit (64 inputs, 4 tiers) over a state tree of depth 8,
+//! a second policy of another schema and tier count under the same key, one tamper per
+//! soundness test from a fresh valid witness, pinned cost (depth 8 and the production depth 24).
 
 use ark_ff::{Field, PrimeField};
 use ark_r1cs_std::alloc::AllocVar;
@@ -11,9 +12,9 @@ use ccr_circuits::babyjubjub::constraints::{enforce_public_key, PointVar};
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::credit::constraints::{sponge as sponge_gadget, EligibilityCircuit};
 use ccr_circuits::credit::{
-    evaluate, member_scalar, nullifier, sponge, AccountLeaf, Application, Attestation, AttesterRegistry,
-    EligibilityError, EligibilityStatement, EligibilityWitness, FinancialRecord, PolicyParams, TierTerms,
-    REGISTRY_DEPTH,
+    chain, evaluate, member_scalar, nullifier, pack_terms, sponge, AccountLeaf, Application, Attestation,
+    AttesterRegistry, EligibilityError, EligibilityShape, EligibilityStatement, EligibilityWitness,
+    FinancialRecord, PolicyParams, TierTerms, REGISTRY_DEPTH,
 };
 use ccr_circuits::merkle::{SparseMerkleTree, PRODUCTION_DEPTH};
 use ccr_circuits::state::account::Account;
@@ -62,7 +63,16 @@ const STATE_DEPTH: usize = 8;
 /// The member's account index (key 10); key 11 holds account 98.
 const ACCOUNT: u64 = 99;
 
-/// The lowest-valued input vector: first category of each group, numerics at `lo`.
+/// The circuit's shape: the production one.
+const SHAPE: EligibilityShape = EligibilityShape::PRODUCTION;
+
+/// The schema digest of the fixture's policy (opaque to the circuit).
+fn schema() -> Fr {
+    Fr::from(0xC0FFEEu64)
+}
+
+/// The lowest-valued input vector: first category of each group, numerics at `lo`, padded
+/// with zeros to the shape's 64 inputs.
 fn base_features() -> Vec<i64> {
     let mut x = Vec::new();
     for f in &GERMAN_SHAPE {
@@ -71,6 +81,7 @@ fn base_features() -> Vec<i64> {
             Feature::Num(lo, _) => x.push(lo),
         }
     }
+    x.resize(SHAPE.inputs, 0);
     x
 }
 
@@ -95,6 +106,8 @@ fn params() -> PolicyParams {
     x[CREDIT_AMOUNT] = 1_000;
     let raw: i64 = coefficients.iter().zip(&x).map(|(c, v)| c * v).sum();
     PolicyParams {
+        shape: SHAPE,
+        schema: schema(),
         coefficients,
         bounds,
         one_hot,
@@ -105,7 +118,6 @@ fn params() -> PolicyParams {
             TierTerms { threshold: -1_000, max_amount: 2_000, rate_bps: 1_200, term_months: 12 },
         ],
         purpose_weights: [100, 0, 700, 300, -2_000],
-        hash: Fr::from(0xC0FFEEu64),
     }
 }
 
@@ -142,7 +154,12 @@ impl Fixture {
         let mut features = base_features();
         features[CREDIT_AMOUNT] = 1_000;
         let member_key = key(10);
-        let record = FinancialRecord { features, member: member_key.public_key(), expiry: NOW + 86_400 };
+        let record = FinancialRecord {
+            features,
+            member: member_key.public_key(),
+            expiry: NOW + 86_400,
+            schema: schema(),
+        };
         let (state, account_leaf) = state();
         let witness = EligibilityWitness {
             attestation: Attestation::sign(&key(1), &record, 1),
@@ -168,7 +185,7 @@ impl Fixture {
     }
 
     fn evaluate_with(&self, w: &EligibilityWitness) -> Result<EligibilityStatement, EligibilityError> {
-        evaluate(&self.params, self.params.hash, self.registry.root(), self.state.root(), STATE_DEPTH, w)
+        evaluate(&self.params, self.params.hash(), self.registry.root(), self.state.root(), STATE_DEPTH, w)
     }
 
     fn statement(&self) -> EligibilityStatement {
@@ -248,7 +265,7 @@ fn setup_mode_has_the_same_shape() {
         .expect("synthesis");
     let setup = ConstraintSystem::<Fr>::new_ref();
     setup.set_mode(SynthesisMode::Setup);
-    EligibilityCircuit::setup(f.params.clone(), STATE_DEPTH)
+    EligibilityCircuit::setup(SHAPE, STATE_DEPTH)
         .generate_constraints(setup.clone())
         .expect("setup synthesis");
     assert_eq!(setup.num_constraints(), prove.num_constraints());
@@ -264,11 +281,11 @@ fn eligibility_constraint_count_is_pinned() {
         .generate_constraints(cs.clone())
         .expect("synthesis");
     let n = cs.num_constraints();
-    assert_snapshot("eligibility_german_shape_constraints", n);
+    assert_snapshot("eligibility_production_shape_constraints", n);
     // Production depth: the same circuit with 16 more path levels (setup mode: no witness).
     let setup = ConstraintSystem::<Fr>::new_ref();
     setup.set_mode(SynthesisMode::Setup);
-    EligibilityCircuit::setup(f.params.clone(), PRODUCTION_DEPTH)
+    EligibilityCircuit::setup(SHAPE, PRODUCTION_DEPTH)
         .generate_constraints(setup.clone())
         .expect("setup synthesis");
     let n24 = setup.num_constraints();
@@ -278,7 +295,7 @@ fn eligibility_constraint_count_is_pinned() {
         "242 per level: a path level and an index bit"
     );
     assert!(n24 <= 20_000, "{n24} constraints at depth 24: above the 20,000 goal");
-    assert_snapshot("eligibility_german_shape_d24_constraints", n24);
+    assert_snapshot("eligibility_production_shape_d24_constraints", n24);
 }
 
 #[test]
@@ -438,19 +455,151 @@ fn record_of_another_member_fails() {
     assert!(!satisfied(&f.params, st, &w));
 }
 
+/// Bounds and one-hot groups are the attester's statement under the schema (see the module
+/// docs of `ccr_circuits::credit`): the native check refuses a record that breaks them before
+/// any proving, with the input named; padding beyond the policy's inputs must be zero.
 #[test]
-fn feature_out_of_bounds_or_broken_one_hot_fails() {
-    for (index, value) in [(CREDIT_AMOUNT, 20_001), (CREDIT_AMOUNT, -1), (0, 0), (1, 1)] {
+fn feature_out_of_bounds_or_broken_one_hot_is_refused_natively() {
+    for (index, value) in [(CREDIT_AMOUNT, 20_001), (CREDIT_AMOUNT, -1), (0, 0), (1, 1), (63, 1)] {
         let mut f = Fixture::new();
-        let st = f.statement();
         f.witness.record.features[index] = value;
         f.resign(1);
-        assert!(matches!(
-            f.evaluate(),
-            Err(EligibilityError::FeatureOutOfRange { .. } | EligibilityError::OneHot { .. })
-        ));
-        assert!(!satisfied(&f.params, st, &f.witness), "input {index} = {value}");
+        assert!(
+            matches!(
+                f.evaluate(),
+                Err(EligibilityError::FeatureOutOfRange { .. } | EligibilityError::OneHot { .. })
+            ),
+            "input {index} = {value}"
+        );
     }
+    let mut f = Fixture::new();
+    f.witness.record.features.pop();
+    f.resign(1);
+    assert_eq!(
+        f.evaluate().expect_err("63 features"),
+        EligibilityError::FeatureWidth { got: 63, expected: 64 }
+    );
+}
+
+/// Before records named their schema, a record attested under one encoding could be scored by
+/// a policy of another encoding with as many inputs (a bank that reorders or re-clamps its
+/// features, or another bank): the inputs meant something else there. The record is now
+/// signed over its schema digest, which the policy hash opens.
+#[test]
+fn attack_record_read_under_another_schema() {
+    let f = Fixture::new();
+    let st = f.statement();
+    // The same policy under another schema, the record unchanged (signed under the first).
+    let other = PolicyParams { schema: schema() + Fr::ONE, ..f.params.clone() };
+    let st_other = EligibilityStatement { policy_hash: other.hash(), ..st };
+    assert_eq!(
+        evaluate(&other, other.hash(), f.registry.root(), f.state.root(), STATE_DEPTH, &f.witness)
+            .expect_err("another schema"),
+        EligibilityError::SchemaMismatch { record: schema(), policy: schema() + Fr::ONE }
+    );
+    assert!(!satisfied(&other, st_other, &f.witness));
+    // Relabelling the record's schema breaks the attester's signature.
+    let mut w = f.witness.clone();
+    w.record.schema = schema() + Fr::ONE;
+    assert!(matches!(
+        evaluate(&other, other.hash(), f.registry.root(), f.state.root(), STATE_DEPTH, &w),
+        Err(EligibilityError::BadSignature(_))
+    ));
+    assert!(!satisfied(&other, st_other, &w));
+}
+
+/// A policy opened that is not the one the public hash names leaves the circuit unsatisfied,
+/// one circuit element at a time (a coefficient, a purpose weight, a threshold, packed terms).
+#[test]
+fn policy_opened_against_another_hash_fails() {
+    let f = Fixture::new();
+    let st = f.statement();
+    let tampers: [fn(&mut PolicyParams); 6] = [
+        |p| p.coefficients[CREDIT_AMOUNT] = -2,
+        |p| p.coefficients[0] += 1,
+        |p| p.bias += 1,
+        |p| p.purpose_weights[1] = 1,
+        |p| p.tiers[1].threshold = 499,
+        |p| p.tiers[1].rate_bps = 799,
+    ];
+    for (i, tamper) in tampers.iter().enumerate() {
+        let mut p = f.params.clone();
+        tamper(&mut p);
+        assert_ne!(p.hash(), f.params.hash(), "tamper {i}");
+        assert!(matches!(
+            evaluate(&p, f.params.hash(), f.registry.root(), f.state.root(), STATE_DEPTH, &f.witness),
+            Err(EligibilityError::PolicyMismatch { .. })
+        ));
+        // The statement names the genuine hash; the witness opens the tampered policy.
+        assert!(!satisfied(&p, st, &f.witness), "tamper {i}");
+    }
+}
+
+/// The policy hash is the chain from the schema over the documented circuit elements: padding
+/// to 64 coefficients, the bias inside each purpose weight, the last tier repeated.
+#[test]
+fn policy_hash_layout_is_the_documented_one() {
+    let p = params();
+    let e = p.circuit_elements();
+    assert_eq!(e.len(), SHAPE.policy_elements());
+    assert_eq!(e.len(), 77, "7 calls of Poseidon12 for the production shape");
+    assert_eq!(e[63], Fr::from(0u64), "input 63 is padding");
+    assert_eq!(e[64 + 2], Fr::from(i128::from(p.bias) + 700));
+    let t3 = p.tiers[2];
+    let last = [Fr::from(-1_000i64), pack_terms(t3.max_amount, t3.rate_bps, t3.term_months)];
+    assert_eq!(e[69 + 4..69 + 6], last, "tier 3");
+    assert_eq!(e[69 + 6..], last, "tier 3 repeated as tier 4");
+    assert_eq!(pack_terms(2_000, 1_200, 12), Fr::from(2_000u128 + (1_200u128 << 64) + (12u128 << 96)));
+    assert_eq!(p.hash(), chain(schema(), &e));
+}
+
+/// One key for every policy of the shape: a second policy with another schema, other
+/// coefficients, four tiers and other purpose weights is proven by the same circuit (the
+/// same constraint system, compared in setup mode).
+#[test]
+fn a_second_policy_uses_the_same_circuit() {
+    let mut f = Fixture::new();
+    let mut rng = ChaCha20Rng::seed_from_u64(99);
+    let n = 40;
+    let coefficients: Vec<i64> = (0..n).map(|_| i64::from(rng.gen_range(-50i8..=50))).collect();
+    // centred: inputs at their mean 50 score 0
+    let bias = -50 * coefficients.iter().sum::<i64>();
+    f.params = PolicyParams {
+        shape: SHAPE,
+        schema: Fr::from(77u64),
+        coefficients,
+        bounds: vec![(0, 100); n],
+        one_hot: vec![],
+        bias,
+        tiers: vec![
+            TierTerms { threshold: 8_000, max_amount: 50_000, rate_bps: 300, term_months: 60 },
+            TierTerms { threshold: 2_000, max_amount: 20_000, rate_bps: 450, term_months: 48 },
+            TierTerms { threshold: -2_000, max_amount: 8_000, rate_bps: 700, term_months: 24 },
+            TierTerms { threshold: -30_000, max_amount: 1_000, rate_bps: 1_500, term_months: 6 },
+        ],
+        purpose_weights: [0, 10, 20, 30, 40],
+    };
+    let mut seen = Vec::new();
+    for seed in 0..12u64 {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let mut features: Vec<i64> = (0..n).map(|_| rng.gen_range(0..=100)).collect();
+        features.resize(SHAPE.inputs, 0);
+        f.witness.record = FinancialRecord { features, schema: Fr::from(77u64), ..f.witness.record.clone() };
+        f.witness.application.amount = 500;
+        f.resign(1);
+        let score = f.params.score(&f.witness.record.features, 1).expect("fits");
+        match f.evaluate() {
+            Ok(st) => {
+                assert_eq!(Some(usize::from(st.tier)), f.params.tier_of(score));
+                assert!(satisfied(&f.params, st, &f.witness), "seed {seed}, score {score}");
+                seen.push(st.tier);
+            }
+            Err(e) => assert!(matches!(e, EligibilityError::Declined { .. }), "{e}"),
+        }
+    }
+    seen.sort_unstable();
+    seen.dedup();
+    assert!(seen.len() >= 2, "several tiers reached: {seen:?}");
 }
 
 #[test]
@@ -458,7 +607,7 @@ fn registry_has_the_documented_depth_and_redacts_records() {
     let f = Fixture::new();
     assert_eq!(f.witness.registry_proof.siblings.len(), REGISTRY_DEPTH);
     let shown = format!("{:?}", f.witness);
-    assert!(shown.contains("63 redacted") && shown.contains("PrivateKey(<redacted>)"), "{shown}");
+    assert!(shown.contains("64 redacted") && shown.contains("PrivateKey(<redacted>)"), "{shown}");
 }
 
 #[test]
@@ -521,7 +670,7 @@ fn wrong_state_root_fails() {
     assert_eq!(st.state_root, f.state.root());
     let other = f.state.root() + Fr::ONE;
     assert_eq!(
-        evaluate(&f.params, f.params.hash, f.registry.root(), other, STATE_DEPTH, &f.witness)
+        evaluate(&f.params, f.params.hash(), f.registry.root(), other, STATE_DEPTH, &f.witness)
             .expect_err("another root"),
         EligibilityError::AccountNotMember { account: ACCOUNT, state_root: other }
     );
@@ -533,13 +682,13 @@ fn state_depth_must_match_the_path() {
     let f = Fixture::new();
     for depth in [0, 64] {
         assert_eq!(
-            evaluate(&f.params, f.params.hash, f.registry.root(), f.state.root(), depth, &f.witness)
+            evaluate(&f.params, f.params.hash(), f.registry.root(), f.state.root(), depth, &f.witness)
                 .expect_err("bad depth"),
             EligibilityError::StateDepth(depth)
         );
     }
     assert!(matches!(
-        evaluate(&f.params, f.params.hash, f.registry.root(), f.state.root(), STATE_DEPTH + 1, &f.witness),
+        evaluate(&f.params, f.params.hash(), f.registry.root(), f.state.root(), STATE_DEPTH + 1, &f.witness),
         Err(EligibilityError::AccountNotMember { .. })
     ));
     // A circuit of another depth is not satisfied by this path (its siblings are missing or

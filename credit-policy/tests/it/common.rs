@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use ccr_circuits::credit::EligibilityShape;
 use ccr_credit_policy::policy::{Policy, PurposeWeights, Tier, TrainingReport, POLICY_VERSION};
 use ccr_credit_policy::{train, Schema, Table, TrainConfig};
 
@@ -40,6 +41,7 @@ pub fn tiny_policy() -> Policy {
     .expect("tiny schema parses");
     let mut p = Policy {
         version: POLICY_VERSION,
+        shape: EligibilityShape::PRODUCTION,
         schema,
         weights: vec![3, -7, 0, 12, -128],
         shifts: vec![0, 2, 0, 1, 0],

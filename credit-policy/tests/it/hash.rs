@@ -2,7 +2,7 @@
 
 use ccr_circuits::poseidon::hash_n;
 use ccr_circuits::Fr;
-use ccr_credit_policy::hash::{policy_elements, policy_hash, sponge};
+use ccr_credit_policy::hash::{policy_elements, policy_hash, schema_digest, sponge};
 use ccr_credit_policy::policy::PolicyError;
 use ccr_credit_policy::schema::FeatureKind;
 use ccr_credit_policy::Policy;
@@ -10,8 +10,7 @@ use ccr_credit_policy::Policy;
 use crate::common::{german_policy, tiny_policy};
 
 /// Pinned: changing the hash layout must be a deliberate, versioned change.
-const TINY_POLICY_HASH: &str =
-    "13409248475780072421192245549319232786642643149736454989756026152184227694235";
+const TINY_POLICY_HASH: &str = "9678717404849918166659599213634654260533218338320890987831596424586004586301";
 
 #[test]
 fn tiny_policy_hash_is_pinned() {
@@ -37,16 +36,18 @@ fn sponge_is_chained_poseidon12_over_padded_chunks() {
 fn signed_integers_are_encoded_mod_r() {
     let p = tiny_policy();
     let e = policy_elements(&p);
-    // Version, 3 features × 4, n_inputs, then the weights 3, -7, 0, 12, -128, then the shifts.
-    let w = &e[1 + 1 + 12 + 1..][..10];
+    // The coefficients weights·2^shifts: 3, -7·4, 0, 12·2, -128, then zeros to 64 inputs.
     let f = |v: i64| Fr::from(v);
-    assert_eq!(w, &[f(3), f(-7), f(0), f(12), f(-128), f(0), f(2), f(0), f(1), f(0)]);
-    assert_eq!(w[1], -Fr::from(7u64));
-    assert_eq!(e[1 + 1 + 12 + 1 + 10], -Fr::from(250u64));
+    assert_eq!(e[..5], [f(3), f(-28), f(0), f(24), f(-128)]);
+    assert_eq!(e[1], -Fr::from(28u64));
+    assert!(e[5..64].iter().all(|&v| v == Fr::from(0u64)));
+    // The purpose weights with the bias -250 inside: 4, 0, 8, 6, -2.
+    assert_eq!(e[64..69], [f(-246), f(-250), f(-242), f(-244), f(-252)]);
+    assert_eq!(e.len(), 64 + 5 + 2 * 4);
 }
 
 #[test]
-fn hash_changes_when_any_weight_changes() {
+fn hash_changes_when_any_coefficient_changes() {
     for policy in [tiny_policy(), german_policy().clone()] {
         let base = policy_hash(&policy);
         for i in 0..policy.weights.len() {
@@ -55,7 +56,9 @@ fn hash_changes_when_any_weight_changes() {
             assert_ne!(policy_hash(&p), base, "weight {i}");
             let mut p = policy.clone();
             p.shifts[i] += 1;
-            assert_ne!(policy_hash(&p), base, "shift {i}");
+            // A shift moves the coefficient unless the weight is zero: the hash covers what
+            // decides, and a zero coefficient decides alike at any shift.
+            assert_eq!(policy_hash(&p) == base, policy.weights[i] == 0, "shift {i}");
         }
     }
 }
@@ -82,6 +85,8 @@ fn hash_changes_with_bias_tiers_terms_purposes_and_names() {
         }),
         Box::new(|p| p.schema.features[0].kind = FeatureKind::Numeric { clamp: Some([0, 1001]) }),
         Box::new(|p| p.schema.features[2].kind = FeatureKind::Numeric { clamp: Some([0, 0]) }),
+        Box::new(|p| p.shape.inputs = 128),
+        Box::new(|p| p.shape.tiers = 5),
     ];
     for (i, edit) in edits.iter().enumerate() {
         let mut p = base.clone();
@@ -92,6 +97,37 @@ fn hash_changes_with_bias_tiers_terms_purposes_and_names() {
     let mut p = base.clone();
     p.report.float_auc = 0.5;
     assert_eq!(policy_hash(&p), h);
+}
+
+/// The schema digest covers the encoding and the shape, not the model: members' records stay
+/// attested across a change of weights, tiers or purpose weights, and not across a change of
+/// encoding.
+#[test]
+fn schema_digest_covers_the_encoding_only() {
+    let base = tiny_policy();
+    let d = schema_digest(&base);
+    let same: Vec<Edit> = vec![
+        Box::new(|p| p.weights[0] += 1),
+        Box::new(|p| p.bias += 1),
+        Box::new(|p| p.tiers[0].threshold += 1),
+        Box::new(|p| p.purpose_weights.creative_project += 1),
+    ];
+    for (i, edit) in same.iter().enumerate() {
+        let mut p = base.clone();
+        edit(&mut p);
+        assert_eq!(schema_digest(&p), d, "model edit {i}");
+        assert_ne!(policy_hash(&p), policy_hash(&base), "model edit {i}");
+    }
+    let other: Vec<Edit> = vec![
+        Box::new(|p| p.schema.features[0].name = "incomes".into()),
+        Box::new(|p| p.schema.features[0].kind = FeatureKind::Numeric { clamp: Some([0, 1001]) }),
+        Box::new(|p| p.shape.inputs = 128),
+    ];
+    for (i, edit) in other.iter().enumerate() {
+        let mut p = base.clone();
+        edit(&mut p);
+        assert_ne!(schema_digest(&p), d, "encoding edit {i}");
+    }
 }
 
 #[test]
