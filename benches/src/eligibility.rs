@@ -71,7 +71,14 @@ pub fn witness(
     }
     state.update(3, account.leaf())?;
     let now = 1_800_000_000;
-    let record = FinancialRecord { features: x, member: member_key.public_key(), expiry: now + 86_400 };
+    let mut features = x;
+    features.resize(params.shape.inputs, 0);
+    let record = FinancialRecord {
+        features,
+        member: member_key.public_key(),
+        expiry: now + 86_400,
+        schema: params.schema,
+    };
     let w = EligibilityWitness {
         attestation: Attestation::sign(&attester, &record, purpose.code()),
         record,
@@ -100,12 +107,12 @@ pub fn run(policy_path: &Path, data: &Path, depth: usize, runs: usize) -> Result
 
     let cs = ConstraintSystem::<Fr>::new_ref();
     cs.set_mode(SynthesisMode::Setup);
-    EligibilityCircuit::setup(params.clone(), depth).generate_constraints(cs.clone()).context("synthesis")?;
+    EligibilityCircuit::setup(params.shape, depth).generate_constraints(cs.clone()).context("synthesis")?;
     cs.finalize();
     let constraints = cs.num_constraints();
 
     let t = Instant::now();
-    let keys = dev_setup_eligibility(&params, depth, [9; 32])?;
+    let keys = dev_setup_eligibility(params.shape, depth, [9; 32])?;
     let setup = t.elapsed();
 
     let mut rng = rand::thread_rng();

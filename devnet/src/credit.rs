@@ -11,7 +11,7 @@ use anyhow::Context;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::state::Domain;
 use ccr_credit_policy::{german_policy, Policy, Purpose, GERMAN_DATA_CSV};
-use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
+use ccr_prover::eligibility::network_shape_index;
 use ccr_wallet::bank_files::{current_version, publish_loaded};
 use ccr_wallet::credit::{prove_credit, sign_attestation, CreditRequest, RegistryFile};
 use ccr_wallet::l1ops::L1;
@@ -88,23 +88,24 @@ pub async fn run(
     let policy = german_policy()?;
     let params = policy.circuit_params()?;
 
-    say("   the bank makes the eligibility keys of its policy (INSECURE development setup) …");
-    let setup_params = params.clone();
-    let keys = tokio::task::spawn_blocking(move || dev_setup_eligibility(&setup_params, depth, [0xB4; 32]))
-        .await??;
-    let (pk, _vk) = keys.into_key_files(eligibility_circuit_name(params.hash, depth));
+    // No key to make: the rollup holds the eligibility key of the policy's shape for every bank.
+    let pk = devnet.eligibility_pk.clone();
+    anyhow::ensure!(
+        pk.metadata.circuit_name == ccr_prover::eligibility::eligibility_circuit_name(params.shape, depth),
+        "the devnet's eligibility key is not of the German policy's shape"
+    );
+    let shape = network_shape_index(params.shape).context("the German policy has the production shape")?;
     let attester = PrivateKey::from_bytes([0xA7; 32]);
     let registry = RegistryFile::new(&[(0, attester.public_key())])?;
     let reg_root = registry.registry()?.root();
-    let reg = bank_l1
-        .client
-        .register_bank(pool, &pk.key.vk, params.hash, reg_root)
-        .await
-        .map_err(|e| bank_l1.err(e))?;
+    let hash = params.hash();
+    let reg = bank_l1.client.register_bank(pool, shape, hash, reg_root).await.map_err(|e| bank_l1.err(e))?;
     say(&format!(
-        "   {} registers account {pool} as a bank on L1: German policy {}…, attester registry {}… (gas {})",
+        "   {} registers account {pool} as a bank on L1: German policy {}… of shape {shape} ({}; the rollup's \
+         key, no setup), attester registry {}… (gas {})",
         bank.name,
-        &params.hash.to_string()[..12],
+        &hash.to_string()[..12],
+        params.shape,
         &reg_root.to_string()[..12],
         reg.gas_used
     ));
@@ -129,7 +130,7 @@ pub async fn run(
         member.keys.l2_public(),
         expiry,
         Purpose::EcologicalRestoration,
-        Some(&policy),
+        &policy,
     )?;
     say(&format!(
         "   the bank's attester signs {}'s record (German credit data row {data_row}) for an ecological \
@@ -234,7 +235,7 @@ pub async fn attest_for(
         member.keys.l2_public(),
         expiry,
         Purpose::EcologicalRestoration,
-        Some(&files.policy),
+        &files.policy,
     )?;
     let path = attestation_path(devnet.dir(), member.name);
     let dir = path.parent().context("attestations directory")?;

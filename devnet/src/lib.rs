@@ -163,6 +163,10 @@ pub struct Devnet {
     pub network_path: PathBuf,
     /// The batch circuit's verifying key.
     pub vk: VerifyingKey<Bn254>,
+    /// The eligibility circuit's proving key of the production shape (INSECURE development
+    /// setup), whose verifying key the rollup holds for every bank; written beside the network
+    /// file as `eligibility.pk`.
+    pub eligibility_pk: ccr_prover::ProvingKeyFile,
     /// The configuration it started with.
     pub config: DevnetConfig,
     node_config: NodeConfig,
@@ -208,6 +212,22 @@ impl Devnet {
         .save(&vk_path)
         .with_context(|| format!("writing {}", vk_path.display()))?;
 
+        say(&format!(
+            "keys: INSECURE development setup of the eligibility circuit ({}) ...",
+            ccr_prover::eligibility::eligibility_circuit_name(
+                ccr_prover::eligibility::NETWORK_SHAPES[0],
+                params.depth
+            )
+        ));
+        let depth = params.depth;
+        let eligibility_pk =
+            tokio::task::spawn_blocking(move || ccr_prover::eligibility::dev_eligibility_key_file(depth))
+                .await
+                .context("key setup task")??;
+        let eligibility_path = config.dir.join(ccr_wallet::credit::PK_FILE);
+        eligibility_pk
+            .save(&eligibility_path)
+            .with_context(|| format!("writing {}", eligibility_path.display()))?;
         let verifier = embedded::verifier_artifact(&keys.verifier(), &params, DEV_SEED)?;
         let deploy = DeployConfig { escape_delay: config.escape_delay, ..DeployConfig::eth() };
         let operator_key = dev_key(0)?;
@@ -226,10 +246,17 @@ impl Devnet {
         };
         // The keys' insecure flag decides the chains the verifier may go to (development ones).
         let key = VerifierKey::from_flag(keys.insecure_dev_setup, config.insecure_dev_keys);
-        let (operator, deployment) =
-            L1Client::deploy_with_key(&l1_url, operator_key, &verifier, key, &params, &deploy)
-                .await
-                .with_context(|| format!("deploying the contracts on L1 at {l1_url}"))?;
+        let (operator, deployment) = L1Client::deploy_with_key(
+            &l1_url,
+            operator_key,
+            &verifier,
+            key,
+            &[eligibility_pk.key.vk.clone()],
+            &params,
+            &deploy,
+        )
+        .await
+        .with_context(|| format!("deploying the contracts on L1 at {l1_url}"))?;
         say(&format!("L1 at {l1_url}: rollup deployed at {}", deployment.rollup));
         // Signatures bind this deployment: L1's chain id and the rollup's address.
         let params = RollupParams {
@@ -292,6 +319,7 @@ impl Devnet {
             network,
             network_path,
             vk,
+            eligibility_pk,
             config,
             node_config,
             setup_secs,

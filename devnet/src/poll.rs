@@ -12,7 +12,7 @@ use ccr_circuits::vote::{process, Command, Message, Outcome, SubmittedMessage};
 use ccr_circuits::Fr;
 use ccr_credit_policy::hash::policy_hash;
 use ccr_credit_policy::{german_policy, Policy};
-use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
+use ccr_prover::eligibility::network_shape_index;
 use ccr_prover::ProvingKeyFile;
 use ccr_verifier_contracts::rollup::BankProposal;
 use ccr_wallet::bank_files::publish_loaded;
@@ -74,11 +74,11 @@ pub struct PollSummary {
 }
 
 /// The proposal: the German policy with [`RATE_CUT_BPS`] off its best tier's rate, its hash
-/// recomputed, its eligibility keys made as the credit step makes them, the same registry;
-/// with the files the bank publishes for it.
+/// recomputed, the same shape (so the same eligibility key: no setup) and registry; with the
+/// files the bank publishes for it (the rollup's key of the shape among them).
 #[allow(clippy::type_complexity)]
 fn proposal(
-    depth: usize,
+    pk: ProvingKeyFile,
 ) -> anyhow::Result<(BankProposal, [u32; 2], (Policy, RegistryFile, ProvingKeyFile))> {
     let mut policy = german_policy()?;
     let before = policy.tiers.first().context("the policy has tiers")?.rate_bps;
@@ -86,11 +86,10 @@ fn proposal(
     policy.tiers[0].rate_bps = after;
     policy.hash = policy_hash(&policy).to_string();
     let params = policy.circuit_params()?;
-    let keys = dev_setup_eligibility(&params, depth, [0xB5; 32])?;
+    let shape = network_shape_index(params.shape).context("the German policy has the production shape")?;
     let registry = RegistryFile::new(&[(0, PrivateKey::from_bytes([0xA7; 32]).public_key())])?;
     let root = registry.registry()?.root();
-    let proposal = BankProposal::from_vk(&keys.vk, params.hash, root);
-    let (pk, _vk) = keys.into_key_files(eligibility_circuit_name(params.hash, depth));
+    let proposal = BankProposal::new(shape, params.hash(), root);
     Ok((proposal, [before, after], (policy, registry, pk)))
 }
 
@@ -107,14 +106,11 @@ pub async fn run(
     bank: &Member,
     bank_l1: &L1,
     voters: &[&Member],
-    depth: usize,
     say: Say<'_>,
 ) -> anyhow::Result<PollSummary> {
     let pool = bank.index.context("the bank's account is open")?;
     let coordinator = crate::coordinator_keys()?;
-    say("   the bank makes the eligibility keys of the proposed policy (INSECURE development setup) …");
-    let (proposal, rate_bps, (policy, registry, pk)) =
-        tokio::task::spawn_blocking(move || proposal(depth)).await??;
+    let (proposal, rate_bps, (policy, registry, pk)) = proposal(devnet.eligibility_pk.clone())?;
     // Published with the proposal, so members can check what they vote on.
     publish_loaded(&devnet.dir().join(crate::BANK_FILES_DIR), &policy, &registry, &pk)?;
     let polls = wpoll::poll_client(&bank_l1.client, devnet.polls.address());

@@ -202,7 +202,7 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
          the coordinator proves the tally, the proposal is executed on L1");
     let poll = {
         let voters = [&members[0], &members[1], &members[2]];
-        crate::poll::run(devnet, &seq, &members[3], &l1s[3], &voters, params.depth, say).await?
+        crate::poll::run(devnet, &seq, &members[3], &l1s[3], &voters, say).await?
     };
 
     say("7. audit: every batch from L1 calldata, its commitment, its proof, replayed to the same roots");

@@ -1,6 +1,7 @@
-//! Groth16 for the eligibility circuit ([`EligibilityCircuit`]): keys per policy and state
-//! depth, proving after the native check, verification from a statement, and the portable
-//! proof file a member hands to a lender.
+//! Groth16 for the eligibility circuit ([`EligibilityCircuit`]): one key per shape and state
+//! depth (every bank's policy of that shape is proven under it: no bank makes a key), proving
+//! after the native check, verification from a statement, and the portable proof file a member
+//! hands to a lender.
 //!
 //! The native twin ([`evaluate`]) runs before any proving: a declined applicant, an expired
 //! record or a stale account proof gets its specific [`EligibilityError`], never a proof.
@@ -14,7 +15,8 @@ use std::path::{Path, PathBuf};
 use ark_std::rand::{CryptoRng, RngCore};
 use ccr_circuits::credit::constraints::EligibilityCircuit;
 use ccr_circuits::credit::{
-    evaluate, AccountLeaf, EligibilityError, EligibilityStatement, EligibilityWitness, PolicyParams,
+    evaluate, AccountLeaf, EligibilityError, EligibilityShape, EligibilityStatement, EligibilityWitness,
+    PolicyParams,
 };
 use ccr_circuits::merkle::{MerkleProof, MAX_DEPTH};
 use serde::{Deserialize, Serialize};
@@ -31,7 +33,7 @@ pub enum EligibilityProofError {
     /// The native check refused the application (declined, expired, stale account proof...).
     #[error(transparent)]
     Ineligible(#[from] EligibilityError),
-    /// Groth16 failed (wrong key for this policy or depth, unsatisfied witness, I/O).
+    /// Groth16 failed (wrong key for this shape or depth, unsatisfied witness, I/O).
     #[error(transparent)]
     Prover(#[from] ProverError),
     /// A proof or account-proof file is not what it should be.
@@ -43,7 +45,7 @@ pub enum EligibilityProofError {
         reason: String,
     },
     /// The proof file names another verifying key than the one given.
-    #[error("the proof was made for verifying key {file}, not for the given key {given}: ask the bank for the key of its current policy")]
+    #[error("the proof was made for verifying key {file}, not for the given key {given}: use the rollup's eligibility key of the bank's shape (`ccr-wallet bank show`)")]
     VerifyingKeyMismatch {
         /// The hash in the proof file.
         file: String,
@@ -63,45 +65,88 @@ pub enum EligibilityProofError {
 }
 
 /// The circuit name written in the key files of an eligibility circuit:
-/// `eligibility-d{state_depth}-policy-{policy hash, decimal}`.
-pub fn eligibility_circuit_name(policy_hash: Fr, state_depth: usize) -> String {
-    format!("eligibility-d{state_depth}-policy-{policy_hash}")
+/// `eligibility-{inputs}x{tiers}-d{state_depth}` (the production one: `eligibility-64x4-d24`).
+pub fn eligibility_circuit_name(shape: EligibilityShape, state_depth: usize) -> String {
+    format!("eligibility-{}x{}-d{state_depth}", shape.inputs, shape.tiers)
 }
 
-fn check_shape(params: &PolicyParams, state_depth: usize) -> Result<(), ProverError> {
-    params.check().map_err(|e| ProverError::Params(e.to_string()))?;
+/// The policy shapes a rollup deployment holds eligibility keys for, in the order of L1's
+/// shape numbers (`Rollup.eligibilityKey(shape)`): shape 0 is the production shape. A larger
+/// shape, where a lender's data needs one, is appended here and deployed with its key.
+pub const NETWORK_SHAPES: [EligibilityShape; 1] = [EligibilityShape::PRODUCTION];
+
+/// L1's shape number of `shape` ([`NETWORK_SHAPES`]), `None` for a shape the network has no
+/// key for.
+pub fn network_shape_index(shape: EligibilityShape) -> Option<u8> {
+    NETWORK_SHAPES.iter().position(|&s| s == shape).and_then(|i| u8::try_from(i).ok())
+}
+
+fn check_shape(shape: EligibilityShape, state_depth: usize) -> Result<(), ProverError> {
+    shape.check().map_err(|e| ProverError::Params(e.to_string()))?;
     if state_depth == 0 || state_depth > MAX_DEPTH {
         return Err(ProverError::Params(EligibilityError::StateDepth(state_depth).to_string()));
     }
     Ok(())
 }
 
-/// **INSECURE — development only.** Deterministic keys for the eligibility circuit of
-/// `params` over a state tree of depth `state_depth` (see [`dev_setup`]): anyone who knows
-/// `seed` can forge proofs.
+/// The eligibility circuit's constraint matrices for `shape` and `state_depth`, synthesized
+/// once: what a long-lived prover keeps beside the proving key.
 ///
 /// # Errors
 ///
-/// [`ProverError::Params`] for invalid policy parameters or depth, [`ProverError::Synthesis`].
+/// [`ProverError::Params`] for an invalid shape or depth, [`ProverError::Synthesis`].
+pub fn eligibility_matrices(
+    shape: EligibilityShape,
+    state_depth: usize,
+) -> Result<ConstraintMatrices, ProverError> {
+    check_shape(shape, state_depth)?;
+    ConstraintMatrices::synthesize(EligibilityCircuit::setup(shape, state_depth))
+}
+
+/// **INSECURE — development only.** Deterministic keys for the eligibility circuit of
+/// `shape` over a state tree of depth `state_depth` (see [`dev_setup`]): anyone who knows
+/// `seed` can forge proofs, for every bank's policy of the shape.
+///
+/// # Errors
+///
+/// [`ProverError::Params`] for an invalid shape or depth, [`ProverError::Synthesis`].
 pub fn dev_setup_eligibility(
-    params: &PolicyParams,
+    shape: EligibilityShape,
     state_depth: usize,
     seed: [u8; 32],
 ) -> Result<Keypair, ProverError> {
-    check_shape(params, state_depth)?;
-    dev_setup(EligibilityCircuit::setup(params.clone(), state_depth), seed)
+    check_shape(shape, state_depth)?;
+    dev_setup(EligibilityCircuit::setup(shape, state_depth), seed)
 }
 
-/// Checks `witness` natively against `params` (policy hash `params.hash`), the bank's
-/// `registry_root` and a settled `state_root`, then proves it. Returns the proof and the
-/// statement it proves.
+/// The seed of the development eligibility key the embedded L1 and the devnet deploy
+/// ([`dev_eligibility_key_file`]). Public: anyone can forge proofs under that key.
+pub const DEV_ELIGIBILITY_SEED: [u8; 32] = [0xE1; 32];
+
+/// **INSECURE — development only.** The proving key file of the production shape's
+/// eligibility circuit at `state_depth` from [`DEV_ELIGIBILITY_SEED`], flagged
+/// `insecure_dev_setup` (what a development rollup deploys for every bank; the verifying key is
+/// the one inside).
+///
+/// # Errors
+///
+/// As [`dev_setup_eligibility`].
+pub fn dev_eligibility_key_file(state_depth: usize) -> Result<crate::ProvingKeyFile, ProverError> {
+    let shape = NETWORK_SHAPES[0];
+    let keys = dev_setup_eligibility(shape, state_depth, DEV_ELIGIBILITY_SEED)?;
+    Ok(keys.into_key_files(eligibility_circuit_name(shape, state_depth)).0)
+}
+
+/// Checks `witness` natively against `params` (policy hash [`PolicyParams::hash`]), the
+/// bank's `registry_root` and a settled `state_root`, then proves it in the circuit of
+/// `params.shape` under `pk` (that shape's key). Returns the proof and the statement it proves.
 ///
 /// `rng` supplies the zero-knowledge blinding: use `rand::rngs::OsRng` outside tests.
 ///
 /// # Errors
 ///
 /// [`EligibilityProofError::Ineligible`] with the native reason (no proof is attempted),
-/// [`EligibilityProofError::Prover`] when `pk` is not the key of this policy and depth.
+/// [`EligibilityProofError::Prover`] when `pk` is not the key of this shape and depth.
 #[allow(clippy::too_many_arguments)]
 pub fn prove_eligibility<R: RngCore + CryptoRng>(
     pk: &ProvingKey<Bn254>,
@@ -112,10 +157,10 @@ pub fn prove_eligibility<R: RngCore + CryptoRng>(
     witness: EligibilityWitness,
     rng: &mut R,
 ) -> Result<(Proof<Bn254>, EligibilityStatement), EligibilityProofError> {
-    let statement = evaluate(params, params.hash, registry_root, state_root, state_depth, &witness)?;
+    let statement = evaluate(params, params.hash(), registry_root, state_root, state_depth, &witness)?;
     // One proof per process: the matrices are synthesized from the setup circuit, then only the
     // witness (the same two passes a long-lived prover makes, in one call).
-    let matrices = ConstraintMatrices::synthesize(EligibilityCircuit::setup(params.clone(), state_depth))?;
+    let matrices = eligibility_matrices(params.shape, state_depth)?;
     let circuit = EligibilityCircuit::new(params.clone(), state_depth, statement, witness);
     let (proof, public, _) = prove_with_matrices(pk, &matrices, circuit, rng)?;
     if public != statement.public_inputs() {

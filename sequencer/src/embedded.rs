@@ -59,17 +59,20 @@ pub struct EmbeddedRollup {
 }
 
 /// Starts the embedded L1 on `listen` and deploys Poseidon, the verifier of `verifier` and the
-/// rollup for `params` with `cfg`, from the account of `operator_key`.
+/// rollup for `params` with `cfg` and the eligibility key of each policy shape
+/// (`eligibility_keys[s]`), from the account of `operator_key`.
 pub async fn start(
     listen: SocketAddr,
     params: &RollupParams,
     verifier: &Artifact,
+    eligibility_keys: &[ccr_prover::VerifyingKey<ccr_prover::Bn254>],
     cfg: &DeployConfig,
     operator_key: B256,
 ) -> Result<EmbeddedRollup, EmbeddedError> {
     let node = EmbeddedL1::start(listen).await?;
     let url = node.url();
-    let (operator, deployment) = L1Client::deploy(&url, operator_key, verifier, params, cfg).await?;
+    let (operator, deployment) =
+        L1Client::deploy(&url, operator_key, verifier, eligibility_keys, params, cfg).await?;
     info!(
         target: "sequencer::l1",
         l1_rpc = %url,

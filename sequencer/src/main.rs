@@ -34,8 +34,23 @@ fn main() -> anyhow::Result<()> {
                         "the embedded L1 deploys the verifier of this node's key: run without --no-prover, or give --l1-rpc",
                     )?;
                 let verifier = embedded::verifier_artifact(&keys, &params, DEV_SEED)?;
+                // The development eligibility key of the production shape (INSECURE, like the
+                // embedded L1 itself): the rollup holds it for every bank's credits.
+                let depth = params.depth;
+                let eligibility = tokio::task::spawn_blocking(move || {
+                    ccr_prover::eligibility::dev_eligibility_key_file(depth)
+                })
+                .await??;
                 let cfg = DeployConfig { escape_delay: args.escape_delay, ..DeployConfig::eth() };
-                let up = embedded::start(args.l1_listen, &params, &verifier, &cfg, args.l1_key()?).await?;
+                let up = embedded::start(
+                    args.l1_listen,
+                    &params,
+                    &verifier,
+                    &[eligibility.key.vk.clone()],
+                    &cfg,
+                    args.l1_key()?,
+                )
+                .await?;
                 eprintln!(
                     "embedded L1 on {} (chain id {}), rollup at {}",
                     up.node.url(),

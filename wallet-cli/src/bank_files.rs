@@ -93,9 +93,15 @@ fn check(kind: BankFileKind, bytes: &[u8], version: &BankVersion) -> Result<Chec
     match kind {
         BankFileKind::Policy => {
             let policy = parse_policy(bytes, "the fetched policy")?;
-            let hash = policy.circuit_params().map_err(|e| e.to_string())?.hash;
+            let hash = policy.circuit_params().map_err(|e| e.to_string())?.hash();
             if hash != version.policy_hash {
                 return Err(format!("its policy hash is {hash}, L1 holds {}", version.policy_hash));
+            }
+            if ccr_prover::eligibility::network_shape_index(policy.shape) != Some(version.shape) {
+                return Err(format!(
+                    "its shape ({}) is not the shape {} L1 registered the bank with",
+                    policy.shape, version.shape
+                ));
             }
             Ok(Checked::Policy(Box::new(policy)))
         }
@@ -110,7 +116,9 @@ fn check(kind: BankFileKind, bytes: &[u8], version: &BankVersion) -> Result<Chec
         BankFileKind::EligibilityKey => {
             let pk = parse_key(bytes)?;
             if pk.key.vk != version.vk {
-                return Err("it carries another verifying key than the one L1 stores for the bank".into());
+                return Err(
+                    "it carries another verifying key than the rollup's key of the bank's shape".into()
+                );
             }
             Ok(Checked::Key(Box::new(pk)))
         }
@@ -146,7 +154,7 @@ pub fn publish(dir: &Path, policy: &Path, registry: &Path, key: &Path) -> Result
     let parsed_registry = parse_registry(&registry_bytes).map_err(|e| bad(registry, e))?;
     let pk = parse_key(&key_bytes).map_err(|e| bad(key, e))?;
     let names = names(
-        &parsed_policy.circuit_params().map_err(|e| bad(policy, e.to_string()))?.hash,
+        &parsed_policy.circuit_params().map_err(|e| bad(policy, e.to_string()))?.hash(),
         &parsed_registry.registry()?.root(),
         &pk.key.vk,
     )?;
@@ -170,7 +178,7 @@ pub fn publish_loaded(
     let registry_bytes = to_json(serde_json::to_string_pretty(registry))?;
     let key_bytes = key.to_bytes().map_err(|e| WalletError::Config(e.to_string()))?;
     let names = names(
-        &policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash,
+        &policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash(),
         &registry.registry()?.root(),
         &key.key.vk,
     )?;

@@ -1,10 +1,11 @@
-//! Credit: attesters sign members' financial records, banks make the keys of their policy and
-//! publish their attester registry, members prove eligibility on their own machine, lenders
-//! and auditors verify the proofs.
+//! Credit: attesters sign members' financial records under a bank's schema, banks publish their
+//! policy and attester registry (the eligibility key is the rollup's, one per policy shape),
+//! members prove eligibility on their own machine, lenders and auditors verify the proofs.
 //!
 //! Files (JSON): an **attestation** (the record's features, the member's and the attester's
-//! packed keys, the expiry, the purpose the record is attested for, the signature over the
-//! record and that purpose: private to the member, written with mode 0600), a
+//! packed keys, the expiry, the schema digest the features are encoded under, the purpose the
+//! record is attested for, the signature over the record and that purpose: private to the
+//! member, written with mode 0600), a
 //! **registry** (the bank's attesters and its root, public), an **account proof** (the
 //! member's account leaf and path under a settled state root:
 //! [`ccr_prover::eligibility::AccountProofFile`]), the **eligibility proof**
@@ -35,11 +36,13 @@ use crate::error::WalletError;
 /// Version of the registry file format.
 pub const CREDIT_FILE_VERSION: u32 = 1;
 
-/// Version of the attestation file format (2: the attester signs the credit's purpose with the
-/// record; version 1 files carry no purpose and are refused).
-pub const ATTESTATION_FILE_VERSION: u32 = 2;
+/// Version of the attestation file format (3: the record is signed under its schema digest and
+/// padded to the policy's shape; 2: the attester signs the credit's purpose with the record;
+/// earlier files are refused).
+pub const ATTESTATION_FILE_VERSION: u32 = 3;
 
-/// File names `bank keygen` writes in its output directory.
+/// The network's eligibility proving key file of the production shape, beside the batch keys
+/// (`ccr-wallet deploy --keys DIR` reads its verifying key; banks publish the proving key).
 pub const PK_FILE: &str = "eligibility.pk";
 /// See [`PK_FILE`].
 pub const VK_FILE: &str = "eligibility.vk";
@@ -51,12 +54,17 @@ pub const VK_FILE: &str = "eligibility.vk";
 pub struct AttestationFile {
     /// [`ATTESTATION_FILE_VERSION`].
     pub version: u32,
-    /// The policy's integer inputs, in order.
+    /// The policy's integer inputs, in order, padded with zeros to the policy's shape.
     pub features: Vec<i64>,
     /// The member's packed public key (hex).
     pub member: String,
     /// Unix time after which the record is no longer valid.
     pub expiry: u64,
+    /// The digest of the schema the features are encoded under (decimal): the record is
+    /// signed under it and can only be scored by a policy of this schema. Absent before
+    /// version 3; such files are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// The attester's packed public key (hex).
     pub attester: String,
     /// What the credit is for (the purpose's name): signed with the record. Absent in
@@ -66,7 +74,7 @@ pub struct AttestationFile {
     /// EdDSA-Poseidon signature of `Poseidon([record commitment, purpose code])`, packed
     /// (64 bytes hex).
     pub signature: String,
-    /// The hash of the policy the features were checked against, if any (decimal).
+    /// The hash of the policy the features were checked against (decimal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_hash: Option<String>,
 }
@@ -77,6 +85,7 @@ impl fmt::Debug for AttestationFile {
             .field("features", &format_args!("<{} redacted>", self.features.len()))
             .field("member", &self.member)
             .field("expiry", &self.expiry)
+            .field("schema", &self.schema)
             .field("attester", &self.attester)
             .field("purpose", &self.purpose)
             .finish()
@@ -125,10 +134,23 @@ impl AttestationFile {
     ///
     /// [`WalletError::Config`] for a malformed key or signature, or a file without a purpose.
     pub fn parts(&self) -> Result<(FinancialRecord, Attestation), WalletError> {
+        let schema = match (&self.schema, self.version) {
+            (Some(s), ATTESTATION_FILE_VERSION) => ccr_circuits::field::parse(s)
+                .map_err(|e| WalletError::Config(format!("attestation schema digest: {e}")))?,
+            _ => {
+                return Err(WalletError::Config(format!(
+                    "the attestation (format version {}) is not signed under a schema digest: ask your \
+                     attester to sign the record again with `ccr-wallet attester sign --policy ...` \
+                     (format version {ATTESTATION_FILE_VERSION})",
+                    self.version
+                )))
+            }
+        };
         let record = FinancialRecord {
             features: self.features.clone(),
             member: parse_pubkey(&self.member)?,
             expiry: self.expiry,
+            schema,
         };
         let sig = hex::decode(self.signature.trim_start_matches("0x"))
             .map_err(|e| WalletError::Config(format!("attestation signature is not hex: {e}")))?;
@@ -277,27 +299,35 @@ fn prover_err(e: EligibilityProofError) -> WalletError {
     }
 }
 
-/// The attester `attester` signs `features` for `member` until `expiry`, for a credit of
-/// `purpose`; with `policy`, the features are checked against its bounds first.
+/// The attester `attester` signs `features` (the policy's inputs, in order) for `member` until
+/// `expiry`, for a credit of `purpose`, under `policy`'s schema: the features are padded to the
+/// policy's shape and checked against its bounds and one-hot groups first (the circuit takes
+/// them as the attester's statement).
 ///
 /// # Errors
 ///
 /// [`WalletError::Config`] when the features do not fit the policy.
 pub fn sign_attestation(
     attester: &PrivateKey,
-    features: Vec<i64>,
+    mut features: Vec<i64>,
     member: Point,
     expiry: u64,
     purpose: Purpose,
-    policy: Option<&Policy>,
+    policy: &Policy,
 ) -> Result<AttestationFile, WalletError> {
-    if let Some(p) = policy {
-        let params = p.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?;
-        params
-            .check_inputs(&features)
-            .map_err(|e| WalletError::Config(format!("the record does not fit the policy: {e}")))?;
+    let params = policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?;
+    if features.len() != params.coefficients.len() && features.len() != params.shape.inputs {
+        return Err(WalletError::Config(format!(
+            "the record has {} inputs, the policy takes {}: encode it with the policy's schema",
+            features.len(),
+            params.coefficients.len()
+        )));
     }
-    let record = FinancialRecord { features, member, expiry };
+    features.resize(params.shape.inputs, 0);
+    params
+        .check_inputs(&features)
+        .map_err(|e| WalletError::Config(format!("the record does not fit the policy: {e}")))?;
+    let record = FinancialRecord { features, member, expiry, schema: params.schema };
     let att = Attestation::sign(attester, &record, purpose.code());
     Ok(AttestationFile {
         version: ATTESTATION_FILE_VERSION,
@@ -306,7 +336,8 @@ pub fn sign_attestation(
         attester: packed_hex(&att.attester),
         purpose: Some(purpose),
         signature: format!("0x{}", hex::encode(pack_signature(&att.signature))),
-        policy_hash: policy.map(|p| p.hash.clone()),
+        policy_hash: Some(policy.hash.clone()),
+        schema: Some(params.schema.to_string()),
         features: record.features,
     })
 }
@@ -327,12 +358,13 @@ pub struct CreditRequest {
 }
 
 /// Proves the member's eligibility: native check first (a purpose other than the attested
-/// one, a declined or expired record, an attester outside the registry, a stale account proof:
-/// [`WalletError::Ineligible`], no proof), then Groth16 with the bank's proving key.
+/// one, a record under another schema, a declined or expired record, an attester outside the
+/// registry, a stale account proof: [`WalletError::Ineligible`], no proof), then Groth16 with
+/// the rollup's proving key of the policy's shape.
 ///
 /// # Errors
 ///
-/// [`WalletError::Ineligible`], [`WalletError::Config`] for a key of another policy or depth.
+/// [`WalletError::Ineligible`], [`WalletError::Config`] for a key of another shape or depth.
 pub fn prove_credit(
     member: &PrivateKey,
     policy: &Policy,
@@ -347,11 +379,11 @@ pub fn prove_credit(
     let (state_root, account_leaf, account_proof) =
         account.parts().map_err(|e| WalletError::Config(format!("account proof: {e}")))?;
     let depth = account_proof.siblings.len();
-    let expected = eligibility_circuit_name(params.hash, depth);
+    let expected = eligibility_circuit_name(params.shape, depth);
     if pk.metadata.circuit_name != expected {
         return Err(WalletError::Config(format!(
-            "the proving key is for `{}`, this policy and account proof (state depth {depth}) need `{expected}`: \
-             use the bank's key for its current policy",
+            "the proving key is for `{}`, this policy's shape and account proof (state depth {depth}) need \
+             `{expected}`: use the rollup's eligibility key of that shape (`ccr-wallet bank fetch`)",
             pk.metadata.circuit_name
         )));
     }
@@ -381,8 +413,8 @@ pub fn prove_credit(
     EligibilityProofFile::new(&statement, &proof, &pk.key.vk).map_err(|e| WalletError::Config(e.to_string()))
 }
 
-/// Verifies a proof file under the bank's verifying key (and, with `policy`, that it is for
-/// that policy): the statement it proves.
+/// Verifies a proof file under the rollup's eligibility verifying key of the bank's shape
+/// (and, with `policy`, that it is for that policy): the statement it proves.
 ///
 /// # Errors
 ///

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::B256;
 use ark_bn254::Bn254;
 use ark_groth16::ProvingKey;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
@@ -56,13 +56,8 @@ pub struct CreatePoll {
 ///
 /// [`WalletError::Config`] for a malformed entry.
 pub fn proposal_of_file(p: &ProposalFile) -> Result<BankProposal, WalletError> {
-    let vk_words = p
-        .vk_words
-        .iter()
-        .map(|w| w.parse::<U256>().map_err(|e| WalletError::Config(format!("proposal vk word {w:?}: {e}"))))
-        .collect::<Result<Vec<_>, _>>()?;
     Ok(BankProposal {
-        vk_words,
+        shape: p.shape,
         policy_hash: parse_fr("proposal policy hash", &p.policy_hash)?,
         registry_root: parse_fr("proposal registry root", &p.registry_root)?,
     })
@@ -70,7 +65,7 @@ pub fn proposal_of_file(p: &ProposalFile) -> Result<BankProposal, WalletError> {
 
 fn proposal_file(p: &BankProposal) -> ProposalFile {
     ProposalFile {
-        vk_words: p.vk_words.iter().map(|w| format!("{w:#x}")).collect(),
+        shape: p.shape,
         policy_hash: fr_dec(&p.policy_hash),
         registry_root: fr_dec(&p.registry_root),
         hash: format!("{:#x}", p.hash()),

@@ -111,13 +111,13 @@ pub struct RosterMember {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProposalFile {
-    /// The eligibility verifying key as `VkStore` words, `0x` hex.
-    pub vk_words: Vec<String>,
+    /// The new policy's shape (L1's shape number: its eligibility key is the rollup's).
+    pub shape: u8,
     /// The new policy's hash (decimal).
     pub policy_hash: String,
     /// The attester registry root (decimal).
     pub registry_root: String,
-    /// `keccak256(abi.encode(vkWords, policyHash, registryRoot))`, `0x` hex, as on L1.
+    /// `keccak256(abi.encode(shape, policyHash, registryRoot))`, `0x` hex, as on L1.
     pub hash: String,
 }
 

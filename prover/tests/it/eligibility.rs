@@ -1,11 +1,12 @@
-//! Groth16 for the eligibility circuit: a small policy over a depth-4 state tree, proven,
-//! verified, written to and read from the portable proof file; a declined applicant gets the
-//! native error and no proof; tampered statements and files fail.
+//! Groth16 for the eligibility circuit of a small shape (8 inputs, 2 tiers) over a depth-4
+//! state tree: a policy proven, verified, written to and read from the portable proof file; a
+//! second policy proven under the same key; a declined applicant gets the native error and no
+//! proof; tampered statements and files fail.
 
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::credit::{
-    AccountLeaf, Application, Attestation, AttesterRegistry, EligibilityError, EligibilityWitness,
-    FinancialRecord, PolicyParams, TierTerms,
+    AccountLeaf, Application, Attestation, AttesterRegistry, EligibilityError, EligibilityShape,
+    EligibilityWitness, FinancialRecord, PolicyParams, TierTerms,
 };
 use ccr_circuits::merkle::SparseMerkleTree;
 use ccr_circuits::state::account::Account;
@@ -18,10 +19,14 @@ use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 
 const DEPTH: usize = 4;
 const NOW: u64 = 1_800_000_000;
+/// The test shape: 8 inputs, 2 tiers (production: 64 and 4).
+const SHAPE: EligibilityShape = EligibilityShape { inputs: 8, tiers: 2 };
 
 /// Two numeric inputs in [0, 100] and a 3-way category; score = 3·a − 2·b + 10·[cat 0] − 50.
 fn params() -> PolicyParams {
     PolicyParams {
+        shape: SHAPE,
+        schema: Fr::from(4242u64),
         coefficients: vec![3, -2, 10, 0, 0],
         bounds: vec![(0, 100), (0, 100), (0, 1), (0, 1), (0, 1)],
         one_hot: vec![(2, 3)],
@@ -31,7 +36,20 @@ fn params() -> PolicyParams {
             TierTerms { threshold: 0, max_amount: 1_000, rate_bps: 900, term_months: 12 },
         ],
         purpose_weights: [0, 5, 10, 15, 20],
-        hash: Fr::from(4242u64),
+    }
+}
+
+/// Another bank's policy of the same shape: six numeric inputs, one tier.
+fn other_params() -> PolicyParams {
+    PolicyParams {
+        shape: SHAPE,
+        schema: Fr::from(777u64),
+        coefficients: vec![1, 1, 1, 1, 1, -1],
+        bounds: vec![(0, 1_000); 6],
+        one_hot: vec![],
+        bias: 0,
+        tiers: vec![TierTerms { threshold: 500, max_amount: 9_000, rate_bps: 300, term_months: 36 }],
+        purpose_weights: [0; 5],
     }
 }
 
@@ -53,8 +71,24 @@ fn world() -> World {
 }
 
 fn witness(w: &World, features: Vec<i64>, amount: u64) -> EligibilityWitness {
+    witness_under(w, &params(), features, amount)
+}
+
+/// A record encoded under `params`' schema (padded to the shape), attested for purpose 2.
+fn witness_under(
+    w: &World,
+    params: &PolicyParams,
+    mut features: Vec<i64>,
+    amount: u64,
+) -> EligibilityWitness {
     let member_key = key(10);
-    let record = FinancialRecord { features, member: member_key.public_key(), expiry: NOW + 10 };
+    features.resize(SHAPE.inputs, 0);
+    let record = FinancialRecord {
+        features,
+        member: member_key.public_key(),
+        expiry: NOW + 10,
+        schema: params.schema,
+    };
     let ext = Account::new(member_key.public_key(), 0).ext_hash();
     EligibilityWitness {
         attestation: Attestation::sign(&key(1), &record, 2),
@@ -70,7 +104,7 @@ fn witness(w: &World, features: Vec<i64>, amount: u64) -> EligibilityWitness {
 #[test]
 fn eligibility_proof_round_trips_through_the_proof_file() {
     let w = world();
-    let keys = dev_setup_eligibility(&params(), DEPTH, [3; 32]).unwrap();
+    let keys = dev_setup_eligibility(SHAPE, DEPTH, [3; 32]).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     // score 3·50 − 2·10 + 10 − 50 + 10 = 100: tier 1
     let (proof, st) = prove_eligibility(
@@ -112,18 +146,15 @@ fn eligibility_proof_round_trips_through_the_proof_file() {
     assert!(ok);
     assert_eq!(back, st);
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(
-        text.contains("\"statement\"")
-            && text.contains("\"vkHash\"")
-            && text.contains("\"policyHash\": \"4242\"")
-    );
+    let hash = format!("\"policyHash\": \"{}\"", params().hash());
+    assert!(text.contains("\"statement\"") && text.contains("\"vkHash\"") && text.contains(&hash));
 
     // A tampered amount in the file: a well-formed statement the proof does not prove.
     let mut bad = file.clone();
     bad.statement.amount += 1;
     assert!(!bad.verify(&keys.vk).unwrap().1);
     // Another key: refused by its hash before any pairing.
-    let other = dev_setup_eligibility(&params(), DEPTH, [4; 32]).unwrap();
+    let other = dev_setup_eligibility(SHAPE, DEPTH, [4; 32]).unwrap();
     assert!(matches!(file.verify(&other.vk), Err(EligibilityProofError::VerifyingKeyMismatch { .. })));
     // A non-canonical field element.
     let mut bad = file.clone();
@@ -134,7 +165,7 @@ fn eligibility_proof_round_trips_through_the_proof_file() {
 #[test]
 fn a_declined_applicant_gets_the_native_error_and_no_proof() {
     let w = world();
-    let keys = dev_setup_eligibility(&params(), DEPTH, [3; 32]).unwrap();
+    let keys = dev_setup_eligibility(SHAPE, DEPTH, [3; 32]).unwrap();
     // score 3·0 − 2·100 + 0 − 50 + 10 = −240: declined
     let err = prove_eligibility(
         &keys.pk,
@@ -164,13 +195,69 @@ fn a_declined_applicant_gets_the_native_error_and_no_proof() {
     assert!(err.to_string().contains("fetch a fresh proof"), "{err}");
 }
 
+/// One key, two banks' policies: the second policy (another schema, other coefficients, one
+/// tier) is proven with the same proving key and verifies under the same verifying key; its
+/// statement names its own policy hash, and a proof does not carry over to the other hash.
+#[test]
+fn a_second_policy_is_proven_under_the_same_key() {
+    let w = world();
+    let keys = dev_setup_eligibility(SHAPE, DEPTH, [3; 32]).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    let (proof, st) = prove_eligibility(
+        &keys.pk,
+        &other_params(),
+        DEPTH,
+        w.registry.root(),
+        w.state.root(),
+        witness_under(&w, &other_params(), vec![100, 100, 100, 100, 200, 50], 9_000),
+        &mut rng,
+    )
+    .unwrap();
+    assert_eq!((st.tier, st.max_amount, st.rate_bps, st.term_months), (1, 9_000, 300, 36));
+    assert_eq!(st.policy_hash, other_params().hash());
+    assert_ne!(other_params().hash(), params().hash());
+    assert!(verify_eligibility(&keys.vk, &st, &proof).unwrap());
+    let relabelled = ccr_circuits::credit::EligibilityStatement { policy_hash: params().hash(), ..st };
+    assert!(!verify_eligibility(&keys.vk, &relabelled, &proof).unwrap());
+    // A record encoded under the first policy's schema is refused under the second.
+    let err = prove_eligibility(
+        &keys.pk,
+        &other_params(),
+        DEPTH,
+        w.registry.root(),
+        w.state.root(),
+        witness(&w, vec![100, 100, 100, 100, 200, 50], 10),
+        &mut rng,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, EligibilityProofError::Ineligible(EligibilityError::SchemaMismatch { .. })),
+        "{err}"
+    );
+}
+
 #[test]
 fn setup_refuses_bad_shapes_and_names_the_circuit() {
-    assert!(matches!(dev_setup_eligibility(&params(), 0, [0; 32]), Err(ProverError::Params(_))));
-    let mut p = params();
-    p.tiers.clear();
-    assert!(matches!(dev_setup_eligibility(&p, DEPTH, [0; 32]), Err(ProverError::Params(_))));
-    assert_eq!(eligibility_circuit_name(Fr::from(7u64), 24), "eligibility-d24-policy-7");
+    assert!(matches!(dev_setup_eligibility(SHAPE, 0, [0; 32]), Err(ProverError::Params(_))));
+    let empty = EligibilityShape { inputs: 8, tiers: 0 };
+    assert!(matches!(dev_setup_eligibility(empty, DEPTH, [0; 32]), Err(ProverError::Params(_))));
+    // A policy that does not fit the key's shape: refused natively, no proof.
+    let w = world();
+    let keys = dev_setup_eligibility(SHAPE, DEPTH, [3; 32]).unwrap();
+    let mut wide = params();
+    wide.shape = EligibilityShape { inputs: 4, tiers: 2 };
+    let err = prove_eligibility(
+        &keys.pk,
+        &wide,
+        DEPTH,
+        w.registry.root(),
+        w.state.root(),
+        witness(&w, vec![50, 10, 1, 0, 0], 10),
+        &mut ChaCha20Rng::seed_from_u64(1),
+    )
+    .unwrap_err();
+    assert!(matches!(err, EligibilityProofError::Ineligible(EligibilityError::InvalidPolicy(_))), "{err}");
+    assert_eq!(eligibility_circuit_name(EligibilityShape::PRODUCTION, 24), "eligibility-64x4-d24");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `ccr-wallet deploy`: the operator deploys the rollup's contracts (Poseidon, the verifier of
-//! the batch key, the rollup) to L1 from the wallet's L1 account and writes the network file
-//! that members, auditors and the sequencer's operator use, with the deployment block (so log
-//! scans start there, not at block 0) and the verifying key beside it.
+//! the batch key, the rollup with the eligibility key of each policy shape) to L1 from the
+//! wallet's L1 account and writes the network file that members, auditors and the sequencer's
+//! operator use, with the deployment block (so log scans start there, not at block 0) and the
+//! verifying key beside it.
 
 use std::path::PathBuf;
 
@@ -20,8 +21,10 @@ use crate::network::NetworkFile;
 /// `deploy`'s options.
 #[derive(Debug, Clone, Args)]
 pub struct DeployArgs {
-    /// Directory holding the batch circuit's `batch.vk` (from the setup ceremony); its circuit
-    /// name gives the tree depth and the batch size.
+    /// Directory holding the batch circuit's `batch.vk` (from the setup ceremony; its circuit
+    /// name gives the tree depth and the batch size) and the eligibility circuit's
+    /// `eligibility.vk` of the production shape at that depth (the rollup holds it for every
+    /// bank's credits, for good).
     #[arg(long, value_name = "DIR")]
     pub keys: PathBuf,
     /// The sequencer's public JSON-RPC URL, written into the network file for members.
@@ -66,7 +69,20 @@ impl DeployArgs {
                 vk_path.display()
             ))
         })?;
-        let insecure = vk_file.metadata.insecure_dev_setup;
+        let elig_path = a.keys.join(crate::credit::VK_FILE);
+        let elig = ccr_prover::VerifyingKeyFile::load(&elig_path)
+            .map_err(|e| WalletError::Config(format!("{}: {e}", elig_path.display())))?;
+        let shape = ccr_prover::eligibility::NETWORK_SHAPES[0];
+        let expected = ccr_prover::eligibility::eligibility_circuit_name(shape, params.depth);
+        if elig.metadata.circuit_name != expected {
+            return Err(WalletError::Config(format!(
+                "{} is for circuit {:?}; the rollup needs the eligibility key {expected:?} (shape {shape}, \
+                 the batch key's depth)",
+                elig_path.display(),
+                elig.metadata.circuit_name
+            )));
+        }
+        let insecure = vk_file.metadata.insecure_dev_setup || elig.metadata.insecure_dev_setup;
         // The verifier of this very key, generated and compiled (the pinned solc-js: `node` and
         // `tools/js`, as `scripts/deps` installs them). Not the committed artifact, even for a
         // development key of its shape: a key file does not say which seed made it.
@@ -87,10 +103,17 @@ impl DeployArgs {
         let keys = s.keys()?;
         let cfg = DeployConfig { escape_delay: a.escape_delay, ..DeployConfig::eth() };
         let key = VerifierKey::from_flag(insecure, a.insecure_dev_keys);
-        let (client, deployment) =
-            L1Client::deploy_with_key(&l1_url, keys.l1.expose_b256(), &artifact, key, &params, &cfg)
-                .await
-                .map_err(|e| WalletError::l1(&l1_url, e))?;
+        let (client, deployment) = L1Client::deploy_with_key(
+            &l1_url,
+            keys.l1.expose_b256(),
+            &artifact,
+            key,
+            &[elig.key],
+            &params,
+            &cfg,
+        )
+        .await
+        .map_err(|e| WalletError::l1(&l1_url, e))?;
         let chain_id = client.chain_id().await.map_err(|e| WalletError::l1(&l1_url, e))?;
         let asset = crate::amount::asset_of(&client).await.map_err(|e| WalletError::l1(&l1_url, e))?;
 

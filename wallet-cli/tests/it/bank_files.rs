@@ -28,7 +28,7 @@ async fn a_mirror_is_checked_against_l1s_commitments() {
         version: 1,
         vk_pointer: alloy_primitives::Address::ZERO,
         vk: ark_groth16::VerifyingKey::default(),
-        policy_hash: policy.circuit_params().unwrap().hash,
+        policy_hash: policy.circuit_params().unwrap().hash(),
         registry_root: registry.registry().unwrap().root(),
         since: 0,
     };

@@ -36,11 +36,13 @@ pub struct SignArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "row", required_unless_present = "row")]
     pub record: Option<PathBuf>,
     /// The record as a CSV row of the policy's schema (encoded with the policy).
-    #[arg(long, value_name = "CSV", requires = "policy")]
+    #[arg(long, value_name = "CSV")]
     pub row: Option<String>,
-    /// The bank's policy: encodes --row, checks the features' bounds.
+    /// The bank's policy: its schema is what the record is encoded and signed under (a policy
+    /// change that keeps the schema keeps the attestation valid); encodes --row, checks the
+    /// features' bounds.
     #[arg(long, value_name = "FILE")]
-    pub policy: Option<PathBuf>,
+    pub policy: PathBuf,
     /// The member's public key: packed hex, or `x,y` in hex.
     #[arg(long, value_name = "PUBKEY")]
     pub member: String,
@@ -66,11 +68,11 @@ impl SignArgs {
     pub fn run(self, s: &Settings) -> Result<Output, WalletError> {
         let Self { key, record, row, policy, member, expiry, purpose, out } = self;
         let purpose = parse_purpose(&purpose)?;
-        let policy = policy.as_deref().map(load_policy).transpose()?;
-        let features = match (record, row, &policy) {
-            (_, Some(row), Some(p)) => ccr_credit_policy::data::encode_row(&p.schema, &row)
+        let policy = load_policy(&policy)?;
+        let features = match (record, row) {
+            (_, Some(row)) => ccr_credit_policy::data::encode_row(&policy.schema, &row)
                 .map_err(|e| WalletError::Config(format!("--row: {e}")))?,
-            (Some(path), _, _) => {
+            (Some(path), _) => {
                 #[derive(Deserialize)]
                 struct Record {
                     features: Vec<i64>,
@@ -78,9 +80,7 @@ impl SignArgs {
                 read_json::<Record>(&path, "a record", "write {\"features\": [..]} with the policy's inputs")?
                     .features
             }
-            _ => {
-                return Err(WalletError::Config("give --record FILE, or --row CSV with --policy FILE".into()))
-            }
+            _ => return Err(WalletError::Config("give --record FILE or --row CSV".into())),
         };
         let member = parse_pubkey(&member)?;
         if expiry <= now_secs() {
@@ -92,7 +92,7 @@ impl SignArgs {
             return Err(WalletError::NoKeystore { path: key });
         }
         let attester = keystore::open(&key, &s.password(false)?)?;
-        let file = sign_attestation(&attester.l2, features, member, expiry, purpose, policy.as_ref())?;
+        let file = sign_attestation(&attester.l2, features, member, expiry, purpose, &policy)?;
         let json = serde_json::to_vec_pretty(&file).map_err(|e| WalletError::Config(e.to_string()))?;
         write_private_atomic(&out, &json).map_err(|(p, e)| WalletError::io(&p, e))?;
         Ok(Output {

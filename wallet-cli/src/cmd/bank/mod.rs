@@ -1,6 +1,6 @@
-//! `bank`: eligibility keys for a policy (development setup), the attester registry,
-//! registration on L1, the banks as L1 records them (`list`, `show`), and their files on the
-//! network (`publish`, `fetch`).
+//! `bank`: the attester registry, registration on L1 (a policy's hash and shape: the
+//! eligibility key is the rollup's, one per shape), the banks as L1 records them (`list`,
+//! `show`), and their files on the network (`publish`, `fetch`).
 
 use std::path::Path;
 
@@ -12,7 +12,6 @@ use crate::cli::{Output, Settings};
 use crate::error::WalletError;
 
 pub mod fetch;
-pub mod keygen;
 pub mod list;
 pub mod publish;
 pub mod register;
@@ -22,11 +21,9 @@ pub mod show;
 /// `bank` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum BankCommand {
-    /// INSECURE development setup: the proving and verifying keys of the policy's eligibility circuit.
-    Keygen(keygen::KeygenArgs),
-    /// Register your account as a community bank pool on L1: its policy, eligibility key and registry.
+    /// Register your account as a community bank pool on L1: its policy's hash and shape, and its registry.
     Register(register::RegisterArgs),
-    /// The registered banks, as L1 records them: each one's current policy hash, key and registry.
+    /// The registered banks, as L1 records them: each one's current policy hash, shape and registry.
     List(list::ListArgs),
     /// One bank's every version on L1; with files, checks that they are its current ones.
     Show(show::ShowArgs),
@@ -47,7 +44,6 @@ impl BankCommand {
     /// As the subcommand's `run`.
     pub async fn run(self, s: &Settings, json_mode: bool) -> Result<Output, WalletError> {
         match self {
-            Self::Keygen(a) => a.run(),
             Self::Register(a) => a.run(s).await,
             Self::List(a) => a.run(s).await,
             Self::Show(a) => a.run(s).await,

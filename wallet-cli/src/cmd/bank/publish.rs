@@ -1,6 +1,6 @@
-//! `bank publish`: copy the bank's policy, attester registry and eligibility proving key into a
-//! directory under the names of their L1 commitments, for a sequencer to mirror
-//! (`ccr-sequencer --bank-files DIR`) and members' wallets to fetch.
+//! `bank publish`: copy the bank's policy, attester registry and the rollup's eligibility
+//! proving key of the policy's shape into a directory under the names of their L1 commitments,
+//! for a sequencer to mirror (`ccr-sequencer --bank-files DIR`) and members' wallets to fetch.
 
 use std::path::PathBuf;
 
@@ -24,7 +24,8 @@ pub struct PublishArgs {
     /// The bank's attester registry (`bank registry`).
     #[arg(long, value_name = "FILE")]
     pub registry: PathBuf,
-    /// The bank's eligibility proving key (`bank keygen`).
+    /// The rollup's eligibility proving key of the policy's shape (`eligibility.pk` from the
+    /// network's keys, whose verifying key L1 holds).
     #[arg(long, value_name = "FILE")]
     pub pk: PathBuf,
     /// The directory to write them into (the sequencer's `--bank-files`).

@@ -60,7 +60,7 @@ impl ShowArgs {
         let mut found: Vec<(&PathBuf, &str, bool, String)> = Vec::new();
         if let Some(path) = &a.policy {
             let hash =
-                load_policy(path)?.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash;
+                load_policy(path)?.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash();
             let why = format!("policy hash {hash}, L1 holds {}", current.policy_hash);
             found.push((path, "policy", hash == current.policy_hash, why));
         }

@@ -21,7 +21,7 @@ use crate::vote::PollFile;
     --pool 4 --members 1,2,3 --options 3 --deadline-in 600 --voice-credits 100 --coordinator X,Y
   ccr-wallet --network .devnet/network.json --keystore commons.json poll create \\
     --pool 4 --members 1,2,3 --deadline-in 600 --coordinator X,Y \\
-    --proposal-policy new-policy.json --proposal-vk eligibility.vk --proposal-registry registry.json
+    --proposal-policy new-policy.json --proposal-registry registry.json
 Writes poll-<id>.json (the roster: the members' keys, the coordinator key, the proposal): give
 it to the members and the coordinator.")]
 pub struct CreateArgs {
@@ -46,12 +46,10 @@ pub struct CreateArgs {
     /// The coordinator's public key X,Y (`ccr-wallet key show` of the coordinator's keystore).
     #[arg(long, value_name = "X,Y")]
     pub coordinator: String,
-    /// A proposal: the new policy file (its hash must be its own).
-    #[arg(long, value_name = "FILE", requires_all = ["proposal_vk", "proposal_registry"])]
+    /// A proposal: the new policy file (its hash must be its own). Its hash and shape are
+    /// what the poll decides: the eligibility key is the rollup's, no new setup.
+    #[arg(long, value_name = "FILE", requires = "proposal_registry")]
     pub proposal_policy: Option<PathBuf>,
-    /// The new policy's eligibility verifying key (`bank setup`'s .vk).
-    #[arg(long, value_name = "FILE")]
-    pub proposal_vk: Option<PathBuf>,
     /// The attester registry file of the proposal.
     #[arg(long, value_name = "FILE")]
     pub proposal_registry: Option<PathBuf>,
@@ -82,13 +80,18 @@ impl CreateArgs {
                 ))
             }
         };
-        let proposal = match (&a.proposal_policy, &a.proposal_vk, &a.proposal_registry) {
-            (Some(policy), Some(vk), Some(registry)) => {
+        let proposal = match (&a.proposal_policy, &a.proposal_registry) {
+            (Some(policy), Some(registry)) => {
                 let policy = load_policy(policy)?;
-                let hash = policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?.hash;
-                let vk = crate::l1ops::load_verifying_key(vk)?;
+                let params = policy.circuit_params().map_err(|e| WalletError::Config(e.to_string()))?;
+                let shape = ccr_prover::eligibility::network_shape_index(params.shape).ok_or_else(|| {
+                    WalletError::Config(format!(
+                        "the proposed policy's shape ({}) has no eligibility key on this network",
+                        params.shape
+                    ))
+                })?;
                 let reg: RegistryFile = read_json(registry, "registry", "`bank registry` writes it")?;
-                Some(BankProposal::from_vk(&vk, hash, reg.registry()?.root()))
+                Some(BankProposal::new(shape, params.hash(), reg.registry()?.root()))
             }
             _ => None,
         };
