@@ -32,7 +32,8 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportErrorKind};
 use alloy_primitives::{keccak256, Address, Bytes, Log, B256, U256, U64};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface};
-use ark_bn254::Fr;
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::VerifyingKey;
 use ccr_circuits::babyjubjub::Point;
 use ccr_circuits::merkle::MerkleProof;
 use ccr_circuits::state::account::Account;
@@ -226,9 +227,11 @@ pub struct BankVersion {
     pub pool: u32,
     /// Its index among the bank's versions (0-based).
     pub version: u64,
-    /// The `VkStore` data contract of its eligibility key.
+    /// Its policy's shape: its credits verify under the rollup's key of this shape.
+    pub shape: u8,
+    /// The `VkStore` data contract of its shape's eligibility key (`Rollup.eligibilityKey`).
     pub vk_pointer: Address,
-    /// The eligibility verifying key (read back from its `VkStore` contract).
+    /// Its shape's eligibility verifying key (read back from its `VkStore` contract).
     pub vk: ark_groth16::VerifyingKey<ark_bn254::Bn254>,
     /// The policy's hash.
     pub policy_hash: Fr,
@@ -245,9 +248,11 @@ pub struct BankInfo {
     pub pool: u32,
     /// The L1 address that registered it (the pool account's owner).
     pub owner: Address,
-    /// The `VkStore` data contract of its eligibility key.
+    /// Its policy's shape: its credits verify under the rollup's key of this shape.
+    pub shape: u8,
+    /// The `VkStore` data contract of its shape's eligibility key (`Rollup.eligibilityKey`).
     pub vk_pointer: Address,
-    /// The eligibility verifying key of its policy.
+    /// Its shape's eligibility verifying key.
     pub vk: ark_groth16::VerifyingKey<ark_bn254::Bn254>,
     /// Its policy's hash.
     pub policy_hash: Fr,
@@ -390,10 +395,12 @@ impl L1Client {
         u32::try_from(e).map_err(|_| L1Error::Data(format!("epoch {e} past 2^32")))
     }
 
-    /// Deploys Poseidon(5), Poseidon(2), `verifier` (the Groth16 verifier of the batch circuit of
-    /// `params`) and the rollup (genesis root of the empty tree of `params.depth`, the asset and
-    /// escape delay of `cfg`; a token must already be deployed) from the account of
-    /// `signer_key`; returns a client of the new rollup and the addresses. The verifier is
+    /// Deploys Poseidon(5), Poseidon(4), Poseidon(2), `verifier` (the Groth16 verifier of the
+    /// batch circuit of `params`) and the rollup (genesis root of the empty tree of
+    /// `params.depth`, the asset and escape delay of `cfg`, and the eligibility verifying key of
+    /// each policy shape, `eligibility_keys[s]` being shape `s`'s, fixed for good; a token must
+    /// already be deployed) from the account of `signer_key`; returns a client of the new
+    /// rollup and the addresses. The verifier is
     /// taken for one of an insecure development key ([`VerifierKey::InsecureDev`]): on a chain
     /// outside [`DEV_CHAIN_IDS`] nothing is deployed; [`L1Client::deploy_with_key`] deploys a
     /// ceremony's key.
@@ -405,10 +412,20 @@ impl L1Client {
         url: &str,
         signer_key: B256,
         verifier: &Artifact,
+        eligibility_keys: &[VerifyingKey<Bn254>],
         params: &RollupParams,
         cfg: &DeployConfig,
     ) -> Result<(Self, Deployment), L1Error> {
-        Self::deploy_with_key(url, signer_key, verifier, VerifierKey::InsecureDev, params, cfg).await
+        Self::deploy_with_key(
+            url,
+            signer_key,
+            verifier,
+            VerifierKey::InsecureDev,
+            eligibility_keys,
+            params,
+            cfg,
+        )
+        .await
     }
 
     /// As [`L1Client::deploy`], for a verifier of `key`: checked against the node's chain id
@@ -417,20 +434,22 @@ impl L1Client {
     /// # Errors
     ///
     /// [`L1Error::InsecureDevKey`] (a development key off a development chain, nothing
-    /// deployed); [`L1Error::Deploy`] for parameters out of range or a broken artifact; as
+    /// deployed); [`L1Error::Deploy`] for parameters out of range (eligibility keys included:
+    /// 1..=255 of them, each of 14 public inputs) or a broken artifact; as
     /// [`L1Client::connect`]; a failed deployment transaction.
     pub async fn deploy_with_key(
         url: &str,
         signer_key: B256,
         verifier: &Artifact,
         key: VerifierKey,
+        eligibility_keys: &[VerifyingKey<Bn254>],
         params: &RollupParams,
         cfg: &DeployConfig,
     ) -> Result<(Self, Deployment), L1Error> {
         let deploy_err = |e: &dyn std::fmt::Display| L1Error::Deploy(e.to_string());
         // Checked before anything is deployed.
-        rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, Address::ZERO, params, cfg)
-            .map_err(|e| deploy_err(&e))?;
+        let z = Address::ZERO;
+        rollup_constructor(z, z, z, z, eligibility_keys, params, cfg).map_err(|e| deploy_err(&e))?;
         let (provider, signer) = provider(url, signer_key)?;
         key.check(provider.get_chain_id().await.map_err(rpc_error)?, verifier)?;
         let mut client = Self {
@@ -449,8 +468,9 @@ impl L1Client {
         let (poseidon4, _) = client.create(poseidon4.deploy_code(&[])).await?;
         let (poseidon2, _) = client.create(poseidon2.deploy_code(&[])).await?;
         let (verifier, _) = client.create(verifier.deploy_code(&[])).await?;
-        let args = rollup_constructor(verifier, poseidon5, poseidon4, poseidon2, params, cfg)
-            .map_err(|e| deploy_err(&e))?;
+        let args =
+            rollup_constructor(verifier, poseidon5, poseidon4, poseidon2, eligibility_keys, params, cfg)
+                .map_err(|e| deploy_err(&e))?;
         let (rollup, outcome) = client.create(rollup.deploy_code(&args.abi_encode())).await?;
         client.rollup = rollup;
         client.start_block = outcome.block;
@@ -990,21 +1010,24 @@ impl L1Client {
         }
     }
 
-    /// `registerBank(pool, vk, policyHash, registryRoot)` from the signer (the pool account's
-    /// owner): the pool becomes a community bank whose credits need eligibility proofs under
-    /// `vk` for the policy `policy_hash` and attesters under `registry_root`.
+    /// `registerBank(pool, shape, policyHash, registryRoot)` from the signer (the pool
+    /// account's owner): the pool becomes a community bank whose policy, of shape `shape`,
+    /// hashes to `policy_hash`; its credits need eligibility proofs under the rollup's key of
+    /// that shape ([`L1Client::eligibility_key`]) and attesters under `registry_root`.
     ///
     /// # Errors
     ///
-    /// `NotBankOwner`, `BadEligibilityKey`; RPC errors.
+    /// `NotBankOwner`, `GovernedBank`, `UnknownShape`, `BadEligibilityKey` (a hash or root
+    /// that is not a field element); RPC errors.
     pub async fn register_bank(
         &self,
         pool: u32,
-        vk: &ark_groth16::VerifyingKey<ark_bn254::Bn254>,
+        shape: u8,
         policy_hash: Fr,
         registry_root: Fr,
     ) -> Result<TxOutcome, L1Error> {
-        let call = ccr_verifier_contracts::rollup::register_bank_call(pool, vk, policy_hash, registry_root);
+        let call =
+            ccr_verifier_contracts::rollup::register_bank_call(pool, shape, policy_hash, registry_root);
         Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &call).await?))
     }
 
@@ -1020,8 +1043,8 @@ impl L1Client {
         Ok(TxOutcome::of(&self.transact(self.rollup, U256::ZERO, &call).await?))
     }
 
-    /// The bank registered for pool account `pool`, with its eligibility verifying key read
-    /// back from its `VkStore` data contract; `None` if the pool is not a bank.
+    /// The bank registered for pool account `pool`, with its shape's eligibility verifying key
+    /// read back from its `VkStore` data contract; `None` if the pool is not a bank.
     ///
     /// # Errors
     ///
@@ -1036,6 +1059,7 @@ impl L1Client {
         Ok(Some(BankInfo {
             pool,
             owner,
+            shape: v.shape,
             vk_pointer: v.vk_pointer,
             vk: v.vk,
             policy_hash: v.policy_hash,
@@ -1045,7 +1069,8 @@ impl L1Client {
         }))
     }
 
-    /// Version `version` of bank `pool`'s parameters (`Rollup.bankVersion`), with its key.
+    /// Version `version` of bank `pool`'s parameters (`Rollup.bankVersion`), with its shape's
+    /// key.
     ///
     /// # Errors
     ///
@@ -1054,11 +1079,13 @@ impl L1Client {
     pub async fn bank_version(&self, pool: u32, version: u64) -> Result<BankVersion, L1Error> {
         let call = Rollup::bankVersionCall { pool: U256::from(pool), version: U256::from(version) };
         let v = self.view(&call).await?;
+        let (vk_pointer, vk) = self.shape_key(v.shape).await?;
         Ok(BankVersion {
             pool,
             version,
-            vk_pointer: v.vk,
-            vk: self.read_vk(pool, v.vk).await?,
+            shape: v.shape,
+            vk_pointer,
+            vk,
             policy_hash: fr_of("policy hash", v.policyHash)?,
             registry_root: fr_of("registry root", v.registryRoot)?,
             since: u64_of("version time", v.since)?,
@@ -1090,28 +1117,57 @@ impl L1Client {
         Ok((verifier, code))
     }
 
-    /// The verifying key a `VkStore` data contract at `pointer` holds (bank `pool`'s).
-    async fn read_vk(
-        &self,
-        pool: u32,
-        pointer: Address,
-    ) -> Result<ark_groth16::VerifyingKey<ark_bn254::Bn254>, L1Error> {
-        let code = self.provider.get_code_at(pointer).await.map_err(rpc_error)?;
-        let bad = |why: String| L1Error::Data(format!("eligibility key of bank {pool} at {pointer}: {why}"));
-        if code.first() != Some(&0) || !(code.len() - 1).is_multiple_of(32) {
-            return Err(bad("not a VkStore data contract".into()));
-        }
-        let words: Vec<U256> = code[1..].chunks_exact(32).map(U256::from_be_slice).collect();
-        ccr_verifier_contracts::batch_verify::vk_from_words(&words).map_err(bad)
+    /// How many policy shapes have an eligibility key (`Rollup.eligibilityShapes`): shapes are
+    /// `0..eligibility_shapes()`.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn eligibility_shapes(&self) -> Result<u64, L1Error> {
+        u64_of("shape count", self.view(&Rollup::eligibilityShapesCall {}).await?)
     }
 
-    /// `executeProposal(pollId, vkWords, policyHash, registryRoot)` (anyone may): adopts the
-    /// bank parameters of `proposal`, which poll `poll_id` (of the rollup's governance) passed.
+    /// The `VkStore` data contract of shape `shape`'s eligibility key (`Rollup.eligibilityKey`).
+    ///
+    /// # Errors
+    ///
+    /// `UnknownShape` for a shape without a key; RPC errors.
+    pub async fn eligibility_key_pointer(&self, shape: u8) -> Result<Address, L1Error> {
+        self.view(&Rollup::eligibilityKeyCall { shape: U256::from(shape) }).await
+    }
+
+    /// Shape `shape`'s eligibility verifying key (the universal eligibility circuit's, fixed at
+    /// deployment), read back from its `VkStore` data contract.
+    ///
+    /// # Errors
+    ///
+    /// `UnknownShape` for a shape without a key; RPC errors; [`L1Error::Data`] when the stored
+    /// key does not decode.
+    pub async fn eligibility_key(&self, shape: u8) -> Result<VerifyingKey<Bn254>, L1Error> {
+        Ok(self.shape_key(shape).await?.1)
+    }
+
+    /// Shape `shape`'s key pointer and key.
+    async fn shape_key(&self, shape: u8) -> Result<(Address, VerifyingKey<Bn254>), L1Error> {
+        let pointer = self.eligibility_key_pointer(shape).await?;
+        Ok((pointer, self.read_vk(shape, pointer).await?))
+    }
+
+    /// The verifying key a `VkStore` data contract at `pointer` holds (shape `shape`'s).
+    async fn read_vk(&self, shape: u8, pointer: Address) -> Result<VerifyingKey<Bn254>, L1Error> {
+        let code = self.provider.get_code_at(pointer).await.map_err(rpc_error)?;
+        ccr_verifier_contracts::rollup::vk_at(&code)
+            .map_err(|why| L1Error::Data(format!("eligibility key of shape {shape} at {pointer}: {why}")))
+    }
+
+    /// `executeProposal(pollId, shape, policyHash, registryRoot)` (anyone may): adopts the bank
+    /// parameters of `proposal`, which poll `poll_id` (of the rollup's governance) passed.
     ///
     /// # Errors
     ///
     /// `NoGovernance`, `ProposalNotPassed`, `ProposalMismatch`, `ProposalAlreadyExecuted`,
-    /// `UnknownBank`, `BadEligibilityKey`; RPC errors.
+    /// `UnknownBank`, `ProposalOutOfOrder`, `ProposalExpired`, `UnknownShape`,
+    /// `BadEligibilityKey`; RPC errors.
     pub async fn execute_proposal(
         &self,
         poll_id: u64,
@@ -1158,7 +1214,7 @@ impl L1Client {
     }
 
     /// Every version of every bank's parameters (`BankVersionAdded` events), in the order L1
-    /// made them (block, then log index within the block), each with its key. Each bank's
+    /// made them (block, then log index within the block), each with its shape's key. Each bank's
     /// versions come out numbered 0, 1, 2, ... (checked).
     ///
     /// # Errors
@@ -1176,6 +1232,8 @@ impl L1Client {
         logs.sort_by_key(|l| (l.block_number.unwrap_or_default(), l.log_index.unwrap_or_default()));
         let mut out = Vec::new();
         let mut next = std::collections::HashMap::<u32, u64>::new();
+        // Each shape's key once (fixed at deployment).
+        let mut keys = BTreeMap::<u8, (Address, VerifyingKey<Bn254>)>::new();
         for log in logs {
             let ev = Rollup::BankVersionAdded::decode_log(&log.inner)
                 .map_err(|e| L1Error::Data(format!("BankVersionAdded event: {e}")))?;
@@ -1188,11 +1246,20 @@ impl L1Client {
                 )));
             }
             *expected += 1;
+            let (vk_pointer, vk) = match keys.get(&ev.shape) {
+                Some(key) => key.clone(),
+                None => {
+                    let key = self.shape_key(ev.shape).await?;
+                    keys.insert(ev.shape, key.clone());
+                    key
+                }
+            };
             out.push(BankVersion {
                 pool: ev.pool,
                 version,
-                vk_pointer: ev.vk,
-                vk: self.read_vk(ev.pool, ev.vk).await?,
+                shape: ev.shape,
+                vk_pointer,
+                vk,
                 policy_hash: fr_of("policy hash", ev.policyHash)?,
                 registry_root: fr_of("registry root", ev.registryRoot)?,
                 since: u64_of("version time", ev.since)?,

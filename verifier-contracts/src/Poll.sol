@@ -40,12 +40,12 @@ interface IPoseidon5 {
 
 /// @notice The rollup's bank registry (`Rollup.banks`): who owns a community bank.
 interface IBankRegistry {
-    /// @notice The bank of pool account `pool`: its owner (address(0) if none), eligibility key,
+    /// @notice The bank of pool account `pool`: its owner (address(0) if none), policy shape,
     ///         policy hash and attester registry root.
     function banks(uint256 pool)
         external
         view
-        returns (address owner, address vk, uint256 policyHash, uint256 registryRoot);
+        returns (address owner, uint8 shape, uint256 policyHash, uint256 registryRoot);
 }
 
 /// @title Poll: quadratic-voting polls of the community banks, with private votes (after MACI v2)
@@ -298,9 +298,11 @@ contract Poll {
     ///         checks that the ballot tree holds exactly `voters` fresh ballots, commands for an
     ///         index at or above `voters` are ignored, and a voter's balance is `voiceCredits`
     ///         until their first applied message whatever their leaf holds. `proposal` = 0: a poll with no action. Otherwise the poll decides a
-    ///         change of the bank's parameters, `proposal = keccak256(abi.encode(uint256[]
-    ///         vkWords, uint256 policyHash, uint256 registryRoot))` (`Rollup.executeProposal`
-    ///         adopts them if it passes: see `proposalOf`); it must have exactly 2 options,
+    ///         change of the bank's parameters, `proposal = keccak256(abi.encode(uint256(shape),
+    ///         uint256 policyHash, uint256 registryRoot))`: the policy's shape (a `uint8`,
+    ///         encoded as one word), hash and attester registry, never a key
+    ///         (`Rollup.executeProposal` adopts them if it passes: see `proposalOf`); it must
+    ///         have exactly 2 options,
     ///         0 = against and 1 = for.
     /// @return pollId The new poll's id (1, 2, ...).
     function createPoll(

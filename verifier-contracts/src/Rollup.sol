@@ -36,7 +36,7 @@ interface IPoseidon2 {
 
 /// @notice The bank governance (`Poll.sol`): the bank proposals its polls decide.
 interface IProposalSource {
-    /// @notice Poll `pollId`'s bank `pool`, its `proposal` (keccak256(abi.encode(vkWords,
+    /// @notice Poll `pollId`'s bank `pool`, its `proposal` (keccak256(abi.encode(uint256(shape),
     ///         policyHash, registryRoot)), 0 for none) and whether the members `passed` it.
     function proposalOf(uint256 pollId) external view returns (uint32 pool, bytes32 proposal, bool passed);
     /// @notice Poll `pollId`'s voting deadline (a timestamp).
@@ -153,6 +153,20 @@ contract Rollup {
         uint256 loan;
     }
 
+    /// @notice The deployment choices beyond the circuit's (the constructor's `config_`; Rust's
+    ///         `rollup::DeployConfig`).
+    /// @param token The ERC-20 held (a contract), or address(0) for ETH.
+    /// @param unit Base units per L2 unit (1..=2^128): 1 gwei for ETH, e.g. 10^4 for a
+    ///        6-decimal token with L2 amounts in hundredths of a cent.
+    /// @param escapeDelay Blocks (1..=2^32) a queue entry may wait before exit mode can start.
+    /// @param epochSeconds Seconds per epoch (1..=2^32 − 1).
+    struct DeployConfig {
+        address token;
+        uint256 unit;
+        uint256 escapeDelay;
+        uint256 epochSeconds;
+    }
+
     /// @dev The counters every entry point reads, in one storage slot.
     struct Counters {
         uint64 l2Supply;
@@ -197,10 +211,11 @@ contract Rollup {
     }
 
     /// @dev One version of a bank's parameters, in force from `since` (a block timestamp) until
-    ///      the next version's `since`: eligibility key (a `VkStore` pointer), policy hash and
-    ///      attester registry root. Versions are only appended, never changed.
+    ///      the next version's `since`: the shape of its policy (the universal eligibility
+    ///      circuit whose key, `eligibilityKeys[shape]`, its credits' proofs verify under), policy
+    ///      hash and attester registry root. Versions are only appended, never changed.
     struct BankVersion {
-        address vk;
+        uint8 shape;
         uint64 since;
         uint256 policyHash;
         uint256 registryRoot;
@@ -221,6 +236,12 @@ contract Rollup {
     mapping(uint256 pool => Bank) internal bankOf;
     /// @dev Each bank's parameter versions, oldest first (empty: not a bank).
     mapping(uint256 pool => BankVersion[]) internal bankVersions;
+    /// @dev The eligibility verifying keys, one per policy shape (shape `s` is index `s`), each a
+    ///      `VkStore` pointer; fixed at deployment. Each is the key of the universal eligibility
+    ///      circuit of its shape, where a bank's policy is a private input opened against the
+    ///      public policy hash: no bank makes (or knows the trapdoor of) the key its credits
+    ///      verify under.
+    address[] internal eligibilityKeys;
     /// @notice Eligibility nullifiers spent (one credit per member, bank and epoch).
     mapping(uint256 nullifier => bool used) public nullifierUsed;
     /// @notice Accounts that exited with a Merkle proof in exit mode.
@@ -278,19 +299,19 @@ contract Rollup {
     event ExitCredited(
         uint256 indexed batchNumber, uint32 indexed accountIndex, address indexed owner, uint64 amount
     );
-    /// @notice `owner` of account `pool` registered it as a bank with the eligibility key at
-    ///         `vk`, the policy `policyHash` and the attester registry `registryRoot` (again:
-    ///         a new policy).
+    /// @notice `owner` of account `pool` registered it as a bank whose policy, of shape `shape`
+    ///         (its credits verify under `eligibilityKey(shape)`), hashes to `policyHash`, with
+    ///         the attester registry `registryRoot` (again: a new policy).
     event BankRegistered(
-        uint32 indexed pool, address indexed owner, address vk, uint256 policyHash, uint256 registryRoot
+        uint32 indexed pool, address indexed owner, uint8 shape, uint256 policyHash, uint256 registryRoot
     );
     /// @notice Bank `pool`'s parameters have a new version `version` (0-based), in force from
-    ///         `since` (this block's timestamp): eligibility key at `vk`, policy `policyHash`,
+    ///         `since` (this block's timestamp): policy shape `shape`, policy `policyHash`,
     ///         attester registry `registryRoot`. Emitted by `registerBank`, `executeProposal`
     ///         and `setRegistryRoot`; a batch's credits name the version they were checked
     ///         against.
     event BankVersionAdded(
-        uint32 indexed pool, uint256 indexed version, address vk, uint256 policyHash, uint256 registryRoot, uint256 since
+        uint32 indexed pool, uint256 indexed version, uint8 shape, uint256 policyHash, uint256 registryRoot, uint256 since
     );
     /// @notice The bank governance is the `Poll` contract at `poll`, for good.
     event GovernanceSet(address poll);
@@ -358,9 +379,12 @@ contract Rollup {
     /// @notice Only the owner of account `pool` (its L1 opener) may register or govern it as
     ///         a bank.
     error NotBankOwner(uint256 pool, address owner);
-    /// @notice An eligibility key must have `ELIGIBILITY_INPUTS` public inputs
-    ///         (`14 + 2·15` words: α, β, γ, δ, IC₀..IC₁₄).
+    /// @notice A constructor's eligibility key must have `ELIGIBILITY_INPUTS` public inputs
+    ///         (`14 + 2·15` words: α, β, γ, δ, IC₀..IC₁₄); a bank's policy hash and registry
+    ///         root must be field elements (`words` 0 then).
     error BadEligibilityKey(uint256 words);
+    /// @notice No eligibility key of this policy shape: shapes are `0..eligibilityShapes()`.
+    error UnknownShape(uint256 shape);
     /// @notice A credit names a pool that is not a registered bank.
     error UnknownBank(uint256 pool);
     /// @notice Once the rollup has a governance, a registered bank's parameters change only
@@ -389,8 +413,10 @@ contract Rollup {
     /// @notice This eligibility nullifier was spent (a second credit for the member, bank
     ///         and epoch).
     error NullifierUsed(uint256 nullifier);
-    /// @notice A batch's credits come from one bank (one batched pairing check).
-    error MixedBanks(uint256 slot);
+    /// @notice The credit at `slot` is of another policy shape than the batch's first credit:
+    ///         a batch's eligibility proofs pass one batched pairing check, which takes one
+    ///         verifying key, so all its credits are of one shape (banks of that shape mix freely).
+    error MixedShapes(uint256 slot);
     /// @notice The batched pairing check of the credits' eligibility proofs failed.
     error InvalidEligibilityProofs();
     /// @notice The proof does not verify for the recomputed commitment.
@@ -434,7 +460,7 @@ contract Rollup {
     /// @notice Poll `pollId`'s proposal did not pass (results not published yet, or for <= against).
     error ProposalNotPassed(uint256 pollId);
     /// @notice Poll `pollId` decides no proposal, or another one than these parameters (their
-    ///         keccak256(abi.encode(vkWords, policyHash, registryRoot)) differs).
+    ///         keccak256(abi.encode(uint256(shape), policyHash, registryRoot)) differs).
     error ProposalMismatch(uint256 pollId);
     /// @notice Poll `pollId`'s proposal was executed already.
     error ProposalAlreadyExecuted(uint256 pollId);
@@ -448,14 +474,16 @@ contract Rollup {
     /// @param verifier_ Groth16 verifier of the batch circuit (its key fixes depth, batch size and
     ///        the L2 chain id).
     /// @param poseidon5_ circomlib Poseidon(5) contract.
+    /// @param poseidon4_ circomlib Poseidon(4) contract.
     /// @param poseidon2_ circomlib Poseidon(2) contract.
     /// @param genesisRoot Root of the empty state tree of the circuit's depth.
     /// @param batchSize_ Slots per batch of the circuit.
     /// @param treeDepth_ Depth of the circuit's state tree (1..=24).
-    /// @param token_ The ERC-20 held (a contract), or address(0) for ETH.
-    /// @param unit_ Base units per L2 unit (1..=2^128): 1 gwei for ETH, e.g. 10^4 for a
-    ///        6-decimal token with L2 amounts in hundredths of a cent.
-    /// @param escapeDelay_ Blocks (1..=2^32) a queue entry may wait before exit mode can start.
+    /// @param config_ The asset, the escape delay and the epoch length (`DeployConfig`).
+    /// @param eligibilityKeys_ The eligibility verifying keys, one per policy shape (1..=255 of
+    ///        them; shape `s` is `eligibilityKeys_[s]`), each in the `VkStore` word layout with
+    ///        `ELIGIBILITY_INPUTS` public inputs (`BadEligibilityKey` otherwise): the keys of the
+    ///        universal eligibility circuit of each shape, from a ceremony. Fixed for good.
     constructor(
         IBatchVerifier verifier_,
         IPoseidon5 poseidon5_,
@@ -464,11 +492,11 @@ contract Rollup {
         uint256 genesisRoot,
         uint256 batchSize_,
         uint256 treeDepth_,
-        address token_,
-        uint256 unit_,
-        uint256 escapeDelay_,
-        uint256 epochSeconds_
+        DeployConfig memory config_,
+        uint256[][] memory eligibilityKeys_
     ) {
+        (address token_, uint256 unit_, uint256 escapeDelay_, uint256 epochSeconds_) =
+            (config_.token, config_.unit, config_.escapeDelay, config_.epochSeconds);
         if (
             address(verifier_) == address(0) || address(poseidon5_) == address(0)
                 || address(poseidon4_) == address(0) || address(poseidon2_) == address(0) || genesisRoot >= SNARK_SCALAR_FIELD || batchSize_ == 0
@@ -490,6 +518,18 @@ contract Rollup {
         genesisTime = block.timestamp;
         deployer = msg.sender;
         rootAt[0] = genesisRoot;
+        _storeEligibilityKeys(eligibilityKeys_);
+    }
+
+    /// @dev Stores each shape's eligibility key with `VkStore` (the constructor's).
+    function _storeEligibilityKeys(uint256[][] memory keys) private {
+        uint256 n = keys.length;
+        if (n == 0 || n > type(uint8).max) revert InvalidConfig();
+        for (uint256 s = 0; s < n; ++s) {
+            uint256 words = keys[s].length;
+            if (words != 14 + 2 * (ELIGIBILITY_INPUTS + 1)) revert BadEligibilityKey(words);
+            eligibilityKeys.push(VkStore.write(keys[s]));
+        }
     }
 
     // ---------------------------------------------------------------- views
@@ -509,19 +549,31 @@ contract Rollup {
         return genesisTime + epoch * epochSeconds;
     }
 
-    /// @notice Bank `pool`'s owner and its current (latest) parameters: eligibility key (a
-    ///         `VkStore` pointer), policy hash and attester registry root; all zero when
-    ///         `pool` is not a bank.
+    /// @notice The eligibility verifying key of policy shape `shape` (a `VkStore` pointer);
+    ///         reverts `UnknownShape` for a shape without one.
+    function eligibilityKey(uint256 shape) public view returns (address) {
+        if (shape >= eligibilityKeys.length) revert UnknownShape(shape);
+        return eligibilityKeys[shape];
+    }
+
+    /// @notice How many policy shapes have an eligibility key: shapes are `0..eligibilityShapes()`.
+    function eligibilityShapes() external view returns (uint256) {
+        return eligibilityKeys.length;
+    }
+
+    /// @notice Bank `pool`'s owner and its current (latest) parameters: policy shape (its
+    ///         credits verify under `eligibilityKey(shape)`), policy hash and attester registry
+    ///         root; all zero when `pool` is not a bank.
     function banks(uint256 pool)
         external
         view
-        returns (address owner, address vk, uint256 policyHash, uint256 registryRoot)
+        returns (address owner, uint8 shape, uint256 policyHash, uint256 registryRoot)
     {
         owner = bankOf[pool].owner;
         BankVersion[] storage vs = bankVersions[pool];
         if (vs.length != 0) {
             BankVersion storage v = vs[vs.length - 1];
-            (vk, policyHash, registryRoot) = (v.vk, v.policyHash, v.registryRoot);
+            (shape, policyHash, registryRoot) = (v.shape, v.policyHash, v.registryRoot);
         }
     }
 
@@ -531,16 +583,16 @@ contract Rollup {
         return bankVersions[pool].length;
     }
 
-    /// @notice Version `version` of bank `pool`'s parameters: eligibility key, the timestamp it
+    /// @notice Version `version` of bank `pool`'s parameters: policy shape, the timestamp it
     ///         came into force, policy hash and registry root (in force until the next version's
     ///         `since`).
     function bankVersion(uint256 pool, uint256 version)
         external
         view
-        returns (address vk, uint256 since, uint256 policyHash, uint256 registryRoot)
+        returns (uint8 shape, uint256 since, uint256 policyHash, uint256 registryRoot)
     {
         BankVersion storage v = bankVersions[pool][version];
-        return (v.vk, v.since, v.policyHash, v.registryRoot);
+        return (v.shape, v.since, v.policyHash, v.registryRoot);
     }
 
     /// @notice The poll of the last proposal executed for bank `pool` (0: none): a proposal of an
@@ -686,7 +738,8 @@ contract Rollup {
     ///         The epoch never goes back and never passes the L1 clock's. Each credit slot
     ///         (with its terms slot after it) comes with its borrower's eligibility proof in
     ///         `credits`; all are checked against the slots and the bank, nullified, and
-    ///         verified together in one batched pairing check.
+    ///         verified together in one batched pairing check under the eligibility key of
+    ///         their banks' policy shape (one shape per batch, `MixedShapes`).
     function submitBatch(
         uint256 newRoot,
         uint256 depositsConsumedAfter,
@@ -796,43 +849,38 @@ contract Rollup {
     // ---------------------------------------------------------------- banks and credit
 
     /// @notice Registers account `pool` as a community bank (or, again, with a new policy):
-    ///         `vkWords` is the eligibility circuit's verifying key of the bank's policy
-    ///         (`VkStore` layout), `policyHash` the policy's hash, `registryRoot` the root of
-    ///         its attester registry. Only the account's owner may; once the rollup has a
-    ///         governance, only for an account that is not a bank yet (`GovernedBank`: a
-    ///         bank's parameters then change only through its members' proposals). The
-    ///         parameters become a new version (`BankVersionAdded`); earlier versions stay.
-    function registerBank(uint32 pool, uint256[] calldata vkWords, uint256 policyHash, uint256 registryRoot)
-        external
-    {
+    ///         `shape` is its policy's shape (its credits' eligibility proofs verify under the
+    ///         rollup's key of that shape, `eligibilityKey(shape)`: `UnknownShape` if none),
+    ///         `policyHash` the policy's hash (the universal circuit opens the policy against
+    ///         it), `registryRoot` the root of its attester registry. Only the account's owner
+    ///         may; once the rollup has a governance, only for an account that is not a bank
+    ///         yet (`GovernedBank`: a bank's parameters then change only through its members'
+    ///         proposals). The parameters become a new version (`BankVersionAdded`); earlier
+    ///         versions stay.
+    function registerBank(uint32 pool, uint8 shape, uint256 policyHash, uint256 registryRoot) external {
         address owner = accountOwner[pool];
         if (owner == address(0) || owner != msg.sender) revert NotBankOwner(pool, owner);
         if (governance != address(0) && bankVersions[pool].length != 0) revert GovernedBank(pool);
         bankOf[pool].owner = owner;
-        address vk = _addVersion(pool, vkWords, policyHash, registryRoot);
-        emit BankRegistered(pool, owner, vk, policyHash, registryRoot);
+        _addVersion(pool, shape, policyHash, registryRoot);
+        emit BankRegistered(pool, owner, shape, policyHash, registryRoot);
     }
 
-    /// @dev Checks bank `pool`'s new parameters, stores the key and appends them as the bank's
-    ///      next version, in force from this block (registerBank's and executeProposal's).
-    function _addVersion(uint32 pool, uint256[] calldata vkWords, uint256 policyHash, uint256 registryRoot)
-        internal
-        returns (address vk)
-    {
-        if (vkWords.length != 14 + 2 * (ELIGIBILITY_INPUTS + 1)) revert BadEligibilityKey(vkWords.length);
-        if (policyHash >= SNARK_SCALAR_FIELD || registryRoot >= SNARK_SCALAR_FIELD) {
-            revert BadEligibilityKey(vkWords.length);
-        }
-        vk = VkStore.write(vkWords);
-        _pushVersion(pool, vk, policyHash, registryRoot);
+    /// @dev Checks bank `pool`'s new parameters (a shape with a key, field elements) and appends
+    ///      them as the bank's next version, in force from this block (registerBank's and
+    ///      executeProposal's).
+    function _addVersion(uint32 pool, uint8 shape, uint256 policyHash, uint256 registryRoot) internal {
+        if (shape >= eligibilityKeys.length) revert UnknownShape(shape);
+        if (policyHash >= SNARK_SCALAR_FIELD || registryRoot >= SNARK_SCALAR_FIELD) revert BadEligibilityKey(0);
+        _pushVersion(pool, shape, policyHash, registryRoot);
     }
 
-    /// @dev Appends version {vk, now, policyHash, registryRoot} to bank `pool`'s history.
-    function _pushVersion(uint32 pool, address vk, uint256 policyHash, uint256 registryRoot) internal {
+    /// @dev Appends version {shape, now, policyHash, registryRoot} to bank `pool`'s history.
+    function _pushVersion(uint32 pool, uint8 shape, uint256 policyHash, uint256 registryRoot) internal {
         BankVersion[] storage vs = bankVersions[pool];
         uint256 version = vs.length;
-        vs.push(BankVersion(vk, uint64(block.timestamp), policyHash, registryRoot));
-        emit BankVersionAdded(pool, version, vk, policyHash, registryRoot, block.timestamp);
+        vs.push(BankVersion(shape, uint64(block.timestamp), policyHash, registryRoot));
+        emit BankVersionAdded(pool, version, shape, policyHash, registryRoot, block.timestamp);
     }
 
     /// @notice Makes the `Poll` contract at `poll` the bank governance, whose passed proposals
@@ -847,21 +895,20 @@ contract Rollup {
     }
 
     /// @notice Adopts the passed proposal of poll `pollId` (anyone may, once): its bank's
-    ///         eligibility key `vkWords` (`VkStore` layout), policy hash and attester registry
-    ///         root, which must hash to the poll's proposal
-    ///         (`keccak256(abi.encode(vkWords, policyHash, registryRoot))`). Proposals of a
-    ///         bank apply in poll order (a poll created before the last executed one is
-    ///         refused, `ProposalOutOfOrder`) and expire `PROPOSAL_EXPIRY` after their poll's
-    ///         deadline (`ProposalExpired`). The parameters become the bank's next version
-    ///         (`BankVersionAdded`), then `BankRegistered` with the bank's owner and
-    ///         `ProposalExecuted`. An unknown poll reverts with the governance's `UnknownPoll`.
-    function executeProposal(uint256 pollId, uint256[] calldata vkWords, uint256 policyHash, uint256 registryRoot)
-        external
-    {
+    ///         policy shape, policy hash and attester registry root, which must hash to the
+    ///         poll's proposal (`keccak256(abi.encode(uint256(shape), policyHash,
+    ///         registryRoot))`; a proposal never brings a key: the shape's key is the rollup's,
+    ///         fixed at deployment). Proposals of a bank apply in poll order (a poll created
+    ///         before the last executed one is refused, `ProposalOutOfOrder`) and expire
+    ///         `PROPOSAL_EXPIRY` after their poll's deadline (`ProposalExpired`). The parameters
+    ///         become the bank's next version (`BankVersionAdded`), then `BankRegistered` with
+    ///         the bank's owner and `ProposalExecuted`. An unknown poll reverts with the
+    ///         governance's `UnknownPoll`.
+    function executeProposal(uint256 pollId, uint8 shape, uint256 policyHash, uint256 registryRoot) external {
         address poll = governance;
         if (poll == address(0)) revert NoGovernance();
         (uint32 pool, bytes32 proposal, bool passed) = IProposalSource(poll).proposalOf(pollId);
-        if (proposal == 0 || proposal != keccak256(abi.encode(vkWords, policyHash, registryRoot))) {
+        if (proposal == 0 || proposal != keccak256(abi.encode(shape, policyHash, registryRoot))) {
             revert ProposalMismatch(pollId);
         }
         if (!passed) revert ProposalNotPassed(pollId);
@@ -874,13 +921,13 @@ contract Rollup {
         if (block.timestamp > expiredAt) revert ProposalExpired(pollId, expiredAt);
         proposalExecuted[pollId] = true;
         bank.lastPoll = uint64(pollId);
-        address vk = _addVersion(pool, vkWords, policyHash, registryRoot);
-        emit BankRegistered(pool, owner, vk, policyHash, registryRoot);
+        _addVersion(pool, shape, policyHash, registryRoot);
+        emit BankRegistered(pool, owner, shape, policyHash, registryRoot);
         emit ProposalExecuted(pollId, pool);
     }
 
-    /// @notice The bank's owner sets its attester registry root (a new version with the same key
-    ///         and policy); once the rollup has a governance, refused (`GovernedBank`): the
+    /// @notice The bank's owner sets its attester registry root (a new version with the same
+    ///         shape and policy); once the rollup has a governance, refused (`GovernedBank`): the
     ///         registry then changes through a proposal.
     function setRegistryRoot(uint32 pool, uint256 registryRoot) external {
         address owner = bankOf[pool].owner;
@@ -889,13 +936,14 @@ contract Rollup {
         if (registryRoot >= SNARK_SCALAR_FIELD) revert BadEligibilityKey(0);
         BankVersion[] storage vs = bankVersions[pool];
         BankVersion storage last = vs[vs.length - 1];
-        _pushVersion(pool, last.vk, last.policyHash, registryRoot);
+        _pushVersion(pool, last.shape, last.policyHash, registryRoot);
     }
 
     /// @dev Pairs every credit slot of `txData` (and the terms slot after it) with the next
     ///      eligibility proof of `c`, checks each against the slots, the bank's version it names
     ///      and the batch, spends its nullifier, and verifies all proofs in one batched pairing
-    ///      check (so under one key: `MixedBanks` otherwise).
+    ///      check under the key of their banks' policy shape (one shape per batch, one key:
+    ///      `MixedShapes` otherwise; banks of one shape mix freely).
     function _checkCredits(uint256 batchNumber, uint256 epoch, bytes calldata txData, Credits calldata c)
         internal
     {
@@ -907,25 +955,28 @@ contract Rollup {
         // refused terms without a credit; `_checkCredit` requires each credit's terms slot).
         uint256 ctx = (batchNumber << 32) | epoch;
         uint256 k;
-        address vk;
+        uint256 shape;
         for (uint256 offset = 0; offset < txData.length; offset += SLOT_BYTES) {
             if (uint8(txData[offset]) != KIND_CREDIT) continue;
-            address bankVk = _checkCredit(ctx, txData, offset, c, k);
-            if (vk == address(0)) vk = bankVk;
-            else if (vk != bankVk) revert MixedBanks(offset / SLOT_BYTES);
+            uint256 bankShape = _checkCredit(ctx, txData, offset, c, k);
+            if (k == 0) shape = bankShape;
+            else if (shape != bankShape) revert MixedShapes(offset / SLOT_BYTES);
             ++k;
             // The terms slot is this credit's.
             offset += SLOT_BYTES;
         }
-        if (!BatchVerifier.verifyBatch(vk, c.proofs, c.inputs)) revert InvalidEligibilityProofs();
+        // A version's shape has a key (`_addVersion` checked it).
+        if (!BatchVerifier.verifyBatch(eligibilityKeys[shape], c.proofs, c.inputs)) {
+            revert InvalidEligibilityProofs();
+        }
     }
 
     /// @dev The credit slot at `offset` and the terms slot after it against the inputs `x` of
     ///      proof `k` of `c`, in the batch `ctx = batchNumber·2^32 + epoch`; spends the
-    ///      nullifier; returns the eligibility key of the bank version the credit names.
+    ///      nullifier; returns the policy shape of the bank version the credit names.
     function _checkCredit(uint256 ctx, bytes calldata txData, uint256 offset, Credits calldata c, uint256 k)
         internal
-        returns (address vk)
+        returns (uint256 shape)
     {
         uint256 slot = offset / SLOT_BYTES;
         uint256[] calldata x = c.inputs[k];
@@ -939,7 +990,7 @@ contract Rollup {
         }
         if (terms >> 248 != KIND_LOAN_TERMS) revert CreditWithoutTerms(slot);
         // After `_checkBank`, x[0] is the slot's pool and x[10] its borrower.
-        vk = _checkBank(slot, word, ctx & 0xffffffff, c.versions[k], x);
+        shape = _checkBank(slot, word, ctx & 0xffffffff, c.versions[k], x);
         if (x[1] != decodeFloat40((word >> 160) & (FLOAT40_LIMIT - 1))) revert CreditMismatch(slot, 1);
         _checkTerms(slot, x[10], terms, x);
         _checkFreshness(slot, ctx, x, c.stateBatches[k]);
@@ -954,11 +1005,12 @@ contract Rollup {
     ///      before the epoch's end and was not replaced before the epoch's start. The proof
     ///      used that version's policy and registry. Whether the borrower may borrow (a pool
     ///      never does) is the L2 state's rule, which the batch proof enforces.
-    ///      `word` is the credit slot's (kind ‖ borrower ‖ pool ‖ amount).
+    ///      `word` is the credit slot's (kind ‖ borrower ‖ pool ‖ amount). Returns the
+    ///      version's policy shape.
     function _checkBank(uint256 slot, uint256 word, uint256 epoch, uint256 version, uint256[] calldata x)
         internal
         view
-        returns (address vk)
+        returns (uint256 shape)
     {
         uint256 pool = (word >> 200) & 0xffffff;
         uint256 start = epochStart(epoch);
@@ -970,7 +1022,7 @@ contract Rollup {
         if (v.since >= start + epochSeconds || (version + 1 < count && vs[version + 1].since < start)) {
             revert BankVersionNotInForce(slot, version);
         }
-        vk = v.vk;
+        shape = v.shape;
         if (x[0] != pool) revert CreditMismatch(slot, 0);
         if (x[7] != v.policyHash) revert CreditMismatch(slot, 7);
         if (x[8] != v.registryRoot) revert CreditMismatch(slot, 8);

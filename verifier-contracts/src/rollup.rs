@@ -205,18 +205,64 @@ impl DeployConfig {
     }
 }
 
-/// The constructor call of `Rollup` for the contracts at `verifier`, `poseidon5`, `poseidon4`, `poseidon2`:
-/// genesis root of the empty tree of `params.depth`, the circuit's batch size and depth, and
-/// `config`.
+/// Public inputs of an eligibility proof (`Rollup.ELIGIBILITY_INPUTS`,
+/// `EligibilityStatement::public_inputs`): every shape's key has this many.
+pub const ELIGIBILITY_INPUTS: usize = 14;
+
+/// The most policy shapes (eligibility keys) a rollup holds: shapes are `u8`, `0..=254`.
+/// In practice fewer: every key adds 1,472 bytes of constructor arguments to the rollup's
+/// creation code (EIP-3860 caps it at 49,152 bytes: at most 15 keys) and ~370,000 gas to its
+/// deployment.
+pub const MAX_ELIGIBILITY_SHAPES: usize = 255;
+
+/// The `VkStore` words of each shape's eligibility key, as the rollup's constructor takes them
+/// (shape `s` is `keys[s]`).
 ///
 /// # Errors
 ///
-/// [`RollupError::OutOfRange`] for parameters `RollupParams::new` refuses.
+/// [`RollupError::OutOfRange`] for no key, more than [`MAX_ELIGIBILITY_SHAPES`], or a key
+/// without [`ELIGIBILITY_INPUTS`] public inputs (what the contract refuses with `InvalidConfig`
+/// and `BadEligibilityKey`).
+pub fn eligibility_key_words(
+    keys: &[ark_groth16::VerifyingKey<Bn254>],
+) -> Result<Vec<Vec<U256>>, RollupError> {
+    if keys.is_empty() || keys.len() > MAX_ELIGIBILITY_SHAPES {
+        return Err(RollupError::OutOfRange {
+            what: "number of eligibility keys (1..=255)",
+            value: keys.len().to_string(),
+        });
+    }
+    keys.iter()
+        .enumerate()
+        .map(|(shape, vk)| {
+            let inputs = vk.gamma_abc_g1.len().saturating_sub(1);
+            if inputs == ELIGIBILITY_INPUTS {
+                Ok(crate::batch_verify::vk_words(vk))
+            } else {
+                Err(RollupError::OutOfRange {
+                    what: "eligibility key's public inputs (14)",
+                    value: format!("{inputs} (shape {shape})"),
+                })
+            }
+        })
+        .collect()
+}
+
+/// The constructor call of `Rollup` for the contracts at `verifier`, `poseidon5`, `poseidon4`, `poseidon2`:
+/// genesis root of the empty tree of `params.depth`, the circuit's batch size and depth,
+/// `config`, and the eligibility verifying key of each policy shape (`eligibility_keys[s]` is
+/// shape `s`'s: the universal eligibility circuit's key for that shape, fixed for good).
+///
+/// # Errors
+///
+/// [`RollupError::OutOfRange`] for parameters `RollupParams::new` refuses, or keys
+/// [`eligibility_key_words`] refuses.
 pub fn rollup_constructor(
     verifier: Address,
     poseidon5: Address,
     poseidon4: Address,
     poseidon2: Address,
+    eligibility_keys: &[ark_groth16::VerifyingKey<Bn254>],
     params: &RollupParams,
     config: &DeployConfig,
 ) -> Result<Rollup::constructorCall, RollupError> {
@@ -235,10 +281,13 @@ pub fn rollup_constructor(
         genesisRoot: fr_to_u256(&genesis),
         batchSize_: U256::from(params.batch_size),
         treeDepth_: U256::from(params.depth),
-        token_: config.token.unwrap_or(Address::ZERO),
-        unit_: config.unit,
-        escapeDelay_: U256::from(config.escape_delay),
-        epochSeconds_: U256::from(config.epoch_seconds),
+        config_: Rollup::DeployConfig {
+            token: config.token.unwrap_or(Address::ZERO),
+            unit: config.unit,
+            escapeDelay: U256::from(config.escape_delay),
+            epochSeconds: U256::from(config.epoch_seconds),
+        },
+        eligibilityKeys_: eligibility_key_words(eligibility_keys)?,
     })
 }
 
@@ -269,29 +318,32 @@ pub fn exit_payout(account: &Account) -> (u64, u64) {
     (account.balance - netted, netted)
 }
 
-/// `registerBank(pool, vk, policyHash, registryRoot)`: account `pool` becomes a bank whose
-/// credits need eligibility proofs under `vk` ([`crate::batch_verify::vk_words`]).
+/// `registerBank(pool, shape, policyHash, registryRoot)`: account `pool` becomes a bank whose
+/// policy, of shape `shape`, hashes to `policy_hash`: its credits need eligibility proofs under
+/// the rollup's key of that shape (`Rollup.eligibilityKey(shape)`), with attesters under
+/// `registry_root`.
 pub fn register_bank_call(
     pool: u32,
-    vk: &ark_groth16::VerifyingKey<Bn254>,
+    shape: u8,
     policy_hash: Fr,
     registry_root: Fr,
 ) -> Rollup::registerBankCall {
     Rollup::registerBankCall {
         pool,
-        vkWords: crate::batch_verify::vk_words(vk),
+        shape,
         policyHash: fr_to_u256(&policy_hash),
         registryRoot: fr_to_u256(&registry_root),
     }
 }
 
 /// A bank proposal: the parameters `Rollup.executeProposal` adopts for a bank when the poll
-/// deciding it passes (`Poll.createPoll`'s `proposal` is their [`BankProposal::hash`]).
+/// deciding it passes (`Poll.createPoll`'s `proposal` is their [`BankProposal::hash`]). A
+/// proposal never brings a key: each shape's eligibility key is the rollup's, fixed at
+/// deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BankProposal {
-    /// The eligibility circuit's verifying key of the new policy, as `VkStore` words
-    /// ([`crate::batch_verify::vk_words`]: 44 words for the 14 public inputs).
-    pub vk_words: Vec<U256>,
+    /// The new policy's shape (the index of its eligibility key, `Rollup.eligibilityKey`).
+    pub shape: u8,
     /// The new policy's hash.
     pub policy_hash: Fr,
     /// The new attester registry root.
@@ -299,27 +351,28 @@ pub struct BankProposal {
 }
 
 impl BankProposal {
-    /// The proposal of eligibility key `vk` (in the word layout `registerBank` takes), policy
-    /// hash and registry root.
-    pub fn from_vk(vk: &ark_groth16::VerifyingKey<Bn254>, policy_hash: Fr, registry_root: Fr) -> Self {
-        Self { vk_words: crate::batch_verify::vk_words(vk), policy_hash, registry_root }
+    /// The proposal of a policy of shape `shape` hashing to `policy_hash`, with the attester
+    /// registry `registry_root`.
+    pub fn new(shape: u8, policy_hash: Fr, registry_root: Fr) -> Self {
+        Self { shape, policy_hash, registry_root }
     }
 
-    /// `keccak256(abi.encode(uint256[] vkWords, uint256 policyHash, uint256 registryRoot))`:
-    /// the `proposal` of the poll that decides it.
+    /// `keccak256(abi.encode(uint8 shape, uint256 policyHash, uint256 registryRoot))` (the
+    /// shape encoded as one 32-byte word): the `proposal` of the poll that decides it.
     pub fn hash(&self) -> B256 {
-        let encoded = (self.vk_words.clone(), fr_to_u256(&self.policy_hash), fr_to_u256(&self.registry_root))
-            .abi_encode_params();
+        let encoded =
+            (U256::from(self.shape), fr_to_u256(&self.policy_hash), fr_to_u256(&self.registry_root))
+                .abi_encode_params();
         keccak256(encoded)
     }
 }
 
-/// `executeProposal(pollId, vkWords, policyHash, registryRoot)`: adopts proposal `p`, which poll
+/// `executeProposal(pollId, shape, policyHash, registryRoot)`: adopts proposal `p`, which poll
 /// `poll_id` passed, as its bank's parameters.
 pub fn execute_proposal_call(poll_id: u64, p: &BankProposal) -> Rollup::executeProposalCall {
     Rollup::executeProposalCall {
         pollId: U256::from(poll_id),
-        vkWords: p.vk_words.clone(),
+        shape: p.shape,
         policyHash: fr_to_u256(&p.policy_hash),
         registryRoot: fr_to_u256(&p.registry_root),
     }
@@ -365,7 +418,8 @@ pub struct DeploymentGas {
     pub poseidon2: u64,
     /// The verifier.
     pub verifier: u64,
-    /// The rollup.
+    /// The rollup, its eligibility keys' `VkStore` data contracts included (created by its
+    /// constructor: ~370,000 gas a key).
     pub rollup: u64,
 }
 
@@ -377,29 +431,35 @@ impl RollupContracts {
         Domain::new(evm.chain_id(), self.rollup.into_array())
     }
 
-    /// Deploys Poseidon(5), Poseidon(2), `verifier` (the Groth16 verifier of the batch circuit of
-    /// `params`) and the rollup, whose genesis root is the empty tree of `params.depth`, with the
-    /// asset and escape delay of `config`, from `deployer`. A token must already be deployed.
+    /// Deploys Poseidon(5), Poseidon(4), Poseidon(2), `verifier` (the Groth16 verifier of the
+    /// batch circuit of `params`) and the rollup, whose genesis root is the empty tree of
+    /// `params.depth`, with the asset and escape delay of `config` and the eligibility key of
+    /// each policy shape (`eligibility_keys[s]` is shape `s`'s), from `deployer`. A token must
+    /// already be deployed.
     ///
     /// # Errors
     ///
     /// A failed deployment (the contract refuses `config` out of range with `InvalidConfig`);
-    /// [`RollupError::OutOfRange`] for parameters `RollupParams::new` refuses.
+    /// [`RollupError::OutOfRange`] for parameters `RollupParams::new` refuses or keys
+    /// [`eligibility_key_words`] refuses.
     pub fn deploy(
         evm: &mut Evm,
         deployer: Address,
         verifier: &Artifact,
+        eligibility_keys: &[ark_groth16::VerifyingKey<Bn254>],
         params: &RollupParams,
         config: &DeployConfig,
     ) -> Result<(Self, DeploymentGas), RollupError> {
         // Checked before anything is deployed.
-        rollup_constructor(Address::ZERO, Address::ZERO, Address::ZERO, Address::ZERO, params, config)?;
+        let z = Address::ZERO;
+        rollup_constructor(z, z, z, z, eligibility_keys, params, config)?;
         let (poseidon5, p5) = evm.deploy(deployer, Artifact::poseidon_t6()?.deploy_code(&[]))?;
         let (poseidon4, p4) = evm.deploy(deployer, crate::poll::poseidon_t5()?.deploy_code(&[]))?;
         let (poseidon2, p2) = evm.deploy(deployer, Artifact::poseidon_t3()?.deploy_code(&[]))?;
         let (verifier, v) = evm.deploy(deployer, verifier.deploy_code(&[]))?;
         let args =
-            rollup_constructor(verifier, poseidon5, poseidon4, poseidon2, params, config)?.abi_encode();
+            rollup_constructor(verifier, poseidon5, poseidon4, poseidon2, eligibility_keys, params, config)?
+                .abi_encode();
         let (rollup, r) = evm.deploy(deployer, Artifact::rollup()?.deploy_code(&args))?;
         let gas = DeploymentGas {
             poseidon5: p5.gas_used,
@@ -489,22 +549,61 @@ impl RollupContracts {
         self.transact(evm, from, U256::ZERO, &batch.call())
     }
 
-    /// `registerBank(pool, vk, policyHash, registryRoot)` from `from` (the pool account's
-    /// owner): the eligibility verifying key `vk` of the bank's policy.
+    /// `registerBank(pool, shape, policyHash, registryRoot)` from `from` (the pool account's
+    /// owner): the bank's policy is of shape `shape` (its credits verify under the rollup's key
+    /// of that shape) and hashes to `policy_hash`.
     ///
     /// # Errors
     ///
-    /// The contract's error (see [`RollupError::contract_error`]).
+    /// The contract's error (`NotBankOwner`, `GovernedBank`, `UnknownShape`; see
+    /// [`RollupError::contract_error`]).
     pub fn register_bank(
         &self,
         evm: &mut Evm,
         from: Address,
         pool: u32,
-        vk: &ark_groth16::VerifyingKey<Bn254>,
+        shape: u8,
         policy_hash: Fr,
         registry_root: Fr,
     ) -> Result<Receipt, RollupError> {
-        self.transact(evm, from, U256::ZERO, &register_bank_call(pool, vk, policy_hash, registry_root))
+        self.transact(evm, from, U256::ZERO, &register_bank_call(pool, shape, policy_hash, registry_root))
+    }
+
+    /// How many policy shapes have an eligibility key (`Rollup.eligibilityShapes`).
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn eligibility_shapes(&self, evm: &mut Evm) -> Result<u64, RollupError> {
+        let n = self.view(evm, &Rollup::eligibilityShapesCall {})?;
+        u64::try_from(n).map_err(|_| RollupError::OutOfRange { what: "shape count", value: n.to_string() })
+    }
+
+    /// The `VkStore` data contract of shape `shape`'s eligibility key (`Rollup.eligibilityKey`).
+    ///
+    /// # Errors
+    ///
+    /// The contract's `UnknownShape` for a shape without a key; a failed call.
+    pub fn eligibility_key_pointer(&self, evm: &mut Evm, shape: u8) -> Result<Address, RollupError> {
+        self.view(evm, &Rollup::eligibilityKeyCall { shape: U256::from(shape) })
+    }
+
+    /// Shape `shape`'s eligibility verifying key, read back from its `VkStore` data contract.
+    ///
+    /// # Errors
+    ///
+    /// As [`RollupContracts::eligibility_key_pointer`]; [`RollupError::OutOfRange`] when the
+    /// stored words are not a verifying key.
+    pub fn eligibility_key(
+        &self,
+        evm: &mut Evm,
+        shape: u8,
+    ) -> Result<ark_groth16::VerifyingKey<Bn254>, RollupError> {
+        let pointer = self.eligibility_key_pointer(evm, shape)?;
+        vk_at(&evm.code(pointer)).map_err(|why| RollupError::OutOfRange {
+            what: "eligibility key",
+            value: format!("{pointer}: {why}"),
+        })
     }
 
     /// `setRegistryRoot(pool, root)` from `from` (the bank's owner): a new version of the
@@ -548,7 +647,7 @@ impl RollupContracts {
     ///
     /// The contract's error (`NoGovernance`, `ProposalMismatch`, `ProposalNotPassed`,
     /// `ProposalAlreadyExecuted`, `UnknownBank`, `ProposalOutOfOrder`, `ProposalExpired`,
-    /// `BadEligibilityKey`; see
+    /// `UnknownShape`, `BadEligibilityKey`; see
     /// [`RollupError::contract_error`]), or the governance's `UnknownPoll` (see
     /// [`RollupError::poll_error`]).
     pub fn execute_proposal(
@@ -754,6 +853,24 @@ impl RollupContracts {
         }
         Ok(entries)
     }
+}
+
+/// The verifying key held by a `VkStore` data contract whose runtime code is `code`
+/// (`0x00` then the key's words, [`crate::batch_verify::vk_words`]).
+///
+/// # Errors
+///
+/// What is wrong, as text: not a `VkStore` data contract, or words that are not a key
+/// ([`crate::batch_verify::vk_from_words`]).
+pub fn vk_at(code: &[u8]) -> Result<ark_groth16::VerifyingKey<Bn254>, String> {
+    let Some((&0, words)) = code.split_first() else {
+        return Err("not a VkStore data contract (no leading STOP)".into());
+    };
+    if !words.len().is_multiple_of(32) {
+        return Err("not a VkStore data contract (not whole words)".into());
+    }
+    let words: Vec<U256> = words.chunks_exact(32).map(U256::from_be_slice).collect();
+    crate::batch_verify::vk_from_words(&words)
 }
 
 /// The L2 forced exit a `ForcedExitRequested` event stands for.

@@ -4,6 +4,9 @@
 use std::sync::OnceLock;
 
 use alloy_primitives::{Address, U256};
+use ark_bn254::{Bn254, G1Affine, G2Affine};
+use ark_ec::AffineRepr;
+use ark_groth16::VerifyingKey;
 use ccr_circuits::babyjubjub::eddsa::{sign_poseidon, PrivateKey};
 use ccr_circuits::state::tx::{Tx, UnsignedTx};
 use ccr_circuits::state::{RollupParams, RollupState};
@@ -97,6 +100,27 @@ fn constant_verifier(answer: bool) -> Artifact {
     }
 }
 
+/// A stand-in eligibility key of shape `shape`: 14 public inputs, every point a multiple of the
+/// generator (`VkStore` stores keys as they are). For rollups that check no credit proof.
+pub fn stand_in_eligibility_key(shape: u8) -> VerifyingKey<Bn254> {
+    let g1 = |k: u64| (G1Affine::generator() * ark_bn254::Fr::from(k)).into();
+    let g2 = |k: u64| (G2Affine::generator() * ark_bn254::Fr::from(k)).into();
+    let base = 100 * u64::from(shape);
+    VerifyingKey {
+        alpha_g1: g1(base + 1),
+        beta_g2: g2(base + 2),
+        gamma_g2: g2(base + 3),
+        delta_g2: g2(base + 4),
+        gamma_abc_g1: (0..15).map(|i| g1(base + 10 + i)).collect(),
+    }
+}
+
+/// The eligibility keys of the test rollups without credits: two shapes, 0 and 1, of
+/// [`stand_in_eligibility_key`].
+pub fn stand_in_eligibility_keys() -> Vec<VerifyingKey<Bn254>> {
+    vec![stand_in_eligibility_key(0), stand_in_eligibility_key(1)]
+}
+
 /// A seeded RNG.
 pub fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
@@ -114,8 +138,8 @@ impl Member {
     }
 }
 
-/// A chain with the rollup deployed (verifier `verifier`, parameters [`PARAMS`]) and an empty
-/// L2 state beside it.
+/// A chain with the rollup deployed (verifier `verifier`, parameters [`PARAMS`], eligibility
+/// keys [`stand_in_eligibility_keys`] unless said otherwise) and an empty L2 state beside it.
 pub struct World {
     pub evm: Evm,
     pub rollup: RollupContracts,
@@ -131,7 +155,13 @@ impl World {
     /// An ETH rollup with circuit parameters `params`.
     pub fn with_params(verifier: &Artifact, params: RollupParams) -> Self {
         let config = DeployConfig::eth().with_escape_delay(ESCAPE_DELAY);
-        Self::deploy(Evm::new(), verifier, params, config)
+        Self::deploy(Evm::new(), verifier, &stand_in_eligibility_keys(), params, config)
+    }
+
+    /// An ETH rollup whose policy shape `s` has the eligibility key `keys[s]`.
+    pub fn with_eligibility_keys(verifier: &Artifact, keys: &[VerifyingKey<Bn254>]) -> Self {
+        let config = DeployConfig::eth().with_escape_delay(ESCAPE_DELAY);
+        Self::deploy(Evm::new(), verifier, keys, PARAMS, config)
     }
 
     /// A rollup of the test token (1 L2 unit = [`TOKEN_UNIT`] base units).
@@ -139,12 +169,18 @@ impl World {
         let mut evm = Evm::new();
         let (token, _) = deploy_test_token(&mut evm, operator()).expect("deploy token");
         let config = DeployConfig::erc20(token, U256::from(TOKEN_UNIT)).with_escape_delay(ESCAPE_DELAY);
-        Self::deploy(evm, verifier, PARAMS, config)
+        Self::deploy(evm, verifier, &stand_in_eligibility_keys(), PARAMS, config)
     }
 
-    fn deploy(mut evm: Evm, verifier: &Artifact, params: RollupParams, config: DeployConfig) -> Self {
+    fn deploy(
+        mut evm: Evm,
+        verifier: &Artifact,
+        keys: &[VerifyingKey<Bn254>],
+        params: RollupParams,
+        config: DeployConfig,
+    ) -> Self {
         let (rollup, _) =
-            RollupContracts::deploy(&mut evm, operator(), verifier, &params, &config).expect("deploy");
+            RollupContracts::deploy(&mut evm, operator(), verifier, keys, &params, &config).expect("deploy");
         // The L2 state signs for this deployment.
         let params = RollupParams { domain: rollup.domain(&evm), ..params };
         Self { evm, rollup, state: RollupState::new(params).expect("state") }

@@ -9,7 +9,9 @@ use ccr_verifier_contracts::bindings::Rollup::RollupErrors;
 use ccr_verifier_contracts::rollup::{fr_to_u256, DeployConfig, ETH_UNIT};
 use ccr_verifier_contracts::{Receipt, RollupError};
 
-use crate::common::{accept_all_verifier, gwei, Member, World};
+use crate::common::{
+    accept_all_verifier, gwei, stand_in_eligibility_key, stand_in_eligibility_keys, Member, World,
+};
 
 fn contract_error(result: Result<Receipt, RollupError>) -> RollupErrors {
     let err = result.expect_err("the contract accepted it");
@@ -168,12 +170,33 @@ fn invalid_config() {
         &mut evm,
         deployer,
         &accept_all_verifier(),
+        &stand_in_eligibility_keys(),
         &RollupParams { depth: 25, batch_size: 4, domain: ccr_circuits::state::Domain::NONE },
         &DeployConfig::eth(),
     )
     .unwrap_err();
     // The Rust side refuses the parameters before deploying.
     assert!(matches!(err, RollupError::OutOfRange { what: "rollup parameters", .. }), "{err}");
+    // And eligibility keys: none, more than 255, or one of another input count (the batch
+    // circuit's key has 1 public input).
+    let one = stand_in_eligibility_key(0);
+    let short = ark_groth16::VerifyingKey { gamma_abc_g1: one.gamma_abc_g1[..2].to_vec(), ..one.clone() };
+    for (what, keys) in
+        [("none", vec![]), ("256", vec![one.clone(); 256]), ("1 input", vec![one.clone(), short])]
+    {
+        let Err(err) = ccr_verifier_contracts::rollup::rollup_constructor(
+            Address::ZERO,
+            Address::ZERO,
+            Address::ZERO,
+            Address::ZERO,
+            &keys,
+            &crate::common::PARAMS,
+            &DeployConfig::eth(),
+        ) else {
+            panic!("{what}: accepted")
+        };
+        assert!(matches!(err, RollupError::OutOfRange { .. }), "{what}: {err}");
+    }
     // A contract to stand in for the verifier, the Poseidon contracts and the token.
     let (code, _) = evm.deploy(deployer, accept_all_verifier().deploy_code(&[])).unwrap();
     let valid = Rollup::constructorCall {
@@ -184,39 +207,57 @@ fn invalid_config() {
         genesisRoot: U256::ZERO,
         batchSize_: U256::from(4),
         treeDepth_: U256::from(8),
-        token_: Address::ZERO,
-        unit_: U256::from(ETH_UNIT),
-        escapeDelay_: U256::from(100),
-        epochSeconds_: U256::from(3600),
+        config_: Rollup::DeployConfig {
+            token: Address::ZERO,
+            unit: U256::from(ETH_UNIT),
+            escapeDelay: U256::from(100),
+            epochSeconds: U256::from(3600),
+        },
+        eligibilityKeys_: vec![vec![U256::from(1); 44]; 3],
     };
+    let config = |c: Rollup::DeployConfig| Rollup::constructorCall { config_: c, ..valid.clone() };
     let rollup = ccr_verifier_contracts::Artifact::rollup().unwrap();
     let args =
         |c: &Rollup::constructorCall| rollup.deploy_code(&alloy_sol_types::SolConstructor::abi_encode(c));
-    evm.deploy(deployer, args(&valid)).unwrap();
-    evm.deploy(deployer, args(&Rollup::constructorCall { token_: code, ..valid.clone() })).unwrap();
-    let bad: [(&str, Rollup::constructorCall); 13] = [
-        ("epoch of 0 s", Rollup::constructorCall { epochSeconds_: U256::ZERO, ..valid.clone() }),
+    let (rollup_at, _) = evm.deploy(deployer, args(&valid)).unwrap();
+    // Shape s's key is the s-th, as given.
+    let shapes = evm.call_sol(rollup_at, &Rollup::eligibilityShapesCall {}).unwrap();
+    assert_eq!(shapes, U256::from(3));
+    let key = evm.call_sol(rollup_at, &Rollup::eligibilityKeyCall { shape: U256::from(2) }).unwrap();
+    let stored: Vec<u8> = std::iter::once(0).chain(U256::from(1).to_be_bytes::<32>().repeat(44)).collect();
+    assert_eq!(evm.code(key).to_vec(), stored, "shape 2's key in a VkStore data contract");
+    let unknown = evm.call_sol(rollup_at, &Rollup::eligibilityKeyCall { shape: U256::from(3) }).unwrap_err();
+    assert_eq!(
+        RollupError::from(unknown).contract_error(),
+        Some(RollupErrors::UnknownShape(Rollup::UnknownShape { shape: U256::from(3) }))
+    );
+    let token = Rollup::DeployConfig { token: code, ..valid.config_.clone() };
+    evm.deploy(deployer, args(&config(token))).unwrap();
+    let c = valid.config_.clone();
+    let bad: [(&str, Rollup::constructorCall); 14] = [
+        ("epoch of 0 s", config(Rollup::DeployConfig { epochSeconds: U256::ZERO, ..c.clone() })),
         (
             "epoch of 2^32 s",
-            Rollup::constructorCall { epochSeconds_: U256::from(1u64 << 32), ..valid.clone() },
+            config(Rollup::DeployConfig { epochSeconds: U256::from(1u64 << 32), ..c.clone() }),
         ),
         ("depth 0", Rollup::constructorCall { treeDepth_: U256::ZERO, ..valid.clone() }),
         ("depth 25", Rollup::constructorCall { treeDepth_: U256::from(25), ..valid.clone() }),
         ("batch 0", Rollup::constructorCall { batchSize_: U256::ZERO, ..valid.clone() }),
         ("no poseidon2", Rollup::constructorCall { poseidon2_: Address::ZERO, ..valid.clone() }),
         ("no poseidon4", Rollup::constructorCall { poseidon4_: Address::ZERO, ..valid.clone() }),
-        ("unit 0", Rollup::constructorCall { unit_: U256::ZERO, ..valid.clone() }),
+        ("unit 0", config(Rollup::DeployConfig { unit: U256::ZERO, ..c.clone() })),
         (
             "unit 2^128 + 1",
-            Rollup::constructorCall { unit_: (U256::from(1) << 128) + U256::from(1), ..valid.clone() },
+            config(Rollup::DeployConfig { unit: (U256::from(1) << 128) + U256::from(1), ..c.clone() }),
         ),
-        ("escape delay 0", Rollup::constructorCall { escapeDelay_: U256::ZERO, ..valid.clone() }),
+        ("escape delay 0", config(Rollup::DeployConfig { escapeDelay: U256::ZERO, ..c.clone() })),
         (
             "escape delay 2^32",
-            Rollup::constructorCall { escapeDelay_: U256::from(1u64 << 32), ..valid.clone() },
+            config(Rollup::DeployConfig { escapeDelay: U256::from(1u64 << 32), ..c.clone() }),
         ),
-        ("token without code", Rollup::constructorCall { token_: Address::repeat_byte(7), ..valid.clone() }),
+        ("token without code", config(Rollup::DeployConfig { token: Address::repeat_byte(7), ..c.clone() })),
         ("genesis root r", Rollup::constructorCall { genesisRoot: modulus(), ..valid.clone() }),
+        ("no eligibility key", Rollup::constructorCall { eligibilityKeys_: vec![], ..valid.clone() }),
     ];
     for (what, c) in bad {
         let err = evm.deploy(deployer, args(&c)).unwrap_err();
@@ -226,8 +267,46 @@ fn invalid_config() {
             "{what}"
         );
     }
+    // An eligibility key of another input count than 14 (here 13 and 15).
+    for words in [42, 46] {
+        let mut keys = valid.eligibilityKeys_.clone();
+        keys[1] = vec![U256::from(1); words];
+        let c = Rollup::constructorCall { eligibilityKeys_: keys, ..valid.clone() };
+        let err = evm.deploy(deployer, args(&c)).unwrap_err();
+        assert_eq!(
+            RollupError::from(err).contract_error(),
+            Some(RollupErrors::BadEligibilityKey(Rollup::BadEligibilityKey { words: U256::from(words) })),
+            "{words} words"
+        );
+    }
 }
 
 fn modulus() -> U256 {
     U256::from_str_radix(&<ark_bn254::Fr as ark_ff::PrimeField>::MODULUS.to_string(), 10).unwrap()
+}
+
+/// EIP-3860 caps a creation's code, constructor arguments included, at 49,152 bytes: the
+/// rollup's creation code and 15 eligibility keys (1,472 bytes each) fit, 16 do not.
+#[test]
+fn fifteen_eligibility_keys_fit_one_deployment() {
+    let keys: Vec<_> = (0..16).map(stand_in_eligibility_key).collect();
+    let deploy = |keys: &[ark_groth16::VerifyingKey<ark_bn254::Bn254>]| {
+        let mut evm = ccr_verifier_contracts::Evm::new();
+        let config = DeployConfig::eth();
+        ccr_verifier_contracts::RollupContracts::deploy(
+            &mut evm,
+            crate::common::operator(),
+            &accept_all_verifier(),
+            keys,
+            &crate::common::PARAMS,
+            &config,
+        )
+        .map(|(rollup, gas)| (evm, rollup, gas))
+    };
+    let (mut evm, rollup, gas) = deploy(&keys[..15]).unwrap();
+    assert_eq!(rollup.eligibility_shapes(&mut evm).unwrap(), 15);
+    assert_eq!(rollup.eligibility_key(&mut evm, 14).unwrap(), keys[14]);
+    println!("deploy: Rollup with 15 eligibility keys {} gas", gas.rollup);
+    let err = deploy(&keys).map(|_| ()).unwrap_err();
+    assert!(err.contract_error().is_none(), "refused by the EVM, not the contract: {err}");
 }

@@ -395,8 +395,10 @@ fn attack_borrower_exits_with_the_principal() {
     let settled = RollupState::from_accounts(params, 0, (0u32..).zip(accounts.iter().cloned())).unwrap();
     // The same contracts, with the settled state as genesis.
     let r = w.rollup;
+    let keys = crate::common::stand_in_eligibility_keys();
     let ctor =
-        rollup_constructor(r.verifier, r.poseidon5, r.poseidon4, r.poseidon2, &params, &r.config).unwrap();
+        rollup_constructor(r.verifier, r.poseidon5, r.poseidon4, r.poseidon2, &keys, &params, &r.config)
+            .unwrap();
     let ctor = Rollup::constructorCall { genesisRoot: fr_to_u256(&settled.root()), ..ctor };
     let code = ccr_verifier_contracts::Artifact::rollup().unwrap();
     let (address, _) = w

@@ -122,13 +122,35 @@ fn submit_batch_gas_by_batch_size() {
 fn deposit_and_withdraw_gas() {
     let mut evm = ccr_verifier_contracts::Evm::new();
     let config = ccr_verifier_contracts::DeployConfig::eth();
-    let (rollup, deployed) =
-        ccr_verifier_contracts::RollupContracts::deploy(&mut evm, operator(), verifier(), &PARAMS, &config)
-            .unwrap();
+    // One eligibility key (one policy shape); each further key adds its VkStore contract.
+    let keys = [crate::common::stand_in_eligibility_key(0)];
+    let (rollup, deployed) = ccr_verifier_contracts::RollupContracts::deploy(
+        &mut evm,
+        operator(),
+        verifier(),
+        &keys,
+        &PARAMS,
+        &config,
+    )
+    .unwrap();
     println!(
         "deploy: PoseidonT6 {} gas, PoseidonT5 {} gas, PoseidonT3 {} gas, Groth16Verifier {} gas, Rollup {} gas",
         deployed.poseidon5, deployed.poseidon4, deployed.poseidon2, deployed.verifier, deployed.rollup
     );
+    // A second shape's key: its 44 words in calldata and its VkStore data contract.
+    let two = [keys[0].clone(), crate::common::stand_in_eligibility_key(1)];
+    let (_, deployed_two) = ccr_verifier_contracts::RollupContracts::deploy(
+        &mut evm,
+        operator(),
+        verifier(),
+        &two,
+        &PARAMS,
+        &config,
+    )
+    .unwrap();
+    let per_key = deployed_two.rollup - deployed.rollup;
+    println!("deploy: Rollup with 2 eligibility keys {} gas ({per_key} gas per key)", deployed_two.rollup);
+    assert!((300_000..450_000).contains(&per_key), "an eligibility key costs {per_key} gas to deploy");
     let (alice, bob) = (Member::new(1), Member::new(2));
     for m in [&alice, &bob] {
         evm.set_balance(m.l1, gwei(1_000_000));

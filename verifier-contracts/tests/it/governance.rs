@@ -1,12 +1,13 @@
 //! Bank governance: a poll that decides a bank proposal (`Poll.createPoll`'s `proposal`, the
-//! keccak256 of the new eligibility key words, policy hash and registry root) and
+//! keccak256 of the new policy shape, policy hash and registry root: never a key, each shape's
+//! key is the rollup's, fixed at deployment) and
 //! `Rollup.executeProposal`, which adopts the parameters once the results are published with
 //! more quadratic votes for (option 1) than against (option 0). The governance is the `Poll`
 //! contract, set once by the rollup's deployer (`PollContracts::deploy` does). Proofs are
 //! checked by the accept-all stand-in verifier: the circuits are tested in `ccr-circuits`.
 
-use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::SolEvent;
+use alloy_primitives::{keccak256, Address, B256, U256};
+use alloy_sol_types::{SolEvent, SolValue};
 use ark_bn254::Fr;
 use ccr_circuits::vote::{results_commitment, OptionResult};
 use ccr_verifier_contracts::batch_verify::vk_words;
@@ -16,25 +17,19 @@ use ccr_verifier_contracts::poll::{create_poll_call, NewPoll, PollProposal};
 use ccr_verifier_contracts::rollup::{execute_proposal_call, fr_to_u256};
 use ccr_verifier_contracts::{BankProposal, Receipt, RollupError};
 
-use crate::common::{accept_all_verifier, keys, operator, Member, World};
+use crate::common::{accept_all_verifier, operator, stand_in_eligibility_key, Member, World};
 use crate::flow::events;
 use crate::poll::{addr_of_voter, bank, poll_error, PollWorld, POOL, PROOF};
 
-/// Words of an eligibility key: 14 public inputs, 14 + 2·15.
-const KEY_WORDS: usize = 44;
-
-/// The registration of [`PollWorld`]: policy hash 7, registry root 9.
+/// The registration of [`PollWorld`]: shape 0, policy hash 7, registry root 9.
+const OLD_SHAPE: u8 = 0;
 const OLD_POLICY: u64 = 7;
 const OLD_REGISTRY: u64 = 9;
 
-/// A new policy's parameters (the key words need not be a real key: `VkStore` stores them as
-/// they are, and no credit is proven here).
+/// A new policy's parameters: of the rollup's other shape (1: the test rollups have two), no
+/// credit is proven here.
 pub(crate) fn proposal() -> BankProposal {
-    BankProposal {
-        vk_words: (0..KEY_WORDS as u64).map(|i| U256::from(1000 + i)).collect(),
-        policy_hash: Fr::from(70u64),
-        registry_root: Fr::from(90u64),
-    }
+    BankProposal::new(1, Fr::from(70u64), Fr::from(90u64))
 }
 
 /// Someone with nothing on the rollup: anyone may execute a passed proposal.
@@ -100,26 +95,31 @@ fn governance_passed_proposal_is_executed_by_anyone() {
     let after = PollProposal { passed: true, ..before };
     assert_eq!(pw.polls.proposal_of(&mut pw.w.evm, id).unwrap(), after);
 
-    // Other parameters than the proposal's: one key word changed, or the policy hash.
-    let mut word = p.clone();
-    word.vk_words[17] += U256::from(1);
+    // Other parameters than the proposal's: the shape, the policy hash or the registry.
+    let shape = BankProposal { shape: 0, ..p.clone() };
     let policy = BankProposal { policy_hash: Fr::from(71u64), ..p.clone() };
-    for wrong in [&word, &policy] {
+    let registry = BankProposal { registry_root: Fr::from(91u64), ..p.clone() };
+    for wrong in [&shape, &policy, &registry] {
         match rollup_error(pw.w.rollup.execute_proposal(&mut pw.w.evm, stranger(), id, wrong)) {
             RollupErrors::ProposalMismatch(e) => assert_eq!(e.pollId, U256::from(id)),
             other => panic!("expected ProposalMismatch, got {other:?}"),
         }
     }
     let old = bank_of(&mut pw, POOL);
-    assert_eq!((old.policyHash, old.registryRoot), (U256::from(OLD_POLICY), U256::from(OLD_REGISTRY)));
+    assert_eq!(
+        (old.shape, old.policyHash, old.registryRoot),
+        (OLD_SHAPE, U256::from(OLD_POLICY), U256::from(OLD_REGISTRY))
+    );
     assert!(!pw.w.rollup.proposal_executed(&mut pw.w.evm, id).unwrap());
 
     // Anyone executes it: the bank's parameters are the proposal's, its owner unchanged.
     let receipt = pw.w.rollup.execute_proposal(&mut pw.w.evm, stranger(), id, &p).unwrap();
     let new = bank_of(&mut pw, POOL);
     assert_eq!(new.owner, bank().l1);
-    assert_ne!(new.vk, old.vk, "a new key pointer");
-    assert_eq!(stored_words(&pw, new.vk), p.vk_words, "the stored key is the proposal's");
+    assert_eq!(new.shape, p.shape, "the bank's policy is of the proposal's shape");
+    // Its credits now verify under the rollup's key of that shape, stored at deployment.
+    let key = pw.w.rollup.eligibility_key_pointer(&mut pw.w.evm, p.shape).unwrap();
+    assert_eq!(stored_words(&pw, key), vk_words(&stand_in_eligibility_key(p.shape)));
     assert_eq!(
         (new.policyHash, new.registryRoot),
         (fr_to_u256(&p.policy_hash), fr_to_u256(&p.registry_root))
@@ -138,9 +138,9 @@ fn governance_passed_proposal_is_executed_by_anyone() {
         ]
     );
     let version = events::<Rollup::BankVersionAdded>(&receipt);
-    assert_eq!((version[0].pool, version[0].version, version[0].vk), (POOL, U256::from(1), new.vk));
+    assert_eq!((version[0].pool, version[0].version, version[0].shape), (POOL, U256::from(1), p.shape));
     let registered = events::<Rollup::BankRegistered>(&receipt);
-    assert_eq!((registered[0].pool, registered[0].owner, registered[0].vk), (POOL, bank().l1, new.vk));
+    assert_eq!((registered[0].pool, registered[0].owner, registered[0].shape), (POOL, bank().l1, p.shape));
     assert_eq!(registered[0].policyHash, fr_to_u256(&p.policy_hash));
     assert_eq!(registered[0].registryRoot, fr_to_u256(&p.registry_root));
     let executed = events::<Rollup::ProposalExecuted>(&receipt);
@@ -152,11 +152,11 @@ fn governance_passed_proposal_is_executed_by_anyone() {
         other => panic!("expected ProposalAlreadyExecuted, got {other:?}"),
     }
     assert_eq!(bank_of(&mut pw, POOL), new);
-    println!("executeProposal (44-word key): {} gas", receipt.gas_used);
-    // A 44-word VkStore data contract (~1.4 kB of code at 200 gas a byte), the new version's
-    // three fresh slots, the governance's proposalOf and deadlineOf: gas is deterministic, this
-    // guards regressions.
-    assert!((300_000..=560_000).contains(&receipt.gas_used), "executeProposal: {} gas", receipt.gas_used);
+    println!("executeProposal: {} gas", receipt.gas_used);
+    // No key stored any more (it was a 44-word VkStore data contract, ~360,000 gas): the new
+    // version's three fresh slots, the governance's proposalOf and deadlineOf. Gas is
+    // deterministic, this guards regressions.
+    assert!((80_000..=160_000).contains(&receipt.gas_used), "executeProposal: {} gas", receipt.gas_used);
 }
 
 #[test]
@@ -206,20 +206,34 @@ fn governance_refuses_polls_without_proposal_unknown_polls_and_bad_keys() {
         Some(PollErrors::UnknownPoll(_))
     ));
 
-    // A passed proposal of a key of another shape (the batch circuit's: 1 public input, 18
-    // words) is refused as registerBank refuses it.
-    let short = BankProposal::from_vk(&keys().vk, Fr::from(70u64), Fr::from(90u64));
-    assert_eq!(short.vk_words, vk_words(&keys().vk));
-    assert_eq!(short.vk_words.len(), 18);
-    let id = open(&mut pw, short.hash());
+    // A passed proposal of a shape the rollup has no key for (it has shapes 0 and 1) is
+    // refused as registerBank refuses it; so is a policy hash that is not a field element.
+    let unknown = BankProposal { shape: 2, ..p.clone() };
+    let id = open(&mut pw, unknown.hash());
     decide(&mut pw, id, 0, 1);
-    match rollup_error(pw.w.rollup.execute_proposal(&mut pw.w.evm, stranger(), id, &short)) {
-        RollupErrors::BadEligibilityKey(e) => assert_eq!(e.words, U256::from(18)),
-        other => panic!("expected BadEligibilityKey, got {other:?}"),
+    match rollup_error(pw.w.rollup.execute_proposal(&mut pw.w.evm, stranger(), id, &unknown)) {
+        RollupErrors::UnknownShape(e) => assert_eq!(e.shape, U256::from(2)),
+        other => panic!("expected UnknownShape, got {other:?}"),
     }
     assert!(!pw.w.rollup.proposal_executed(&mut pw.w.evm, id).unwrap());
+    let poll = open(&mut pw, keccak256((U256::ZERO, modulus(), U256::from(90)).abi_encode_params()));
+    decide(&mut pw, poll, 0, 1);
+    let call = Rollup::executeProposalCall {
+        pollId: U256::from(poll),
+        shape: 0,
+        policyHash: modulus(),
+        registryRoot: U256::from(90),
+    };
+    let err = pw.w.evm.transact_sol(stranger(), pw.w.rollup.rollup, U256::ZERO, &call).expect_err("refused");
+    assert_eq!(
+        RollupError::from(err).contract_error(),
+        Some(RollupErrors::BadEligibilityKey(Rollup::BadEligibilityKey { words: U256::ZERO }))
+    );
     let bank = bank_of(&mut pw, POOL);
-    assert_eq!((bank.policyHash, bank.registryRoot), (U256::from(OLD_POLICY), U256::from(OLD_REGISTRY)));
+    assert_eq!(
+        (bank.shape, bank.policyHash, bank.registryRoot),
+        (OLD_SHAPE, U256::from(OLD_POLICY), U256::from(OLD_REGISTRY))
+    );
 }
 
 #[test]
@@ -286,6 +300,24 @@ fn governance_is_set_once_by_the_rollup_deployer() {
         other => panic!("expected GovernanceAlreadySet, got {other:?}"),
     }
     let call = execute_proposal_call(7, &proposal());
-    assert_eq!((call.pollId, call.vkWords.len()), (U256::from(7), KEY_WORDS));
-    assert_eq!(call.policyHash, U256::from(70));
+    assert_eq!((call.pollId, call.shape), (U256::from(7), 1));
+    assert_eq!((call.policyHash, call.registryRoot), (U256::from(70), U256::from(90)));
+}
+
+/// The proposal hash is `keccak256(abi.encode(uint8 shape, uint256 policyHash, uint256
+/// registryRoot))`: three 32-byte words, the shape's first, as `executeProposal` computes it.
+#[test]
+fn governance_proposal_hash_is_the_abi_encoding_of_shape_policy_and_registry() {
+    let p = BankProposal::new(3, Fr::from(70u64), Fr::from(90u64));
+    let mut encoded = [0u8; 96];
+    encoded[31] = 3;
+    encoded[63] = 70;
+    encoded[95] = 90;
+    assert_eq!(p.hash(), keccak256(encoded));
+    assert_ne!(p.hash(), BankProposal { shape: 2, ..p.clone() }.hash());
+}
+
+/// The order of the BN254 scalar field, as a word.
+fn modulus() -> U256 {
+    U256::from_str_radix(&<Fr as ark_ff::PrimeField>::MODULUS.to_string(), 10).unwrap()
 }

@@ -18,13 +18,12 @@ use ark_groth16::Proof;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::credit::EligibilityStatement;
 use ccr_circuits::vote::{results_commitment, OptionResult};
-use ccr_prover::eligibility::dev_setup_eligibility;
 use ccr_verifier_contracts::bindings::Rollup::{self, RollupErrors};
 use ccr_verifier_contracts::poll::{NewPoll, PollContracts, PollSetup};
 use ccr_verifier_contracts::rollup::{fr_to_u256, CreditProofs};
 use ccr_verifier_contracts::BankProposal;
 
-use crate::common::{accept_all_verifier, operator, PARAMS};
+use crate::common::{accept_all_verifier, operator};
 use crate::credit::{credit_batch, params, prove, registry, setup, Setup, MEMBER, POOL};
 use crate::flow::{contract_error, events};
 use crate::governance::{decide, open, proposal, rollup_error, stranger};
@@ -71,11 +70,8 @@ fn attack_borrower_registers_its_account_as_a_bank_before_settlement() {
     let (proof, st) = prove(&s, 1_000);
     // The credit is accepted (checked against bank version 0); then Alice, who owns her
     // account, registers it as a bank before the batch settles.
-    let keys = dev_setup_eligibility(&params(), PARAMS.depth, [6; 32]).unwrap();
     let alice = s.alice.l1;
-    s.w.rollup
-        .register_bank(&mut s.w.evm, alice, MEMBER, &keys.vk, params().hash, registry().root())
-        .unwrap();
+    s.w.rollup.register_bank(&mut s.w.evm, alice, MEMBER, 0, params().hash(), registry().root()).unwrap();
     assert_eq!(versions(&mut s, MEMBER), U256::from(1));
     // Before the fix: BorrowerIsBank(0), forever. Whether a borrower may borrow is the L2
     // state's rule (a pool never borrows), which the batch proof enforces.
@@ -132,10 +128,11 @@ fn a_proof_older_than_a_day_before_its_epoch_is_stale() {
 }
 
 /// The test sizes of `Poll` (as the poll tests').
-const POLL_SETUP: PollSetup = PollSetup { state_depth: 2, vote_depth: 2, batch_size: 2, tally_batch_size: 2 };
+pub(crate) const POLL_SETUP: PollSetup =
+    PollSetup { state_depth: 2, vote_depth: 2, batch_size: 2, tally_batch_size: 2 };
 
 /// Poll of Bob's bank deciding `proposal`, passed 1:2; returns its id.
-fn pass(s: &mut Setup, polls: &PollContracts, proposal: B256) -> u64 {
+pub(crate) fn pass(s: &mut Setup, polls: &PollContracts, proposal: B256) -> u64 {
     let poll = NewPoll {
         pool: POOL,
         options: 2,
@@ -170,9 +167,8 @@ fn attack_passed_proposal_executed_between_acceptance_and_settlement() {
         &POLL_SETUP,
     )
     .unwrap();
-    // The members vote a new key, policy and registry; the poll is decided.
-    let keys = dev_setup_eligibility(&params(), PARAMS.depth, [8; 32]).unwrap();
-    let p = BankProposal::from_vk(&keys.vk, Fr::from(4243u64), Fr::from(5u64));
+    // The members vote a new shape, policy and registry; the poll is decided.
+    let p = BankProposal::new(1, Fr::from(4243u64), Fr::from(5u64));
     let id = pass(&mut s, &polls, p.hash());
     // Alice's credit is accepted under version 0; then anyone executes the proposal.
     let (proof, st) = prove(&s, 1_000);
@@ -261,12 +257,8 @@ fn attack_owner_changes_bank_parameters_after_governance() {
         rollup_error(pw.w.rollup.set_registry_root(&mut pw.w.evm, owner, pool, Fr::from(1u64))),
         RollupErrors::GovernedBank(Rollup::GovernedBank { pool: U256::from(pool) })
     );
-    let register = Rollup::registerBankCall {
-        pool,
-        vkWords: vec![U256::from(2); 44],
-        policyHash: U256::from(8),
-        registryRoot: U256::from(10),
-    };
+    let register =
+        Rollup::registerBankCall { pool, shape: 0, policyHash: U256::from(8), registryRoot: U256::from(10) };
     let err = pw.w.evm.transact_sol(owner, pw.w.rollup.rollup, U256::ZERO, &register).expect_err("refused");
     assert_eq!(
         ccr_verifier_contracts::RollupError::from(err).contract_error(),

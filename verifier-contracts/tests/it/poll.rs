@@ -66,7 +66,7 @@ impl PollWorld {
         w.rollup.create_account(&mut w.evm, b.l1, &b.key.public_key(), 0).unwrap();
         let register = Rollup::registerBankCall {
             pool: POOL,
-            vkWords: vec![U256::from(1); 44],
+            shape: 0,
             policyHash: U256::from(7),
             registryRoot: U256::from(9),
         };

@@ -55,6 +55,7 @@ fn domain_separator_equals_the_native_one() {
             &mut evm,
             crate::common::operator(),
             &accept_all_verifier(),
+            &crate::common::stand_in_eligibility_keys(),
             &params,
             &config,
         )
