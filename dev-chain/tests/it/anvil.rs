@@ -3,7 +3,7 @@
 
 use ccr_dev_chain::anvil::Anvil;
 
-use crate::common::rollup_flow;
+use crate::common::{eligibility_key, rollup_flow};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rollup_flow_on_anvil() {
@@ -49,17 +49,26 @@ async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
     let url = anvil.url();
     let cfg = DeployConfig::eth();
     let refused = [
-        L1Client::deploy(url, dev_key(0), &committed, &COMMITTED_VERIFIER_KEY.params, &cfg).await,
+        L1Client::deploy(
+            url,
+            dev_key(0),
+            &committed,
+            &[eligibility_key()],
+            &COMMITTED_VERIFIER_KEY.params,
+            &cfg,
+        )
+        .await,
         L1Client::deploy_with_key(
             url,
             dev_key(0),
             &committed,
             VerifierKey::Ceremony,
+            &[eligibility_key()],
             &COMMITTED_VERIFIER_KEY.params,
             &cfg,
         )
         .await,
-        L1Client::deploy(url, dev_key(0), test_verifier, &PARAMS, &cfg).await,
+        L1Client::deploy(url, dev_key(0), test_verifier, &[eligibility_key()], &PARAMS, &cfg).await,
     ];
     for result in refused {
         let err = result.expect_err("refused");
@@ -77,14 +86,22 @@ async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
         dev_key(0),
         test_verifier,
         VerifierKey::InsecureDevAnyChain,
+        &[eligibility_key()],
         &PARAMS,
         &cfg,
     )
     .await
     .expect("opted in");
-    let (_, ceremony) =
-        L1Client::deploy_with_key(url, dev_key(1), test_verifier, VerifierKey::Ceremony, &PARAMS, &cfg)
-            .await
-            .expect("a ceremony's key");
+    let (_, ceremony) = L1Client::deploy_with_key(
+        url,
+        dev_key(1),
+        test_verifier,
+        VerifierKey::Ceremony,
+        &[eligibility_key()],
+        &PARAMS,
+        &cfg,
+    )
+    .await
+    .expect("a ceremony's key");
     assert_ne!(opted_in.rollup, ceremony.rollup);
 }

@@ -7,8 +7,8 @@
 use std::net::SocketAddr;
 
 use alloy_primitives::B256;
-use ark_bn254::{Bn254, Fr, G1Affine, G2Affine};
-use ark_groth16::{Proof, VerifyingKey};
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::Proof;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::vote::{chain_hash, results_commitment, Command, Message, OptionResult, EMPTY_CHAIN};
 use ccr_dev_chain::node::{EmbeddedL1, EmbeddedL1Handle};
@@ -18,7 +18,7 @@ use ccr_verifier_contracts::poll::{NewPoll, PollPhase, PollSetup};
 use ccr_verifier_contracts::rollup::{BankProposal, DeployConfig};
 use ccr_verifier_contracts::Artifact;
 
-use crate::common::{contract_error, dev_key, PARAMS};
+use crate::common::{contract_error, dev_key, eligibility_key, PARAMS};
 
 /// Small sizes: 4 voters, 2 options, 2 messages per batch, 2 ballots per tally batch.
 const SETUP: PollSetup = PollSetup { state_depth: 2, vote_depth: 1, batch_size: 2, tally_batch_size: 2 };
@@ -38,16 +38,6 @@ fn accept_all() -> Artifact {
         bytecode: creation.into(),
         deployed_bytecode: runtime.into(),
     }
-}
-
-/// An eligibility key of the right shape (14 public inputs) made of generators: the rollup
-/// checks its length and encoding, never a proof against it here.
-fn eligibility_key() -> VerifyingKey<Bn254> {
-    use ark_bn254::g1::{G1_GENERATOR_X, G1_GENERATOR_Y};
-    use ark_bn254::g2::{G2_GENERATOR_X, G2_GENERATOR_Y};
-    let g1 = G1Affine::new_unchecked(G1_GENERATOR_X, G1_GENERATOR_Y);
-    let g2 = G2Affine::new_unchecked(G2_GENERATOR_X, G2_GENERATOR_Y);
-    VerifyingKey { alpha_g1: g1, beta_g2: g2, gamma_g2: g2, delta_g2: g2, gamma_abc_g1: vec![g1; 15] }
 }
 
 /// The coordinator's key.
@@ -83,18 +73,23 @@ impl World {
     async fn new() -> Self {
         let node = EmbeddedL1::start(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("start the L1");
         let url = node.url();
-        let (operator, _) = L1Client::deploy(&url, dev_key(0), &accept_all(), &PARAMS, &DeployConfig::eth())
-            .await
-            .expect("deploy the rollup");
+        let (operator, _) = L1Client::deploy(
+            &url,
+            dev_key(0),
+            &accept_all(),
+            &[eligibility_key()],
+            &PARAMS,
+            &DeployConfig::eth(),
+        )
+        .await
+        .expect("deploy the rollup");
         let bank = operator.with_signer(&url, dev_key(1)).await.expect("the bank's client");
         let (pool, _) = bank
             .create_account(&PrivateKey::from_bytes([0xba; 32]).public_key(), 0)
             .await
             .expect("the bank opens its pool");
         assert_eq!(pool, POOL);
-        bank.register_bank(POOL, &eligibility_key(), Fr::from(7u64), Fr::from(9u64))
-            .await
-            .expect("registerBank");
+        bank.register_bank(POOL, 0, Fr::from(7u64), Fr::from(9u64)).await.expect("registerBank");
         Self { node, operator, bank }
     }
 
@@ -128,7 +123,7 @@ async fn a_poll_from_deployment_to_an_executed_proposal() {
     );
 
     // The bank's owner opens a proposal poll; nobody else may.
-    let proposal = BankProposal::from_vk(&eligibility_key(), Fr::from(77u64), Fr::from(99u64));
+    let proposal = BankProposal::new(0, Fr::from(77u64), Fr::from(99u64));
     let deadline = w.operator.latest_timestamp().await.expect("time") + 120;
     let new_poll = NewPoll {
         pool: POOL,

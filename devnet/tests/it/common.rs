@@ -38,9 +38,9 @@ pub async fn wait_sealed(seq: &ccr_wallet::sequencer::SequencerClient, index: u3
     }
 }
 
-/// A community bank of the committed German policy at test depth: its eligibility proving key
-/// (INSECURE development setup, seed `[5; 32]`), one attester (registry index 3) and its
-/// registry. Shared by the credit and liveness tests.
+/// A community bank of the committed German policy at test depth: the rollup's eligibility
+/// proving key of its shape (the devnet's INSECURE development key, from its public seed), one
+/// attester (registry index 3) and its registry. Shared by the credit and liveness tests.
 pub struct GermanBank {
     pub policy: ccr_credit_policy::Policy,
     pub policy_hash: ccr_circuits::Fr,
@@ -52,26 +52,19 @@ pub struct GermanBank {
 
 impl GermanBank {
     pub fn new() -> Self {
-        use ccr_prover::eligibility::{dev_setup_eligibility, eligibility_circuit_name};
         let policy = ccr_credit_policy::Policy::load(&ccr_credit_policy::german_policy_file()).unwrap();
         let params = policy.circuit_params().unwrap();
-        let (pk, _) = dev_setup_eligibility(&params, PARAMS.depth, [5; 32])
-            .unwrap()
-            .into_key_files(eligibility_circuit_name(params.hash, PARAMS.depth));
+        let pk = ccr_prover::eligibility::dev_eligibility_key_file(PARAMS.depth).unwrap();
         let attester = ccr_circuits::babyjubjub::eddsa::PrivateKey::from_bytes([6; 32]);
         let registry = ccr_wallet::credit::RegistryFile::new(&[(3, attester.public_key())]).unwrap();
         let root = registry.registry().unwrap().root();
-        Self { policy, policy_hash: params.hash, pk, attester, registry, root }
+        Self { policy, policy_hash: params.hash(), pk, attester, registry, root }
     }
 
-    /// `registerBank` of account `pool` with this bank's key, policy and registry, from the
-    /// pool's L1 owner.
+    /// `registerBank` of account `pool` with this bank's policy (shape 0, the production one)
+    /// and registry, from the pool's L1 owner.
     pub async fn register(&self, owner: &ccr_wallet::l1ops::L1, pool: u32) {
-        owner
-            .client
-            .register_bank(pool, &self.pk.key.vk, self.policy_hash, self.root)
-            .await
-            .expect("registerBank");
+        owner.client.register_bank(pool, 0, self.policy_hash, self.root).await.expect("registerBank");
     }
 
     /// The attester's attestation, for `member`'s key and `purpose`, of the first row of the
@@ -95,7 +88,7 @@ impl GermanBank {
             member,
             4_000_000_000,
             purpose,
-            Some(&self.policy),
+            &self.policy,
         )
         .unwrap()
     }

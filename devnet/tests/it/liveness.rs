@@ -85,11 +85,7 @@ async fn attack_credit_triggers_between_acceptance_and_settlement_leave_settleme
 
     // Trigger: the borrower registers its own account as a bank (anyone may register its own
     // account). Before the fix L1 refused the sealed batch with BorrowerIsBank, forever.
-    member_l1
-        .client
-        .register_bank(account, &pk.key.vk, policy_hash, root)
-        .await
-        .expect("the member's registerBank");
+    member_l1.client.register_bank(account, 0, policy_hash, root).await.expect("the member's registerBank");
     // Trigger: the bank's owner changes its registry. The devnet's rollup has a governance:
     // only a passed proposal changes a bank, so the owner is refused.
     let err = bank_l1

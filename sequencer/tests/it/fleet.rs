@@ -94,8 +94,16 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
     let l1 = EmbeddedL1::start(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let verifier = embedded::verifier_artifact(&keys.verifier(), &params(), [42; 32]).unwrap();
     let shape = RollupParams::new(params().depth, params().batch_size, Domain::NONE).unwrap();
-    let (operator, _) =
-        L1Client::deploy(&l1.url(), dev_key(0), &verifier, &shape, &DeployConfig::eth()).await.unwrap();
+    let (operator, _) = L1Client::deploy(
+        &l1.url(),
+        dev_key(0),
+        &verifier,
+        &[stand_in_eligibility_key()],
+        &shape,
+        &DeployConfig::eth(),
+    )
+    .await
+    .unwrap();
     let domain = operator.domain().await.unwrap();
 
     // The workers' key directory and the fleet's secret.

@@ -7,8 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use alloy_primitives::B256;
-use ark_bn254::{Bn254, Fr, G1Affine, G2Affine};
-use ark_groth16::VerifyingKey;
+use ark_bn254::Fr;
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::vote::{chain_hash, Command, Message, EMPTY_CHAIN};
 use ccr_dev_chain::node::EmbeddedL1;
@@ -28,14 +27,6 @@ use crate::common::*;
 const SETUP: PollSetup = PollSetup { state_depth: 2, vote_depth: 1, batch_size: 2, tally_batch_size: 2 };
 
 /// An eligibility key of the right shape (14 public inputs), for registering the bank.
-fn eligibility_key() -> VerifyingKey<Bn254> {
-    use ark_bn254::g1::{G1_GENERATOR_X, G1_GENERATOR_Y};
-    use ark_bn254::g2::{G2_GENERATOR_X, G2_GENERATOR_Y};
-    let g1 = G1Affine::new_unchecked(G1_GENERATOR_X, G1_GENERATOR_Y);
-    let g2 = G2Affine::new_unchecked(G2_GENERATOR_X, G2_GENERATOR_Y);
-    VerifyingKey { alpha_g1: g1, beta_g2: g2, gamma_g2: g2, delta_g2: g2, gamma_abc_g1: vec![g1; 15] }
-}
-
 fn dev_key(i: usize) -> B256 {
     ccr_l1::DEV_KEYS[i].parse().unwrap()
 }
@@ -91,11 +82,19 @@ async fn votes_are_relayed_to_l1_and_refused_votes_send_nothing() {
     // contract deployed by the operator, two polls opened by the bank.
     let l1 = EmbeddedL1::start(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let url = l1.url();
-    let (operator, _) =
-        L1Client::deploy(&url, dev_key(0), &accept_all(), &params(), &DeployConfig::eth()).await.unwrap();
+    let (operator, _) = L1Client::deploy(
+        &url,
+        dev_key(0),
+        &accept_all(),
+        &[stand_in_eligibility_key()],
+        &params(),
+        &DeployConfig::eth(),
+    )
+    .await
+    .unwrap();
     let bank = operator.with_signer(&url, dev_key(1)).await.unwrap();
     let (pool, _) = bank.create_account(&member(9).public_key(), 0).await.unwrap();
-    bank.register_bank(pool, &eligibility_key(), Fr::from(7u64), Fr::from(9u64)).await.unwrap();
+    bank.register_bank(pool, 0, Fr::from(7u64), Fr::from(9u64)).await.unwrap();
     let (polls, _) = PollClient::deploy(&operator, &accept_all(), &accept_all(), SETUP).await.unwrap();
     let now = operator.latest_timestamp().await.unwrap();
     let new_poll = |deadline| NewPoll {
@@ -253,11 +252,19 @@ async fn attack_vote_relay_flood_drains_operator_gas() {
     let _serial = SERIAL.lock().await;
     let l1 = EmbeddedL1::start(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let url = l1.url();
-    let (operator, _) =
-        L1Client::deploy(&url, dev_key(0), &accept_all(), &params(), &DeployConfig::eth()).await.unwrap();
+    let (operator, _) = L1Client::deploy(
+        &url,
+        dev_key(0),
+        &accept_all(),
+        &[stand_in_eligibility_key()],
+        &params(),
+        &DeployConfig::eth(),
+    )
+    .await
+    .unwrap();
     let bank = operator.with_signer(&url, dev_key(1)).await.unwrap();
     let (pool, _) = bank.create_account(&member(9).public_key(), 0).await.unwrap();
-    bank.register_bank(pool, &eligibility_key(), Fr::from(7u64), Fr::from(9u64)).await.unwrap();
+    bank.register_bank(pool, 0, Fr::from(7u64), Fr::from(9u64)).await.unwrap();
     let (polls, _) = PollClient::deploy(&operator, &accept_all(), &accept_all(), SETUP).await.unwrap();
     let now = operator.latest_timestamp().await.unwrap();
     let bank_polls = PollClient::connect(&bank, polls.address());

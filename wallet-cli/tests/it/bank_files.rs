@@ -26,6 +26,7 @@ async fn a_mirror_is_checked_against_l1s_commitments() {
     let version = BankVersion {
         pool: 3,
         version: 1,
+        shape: 0,
         vk_pointer: alloy_primitives::Address::ZERO,
         vk: ark_groth16::VerifyingKey::default(),
         policy_hash: policy.circuit_params().unwrap().hash(),
@@ -77,8 +78,7 @@ async fn published_files_come_back_checked() {
     let policy = german_policy().unwrap();
     let params = policy.circuit_params().unwrap();
     let depth = 4;
-    let keys = ccr_prover::eligibility::dev_setup_eligibility(&params, depth, [9; 32]).unwrap();
-    let (pk, _) = keys.into_key_files(ccr_prover::eligibility::eligibility_circuit_name(params.hash, depth));
+    let pk = ccr_prover::eligibility::dev_eligibility_key_file(depth).unwrap();
     let registry = RegistryFile::new(&[(2, PrivateKey::from_bytes([0xA7; 32]).public_key())]).unwrap();
     let (policy_file, registry_file, key_file) =
         (dir.path().join("policy.json"), dir.path().join("registry.json"), dir.path().join("eligibility.pk"));
@@ -100,9 +100,10 @@ async fn published_files_come_back_checked() {
     let version = BankVersion {
         pool: 5,
         version: 0,
+        shape: 0,
         vk_pointer: alloy_primitives::Address::ZERO,
         vk: pk.key.vk.clone(),
-        policy_hash: params.hash,
+        policy_hash: params.hash(),
         registry_root: registry.registry().unwrap().root(),
         since: 0,
     };

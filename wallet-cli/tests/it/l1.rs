@@ -47,6 +47,19 @@ fn verifier() -> &'static Artifact {
     })
 }
 
+/// A stand-in eligibility verifying key (14 public inputs): these rollups check no credit.
+fn stand_in_eligibility_key() -> ark_groth16::VerifyingKey<ark_bn254::Bn254> {
+    use ark_ec::AffineRepr;
+    let (g1, g2) = (ark_bn254::G1Affine::generator(), ark_bn254::G2Affine::generator());
+    ark_groth16::VerifyingKey {
+        alpha_g1: g1,
+        beta_g2: g2,
+        gamma_g2: g2,
+        delta_g2: g2,
+        gamma_abc_g1: vec![g1; 15],
+    }
+}
+
 fn member(i: usize) -> WalletKeys {
     let l1 = L1Key::from_hex(ccr_l1::DEV_KEYS[i]).unwrap();
     WalletKeys { l2: ccr_circuits::babyjubjub::eddsa::PrivateKey::from_bytes([i as u8 + 1; 32]), l1 }
@@ -59,8 +72,16 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     let (operator, alice, bob) = (member(0), member(1), member(2));
     let config = DeployConfig::eth().with_escape_delay(ESCAPE_DELAY);
     let verifier = tokio::task::spawn_blocking(verifier).await.unwrap();
-    let (op, deployment) =
-        L1Client::deploy(&url, operator.l1.expose_b256(), verifier, &PARAMS, &config).await.unwrap();
+    let (op, deployment) = L1Client::deploy(
+        &url,
+        operator.l1.expose_b256(),
+        verifier,
+        &[stand_in_eligibility_key()],
+        &PARAMS,
+        &config,
+    )
+    .await
+    .unwrap();
     let a = L1::connect(&url, &alice, deployment.rollup, deployment.block).await.unwrap();
     let b = L1::connect(&url, &bob, deployment.rollup, deployment.block).await.unwrap();
 
@@ -234,8 +255,16 @@ async fn attack_batch_submitted_through_contract_breaks_audit() {
     let (operator, alice, bob, relayer) = (member(0), member(1), member(2), member(3));
     let config = DeployConfig::eth().with_escape_delay(ESCAPE_DELAY);
     let verifier = tokio::task::spawn_blocking(verifier).await.unwrap();
-    let (op, deployment) =
-        L1Client::deploy(&url, operator.l1.expose_b256(), verifier, &PARAMS, &config).await.unwrap();
+    let (op, deployment) = L1Client::deploy(
+        &url,
+        operator.l1.expose_b256(),
+        verifier,
+        &[stand_in_eligibility_key()],
+        &PARAMS,
+        &config,
+    )
+    .await
+    .unwrap();
     let a = L1::connect(&url, &alice, deployment.rollup, deployment.block).await.unwrap();
     let b = L1::connect(&url, &bob, deployment.rollup, deployment.block).await.unwrap();
     l1ops::deposit(&a, &alice, None, 5_000).await.unwrap();
