@@ -251,7 +251,7 @@ impl Devnet {
             operator_key,
             &verifier,
             key,
-            &[eligibility_pk.key.vk.clone()],
+            std::slice::from_ref(&eligibility_pk.key.vk),
             &params,
             &deploy,
         )

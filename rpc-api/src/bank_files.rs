@@ -6,7 +6,7 @@
 //! |-------------------------------|---------------------------------------|-----------------------------------------|
 //! | `policy-<hash>.json`          | the credit policy (`ccr-policy train`) | its Poseidon policy hash (decimal)      |
 //! | `registry-<root>.json`        | the attester registry                 | its Merkle root (decimal)               |
-//! | `eligibility-<vkHash>.pk`     | the eligibility proving key file      | SHA-256 of the verifying key it carries, which L1 stores in the bank's `VkStore` (64 lowercase hex digits) |
+//! | `eligibility-<vkHash>.pk`     | the rollup's eligibility proving key of the policy's shape | SHA-256 of the verifying key it carries, which L1 stores for the bank's shape (`Rollup.eligibilityKey`, a `VkStore`; 64 lowercase hex digits) |
 //!
 //! The sequencer serves a directory of such files (`--bank-files DIR`) through
 //! `ccr_getBankFile`, [`BANK_FILE_CHUNK`](crate::bank_files::BANK_FILE_CHUNK) bytes at a time; `ccr-wallet bank publish` writes
@@ -25,7 +25,7 @@ pub enum BankFileKind {
     Policy,
     /// The attester registry.
     Registry,
-    /// The eligibility proving key.
+    /// The rollup's eligibility proving key of the bank's shape.
     EligibilityKey,
 }
 

@@ -46,7 +46,7 @@ fn main() -> anyhow::Result<()> {
                     args.l1_listen,
                     &params,
                     &verifier,
-                    &[eligibility.key.vk.clone()],
+                    std::slice::from_ref(&eligibility.key.vk),
                     &cfg,
                     args.l1_key()?,
                 )

@@ -1,5 +1,5 @@
-//! Credit from the command line: a bank's keys and registry, an attester signs a German
-//! credit record, the member proves eligibility over a depth-4 state tree, a lender verifies;
+//! Credit from the command line: a bank's registry (the eligibility key is the rollup's), an
+//! attester signs a German credit record under the policy's schema, the member proves eligibility over a depth-4 state tree, a lender verifies;
 //! tampered proofs, declined applicants and expired records fail with their exit codes.
 
 use std::path::{Path, PathBuf};
@@ -73,19 +73,15 @@ impl Bank {
         let dir = tempfile::tempdir().unwrap();
         let (member_ks, member_pw) = keystore_file(dir.path(), "member", &wallet(1));
         let (attester_ks, attester_pw) = keystore_file(dir.path(), "attester", &wallet(2));
-        let policy = german_policy_file();
+        // The rollup's eligibility key of the production shape (the development one, as the
+        // devnet deploys it): no bank makes a key. `bank keygen` is gone.
         let keys = dir.path().join("keys");
-        let text = ok(&[
-            "bank",
-            "keygen",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--state-depth",
-            &DEPTH.to_string(),
-            "--out-dir",
-            keys.to_str().unwrap(),
-        ]);
-        assert!(text.contains("INSECURE"), "{text}");
+        std::fs::create_dir_all(&keys).unwrap();
+        let pk = ccr_prover::eligibility::dev_eligibility_key_file(DEPTH).unwrap();
+        pk.save(&keys.join("eligibility.pk")).unwrap();
+        pk.verifying_key_file().save(&keys.join("eligibility.vk")).unwrap();
+        let gone = run(&["bank", "keygen", "--policy", german_policy_file().to_str().unwrap()]);
+        assert_eq!(gone.status.code(), Some(2), "bank keygen no longer exists");
         let attester = packed_hex(&wallet(2).l2_public());
         ok(&[
             "bank",
@@ -287,7 +283,9 @@ fn a_purpose_other_than_the_attested_one_is_refused_before_proving() {
     let out = bank.sign_for(row, now() + 86_400, "creative_project", &att);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&att).unwrap()).unwrap();
-    assert_eq!((file["version"].as_u64(), file["purpose"].as_str()), (Some(2), Some("creative_project")));
+    assert_eq!((file["version"].as_u64(), file["purpose"].as_str()), (Some(3), Some("creative_project")));
+    let schema = Policy::load(&german_policy_file()).unwrap().schema_digest().to_string();
+    assert_eq!(file["schema"].as_str(), Some(schema.as_str()), "signed under the policy's schema digest");
     // Community infrastructure weighs +209,715: not attested, refused with no proof.
     let proof = bank.path("proof.json");
     let out = bank.prove_for(&att, 100, now(), "community_infrastructure", &proof);
@@ -312,6 +310,14 @@ fn a_purpose_other_than_the_attested_one_is_refused_before_proving() {
     let out = bank.prove_for(&forged, 100, now(), "community_infrastructure", &bank.path("p2.json"));
     assert_eq!(out.status.code(), Some(exit_code::INELIGIBLE));
     assert!(String::from_utf8_lossy(&out.stderr).contains("signature does not verify"));
+    // A version 2 attestation (no schema digest): a configuration error telling what to do.
+    let mut v2 = file.clone();
+    v2.as_object_mut().unwrap().remove("schema");
+    v2["version"] = serde_json::json!(2);
+    std::fs::write(&forged, serde_json::to_vec(&v2).unwrap()).unwrap();
+    let out = bank.prove_for(&forged, 100, now(), "creative_project", &bank.path("p4.json"));
+    assert_eq!(out.status.code(), Some(exit_code::CONFIG));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("schema digest"));
     // A version 1 attestation (no purpose): a configuration error telling what to do.
     let mut old = file;
     old.as_object_mut().unwrap().remove("purpose");

@@ -1,5 +1,6 @@
 //! `bank list`: the community banks as L1 records them (every version of each bank's policy
-//! hash, eligibility key and attester registry root, with the time it came into force).
+//! hash, shape (whose eligibility key is the rollup's) and attester registry root, with the time
+//! it came into force).
 //!
 //! Everything here and in `bank show` is read from L1 alone (no key, no sequencer): a member
 //! checks a bank's files before proving against them, an auditor lists what every bank ever
@@ -60,6 +61,7 @@ pub(super) fn version_json(v: &BankVersion) -> Result<Value, WalletError> {
         "since": v.since,
         "policyHash": v.policy_hash.to_string(),
         "registryRoot": v.registry_root.to_string(),
+        "shape": v.shape,
         "vkHash": ccr_prover::key_hash(&v.vk).map_err(|e| WalletError::Config(e.to_string()))?,
         "vkStore": format!("{:#x}", v.vk_pointer),
     }))
@@ -68,11 +70,12 @@ pub(super) fn version_json(v: &BankVersion) -> Result<Value, WalletError> {
 /// A [`version_json`] as text lines.
 pub(super) fn version_text(v: &Value) -> String {
     format!(
-        "  version {} since {} (unix time)\n    policy hash   {}\n    registry root {}\n    key hash      {} (stored at {})",
+        "  version {} since {} (unix time)\n    policy hash   {}\n    registry root {}\n    shape         {} (the rollup's key of this shape)\n    key hash      {} (stored at {})",
         v["version"],
         v["since"],
         v["policyHash"].as_str().unwrap_or_default(),
         v["registryRoot"].as_str().unwrap_or_default(),
+        v["shape"],
         v["vkHash"].as_str().unwrap_or_default(),
         v["vkStore"].as_str().unwrap_or_default(),
     )

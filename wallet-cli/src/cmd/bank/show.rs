@@ -26,7 +26,7 @@ pub struct ShowArgs {
     /// An attester registry file to check against L1's registry root.
     #[arg(long, value_name = "FILE")]
     pub registry: Option<PathBuf>,
-    /// An eligibility verifying key to check against the key L1 stores.
+    /// An eligibility verifying key to check against the rollup's key of the bank's shape.
     #[arg(long, value_name = "FILE")]
     pub vk: Option<PathBuf>,
 }
@@ -73,7 +73,7 @@ impl ShowArgs {
         }
         if let Some(path) = &a.vk {
             let vk = crate::l1ops::load_verifying_key(path)?;
-            let why = "not the eligibility key L1 stores for this bank".to_owned();
+            let why = "not the rollup's eligibility key of this bank's shape".to_owned();
             found.push((path, "eligibility key", vk == current.vk, why));
         }
         let checks: Vec<Value> = found

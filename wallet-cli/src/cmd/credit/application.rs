@@ -19,7 +19,7 @@ pub struct ApplicationArgs {
     /// with the registry and the key].
     #[arg(long, value_name = "FILE", requires_all = ["pk", "registry"])]
     policy: Option<PathBuf>,
-    /// The bank's proving key (`bank keygen`) [default: fetched, with the policy].
+    /// The rollup's eligibility proving key of the policy's shape (`eligibility.pk`, which banks publish) [default: fetched, with the policy].
     #[arg(long, value_name = "FILE", requires_all = ["policy", "registry"])]
     pk: Option<PathBuf>,
     /// Your attestation (`attester sign`).

@@ -17,7 +17,7 @@ pub mod tally;
 #[derive(Debug, Subcommand)]
 pub enum PollCommand {
     /// Banks: create a poll of the bank's members (a proposal to adopt a new policy with
-    /// --proposal-policy/--proposal-vk/--proposal-registry), writing the roster file.
+    /// --proposal-policy/--proposal-registry), writing the roster file.
     Create(create::CreateArgs),
     /// Coordinators: close the poll after its deadline, prove the processing and the tally,
     /// submit the proofs and publish the results (records the salt in the roster file).
