@@ -22,8 +22,8 @@ use crate::keystore;
         --row \"A11,6,A34,A43,1169,A65,A75,4,A93,A101,4,A121,67,A143,A152,2,A173,1,A192,A201\" \\\n      \
         --member 0x1d5ac1f31407018b7d413a4f52c8f74463b30e6ac2238220ad8b254de4eaa3a2 --expiry 1900000000 \\\n      \
         --purpose ecological_restoration --out att.json\n  \
-        ccr-wallet attester sign --key attester.json --record record.json --member 0xX,0xY --expiry 1900000000 \\\n      \
-        --purpose creative_project --out att.json\n\
+        ccr-wallet attester sign --key attester.json --policy german.json --record record.json \\\n      \
+        --member 0xX,0xY --expiry 1900000000 --purpose creative_project --out att.json\n\
         The member's key: packed (32 bytes hex), or `x,y` as `ccr-wallet key show` prints them.\n\
         The purpose is signed with the record: the member can apply for this purpose only (its\n\
         weight moves the tier), and the loan carries it on L1.\n\
