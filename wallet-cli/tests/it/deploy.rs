@@ -1,5 +1,6 @@
 //! `ccr-wallet deploy` against the embedded L1: the contracts deployed from the keystore's L1
-//! account, the network file written with the deployment block and the verifying key beside it,
+//! account (with the eligibility key of the production shape: refused without it), the network
+//! file written with the deployment block and the verifying key beside it,
 //! the sequencer's client connecting from it; an existing network file is never overwritten.
 
 use std::net::SocketAddr;
@@ -36,6 +37,14 @@ async fn deploy_writes_a_network_file_members_can_use() {
         cmd.arg("--keys").arg(&keys).arg("--out").arg(&out).args(["--escape-delay", "50"]);
         cmd.output().unwrap()
     };
+    // Without the eligibility key of the production shape: refused, naming the file.
+    let run = deploy();
+    assert!(!run.status.success());
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(said.contains("\"error\"") && said.contains("eligibility.vk"), "{said}");
+    assert!(!out.exists());
+    let eligibility = ccr_prover::eligibility::dev_eligibility_key_file(key.params.depth).unwrap();
+    eligibility.verifying_key_file().save(&keys.join("eligibility.vk")).unwrap();
     let run = deploy();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let said: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
@@ -56,6 +65,9 @@ async fn deploy_writes_a_network_file_members_can_use() {
         .unwrap()
         .with_start_block(network.deploy_block);
     assert_eq!(client.config().escape_delay, 50);
+    // The rollup holds the eligibility key of the production shape (shape 0), for good.
+    assert_eq!(client.eligibility_shapes().await.unwrap(), 1);
+    assert_eq!(client.eligibility_key(0).await.unwrap(), eligibility.key.vk);
     assert!(network.deploy_block > 0 && network.deploy_block <= client.block_number().await.unwrap());
     assert_eq!(client.domain().await.unwrap().chain_id, ccr_dev_chain::node::CHAIN_ID);
     assert_eq!(client.batch_count().await.unwrap(), 0);
