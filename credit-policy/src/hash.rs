@@ -34,7 +34,7 @@
 //! elements name the shape, which fixes the number of elements).
 
 use ark_ff::PrimeField;
-use ccr_circuits::credit::{chain, circuit_elements, TierTerms};
+use ccr_circuits::credit::{chain, circuit_elements};
 use ccr_circuits::Fr;
 
 use crate::policy::{Policy, POLICY_VERSION};
@@ -89,22 +89,12 @@ pub fn schema_digest(policy: &Policy) -> Fr {
 
 /// The policy's circuit elements, in hash order (see the module documentation).
 pub fn policy_elements(policy: &Policy) -> Vec<Fr> {
-    let tiers: Vec<TierTerms> = policy
-        .tiers
-        .iter()
-        .map(|t| TierTerms {
-            threshold: t.threshold,
-            max_amount: t.max_amount,
-            rate_bps: t.rate_bps,
-            term_months: t.term_months,
-        })
-        .collect();
     circuit_elements(
         policy.shape,
         &policy.coefficients(),
         policy.bias,
         &policy.purpose_weights.as_array(),
-        &tiers,
+        &policy.tier_terms(),
     )
 }
 

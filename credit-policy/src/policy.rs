@@ -407,20 +407,24 @@ impl Policy {
             bounds,
             one_hot,
             bias: self.bias,
-            tiers: self
-                .tiers
-                .iter()
-                .map(|t| TierTerms {
-                    threshold: t.threshold,
-                    max_amount: t.max_amount,
-                    rate_bps: t.rate_bps,
-                    term_months: t.term_months,
-                })
-                .collect(),
+            tiers: self.tier_terms(),
             purpose_weights: self.purpose_weights.as_array(),
         };
         params.check()?;
         Ok(params)
+    }
+
+    /// The tiers as the circuit takes them.
+    pub fn tier_terms(&self) -> Vec<TierTerms> {
+        self.tiers
+            .iter()
+            .map(|t| TierTerms {
+                threshold: t.threshold,
+                max_amount: t.max_amount,
+                rate_bps: t.rate_bps,
+                term_months: t.term_months,
+            })
+            .collect()
     }
 
     /// The policy hash as a field element ([`crate::hash::policy_hash`]).

@@ -118,3 +118,21 @@ impl DevKey {
         Ok(solidity_verifier(vk, contract_name, &self.notice(vk)?)?)
     }
 }
+
+/// **INSECURE — tests only.** A stand-in eligibility verifying key for shape `shape`: 14 public
+/// inputs, every point a known multiple of the generator, so anyone can forge proofs under it.
+/// For rollups that verify no credit (the constructor needs a key per shape); never deploy it
+/// where a credit could be made.
+pub fn stand_in_eligibility_key(shape: u8) -> VerifyingKey<Bn254> {
+    use ark_ec::AffineRepr;
+    let g1 = |k: u64| (ark_bn254::G1Affine::generator() * ark_bn254::Fr::from(k)).into();
+    let g2 = |k: u64| (ark_bn254::G2Affine::generator() * ark_bn254::Fr::from(k)).into();
+    let base = 100 * u64::from(shape);
+    VerifyingKey {
+        alpha_g1: g1(base + 1),
+        beta_g2: g2(base + 2),
+        gamma_g2: g2(base + 3),
+        delta_g2: g2(base + 4),
+        gamma_abc_g1: (0..15).map(|i| g1(base + 10 + i)).collect(),
+    }
+}

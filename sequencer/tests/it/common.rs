@@ -114,21 +114,10 @@ pub fn native_root(params: RollupParams, txs: &[Tx]) -> String {
     fr_to_hex(&state.root())
 }
 
-/// A stand-in eligibility verifying key (14 public inputs, every point a generator): what the
-/// rollup's constructor needs for tests that check no credit proof.
+/// A stand-in eligibility verifying key: what the rollup's constructor needs for tests that
+/// check no credit proof.
 pub fn stand_in_eligibility_key() -> ark_groth16::VerifyingKey<ark_bn254::Bn254> {
-    use ark_bn254::g1::{G1_GENERATOR_X, G1_GENERATOR_Y};
-    use ark_bn254::g2::{G2_GENERATOR_X, G2_GENERATOR_Y};
-    use ark_bn254::{G1Affine, G2Affine};
-    let g1 = G1Affine::new_unchecked(G1_GENERATOR_X, G1_GENERATOR_Y);
-    let g2 = G2Affine::new_unchecked(G2_GENERATOR_X, G2_GENERATOR_Y);
-    ark_groth16::VerifyingKey {
-        alpha_g1: g1,
-        beta_g2: g2,
-        gamma_g2: g2,
-        delta_g2: g2,
-        gamma_abc_g1: vec![g1; 15],
-    }
+    ccr_verifier_contracts::dev::stand_in_eligibility_key(0)
 }
 
 /// A verifier contract that accepts every proof (for tests that settle nothing, or only

@@ -4,8 +4,7 @@
 use std::sync::OnceLock;
 
 use alloy_primitives::{Address, U256};
-use ark_bn254::{Bn254, G1Affine, G2Affine};
-use ark_ec::AffineRepr;
+use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
 use ccr_circuits::babyjubjub::eddsa::{sign_poseidon, PrivateKey};
 use ccr_circuits::state::tx::{Tx, UnsignedTx};
@@ -100,20 +99,7 @@ fn constant_verifier(answer: bool) -> Artifact {
     }
 }
 
-/// A stand-in eligibility key of shape `shape`: 14 public inputs, every point a multiple of the
-/// generator (`VkStore` stores keys as they are). For rollups that check no credit proof.
-pub fn stand_in_eligibility_key(shape: u8) -> VerifyingKey<Bn254> {
-    let g1 = |k: u64| (G1Affine::generator() * ark_bn254::Fr::from(k)).into();
-    let g2 = |k: u64| (G2Affine::generator() * ark_bn254::Fr::from(k)).into();
-    let base = 100 * u64::from(shape);
-    VerifyingKey {
-        alpha_g1: g1(base + 1),
-        beta_g2: g2(base + 2),
-        gamma_g2: g2(base + 3),
-        delta_g2: g2(base + 4),
-        gamma_abc_g1: (0..15).map(|i| g1(base + 10 + i)).collect(),
-    }
-}
+pub use ccr_verifier_contracts::dev::stand_in_eligibility_key;
 
 /// The eligibility keys of the test rollups without credits: two shapes, 0 and 1, of
 /// [`stand_in_eligibility_key`].
