@@ -120,6 +120,14 @@ pub fn stand_in_eligibility_key() -> ark_groth16::VerifyingKey<ark_bn254::Bn254>
     ccr_verifier_contracts::dev::stand_in_eligibility_key(0)
 }
 
+/// The rollup deployed at `url` from the account of `key`: the [`accept_all`] verifier, the
+/// stand-in eligibility key, [`params`], ETH.
+pub async fn deploy_accepting_all(url: &str, key: alloy_primitives::B256) -> ccr_l1::client::L1Client {
+    let cfg = ccr_verifier_contracts::rollup::DeployConfig::eth();
+    let keys = [stand_in_eligibility_key()];
+    ccr_l1::client::L1Client::deploy(url, key, &accept_all(), &keys, &params(), &cfg).await.unwrap().0
+}
+
 /// A verifier contract that accepts every proof (for tests that settle nothing, or only
 /// check what L1 does before verification).
 pub fn accept_all() -> ccr_verifier_contracts::Artifact {

@@ -9,8 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ccr_dev_chain::node::EmbeddedL1;
-use ccr_l1::client::L1Client;
-use ccr_verifier_contracts::rollup::DeployConfig;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
@@ -74,16 +72,7 @@ async fn an_https_l1_endpoint_is_reached_with_its_ca_and_refused_without() {
     let dir = tempfile::tempdir().unwrap();
     let l1 = EmbeddedL1::start(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let key = ccr_l1::DEV_KEYS[0];
-    let (operator, _) = L1Client::deploy(
-        &l1.url(),
-        key.parse().unwrap(),
-        &accept_all(),
-        &[stand_in_eligibility_key()],
-        &params(),
-        &DeployConfig::eth(),
-    )
-    .await
-    .unwrap();
+    let operator = deploy_accepting_all(&l1.url(), key.parse().unwrap()).await;
     let backend: SocketAddr = l1.url().trim_start_matches("http://").parse().unwrap();
     let (ca_pem, cert, cert_key) = certificates();
     let proxy = tls_proxy(backend, cert, cert_key).await;

@@ -18,7 +18,6 @@ use ccr_sequencer::vote_relay::VoteRelayLimits;
 use ccr_sequencer::wire::fr_to_hex;
 use ccr_sequencer::{CcrApiClient, ErrorCode, L1Config};
 use ccr_verifier_contracts::poll::{NewPoll, PollSetup};
-use ccr_verifier_contracts::rollup::DeployConfig;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::rpc_params;
 
@@ -82,16 +81,7 @@ async fn votes_are_relayed_to_l1_and_refused_votes_send_nothing() {
     // contract deployed by the operator, two polls opened by the bank.
     let l1 = EmbeddedL1::start(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let url = l1.url();
-    let (operator, _) = L1Client::deploy(
-        &url,
-        dev_key(0),
-        &accept_all(),
-        &[stand_in_eligibility_key()],
-        &params(),
-        &DeployConfig::eth(),
-    )
-    .await
-    .unwrap();
+    let operator = deploy_accepting_all(&url, dev_key(0)).await;
     let bank = operator.with_signer(&url, dev_key(1)).await.unwrap();
     let (pool, _) = bank.create_account(&member(9).public_key(), 0).await.unwrap();
     bank.register_bank(pool, 0, Fr::from(7u64), Fr::from(9u64)).await.unwrap();
@@ -252,16 +242,7 @@ async fn attack_vote_relay_flood_drains_operator_gas() {
     let _serial = SERIAL.lock().await;
     let l1 = EmbeddedL1::start(SocketAddr::from(([127, 0, 0, 1], 0))).await.unwrap();
     let url = l1.url();
-    let (operator, _) = L1Client::deploy(
-        &url,
-        dev_key(0),
-        &accept_all(),
-        &[stand_in_eligibility_key()],
-        &params(),
-        &DeployConfig::eth(),
-    )
-    .await
-    .unwrap();
+    let operator = deploy_accepting_all(&url, dev_key(0)).await;
     let bank = operator.with_signer(&url, dev_key(1)).await.unwrap();
     let (pool, _) = bank.create_account(&member(9).public_key(), 0).await.unwrap();
     bank.register_bank(pool, 0, Fr::from(7u64), Fr::from(9u64)).await.unwrap();

@@ -47,9 +47,16 @@ fn verifier() -> &'static Artifact {
     })
 }
 
-/// A stand-in eligibility verifying key (14 public inputs): these rollups check no credit.
-fn stand_in_eligibility_key() -> ark_groth16::VerifyingKey<ark_bn254::Bn254> {
-    ccr_verifier_contracts::dev::stand_in_eligibility_key(0)
+/// The rollup of [`PARAMS`] deployed at `url` from `operator`'s L1 account, with `verifier` and
+/// a stand-in eligibility key (these rollups check no credit).
+async fn deploy(
+    url: &str,
+    operator: &WalletKeys,
+    verifier: &Artifact,
+    config: &DeployConfig,
+) -> (L1Client, ccr_l1::client::Deployment) {
+    let keys = [ccr_verifier_contracts::dev::stand_in_eligibility_key(0)];
+    L1Client::deploy(url, operator.l1.expose_b256(), verifier, &keys, &PARAMS, config).await.unwrap()
 }
 
 fn member(i: usize) -> WalletKeys {
@@ -64,16 +71,7 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     let (operator, alice, bob) = (member(0), member(1), member(2));
     let config = DeployConfig::eth().with_escape_delay(ESCAPE_DELAY);
     let verifier = tokio::task::spawn_blocking(verifier).await.unwrap();
-    let (op, deployment) = L1Client::deploy(
-        &url,
-        operator.l1.expose_b256(),
-        verifier,
-        &[stand_in_eligibility_key()],
-        &PARAMS,
-        &config,
-    )
-    .await
-    .unwrap();
+    let (op, deployment) = deploy(&url, &operator, verifier, &config).await;
     let a = L1::connect(&url, &alice, deployment.rollup, deployment.block).await.unwrap();
     let b = L1::connect(&url, &bob, deployment.rollup, deployment.block).await.unwrap();
 
@@ -247,16 +245,7 @@ async fn attack_batch_submitted_through_contract_breaks_audit() {
     let (operator, alice, bob, relayer) = (member(0), member(1), member(2), member(3));
     let config = DeployConfig::eth().with_escape_delay(ESCAPE_DELAY);
     let verifier = tokio::task::spawn_blocking(verifier).await.unwrap();
-    let (op, deployment) = L1Client::deploy(
-        &url,
-        operator.l1.expose_b256(),
-        verifier,
-        &[stand_in_eligibility_key()],
-        &PARAMS,
-        &config,
-    )
-    .await
-    .unwrap();
+    let (op, deployment) = deploy(&url, &operator, verifier, &config).await;
     let a = L1::connect(&url, &alice, deployment.rollup, deployment.block).await.unwrap();
     let b = L1::connect(&url, &bob, deployment.rollup, deployment.block).await.unwrap();
     l1ops::deposit(&a, &alice, None, 5_000).await.unwrap();
