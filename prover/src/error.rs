@@ -58,6 +58,10 @@ pub enum ProverError {
     /// A snarkjs JSON file is malformed.
     #[error(transparent)]
     Snarkjs(#[from] SnarkjsError),
+    /// A setup ceremony's file (`.r1cs`, `.ptau`, `.zkey`) is malformed, is another circuit's,
+    /// or a contribution does not extend the one before.
+    #[error(transparent)]
+    Ceremony(#[from] CeremonyError),
     /// Reading or writing a file failed.
     #[error("I/O error on {path}: {source}")]
     Io {
@@ -190,4 +194,42 @@ pub enum SnarkjsError {
     /// `vk_alphabeta_12` is not e(`vk_alpha_1`, `vk_beta_2`).
     #[error("vk_alphabeta_12 is not the pairing of vk_alpha_1 and vk_beta_2")]
     AlphaBetaMismatch,
+}
+
+/// What can go wrong with the files of a setup ceremony (see [`crate::ceremony`]).
+#[derive(Debug, thiserror::Error)]
+pub enum CeremonyError {
+    /// A binary file is not what it claims to be (bad magic, truncated, a section missing).
+    #[error("malformed {file} file: {reason}")]
+    Format {
+        /// `zkey`, `ptau` or `r1cs`.
+        file: &'static str,
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// The `.zkey` was made for another constraint system than the circuit named.
+    #[error("the zkey is not a key of {circuit}: {reason}")]
+    WrongCircuit {
+        /// The circuit the key was imported for.
+        circuit: String,
+        /// The first difference.
+        reason: String,
+    },
+    /// A `.zkey` that should extend another by contributions does not.
+    #[error("the contribution does not extend the previous key: {0}")]
+    NotAnExtension(String),
+    /// A circuit name that names no circuit of the rollup.
+    #[error(
+        "unknown circuit `{0}`: expected batch-d<depth>-n<slots>, eligibility-<inputs>x<tiers>-d<depth>, \
+         vote-process-s<state depth>-v<vote depth>-b<messages> or vote-tally-s<state depth>-v<vote depth>-t<ballots>"
+    )]
+    UnknownCircuit(String),
+    /// A snarkjs command failed or could not be started.
+    #[error("snarkjs {command} failed: {reason}")]
+    Snarkjs {
+        /// The snarkjs subcommand.
+        command: String,
+        /// Its exit status and output, or why it did not start.
+        reason: String,
+    },
 }

@@ -33,6 +33,9 @@ pub mod bundle;
 pub mod eligibility;
 /// Error types, one per layer.
 pub mod error;
+/// Multi-party setup with snarkjs: `.r1cs` export, `.zkey` import, transcripts, a test-size
+/// ceremony.
+pub mod ceremony;
 /// Export to snarkjs JSON and Solidity calldata, and import from snarkjs JSON.
 pub mod export;
 /// Key files: header (magic, version, circuit, provenance flag, SHA-256) and arkworks payload.
@@ -54,11 +57,11 @@ pub use ark_groth16::{PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
 
 pub use crate::{
     bundle::{load_proof, load_public_inputs, load_verifying_key, LoadedVerifyingKey, ProofBundle},
-    error::{KeyFileError, ProverError, SnarkjsError},
+    error::{CeremonyError, KeyFileError, ProverError, SnarkjsError},
     keys::{key_hash, KeyFile, KeyHeader, KeyKind, KeyMetadata, ProvingKeyFile, VerifyingKeyFile},
     matrices::ConstraintMatrices,
     prove::{
-        proof_from_bytes, proof_to_bytes, prove, prove_with_matrices, prove_with_public_inputs, ProofTimings,
+        Qap, proof_from_bytes, proof_to_bytes, prove, prove_with_matrices, prove_with_public_inputs, ProofTimings,
         Prover, PROOF_BYTES,
     },
     setup::{dev_setup, Keypair},

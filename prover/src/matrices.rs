@@ -208,7 +208,8 @@ impl ConstraintMatrices {
     }
 
     /// Checks that `pk` was made for a circuit with these counts: every query of the key has the
-    /// length these matrices imply, and the key's H query spans their QAP domain.
+    /// length these matrices imply, and the key's H query spans their QAP domain (`n − 1`
+    /// points for arkworks' QAP, `n` for snarkjs's: see [`crate::prove::Qap`]).
     ///
     /// # Errors
     ///
@@ -220,7 +221,11 @@ impl ConstraintMatrices {
         check_len("b_g1_query", pk.b_g1_query.len(), variables)?;
         check_len("b_g2_query", pk.b_g2_query.len(), variables)?;
         check_len("l_query", pk.l_query.len(), self.num_witness)?;
-        check_len("h_query", pk.h_query.len(), self.domain()?.size() - 1)
+        let n = self.domain()?.size();
+        match pk.h_query.len() {
+            len if len == n || len == n - 1 => Ok(()),
+            len => check_len("h_query", len, n - 1),
+        }
     }
 
     /// `A·z`, `B·z` and `C·z` for the full assignment `z`, in parallel over constraints.
@@ -243,6 +248,25 @@ impl ConstraintMatrices {
             }
         }
         acc
+    }
+
+    /// Row `i` of A (`which = 0`), B (`1`) or C (`2`) as `(variable, coefficient)` pairs sorted
+    /// by variable, a repeated variable merged and zero coefficients dropped: the linear
+    /// combination as circom's `.r1cs` and snarkjs's `.zkey` list it.
+    pub(crate) fn linear_combination(&self, which: usize, i: usize) -> Vec<(u32, Fr)> {
+        let m = [&self.a, &self.b, &self.c][which];
+        let mut terms: Vec<(u32, Fr)> =
+            m.row(i).iter().map(|&(variable, k)| (variable, self.coefficients[k as usize])).collect();
+        terms.sort_by_key(|&(variable, _)| variable);
+        let mut merged: Vec<(u32, Fr)> = Vec::with_capacity(terms.len());
+        for (variable, coefficient) in terms {
+            match merged.last_mut() {
+                Some((last, sum)) if *last == variable => *sum += coefficient,
+                _ => merged.push((variable, coefficient)),
+            }
+        }
+        merged.retain(|(_, coefficient)| !coefficient.is_zero());
+        merged
     }
 
     /// The index of the first constraint `(A·z)(B·z) = C·z` does not hold, if any.

@@ -299,7 +299,11 @@ fn prove_assignment<R: RngCore + CryptoRng>(
     timings.check = t.elapsed();
 
     let t = Instant::now();
-    let h = quotient(matrices.domain()?, evaluations, &z[..num_instance]);
+    let domain = matrices.domain()?;
+    let h = match Qap::of_key(pk, domain.size()) {
+        Qap::Arkworks => quotient(domain, evaluations, &z[..num_instance]),
+        Qap::Snarkjs => quotient_snarkjs(domain, evaluations, &z[..num_instance]),
+    };
     timings.fft = t.elapsed();
 
     let t = Instant::now();
@@ -349,6 +353,56 @@ fn quotient(domain: GeneralEvaluationDomain<Fr>, e: Evaluations, instance: &[Fr]
     });
     drop((b, c));
     coset.ifft_in_place(&mut a);
+    a
+}
+
+/// The QAP reduction a proving key was made for: what its H query holds, and so how the prover
+/// computes the quotient it is multiplied with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Qap {
+    /// arkworks' (and libsnark's): `τⁱ·Z(τ)/δ` for `i < n − 1`; H's coefficients are computed
+    /// over a coset of the domain. Keys from [`crate::dev_setup`].
+    Arkworks,
+    /// snarkjs's: the Lagrange basis of the domain of size `2n` at its odd points, over δ, `n`
+    /// points; H is evaluated at those points, where `Z = −2` (folded into the key). Keys from
+    /// a snarkjs ceremony ([`crate::ceremony`]), as ark-circom's `CircomReduction` proves them.
+    Snarkjs,
+}
+
+impl Qap {
+    /// The reduction of `pk`, whose matrices have a QAP domain of `domain_size`, told by the
+    /// length of its H query ([`ConstraintMatrices::check_key`] admits only these two).
+    pub fn of_key(pk: &ProvingKey<Bn254>, domain_size: usize) -> Self {
+        if pk.h_query.len() == domain_size {
+            Self::Snarkjs
+        } else {
+            Self::Arkworks
+        }
+    }
+}
+
+/// The evaluations of `A·B − C` at the odd points `ω₂ₙ·ωⁿⁱ` of the domain twice as large, as
+/// snarkjs's prover (and ark-circom's `CircomReduction`) computes them: the evaluations on
+/// the domain are interpolated and re-evaluated on the coset `ω₂ₙ·H`. Those are H's values up
+/// to the constant `Z(ω₂ₙ·ωⁱ) = −2`, which a snarkjs key's H points already divide by.
+fn quotient_snarkjs(domain: GeneralEvaluationDomain<Fr>, e: Evaluations, instance: &[Fr]) -> Vec<Fr> {
+    let n = domain.size();
+    let m = e.a.len();
+    let Evaluations { mut a, mut b, mut c } = e;
+    a.resize(n, Fr::from(0u64));
+    a[m..m + instance.len()].copy_from_slice(instance);
+    b.resize(n, Fr::from(0u64));
+    c.resize(n, Fr::from(0u64));
+    let double = GeneralEvaluationDomain::<Fr>::new(2 * n).expect("the domain doubled fits BN254's 2-adicity");
+    let coset = domain.get_coset(double.element(1)).expect("a coset of a power-of-two domain");
+    for v in [&mut a, &mut b, &mut c] {
+        domain.ifft_in_place(v);
+        coset.fft_in_place(v);
+    }
+    a.par_iter_mut().zip(b.par_iter()).zip(c.par_iter()).for_each(|((a, b), c)| {
+        *a *= b;
+        *a -= c;
+    });
     a
 }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is a failure with its location
 
 mod cached_prover;
+mod ceremony;
 mod cli;
 mod common;
 mod eligibility;

@@ -46,7 +46,7 @@ const POOL2: u32 = 2;
 const MEMBER2: u32 = 3;
 
 /// Shape 0 of the test rollups: 5 inputs, 2 tiers.
-const SHAPE: EligibilityShape = EligibilityShape { inputs: 5, tiers: 2 };
+pub(crate) const SHAPE: EligibilityShape = EligibilityShape { inputs: 5, tiers: 2 };
 /// Shape 1: 8 inputs, 3 tiers (another circuit, so another key).
 const SHAPE1: EligibilityShape = EligibilityShape { inputs: 8, tiers: 3 };
 
@@ -126,7 +126,11 @@ pub(crate) struct Setup {
 /// A rollup with [`shape_keys`]; accounts opened and settled in batch 1; Bob registers his
 /// account as a bank of shape 0 with the policy [`params`].
 pub(crate) fn setup() -> Setup {
-    let keys = shape_keys();
+    setup_with(shape_keys())
+}
+
+/// As [`setup`], with `keys` as the rollup's eligibility keys (shape 0's first).
+pub(crate) fn setup_with(keys: &[Keypair]) -> Setup {
     let vks: Vec<_> = keys.iter().map(|k| k.vk.clone()).collect();
     let mut w = World::with_eligibility_keys(&accept_all_verifier(), &vks);
     let (alice, bob) = (Member::new(1), Member::new(2));

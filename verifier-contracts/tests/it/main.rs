@@ -6,6 +6,7 @@
 
 mod artifacts;
 mod batch_verify;
+mod ceremony;
 mod common;
 mod credit;
 mod deposits;

@@ -1,0 +1,95 @@
+//! The multi-party setup's files, checked against snarkjs 0.7.5 (tools/js): our `.r1cs` and
+//! the coordinator's checks refuse a contribution that does not extend the chain, malformed keys
+//! are refused by name. A whole test-size ceremony (snarkjs `zkey new`, contributions, a beacon,
+//! `zkey verify`, the import, proofs under the key in our verifier, snarkjs and the rollup
+//! contract) runs in `ccr-verifier-contracts`' tests, where L1 is.
+
+use ccr_circuits::credit::EligibilityShape;
+use ark_bn254::{Fr, G1Affine, G2Affine};
+use ark_ec::{AffineRepr, CurveGroup};
+use ccr_prover::ceremony::zkey::read_zkey;
+use ccr_prover::ceremony::{check_extends, r1cs::to_r1cs, CeremonyCircuit, Contribution, ContributionKind, MpcParams};
+use ccr_prover::CeremonyError;
+
+use crate::common::{node, show, snarkjs_cli};
+
+const SMALL: CeremonyCircuit =
+    CeremonyCircuit::Eligibility { shape: EligibilityShape { inputs: 2, tiers: 1 }, state_depth: 2 };
+
+#[test]
+fn circuit_names_round_trip_and_others_are_refused() {
+    for name in ["batch-d24-n16", "eligibility-64x4-d24", "vote-process-s10-v3-b25", "vote-tally-s10-v3-t32"] {
+        assert_eq!(CeremonyCircuit::from_name(name).unwrap().name(), name);
+    }
+    for bad in ["batch-d024-n16", "eligibility-64x4", "eligibility-64x4-d24x", "vote-tally-s1-v2", "plonk", ""] {
+        assert!(matches!(CeremonyCircuit::from_name(bad), Err(CeremonyError::UnknownCircuit(_))), "{bad}");
+    }
+}
+
+#[test]
+fn snarkjs_reads_our_r1cs() {
+    let matrices = SMALL.matrices().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.r1cs");
+    std::fs::write(&path, to_r1cs(&matrices)).unwrap();
+    let out = node([snarkjs_cli().as_os_str(), "r1cs".as_ref(), "info".as_ref(), path.as_os_str()]);
+    assert!(out.status.success(), "{}", show(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let wires = matrices.num_instance_variables() + matrices.num_witness_variables();
+    for line in [
+        "Curve: bn-128".to_string(),
+        format!("# of Wires: {wires}"),
+        format!("# of Constraints: {}", matrices.num_constraints()),
+        format!("# of Public Inputs: {}", matrices.num_instance_variables() - 1),
+        "# of Outputs: 0".to_string(),
+    ] {
+        assert!(text.contains(&line), "{line} missing:\n{}", show(&out));
+    }
+}
+
+fn contribution(delta: u64, name: &str) -> Contribution {
+    let g1 = |k: u64| (G1Affine::generator() * Fr::from(k)).into_affine();
+    Contribution {
+        delta_after: g1(delta),
+        g1_s: g1(2),
+        g1_sx: g1(3),
+        g2_spx: G2Affine::generator(),
+        transcript: [delta as u8; 64],
+        kind: ContributionKind::Contributor,
+        name: Some(name.into()),
+    }
+}
+
+#[test]
+fn a_contribution_must_extend_the_accepted_chain_by_one() {
+    let chain = |cs: &[Contribution]| MpcParams { circuit_hash: [1; 64], contributions: cs.to_vec() };
+    let (a, b, c) = (contribution(5, "a"), contribution(6, "b"), contribution(7, "c"));
+    check_extends(&chain(&[]), &chain(&[a.clone()])).unwrap();
+    check_extends(&chain(&[a.clone()]), &chain(&[a.clone(), b.clone()])).unwrap();
+    let refused = [
+        (chain(&[a.clone()]), chain(&[b.clone()]), "made from another key than the latest"),
+        (chain(&[a.clone()]), chain(&[b.clone(), c.clone()]), "rewrites an accepted contribution"),
+        (chain(&[a.clone()]), chain(&[a.clone(), b.clone(), c.clone()]), "two at once"),
+        (chain(&[a.clone()]), chain(&[a.clone()]), "none"),
+        (chain(&[a.clone()]), chain(&[a.clone(), contribution(5, "same delta")]), "δ unchanged"),
+        (chain(&[]), MpcParams { circuit_hash: [2; 64], ..chain(&[a.clone()]) }, "another circuit"),
+    ];
+    for (previous, next, why) in refused {
+        let err = check_extends(&previous, &next).unwrap_err();
+        assert!(matches!(err, CeremonyError::NotAnExtension(_)), "{why}: {err}");
+    }
+}
+
+#[test]
+fn malformed_zkeys_are_refused_by_name() {
+    let cases: [(&[u8], &str); 3] = [
+        (b"ptau\x01\0\0\0\0\0\0\0", "bad magic"),
+        (b"zkey\x01\0\0\0\x01\0\0\0\x01\0\0\0\x08\0\0\0\0\0\0\0", "truncated"),
+        (b"zkey\x01\0\0\0\x01\0\0\0\x01\0\0\0\x04\0\0\0\0\0\0\0\x02\0\0\0", "protocol 2"),
+    ];
+    for (bytes, want) in cases {
+        let err = read_zkey(bytes).unwrap_err();
+        assert!(matches!(err, CeremonyError::Format { file: "zkey", .. }), "{want}: {err}");
+        assert!(err.to_string().contains(want), "{want}: {err}");
+    }
+}
