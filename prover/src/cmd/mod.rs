@@ -1,5 +1,6 @@
 //! The subcommands of `ccr-prover`, one file each, and the options they share.
 
+mod ceremony;
 mod demo;
 mod export;
 mod verify;
@@ -79,6 +80,13 @@ pub enum Command {
     /// built by the state-transition code, keys are generated (INSECURE development setup),
     /// the batch is proven and verified, and everything is written for snarkjs and Solidity.
     Demo(demo::DemoArgs),
+    /// A multi-party trusted setup with snarkjs: export a circuit's .r1cs, check each
+    /// contribution, import the final .zkey as key files with its transcript.
+    ///
+    /// The contributions themselves are snarkjs's (`snarkjs zkey contribute`): the tool every
+    /// circom ceremony's contributors already trust. See `ccr-prover ceremony r1cs --help` for
+    /// the whole flow.
+    Ceremony(ceremony::CeremonyArgs),
 }
 
 impl Command {
@@ -89,6 +97,7 @@ impl Command {
             Self::Export(args) => export::run(args),
             Self::VkHash(args) => vk_hash::run(args),
             Self::Demo(args) => demo::run(args),
+            Self::Ceremony(args) => ceremony::run(args),
         }
     }
 }
