@@ -1,0 +1,215 @@
+//! `ccr-prover ceremony`: the multi-party setup's steps that are ours (the circuit's `.r1cs`,
+//! the coordinator's check of each contribution, the import of the final `.zkey`), beside
+//! snarkjs's (`zkey new`, `zkey contribute`, `zkey beacon`, `zkey verify`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use ccr_prover::atomic::write_atomic;
+use ccr_prover::ceremony::snarkjs::{run_test_ceremony, Snarkjs, TestCeremony};
+use ccr_prover::ceremony::{
+    check_extends, import_zkey, ptau, ptau_power, r1cs, zkey, CeremonyCircuit, ContributionKind, Imported,
+};
+use clap::{Args, Subcommand};
+use sha2::{Digest, Sha256};
+
+use super::{EXIT_INVALID, EXIT_OK};
+
+const CIRCUITS: &str = "\
+CIRCUITS
+  batch-d<depth>-n<slots>                          the batch circuit (production: batch-d24-n16)
+  eligibility-<inputs>x<tiers>-d<depth>            the eligibility circuit of a policy shape
+                                                   (production: eligibility-64x4-d24)
+  vote-process-s<state>-v<vote>-b<messages>        a poll's message processing
+  vote-tally-s<state>-v<vote>-t<ballots>           a poll's tally
+
+THE FLOW (snarkjs 0.7: `npx snarkjs` or tools/js/node_modules/snarkjs/cli.js)
+  coordinator   ccr-prover ceremony r1cs --circuit NAME
+                snarkjs zkey new NAME.r1cs PHASE1.ptau NAME_0000.zkey
+                  (PHASE1: the Perpetual Powers of Tau, powersOfTau28_hez_final_XX.ptau, XX at
+                  least the power `r1cs` prints)
+  contributor   snarkjs zkey contribute NAME_000i.zkey NAME_000j.zkey --name=WHO
+                  (type random text; keep the contribution hash it prints; wipe the machine)
+  coordinator   snarkjs zkey verify NAME.r1cs PHASE1.ptau NAME_000j.zkey
+                ccr-prover ceremony check-contribution --previous NAME_000i.zkey --next NAME_000j.zkey
+                  (accept only if both pass; otherwise NAME_000i stays the latest)
+                snarkjs zkey beacon NAME_last.zkey NAME_final.zkey <PUBLIC RANDOM HEX> 10 --name=beacon
+                ccr-prover ceremony import --circuit NAME --zkey NAME_final.zkey
+                  (publish NAME.vk and NAME.transcript.json; contributors find their hash in it)";
+
+/// Arguments of `ccr-prover ceremony`.
+#[derive(Debug, Args)]
+pub struct CeremonyArgs {
+    /// The step.
+    #[command(subcommand)]
+    step: Step,
+}
+
+#[derive(Debug, Subcommand)]
+enum Step {
+    /// Write a circuit's constraint system as circom's .r1cs (for `snarkjs zkey new`), and
+    /// print its sizes and the powers-of-tau power it needs.
+    #[command(after_long_help = CIRCUITS)]
+    R1cs {
+        /// The circuit, named as its key files name it (see CIRCUITS below).
+        #[arg(long, value_name = "NAME")]
+        circuit: String,
+        /// Output file [default: NAME.r1cs].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The coordinator's check that an uploaded key extends the latest accepted one by exactly
+    /// one contribution (exit 0 accept, 1 refuse). Run `snarkjs zkey verify` on it as well:
+    /// that checks the contributions' cryptography, this that the contributor built on the
+    /// latest key.
+    #[command(name = "check-contribution", after_long_help = CIRCUITS)]
+    CheckContribution {
+        /// The latest accepted key.
+        #[arg(long, value_name = "ZKEY")]
+        previous: PathBuf,
+        /// The uploaded key.
+        #[arg(long, value_name = "ZKEY")]
+        next: PathBuf,
+    },
+    /// Import a ceremony's final .zkey as our key files: checks that it is the circuit's key
+    /// (counts and every coefficient) with at least one contribution, then writes NAME.pk,
+    /// NAME.vk and NAME.transcript.json (every contribution's hash, the beacon, the hashes of
+    /// the .r1cs, the .zkey and the keys).
+    #[command(after_long_help = CIRCUITS)]
+    Import {
+        /// The circuit, named as its key files name it.
+        #[arg(long, value_name = "NAME")]
+        circuit: String,
+        /// The final key of the ceremony (after the beacon).
+        #[arg(long, value_name = "ZKEY")]
+        zkey: PathBuf,
+        /// Where to write the key files and the transcript.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out_dir: PathBuf,
+    },
+    /// INSECURE, tests only: a prepared powers of tau (.ptau) from one party's secret, in
+    /// seconds. A real ceremony starts from a public phase 1 (the Perpetual Powers of Tau).
+    #[command(name = "test-ptau")]
+    TestPtau {
+        /// log2 of the number of powers (the circuit's domain doubled: `r1cs` prints it).
+        #[arg(long)]
+        power: u32,
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// TEST SIZE: a whole ceremony on this machine with snarkjs (a one-party phase 1, the
+    /// contributions, a beacon, `zkey verify`, the import), writing every file and the keys
+    /// into DIR. Shows the flow; its keys are as insecure as the phase 1.
+    #[command(name = "test-run", after_long_help = CIRCUITS)]
+    TestRun {
+        /// The circuit.
+        #[arg(long, value_name = "NAME")]
+        circuit: String,
+        /// Directory for the ceremony's files and the keys.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// Contributions before the beacon.
+        #[arg(long, default_value_t = 3)]
+        contributions: usize,
+        /// Run `snarkjs zkey verify` after every contribution (about a minute per 2^14
+        /// constraints each), not only on the final key.
+        #[arg(long)]
+        verify_each: bool,
+    },
+}
+
+pub fn run(args: CeremonyArgs) -> anyhow::Result<ExitCode> {
+    match args.step {
+        Step::R1cs { circuit, out } => {
+            let circuit = CeremonyCircuit::from_name(&circuit)?;
+            let matrices = circuit.matrices()?;
+            let out = out.unwrap_or_else(|| PathBuf::from(format!("{}.r1cs", circuit.name())));
+            let bytes = r1cs::to_r1cs(&matrices);
+            write_atomic(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {}", out.display());
+            println!("  constraints     {}", matrices.num_constraints());
+            println!("  public inputs   {}", matrices.num_instance_variables() - 1);
+            println!("  wires           {}", matrices.num_instance_variables() + matrices.num_witness_variables());
+            println!("  phase 1 power   {} or more", ptau_power(&matrices)?);
+            println!("  sha256          {}", hex::encode(Sha256::digest(&bytes)));
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        Step::CheckContribution { previous, next } => {
+            let previous = read_mpc(&previous)?;
+            let next_mpc = read_mpc(&next)?;
+            match check_extends(&previous, &next_mpc) {
+                Ok(()) => {
+                    let c = next_mpc.contributions.last().expect("one more than the previous");
+                    let kind = if c.kind == ContributionKind::Contributor { "contribution" } else { "beacon" };
+                    println!(
+                        "accepted: {kind} {} ({}), hash {}",
+                        next_mpc.contributions.len(),
+                        c.name.as_deref().unwrap_or("unnamed"),
+                        hex::encode(c.hash())
+                    );
+                    Ok(ExitCode::from(EXIT_OK))
+                }
+                Err(e) => {
+                    println!("REFUSED: {e}");
+                    Ok(ExitCode::from(EXIT_INVALID))
+                }
+            }
+        }
+        Step::Import { circuit, zkey, out_dir } => {
+            let circuit = CeremonyCircuit::from_name(&circuit)?;
+            eprintln!("synthesizing {} ...", circuit.name());
+            let matrices = circuit.matrices()?;
+            let bytes = std::fs::read(&zkey).with_context(|| format!("reading {}", zkey.display()))?;
+            let imported = import_zkey(&circuit, &matrices, &bytes)
+                .with_context(|| format!("importing {}", zkey.display()))?;
+            save(&imported, &out_dir)
+        }
+        Step::TestPtau { power, out } => {
+            eprintln!("WARNING: a one-party phase 1: whoever runs this can forge proofs under any key made over it. Tests only.");
+            let bytes = ptau::test_ptau(power, &mut rand::rngs::OsRng)?;
+            write_atomic(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {} (2^{power} powers)", out.display());
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        Step::TestRun { circuit, dir, contributions, verify_each } => {
+            let circuit = CeremonyCircuit::from_name(&circuit)?;
+            let snarkjs = Snarkjs::locate()?;
+            eprintln!("TEST SIZE: the phase 1 is one party's (this process's): the keys are INSECURE.");
+            let (imported, _) = run_test_ceremony(
+                &snarkjs,
+                &circuit,
+                &dir,
+                TestCeremony { contributions, verify_each },
+                &mut rand::rngs::OsRng,
+                &mut |line| eprintln!("{line}"),
+            )?;
+            save(&imported, &dir)
+        }
+    }
+}
+
+fn read_mpc(path: &Path) -> anyhow::Result<zkey::MpcParams> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    zkey::read_mpc_params(&bytes).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Writes `NAME.pk`, `NAME.vk` and `NAME.transcript.json` into `dir` and prints the transcript.
+fn save(imported: &Imported, dir: &Path) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let t = &imported.transcript;
+    let (pk, vk) = imported.keypair.clone().into_key_files(t.circuit.clone());
+    let path = |ext: &str| dir.join(format!("{}.{ext}", t.circuit));
+    pk.save(&path("pk")).with_context(|| format!("writing {}", path("pk").display()))?;
+    vk.save(&path("vk")).with_context(|| format!("writing {}", path("vk").display()))?;
+    let json = serde_json::to_vec_pretty(t)?;
+    write_atomic(&path("transcript.json"), &json).with_context(|| format!("writing {}", path("transcript.json").display()))?;
+    println!("{}: imported", t.circuit);
+    for c in &t.contributions {
+        println!("  #{} {:<12} {:<16} {}", c.index, c.kind, c.name.as_deref().unwrap_or("-"), c.hash);
+    }
+    println!("  vk hash   {}", t.vk_hash);
+    println!("  wrote     {}, {}, {}", path("pk").display(), path("vk").display(), path("transcript.json").display());
+    Ok(ExitCode::from(EXIT_OK))
+}
