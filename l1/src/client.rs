@@ -110,6 +110,28 @@ impl VerifierKey {
         }
     }
 
+    /// Whether the eligibility verifying keys `keys` may be deployed on chain `chain_id` with
+    /// this batch key: a known development key ([`ccr_verifier_contracts::dev::known_dev_key`])
+    /// only where a development batch key may go.
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::InsecureDevKey`] for a known development key off development chains without
+    /// the opt-in.
+    pub fn check_eligibility_keys(self, chain_id: u64, keys: &[VerifyingKey<Bn254>]) -> Result<(), L1Error> {
+        if self == Self::InsecureDevAnyChain || DEV_CHAIN_IDS.contains(&chain_id) {
+            return Ok(());
+        }
+        for vk in keys {
+            let known =
+                ccr_verifier_contracts::dev::known_dev_key(vk).map_err(|e| L1Error::Deploy(e.to_string()))?;
+            if known.is_some() {
+                return Err(L1Error::InsecureDevKey { chain_id });
+            }
+        }
+        Ok(())
+    }
+
     /// Whether `verifier`, a verifier of this key, may be deployed on chain `chain_id`.
     ///
     /// # Errors
@@ -434,7 +456,7 @@ impl L1Client {
     /// # Errors
     ///
     /// [`L1Error::InsecureDevKey`] (a development key off a development chain, nothing
-    /// deployed); [`L1Error::Deploy`] for parameters out of range (eligibility keys included:
+    /// deployed, the eligibility keys' included: [`VerifierKey::check_eligibility_keys`]); [`L1Error::Deploy`] for parameters out of range (eligibility keys included:
     /// 1..=255 of them, each of 14 public inputs) or a broken artifact; as
     /// [`L1Client::connect`]; a failed deployment transaction.
     pub async fn deploy_with_key(
@@ -451,7 +473,9 @@ impl L1Client {
         let z = Address::ZERO;
         rollup_constructor(z, z, z, z, eligibility_keys, params, cfg).map_err(|e| deploy_err(&e))?;
         let (provider, signer) = provider(url, signer_key)?;
-        key.check(provider.get_chain_id().await.map_err(rpc_error)?, verifier)?;
+        let chain_id = provider.get_chain_id().await.map_err(rpc_error)?;
+        key.check(chain_id, verifier)?;
+        key.check_eligibility_keys(chain_id, eligibility_keys)?;
         let mut client = Self {
             provider,
             signer,

@@ -136,3 +136,76 @@ pub fn stand_in_eligibility_key(shape: u8) -> VerifyingKey<Bn254> {
         gamma_abc_g1: (0..15).map(|i| g1(base + 10 + i)).collect(),
     }
 }
+
+/// A development key: its circuit, the public seed it comes from, its verifying-key hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnownDevKey {
+    /// The circuit's name.
+    pub circuit: &'static str,
+    /// Where its toxic waste comes from.
+    pub origin: &'static str,
+    /// [`key_hash`] of its verifying key (empty for a [`stand_in_eligibility_key`], recognised
+    /// by its points).
+    pub vk_hash: &'static str,
+}
+
+/// The development keys this source tree deploys or tests with, by verifying-key hash: their
+/// toxic waste is public, so a deployment that holds value refuses them, whatever a key file's
+/// `insecure_dev_setup` flag says ([`known_dev_key`]). Pinned by a test that re-runs each setup.
+pub const KNOWN_DEV_KEYS: [KnownDevKey; 6] = [
+    KnownDevKey {
+        circuit: "batch-d24-n16",
+        origin: "dev_setup_batch, seed 0x42.. (the committed Groth16Verifier, ccr-prover demo, the devnet)",
+        vk_hash: "24182996476436ff9370671e028aced3275d1f6f84bb210ff5f880d0369ce299",
+    },
+    KnownDevKey {
+        circuit: "batch-d8-n4",
+        origin: "dev_setup_batch, seed 0x09.. (DevKey::TEST)",
+        vk_hash: "0e563a685a0883b6d2b0ad5df82bafc4ce19a24825cfce86bd5afb9f983154ed",
+    },
+    KnownDevKey {
+        circuit: "eligibility-64x4-d24",
+        origin: "dev_setup_eligibility, DEV_ELIGIBILITY_SEED (the devnet, the embedded L1)",
+        vk_hash: "9bd5dc77a95e1de5e844f1e272dce74cc3ab0a9c07969af6ccdc2144ed56c793",
+    },
+    KnownDevKey {
+        circuit: "eligibility-64x4-d8",
+        origin: "dev_setup_eligibility, DEV_ELIGIBILITY_SEED at the test depth",
+        vk_hash: "0cb1d6bf57688064a0227a21403d843be5b56954134bd513388aa42c0111e59f",
+    },
+    KnownDevKey {
+        circuit: "vote-process-s3-v1-b4",
+        origin: "dev_setup_process, seed 0x50.. (the devnet's polls)",
+        vk_hash: "417131a3fb7c6a67a9a03a3f32fa21b7b64c2a8bd1c8bdb038463e528e730c7f",
+    },
+    KnownDevKey {
+        circuit: "vote-tally-s3-v1-t8",
+        origin: "dev_setup_tally, seed 0x7a.. (the devnet's polls)",
+        vk_hash: "d3d1b372cab0774cdadc2b7ba6ad6b8acf4c524a28805ec2b0cf42633ed2c8bd",
+    },
+];
+
+/// The known development key `vk` is, if it is one: a key of [`KNOWN_DEV_KEYS`] or a
+/// [`stand_in_eligibility_key`].
+///
+/// # Errors
+///
+/// An arkworks serialization error of the key hash.
+pub fn known_dev_key(vk: &VerifyingKey<Bn254>) -> Result<Option<KnownDevKey>, ProverError> {
+    let hash = key_hash(vk)?;
+    if let Some(known) = KNOWN_DEV_KEYS.iter().find(|k| k.vk_hash == hash) {
+        return Ok(Some(*known));
+    }
+    let alpha = |shape: u8| -> ark_bn254::G1Affine {
+        use ark_ec::AffineRepr;
+        (ark_bn254::G1Affine::generator() * ark_bn254::Fr::from(100 * u64::from(shape) + 1)).into()
+    };
+    let stand_in = (0..=u8::MAX)
+        .find(|&shape| vk.alpha_g1 == alpha(shape))
+        .is_some_and(|shape| stand_in_eligibility_key(shape) == *vk);
+    Ok(stand_in.then_some(KnownDevKey {
+        circuit: "eligibility (any shape)",
+        origin: "stand_in_eligibility_key: every point a known multiple of the generator",
+        vk_hash: "",
+    }))
+}

@@ -11,10 +11,25 @@ async fn rollup_flow_on_anvil() {
     rollup_flow(anvil.url()).await;
 }
 
+/// An eligibility key that is no known development key (what a ceremony's looks like to the
+/// deployment rule, which reads only the list of known development keys).
+fn not_a_known_dev_key() -> ark_groth16::VerifyingKey<ark_bn254::Bn254> {
+    use ark_ec::AffineRepr;
+    let g1 = |k: u64| (ark_bn254::G1Affine::generator() * ark_bn254::Fr::from(k)).into();
+    let g2 = |k: u64| (ark_bn254::G2Affine::generator() * ark_bn254::Fr::from(k)).into();
+    ark_groth16::VerifyingKey {
+        alpha_g1: g1(12_345),
+        beta_g2: g2(12_346),
+        gamma_g2: g2(12_347),
+        delta_g2: g2(12_348),
+        gamma_abc_g1: (0..15).map(|i| g1(12_350 + i)).collect(),
+    }
+}
+
 /// The verifier of the insecure development key (the committed `Groth16Verifier`, or any
-/// verifier of a key flagged `insecure_dev_setup`) is refused on chain 1 before anything is
-/// deployed; a setup ceremony's key deploys there, and a development key only with the explicit
-/// opt-in.
+/// verifier of a key flagged `insecure_dev_setup`), or a known development eligibility key, is
+/// refused on chain 1 before anything is deployed; a setup ceremony's key deploys there, and a
+/// development key only with the explicit opt-in.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
     use alloy::providers::{Provider, ProviderBuilder};
@@ -69,6 +84,18 @@ async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
         )
         .await,
         L1Client::deploy(url, dev_key(0), test_verifier, &[eligibility_key()], &PARAMS, &cfg).await,
+        // A ceremony's batch verifier with a known development eligibility key (the flag of
+        // its file is not asked: the key's hash is on the list).
+        L1Client::deploy_with_key(
+            url,
+            dev_key(0),
+            test_verifier,
+            VerifierKey::Ceremony,
+            &[eligibility_key()],
+            &PARAMS,
+            &cfg,
+        )
+        .await,
     ];
     for result in refused {
         let err = result.expect_err("refused");
@@ -97,7 +124,7 @@ async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
         dev_key(1),
         test_verifier,
         VerifierKey::Ceremony,
-        &[eligibility_key()],
+        &[not_a_known_dev_key()],
         &PARAMS,
         &cfg,
     )

@@ -243,3 +243,36 @@ fn bindings_match_the_artifacts() {
         .contains(&ccr_verifier_contracts::bindings::IPoseidon5::poseidonCall::SIGNATURE.to_string()));
     let _ = KEY;
 }
+
+/// Every known development key is what its setup makes today, and is recognised; a key from
+/// another seed is not.
+#[test]
+fn known_dev_keys_are_the_development_setups() {
+    use ccr_circuits::credit::EligibilityShape;
+    use ccr_circuits::vote::{tally_witness::TallyParams, trees::VoteParams};
+    use ccr_prover::eligibility::{dev_setup_eligibility, DEV_ELIGIBILITY_SEED};
+    use ccr_prover::key_hash;
+    use ccr_prover::vote::{dev_setup_process, dev_setup_tally};
+    use ccr_verifier_contracts::dev::{known_dev_key, stand_in_eligibility_key, KNOWN_DEV_KEYS};
+
+    // The committed verifier names its key's hash (its setup is the ignored test above).
+    assert!(GROTH16_VERIFIER_SOURCE.contains(&format!("verifying-key hash {}", KNOWN_DEV_KEYS[0].vk_hash)));
+    // The devnet's poll sizes and seeds (ccr_devnet::DEVNET_POLL, POLL_PROCESS_SEED, POLL_TALLY_SEED).
+    let poll = VoteParams { state_depth: 3, vote_depth: 1, batch_size: 4 };
+    let tally = TallyParams::new(&poll, 8).unwrap();
+    let setups = [
+        (1, keys().vk.clone()),
+        (2, dev_setup_eligibility(EligibilityShape::PRODUCTION, 24, DEV_ELIGIBILITY_SEED).unwrap().vk),
+        (3, dev_setup_eligibility(EligibilityShape::PRODUCTION, 8, DEV_ELIGIBILITY_SEED).unwrap().vk),
+        (4, dev_setup_process(poll, [0x50; 32]).unwrap().vk),
+        (5, dev_setup_tally(tally, [0x7a; 32]).unwrap().vk),
+    ];
+    for (i, vk) in setups {
+        let known = KNOWN_DEV_KEYS[i];
+        assert_eq!(key_hash(&vk).unwrap(), known.vk_hash, "{}", known.circuit);
+        assert_eq!(known_dev_key(&vk).unwrap(), Some(known));
+    }
+    assert!(known_dev_key(&stand_in_eligibility_key(3)).unwrap().is_some());
+    let other = dev_setup_eligibility(EligibilityShape::PRODUCTION, 8, [0x0e; 32]).unwrap().vk;
+    assert_eq!(known_dev_key(&other).unwrap(), None);
+}

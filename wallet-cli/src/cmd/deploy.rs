@@ -82,7 +82,15 @@ impl DeployArgs {
                 elig.metadata.circuit_name
             )));
         }
-        let insecure = vk_file.metadata.insecure_dev_setup || elig.metadata.insecure_dev_setup;
+        // A key whose hash is a known development key's is one, whatever its file's flag says.
+        let known = |vk| {
+            ccr_verifier_contracts::dev::known_dev_key(vk)
+                .map_err(|e| WalletError::Config(format!("hashing a verifying key: {e}")))
+        };
+        let insecure = vk_file.metadata.insecure_dev_setup
+            || elig.metadata.insecure_dev_setup
+            || known(&vk_file.key)?.is_some()
+            || known(&elig.key)?.is_some();
         // The verifier of this very key, generated and compiled (the pinned solc-js: `node` and
         // `tools/js`, as `scripts/deps` installs them). Not the committed artifact, even for a
         // development key of its shape: a key file does not say which seed made it.
