@@ -122,6 +122,13 @@ pub struct DevnetConfig {
     /// development chain ([`ccr_l1::client::DEV_CHAIN_IDS`]): for a public test network whose
     /// rollup never holds value.
     pub insecure_dev_keys: bool,
+    /// Make the eligibility circuit's key at start by a test-size multi-party ceremony
+    /// (`ccr_prover::ceremony`: a one-party phase 1, three snarkjs contributions, a beacon,
+    /// `snarkjs zkey verify`, the import; about two minutes) instead of the development setup.
+    /// Its files and transcript go to `DIR/ceremony/`. The batch and poll circuits keep
+    /// development keys: at their smallest (2¹⁷ to 2¹⁹ constraints) snarkjs's phase 2 takes
+    /// tens of minutes on two cores.
+    pub ceremony: bool,
 }
 
 impl DevnetConfig {
@@ -138,6 +145,7 @@ impl DevnetConfig {
             batch_timeout: Duration::from_secs(1),
             escape_delay: 1000,
             insecure_dev_keys: false,
+            ceremony: false,
         }
     }
 }
@@ -212,18 +220,21 @@ impl Devnet {
         .save(&vk_path)
         .with_context(|| format!("writing {}", vk_path.display()))?;
 
-        say(&format!(
-            "keys: INSECURE development setup of the eligibility circuit ({}) ...",
-            ccr_prover::eligibility::eligibility_circuit_name(
-                ccr_prover::eligibility::NETWORK_SHAPES[0],
-                params.depth
-            )
-        ));
         let depth = params.depth;
-        let eligibility_pk =
+        let eligibility_pk = if config.ceremony {
+            eligibility_ceremony(&config.dir.join(CEREMONY_DIR), depth, say)?
+        } else {
+            say(&format!(
+                "keys: INSECURE development setup of the eligibility circuit ({}) ...",
+                ccr_prover::eligibility::eligibility_circuit_name(
+                    ccr_prover::eligibility::NETWORK_SHAPES[0],
+                    params.depth
+                )
+            ));
             tokio::task::spawn_blocking(move || ccr_prover::eligibility::dev_eligibility_key_file(depth))
                 .await
-                .context("key setup task")??;
+                .context("key setup task")??
+        };
         let eligibility_path = config.dir.join(ccr_wallet::credit::PK_FILE);
         eligibility_pk
             .save(&eligibility_path)
@@ -369,6 +380,52 @@ impl Devnet {
     pub fn dir(&self) -> &Path {
         &self.config.dir
     }
+}
+
+/// The test-size ceremony's directory in the devnet directory (with [`DevnetConfig::ceremony`]).
+pub const CEREMONY_DIR: &str = "ceremony";
+
+/// The eligibility circuit's key of the production shape at `depth` from a test-size ceremony
+/// in `dir` (see [`DevnetConfig::ceremony`]), its transcript written beside the `.zkey` files.
+/// Runs on this thread, blocking (the devnet runs on a multi-threaded runtime).
+fn eligibility_ceremony(
+    dir: &Path,
+    depth: usize,
+    say: Say<'_>,
+) -> anyhow::Result<ccr_prover::ProvingKeyFile> {
+    use ccr_prover::ceremony::snarkjs::{run_test_ceremony, Snarkjs, TestCeremony};
+    use ccr_prover::ceremony::CeremonyCircuit;
+
+    let circuit = CeremonyCircuit::Eligibility {
+        shape: ccr_prover::eligibility::NETWORK_SHAPES[0],
+        state_depth: depth,
+    };
+    say(&format!(
+        "keys: a TEST-SIZE multi-party ceremony of the eligibility circuit ({}) with snarkjs: a one-party \
+         phase 1 (insecure), 3 contributions, a beacon, zkey verify ...",
+        circuit.name()
+    ));
+    let snarkjs = Snarkjs::locate().context("snarkjs for the ceremony")?;
+    let (imported, _) = tokio::task::block_in_place(|| {
+        run_test_ceremony(
+            &snarkjs,
+            &circuit,
+            dir,
+            TestCeremony { contributions: 3, verify_each: false },
+            &mut rand::rngs::OsRng,
+            &mut |line| say(line),
+        )
+    })
+    .context("the eligibility ceremony")?;
+    let transcript = dir.join(format!("{}.transcript.json", circuit.name()));
+    std::fs::write(&transcript, serde_json::to_vec_pretty(&imported.transcript)?)
+        .with_context(|| format!("writing {}", transcript.display()))?;
+    say(&format!(
+        "keys: eligibility key from the ceremony, vk hash {} (transcript {})",
+        imported.transcript.vk_hash,
+        transcript.display()
+    ));
+    Ok(imported.keypair.into_key_files(circuit.name()).0)
 }
 
 /// The poll circuits' development keys ([`DEVNET_POLL`], fixed seeds), their verifiers compiled

@@ -71,6 +71,13 @@ struct Args {
     /// never hold value. Without it such a deployment is refused.
     #[arg(long)]
     insecure_dev_keys: bool,
+    /// Make the eligibility circuit's key by a test-size multi-party ceremony at start (snarkjs:
+    /// a one-party phase 1, three contributions, a beacon, zkey verify; about two minutes;
+    /// files and transcript in DIR/ceremony/) instead of the development setup. The batch and
+    /// poll circuits keep development keys (snarkjs's phase 2 at their 2^17 to 2^19
+    /// constraints takes tens of minutes here).
+    #[arg(long)]
+    ceremony: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -92,6 +99,7 @@ fn main() -> anyhow::Result<()> {
         rpc: args.rpc,
         metrics: Some(args.metrics),
         insecure_dev_keys: args.insecure_dev_keys,
+        ceremony: args.ceremony,
         ..DevnetConfig::new(args.dir.clone())
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;

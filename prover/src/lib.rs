@@ -28,14 +28,14 @@ pub mod atomic;
 pub mod batch;
 /// Proof bundles on disk (`proof.bin` + `public.json`) and reading verifier inputs by content.
 pub mod bundle;
+/// Multi-party setup with snarkjs: `.r1cs` export, `.zkey` import, transcripts, a test-size
+/// ceremony.
+pub mod ceremony;
 /// Groth16 for the eligibility circuit: keys per policy, proving after the native check, the
 /// portable proof file.
 pub mod eligibility;
 /// Error types, one per layer.
 pub mod error;
-/// Multi-party setup with snarkjs: `.r1cs` export, `.zkey` import, transcripts, a test-size
-/// ceremony.
-pub mod ceremony;
 /// Export to snarkjs JSON and Solidity calldata, and import from snarkjs JSON.
 pub mod export;
 /// Key files: header (magic, version, circuit, provenance flag, SHA-256) and arkworks payload.
@@ -61,8 +61,8 @@ pub use crate::{
     keys::{key_hash, KeyFile, KeyHeader, KeyKind, KeyMetadata, ProvingKeyFile, VerifyingKeyFile},
     matrices::ConstraintMatrices,
     prove::{
-        Qap, proof_from_bytes, proof_to_bytes, prove, prove_with_matrices, prove_with_public_inputs, ProofTimings,
-        Prover, PROOF_BYTES,
+        proof_from_bytes, proof_to_bytes, prove, prove_with_matrices, prove_with_public_inputs, ProofTimings,
+        Prover, Qap, PROOF_BYTES,
     },
     setup::{dev_setup, Keypair},
     verify::{prepare_verifying_key, verify, verify_prepared},

@@ -393,7 +393,8 @@ fn quotient_snarkjs(domain: GeneralEvaluationDomain<Fr>, e: Evaluations, instanc
     a[m..m + instance.len()].copy_from_slice(instance);
     b.resize(n, Fr::from(0u64));
     c.resize(n, Fr::from(0u64));
-    let double = GeneralEvaluationDomain::<Fr>::new(2 * n).expect("the domain doubled fits BN254's 2-adicity");
+    let double =
+        GeneralEvaluationDomain::<Fr>::new(2 * n).expect("the domain doubled fits BN254's 2-adicity");
     let coset = domain.get_coset(double.element(1)).expect("a coset of a power-of-two domain");
     for v in [&mut a, &mut b, &mut c] {
         domain.ifft_in_place(v);

@@ -1,4 +1,5 @@
-//! Credit end to end, on the embedded L1 at test size: a bank registers its policy, a member
+//! Credit end to end, on the embedded L1 at test size, with the eligibility key of a test-size
+//! multi-party ceremony made at start: a bank registers its policy, a member
 //! proves eligibility and borrows through the sequencer's JSON-RPC, the credit settles on L1
 //! with its eligibility proof, the member repays; every refusal at the sequencer comes with
 //! its error code before anything reaches the log or L1.
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use ccr_credit_policy::{Policy, Purpose};
 use ccr_devnet::scenario::wait_settled;
+use ccr_devnet::DevnetConfig;
 use ccr_prover::eligibility::EligibilityProofFile;
 use ccr_prover::ProvingKeyFile;
 use ccr_sequencer::ErrorCode;
@@ -77,7 +79,12 @@ impl Applicant<'_> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let devnet = start(config(dir.path(), embedded())).await;
+    // The eligibility key from a test-size multi-party ceremony made at start (snarkjs).
+    let devnet = start(DevnetConfig { ceremony: true, ..config(dir.path(), embedded()) }).await;
+    assert!(!devnet.eligibility_pk.metadata.insecure_dev_setup);
+    let transcript = dir.path().join("ceremony/eligibility-64x4-d8.transcript.json");
+    let transcript: serde_json::Value = serde_json::from_slice(&std::fs::read(transcript).unwrap()).unwrap();
+    assert_eq!(transcript["contributions"].as_array().unwrap().len(), 4, "three contributions and a beacon");
     let net = &devnet.network;
     let seq = SequencerClient::new(&net.sequencer_rpc).expect("client");
     let (bank, member, other) = (keys(4), keys(1), keys(2));
@@ -97,7 +104,8 @@ async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
     let bank = GermanBank::new();
     bank.register(&bank_l1, pool).await;
     let attestation = bank.attest(member.l2_public(), Purpose::CommunityInfrastructure);
-    let GermanBank { policy, pk, registry, root, .. } = bank;
+    let GermanBank { policy, registry, root, .. } = bank;
+    let pk = devnet.eligibility_pk.clone();
     let applicant = Applicant {
         seq: &seq,
         member: &member,

@@ -44,7 +44,9 @@ impl<'a> BinFile<'a> {
         let mut found = self.sections.iter().filter(|(k, _)| *k == kind);
         match (found.next(), found.next()) {
             (Some((_, bytes)), None) => Ok(Cursor::over(bytes, self.file)),
-            (None, _) => Err(CeremonyError::Format { file: self.file, reason: format!("section {kind} missing") }),
+            (None, _) => {
+                Err(CeremonyError::Format { file: self.file, reason: format!("section {kind} missing") })
+            }
             (Some(_), Some(_)) => {
                 Err(CeremonyError::Format { file: self.file, reason: format!("section {kind} repeated") })
             }
@@ -96,7 +98,11 @@ impl<'a> Cursor<'a> {
 
     pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8], CeremonyError> {
         let end = self.pos.checked_add(len).filter(|&end| end <= self.bytes.len()).ok_or_else(|| {
-            self.error(format!("truncated: {len} bytes needed at offset {}, {} left", self.pos, self.remaining()))
+            self.error(format!(
+                "truncated: {len} bytes needed at offset {}, {} left",
+                self.pos,
+                self.remaining()
+            ))
         })?;
         let slice = &self.bytes[self.pos..end];
         self.pos = end;
@@ -147,7 +153,8 @@ impl<'a> Cursor<'a> {
     /// little-endian (`.r1cs` coefficients).
     pub(crate) fn fr(&mut self, what: &str) -> Result<Fr, CeremonyError> {
         let bytes: [u8; 32] = self.array()?;
-        Fr::from_bigint(bigint_le(&bytes)).ok_or_else(|| self.error(format!("{what}: not below the field modulus")))
+        Fr::from_bigint(bigint_le(&bytes))
+            .ok_or_else(|| self.error(format!("{what}: not below the field modulus")))
     }
 
     /// A base-field element in Montgomery form, 32 bytes little-endian (`.zkey` and `.ptau`
@@ -187,7 +194,6 @@ impl<'a> Cursor<'a> {
         }
         Ok(G2Affine::new_unchecked(x, y))
     }
-
 }
 
 /// Whether a G2 point is on the curve and in the prime-order subgroup.

@@ -150,8 +150,9 @@ impl CeremonyCircuit {
         let params = |e: String| ProverError::Params(format!("{}: {e}", self.name()));
         match *self {
             Self::Batch(p) => {
-                let blank = ccr_circuits::batch::BatchWitness::blank(RollupParams { domain: Domain::NONE, ..p })
-                    .map_err(|e| params(e.to_string()))?;
+                let blank =
+                    ccr_circuits::batch::BatchWitness::blank(RollupParams { domain: Domain::NONE, ..p })
+                        .map_err(|e| params(e.to_string()))?;
                 ConstraintMatrices::synthesize(ccr_circuits::batch::constraints::BatchCircuit::new(blank))
             }
             Self::Eligibility { shape, state_depth } => {
@@ -353,7 +354,10 @@ pub fn check_extends(previous: &MpcParams, next: &MpcParams) -> Result<(), Cerem
     }
     let (n, m) = (previous.contributions.len(), next.contributions.len());
     if m != n + 1 {
-        return fail(format!("the previous key has {n} contributions, the new one {m} (exactly {} expected)", n + 1));
+        return fail(format!(
+            "the previous key has {n} contributions, the new one {m} (exactly {} expected)",
+            n + 1
+        ));
     }
     if let Some(i) = (0..n).find(|&i| previous.contributions[i] != next.contributions[i]) {
         return fail(format!(

@@ -50,10 +50,13 @@ pub fn test_ptau<R: RngCore + CryptoRng>(power: u32, rng: &mut R) -> Result<Vec<
     let alpha = Fr::rand(rng);
     let beta = Fr::rand(rng);
     let n = 1usize << power;
-    let powers: Vec<Fr> = std::iter::successors(Some(Fr::from(1u64)), |p| Some(*p * tau)).take(2 * n - 1).collect();
+    let powers: Vec<Fr> =
+        std::iter::successors(Some(Fr::from(1u64)), |p| Some(*p * tau)).take(2 * n - 1).collect();
     let lagrange: Vec<Fr> = (0..=power)
         .flat_map(|k| {
-            Radix2EvaluationDomain::<Fr>::new(1 << k).expect("a power of two below 2^28").evaluate_all_lagrange_coefficients(tau)
+            Radix2EvaluationDomain::<Fr>::new(1 << k)
+                .expect("a power of two below 2^28")
+                .evaluate_all_lagrange_coefficients(tau)
         })
         .collect();
     let scaled = |v: &[Fr], by: Fr| -> Vec<Fr> { v.iter().map(|x| *x * by).collect() };

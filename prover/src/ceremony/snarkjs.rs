@@ -87,7 +87,13 @@ impl Snarkjs {
     /// # Errors
     ///
     /// As [`Self::run`].
-    pub fn contribute(&self, previous: &Path, next: &Path, name: &str, entropy: &str) -> Result<String, CeremonyError> {
+    pub fn contribute(
+        &self,
+        previous: &Path,
+        next: &Path,
+        name: &str,
+        entropy: &str,
+    ) -> Result<String, CeremonyError> {
         let out = self.run([
             OsStr::new("zkey"),
             "contribute".as_ref(),
@@ -105,7 +111,13 @@ impl Snarkjs {
     /// # Errors
     ///
     /// As [`Self::run`].
-    pub fn beacon(&self, previous: &Path, next: &Path, beacon_hex: &str, iterations_exp: u8) -> Result<(), CeremonyError> {
+    pub fn beacon(
+        &self,
+        previous: &Path,
+        next: &Path,
+        beacon_hex: &str,
+        iterations_exp: u8,
+    ) -> Result<(), CeremonyError> {
         self.run([
             OsStr::new("zkey"),
             "beacon".as_ref(),
@@ -125,7 +137,13 @@ impl Snarkjs {
     ///
     /// [`CeremonyError::Snarkjs`] if snarkjs does not answer `ZKey Ok!`.
     pub fn verify(&self, r1cs: &Path, ptau: &Path, zkey: &Path) -> Result<String, CeremonyError> {
-        let out = self.run([OsStr::new("zkey"), "verify".as_ref(), r1cs.as_os_str(), ptau.as_os_str(), zkey.as_os_str()])?;
+        let out = self.run([
+            OsStr::new("zkey"),
+            "verify".as_ref(),
+            r1cs.as_os_str(),
+            ptau.as_os_str(),
+            zkey.as_os_str(),
+        ])?;
         if out.contains("ZKey Ok!") {
             Ok(out)
         } else {
@@ -140,7 +158,9 @@ fn printed_hash(out: &str) -> String {
     out[start + "Contribution Hash:".len()..]
         .lines()
         .take(5)
-        .flat_map(|line| line.split_whitespace().filter(|w| w.len() == 8 && w.bytes().all(|b| b.is_ascii_hexdigit())))
+        .flat_map(|line| {
+            line.split_whitespace().filter(|w| w.len() == 8 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
         .collect()
 }
 
@@ -211,7 +231,8 @@ pub fn run_test_ceremony<R: RngCore + CryptoRng>(
         let mut entropy = [0u8; 32];
         rng.fill_bytes(&mut entropy);
         let next = zkey_path(i);
-        let hash = snarkjs.contribute(&zkeys[i - 1], &next, &format!("contributor {i}"), &hex::encode(entropy))?;
+        let hash =
+            snarkjs.contribute(&zkeys[i - 1], &next, &format!("contributor {i}"), &hex::encode(entropy))?;
         if how.verify_each {
             snarkjs.verify(&r1cs_path, &ptau_path, &next)?;
         }

@@ -131,7 +131,10 @@ pub fn run(args: CeremonyArgs) -> anyhow::Result<ExitCode> {
             println!("wrote {}", out.display());
             println!("  constraints     {}", matrices.num_constraints());
             println!("  public inputs   {}", matrices.num_instance_variables() - 1);
-            println!("  wires           {}", matrices.num_instance_variables() + matrices.num_witness_variables());
+            println!(
+                "  wires           {}",
+                matrices.num_instance_variables() + matrices.num_witness_variables()
+            );
             println!("  phase 1 power   {} or more", ptau_power(&matrices)?);
             println!("  sha256          {}", hex::encode(Sha256::digest(&bytes)));
             Ok(ExitCode::from(EXIT_OK))
@@ -142,7 +145,8 @@ pub fn run(args: CeremonyArgs) -> anyhow::Result<ExitCode> {
             match check_extends(&previous, &next_mpc) {
                 Ok(()) => {
                     let c = next_mpc.contributions.last().expect("one more than the previous");
-                    let kind = if c.kind == ContributionKind::Contributor { "contribution" } else { "beacon" };
+                    let kind =
+                        if c.kind == ContributionKind::Contributor { "contribution" } else { "beacon" };
                     println!(
                         "accepted: {kind} {} ({}), hash {}",
                         next_mpc.contributions.len(),
@@ -204,12 +208,18 @@ fn save(imported: &Imported, dir: &Path) -> anyhow::Result<ExitCode> {
     pk.save(&path("pk")).with_context(|| format!("writing {}", path("pk").display()))?;
     vk.save(&path("vk")).with_context(|| format!("writing {}", path("vk").display()))?;
     let json = serde_json::to_vec_pretty(t)?;
-    write_atomic(&path("transcript.json"), &json).with_context(|| format!("writing {}", path("transcript.json").display()))?;
+    write_atomic(&path("transcript.json"), &json)
+        .with_context(|| format!("writing {}", path("transcript.json").display()))?;
     println!("{}: imported", t.circuit);
     for c in &t.contributions {
         println!("  #{} {:<12} {:<16} {}", c.index, c.kind, c.name.as_deref().unwrap_or("-"), c.hash);
     }
     println!("  vk hash   {}", t.vk_hash);
-    println!("  wrote     {}, {}, {}", path("pk").display(), path("vk").display(), path("transcript.json").display());
+    println!(
+        "  wrote     {}, {}, {}",
+        path("pk").display(),
+        path("vk").display(),
+        path("transcript.json").display()
+    );
     Ok(ExitCode::from(EXIT_OK))
 }

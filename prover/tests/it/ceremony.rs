@@ -4,11 +4,13 @@
 //! `zkey verify`, the import, proofs under the key in our verifier, snarkjs and the rollup
 //! contract) runs in `ccr-verifier-contracts`' tests, where L1 is.
 
-use ccr_circuits::credit::EligibilityShape;
 use ark_bn254::{Fr, G1Affine, G2Affine};
 use ark_ec::{AffineRepr, CurveGroup};
+use ccr_circuits::credit::EligibilityShape;
 use ccr_prover::ceremony::zkey::read_zkey;
-use ccr_prover::ceremony::{check_extends, r1cs::to_r1cs, CeremonyCircuit, Contribution, ContributionKind, MpcParams};
+use ccr_prover::ceremony::{
+    check_extends, r1cs::to_r1cs, CeremonyCircuit, Contribution, ContributionKind, MpcParams,
+};
 use ccr_prover::CeremonyError;
 
 use crate::common::{node, show, snarkjs_cli};
@@ -18,10 +20,13 @@ const SMALL: CeremonyCircuit =
 
 #[test]
 fn circuit_names_round_trip_and_others_are_refused() {
-    for name in ["batch-d24-n16", "eligibility-64x4-d24", "vote-process-s10-v3-b25", "vote-tally-s10-v3-t32"] {
+    for name in ["batch-d24-n16", "eligibility-64x4-d24", "vote-process-s10-v3-b25", "vote-tally-s10-v3-t32"]
+    {
         assert_eq!(CeremonyCircuit::from_name(name).unwrap().name(), name);
     }
-    for bad in ["batch-d024-n16", "eligibility-64x4", "eligibility-64x4-d24x", "vote-tally-s1-v2", "plonk", ""] {
+    for bad in
+        ["batch-d024-n16", "eligibility-64x4", "eligibility-64x4-d24x", "vote-tally-s1-v2", "plonk", ""]
+    {
         assert!(matches!(CeremonyCircuit::from_name(bad), Err(CeremonyError::UnknownCircuit(_))), "{bad}");
     }
 }

@@ -44,7 +44,8 @@ fn a_ceremony_key_proves_for_our_verifier_snarkjs_and_the_rollup() {
     assert_eq!(kinds, ["contribution", "contribution", "contribution", "beacon"]);
     for c in &t.contributions[..3] {
         assert!(
-            said.iter().any(|line| line.contains(&format!("contribution {} accepted, hash {}", c.index, c.hash))),
+            said.iter()
+                .any(|line| line.contains(&format!("contribution {} accepted, hash {}", c.index, c.hash))),
             "contribution {}'s hash {} is not the one snarkjs printed: {said:?}",
             c.index,
             c.hash
@@ -55,7 +56,15 @@ fn a_ceremony_key_proves_for_our_verifier_snarkjs_and_the_rollup() {
     // The verifying key snarkjs exports from the final .zkey is ours.
     let final_zkey = files.zkeys.last().unwrap();
     let vk_json = dir.path().join("verification_key.json");
-    snarkjs.run(["zkey".as_ref(), "export".as_ref(), "verificationkey".as_ref(), final_zkey.as_os_str(), vk_json.as_os_str()]).unwrap();
+    snarkjs
+        .run([
+            "zkey".as_ref(),
+            "export".as_ref(),
+            "verificationkey".as_ref(),
+            final_zkey.as_os_str(),
+            vk_json.as_os_str(),
+        ])
+        .unwrap();
     assert_eq!(key_hash(&load_verifying_key(&vk_json).unwrap().vk).unwrap(), t.vk_hash);
 
     // A member's proof under the ceremony key (snarkjs's QAP): our verifier accepts it ...
@@ -65,8 +74,13 @@ fn a_ceremony_key_proves_for_our_verifier_snarkjs_and_the_rollup() {
     // ... snarkjs accepts it against its own export of the key ...
     let out = dir.path().join("proof");
     std::fs::create_dir(&out).unwrap();
-    write_snarkjs_files(&out, &SnarkjsVerifyingKey::from_vk(&imported.keypair.vk), &proof, &st.public_inputs())
-        .unwrap();
+    write_snarkjs_files(
+        &out,
+        &SnarkjsVerifyingKey::from_vk(&imported.keypair.vk),
+        &proof,
+        &st.public_inputs(),
+    )
+    .unwrap();
     let report = snarkjs
         .run([
             "groth16".as_ref(),
@@ -94,7 +108,8 @@ fn a_ceremony_key_proves_for_our_verifier_snarkjs_and_the_rollup() {
 
     // The import refuses the key for another circuit, and a key nobody contributed to.
     let other = CeremonyCircuit::Eligibility { shape: SHAPE, state_depth: PARAMS.depth + 1 };
-    let err = import_zkey(&other, &other.matrices().unwrap(), &std::fs::read(final_zkey).unwrap()).unwrap_err();
+    let err =
+        import_zkey(&other, &other.matrices().unwrap(), &std::fs::read(final_zkey).unwrap()).unwrap_err();
     assert!(matches!(err, ProverError::Ceremony(CeremonyError::WrongCircuit { .. })), "{err}");
     let matrices = circuit.matrices().unwrap();
     let err = import_zkey(&circuit, &matrices, &std::fs::read(&files.zkeys[0]).unwrap()).unwrap_err();
