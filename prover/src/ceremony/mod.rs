@@ -6,7 +6,7 @@
 //!
 //! 1. **Phase 1** is a public powers of tau, already prepared for phase 2: the Perpetual
 //!    Powers of Tau (`powersOfTau28_hez_final_XX.ptau`, power `XX` at least one more than the
-//!    log₂ of the circuit's constraints plus public inputs). Only tests use [`ptau::test_ptau`].
+//!    log₂ of the circuit's constraints plus public inputs). Only tests use [`test_ptau`](crate::ceremony::ptau::test_ptau).
 //! 2. **The coordinator** exports the circuit (`ccr-prover ceremony r1cs --circuit NAME`), makes
 //!    the initial key (`snarkjs zkey new NAME.r1cs phase1.ptau NAME_0000.zkey`) and publishes
 //!    both.
@@ -16,7 +16,7 @@
 //! 4. **The coordinator** accepts a contribution only if `snarkjs zkey verify NAME.r1cs
 //!    phase1.ptau NAME_i+1.zkey` passes and `ccr-prover ceremony check-contribution
 //!    --previous NAME_i.zkey --next NAME_i+1.zkey` shows it extends the accepted chain by
-//!    exactly one contribution ([`check_extends`]); anything else is refused and the previous
+//!    exactly one contribution ([`check_extends`](crate::ceremony::check_extends)); anything else is refused and the previous
 //!    key stays the latest.
 //! 5. **A random beacon** closes it: `snarkjs zkey beacon NAME_n.zkey NAME_final.zkey <hash>
 //!    10 --name=beacon`, the hash a public value fixed after the last contribution (a future
@@ -24,7 +24,7 @@
 //! 6. **Import**: `ccr-prover ceremony import --circuit NAME --zkey NAME_final.zkey` checks
 //!    that the key is that circuit's (the variable, public input and constraint counts, and
 //!    every coefficient of A and B against our own constraint system) and writes `NAME.pk`,
-//!    `NAME.vk` and `NAME.transcript.json` ([`Transcript`]): each contribution's hash as
+//!    `NAME.vk` and `NAME.transcript.json` ([`Transcript`](crate::ceremony::Transcript)): each contribution's hash as
 //!    snarkjs printed it to its contributor, the beacon, the hashes of the `.r1cs`, the
 //!    `.zkey` and our keys. A proof is sound if any one contributor destroyed their secret.
 //!
@@ -33,7 +33,7 @@
 //! snarkjs's keys hold H over the odd points of the domain twice as large, not arkworks'
 //! `τⁱ·Z(τ)/δ`; the prover tells them apart by the H query's length and computes the quotient
 //! each way (see [`crate::prove::Qap`]). We read `.zkey` files ourselves
-//! ([`zkey::read_zkey`]) rather than through `ark-circom`: its reader and `CircomReduction`
+//! ([`read_zkey`](crate::ceremony::zkey::read_zkey)) rather than through `ark-circom`: its reader and `CircomReduction`
 //! are a few hundred lines, while the crate unconditionally builds wasmer and cranelift (a
 //! WebAssembly runtime for circom's witness generators, which we have no use for).
 

@@ -67,17 +67,17 @@ fn contribution(delta: u64, name: &str) -> Contribution {
 
 #[test]
 fn a_contribution_must_extend_the_accepted_chain_by_one() {
-    let chain = |cs: &[Contribution]| MpcParams { circuit_hash: [1; 64], contributions: cs.to_vec() };
+    let chain = |contributions: Vec<Contribution>| MpcParams { circuit_hash: [1; 64], contributions };
     let (a, b, c) = (contribution(5, "a"), contribution(6, "b"), contribution(7, "c"));
-    check_extends(&chain(&[]), &chain(&[a.clone()])).unwrap();
-    check_extends(&chain(&[a.clone()]), &chain(&[a.clone(), b.clone()])).unwrap();
+    check_extends(&chain(vec![]), &chain(vec![a.clone()])).unwrap();
+    check_extends(&chain(vec![a.clone()]), &chain(vec![a.clone(), b.clone()])).unwrap();
     let refused = [
-        (chain(&[a.clone()]), chain(&[b.clone()]), "made from another key than the latest"),
-        (chain(&[a.clone()]), chain(&[b.clone(), c.clone()]), "rewrites an accepted contribution"),
-        (chain(&[a.clone()]), chain(&[a.clone(), b.clone(), c.clone()]), "two at once"),
-        (chain(&[a.clone()]), chain(&[a.clone()]), "none"),
-        (chain(&[a.clone()]), chain(&[a.clone(), contribution(5, "same delta")]), "δ unchanged"),
-        (chain(&[]), MpcParams { circuit_hash: [2; 64], ..chain(&[a.clone()]) }, "another circuit"),
+        (chain(vec![a.clone()]), chain(vec![b.clone()]), "made from another key than the latest"),
+        (chain(vec![a.clone()]), chain(vec![b.clone(), c.clone()]), "rewrites an accepted contribution"),
+        (chain(vec![a.clone()]), chain(vec![a.clone(), b.clone(), c.clone()]), "two at once"),
+        (chain(vec![a.clone()]), chain(vec![a.clone()]), "none"),
+        (chain(vec![a.clone()]), chain(vec![a.clone(), contribution(5, "same delta")]), "δ unchanged"),
+        (chain(vec![]), MpcParams { circuit_hash: [2; 64], ..chain(vec![a.clone()]) }, "another circuit"),
     ];
     for (previous, next, why) in refused {
         let err = check_extends(&previous, &next).unwrap_err();
