@@ -1,17 +1,22 @@
 //! A test-size multi-party setup of the eligibility circuit (`ccr_prover::ceremony` driving
 //! snarkjs 0.7.5): a one-party phase 1, three contributions and a beacon, `snarkjs zkey
 //! verify`, the import. A proof under the imported key verifies in our verifier, in `snarkjs
-//! groth16 verify` against the key snarkjs exports from the `.zkey`, and in the rollup
-//! contract, which lends on it. The coordinator's checks refuse a contribution that does not
+//! groth16 verify` against the key snarkjs exports from the `.zkey`, in the Solidity verifiers
+//! generated from the key (ours and snarkjs's) on the EVM, and in the rollup contract, which
+//! lends on it. The coordinator's checks refuse a contribution that does not
 //! extend the chain, the import refuses another circuit's key and a key with no contribution.
 
+use alloy_primitives::U256;
 use ccr_prover::ceremony::snarkjs::{run_test_ceremony, Snarkjs, TestCeremony};
 use ccr_prover::ceremony::zkey::read_mpc_params;
 use ccr_prover::ceremony::{check_extends, import_zkey, CeremonyCircuit};
 use ccr_prover::export::snarkjs::SnarkjsVerifyingKey;
+use ccr_prover::export::solidity::SolidityCalldata;
 use ccr_prover::export::{write_snarkjs_files, PROOF_JSON, PUBLIC_JSON};
 use ccr_prover::{key_hash, load_verifying_key, verify, CeremonyError, ProverError};
 use ccr_verifier_contracts::bindings::Rollup;
+use ccr_verifier_contracts::solc::{compile_contract, js_tools_dir};
+use ccr_verifier_contracts::{solidity_verifier, Evm};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 
 use crate::common::{operator, PARAMS};
@@ -91,6 +96,37 @@ fn a_ceremony_key_proves_for_our_verifier_snarkjs_and_the_rollup() {
         ])
         .unwrap();
     assert!(report.contains("OK!"), "{report}");
+    // ... so do the Solidity verifiers generated from the key, ours and snarkjs's own
+    // (`zkey export solidityverifier`), on the EVM, and neither takes a tampered input ...
+    let snarkjs_sol = dir.path().join("verifier.sol");
+    snarkjs
+        .run([
+            "zkey".as_ref(),
+            "export".as_ref(),
+            "solidityverifier".as_ref(),
+            final_zkey.as_os_str(),
+            snarkjs_sol.as_os_str(),
+        ])
+        .unwrap();
+    let theirs = std::fs::read_to_string(&snarkjs_sol).unwrap();
+    let ours =
+        solidity_verifier(&imported.keypair.vk, "Groth16Verifier", "eligibility, test ceremony").unwrap();
+    let mut evm = Evm::new();
+    for source in [ours, theirs] {
+        let artifact = compile_contract(&js_tools_dir(), "Groth16Verifier", &source).unwrap();
+        let v = evm.deploy(operator(), artifact.deploy_code(&[])).unwrap().0;
+        let mut run = |public: &[ark_bn254::Fr]| {
+            let c = SolidityCalldata::new(&proof, public);
+            let selector = alloy_primitives::keccak256(c.function_signature().as_bytes());
+            let out =
+                evm.call(operator(), v, c.encode_call(selector[..4].try_into().unwrap()).into()).unwrap();
+            U256::from_be_slice(&out.output) == U256::from(1u64)
+        };
+        assert!(run(&st.public_inputs()));
+        let mut tampered = st.public_inputs();
+        tampered[0] += ark_bn254::Fr::from(1u64);
+        assert!(!run(&tampered));
+    }
     // ... and the rollup contract, holding the ceremony's key for shape 0, lends on it.
     let batch = credit_batch(&s, 1_500, &st, proofs(&proof, &st));
     let r = s.w.rollup.submit_batch(&mut s.w.evm, operator(), &batch).unwrap();
