@@ -329,6 +329,24 @@ fn prove_assignment<R: RngCore + CryptoRng>(
 /// `LibsnarkReduction::witness_map_from_matrices` computes them (the public inputs fill the
 /// rows after the constraints of A), from evaluations already made for the satisfaction check.
 fn quotient(domain: GeneralEvaluationDomain<Fr>, e: Evaluations, instance: &[Fr]) -> Vec<Fr> {
+    let vanishing_inverse = domain
+        .evaluate_vanishing_polynomial(Fr::GENERATOR)
+        .inverse()
+        .expect("the generator lies outside the domain");
+    let (mut h, coset) = ab_minus_c_on_coset(domain, e, instance, Fr::GENERATOR);
+    h.par_iter_mut().for_each(|h| *h *= vanishing_inverse);
+    coset.ifft_in_place(&mut h);
+    h
+}
+
+/// `A·B − C` evaluated on the coset `offset·H` of the domain `H` (the public inputs filling the
+/// rows of A after the constraints), and that coset.
+fn ab_minus_c_on_coset(
+    domain: GeneralEvaluationDomain<Fr>,
+    e: Evaluations,
+    instance: &[Fr],
+    offset: Fr,
+) -> (Vec<Fr>, GeneralEvaluationDomain<Fr>) {
     let n = domain.size();
     let m = e.a.len();
     let Evaluations { mut a, mut b, mut c } = e;
@@ -336,24 +354,16 @@ fn quotient(domain: GeneralEvaluationDomain<Fr>, e: Evaluations, instance: &[Fr]
     a[m..m + instance.len()].copy_from_slice(instance);
     b.resize(n, Fr::from(0u64));
     c.resize(n, Fr::from(0u64));
-
-    let coset = domain.get_coset(Fr::GENERATOR).expect("a coset of a power-of-two domain");
+    let coset = domain.get_coset(offset).expect("a coset of a power-of-two domain");
     for v in [&mut a, &mut b, &mut c] {
         domain.ifft_in_place(v);
         coset.fft_in_place(v);
     }
-    let vanishing_inverse = domain
-        .evaluate_vanishing_polynomial(Fr::GENERATOR)
-        .inverse()
-        .expect("the generator lies outside the domain");
     a.par_iter_mut().zip(b.par_iter()).zip(c.par_iter()).for_each(|((a, b), c)| {
         *a *= b;
         *a -= c;
-        *a *= vanishing_inverse;
     });
-    drop((b, c));
-    coset.ifft_in_place(&mut a);
-    a
+    (a, coset)
 }
 
 /// The QAP reduction a proving key was made for: what its H query holds, and so how the prover
@@ -381,30 +391,14 @@ impl Qap {
     }
 }
 
-/// The evaluations of `A·B − C` at the odd points `ω₂ₙ·ωⁿⁱ` of the domain twice as large, as
+/// The evaluations of `A·B − C` at the odd points `ω₂ₙ·ωₙⁱ` of the domain twice as large, as
 /// snarkjs's prover (and ark-circom's `CircomReduction`) computes them: the evaluations on
 /// the domain are interpolated and re-evaluated on the coset `ω₂ₙ·H`. Those are H's values up
-/// to the constant `Z(ω₂ₙ·ωⁱ) = −2`, which a snarkjs key's H points already divide by.
+/// to the constant `Z(ω₂ₙ·ωₙⁱ) = −2`, which a snarkjs key's H points already divide by.
 fn quotient_snarkjs(domain: GeneralEvaluationDomain<Fr>, e: Evaluations, instance: &[Fr]) -> Vec<Fr> {
-    let n = domain.size();
-    let m = e.a.len();
-    let Evaluations { mut a, mut b, mut c } = e;
-    a.resize(n, Fr::from(0u64));
-    a[m..m + instance.len()].copy_from_slice(instance);
-    b.resize(n, Fr::from(0u64));
-    c.resize(n, Fr::from(0u64));
-    let double =
-        GeneralEvaluationDomain::<Fr>::new(2 * n).expect("the domain doubled fits BN254's 2-adicity");
-    let coset = domain.get_coset(double.element(1)).expect("a coset of a power-of-two domain");
-    for v in [&mut a, &mut b, &mut c] {
-        domain.ifft_in_place(v);
-        coset.fft_in_place(v);
-    }
-    a.par_iter_mut().zip(b.par_iter()).zip(c.par_iter()).for_each(|((a, b), c)| {
-        *a *= b;
-        *a -= c;
-    });
-    a
+    let double = GeneralEvaluationDomain::<Fr>::new(2 * domain.size())
+        .expect("the domain doubled fits BN254's 2-adicity");
+    ab_minus_c_on_coset(domain, e, instance, double.element(1)).0
 }
 
 /// The Groth16 proof (A, B, C) for the full assignment `z` and the quotient `h`, blinded by

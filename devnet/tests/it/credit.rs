@@ -81,7 +81,7 @@ async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     // The eligibility key from a test-size multi-party ceremony made at start (snarkjs).
     let devnet = start(DevnetConfig { ceremony: true, ..config(dir.path(), embedded()) }).await;
-    assert!(!devnet.eligibility_pk.metadata.insecure_dev_setup);
+    assert_eq!(devnet.eligibility_pk.metadata.circuit_name, "eligibility-64x4-d8");
     let transcript = dir.path().join("ceremony/eligibility-64x4-d8.transcript.json");
     let transcript: serde_json::Value = serde_json::from_slice(&std::fs::read(transcript).unwrap()).unwrap();
     assert_eq!(transcript["contributions"].as_array().unwrap().len(), 4, "three contributions and a beacon");

@@ -189,8 +189,9 @@ pub struct TestCeremony {
 /// **Test size.** A whole ceremony for `circuit` on this machine: a one-party phase 1
 /// ([`ptau::test_ptau`], INSECURE), contributions with entropy from `rng`, each checked by
 /// [`check_extends`] (and `snarkjs zkey verify` with [`TestCeremony::verify_each`]) as a
-/// coordinator would, a beacon, `snarkjs zkey verify` of the final key, and the import. `say`
-/// hears each step.
+/// coordinator would, a beacon, `snarkjs zkey verify` of the final key, and the import. The
+/// keys carry the `insecure_dev_setup` flag (the phase 1 is one party's), so deployments off
+/// development chains refuse them. `say` hears each step.
 ///
 /// # Errors
 ///
@@ -251,6 +252,8 @@ pub fn run_test_ceremony<R: RngCore + CryptoRng>(
     zkeys.push(final_path.clone());
     say(&format!("{name}: beacon applied, final key verified by snarkjs"));
     let bytes = std::fs::read(&final_path).map_err(|e| ProverError::io(&final_path, e))?;
-    let imported = import_zkey(circuit, &matrices, &bytes)?;
+    let mut imported = import_zkey(circuit, &matrices, &bytes)?;
+    // Its phase 1 is one party's: whoever ran it could have kept τ.
+    imported.keypair.insecure_dev_setup = true;
     Ok((imported, TestCeremonyFiles { ptau: ptau_path, r1cs: r1cs_path, zkeys }))
 }

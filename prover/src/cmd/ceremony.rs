@@ -101,7 +101,8 @@ enum Step {
     },
     /// TEST SIZE: a whole ceremony on this machine with snarkjs (a one-party phase 1, the
     /// contributions, a beacon, `zkey verify`, the import), writing every file and the keys
-    /// into DIR. Shows the flow; its keys are as insecure as the phase 1.
+    /// into DIR. Shows the flow; its keys are as insecure as the phase 1, and their files are
+    /// flagged insecure_dev_setup.
     #[command(name = "test-run", after_long_help = CIRCUITS)]
     TestRun {
         /// The circuit.
