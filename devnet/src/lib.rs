@@ -124,10 +124,10 @@ pub struct DevnetConfig {
     pub insecure_dev_keys: bool,
     /// Make the eligibility circuit's key at start by a test-size multi-party ceremony
     /// (`ccr_prover::ceremony`: a one-party phase 1, three snarkjs contributions, a beacon,
-    /// `snarkjs zkey verify`, the import; about two minutes) instead of the development setup.
-    /// Its files and transcript go to `DIR/ceremony/`. The batch and poll circuits keep
-    /// development keys: at their smallest (2¹⁷ to 2¹⁹ constraints) snarkjs's phase 2 takes
-    /// tens of minutes on two cores.
+    /// `snarkjs zkey verify`, the import; about three minutes at depth 24) instead of the
+    /// development setup. Its files and transcript go to `DIR/ceremony/`. The batch and poll
+    /// circuits keep development keys: at their smallest (122k to 273k constraints) snarkjs's
+    /// phase 2 takes over eight minutes each on two cores.
     pub ceremony: bool,
 }
 

@@ -72,10 +72,10 @@ struct Args {
     #[arg(long)]
     insecure_dev_keys: bool,
     /// Make the eligibility circuit's key by a test-size multi-party ceremony at start (snarkjs:
-    /// a one-party phase 1, three contributions, a beacon, zkey verify; about two minutes;
-    /// files and transcript in DIR/ceremony/) instead of the development setup. The batch and
-    /// poll circuits keep development keys (snarkjs's phase 2 at their 2^17 to 2^19
-    /// constraints takes tens of minutes here).
+    /// a one-party phase 1, three contributions, a beacon, zkey verify; about three minutes at
+    /// depth 24; files and transcript in DIR/ceremony/) instead of the development setup. The
+    /// batch and poll circuits keep development keys (snarkjs's phase 2 takes over eight
+    /// minutes for each of them here).
     #[arg(long)]
     ceremony: bool,
 }
