@@ -128,7 +128,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A `u32` count or index as `usize`.
-    pub(crate) fn len(&mut self) -> Result<usize, CeremonyError> {
+    pub(crate) fn count(&mut self) -> Result<usize, CeremonyError> {
         Ok(self.u32()? as usize)
     }
 

@@ -82,7 +82,8 @@ impl Snarkjs {
     }
 
     /// `snarkjs zkey contribute`, with `entropy` as the contributor's random text. Returns the
-    /// contribution hash snarkjs prints.
+    /// contribution hash snarkjs prints. The entropy goes on snarkjs's command line, where other
+    /// local users can read it: for test ceremonies; a real contributor types it into snarkjs.
     ///
     /// # Errors
     ///

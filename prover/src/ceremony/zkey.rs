@@ -161,9 +161,9 @@ pub fn read_zkey(bytes: &[u8]) -> Result<Zkey, CeremonyError> {
     let mut r = file.section(2)?;
     check_modulus::<Fq>(&mut r, "base field")?;
     check_modulus::<Fr>(&mut r, "scalar field")?;
-    let num_vars = r.len()?;
-    let num_public = r.len()?;
-    let domain_size = r.len()?;
+    let num_vars = r.count()?;
+    let num_public = r.count()?;
+    let domain_size = r.count()?;
     if num_public >= num_vars || !domain_size.is_power_of_two() {
         return Err(r.error(format!("{num_vars} variables, {num_public} public, domain {domain_size}")));
     }
@@ -219,7 +219,7 @@ fn points(file: &BinFile<'_>, section: u32, n: usize, what: &str) -> Result<Vec<
 
 fn read_coefficients(file: &BinFile<'_>) -> Result<Vec<Coefficient>, CeremonyError> {
     let mut r = file.section(4)?;
-    let n = r.len()?;
+    let n = r.count()?;
     if r.remaining() != n * 44 {
         return Err(r.error(format!("coefficients: {} bytes for {n} entries", r.remaining())));
     }
@@ -242,7 +242,7 @@ fn read_coefficients(file: &BinFile<'_>) -> Result<Vec<Coefficient>, CeremonyErr
 fn read_mpc(file: &BinFile<'_>) -> Result<MpcParams, CeremonyError> {
     let mut r = file.section(10)?;
     let circuit_hash = r.array()?;
-    let n = r.len()?;
+    let n = r.count()?;
     let contributions = (0..n).map(|_| read_contribution(&mut r)).collect::<Result<Vec<_>, _>>()?;
     r.finish("the contributions")?;
     Ok(MpcParams { circuit_hash, contributions })
@@ -258,7 +258,7 @@ fn read_contribution(r: &mut Cursor<'_>) -> Result<Contribution, CeremonyError> 
     }
     let transcript = r.array()?;
     let kind_byte = r.u32()?;
-    let params_len = r.len()?;
+    let params_len = r.count()?;
     let mut p = Cursor::over(r.take(params_len)?, "zkey");
     let (mut name, mut iterations_exp, mut beacon_hash, mut last) = (None, None, None, 0u8);
     while !p.is_empty() {
