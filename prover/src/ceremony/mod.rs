@@ -187,6 +187,11 @@ pub struct Transcript {
     pub r1cs_sha256: String,
     /// snarkjs's circuit hash of the initial key (BLAKE2b-512, as `snarkjs zkey new` prints it).
     pub circuit_hash: String,
+    /// BLAKE2b-512 of the phase-1 `.ptau` the key was verified against, when the importer was
+    /// given it: compare with the checksum its ceremony published (snarkjs's README lists
+    /// those of the Perpetual Powers of Tau files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase1_blake2b: Option<String>,
     /// The contributions, oldest first.
     pub contributions: Vec<TranscriptEntry>,
     /// SHA-256 of the final `.zkey`.
@@ -332,11 +337,34 @@ fn transcript(
         circuit: circuit.name(),
         r1cs_sha256: hex::encode(Sha256::digest(r1cs::to_r1cs(matrices))),
         circuit_hash: hex::encode(mpc.circuit_hash),
+        phase1_blake2b: None,
         contributions,
         zkey_sha256: hex::encode(Sha256::digest(zkey_bytes)),
         vk_hash: key_hash(&pk.vk)?,
         pk_hash: key_hash(pk)?,
     })
+}
+
+/// BLAKE2b-512 of the file at `path` (a phase-1 `.ptau`, gigabytes at production sizes),
+/// read in chunks, as hex: [`Transcript::phase1_blake2b`].
+///
+/// # Errors
+///
+/// [`ProverError::Io`].
+pub fn file_blake2b(path: &std::path::Path) -> Result<String, ProverError> {
+    use blake2::{Blake2b512, Digest as _};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| ProverError::io(path, e))?;
+    let mut hasher = Blake2b512::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| ProverError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Checks that `next` is `previous` with exactly one more contribution: the same circuit hash,

@@ -254,6 +254,7 @@ pub fn run_test_ceremony<R: RngCore + CryptoRng>(
     say(&format!("{name}: beacon applied, final key verified by snarkjs"));
     let bytes = std::fs::read(&final_path).map_err(|e| ProverError::io(&final_path, e))?;
     let mut imported = import_zkey(circuit, &matrices, &bytes)?;
+    imported.transcript.phase1_blake2b = Some(super::file_blake2b(&ptau_path)?);
     // Its phase 1 is one party's: whoever ran it could have kept τ.
     imported.keypair.insecure_dev_setup = true;
     Ok((imported, TestCeremonyFiles { ptau: ptau_path, r1cs: r1cs_path, zkeys }))

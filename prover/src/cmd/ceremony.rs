@@ -9,7 +9,8 @@ use anyhow::Context;
 use ccr_prover::atomic::write_atomic;
 use ccr_prover::ceremony::snarkjs::{run_test_ceremony, Snarkjs, TestCeremony};
 use ccr_prover::ceremony::{
-    check_extends, import_zkey, ptau, ptau_power, r1cs, zkey, CeremonyCircuit, ContributionKind, Imported,
+    check_extends, file_blake2b, import_zkey, ptau, ptau_power, r1cs, zkey, CeremonyCircuit,
+    ContributionKind, Imported,
 };
 use clap::{Args, Subcommand};
 use sha2::{Digest, Sha256};
@@ -35,7 +36,7 @@ THE FLOW (snarkjs 0.7: `npx snarkjs` or tools/js/node_modules/snarkjs/cli.js)
                 ccr-prover ceremony check-contribution --previous NAME_000i.zkey --next NAME_000j.zkey
                   (accept only if both pass; otherwise NAME_000i stays the latest)
                 snarkjs zkey beacon NAME_last.zkey NAME_final.zkey <PUBLIC RANDOM HEX> 10 --name=beacon
-                ccr-prover ceremony import --circuit NAME --zkey NAME_final.zkey
+                ccr-prover ceremony import --circuit NAME --zkey NAME_final.zkey --ptau PHASE1.ptau
                   (publish NAME.vk and NAME.transcript.json; contributors find their hash in it)";
 
 /// Arguments of `ccr-prover ceremony`.
@@ -87,6 +88,11 @@ enum Step {
         /// Where to write the key files and the transcript.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out_dir: PathBuf,
+        /// The phase-1 .ptau the key was verified against (`snarkjs zkey verify`): its
+        /// BLAKE2b-512 goes into the transcript, to compare with the checksum its ceremony
+        /// published.
+        #[arg(long, value_name = "FILE")]
+        ptau: Option<PathBuf>,
     },
     /// INSECURE, tests only: a prepared powers of tau (.ptau) from one party's secret, in
     /// seconds. A real ceremony starts from a public phase 1 (the Perpetual Powers of Tau).
@@ -162,13 +168,16 @@ pub fn run(args: CeremonyArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Step::Import { circuit, zkey, out_dir } => {
+        Step::Import { circuit, zkey, out_dir, ptau } => {
             let circuit = CeremonyCircuit::from_name(&circuit)?;
             eprintln!("synthesizing {} ...", circuit.name());
             let matrices = circuit.matrices()?;
             let bytes = std::fs::read(&zkey).with_context(|| format!("reading {}", zkey.display()))?;
-            let imported = import_zkey(&circuit, &matrices, &bytes)
+            let mut imported = import_zkey(&circuit, &matrices, &bytes)
                 .with_context(|| format!("importing {}", zkey.display()))?;
+            if let Some(ptau) = ptau {
+                imported.transcript.phase1_blake2b = Some(file_blake2b(&ptau)?);
+            }
             save(&imported, &out_dir)
         }
         Step::TestPtau { power, out } => {
@@ -214,6 +223,9 @@ fn save(imported: &Imported, dir: &Path) -> anyhow::Result<ExitCode> {
     println!("{}: imported", t.circuit);
     for c in &t.contributions {
         println!("  #{} {:<12} {:<16} {}", c.index, c.kind, c.name.as_deref().unwrap_or("-"), c.hash);
+    }
+    if let Some(hash) = &t.phase1_blake2b {
+        println!("  phase 1   blake2b {hash}");
     }
     println!("  vk hash   {}", t.vk_hash);
     println!(

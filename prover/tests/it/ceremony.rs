@@ -98,3 +98,17 @@ fn malformed_zkeys_are_refused_by_name() {
         assert!(err.to_string().contains(want), "{want}: {err}");
     }
 }
+
+/// The phase-1 checksum is plain BLAKE2b-512 of the file (what `b2sum` prints and the Perpetual
+/// Powers of Tau files are published with): RFC 7693's vector for "abc".
+#[test]
+fn the_phase1_checksum_is_blake2b_512_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("abc");
+    std::fs::write(&path, b"abc").unwrap();
+    assert_eq!(
+        ccr_prover::ceremony::file_blake2b(&path).unwrap(),
+        "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1\
+         7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923"
+    );
+}

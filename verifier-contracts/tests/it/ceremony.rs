@@ -58,6 +58,9 @@ fn a_ceremony_key_proves_for_our_verifier_snarkjs_and_the_rollup() {
         );
     }
     assert_eq!(t.vk_hash, key_hash(&imported.keypair.vk).unwrap());
+    let phase1 = ccr_prover::ceremony::file_blake2b(&files.ptau).unwrap();
+    assert_eq!(t.phase1_blake2b.as_deref(), Some(phase1.as_str()));
+    assert_eq!(phase1.len(), 128);
 
     // The verifying key snarkjs exports from the final .zkey is ours.
     let final_zkey = files.zkeys.last().unwrap();
