@@ -21,9 +21,10 @@
 //! 5. **A random beacon** closes it: `snarkjs zkey beacon NAME_n.zkey NAME_final.zkey <hash>
 //!    10 --name=beacon`, the hash a public value fixed after the last contribution (a future
 //!    block hash).
-//! 6. **Import**: `ccr-prover ceremony import --circuit NAME --zkey NAME_final.zkey` checks
-//!    that the key is that circuit's (the variable, public input and constraint counts, and
-//!    every coefficient of A and B against our own constraint system) and writes `NAME.pk`,
+//! 6. **Import**: `ccr-prover ceremony import --circuit NAME --zkey NAME_final.zkey --ptau
+//!    PHASE1.ptau` checks that the key is that circuit's (the variable, public input and
+//!    constraint counts, every coefficient of A and B against our own constraint system, and
+//!    `snarkjs zkey verify` against our own `.r1cs` for C and every point) and writes `NAME.pk`,
 //!    `NAME.vk` and `NAME.transcript.json` ([`Transcript`](crate::ceremony::Transcript)): each contribution's hash as
 //!    snarkjs printed it to its contributor, the beacon, the hashes of the `.r1cs`, the
 //!    `.zkey` and our keys. A proof is sound if any one contributor destroyed their secret.
@@ -225,15 +226,18 @@ pub struct TranscriptEntry {
 /// A ceremony's keys and their transcript.
 #[derive(Clone, Debug)]
 pub struct Imported {
-    /// The keys (not flagged insecure).
+    /// The keys (flagged insecure only by a test ceremony, whose phase 1 is one party's).
     pub keypair: Keypair,
     /// What to publish beside them.
     pub transcript: Transcript,
 }
 
 /// Reads the final `.zkey` of a ceremony for `circuit` (whose matrices are `matrices`) and
-/// makes our keys of it, after checking that it is that circuit's key and has at least one
-/// contribution.
+/// makes our keys of it, after checking that it is that circuit's key (the counts and every
+/// coefficient of A and B, which the `.zkey` holds) and has at least one contribution. C and
+/// the points themselves are checked by `snarkjs zkey verify` against our own
+/// [`r1cs::to_r1cs`] export and the phase 1, which the coordinator runs (and `ccr-prover
+/// ceremony import --ptau` runs again).
 ///
 /// # Errors
 ///

@@ -74,7 +74,8 @@ enum Step {
         next: PathBuf,
     },
     /// Import a ceremony's final .zkey as our key files: checks that it is the circuit's key
-    /// (counts and every coefficient) with at least one contribution, then writes NAME.pk,
+    /// (counts and every coefficient of A and B; with --ptau, `snarkjs zkey verify` against our
+    /// own .r1cs) with at least one contribution, then writes NAME.pk,
     /// NAME.vk and NAME.transcript.json (every contribution's hash, the beacon, the hashes of
     /// the .r1cs, the .zkey and the keys).
     #[command(after_long_help = CIRCUITS)]
@@ -88,9 +89,10 @@ enum Step {
         /// Where to write the key files and the transcript.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out_dir: PathBuf,
-        /// The phase-1 .ptau the key was verified against (`snarkjs zkey verify`): its
-        /// BLAKE2b-512 goes into the transcript, to compare with the checksum its ceremony
-        /// published.
+        /// The phase-1 .ptau of the ceremony: the key is then checked by `snarkjs zkey verify`
+        /// against our own export of the circuit (C and every point, beyond the A and B
+        /// coefficients the import compares), and the file's BLAKE2b-512 goes into the
+        /// transcript, to compare with the checksum its ceremony published.
         #[arg(long, value_name = "FILE")]
         ptau: Option<PathBuf>,
     },
@@ -175,8 +177,23 @@ pub fn run(args: CeremonyArgs) -> anyhow::Result<ExitCode> {
             let bytes = std::fs::read(&zkey).with_context(|| format!("reading {}", zkey.display()))?;
             let mut imported = import_zkey(&circuit, &matrices, &bytes)
                 .with_context(|| format!("importing {}", zkey.display()))?;
-            if let Some(ptau) = ptau {
-                imported.transcript.phase1_blake2b = Some(file_blake2b(&ptau)?);
+            match ptau {
+                Some(ptau) => {
+                    // The import compares A and B; C and every point are what `zkey verify`
+                    // checks, against our own export of the circuit.
+                    let dir = tempfile::tempdir().context("a temporary directory")?;
+                    let r1cs_path = dir.path().join(format!("{}.r1cs", circuit.name()));
+                    write_atomic(&r1cs_path, &r1cs::to_r1cs(&matrices))?;
+                    eprintln!("snarkjs zkey verify against our own {} ...", r1cs_path.display());
+                    Snarkjs::locate()?.verify(&r1cs_path, &ptau, &zkey)?;
+                    imported.transcript.phase1_blake2b = Some(file_blake2b(&ptau)?);
+                }
+                None => eprintln!(
+                    "WARNING: without --ptau only the counts and the A and B coefficients were compared: \
+                     run `snarkjs zkey verify` with `ccr-prover ceremony r1cs --circuit {}`'s file and the phase 1 \
+                     (it covers C and every point)",
+                    circuit.name()
+                ),
             }
             save(&imported, &out_dir)
         }
