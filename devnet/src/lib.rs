@@ -52,7 +52,7 @@ use ccr_prover::vote::{dev_setup_process, dev_setup_tally, process_circuit_name,
 use ccr_prover::{KeyFile, KeyMetadata};
 use ccr_sequencer::cli::DEV_SEED;
 use ccr_sequencer::{embedded, BatchKeys, L1Config, Node, NodeConfig, SequencerConfig};
-use ccr_verifier_contracts::poll::{poll_verifier_artifact, PollSetup};
+use ccr_verifier_contracts::poll::PollSetup;
 use ccr_verifier_contracts::rollup::DeployConfig;
 use ccr_wallet::network::{NetworkFile, NetworkParams, PollNetwork};
 
@@ -122,12 +122,13 @@ pub struct DevnetConfig {
     /// development chain ([`ccr_l1::client::DEV_CHAIN_IDS`]): for a public test network whose
     /// rollup never holds value.
     pub insecure_dev_keys: bool,
-    /// Make the eligibility circuit's key at start by a test-size multi-party ceremony
-    /// (`ccr_prover::ceremony`: a one-party phase 1, three snarkjs contributions, a beacon,
-    /// `snarkjs zkey verify`, the import; about three minutes at depth 24) instead of the
-    /// development setup. Its files and transcript go to `DIR/ceremony/`. The batch and poll
-    /// circuits keep development keys: at their smallest (122k to 273k constraints) snarkjs's
-    /// phase 2 takes over eight minutes each on two cores.
+    /// Make every circuit's key at start (the batch, the eligibility, the poll processing and
+    /// tally circuits) by a test-size multi-party ceremony instead of the development setup:
+    /// a one-party phase 1 (insecure, so the keys stay flagged `insecure_dev_setup`),
+    /// [`CEREMONY_CONTRIBUTIONS`] contributions and a beacon by the Rust phase 2
+    /// (`ccr_prover::ceremony::phase2`, snarkjs-compatible), each contribution checked as a
+    /// coordinator would, the final key verified against the initial one, then imported. Its
+    /// keys and transcripts go to `DIR/ceremony/`. About a minute per 200k constraints.
     pub ceremony: bool,
 }
 
@@ -201,20 +202,31 @@ impl Devnet {
         std::fs::create_dir_all(&config.dir)
             .with_context(|| format!("creating the devnet directory {}", config.dir.display()))?;
         let params = config.params;
-        say(&format!(
-            "keys: INSECURE development setup of the batch circuit ({}) ...",
-            batch_circuit_name(&params)
-        ));
+        let ceremony_dir = config.dir.join(CEREMONY_DIR);
         let started = Instant::now();
-        let keys = tokio::task::spawn_blocking(move || BatchKeys::dev(&params, DEV_SEED))
-            .await
-            .context("key setup task")??;
+        let keys = if config.ceremony {
+            let circuit = ccr_prover::ceremony::CeremonyCircuit::Batch(params);
+            let keypair = ceremony_keypair(&ceremony_dir, &circuit, say)?;
+            BatchKeys::new(keypair.pk, &params, keypair.insecure_dev_setup)
+                .context("the ceremony's batch key")?
+        } else {
+            say(&format!(
+                "keys: INSECURE development setup of the batch circuit ({}) ...",
+                batch_circuit_name(&params)
+            ));
+            tokio::task::spawn_blocking(move || BatchKeys::dev(&params, DEV_SEED))
+                .await
+                .context("key setup task")??
+        };
         let setup_secs = started.elapsed().as_secs_f64();
         say(&format!("keys ready in {setup_secs:.1} s"));
         let vk = keys.pk.vk.clone();
         let vk_path = config.dir.join(VK_FILE);
         KeyFile {
-            metadata: KeyMetadata { circuit_name: batch_circuit_name(&params), insecure_dev_setup: true },
+            metadata: KeyMetadata {
+                circuit_name: batch_circuit_name(&params),
+                insecure_dev_setup: keys.insecure_dev_setup,
+            },
             key: vk.clone(),
         }
         .save(&vk_path)
@@ -222,7 +234,11 @@ impl Devnet {
 
         let depth = params.depth;
         let eligibility_pk = if config.ceremony {
-            eligibility_ceremony(&config.dir.join(CEREMONY_DIR), depth, say)?
+            let circuit = ccr_prover::ceremony::CeremonyCircuit::Eligibility {
+                shape: ccr_prover::eligibility::NETWORK_SHAPES[0],
+                state_depth: depth,
+            };
+            ceremony_keypair(&ceremony_dir, &circuit, say)?.into_key_files(circuit.name()).0
         } else {
             say(&format!(
                 "keys: INSECURE development setup of the eligibility circuit ({}) ...",
@@ -275,7 +291,8 @@ impl Devnet {
             ..params
         };
         let config = DevnetConfig { params, ..config };
-        let (polls, poll_process_pk, poll_tally_pk) = deploy_poll(&config.dir, &operator, say).await?;
+        let (polls, poll_process_pk, poll_tally_pk) =
+            deploy_poll(&config.dir, config.ceremony, config.insecure_dev_keys, &operator, say).await?;
 
         let node_config = NodeConfig {
             sequencer: SequencerConfig {
@@ -385,47 +402,45 @@ impl Devnet {
 /// The test-size ceremony's directory in the devnet directory (with [`DevnetConfig::ceremony`]).
 pub const CEREMONY_DIR: &str = "ceremony";
 
-/// The eligibility circuit's key of the production shape at `depth` from a test-size ceremony
-/// in `dir` (see [`DevnetConfig::ceremony`]), its transcript written beside the `.zkey` files.
-/// Runs on this thread, blocking (the devnet runs on a multi-threaded runtime).
-fn eligibility_ceremony(
-    dir: &Path,
-    depth: usize,
-    say: Say<'_>,
-) -> anyhow::Result<ccr_prover::ProvingKeyFile> {
-    use ccr_prover::ceremony::snarkjs::{run_test_ceremony, Snarkjs, TestCeremony};
-    use ccr_prover::ceremony::CeremonyCircuit;
+/// Contributions before the beacon in the devnet's ceremonies.
+pub const CEREMONY_CONTRIBUTIONS: usize = 2;
 
-    let circuit = CeremonyCircuit::Eligibility {
-        shape: ccr_prover::eligibility::NETWORK_SHAPES[0],
-        state_depth: depth,
-    };
+/// `circuit`'s keys from a test-size ceremony in `dir` (see [`DevnetConfig::ceremony`]), its
+/// transcript written beside the `.zkey` files. Runs on this thread, blocking (the devnet runs
+/// on a multi-threaded runtime).
+fn ceremony_keypair(
+    dir: &Path,
+    circuit: &ccr_prover::ceremony::CeremonyCircuit,
+    say: Say<'_>,
+) -> anyhow::Result<ccr_prover::Keypair> {
+    use ccr_prover::ceremony::test_ceremony::{run_test_ceremony, Engine, TestCeremony};
+
     say(&format!(
-        "keys: a TEST-SIZE multi-party ceremony of the eligibility circuit ({}) with snarkjs: a one-party \
-         phase 1 (insecure), 3 contributions, a beacon, zkey verify ...",
+        "keys: a TEST-SIZE multi-party ceremony of {}: a one-party phase 1 (insecure), {CEREMONY_CONTRIBUTIONS} \
+         contributions, a beacon, the key verified ...",
         circuit.name()
     ));
-    let snarkjs = Snarkjs::locate().context("snarkjs for the ceremony")?;
     let (imported, _) = tokio::task::block_in_place(|| {
         run_test_ceremony(
-            &snarkjs,
-            &circuit,
+            &Engine::Rust,
+            circuit,
             dir,
-            TestCeremony { contributions: 3, verify_each: false },
+            TestCeremony { contributions: CEREMONY_CONTRIBUTIONS, verify_each: false },
             &mut rand::rngs::OsRng,
-            &mut |line| say(line),
+            &mut |line| say(&format!("  {line}")),
         )
     })
-    .context("the eligibility ceremony")?;
+    .with_context(|| format!("the ceremony of {}", circuit.name()))?;
     let transcript = dir.join(format!("{}.transcript.json", circuit.name()));
     std::fs::write(&transcript, serde_json::to_vec_pretty(&imported.transcript)?)
         .with_context(|| format!("writing {}", transcript.display()))?;
     say(&format!(
-        "keys: eligibility key from the ceremony, vk hash {} (transcript {})",
+        "keys: {} from the ceremony, vk hash {} (transcript {})",
+        circuit.name(),
         imported.transcript.vk_hash,
         transcript.display()
     ));
-    Ok(imported.keypair.into_key_files(circuit.name()).0)
+    Ok(imported.keypair)
 }
 
 /// The poll circuits' development keys ([`DEVNET_POLL`], fixed seeds), their verifiers compiled
@@ -433,36 +448,53 @@ fn eligibility_ceremony(
 /// becomes the rollup's governance); writes the proving keys beside the network file.
 async fn deploy_poll(
     dir: &Path,
+    ceremony: bool,
+    insecure_dev_keys: bool,
     operator: &L1Client,
     say: Say<'_>,
 ) -> anyhow::Result<(PollClient, ProvingKey<Bn254>, ProvingKey<Bn254>)> {
+    use ccr_prover::ceremony::CeremonyCircuit;
     let (params, tally_params) = (DEVNET_POLL.vote_params(), DEVNET_POLL.tally_params());
-    say(&format!(
-        "poll keys: INSECURE development setup of {} and {} ...",
-        process_circuit_name(&params),
-        tally_circuit_name(&tally_params)
-    ));
-    let (process, tally) = tokio::task::spawn_blocking(move || {
-        anyhow::Ok((
-            dev_setup_process(params, POLL_PROCESS_SEED)?,
-            dev_setup_tally(tally_params, POLL_TALLY_SEED)?,
-        ))
-    })
-    .await
-    .context("poll key setup task")??;
-    let notice = |what: &str| format!("{what} verifier of the devnet's polls (INSECURE development keys)");
-    let pv = poll_verifier_artifact(&process.vk, "ProcessVerifier", &notice("Message-processing"))
-        .context("compiling the processing verifier with solc-js (scripts/deps installs it)")?;
-    let tv = poll_verifier_artifact(&tally.vk, "TallyVerifier", &notice("Tally"))
-        .context("compiling the tally verifier with solc-js (scripts/deps installs it)")?;
+    let (process, tally) = if ceremony {
+        let ceremony_dir = dir.join(CEREMONY_DIR);
+        (
+            ceremony_keypair(&ceremony_dir, &CeremonyCircuit::VoteProcess(params), say)?,
+            ceremony_keypair(&ceremony_dir, &CeremonyCircuit::VoteTally(tally_params), say)?,
+        )
+    } else {
+        say(&format!(
+            "poll keys: INSECURE development setup of {} and {} ...",
+            process_circuit_name(&params),
+            tally_circuit_name(&tally_params)
+        ));
+        tokio::task::spawn_blocking(move || {
+            anyhow::Ok((
+                dev_setup_process(params, POLL_PROCESS_SEED)?,
+                dev_setup_tally(tally_params, POLL_TALLY_SEED)?,
+            ))
+        })
+        .await
+        .context("poll key setup task")??
+    };
+    let notice = if ceremony {
+        "the devnet's INSECURE test-size ceremony keys"
+    } else {
+        "the devnet's INSECURE development keys"
+    };
     let setup = PollSetup {
         state_depth: DEVNET_POLL.state_depth as u32,
         vote_depth: DEVNET_POLL.vote_depth as u32,
         batch_size: DEVNET_POLL.batch_size as u32,
         tally_batch_size: DEVNET_POLL.tally_batch_size as u32,
     };
+    // Both kinds of key are insecure (a public seed, a one-party phase 1): development chains
+    // only, unless the operator opted in.
+    let key =
+        VerifierKey::from_flag(process.insecure_dev_setup || tally.insecure_dev_setup, insecure_dev_keys);
     let (polls, d) =
-        PollClient::deploy(operator, &pv, &tv, setup).await.context("deploying the poll contract")?;
+        PollClient::deploy_with_keys(operator, &process.vk, &tally.vk, key, notice, setup).await.context(
+            "deploying the poll contract (its verifiers compiled with solc-js: scripts/deps installs it)",
+        )?;
     say(&format!("poll contract at {} (the rollup's governance), block {}", d.poll, d.block));
     let (ppk, _) = process.into_key_files(process_circuit_name(&params));
     let (tpk, _) = tally.into_key_files(tally_circuit_name(&tally_params));

@@ -132,6 +132,21 @@ impl VerifierKey {
         Ok(())
     }
 
+    /// Whether verifiers of `keys`, keys of this provenance other than the batch key (the
+    /// poll circuits'), may be deployed on chain `chain_id`: a development key only on
+    /// development chains or with the opt-in, and a key whose hash is a known development key
+    /// ([`ccr_verifier_contracts::dev::known_dev_key`]) likewise, whatever it is said to be.
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::InsecureDevKey`] otherwise.
+    pub fn check_keys(self, chain_id: u64, keys: &[VerifyingKey<Bn254>]) -> Result<(), L1Error> {
+        if self == Self::InsecureDev && !DEV_CHAIN_IDS.contains(&chain_id) {
+            return Err(L1Error::InsecureDevKey { chain_id });
+        }
+        self.check_eligibility_keys(chain_id, keys)
+    }
+
     /// Whether `verifier`, a verifier of this key, may be deployed on chain `chain_id`.
     ///
     /// # Errors

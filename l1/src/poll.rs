@@ -14,7 +14,7 @@ use alloy::rpc::types::{Filter, Log};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolInterface};
 use ark_bn254::{Bn254, Fr};
-use ark_groth16::Proof;
+use ark_groth16::{Proof, VerifyingKey};
 use ccr_circuits::babyjubjub::Point;
 use ccr_circuits::vote::{Message, OptionResult};
 use ccr_verifier_contracts::bindings::Poll::{self, PollErrors};
@@ -26,7 +26,7 @@ use ccr_verifier_contracts::poll::{
 use ccr_verifier_contracts::rollup::{fr_to_u256, proof_words};
 use ccr_verifier_contracts::Artifact;
 
-use crate::client::{fr_of, rpc_error, u64_of, L1Client, TxOutcome};
+use crate::client::{fr_of, rpc_error, u64_of, L1Client, TxOutcome, VerifierKey};
 use crate::error::L1Error;
 
 /// The contracts of a deployment by [`PollClient::deploy`] (beside the rollup, whose Poseidon(2)
@@ -129,10 +129,46 @@ fn message_of(data: &[U256; 10], enc_x: U256, enc_y: U256) -> Result<Message, L1
 }
 
 impl PollClient {
+    /// Deploys the polls of the rollup of `l1` with verifiers of the processing and tally keys
+    /// `process` and `tally` (compiled here with solc-js, `notice` in their NatSpec), after
+    /// checking that keys of their provenance `key` may go to this chain
+    /// ([`VerifierKey::check_keys`]: development keys, and any key whose hash is a known
+    /// development key's, only on development chains or with the opt-in). Then as
+    /// [`PollClient::deploy`].
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::InsecureDevKey`] before anything is sent; a verifier that does not compile
+    /// ([`L1Error::Deploy`]); as [`PollClient::deploy`].
+    pub async fn deploy_with_keys(
+        l1: &L1Client,
+        process: &VerifyingKey<Bn254>,
+        tally: &VerifyingKey<Bn254>,
+        key: VerifierKey,
+        notice: &str,
+        setup: PollSetup,
+    ) -> Result<(PollClient, PollDeployment), L1Error> {
+        check_setup(&setup)?;
+        let chain_id = l1.chain_id().await?;
+        key.check_keys(chain_id, &[process.clone(), tally.clone()])?;
+        let compile = |vk: &VerifyingKey<Bn254>, name: &str, what: &str| {
+            ccr_verifier_contracts::poll::poll_verifier_artifact(
+                vk,
+                name,
+                &format!("{what} verifier of the polls ({notice})"),
+            )
+            .map_err(|e| L1Error::Deploy(format!("compiling {name} with solc-js: {e}")))
+        };
+        let pv = compile(process, "ProcessVerifier", "Message-processing")?;
+        let tv = compile(tally, "TallyVerifier", "Tally")?;
+        Self::deploy(l1, &pv, &tv, setup).await
+    }
+
     /// Deploys Poseidon(3), Poseidon(4), the two verifiers (artifacts the caller compiled for
     /// its processing and tally keys of `setup`'s sizes) and `Poll` beside the rollup of `l1`,
     /// then makes it the rollup's governance (`Rollup.setGovernance(poll)`): `l1`'s signer must
-    /// be the rollup's deployer.
+    /// be the rollup's deployer. No rule on the verifiers' keys applies here (contract tests
+    /// deploy stand-ins): deployments of real keys go through [`PollClient::deploy_with_keys`].
     ///
     /// # Errors
     ///

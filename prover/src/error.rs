@@ -218,6 +218,9 @@ pub enum CeremonyError {
     /// A `.zkey` that should extend another by contributions does not.
     #[error("the contribution does not extend the previous key: {0}")]
     NotAnExtension(String),
+    /// A `.zkey`'s contributions or points do not verify against its initial key.
+    #[error("the key does not verify: {0}")]
+    Invalid(String),
     /// A circuit name that names no circuit of the rollup.
     #[error(
         "unknown circuit `{0}`: expected batch-d<depth>-n<slots>, eligibility-<inputs>x<tiers>-d<depth>, \

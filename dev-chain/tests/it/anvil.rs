@@ -29,7 +29,7 @@ fn not_a_known_dev_key() -> ark_groth16::VerifyingKey<ark_bn254::Bn254> {
 /// The verifier of the insecure development key (the committed `Groth16Verifier`, or any
 /// verifier of a key flagged `insecure_dev_setup`), or a known development eligibility key, is
 /// refused on chain 1 before anything is deployed; a setup ceremony's key deploys there, and a
-/// development key only with the explicit opt-in.
+/// development key only with the explicit opt-in. The same for the poll circuits' keys.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
     use alloy::providers::{Provider, ProviderBuilder};
@@ -119,7 +119,7 @@ async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
     )
     .await
     .expect("opted in");
-    let (_, ceremony) = L1Client::deploy_with_key(
+    let (client, ceremony) = L1Client::deploy_with_key(
         url,
         dev_key(1),
         test_verifier,
@@ -131,4 +131,29 @@ async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
     .await
     .expect("a ceremony's key");
     assert_ne!(opted_in.rollup, ceremony.rollup);
+
+    // The poll circuits' keys follow the same rule, checked before anything is compiled or sent.
+    use ccr_l1::poll::PollClient;
+    use ccr_verifier_contracts::poll::PollSetup;
+    let (dev, other) = (eligibility_key(), not_a_known_dev_key());
+    for chain_id in DEV_CHAIN_IDS {
+        VerifierKey::InsecureDev.check_keys(chain_id, std::slice::from_ref(&dev)).expect("a development chain");
+    }
+    for (key, keys) in [(VerifierKey::InsecureDev, &other), (VerifierKey::Ceremony, &dev)] {
+        let err = key.check_keys(1, &[other.clone(), keys.clone()]).expect_err("refused");
+        assert!(matches!(err, L1Error::InsecureDevKey { chain_id: 1 }), "{err}");
+    }
+    VerifierKey::Ceremony.check_keys(1, std::slice::from_ref(&other)).expect("a ceremony's keys");
+    VerifierKey::InsecureDevAnyChain.check_keys(1, std::slice::from_ref(&dev)).expect("opted in");
+    let sent = provider.get_transaction_count(client.address()).await.expect("nonce");
+    let setup = PollSetup { state_depth: 2, vote_depth: 1, batch_size: 2, tally_batch_size: 2 };
+    let err = PollClient::deploy_with_keys(&client, &other, &dev, VerifierKey::Ceremony, "test", setup)
+        .await
+        .expect_err("a known development key");
+    assert!(matches!(err, L1Error::InsecureDevKey { chain_id: 1 }), "{err}");
+    assert_eq!(
+        provider.get_transaction_count(client.address()).await.expect("nonce"),
+        sent,
+        "nothing was sent"
+    );
 }

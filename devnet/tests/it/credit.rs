@@ -79,12 +79,29 @@ impl Applicant<'_> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_borrows_and_repays_and_every_bad_credit_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    // The eligibility key from a test-size multi-party ceremony made at start (snarkjs).
+    // Every key from a test-size multi-party ceremony made at start: the batches this test
+    // settles, the credits it proves and the rollup's eligibility verifier all use them.
     let devnet = start(DevnetConfig { ceremony: true, ..config(dir.path(), embedded()) }).await;
     assert_eq!(devnet.eligibility_pk.metadata.circuit_name, "eligibility-64x4-d8");
-    let transcript = dir.path().join("ceremony/eligibility-64x4-d8.transcript.json");
-    let transcript: serde_json::Value = serde_json::from_slice(&std::fs::read(transcript).unwrap()).unwrap();
-    assert_eq!(transcript["contributions"].as_array().unwrap().len(), 4, "three contributions and a beacon");
+    for circuit in ["batch-d8-n4", "eligibility-64x4-d8", "vote-process-s3-v1-b4", "vote-tally-s3-v1-t8"] {
+        let transcript = dir.path().join(format!("ceremony/{circuit}.transcript.json"));
+        let transcript: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&transcript).unwrap()).unwrap();
+        let kinds: Vec<&str> = transcript["contributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["contribution", "contribution", "beacon"], "{circuit}");
+        assert_eq!(transcript["circuit"], circuit);
+    }
+    let batch_vk = ccr_prover::load_verifying_key(&dir.path().join(ccr_devnet::VK_FILE)).unwrap();
+    let transcript: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("ceremony/batch-d8-n4.transcript.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(transcript["vk_hash"], ccr_prover::key_hash(&batch_vk.vk).unwrap());
     let net = &devnet.network;
     let seq = SequencerClient::new(&net.sequencer_rpc).expect("client");
     let (bank, member, other) = (keys(4), keys(1), keys(2));

@@ -41,9 +41,14 @@ impl<'a> BinFile<'a> {
 
     /// The one section of type `kind`.
     pub(crate) fn section(&self, kind: u32) -> Result<Cursor<'a>, CeremonyError> {
+        Ok(Cursor::over(self.raw(kind)?, self.file))
+    }
+
+    /// The bytes of the one section of type `kind`.
+    pub(crate) fn raw(&self, kind: u32) -> Result<&'a [u8], CeremonyError> {
         let mut found = self.sections.iter().filter(|(k, _)| *k == kind);
         match (found.next(), found.next()) {
-            (Some((_, bytes)), None) => Ok(Cursor::over(bytes, self.file)),
+            (Some((_, bytes)), None) => Ok(bytes),
             (None, _) => {
                 Err(CeremonyError::Format { file: self.file, reason: format!("section {kind} missing") })
             }
@@ -246,6 +251,34 @@ pub(crate) fn g2_lem(p: &G2Affine, out: &mut Vec<u8>) {
         }
         None => out.extend_from_slice(&[0; 128]),
     }
+}
+
+/// snarkjs's uncompressed big-endian encoding of a G1 point (zeros for infinity): what its
+/// hashes (the circuit hash, the transcript) are computed over.
+pub(crate) fn g1_uncompressed(p: &G1Affine) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    if let Some((x, y)) = p.xy() {
+        out[..32].copy_from_slice(&fq_be(&x));
+        out[32..].copy_from_slice(&fq_be(&y));
+    }
+    out
+}
+
+/// snarkjs's uncompressed big-endian encoding of a G2 point: each coordinate `c1` then `c0`.
+pub(crate) fn g2_uncompressed(p: &G2Affine) -> [u8; 128] {
+    let mut out = [0u8; 128];
+    if let Some((x, y)) = p.xy() {
+        for (i, c) in [x.c1, x.c0, y.c1, y.c0].iter().enumerate() {
+            out[i * 32..(i + 1) * 32].copy_from_slice(&fq_be(c));
+        }
+    }
+    out
+}
+
+fn fq_be(x: &Fq) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&x.into_bigint().to_bytes_be());
+    out
 }
 
 /// The modulus of `F`, 32 bytes little-endian (the headers' `prime`).

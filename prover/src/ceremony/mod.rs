@@ -39,9 +39,11 @@
 //! WebAssembly runtime for circom's witness generators, which we have no use for).
 
 mod binfile;
+pub mod phase2;
 pub mod ptau;
 pub mod r1cs;
 pub mod snarkjs;
+pub mod test_ceremony;
 pub mod zkey;
 
 use ark_groth16::ProvingKey;

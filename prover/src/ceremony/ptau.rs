@@ -40,59 +40,102 @@ pub const MAX_TEST_POWER: u32 = 22;
 ///
 /// [`CeremonyError::Format`] for a power outside `1..=MAX_TEST_POWER`.
 pub fn test_ptau<R: RngCore + CryptoRng>(power: u32, rng: &mut R) -> Result<Vec<u8>, CeremonyError> {
-    if !(1..=MAX_TEST_POWER).contains(&power) {
-        return Err(CeremonyError::Format {
-            file: "ptau",
-            reason: format!("power {power}: a test phase 1 has 1 to {MAX_TEST_POWER}"),
-        });
+    Ok(TestPhase1::random(power, rng)?.ptau())
+}
+
+/// **INSECURE, test size.** One party's phase 1: its secrets τ, α, β kept, so that the
+/// initial phase-2 key can be computed from them directly
+/// ([`crate::ceremony::phase2::new_zkey`]: what `snarkjs zkey new` makes from [`Self::ptau`],
+/// byte for byte, in seconds instead of minutes and without the file). Redacted in `Debug`.
+pub struct TestPhase1 {
+    /// The powers: `2^power`.
+    pub power: u32,
+    pub(crate) tau: Fr,
+    pub(crate) alpha: Fr,
+    pub(crate) beta: Fr,
+}
+
+impl std::fmt::Debug for TestPhase1 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestPhase1").field("power", &self.power).finish_non_exhaustive()
     }
-    let tau = Fr::rand(rng);
-    let alpha = Fr::rand(rng);
-    let beta = Fr::rand(rng);
-    let n = 1usize << power;
-    let powers: Vec<Fr> =
-        std::iter::successors(Some(Fr::from(1u64)), |p| Some(*p * tau)).take(2 * n - 1).collect();
-    let lagrange: Vec<Fr> = (0..=power)
-        .flat_map(|k| {
-            Radix2EvaluationDomain::<Fr>::new(1 << k)
-                .expect("a power of two below 2^28")
-                .evaluate_all_lagrange_coefficients(tau)
-        })
-        .collect();
-    let scaled = |v: &[Fr], by: Fr| -> Vec<Fr> { v.iter().map(|x| *x * by).collect() };
+}
 
-    let g1 = BatchMulPreprocessing::new(G1Projective::generator(), 2 * n);
-    let g2 = BatchMulPreprocessing::new(G2Projective::generator(), n);
-    let g1_section = |scalars: &[Fr]| {
-        let mut out = Vec::with_capacity(scalars.len() * 64);
-        g1.batch_mul(scalars).iter().for_each(|p| g1_lem(p, &mut out));
-        out
-    };
-    let g2_section = |scalars: &[Fr]| {
-        let mut out = Vec::with_capacity(scalars.len() * 128);
-        g2.batch_mul(scalars).iter().for_each(|p| g2_lem(p, &mut out));
-        out
-    };
+impl Drop for TestPhase1 {
+    /// Overwrites the secrets (a test phase 1 is insecure anyway; this keeps them from outliving
+    /// their use in this process's memory).
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.tau.zeroize();
+        self.alpha.zeroize();
+        self.beta.zeroize();
+    }
+}
 
-    let mut header = Vec::with_capacity(44);
-    header.extend_from_slice(&32u32.to_le_bytes());
-    header.extend_from_slice(&modulus_le::<Fq>());
-    header.extend_from_slice(&power.to_le_bytes());
-    header.extend_from_slice(&power.to_le_bytes());
+impl TestPhase1 {
+    /// Draws τ, α and β from `rng` for `2^power` powers.
+    ///
+    /// # Errors
+    ///
+    /// [`CeremonyError::Format`] for a power outside `1..=MAX_TEST_POWER`.
+    pub fn random<R: RngCore + CryptoRng>(power: u32, rng: &mut R) -> Result<Self, CeremonyError> {
+        if !(1..=MAX_TEST_POWER).contains(&power) {
+            return Err(CeremonyError::Format {
+                file: "ptau",
+                reason: format!("power {power}: a test phase 1 has 1 to {MAX_TEST_POWER}"),
+            });
+        }
+        Ok(Self { power, tau: Fr::rand(rng), alpha: Fr::rand(rng), beta: Fr::rand(rng) })
+    }
 
-    let mut w = BinWriter::new("ptau", 1, 11);
-    w.section(1, &header);
-    w.section(2, &g1_section(&powers));
-    w.section(3, &g2_section(&powers[..n]));
-    w.section(4, &g1_section(&scaled(&powers[..n], alpha)));
-    w.section(5, &g1_section(&scaled(&powers[..n], beta)));
-    let mut beta_g2 = Vec::with_capacity(128);
-    g2_lem(&(G2Projective::generator() * beta).into_affine(), &mut beta_g2);
-    w.section(6, &beta_g2);
-    w.section(7, &0u32.to_le_bytes());
-    w.section(12, &g1_section(&lagrange));
-    w.section(13, &g2_section(&lagrange));
-    w.section(14, &g1_section(&scaled(&lagrange, alpha)));
-    w.section(15, &g1_section(&scaled(&lagrange, beta)));
-    Ok(w.finish())
+    /// The prepared `.ptau` file of this phase 1.
+    pub fn ptau(&self) -> Vec<u8> {
+        let (power, tau, alpha, beta) = (self.power, self.tau, self.alpha, self.beta);
+        let n = 1usize << power;
+        let powers: Vec<Fr> =
+            std::iter::successors(Some(Fr::from(1u64)), |p| Some(*p * tau)).take(2 * n - 1).collect();
+        let lagrange: Vec<Fr> = (0..=power)
+            .flat_map(|k| {
+                Radix2EvaluationDomain::<Fr>::new(1 << k)
+                    .expect("a power of two below 2^28")
+                    .evaluate_all_lagrange_coefficients(tau)
+            })
+            .collect();
+        let scaled = |v: &[Fr], by: Fr| -> Vec<Fr> { v.iter().map(|x| *x * by).collect() };
+
+        let g1 = BatchMulPreprocessing::new(G1Projective::generator(), 2 * n);
+        let g2 = BatchMulPreprocessing::new(G2Projective::generator(), n);
+        let g1_section = |scalars: &[Fr]| {
+            let mut out = Vec::with_capacity(scalars.len() * 64);
+            g1.batch_mul(scalars).iter().for_each(|p| g1_lem(p, &mut out));
+            out
+        };
+        let g2_section = |scalars: &[Fr]| {
+            let mut out = Vec::with_capacity(scalars.len() * 128);
+            g2.batch_mul(scalars).iter().for_each(|p| g2_lem(p, &mut out));
+            out
+        };
+
+        let mut header = Vec::with_capacity(44);
+        header.extend_from_slice(&32u32.to_le_bytes());
+        header.extend_from_slice(&modulus_le::<Fq>());
+        header.extend_from_slice(&power.to_le_bytes());
+        header.extend_from_slice(&power.to_le_bytes());
+
+        let mut w = BinWriter::new("ptau", 1, 11);
+        w.section(1, &header);
+        w.section(2, &g1_section(&powers));
+        w.section(3, &g2_section(&powers[..n]));
+        w.section(4, &g1_section(&scaled(&powers[..n], alpha)));
+        w.section(5, &g1_section(&scaled(&powers[..n], beta)));
+        let mut beta_g2 = Vec::with_capacity(128);
+        g2_lem(&(G2Projective::generator() * beta).into_affine(), &mut beta_g2);
+        w.section(6, &beta_g2);
+        w.section(7, &0u32.to_le_bytes());
+        w.section(12, &g1_section(&lagrange));
+        w.section(13, &g2_section(&lagrange));
+        w.section(14, &g1_section(&scaled(&lagrange, alpha)));
+        w.section(15, &g1_section(&scaled(&lagrange, beta)));
+        w.finish()
+    }
 }

@@ -1,14 +1,10 @@
-//! Driving snarkjs (Node.js) for phase 2, and a whole test-size ceremony on one machine.
+//! Driving snarkjs (Node.js) for phase 2.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ark_std::rand::{CryptoRng, RngCore};
-
-use super::{check_extends, import_zkey, ptau, r1cs, zkey, CeremonyCircuit, Imported};
-use crate::atomic::write_atomic;
-use crate::error::{CeremonyError, ProverError};
+use crate::error::CeremonyError;
 
 /// The environment variable that points at snarkjs's `cli.js` (otherwise the copy that
 /// `scripts/deps` installs under `tools/js` of this source tree).
@@ -163,99 +159,4 @@ fn printed_hash(out: &str) -> String {
             line.split_whitespace().filter(|w| w.len() == 8 && w.bytes().all(|b| b.is_ascii_hexdigit()))
         })
         .collect()
-}
-
-/// The files of a test-size ceremony, in its directory.
-#[derive(Clone, Debug)]
-pub struct TestCeremonyFiles {
-    /// The one-party phase 1 (`phase1.ptau`).
-    pub ptau: PathBuf,
-    /// The circuit (`NAME.r1cs`).
-    pub r1cs: PathBuf,
-    /// Every key in order: the initial one, one per contribution, the beacon's (the final).
-    pub zkeys: Vec<PathBuf>,
-}
-
-/// How a test-size ceremony runs.
-#[derive(Clone, Copy, Debug)]
-pub struct TestCeremony {
-    /// Contributions before the beacon.
-    pub contributions: usize,
-    /// Run `snarkjs zkey verify` on every contribution as a coordinator does, not only on the
-    /// final key (which checks the whole chain again). It takes about a minute per 2¹⁴
-    /// constraints each time.
-    pub verify_each: bool,
-}
-
-/// **Test size.** A whole ceremony for `circuit` on this machine: a one-party phase 1
-/// ([`ptau::test_ptau`], INSECURE), contributions with entropy from `rng`, each checked by
-/// [`check_extends`] (and `snarkjs zkey verify` with [`TestCeremony::verify_each`]) as a
-/// coordinator would, a beacon, `snarkjs zkey verify` of the final key, and the import. The
-/// keys carry the `insecure_dev_setup` flag (the phase 1 is one party's), so deployments off
-/// development chains refuse them. `say` hears each step.
-///
-/// # Errors
-///
-/// Any step's error; a contribution refused stops the ceremony.
-pub fn run_test_ceremony<R: RngCore + CryptoRng>(
-    snarkjs: &Snarkjs,
-    circuit: &CeremonyCircuit,
-    dir: &Path,
-    how: TestCeremony,
-    rng: &mut R,
-    say: &mut dyn FnMut(&str),
-) -> Result<(Imported, TestCeremonyFiles), ProverError> {
-    let contributions = how.contributions;
-    std::fs::create_dir_all(dir).map_err(|e| ProverError::io(dir, e))?;
-    let name = circuit.name();
-    say(&format!("{name}: synthesizing the constraint system"));
-    let matrices = circuit.matrices()?;
-    let power = super::ptau_power(&matrices)?;
-    say(&format!(
-        "{name}: {} constraints; phase 1 of 2^{power} powers (ONE PARTY: test only)",
-        matrices.num_constraints()
-    ));
-    let ptau_path = dir.join("phase1.ptau");
-    write_atomic(&ptau_path, &ptau::test_ptau(power, rng)?)?;
-    let r1cs_path = dir.join(format!("{name}.r1cs"));
-    write_atomic(&r1cs_path, &r1cs::to_r1cs(&matrices))?;
-
-    let zkey_path = |i: usize| dir.join(format!("{name}_{i:04}.zkey"));
-    let mut zkeys = vec![zkey_path(0)];
-    say(&format!("{name}: snarkjs zkey new"));
-    snarkjs.zkey_new(&r1cs_path, &ptau_path, &zkeys[0])?;
-    let read_mpc = |path: &Path| -> Result<zkey::MpcParams, ProverError> {
-        let bytes = std::fs::read(path).map_err(|e| ProverError::io(path, e))?;
-        Ok(zkey::read_mpc_params(&bytes)?)
-    };
-    let mut accepted = read_mpc(&zkeys[0])?;
-    for i in 1..=contributions {
-        let mut entropy = [0u8; 32];
-        rng.fill_bytes(&mut entropy);
-        let next = zkey_path(i);
-        let hash =
-            snarkjs.contribute(&zkeys[i - 1], &next, &format!("contributor {i}"), &hex::encode(entropy))?;
-        if how.verify_each {
-            snarkjs.verify(&r1cs_path, &ptau_path, &next)?;
-        }
-        let mpc = read_mpc(&next)?;
-        check_extends(&accepted, &mpc)?;
-        say(&format!("{name}: contribution {i} accepted, hash {hash}"));
-        accepted = mpc;
-        zkeys.push(next);
-    }
-    let mut beacon = [0u8; 32];
-    rng.fill_bytes(&mut beacon);
-    let final_path = zkey_path(contributions + 1);
-    snarkjs.beacon(zkeys.last().expect("the initial key"), &final_path, &hex::encode(beacon), 10)?;
-    check_extends(&accepted, &read_mpc(&final_path)?)?;
-    snarkjs.verify(&r1cs_path, &ptau_path, &final_path)?;
-    zkeys.push(final_path.clone());
-    say(&format!("{name}: beacon applied, final key verified by snarkjs"));
-    let bytes = std::fs::read(&final_path).map_err(|e| ProverError::io(&final_path, e))?;
-    let mut imported = import_zkey(circuit, &matrices, &bytes)?;
-    imported.transcript.phase1_blake2b = Some(super::file_blake2b(&ptau_path)?);
-    // Its phase 1 is one party's: whoever ran it could have kept τ.
-    imported.keypair.insecure_dev_setup = true;
-    Ok((imported, TestCeremonyFiles { ptau: ptau_path, r1cs: r1cs_path, zkeys }))
 }

@@ -20,13 +20,12 @@
 //! [`crate::prove::Qap`]).
 
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G2Affine};
-use ark_ec::AffineRepr;
-use ark_ff::{BigInteger, Field, PrimeField};
+use ark_ff::Field;
 use ark_groth16::{ProvingKey, VerifyingKey};
 use blake2::{Blake2b512, Digest};
 use rayon::prelude::*;
 
-use super::binfile::{check_g2, check_modulus, BinFile, Cursor};
+use super::binfile::{check_g2, check_modulus, g1_uncompressed, g2_uncompressed, BinFile, Cursor};
 use crate::error::CeremonyError;
 
 /// A Groth16 `.zkey` read and checked: every point on its curve and in its subgroup.
@@ -108,40 +107,19 @@ impl Contribution {
     /// uncompressed, big-endian) and the transcript.
     pub fn hash(&self) -> [u8; 64] {
         let mut h = Blake2b512::new();
+        self.hash_into(&mut h);
+        h.finalize().into()
+    }
+
+    /// Feeds the contribution's public key to `h`, as snarkjs's `hashPubKey` does for the
+    /// contribution hash and for the next contribution's transcript.
+    pub(crate) fn hash_into(&self, h: &mut Blake2b512) {
         for p in [self.delta_after, self.g1_s, self.g1_sx] {
             h.update(g1_uncompressed(&p));
         }
         h.update(g2_uncompressed(&self.g2_spx));
         h.update(self.transcript);
-        h.finalize().into()
     }
-}
-
-/// snarkjs's uncompressed big-endian encoding of a G1 point (zeros for infinity).
-fn g1_uncompressed(p: &G1Affine) -> [u8; 64] {
-    let mut out = [0u8; 64];
-    if let Some((x, y)) = p.xy() {
-        out[..32].copy_from_slice(&fq_be(&x));
-        out[32..].copy_from_slice(&fq_be(&y));
-    }
-    out
-}
-
-/// snarkjs's uncompressed big-endian encoding of a G2 point: each coordinate `c1` then `c0`.
-fn g2_uncompressed(p: &G2Affine) -> [u8; 128] {
-    let mut out = [0u8; 128];
-    if let Some((x, y)) = p.xy() {
-        for (i, c) in [x.c1, x.c0, y.c1, y.c0].iter().enumerate() {
-            out[i * 32..(i + 1) * 32].copy_from_slice(&fq_be(c));
-        }
-    }
-    out
-}
-
-fn fq_be(x: &Fq) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&x.into_bigint().to_bytes_be());
-    out
 }
 
 /// Reads a `.zkey`, checking every point (G1 on the curve, G2 also in the subgroup).
@@ -239,7 +217,7 @@ fn read_coefficients(file: &BinFile<'_>) -> Result<Vec<Coefficient>, CeremonyErr
         .collect()
 }
 
-fn read_mpc(file: &BinFile<'_>) -> Result<MpcParams, CeremonyError> {
+pub(crate) fn read_mpc(file: &BinFile<'_>) -> Result<MpcParams, CeremonyError> {
     let mut r = file.section(10)?;
     let circuit_hash = r.array()?;
     let n = r.count()?;

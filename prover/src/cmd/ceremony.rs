@@ -1,15 +1,17 @@
 //! `ccr-prover ceremony`: the multi-party setup's steps that are ours (the circuit's `.r1cs`,
 //! the coordinator's check of each contribution, the import of the final `.zkey`), beside
-//! snarkjs's (`zkey new`, `zkey contribute`, `zkey beacon`, `zkey verify`).
+//! snarkjs's (`zkey new`, `zkey contribute`, `zkey beacon`, `zkey verify`), and our own
+//! snarkjs-compatible `contribute`, `beacon` and `verify` (seconds where snarkjs takes minutes).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use ccr_prover::atomic::write_atomic;
-use ccr_prover::ceremony::snarkjs::{run_test_ceremony, Snarkjs, TestCeremony};
+use ccr_prover::ceremony::snarkjs::Snarkjs;
+use ccr_prover::ceremony::test_ceremony::{run_test_ceremony, Engine, TestCeremony};
 use ccr_prover::ceremony::{
-    check_extends, file_blake2b, import_zkey, ptau, ptau_power, r1cs, zkey, CeremonyCircuit,
+    check_extends, file_blake2b, import_zkey, phase2, ptau, ptau_power, r1cs, zkey, CeremonyCircuit,
     ContributionKind, Imported,
 };
 use clap::{Args, Subcommand};
@@ -32,7 +34,11 @@ THE FLOW (snarkjs 0.7: `npx snarkjs` or tools/js/node_modules/snarkjs/cli.js)
                   least the power `r1cs` prints)
   contributor   snarkjs zkey contribute NAME_000i.zkey NAME_000j.zkey --name=WHO
                   (type random text; keep the contribution hash it prints; wipe the machine)
+                or: ccr-prover ceremony contribute --zkey NAME_000i.zkey --out NAME_000j.zkey --name WHO
+                  (the same file format, entropy from the operating system)
   coordinator   snarkjs zkey verify NAME.r1cs PHASE1.ptau NAME_000j.zkey
+                  (or, once the initial key is verified: ccr-prover ceremony verify
+                  --initial NAME_0000.zkey --zkey NAME_000j.zkey, seconds instead of minutes)
                 ccr-prover ceremony check-contribution --previous NAME_000i.zkey --next NAME_000j.zkey
                   (accept only if both pass; otherwise NAME_000i stays the latest)
                 snarkjs zkey beacon NAME_last.zkey NAME_final.zkey <PUBLIC RANDOM HEX> 10 --name=beacon
@@ -107,10 +113,53 @@ enum Step {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// TEST SIZE: a whole ceremony on this machine with snarkjs (a one-party phase 1, the
-    /// contributions, a beacon, `zkey verify`, the import), writing every file and the keys
-    /// into DIR. Shows the flow; its keys are as insecure as the phase 1, and their files are
-    /// flagged insecure_dev_setup.
+    /// A contribution (snarkjs's `zkey contribute`, in Rust): multiplies δ by a secret drawn
+    /// from the operating system's generator, which is dropped when it returns. Prints the
+    /// contribution hash: keep it, and find it in the final transcript.
+    Contribute {
+        /// The latest accepted key.
+        #[arg(long, value_name = "ZKEY")]
+        zkey: PathBuf,
+        /// The new key to upload.
+        #[arg(long, value_name = "ZKEY")]
+        out: PathBuf,
+        /// Your name as it will stand in the transcript (64 characters at most).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// The closing random beacon (snarkjs's `zkey beacon`, in Rust): a contribution anyone can
+    /// recompute from a public value fixed after the last contribution (a future block hash).
+    Beacon {
+        /// The key after the last contribution.
+        #[arg(long, value_name = "ZKEY")]
+        zkey: PathBuf,
+        /// The final key.
+        #[arg(long, value_name = "ZKEY")]
+        out: PathBuf,
+        /// The beacon's public value, hex.
+        #[arg(long, value_name = "HEX")]
+        hash: String,
+        /// log2 of the SHA-256 iterations over it (10 to 63).
+        #[arg(long, default_value_t = 10)]
+        iterations_exp: u8,
+    },
+    /// Check a key against the ceremony's initial key (exit 0 valid, 1 invalid): every
+    /// contribution's transcript and proof of knowledge, δ following them, the beacon
+    /// recomputed, the circuit's sections unchanged, L and H divided by exactly the final δ.
+    /// What `snarkjs zkey verify` checks, less recomputing the initial key from the .r1cs and
+    /// the phase 1: verify that once with snarkjs.
+    Verify {
+        /// The initial key (`snarkjs zkey new`'s output).
+        #[arg(long, value_name = "ZKEY")]
+        initial: PathBuf,
+        /// The key to check.
+        #[arg(long, value_name = "ZKEY")]
+        zkey: PathBuf,
+    },
+    /// TEST SIZE: a whole ceremony on this machine (a one-party phase 1, the contributions, a
+    /// beacon, the final key verified, the import), writing the keys into DIR. Shows the flow;
+    /// its keys are as insecure as the phase 1, and their files are flagged
+    /// insecure_dev_setup.
     #[command(name = "test-run", after_long_help = CIRCUITS)]
     TestRun {
         /// The circuit.
@@ -122,11 +171,22 @@ enum Step {
         /// Contributions before the beacon.
         #[arg(long, default_value_t = 3)]
         contributions: usize,
-        /// Run `snarkjs zkey verify` after every contribution (about a minute per 2^14
-        /// constraints each), not only on the final key.
+        /// Verify every contribution, not only the final key (with snarkjs: `zkey verify`,
+        /// about a minute per 2^14 constraints each).
         #[arg(long)]
         verify_each: bool,
+        /// Who runs phase 2: `rust` (this program: seconds) or `snarkjs` (Node.js: minutes;
+        /// every file of the flow is written, the .ptau and .r1cs included).
+        #[arg(long, value_enum, default_value_t = EngineArg::Rust)]
+        engine: EngineArg,
     },
+}
+
+/// `--engine`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum EngineArg {
+    Rust,
+    Snarkjs,
 }
 
 pub fn run(args: CeremonyArgs) -> anyhow::Result<ExitCode> {
@@ -204,12 +264,62 @@ pub fn run(args: CeremonyArgs) -> anyhow::Result<ExitCode> {
             println!("wrote {} (2^{power} powers)", out.display());
             Ok(ExitCode::from(EXIT_OK))
         }
-        Step::TestRun { circuit, dir, contributions, verify_each } => {
+        Step::Contribute { zkey, out, name } => {
+            let bytes = std::fs::read(&zkey).with_context(|| format!("reading {}", zkey.display()))?;
+            let (next, contribution) = phase2::contribute(&bytes, name.as_deref(), &mut rand::rngs::OsRng)
+                .with_context(|| format!("contributing to {}", zkey.display()))?;
+            write_atomic(&out, &next).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {}", out.display());
+            println!("contribution hash (keep it; it must appear in the final transcript):");
+            println!("  {}", hex::encode(contribution.hash()));
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        Step::Beacon { zkey, out, hash, iterations_exp } => {
+            let value = hex::decode(hash.trim_start_matches("0x")).context("--hash: not hex")?;
+            let bytes = std::fs::read(&zkey).with_context(|| format!("reading {}", zkey.display()))?;
+            let (next, contribution) = phase2::beacon(&bytes, Some("beacon"), &value, iterations_exp)?;
+            write_atomic(&out, &next).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {} (beacon hash {})", out.display(), hex::encode(contribution.hash()));
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        Step::Verify { initial, zkey } => {
+            let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+            let (init, key) = (read(&initial)?, read(&zkey)?);
+            match phase2::verify_chain(&init, &key, &mut rand::rngs::OsRng) {
+                Ok(()) => {
+                    let mpc = zkey::read_mpc_params(&key)?;
+                    println!(
+                        "{}: valid, {} contributions over {}",
+                        zkey.display(),
+                        mpc.contributions.len(),
+                        initial.display()
+                    );
+                    for (i, c) in mpc.contributions.iter().enumerate() {
+                        println!(
+                            "  #{} {:<16} {}",
+                            i + 1,
+                            c.name.as_deref().unwrap_or("-"),
+                            hex::encode(c.hash())
+                        );
+                    }
+                    Ok(ExitCode::from(EXIT_OK))
+                }
+                Err(ccr_prover::CeremonyError::Invalid(reason)) => {
+                    eprintln!("INVALID: {reason}");
+                    Ok(ExitCode::from(EXIT_INVALID))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Step::TestRun { circuit, dir, contributions, verify_each, engine } => {
             let circuit = CeremonyCircuit::from_name(&circuit)?;
-            let snarkjs = Snarkjs::locate()?;
+            let engine = match engine {
+                EngineArg::Rust => Engine::Rust,
+                EngineArg::Snarkjs => Engine::Snarkjs(Snarkjs::locate()?),
+            };
             eprintln!("TEST SIZE: the phase 1 is one party's (this process's): the keys are INSECURE.");
             let (imported, _) = run_test_ceremony(
-                &snarkjs,
+                &engine,
                 &circuit,
                 &dir,
                 TestCeremony { contributions, verify_each },

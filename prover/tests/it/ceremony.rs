@@ -112,3 +112,99 @@ fn the_phase1_checksum_is_blake2b_512_of_the_file() {
          7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923"
     );
 }
+
+/// The Rust phase 2 and snarkjs make and accept the same files, at the production shape of the
+/// eligibility circuit (a domain of 2¹⁵, past the 2¹⁴-point chunks snarkjs hashes H in): our
+/// initial key is `snarkjs zkey new`'s byte for byte; a snarkjs contribution, then ours, then
+/// our beacon pass `snarkjs zkey verify` and our own [`verify_chain`]; tampering with a
+/// contribution, δ or the L section is refused.
+#[test]
+fn the_rust_phase2_is_snarkjs_compatible() {
+    use ccr_prover::ceremony::phase2::{beacon, contribute, new_zkey, verify_chain};
+    use ccr_prover::ceremony::ptau::TestPhase1;
+    use ccr_prover::ceremony::snarkjs::Snarkjs;
+    use ccr_prover::ceremony::zkey::read_mpc_params;
+    use rand::SeedableRng;
+
+    let circuit =
+        CeremonyCircuit::Eligibility { shape: EligibilityShape { inputs: 64, tiers: 4 }, state_depth: 24 };
+    let matrices = circuit.matrices().unwrap();
+    let power = ccr_prover::ceremony::ptau_power(&matrices).unwrap();
+    assert_eq!(power, 16, "a domain of 2^15");
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    let phase1 = TestPhase1::random(power, &mut rng).unwrap();
+    std::fs::write(path("phase1.ptau"), phase1.ptau()).unwrap();
+    std::fs::write(path("c.r1cs"), to_r1cs(&matrices)).unwrap();
+    let snarkjs = Snarkjs::locate().unwrap();
+
+    let ours = new_zkey(&matrices, &phase1).unwrap();
+    drop(phase1);
+    snarkjs.zkey_new(&path("c.r1cs"), &path("phase1.ptau"), &path("theirs.zkey")).unwrap();
+    let theirs = std::fs::read(path("theirs.zkey")).unwrap();
+    assert_eq!(ours.len(), theirs.len(), "the initial keys' sizes");
+    assert!(
+        ours == theirs,
+        "our initial key differs from snarkjs's (first at byte {:?})",
+        ours.iter().zip(&theirs).position(|(a, b)| a != b)
+    );
+
+    std::fs::write(path("k0.zkey"), &ours).unwrap();
+    let printed =
+        snarkjs.contribute(&path("k0.zkey"), &path("k1.zkey"), "snarkjs", "entropy of the test").unwrap();
+    let k1 = std::fs::read(path("k1.zkey")).unwrap();
+    let (k2, mine) = contribute(&k1, Some("rust"), &mut rng).unwrap();
+    let (k3, last) = beacon(&k2, Some("beacon"), &[0x5a; 32], 10).unwrap();
+    let mpc = |bytes: &[u8]| read_mpc_params(bytes).unwrap();
+    check_extends(&mpc(&k1), &mpc(&k2)).unwrap();
+    check_extends(&mpc(&k2), &mpc(&k3)).unwrap();
+    assert!(printed.starts_with(&hex::encode(&mpc(&k3).contributions[0].hash()[..4])), "{printed}");
+    assert_eq!(mpc(&k3).contributions[1..], [mine, last]);
+    std::fs::write(path("k3.zkey"), &k3).unwrap();
+    let verified = snarkjs.verify(&path("c.r1cs"), &path("phase1.ptau"), &path("k3.zkey")).unwrap();
+    assert!(verified.contains("ZKey Ok!"), "{verified}");
+    verify_chain(&ours, &k3, &mut rng).unwrap();
+
+    // One value at a time, each refused.
+    let refused = |bytes: &[u8], what: &str| {
+        let err = verify_chain(&ours, bytes, &mut rand_chacha::ChaCha20Rng::seed_from_u64(1)).unwrap_err();
+        assert!(matches!(err, CeremonyError::Invalid(_)), "{what}: {err}");
+    };
+    let flip = |at: usize| {
+        let mut k = k3.clone();
+        k[at] ^= 1;
+        k
+    };
+    let section = |kind: u32| -> (usize, usize) {
+        // (offset, size) of a section in our file layout
+        let mut at = 12;
+        loop {
+            let k = u32::from_le_bytes(k3[at..at + 4].try_into().unwrap());
+            let size = u64::from_le_bytes(k3[at + 4..at + 12].try_into().unwrap()) as usize;
+            if k == kind {
+                return (at + 12, size);
+            }
+            at += 12 + size;
+        }
+    };
+    // L: swap two points (each stays on the curve).
+    let (l_at, _) = section(8);
+    let mut swapped = k3.clone();
+    let (first, second) = (k3[l_at..l_at + 64].to_vec(), k3[l_at + 64..l_at + 128].to_vec());
+    swapped[l_at..l_at + 64].copy_from_slice(&second);
+    swapped[l_at + 64..l_at + 128].copy_from_slice(&first);
+    refused(&swapped, "L points swapped");
+    // The last contribution's transcript byte, and the A section.
+    let (mpc_at, _) = section(10);
+    refused(&flip(mpc_at + 64 + 4 + 64 * 3 + 128 + 5), "contribution 1's transcript");
+    let (a_at, _) = section(5);
+    let mut a = k3.clone();
+    a[a_at..a_at + 64].copy_from_slice(&k3[a_at + 64..a_at + 128]);
+    refused(&a, "A section");
+    // The previous key's δ in this one's header.
+    let (header_at, header_len) = section(2);
+    let mut delta = k3.clone();
+    delta[header_at..header_at + header_len].copy_from_slice(&k2[header_at..header_at + header_len]);
+    refused(&delta, "the previous δ");
+}

@@ -7,7 +7,8 @@
 //! extend the chain, the import refuses another circuit's key and a key with no contribution.
 
 use alloy_primitives::U256;
-use ccr_prover::ceremony::snarkjs::{run_test_ceremony, Snarkjs, TestCeremony};
+use ccr_prover::ceremony::snarkjs::Snarkjs;
+use ccr_prover::ceremony::test_ceremony::{run_test_ceremony, Engine, TestCeremony};
 use ccr_prover::ceremony::zkey::read_mpc_params;
 use ccr_prover::ceremony::{check_extends, import_zkey, CeremonyCircuit};
 use ccr_prover::export::snarkjs::SnarkjsVerifyingKey;
@@ -30,7 +31,7 @@ fn a_ceremony_key_proves_for_our_verifier_snarkjs_and_the_rollup() {
     let circuit = CeremonyCircuit::Eligibility { shape: SHAPE, state_depth: PARAMS.depth };
     let mut said = Vec::new();
     let (imported, files) = run_test_ceremony(
-        &snarkjs,
+        &Engine::Snarkjs(snarkjs.clone()),
         &circuit,
         dir.path(),
         TestCeremony { contributions: 3, verify_each: false },
@@ -58,7 +59,7 @@ fn a_ceremony_key_proves_for_our_verifier_snarkjs_and_the_rollup() {
         );
     }
     assert_eq!(t.vk_hash, key_hash(&imported.keypair.vk).unwrap());
-    let phase1 = ccr_prover::ceremony::file_blake2b(&files.ptau).unwrap();
+    let phase1 = ccr_prover::ceremony::file_blake2b(files.ptau.as_ref().unwrap()).unwrap();
     assert_eq!(t.phase1_blake2b.as_deref(), Some(phase1.as_str()));
     assert_eq!(phase1.len(), 128);
 
