@@ -71,11 +71,11 @@ struct Args {
     /// never hold value. Without it such a deployment is refused.
     #[arg(long)]
     insecure_dev_keys: bool,
-    /// Make the eligibility circuit's key by a test-size multi-party ceremony at start (snarkjs:
-    /// a one-party phase 1, three contributions, a beacon, zkey verify; about three minutes at
-    /// depth 24; files and transcript in DIR/ceremony/) instead of the development setup. The
-    /// batch and poll circuits keep development keys (snarkjs's phase 2 takes over eight
-    /// minutes for each of them here).
+    /// Make every key (the batch, eligibility, poll processing and tally circuits) by a
+    /// test-size multi-party ceremony at start instead of the development setup: a one-party
+    /// phase 1 (insecure), two contributions and a beacon in the Rust phase 2 (snarkjs's file
+    /// format), each key verified and imported; keys and transcripts in DIR/ceremony/. A few
+    /// minutes at the default sizes.
     #[arg(long)]
     ceremony: bool,
 }

@@ -208,3 +208,116 @@ fn the_rust_phase2_is_snarkjs_compatible() {
     delta[header_at..header_at + header_len].copy_from_slice(&k2[header_at..header_at + header_len]);
     refused(&delta, "the previous δ");
 }
+
+/// The ceremony commands as a coordinator and a contributor run them: a Rust test run writes
+/// the initial and final keys and the transcript; a further contribution verifies against the
+/// initial key (exit 0) and extends the final one; a key with its L section tampered is
+/// INVALID (exit 1), and so is a key that skipped the chain.
+#[test]
+fn the_ceremony_commands_contribute_and_verify() {
+    use std::process::Command;
+    let run = |args: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_ccr-prover")).args(args).output().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let name = SMALL.name();
+    let out = run(&[
+        "ceremony".as_ref(),
+        "test-run".as_ref(),
+        "--circuit".as_ref(),
+        name.as_ref(),
+        "--dir".as_ref(),
+        d.as_os_str(),
+        "--contributions".as_ref(),
+        "1".as_ref(),
+    ]);
+    assert!(out.status.success(), "{}", show(&out));
+    let transcript: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join(format!("{name}.transcript.json"))).unwrap()).unwrap();
+    assert_eq!(transcript["contributions"].as_array().unwrap().len(), 2, "a contribution and the beacon");
+    let (initial, last) = (d.join(format!("{name}_0000.zkey")), d.join(format!("{name}_0002.zkey")));
+
+    let next = d.join("next.zkey");
+    let out = run(&[
+        "ceremony".as_ref(),
+        "contribute".as_ref(),
+        "--zkey".as_ref(),
+        last.as_os_str(),
+        "--out".as_ref(),
+        next.as_os_str(),
+        "--name".as_ref(),
+        "carol".as_ref(),
+    ]);
+    assert!(out.status.success(), "{}", show(&out));
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    let mpc = ccr_prover::ceremony::zkey::read_mpc_params(&std::fs::read(&next).unwrap()).unwrap();
+    let carol = mpc.contributions.last().unwrap();
+    assert_eq!(carol.name.as_deref(), Some("carol"));
+    assert!(printed.contains(&hex::encode(carol.hash())), "{printed}");
+
+    let verify = |zkey: &std::path::Path| {
+        run(&[
+            "ceremony".as_ref(),
+            "verify".as_ref(),
+            "--initial".as_ref(),
+            initial.as_os_str(),
+            "--zkey".as_ref(),
+            zkey.as_os_str(),
+        ])
+    };
+    let out = verify(&next);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("valid, 3 contributions"), "{}", show(&out));
+    let check = run(&[
+        "ceremony".as_ref(),
+        "check-contribution".as_ref(),
+        "--previous".as_ref(),
+        last.as_os_str(),
+        "--next".as_ref(),
+        next.as_os_str(),
+    ]);
+    assert_eq!(check.status.code(), Some(0), "{}", show(&check));
+
+    // L's first two points swapped: every point still on the curve, the key no longer δ's.
+    let mut bytes = std::fs::read(&next).unwrap();
+    let mut at = 12;
+    loop {
+        let kind = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let size = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
+        if kind == 8 {
+            assert!(size >= 128);
+            let first = bytes[at + 12..at + 76].to_vec();
+            bytes.copy_within(at + 76..at + 140, at + 12);
+            bytes[at + 76..at + 140].copy_from_slice(&first);
+            break;
+        }
+        at += 12 + size;
+    }
+    let tampered = d.join("tampered.zkey");
+    std::fs::write(&tampered, bytes).unwrap();
+    let out = verify(&tampered);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("INVALID: the L section"), "{}", show(&out));
+    // A contribution built on the initial key, not the latest: valid alone, not an extension.
+    let skipped = d.join("skipped.zkey");
+    let out = run(&[
+        "ceremony".as_ref(),
+        "contribute".as_ref(),
+        "--zkey".as_ref(),
+        initial.as_os_str(),
+        "--out".as_ref(),
+        skipped.as_os_str(),
+    ]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(verify(&skipped).status.code(), Some(0));
+    let check = run(&[
+        "ceremony".as_ref(),
+        "check-contribution".as_ref(),
+        "--previous".as_ref(),
+        last.as_os_str(),
+        "--next".as_ref(),
+        skipped.as_os_str(),
+    ]);
+    assert_eq!(check.status.code(), Some(1), "{}", show(&check));
+}
