@@ -4,6 +4,7 @@ use crate::source::{SourceId, SourceKind};
 
 /// Whether a larger value means a healthier region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Larger is better (employment rate).
     HigherIsBetter,
@@ -13,6 +14,7 @@ pub enum Direction {
 
 /// The indicators the community health scores are built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Indicator {
     /// Employment rate, % of the working-age population (OECD BLI `JE_EMPL`).
     EmploymentRate,

@@ -40,6 +40,8 @@ pub mod oecd_sdmx;
 pub mod oecd_stat;
 /// Our World in Data: the bulk CSV and the grapher CSV.
 pub mod owid;
+/// An attester's indicators for a region and year, as the command prints them.
+pub mod report;
 /// One value per (region, indicator) for a year, within a staleness window.
 pub mod select;
 /// The [`DataSource`] trait, its kinds and queries.
@@ -54,6 +56,7 @@ pub use observation::{IndicatorCode, Observation, RegionCode};
 pub use oecd_sdmx::{OecdSdmx, SdmxKeyPart};
 pub use oecd_stat::OecdStat;
 pub use owid::{OwidBulk, OwidGrapher};
+pub use report::{indicators, IndicatorReport, ReadOptions};
 pub use select::{select, Selected};
 pub use source::{DataSource, Query, SourceId, SourceKind};
 pub use worldbank::WorldBank;

@@ -1,4 +1,102 @@
-//! `ccr-bioregion`: an attester's indicators for a bioregion and year, from a source's file.
-fn main() {
-    println!("ccr-bioregion");
+//! `ccr-bioregion`: an attester's indicators for a bioregion and year, read from a source's
+//! response saved to a file (the live fetch is the library's `live` feature).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use ccr_bioregion::report::{observations, reader};
+use ccr_bioregion::{indicators, ReadOptions, RegionCode, SourceId};
+use clap::{Args, Parser, Subcommand};
+
+/// Indicators of a bioregion from public statistics (OECD, Our World in Data, World Bank,
+/// Eurostat), as JSON.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One value per catalogue indicator for a region and year: that year's, or the latest
+    /// earlier one within `--max-age` years (with the data year used); missing stays null.
+    Indicators {
+        #[command(flatten)]
+        input: Input,
+        /// The year.
+        #[arg(long)]
+        year: u16,
+        /// How many years older than `--year` a value may be.
+        #[arg(long, default_value_t = 3)]
+        max_age: u16,
+    },
+    /// Every observation of a region in the file (of `--year` when given).
+    Observations {
+        #[command(flatten)]
+        input: Input,
+        /// Only this data year.
+        #[arg(long)]
+        year: Option<u16>,
+    },
+}
+
+#[derive(Args)]
+struct Input {
+    /// The source whose response (or file in its layout) `--file` holds.
+    #[arg(long, value_enum)]
+    source: SourceId,
+    /// The response or file.
+    #[arg(long)]
+    file: PathBuf,
+    /// The region: ISO 3166-1 alpha-3 (DEU), or a NUTS code (DE21) for Eurostat.
+    #[arg(long)]
+    region: String,
+    /// OECD.Stat: the data year of rows that state none (the BLI edition's).
+    #[arg(long, default_value_t = 2020)]
+    year_when_unstated: u16,
+    /// Eurostat: the dataset code (lfst_r_lfe2emprt), which names the indicators.
+    #[arg(long)]
+    dataset: Option<String>,
+}
+
+impl Input {
+    fn read(&self) -> anyhow::Result<(Box<dyn ccr_bioregion::DataSource>, Vec<u8>, RegionCode)> {
+        let options =
+            ReadOptions { year_when_unstated: Some(self.year_when_unstated), dataset: self.dataset.clone() };
+        let source = reader(self.source, &options)?;
+        let bytes = std::fs::read(&self.file).with_context(|| format!("reading {}", self.file.display()))?;
+        let region = RegionCode::parse(&self.region)
+            .ok_or_else(|| anyhow!("`{}` is not an ISO 3166-1 alpha-3 or NUTS code", self.region))?;
+        Ok((source, bytes, region))
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<String> {
+    Ok(match cli.command {
+        Command::Indicators { input, year, max_age } => {
+            let (source, bytes, region) = input.read()?;
+            serde_json::to_string_pretty(&indicators(source.as_ref(), &bytes, &region, year, max_age)?)?
+        }
+        Command::Observations { input, year } => {
+            let (source, bytes, region) = input.read()?;
+            serde_json::to_string_pretty(&observations(source.as_ref(), &bytes, &region, year)?)?
+        }
+    })
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(json) => {
+            // A closed pipe (`| head`) is not an error of ours.
+            let _ = writeln!(std::io::stdout(), "{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

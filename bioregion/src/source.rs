@@ -5,6 +5,7 @@ use crate::observation::{Observation, RegionCode};
 
 /// What a source tells about a bioregion: the seeds' `DataSourceType` kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     /// Local business and labour: employment, long-term unemployment.
     LocalBusiness,

@@ -2,6 +2,7 @@
 //! documented shape (`tests/fixtures/`, see `DATA.md`). No test touches the network.
 
 mod catalogue;
+mod cli;
 mod eurostat;
 mod oecd_sdmx;
 mod oecd_stat;
