@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context};
+use anyhow::{anyhow, bail, Context};
 use ccr_bioregion::report::{observations, reader};
-use ccr_bioregion::{indicators, ReadOptions, RegionCode, SourceId};
+use ccr_bioregion::{indicators, DataSource, ReadOptions, RegionCode, SourceId};
 use clap::{Args, Parser, Subcommand};
 
 /// Indicators of a bioregion from public statistics (OECD, Our World in Data, World Bank,
@@ -45,12 +45,13 @@ enum Command {
 
 #[derive(Args)]
 struct Input {
-    /// The source whose response (or file in its layout) `--file` holds.
-    #[arg(long, value_enum)]
-    source: SourceId,
-    /// The response or file.
-    #[arg(long)]
-    file: PathBuf,
+    /// The source whose response (or file in its layout) `--file` holds; repeat both to read
+    /// several (`--source oecd-stat --file oecd_bli.csv --source owid --file owid.csv`).
+    #[arg(long, value_enum, required = true)]
+    source: Vec<SourceId>,
+    /// The response or file of the `--source` in the same place.
+    #[arg(long, required = true)]
+    file: Vec<PathBuf>,
     /// The region: ISO 3166-1 alpha-3 (DEU), or a NUTS code (DE21) for Eurostat.
     #[arg(long)]
     region: String,
@@ -63,26 +64,41 @@ struct Input {
 }
 
 impl Input {
-    fn read(&self) -> anyhow::Result<(Box<dyn ccr_bioregion::DataSource>, Vec<u8>, RegionCode)> {
+    /// Each source's adapter and file contents, and the region.
+    fn read(&self) -> anyhow::Result<(Vec<(Box<dyn DataSource>, Vec<u8>)>, RegionCode)> {
+        if self.source.len() != self.file.len() {
+            bail!(
+                "{} --source for {} --file: give one --file per --source",
+                self.source.len(),
+                self.file.len()
+            );
+        }
         let options =
             ReadOptions { year_when_unstated: Some(self.year_when_unstated), dataset: self.dataset.clone() };
-        let source = reader(self.source, &options)?;
-        let bytes = std::fs::read(&self.file).with_context(|| format!("reading {}", self.file.display()))?;
+        let mut inputs = Vec::new();
+        for (id, path) in self.source.iter().zip(&self.file) {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            inputs.push((reader(*id, &options)?, bytes));
+        }
         let region = RegionCode::parse(&self.region)
             .ok_or_else(|| anyhow!("`{}` is not an ISO 3166-1 alpha-3 or NUTS code", self.region))?;
-        Ok((source, bytes, region))
+        Ok((inputs, region))
     }
+}
+
+fn borrow(inputs: &[(Box<dyn DataSource>, Vec<u8>)]) -> Vec<(&dyn DataSource, &[u8])> {
+    inputs.iter().map(|(s, b)| (s.as_ref(), b.as_slice())).collect()
 }
 
 fn run(cli: Cli) -> anyhow::Result<String> {
     Ok(match cli.command {
         Command::Indicators { input, year, max_age } => {
-            let (source, bytes, region) = input.read()?;
-            serde_json::to_string_pretty(&indicators(source.as_ref(), &bytes, &region, year, max_age)?)?
+            let (inputs, region) = input.read()?;
+            serde_json::to_string_pretty(&indicators(&borrow(&inputs), &region, year, max_age)?)?
         }
         Command::Observations { input, year } => {
-            let (source, bytes, region) = input.read()?;
-            serde_json::to_string_pretty(&observations(source.as_ref(), &bytes, &region, year)?)?
+            let (inputs, region) = input.read()?;
+            serde_json::to_string_pretty(&observations(&borrow(&inputs), &region, year)?)?
         }
     })
 }

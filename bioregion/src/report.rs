@@ -15,8 +15,8 @@ use crate::CATALOGUE;
 /// `ccr-bioregion indicators` command prints (signing it is not this crate's work).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IndicatorReport {
-    /// The source read.
-    pub source: SourceId,
+    /// The sources read.
+    pub sources: Vec<SourceId>,
     /// The region.
     pub region: RegionCode,
     /// The year asked for.
@@ -77,38 +77,46 @@ pub fn reader(id: SourceId, options: &ReadOptions) -> Result<Box<dyn DataSource>
     })
 }
 
-/// Parses `bytes` with `source` and selects the catalogue's indicators for `region` and `year`.
+/// Parses each `(source, bytes)` and selects the catalogue's indicators for `region` and
+/// `year` from all their observations together (the catalogue's order of sources decides
+/// between them).
 ///
 /// # Errors
-/// The parser's error, or [`select`]'s.
+/// The first parser's error, or [`select`]'s.
 pub fn indicators(
-    source: &dyn DataSource,
-    bytes: &[u8],
+    inputs: &[(&dyn DataSource, &[u8])],
     region: &RegionCode,
     year: u16,
     max_age: u16,
 ) -> Result<IndicatorReport, DataError> {
-    let observations = source.parse(bytes)?;
+    let mut all = Vec::new();
+    for (source, bytes) in inputs {
+        all.extend(source.parse(bytes)?);
+    }
+    let mut sources: Vec<SourceId> = inputs.iter().map(|(s, _)| s.id()).collect();
+    sources.dedup();
     Ok(IndicatorReport {
-        source: source.id(),
+        sources,
         region: region.clone(),
         year,
         max_age,
-        indicators: select(&observations, region, year, max_age)?,
+        indicators: select(&all, region, year, max_age)?,
     })
 }
 
-/// Every observation of `region` in `bytes` (of `year` when given), in the source's order.
+/// Every observation of `region` in the inputs (of `year` when given), in their order.
 ///
 /// # Errors
 /// The parser's error.
 pub fn observations(
-    source: &dyn DataSource,
-    bytes: &[u8],
+    inputs: &[(&dyn DataSource, &[u8])],
     region: &RegionCode,
     year: Option<u16>,
 ) -> Result<Vec<Observation>, DataError> {
-    let mut all = source.parse(bytes)?;
+    let mut all = Vec::new();
+    for (source, bytes) in inputs {
+        all.extend(source.parse(bytes)?);
+    }
     all.retain(|o| &o.region == region && year.is_none_or(|y| o.year == y));
     Ok(all)
 }

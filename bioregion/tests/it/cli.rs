@@ -34,7 +34,7 @@ fn indicators_from_the_shipped_bli_file() {
     ]);
     assert!(ok, "{stderr}");
     let report: Value = serde_json::from_str(&stdout).expect("JSON");
-    assert_eq!(report["source"], "oecd-stat");
+    assert_eq!(report["sources"], serde_json::json!(["oecd-stat"]));
     assert_eq!(report["region"], "DEU");
     assert_eq!(report["max_age"], 3);
     let ltur = indicator(&report, "long_term_unemployment");
@@ -63,6 +63,51 @@ fn indicators_from_the_owid_subset() {
     let report: Value = serde_json::from_str(&stdout).expect("JSON");
     let co2 = indicator(&report, "co2_per_capita");
     assert_eq!((co2["value"].as_f64(), co2["data_year"].as_u64()), (Some(5.199), Some(2018)));
+}
+
+#[test]
+fn indicators_from_two_sources_together() {
+    let (ok, stdout, stderr) = run(&[
+        "indicators",
+        "--source",
+        "oecd-stat",
+        "--file",
+        "data/oecd_bli.csv",
+        "--source",
+        "owid",
+        "--file",
+        "data/owid-co2-bli-2015-2018.csv",
+        "--region",
+        "DEU",
+        "--year",
+        "2020",
+    ]);
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(report["sources"], serde_json::json!(["oecd-stat", "owid"]));
+    let all = report["indicators"].as_array().expect("array");
+    assert_eq!(all.len(), 8);
+    assert!(all.iter().all(|i| i["value"].is_number()), "every catalogue indicator: {all:?}");
+    let co2 = indicator(&report, "co2_per_capita");
+    assert_eq!(
+        (co2["value"].as_f64(), co2["data_year"].as_u64(), co2["source"].as_str()),
+        (Some(9.131), Some(2018), Some("owid"))
+    );
+    let (ok, _, stderr) = run(&[
+        "indicators",
+        "--source",
+        "oecd-stat",
+        "--source",
+        "owid",
+        "--file",
+        "data/oecd_bli.csv",
+        "--region",
+        "DEU",
+        "--year",
+        "2020",
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("give one --file per --source"), "{stderr}");
 }
 
 #[test]
