@@ -43,6 +43,9 @@ enum Command {
     },
 }
 
+/// Each source's adapter with its file's contents.
+type Inputs = Vec<(Box<dyn DataSource>, Vec<u8>)>;
+
 #[derive(Args)]
 struct Input {
     /// The source whose response (or file in its layout) `--file` holds; repeat both to read
@@ -65,7 +68,7 @@ struct Input {
 
 impl Input {
     /// Each source's adapter and file contents, and the region.
-    fn read(&self) -> anyhow::Result<(Vec<(Box<dyn DataSource>, Vec<u8>)>, RegionCode)> {
+    fn read(&self) -> anyhow::Result<(Inputs, RegionCode)> {
         if self.source.len() != self.file.len() {
             bail!(
                 "{} --source for {} --file: give one --file per --source",
