@@ -137,7 +137,9 @@ async fn the_insecure_dev_verifier_is_refused_off_development_chains() {
     use ccr_verifier_contracts::poll::PollSetup;
     let (dev, other) = (eligibility_key(), not_a_known_dev_key());
     for chain_id in DEV_CHAIN_IDS {
-        VerifierKey::InsecureDev.check_keys(chain_id, std::slice::from_ref(&dev)).expect("a development chain");
+        VerifierKey::InsecureDev
+            .check_keys(chain_id, std::slice::from_ref(&dev))
+            .expect("a development chain");
     }
     for (key, keys) in [(VerifierKey::InsecureDev, &other), (VerifierKey::Ceremony, &dev)] {
         let err = key.check_keys(1, &[other.clone(), keys.clone()]).expect_err("refused");
