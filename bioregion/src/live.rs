@@ -4,6 +4,7 @@
 use crate::error::DataError;
 use crate::observation::Observation;
 use crate::source::{DataSource, Query};
+use crate::worldbank::WorldBank;
 
 /// Fetches `query` from `source` and parses the answer.
 ///
@@ -38,4 +39,34 @@ pub async fn get(source_name: &'static str, url: &str) -> Result<Vec<u8>, DataEr
         return Err(fail(format!("HTTP {status}")));
     }
     Ok(response.bytes().await.map_err(|e| fail(e.to_string()))?.to_vec())
+}
+
+/// Fetches every indicator of `query` from the World Bank, one request per indicator (the
+/// API takes one) and every page of each answer.
+///
+/// # Errors
+/// As [`fetch`]; [`DataError::Shape`] when pages disagree on how many there are.
+pub async fn fetch_worldbank(source: &WorldBank, query: &Query) -> Result<Vec<Observation>, DataError> {
+    let mut out = Vec::new();
+    for indicator in &query.indicators {
+        let one = Query { indicators: vec![indicator.clone()], ..query.clone() };
+        let mut page = 1;
+        loop {
+            let url = source.page_url(&one, page)?;
+            let (paging, rows) = source.parse_page(&get(source.name(), &url).await?)?;
+            if paging.page != page {
+                return Err(DataError::Shape {
+                    source_name: source.name(),
+                    at: "$[0].page".to_owned(),
+                    message: format!("asked for page {page}, got {}", paging.page),
+                });
+            }
+            out.extend(rows);
+            if page >= paging.pages {
+                break;
+            }
+            page += 1;
+        }
+    }
+    Ok(out)
 }

@@ -53,15 +53,7 @@ pub fn reader(id: SourceId, options: &ReadOptions) -> Result<Box<dyn DataSource>
             version: String::new(),
             key: Vec::new(),
         }),
-        SourceId::Owid => {
-            let columns: Vec<&str> = CATALOGUE
-                .iter()
-                .flat_map(|s| s.sources)
-                .filter(|c| c.source == SourceId::Owid)
-                .map(|c| c.code)
-                .collect();
-            Box::new(OwidBulk::co2(&columns))
-        }
+        SourceId::Owid => Box::new(OwidBulk::co2(&catalogue_codes(SourceId::Owid))),
         SourceId::OwidGrapher => {
             Box::new(OwidGrapher { kind: SourceKind::EcologicalHealth, slug: String::new() })
         }
@@ -75,6 +67,11 @@ pub fn reader(id: SourceId, options: &ReadOptions) -> Result<Box<dyn DataSource>
             filters: Vec::new(),
         }),
     })
+}
+
+/// The codes of the catalogue's indicators that `source` publishes.
+pub fn catalogue_codes(source: SourceId) -> Vec<&'static str> {
+    CATALOGUE.iter().flat_map(|s| s.sources).filter(|c| c.source == source).map(|c| c.code).collect()
 }
 
 /// Parses each `(source, bytes)` and selects the catalogue's indicators for `region` and
