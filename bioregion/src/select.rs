@@ -3,7 +3,7 @@ use serde::Serialize;
 use crate::catalogue::{Direction, Indicator, SourceCode, CATALOGUE};
 use crate::error::DataError;
 use crate::observation::{IndicatorCode, Observation, RegionCode};
-use crate::source::SourceId;
+use crate::source::{SourceId, SourceKind};
 
 /// The value chosen for one catalogue indicator of one region and year.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -14,6 +14,8 @@ pub struct Selected {
     pub region: RegionCode,
     /// The year asked for.
     pub year: u16,
+    /// What it tells about the bioregion.
+    pub kind: SourceKind,
     /// Whether larger is better.
     pub direction: Direction,
     /// The value; `None` when no source has one within the staleness window (never zero).
@@ -60,6 +62,7 @@ pub fn select(
             indicator: spec.indicator,
             region: region.clone(),
             year,
+            kind: spec.kind,
             direction: spec.direction,
             value: chosen.and_then(|o| o.value),
             data_year: chosen.map(|o| o.year),

@@ -40,6 +40,7 @@ fn indicators_from_the_shipped_bli_file() {
     let ltur = indicator(&report, "long_term_unemployment");
     assert_eq!((ltur["value"].as_f64(), ltur["data_year"].as_u64()), (Some(1.57), Some(2020)));
     assert_eq!(ltur["direction"], "lower_is_better");
+    assert_eq!(ltur["kind"], "local_business");
     // CO₂ is OWID's: missing in this file, null (never 0).
     assert!(indicator(&report, "co2_per_capita")["value"].is_null());
 }

@@ -7,6 +7,7 @@ mod eurostat;
 mod oecd_sdmx;
 mod oecd_stat;
 mod owid;
+mod region;
 mod select;
 mod worldbank;
 
