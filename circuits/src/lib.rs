@@ -10,6 +10,7 @@ pub mod babyjubjub;
 pub mod batch;
 pub mod credit;
 pub mod field;
+pub mod health;
 pub mod lc;
 pub mod merkle;
 pub mod poseidon;

@@ -51,3 +51,21 @@ fn kinds_and_directions() {
         assert!(CATALOGUE.iter().any(|e| e.kind == kind), "{kind:?}");
     }
 }
+
+/// The catalogue lists the health specification's indicators (`ccr_circuits::health`, what
+/// reports sign and scores read) in the same order and with the same directions: a report's
+/// value `i` is catalogue entry `i`.
+#[test]
+fn the_catalogue_is_the_health_specifications_indicator_list() {
+    use ccr_bioregion::catalogue::{Direction, CATALOGUE};
+    use ccr_circuits::health::{self, INDICATORS};
+    assert_eq!(CATALOGUE.len(), INDICATORS.len());
+    for (entry, spec) in CATALOGUE.iter().zip(INDICATORS) {
+        assert_eq!(entry.name, spec.name);
+        let direction = match entry.direction {
+            Direction::HigherIsBetter => health::Direction::HigherIsBetter,
+            Direction::LowerIsBetter => health::Direction::LowerIsBetter,
+        };
+        assert_eq!(direction, spec.direction, "{}", entry.name);
+    }
+}
