@@ -16,6 +16,7 @@ pub mod cmd;
 pub mod credit;
 pub mod error;
 pub mod fsutil;
+pub mod health;
 pub mod keys;
 pub mod keystore;
 pub mod l1ops;

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod credit;
 mod deploy;
+mod health;
 mod help_examples;
 mod keystore;
 mod l1;
