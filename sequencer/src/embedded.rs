@@ -25,20 +25,27 @@ pub enum EmbeddedError {
     Verifier(String),
 }
 
-/// The verifier contract of `keys`' verifying key: for development keys from `dev_seed`, the
-/// committed artifact when the parameters are the committed verifier's, otherwise generated and
-/// compiled with solc-js (needs `node`: `scripts/deps`).
+/// The verifier contract of `keys`' verifying key: for a known development key (from
+/// `dev_seed`), the committed artifact when the parameters are the committed verifier's;
+/// otherwise generated and compiled with solc-js (needs `node`: `scripts/deps`), its notice
+/// saying INSECURE for any other key flagged `insecure_dev_setup` (a test-size ceremony's).
 pub fn verifier_artifact(
     keys: &BatchVerifier,
     params: &RollupParams,
     dev_seed: [u8; 32],
 ) -> Result<Artifact, EmbeddedError> {
     let err = |e: &dyn std::fmt::Display| EmbeddedError::Verifier(e.to_string());
-    if keys.insecure_dev_setup {
+    let known = ccr_verifier_contracts::dev::known_dev_key(&keys.vk).map_err(|e| err(&e))?;
+    if keys.insecure_dev_setup && known.is_some() {
         return DevKey { params: *params, seed: dev_seed }.verifier_artifact(&keys.vk).map_err(|e| err(&e));
     }
-    let source = solidity_verifier(&keys.vk, "Groth16Verifier", "Verifier of the operator's batch key.")
-        .map_err(|e| err(&e))?;
+    let notice = if keys.insecure_dev_setup {
+        "Verifier of an INSECURE batch key (flagged insecure_dev_setup: a development or test-size \
+         ceremony setup whose trapdoor someone may know). Never secure value with it."
+    } else {
+        "Verifier of the operator's batch key."
+    };
+    let source = solidity_verifier(&keys.vk, "Groth16Verifier", notice).map_err(|e| err(&e))?;
     ccr_verifier_contracts::solc::compile_contract(
         &ccr_verifier_contracts::solc::js_tools_dir(),
         "Groth16Verifier",

@@ -97,7 +97,10 @@ impl DevKey {
     /// As [`DevKey::verifier_source`]; [`DevKeyError::Solc`] when the compiler is missing or
     /// fails; [`DevKeyError::Artifact`] for a broken committed artifact.
     pub fn verifier_artifact(&self, vk: &VerifyingKey<Bn254>) -> Result<Artifact, DevKeyError> {
-        if *self == COMMITTED_VERIFIER_KEY {
+        // The committed artifact verifies the committed key only: another key of the same
+        // parameters (a test-size ceremony's) gets its own verifier, or its proofs would be
+        // refused on L1.
+        if *self == COMMITTED_VERIFIER_KEY && key_hash(vk)? == KNOWN_DEV_KEYS[0].vk_hash {
             return Ok(Artifact::groth16_verifier()?);
         }
         let source = self.verifier_source(vk, "Groth16Verifier")?;

@@ -80,3 +80,29 @@ async fn the_watcher_loop_ingests_in_order_and_resumes() {
     let p = seq.progress().unwrap();
     assert_eq!((p.counters.next_seq, p.pending_deposits, p.accounts), (3, 3, 3));
 }
+
+/// A key flagged insecure that is not the development key of its parameters (a test-size
+/// ceremony's) gets a verifier of its own, saying INSECURE, at the committed parameters too:
+/// the committed artifact verifies the committed development key only. Before, any insecure key
+/// at those parameters got the committed verifier, and every batch was refused on L1 with
+/// `InvalidProof` (`scripts/devnet --ceremony`).
+#[test]
+fn an_insecure_key_other_than_the_development_key_gets_its_own_verifier() {
+    use ccr_sequencer::embedded::verifier_artifact;
+    use ccr_sequencer::prover::BatchVerifier;
+    use ccr_verifier_contracts::{Artifact, COMMITTED_VERIFIER_KEY};
+    // Any verifying key that is not the committed one: the stand-in eligibility key's shape does
+    // not matter to the verifier generator.
+    let vk = ccr_verifier_contracts::dev::stand_in_eligibility_key(7);
+    let keys = BatchVerifier {
+        pvk: Arc::new(ark_groth16::prepare_verifying_key(&vk)),
+        vk: Arc::new(vk),
+        insecure_dev_setup: true,
+    };
+    let committed = Artifact::groth16_verifier().unwrap();
+    let own = verifier_artifact(&keys, &COMMITTED_VERIFIER_KEY.params, COMMITTED_VERIFIER_KEY.seed).unwrap();
+    assert_ne!(own.deploy_code(&[]), committed.deploy_code(&[]), "the committed verifier for another key");
+    // The development key's own path refuses the shortcut for another key as well.
+    let dev_path = COMMITTED_VERIFIER_KEY.verifier_artifact(&keys.vk).unwrap();
+    assert_ne!(dev_path.deploy_code(&[]), committed.deploy_code(&[]), "the development path's shortcut");
+}
