@@ -108,7 +108,11 @@ fn main() -> anyhow::Result<()> {
             eprintln!("{line}");
             let _ = std::io::stderr().flush();
         };
-        say("devnet: starting (INSECURE development keys; nothing here secures value)");
+        say(if args.ceremony {
+            "devnet: starting (INSECURE test-size ceremony keys: a one-party phase 1; nothing here secures value)"
+        } else {
+            "devnet: starting (INSECURE development keys; nothing here secures value)"
+        });
         let devnet = Devnet::start(config, &mut say).await?;
         if !args.no_scenario {
             let summary = scenario::run(&devnet, &mut say).await?;

@@ -176,25 +176,9 @@ fn the_rust_phase2_is_snarkjs_compatible() {
         k[at] ^= 1;
         k
     };
-    let section = |kind: u32| -> (usize, usize) {
-        // (offset, size) of a section in our file layout
-        let mut at = 12;
-        loop {
-            let k = u32::from_le_bytes(k3[at..at + 4].try_into().unwrap());
-            let size = u64::from_le_bytes(k3[at + 4..at + 12].try_into().unwrap()) as usize;
-            if k == kind {
-                return (at + 12, size);
-            }
-            at += 12 + size;
-        }
-    };
+    let section = |kind: u32| section(&k3, kind);
     // L: swap two points (each stays on the curve).
-    let (l_at, _) = section(8);
-    let mut swapped = k3.clone();
-    let (first, second) = (k3[l_at..l_at + 64].to_vec(), k3[l_at + 64..l_at + 128].to_vec());
-    swapped[l_at..l_at + 64].copy_from_slice(&second);
-    swapped[l_at + 64..l_at + 128].copy_from_slice(&first);
-    refused(&swapped, "L points swapped");
+    refused(&with_l_swapped(&k3), "L points swapped");
     // The last contribution's transcript byte, and the A section.
     let (mpc_at, _) = section(10);
     refused(&flip(mpc_at + 64 + 4 + 64 * 3 + 128 + 5), "contribution 1's transcript");
@@ -238,18 +222,32 @@ fn the_ceremony_commands_contribute_and_verify() {
     assert_eq!(transcript["contributions"].as_array().unwrap().len(), 2, "a contribution and the beacon");
     let (initial, last) = (d.join(format!("{name}_0000.zkey")), d.join(format!("{name}_0002.zkey")));
 
+    let contribute = |from: &std::path::Path, to: &std::path::Path| {
+        let out = run(&[
+            "ceremony".as_ref(),
+            "contribute".as_ref(),
+            "--zkey".as_ref(),
+            from.as_os_str(),
+            "--out".as_ref(),
+            to.as_os_str(),
+            "--name".as_ref(),
+            "carol".as_ref(),
+        ]);
+        assert!(out.status.success(), "{}", show(&out));
+        out
+    };
+    let check = |previous: &std::path::Path, next: &std::path::Path| {
+        run(&[
+            "ceremony".as_ref(),
+            "check-contribution".as_ref(),
+            "--previous".as_ref(),
+            previous.as_os_str(),
+            "--next".as_ref(),
+            next.as_os_str(),
+        ])
+    };
     let next = d.join("next.zkey");
-    let out = run(&[
-        "ceremony".as_ref(),
-        "contribute".as_ref(),
-        "--zkey".as_ref(),
-        last.as_os_str(),
-        "--out".as_ref(),
-        next.as_os_str(),
-        "--name".as_ref(),
-        "carol".as_ref(),
-    ]);
-    assert!(out.status.success(), "{}", show(&out));
+    let out = contribute(&last, &next);
     let printed = String::from_utf8_lossy(&out.stdout).to_string();
     let mpc = ccr_prover::ceremony::zkey::read_mpc_params(&std::fs::read(&next).unwrap()).unwrap();
     let carol = mpc.contributions.last().unwrap();
@@ -269,31 +267,11 @@ fn the_ceremony_commands_contribute_and_verify() {
     let out = verify(&next);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("valid, 3 contributions"), "{}", show(&out));
-    let check = run(&[
-        "ceremony".as_ref(),
-        "check-contribution".as_ref(),
-        "--previous".as_ref(),
-        last.as_os_str(),
-        "--next".as_ref(),
-        next.as_os_str(),
-    ]);
-    assert_eq!(check.status.code(), Some(0), "{}", show(&check));
+    let accepted = check(&last, &next);
+    assert_eq!(accepted.status.code(), Some(0), "{}", show(&accepted));
 
     // L's first two points swapped: every point still on the curve, the key no longer δ's.
-    let mut bytes = std::fs::read(&next).unwrap();
-    let mut at = 12;
-    loop {
-        let kind = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
-        let size = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
-        if kind == 8 {
-            assert!(size >= 128);
-            let first = bytes[at + 12..at + 76].to_vec();
-            bytes.copy_within(at + 76..at + 140, at + 12);
-            bytes[at + 76..at + 140].copy_from_slice(&first);
-            break;
-        }
-        at += 12 + size;
-    }
+    let bytes = with_l_swapped(&std::fs::read(&next).unwrap());
     let tampered = d.join("tampered.zkey");
     std::fs::write(&tampered, bytes).unwrap();
     let out = verify(&tampered);
@@ -301,23 +279,32 @@ fn the_ceremony_commands_contribute_and_verify() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("INVALID: the L section"), "{}", show(&out));
     // A contribution built on the initial key, not the latest: valid alone, not an extension.
     let skipped = d.join("skipped.zkey");
-    let out = run(&[
-        "ceremony".as_ref(),
-        "contribute".as_ref(),
-        "--zkey".as_ref(),
-        initial.as_os_str(),
-        "--out".as_ref(),
-        skipped.as_os_str(),
-    ]);
-    assert!(out.status.success(), "{}", show(&out));
+    contribute(&initial, &skipped);
     assert_eq!(verify(&skipped).status.code(), Some(0));
-    let check = run(&[
-        "ceremony".as_ref(),
-        "check-contribution".as_ref(),
-        "--previous".as_ref(),
-        last.as_os_str(),
-        "--next".as_ref(),
-        skipped.as_os_str(),
-    ]);
-    assert_eq!(check.status.code(), Some(1), "{}", show(&check));
+    let refused = check(&last, &skipped);
+    assert_eq!(refused.status.code(), Some(1), "{}", show(&refused));
+}
+
+/// `(offset, size)` of the section of type `kind` in a `.zkey`'s bytes.
+fn section(bytes: &[u8], kind: u32) -> (usize, usize) {
+    let mut at = 12;
+    loop {
+        let k = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let size = u64::from_le_bytes(bytes[at + 4..at + 12].try_into().unwrap()) as usize;
+        if k == kind {
+            return (at + 12, size);
+        }
+        at += 12 + size;
+    }
+}
+
+/// The key with its L section's first two points swapped: every point still on the curve, the
+/// section no longer the initial one over δ.
+fn with_l_swapped(key: &[u8]) -> Vec<u8> {
+    let (at, size) = section(key, 8);
+    assert!(size >= 128, "two L points");
+    let mut out = key.to_vec();
+    out[at..at + 64].copy_from_slice(&key[at + 64..at + 128]);
+    out[at + 64..at + 128].copy_from_slice(&key[at..at + 64]);
+    out
 }
