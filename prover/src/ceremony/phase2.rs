@@ -163,10 +163,18 @@ fn beacon_rng(hash: &[u8], iterations_exp: u8) -> SnarkjsRng {
 }
 
 /// A secret contribution: `x` and the point `s·G1` its proof of knowledge starts from. Never
-/// leaves the function that draws it.
+/// leaves the function that draws it; overwritten when dropped (best effort: the arithmetic's
+/// temporaries are not).
 struct Secret {
     x: Fr,
     g1_s: G1Affine,
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.x.zeroize();
+    }
 }
 
 /// Adds a contribution to `zkey` with a secret drawn from `rng` (a contributor's own
@@ -251,29 +259,44 @@ fn apply(
     let (delta1, delta2) = (r.g1("delta_1")?, r.g2_unchecked("delta_2")?);
     let mut mpc = read_mpc(&file)?;
 
-    let Secret { x, g1_s } = secret;
-    let g1_sx = (g1_s * x).into_affine();
+    let g1_s = secret.g1_s;
+    let g1_sx = (g1_s * secret.x).into_affine();
     let transcript = transcript(&mpc, &g1_s, &g1_sx);
-    let g2_spx = (hash_to_g2(&transcript) * x).into_affine();
-    let delta_after = (delta1 * x).into_affine();
-    let delta2_after = (delta2 * x).into_affine();
-    // snarkjs keeps at most 64 characters of a name.
-    let name = name.map(|n| n.chars().take(64).collect::<String>());
+    let g2_spx = (hash_to_g2(&transcript) * secret.x).into_affine();
+    let delta_after = (delta1 * secret.x).into_affine();
+    let delta2_after = (delta2 * secret.x).into_affine();
+    // snarkjs keeps at most 64 characters of a name; its length is one byte in the file.
+    let name = name.map(|n| {
+        let mut kept = String::new();
+        for c in n.chars().take(64) {
+            if kept.len() + c.len_utf8() > 255 {
+                break;
+            }
+            kept.push(c);
+        }
+        kept
+    });
     let contribution = Contribution { delta_after, g1_s, g1_sx, g2_spx, transcript, kind, name };
     mpc.contributions.push(contribution.clone());
 
     let mut new_header = header[..DELTA_AT].to_vec();
     g1_lem(&delta_after, &mut new_header);
     g2_lem(&delta2_after, &mut new_header);
-    let x_inverse = x.inverse().expect("a nonzero secret");
+    let mut x_inverse = secret.x.inverse().expect("a nonzero secret");
+    drop(secret);
+    let by = FixedScalar::new(x_inverse);
+    {
+        use zeroize::Zeroize;
+        x_inverse.zeroize();
+    }
     let mut w = BinWriter::new("zkey", 1, 10);
     w.section(1, file.raw(1)?);
     w.section(2, &new_header);
     for kind in 3..=7 {
         w.section(kind, file.raw(kind)?);
     }
-    w.section(8, &scale_g1_section(file.raw(8)?, x_inverse)?);
-    w.section(9, &scale_g1_section(file.raw(9)?, x_inverse)?);
+    w.section(8, &scale_g1_section(file.raw(8)?, &by)?);
+    w.section(9, &scale_g1_section(file.raw(9)?, &by)?);
     w.section(10, &mpc_section(&mpc));
     Ok((w.finish(), contribution))
 }
@@ -327,15 +350,22 @@ impl FixedScalar {
     }
 }
 
+impl Drop for FixedScalar {
+    /// The digits are the secret's inverse: overwritten.
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.digits.iter_mut().for_each(Zeroize::zeroize);
+    }
+}
+
 /// Every G1 point of a section multiplied by `by`.
-fn scale_g1_section(bytes: &[u8], by: Fr) -> Result<Vec<u8>, CeremonyError> {
+fn scale_g1_section(bytes: &[u8], by: &FixedScalar) -> Result<Vec<u8>, CeremonyError> {
     if !bytes.len().is_multiple_of(64) {
         return Err(CeremonyError::Format {
             file: "zkey",
             reason: "a point section of partial points".into(),
         });
     }
-    let by = FixedScalar::new(by);
     let chunks: Vec<Vec<u8>> = bytes
         .par_chunks(64 * 1024)
         .map(|chunk| {
