@@ -11,7 +11,7 @@ mod region;
 mod select;
 mod worldbank;
 
-use ccr_bioregion::{IndicatorCode, Observation, RegionCode};
+use ccr_bioregion::{IndicatorCode, Observation, Query, RegionCode};
 
 /// A fixture's bytes.
 pub fn fixture(name: &str) -> Vec<u8> {
@@ -40,4 +40,14 @@ pub fn one<'a>(obs: &'a [Observation], region: &str, indicator: &str, year: u16)
         .collect();
     assert_eq!(found.len(), 1, "{region} {indicator} {year}: {found:?}");
     found[0]
+}
+
+/// A query for Germany and France: what the request-URL tests ask each source.
+pub fn deu_fra(indicators: &[&str], first_year: u16, last_year: u16) -> Query {
+    Query {
+        regions: vec![region("DEU"), region("FRA")],
+        indicators: indicators.iter().map(|i| (*i).into()).collect(),
+        first_year,
+        last_year,
+    }
 }

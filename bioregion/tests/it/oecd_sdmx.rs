@@ -1,6 +1,6 @@
 use ccr_bioregion::{DataError, DataSource, OecdSdmx, Query, SdmxKeyPart, SourceKind};
 
-use crate::{fixture, one, region};
+use crate::{deu_fra, fixture, one};
 
 fn sdmx() -> OecdSdmx {
     OecdSdmx {
@@ -65,12 +65,7 @@ fn refusals() {
 
 #[test]
 fn request_url() {
-    let query = Query {
-        regions: vec![region("DEU"), region("FRA")],
-        indicators: vec!["JE_LTUR".into(), "EQ_AIRP".into()],
-        first_year: 2015,
-        last_year: 2022,
-    };
+    let query = deu_fra(&["JE_LTUR", "EQ_AIRP"], 2015, 2022);
     assert_eq!(
         sdmx().request_url(&query).expect("url"),
         "https://sdmx.oecd.org/public/rest/data/OECD.WISE.WDP,DSD_BLI@DF_BLI,1.0/DEU+FRA.JE_LTUR+EQ_AIRP._T.?startPeriod=2015&endPeriod=2022&dimensionAtObservation=AllDimensions&format=csvfilewithlabels"

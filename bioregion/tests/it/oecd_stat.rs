@@ -1,6 +1,6 @@
-use ccr_bioregion::{DataError, DataSource, OecdStat, Query, SourceId, SourceKind};
+use ccr_bioregion::{DataError, DataSource, OecdStat, SourceId, SourceKind};
 
-use crate::{data, fixture, one, region};
+use crate::{data, deu_fra, fixture, one};
 
 fn bli() -> OecdStat {
     OecdStat::bli(SourceKind::CommunityWellbeing, 2020)
@@ -60,12 +60,7 @@ fn refuses_a_missing_column() {
 
 #[test]
 fn request_url() {
-    let query = Query {
-        regions: vec![region("DEU"), region("FRA")],
-        indicators: vec!["JE_LTUR".into(), "EQ_AIRP".into()],
-        first_year: 2015,
-        last_year: 2022,
-    };
+    let query = deu_fra(&["JE_LTUR", "EQ_AIRP"], 2015, 2022);
     assert_eq!(
         bli().request_url(&query).expect("url"),
         "https://stats.oecd.org/SDMX-JSON/data/BLI/DEU+FRA.JE_LTUR+EQ_AIRP.L.TOT/all?contentType=csv"

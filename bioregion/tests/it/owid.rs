@@ -1,6 +1,6 @@
 use ccr_bioregion::{DataError, DataSource, OwidBulk, OwidGrapher, Query, SourceKind};
 
-use crate::{data, fixture, one, region};
+use crate::{data, deu_fra, fixture, one};
 
 fn bulk() -> OwidBulk {
     OwidBulk::co2(&["co2_per_capita", "consumption_co2_per_capita"])
@@ -11,12 +11,7 @@ fn grapher() -> OwidGrapher {
 }
 
 fn query() -> Query {
-    Query {
-        regions: vec![region("DEU"), region("FRA")],
-        indicators: vec!["co2_per_capita".into()],
-        first_year: 2015,
-        last_year: 2022,
-    }
+    deu_fra(&["co2_per_capita"], 2015, 2022)
 }
 
 #[test]

@@ -1,6 +1,6 @@
 use ccr_bioregion::{DataError, DataSource, Query, SourceKind, WorldBank};
 
-use crate::{fixture, one, region};
+use crate::{deu_fra, fixture, one};
 
 fn wb() -> WorldBank {
     WorldBank::new(SourceKind::EcologicalHealth)
@@ -65,12 +65,7 @@ fn refusals() {
 
 #[test]
 fn request_url() {
-    let query = Query {
-        regions: vec![region("DEU"), region("FRA")],
-        indicators: vec!["EN.ATM.PM25.MC.M3".into()],
-        first_year: 2015,
-        last_year: 2023,
-    };
+    let query = deu_fra(&["EN.ATM.PM25.MC.M3"], 2015, 2023);
     assert_eq!(
         wb().request_url(&query).expect("url"),
         "https://api.worldbank.org/v2/country/DEU;FRA/indicator/EN.ATM.PM25.MC.M3?format=json&date=2015:2023&per_page=1000"

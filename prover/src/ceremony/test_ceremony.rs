@@ -126,20 +126,23 @@ pub fn run_test_ceremony<R: RngCore + CryptoRng>(
             let initial = phase2::new_zkey(&matrices, &phase1)?;
             drop(phase1);
             write_atomic(&files.zkeys[0], &initial)?;
-            let mut latest = initial.clone();
+            // The latest key; `None` while it is the initial one (not copied: hundreds of MB).
+            let mut later: Option<Vec<u8>> = None;
             for i in 1..=how.contributions {
+                let latest = later.as_deref().unwrap_or(&initial);
                 let (next, contribution) =
-                    phase2::contribute(&latest, Some(&format!("contributor {i}")), rng)?;
-                check_extends(&zkey::read_mpc_params(&latest)?, &zkey::read_mpc_params(&next)?)?;
+                    phase2::contribute(latest, Some(&format!("contributor {i}")), rng)?;
+                check_extends(&zkey::read_mpc_params(latest)?, &zkey::read_mpc_params(&next)?)?;
                 if how.verify_each {
                     phase2::verify_chain(&initial, &next, rng)?;
                 }
                 say(&format!("{name}: contribution {i} accepted, hash {}", hex::encode(contribution.hash())));
-                latest = next;
+                later = Some(next);
             }
-            let (last, _) = phase2::beacon(&latest, Some("beacon"), &beacon, 10)?;
-            check_extends(&zkey::read_mpc_params(&latest)?, &zkey::read_mpc_params(&last)?)?;
-            drop(latest);
+            let latest = later.as_deref().unwrap_or(&initial);
+            let (last, _) = phase2::beacon(latest, Some("beacon"), &beacon, 10)?;
+            check_extends(&zkey::read_mpc_params(latest)?, &zkey::read_mpc_params(&last)?)?;
+            drop(later);
             phase2::verify_chain(&initial, &last, rng)?;
             say(&format!("{name}: beacon applied, final key verified against the initial one"));
             write_atomic(&final_path, &last)?;
