@@ -311,7 +311,10 @@ pub fn apply(s: &LoanSlot, a: &Account, b: Option<&Account>, epoch: u32) -> Resu
                     bank: s.to,
                 });
             }
-            if open && loan.written_down {
+            // A written-down bit refuses a credit even with no debt left, as in the circuit
+            // (a reachable leaf with no debt has no loan field at all, so only a leaf no
+            // transition writes could tell the two rules apart).
+            if loan.written_down {
                 return Err(LoanError::WrittenDown(i));
             }
         }

@@ -194,6 +194,26 @@ fn roles_are_written_to_the_leaves() {
     assert!(s.account(1).unwrap().is_pool(), "a pool stays a pool");
 }
 
+/// Found by the differential property (the shrunk case is in `proptest-regressions/`): a leaf
+/// with no debt but a written-down loan field, and a credit to it. No transition writes such a
+/// leaf (a loan with no debt left is cleared), but the two rules must still agree on it: the
+/// native rule let the credit through (and carried the written-down bit into the new loan),
+/// the circuit refused it. Both refuse it now.
+#[test]
+fn attack_credit_over_a_cleared_but_written_down_loan_field() {
+    let mut borrower = account(0, u64::MAX - 1_000);
+    borrower.bank = Account::borrower_of(0);
+    borrower.loan = Loan { written_down: true, ..Loan::default() }.pack();
+    let mut pool = account(7, 1);
+    pool.bank = POOL;
+    let accounts = [(0, borrower), (1, account(1, 0)), (2, account(2, 0)), (7, pool)];
+    for epoch in [0, 9] {
+        let s = RollupState::from_accounts(params(), epoch, accounts.clone()).unwrap();
+        let err = assert_refused(&s, slot(TxKind::Credit, 0, 7, 1), epoch);
+        assert_eq!(loan_error(err), LoanError::WrittenDown(0));
+    }
+}
+
 // ---- issue 10, hole 2: L1 accepts batches the native replay rejects --------------------------
 
 #[test]
