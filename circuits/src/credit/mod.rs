@@ -331,6 +331,12 @@ impl AttesterRegistry {
     pub fn proof(&self, index: u64) -> Result<MerkleProof, MerkleError> {
         self.tree.proof(index)
     }
+
+    /// The index `attester` is registered at, if it is (the registry holds 2⁸ leaves: a scan).
+    pub fn index_of(&self, attester: &Point) -> Option<u64> {
+        let leaf = attester_leaf(attester);
+        (0..self.tree.capacity()).find(|&i| self.tree.leaf(i).is_ok_and(|l| l == leaf))
+    }
 }
 
 /// One tier of a policy: the score it needs and the terms it grants.

@@ -1,6 +1,6 @@
-//! Community health, the native specification's first part: the bioregional indicators a
-//! bank's health score reads, and the signed indicator reports attesters publish for them
-//! (issue 11, item 2). The scores, the redistribution and their circuit build on this.
+//! Community health, the native specification: the bioregional indicators a bank's health
+//! score reads and the signed indicator reports attesters publish for them (here), the score
+//! over frozen bounds ([`score`]), and the solidarity fund's epoch table ([`fund`]).
 //!
 //! - **Indicators** ([`INDICATORS`]): a fixed list, each with its direction (higher or lower
 //!   is better). A report carries one value per indicator, or none.
@@ -18,6 +18,9 @@
 //!   values present, so one lying attester among three moves nothing, and with an even count
 //!   the middle value that is *worse* for the score is taken: a missing or extra report never
 //!   raises a score.
+
+pub mod fund;
+pub mod score;
 
 use crate::babyjubjub::eddsa::{verify_poseidon, EddsaError, PrivateKey, Signature};
 use crate::babyjubjub::Point;

@@ -7,6 +7,7 @@ mod common;
 mod credit;
 mod differential;
 mod eddsa;
+mod fund;
 mod health;
 mod loan;
 mod merkle;

@@ -1,0 +1,366 @@
+//! The solidarity fund's epoch table, native specification (issue 11, item 4): what each
+//! member bank pays into the fund and receives from it at an epoch's end.
+//!
+//! 1. **Reports.** Only reports whose signature verifies, whose attester is in the network's
+//!    [`HealthAttesterRegistry`], that are fresh (for this epoch or at most
+//!    [`FundParams::max_report_age`] epochs older) and at most one per attester and bioregion
+//!    count; per bioregion the [`medians`] of them ([`MAX_REPORTS`] at most).
+//! 2. **Contribution**: `⌈balance × contribution_bps / 10⁴⌉` of the pool's *free* balance,
+//!    never of its receivables.
+//! 3. **Weight**: `need × flow`, with `need` from the bioregion's data ([`need`]: the poorer the
+//!    region, the larger; missing data counts as no need) and `flow` the bank's credit out and
+//!    repayments in over the epoch ([`BankActivity::flow`]: effort on the rollup, and only flows
+//!    that cost something, never member transfers).
+//! 4. **Grant**: of the distributable `⌊(fund + Σ contributions) × payout_bps / 10⁴⌋`, the
+//!    bank's weighted share, floored, and **capped** at `⌊(balance + receivable) ×
+//!    grant_cap_bps / 10⁴⌋`: whatever attesters sign, no grant exceeds that share of the bank's
+//!    money (and the contribution does not read their data at all). What caps hold back
+//!    stays in the fund.
+//! 5. **Conservation**: `fund_after = fund + Σ contributions − Σ grants`.
+//!
+//! **Splitting a bank gains nothing.** Halves of a bank share its bioregion, so their need is
+//! the bank's; flows, balances and receivables add up, so the total weight is unchanged; a
+//! contribution rounds up (two halves pay at least what the whole pays) and a grant is a
+//! minimum of two additive bounds, rounded down (two halves receive at most what the whole
+//! receives). A property test checks it on random tables.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use num_bigint::BigUint;
+use serde::{Deserialize, Serialize};
+
+use super::score::{need, BankActivity, HealthParams, HealthScore};
+use super::{medians, HealthAttesterRegistry, ReportError, SignedReport, N_INDICATORS};
+use crate::babyjubjub::Point;
+
+/// Basis points: 10 000 is the whole.
+pub const BPS: u64 = 10_000;
+
+/// The largest share of a pool's free balance one epoch may take, and of a bank's money one
+/// grant may give (20 %): governance moves the parameters below it, never past.
+pub const MAX_SHARE_BPS: u16 = 2_000;
+
+/// Reports counted per bioregion and epoch (the circuit's slots per bioregion).
+pub const MAX_REPORTS: usize = 5;
+
+/// The fund's parameters, set by governance (a network poll).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundParams {
+    /// Share of each member pool's free balance paid in per epoch, basis points.
+    pub contribution_bps: u16,
+    /// Share of the fund (after the epoch's contributions) granted per epoch, basis points.
+    pub payout_bps: u16,
+    /// A grant's cap: this share of the bank's balance plus receivable, basis points.
+    pub grant_cap_bps: u16,
+    /// Reports of epochs `epoch − max_report_age ..= epoch` count.
+    pub max_report_age: u32,
+}
+
+impl Default for FundParams {
+    /// 2 % of free balances in, the whole fund out (less what caps hold back), a grant at most
+    /// 5 % of a bank's money, reports up to 12 epochs (a year) old.
+    fn default() -> Self {
+        Self { contribution_bps: 200, payout_bps: 10_000, grant_cap_bps: 500, max_report_age: 12 }
+    }
+}
+
+/// Why an epoch's table cannot be computed (the redistribution then lapses: nothing moves).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FundError {
+    /// A share above [`MAX_SHARE_BPS`] (or a payout above the whole).
+    #[error("fund parameter {name} = {value} bps is above its limit {max}")]
+    Share {
+        /// The parameter.
+        name: &'static str,
+        /// Its value.
+        value: u16,
+        /// Its limit.
+        max: u16,
+    },
+    /// A report that does not verify.
+    #[error("report {index}: {source}")]
+    Report {
+        /// Its position.
+        index: usize,
+        /// Why.
+        source: ReportError,
+    },
+    /// A report signed by a key outside the registry.
+    #[error("report {index}: attester ({x}) is not in the health attester registry")]
+    Unregistered {
+        /// Its position.
+        index: usize,
+        /// The attester key's x coordinate.
+        x: String,
+    },
+    /// A report for another epoch than this one or the [`FundParams::max_report_age`] before.
+    #[error("report {index} is for epoch {report_epoch}: epoch {epoch} counts epochs {oldest}..={epoch}")]
+    Stale {
+        /// Its position.
+        index: usize,
+        /// Its epoch.
+        report_epoch: u32,
+        /// The table's epoch.
+        epoch: u32,
+        /// The oldest epoch that counts.
+        oldest: u32,
+    },
+    /// A second report of one attester for one bioregion.
+    #[error("report {index}: a second report of the same attester for bioregion {bioregion}")]
+    Duplicate {
+        /// Its position.
+        index: usize,
+        /// The bioregion.
+        bioregion: u32,
+    },
+    /// More than [`MAX_REPORTS`] reports for a bioregion.
+    #[error("bioregion {bioregion} has more than {MAX_REPORTS} reports")]
+    TooManyReports {
+        /// The bioregion.
+        bioregion: u32,
+    },
+    /// The fund would pass 2⁶⁴ − 1 (balances are 64-bit, as every rollup balance).
+    #[error("the fund's balance would pass 2^64 - 1")]
+    Overflow,
+    /// A pool listed twice.
+    #[error("pool {0} is listed twice")]
+    BankTwice(u32),
+}
+
+/// A member bank of the fund for the epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundMember {
+    /// Its pool account's index.
+    pub pool: u32,
+    /// Its bioregion.
+    pub bioregion: u32,
+    /// Its epoch on the rollup (the pool's balance and receivable at the epoch's end).
+    pub activity: BankActivity,
+}
+
+/// One bank's line of the table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankLine {
+    /// The pool account.
+    pub pool: u32,
+    /// Its bioregion.
+    pub bioregion: u32,
+    /// Its health score (shown; the grant reads `need` and the flow).
+    pub health: HealthScore,
+    /// `SCORE_SCALE − regional health`.
+    pub need: u64,
+    /// `need × flow`.
+    pub weight: u128,
+    /// Paid into the fund.
+    pub contribution: u64,
+    /// The grant's cap.
+    pub cap: u64,
+    /// Received from the fund.
+    pub grant: u64,
+}
+
+impl BankLine {
+    /// The pool's balance change: `grant − contribution`.
+    pub fn net(&self) -> i128 {
+        i128::from(self.grant) - i128::from(self.contribution)
+    }
+}
+
+/// The epoch's table: what a proof states and L1 authorises.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochTable {
+    /// The epoch.
+    pub epoch: u32,
+    /// The fund's balance before.
+    pub fund_before: u64,
+    /// `Σ contributions`.
+    pub collected: u64,
+    /// What the epoch may grant.
+    pub distributable: u64,
+    /// `Σ grants`.
+    pub granted: u64,
+    /// `fund_before + collected − granted`.
+    pub fund_after: u64,
+    /// Per bioregion, the medians the scores read.
+    pub medians: BTreeMap<u32, [Option<i64>; N_INDICATORS]>,
+    /// One line per member bank, in the members' order.
+    pub lines: Vec<BankLine>,
+}
+
+impl EpochTable {
+    /// The table of a lapsed epoch: nothing moves.
+    pub fn lapsed(epoch: u32, fund: u64) -> Self {
+        Self {
+            epoch,
+            fund_before: fund,
+            collected: 0,
+            distributable: 0,
+            granted: 0,
+            fund_after: fund,
+            medians: BTreeMap::new(),
+            lines: Vec::new(),
+        }
+    }
+
+    /// Whether the table conserves money: `fund_before + Σ contributions = fund_after +
+    /// Σ grants`, and its totals are its lines' sums.
+    pub fn conserves(&self) -> bool {
+        let collected: u128 = self.lines.iter().map(|l| u128::from(l.contribution)).sum();
+        let granted: u128 = self.lines.iter().map(|l| u128::from(l.grant)).sum();
+        collected == u128::from(self.collected)
+            && granted == u128::from(self.granted)
+            && u128::from(self.fund_before) + collected == u128::from(self.fund_after) + granted
+    }
+}
+
+fn share(value: u128, bps: u16) -> u128 {
+    value * u128::from(bps)
+}
+
+/// The reports that count for `epoch`, grouped by bioregion: verified, registered, fresh, one
+/// per attester.
+///
+/// # Errors
+///
+/// [`FundError::Report`], [`FundError::Unregistered`], [`FundError::Stale`],
+/// [`FundError::Duplicate`], [`FundError::TooManyReports`].
+pub fn counted_reports<'a>(
+    params: &FundParams,
+    registry: &HealthAttesterRegistry,
+    epoch: u32,
+    reports: &'a [SignedReport],
+) -> Result<BTreeMap<u32, Vec<&'a SignedReport>>, FundError> {
+    let oldest = epoch.saturating_sub(params.max_report_age);
+    let mut seen: BTreeSet<(u32, [u8; 32])> = BTreeSet::new();
+    let mut by_region: BTreeMap<u32, Vec<&SignedReport>> = BTreeMap::new();
+    for (index, r) in reports.iter().enumerate() {
+        r.verify().map_err(|source| FundError::Report { index, source })?;
+        if registry.index_of(&r.attester).is_none() {
+            return Err(FundError::Unregistered { index, x: r.attester.x.to_string() });
+        }
+        let report_epoch = r.report.epoch;
+        if report_epoch > epoch || report_epoch < oldest {
+            return Err(FundError::Stale { index, report_epoch, epoch, oldest });
+        }
+        let bioregion = r.report.bioregion;
+        if !seen.insert((bioregion, point_key(&r.attester))) {
+            return Err(FundError::Duplicate { index, bioregion });
+        }
+        let region = by_region.entry(bioregion).or_default();
+        region.push(r);
+        if region.len() > MAX_REPORTS {
+            return Err(FundError::TooManyReports { bioregion });
+        }
+    }
+    Ok(by_region)
+}
+
+fn point_key(p: &Point) -> [u8; 32] {
+    use ark_ff::{BigInteger, PrimeField};
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&p.x.into_bigint().to_bytes_le());
+    out
+}
+
+impl FundParams {
+    /// Checks the shares are within their limits.
+    ///
+    /// # Errors
+    ///
+    /// [`FundError::Share`].
+    pub fn check(&self) -> Result<(), FundError> {
+        let limits = [
+            ("contribution_bps", self.contribution_bps, MAX_SHARE_BPS),
+            ("grant_cap_bps", self.grant_cap_bps, MAX_SHARE_BPS),
+            ("payout_bps", self.payout_bps, BPS as u16),
+        ];
+        for (name, value, max) in limits {
+            if value > max {
+                return Err(FundError::Share { name, value, max });
+            }
+        }
+        Ok(())
+    }
+
+    /// The epoch's table: every member's health, contribution and grant, from the fund's
+    /// balance, the members' epochs and the reports of their bioregions.
+    ///
+    /// # Errors
+    ///
+    /// [`FundError`]: the redistribution lapses for the epoch.
+    pub fn table(
+        &self,
+        health: &HealthParams,
+        registry: &HealthAttesterRegistry,
+        epoch: u32,
+        fund_before: u64,
+        members: &[FundMember],
+        reports: &[SignedReport],
+    ) -> Result<EpochTable, FundError> {
+        self.check()?;
+        let mut pools = BTreeSet::new();
+        for m in members {
+            if !pools.insert(m.pool) {
+                return Err(FundError::BankTwice(m.pool));
+            }
+        }
+        let counted = counted_reports(self, registry, epoch, reports)?;
+        let region_medians: BTreeMap<u32, [Option<i64>; N_INDICATORS]> = members
+            .iter()
+            .map(|m| {
+                let reports: Vec<_> =
+                    counted.get(&m.bioregion).into_iter().flatten().map(|r| &r.report).collect();
+                (m.bioregion, medians(&reports))
+            })
+            .collect();
+
+        let mut lines: Vec<BankLine> = members
+            .iter()
+            .map(|m| {
+                let regional = &region_medians[&m.bioregion];
+                let a = &m.activity;
+                let need = need(health, regional);
+                let balance = u128::from(a.pool_balance);
+                let contribution = share(balance, self.contribution_bps).div_ceil(u128::from(BPS));
+                let assets = balance + u128::from(a.receivable);
+                BankLine {
+                    pool: m.pool,
+                    bioregion: m.bioregion,
+                    health: health.score(regional, a),
+                    need,
+                    weight: u128::from(need) * a.flow(),
+                    contribution: contribution as u64,
+                    cap: u64::try_from(share(assets, self.grant_cap_bps) / u128::from(BPS))
+                        .unwrap_or(u64::MAX),
+                    grant: 0,
+                }
+            })
+            .collect();
+
+        let collected: u128 = lines.iter().map(|l| u128::from(l.contribution)).sum();
+        let available = u128::from(fund_before) + collected;
+        let distributable = share(available, self.payout_bps) / u128::from(BPS);
+        let total_weight: BigUint = lines.iter().map(|l| BigUint::from(l.weight)).sum();
+        if total_weight > BigUint::from(0u8) {
+            for l in &mut lines {
+                // ⌊distributable × weight / Σ weight⌋ < distributable: fits u64 as it does.
+                let pro_rata = BigUint::from(distributable) * BigUint::from(l.weight) / &total_weight;
+                let pro_rata = u64::try_from(pro_rata).expect("a share of the distributable");
+                l.grant = pro_rata.min(l.cap);
+            }
+        }
+        let granted: u128 = lines.iter().map(|l| u128::from(l.grant)).sum();
+        let fund_after = available - granted;
+        let to_u64 = |v: u128| u64::try_from(v).map_err(|_| FundError::Overflow);
+        Ok(EpochTable {
+            epoch,
+            fund_before,
+            collected: to_u64(collected)?,
+            distributable: to_u64(distributable)?,
+            granted: to_u64(granted)?,
+            fund_after: to_u64(fund_after)?,
+            medians: region_medians,
+            lines,
+        })
+    }
+}
