@@ -9,6 +9,8 @@
 pub mod batcher;
 /// Command-line options of the binary.
 pub mod cli;
+/// Credit flows per bank, for the metrics.
+pub mod credit_flows;
 /// The embedded L1 with the contracts deployed (one-machine setup).
 pub mod embedded;
 /// The sequencer's error enum and its mapping to error codes.

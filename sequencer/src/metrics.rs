@@ -83,6 +83,22 @@ pub const VOTES_REJECTED: &str = "ccr_sequencer_votes_rejected_total";
 /// also in [`VOTES_REJECTED`] with reason `vote_relay_limit`.
 pub const VOTE_RELAY_REFUSED: &str = "ccr_sequencer_vote_relay_refused_total";
 
+/// Credit lent by each bank, in the rollup's base units, counted when its batch is sealed
+/// (labels `bank`: the pool's account index; `purpose`: the attested purpose's name, see
+/// [`ccr_circuits::credit::PURPOSE_NAMES`]).
+pub const CREDIT_ISSUED: &str = "ccr_sequencer_credit_issued_total";
+/// Repayments to each bank (label `bank`), recoveries of written-down loans included.
+pub const CREDIT_REPAID: &str = "ccr_sequencer_credit_repaid_total";
+/// Debt each bank wrote down (label `bank`): what its receivable dropped.
+pub const CREDIT_WRITTEN_DOWN: &str = "ccr_sequencer_credit_written_down_total";
+/// Interest accrued on each bank's loans (label `bank`).
+pub const CREDIT_INTEREST: &str = "ccr_sequencer_credit_interest_total";
+/// Gauge: each bank pool's free balance (label `bank`), pending state.
+pub const POOL_BALANCE: &str = "ccr_sequencer_pool_balance";
+/// Gauge: what each bank pool's borrowers owe it, written-down loans excepted (label `bank`),
+/// pending state.
+pub const POOL_RECEIVABLE: &str = "ccr_sequencer_pool_receivable";
+
 /// Gauge: proof jobs (sealed batches without a proof) by state (`pending`, `leased`), with
 /// `--prover-api`.
 pub const FLEET_JOBS: &str = "ccr_sequencer_prover_jobs";
@@ -222,6 +238,12 @@ fn describe() {
         "lease to stored proof, less the worker's proving time"
     );
     describe_counter!(FLEET_UNAUTHORIZED, "job API requests refused for want of the fleet's secret");
+    describe_counter!(CREDIT_ISSUED, "credit lent, in base units, by bank and purpose (counted at sealing)");
+    describe_counter!(CREDIT_REPAID, "credit repaid, in base units, by bank (counted at sealing)");
+    describe_counter!(CREDIT_WRITTEN_DOWN, "debt written down, in base units, by bank (counted at sealing)");
+    describe_counter!(CREDIT_INTEREST, "interest accrued, in base units, by bank (counted at sealing)");
+    describe_gauge!(POOL_BALANCE, "free balance of each bank pool, in base units (pending state)");
+    describe_gauge!(POOL_RECEIVABLE, "what each bank pool's borrowers owe it, in base units (pending state)");
     describe_gauge!(EPOCH, "epoch of the pending transactions and the next batch (L1's clock)");
 }
 

@@ -40,6 +40,7 @@ use ccr_circuits::state::{CheckedSignature, RollupParams, RollupState, TxError};
 use tokio::sync::Notify;
 use tracing::{debug, error, info, warn};
 
+use crate::credit_flows::{self, CreditFlow};
 use crate::error::SequencerError;
 use crate::invariants::{recover_with, StartupReport};
 use crate::mempool::{Mempool, PendingTx};
@@ -133,6 +134,9 @@ struct Inner {
     /// batch keeps credits of one version: one eligibility key) and its nullifier (freed if
     /// the credit is evicted).
     pending_credits: HashMap<u64, PendingCredit>,
+    /// The bank pools' account indices (accounts that have lent, or that a pending credit
+    /// makes pools): whose gauges [`update_gauges`] sets.
+    pools: BTreeSet<u32>,
     /// The writes of the open commit group, in staging order.
     staged: StoreWrite,
     /// Operations staged in the open group.
@@ -146,6 +150,8 @@ struct Inner {
 struct PendingCredit {
     version: u64,
     nullifier: Option<Fr>,
+    /// The attested purpose its proof states (the `purpose` of its flow's metric).
+    purpose: Option<u8>,
 }
 
 /// The group-commit leader's state (its mutex is the leader's lock).
@@ -262,9 +268,16 @@ impl Sequencer {
             let proof = store.credit(p.seq)?.ok_or_else(|| {
                 SequencerError::Halted(format!("pending credit {} has no stored proof", p.seq))
             })?;
-            pending_credits
-                .insert(p.seq, PendingCredit { version: proof.bank_version, nullifier: proof.nullifier() });
+            pending_credits.insert(
+                p.seq,
+                PendingCredit {
+                    version: proof.bank_version,
+                    nullifier: proof.nullifier(),
+                    purpose: proof.purpose(),
+                },
+            );
         }
+        let pools = r.mempool.state().accounts().filter(|(_, a)| a.is_pool()).map(|(i, _)| i).collect();
         let inner = Inner {
             mempool: r.mempool,
             counters: r.counters,
@@ -274,6 +287,7 @@ impl Sequencer {
             nullifiers,
             roots,
             pending_credits,
+            pools,
             staged: StoreWrite::default(),
             staged_ops: 0,
             group: 1,
@@ -487,10 +501,12 @@ impl Sequencer {
                 ))
             })?;
             let proof = CreditProofRecord { state_batch, ..credit.proof };
-            let version = proof.bank_version;
+            let (version, purpose) = (proof.bank_version, proof.purpose());
+            g.pools.insert(credit.tx.bank);
             let (accepted, group) = self.accept(&mut g, Tx::Credit(credit.tx), None, Some((proof, nullifier)))?;
             g.nullifiers.insert(nullifier);
-            g.pending_credits.insert(accepted.seq, PendingCredit { version, nullifier: Some(nullifier) });
+            g.pending_credits
+                .insert(accepted.seq, PendingCredit { version, nullifier: Some(nullifier), purpose });
             Ok((accepted, group))
         });
         let result = result.and_then(|(accepted, group)| self.settle_acceptance(accepted, group, kind));
@@ -763,6 +779,7 @@ impl Sequencer {
         w.put_witness(number, &witness);
         w.put_root(&record.new_root, number + 1);
         let group = Self::stage(g, w, 1);
+        record_credit_flows(&witness, &txs, &g.pending_credits);
         for p in &txs {
             g.pending_credits.remove(&p.seq);
         }
@@ -1030,6 +1047,31 @@ fn update_gauges(g: &Inner) {
     metrics::gauge!(m::MEMPOOL_CAPACITY).set(g.mempool.capacity() as f64);
     metrics::gauge!(m::UNSETTLED_BATCHES)
         .set(g.counters.next_batch.saturating_sub(g.counters.batches_settled) as f64);
+    let state = g.mempool.state();
+    for &bank in &g.pools {
+        if let Some(pool) = state.account(bank).filter(|a| a.is_pool()) {
+            credit_flows::record_pool(bank, pool);
+        }
+    }
+}
+
+/// Counts the credit flows of a sealed batch's loan slots ([`CreditFlow`]): once per slot,
+/// when the batch is sealed.
+fn record_credit_flows(witness: &BatchWitness, txs: &[PendingTx], credits: &HashMap<u64, PendingCredit>) {
+    let mut slot = 0;
+    for p in txs {
+        let purpose = credits.get(&p.seq).and_then(|c| c.purpose);
+        if let Some(w) = witness.slots.get(slot) {
+            match CreditFlow::of_slot(w, witness.epoch, purpose) {
+                Ok(Some(flow)) => flow.record(),
+                Ok(None) => {}
+                Err(e) => {
+                    warn!(target: "sequencer::metrics", seq = p.seq, error = %e, "credit flow not counted")
+                }
+            }
+        }
+        slot += p.record.tx.slots();
+    }
 }
 
 /// A crash point for the crash tests: when the environment variable `CCR_CRASH_POINT` is

@@ -105,6 +105,15 @@ pub fn scrape(addr: SocketAddr) -> String {
     out
 }
 
+/// The value of one series (`name{labels}`) in a `/metrics` text (0 when absent).
+pub fn metric(text: &str, series: &str) -> u64 {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(series)?.strip_prefix(' ').map(|v| v.trim().parse::<f64>().unwrap() as u64)
+        })
+        .unwrap_or(0)
+}
+
 /// A fresh native replay of `txs` in order: the root a restart must reproduce.
 pub fn native_root(params: RollupParams, txs: &[Tx]) -> String {
     let mut state = RollupState::new(params).unwrap();

@@ -5,6 +5,7 @@
 mod bank_files;
 mod common;
 mod crash;
+mod credit_metrics;
 mod e2e;
 mod errors;
 mod fleet;

@@ -195,15 +195,6 @@ async fn a_node_without_a_poll_contract_relays_no_votes() {
 /// The vote tests read the process-wide vote counters: one at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// The value of one series (`name{labels}`) in a `/metrics` text (0 when absent).
-fn metric(text: &str, series: &str) -> u64 {
-    text.lines()
-        .find_map(|l| {
-            l.strip_prefix(series)?.strip_prefix(' ').map(|v| v.trim().parse::<f64>().unwrap() as u64)
-        })
-        .unwrap_or(0)
-}
-
 /// A message of a flood: a fresh ephemeral key per message, as an attacker would (and as
 /// honest wallets do).
 fn flood_message(i: u16, poll_id: u64) -> Message {
