@@ -502,6 +502,8 @@ impl Sequencer {
             })?;
             let proof = CreditProofRecord { state_batch, ..credit.proof };
             let (version, purpose) = (proof.bank_version, proof.purpose());
+            // Before acceptance, whose gauges then include the pool (a refused credit leaves
+            // an index whose account is no pool: no gauge).
             g.pools.insert(credit.tx.bank);
             let (accepted, group) = self.accept(&mut g, Tx::Credit(credit.tx), None, Some((proof, nullifier)))?;
             g.nullifiers.insert(nullifier);
