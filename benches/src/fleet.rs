@@ -152,6 +152,7 @@ async fn one_run(
         fleet,
         l1: None,
         bank_files: None,
+        health: Default::default(),
     })
     .await
     .context("starting the sequencer node")?;

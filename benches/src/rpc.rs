@@ -149,6 +149,7 @@ pub async fn run(config: &RpcBench, dir: &Path) -> Result<RpcReport> {
         fleet: None,
         l1: None,
         bank_files: None,
+        health: Default::default(),
     })
     .await
     .context("starting the sequencer node")?;

@@ -314,6 +314,7 @@ impl Devnet {
                 vote_relay: ccr_sequencer::vote_relay::VoteRelayLimits::default(),
             }),
             bank_files: Some(config.dir.join(BANK_FILES_DIR)),
+            health: Default::default(),
         };
         let node = Node::launch(node_config.clone()).await.context("starting the sequencer")?;
         let node_config =

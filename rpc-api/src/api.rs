@@ -28,6 +28,10 @@
 //! | `-32016` | `UnknownPoll`            | a vote for a poll id the poll contract does not have (`ccr_getPoll` answers `null`) (`data`: `{poll}`) |
 //! | `-32017` | `VoteRelay`              | this node relays no votes (no L1, or no `--l1-poll-contract`), or L1 failed the relay (unreachable, or the transaction failed); see the message |
 //! | `-32018` | `VoteRelayLimit`         | a vote over one of the relay's limits: the poll's messages, the messages of one encryption key in the poll, or the node's relays per window (`data`: `{poll, limit: "poll" \| "key" \| "global", max, retryAfter}`; `retryAfter` in seconds, `global` only); see `ccr_sequencer::vote_relay` |
+//! | `-32019` | `UnregisteredAttester`   | a health report whose attester is not in the network's health attester registry (a node configured with none refuses every report) (`data`: `{attester}`) |
+//! | `-32020` | `StaleHealthReport`      | a health report for an epoch after the node's current one, or older than `max_report_age` epochs before it (`data`: `{epoch, current, oldest}`) |
+//! | `-32021` | `DuplicateHealthReport`  | a second health report of one attester for one bioregion and epoch: the first stays (`data`: `{attester, bioregion, epoch}`) |
+//! | `-32022` | `UnknownBioregion`       | a health report for a bioregion the network's configuration does not list (`data`: `{bioregion}`) |
 //!
 //! A vote message with a non-canonical element or an ephemeral key off the curve is `-32602`
 //! `InvalidParams`; nothing reaches L1 for a refused vote.
@@ -35,6 +39,11 @@
 //! A loan rule the pending state refuses (the pool lacks the amount, the borrower has a loan
 //! already, a repayment to another pool, a writedown before due + grace) is `-32009`
 //! `InvalidTransaction` with the rule in the message.
+//!
+//! A health report (`ccr_sendHealthReport`) whose signature does not verify under its
+//! attester's key is `-32001` `BadSignature`; one with a malformed field, no value, or a value
+//! out of ±2⁶² is `-32602` `InvalidParams`. `ccr_getHealth` of a pool with no bioregion is
+//! `null`.
 //!
 //! Unknown transaction ids and batch numbers are not errors: the result is `null`; so is a bank
 //! file the node does not have (`ccr_getBankFile`), while a name that is not a bank file's is
@@ -102,11 +111,19 @@ pub enum ErrorCode {
     VoteRelay = -32017,
     /// A vote over the relay's limits (per poll, per encryption key, global).
     VoteRelayLimit = -32018,
+    /// A health report signed by a key outside the health attester registry.
+    UnregisteredAttester = -32019,
+    /// A health report for a future epoch, or too old to count.
+    StaleHealthReport = -32020,
+    /// A second health report of one attester for one bioregion and epoch.
+    DuplicateHealthReport = -32021,
+    /// A health report for a bioregion the network does not list.
+    UnknownBioregion = -32022,
 }
 
 impl ErrorCode {
     /// Every code of the API.
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 24] = [
         Self::InvalidParams,
         Self::Internal,
         Self::BadSignature,
@@ -127,6 +144,10 @@ impl ErrorCode {
         Self::UnknownPoll,
         Self::VoteRelay,
         Self::VoteRelayLimit,
+        Self::UnregisteredAttester,
+        Self::StaleHealthReport,
+        Self::DuplicateHealthReport,
+        Self::UnknownBioregion,
     ];
 
     /// The API's code for a numeric code, if it is one.
@@ -162,6 +183,10 @@ impl ErrorCode {
             Self::UnknownPoll => "unknown_poll",
             Self::VoteRelay => "vote_relay",
             Self::VoteRelayLimit => "vote_relay_limit",
+            Self::UnregisteredAttester => "unregistered_attester",
+            Self::StaleHealthReport => "stale_health_report",
+            Self::DuplicateHealthReport => "duplicate_health_report",
+            Self::UnknownBioregion => "unknown_bioregion",
         }
     }
 }
@@ -596,6 +621,33 @@ pub trait CcrApi {
         name: String,
         offset: u64,
     ) -> RpcResult<Option<crate::bank_files::BankFileChunk>>;
+
+    /// Submits an attester's signed indicator report for a bioregion and epoch
+    /// ([`crate::health::HealthReportInput`]). The node checks the signature, that the
+    /// attester is in the network's health attester registry, that the epoch is not after the
+    /// current one nor more than `max_report_age` before it, that the bioregion is one the
+    /// network lists, and that the attester has no report for this bioregion and epoch yet;
+    /// then stores it durably and returns.
+    #[method(name = "sendHealthReport")]
+    async fn send_health_report(
+        &self,
+        report: crate::health::HealthReportInput,
+    ) -> RpcResult<crate::health::HealthReportReceipt>;
+
+    /// Bank `pool`'s health in `epoch` (default: the current one): its bioregion, the reports
+    /// counted and their medians, its activity, the normalised indicators, the five components
+    /// and the score, and its line of the fund's table (`null` if the pool has no bioregion).
+    #[method(name = "getHealth")]
+    async fn get_health(&self, pool: u32, epoch: Option<u32>)
+        -> RpcResult<Option<crate::health::BankHealth>>;
+
+    /// The solidarity fund's table for `epoch` (default: the current one), over every bank
+    /// with a bioregion: the **native** computation (`FundParams::table`), what the epoch's
+    /// redistribution would move. The proof comes with the redistribution circuit; until then
+    /// nothing moves. `null` when the table lapses (see the node's log and `ccr_getHealth`'s
+    /// `fundUnavailable`).
+    #[method(name = "getFund")]
+    async fn get_fund(&self, epoch: Option<u32>) -> RpcResult<Option<crate::health::FundTable>>;
 }
 
 #[cfg(test)]
@@ -626,7 +678,11 @@ mod tests {
             | ErrorCode::VotingClosed
             | ErrorCode::UnknownPoll
             | ErrorCode::VoteRelay
-            | ErrorCode::VoteRelayLimit => ErrorCode::ALL.contains(&c),
+            | ErrorCode::VoteRelayLimit
+            | ErrorCode::UnregisteredAttester
+            | ErrorCode::StaleHealthReport
+            | ErrorCode::DuplicateHealthReport
+            | ErrorCode::UnknownBioregion => ErrorCode::ALL.contains(&c),
         };
         let mut codes = std::collections::HashSet::new();
         let mut labels = std::collections::HashSet::new();

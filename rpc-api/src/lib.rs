@@ -10,6 +10,8 @@
 pub mod api;
 /// A bank's files named by their L1 commitments, as the node serves them.
 pub mod bank_files;
+/// Community health: signed indicator reports, bank health, the fund's table.
+pub mod health;
 /// Wire formats of transactions and field elements.
 pub mod wire;
 

@@ -217,6 +217,14 @@ pub struct Args {
     /// and check them against L1. Without it the node serves none.
     #[arg(long, env = "CCR_BANK_FILES", value_name = "DIR")]
     pub bank_files: Option<PathBuf>,
+    /// The network's community-health configuration, a JSON file: the health attesters'
+    /// packed keys (`attesters`), the bioregions by index with a name (`bioregions`:
+    /// `{"0": "Germany (DEU)"}`), each bank's bioregion by pool account (`banks`: `{"3": 0}`),
+    /// and optionally the frozen bounds (`health`) and the fund's parameters (`fund`). Without
+    /// it the registry is empty: every `ccr_sendHealthReport` is refused as unregistered, and
+    /// no bank has a health score.
+    #[arg(long, env = "CCR_HEALTH_CONFIG", value_name = "FILE")]
+    pub health_config: Option<PathBuf>,
     /// Directory with `batch.pk` and `batch.vk` for these parameters. Without it, and only with
     /// `--dev`, the node runs an INSECURE deterministic development setup at start-up.
     #[arg(long, env = "CCR_KEYS")]
@@ -348,6 +356,9 @@ pub enum CliError {
     /// The prover fleet's secret does not load.
     #[error(transparent)]
     Secret(#[from] crate::fleet::SecretError),
+    /// The health configuration does not load.
+    #[error(transparent)]
+    Health(#[from] crate::health_reports::HealthConfigError),
 }
 
 /// Parses `500ms`, `2s`, `1m` or a bare number of seconds.
@@ -504,6 +515,10 @@ impl Args {
             fleet,
             l1: None,
             bank_files: self.bank_files.clone(),
+            health: match &self.health_config {
+                Some(path) => crate::health_reports::HealthConfig::from_file(path)?,
+                None => crate::health_reports::HealthConfig::default(),
+            },
         })
     }
 }

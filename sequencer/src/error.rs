@@ -93,6 +93,44 @@ pub enum SequencerError {
         /// The counts, in words.
         detail: String,
     },
+    /// A health report that is malformed: a field that does not decode, no value, a value out
+    /// of range.
+    #[error("malformed health report: {0}")]
+    MalformedHealthReport(String),
+    /// A health report whose signature does not verify under its attester's key.
+    #[error("health report: {0}")]
+    HealthReportSignature(String),
+    /// A health report signed by a key outside the network's health attester registry.
+    #[error("attester {attester} is not in the network's health attester registry{hint}")]
+    UnregisteredAttester {
+        /// The attester's packed key.
+        attester: String,
+        /// What to do, when the registry is empty.
+        hint: &'static str,
+    },
+    /// A health report for a future epoch or one too old to count.
+    #[error("a health report for epoch {epoch} does not count now: the node's epoch is {current}, reports of epochs {oldest}..={current} count")]
+    StaleHealthReport {
+        /// The report's epoch.
+        epoch: u32,
+        /// The node's epoch.
+        current: u32,
+        /// The oldest epoch that counts.
+        oldest: u32,
+    },
+    /// A second report of one attester for one bioregion and epoch.
+    #[error("attester {attester} already reported for bioregion {bioregion} and epoch {epoch}: the first report stays")]
+    DuplicateHealthReport {
+        /// The attester's packed key.
+        attester: String,
+        /// The bioregion.
+        bioregion: u32,
+        /// The epoch.
+        epoch: u32,
+    },
+    /// A health report for a bioregion the network's configuration does not list.
+    #[error("bioregion {0} is not one of this network's bioregions (the sequencer's --health-config)")]
+    UnknownBioregion(u32),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -131,7 +169,15 @@ impl SequencerError {
     /// The JSON-RPC error code: the one place where errors meet codes.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Malformed(_) | Self::MalformedVote(_) | Self::BankFileName(_) => ErrorCode::InvalidParams,
+            Self::Malformed(_)
+            | Self::MalformedVote(_)
+            | Self::BankFileName(_)
+            | Self::MalformedHealthReport(_) => ErrorCode::InvalidParams,
+            Self::HealthReportSignature(_) => ErrorCode::BadSignature,
+            Self::UnregisteredAttester { .. } => ErrorCode::UnregisteredAttester,
+            Self::StaleHealthReport { .. } => ErrorCode::StaleHealthReport,
+            Self::DuplicateHealthReport { .. } => ErrorCode::DuplicateHealthReport,
+            Self::UnknownBioregion(_) => ErrorCode::UnknownBioregion,
             Self::Rejected(t) => match t {
                 TxError::BadSignature(_) => ErrorCode::BadSignature,
                 TxError::WrongNonce { expected, got } if got < expected => ErrorCode::NonceTooLow,
@@ -180,6 +226,14 @@ impl SequencerError {
             Self::MempoolFull { capacity } => Some(json!({ "capacity": capacity })),
             Self::DepositOutOfOrder { expected, got } => Some(json!({ "expected": expected, "got": got })),
             Self::VotingClosed { poll, .. } | Self::UnknownPoll(poll) => Some(json!({ "poll": poll })),
+            Self::UnregisteredAttester { attester, .. } => Some(json!({ "attester": attester })),
+            Self::StaleHealthReport { epoch, current, oldest } => {
+                Some(json!({ "epoch": epoch, "current": current, "oldest": oldest }))
+            }
+            Self::DuplicateHealthReport { attester, bioregion, epoch } => {
+                Some(json!({ "attester": attester, "bioregion": bioregion, "epoch": epoch }))
+            }
+            Self::UnknownBioregion(bioregion) => Some(json!({ "bioregion": bioregion })),
             Self::VoteRelayLimit { poll, limit, max, retry_after, .. } => Some(json!({
                 "poll": poll, "limit": limit.label(), "max": max, "retryAfter": retry_after
             })),

@@ -19,6 +19,8 @@ pub mod error;
 pub mod fleet;
 /// Liveness of the node's tasks (`/healthz`, `/readyz`).
 pub mod health;
+/// Community health: the network's configuration, signed indicator reports, scores, the fund.
+pub mod health_reports;
 /// Start-up checks and replay of the log.
 pub mod invariants;
 /// Interfaces to L1 (deposit watcher, settlement): traits only.

@@ -44,6 +44,9 @@ pub struct NodeConfig {
     pub l1: Option<L1Config>,
     /// The banks' published files this node mirrors (`ccr_getBankFile`); `None`: none.
     pub bank_files: Option<std::path::PathBuf>,
+    /// The network's health configuration (`ccr_sendHealthReport`, `ccr_getHealth`,
+    /// `ccr_getFund`); the default has no attester, bioregion or bank.
+    pub health: crate::health_reports::HealthConfig,
 }
 
 /// How the node reaches L1.
@@ -153,6 +156,7 @@ impl Node {
         if let Some(dir) = &config.bank_files {
             api = api.with_bank_files(dir.clone());
         }
+        api = api.with_health(config.health.clone());
         if let Some(l1) = &config.l1 {
             api = api.with_l1(l1.client.clone());
             if let Some(poll) = l1.poll_contract {

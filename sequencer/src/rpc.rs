@@ -18,6 +18,7 @@ use ccr_l1::poll::PollClient;
 use ccr_l1::L1Error;
 use ccr_prover::eligibility::verify_eligibility;
 use ccr_rpc_api::bank_files::{parse_bank_file_name, BankFileChunk, BANK_FILE_CHUNK};
+use ccr_rpc_api::health::{BankHealth, FundTable, HealthReportInput, HealthReportReceipt};
 use ccr_verifier_contracts::bindings::Poll::PollErrors;
 use ccr_verifier_contracts::poll::{PollInfo, PollPhase};
 use ccr_verifier_contracts::rollup::u256_to_fr;
@@ -32,6 +33,7 @@ use crate::api::{
     TxStatusInfo, UpkeepInput, VoteInput, VoteReceipt, ELIGIBILITY_MAX_AGE, MAX_CREDIT_PROOF_AGE,
 };
 use crate::error::SequencerError;
+use crate::health_reports::{HealthBook, HealthConfig};
 use crate::metrics as m;
 use crate::records::{BatchRecord, CreditProofRecord, TxRecord, TxStatus};
 use crate::sequencer::{AccountView, CreditSubmission, Sequencer};
@@ -58,13 +60,21 @@ pub struct RpcServer {
     poll: Option<PollClient>,
     relay: VoteRelayLimiter,
     bank_files: Option<PathBuf>,
+    health: Arc<HealthBook>,
 }
 
 impl RpcServer {
     /// An API over `seq`; `proving` and `insecure_dev_keys` are reported by `ccr_health`.
     pub fn new(seq: Arc<Sequencer>, proving: bool, insecure_dev_keys: bool) -> Self {
         let relay = VoteRelayLimiter::new(VoteRelayLimits::default());
-        Self { seq, proving, insecure_dev_keys, l1: None, poll: None, relay, bank_files: None }
+        let health = Arc::new(HealthBook::new(HealthConfig::default()));
+        Self { seq, proving, insecure_dev_keys, l1: None, poll: None, relay, bank_files: None, health }
+    }
+
+    /// Takes health reports and serves scores under the network's health configuration
+    /// (without it: no attester, so every report is refused, and no bank has a bioregion).
+    pub fn with_health(self, config: HealthConfig) -> Self {
+        Self { health: Arc::new(HealthBook::new(config)), ..self }
     }
 
     /// Mirrors the banks' published files in `dir` (`ccr_getBankFile`): only well-formed bank
@@ -588,6 +598,25 @@ impl CcrApiServer for RpcServer {
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
         read.map_err(|source| SequencerError::BankFile { name, source }.into())
+    }
+
+    async fn send_health_report(&self, report: HealthReportInput) -> RpcResult<HealthReportReceipt> {
+        let book = self.health.clone();
+        let receipt = self.blocking(move |s| book.submit(s, &report)).await.map_err(|e| {
+            debug!(target: "sequencer::rpc", error = %e, code = e.code().code(), "health report refused");
+            e
+        })?;
+        Ok(receipt)
+    }
+
+    async fn get_health(&self, pool: u32, epoch: Option<u32>) -> RpcResult<Option<BankHealth>> {
+        let book = self.health.clone();
+        Ok(self.blocking(move |s| book.bank_health(s, pool, epoch)).await?)
+    }
+
+    async fn get_fund(&self, epoch: Option<u32>) -> RpcResult<Option<FundTable>> {
+        let book = self.health.clone();
+        Ok(self.blocking(move |s| book.fund(s, epoch)).await?)
     }
 
     async fn health(&self) -> RpcResult<Health> {

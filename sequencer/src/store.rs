@@ -14,6 +14,7 @@
 //! | `witnesses`   | batch number (u64 BE)        | the witness of a sealed batch without a proof (deleted with its proof) |
 //! | `roots`       | state root (32 bytes BE)     | its L1 batch number (u64 BE): the roots an eligibility proof may be over |
 //! | `nullifiers`  | nullifier (32 bytes BE)      | sequence number of the credit that spent it (deleted if the credit is dropped) |
+//! | `health_reports` | epoch (u32 BE), bioregion (u32 BE), attester's packed key (32 bytes) | a signed indicator report, its API wire form in JSON ([`crate::health_reports`]); never deleted |
 //!
 //! Big-endian keys make RocksDB's byte order the numeric order, so iteration replays in order.
 //! The `txs` column family is an append-only log: entries are never deleted, only their status
@@ -66,8 +67,10 @@ pub const CF_WITNESSES: &str = "witnesses";
 pub const CF_ROOTS: &str = "roots";
 /// Column family of the spent nullifiers.
 pub const CF_NULLIFIERS: &str = "nullifiers";
+/// Column family of the signed health indicator reports.
+pub const CF_HEALTH_REPORTS: &str = "health_reports";
 /// Every column family.
-pub const COLUMN_FAMILIES: [&str; 10] = [
+pub const COLUMN_FAMILIES: [&str; 11] = [
     CF_TXS,
     CF_TX_HASHES,
     CF_BATCHES,
@@ -78,6 +81,7 @@ pub const COLUMN_FAMILIES: [&str; 10] = [
     CF_WITNESSES,
     CF_ROOTS,
     CF_NULLIFIERS,
+    CF_HEALTH_REPORTS,
 ];
 
 /// The write-ahead log's size at most, before RocksDB flushes the memtables holding it.
@@ -422,6 +426,21 @@ impl Store {
         self.get(CF_NULLIFIERS, &key)?.map(|v| be_u64(CF_NULLIFIERS, &key, &v)).transpose()
     }
 
+    /// The health report stored at `key` (see the layout), raw.
+    pub fn health_report(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(CF_HEALTH_REPORTS, key)
+    }
+
+    /// The health reports from key `from` on (in key order: by epoch, then bioregion), raw.
+    pub fn health_reports_from(&self, from: &[u8]) -> Result<Vec<(Box<[u8]>, Box<[u8]>)>, StoreError> {
+        let mode = IteratorMode::From(from, rocksdb::Direction::Forward);
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(self.cf(CF_HEALTH_REPORTS)?, mode) {
+            out.push(item?);
+        }
+        Ok(out)
+    }
+
     /// The highest key of a column family keyed by u64 (`None`: empty).
     pub fn last_key(&self, cf: &'static str) -> Result<Option<u64>, StoreError> {
         match self.db.iterator_cf(self.cf(cf)?, IteratorMode::End).next() {
@@ -615,6 +634,11 @@ impl StoreWrite {
     /// Frees `nullifier` (its credit was dropped).
     pub fn delete_nullifier(&mut self, nullifier: &Fr) {
         self.ops.push(Op::Delete(CF_NULLIFIERS, fr_key(nullifier)));
+    }
+
+    /// Stores a health report at `key` (see the layout).
+    pub fn put_health_report(&mut self, key: &[u8], report: &[u8]) {
+        self.put(CF_HEALTH_REPORTS, key, report);
     }
 
     /// Writes the prover fleet's lease table.

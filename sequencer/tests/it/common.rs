@@ -56,6 +56,7 @@ pub fn config(db: &Path, params: RollupParams, keys: Option<BatchKeys>, timeout:
         fleet: None,
         l1: None,
         bank_files: None,
+        health: Default::default(),
     }
 }
 

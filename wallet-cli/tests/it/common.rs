@@ -48,6 +48,7 @@ pub async fn node(db: &Path, keys: Option<BatchKeys>) -> Node {
         fleet: None,
         l1: None,
         bank_files: None,
+        health: Default::default(),
     })
     .await
     .unwrap()
@@ -65,6 +66,7 @@ pub async fn idle_node(db: &Path, params: RollupParams, bank_files: Option<PathB
         fleet: None,
         l1: None,
         bank_files,
+        health: Default::default(),
     })
     .await
     .unwrap()
