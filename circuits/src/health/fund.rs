@@ -32,6 +32,8 @@ use serde::{Deserialize, Serialize};
 use super::score::{need, BankActivity, HealthParams, HealthScore};
 use super::{medians, HealthAttesterRegistry, ReportError, SignedReport, N_INDICATORS};
 use crate::babyjubjub::Point;
+use crate::credit::{attester_leaf, chain};
+use crate::Fr;
 
 /// Basis points: 10 000 is the whole.
 pub const BPS: u64 = 10_000;
@@ -40,8 +42,8 @@ pub const BPS: u64 = 10_000;
 /// grant may give (20 %): governance moves the parameters below it, never past.
 pub const MAX_SHARE_BPS: u16 = 2_000;
 
-/// Reports counted per bioregion and epoch (the circuit's slots per bioregion).
-pub const MAX_REPORTS: usize = 5;
+/// Reports counted per bioregion and epoch (the circuit's report slots per bank).
+pub const MAX_REPORTS: usize = 3;
 
 /// The fund's parameters, set by governance (a network poll).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +79,9 @@ pub enum FundError {
         /// Its limit.
         max: u16,
     },
+    /// Health parameters whose bounds do not run their indicators' way.
+    #[error(transparent)]
+    Params(#[from] super::score::ParamsError),
     /// A report that does not verify.
     #[error("report {index}: {source}")]
     Report {
@@ -122,6 +127,14 @@ pub enum FundError {
     /// The fund would pass 2⁶⁴ − 1 (balances are 64-bit, as every rollup balance).
     #[error("the fund's balance would pass 2^64 - 1")]
     Overflow,
+    /// More members than the circuit has bank slots.
+    #[error("{members} member banks do not fit the circuit's {slots} bank slots")]
+    TooManyBanks {
+        /// Members.
+        members: usize,
+        /// Slots.
+        slots: usize,
+    },
     /// A pool listed twice.
     #[error("pool {0} is listed twice")]
     BankTwice(u32),
@@ -145,6 +158,8 @@ pub struct BankLine {
     pub pool: u32,
     /// Its bioregion.
     pub bioregion: u32,
+    /// Its epoch on the rollup, as the table states it.
+    pub activity: BankActivity,
     /// Its health score (shown; the grant reads `need` and the flow).
     pub health: HealthScore,
     /// `SCORE_SCALE − regional health`.
@@ -185,6 +200,9 @@ pub struct EpochTable {
     pub medians: BTreeMap<u32, [Option<i64>; N_INDICATORS]>,
     /// One line per member bank, in the members' order.
     pub lines: Vec<BankLine>,
+    /// Per bioregion, the reports counted, in order: `(message, attester leaf)`.
+    #[serde(skip)]
+    pub reports: BTreeMap<u32, Vec<(Fr, Fr)>>,
 }
 
 impl EpochTable {
@@ -199,6 +217,7 @@ impl EpochTable {
             fund_after: fund,
             medians: BTreeMap::new(),
             lines: Vec::new(),
+            reports: BTreeMap::new(),
         }
     }
 
@@ -298,6 +317,7 @@ impl FundParams {
         reports: &[SignedReport],
     ) -> Result<EpochTable, FundError> {
         self.check()?;
+        health.check()?;
         let mut pools = BTreeSet::new();
         for m in members {
             if !pools.insert(m.pool) {
@@ -326,6 +346,7 @@ impl FundParams {
                 BankLine {
                     pool: m.pool,
                     bioregion: m.bioregion,
+                    activity: *a,
                     health: health.score(regional, a),
                     need,
                     weight: u128::from(need) * a.flow(),
@@ -361,6 +382,104 @@ impl FundParams {
             fund_after: to_u64(fund_after)?,
             medians: region_medians,
             lines,
+            reports: counted
+                .iter()
+                .map(|(&region, rs)| {
+                    (region, rs.iter().map(|r| (r.report.message(), attester_leaf(&r.attester))).collect())
+                })
+                .collect(),
         })
     }
+}
+
+/// The domain tag of a table's hash.
+pub const TABLE_DOMAIN: &str = "ccr.health.table.v1";
+
+/// The domain tag of the parameters' hash.
+pub const PARAMS_DOMAIN: &str = "ccr.health.params.v1";
+
+/// `tag`'s ASCII bytes as a big-endian integer (below the modulus for tags under 31 bytes).
+pub fn domain(tag: &str) -> Fr {
+    tag.bytes().fold(Fr::from(0u64), |acc, b| acc * Fr::from(256u64) + Fr::from(u64::from(b)))
+}
+
+/// `v` as a field element, negatives as `r − |v|`.
+fn signed(v: i64) -> Fr {
+    Fr::from(v)
+}
+
+/// The parameters a table is computed under, as the circuit hashes them: each bound pair
+/// (regional, then rollup; worst then best), then the fund's shares and report age.
+pub fn params_elements(health: &HealthParams, fund: &FundParams) -> Vec<Fr> {
+    let mut out: Vec<Fr> = health
+        .regional
+        .iter()
+        .chain(health.rollup.iter())
+        .flat_map(|b| [signed(b.worst), signed(b.best)])
+        .collect();
+    out.extend([
+        Fr::from(u64::from(fund.contribution_bps)),
+        Fr::from(u64::from(fund.payout_bps)),
+        Fr::from(u64::from(fund.grant_cap_bps)),
+        Fr::from(u64::from(fund.max_report_age)),
+    ]);
+    out
+}
+
+/// [`chain`] from [`PARAMS_DOMAIN`] over [`params_elements`]: what L1 holds as the network's
+/// health parameters.
+pub fn params_hash(health: &HealthParams, fund: &FundParams) -> Fr {
+    chain(domain(PARAMS_DOMAIN), &params_elements(health, fund))
+}
+
+/// Elements per line in the table's hash.
+pub const LINE_ELEMENTS: usize = 17 + 2 * MAX_REPORTS;
+
+impl EpochTable {
+    /// A line's elements in the table's hash: pool, bioregion, the activity (lent by purpose,
+    /// repaid, written down, balance, receivable, voted, voters), score, need, contribution,
+    /// grant, then per
+    /// report slot of its bioregion the report's message and its attester's leaf (0 and 0 for
+    /// an empty slot).
+    pub fn line_elements(&self, line: &BankLine) -> Vec<Fr> {
+        let a = &line.activity;
+        let mut out = vec![Fr::from(u64::from(line.pool)), Fr::from(u64::from(line.bioregion))];
+        out.extend(a.lent_by_purpose.iter().map(|&v| Fr::from(v)));
+        out.extend([
+            Fr::from(a.repaid),
+            Fr::from(a.written_down),
+            Fr::from(a.pool_balance),
+            Fr::from(a.receivable),
+            Fr::from(u64::from(a.voted)),
+            Fr::from(u64::from(a.voters)),
+            Fr::from(line.health.score),
+            Fr::from(line.need),
+            Fr::from(line.contribution),
+            Fr::from(line.grant),
+        ]);
+        let slots = self.reports.get(&line.bioregion).map(Vec::as_slice).unwrap_or_default();
+        for k in 0..MAX_REPORTS {
+            let (message, leaf) = slots.get(k).copied().unwrap_or_default();
+            out.extend([message, leaf]);
+        }
+        out
+    }
+
+    /// The table's hash, the circuit's public `table_hash`: [`chain`] from [`TABLE_DOMAIN`] over
+    /// the epoch and every line's [`Self::line_elements`]. It commits to the reports each
+    /// bank's need read, so whoever holds a report left out can show it.
+    pub fn hash(&self) -> Fr {
+        let mut elements = vec![Fr::from(u64::from(self.epoch))];
+        for line in &self.lines {
+            elements.extend(self.line_elements(line));
+        }
+        chain(domain(TABLE_DOMAIN), &elements)
+    }
+}
+
+/// The `i`-th padding member of a circuit with more bank slots than banks: a pool index no
+/// tree holds (`u32::MAX − i`), a bioregion with no reports, no activity; it pays and
+/// receives nothing, and L1 skips its line.
+pub fn padding(i: u32) -> FundMember {
+    FundMember { pool: u32::MAX - i, bioregion: u32::MAX, activity: BankActivity::default() }
 }

@@ -19,6 +19,7 @@
 //!   the middle value that is *worse* for the score is taken: a missing or extra report never
 //!   raises a score.
 
+pub mod constraints;
 pub mod fund;
 pub mod score;
 
@@ -66,8 +67,8 @@ pub const INDICATORS: [Indicator; 8] = [
 /// Number of indicators a report carries.
 pub const N_INDICATORS: usize = INDICATORS.len();
 
-/// Largest magnitude of a scaled value (`2⁶²`): sums of a few values stay within `i64` and
-/// within the 64-bit range checks a circuit makes.
+/// Scaled values lie in `[−2⁶², 2⁶²)`: sums of a few values stay within `i64`, and `v + 2⁶²`
+/// is a 63-bit range check in the circuit.
 pub const MAX_VALUE_MAGNITUDE: i64 = 1 << 62;
 
 /// The domain tag of report messages; [`report_domain`] is its field element.
@@ -76,14 +77,14 @@ pub const REPORT_DOMAIN: &str = "ccr.health.report.v1";
 /// [`REPORT_DOMAIN`]'s ASCII bytes as a big-endian integer (20 bytes: below the modulus, so a
 /// field element as it stands).
 pub fn report_domain() -> Fr {
-    REPORT_DOMAIN.bytes().fold(Fr::from(0u64), |acc, b| acc * Fr::from(256u64) + Fr::from(u64::from(b)))
+    fund::domain(REPORT_DOMAIN)
 }
 
 /// What a report refuses before it is signed or counted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
-    /// A value out of `±2⁶²`.
-    #[error("indicator {index} ({name}): value {value} is out of range (|v| ≤ 2^62)")]
+    /// A value outside `[−2⁶², 2⁶²)`.
+    #[error("indicator {index} ({name}): value {value} is out of range (-2^62 <= v < 2^62)")]
     ValueOutOfRange {
         /// The indicator's index.
         index: usize,
@@ -124,7 +125,7 @@ impl IndicatorReport {
     pub fn check(&self) -> Result<(), ReportError> {
         for (index, value) in self.values.iter().enumerate() {
             if let Some(v) = *value {
-                if v.unsigned_abs() > MAX_VALUE_MAGNITUDE.unsigned_abs() {
+                if !(-MAX_VALUE_MAGNITUDE..MAX_VALUE_MAGNITUDE).contains(&v) {
                     return Err(ReportError::ValueOutOfRange {
                         index,
                         name: INDICATORS[index].name,

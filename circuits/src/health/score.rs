@@ -149,13 +149,14 @@ pub struct BankActivity {
     pub voters: u32,
 }
 
-/// `⌊a · SCALE / b⌋` capped at [`MAX_VALUE_MAGNITUDE`], `None` when `b` is 0.
-fn ratio(a: u128, b: u128) -> Option<i64> {
+/// `⌊a · SCALE / b⌋` capped at `2⁶² − 1` (the largest value; no bound lies beyond it, so
+/// the cap never changes a normalised value), `None` when `b` is 0.
+pub fn ratio(a: u128, b: u128) -> Option<i64> {
     if b == 0 {
         return None;
     }
     let r = a * SCALE as u128 / b;
-    Some(r.min(MAX_VALUE_MAGNITUDE as u128) as i64)
+    Some(r.min(MAX_VALUE_MAGNITUDE as u128 - 1) as i64)
 }
 
 impl BankActivity {
@@ -258,8 +259,8 @@ pub enum ParamsError {
         /// Its direction.
         direction: Direction,
     },
-    /// A bound past `±2⁶²`.
-    #[error("{name}: a bound is out of range (|v| ≤ 2^62)")]
+    /// A bound outside `[−2⁶², 2⁶²)`.
+    #[error("{name}: a bound is out of range (-2^62 <= v < 2^62)")]
     OutOfRange {
         /// The indicator.
         name: &'static str,
@@ -328,9 +329,8 @@ impl HealthParams {
             .zip(self.regional.iter())
             .chain(ROLLUP_INDICATORS.iter().map(|i| (i.name, i.direction)).zip(self.rollup.iter()));
         for ((name, direction), b) in named {
-            if b.worst.unsigned_abs() > MAX_VALUE_MAGNITUDE.unsigned_abs()
-                || b.best.unsigned_abs() > MAX_VALUE_MAGNITUDE.unsigned_abs()
-            {
+            let range = -MAX_VALUE_MAGNITUDE..MAX_VALUE_MAGNITUDE;
+            if !range.contains(&b.worst) || !range.contains(&b.best) {
                 return Err(ParamsError::OutOfRange { name });
             }
             if b.worst == b.best || b.direction() != direction {
@@ -401,7 +401,7 @@ mod tests {
                 + ROLLUP_INDICATORS.iter().filter(|r| r.component == c).count();
             assert!(n > 0, "{c:?} has no indicator");
         }
-        HealthParams::default().check().unwrap();
+        assert_eq!(HealthParams::default().check(), Ok(()));
     }
 
     #[test]

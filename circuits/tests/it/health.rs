@@ -72,8 +72,17 @@ fn reports_are_domain_separated_from_credit_attestations() {
 #[test]
 fn out_of_range_and_empty_reports_are_refused() {
     let mut r = report();
-    r.values[0] = Some(MAX_VALUE_MAGNITUDE + 1);
-    assert!(matches!(SignedReport::sign(&key(1), r), Err(ReportError::ValueOutOfRange { index: 0, .. })));
+    for v in [MAX_VALUE_MAGNITUDE, -MAX_VALUE_MAGNITUDE - 1, i64::MIN] {
+        r.values[0] = Some(v);
+        assert!(matches!(
+            SignedReport::sign(&key(1), r.clone()),
+            Err(ReportError::ValueOutOfRange { index: 0, .. })
+        ));
+    }
+    r.values[0] = Some(-MAX_VALUE_MAGNITUDE);
+    SignedReport::sign(&key(1), r.clone()).unwrap();
+    r.values[0] = Some(MAX_VALUE_MAGNITUDE - 1);
+    SignedReport::sign(&key(1), r).unwrap();
     let empty = IndicatorReport { values: [None; N_INDICATORS], ..report() };
     assert_eq!(SignedReport::sign(&key(1), empty), Err(ReportError::Empty));
 }

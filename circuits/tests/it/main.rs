@@ -8,6 +8,7 @@ mod credit;
 mod differential;
 mod eddsa;
 mod fund;
+mod fund_circuit;
 mod health;
 mod loan;
 mod merkle;
