@@ -27,6 +27,7 @@ use crate::cmd::deposit::DepositArgs;
 use crate::cmd::exit::ExitArgs;
 use crate::cmd::exit_mode::ExitModeCommand;
 use crate::cmd::force_exit::ForceExitArgs;
+use crate::cmd::health::HealthCommand;
 use crate::cmd::key::KeyCommand;
 use crate::cmd::loan::LoanArgs;
 use crate::cmd::poll::PollCommand;
@@ -187,6 +188,10 @@ pub enum Command {
     Vote(VoteArgs),
     /// Where a transaction stands: pending, inBatch, proven, settled or rejected.
     Status(StatusArgs),
+    /// Community health: a bank's score and components, the solidarity fund's table, sending
+    /// an attester's signed indicator report.
+    #[command(subcommand)]
+    Health(HealthCommand),
 }
 
 /// `--wait` and its timeout.
@@ -583,6 +588,7 @@ pub async fn run(cli: Cli) -> Result<Output, WalletError> {
         Command::Credit(cmd) => cmd.run(&s, json_mode).await,
         Command::Poll(cmd) => cmd.run(&s, json_mode).await,
         Command::Vote(a) => a.run(&s).await,
+        Command::Health(cmd) => cmd.run(&s).await,
     }
 }
 

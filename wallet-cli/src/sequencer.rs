@@ -10,6 +10,7 @@ use ccr_rpc_api::api::{
     TxStatusInfo, UpkeepInput,
 };
 use ccr_rpc_api::bank_files::BankFileChunk;
+use ccr_rpc_api::health::{BankHealth, FundTable, HealthReportInput, HealthReportReceipt};
 use ccr_rpc_api::wire::{encode_signed, to_hex};
 use ccr_rpc_api::{CcrApiClient, ErrorCode};
 use jsonrpsee::core::client::Error as ClientError;
@@ -147,6 +148,42 @@ impl SequencerClient {
     /// As [`Self::account`].
     pub async fn bank_file(&self, name: &str, offset: u64) -> Result<Option<BankFileChunk>, WalletError> {
         self.client.get_bank_file(name.to_owned(), offset).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_sendHealthReport`: an attester's signed indicator report.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::account`]; [`WalletError::Rejected`] with `unregistered_attester`,
+    /// `bad_signature`, `stale_health_report`, `duplicate_health_report` or
+    /// `unknown_bioregion`.
+    pub async fn send_health_report(
+        &self,
+        report: &HealthReportInput,
+    ) -> Result<HealthReportReceipt, WalletError> {
+        self.client.send_health_report(report.clone()).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_getHealth`: bank `pool`'s health (`None`: it has no bioregion).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::account`].
+    pub async fn bank_health(
+        &self,
+        pool: u32,
+        epoch: Option<u32>,
+    ) -> Result<Option<BankHealth>, WalletError> {
+        self.client.get_health(pool, epoch).await.map_err(|e| self.map_err(e))
+    }
+
+    /// `ccr_getFund`: the fund's native table (`None`: it lapses).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::account`].
+    pub async fn fund(&self, epoch: Option<u32>) -> Result<Option<FundTable>, WalletError> {
+        self.client.get_fund(epoch).await.map_err(|e| self.map_err(e))
     }
 
     /// `ccr_health`.

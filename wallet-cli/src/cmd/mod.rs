@@ -15,6 +15,7 @@ pub mod deposit;
 pub mod exit;
 pub mod exit_mode;
 pub mod force_exit;
+pub mod health;
 pub mod key;
 pub mod loan;
 pub mod poll;

@@ -8,6 +8,7 @@ mod common;
 mod credit;
 mod deploy;
 mod health;
+mod health_rpc;
 mod help_examples;
 mod keystore;
 mod l1;
