@@ -261,3 +261,65 @@ fn epoch_constraint_count_is_pinned() {
     EpochCircuit::new(statement, witness).generate_constraints(cs.clone()).unwrap();
     assert_eq!(cs.num_constraints(), one);
 }
+
+/// circomlibjs's message and signature of two reports (`tools/js/gen-health-fixtures.js`):
+/// ours are equal, and the epoch circuit accepts the reports under their attesters' keys.
+#[test]
+fn reports_match_circomlibjs_known_answers() {
+    use ccr_circuits::babyjubjub::eddsa::{PrivateKey, Signature};
+    use ccr_circuits::babyjubjub::Point;
+    use ccr_circuits::health::fund::padding;
+    use ccr_circuits::health::IndicatorReport;
+
+    use crate::common::{fixture, fr};
+
+    let fx = fixture("health_circomlibjs.json");
+    for (i, v) in fx["vectors"].as_array().unwrap().iter().enumerate() {
+        let r = &v["report"];
+        let values = std::array::from_fn(|j| r["values"][j].as_str().map(|s| s.parse::<i64>().unwrap()));
+        let report = IndicatorReport {
+            bioregion: r["bioregion"].as_u64().unwrap() as u32,
+            epoch: r["epoch"].as_u64().unwrap() as u32,
+            data_year: r["data_year"].as_u64().unwrap() as u16,
+            source_digest: hex::decode(r["source_digest"].as_str().unwrap()).unwrap().try_into().unwrap(),
+            values,
+        };
+        assert_eq!(report.message(), fr(v["message"].as_str().unwrap()), "vector {i}: message");
+        let key = PrivateKey::from_bytes(
+            hex::decode(v["private_key"].as_str().unwrap()).unwrap().try_into().unwrap(),
+        );
+        let public = Point::new_unchecked(
+            fr(v["public_key"][0].as_str().unwrap()),
+            fr(v["public_key"][1].as_str().unwrap()),
+        );
+        assert_eq!(key.public_key(), public, "vector {i}: key");
+        let s = &v["signature"];
+        let signature = Signature {
+            r8: Point::new_unchecked(fr(s["R8"][0].as_str().unwrap()), fr(s["R8"][1].as_str().unwrap())),
+            s: fr(s["S"].as_str().unwrap()),
+        };
+        let signed = SignedReport::sign(&key, report.clone()).unwrap();
+        assert_eq!(signed.signature, signature, "vector {i}: signature");
+
+        // Through the circuit: one bank of the report's bioregion, the attester registered.
+        let mut registry = HealthAttesterRegistry::new();
+        registry.add(7, &public).unwrap();
+        let bank = FundMember {
+            pool: 5,
+            bioregion: report.bioregion,
+            activity: activity(50_000, 10_000, 4_000, 1_000),
+        };
+        let (_, statement, witness) = epoch_inputs(
+            &HealthParams::default(),
+            &FundParams::default(),
+            &registry,
+            report.epoch,
+            0,
+            &[bank, padding(0)],
+            &[signed],
+            2,
+        )
+        .unwrap();
+        check(statement, witness);
+    }
+}
