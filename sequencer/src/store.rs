@@ -163,6 +163,9 @@ fn fr_key(x: &Fr) -> Vec<u8> {
     x.into_bigint().to_bytes_be()
 }
 
+/// A raw key and value.
+pub type RawEntry = (Box<[u8]>, Box<[u8]>);
+
 /// The node's database.
 pub struct Store {
     db: DB,
@@ -432,7 +435,7 @@ impl Store {
     }
 
     /// The health reports from key `from` on (in key order: by epoch, then bioregion), raw.
-    pub fn health_reports_from(&self, from: &[u8]) -> Result<Vec<(Box<[u8]>, Box<[u8]>)>, StoreError> {
+    pub fn health_reports_from(&self, from: &[u8]) -> Result<Vec<RawEntry>, StoreError> {
         let mode = IteratorMode::From(from, rocksdb::Direction::Forward);
         let mut out = Vec::new();
         for item in self.db.iterator_cf(self.cf(CF_HEALTH_REPORTS)?, mode) {

@@ -127,7 +127,8 @@ async fn health_reports_are_checked_counted_and_survive_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_without_health_attesters_refuses_every_report_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let (node, client) = launch(config(&dir.path().join("db"), params(), None, Duration::from_secs(3600))).await;
+    let (node, client) =
+        launch(config(&dir.path().join("db"), params(), None, Duration::from_secs(3600))).await;
     let e = error_object(client.send_health_report(report(&attester(0), 0, 0, 60)).await);
     assert_eq!(e.code(), ErrorCode::UnregisteredAttester.code());
     assert!(e.message().contains("--health-config"), "{}", e.message());
