@@ -12,6 +12,9 @@
 //! - [`bindings`]: alloy `sol!` types of every call, event and error.
 //! - `src/Poll.sol`: quadratic-voting polls of the banks, whose passed proposals
 //!   `Rollup.executeProposal` adopts as a bank's parameters ([`rollup::BankProposal`]).
+//! - `src/SolidarityFund.sol`: the network fund's epoch tables (issue 11), each settled once
+//!   with a proof of the epoch circuit against the stored registry root, parameters' hash and
+//!   fund balance, or lapsed ([`fund`]).
 //! - `evm` (the `evm` feature, on by default): revm in memory; [`rollup`] and [`poll`] drive the
 //!   contracts on it. Without the feature the crate is bindings, calldata helpers, artifacts and
 //!   the generator: what an L1 client (the wallet) needs, with no EVM compiled in.
@@ -31,6 +34,9 @@ pub mod error;
 /// An in-process EVM on revm (feature `evm`).
 #[cfg(feature = "evm")]
 pub mod evm;
+/// The solidarity fund's proven epoch tables on L1 (`SolidarityFund.sol`) driven on an
+/// [`evm::Evm`].
+pub mod fund;
 /// Solidity source of a Groth16 verifier for a verifying key.
 pub mod generator;
 /// Quadratic-voting polls on L1 (`Poll.sol`) driven on an [`evm::Evm`].

@@ -3,6 +3,7 @@
 
 use ccr_verifier_contracts::artifacts::{GROTH16_VERIFIER_SOURCE, ROLLUP_SOURCE, TEST_TOKEN_SOURCE};
 use ccr_verifier_contracts::batch_verify::{BATCH_VERIFIER_SOURCE, VK_STORE_SOURCE};
+use ccr_verifier_contracts::fund::{solidarity_fund_artifact, SOLIDARITY_FUND_SOURCE};
 use ccr_verifier_contracts::{solc, Artifact};
 
 #[test]
@@ -12,6 +13,7 @@ fn committed_artifacts_are_the_compiled_sources() {
         &[
             ("Groth16Verifier.sol", GROTH16_VERIFIER_SOURCE),
             ("Rollup.sol", ROLLUP_SOURCE),
+            ("SolidarityFund.sol", SOLIDARITY_FUND_SOURCE),
             ("TestToken.sol", TEST_TOKEN_SOURCE),
             // Rollup.sol's imports.
             ("BatchVerifier.sol", BATCH_VERIFIER_SOURCE),
@@ -19,9 +21,12 @@ fn committed_artifacts_are_the_compiled_sources() {
         ],
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    for committed in
-        [Artifact::groth16_verifier().unwrap(), Artifact::rollup().unwrap(), Artifact::test_token().unwrap()]
-    {
+    for committed in [
+        Artifact::groth16_verifier().unwrap(),
+        Artifact::rollup().unwrap(),
+        Artifact::test_token().unwrap(),
+        solidarity_fund_artifact().unwrap(),
+    ] {
         let fresh = &compiled[&committed.contract_name];
         assert!(
             fresh == &committed,
@@ -31,7 +36,7 @@ fn committed_artifacts_are_the_compiled_sources() {
     }
     assert!(GROTH16_VERIFIER_SOURCE
         .contains(&format!("pragma solidity {};", ccr_verifier_contracts::SOLC_VERSION)));
-    for source in [ROLLUP_SOURCE, TEST_TOKEN_SOURCE] {
+    for source in [ROLLUP_SOURCE, TEST_TOKEN_SOURCE, SOLIDARITY_FUND_SOURCE] {
         assert!(source.contains(&format!("pragma solidity {};", ccr_verifier_contracts::SOLC_VERSION)));
     }
 }

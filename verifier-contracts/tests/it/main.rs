@@ -19,5 +19,6 @@ mod liveness;
 mod poll;
 mod poll_e2e;
 mod primitives;
+mod solidarity_fund;
 mod token;
 mod verifier;
