@@ -1,11 +1,14 @@
 //! Workloads shared by the benchmark binary: random members, deposits and signed transfers;
 //! the service benchmarks ([`rpc`]: acceptance over JSON-RPC, [`settle`]: submission to
-//! settled root); the poll's message-processing proof ([`vote`]).
+//! settled root); the poll's message-processing proof ([`vote`]); the solidarity fund's
+//! epoch proof ([`health`]).
 
 /// Constraints, setup, proving and verifying time of the member's eligibility proof.
 pub mod eligibility;
 /// Proven batches per minute with remote workers, and the job hand-off.
 pub mod fleet;
+/// Constraints, setup, proving and verifying time of the solidarity fund's epoch proof.
+pub mod health;
 /// Batch proving: arkworks' stock prover against the cached-matrix prover.
 pub mod prove;
 /// Start-up time of a sequencer node against the length of its history.

@@ -9,6 +9,7 @@
 //! cargo run --release -p ccr-benches -- fleet --depth 24 --batch-size 16 --batches 4 --workers 1,2,3
 //! cargo run --release -p ccr-benches -- eligibility --depth 24 --runs 5
 //! cargo run --release -p ccr-benches -- vote --state-depth 10 --vote-depth 3 --batch 5 --runs 3
+//! cargo run --release -p ccr-benches -- health --banks 8,32 --runs 1
 //! ```
 
 use std::time::Instant;
@@ -161,6 +162,17 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// The solidarity fund's epoch proof: constraints per bank and per epoch, the native table,
+    /// the statement and witness, setup, proving and verifying time of epochs of B member banks
+    /// over four bioregions (three attesters each), and the issue's goals (table, then JSON).
+    Health {
+        /// Member banks per epoch, one epoch each, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "8,32")]
+        banks: Vec<usize>,
+        /// Proofs to time per epoch (the median is reported).
+        #[arg(long, default_value_t = 1)]
+        runs: usize,
+    },
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -272,6 +284,21 @@ fn main() -> Result<()> {
             let maci = ccr_benches::vote::maci_comparison(&params, report.constraints)?;
             println!("{}\n", ccr_benches::vote::render_maci(&maci));
             println!("{}", ccr_benches::vote::maci_to_json(&maci));
+        }
+        Cmd::Health { banks, runs } => {
+            let config = ccr_benches::health::HealthBench { banks, runs };
+            let report = ccr_benches::health::run(&config, &mut |row| {
+                eprintln!(
+                    "{} banks: {} constraints, setup {:.1} s, proven in {:.2} s (median), verified {}",
+                    row.banks,
+                    row.constraints,
+                    row.setup.as_secs_f64(),
+                    row.prove.p50.as_secs_f64(),
+                    row.verified
+                );
+            })?;
+            println!("{}\n", ccr_benches::health::render(&report));
+            println!("{}", ccr_benches::health::to_json(&report));
         }
     }
     Ok(())

@@ -199,12 +199,12 @@ fn prove_before(pk: &ProvingKey<Bn254>, circuit: BatchCircuit) -> Result<Proof<B
 }
 
 /// Resets the resident-memory high-water mark (Linux; elsewhere the figure is the process's).
-fn reset_peak() {
+pub(crate) fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// The resident-memory high-water mark, MiB (0 where `/proc` is absent).
-fn peak_mib() -> u64 {
+pub(crate) fn peak_mib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
