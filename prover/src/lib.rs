@@ -38,6 +38,8 @@ pub mod eligibility;
 pub mod error;
 /// Export to snarkjs JSON and Solidity calldata, and import from snarkjs JSON.
 pub mod export;
+/// The solidarity fund's epoch proof.
+pub mod health;
 /// Key files: header (magic, version, circuit, provenance flag, SHA-256) and arkworks payload.
 pub mod keys;
 /// A circuit's R1CS matrices, synthesized once per key.
