@@ -502,6 +502,70 @@ impl HealthBook {
         }))
     }
 
+    /// Sets the health gauges (`crate::metrics::HEALTH_*`, `FUND_TABLE_*`) for the current
+    /// epoch: each bioregion's report age and each of its attesters' deviation from the median,
+    /// each bank's score and components (NaN while they cannot be computed), and the fund
+    /// table's flows (or 0 in `FUND_TABLE_OK` when it would lapse).
+    ///
+    /// # Errors
+    ///
+    /// Storage errors.
+    pub fn refresh_metrics(&self, seq: &Sequencer) -> Result<(), SequencerError> {
+        use crate::metrics::{
+            FUND_TABLE_FLOW, FUND_TABLE_OK, HEALTH_ATTESTER_DEVIATION, HEALTH_COMPONENT, HEALTH_REPORT_AGE,
+            HEALTH_SCORE,
+        };
+        let (epoch, current) = Self::epoch_or_current(seq, None)?;
+        let reports = self.reports_for(seq, epoch)?;
+        for &bioregion in self.config.bioregions.keys() {
+            let of: Vec<&SignedReport> = reports.iter().filter(|r| r.report.bioregion == bioregion).collect();
+            let region = bioregion.to_string();
+            let none_fresh = self.config.fund.max_report_age.saturating_add(1);
+            let age = of.iter().map(|r| epoch.saturating_sub(r.report.epoch)).min().unwrap_or(none_fresh);
+            metrics::gauge!(HEALTH_REPORT_AGE, "bioregion" => region.clone()).set(f64::from(age));
+            let median = medians(&of.iter().map(|r| &r.report).collect::<Vec<_>>());
+            for r in &of {
+                let deviation = (0..INDICATORS.len())
+                    .filter_map(|i| {
+                        let (v, m) = (r.report.values[i]?, median[i]?);
+                        let b = self.config.health.regional[i];
+                        let range = (i128::from(b.best) - i128::from(b.worst)).unsigned_abs().max(1);
+                        Some((i128::from(v) - i128::from(m)).unsigned_abs() * 10_000 / range)
+                    })
+                    .max()
+                    .unwrap_or(0);
+                let attester: String = to_hex(&pack_point(&r.attester)).chars().take(18).collect();
+                metrics::gauge!(HEALTH_ATTESTER_DEVIATION, "bioregion" => region.clone(), "attester" => attester)
+                    .set(deviation as f64);
+            }
+        }
+        for &pool in self.config.banks.keys() {
+            let bank = pool.to_string();
+            let score = self.bank_health(seq, pool, Some(epoch))?.and_then(|h| h.score);
+            metrics::gauge!(HEALTH_SCORE, "bank" => bank.clone())
+                .set(score.as_ref().map_or(f64::NAN, |s| s.score as f64));
+            for c in COMPONENTS {
+                let value = score.as_ref().map_or(f64::NAN, |s| {
+                    s.components.iter().find(|v| v.name == c.name()).map_or(f64::NAN, |v| v.value as f64)
+                });
+                metrics::gauge!(HEALTH_COMPONENT, "bank" => bank.clone(), "component" => c.name()).set(value);
+            }
+        }
+        match self.table(seq, epoch, current)? {
+            Ok(t) => {
+                metrics::gauge!(FUND_TABLE_OK).set(1.0);
+                for l in &t.lines {
+                    let bank = l.pool.to_string();
+                    metrics::gauge!(FUND_TABLE_FLOW, "bank" => bank.clone(), "flow" => "contribution")
+                        .set(l.contribution as f64);
+                    metrics::gauge!(FUND_TABLE_FLOW, "bank" => bank, "flow" => "grant").set(l.grant as f64);
+                }
+            }
+            Err(_) => metrics::gauge!(FUND_TABLE_OK).set(0.0),
+        }
+        Ok(())
+    }
+
     /// `ccr_getFund`: `None` when the table lapses.
     ///
     /// # Errors

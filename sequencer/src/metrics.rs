@@ -99,6 +99,27 @@ pub const POOL_BALANCE: &str = "ccr_sequencer_pool_balance";
 /// pending state.
 pub const POOL_RECEIVABLE: &str = "ccr_sequencer_pool_receivable";
 
+/// Gauge: each bank's health score, `0..=10000` (label `bank`), refreshed every
+/// [`HEALTH_REFRESH`] from the current epoch's reports and activity; NaN while the score
+/// cannot be computed.
+pub const HEALTH_SCORE: &str = "ccr_sequencer_health_score";
+/// Gauge: each bank's health components, `0..=10000` (labels `bank`, `component`).
+pub const HEALTH_COMPONENT: &str = "ccr_sequencer_health_component";
+/// Gauge: epochs since the newest counted report of each bioregion (label `bioregion`);
+/// `max_report_age + 1` when none is fresh.
+pub const HEALTH_REPORT_AGE: &str = "ccr_sequencer_health_report_age_epochs";
+/// Gauge: each attester's largest deviation from its bioregion's median over the indicators it
+/// reports, in normalised units (`10000` is an indicator's whole bound range; labels
+/// `bioregion`, `attester`: its packed key's first 8 bytes in hex).
+pub const HEALTH_ATTESTER_DEVIATION: &str = "ccr_sequencer_health_attester_deviation";
+/// Gauge: the current epoch's fund table (computed natively, not yet settled): each bank's
+/// contribution and grant in base units (labels `bank`, `flow`: `contribution`, `grant`).
+pub const FUND_TABLE_FLOW: &str = "ccr_sequencer_fund_table_flow";
+/// Gauge: 1 when the current epoch's fund table can be computed, 0 when it would lapse.
+pub const FUND_TABLE_OK: &str = "ccr_sequencer_fund_table_ok";
+/// How often the health gauges are refreshed.
+pub const HEALTH_REFRESH: Duration = Duration::from_secs(15);
+
 /// Gauge: proof jobs (sealed batches without a proof) by state (`pending`, `leased`), with
 /// `--prover-api`.
 pub const FLEET_JOBS: &str = "ccr_sequencer_prover_jobs";
@@ -245,6 +266,15 @@ fn describe() {
     describe_gauge!(POOL_BALANCE, "free balance of each bank pool, in base units (pending state)");
     describe_gauge!(POOL_RECEIVABLE, "what each bank pool's borrowers owe it, in base units (pending state)");
     describe_gauge!(EPOCH, "epoch of the pending transactions and the next batch (L1's clock)");
+    describe_gauge!(HEALTH_SCORE, "each bank's health score, 0..=10000 (current epoch)");
+    describe_gauge!(HEALTH_COMPONENT, "each bank's health components, 0..=10000 (current epoch)");
+    describe_gauge!(HEALTH_REPORT_AGE, "epochs since each bioregion's newest counted report");
+    describe_gauge!(
+        HEALTH_ATTESTER_DEVIATION,
+        "each attester's largest deviation from its bioregion's median, 10000 = a bound range"
+    );
+    describe_gauge!(FUND_TABLE_FLOW, "the current epoch's fund table: contribution and grant per bank");
+    describe_gauge!(FUND_TABLE_OK, "1 when the current epoch's fund table can be computed, 0 when it lapses");
 }
 
 /// Binds the metrics listener (warning when the address is not loopback).

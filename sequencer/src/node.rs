@@ -172,6 +172,25 @@ impl Node {
         tasks.push(
             health.spawn("batcher", crate::batcher::run(seq.clone(), config.batch_timeout, rx.clone())),
         );
+        if !config.health.bioregions.is_empty() {
+            let book = Arc::new(crate::health_reports::HealthBook::new(config.health.clone()));
+            let (s, mut r) = (seq.clone(), rx.clone());
+            tasks.push(health.spawn("health-metrics", async move {
+                let mut tick = tokio::time::interval(metrics::HEALTH_REFRESH);
+                loop {
+                    tokio::select! {
+                        _ = r.changed() => break,
+                        _ = tick.tick() => {
+                            let (b, s) = (book.clone(), s.clone());
+                            let refreshed = tokio::task::spawn_blocking(move || b.refresh_metrics(&s)).await;
+                            if let Err(e) = refreshed.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string())) {
+                                tracing::warn!(target: "sequencer::health", error = %e, "health metrics not refreshed");
+                            }
+                        }
+                    }
+                }
+            }));
+        }
         let (mut prover_api, mut prover_api_addr, mut board) = (None, None, None);
         if let Some(fleet) = &config.fleet {
             let (s, pvk, lease) = (seq.clone(), fleet.verifier.pvk.clone(), fleet.lease);

@@ -134,3 +134,42 @@ async fn a_node_without_health_attesters_refuses_every_report_and_says_why() {
     assert!(e.message().contains("--health-config"), "{}", e.message());
     node.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_gauges_follow_the_reports_and_the_fund_table() {
+    use ccr_sequencer::health_reports::HealthBook;
+
+    use crate::common::{metric, scrape};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (node, client) = launch(node_config(&dir.path().join("db"))).await;
+    node.sequencer.ingest_deposit(0, open_deposit(POOL, &member(0), 1_000_000)).unwrap();
+    node.sequencer.advance_epoch(3).unwrap();
+    client.send_health_report(report(&attester(0), 0, 2, 65)).await.unwrap();
+    client.send_health_report(report(&attester(1), 0, 3, 55)).await.unwrap();
+    // What the node's health-metrics task runs every 15 s, run now.
+    HealthBook::new(health_config()).refresh_metrics(&node.sequencer).unwrap();
+    let text = scrape(node.metrics_addr().unwrap());
+    let score = client.get_health(POOL, None).await.unwrap().unwrap().score.unwrap();
+    assert_eq!(metric(&text, r#"ccr_sequencer_health_score{bank="0"}"#), score.score);
+    assert_eq!(
+        metric(&text, r#"ccr_sequencer_health_component{bank="0",component="economic_diversity"}"#),
+        score.components[0].value
+    );
+    // Bioregion 0's newest report is this epoch's; bioregion 1 has none (max age 12, plus 1).
+    assert_eq!(metric(&text, r#"ccr_sequencer_health_report_age_epochs{bioregion="0"}"#), 0);
+    assert_eq!(metric(&text, r#"ccr_sequencer_health_report_age_epochs{bioregion="1"}"#), 13);
+    // The median of two takes the worse (55 %): attester 0 is 10 points off on a 30-point range.
+    let short =
+        |k: &PrivateKey| -> String { to_hex(&pack_point(&k.public_key())).chars().take(18).collect() };
+    let deviation = |k: &PrivateKey| {
+        metric(
+            &text,
+            &format!(r#"ccr_sequencer_health_attester_deviation{{bioregion="0",attester="{}"}}"#, short(k)),
+        )
+    };
+    assert_eq!((deviation(&attester(0)), deviation(&attester(1))), (3_333, 0));
+    assert_eq!(metric(&text, "ccr_sequencer_fund_table_ok"), 1);
+    assert_eq!(metric(&text, r#"ccr_sequencer_fund_table_flow{bank="0",flow="contribution"}"#), 20_000);
+    node.shutdown().await;
+}
