@@ -28,6 +28,7 @@
 
 /// The scenario's credit: a bank, an attested record, a loan and a repayment.
 pub mod credit;
+pub mod health;
 /// The scenario's poll: a bank proposal voted on, tallied with real proofs and executed.
 pub mod poll;
 /// The scripted scenario.
@@ -314,7 +315,8 @@ impl Devnet {
                 vote_relay: ccr_sequencer::vote_relay::VoteRelayLimits::default(),
             }),
             bank_files: Some(config.dir.join(BANK_FILES_DIR)),
-            health: Default::default(),
+            // Attesters, bioregions and banks of the scenario's health step (`health`).
+            health: health::health_config()?,
         };
         let node = Node::launch(node_config.clone()).await.context("starting the sequencer")?;
         let node_config =

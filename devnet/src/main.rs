@@ -78,6 +78,12 @@ struct Args {
     /// minutes at the default sizes.
     #[arg(long)]
     ceremony: bool,
+    /// After the scenario, the community-health step: three attesters sign reports of Norway,
+    /// Germany and Greece from bioregion/data/, each bank's score and the epoch's fund table
+    /// are read from the sequencer, the table is proven (epoch circuit, INSECURE development
+    /// key) and settled on L1's SolidarityFund after moving L1's clock past the epoch's end.
+    #[arg(long)]
+    health: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -115,7 +121,12 @@ fn main() -> anyhow::Result<()> {
         });
         let devnet = Devnet::start(config, &mut say).await?;
         if !args.no_scenario {
-            let summary = scenario::run(&devnet, &mut say).await?;
+            let mut summary = scenario::run(&devnet, &mut say).await?;
+            if args.health {
+                say("8. community health: attesters report on three bioregions; each bank's score; the epoch's \
+                     fund table proven and settled on L1 (SolidarityFund)");
+                summary.health = Some(ccr_devnet::health::run(&devnet, &mut say).await?);
+            }
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             } else {

@@ -81,9 +81,17 @@ pub struct Summary {
     pub audit: AuditReport,
     /// Seconds from the first deposit to the audit's end.
     pub seconds: f64,
+    /// The community-health step (`--health`; `None` without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<crate::health::HealthSummary>,
 }
 
-fn member(name: &'static str, n: usize) -> anyhow::Result<Member> {
+/// Member `name` on development account `n` (deterministic L2 keys).
+///
+/// # Errors
+///
+/// `n` is not a development account.
+pub fn member(name: &'static str, n: usize) -> anyhow::Result<Member> {
     let l1 = L1Key::from_hex(ccr_l1::DEV_KEYS.get(n).context("development key")?)?;
     // Deterministic L2 keys: the devnet is reproducible run to run.
     let mut rng = ChaCha20Rng::seed_from_u64(0xCC0 + n as u64);
@@ -269,6 +277,7 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<Summary> {
         poll,
         audit: report,
         seconds: started.elapsed().as_secs_f64(),
+        health: None,
     })
 }
 
@@ -339,5 +348,8 @@ pub fn render(summary: &Summary) -> String {
         plural(summary.audit.proofs_verified, "proof", "proofs"),
         summary.audit.final_root
     ));
+    if let Some(h) = &summary.health {
+        out.push_str(&crate::health::render(h));
+    }
     out
 }

@@ -7,6 +7,8 @@
 //!   governance (`execute_proposal`).
 //! - [`poll`]: [`poll::PollClient`], the quadratic-voting `Poll` contract on the same
 //!   provider, signer and send lock: deployment, the poll's life, messages and results.
+//! - [`fund`]: [`fund::FundClient`], the solidarity fund's `SolidarityFund` contract (its epoch
+//!   verifier, settling an epoch's proven table, the fund's balance and epoch states).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -14,6 +16,8 @@
 pub mod client;
 /// Error types.
 pub mod error;
+/// The solidarity fund's `SolidarityFund` contract over JSON-RPC.
+pub mod fund;
 /// The quadratic-voting `Poll` contract over JSON-RPC.
 pub mod poll;
 /// TLS of the L1 client (`https://` endpoints).

@@ -1,0 +1,381 @@
+//! The scenario's community-health step (issue 11): three attesters sign indicator reports of
+//! three bioregions from the shipped OECD / Our World in Data files (`bioregion/data/`, the
+//! wallet's code, as `ccr-wallet attester health-report`), send them to the sequencer
+//! (`ccr_sendHealthReport`); each bank's score (`ccr_getHealth`) and the epoch's table
+//! (`ccr_getFund`) are read; the devnet rebuilds the table's inputs itself, proves the table
+//! with the epoch circuit under a development key and checks its native table equals the
+//! sequencer's line by line; on L1 it deploys the epoch verifier and `SolidarityFund` (clock:
+//! the rollup), moves L1's clock past the epoch's end and settles the table (`settleEpoch`).
+//!
+//! The banks: `commons` (the scenario's lender, Germany), and `oslo` (Norway) and `athens`
+//! (Greece), opened by deposit in this step. oslo and athens do not lend: their weight (need ×
+//! credit flows) is 0, so they contribute and receive no grant.
+
+use std::collections::BTreeMap;
+
+use anyhow::{ensure, Context};
+use ccr_bioregion::report::reader;
+use ccr_bioregion::{indicators, ReadOptions, RegionCode, SourceId};
+use ccr_circuits::babyjubjub::eddsa::PrivateKey;
+use ccr_circuits::babyjubjub::pack_point;
+use ccr_circuits::credit::N_PURPOSES;
+use ccr_circuits::health::fund::{params_hash, FundMember};
+use ccr_circuits::health::score::BankActivity;
+use ccr_circuits::health::SignedReport;
+use ccr_l1::client::VerifierKey;
+use ccr_l1::fund::FundClient;
+use ccr_prover::health::{dev_setup_epoch, EpochProver, EpochRun};
+use ccr_rpc_api::health::{FundTable, HealthReportInput};
+use ccr_sequencer::health_reports::{HealthConfig, HealthConfigFile};
+use ccr_verifier_contracts::fund::{EpochState, FundConfig, Settlement};
+use ccr_wallet::health::{report_of, sign_report, source_digest};
+use ccr_wallet::l1ops::{self, L1};
+use ccr_wallet::sequencer::SequencerClient;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use serde::Serialize;
+
+use crate::scenario::GWEI_PER_ETH;
+use crate::{Devnet, Say};
+
+/// The OECD Better Life Index file shipped in `bioregion/data/`.
+const OECD_BLI: &[u8] = include_bytes!("../../bioregion/data/oecd_bli.csv");
+/// Our World in Data's CO₂ file shipped in `bioregion/data/`.
+const OWID_CO2: &[u8] = include_bytes!("../../bioregion/data/owid-co2-bli-2015-2018.csv");
+/// The year the reports describe (values up to [`MAX_AGE`] years older count).
+pub const DATA_YEAR: u16 = 2020;
+/// How much older a value may be than [`DATA_YEAR`].
+pub const MAX_AGE: u16 = 3;
+/// Attesters in the health registry (each signs every bioregion).
+pub const ATTESTERS: usize = 3;
+/// Seed of the epoch circuit's development key.
+pub const EPOCH_SEED: [u8; 32] = [0xE7; 32];
+/// Epochs after its end during which an epoch's table may settle on L1.
+pub const SETTLE_WINDOW: u64 = 1;
+
+/// A bank of the health step.
+#[derive(Debug, Clone, Copy)]
+pub struct HealthBank {
+    /// Name.
+    pub name: &'static str,
+    /// Its pool account (commons opens it in step 1; the others in this step, in order).
+    pub pool: u32,
+    /// Its bioregion.
+    pub bioregion: u32,
+    /// Deposit (gwei) for the banks opened here; 0 for commons.
+    pub deposit: u64,
+    /// Development account (L1) for the banks opened here.
+    pub dev_account: usize,
+}
+
+/// The bioregions: index, name, ISO 3166-1 alpha-3 code.
+pub const BIOREGIONS: [(u32, &str, &str); 3] =
+    [(0, "Norway", "NOR"), (1, "Germany", "DEU"), (2, "Greece", "GRC")];
+
+/// The banks: commons (account 3, Germany: its policy is the German one), oslo and athens
+/// (accounts 4 and 5, opened by deposit in the health step).
+pub const BANKS: [HealthBank; 3] = [
+    HealthBank { name: "commons", pool: 3, bioregion: 1, deposit: 0, dev_account: 4 },
+    HealthBank { name: "oslo", pool: 4, bioregion: 0, deposit: 3 * GWEI_PER_ETH / 2, dev_account: 6 },
+    HealthBank { name: "athens", pool: 5, bioregion: 2, deposit: GWEI_PER_ETH / 4, dev_account: 7 },
+];
+
+/// Health attester `i`'s key (deterministic: development only).
+pub fn attester_key(i: usize) -> PrivateKey {
+    PrivateKey::from_bytes([0xB0 + i as u8; 32])
+}
+
+/// The devnet sequencer's health configuration: [`ATTESTERS`] attesters, [`BIOREGIONS`],
+/// [`BANKS`], the default bounds and fund parameters.
+///
+/// # Errors
+///
+/// Only if the constants above are refused.
+pub fn health_config() -> anyhow::Result<HealthConfig> {
+    let attesters = (0..ATTESTERS)
+        .map(|i| {
+            let packed = pack_point(&attester_key(i).public_key());
+            format!("0x{}", packed.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        })
+        .collect();
+    let bioregions = BIOREGIONS.iter().map(|(i, name, code)| (*i, format!("{name} ({code})"))).collect();
+    let banks = BANKS.iter().map(|b| (b.pool, b.bioregion)).collect();
+    Ok(HealthConfig::from_parts(HealthConfigFile { attesters, bioregions, banks, health: None, fund: None })?)
+}
+
+/// One bank's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BankHealthSummary {
+    /// Name.
+    pub name: String,
+    /// Pool account.
+    pub pool: u32,
+    /// Bioregion's name.
+    pub bioregion: String,
+    /// Score, 0–100 with two decimals (`ccr_getHealth`'s `score100`).
+    pub score100: String,
+    /// Contribution to the fund (gwei).
+    pub contribution: u64,
+    /// Grant from the fund (gwei).
+    pub grant: u64,
+}
+
+/// What the health step did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthSummary {
+    /// The epoch.
+    pub epoch: u32,
+    /// Reports accepted by the sequencer.
+    pub reports: usize,
+    /// The banks.
+    pub banks: Vec<BankHealthSummary>,
+    /// The fund before and after the epoch (gwei).
+    pub fund: [u64; 2],
+    /// Bank slots of the proven epoch circuit.
+    pub slots: usize,
+    /// The devnet's native table equals the sequencer's, line by line.
+    pub native_equal: bool,
+    /// The table settled on L1 (`settleEpoch`) and the fund's balance there equals the table's.
+    pub settled: bool,
+    /// Gas of `settleEpoch`.
+    pub settle_gas: u64,
+}
+
+fn u64_of(x: &ccr_rpc_api::api::DecU64) -> u64 {
+    x.0
+}
+
+/// Runs the health step at the end of the scenario (commons is `bank`, account 3).
+///
+/// # Errors
+///
+/// The first step that fails.
+pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary> {
+    let net = &devnet.network;
+    let seq = &SequencerClient::new(&net.sequencer_rpc)?;
+    let config = health_config()?;
+    // oslo and athens open their pools.
+    let mut queue_length = 0;
+    for b in &BANKS[1..] {
+        let m = crate::scenario::member(b.name, b.dev_account)?;
+        let l1 = L1::connect(&net.l1_rpc, &m.keys, net.rollup, net.deploy_block).await?;
+        let d = l1ops::deposit(&l1, &m.keys, None, b.deposit).await?;
+        queue_length = d.queue_length;
+        ensure!(
+            d.index == b.pool,
+            "{}'s pool is account {}, the health configuration says {}",
+            b.name,
+            d.index,
+            b.pool
+        );
+        say(&format!(
+            "   {:<7} deposits {} gwei → account {} (a bank pool; it does not lend)",
+            b.name, b.deposit, d.index
+        ));
+    }
+    l1ops::wait_ingested(seq, queue_length, std::time::Duration::from_secs(300)).await?;
+    let epoch = seq
+        .bank_health(BANKS[0].pool, None)
+        .await?
+        .context("commons (account 3) has no bioregion")?
+        .current_epoch;
+
+    // The attesters sign each bioregion's report from the shipped data and send it.
+    let options = ReadOptions::default();
+    let oecd = reader(SourceId::OecdStat, &options).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let owid = reader(SourceId::Owid, &options).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let inputs: Vec<(&dyn ccr_bioregion::DataSource, &[u8])> =
+        vec![(oecd.as_ref(), OECD_BLI), (owid.as_ref(), OWID_CO2)];
+    let digest = source_digest(&[OECD_BLI, OWID_CO2]);
+    let mut reports: Vec<SignedReport> = Vec::new();
+    for (bioregion, name, code) in BIOREGIONS {
+        let region = RegionCode::parse(code).with_context(|| format!("region {code}"))?;
+        let selected = indicators(&inputs, &region, DATA_YEAR, MAX_AGE)
+            .map_err(|e| anyhow::anyhow!("{name}'s indicators: {e}"))?
+            .indicators;
+        for a in 0..ATTESTERS {
+            let report = report_of(&selected, bioregion, epoch, digest)?;
+            let file = sign_report(&attester_key(a), report, code, &selected)?;
+            let signed = file.verify()?;
+            seq.send_health_report(&HealthReportInput::from_signed(&signed)).await?;
+            reports.push(signed);
+        }
+        let present = reports.last().map_or(0, |r| r.report.values.iter().flatten().count());
+        say(&format!(
+            "   {ATTESTERS} attesters signed {name}'s report (bioregion {bioregion}, epoch {epoch}, {present} of 8 indicators) → ccr_sendHealthReport"
+        ));
+    }
+
+    // Scores and the table, as the sequencer computes them.
+    let mut members = Vec::new();
+    let mut views = BTreeMap::new();
+    for b in &BANKS {
+        let h = seq
+            .bank_health(b.pool, Some(epoch))
+            .await?
+            .with_context(|| format!("bank {} has no bioregion", b.pool))?;
+        let a = &h.activity;
+        let mut lent_by_purpose = [0u64; N_PURPOSES];
+        for (slot, p) in lent_by_purpose.iter_mut().zip(&a.lent_by_purpose) {
+            *slot = p.amount.0;
+        }
+        let activity = BankActivity {
+            lent_by_purpose,
+            repaid: a.repaid.0,
+            written_down: a.written_down.as_ref().map(u64_of).context("a writedown of unknown amount")?,
+            pool_balance: a.pool_balance.as_ref().map(u64_of).context("the pool's balance")?,
+            receivable: a.receivable.as_ref().map(u64_of).context("the pool's receivable")?,
+            voted: a.voted.unwrap_or(0),
+            voters: a.voters.unwrap_or(0),
+        };
+        members.push(FundMember { pool: b.pool, bioregion: b.bioregion, activity });
+        let score100 = h.score.as_ref().map(|s| s.score100.clone()).unwrap_or_else(|| "-".into());
+        say(&format!(
+            "   {:<7} ({}): score {score100}/100, pool {} gwei, lent {}, repaid {}",
+            b.name,
+            h.bioregion_name.clone().unwrap_or_default(),
+            activity.pool_balance,
+            lent_by_purpose.iter().sum::<u64>(),
+            activity.repaid
+        ));
+        views.insert(b.pool, (h.bioregion_name.unwrap_or_default(), score100));
+    }
+    let table: FundTable = seq.fund(Some(epoch)).await?.context("the sequencer's table lapses")?;
+    members.sort_by_key(|m| m.pool);
+
+    // The devnet proves the same inputs.
+    let slots = BANKS.len().next_power_of_two();
+    say(&format!(
+        "   proving the epoch's table: epoch circuit of {slots} bank slots (INSECURE development key) ..."
+    ));
+    let registry = config.registry();
+    let (native, statement, proof, vk) = {
+        let (registry, members, reports, health, fund) =
+            (registry.clone(), members.clone(), reports.clone(), config.health, config.fund);
+        tokio::task::spawn_blocking(move || {
+            let keys = dev_setup_epoch(slots, EPOCH_SEED)?;
+            let prover = EpochProver::new(keys.pk.clone(), slots)?;
+            let run = EpochRun {
+                health: &health,
+                fund: &fund,
+                registry: &registry,
+                epoch,
+                fund_before: 0,
+                members: &members,
+                reports: &reports,
+            };
+            let mut rng = ChaCha20Rng::seed_from_u64(0x11);
+            let (t, s, p) = prover.prove(&run, &mut rng)?;
+            anyhow::Ok((t, s, p, keys.vk))
+        })
+        .await
+        .context("epoch proving task")??
+    };
+    let lines: Vec<_> = native.lines.iter().filter(|l| l.bioregion != u32::MAX).collect();
+    let mut native_equal = lines.len() == table.lines.len()
+        && native.fund_after == table.fund_after.0
+        && native.collected == table.collected.0
+        && native.granted == table.granted.0
+        && native.fund_before == table.fund_before.0;
+    for (n, s) in lines.iter().zip(&table.lines) {
+        native_equal &= n.pool == s.pool
+            && n.bioregion == s.bioregion
+            && n.health.score == s.score
+            && n.need == s.need
+            && n.weight.to_string() == s.weight
+            && n.contribution == s.contribution.0
+            && n.cap == s.cap.0
+            && n.grant == s.grant.0;
+    }
+    ensure!(native_equal, "the devnet's native table differs from the sequencer's: {native:?} vs {table:?}");
+    say(&format!(
+        "   proven; the native table equals the sequencer's line by line: fund {} → {} gwei (collected {}, granted {})",
+        native.fund_before, native.fund_after, native.collected, native.granted
+    ));
+
+    // L1: the epoch verifier and the fund, then the settlement once the epoch has ended.
+    let key = VerifierKey::from_flag(true, devnet.config.insecure_dev_keys);
+    let fund_config = FundConfig {
+        registry_root: registry.root(),
+        params_hash: params_hash(&config.health, &config.fund),
+        settle_window: SETTLE_WINDOW,
+    };
+    let (fund, d) = FundClient::deploy_with_key(
+        &devnet.operator,
+        &vk,
+        key,
+        &format!("Epoch verifier of the solidarity fund, {slots} bank slots (the devnet's INSECURE development key)"),
+        &fund_config,
+    )
+    .await
+    .context("deploying the epoch verifier (compiled with solc-js) and SolidarityFund")?;
+    say(&format!("   SolidarityFund at {} (clock: the rollup), epoch verifier at {}", d.fund, d.verifier));
+    let state = fund.epoch_state(epoch).await?;
+    let clock = devnet.operator.epoch_clock().await?;
+    let end = clock.genesis_time + u64::from(epoch + 1) * clock.epoch_seconds;
+    say(&format!(
+        "   epoch {epoch} is {state:?} on L1 (epochs of {} s): moving L1's clock past its end ({end}) ...",
+        clock.epoch_seconds
+    ));
+    devnet.operator.advance_time_past(end).await?;
+    let before = fund.fund_balance().await?;
+    let settled = fund.settle_epoch(&Settlement::new(&statement, &proof)).await?;
+    let after = fund.fund_balance().await?;
+    let state = fund.epoch_state(epoch).await?;
+    let is_settled =
+        state == EpochState::Settled && after == native.fund_after && before == native.fund_before;
+    say(&format!(
+        "   settleEpoch({epoch}) in L1 block {} (gas {}): fund on L1 {before} → {after} gwei, epoch {state:?}",
+        settled.block, settled.gas_used
+    ));
+    ensure!(is_settled, "the fund on L1 is {after} ({state:?}), the table says {}", native.fund_after);
+
+    let mut banks = Vec::new();
+    for b in &BANKS {
+        let l = table
+            .lines
+            .iter()
+            .find(|l| l.pool == b.pool)
+            .with_context(|| format!("{} in the table", b.name))?;
+        let (bioregion, score100) = views.get(&b.pool).cloned().unwrap_or_default();
+        banks.push(BankHealthSummary {
+            name: b.name.to_owned(),
+            pool: l.pool,
+            bioregion,
+            score100,
+            contribution: l.contribution.0,
+            grant: l.grant.0,
+        });
+    }
+    Ok(HealthSummary {
+        epoch,
+        reports: reports.len(),
+        banks,
+        fund: [native.fund_before, native.fund_after],
+        slots,
+        native_equal,
+        settled: is_settled,
+        settle_gas: settled.gas_used,
+    })
+}
+
+/// The health step's lines of the summary.
+pub fn render(h: &HealthSummary) -> String {
+    let mut out = format!(
+        "health, epoch {} ({} reports, 3 attesters): bank     bioregion       score  contribution  grant\n",
+        h.epoch, h.reports
+    );
+    for b in &h.banks {
+        out.push_str(&format!(
+            "  {:<8} (account {}) {:<16} {:>6}  {:>12}  {:>5}\n",
+            b.name, b.pool, b.bioregion, b.score100, b.contribution, b.grant
+        ));
+    }
+    out.push_str(&format!(
+        "fund: {} → {} gwei; table proven ({} slots), native equal {}; settled on L1 {} (settleEpoch gas {})\n",
+        h.fund[0], h.fund[1], h.slots, h.native_equal, h.settled, h.settle_gas
+    ));
+    out
+}

@@ -1,0 +1,142 @@
+//! [`FundClient`]: the solidarity fund's `SolidarityFund` contract over JSON-RPC, with the
+//! provider, signer and send lock of an [`L1Client`] (see `verifier-contracts/src/SolidarityFund.sol`
+//! for the contract and `ccr_verifier_contracts::fund` for the same calls on revm).
+//!
+//! Its clock is the rollup of the [`L1Client`] (`Rollup.currentEpoch`): the table of epoch `e`
+//! settles once `e` has ended on L1's clock, within the fund's settle window.
+//!
+//! [`L1Client`]: crate::client::L1Client
+
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::{SolConstructor, SolInterface};
+use ark_bn254::Bn254;
+use ark_groth16::VerifyingKey;
+use ccr_verifier_contracts::bindings::SolidarityFund::{self, SolidarityFundErrors};
+use ccr_verifier_contracts::fund::{
+    epoch_verifier_artifact, solidarity_fund_artifact, EpochState, FundConfig, Settlement,
+};
+use ccr_verifier_contracts::rollup::fr_to_u256;
+
+use crate::client::{L1Client, TxOutcome, VerifierKey};
+use crate::error::L1Error;
+
+/// The contracts of a deployment by [`FundClient::deploy_with_key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FundDeployment {
+    /// The Groth16 verifier of the epoch circuit.
+    pub verifier: Address,
+    /// `SolidarityFund`.
+    pub fund: Address,
+    /// Gas of the fund's deployment.
+    pub gas_used: u64,
+}
+
+/// The fund's custom error in revert `data`, else the rollup's, else the raw data.
+fn fund_revert(data: Bytes) -> L1Error {
+    match SolidarityFundErrors::abi_decode(&data) {
+        Ok(error) => {
+            let name = SolidarityFundErrors::name_by_selector(error.selector()).unwrap_or("unknown error");
+            L1Error::Data(format!("SolidarityFund reverted: {name} {error:?}"))
+        }
+        Err(_) => crate::client::revert_error(data),
+    }
+}
+
+/// The `SolidarityFund` contract at one address, driven by the account of an [`L1Client`]
+/// (see the [module documentation](self)).
+#[derive(Debug, Clone)]
+pub struct FundClient {
+    l1: L1Client,
+    fund: Address,
+}
+
+impl FundClient {
+    /// Deploys the verifier of the epoch circuit's key `vk` (generated and compiled here with
+    /// solc-js, `notice` in its NatSpec) and `SolidarityFund` (clock: `l1`'s rollup; governance:
+    /// `l1`'s signer), after checking that a key of provenance `key` may go to this chain
+    /// ([`VerifierKey::check_keys`]).
+    ///
+    /// # Errors
+    ///
+    /// [`L1Error::InsecureDevKey`] before anything is sent; [`L1Error::Deploy`] for a verifier
+    /// that does not compile; a failed deployment (`InvalidConfig`); RPC errors.
+    pub async fn deploy_with_key(
+        l1: &L1Client,
+        vk: &VerifyingKey<Bn254>,
+        key: VerifierKey,
+        notice: &str,
+        config: &FundConfig,
+    ) -> Result<(FundClient, FundDeployment), L1Error> {
+        let chain_id = l1.chain_id().await?;
+        key.check_keys(chain_id, std::slice::from_ref(vk))?;
+        let verifier = epoch_verifier_artifact(vk, "EpochVerifier", notice)
+            .map_err(|e| L1Error::Deploy(format!("compiling EpochVerifier with solc-js: {e}")))?;
+        let (verifier, _) = l1.create_with(verifier.deploy_code(&[]), fund_revert).await?;
+        let args = SolidarityFund::constructorCall {
+            clock_: l1.rollup(),
+            verifier_: verifier,
+            registryRoot_: fr_to_u256(&config.registry_root),
+            paramsHash_: fr_to_u256(&config.params_hash),
+            settleWindow_: U256::from(config.settle_window),
+        }
+        .abi_encode();
+        let code = solidarity_fund_artifact().map_err(|e| L1Error::Deploy(e.to_string()))?.deploy_code(&args);
+        let (fund, outcome) = l1.create_with(code, fund_revert).await?;
+        let deployment = FundDeployment { verifier, fund, gas_used: outcome.gas_used };
+        Ok((Self::connect(l1, fund), deployment))
+    }
+
+    /// The fund at `fund`, driven by `l1`'s account (sharing its send lock).
+    pub fn connect(l1: &L1Client, fund: Address) -> FundClient {
+        Self { l1: l1.clone(), fund }
+    }
+
+    /// The fund contract.
+    pub fn address(&self) -> Address {
+        self.fund
+    }
+
+    async fn view<C: alloy_sol_types::SolCall>(&self, call: &C) -> Result<C::Return, L1Error> {
+        self.l1.call_with(self.fund, call, fund_revert).await
+    }
+
+    /// `settleEpoch(epoch, fundAfter, tableHash, proof)` from the signer (anyone may: the proof
+    /// is the authority).
+    ///
+    /// # Errors
+    ///
+    /// `EpochNotEnded`, `EpochTooOld`, `AlreadySettled`, `SettlementLapsed`, `InvalidProof`
+    /// (as [`L1Error::Data`] naming the error); RPC errors.
+    pub async fn settle_epoch(&self, settlement: &Settlement) -> Result<TxOutcome, L1Error> {
+        let receipt = self.l1.transact_with(self.fund, &settlement.call(), fund_revert).await?;
+        Ok(TxOutcome::of(&receipt))
+    }
+
+    /// The fund's balance as the settled tables leave it (0 before any).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn fund_balance(&self) -> Result<u64, L1Error> {
+        self.view(&SolidarityFund::fundBalanceCall {}).await
+    }
+
+    /// Where the table of `epoch` is.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; [`L1Error::Data`] for a state the contract has not.
+    pub async fn epoch_state(&self, epoch: u32) -> Result<EpochState, L1Error> {
+        let state = self.view(&SolidarityFund::epochStateCall { epoch }).await?;
+        EpochState::from_u8(state).map_err(|e| L1Error::Data(format!("SolidarityFund.epochState: {e}")))
+    }
+
+    /// The settled table's hash of `epoch` (0 if not settled).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn table_hash_of(&self, epoch: u32) -> Result<U256, L1Error> {
+        self.view(&SolidarityFund::tableHashOfCall { epoch }).await
+    }
+}
