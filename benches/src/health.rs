@@ -12,9 +12,9 @@
 //!
 //! Proofs go through [`ccr_prover::Prover`], the cached-matrix prover the batch benchmark
 //! measures (`ccr-benches prove`, "cached"): the matrices synthesized once per key from
-//! [`EpochCircuit::setup`], then per proof only the witness, its check against the matrices,
+//! [`EpochCircuit::setup`](ccr_circuits::health::constraints::EpochCircuit::setup), then per proof only the witness, its check against the matrices,
 //! the Groth16 arithmetic and the proof's check against the key. Verification is
-//! [`ccr_prover::verify`] over the statement's six public inputs.
+//! [`ccr_prover::verify`](fn@ccr_prover::verify) over the statement's six public inputs.
 
 use std::time::{Duration, Instant};
 

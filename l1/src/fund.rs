@@ -1,4 +1,4 @@
-//! [`FundClient`]: the solidarity fund's `SolidarityFund` contract over JSON-RPC, with the
+//! [`FundClient`](crate::fund::FundClient): the solidarity fund's `SolidarityFund` contract over JSON-RPC, with the
 //! provider, signer and send lock of an [`L1Client`] (see `verifier-contracts/src/SolidarityFund.sol`
 //! for the contract and `ccr_verifier_contracts::fund` for the same calls on revm).
 //!

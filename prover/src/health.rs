@@ -1,5 +1,5 @@
 //! The solidarity fund's epoch proof (issue 11): development keys of the epoch circuit
-//! ([`ccr_circuits::health::constraints::EpochCircuit`]) and [`EpochProver`], which proves a
+//! ([`ccr_circuits::health::constraints::EpochCircuit`]) and [`EpochProver`](crate::health::EpochProver), which proves a
 //! table from the native inputs and checks the proof against its key before returning it.
 //!
 //! The witness holds the bank lines and the signed reports, all of which the table's hash

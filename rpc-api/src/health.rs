@@ -1,9 +1,9 @@
 //! Community health on the API (issue 11): a signed indicator report in its wire form
-//! ([`HealthReportInput`], for `ccr_sendHealthReport`), a bank's health ([`BankHealth`],
-//! `ccr_getHealth`) and the solidarity fund's epoch table ([`FundTable`], `ccr_getFund`).
+//! ([`HealthReportInput`](crate::health::HealthReportInput), for `ccr_sendHealthReport`), a bank's health ([`BankHealth`](crate::health::BankHealth),
+//! `ccr_getHealth`) and the solidarity fund's epoch table ([`FundTable`](crate::health::FundTable), `ccr_getFund`).
 //!
 //! Indicator values are `value × 10⁴` (`ccr_circuits::health::SCALE`) as decimal strings
-//! ([`DecI64`]: they may pass 2⁵³); keys and signatures are `0x` hex, packed as circomlibjs
+//! ([`DecI64`](crate::health::DecI64): they may pass 2⁵³); keys and signatures are `0x` hex, packed as circomlibjs
 //! packs them; scores are integers of 10 000 (1.0), with the seeds' 0–100 scale beside them.
 
 use ccr_circuits::babyjubjub::{pack_point, unpack_point};

@@ -1,12 +1,12 @@
 //! Community health at the sequencer (issue 11): the network's health configuration
-//! ([`HealthConfig`]), the signed indicator reports attesters send (`ccr_sendHealthReport`,
+//! ([`HealthConfig`](crate::health_reports::HealthConfig)), the signed indicator reports attesters send (`ccr_sendHealthReport`,
 //! checked and stored durably in the `health_reports` column family), and what is computed
 //! from them with the native specification (`ccr_circuits::health`): a bank's health
 //! (`ccr_getHealth`) and the solidarity fund's table (`ccr_getFund`).
 //!
 //! # A bank's activity in an epoch
 //!
-//! [`BankActivity`] is derived from what the node knows, never guessed:
+//! [`BankActivity`](ccr_circuits::health::score::BankActivity) is derived from what the node knows, never guessed:
 //! - **lent by purpose, repaid, writedowns**: the pool's credits, repayments and writedowns in
 //!   the sealed batches of the epoch (the log; pending transactions are not counted until
 //!   sealed). A credit's purpose is its eligibility proof's.

@@ -1,12 +1,12 @@
 //! The solidarity fund's epoch tables on L1 (`src/SolidarityFund.sol`, issue 11 item 4) on an
 //! [`Evm`]: deployment beside a rollup (its epoch clock), settling an epoch's proven table,
 //! lapsing an epoch, governance, views, and the verifier of the epoch circuit's key
-//! ([`epoch_verifier_artifact`]).
+//! ([`epoch_verifier_artifact`](crate::fund::epoch_verifier_artifact)).
 //!
 //! The contract builds the proof's public inputs itself, in the circuit's order
-//! ([`EpochStatement::public_inputs`]): `[epoch, registryRoot, paramsHash, fundBalance,
+//! ([`EpochStatement::public_inputs`](ccr_circuits::health::constraints::EpochStatement::public_inputs)): `[epoch, registryRoot, paramsHash, fundBalance,
 //! fundAfter, tableHash]`, the middle three from its storage; the caller brings the epoch, the
-//! fund after, the table's hash and the proof ([`Settlement`]).
+//! fund after, the table's hash and the proof ([`Settlement`](crate::fund::Settlement)).
 //!
 //! Rule: the table of epoch `e` settles while `e < Rollup.currentEpoch() <= e + settleWindow`,
 //! above the last settled epoch, once; after its window it has lapsed and moves nothing.
