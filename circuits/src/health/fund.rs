@@ -31,7 +31,6 @@ use serde::{Deserialize, Serialize};
 
 use super::score::{need, BankActivity, HealthParams, HealthScore};
 use super::{medians, HealthAttesterRegistry, ReportError, SignedReport, N_INDICATORS};
-use crate::babyjubjub::Point;
 use crate::credit::{attester_leaf, chain};
 use crate::Fr;
 
@@ -250,7 +249,8 @@ pub fn counted_reports<'a>(
     reports: &'a [SignedReport],
 ) -> Result<BTreeMap<u32, Vec<&'a SignedReport>>, FundError> {
     let oldest = epoch.saturating_sub(params.max_report_age);
-    let mut seen: BTreeSet<(u32, [u8; 32])> = BTreeSet::new();
+    // An attester is its registry leaf `Poseidon(A.x, A.y)`, as in the circuit.
+    let mut seen: BTreeSet<(u32, Fr)> = BTreeSet::new();
     let mut by_region: BTreeMap<u32, Vec<&SignedReport>> = BTreeMap::new();
     for (index, r) in reports.iter().enumerate() {
         r.verify().map_err(|source| FundError::Report { index, source })?;
@@ -262,7 +262,7 @@ pub fn counted_reports<'a>(
             return Err(FundError::Stale { index, report_epoch, epoch, oldest });
         }
         let bioregion = r.report.bioregion;
-        if !seen.insert((bioregion, point_key(&r.attester))) {
+        if !seen.insert((bioregion, attester_leaf(&r.attester))) {
             return Err(FundError::Duplicate { index, bioregion });
         }
         let region = by_region.entry(bioregion).or_default();
@@ -272,13 +272,6 @@ pub fn counted_reports<'a>(
         }
     }
     Ok(by_region)
-}
-
-fn point_key(p: &Point) -> [u8; 32] {
-    use ark_ff::{BigInteger, PrimeField};
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&p.x.into_bigint().to_bytes_le());
-    out
 }
 
 impl FundParams {
