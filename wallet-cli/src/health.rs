@@ -7,11 +7,12 @@
 use ccr_bioregion::{Selected, CATALOGUE};
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::health::{IndicatorReport, SignedReport, INDICATORS, N_INDICATORS, SCALE};
-use ccr_rpc_api::wire::{pack_signature, unpack_signature};
+use ccr_rpc_api::health::{DecI64, HealthReportInput};
+use ccr_rpc_api::wire::pack_signature;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::credit::{packed_hex, parse_pubkey};
+use crate::credit::packed_hex;
 use crate::error::WalletError;
 
 /// Format version of [`HealthReportFile`].
@@ -163,27 +164,17 @@ impl HealthReportFile {
         {
             return Err(bad("the indicators are not the specification's list"));
         }
-        let digest = hex::decode(self.source_digest.trim_start_matches("0x"))
-            .map_err(|_| bad("source digest not hex"))?;
-        let source_digest: [u8; 32] = digest.try_into().map_err(|_| bad("source digest not 32 bytes"))?;
-        let sig =
-            hex::decode(self.signature.trim_start_matches("0x")).map_err(|_| bad("signature not hex"))?;
-        let signature = unpack_signature(&sig).map_err(|e| bad(&format!("signature malformed: {e}")))?;
-        let mut values = [None; N_INDICATORS];
-        for (slot, v) in values.iter_mut().zip(&self.indicators) {
-            *slot = v.value;
-        }
-        let signed = SignedReport {
-            report: IndicatorReport {
-                bioregion: self.bioregion,
-                epoch: self.epoch,
-                data_year: self.data_year,
-                source_digest,
-                values,
-            },
-            attester: parse_pubkey(&self.attester)?,
-            signature,
+        // The same decoding as the sequencer's (`ccr_sendHealthReport` takes this wire form).
+        let wire = HealthReportInput {
+            bioregion: self.bioregion,
+            epoch: self.epoch,
+            data_year: self.data_year,
+            source_digest: self.source_digest.clone(),
+            values: self.indicators.iter().map(|v| v.value.map(DecI64)).collect(),
+            attester: self.attester.clone(),
+            signature: self.signature.clone(),
         };
+        let signed = wire.to_signed().map_err(|e| bad(&e.to_string()))?;
         signed.verify().map_err(|e| bad(&e.to_string()))?;
         Ok(signed)
     }
