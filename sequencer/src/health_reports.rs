@@ -539,29 +539,32 @@ impl HealthBook {
                     .set(deviation as f64);
             }
         }
+        // One table for every bank's line; a bank's own health only when it lapses.
+        let table = self.table(seq, epoch, current)?;
+        metrics::gauge!(FUND_TABLE_OK).set(if table.is_ok() { 1.0 } else { 0.0 });
         for &pool in self.config.banks.keys() {
             let bank = pool.to_string();
-            let score = self.bank_health(seq, pool, Some(epoch))?.and_then(|h| h.score);
+            let line = table.as_ref().ok().and_then(|t| t.lines.iter().find(|l| l.pool == pool));
+            // (score, components in `COMPONENTS`' order)
+            let health: Option<(u64, Vec<u64>)> = match line {
+                Some(l) => Some((l.health.score, l.health.components.to_vec())),
+                None => self
+                    .bank_health(seq, pool, Some(epoch))?
+                    .and_then(|h| h.score)
+                    .map(|s| (s.score, s.components.iter().map(|c| c.value).collect())),
+            };
             metrics::gauge!(HEALTH_SCORE, "bank" => bank.clone())
-                .set(score.as_ref().map_or(f64::NAN, |s| s.score as f64));
+                .set(health.as_ref().map_or(f64::NAN, |(score, _)| *score as f64));
             for c in COMPONENTS {
-                let value = score.as_ref().map_or(f64::NAN, |s| {
-                    s.components.iter().find(|v| v.name == c.name()).map_or(f64::NAN, |v| v.value as f64)
-                });
+                let value =
+                    health.as_ref().and_then(|(_, cs)| cs.get(c.index())).map_or(f64::NAN, |v| *v as f64);
                 metrics::gauge!(HEALTH_COMPONENT, "bank" => bank.clone(), "component" => c.name()).set(value);
             }
-        }
-        match self.table(seq, epoch, current)? {
-            Ok(t) => {
-                metrics::gauge!(FUND_TABLE_OK).set(1.0);
-                for l in &t.lines {
-                    let bank = l.pool.to_string();
-                    metrics::gauge!(FUND_TABLE_FLOW, "bank" => bank.clone(), "flow" => "contribution")
-                        .set(l.contribution as f64);
-                    metrics::gauge!(FUND_TABLE_FLOW, "bank" => bank, "flow" => "grant").set(l.grant as f64);
-                }
+            if let Some(l) = line {
+                metrics::gauge!(FUND_TABLE_FLOW, "bank" => bank.clone(), "flow" => "contribution")
+                    .set(l.contribution as f64);
+                metrics::gauge!(FUND_TABLE_FLOW, "bank" => bank, "flow" => "grant").set(l.grant as f64);
             }
-            Err(_) => metrics::gauge!(FUND_TABLE_OK).set(0.0),
         }
         Ok(())
     }
