@@ -19,6 +19,10 @@
 //!   exit; a top-up must have `(0, 0)`, so neither kind of entry passes for the other.
 //! * **forced exit**: the amount in the data is the effective amount, `requested` when
 //!   `requested ≤ balance`, else 0 (the request is nullified); `requested` is 64-bit.
+//! * **fund moves** (L1 authorises each against a settled table of the solidarity fund, in
+//!   the order it queued them): a fund move debits `from` and credits `to` like a transfer,
+//!   without signature or nonce; a fund shortfall opens `from`'s leaf in the current root and
+//!   proves its balance below the amount, and changes nothing. Both move a non-zero amount.
 //! * **canonical data**: fields a slot kind does not use are zero in the data.
 //!
 //! * **loans** ([`crate::state::loan`]): the borrower (at `from`) has its extension opened
@@ -249,15 +253,14 @@ fn slot(
     let two = Fr::from(2u64);
     let zero = FpVar::zero();
 
-    // ---- kind: byte 0 ∈ 0..=9 ----------------------------------------------------------
+    // ---- kind: byte 0 ∈ 0..=11 ---------------------------------------------------------
     let kind_bits = bytes[0].to_bits_le()?;
     for b in &kind_bits[4..] {
         // bᵢ = 0 for i ≥ 4
         b.enforce_equal(&Boolean::FALSE)?;
     }
-    // b3·(b2 + b1) = 0: 8 (1000) and 9 (1001) are the only kinds with b3 set; 10..=15 are rejected
-    FpVar::from(kind_bits[3].clone())
-        .mul_equals(&(FpVar::from(kind_bits[2].clone()) + FpVar::from(kind_bits[1].clone())), &zero)?;
+    // b3·b2 = 0: 8..=11 (10xx) are the only kinds with b3 set; 12..=15 are rejected
+    FpVar::from(kind_bits[3].clone()).mul_equals(&FpVar::from(kind_bits[2].clone()), &zero)?;
     let kind = bits_to_fp(&kind_bits[..4])?;
     let is = |k: TxKind| kind.is_eq(&FpVar::constant(Fr::from(k as u64)));
     let is_deposit = is(TxKind::Deposit)?;
@@ -269,19 +272,22 @@ fn slot(
     let is_repay = is(TxKind::Repay)?;
     let is_accrue = is(TxKind::Accrue)?;
     let is_writedown = is(TxKind::Writedown)?;
+    let is_fund = is(TxKind::FundMove)?;
+    let is_short = is(TxKind::FundShortfall)?;
     // signed by the account at `from`: transfer, exit, repay
     let is_signed = Boolean::kary_or(&[is_transfer.clone(), is_exit.clone(), is_repay.clone()])?;
-    // the account at `from` pays `amount`: transfer, exit, forced exit, repay
-    let is_debit = &is_signed | &is_forced;
+    // the account at `from` pays `amount`: transfer, exit, forced exit, repay, fund move
+    let is_debit = Boolean::kary_or(&[is_signed.clone(), is_forced.clone(), is_fund.clone()])?;
     // repay, accrue and writedown name the loan's own pool
     let is_upkeep = Boolean::kary_or(&[is_repay.clone(), is_accrue.clone(), is_writedown.clone()])?;
     // loan slots that touch the pool at `to`
     let is_pool = &is_upkeep | &is_credit;
     let is_loan = &is_pool | &is_terms;
-    // the account at `from` is updated
-    let is_sender = &is_debit | &is_loan;
+    // the account at `from` is opened in the current root (and updated, unless a shortfall)
+    let is_sender = Boolean::kary_or(&[is_debit.clone(), is_loan.clone(), is_short.clone()])?;
     // the account at `to` is updated
-    let is_recv = Boolean::kary_or(&[is_deposit.clone(), is_transfer.clone(), is_pool.clone()])?;
+    let is_recv =
+        Boolean::kary_or(&[is_deposit.clone(), is_transfer.clone(), is_pool.clone(), is_fund.clone()])?;
 
     // ---- fields from the data bytes ------------------------------------------------
     let from_bits = be_bytes_to_le_bits(&bytes[1..4])?;
@@ -310,18 +316,26 @@ fn slot(
     let amount = &mantissa * &pow10;
     // amount < 2⁶⁴
     enforce_bits(&amount, AMOUNT_BITS)?;
-    // credit, loan terms, repay ⇒ amount ≠ 0 (the loan rule's `ZeroAmount`)
+    // credit, loan terms, repay, fund move, fund shortfall ⇒ amount ≠ 0 (the loan rule's
+    // `ZeroAmount`; L1 queues no empty fund move)
     amount.is_neq(&zero)?.conditional_enforce_equal(
         &Boolean::TRUE,
-        &Boolean::kary_or(&[is_credit.clone(), is_terms.clone(), is_repay.clone()])?,
+        &Boolean::kary_or(&[
+            is_credit.clone(),
+            is_terms.clone(),
+            is_repay.clone(),
+            is_fund.clone(),
+            is_short.clone(),
+        ])?,
     )?;
 
-    // Canonical data: from = 0 unless the account at `from` is updated; amount = 0 unless
-    // debited, lent or a tier maximum; to = 0 for no-op, exit and forced exit.
+    // Canonical data: from = 0 unless the account at `from` is opened; amount = 0 unless
+    // debited, lent, a tier maximum or a shortfall; to = 0 for no-op, exit and forced exit.
     from.conditional_enforce_equal(&zero, &!&is_sender)?;
-    let has_amount = Boolean::kary_or(&[is_debit.clone(), is_credit.clone(), is_terms.clone()])?;
+    let has_amount =
+        Boolean::kary_or(&[is_debit.clone(), is_credit.clone(), is_terms.clone(), is_short.clone()])?;
     amount40.conditional_enforce_equal(&zero, &!&has_amount)?;
-    to.conditional_enforce_equal(&zero, &!&(&is_recv | &is_terms))?;
+    to.conditional_enforce_equal(&zero, &!&Boolean::kary_or(&[is_recv.clone(), is_terms.clone(), is_short.clone()])?)?;
 
     // ---- sender: the account at `from` -----------------------------------------------
     let s = AccountVar::new_witness(cs, Some(&w.sender))?;
@@ -443,12 +457,15 @@ fn slot(
     let r_leaf_old = r_empty.select(&zero, &r_hash)?;
     let r_path =
         MerklePathVar::new_witness(cs.clone(), to_bits[..depth].to_vec(), Some(&w.receiver_proof), depth)?;
-    // receiving ⇒ recipient leaf ∈ intermediate root
-    r_path.root(&r_leaf_old)?.conditional_enforce_equal(&root_mid, &is_recv)?;
+    // receiving or a shortfall ⇒ recipient leaf ∈ intermediate root (a shortfall names an
+    // account that exists, as a paid move)
+    r_path.root(&r_leaf_old)?.conditional_enforce_equal(&root_mid, &(&is_recv | &is_short))?;
 
     // The queue entry: the deposit's key and amount, or (0, 1) and the amount requested.
     let (qx, qy, qa) = match w.encoded.kind {
         TxKind::ForcedExit => (Fr::zero(), Fr::ONE, w.forced_exit.amount),
+        // a shortfall compares its amount with the balance through the same comparison
+        TxKind::FundShortfall => (Fr::zero(), Fr::zero(), w.encoded.amount.decode().unwrap_or_default()),
         _ => {
             let (x, y) = w.deposit.pubkey.map_or((Fr::zero(), Fr::zero()), |p| (p.x, p.y));
             (x, y, w.deposit.amount)
@@ -472,11 +489,17 @@ fn slot(
     // paid ⇔ requested ≤ balance (both below 2⁶⁴: the request by its range check, the
     // balance as a leaf value in root_in, which a forced exit proves)
     let paid = is_le(&d_amount, &s.balance, AMOUNT_BITS)?;
-    let effective = FpVar::from(paid) * &d_amount;
+    let effective = FpVar::from(paid.clone()) * &d_amount;
     // forced exit ⇒ amount in the data = effective amount (requested, or 0 if unpaid)
     amount.conditional_enforce_equal(&effective, &is_forced)?;
-    // transfer or pool slot ⇒ recipient exists
-    r_empty.conditional_enforce_equal(&Boolean::FALSE, &(&is_transfer | &is_pool))?;
+    // fund shortfall ⇒ the compared amount is the slot's, and the balance does not cover it
+    d_amount.conditional_enforce_equal(&amount, &is_short)?;
+    paid.conditional_enforce_equal(&Boolean::FALSE, &is_short)?;
+    // transfer, pool slot, fund move or shortfall ⇒ recipient exists
+    r_empty.conditional_enforce_equal(
+        &Boolean::FALSE,
+        &Boolean::kary_or(&[is_transfer.clone(), is_pool.clone(), is_fund.clone(), is_short.clone()])?,
+    )?;
     // pool slot ⇒ the account at `to` is a pool, or has no role yet: (bank)·(bank − POOL) = 0
     (FpVar::from(is_pool.clone()) * &r.bank).mul_equals(&(&r.bank - &pool_tag), &zero)?;
     // repay, accrue, writedown ⇒ it is a pool already (it lent)
@@ -486,7 +509,8 @@ fn slot(
     // deposit ⇒ (opens an account ⇔ the leaf was empty)
     is_create.conditional_enforce_equal(&r_empty, &is_deposit)?;
 
-    let amount_in = (FpVar::from(is_transfer.clone()) + FpVar::from(is_repay.clone())) * &amount
+    let amount_in = (FpVar::from(is_transfer.clone()) + FpVar::from(is_repay.clone()) + FpVar::from(is_fund.clone()))
+        * &amount
         + FpVar::from(is_deposit.clone()) * &d_amount
         - &lent;
     let r_balance = &r.balance + &amount_in;

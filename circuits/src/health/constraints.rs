@@ -2,7 +2,9 @@
 //! number of bank slots (issue 11, item 4).
 //!
 //! Public inputs, in order ([`EpochStatement::public_inputs`]): epoch, registry_root,
-//! params_hash, fund_before, fund_after, table_hash.
+//! params_hash, fund_before, fund_after, table_hash, then one per bank slot, its line as L1
+//! reads it, [`pack_line`](super::fund::pack_line)`(pool, contribution, grant)`: what
+//! `SolidarityFund.settleEpoch` queues the rollup's moves from.
 //!
 //! Relation, per bank slot (pool, bioregion, activity; [`MAX_REPORTS`] report slots):
 //! 1. **Reports.** A present report's message is [`chain`] from the report domain over
@@ -63,7 +65,7 @@ use crate::range::{enforce_bits, enforce_le, is_le};
 use crate::Fr;
 
 /// The epoch proof's public statement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EpochStatement {
     /// The epoch.
     pub epoch: u32,
@@ -77,10 +79,12 @@ pub struct EpochStatement {
     pub fund_after: u64,
     /// [`EpochTable::hash`].
     pub table_hash: Fr,
+    /// [`EpochTable::packed_lines`]: one per bank slot.
+    pub lines: Vec<Fr>,
 }
 
 impl EpochStatement {
-    /// Number of public inputs.
+    /// Number of public inputs before the lines.
     pub const N_PUBLIC: usize = 6;
 
     /// The public inputs in the circuit's order.
@@ -93,6 +97,9 @@ impl EpochStatement {
             Fr::from(self.fund_after),
             self.table_hash,
         ]
+        .into_iter()
+        .chain(self.lines.iter().copied())
+        .collect()
     }
 }
 
@@ -151,6 +158,7 @@ impl EpochCircuit {
             fund_before: table.fund_before,
             fund_after: table.fund_after,
             table_hash: table.hash(),
+            lines: table.packed_lines(),
         }
     }
 }
@@ -658,6 +666,17 @@ impl ConstraintSynthesizer<Fr> for EpochCircuit {
         enforce_bits(&granted, 64)?;
         // conservation: fund_after = fund_before + Σ contributions − Σ grants
         (&available - &granted).enforce_equal(&fund_after)?;
+
+        // each line as L1 reads it: pool + contribution·2³² + grant·2⁹⁶ (each part range-checked
+        // above: pool 32 bits, contribution and grant 64, so the packing is injective)
+        for (b, bank) in banks.iter().enumerate() {
+            let i = EpochStatement::N_PUBLIC + b;
+            let input = FpVar::new_input(cs.clone(), || values.as_ref().and_then(|v| v.get(i).copied()).ok_or_else(missing))?;
+            let packed = &bank.line[0]
+                + &bank.contribution * Fr::from(1u64 << 32)
+                + &bank.line[bank.grant_index] * Fr::from(1u128 << 96);
+            packed.enforce_equal(&input)?;
+        }
 
         let mut elements = vec![epoch];
         for b in banks {

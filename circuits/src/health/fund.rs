@@ -476,3 +476,104 @@ impl EpochTable {
 pub fn padding(i: u32) -> FundMember {
     FundMember { pool: u32::MAX - i, bioregion: u32::MAX, activity: BankActivity::default() }
 }
+
+// ---------------------------------------------------------------- the table's moves
+
+/// A line as L1 reads it, one public input of the epoch proof per bank slot:
+/// `pool + contribution·2³² + grant·2⁹⁶` (below 2¹⁶⁰: an injective packing).
+pub fn pack_line(pool: u32, contribution: u64, grant: u64) -> Fr {
+    let low = u128::from(pool) | u128::from(contribution) << 32;
+    Fr::from(low) + Fr::from(grant) * Fr::from(1u128 << 96)
+}
+
+impl EpochTable {
+    /// Every line's [`pack_line`], in the lines' order: the epoch proof's public inputs after
+    /// the fixed six, from which `SolidarityFund.settleEpoch` queues the moves.
+    pub fn packed_lines(&self) -> Vec<Fr> {
+        self.lines.iter().map(|l| pack_line(l.pool, l.contribution, l.grant)).collect()
+    }
+
+    /// The rollup moves that carry the table out, in the order L1 queues them and the
+    /// batches must take them ([`moves`]).
+    pub fn moves(&self, fund_account: u32) -> Vec<crate::state::tx::FundMove> {
+        moves(self.lines.iter().map(|l| (l.pool, l.contribution, l.grant)), fund_account)
+    }
+}
+
+/// The rollup moves of a table's lines `(pool, contribution, grant)`, as
+/// `SolidarityFund.settleEpoch` queues them: each bank's **net** (`grant − contribution`), so a
+/// bank moves once; first every bank that pays in (pool → the fund's account), in line order,
+/// then every bank that receives (fund → pool), so the fund's account always holds what the
+/// grants take once every contribution is in. A bank whose net is 0 (padding lines too) moves
+/// nothing. A net without an exact [`Float40`](crate::state::amount::Float40) encoding moves
+/// in two parts ([`float40_parts`]).
+pub fn moves(
+    lines: impl IntoIterator<Item = (u32, u64, u64)>,
+    fund_account: u32,
+) -> Vec<crate::state::tx::FundMove> {
+    use crate::state::tx::FundMove;
+    let lines: Vec<_> = lines.into_iter().collect();
+    let mut out = Vec::new();
+    for &(pool, contribution, grant) in &lines {
+        if contribution > grant {
+            for amount in float40_parts(contribution - grant) {
+                out.push(FundMove { from: pool, to: fund_account, amount });
+            }
+        }
+    }
+    for &(pool, contribution, grant) in &lines {
+        if grant > contribution {
+            for amount in float40_parts(grant - contribution) {
+                out.push(FundMove { from: fund_account, to: pool, amount });
+            }
+        }
+    }
+    out
+}
+
+/// `amount` as at most two amounts with exact `Float40` encodings, summing to it: itself when
+/// exact; else, with `e` the least exponent that brings `amount / 10^e` below 2³⁵, the high
+/// part `⌊amount / 10^e⌋·10^e` and the rest (below `10^e ≤ 10⁹ < 2³⁵`). Empty for 0.
+pub fn float40_parts(amount: u64) -> Vec<u64> {
+    use crate::state::amount::{Float40, MANTISSA_BITS};
+    if amount == 0 {
+        return Vec::new();
+    }
+    if Float40::encode(amount).is_ok() {
+        return vec![amount];
+    }
+    let mut scale = 1u64;
+    while amount / scale >= 1 << MANTISSA_BITS {
+        scale *= 10;
+    }
+    let high = amount / scale * scale;
+    vec![high, amount - high]
+}
+
+/// Domain of [`fund_account_key`].
+pub const FUND_KEY_DOMAIN: &str = "ccr.solidarity-fund.account.v1";
+
+/// The key of the fund's rollup account: a point of the prime-order subgroup that nobody
+/// knows the discrete logarithm of, so nobody can sign for the account and its money moves
+/// only by fund slots that L1 authorises. Nothing up the sleeve: for `i = 0, 1, …`, `y =
+/// Poseidon([domain(FUND_KEY_DOMAIN), i])`, the first `y` on the curve ([`unpack_point`]'s
+/// root, `x ≤ (p − 1)/2`), times the cofactor 8. `SolidarityFund.sol`'s constructor opens
+/// the account with this key (its constants are pinned against this function by a test).
+///
+/// [`unpack_point`]: crate::babyjubjub::unpack_point
+pub fn fund_account_key() -> crate::babyjubjub::Point {
+    use ark_ec::{AffineRepr, CurveGroup};
+    use ark_ff::{BigInteger, PrimeField};
+    let tag = domain(FUND_KEY_DOMAIN);
+    for i in 0u64.. {
+        let y = crate::poseidon::hash_n(&[tag, Fr::from(i)]);
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(&y.into_bigint().to_bytes_le());
+        let Ok(p) = crate::babyjubjub::unpack_point(&bytes) else { continue };
+        let q = p.mul_by_cofactor_to_group().into_affine();
+        if !q.is_zero() && q.is_in_correct_subgroup_assuming_on_curve() {
+            return q;
+        }
+    }
+    unreachable!("about half of all y are on the curve")
+}

@@ -2,7 +2,7 @@
 //!
 //! | bytes  | field                                   |
 //! |--------|-----------------------------------------|
-//! | 0      | kind: 0 noop, 1 deposit, 2 transfer, 3 exit, 4 forced exit, 5 credit, 6 loan terms, 7 repay, 8 accrue, 9 writedown |
+//! | 0      | kind: 0 noop, 1 deposit, 2 transfer, 3 exit, 4 forced exit, 5 credit, 6 loan terms, 7 repay, 8 accrue, 9 writedown, 10 fund move, 11 fund shortfall |
 //! | 1..4   | `from`, 24-bit big-endian (0 for noop and deposit; the account debited, or the borrower of a loan slot) |
 //! | 4..7   | `to`, 24-bit big-endian (0 for noop, exit and forced exit; the account credited for a deposit; the bank pool of a loan slot; `rate_bps + term·2¹⁶` for loan terms) |
 //! | 7..12  | amount as [`Float40`], big-endian (0 for noop, deposit, accrue and writedown; for a forced exit the *effective* amount; the tier's maximum for loan terms) |
@@ -85,13 +85,15 @@ impl EncodedSlot {
         let to = u32::from_be_bytes([0, b[4], b[5], b[6]]);
         let raw = u64::from_be_bytes([0, 0, 0, b[7], b[8], b[9], b[10], b[11]]);
         let amount = Float40::from_raw(raw).map_err(|source| DecodeError::Amount { slot, source })?;
-        amount.decode().map_err(|source| DecodeError::Amount { slot, source })?;
+        let value = amount.decode().map_err(|source| DecodeError::Amount { slot, source })?;
         let canonical = match kind {
             TxKind::Noop => from == 0 && to == 0 && raw == 0,
             TxKind::Deposit => from == 0 && raw == 0,
             TxKind::Exit | TxKind::ForcedExit => to == 0,
             TxKind::Transfer | TxKind::Credit | TxKind::LoanTerms | TxKind::Repay => true,
             TxKind::Accrue | TxKind::Writedown => raw == 0,
+            // a fund move moves something: L1 never queues an empty one
+            TxKind::FundMove | TxKind::FundShortfall => value != 0,
         };
         if !canonical {
             return Err(DecodeError::NonCanonical { slot, kind });

@@ -25,7 +25,7 @@ pub use domain::Domain;
 use encoding::EncodedSlot;
 use loan::{LoanError, LoanSlot};
 pub use replay::{ReplayError, Replayed};
-use tx::{CreditTx, Deposit, ForcedExit, LoanUpkeep, QueueEntry, SignedTx, Tx, TxKind, INDEX_BITS};
+use tx::{CreditTx, Deposit, ForcedExit, FundMove, LoanUpkeep, QueueEntry, SignedTx, Tx, TxKind, INDEX_BITS};
 
 /// Parameters fixed per deployment (and per circuit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +137,9 @@ pub enum TxError {
     /// The amount field is invalid.
     #[error(transparent)]
     Amount(#[from] AmountError),
+    /// A fund move of nothing (L1 never queues one).
+    #[error("a fund move moves a non-zero amount")]
+    ZeroFundMove,
 }
 
 /// Everything the circuit needs about one slot, recorded while applying it.
@@ -382,7 +385,28 @@ impl RollupState {
             Tx::ForcedExit(f) => self.validate_forced_exit(f).map(|_| ()),
             Tx::Credit(c) => self.credit_effects(c).map(|_| ()),
             Tx::Upkeep(u) => self.upkeep_effect(u).map(|_| ()),
+            Tx::Fund(m) => self.validate_fund(m).map(|_| ()),
         }
+    }
+
+    /// Validates a fund move; returns whether `from`'s balance covers it (a
+    /// [`TxKind::FundMove`] slot) or not (a [`TxKind::FundShortfall`] slot, which moves
+    /// nothing). Both accounts must exist, the amount be non-zero and `Float40`-exact, and a
+    /// paid move must not overflow the recipient.
+    fn validate_fund(&self, m: &FundMove) -> Result<bool, TxError> {
+        if m.amount == 0 {
+            return Err(TxError::ZeroFundMove);
+        }
+        Float40::encode(m.amount)?;
+        let sender = self.existing(m.from)?;
+        let receiver = self.existing(m.to)?;
+        if sender.balance < m.amount {
+            return Ok(false);
+        }
+        // A move to itself leaves the balance as it is (as a self-transfer).
+        let base = if m.to == m.from { sender.balance - m.amount } else { receiver.balance };
+        base.checked_add(m.amount).ok_or(TxError::Overflow { balance: base, amount: m.amount })?;
+        Ok(true)
     }
 
     /// The effect of loan slot `s` on the current state.
@@ -624,6 +648,27 @@ impl RollupState {
                     let (receiver, proof) = self.credit(s.to, amount, None)?;
                     w.receiver = receiver;
                     w.receiver_proof = proof;
+                }
+            }
+            Tx::Fund(m) => {
+                let paid = self.validate_fund(m)?;
+                let kind = if paid { TxKind::FundMove } else { TxKind::FundShortfall };
+                w.encoded = EncodedSlot { kind, from: m.from, to: m.to, amount: Float40::encode(m.amount)? };
+                let mut sender = self.existing(m.from)?.clone();
+                w.sender = sender.clone();
+                if paid {
+                    // No signature and no nonce: L1 authorised the move.
+                    sender.balance -= m.amount;
+                    w.sender_proof = self.write(m.from, sender)?;
+                    let (receiver, proof) = self.credit(m.to, m.amount, None)?;
+                    w.receiver = receiver;
+                    w.receiver_proof = proof;
+                } else {
+                    // The paths prove the balance below the amount and the recipient's
+                    // existence; nothing changes.
+                    w.sender_proof = self.proof(m.from)?;
+                    w.receiver = Some(self.existing(m.to)?.clone());
+                    w.receiver_proof = self.proof(m.to)?;
                 }
             }
             Tx::Credit(_) => return Err(LoanError::NotLoanKind(TxKind::Credit).into()),

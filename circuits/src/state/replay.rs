@@ -33,6 +33,9 @@ pub struct Replayed {
     /// Every exit slot (signed exits and forced exits), in slot order, as
     /// `(account index, amount paid)`; a nullified forced exit appears with amount 0.
     pub exits: Vec<(u32, u64)>,
+    /// Every fund slot, in slot order ([`TxKind::FundMove`] or [`TxKind::FundShortfall`]):
+    /// what the auditor compares with the moves L1 queued.
+    pub fund_slots: Vec<EncodedSlot>,
 }
 
 /// Why a batch's data cannot be replayed: one variant per inconsistency.
@@ -159,6 +162,18 @@ pub enum ReplayError {
         /// Sender.
         index: u32,
     },
+    /// A fund-shortfall slot whose sender's balance covers the move (it had to be paid).
+    #[error("slot {slot}: fund shortfall of account {index}, but its balance {balance} covers {amount}")]
+    FundCovered {
+        /// Slot number.
+        slot: usize,
+        /// Account that was to pay.
+        index: u32,
+        /// Its balance.
+        balance: u64,
+        /// The move's amount.
+        amount: u64,
+    },
     /// A forced exit paying another amount than the rule gives.
     #[error(
         "slot {slot}: forced exit of account {index} requested {requested} with balance {balance}, so pays \
@@ -200,6 +215,7 @@ impl RollupState {
         next.set_epoch(epoch).map_err(|_| ReplayError::EpochBackwards { current: self.epoch, got: epoch })?;
         let mut entries = queue.iter();
         let mut exits = Vec::new();
+        let fund_slots = slots.iter().filter(|s| s.kind.is_fund()).copied().collect();
         for (i, s) in slots.iter().enumerate() {
             if let Some(exit) = next.replay_slot(i, s, &mut entries, queue.len())? {
                 exits.push(exit);
@@ -220,6 +236,7 @@ impl RollupState {
             entries_consumed: next.deposits_consumed - self.deposits_consumed,
             deposits_consumed_after: next.deposits_consumed,
             exits,
+            fund_slots,
         };
         *self = next;
         Ok(replayed)
@@ -249,6 +266,19 @@ impl RollupState {
             }
             TxKind::Credit | TxKind::LoanTerms | TxKind::Repay | TxKind::Accrue | TxKind::Writedown => {
                 self.replay_loan(i, s, amount)?;
+                return Ok(None);
+            }
+            TxKind::FundMove => {
+                self.replay_debit(i, s.from, amount, false)?;
+                self.replay_credit(i, s.to, amount, None)?;
+                return Ok(None);
+            }
+            TxKind::FundShortfall => {
+                let balance = self.replay_account(i, s.from)?.balance;
+                self.replay_account(i, s.to)?;
+                if balance >= amount {
+                    return Err(ReplayError::FundCovered { slot: i, index: s.from, balance, amount });
+                }
                 return Ok(None);
             }
             TxKind::Deposit | TxKind::ForcedExit => {}

@@ -36,6 +36,13 @@ pub enum TxKind {
     Accrue = 8,
     /// A loan past due plus grace is written down, by anyone.
     Writedown = 9,
+    /// A solidarity-fund move ([`FundMove`]): `amount` from `from` to `to`, no signature, the
+    /// nonce kept. Authorised on L1 by a settled epoch table of the fund, in the order L1
+    /// queued the table's moves; refused anywhere else.
+    FundMove = 10,
+    /// A fund move that `from`'s balance cannot cover: nothing moves (the slot proves the
+    /// balance is below the amount), and L1 books the shortfall in the fund's balance.
+    FundShortfall = 11,
 }
 
 impl TxKind {
@@ -52,6 +59,8 @@ impl TxKind {
             7 => Some(Self::Repay),
             8 => Some(Self::Accrue),
             9 => Some(Self::Writedown),
+            10 => Some(Self::FundMove),
+            11 => Some(Self::FundShortfall),
             _ => None,
         }
     }
@@ -59,6 +68,11 @@ impl TxKind {
     /// Whether the slot carries the sender's signature (transfer, exit, repay).
     pub fn is_signed(self) -> bool {
         matches!(self, Self::Transfer | Self::Exit | Self::Repay)
+    }
+
+    /// Whether the slot carries a fund move (paid or short).
+    pub fn is_fund(self) -> bool {
+        matches!(self, Self::FundMove | Self::FundShortfall)
     }
 
     /// Whether the slot is a loan slot ([`super::loan`]).
@@ -266,6 +280,28 @@ pub struct CreditTx {
     pub terms: super::loan::LoanTerms,
 }
 
+/// A move of the solidarity fund between a bank pool and the fund's account, as a settled
+/// epoch table implies it (`crate::health::fund::moves`): a [`TxKind::FundMove`] slot when
+/// `from`'s balance covers `amount`, else a [`TxKind::FundShortfall`] slot that moves nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FundMove {
+    /// The account paying: a contributing pool, or the fund's account for a grant.
+    pub from: u32,
+    /// The account paid.
+    pub to: u32,
+    /// The amount, `Float40`-exact (L1 splits a move into exact parts).
+    pub amount: u64,
+}
+
+impl FundMove {
+    /// The move as L1 stores it and `Rollup.sol` compares slots with it:
+    /// `from + to·2³² + amount·2⁶⁴` (a `uint256` word).
+    pub fn packed(&self) -> Fr {
+        let low = u128::from(self.from) | u128::from(self.to) << 32 | u128::from(self.amount) << 64;
+        Fr::from(low)
+    }
+}
+
 /// An accrual or a writedown: unsigned loan upkeep anyone may ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoanUpkeep {
@@ -290,12 +326,14 @@ pub enum Tx {
     Credit(CreditTx),
     /// An accrual or a writedown.
     Upkeep(LoanUpkeep),
+    /// A move of a settled solidarity-fund table.
+    Fund(FundMove),
 }
 
 impl Tx {
     /// The transaction's kind by its one name, everywhere a kind is named (the API's `kind`,
     /// the metrics' `kind` label, logs): `deposit`, `forcedExit`, `transfer`, `exit`, `repay`,
-    /// `credit`, `accrue`, `writedown`.
+    /// `credit`, `accrue`, `writedown`, `fundMove`.
     pub fn name(&self) -> &'static str {
         match self {
             Self::Deposit(_) => "deposit",
@@ -306,6 +344,7 @@ impl Tx {
             Self::Credit(_) => "credit",
             Self::Upkeep(u) if u.kind == TxKind::Writedown => "writedown",
             Self::Upkeep(_) => "accrue",
+            Self::Fund(_) => "fundMove",
         }
     }
 
@@ -314,7 +353,7 @@ impl Tx {
         match self {
             Self::Deposit(d) => Some(QueueEntry::Deposit(d.clone())),
             Self::ForcedExit(f) => Some(QueueEntry::ForcedExit(*f)),
-            Self::Signed(_) | Self::Credit(_) | Self::Upkeep(_) => None,
+            Self::Signed(_) | Self::Credit(_) | Self::Upkeep(_) | Self::Fund(_) => None,
         }
     }
 

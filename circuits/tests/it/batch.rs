@@ -449,10 +449,11 @@ fn deposit_entry_cannot_pass_for_a_forced_exit() {
 
 #[test]
 fn unknown_kind_bytes_are_unsatisfied() {
-    // Kinds 10..=15 (b3 with b1 or b2) and every high bit, on the last state change (a
-    // forced exit) and on a no-op slot.
+    // Kinds 12..=15 (b3 with b2) and every high bit, on the last state change (a forced
+    // exit) and on a no-op slot; the fund kinds 10 and 11 on a no-op slot (no amount) and on
+    // the forced exit (the witness opens no recipient, and the balance covers the amount).
     let forced_slot = [10u8, 11, 12, 13, 14, 15, 16, 36, 64, 128].map(|k| (k, &FORCED_PAID_LAST[..], 5));
-    let noop_slot = [10u8, 255].map(|k| (k, &FORCED_NULLIFIED_LAST[..], 5));
+    let noop_slot = [10u8, 11, 12, 255].map(|k| (k, &FORCED_NULLIFIED_LAST[..], 5));
     for (kind, steps, slot) in forced_slot.into_iter().chain(noop_slot) {
         let w = batch_of(steps);
         let mut bytes = w.slots[slot].encoded.to_bytes();

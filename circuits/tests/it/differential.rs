@@ -61,7 +61,13 @@ fn circuit(state: &RollupState, encoded: EncodedSlot, epoch: u32) -> SlotCheck {
     }
     let receives = matches!(
         kind,
-        TxKind::Transfer | TxKind::Credit | TxKind::Repay | TxKind::Accrue | TxKind::Writedown
+        TxKind::Transfer
+            | TxKind::Credit
+            | TxKind::Repay
+            | TxKind::Accrue
+            | TxKind::Writedown
+            | TxKind::FundMove
+            | TxKind::FundShortfall
     );
     let check =
         |w: &SlotWitness| check_slot(&params, epoch, state.root(), state.deposit_queue_hash(), w).unwrap();
@@ -381,6 +387,8 @@ fn encoded() -> impl Strategy<Value = EncodedSlot> {
         Just(TxKind::Repay),
         Just(TxKind::Accrue),
         Just(TxKind::Writedown),
+        Just(TxKind::FundMove),
+        Just(TxKind::FundShortfall),
     ];
     let index = prop_oneof![Just(0u32), 0..CAPACITY, Just(CAPACITY - 1), Just(CAPACITY)];
     let terms = (prop_oneof![Just(0u16), Just(1200u16), Just(u16::MAX)], 0u8..13)
@@ -395,7 +403,7 @@ fn encoded() -> impl Strategy<Value = EncodedSlot> {
                 TxKind::Accrue | TxKind::Writedown => EncodedSlot { kind, from, to, amount: Float40::ZERO },
                 _ => EncodedSlot { kind, from, to, amount },
             };
-            (kind != TxKind::Transfer || from != to).then_some(s)
+            (!matches!(kind, TxKind::Transfer | TxKind::FundMove) || from != to).then_some(s)
         },
     )
 }

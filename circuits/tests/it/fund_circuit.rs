@@ -189,7 +189,7 @@ fn a_stale_report_is_refused() {
 #[test]
 fn a_table_other_than_the_native_one_is_refused() {
     let (table, statement, witness) = fresh();
-    check(statement, witness.clone());
+    check(statement.clone(), witness.clone());
     // A grant above its cap, the fund paying for it.
     let mut t = table.clone();
     let line = t.lines.iter_mut().find(|l| l.cap > 0).unwrap();
@@ -197,7 +197,7 @@ fn a_table_other_than_the_native_one_is_refused() {
     t.fund_after = t.fund_before + t.collected - t.lines.iter().map(|l| l.grant).sum::<u64>();
     refuse("a grant above its cap", statement_of(&t), witness.clone());
     // Conservation broken: one more unit left in the fund.
-    let mut s = statement;
+    let mut s = statement.clone();
     s.fund_after += 1;
     refuse("broken conservation", s, witness.clone());
     // A contribution lowered.
@@ -210,10 +210,17 @@ fn a_table_other_than_the_native_one_is_refused() {
     t.lines[1].health.score += 1;
     refuse("a score", statement_of(&t), witness.clone());
     // Other parameters than the witness's.
-    let mut s = statement;
+    let mut s = statement.clone();
     s.params_hash =
         params_hash(&HealthParams::default(), &FundParams { contribution_bps: 300, ..FundParams::default() });
     refuse("parameters", s, witness.clone());
+    // A line as L1 reads it (what its moves are queued from), restated alone with the
+    // table's hash unchanged: a grant, a pool, a contribution.
+    for (i, delta) in [(0, Fr::from(1u128 << 96)), (1, Fr::from(1u64)), (2, Fr::from(1u64 << 32))] {
+        let mut s = statement.clone();
+        s.lines[i] += delta;
+        refuse("a line", s, witness.clone());
+    }
     // An activity figure changed in the witness alone.
     let mut w = witness;
     w.members[0].activity.repaid += 1;

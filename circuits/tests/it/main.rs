@@ -9,6 +9,7 @@ mod differential;
 mod eddsa;
 mod fund;
 mod fund_circuit;
+mod fund_slot;
 mod health;
 mod loan;
 mod merkle;

@@ -140,7 +140,7 @@ fn slot(kind: TxKind, from: u32, to: u32, amount: u64) -> EncodedSlot {
 #[test]
 fn replay_of_malformed_data_is_refused() {
     rejects(|d, _| d.push(0), ReplayError::Decode(DecodeError::Length(4 * SLOT_BYTES + 1)));
-    rejects(|d, _| d[SLOT_BYTES] = 10, ReplayError::Decode(DecodeError::Kind { slot: 1, byte: 10 }));
+    rejects(|d, _| d[SLOT_BYTES] = 12, ReplayError::Decode(DecodeError::Kind { slot: 1, byte: 12 }));
     rejects(|d, _| d.truncate(3 * SLOT_BYTES), ReplayError::SlotCount { expected: 4, got: 3 });
     // Exponent 31, mantissa 1: 10³¹ exceeds 64 bits.
     rejects(

@@ -156,7 +156,7 @@ fn encoding_is_twelve_bytes_and_round_trips() {
     assert_eq!(bytes, [2, 0xAB, 0xCD, 0xEF, 0x12, 0x34, 0x56, 0x19, 0x2A, 0x05, 0xF2, 0x00]);
     assert_eq!(decode(&bytes).unwrap(), vec![slot]);
     assert_eq!(decode(&[0u8; 13]).unwrap_err(), DecodeError::Length(13));
-    for byte in [10u8, 11, 15, 16, 128, 255] {
+    for byte in [12u8, 15, 16, 128, 255] {
         let mut bad = bytes;
         bad[0] = byte;
         assert_eq!(decode(&bad).unwrap_err(), DecodeError::Kind { slot: 0, byte });
@@ -261,7 +261,9 @@ fn queue_entries_chain_as_l1_does() {
     assert_eq!(Tx::Deposit(d.clone()).queue_entry(), Some(QueueEntry::Deposit(d)));
     assert_eq!(TxKind::from_byte(4), Some(TxKind::ForcedExit));
     assert_eq!(TxKind::from_byte(9), Some(TxKind::Writedown));
-    assert_eq!(TxKind::from_byte(10), None);
+    assert_eq!(TxKind::from_byte(10), Some(TxKind::FundMove));
+    assert_eq!(TxKind::from_byte(11), Some(TxKind::FundShortfall));
+    assert_eq!(TxKind::from_byte(12), None);
 }
 
 /// A step recorded on one copy of a state and replayed on another (without hashing) gives
