@@ -112,7 +112,7 @@ impl EpochProver {
             self.banks,
         )?;
         let (proof, public) =
-            self.prover.prove_with_public_inputs(EpochCircuit::new(statement, witness), rng)?;
+            self.prover.prove_with_public_inputs(EpochCircuit::new(statement.clone(), witness), rng)?;
         debug_assert_eq!(public, statement.public_inputs());
         Ok((table, statement, proof))
     }
