@@ -3,9 +3,9 @@
 //! | bytes  | field                                   |
 //! |--------|-----------------------------------------|
 //! | 0      | kind: 0 noop, 1 deposit, 2 transfer, 3 exit, 4 forced exit, 5 credit, 6 loan terms, 7 repay, 8 accrue, 9 writedown, 10 fund move, 11 fund shortfall |
-//! | 1..4   | `from`, 24-bit big-endian (0 for noop and deposit; the account debited, or the borrower of a loan slot) |
-//! | 4..7   | `to`, 24-bit big-endian (0 for noop, exit and forced exit; the account credited for a deposit; the bank pool of a loan slot; `rate_bps + term·2¹⁶` for loan terms) |
-//! | 7..12  | amount as [`Float40`], big-endian (0 for noop, deposit, accrue and writedown; for a forced exit the *effective* amount; the tier's maximum for loan terms) |
+//! | 1..4   | `from`, 24-bit big-endian (0 for noop and deposit; the account debited, or the borrower of a loan slot; a fund move's payer) |
+//! | 4..7   | `to`, 24-bit big-endian (0 for noop, exit and forced exit; the account credited for a deposit; the bank pool of a loan slot; `rate_bps + term·2¹⁶` for loan terms; a fund move's recipient) |
+//! | 7..12  | amount as [`Float40`], big-endian (0 for noop, deposit, accrue and writedown; for a forced exit the *effective* amount; the tier's maximum for loan terms; a fund move's amount, non-zero, also when short) |
 //!
 //! Deposits carry no amount or key here: they are already on L1 in the queue, and the
 //! batch commits to the queue hash it consumed. A forced exit carries the amount actually
