@@ -159,12 +159,12 @@ pub const KNOWN_DEV_KEYS: [KnownDevKey; 6] = [
     KnownDevKey {
         circuit: "batch-d24-n16",
         origin: "dev_setup_batch, seed 0x42.. (the committed Groth16Verifier, ccr-prover demo, the devnet)",
-        vk_hash: "24182996476436ff9370671e028aced3275d1f6f84bb210ff5f880d0369ce299",
+        vk_hash: "84ac9ebbd915a73e0b485b12c69f6c457e9528121d8e156acba10d8d064aa478",
     },
     KnownDevKey {
         circuit: "batch-d8-n4",
         origin: "dev_setup_batch, seed 0x09.. (DevKey::TEST)",
-        vk_hash: "0e563a685a0883b6d2b0ad5df82bafc4ce19a24825cfce86bd5afb9f983154ed",
+        vk_hash: "0292a7b2e46fd94bd44d92d3a7174835c884f8e8a801e3e23a059563a261e1f9",
     },
     KnownDevKey {
         circuit: "eligibility-64x4-d24",
