@@ -3,7 +3,10 @@
 //! for the contract and `ccr_verifier_contracts::fund` for the same calls on revm).
 //!
 //! Its clock is the rollup of the [`L1Client`] (`Rollup.currentEpoch`): the table of epoch `e`
-//! settles once `e` has ended on L1's clock, within the fund's settle window.
+//! settles once `e` has ended on L1's clock, within the fund's settle window, and once the last
+//! table's moves are all carried out. A settled table's moves are queued on L1
+//! ([`FundClient::pending_moves`]); the rollup's batches carry them out, in order, as fund
+//! slots (kinds 10 and 11), which `Rollup.submitBatch` hands to the fund.
 //!
 //! [`L1Client`]: crate::client::L1Client
 
@@ -11,9 +14,11 @@ use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolConstructor, SolInterface};
 use ark_bn254::Bn254;
 use ark_groth16::VerifyingKey;
+use ccr_circuits::state::tx::FundMove;
+use ccr_verifier_contracts::bindings::Rollup;
 use ccr_verifier_contracts::bindings::SolidarityFund::{self, SolidarityFundErrors};
 use ccr_verifier_contracts::fund::{
-    epoch_verifier_artifact, solidarity_fund_artifact, EpochState, FundConfig, Settlement,
+    epoch_verifier_artifact, solidarity_fund_artifact, unpack_move, EpochState, FundConfig, Settlement,
 };
 use ccr_verifier_contracts::rollup::fr_to_u256;
 
@@ -27,6 +32,9 @@ pub struct FundDeployment {
     pub verifier: Address,
     /// `SolidarityFund`.
     pub fund: Address,
+    /// The fund's L2 account, opened by the fund's constructor (a queue entry the rollup's next
+    /// batches consume as a deposit of 0 with the fund's key).
+    pub fund_account: u32,
     /// Gas of the fund's deployment.
     pub gas_used: u64,
 }
@@ -52,14 +60,17 @@ pub struct FundClient {
 
 impl FundClient {
     /// Deploys the verifier of the epoch circuit's key `vk` (generated and compiled here with
-    /// solc-js, `notice` in its NatSpec) and `SolidarityFund` (clock: `l1`'s rollup; governance:
-    /// `l1`'s signer), after checking that a key of provenance `key` may go to this chain
-    /// ([`VerifierKey::check_keys`]).
+    /// solc-js in the dynamic input form, `notice` in its NatSpec) and `SolidarityFund` (clock:
+    /// `l1`'s rollup, where its constructor opens the fund's L2 account; governance: `l1`'s
+    /// signer), after checking that a key of provenance `key` may go to this chain
+    /// ([`VerifierKey::check_keys`]); then makes it the rollup's fund (`Rollup.setFund`: `l1`'s
+    /// signer must be the rollup's deployer).
     ///
     /// # Errors
     ///
     /// [`L1Error::InsecureDevKey`] before anything is sent; [`L1Error::Deploy`] for a verifier
-    /// that does not compile; a failed deployment (`InvalidConfig`); RPC errors.
+    /// that does not compile; a failed deployment (`InvalidConfig`); the rollup's `NotDeployer`
+    /// or `FundAlreadySet`; RPC errors.
     pub async fn deploy_with_key(
         l1: &L1Client,
         vk: &VerifyingKey<Bn254>,
@@ -82,8 +93,11 @@ impl FundClient {
         .abi_encode();
         let code = solidarity_fund_artifact().map_err(|e| L1Error::Deploy(e.to_string()))?.deploy_code(&args);
         let (fund, outcome) = l1.create_with(code, fund_revert).await?;
-        let deployment = FundDeployment { verifier, fund, gas_used: outcome.gas_used };
-        Ok((Self::connect(l1, fund), deployment))
+        l1.transact_with(l1.rollup(), &Rollup::setFundCall { fund_: fund }, fund_revert).await?;
+        let client = Self::connect(l1, fund);
+        let fund_account = client.fund_account().await?;
+        let deployment = FundDeployment { verifier, fund, fund_account, gas_used: outcome.gas_used };
+        Ok((client, deployment))
     }
 
     /// The fund at `fund`, driven by `l1`'s account (sharing its send lock).
@@ -100,13 +114,13 @@ impl FundClient {
         self.l1.call_with(self.fund, call, fund_revert).await
     }
 
-    /// `settleEpoch(epoch, fundAfter, tableHash, proof)` from the signer (anyone may: the proof
-    /// is the authority).
+    /// `settleEpoch(epoch, fundAfter, tableHash, lines, proof)` from the signer (anyone may: the
+    /// proof is the authority); the table's moves are queued.
     ///
     /// # Errors
     ///
-    /// `EpochNotEnded`, `EpochTooOld`, `AlreadySettled`, `SettlementLapsed`, `InvalidProof`
-    /// (as [`L1Error::Data`] naming the error); RPC errors.
+    /// `EpochNotEnded`, `EpochTooOld`, `AlreadySettled`, `SettlementLapsed`, `MovesPending`,
+    /// `LineCount`, `InvalidProof` (as [`L1Error::Data`] naming the error); RPC errors.
     pub async fn settle_epoch(&self, settlement: &Settlement) -> Result<TxOutcome, L1Error> {
         let receipt = self.l1.transact_with(self.fund, &settlement.call(), fund_revert).await?;
         Ok(TxOutcome::of(&receipt))
@@ -131,6 +145,53 @@ impl FundClient {
         EpochState::from_u8(state).map_err(|e| L1Error::Data(format!("SolidarityFund.epochState: {e}")))
     }
 
+    /// The fund's L2 account (`fundAccount`).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors.
+    pub async fn fund_account(&self) -> Result<u32, L1Error> {
+        self.view(&SolidarityFund::fundAccountCall {}).await
+    }
+
+    /// The move log's cursor `(next, end)`: moves `next..end` are queued and not carried out
+    /// (`next == end`: none).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; [`L1Error::Data`] for a position above 2^64.
+    pub async fn moves_pending(&self) -> Result<(u64, u64), L1Error> {
+        let r = self.view(&SolidarityFund::movesPendingCall {}).await?;
+        Ok((position(r.next)?, position(r.end)?))
+    }
+
+    /// The move at log position `position`.
+    ///
+    /// # Errors
+    ///
+    /// `NoSuchMove` at or past the log's end (as [`L1Error::Data`]); RPC errors.
+    pub async fn move_at(&self, position: u64) -> Result<FundMove, L1Error> {
+        let r = self.view(&SolidarityFund::moveAtCall { position: U256::from(position) }).await?;
+        Ok(FundMove { from: r.from, to: r.to, amount: r.amount })
+    }
+
+    /// The pending moves, in order, and the log position of the first: what the rollup's next
+    /// fund slots must carry out (a slot of kind 10 when the payer covers the amount, else of
+    /// kind 11).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; [`L1Error::Data`] for a word that is not a move.
+    pub async fn pending_moves(&self) -> Result<(u64, Vec<FundMove>), L1Error> {
+        let r = self.view(&SolidarityFund::pendingMovesCall {}).await?;
+        let moves = r
+            .moves
+            .into_iter()
+            .map(|w| unpack_move(w).map_err(|e| L1Error::Data(format!("SolidarityFund.pendingMoves: {e}"))))
+            .collect::<Result<_, _>>()?;
+        Ok((position(r.next)?, moves))
+    }
+
     /// The settled table's hash of `epoch` (0 if not settled).
     ///
     /// # Errors
@@ -139,4 +200,9 @@ impl FundClient {
     pub async fn table_hash_of(&self, epoch: u32) -> Result<U256, L1Error> {
         self.view(&SolidarityFund::tableHashOfCall { epoch }).await
     }
+}
+
+/// A log position of the fund's moves.
+fn position(x: U256) -> Result<u64, L1Error> {
+    u64::try_from(x).map_err(|_| L1Error::Data(format!("SolidarityFund: move position {x} above 2^64")))
 }

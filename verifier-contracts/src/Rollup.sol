@@ -43,6 +43,15 @@ interface IProposalSource {
     function deadlineOf(uint256 pollId) external view returns (uint64);
 }
 
+/// @notice The solidarity fund (`SolidarityFund.sol`): the moves its settled epoch tables
+///         authorise, which fund slots carry out.
+interface IFundMoves {
+    /// @notice The fund slots of batch `batchNumber`, in order, each `from + to·2^32 +
+    ///         amount·2^64 + shortfall·2^128` (shortfall 1 for kind 11); reverts unless they are
+    ///         the next queued moves.
+    function consumeMoves(uint256 batchNumber, uint256[] calldata slots) external;
+}
+
 /// @notice The two ERC-20 calls the rollup makes (return values checked when present).
 interface IERC20Transfers {
     /// @notice Moves `amount` from the caller to `to`.
@@ -94,6 +103,13 @@ contract Rollup {
     /// @notice The `bank` field of a pool's leaf (a borrower's is `pool + 1`, no role is 0).
     uint32 public constant POOL_ROLE = type(uint32).max;
     uint256 internal constant KIND_LOAN_TERMS = 6;
+    uint256 internal constant KIND_FUND_MOVE = 10;
+    uint256 internal constant KIND_FUND_SHORTFALL = 11;
+    /// @dev `_creditExits` counts fund slots in the high half of its credit-slot count.
+    uint256 internal constant FUND_SLOT_COUNT = 1 << 128;
+    /// @dev The kinds `_creditExits` acts on, as a bit mask (bit `k` for kind `k`).
+    uint256 internal constant SCANNED_KINDS = (1 << KIND_DEPOSIT) | (1 << KIND_EXIT) | (1 << KIND_FORCED_EXIT)
+        | (1 << KIND_CREDIT) | (1 << KIND_FUND_MOVE) | (1 << KIND_FUND_SHORTFALL);
     /// @notice Public inputs of an eligibility proof (`EligibilityStatement::public_inputs`):
     ///         bank, amount, purpose, tier, maxAmount, rateBps, termMonths, policyHash,
     ///         registryRoot, nullifier, account, epoch, now, stateRoot.
@@ -251,6 +267,9 @@ contract Rollup {
     address public governance;
     /// @notice Polls whose proposal was executed.
     mapping(uint256 pollId => bool done) public proposalExecuted;
+    /// @notice The solidarity fund (`SolidarityFund`) whose settled tables authorise the fund
+    ///         slots (kinds 10 and 11); address(0) until `setFund`.
+    address public fund;
 
     /// @notice An account was opened at `accountIndex` for `owner` with Baby Jubjub key (ax, ay).
     event AccountCreated(uint32 indexed accountIndex, address indexed owner, uint256 ax, uint256 ay);
@@ -315,6 +334,8 @@ contract Rollup {
     );
     /// @notice The bank governance is the `Poll` contract at `poll`, for good.
     event GovernanceSet(address poll);
+    /// @notice The solidarity fund is the `SolidarityFund` contract at `fund`, for good.
+    event FundSet(address fund);
     /// @notice The passed proposal of poll `pollId` was adopted as bank `pool`'s parameters (the
     ///         `BankRegistered` event just before it carries them).
     event ProposalExecuted(uint256 indexed pollId, uint32 indexed pool);
@@ -457,6 +478,10 @@ contract Rollup {
     error GovernanceAlreadySet();
     /// @notice No governance is set: `setGovernance` first.
     error NoGovernance();
+    /// @notice The fund is set once, and it is.
+    error FundAlreadySet();
+    /// @notice A batch with fund slots (kinds 10 and 11) while no fund is set: `setFund` first.
+    error NoFund();
     /// @notice Poll `pollId`'s proposal did not pass (results not published yet, or for <= against).
     error ProposalNotPassed(uint256 pollId);
     /// @notice Poll `pollId` decides no proposal, or another one than these parameters (their
@@ -807,7 +832,11 @@ contract Rollup {
     /// @dev Credits every exit slot, and every forced-exit slot of a non-zero amount, of `txData`
     ///      to its account's owner; returns the number of queue-consuming slots (deposits and
     ///      forced exits), the L2 units exited and the number of credit slots (whose proofs
-    ///      `_checkCredits` checks). A loan-terms slot must follow a credit slot.
+    ///      `_checkCredits` checks). A loan-terms slot must follow a credit slot. The fund slots
+    ///      (kinds 10 and 11) are counted here (in the high half of the credit count: one
+    ///      variable less on the loop's stack keeps every other slot as cheap as before) and
+    ///      handed to the fund by `_consumeMoves`. The slots nothing is done for (transfers,
+    ///      no-ops, loan upkeep and repayments) leave the loop after one mask test.
     function _creditExits(uint256 batchNumber, bytes calldata txData)
         internal
         returns (uint256 queueSlots, uint256 exitedUnits, uint256 creditSlots)
@@ -825,6 +854,8 @@ contract Rollup {
                 uint256 kind = word >> 248;
                 if (kind == KIND_LOAN_TERMS && prev != KIND_CREDIT) revert TermsWithoutCredit(offset / SLOT_BYTES);
                 prev = kind;
+                // Transfers, no-ops and the loan slots other than credits: nothing to do here.
+                if ((1 << kind) & SCANNED_KINDS == 0) continue;
                 if (kind == KIND_DEPOSIT) {
                     ++queueSlots;
                 } else if (kind == KIND_CREDIT) {
@@ -841,9 +872,38 @@ contract Rollup {
                     pendingWithdrawal[owner] += uint256(amount) * unit;
                     exitedUnits += amount;
                     emit ExitCredited(batchNumber, from, owner, amount);
+                } else {
+                    // A fund slot (the scanned kinds left): counted in the high half.
+                    creditSlots += FUND_SLOT_COUNT;
                 }
             }
         }
+        if (creditSlots >= FUND_SLOT_COUNT) {
+            _consumeMoves(batchNumber, txData, creditSlots / FUND_SLOT_COUNT);
+            creditSlots %= FUND_SLOT_COUNT;
+        }
+    }
+
+    /// @dev Hands the `n` fund slots of `txData` (kinds 10 and 11) to the fund in one
+    ///      `consumeMoves` call, in order, each as the fund compares it with its next move:
+    ///      `from + to·2^32 + amount·2^64 + shortfall·2^128` (shortfall 1 for kind 11).
+    function _consumeMoves(uint256 batchNumber, bytes calldata txData, uint256 n) internal {
+        address f = fund;
+        if (f == address(0)) revert NoFund();
+        uint256[] memory moves = new uint256[](n);
+        uint256 k;
+        for (uint256 offset = 0; k < n; offset += SLOT_BYTES) {
+            uint256 word;
+            assembly ("memory-safe") {
+                word := calldataload(add(txData.offset, offset))
+            }
+            uint256 kind = word >> 248;
+            if (kind != KIND_FUND_MOVE && kind != KIND_FUND_SHORTFALL) continue;
+            uint256 amount = decodeFloat40((word >> 160) & (FLOAT40_LIMIT - 1));
+            moves[k++] = ((word >> 224) & 0xffffff) | (((word >> 200) & 0xffffff) << 32) | (amount << 64)
+                | ((kind - KIND_FUND_MOVE) << 128);
+        }
+        IFundMoves(f).consumeMoves(batchNumber, moves);
     }
 
     // ---------------------------------------------------------------- banks and credit
@@ -892,6 +952,17 @@ contract Rollup {
         if (poll == address(0)) revert InvalidConfig();
         governance = poll;
         emit GovernanceSet(poll);
+    }
+
+    /// @notice Makes the `SolidarityFund` contract at `fund_` the fund whose settled tables
+    ///         authorise the fund slots: `submitBatch` hands it every batch's fund slots
+    ///         (`consumeMoves`). Once, and only by the rollup's deployer.
+    function setFund(address fund_) external {
+        if (msg.sender != deployer) revert NotDeployer(deployer);
+        if (fund != address(0)) revert FundAlreadySet();
+        if (fund_ == address(0)) revert InvalidConfig();
+        fund = fund_;
+        emit FundSet(fund_);
     }
 
     /// @notice Adopts the passed proposal of poll `pollId` (anyone may, once): its bank's

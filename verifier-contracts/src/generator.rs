@@ -22,6 +22,14 @@
 //!
 //! Cost: 181,000 gas of pairing (45,000 + 4 × 34,000) plus 6,150 per public input, plus the
 //! call and calldata (189,444 gas inside `Rollup.submitBatch`, measured on revm).
+//!
+//! **Input form** ([`InputForm`]). [`solidity_verifier`] takes the inputs as a fixed
+//! `uint256[N] calldata input` (the batch verifier, `src/Groth16Verifier.sol`, and every caller
+//! whose input count is part of its own ABI). [`solidity_verifier_with`] with
+//! [`InputForm::Dynamic`] emits `uint256[] calldata input` instead, returning `false` unless
+//! `input.length == N`, and a view `publicInputCount()` returning `N`: one interface for keys of
+//! any size, for a caller that can switch to a key with more inputs (`SolidarityFund.sol`,
+//! whose epoch key has one input per bank slot, reads the count when its verifier is set).
 
 use std::fmt::Write as _;
 
@@ -35,7 +43,20 @@ use crate::error::GeneratorError;
 /// The solc version every contract of this crate is pinned to (`pragma solidity <this>;`).
 pub const SOLC_VERSION: &str = "0.8.28";
 
-/// The Solidity source of a contract `contract_name` that verifies Groth16 proofs for `vk`.
+/// How a generated verifier's `verifyProof` takes its public inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InputForm {
+    /// `uint256[N] calldata input`: the count is part of the function's signature.
+    #[default]
+    Fixed,
+    /// `uint256[] calldata input`, `false` unless `input.length == N`, and a view
+    /// `publicInputCount()` returning `N`: one interface for keys of any input count.
+    Dynamic,
+}
+
+/// The Solidity source of a contract `contract_name` that verifies Groth16 proofs for `vk`,
+/// with a fixed-size input (`uint256[N] calldata input`; [`solidity_verifier_with`] for the
+/// other [`InputForm`]).
 ///
 /// `notice` says which key the contract carries (circuit, setup, key hash); it is written in
 /// the contract's NatSpec, one `///` line per line of text. The output is deterministic: the same
@@ -50,6 +71,21 @@ pub fn solidity_verifier(
     vk: &VerifyingKey<Bn254>,
     contract_name: &str,
     notice: &str,
+) -> Result<String, GeneratorError> {
+    solidity_verifier_with(vk, contract_name, notice, InputForm::Fixed)
+}
+
+/// As [`solidity_verifier`], with the public inputs taken in `form`. [`InputForm::Fixed`] gives
+/// exactly [`solidity_verifier`]'s bytes.
+///
+/// # Errors
+///
+/// As [`solidity_verifier`].
+pub fn solidity_verifier_with(
+    vk: &VerifyingKey<Bn254>,
+    contract_name: &str,
+    notice: &str,
+    form: InputForm,
 ) -> Result<String, GeneratorError> {
     check_identifier(contract_name)?;
     if notice.chars().any(|c| c.is_control() && c != '\n') {
@@ -91,20 +127,47 @@ pub fn solidity_verifier(
         g1_constants(&mut s, &format!("IC{i}"), ic);
     }
     w!();
-    w!("    /// @notice Whether (a, b, c) is a valid proof for the public inputs `input`. Returns false,");
-    w!("    ///         never reverts, on an input not below r, a proof coordinate not below q, a point");
-    w!("    ///         off its curve, or a failed pairing check.");
-    w!("    function verifyProof(");
-    w!("        uint256[2] calldata a,");
-    w!("        uint256[2][2] calldata b,");
-    w!("        uint256[2] calldata c,");
-    w!("        uint256[{n}] calldata input");
+    // The input's calldata offset in the assembly: the array itself, or a dynamic array's offset.
+    let input = match form {
+        InputForm::Fixed => {
+            w!("    /// @notice Whether (a, b, c) is a valid proof for the public inputs `input`. Returns false,");
+            w!("    ///         never reverts, on an input not below r, a proof coordinate not below q, a point");
+            w!("    ///         off its curve, or a failed pairing check.");
+            w!("    function verifyProof(");
+            w!("        uint256[2] calldata a,");
+            w!("        uint256[2][2] calldata b,");
+            w!("        uint256[2] calldata c,");
+            w!("        uint256[{n}] calldata input");
+            "input"
+        }
+        InputForm::Dynamic => {
+            w!("    /// @notice The number of public inputs of the key: `verifyProof` takes exactly this many.");
+            w!("    function publicInputCount() external pure returns (uint256) {{");
+            w!("        return {n};");
+            w!("    }}");
+            w!();
+            w!("    /// @notice Whether (a, b, c) is a valid proof for the public inputs `input`. Returns false,");
+            w!("    ///         never reverts, on an input count other than `publicInputCount()`, an input not");
+            w!("    ///         below r, a proof coordinate not below q, a point off its curve, or a failed");
+            w!("    ///         pairing check.");
+            w!("    function verifyProof(");
+            w!("        uint256[2] calldata a,");
+            w!("        uint256[2][2] calldata b,");
+            w!("        uint256[2] calldata c,");
+            w!("        uint256[] calldata input");
+            "input.offset"
+        }
+    };
     w!("    ) external view returns (bool) {{");
     w!("        assembly (\"memory-safe\") {{");
     w!("            // Scratch memory past the free pointer: [p, p + 64) vk_x, [p + 64, p + 192) the");
     w!("            // operands of ecMul/ecAdd, [p + 192, p + 960) the four pairs of ecPairing.");
     w!("            let p := mload(0x40)");
     w!("            let ok := 1");
+    if form == InputForm::Dynamic {
+        w!("            // Exactly the key's inputs (a shorter array would read past it).");
+        w!("            ok := eq(input.length, {n})");
+    }
     w!("            // Proof coordinates are canonical (the precompiles check B and C; -A is computed here).");
     w!("            for {{ let i := 0 }} lt(i, 64) {{ i := add(i, 32) }} {{");
     w!("                ok := and(ok, lt(calldataload(add(a, i)), Q))");
@@ -119,7 +182,7 @@ pub fn solidity_verifier(
     w!("            mstore(add(p, 32), IC0_Y)");
     for i in 0..n {
         w!("            {{");
-        w!("                let x := calldataload(add(input, {}))", 32 * i);
+        w!("                let x := calldataload(add({input}, {}))", 32 * i);
         w!("                ok := and(ok, lt(x, R))");
         w!("                mstore(add(p, 64), IC{}_X)", i + 1);
         w!("                mstore(add(p, 96), IC{}_Y)", i + 1);

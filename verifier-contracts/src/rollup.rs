@@ -640,6 +640,28 @@ impl RollupContracts {
         self.transact(evm, from, U256::ZERO, &Rollup::setGovernanceCall { poll })
     }
 
+    /// `setFund(fund)` from `from` (the rollup's deployer): the `SolidarityFund` at `fund`
+    /// becomes the fund whose settled tables authorise the fund slots (kinds 10 and 11), for
+    /// good ([`FundContracts::deploy`](crate::fund::FundContracts::deploy) sets it).
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (`NotDeployer`, `FundAlreadySet`, `InvalidConfig` for address(0);
+    /// see [`RollupError::contract_error`]).
+    pub fn set_fund(&self, evm: &mut Evm, from: Address, fund: Address) -> Result<Receipt, RollupError> {
+        self.transact(evm, from, U256::ZERO, &Rollup::setFundCall { fund_: fund })
+    }
+
+    /// The solidarity fund, or `None` before `setFund`.
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn fund(&self, evm: &mut Evm) -> Result<Option<Address>, RollupError> {
+        let fund = self.view(evm, &Rollup::fundCall {})?;
+        Ok((fund != Address::ZERO).then_some(fund))
+    }
+
     /// `executeProposal(pollId, ...)` from `from` (anyone): adopts `proposal`, which poll
     /// `poll_id` passed, as its bank's parameters.
     ///
