@@ -242,7 +242,9 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
         ));
         views.insert(b.pool, (h.bioregion_name.unwrap_or_default(), score100));
     }
-    let table: FundTable = seq.fund(Some(epoch)).await?.context("the sequencer's table lapses")?;
+    let view = seq.fund(Some(epoch)).await?;
+    let why = view.table_unavailable.clone().unwrap_or_default();
+    let table: FundTable = view.table.with_context(|| format!("the sequencer's table lapses: {why}"))?;
     members.sort_by_key(|m| m.pool);
 
     // The devnet proves the same inputs.

@@ -641,13 +641,13 @@ pub trait CcrApi {
     async fn get_health(&self, pool: u32, epoch: Option<u32>)
         -> RpcResult<Option<crate::health::BankHealth>>;
 
-    /// The solidarity fund's table for `epoch` (default: the current one), over every bank
-    /// with a bioregion: the **native** computation (`FundParams::table`), what the epoch's
-    /// redistribution would move. The proof comes with the redistribution circuit; until then
-    /// nothing moves. `null` when the table lapses (see the node's log and `ccr_getHealth`'s
-    /// `fundUnavailable`).
+    /// The solidarity fund: its table for `epoch` (default: the current one), over every bank
+    /// with a bioregion, as the node computes it natively (`FundParams::table`; `table` is
+    /// `null` when it lapses, `tableUnavailable` says why), and the moves of the last table
+    /// settled on L1 (`SolidarityFund.settleEpoch`) as the node carries them out: taken into its
+    /// log, sealed paid or short, settled on L1.
     #[method(name = "getFund")]
-    async fn get_fund(&self, epoch: Option<u32>) -> RpcResult<Option<crate::health::FundTable>>;
+    async fn get_fund(&self, epoch: Option<u32>) -> RpcResult<crate::health::FundView>;
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Community health on the API (issue 11): a signed indicator report in its wire form
 //! ([`HealthReportInput`](crate::health::HealthReportInput), for `ccr_sendHealthReport`), a bank's health ([`BankHealth`](crate::health::BankHealth),
-//! `ccr_getHealth`) and the solidarity fund's epoch table ([`FundTable`](crate::health::FundTable), `ccr_getFund`).
+//! `ccr_getHealth`) and the solidarity fund ([`FundView`](crate::health::FundView), `ccr_getFund`): an epoch's table
+//! and the moves of the last settled table as the rollup carries them out.
 //!
 //! Indicator values are `value × 10⁴` (`ccr_circuits::health::SCALE`) as decimal strings
 //! ([`DecI64`](crate::health::DecI64): they may pass 2⁵³); keys and signatures are `0x` hex, packed as circomlibjs
@@ -284,7 +285,80 @@ pub struct BankHealth {
     pub fund_unavailable: Option<String>,
 }
 
-/// `ccr_getFund`'s answer: the fund's native table for an epoch.
+/// `ccr_getFund`'s answer: the fund's native table for an epoch, and the moves of the last
+/// settled table as the node carries them out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FundView {
+    /// The epoch asked for.
+    pub epoch: u32,
+    /// The node's current epoch.
+    pub current_epoch: u32,
+    /// The native table of `epoch` (`null` when it lapses: `tableUnavailable` says why).
+    pub table: Option<FundTable>,
+    /// Why there is no table.
+    pub table_unavailable: Option<String>,
+    /// The moves of the last table settled on L1 that this node took, and the fund's log.
+    pub moves: FundMoves,
+}
+
+/// The moves of the last settled table, as the node carries them out: each is taken into the
+/// node's log in the fund's log order (ahead of L2 transactions), then sealed in a batch as a
+/// fund slot, *paid* (kind 10: the payer's balance covered it) or *short* (kind 11: nothing
+/// moved; L1 books the shortfall), then settled on L1 with its batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FundMoves {
+    /// Moves of the fund's log this node took (log positions `0..taken`).
+    pub taken: u64,
+    /// The first log position not carried out by a batch settled on L1, as this node last read
+    /// it (`null`: not read: no L1, no fund, or not yet).
+    pub l1_next: Option<u64>,
+    /// The log's end on L1, as last read (moves `l1Next..l1End` are pending there; a new table
+    /// cannot settle while any is).
+    pub l1_end: Option<u64>,
+    /// The epoch of the table (`null`: none taken, or L1 did not say).
+    pub epoch: Option<u32>,
+    /// Its moves, in log order.
+    pub moves: Vec<FundMoveView>,
+}
+
+/// Where a fund move stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FundMoveState {
+    /// In the node's log, not yet in a sealed batch.
+    Taken,
+    /// Carried out by a fund-move slot: the amount moved.
+    Paid,
+    /// Carried out by a fund-shortfall slot: the payer's balance was below the amount, nothing
+    /// moved, L1 books the shortfall in the fund's balance.
+    Short,
+}
+
+/// One move of a settled table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FundMoveView {
+    /// Its position in the fund's log on L1.
+    pub position: u64,
+    /// The account paying: a contributing pool, or the fund's account for a grant.
+    pub from: u32,
+    /// The account paid.
+    pub to: u32,
+    /// The amount.
+    pub amount: DecU64,
+    /// Where it stands.
+    pub state: FundMoveState,
+    /// Sequence number of its log entry (`ccr_getTransactionStatus`).
+    pub seq: u64,
+    /// The batch that carried it out.
+    pub batch: Option<u64>,
+    /// That batch is settled on L1.
+    pub settled: bool,
+}
+
+/// An epoch's table of the fund, as the node computes it natively.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FundTable {

@@ -48,6 +48,30 @@ pub enum SequencerError {
         /// Why.
         source: TxError,
     },
+    /// A solidarity-fund move out of the fund's log order.
+    #[error("fund move at log position {got} is out of order: the next expected is {expected}")]
+    FundMoveOutOfOrder {
+        /// Next log position expected.
+        expected: u64,
+        /// Position given.
+        got: u64,
+    },
+    /// A fund move at a recorded log position, with other contents.
+    #[error("fund move at log position {position} differs from the one recorded")]
+    FundMoveConflict {
+        /// Log position.
+        position: u64,
+    },
+    /// A fund move the transition function refuses in the pending state (an account that does
+    /// not exist yet, a recipient's balance that would overflow): not taken; the watcher tries
+    /// again (a batch cannot skip it, so batches carry no later move meanwhile).
+    #[error("fund move at log position {position} does not apply: {source}")]
+    FundMoveRejected {
+        /// Log position.
+        position: u64,
+        /// Why.
+        source: TxError,
+    },
     /// The sequencer stopped accepting work after an internal inconsistency (fail-stop: a
     /// restart rebuilds the state from the log).
     #[error("sequencer halted: {0}")]
@@ -194,12 +218,17 @@ impl SequencerError {
                 | TxError::ExitRecipient(_)
                 | TxError::Amount(_)
                 | TxError::Loan(_)
+                | TxError::ZeroFundMove
                 | TxError::EpochBackwards { .. } => ErrorCode::InvalidTransaction,
             },
             Self::MempoolFull { .. } => ErrorCode::MempoolFull,
-            Self::DepositOutOfOrder { .. } | Self::DepositConflict { .. } | Self::DepositRejected { .. } => {
-                ErrorCode::InvalidDeposit
-            }
+            // L1's entries (queue entries, fund moves) come from the watcher, not the API.
+            Self::DepositOutOfOrder { .. }
+            | Self::DepositConflict { .. }
+            | Self::DepositRejected { .. }
+            | Self::FundMoveOutOfOrder { .. }
+            | Self::FundMoveConflict { .. }
+            | Self::FundMoveRejected { .. } => ErrorCode::InvalidDeposit,
             Self::Credit(_) => ErrorCode::InvalidCredit,
             Self::NullifierUsed(_) => ErrorCode::NullifierUsed,
             Self::VotingClosed { .. } => ErrorCode::VotingClosed,

@@ -2,7 +2,8 @@
 //! ([`HealthConfig`](crate::health_reports::HealthConfig)), the signed indicator reports attesters send (`ccr_sendHealthReport`,
 //! checked and stored durably in the `health_reports` column family), and what is computed
 //! from them with the native specification (`ccr_circuits::health`): a bank's health
-//! (`ccr_getHealth`) and the solidarity fund's table (`ccr_getFund`).
+//! (`ccr_getHealth`) and the solidarity fund's table with the moves of the last settled one
+//! (`ccr_getFund`).
 //!
 //! # A bank's activity in an epoch
 //!
@@ -33,8 +34,9 @@ use ccr_circuits::health::{medians, HealthAttesterRegistry, ReportError, SignedR
 use ccr_circuits::state::tx::{Tx, TxKind};
 use ccr_rpc_api::api::DecU64;
 use ccr_rpc_api::health::{
-    ActivityView, BankHealth, ComponentView, CountedReport, DecI64, FundLineView, FundTable,
-    HealthReportInput, HealthReportReceipt, IndicatorView, PurposeAmount, ScoreView,
+    ActivityView, BankHealth, ComponentView, CountedReport, DecI64, FundLineView, FundMoveState,
+    FundMoveView, FundMoves, FundTable, FundView, HealthReportInput, HealthReportReceipt, IndicatorView,
+    PurposeAmount, ScoreView,
 };
 use ccr_rpc_api::wire::to_hex;
 use serde::{Deserialize, Serialize};
@@ -569,30 +571,69 @@ impl HealthBook {
         Ok(())
     }
 
-    /// `ccr_getFund`: `None` when the table lapses.
+    /// `ccr_getFund`: the table of `epoch` (`None` when it lapses, with why) and the moves of
+    /// the last settled table ([`fund_moves`]).
     ///
     /// # Errors
     ///
     /// Storage errors.
-    pub fn fund(&self, seq: &Sequencer, epoch: Option<u32>) -> Result<Option<FundTable>, SequencerError> {
+    pub fn fund(&self, seq: &Sequencer, epoch: Option<u32>) -> Result<FundView, SequencerError> {
         let (epoch, current) = Self::epoch_or_current(seq, epoch)?;
-        let t = match self.table(seq, epoch, current)? {
-            Ok(t) => t,
+        let (table, table_unavailable) = match self.table(seq, epoch, current)? {
+            Ok(t) => (
+                Some(FundTable {
+                    epoch: t.epoch,
+                    fund_before: DecU64(t.fund_before),
+                    collected: DecU64(t.collected),
+                    distributable: DecU64(t.distributable),
+                    granted: DecU64(t.granted),
+                    fund_after: DecU64(t.fund_after),
+                    lines: t.lines.iter().map(line_view).collect(),
+                }),
+                None,
+            ),
             Err(why) => {
                 info!(target: "sequencer::health", epoch, %why, "no fund table");
-                return Ok(None);
+                (None, Some(why))
             }
         };
-        Ok(Some(FundTable {
-            epoch: t.epoch,
-            fund_before: DecU64(t.fund_before),
-            collected: DecU64(t.collected),
-            distributable: DecU64(t.distributable),
-            granted: DecU64(t.granted),
-            fund_after: DecU64(t.fund_after),
-            lines: t.lines.iter().map(line_view).collect(),
-        }))
+        Ok(FundView { epoch, current_epoch: current, table, table_unavailable, moves: fund_moves(seq)? })
     }
+}
+
+/// The moves of the last settled table this node took, and the fund's log as last read
+/// ([`Sequencer::fund_progress`]).
+///
+/// # Errors
+///
+/// Storage errors.
+pub fn fund_moves(seq: &Sequencer) -> Result<FundMoves, SequencerError> {
+    use crate::records::FundOutcome;
+    let p = seq.fund_progress()?;
+    let epoch = p.moves.first().and_then(|m| m.record.epoch);
+    let moves = p
+        .moves
+        .iter()
+        .map(|m| {
+            let r = &m.record;
+            let state = match r.outcome {
+                FundOutcome::Pending => FundMoveState::Taken,
+                FundOutcome::Paid(_) => FundMoveState::Paid,
+                FundOutcome::Short(_) => FundMoveState::Short,
+            };
+            FundMoveView {
+                position: m.position,
+                from: r.fund_move.from,
+                to: r.fund_move.to,
+                amount: DecU64(r.fund_move.amount),
+                state,
+                seq: r.seq,
+                batch: r.outcome.batch(),
+                settled: m.settled,
+            }
+        })
+        .collect();
+    Ok(FundMoves { taken: p.taken, l1_next: p.l1.map(|c| c.next), l1_end: p.l1.map(|c| c.end), epoch, moves })
 }
 
 fn line_view(l: &ccr_circuits::health::fund::BankLine) -> FundLineView {

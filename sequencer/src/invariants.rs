@@ -20,14 +20,16 @@
 //!    configured ones (a new database records them).
 //! 2. Sequence numbers are gapless: the `txs` keys are exactly `0..next_seq`; batch numbers
 //!    are exactly `0..next_batch`; deposit queue positions exactly `0..deposits_seen`, each
-//!    pointing to a log entry holding that deposit.
+//!    pointing to a log entry holding that deposit; the solidarity fund's log positions taken
+//!    exactly `0..fund_moves`, each pointing to a log entry holding that move.
 //! 3. Each batch replays: its `old_root` and `queue_before` are the replayed state's, its
 //!    transactions (each with status *in batch n*, each in one batch only) apply, and the
 //!    replayed `new_root`, `queue_after`, `tx_data` and commitment equal the stored ones. So
 //!    the replayed root equals the last sealed batch's `new_root`.
 //! 4. Settled batches are exactly `0..batches_settled`, each with its proof.
 //! 5. Every log entry *in batch n* is in batch n's list; pending deposits are exactly the
-//!    queue positions not consumed by sealed batches, in order.
+//!    queue positions not consumed by sealed batches, in order; pending fund moves are the
+//!    last positions taken, in order.
 //!
 //! # What is repaired (and reported)
 //!
@@ -50,7 +52,7 @@ use tracing::{info, warn};
 use crate::mempool::{Mempool, MempoolError, PendingTx};
 use crate::records::TxStatus;
 use crate::store::{
-    Counters, Snapshot, Store, StoreError, CF_BATCHES, CF_DEPOSITS, CF_TXS, SCHEMA_VERSION,
+    Counters, Snapshot, Store, StoreError, CF_BATCHES, CF_DEPOSITS, CF_FUND_MOVES, CF_TXS, SCHEMA_VERSION,
     UPGRADABLE_SCHEMA_VERSION,
 };
 use crate::wire::fr_to_hex;
@@ -138,6 +140,14 @@ pub enum InvariantError {
     Deposit {
         /// Queue position.
         queue_index: u64,
+        /// What disagrees.
+        reason: String,
+    },
+    /// The fund moves column family and the log disagree.
+    #[error("fund move at log position {position}: {reason}")]
+    FundMove {
+        /// Position in the fund's log.
+        position: u64,
         /// What disagrees.
         reason: String,
     },
@@ -381,6 +391,7 @@ fn load_snapshot(
         (CF_TXS, counters.next_seq),
         (CF_BATCHES, counters.next_batch),
         (CF_DEPOSITS, counters.deposits_seen),
+        (CF_FUND_MOVES, counters.fund_moves),
     ] {
         let last = store.last_key(cf).map_err(e)?;
         if last != count.checked_sub(1) {
@@ -473,6 +484,7 @@ fn replay(
         });
     }
     gap(CF_DEPOSITS, &store.keys(CF_DEPOSITS)?, counters.deposits_seen)?;
+    gap(CF_FUND_MOVES, &store.keys(CF_FUND_MOVES)?, counters.fund_moves)?;
 
     // The log: gapless, deposits consistent with the deposits column family.
     let mut pending = Vec::new();
@@ -496,6 +508,20 @@ fn replay(
                     return Err(InvariantError::Deposit {
                         queue_index: qi,
                         reason: format!("log entry {seq} holds it, the deposits column family has {other:?}"),
+                    })
+                }
+            }
+        }
+        if let (ccr_circuits::state::tx::Tx::Fund(m), position) = (&rec.tx, rec.queue_index) {
+            let position = position.unwrap_or(u64::MAX);
+            match store.fund_move(position)? {
+                Some(f) if f.seq == seq && f.fund_move == *m => {}
+                other => {
+                    return Err(InvariantError::FundMove {
+                        position,
+                        reason: format!(
+                            "log entry {seq} holds it, the fund moves column family has {other:?}"
+                        ),
                     })
                 }
             }
@@ -611,9 +637,10 @@ fn replay(
     Ok(Recovered::new(sealed, mempool, unproven, proven, counters, dropped, fresh, started))
 }
 
-/// Puts the unsealed tail of the log back into a mempool over `sealed`: deposits first (queue
-/// order), then L2 transactions; an L2 transaction that no longer applies is marked rejected
-/// (and a credit's nullifier freed), in one write.
+/// Puts the unsealed tail of the log back into a mempool over `sealed`: L1's entries first
+/// (deposits in queue order and fund moves in the fund's log order, as they were taken), then
+/// L2 transactions; an L2 transaction that no longer applies is marked rejected (and a
+/// credit's nullifier freed), in one write.
 fn refill(
     store: &Store,
     capacity: usize,
@@ -621,28 +648,52 @@ fn refill(
     counters: Counters,
     pending: Vec<PendingTx>,
 ) -> Result<(Mempool, Vec<(u64, String)>), InvariantError> {
-    let (deposits, l2): (Vec<_>, Vec<_>) =
-        pending.into_iter().partition(|p| p.record.tx.queue_entry().is_some());
+    let is_l1 = |p: &PendingTx| {
+        p.record.tx.queue_entry().is_some() || matches!(p.record.tx, ccr_circuits::state::tx::Tx::Fund(_))
+    };
+    let (front, l2): (Vec<_>, Vec<_>) = pending.into_iter().partition(is_l1);
     let mut mempool = Mempool::new(capacity, sealed.clone());
-    for (i, p) in deposits.iter().enumerate() {
-        let expected = sealed.deposits_consumed() + i as u64;
-        if p.record.queue_index != Some(expected) {
-            return Err(InvariantError::Deposit {
-                queue_index: expected,
-                reason: format!("pending log entry {} has queue position {:?}", p.seq, p.record.queue_index),
-            });
+    let (mut deposits, mut funds) = (0u64, Vec::new());
+    for p in &front {
+        if p.record.tx.queue_entry().is_some() {
+            let expected = sealed.deposits_consumed() + deposits;
+            if p.record.queue_index != Some(expected) {
+                return Err(InvariantError::Deposit {
+                    queue_index: expected,
+                    reason: format!(
+                        "pending log entry {} has queue position {:?}",
+                        p.seq, p.record.queue_index
+                    ),
+                });
+            }
+            deposits += 1;
+        } else {
+            funds.push(p.record.queue_index.unwrap_or(u64::MAX));
         }
-        let Some(d) = p.record.tx.queue_entry() else { continue };
         let plan = mempool
-            .plan_deposit(sealed, &d)
+            .plan_l1(sealed, &p.record.tx)
             .map_err(|source| InvariantError::PendingDeposit { seq: p.seq, source })?;
         mempool
             .commit_deposit(plan, p.clone())
             .map_err(|source| InvariantError::PendingDeposit { seq: p.seq, source })?;
     }
-    if sealed.deposits_consumed() + deposits.len() as u64 != counters.deposits_seen {
+    // The pending fund moves are the last taken, in order.
+    let first = counters.fund_moves.checked_sub(funds.len() as u64);
+    if let Some((i, &position)) =
+        funds.iter().enumerate().find(|(i, &p)| first.map(|f| f + *i as u64) != Some(p))
+    {
+        return Err(InvariantError::FundMove {
+            position,
+            reason: format!(
+                "pending fund move {i} of {} has this position, but {} moves were taken",
+                funds.len(),
+                counters.fund_moves
+            ),
+        });
+    }
+    if sealed.deposits_consumed() + deposits != counters.deposits_seen {
         return Err(InvariantError::Deposit {
-            queue_index: sealed.deposits_consumed() + deposits.len() as u64,
+            queue_index: sealed.deposits_consumed() + deposits,
             reason: format!(
                 "{} deposits recorded, sealed and pending account for fewer",
                 counters.deposits_seen

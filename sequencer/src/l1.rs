@@ -1,10 +1,12 @@
 //! L1: the deposit watcher and settlement, as traits and the loops that drive them.
 //!
-//! [`watch_deposits`] feeds the contract's queue into [`Sequencer::ingest_deposit`];
+//! [`watch_deposits`] feeds the contract's queue into [`Sequencer::ingest_deposit`], and the
+//! solidarity fund's move log into [`Sequencer::ingest_fund_move`] ([`take_fund_moves`]);
 //! [`settle_batches`] submits proven batches and records each settlement. The implementation
 //! of both traits on the rollup contract is [`crate::l1_client`].
 //!
 //! [`watch_deposits`]: crate::l1::watch_deposits
+//! [`take_fund_moves`]: crate::l1::take_fund_moves
 //! [`settle_batches`]: crate::l1::settle_batches
 
 use std::future::Future;
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ark_bn254::Fr;
-use ccr_circuits::state::tx::QueueEntry;
+use ccr_circuits::state::tx::{FundMove, QueueEntry};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
@@ -21,7 +23,7 @@ use crate::wire::fr_to_hex;
 
 use crate::error::SequencerError;
 use crate::records::{BatchRecord, CreditProofRecord, L1Settlement};
-use crate::sequencer::Sequencer;
+use crate::sequencer::{FundCursor, Sequencer};
 
 /// A deposit in the L1 contract's queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,20 @@ pub struct L1Deposit {
     pub queue_index: u64,
     /// The entry: a deposit or a forced exit.
     pub entry: QueueEntry,
+}
+
+/// The solidarity fund's move log on L1, from a position on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundLog {
+    /// The log's cursor: `next`, the first move not carried out by a batch settled on L1;
+    /// `end`, the log's end.
+    pub cursor: FundCursor,
+    /// The moves at positions `from..cursor.end` (`from` as asked), in log order.
+    pub moves: Vec<FundMove>,
+    /// The epoch of the settled table that queued them, when the source can tell (moves not
+    /// yet carried out are all of the last settled table: a new table cannot settle while
+    /// moves are pending).
+    pub epoch: Option<u32>,
 }
 
 /// Where deposits come from: an L1 client reading the rollup contract's deposit events.
@@ -47,6 +63,16 @@ pub trait DepositSource: Send {
     /// L1's current epoch (the contract's `currentEpoch()`), `None` if the source has no
     /// clock (the rollup then stays at its recorded epoch).
     fn epoch(&mut self) -> impl Future<Output = Result<Option<u32>, Self::Error>> + Send {
+        std::future::ready(Ok(None))
+    }
+
+    /// The solidarity fund's move log from position `from` on (`None`: the rollup has no fund,
+    /// or the source does not read it).
+    fn fund_moves_from(
+        &mut self,
+        from: u64,
+    ) -> impl Future<Output = Result<Option<FundLog>, Self::Error>> + Send {
+        let _ = from;
         std::future::ready(Ok(None))
     }
 }
@@ -97,9 +123,10 @@ pub trait Settlement: Send + Sync {
 const BALANCE_EVERY: Duration = Duration::from_secs(60);
 
 /// Feeds deposits from `source` into the sequencer, polling every `interval`, until
-/// `shutdown` turns true, and moves the rollup to L1's epoch when it advances (see
-/// [`Sequencer::advance_epoch`]). Resumes at the sequencer's `deposits_seen`; a deposit the
-/// sequencer refuses stops the loop (the contract must not queue a deposit that cannot apply).
+/// `shutdown` turns true, then the fund's moves ([`take_fund_moves`]), and moves the rollup to
+/// L1's epoch when it advances (see [`Sequencer::advance_epoch`]). Resumes at the sequencer's
+/// `deposits_seen`; a deposit the sequencer refuses stops the loop (the contract must not
+/// queue a deposit that cannot apply).
 pub async fn watch_deposits<S: DepositSource>(
     mut source: S,
     seq: Arc<Sequencer>,
@@ -130,6 +157,7 @@ pub async fn watch_deposits<S: DepositSource>(
                 return Err(e);
             }
         }
+        take_fund_moves(&mut source, &seq).await?;
         match source.epoch().await {
             Ok(Some(epoch)) if epoch > seq.epoch()? => {
                 let s = seq.clone();
@@ -141,6 +169,61 @@ pub async fn watch_deposits<S: DepositSource>(
             Err(e) => warn!(target: "sequencer::l1", error = %e, "reading L1's epoch failed; retrying"),
         }
     }
+}
+
+/// Takes every move of the solidarity fund's log that the sequencer has not taken yet, in log
+/// order, from the position it resumes at ([`Sequencer::fund_moves_taken`], durable with the
+/// moves: a restart takes none twice and skips none); returns how many it took. A move that
+/// does not apply yet (its account is not open: the deposit that opens it is behind) is
+/// counted in [`m::FUND_MOVES_REFUSED`] and tried again at the next call, and no later move is
+/// taken before it. A source that fails is retried at the next call.
+///
+/// # Errors
+///
+/// When L1 says moves were carried out that this node never took (another sequencer's
+/// batches, or another fund: no retry can fix it), and when the sequencer fails.
+pub async fn take_fund_moves<S: DepositSource>(
+    source: &mut S,
+    seq: &Arc<Sequencer>,
+) -> Result<u64, SequencerError> {
+    let from = seq.fund_moves_taken()?;
+    let log = match source.fund_moves_from(from).await {
+        Ok(Some(log)) => log,
+        Ok(None) => return Ok(0),
+        Err(e) => {
+            warn!(target: "sequencer::l1", error = %e, from, "reading the fund's moves failed; retrying");
+            return Ok(0);
+        }
+    };
+    seq.set_fund_cursor(log.cursor);
+    if log.cursor.next > from {
+        let reason = format!(
+            "L1's fund carried out its moves up to position {} but this node took only {from}: another sequencer's batches, or another fund",
+            log.cursor.next
+        );
+        error!(target: "sequencer::l1", %reason, "fund watcher stopped");
+        return Err(SequencerError::Halted(reason));
+    }
+    let mut taken = 0;
+    for (position, fund_move) in (from..).zip(log.moves) {
+        let (s, epoch) = (seq.clone(), log.epoch);
+        let result = tokio::task::spawn_blocking(move || s.ingest_fund_move(position, fund_move, epoch))
+            .await
+            .map_err(|e| SequencerError::Halted(format!("fund move task failed: {e}")))?;
+        match result {
+            Ok(_) => taken += 1,
+            Err(e @ SequencerError::FundMoveRejected { .. }) => {
+                metrics::counter!(m::FUND_MOVES_REFUSED).increment(1);
+                warn!(target: "sequencer::l1", error = %e, "fund move not taken yet; retrying");
+                break;
+            }
+            Err(e) => {
+                error!(target: "sequencer::l1", error = %e, "fund move refused; watcher stopped");
+                return Err(e);
+            }
+        }
+    }
+    Ok(taken)
 }
 
 /// Settles proven batches on L1 in order, until `shutdown` turns true.

@@ -13,6 +13,12 @@
 //! application per pending transaction (≈ 2 ms each at depth 24), only when a deposit meets
 //! pending L2 transactions.
 //!
+//! A move of the solidarity fund's log (a settled table's contribution or grant) is L1's too,
+//! and goes ahead of pending L2 transactions the same way, in the fund's log order, behind the
+//! L1 entries taken before it: the front of the pool holds L1's entries (queue entries and fund
+//! moves) in the order they were taken. Behind a move that debits a pool, an L2 transaction
+//! of that pool may no longer apply: it is evicted as behind a deposit.
+//!
 //! Transactions with a future nonce are **rejected** (`NonceTooHigh`), not parked: parking
 //! needs per-account queues with their own eviction rules and lets anyone fill the pool with
 //! transactions that may never become valid; a wallet reads `pendingNonce` from
@@ -122,9 +128,14 @@ impl Mempool {
         &self.state
     }
 
-    /// Pending deposits.
+    /// Pending L1 entries (queue entries and fund moves).
     pub fn deposits_len(&self) -> usize {
         self.deposits.len()
+    }
+
+    /// Pending fund moves (among [`Mempool::deposits_len`]).
+    pub fn fund_moves_len(&self) -> usize {
+        self.deposits.iter().filter(|p| matches!(p.record.tx, Tx::Fund(_))).count()
     }
 
     /// Pending L2 transactions.
@@ -147,7 +158,7 @@ impl Mempool {
         self.deposits.front().map(|p| p.seq).into_iter().chain(self.l2.front().map(|p| p.seq)).min()
     }
 
-    /// The pending transactions, deposits first.
+    /// The pending transactions, L1's entries first.
     pub fn iter(&self) -> impl Iterator<Item = &PendingTx> + '_ {
         self.deposits.iter().chain(self.l2.iter())
     }
@@ -188,7 +199,14 @@ impl Mempool {
     /// Computes what accepting L1 queue entry `e` (a deposit or a forced exit) does, changing
     /// nothing: `sealed` is the state the pending transactions apply to.
     pub fn plan_deposit(&self, sealed: &RollupState, e: &QueueEntry) -> Result<DepositPlan, MempoolError> {
-        let tx = Tx::from(e.clone());
+        self.plan_l1(sealed, &Tx::from(e.clone()))
+    }
+
+    /// Computes what taking L1's entry `tx` (a queue entry or a fund move) ahead of the pending
+    /// L2 transactions does, changing nothing: `sealed` is the state the pending transactions
+    /// apply to.
+    pub fn plan_l1(&self, sealed: &RollupState, tx: &Tx) -> Result<DepositPlan, MempoolError> {
+        let tx = tx.clone();
         if self.l2.is_empty() {
             self.state.validate(&tx)?;
             return Ok(DepositPlan { rebuilt: None, evicted: Vec::new() });
@@ -210,7 +228,8 @@ impl Mempool {
         Ok(DepositPlan { rebuilt: Some((state, deposit, kept)), evicted })
     }
 
-    /// Applies a plan from [`Mempool::plan_deposit`] (after the deposit was persisted).
+    /// Applies a plan from [`Mempool::plan_deposit`] or [`Mempool::plan_l1`] (after the entry
+    /// was persisted).
     pub fn commit_deposit(&mut self, plan: DepositPlan, mut p: PendingTx) -> Result<(), MempoolError> {
         match plan.rebuilt {
             Some((state, deposit, kept)) => {

@@ -28,7 +28,7 @@ use crate::sequencer::Sequencer;
 pub const TXS_ACCEPTED: &str = "ccr_sequencer_txs_accepted_total";
 /// Submissions refused (label `reason`: the error code's label, e.g. `bad_signature`).
 pub const TXS_REJECTED: &str = "ccr_sequencer_txs_rejected_total";
-/// Accepted L2 transactions evicted when a deposit went ahead of them.
+/// Accepted L2 transactions evicted when a deposit or a fund move went ahead of them.
 pub const TXS_EVICTED: &str = "ccr_sequencer_txs_evicted_total";
 /// Batches sealed.
 pub const BATCHES_SEALED: &str = "ccr_sequencer_batches_sealed_total";
@@ -53,7 +53,8 @@ pub const L1_BLOCK: &str = "ccr_sequencer_l1_settled_block";
 pub const PROVING_FAILURES: &str = "ccr_sequencer_proving_failures_total";
 /// Seconds to prove a batch (witness synthesis, satisfaction check, Groth16, verification).
 pub const PROVING_SECONDS: &str = "ccr_sequencer_proving_seconds";
-/// Transactions in the mempool (label `kind`: `deposit`, `l2`).
+/// Transactions in the mempool (label `kind`: `deposit` (L1 queue entries), `fund` (fund
+/// moves), `l2`).
 pub const MEMPOOL_TXS: &str = "ccr_sequencer_mempool_txs";
 /// Accounts in the pending state (state size).
 pub const ACCOUNTS: &str = "ccr_sequencer_accounts";
@@ -117,6 +118,17 @@ pub const HEALTH_ATTESTER_DEVIATION: &str = "ccr_sequencer_health_attester_devia
 pub const FUND_TABLE_FLOW: &str = "ccr_sequencer_fund_table_flow";
 /// Gauge: 1 when the current epoch's fund table can be computed, 0 when it would lapse.
 pub const FUND_TABLE_OK: &str = "ccr_sequencer_fund_table_ok";
+/// Gauge: moves of settled fund tables queued on L1 and not yet carried out by a batch settled
+/// there (`SolidarityFund.movesPending`: `end − next`), as the fund watcher last read it; a new
+/// table cannot settle while it is above 0.
+pub const FUND_MOVES_PENDING: &str = "ccr_sequencer_fund_moves_pending";
+/// Gauge: moves of the fund's log taken into this node's log (the next position to take).
+pub const FUND_MOVES_TAKEN: &str = "ccr_sequencer_fund_moves_taken";
+/// Fund moves carried out by sealed batches (label `outcome`: `paid`, a fund-move slot;
+/// `short`, a shortfall slot: the payer could not cover it and L1 books it).
+pub const FUND_MOVES_CARRIED: &str = "ccr_sequencer_fund_moves_carried_total";
+/// Fund moves read from L1 that did not apply yet (an account not opened yet): retried.
+pub const FUND_MOVES_REFUSED: &str = "ccr_sequencer_fund_moves_refused_total";
 /// How often the health gauges are refreshed.
 pub const HEALTH_REFRESH: Duration = Duration::from_secs(15);
 
@@ -214,7 +226,7 @@ fn describe() {
         VOTE_RELAY_REFUSED,
         "vote messages refused by the relay's limits, by limit (poll, key, global)"
     );
-    describe_counter!(TXS_EVICTED, "accepted transactions evicted behind a deposit");
+    describe_counter!(TXS_EVICTED, "accepted transactions evicted behind a deposit or a fund move");
     describe_counter!(BATCHES_SEALED, "batches sealed");
     describe_histogram!(BATCH_TXS, Unit::Count, "real transactions per sealed batch");
     describe_histogram!(
@@ -275,6 +287,16 @@ fn describe() {
     );
     describe_gauge!(FUND_TABLE_FLOW, "the current epoch's fund table: contribution and grant per bank");
     describe_gauge!(FUND_TABLE_OK, "1 when the current epoch's fund table can be computed, 0 when it lapses");
+    describe_gauge!(
+        FUND_MOVES_PENDING,
+        "moves of settled fund tables queued on L1 and not yet carried out by a settled batch"
+    );
+    describe_gauge!(FUND_MOVES_TAKEN, "moves of the fund's log taken into the log");
+    describe_counter!(
+        FUND_MOVES_CARRIED,
+        "fund moves carried out by sealed batches, by outcome (paid, short)"
+    );
+    describe_counter!(FUND_MOVES_REFUSED, "fund moves read from L1 that did not apply yet (retried)");
 }
 
 /// Binds the metrics listener (warning when the address is not loopback).

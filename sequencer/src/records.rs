@@ -9,13 +9,14 @@ use ark_bn254::Fr;
 use ccr_circuits::babyjubjub::{pack_point, unpack_point};
 use ccr_circuits::batch::fr_to_be_bytes;
 use ccr_circuits::state::loan::LoanTerms;
-use ccr_circuits::state::tx::{CreditTx, Deposit, ForcedExit, LoanUpkeep, QueueEntry, Tx, TxKind};
+use ccr_circuits::state::tx::{CreditTx, Deposit, ForcedExit, FundMove, LoanUpkeep, QueueEntry, Tx, TxKind};
 use sha2::{Digest, Sha256};
 
 use crate::wire::{decode_signed, encode_signed, fr_from_be_canonical, signed_tx_hash, SIGNED_TX_BYTES};
 
 /// Format byte of every record this build writes and reads (5: a credit's proof record names
-/// its bank version).
+/// its bank version). A fund move's log entry is a new transaction tag within it: records
+/// written before fund moves existed decode unchanged.
 pub const RECORD_VERSION: u8 = 5;
 
 /// Why stored bytes do not decode.
@@ -59,7 +60,8 @@ pub enum TxStatus {
 pub struct TxRecord {
     /// The transaction.
     pub tx: Tx,
-    /// Position in the L1 deposit queue, for deposits.
+    /// Position in its L1 log: the deposit queue for a deposit or forced exit, the solidarity
+    /// fund's move log for a fund move; `None` for the rest.
     pub queue_index: Option<u64>,
     /// Its identifier ([`tx_hash`]).
     pub hash: [u8; 32],
@@ -199,8 +201,9 @@ pub struct L1Settlement {
 /// Identifier of a transaction: `SHA-256` of the signed wire bytes for a transfer, repayment
 /// or exit (see [`crate::wire`]); for an L1 queue entry (deposit or forced exit)
 /// `SHA-256("ccr-deposit" ‖ queue index ‖ entry bytes)` ([`encode_entry`]); for a credit or a
-/// loan upkeep, which carry no signature, `SHA-256("ccr-loan" ‖ log sequence number ‖ fields)`
-/// (`position` is the queue index, or the sequence number for loans).
+/// loan upkeep, which carry no signature, `SHA-256("ccr-loan" ‖ log sequence number ‖ fields)`;
+/// for a fund move `SHA-256("ccr-fund" ‖ move log position ‖ from ‖ to ‖ amount)` (`position`
+/// is the queue index, the sequence number for loans, the fund's log position for a fund move).
 pub fn tx_hash(tx: &Tx, position: Option<u64>) -> [u8; 32] {
     let queue_index = position;
     let entry_hash = |e: &QueueEntry| -> [u8; 32] {
@@ -222,7 +225,25 @@ pub fn tx_hash(tx: &Tx, position: Option<u64>) -> [u8; 32] {
         Tx::Deposit(d) => entry_hash(&QueueEntry::Deposit(d.clone())),
         Tx::ForcedExit(f) => entry_hash(&QueueEntry::ForcedExit(*f)),
         Tx::Credit(_) | Tx::Upkeep(_) => loan_hash(tx),
+        Tx::Fund(m) => {
+            let mut w = Writer::default();
+            w.bytes(b"ccr-fund");
+            w.u64(position.unwrap_or(0));
+            write_move(&mut w, m);
+            Sha256::digest(&w.0).into()
+        }
     }
+}
+
+/// A fund move's fields: from, to, amount.
+fn write_move(w: &mut Writer, m: &FundMove) {
+    w.u32(m.from);
+    w.u32(m.to);
+    w.u64(m.amount);
+}
+
+fn read_move(r: &mut Reader<'_>) -> Result<FundMove, CodecError> {
+    Ok(FundMove { from: r.u32()?, to: r.u32()?, amount: r.u64()? })
 }
 
 /// A credit or loan upkeep: its tag, then its fields (nothing for other transactions).
@@ -242,7 +263,7 @@ fn write_loan(w: &mut Writer, tx: &Tx) {
             w.u32(u.borrower);
             w.u32(u.bank);
         }
-        Tx::Signed(_) | Tx::Deposit(_) | Tx::ForcedExit(_) => {}
+        Tx::Signed(_) | Tx::Deposit(_) | Tx::ForcedExit(_) | Tx::Fund(_) => {}
     }
 }
 
@@ -322,6 +343,7 @@ const TX_QUEUE: u8 = 1;
 const TX_SIGNED: u8 = 2;
 const TX_CREDIT: u8 = 3;
 const TX_UPKEEP: u8 = 4;
+const TX_FUND: u8 = 5;
 const STATUS_PENDING: u8 = 0;
 const STATUS_IN_BATCH: u8 = 1;
 const STATUS_REJECTED: u8 = 2;
@@ -391,6 +413,11 @@ impl TxRecord {
                 w.bytes(&encode_signed(s));
             }
             tx @ (Tx::Credit(_) | Tx::Upkeep(_)) => write_loan(&mut w, tx),
+            Tx::Fund(m) => {
+                w.u8(TX_FUND);
+                w.u64(self.queue_index.unwrap_or(0));
+                write_move(&mut w, m);
+            }
             tx => {
                 w.u8(TX_QUEUE);
                 w.u64(self.queue_index.unwrap_or(0));
@@ -443,6 +470,10 @@ impl TxRecord {
                     _ => return Err(CodecError::Invalid("loan upkeep kind")),
                 };
                 (Tx::Upkeep(LoanUpkeep { kind, borrower: r.u32()?, bank: r.u32()? }), None)
+            }
+            TX_FUND => {
+                let position = r.u64()?;
+                (Tx::Fund(read_move(&mut r)?), Some(position))
             }
             tag => return Err(CodecError::Tag { what: "transaction kind", tag }),
         };
@@ -539,6 +570,96 @@ impl BatchRecord {
     }
 }
 
+/// How a fund move's slot carried it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FundOutcome {
+    /// Taken into the log, not yet in a sealed batch.
+    Pending,
+    /// In sealed batch `n` as a [`TxKind::FundMove`] slot: the payer covered it.
+    Paid(u64),
+    /// In sealed batch `n` as a [`TxKind::FundShortfall`] slot: nothing moved, L1 books it.
+    Short(u64),
+}
+
+impl FundOutcome {
+    /// The batch that carried it, once sealed.
+    pub fn batch(self) -> Option<u64> {
+        match self {
+            Self::Pending => None,
+            Self::Paid(n) | Self::Short(n) => Some(n),
+        }
+    }
+}
+
+/// A move of the solidarity fund's log that this node took into its log (column family
+/// `fund_moves`, key: the move's position in the fund's log, u64 BE): written with its log
+/// entry, and again with its outcome when its batch is sealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FundMoveRecord {
+    /// Sequence number of its log entry.
+    pub seq: u64,
+    /// The epoch of the settled table that queued it, when L1 said which.
+    pub epoch: Option<u32>,
+    /// The move.
+    pub fund_move: FundMove,
+    /// How its slot carried it out.
+    pub outcome: FundOutcome,
+}
+
+const OUTCOME_PENDING: u8 = 0;
+const OUTCOME_PAID: u8 = 1;
+const OUTCOME_SHORT: u8 = 2;
+
+impl FundMoveRecord {
+    /// The stored bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.u8(RECORD_VERSION);
+        w.u64(self.seq);
+        match self.epoch {
+            Some(e) => {
+                w.u8(1);
+                w.u32(e);
+            }
+            None => w.u8(0),
+        }
+        write_move(&mut w, &self.fund_move);
+        match self.outcome {
+            FundOutcome::Pending => w.u8(OUTCOME_PENDING),
+            FundOutcome::Paid(n) => {
+                w.u8(OUTCOME_PAID);
+                w.u64(n);
+            }
+            FundOutcome::Short(n) => {
+                w.u8(OUTCOME_SHORT);
+                w.u64(n);
+            }
+        }
+        w.0
+    }
+
+    /// Parses stored bytes.
+    pub fn decode(bytes: &[u8]) -> Result<Self, CodecError> {
+        let mut r = Reader(bytes);
+        r.version()?;
+        let seq = r.u64()?;
+        let epoch = match r.u8()? {
+            0 => None,
+            1 => Some(r.u32()?),
+            tag => return Err(CodecError::Tag { what: "fund move epoch presence", tag }),
+        };
+        let fund_move = read_move(&mut r)?;
+        let outcome = match r.u8()? {
+            OUTCOME_PENDING => FundOutcome::Pending,
+            OUTCOME_PAID => FundOutcome::Paid(r.u64()?),
+            OUTCOME_SHORT => FundOutcome::Short(r.u64()?),
+            tag => return Err(CodecError::Tag { what: "fund move outcome", tag }),
+        };
+        r.end()?;
+        Ok(Self { seq, epoch, fund_move, outcome })
+    }
+}
+
 /// Parses a queue entry stored by [`encode_entry`].
 pub fn decode_entry(bytes: &[u8]) -> Result<QueueEntry, CodecError> {
     let mut r = Reader(bytes);
@@ -588,7 +709,9 @@ mod tests {
             terms: LoanTerms { rate_bps: 900, term_epochs: 12, max_amount: 5_000 },
         });
         let upkeep = Tx::Upkeep(LoanUpkeep { kind: TxKind::Writedown, borrower: 4, bank: 1 });
+        let fund = Tx::Fund(FundMove { from: 3, to: 9, amount: 1_250 });
         assert_ne!(tx_hash(&credit, Some(1)), tx_hash(&upkeep, Some(1)));
+        assert_ne!(tx_hash(&fund, Some(1)), tx_hash(&fund, Some(2)), "a move's position is in its hash");
         assert_ne!(tx_hash(&upkeep, Some(1)), tx_hash(&upkeep, Some(2)));
         let proof = CreditProofRecord {
             state_batch: 3,
@@ -614,6 +737,8 @@ mod tests {
             (deposit, Some(17), TxStatus::InBatch(3)),
             (credit, None, TxStatus::Pending),
             (upkeep, None, TxStatus::InBatch(4)),
+            (fund, Some(6), TxStatus::Pending),
+            (Tx::Fund(FundMove { from: 9, to: 4, amount: u64::MAX }), Some(u64::MAX), TxStatus::InBatch(2)),
         ] {
             let rec = TxRecord { hash: tx_hash(&tx, qi), tx, queue_index: qi, status };
             assert_eq!(TxRecord::decode(&rec.encode()).unwrap(), rec);
@@ -637,5 +762,52 @@ mod tests {
             settlement: Some(L1Settlement { l1_tx: [9; 32], block: 77, gas_used: 358_000 }),
         };
         assert_eq!(BatchRecord::decode(&batch.encode()).unwrap(), batch);
+        for outcome in [FundOutcome::Pending, FundOutcome::Paid(3), FundOutcome::Short(u64::MAX)] {
+            for epoch in [None, Some(0), Some(u32::MAX)] {
+                let rec = FundMoveRecord {
+                    seq: 12,
+                    epoch,
+                    fund_move: FundMove { from: 1, to: 2, amount: 3 },
+                    outcome,
+                };
+                assert_eq!(FundMoveRecord::decode(&rec.encode()).unwrap(), rec);
+            }
+        }
+    }
+
+    /// Log entries written before fund moves existed (the same format byte, bytes as that build
+    /// wrote them) decode unchanged: fund moves only add a transaction tag.
+    #[test]
+    fn records_written_before_fund_moves_still_decode() {
+        let hash = [0xAB; 32];
+        // A writedown (tag 4) of borrower 4 at bank 1, in batch 4.
+        let mut upkeep = vec![5, 4, 9, 0, 0, 0, 4, 0, 0, 0, 1];
+        upkeep.extend_from_slice(&hash);
+        upkeep.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0, 4]);
+        assert_eq!(
+            TxRecord::decode(&upkeep).unwrap(),
+            TxRecord {
+                tx: Tx::Upkeep(LoanUpkeep { kind: TxKind::Writedown, borrower: 4, bank: 1 }),
+                queue_index: None,
+                hash,
+                status: TxStatus::InBatch(4),
+            }
+        );
+        // A top-up deposit (tag 1, queue position 17) of 1000 to account 2, pending.
+        let mut deposit = vec![5, 1, 0, 0, 0, 0, 0, 0, 0, 17, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0xE8];
+        deposit.extend_from_slice(&hash);
+        deposit.push(0);
+        assert_eq!(
+            TxRecord::decode(&deposit).unwrap(),
+            TxRecord {
+                tx: Tx::Deposit(Deposit { index: 2, pubkey: None, amount: 1_000 }),
+                queue_index: Some(17),
+                hash,
+                status: TxStatus::Pending,
+            }
+        );
+        // And the encoding of such records is what it was.
+        assert_eq!(TxRecord::decode(&upkeep).unwrap().encode(), upkeep);
+        assert_eq!(TxRecord::decode(&deposit).unwrap().encode(), deposit);
     }
 }

@@ -18,7 +18,7 @@ use ccr_l1::poll::PollClient;
 use ccr_l1::L1Error;
 use ccr_prover::eligibility::verify_eligibility;
 use ccr_rpc_api::bank_files::{parse_bank_file_name, BankFileChunk, BANK_FILE_CHUNK};
-use ccr_rpc_api::health::{BankHealth, FundTable, HealthReportInput, HealthReportReceipt};
+use ccr_rpc_api::health::{BankHealth, FundView, HealthReportInput, HealthReportReceipt};
 use ccr_verifier_contracts::bindings::Poll::PollErrors;
 use ccr_verifier_contracts::poll::{PollInfo, PollPhase};
 use ccr_verifier_contracts::rollup::u256_to_fr;
@@ -614,7 +614,7 @@ impl CcrApiServer for RpcServer {
         Ok(self.blocking(move |s| book.bank_health(s, pool, epoch)).await?)
     }
 
-    async fn get_fund(&self, epoch: Option<u32>) -> RpcResult<Option<FundTable>> {
+    async fn get_fund(&self, epoch: Option<u32>) -> RpcResult<FundView> {
         let book = self.health.clone();
         Ok(self.blocking(move |s| book.fund(s, epoch)).await?)
     }

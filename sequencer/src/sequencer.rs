@@ -35,7 +35,7 @@ use ark_bn254::Fr;
 use ccr_circuits::batch::{BatchBuilder, BatchWitness};
 use ccr_circuits::merkle::MerkleProof;
 use ccr_circuits::state::account::Account;
-use ccr_circuits::state::tx::{CreditTx, Deposit, LoanUpkeep, QueueEntry, SignedTx, Tx};
+use ccr_circuits::state::tx::{CreditTx, Deposit, FundMove, LoanUpkeep, QueueEntry, SignedTx, Tx, TxKind};
 use ccr_circuits::state::{CheckedSignature, RollupParams, RollupState, TxError};
 use tokio::sync::Notify;
 use tracing::{debug, error, info, warn};
@@ -43,9 +43,11 @@ use tracing::{debug, error, info, warn};
 use crate::credit_flows::{self, CreditFlow};
 use crate::error::SequencerError;
 use crate::invariants::{recover_with, StartupReport};
-use crate::mempool::{Mempool, PendingTx};
+use crate::mempool::{DepositPlan, Mempool, PendingTx};
 use crate::metrics as m;
-use crate::records::{tx_hash, BatchRecord, CreditProofRecord, L1Settlement, TxRecord, TxStatus};
+use crate::records::{
+    tx_hash, BatchRecord, CreditProofRecord, FundMoveRecord, FundOutcome, L1Settlement, TxRecord, TxStatus,
+};
 use crate::store::{Counters, Snapshot, Store, StoreError, StoreWrite};
 use crate::wire::fr_to_hex;
 
@@ -79,8 +81,42 @@ pub struct DepositIngested {
     pub accepted: Accepted,
     /// Already recorded (the watcher delivered it again): nothing changed.
     pub duplicate: bool,
-    /// Pending L2 transactions evicted because the deposit went ahead of them.
+    /// Pending L2 transactions evicted because the deposit (or fund move) went ahead of them.
     pub evicted: Vec<u64>,
+}
+
+/// The most moves [`Sequencer::fund_progress`] lists (a table moves at most two per bank).
+pub const MAX_FUND_MOVES_SHOWN: usize = 4096;
+
+/// The solidarity fund's move log on L1, as the fund watcher last read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FundCursor {
+    /// The first position not yet carried out by a batch settled on L1.
+    pub next: u64,
+    /// The log's end (moves `next..end` are pending on L1).
+    pub end: u64,
+}
+
+/// A fund move of the last table this node took moves of, with where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundMoveStatus {
+    /// Its position in the fund's log.
+    pub position: u64,
+    /// The record.
+    pub record: FundMoveRecord,
+    /// Its batch is settled on L1.
+    pub settled: bool,
+}
+
+/// The moves of the last settled table this node took moves of, and the fund's cursors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundProgress {
+    /// Moves of the fund's log taken into the log (positions `0..taken`).
+    pub taken: u64,
+    /// The fund's log on L1 as last read (`None`: not read by this process, or no fund).
+    pub l1: Option<FundCursor>,
+    /// The last table's moves taken, in log order.
+    pub moves: Vec<FundMoveStatus>,
 }
 
 /// An account in the sealed and pending states.
@@ -137,6 +173,9 @@ struct Inner {
     /// The bank pools' account indices (accounts that have lent, or that a pending credit
     /// makes pools): whose gauges [`update_gauges`] sets.
     pools: BTreeSet<u32>,
+    /// Each pending fund move (by sequence number): its log position and record, rewritten
+    /// with its outcome when its batch is sealed.
+    pending_funds: HashMap<u64, (u64, FundMoveRecord)>,
     /// The writes of the open commit group, in staging order.
     staged: StoreWrite,
     /// Operations staged in the open group.
@@ -219,6 +258,8 @@ pub struct Sequencer {
     batch_wake: Notify,
     proof_wake: Notify,
     settle_wake: Notify,
+    /// The fund's log on L1 as last read (no lock order: held alone).
+    fund_cursor: Mutex<Option<FundCursor>>,
 }
 
 impl Sequencer {
@@ -277,6 +318,19 @@ impl Sequencer {
                 },
             );
         }
+        let mut pending_funds = HashMap::new();
+        for p in r.mempool.iter().filter(|p| matches!(p.record.tx, Tx::Fund(_))) {
+            let position = p.record.queue_index.ok_or_else(|| {
+                SequencerError::Halted(format!("pending fund move {} has no log position", p.seq))
+            })?;
+            let rec = store.fund_move(position)?.filter(|f| f.seq == p.seq).ok_or_else(|| {
+                SequencerError::Halted(format!(
+                    "pending fund move {} (log position {position}) has no fund record",
+                    p.seq
+                ))
+            })?;
+            pending_funds.insert(p.seq, (position, rec));
+        }
         let pools = r.mempool.state().accounts().filter(|(_, a)| a.is_pool()).map(|(i, _)| i).collect();
         let inner = Inner {
             mempool: r.mempool,
@@ -288,6 +342,7 @@ impl Sequencer {
             roots,
             pending_credits,
             pools,
+            pending_funds,
             staged: StoreWrite::default(),
             staged_ops: 0,
             group: 1,
@@ -301,6 +356,7 @@ impl Sequencer {
             batch_wake: Notify::new(),
             proof_wake: Notify::new(),
             settle_wake: Notify::new(),
+            fund_cursor: Mutex::new(None),
         };
         if let Ok(g) = seq.inner.lock() {
             update_gauges(&g);
@@ -602,9 +658,104 @@ impl Sequencer {
         let mut w = self.store.write();
         w.put_tx(seq, &record);
         w.put_queue_entry(queue_index, seq, &deposit);
+        let (group, evicted) =
+            self.take_l1_entry(&mut g, plan, PendingTx::new(seq, record), counters, w, "a deposit")?;
+        drop(sealed);
+        if !evicted.is_empty() {
+            warn!(target: "sequencer::batcher", ?evicted, queue_index, "pending transactions evicted behind a deposit");
+        }
+        let kind = Tx::from(deposit.clone()).name();
+        update_gauges(&g);
+        drop(g);
+        self.settle_acceptance(Accepted { seq, hash }, group, kind)?;
+        info!(target: "sequencer::batcher", seq, queue_index, index = deposit.index(), kind, "L1 queue entry ingested");
+        Ok(DepositIngested { accepted: Accepted { seq, hash }, duplicate: false, evicted })
+    }
+
+    /// Takes the move at position `position` of the solidarity fund's log on L1 (a settled
+    /// table's contribution or grant; `epoch`: the table's, when L1 said) into the log, ahead of
+    /// pending L2 transactions and behind the L1 entries taken before it, as a deposit is. A
+    /// batch then carries it as a fund slot: paid when the payer's balance covers it when the
+    /// slot applies, else a shortfall ([`RollupState::apply`] decides). Positions must arrive in
+    /// order; a position already taken with the same move is acknowledged again (`duplicate`),
+    /// with another move it is an error. Durable when this returns, with the count of moves
+    /// taken (the position a restart resumes from) in the same write.
+    pub fn ingest_fund_move(
+        &self,
+        position: u64,
+        fund_move: FundMove,
+        epoch: Option<u32>,
+    ) -> Result<DepositIngested, SequencerError> {
+        let sealed = self.lock_sealed()?;
+        let mut g = self.lock_live()?;
+        let taken = g.counters.fund_moves;
+        if position < taken {
+            return match self.store.fund_move(position)? {
+                Some(r) if r.fund_move == fund_move => Ok(DepositIngested {
+                    accepted: Accepted { seq: r.seq, hash: tx_hash(&Tx::Fund(fund_move), Some(position)) },
+                    duplicate: true,
+                    evicted: Vec::new(),
+                }),
+                _ => Err(SequencerError::FundMoveConflict { position }),
+            };
+        }
+        if position > taken {
+            return Err(SequencerError::FundMoveOutOfOrder { expected: taken, got: position });
+        }
+        let tx = Tx::Fund(fund_move);
+        let plan = g.mempool.plan_l1(&sealed, &tx).map_err(|e| match e {
+            crate::mempool::MempoolError::Invalid(source) => {
+                SequencerError::FundMoveRejected { position, source }
+            }
+            other => SequencerError::from(other),
+        })?;
+        let seq = g.counters.next_seq;
+        let hash = tx_hash(&tx, Some(position));
+        let record = TxRecord { tx, queue_index: Some(position), hash, status: TxStatus::Pending };
+        let counters = Counters { next_seq: seq + 1, fund_moves: taken + 1, ..g.counters };
+        let fund = FundMoveRecord { seq, epoch, fund_move, outcome: FundOutcome::Pending };
+        let mut w = self.store.write();
+        w.put_tx(seq, &record);
+        w.put_fund_move(position, &fund);
+        let (group, evicted) =
+            self.take_l1_entry(&mut g, plan, PendingTx::new(seq, record), counters, w, "a fund move")?;
+        g.pending_funds.insert(seq, (position, fund));
+        drop(sealed);
+        if !evicted.is_empty() {
+            warn!(target: "sequencer::batcher", ?evicted, position, "pending transactions evicted behind a fund move");
+        }
+        update_gauges(&g);
+        drop(g);
+        self.settle_acceptance(Accepted { seq, hash }, group, "fundMove")?;
+        info!(
+            target: "sequencer::batcher",
+            seq,
+            position,
+            from = fund_move.from,
+            to = fund_move.to,
+            amount = fund_move.amount,
+            epoch,
+            "fund move taken"
+        );
+        Ok(DepositIngested { accepted: Accepted { seq, hash }, duplicate: false, evicted })
+    }
+
+    /// The common part of taking an L1 entry ahead of the pending L2 transactions: marks the
+    /// transactions the plan evicts rejected (freeing their credits' nullifiers), writes the
+    /// counters, applies the plan and stages the writes `w` (which hold the entry's records).
+    /// Returns the commit group and the evicted sequence numbers.
+    fn take_l1_entry(
+        &self,
+        g: &mut MutexGuard<'_, Inner>,
+        plan: DepositPlan,
+        entry: PendingTx,
+        counters: Counters,
+        mut w: StoreWrite,
+        ahead: &str,
+    ) -> Result<(u64, Vec<u64>), SequencerError> {
         let mut freed = Vec::new();
         for (p, reason) in &plan.evicted {
-            let reason = format!("evicted: a deposit went ahead of it and then {reason}");
+            let reason = format!("evicted: {ahead} went ahead of it and then {reason}");
             w.set_status(p.seq, &p.record, TxStatus::Rejected(reason));
             // A credit dropped: its member may apply again.
             if let Some(n) = g.pending_credits.remove(&p.seq).and_then(|c| c.nullifier) {
@@ -614,25 +765,18 @@ impl Sequencer {
         }
         w.put_counters(&counters);
         let evicted: Vec<u64> = plan.evicted.iter().map(|(p, _)| p.seq).collect();
-        if let Err(e) = g.mempool.commit_deposit(plan, PendingTx::new(seq, record)) {
-            return Err(Self::halt(&mut g, e.to_string()));
+        if let Err(e) = g.mempool.commit_deposit(plan, entry) {
+            return Err(Self::halt(g, e.to_string()));
         }
         g.counters = counters;
         for n in &freed {
             g.nullifiers.remove(n);
         }
-        let group = Self::stage(&mut g, w, 1);
-        drop(sealed);
+        let group = Self::stage(g, w, 1);
         if !evicted.is_empty() {
-            warn!(target: "sequencer::batcher", ?evicted, queue_index, "pending transactions evicted behind a deposit");
             metrics::counter!(m::TXS_EVICTED).increment(evicted.len() as u64);
         }
-        let kind = Tx::from(deposit.clone()).name();
-        update_gauges(&g);
-        drop(g);
-        self.settle_acceptance(Accepted { seq, hash }, group, kind)?;
-        info!(target: "sequencer::batcher", seq, queue_index, index = deposit.index(), kind, "L1 queue entry ingested");
-        Ok(DepositIngested { accepted: Accepted { seq, hash }, duplicate: false, evicted })
+        Ok((group, evicted))
     }
 
     /// Seals the next batch if the mempool holds a full one, or (with `force`) if it holds
@@ -696,6 +840,54 @@ impl Sequencer {
             self.proof_wake.notify_one();
         }
         Ok(true)
+    }
+
+    /// Moves of the solidarity fund's log taken into the log: the position of the next to take.
+    pub fn fund_moves_taken(&self) -> Result<u64, SequencerError> {
+        Ok(self.lock()?.counters.fund_moves)
+    }
+
+    /// Records the fund's move log on L1 as the watcher read it (`ccr_getFund`, and the gauge of
+    /// moves pending on L1).
+    pub fn set_fund_cursor(&self, cursor: FundCursor) {
+        if let Ok(mut c) = self.fund_cursor.lock() {
+            *c = Some(cursor);
+        }
+        metrics::gauge!(m::FUND_MOVES_PENDING).set(cursor.end.saturating_sub(cursor.next) as f64);
+    }
+
+    /// The moves of the last table this node took moves of (the records of the highest log
+    /// positions with one table epoch, at most [`MAX_FUND_MOVES_SHOWN`]), each with where it
+    /// stands, and the fund's cursors.
+    pub fn fund_progress(&self) -> Result<FundProgress, SequencerError> {
+        // What memory shows taken must be readable.
+        self.flush()?;
+        let (taken, settled) = {
+            let g = self.lock()?;
+            (g.counters.fund_moves, g.counters.batches_settled)
+        };
+        let l1 = self.fund_cursor.lock().ok().and_then(|c| *c);
+        let mut moves = Vec::new();
+        let mut epoch = None;
+        for item in self.store.fund_moves_rev()? {
+            let (position, record) = item?;
+            if position >= taken {
+                // Taken after the counters were read: the next call shows it.
+                continue;
+            }
+            match epoch {
+                None => epoch = Some(record.epoch),
+                Some(e) if e != record.epoch => break,
+                Some(_) => {}
+            }
+            if moves.len() == MAX_FUND_MOVES_SHOWN {
+                break;
+            }
+            let settled = record.outcome.batch().is_some_and(|b| b < settled);
+            moves.push(FundMoveStatus { position, record, settled });
+        }
+        moves.reverse();
+        Ok(FundProgress { taken, l1, moves })
     }
 
     /// The epoch of pending transactions and of the next batch.
@@ -765,6 +957,7 @@ impl Sequencer {
         for p in &txs {
             w.set_status(p.seq, &p.record, TxStatus::InBatch(number));
         }
+        let carried = record_fund_outcomes(&mut w, g, &witness, &txs, number);
         w.put_counters(&g.counters);
         // The snapshot moves with the batch: the accounts its slots touched, what it covers,
         // the witness until the proof comes, the new root for eligibility proofs.
@@ -799,6 +992,11 @@ impl Sequencer {
         );
         metrics::counter!(m::BATCHES_SEALED).increment(1);
         metrics::histogram!(m::BATCH_TXS).record(txs.len() as f64);
+        for (outcome, n) in [("paid", carried.0), ("short", carried.1)] {
+            if n > 0 {
+                metrics::counter!(m::FUND_MOVES_CARRIED, "outcome" => outcome).increment(n);
+            }
+        }
         update_gauges(g);
         Ok(group)
     }
@@ -1041,7 +1239,11 @@ impl Sequencer {
 }
 
 fn update_gauges(g: &Inner) {
-    metrics::gauge!(m::MEMPOOL_TXS, "kind" => "deposit").set(g.mempool.deposits_len() as f64);
+    let funds = g.pending_funds.len();
+    metrics::gauge!(m::MEMPOOL_TXS, "kind" => "deposit")
+        .set(g.mempool.deposits_len().saturating_sub(funds) as f64);
+    metrics::gauge!(m::MEMPOOL_TXS, "kind" => "fund").set(funds as f64);
+    metrics::gauge!(m::FUND_MOVES_TAKEN).set(g.counters.fund_moves as f64);
     metrics::gauge!(m::MEMPOOL_TXS, "kind" => "l2").set(g.mempool.l2_len() as f64);
     metrics::gauge!(m::ACCOUNTS).set(g.mempool.state().num_accounts() as f64);
     metrics::gauge!(m::LOG_ENTRIES).set(g.counters.next_seq as f64);
@@ -1055,6 +1257,41 @@ fn update_gauges(g: &Inner) {
             credit_flows::record_pool(bank, pool);
         }
     }
+}
+
+/// Rewrites the fund records of a sealed batch's fund moves with the outcome of their slots
+/// (paid or short), in `w`, the batch's write; returns how many were paid and how many short.
+fn record_fund_outcomes(
+    w: &mut StoreWrite,
+    g: &mut Inner,
+    witness: &BatchWitness,
+    txs: &[PendingTx],
+    batch: u64,
+) -> (u64, u64) {
+    let (mut paid, mut short) = (0, 0);
+    let mut slot = 0;
+    for p in txs {
+        if matches!(p.record.tx, Tx::Fund(_)) {
+            let kind = witness.slots.get(slot).map(|s| s.encoded.kind);
+            match g.pending_funds.remove(&p.seq) {
+                Some((position, rec)) => {
+                    let outcome = if kind == Some(TxKind::FundShortfall) {
+                        short += 1;
+                        FundOutcome::Short(batch)
+                    } else {
+                        paid += 1;
+                        FundOutcome::Paid(batch)
+                    };
+                    w.put_fund_move(position, &FundMoveRecord { outcome, ..rec });
+                }
+                None => {
+                    warn!(target: "sequencer::batcher", seq = p.seq, "a sealed fund move has no fund record")
+                }
+            }
+        }
+        slot += p.record.tx.slots();
+    }
+    (paid, short)
 }
 
 /// Counts the credit flows of a sealed batch's loan slots ([`CreditFlow`]): once per slot,

@@ -9,12 +9,17 @@
 //! | `batches`     | batch number (u64 BE)        | [`BatchRecord`](crate::records::BatchRecord): roots, queue range, tx_data, commitment, proof |
 //! | `deposits`    | L1 queue position (u64 BE)   | sequence number of its log entry, then the deposit |
 //! | `credits`     | sequence number (u64 BE)     | [`CreditProofRecord`](crate::records::CreditProofRecord): a credit's eligibility proof, its inputs, its state batch |
-//! | `meta`        | name (UTF-8)                 | `schema_version`, `params`, `next_seq`, `next_batch`, `deposits_seen`, `batches_settled`, `epoch`, `snapshot` |
+//! | `fund_moves`  | the solidarity fund's move log position (u64 BE) | [`FundMoveRecord`](crate::records::FundMoveRecord): the sequence number of its log entry, its table's epoch, the move, how its slot carried it out |
+//! | `meta`        | name (UTF-8)                 | `schema_version`, `params`, `next_seq`, `next_batch`, `deposits_seen`, `fund_moves`, `batches_settled`, `epoch`, `snapshot` |
 //! | `state`       | account index (u32 BE)       | the account after the last sealed batch (the *snapshot*) |
 //! | `witnesses`   | batch number (u64 BE)        | the witness of a sealed batch without a proof (deleted with its proof) |
 //! | `roots`       | state root (32 bytes BE)     | its L1 batch number (u64 BE): the roots an eligibility proof may be over |
 //! | `nullifiers`  | nullifier (32 bytes BE)      | sequence number of the credit that spent it (deleted if the credit is dropped) |
 //! | `health_reports` | epoch (u32 BE), bioregion (u32 BE), attester's packed key (32 bytes) | a signed indicator report, its API wire form in JSON ([`crate::health_reports`]); never deleted |
+//!
+//! `fund_moves` came after schema version 6 without changing it: a database written before has
+//! no fund move, and opening it creates the column family empty (`fund_moves` in `meta`
+//! absent is 0).
 //!
 //! Big-endian keys make RocksDB's byte order the numeric order, so iteration replays in order.
 //! The `txs` column family is an append-only log: entries are never deleted, only their status
@@ -44,7 +49,8 @@ use crate::fleet::codec::{
     decode_account, decode_witness, encode_account, encode_witness, WitnessCodecError,
 };
 use crate::records::{
-    decode_queue_record, encode_queue_record, BatchRecord, CodecError, CreditProofRecord, TxRecord, TxStatus,
+    decode_queue_record, encode_queue_record, BatchRecord, CodecError, CreditProofRecord, FundMoveRecord,
+    TxRecord, TxStatus,
 };
 
 /// Column family of the accepted-transaction log.
@@ -69,8 +75,10 @@ pub const CF_ROOTS: &str = "roots";
 pub const CF_NULLIFIERS: &str = "nullifiers";
 /// Column family of the signed health indicator reports.
 pub const CF_HEALTH_REPORTS: &str = "health_reports";
+/// Column family of the solidarity fund's moves taken into the log.
+pub const CF_FUND_MOVES: &str = "fund_moves";
 /// Every column family.
-pub const COLUMN_FAMILIES: [&str; 11] = [
+pub const COLUMN_FAMILIES: [&str; 12] = [
     CF_TXS,
     CF_TX_HASHES,
     CF_BATCHES,
@@ -82,6 +90,7 @@ pub const COLUMN_FAMILIES: [&str; 11] = [
     CF_ROOTS,
     CF_NULLIFIERS,
     CF_HEALTH_REPORTS,
+    CF_FUND_MOVES,
 ];
 
 /// The write-ahead log's size at most, before RocksDB flushes the memtables holding it.
@@ -99,6 +108,7 @@ const META_PARAMS: &[u8] = b"params";
 const META_NEXT_SEQ: &[u8] = b"next_seq";
 const META_NEXT_BATCH: &[u8] = b"next_batch";
 const META_DEPOSITS_SEEN: &[u8] = b"deposits_seen";
+const META_FUND_MOVES: &[u8] = b"fund_moves";
 const META_BATCHES_SETTLED: &[u8] = b"batches_settled";
 const META_EPOCH: &[u8] = b"epoch";
 const META_PROVER_LEASES: &[u8] = b"prover_leases";
@@ -144,6 +154,9 @@ pub struct Counters {
     pub next_batch: u64,
     /// L1 deposits recorded (= entries in `deposits`).
     pub deposits_seen: u64,
+    /// Moves of the solidarity fund's log taken into the log (= entries in `fund_moves`): the
+    /// log position of the next move to take.
+    pub fund_moves: u64,
     /// Batches settled on L1 (a prefix of the batches: `0..batches_settled`).
     pub batches_settled: u64,
     /// The epoch of pending transactions and of the next batch (L1's, as last observed).
@@ -264,6 +277,7 @@ impl Store {
             next_seq: self.meta_u64(META_NEXT_SEQ)?.unwrap_or(0),
             next_batch: self.meta_u64(META_NEXT_BATCH)?.unwrap_or(0),
             deposits_seen: self.meta_u64(META_DEPOSITS_SEEN)?.unwrap_or(0),
+            fund_moves: self.meta_u64(META_FUND_MOVES)?.unwrap_or(0),
             batches_settled: self.meta_u64(META_BATCHES_SETTLED)?.unwrap_or(0),
             epoch: match self.meta_u64(META_EPOCH)?.unwrap_or(0) {
                 e if e <= u64::from(ccr_circuits::state::loan::MAX_EPOCH) => e as u32,
@@ -337,6 +351,25 @@ impl Store {
         self.get(CF_DEPOSITS, &key)?
             .map(|v| decode_queue_record(&v).map_err(|e| corrupt(CF_DEPOSITS, &key, e)))
             .transpose()
+    }
+
+    /// The fund move at log position `position` that this node took.
+    pub fn fund_move(&self, position: u64) -> Result<Option<FundMoveRecord>, StoreError> {
+        let key = position.to_be_bytes();
+        self.get(CF_FUND_MOVES, &key)?
+            .map(|v| FundMoveRecord::decode(&v).map_err(|e| corrupt(CF_FUND_MOVES, &key, e)))
+            .transpose()
+    }
+
+    /// The fund moves taken, from the last back, by log position.
+    pub fn fund_moves_rev(
+        &self,
+    ) -> Result<impl Iterator<Item = Result<(u64, FundMoveRecord), StoreError>> + '_, StoreError> {
+        Ok(self.db.iterator_cf(self.cf(CF_FUND_MOVES)?, IteratorMode::End).map(|item| {
+            let (k, v) = item?;
+            let position = be_u64(CF_FUND_MOVES, &k, &k)?;
+            Ok((position, FundMoveRecord::decode(&v).map_err(|e| corrupt(CF_FUND_MOVES, &k, e))?))
+        }))
     }
 
     /// Every key of a column family keyed by u64, in order (for the gap checks at start-up).
@@ -576,6 +609,11 @@ impl StoreWrite {
         self.put(CF_DEPOSITS, &queue_index.to_be_bytes(), &encode_queue_record(seq, e));
     }
 
+    /// Records the fund move at log position `position` (new, or with its outcome).
+    pub fn put_fund_move(&mut self, position: u64, rec: &FundMoveRecord) {
+        self.put(CF_FUND_MOVES, &position.to_be_bytes(), &rec.encode());
+    }
+
     /// Records the eligibility proof of the credit at log entry `seq`.
     pub fn put_credit(&mut self, seq: u64, rec: &CreditProofRecord) {
         self.put(CF_CREDITS, &seq.to_be_bytes(), &rec.encode());
@@ -591,6 +629,7 @@ impl StoreWrite {
         self.put(CF_META, META_NEXT_SEQ, &c.next_seq.to_be_bytes());
         self.put(CF_META, META_NEXT_BATCH, &c.next_batch.to_be_bytes());
         self.put(CF_META, META_DEPOSITS_SEEN, &c.deposits_seen.to_be_bytes());
+        self.put(CF_META, META_FUND_MOVES, &c.fund_moves.to_be_bytes());
         self.put(CF_META, META_BATCHES_SETTLED, &c.batches_settled.to_be_bytes());
         self.put(CF_META, META_EPOCH, &u64::from(c.epoch).to_be_bytes());
     }

@@ -19,8 +19,13 @@
 //!    batch's epoch (L1's rule); its statement is the slot's (bank, borrower, amount), the
 //!    batch's epoch, that version's policy and registry, a time at most a day before the
 //!    epoch's start, and a root the rebuilt state had;
-//! 5. *replay*: its slots re-apply to the rebuilt state ([`RollupState::replay_batch`]);
-//! 6. *root*: the replayed root equals the root L1 settled.
+//! 5. *replay*: its slots re-apply to the rebuilt state ([`RollupState::replay_batch`]),
+//!    fund slots (kinds 10 and 11) included: paid only when the payer covers the amount, short
+//!    only when it does not;
+//! 6. *fund*: its fund slots, in order, are the next moves the solidarity fund queued
+//!    (`SolidarityFund`'s move log: the moves of its settled tables, in log order), continuing
+//!    where the previous batch stopped ([`check_fund_slots`]); without a fund, a batch has none;
+//! 7. *root*: the replayed root equals the root L1 settled.
 //!
 //! Finally the rebuilt root must equal the contract's `stateRoot()`.
 
@@ -29,7 +34,7 @@ use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ff::Zero;
 use ark_groth16::{Proof, VerifyingKey};
 use ccr_circuits::batch::public_commitment;
-use ccr_circuits::state::tx::QueueEntry;
+use ccr_circuits::state::tx::{FundMove, QueueEntry};
 use ccr_circuits::state::{RollupParams, RollupState};
 use ccr_l1::client::{BankVersion, EpochClock, L1Client, SettledBatch};
 use ccr_l1::L1Error;
@@ -51,6 +56,8 @@ pub enum AuditCheck {
     Credit,
     /// The slots re-apply to the rebuilt state.
     Replay,
+    /// The fund slots are the next moves the solidarity fund queued.
+    Fund,
     /// The replayed root equals the settled root.
     Root,
 }
@@ -69,6 +76,7 @@ impl std::fmt::Display for AuditCheck {
             Self::Proof => "proof",
             Self::Credit => "credit",
             Self::Replay => "replay",
+            Self::Fund => "fund",
             Self::Root => "root",
         })
     }
@@ -132,6 +140,8 @@ pub struct AuditReport {
     pub queue_total: u64,
     /// Exit slots (signed and forced) replayed.
     pub exits: u64,
+    /// The solidarity fund's moves: queued on L1, and carried out by the settled batches.
+    pub fund: AuditedFund,
     /// Accounts in the rebuilt state.
     pub accounts: usize,
     /// The rebuilt root, equal to L1's `stateRoot()` (`0x` hex).
@@ -171,10 +181,26 @@ pub struct AuditedBatch {
     pub transactions: u64,
     /// Exits among them.
     pub exits: u64,
+    /// Fund slots among them (each the next queued move).
+    pub fund_moves: u64,
     /// Eligibility proofs verified (its credits).
     pub eligibility_proofs: u64,
     /// Checks passed, in order.
     pub checks: Vec<String>,
+}
+
+/// The solidarity fund's moves as the audit found them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditedFund {
+    /// Moves in the fund's log on L1 (every settled table's).
+    pub queued: u64,
+    /// Of them, carried out by settled batches (a prefix of the log, in order).
+    pub carried: u64,
+    /// Of those, carried out by a fund-move slot (the amount moved).
+    pub paid: u64,
+    /// Of those, by a fund-shortfall slot (the payer could not cover it; L1 booked it).
+    pub short: u64,
 }
 
 /// A settled credit as its eligibility proof (verified by the *credit* check) states it.
@@ -278,7 +304,8 @@ pub async fn rebuild(
 
 /// The checks of [`audit`] over batches, queue entries (from position 0), every version of
 /// every bank's parameters ([`L1Client::bank_versions`]) and the rollup's epoch clock, already
-/// read from L1, without the final comparison with `stateRoot()`.
+/// read from L1, without the final comparison with `stateRoot()`, for a rollup without a
+/// solidarity fund (a fund slot fails the *fund* check: L1 queued no move).
 ///
 /// # Errors
 ///
@@ -288,6 +315,27 @@ pub fn check_batches(
     vk: &VerifyingKey<Bn254>,
     batches: &[SettledBatch],
     queue: &[QueueEntry],
+    banks: &[BankVersion],
+    clock: EpochClock,
+    progress: Progress<'_>,
+) -> Result<(AuditReport, RollupState), AuditError> {
+    check_batches_with_fund(params, vk, batches, queue, &[], banks, clock, progress)
+}
+
+/// [`check_batches`] with the solidarity fund's move log (from position 0, in order, as its
+/// settled tables queued the moves): the fund slots of the batches must carry out a prefix of
+/// it, in order.
+///
+/// # Errors
+///
+/// [`AuditError::Batch`].
+#[allow(clippy::too_many_arguments)] // the L1 data of one audit, each read apart
+pub fn check_batches_with_fund(
+    params: RollupParams,
+    vk: &VerifyingKey<Bn254>,
+    batches: &[SettledBatch],
+    queue: &[QueueEntry],
+    fund_moves: &[FundMove],
     banks: &[BankVersion],
     clock: EpochClock,
     progress: Progress<'_>,
@@ -311,6 +359,7 @@ pub fn check_batches(
         queue_consumed: 0,
         queue_total: queue.len() as u64,
         exits: 0,
+        fund: AuditedFund { queued: fund_moves.len() as u64, ..AuditedFund::default() },
         accounts: 0,
         final_root: String::new(),
         credits: Vec::new(),
@@ -395,7 +444,14 @@ pub fn check_batches(
         let replayed = state
             .replay_batch(&b.tx_data, &queue[from..to], b.epoch)
             .map_err(|e| fail(AuditCheck::Replay, e.to_string()))?;
-        // 6. root
+        // 6. fund
+        let carried = usize::try_from(report.fund.carried).unwrap_or(usize::MAX);
+        let (paid, short) =
+            check_fund_slots(&b.tx_data, fund_moves, carried).map_err(|d| fail(AuditCheck::Fund, d))?;
+        report.fund.carried += paid + short;
+        report.fund.paid += paid;
+        report.fund.short += short;
+        // 7. root
         if replayed.new_root != b.new_root {
             return Err(fail(
                 AuditCheck::Root,
@@ -424,6 +480,7 @@ pub fn check_batches(
             queue: [b.consumed_before, b.consumed_after],
             transactions,
             exits: replayed.exits.len() as u64,
+            fund_moves: paid + short,
             eligibility_proofs: eligibility,
             checks: [
                 AuditCheck::Sequence,
@@ -431,6 +488,7 @@ pub fn check_batches(
                 AuditCheck::Proof,
                 AuditCheck::Credit,
                 AuditCheck::Replay,
+                AuditCheck::Fund,
                 AuditCheck::Root,
             ]
             .iter()
@@ -442,6 +500,60 @@ pub fn check_batches(
     report.accounts = state.num_accounts();
     report.final_root = fr_to_hex(&state.root());
     Ok((report, state))
+}
+
+/// The fund slots (kinds 10 and 11) of a batch's `tx_data`, in slot order, against the
+/// solidarity fund's move log `queued` (from position 0), the batches before having carried out
+/// its first `carried` moves: the batch's `k`-th fund slot must be move `carried + k`, the
+/// same payer, payee and amount (what `SolidarityFund.consumeMoves` checks on L1). Whether a
+/// slot is paid or short is the replay's to check. Returns how many slots were paid and how
+/// many short.
+///
+/// # Errors
+///
+/// The first disagreement, named: the slot, the log position, what L1 queued there (or that it
+/// queued nothing more) and what the slot carries.
+pub fn check_fund_slots(tx_data: &[u8], queued: &[FundMove], carried: usize) -> Result<(u64, u64), String> {
+    use ccr_circuits::state::encoding::{EncodedSlot, SLOT_BYTES};
+    use ccr_circuits::state::tx::TxKind;
+    let (mut paid, mut short) = (0u64, 0u64);
+    let mut position = carried;
+    for (slot, bytes) in tx_data.chunks(SLOT_BYTES).enumerate() {
+        if !TxKind::from_byte(bytes[0]).is_some_and(TxKind::is_fund) {
+            continue;
+        }
+        let mut arr = [0u8; SLOT_BYTES];
+        arr.copy_from_slice(bytes);
+        let s = EncodedSlot::from_bytes(slot, &arr).map_err(|e| format!("slot {slot}: {e}"))?;
+        let amount = s.amount.decode().map_err(|e| format!("slot {slot}: {e}"))?;
+        let got = FundMove { from: s.from, to: s.to, amount };
+        let what = if s.kind == TxKind::FundShortfall { "a fund shortfall" } else { "a fund move" };
+        let shown = |m: &FundMove| format!("{} from account {} to account {}", m.amount, m.from, m.to);
+        match queued.get(position) {
+            None => {
+                return Err(format!(
+                    "slot {slot} is {what} of {}, but the fund's log holds {} moves: none queued at position {position}",
+                    shown(&got),
+                    queued.len()
+                ))
+            }
+            Some(expected) if *expected != got => {
+                return Err(format!(
+                    "slot {slot} is {what} of {}, but the fund queued {} at log position {position}",
+                    shown(&got),
+                    shown(expected)
+                ))
+            }
+            Some(_) => {}
+        }
+        position += 1;
+        if s.kind == TxKind::FundShortfall {
+            short += 1;
+        } else {
+            paid += 1;
+        }
+    }
+    Ok((paid, short))
 }
 
 /// The credit slots of `b` against the eligibility proofs its `BatchData` event carried, in

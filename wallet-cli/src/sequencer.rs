@@ -10,7 +10,7 @@ use ccr_rpc_api::api::{
     TxStatusInfo, UpkeepInput,
 };
 use ccr_rpc_api::bank_files::BankFileChunk;
-use ccr_rpc_api::health::{BankHealth, FundTable, HealthReportInput, HealthReportReceipt};
+use ccr_rpc_api::health::{BankHealth, FundView, HealthReportInput, HealthReportReceipt};
 use ccr_rpc_api::wire::{encode_signed, to_hex};
 use ccr_rpc_api::{CcrApiClient, ErrorCode};
 use jsonrpsee::core::client::Error as ClientError;
@@ -177,12 +177,13 @@ impl SequencerClient {
         self.client.get_health(pool, epoch).await.map_err(|e| self.map_err(e))
     }
 
-    /// `ccr_getFund`: the fund's native table (`None`: it lapses).
+    /// `ccr_getFund`: the fund's native table of `epoch` (`table` is `None` when it lapses) and
+    /// the moves of the last settled table as the sequencer carries them out.
     ///
     /// # Errors
     ///
     /// As [`Self::account`].
-    pub async fn fund(&self, epoch: Option<u32>) -> Result<Option<FundTable>, WalletError> {
+    pub async fn fund(&self, epoch: Option<u32>) -> Result<FundView, WalletError> {
         self.client.get_fund(epoch).await.map_err(|e| self.map_err(e))
     }
 

@@ -99,9 +99,15 @@ async fn health_reports_are_checked_counted_and_survive_a_restart() {
     let h = client.get_health(POOL, Some(3)).await.unwrap().unwrap();
     assert_eq!(h.reports.len(), 2);
     assert_eq!(h.regional[0].value, Some(DecI64(55 * SCALE)));
-    let fund = client.get_fund(None).await.unwrap().unwrap();
+    let view = client.get_fund(None).await.unwrap();
+    let fund = view.table.unwrap();
     assert_eq!(fund.lines.len(), 1);
     assert_eq!(fund.collected.0, 20_000);
+    assert_eq!(
+        (view.moves.taken, view.moves.l1_next, view.moves.moves.len()),
+        (0, None, 0),
+        "no L1: no moves"
+    );
 
     // Reports survive a restart of the node; the duplicate is still refused.
     node.shutdown().await;

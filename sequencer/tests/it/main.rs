@@ -9,6 +9,7 @@ mod credit_metrics;
 mod e2e;
 mod errors;
 mod fleet;
+mod fund_moves;
 mod health_reports;
 mod keys_and_l1;
 mod probes;

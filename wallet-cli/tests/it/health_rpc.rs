@@ -121,5 +121,9 @@ async fn health_commands_send_a_report_and_show_the_score_and_the_fund() {
     let out = String::from_utf8_lossy(&r.stdout);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(out.contains("contribution") && out.contains("20000"), "2 % of the pool's 1,000,000: {out}");
+    assert!(out.contains("settled table's moves: none taken") && out.contains("no L1"), "{out}");
+    let r = run(cmd(&["fund", "--json"])).await.unwrap();
+    let v: ccr_rpc_api::health::FundView = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!((v.table.unwrap().lines.len(), v.moves.taken, v.moves.l1_end), (1, 0, None));
     node.shutdown().await;
 }

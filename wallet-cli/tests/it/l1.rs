@@ -123,7 +123,7 @@ async fn audit_rebuilds_l1_and_the_escape_hatch_pays() {
     assert_eq!(report.per_batch.len(), 1);
     let first = &report.per_batch[0];
     assert_eq!((first.batch, first.transactions, first.queue), (1, 4, [0, 3]));
-    assert_eq!(first.checks, ["sequence", "queue", "proof", "credit", "replay", "root"]);
+    assert_eq!(first.checks, ["sequence", "queue", "proof", "credit", "replay", "fund", "root"]);
     assert_eq!(first.new_root, report.final_root);
     assert!(first.l1_tx.starts_with("0x") && first.commitment.starts_with("0x"), "{first:?}");
 

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod credit;
 mod deploy;
+mod fund_audit;
 mod health;
 mod health_rpc;
 mod help_examples;

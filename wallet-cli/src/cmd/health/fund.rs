@@ -1,6 +1,6 @@
 //! `health fund`: the solidarity fund's table for an epoch.
 
-use ccr_rpc_api::health::FundTable;
+use ccr_rpc_api::health::{FundMoveState, FundMoves, FundTable, FundView};
 use clap::Args;
 
 use crate::cli::{Output, Settings};
@@ -13,8 +13,12 @@ use crate::error::WalletError;
         ccr-wallet health fund --epoch 12 --json\n\
         Every bank with a bioregion pays a share of its pool's free balance (never its receivables)\n\
         and receives a grant weighted by its region's need and its credit flows, capped at a share\n\
-        of its money. This is the sequencer's native computation of the table; the proof comes\n\
-        with the redistribution circuit. Amounts are raw L2 units.")]
+        of its money. This is the sequencer's native computation of the table. Once an epoch's\n\
+        table is proven and settled on L1 (SolidarityFund.settleEpoch), its moves (each bank's net:\n\
+        pool -> fund account, or fund account -> pool) run in the rollup: the moves of the last\n\
+        settled table are listed with their state: taken (in the sequencer's log), paid or short\n\
+        (sealed in a batch: a short move found the payer's balance below the amount and moved\n\
+        nothing; L1 books it), settled (its batch settled on L1). Amounts are raw L2 units.")]
 pub struct FundArgs {
     /// The epoch [default: the sequencer's current one].
     #[arg(long)]
@@ -26,20 +30,30 @@ impl FundArgs {
     ///
     /// # Errors
     ///
-    /// The sequencer's errors; [`WalletError::Config`] when the table lapses.
+    /// The sequencer's errors.
     pub async fn run(self, s: &Settings) -> Result<Output, WalletError> {
         let seq = s.sequencer()?;
-        let t = seq.fund(self.epoch).await?.ok_or_else(|| {
-            WalletError::Config(
-                "no fund table for this epoch: it lapses (see `ccr-wallet health score --bank N` for why)"
-                    .into(),
-            )
-        })?;
-        Ok(Output::new(fund_text(&t), serde_json::to_value(&t).unwrap_or_default()))
+        let view = seq.fund(self.epoch).await?;
+        Ok(Output::new(fund_text(&view), serde_json::to_value(&view).unwrap_or_default()))
     }
 }
 
-fn fund_text(t: &FundTable) -> String {
+/// The table (or why it lapses), then the last settled table's moves.
+pub fn fund_text(v: &FundView) -> String {
+    let mut out = match (&v.table, &v.table_unavailable) {
+        (Some(t), _) => table_text(t),
+        (None, why) => format!(
+            "epoch {}: no fund table: {} (see `ccr-wallet health score --bank N`)",
+            v.epoch,
+            why.as_deref().unwrap_or("it lapses")
+        ),
+    };
+    out += "\n\n";
+    out += &moves_text(&v.moves);
+    out.trim_end().to_owned()
+}
+
+fn table_text(t: &FundTable) -> String {
     let mut out = format!(
         "epoch {}: fund {} + collected {} - granted {} = {} (distributable {})\n\n",
         t.epoch, t.fund_before.0, t.collected.0, t.granted.0, t.fund_after.0, t.distributable.0
@@ -58,6 +72,49 @@ fn fund_text(t: &FundTable) -> String {
             l.contribution.0,
             l.cap.0,
             l.grant.0
+        );
+    }
+    out.trim_end().to_owned()
+}
+
+/// The moves of the last settled table and where each stands.
+pub fn moves_text(m: &FundMoves) -> String {
+    let l1 = match (m.l1_next, m.l1_end) {
+        (Some(next), Some(end)) => format!("L1's log: {end} moves, {next} carried out by settled batches"),
+        _ => "L1's log not read by the sequencer (no L1, or no fund set on the rollup)".to_owned(),
+    };
+    if m.moves.is_empty() {
+        return format!("settled table's moves: none taken ({} taken in all; {l1})", m.taken);
+    }
+    let epoch =
+        m.epoch.map_or_else(|| "the last settled table".to_owned(), |e| format!("epoch {e}'s settled table"));
+    let count = |s: FundMoveState| m.moves.iter().filter(|x| x.state == s).count();
+    let mut out = format!(
+        "moves of {epoch}: {} paid, {} short, {} taken and not yet in a batch; {} settled on L1 ({l1})\n\n",
+        count(FundMoveState::Paid),
+        count(FundMoveState::Short),
+        count(FundMoveState::Taken),
+        m.moves.iter().filter(|x| x.settled).count()
+    );
+    out += &format!(
+        "{:>8} {:>8} {:>8} {:>14} {:>6} {:>6} {:>7}\n",
+        "position", "from", "to", "amount", "state", "batch", "settled"
+    );
+    for x in &m.moves {
+        let state = match x.state {
+            FundMoveState::Taken => "taken",
+            FundMoveState::Paid => "paid",
+            FundMoveState::Short => "short",
+        };
+        out += &format!(
+            "{:>8} {:>8} {:>8} {:>14} {:>6} {:>6} {:>7}\n",
+            x.position,
+            x.from,
+            x.to,
+            x.amount.0,
+            state,
+            x.batch.map_or_else(|| "-".to_owned(), |b| b.to_string()),
+            if x.settled { "yes" } else { "no" }
         );
     }
     out.trim_end().to_owned()

@@ -20,8 +20,9 @@ pub enum HealthCommand {
     /// sequencer, which checks and stores it.
     #[command(name = "send-report")]
     SendReport(send_report::SendReportArgs),
-    /// Show the solidarity fund's table for an epoch: each bank's contribution, cap and grant
-    /// (the sequencer's native computation; the proof comes with the redistribution circuit).
+    /// Show the solidarity fund's table for an epoch (each bank's contribution, cap and grant, as
+    /// the sequencer computes it) and the moves of the last table settled on L1, each taken,
+    /// paid or short, settled or not.
     Fund(fund::FundArgs),
 }
 
