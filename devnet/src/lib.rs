@@ -312,6 +312,7 @@ impl Devnet {
                 confirmations: 0,
                 poll: Duration::from_millis(200),
                 poll_contract: Some(polls.address()),
+                fund_contract: None,
                 vote_relay: ccr_sequencer::vote_relay::VoteRelayLimits::default(),
             }),
             bank_files: Some(config.dir.join(BANK_FILES_DIR)),

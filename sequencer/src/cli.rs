@@ -278,6 +278,13 @@ pub struct Args {
     /// node relays no votes. (Not `--l1-poll`: that is the polling interval.)
     #[arg(long, env = "CCR_POLL_CONTRACT", conflicts_with = "no_l1")]
     pub l1_poll_contract: Option<String>,
+    /// Address of the `SolidarityFund` contract the rollup's fund slots carry out (the rollup's
+    /// `fund()`): the node takes the moves of its settled tables into its batches, in its log's
+    /// order. Checked at start: the fund's L2 account must be one the fund opened on this
+    /// rollup. Without it the node carries out no move, and the fund's tables cannot settle
+    /// past the first.
+    #[arg(long, env = "CCR_FUND_CONTRACT", conflicts_with = "no_l1")]
+    pub l1_fund_contract: Option<String>,
     /// Vote relay: messages per poll at most, whatever its number of voters. The poll's message
     /// count on L1 is what counts, so a restart does not reset it.
     #[arg(long, default_value_t = 1024, env = "CCR_VOTE_RELAY_POLL_MAX", value_parser = clap::value_parser!(u64).range(1..))]
@@ -386,6 +393,20 @@ impl Args {
             (Some(url), Some(rollup), false) => L1Mode::Rpc { url: url.clone(), rollup: rollup.clone() },
             _ => L1Mode::Embedded,
         }
+    }
+
+    /// The `--l1-fund-contract` address, parsed.
+    pub fn fund_contract(&self) -> Result<Option<alloy_primitives::Address>, CliError> {
+        self.l1_fund_contract
+            .as_deref()
+            .map(|s| {
+                s.trim().parse().map_err(|_| {
+                    CliError::L1(format!(
+                        "--l1-fund-contract {s} is not an address (0x followed by 40 hex digits)"
+                    ))
+                })
+            })
+            .transpose()
     }
 
     /// The `--l1-poll-contract` address, parsed.
@@ -666,6 +687,9 @@ mod tests {
         assert_eq!(args(&["--l1-poll-contract", a]).poll_contract().unwrap(), Some(a.parse().unwrap()));
         let err = args(&["--l1-poll-contract", "0x12"]).poll_contract().unwrap_err();
         assert!(err.to_string().contains("not an address"), "{err}");
+        assert_eq!(args(&[]).fund_contract().unwrap(), None);
+        assert_eq!(args(&["--l1-fund-contract", a]).fund_contract().unwrap(), Some(a.parse().unwrap()));
+        assert!(args(&["--l1-fund-contract", "fund"]).fund_contract().is_err());
         assert!(
             Args::try_parse_from(["ccr-sequencer", "--db", "x", "--no-l1", "--l1-poll-contract", a]).is_err()
         );

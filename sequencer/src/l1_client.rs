@@ -2,31 +2,85 @@
 //! Ethereum JSON-RPC): the same code drives the embedded L1 of the one-machine setup and any
 //! node given by `--l1-rpc` (anvil in the tests).
 
+use alloy_primitives::Address;
 use ccr_l1::client::L1Client;
+use ccr_l1::fund::FundClient;
 use ccr_l1::L1Error;
 use ccr_prover::proof_from_bytes;
+use ccr_verifier_contracts::fund::EpochState;
 use ccr_verifier_contracts::rollup::{proof_words, BatchSubmission, CreditProofs};
 
-use crate::l1::{DepositSource, L1Deposit, Settlement, SettlementReceipt};
+use crate::l1::{DepositSource, FundLog, L1Deposit, Settlement, SettlementReceipt};
 use crate::records::{BatchRecord, CreditProofRecord, L1Settlement};
+use crate::sequencer::FundCursor;
 
-/// The rollup contract as the sequencer's deposit source and settlement layer.
+/// Epochs before the rollup's current one searched for the last settled table (its moves'
+/// epoch): a table settles within the fund's settle window after its epoch.
+const SETTLED_EPOCH_SEARCH: u32 = 8;
+
+/// The rollup contract as the sequencer's deposit source and settlement layer, and the
+/// solidarity fund's move log when one is given ([`ContractL1::with_fund`]).
 #[derive(Debug, Clone)]
 pub struct ContractL1 {
     client: L1Client,
     confirmations: u64,
+    fund: Option<FundClient>,
+    /// The epoch found for the moves up to a log end (the last settled table's).
+    settled_epoch: Option<(u64, Option<u32>)>,
 }
 
 impl ContractL1 {
     /// Reads queue entries once they are `confirmations` blocks deep (0 on a dev chain);
     /// submits batches from the client's account.
     pub fn new(client: L1Client, confirmations: u64) -> Self {
-        Self { client, confirmations }
+        Self { client, confirmations, fund: None, settled_epoch: None }
+    }
+
+    /// Reads the solidarity fund's move log from the `SolidarityFund` contract at `fund`, once it
+    /// is checked to be this rollup's: its L2 account (`fundAccount`) is one it opened on this
+    /// rollup (`AccountCreated` with the fund as owner). Returns that account.
+    ///
+    /// # Errors
+    ///
+    /// [`ContractL1Error::Fund`] when it is not this rollup's; RPC errors.
+    pub async fn with_fund(&mut self, fund: Address) -> Result<u32, ContractL1Error> {
+        let client = FundClient::connect(&self.client, fund);
+        let account = client.fund_account().await?;
+        let owned = self.client.accounts_of(fund).await?;
+        if !owned.contains(&account) {
+            return Err(ContractL1Error::Fund(format!(
+                "{fund} says its L2 account is {account}, but it opened {owned:?} on the rollup at {}: the fund of another rollup",
+                self.client.rollup()
+            )));
+        }
+        self.fund = Some(client);
+        Ok(account)
     }
 
     /// The client.
     pub fn client(&self) -> &L1Client {
         &self.client
+    }
+
+    /// The epoch of the last table settled on `fund`: the highest epoch below the rollup's
+    /// current one whose table is settled, within [`SETTLED_EPOCH_SEARCH`] epochs (`None`
+    /// beyond). Remembered for the log's `end`: moves not yet carried out are all of that table.
+    async fn settled_epoch(&mut self, fund: &FundClient, end: u64) -> Result<Option<u32>, L1Error> {
+        if let Some((e, epoch)) = self.settled_epoch {
+            if e == end {
+                return Ok(epoch);
+            }
+        }
+        let current = self.client.current_epoch().await?;
+        let mut found = None;
+        for epoch in (current.saturating_sub(SETTLED_EPOCH_SEARCH)..current).rev() {
+            if fund.epoch_state(epoch).await? == EpochState::Settled {
+                found = Some(epoch);
+                break;
+            }
+        }
+        self.settled_epoch = Some((end, found));
+        Ok(found)
     }
 }
 
@@ -36,6 +90,9 @@ pub enum ContractL1Error {
     /// The L1 client failed (RPC, revert, malformed data).
     #[error(transparent)]
     L1(#[from] L1Error),
+    /// The configured solidarity fund is not this rollup's.
+    #[error("{0}")]
+    Fund(String),
     /// A batch to submit has no proof or an unreadable one.
     #[error("batch {batch}: {reason}")]
     Batch {
@@ -59,6 +116,18 @@ impl DepositSource for ContractL1 {
 
     async fn epoch(&mut self) -> Result<Option<u32>, Self::Error> {
         Ok(Some(self.client.current_epoch().await?))
+    }
+
+    /// The fund's pending moves (`pendingMoves`: the moves not yet carried out by a settled
+    /// batch, and the first's position), those from `from` on. Read at L1's latest block.
+    async fn fund_moves_from(&mut self, from: u64) -> Result<Option<FundLog>, Self::Error> {
+        let Some(fund) = self.fund.clone() else { return Ok(None) };
+        let (next, pending) = fund.pending_moves().await?;
+        let end = next + pending.len() as u64;
+        let skip = usize::try_from(from.saturating_sub(next)).unwrap_or(usize::MAX);
+        let moves: Vec<_> = pending.into_iter().skip(skip).collect();
+        let epoch = if moves.is_empty() { None } else { self.settled_epoch(&fund, end).await? };
+        Ok(Some(FundLog { cursor: FundCursor { next, end }, moves, epoch }))
     }
 }
 

@@ -62,6 +62,7 @@ fn main() -> anyhow::Result<()> {
                     confirmations: args.l1_confirmations,
                     poll: args.l1_poll,
                     poll_contract: args.poll_contract()?,
+                    fund_contract: args.fund_contract()?,
                     vote_relay: args.vote_relay_limits()?,
                 });
                 embedded_l1 = Some(up);
@@ -80,6 +81,7 @@ fn main() -> anyhow::Result<()> {
                     confirmations: args.l1_confirmations,
                     poll: args.l1_poll,
                     poll_contract: args.poll_contract()?,
+                    fund_contract: args.fund_contract()?,
                     vote_relay: args.vote_relay_limits()?,
                 });
             }

@@ -63,6 +63,9 @@ pub struct L1Config {
     pub poll_contract: Option<alloy_primitives::Address>,
     /// The limits of that relay (per poll, per encryption key, global).
     pub vote_relay: crate::vote_relay::VoteRelayLimits,
+    /// The `SolidarityFund` contract whose settled tables' moves the batches carry out (the
+    /// rollup's `fund()`); `None`: the node takes no move.
+    pub fund_contract: Option<alloy_primitives::Address>,
 }
 
 /// Errors of node start-up.
@@ -88,6 +91,9 @@ pub enum NodeError {
     /// L1's domain (chain id and rollup address) could not be read, or is not the configured one.
     #[error("the rollup's domain on L1: {0}")]
     Domain(String),
+    /// The configured solidarity fund could not be read, or is not this rollup's.
+    #[error("the solidarity fund on L1: {0}")]
+    Fund(String),
 }
 
 /// A running node.
@@ -127,6 +133,16 @@ impl Node {
                 )));
             }
             *configured = domain;
+        }
+        // The L1 adapter, with the fund checked before anything starts.
+        let mut contract = None;
+        if let Some(l1) = &config.l1 {
+            let mut c = ContractL1::new(l1.client.clone(), l1.confirmations);
+            if let Some(fund) = l1.fund_contract {
+                let account = c.with_fund(fund).await.map_err(|e| NodeError::Fund(e.to_string()))?;
+                info!(target: "sequencer::l1", %fund, account, "carrying out the solidarity fund's moves");
+            }
+            contract = Some(c);
         }
         let handle = metrics::install()?;
         let seq_config = config.sequencer.clone();
@@ -208,8 +224,7 @@ impl Node {
         } else if let Some(keys) = config.keys {
             tasks.push(health.spawn("prover", crate::prover::run(seq.clone(), keys, rx.clone())));
         }
-        if let Some(l1) = config.l1 {
-            let contract = ContractL1::new(l1.client, l1.confirmations);
+        if let (Some(l1), Some(contract)) = (config.l1, contract) {
             let (s, r, poll) = (seq.clone(), rx.clone(), l1.poll);
             let source = contract.clone();
             tasks.push(health.spawn("deposits", async move {

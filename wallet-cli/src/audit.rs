@@ -29,7 +29,7 @@
 //!
 //! Finally the rebuilt root must equal the contract's `stateRoot()`.
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ff::Zero;
 use ark_groth16::{Proof, VerifyingKey};
@@ -37,6 +37,7 @@ use ccr_circuits::batch::public_commitment;
 use ccr_circuits::state::tx::{FundMove, QueueEntry};
 use ccr_circuits::state::{RollupParams, RollupState};
 use ccr_l1::client::{BankVersion, EpochClock, L1Client, SettledBatch};
+use ccr_l1::fund::FundClient;
 use ccr_l1::L1Error;
 use ccr_prover::verify::{prepare_verifying_key, verify_prepared};
 use ccr_rpc_api::wire::fr_to_hex;
@@ -111,6 +112,17 @@ pub enum AuditError {
         verifier: String,
         /// The first key word not found.
         missing: String,
+    },
+    /// The settled batches carried out another number of the fund's moves than the fund counts
+    /// as carried out.
+    #[error(
+        "the settled batches carried out the fund's first {carried} moves, but SolidarityFund counts {l1} as carried out"
+    )]
+    FundCursor {
+        /// Fund slots of the settled batches.
+        carried: u64,
+        /// The fund's `movesPending().next`.
+        l1: u64,
     },
     /// The rebuilt root differs from the contract's current root.
     #[error("the rebuilt state root {rebuilt} differs from L1's stateRoot() {l1}")]
@@ -251,8 +263,9 @@ impl AuditedCredit {
 /// Progress of an audit: `(batches done, batches in all)`.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
-/// Audits every settled batch (see the [module documentation](self)). `params` gives the
-/// circuit's shape (depth, batch size); the domain every batch commits to is read from L1.
+/// Audits every settled batch (see the [module documentation](self)) of a rollup without a
+/// solidarity fund ([`audit_with_fund`] for one with). `params` gives the circuit's shape
+/// (depth, batch size); the domain every batch commits to is read from L1.
 ///
 /// # Errors
 ///
@@ -263,7 +276,24 @@ pub async fn audit(
     params: RollupParams,
     vk: &VerifyingKey<Bn254>,
 ) -> Result<AuditReport, AuditError> {
-    Ok(rebuild(l1, params, vk, &mut |_, _| {}).await?.0)
+    audit_with_fund(l1, params, vk, None).await
+}
+
+/// [`audit`] of a rollup whose solidarity fund is the `SolidarityFund` at `fund` (the rollup's
+/// `fund()`, [`crate::l1ops::rollup_fund`]; `None`: no fund): the fund slots are checked
+/// against its move log, and the moves the settled batches carried out must be the ones L1
+/// counts as carried out (`movesPending().next`).
+///
+/// # Errors
+///
+/// As [`audit`]; [`AuditError::FundCursor`].
+pub async fn audit_with_fund(
+    l1: &L1Client,
+    params: RollupParams,
+    vk: &VerifyingKey<Bn254>,
+    fund: Option<Address>,
+) -> Result<AuditReport, AuditError> {
+    Ok(rebuild_with_fund(l1, params, vk, fund, &mut |_, _| {}).await?.0)
 }
 
 /// As [`audit`], with a progress callback, also returning the rebuilt state (whose Merkle
@@ -278,9 +308,37 @@ pub async fn rebuild(
     vk: &VerifyingKey<Bn254>,
     progress: Progress<'_>,
 ) -> Result<(AuditReport, RollupState), AuditError> {
+    rebuild_with_fund(l1, params, vk, None, progress).await
+}
+
+/// As [`audit_with_fund`], with a progress callback, also returning the rebuilt state.
+///
+/// # Errors
+///
+/// As [`audit_with_fund`].
+pub async fn rebuild_with_fund(
+    l1: &L1Client,
+    params: RollupParams,
+    vk: &VerifyingKey<Bn254>,
+    fund: Option<Address>,
+    progress: Progress<'_>,
+) -> Result<(AuditReport, RollupState), AuditError> {
     // The batches commit to the deployment's domain (L1's chain id and the rollup's address).
     let params = RollupParams { domain: l1.domain().await?, ..params };
     let batches = l1.settled_batches(1).await?;
+    // The fund's move log (read after the batches: it holds every move they carried out).
+    let (fund_moves, carried_on_l1) = match fund {
+        Some(f) => {
+            let client = FundClient::connect(l1, f);
+            let (next, end) = client.moves_pending().await?;
+            let mut moves = Vec::with_capacity(usize::try_from(end).unwrap_or(0));
+            for position in 0..end {
+                moves.push(client.move_at(position).await?);
+            }
+            (moves, Some(next))
+        }
+        None => (Vec::new(), None),
+    };
     let queue: Vec<QueueEntry> = l1.queue_entries(0, 0).await?.into_iter().map(|(_, e)| e).collect();
     let l1_root = l1.state_root().await?;
     // The key the proofs are checked with must be the one L1's verifier carries, or a pass here
@@ -294,8 +352,12 @@ pub async fn rebuild(
     } else {
         (Vec::new(), EpochClock { genesis_time: 0, epoch_seconds: 1 })
     };
-    let (mut report, state) = check_batches(params, vk, &batches, &queue, &banks, clock, progress)?;
+    let (mut report, state) =
+        check_batches_with_fund(params, vk, &batches, &queue, &fund_moves, &banks, clock, progress)?;
     report.verifier = format!("{verifier:#x}");
+    if let Some(next) = carried_on_l1.filter(|n| *n != report.fund.carried) {
+        return Err(AuditError::FundCursor { carried: report.fund.carried, l1: next });
+    }
     if state.root() != l1_root {
         return Err(AuditError::FinalRoot { rebuilt: fr_to_hex(&state.root()), l1: fr_to_hex(&l1_root) });
     }

@@ -53,6 +53,32 @@ impl L1 {
     }
 }
 
+/// The rollup's solidarity fund (`Rollup.fund()`: the `SolidarityFund` contract whose settled
+/// tables' moves the fund slots carry out), `None` before `setFund`. The audit needs it to check
+/// the fund slots against the moves the fund queued.
+///
+/// # Errors
+///
+/// [`WalletError::L1`] when L1 cannot be read.
+pub async fn rollup_fund(l1: &L1) -> Result<Option<Address>, WalletError> {
+    use alloy::network::TransactionBuilder;
+    use alloy::providers::{Provider, ProviderBuilder};
+    use alloy::rpc::types::TransactionRequest;
+    use alloy::sol_types::SolCall;
+    use ccr_verifier_contracts::bindings::Rollup;
+    let url =
+        l1.url.parse().map_err(|e| l1.err(L1Error::Url { url: l1.url.clone(), reason: format!("{e}") }))?;
+    let http = ccr_l1::tls::http_client().map_err(|e| l1.err(e))?;
+    let provider = ProviderBuilder::new().connect_reqwest(http, url);
+    let tx = TransactionRequest::default()
+        .with_to(l1.client.rollup())
+        .with_input(Rollup::fundCall {}.abi_encode());
+    let out = provider.call(tx).await.map_err(|e| l1.err(L1Error::Rpc(format!("Rollup.fund(): {e}"))))?;
+    let fund = Rollup::fundCall::abi_decode_returns(&out)
+        .map_err(|e| l1.err(L1Error::Data(format!("return data of Rollup.fund(): {e}"))))?;
+    Ok((fund != Address::ZERO).then_some(fund))
+}
+
 /// An L1 transaction, as the wallet reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -223,7 +249,8 @@ pub async fn exit_mode_claim(
     index: u32,
     progress: audit::Progress<'_>,
 ) -> Result<EscapeClaimed, WalletError> {
-    let (report, state) = audit::rebuild(&l1.client, params, vk, progress).await?;
+    let fund = rollup_fund(l1).await?;
+    let (report, state) = audit::rebuild_with_fund(&l1.client, params, vk, fund, progress).await?;
     let account = state.account(index).cloned().ok_or(WalletError::AccountNotFound { index })?;
     if account.pubkey != keys.l2_public() {
         return Err(WalletError::NotOurAccount { index });

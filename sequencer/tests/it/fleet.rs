@@ -132,6 +132,7 @@ async fn a_fleet_proves_in_parallel_survives_kills_and_settles_in_order() {
             confirmations: 0,
             poll: Duration::from_millis(100),
             poll_contract: None,
+            fund_contract: None,
             vote_relay: Default::default(),
         }),
         ..config(dir.path().join("db").as_path(), shape, None, Duration::from_millis(300))

@@ -109,6 +109,7 @@ async fn votes_are_relayed_to_l1_and_refused_votes_send_nothing() {
         confirmations: 0,
         poll: Duration::from_millis(100),
         poll_contract: Some(polls.address()),
+        fund_contract: None,
         vote_relay: VoteRelayLimits::default(),
     });
     let (node, client) = launch(cfg).await;
@@ -271,6 +272,7 @@ async fn attack_vote_relay_flood_drains_operator_gas() {
         confirmations: 0,
         poll: Duration::from_millis(100),
         poll_contract: Some(polls.address()),
+        fund_contract: None,
         vote_relay: limits,
     });
     let (node, client) = launch(cfg.clone()).await;

@@ -1,4 +1,5 @@
 //! `audit`: audit the rollup from L1 alone (every batch's commitment, proof and replayed root,
+//! its fund slots against the solidarity fund's queued moves,
 //! and every published poll's results against its proven tally commitment, with the salt L1's
 //! `publishResults` carried), with a progress bar; [`crate::audit`] does the batches.
 
@@ -37,8 +38,9 @@ impl AuditArgs {
         let params = s.params()?;
         let (vk, insecure) = s.verifying_key_with_flag(verifying_key.as_deref())?;
         let l1 = s.l1_reader().await?;
+        let fund = crate::l1ops::rollup_fund(&l1).await?;
         let bar = progress_bar(json_mode);
-        let r = crate::audit::rebuild(&l1.client, params, &vk, &mut |done, total| {
+        let r = crate::audit::rebuild_with_fund(&l1.client, params, &vk, fund, &mut |done, total| {
             bar.set_length(total);
             bar.set_position(done);
         })
@@ -73,6 +75,15 @@ impl AuditArgs {
                 report.final_root
             )
             + &format!("\nthe key is the one L1's batch verifier ({}) carries", report.verifier)
+            + &fund.map_or_else(
+                || "\nno solidarity fund on the rollup: no fund slot".to_owned(),
+                |f| {
+                    format!(
+                        "\nsolidarity fund {f:#x}: {} of its {} queued moves carried out in order ({} paid, {} short), as it counts",
+                        report.fund.carried, report.fund.queued, report.fund.paid, report.fund.short
+                    )
+                },
+            )
             + &report_path.as_ref().map(|p| format!("\nper-batch report: {}", p.display())).unwrap_or_default();
         let asset = s.asset_from(&l1).await?;
         let credits: String = report
