@@ -274,7 +274,7 @@ pub fn run_one(banks: usize, runs: usize) -> Result<HealthRow> {
     for _ in 0..runs.max(1) {
         reset_peak();
         let (proof, inputs, timings) =
-            prover.prove_timed(EpochCircuit::new(statement, witness.clone()), &mut rng)?;
+            prover.prove_timed(EpochCircuit::new(statement.clone(), witness.clone()), &mut rng)?;
         peak = peak.max(peak_mib());
         ensure!(inputs == public, "the proof's public inputs are not the statement's");
         let t = Instant::now();
