@@ -5,7 +5,7 @@
 //! Its clock is the rollup of the [`L1Client`] (`Rollup.currentEpoch`): the table of epoch `e`
 //! settles once `e` has ended on L1's clock, within the fund's settle window, and once the last
 //! table's moves are all carried out. A settled table's moves are queued on L1
-//! ([`FundClient::pending_moves`]); the rollup's batches carry them out, in order, as fund
+//! ([`FundClient::pending_moves`](crate::fund::FundClient::pending_moves)); the rollup's batches carry them out, in order, as fund
 //! slots (kinds 10 and 11), which `Rollup.submitBatch` hands to the fund.
 //!
 //! [`L1Client`]: crate::client::L1Client

@@ -23,13 +23,16 @@
 //! Cost: 181,000 gas of pairing (45,000 + 4 × 34,000) plus 6,150 per public input, plus the
 //! call and calldata (189,444 gas inside `Rollup.submitBatch`, measured on revm).
 //!
-//! **Input form** ([`InputForm`]). [`solidity_verifier`] takes the inputs as a fixed
+//! **Input form** ([`InputForm`](crate::generator::InputForm)).
+//! [`solidity_verifier`](crate::generator::solidity_verifier) takes the inputs as a fixed
 //! `uint256[N] calldata input` (the batch verifier, `src/Groth16Verifier.sol`, and every caller
-//! whose input count is part of its own ABI). [`solidity_verifier_with`] with
-//! [`InputForm::Dynamic`] emits `uint256[] calldata input` instead, returning `false` unless
-//! `input.length == N`, and a view `publicInputCount()` returning `N`: one interface for keys of
-//! any size, for a caller that can switch to a key with more inputs (`SolidarityFund.sol`,
-//! whose epoch key has one input per bank slot, reads the count when its verifier is set).
+//! whose input count is part of its own ABI).
+//! [`solidity_verifier_with`](crate::generator::solidity_verifier_with) with
+//! [`InputForm::Dynamic`](crate::generator::InputForm::Dynamic) emits `uint256[] calldata
+//! input` instead, returning `false` unless `input.length == N`, and a view
+//! `publicInputCount()` returning `N`: one interface for keys of any size, for a caller that
+//! can switch to a key with more inputs (`SolidarityFund.sol`, whose epoch key has one input
+//! per bank slot, reads the count when its verifier is set).
 
 use std::fmt::Write as _;
 

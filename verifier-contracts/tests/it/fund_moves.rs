@@ -595,8 +595,9 @@ fn fund_settle_epoch_gas() {
     assert!((25_000..60_000).contains(&lapse), "lapse: {lapse}");
 }
 
-/// 32 bank slots: the setup and proof take minutes outside release builds
-/// (`cargo test --release -p ccr-verifier-contracts --test it -- --ignored fund_settle_epoch_gas_32`).
+/// 8 and 32 bank slots: their setups and proofs take about 2.5 minutes on 2 cores
+/// (`cargo test -p ccr-verifier-contracts --test it -- --ignored fund_settle_epoch_gas_32
+/// --nocapture`; the figures are in the README).
 #[test]
 #[ignore]
 fn fund_settle_epoch_gas_32() {
@@ -639,4 +640,87 @@ fn fund_slot_gas() {
     println!("  the first fund slot (fund call)     {:>9}", g1 - g0 - slope);
     assert!(slope < 6_000, "a fund slot costs {slope} gas more than a transfer");
     assert!(g1 - g0 < 30_000, "the first fund slot costs {} gas", g1 - g0);
+}
+
+alloy_sol_types::sol! {
+    /// The dynamic-input verifier's interface (`SolidarityFund.sol`'s `IEpochVerifier`).
+    interface IEpochVerifier {
+        function publicInputCount() external view returns (uint256);
+        function verifyProof(
+            uint256[2] calldata a,
+            uint256[2][2] calldata b,
+            uint256[2] calldata c,
+            uint256[] calldata input
+        ) external view returns (bool);
+    }
+}
+
+/// The generated verifier in the dynamic input form takes exactly its key's inputs: a real
+/// proof verifies, and is refused (false, no revert) with an input left out, one more, or one
+/// changed.
+#[test]
+fn fund_epoch_verifier_takes_exactly_its_keys_inputs() {
+    let mut evm = ccr_verifier_contracts::Evm::new();
+    let (verifier, _) = evm.deploy(operator(), epoch_key(BANKS).verifier.deploy_code(&[])).unwrap();
+    let count = evm.call_sol(verifier, &IEpochVerifier::publicInputCountCall {}).unwrap();
+    assert_eq!(count, U256::from(6 + BANKS));
+    let a = p20();
+    let inputs: Vec<U256> = a.statement.public_inputs().iter().map(fr_to_u256).collect();
+    let w = ccr_verifier_contracts::rollup::proof_words(&a.proof);
+    let mut verify = |input: Vec<U256>| {
+        let call = IEpochVerifier::verifyProofCall {
+            a: [w[0], w[1]],
+            b: [[w[2], w[3]], [w[4], w[5]]],
+            c: [w[6], w[7]],
+            input,
+        };
+        evm.call_sol(verifier, &call).unwrap()
+    };
+    assert!(verify(inputs.clone()));
+    assert!(!verify(inputs[..inputs.len() - 1].to_vec()));
+    let mut more = inputs.clone();
+    more.push(U256::ZERO);
+    assert!(!verify(more));
+    let mut changed = inputs.clone();
+    changed[7] += U256::from(1);
+    assert!(!verify(changed));
+    assert!(!verify(Vec::new()));
+}
+
+/// Governance switches to a key of more bank slots: the fund reads its count, and the
+/// settlements after it bring that many lines.
+#[test]
+fn fund_governance_switches_to_a_key_of_more_bank_slots() {
+    let mut fw = FundWorld::with_verifier(&epoch_key(1).verifier, 1);
+    fw.advance_to(EPOCH + 1);
+    assert_eq!(fw.fund.bank_slots(&mut fw.w.evm).unwrap(), 1);
+    let a = p20();
+    assert_eq!(
+        fund_error(fw.settle(&a.settlement())),
+        SolidarityFundErrors::LineCount(SolidarityFund::LineCount {
+            got: U256::from(BANKS),
+            bankSlots: U256::from(1)
+        })
+    );
+    // Code that is no dynamic-input verifier: the rollup (no `publicInputCount`), a fixed-input
+    // stand-in (its every answer is 1: no bank slot).
+    for not_one in
+        [fw.w.rollup.rollup, fw.w.evm.deploy(operator(), accept_all_verifier().deploy_code(&[])).unwrap().0]
+    {
+        assert_eq!(
+            fund_error(fw.fund.set_verifier(&mut fw.w.evm, operator(), not_one)),
+            SolidarityFundErrors::BadValue(SolidarityFund::BadValue {
+                value: U256::from_be_slice(not_one.as_slice())
+            })
+        );
+    }
+    let (four, _) = fw.w.evm.deploy(operator(), epoch_key(BANKS).verifier.deploy_code(&[])).unwrap();
+    let receipt = fw.fund.set_verifier(&mut fw.w.evm, operator(), four).unwrap();
+    assert_eq!(
+        events::<SolidarityFund::VerifierSet>(&receipt),
+        [SolidarityFund::VerifierSet { verifier: four, bankSlots: BANKS as u32 }]
+    );
+    assert_eq!(fw.fund.bank_slots(&mut fw.w.evm).unwrap(), BANKS as u32);
+    fw.settle(&a.settlement()).unwrap();
+    assert_eq!(fw.fund.moves_pending(&mut fw.w.evm).unwrap(), (0, 3));
 }
