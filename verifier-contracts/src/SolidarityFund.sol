@@ -429,7 +429,8 @@ contract SolidarityFund {
         return stored == LAPSED ? 0 : stored;
     }
 
-    /// @notice Where the table of `epoch` is (see `EpochState`).
+    /// @notice Where the table of `epoch` is (see `EpochState`). An `Open` epoch settles only once
+    ///         the last table's moves are all carried out (`movesPending`).
     function epochState(uint32 epoch) external view returns (EpochState) {
         uint256 stored = _tables[epoch];
         if (stored == LAPSED) return EpochState.Lapsed;
