@@ -56,8 +56,10 @@ interface IFundRollup {
 ///         lapsed: it never settles and moves nothing (`lapse(e)` records it, for anyone).
 ///
 ///         Governance (the deployer, until it hands over with `transferGovernance`: a multisig
-///         or a network poll's executor) sets the registry root, the parameters' hash and the
-///         verifier; a change applies to every settlement after it.
+///         or a network poll's executor) sets the registry root, the parameters' hash, the
+///         verifier and the `settler`, the fund operator who alone settles tables (each member's
+///         activity in a table is the operator's statement, checkable against L1's data; see
+///         `settler`); a change applies to every settlement after it.
 /// @dev The public inputs are `[epoch, registryRoot, paramsHash, fundBefore, fundAfter,
 ///      tableHash, line_0, ..., line_{N-1}]` (`EpochStatement::public_inputs`), a line
 ///      `pool + contribution·2^32 + grant·2^96` (`ccr_circuits::health::fund::pack_line`). The
@@ -113,8 +115,20 @@ contract SolidarityFund {
     /// @notice The fund's L2 account (opened by the constructor; its L1 owner is this contract).
     uint32 public immutable fundAccount;
 
+    /// @notice The network's fund operator, the only one who may settle a table (the deployer
+    ///         until governance sets another, `setSettler`). The proof proves the table's
+    ///         arithmetic over the reports and over each member's activity as the table states it
+    ///         (its credit flows, vote participation, pool balance and receivable at the epoch's
+    ///         end); those figures are the operator's statement, which the proof does not check
+    ///         against the rollup's state. Anyone can: the table (`ccr_getFund`) hashes to
+    ///         `tableHashOf(epoch)`, and its figures follow from L1's batch data. So the tables
+    ///         that move money come from one accountable party, not from whoever proves a table
+    ///         of their own figures.
+    address public settler;
+
     // One slot: what `settleEpoch` reads and writes.
-    /// @notice Who may change the registry root, the parameters' hash and the verifier.
+    /// @notice Who may change the registry root, the parameters' hash, the verifier and the
+    ///         settler.
     address public governance;
     /// @notice The fund's balance as the settled tables leave it (`fund_after` of the last, less
     ///         its short contributions and plus its short grants once its moves are carried out;
@@ -164,11 +178,15 @@ contract SolidarityFund {
     event VerifierSet(address verifier, uint32 bankSlots);
     /// @notice Governance passed from `previous` to `next`.
     event GovernanceTransferred(address previous, address next);
+    /// @notice Governance made `settler` the only one who may settle tables.
+    event SettlerSet(address settler);
 
     /// @notice A constructor argument is out of range.
     error InvalidConfig();
     /// @notice Only `governance` may do this.
     error NotGovernance(address governance);
+    /// @notice Only `settler` settles tables.
+    error NotSettler(address settler);
     /// @notice Only the rollup (`clock`) carries out moves.
     error NotRollup(address rollup);
     /// @notice Not a field element (or 0 where a hash or root is expected), address(0), a
@@ -220,6 +238,7 @@ contract SolidarityFund {
         clock = clock_;
         settleWindow = settleWindow_;
         governance = msg.sender;
+        settler = msg.sender;
         _setVerifier(verifier_);
         registryRoot = registryRoot_;
         paramsHash = paramsHash_;
@@ -230,8 +249,7 @@ contract SolidarityFund {
 
     /// @notice Settles the table of `epoch`: the proof must verify for `[epoch, registryRoot,
     ///         paramsHash, fundBalance, fundAfter, tableHash, lines...]`, with one line per bank
-    ///         slot of the verifier's key (`bankSlots`). Anyone may submit (the proof is the
-    ///         authority). Then `tableHashOf(epoch) == tableHash`, `fundBalance == fundAfter`,
+    ///         slot of the verifier's key (`bankSlots`). Only the `settler` (`NotSettler`). Then `tableHashOf(epoch) == tableHash`, `fundBalance == fundAfter`,
     ///         `nextEpoch == epoch + 1`, and the table's moves are queued (`MovesQueued`).
     ///         Refused while the last table's moves are not all carried out (`MovesPending`).
     /// @param lines Each `pool + contribution·2^32 + grant·2^96` (`EpochTable::packed_lines`).
@@ -243,6 +261,7 @@ contract SolidarityFund {
         uint256[] calldata lines,
         uint256[8] calldata proof
     ) external {
+        if (msg.sender != settler) revert NotSettler(settler);
         uint256 stored = _tables[epoch];
         if (stored == LAPSED) revert SettlementLapsed(epoch);
         if (stored != 0) revert AlreadySettled(epoch, stored);
@@ -519,6 +538,13 @@ contract SolidarityFund {
         verifier = verifier_;
         bankSlots = uint32(count - FIXED_INPUTS);
         emit VerifierSet(address(verifier_), uint32(count - FIXED_INPUTS));
+    }
+
+    /// @notice Makes `settler_` (not address(0)) the only one who may settle tables.
+    function setSettler(address settler_) external onlyGovernance {
+        if (settler_ == address(0)) revert BadValue(0);
+        settler = settler_;
+        emit SettlerSet(settler_);
     }
 
     /// @notice Hands governance to `next` (not address(0)).

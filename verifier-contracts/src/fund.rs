@@ -309,6 +309,29 @@ impl FundContracts {
         self.transact(evm, from, &SolidarityFund::transferGovernanceCall { next })
     }
 
+    /// Makes `settler` the only one who may settle tables (governance only).
+    ///
+    /// # Errors
+    ///
+    /// A revert (`NotGovernance`, `BadValue` for address(0)).
+    pub fn set_settler(
+        &self,
+        evm: &mut Evm,
+        from: Address,
+        settler: Address,
+    ) -> Result<Receipt, RollupError> {
+        self.transact(evm, from, &SolidarityFund::setSettlerCall { settler_: settler })
+    }
+
+    /// Who may settle tables (the deployer until governance sets another).
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn settler(&self, evm: &mut Evm) -> Result<Address, RollupError> {
+        self.view(evm, &SolidarityFund::settlerCall {})
+    }
+
     /// The fund's balance as the settled tables leave it (0 before any).
     ///
     /// # Errors

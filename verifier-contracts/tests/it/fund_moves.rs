@@ -273,7 +273,7 @@ fn fund_refuses_lines_other_than_the_proven_ones() {
     let mut call = good.call();
     call.lines[0] += U256::from(1) << 160;
     let bad = call.lines[0];
-    let err = fw.w.evm.transact_sol(stranger(), fw.fund.fund, U256::ZERO, &call).map_err(Into::into);
+    let err = fw.w.evm.transact_sol(operator(), fw.fund.fund, U256::ZERO, &call).map_err(Into::into);
     assert_eq!(fund_error(err), SolidarityFundErrors::BadValue(SolidarityFund::BadValue { value: bad }));
     // Nothing queued; the proven lines settle.
     assert_eq!(fw.fund.moves_pending(&mut fw.w.evm).unwrap(), (0, 0));

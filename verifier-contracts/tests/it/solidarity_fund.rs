@@ -287,8 +287,9 @@ impl FundWorld {
         assert_eq!(current, U256::from(epoch));
     }
 
+    /// Settles as the fund's settler (the deployer, `operator()`).
     pub fn settle(&mut self, s: &Settlement) -> Result<Receipt, RollupError> {
-        self.fund.settle_epoch(&mut self.w.evm, stranger(), s)
+        self.fund.settle_epoch(&mut self.w.evm, operator(), s)
     }
 
     pub fn state(&mut self, epoch: u32) -> EpochState {
@@ -415,7 +416,7 @@ fn fund_refuses_a_table_that_does_not_match_its_proof() {
         let mut call = a.settlement().call();
         call.tableHash = bad;
         let err =
-            fw.w.evm.transact_sol(stranger(), fw.fund.fund, U256::ZERO, &call).map_err(RollupError::from);
+            fw.w.evm.transact_sol(operator(), fw.fund.fund, U256::ZERO, &call).map_err(RollupError::from);
         assert_eq!(fund_error(err), SolidarityFundErrors::BadValue(SolidarityFund::BadValue { value: bad }));
     }
     // Nothing moved; the right table still settles.
@@ -551,4 +552,29 @@ fn fund_governance_changes_apply_to_the_next_settlement() {
         })
     );
     fw.fund.set_verifier(&mut fw.w.evm, next, fw.fund.verifier).unwrap();
+}
+
+/// Only the settler settles: the table's activity figures are its statement (the proof checks
+/// the arithmetic over them, not the figures against the rollup's state), so a valid proof of
+/// someone else's figures moves nothing. Governance names another settler.
+#[test]
+fn fund_only_the_settler_settles_a_table() {
+    let mut fw = FundWorld::new(1);
+    fw.advance_to(EPOCH + 1);
+    assert_eq!(fw.fund.settler(&mut fw.w.evm).unwrap(), operator());
+    let not_settler = |settler| SolidarityFundErrors::NotSettler(SolidarityFund::NotSettler { settler });
+    let s = first().settlement();
+    assert_eq!(fund_error(fw.fund.settle_epoch(&mut fw.w.evm, stranger(), &s)), not_settler(operator()));
+    // Only governance names the settler, never address(0).
+    let not_governance =
+        SolidarityFundErrors::NotGovernance(SolidarityFund::NotGovernance { governance: operator() });
+    assert_eq!(fund_error(fw.fund.set_settler(&mut fw.w.evm, stranger(), stranger())), not_governance);
+    assert_eq!(
+        fund_error(fw.fund.set_settler(&mut fw.w.evm, operator(), Address::ZERO)),
+        SolidarityFundErrors::BadValue(SolidarityFund::BadValue { value: U256::ZERO })
+    );
+    fw.fund.set_settler(&mut fw.w.evm, operator(), stranger()).unwrap();
+    assert_eq!(fund_error(fw.settle(&s)), not_settler(stranger()));
+    fw.fund.settle_epoch(&mut fw.w.evm, stranger(), &s).unwrap();
+    assert_eq!(fw.balance(), first().statement.fund_after);
 }
