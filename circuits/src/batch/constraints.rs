@@ -335,7 +335,10 @@ fn slot(
     let has_amount =
         Boolean::kary_or(&[is_debit.clone(), is_credit.clone(), is_terms.clone(), is_short.clone()])?;
     amount40.conditional_enforce_equal(&zero, &!&has_amount)?;
-    to.conditional_enforce_equal(&zero, &!&Boolean::kary_or(&[is_recv.clone(), is_terms.clone(), is_short.clone()])?)?;
+    to.conditional_enforce_equal(
+        &zero,
+        &!&Boolean::kary_or(&[is_recv.clone(), is_terms.clone(), is_short.clone()])?,
+    )?;
 
     // ---- sender: the account at `from` -----------------------------------------------
     let s = AccountVar::new_witness(cs, Some(&w.sender))?;
@@ -509,10 +512,11 @@ fn slot(
     // deposit ⇒ (opens an account ⇔ the leaf was empty)
     is_create.conditional_enforce_equal(&r_empty, &is_deposit)?;
 
-    let amount_in = (FpVar::from(is_transfer.clone()) + FpVar::from(is_repay.clone()) + FpVar::from(is_fund.clone()))
-        * &amount
-        + FpVar::from(is_deposit.clone()) * &d_amount
-        - &lent;
+    let amount_in =
+        (FpVar::from(is_transfer.clone()) + FpVar::from(is_repay.clone()) + FpVar::from(is_fund.clone()))
+            * &amount
+            + FpVar::from(is_deposit.clone()) * &d_amount
+            - &lent;
     let r_balance = &r.balance + &amount_in;
     // new recipient balance < 2⁶⁴: no overflow, and a pool lends at most its balance
     enforce_bits(&r_balance, AMOUNT_BITS)?;

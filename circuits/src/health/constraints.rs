@@ -671,7 +671,9 @@ impl ConstraintSynthesizer<Fr> for EpochCircuit {
         // above: pool 32 bits, contribution and grant 64, so the packing is injective)
         for (b, bank) in banks.iter().enumerate() {
             let i = EpochStatement::N_PUBLIC + b;
-            let input = FpVar::new_input(cs.clone(), || values.as_ref().and_then(|v| v.get(i).copied()).ok_or_else(missing))?;
+            let input = FpVar::new_input(cs.clone(), || {
+                values.as_ref().and_then(|v| v.get(i).copied()).ok_or_else(missing)
+            })?;
             let packed = &bank.line[0]
                 + &bank.contribution * Fr::from(1u64 << 32)
                 + &bank.line[bank.grant_index] * Fr::from(1u128 << 96);

@@ -126,8 +126,9 @@ fn the_native_rule_and_the_replay_refuse_what_the_circuit_refuses() {
     // an amount without an exact encoding (L1 splits such a move)
     assert!(matches!(s.validate(&mv(0, FUND, (1 << 35) + 1)), Err(TxError::Amount(_))));
     // a shortfall slot in the data whose sender can pay
-    let bytes = EncodedSlot { kind: TxKind::FundShortfall, from: 0, to: FUND, amount: Float40::encode(5).unwrap() }
-        .to_bytes();
+    let bytes =
+        EncodedSlot { kind: TxKind::FundShortfall, from: 0, to: FUND, amount: Float40::encode(5).unwrap() }
+            .to_bytes();
     let mut data = bytes.to_vec();
     data.resize(SLOTS * bytes.len(), 0);
     let mut replayed = state();
