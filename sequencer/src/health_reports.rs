@@ -401,11 +401,13 @@ impl HealthBook {
             members.push(FundMember { pool, bioregion, activity });
         }
         let reports = self.reports_for(seq, epoch)?;
-        // The fund holds nothing until redistributions run (the redistribution circuit).
+        // The fund's balance on L1 (what the epoch proof's `fund_before` must be), as the fund
+        // watcher last read it; 0 without a fund (nothing settled yet).
+        let fund_before = seq.fund_cursor().map_or(0, |c| c.balance);
         Ok(self
             .config
             .fund
-            .table(&self.config.health, &self.registry, epoch, 0, &members, &reports)
+            .table(&self.config.health, &self.registry, epoch, fund_before, &members, &reports)
             .map_err(|e| e.to_string()))
     }
 

@@ -27,13 +27,16 @@ pub struct ContractL1 {
     fund: Option<FundClient>,
     /// The epoch found for the moves up to a log end (the last settled table's).
     settled_epoch: Option<(u64, Option<u32>)>,
+    /// The fund's balance as read with the log's cursor `(next, end)`: it changes only when the
+    /// cursor does (a table settles and queues its moves; the last move books the shortfalls).
+    balance: Option<(u64, u64, u64)>,
 }
 
 impl ContractL1 {
     /// Reads queue entries once they are `confirmations` blocks deep (0 on a dev chain);
     /// submits batches from the client's account.
     pub fn new(client: L1Client, confirmations: u64) -> Self {
-        Self { client, confirmations, fund: None, settled_epoch: None }
+        Self { client, confirmations, fund: None, settled_epoch: None, balance: None }
     }
 
     /// Reads the solidarity fund's move log from the `SolidarityFund` contract at `fund`, once it
@@ -127,7 +130,15 @@ impl DepositSource for ContractL1 {
         let skip = usize::try_from(from.saturating_sub(next)).unwrap_or(usize::MAX);
         let moves: Vec<_> = pending.into_iter().skip(skip).collect();
         let epoch = if moves.is_empty() { None } else { self.settled_epoch(&fund, end).await? };
-        Ok(Some(FundLog { cursor: FundCursor { next, end }, moves, epoch }))
+        let balance = match self.balance {
+            Some((n, e, b)) if (n, e) == (next, end) => b,
+            _ => {
+                let b = fund.fund_balance().await?;
+                self.balance = Some((next, end, b));
+                b
+            }
+        };
+        Ok(Some(FundLog { cursor: FundCursor { next, end, balance }, moves, epoch }))
     }
 }
 

@@ -95,6 +95,8 @@ pub struct FundCursor {
     pub next: u64,
     /// The log's end (moves `next..end` are pending on L1).
     pub end: u64,
+    /// The fund's balance on L1 (`fundBalance`): the next table's `fund_before`.
+    pub balance: u64,
 }
 
 /// A fund move of the last table this node took moves of, with where it stands.
@@ -856,6 +858,11 @@ impl Sequencer {
         metrics::gauge!(m::FUND_MOVES_PENDING).set(cursor.end.saturating_sub(cursor.next) as f64);
     }
 
+    /// The fund's move log on L1 as the watcher last read it (`None`: not read by this process).
+    pub fn fund_cursor(&self) -> Option<FundCursor> {
+        self.fund_cursor.lock().ok().and_then(|c| *c)
+    }
+
     /// The moves of the last table this node took moves of (the records of the highest log
     /// positions with one table epoch, at most [`MAX_FUND_MOVES_SHOWN`]), each with where it
     /// stands, and the fund's cursors.
@@ -866,7 +873,7 @@ impl Sequencer {
             let g = self.lock()?;
             (g.counters.fund_moves, g.counters.batches_settled)
         };
-        let l1 = self.fund_cursor.lock().ok().and_then(|c| *c);
+        let l1 = self.fund_cursor();
         let mut moves = Vec::new();
         let mut epoch = None;
         for item in self.store.fund_moves_rev()? {

@@ -42,7 +42,7 @@ impl DepositSource for ScriptedFund {
     }
 
     async fn fund_moves_from(&mut self, from: u64) -> Result<Option<FundLog>, Never> {
-        let cursor = FundCursor { next: self.carried, end: self.log.len() as u64 };
+        let cursor = FundCursor { next: self.carried, end: self.log.len() as u64, balance: 100 };
         let moves = self.log.iter().skip(from as usize).copied().collect();
         Ok(Some(FundLog { cursor, moves, epoch: Some(self.epoch) }))
     }
@@ -115,7 +115,7 @@ async fn moves_are_taken_in_log_order_ahead_of_other_transactions() {
         (690, 400, 150, 260)
     );
     let p = seq.fund_progress().unwrap();
-    assert_eq!((p.taken, p.l1), (3, Some(FundCursor { next: 0, end: 3 })));
+    assert_eq!((p.taken, p.l1), (3, Some(FundCursor { next: 0, end: 3, balance: 100 })));
     let shown: Vec<_> = p.moves.iter().map(|m| (m.position, m.record.fund_move, m.record.outcome)).collect();
     assert_eq!(
         shown,
