@@ -5,7 +5,12 @@
 //! (`ccr_getFund`) are read; the devnet rebuilds the table's inputs itself, proves the table
 //! with the epoch circuit under a development key and checks its native table equals the
 //! sequencer's line by line; on L1 it deploys the epoch verifier and `SolidarityFund` (clock:
-//! the rollup), moves L1's clock past the epoch's end and settles the table (`settleEpoch`).
+//! the rollup; it becomes the rollup's fund and opens the fund's L2 account), restarts the
+//! sequencer with `--l1-fund-contract`, moves L1's clock past the epoch's end and settles the
+//! table (`settleEpoch`), which queues its moves. The sequencer carries them out in its next
+//! batches (fund slots); once those are settled on L1, each pool's balance, the fund account's
+//! L2 balance (equal to `SolidarityFund.fundBalance()`) and the moves' state (`ccr_getFund`) are
+//! checked, and the audit checks the fund slots against the fund's move log.
 //!
 //! The banks: `commons` (the scenario's lender, Germany), and `oslo` (Norway) and `athens`
 //! (Greece), opened by deposit in this step. oslo and athens do not lend: their weight (need ×
@@ -22,10 +27,11 @@ use ccr_circuits::credit::N_PURPOSES;
 use ccr_circuits::health::fund::{params_hash, FundMember};
 use ccr_circuits::health::score::BankActivity;
 use ccr_circuits::health::SignedReport;
+use ccr_circuits::state::tx::FundMove;
 use ccr_l1::client::VerifierKey;
 use ccr_l1::fund::FundClient;
 use ccr_prover::health::{dev_setup_epoch, EpochProver, EpochRun};
-use ccr_rpc_api::health::{FundTable, HealthReportInput};
+use ccr_rpc_api::health::{FundMoveState, FundTable, HealthReportInput};
 use ccr_sequencer::health_reports::{HealthConfig, HealthConfigFile};
 use ccr_verifier_contracts::fund::{EpochState, FundConfig, Settlement};
 use ccr_wallet::health::{report_of, sign_report, source_digest};
@@ -103,6 +109,9 @@ pub fn health_config() -> anyhow::Result<HealthConfig> {
     Ok(HealthConfig::from_parts(HealthConfigFile { attesters, bioregions, banks, health: None, fund: None })?)
 }
 
+/// How long the settled table's moves may take to be carried out and settled on L1.
+pub const MOVES_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(900);
+
 /// One bank's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -119,6 +128,34 @@ pub struct BankHealthSummary {
     pub contribution: u64,
     /// Grant from the fund (gwei).
     pub grant: u64,
+    /// The pool's L2 balance before the table's moves (gwei).
+    pub balance_before: u64,
+    /// The pool's L2 balance once they are settled on L1 (gwei).
+    pub balance_after: u64,
+}
+
+/// The settled table's moves, as the rollup carried them out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FundMovesSummary {
+    /// The fund's L2 account.
+    pub fund_account: u32,
+    /// Moves `settleEpoch` queued (the native table's moves, checked).
+    pub queued: usize,
+    /// Of them, carried out by a fund-move slot.
+    pub paid: usize,
+    /// Of them, by a fund-shortfall slot.
+    pub short: usize,
+    /// The batches that carried them out (sequencer numbering).
+    pub batches: Vec<u64>,
+    /// Milliseconds from `settleEpoch` to the last of them settled on L1.
+    pub millis: u64,
+    /// The fund account's L2 balance once they are settled (gwei).
+    pub l2_balance: u64,
+    /// `SolidarityFund.fundBalance()` then (gwei).
+    pub l1_balance: u64,
+    /// The audit passed with the fund: its fund slots are the queued moves, in order.
+    pub audited: bool,
 }
 
 /// What the health step did.
@@ -141,6 +178,8 @@ pub struct HealthSummary {
     pub settled: bool,
     /// Gas of `settleEpoch`.
     pub settle_gas: u64,
+    /// The table's moves in the rollup.
+    pub moves: FundMovesSummary,
 }
 
 fn u64_of(x: &ccr_rpc_api::api::DecU64) -> u64 {
@@ -152,8 +191,8 @@ fn u64_of(x: &ccr_rpc_api::api::DecU64) -> u64 {
 /// # Errors
 ///
 /// The first step that fails.
-pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary> {
-    let net = &devnet.network;
+pub async fn run(devnet: &mut Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary> {
+    let net = &devnet.network.clone();
     let seq = &SequencerClient::new(&net.sequencer_rpc)?;
     let config = health_config()?;
     // oslo and athens open their pools.
@@ -313,7 +352,21 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
     )
     .await
     .context("deploying the epoch verifier (compiled with solc-js) and SolidarityFund")?;
-    say(&format!("   SolidarityFund at {} (clock: the rollup), epoch verifier at {}", d.fund, d.verifier));
+    say(&format!(
+        "   SolidarityFund at {} (clock: the rollup; the rollup's fund; its L2 account {}), epoch verifier at {}",
+        d.fund, d.fund_account, d.verifier
+    ));
+    devnet.carry_fund_moves(d.fund, MOVES_TIMEOUT).await?;
+    say(&format!(
+        "   sequencer restarted with --l1-fund-contract {}: it carries out the fund's moves",
+        d.fund
+    ));
+    let pools: Vec<u32> = BANKS.iter().map(|b| b.pool).collect();
+    let mut balances_before = BTreeMap::new();
+    for &pool in &pools {
+        let a = seq.account(pool).await?.with_context(|| format!("account {pool}"))?;
+        balances_before.insert(pool, a.pending_balance.0);
+    }
     let state = fund.epoch_state(epoch).await?;
     let clock = devnet.operator.epoch_clock().await?;
     let end = clock.genesis_time + u64::from(epoch + 1) * clock.epoch_seconds;
@@ -334,6 +387,84 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
     ));
     ensure!(is_settled, "the fund on L1 is {after} ({state:?}), the table says {}", native.fund_after);
 
+    // The moves: queued by settleEpoch, carried out by the next batches, settled on L1.
+    let expected = native.moves(d.fund_account);
+    let (next, end) = fund.moves_pending().await?;
+    ensure!(
+        end - next == expected.len() as u64,
+        "settleEpoch queued {} moves, the native table implies {}",
+        end - next,
+        expected.len()
+    );
+    for (i, m) in expected.iter().enumerate() {
+        let queued = fund.move_at(next + i as u64).await?;
+        ensure!(queued == *m, "move {} on L1 is {queued:?}, the native table's is {m:?}", next + i as u64);
+    }
+    say(&format!(
+        "   {} moves queued (log positions {next}..{end}: payers into the fund's account {}, then grants out of it); the sequencer carries them out ...",
+        expected.len(),
+        d.fund_account
+    ));
+    let waited = std::time::Instant::now();
+    loop {
+        let (n, _) = fund.moves_pending().await?;
+        if n == end {
+            break;
+        }
+        ensure!(
+            waited.elapsed() < MOVES_TIMEOUT,
+            "the fund's moves were not carried out within {MOVES_TIMEOUT:?}: {} of {} ({:?})",
+            n - next,
+            end - next,
+            seq.fund(None).await.map(|v| v.moves)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let moves_secs = waited.elapsed().as_secs_f64();
+    // The sequencer records a settlement just after L1 includes it.
+    let view = loop {
+        let v = seq.fund(None).await?.moves;
+        if v.moves.len() == expected.len() && v.moves.iter().all(|m| m.settled)
+            || waited.elapsed() >= MOVES_TIMEOUT
+        {
+            break v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let carried: Vec<FundMove> =
+        view.moves.iter().map(|m| FundMove { from: m.from, to: m.to, amount: m.amount.0 }).collect();
+    ensure!(carried == expected, "ccr_getFund shows the moves {carried:?}, the table's are {expected:?}");
+    ensure!(view.moves.iter().all(|m| m.settled), "ccr_getFund: {view:?}");
+    let paid = view.moves.iter().filter(|m| m.state == FundMoveState::Paid).count();
+    let short = view.moves.iter().filter(|m| m.state == FundMoveState::Short).count();
+    let mut batches: Vec<u64> = view.moves.iter().filter_map(|m| m.batch).collect();
+    batches.dedup();
+    let l1_balance = fund.fund_balance().await?;
+    let fund_account = seq.account(d.fund_account).await?.context("the fund's L2 account")?;
+    let l2_balance = fund_account.balance.0;
+    say(&format!(
+        "   carried out by batch(es) {batches:?} ({paid} paid, {short} short) and settled on L1 in {moves_secs:.1} s: the fund's L2 account holds {l2_balance} gwei, SolidarityFund.fundBalance() {l1_balance}"
+    ));
+    ensure!(
+        l2_balance == l1_balance,
+        "the fund's L2 account holds {l2_balance}, fundBalance() is {l1_balance}"
+    );
+    let audit =
+        ccr_wallet::audit::audit_with_fund(&devnet.operator, devnet.config.params, &devnet.vk, Some(d.fund))
+            .await
+            .context("the audit with the fund")?;
+    let audited = audit.fund.carried == expected.len() as u64 && audit.fund.queued == end;
+    ensure!(audited, "the audit counted {:?} fund moves, the table has {}", audit.fund, expected.len());
+    say(&format!(
+        "   audit: {} batches, their fund slots are the fund's {} queued moves in order ({} paid, {} short)",
+        audit.batches, audit.fund.queued, audit.fund.paid, audit.fund.short
+    ));
+    let mut balances_after = BTreeMap::new();
+    for &pool in &pools {
+        let a = seq.account(pool).await?.with_context(|| format!("account {pool}"))?;
+        balances_after.insert(pool, a.balance.0);
+    }
+
     let mut banks = Vec::new();
     for b in &BANKS {
         let l = table
@@ -349,6 +480,8 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
             score100,
             contribution: l.contribution.0,
             grant: l.grant.0,
+            balance_before: balances_before.get(&b.pool).copied().unwrap_or_default(),
+            balance_after: balances_after.get(&b.pool).copied().unwrap_or_default(),
         });
     }
     Ok(HealthSummary {
@@ -360,24 +493,56 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
         native_equal,
         settled: is_settled,
         settle_gas: settled.gas_used,
+        moves: FundMovesSummary {
+            fund_account: d.fund_account,
+            queued: expected.len(),
+            paid,
+            short,
+            batches,
+            millis: (moves_secs * 1000.0) as u64,
+            l2_balance,
+            l1_balance,
+            audited,
+        },
     })
 }
 
 /// The health step's lines of the summary.
 pub fn render(h: &HealthSummary) -> String {
     let mut out = format!(
-        "health, epoch {} ({} reports, 3 attesters): bank     bioregion       score  contribution  grant\n",
+        "health, epoch {} ({} reports, 3 attesters): bank     bioregion       score  contribution  grant  pool before → after (gwei)\n",
         h.epoch, h.reports
     );
     for b in &h.banks {
         out.push_str(&format!(
-            "  {:<8} (account {}) {:<16} {:>6}  {:>12}  {:>5}\n",
-            b.name, b.pool, b.bioregion, b.score100, b.contribution, b.grant
+            "  {:<8} (account {}) {:<16} {:>6}  {:>12}  {:>5}  {} → {}\n",
+            b.name,
+            b.pool,
+            b.bioregion,
+            b.score100,
+            b.contribution,
+            b.grant,
+            b.balance_before,
+            b.balance_after
         ));
     }
     out.push_str(&format!(
         "fund: {} → {} gwei; table proven ({} slots), native equal {}; settled on L1 {} (settleEpoch gas {})\n",
         h.fund[0], h.fund[1], h.slots, h.native_equal, h.settled, h.settle_gas
+    ));
+    let m = &h.moves;
+    out.push_str(&format!(
+        "fund moves: {} queued, carried out by batch(es) {:?} ({} paid, {} short), settled on L1 {:.1} s after settleEpoch; \
+         fund account {}'s L2 balance {} = fundBalance() {}; audit of the fund slots {}\n",
+        m.queued,
+        m.batches,
+        m.paid,
+        m.short,
+        m.millis as f64 / 1000.0,
+        m.fund_account,
+        m.l2_balance,
+        m.l1_balance,
+        if m.audited { "passed" } else { "FAILED" }
     ));
     out
 }

@@ -81,7 +81,8 @@ struct Args {
     /// After the scenario, the community-health step: three attesters sign reports of Norway,
     /// Germany and Greece from bioregion/data/, each bank's score and the epoch's fund table
     /// are read from the sequencer, the table is proven (epoch circuit, INSECURE development
-    /// key) and settled on L1's SolidarityFund after moving L1's clock past the epoch's end.
+    /// key) and settled on L1's SolidarityFund after moving L1's clock past the epoch's end;
+    /// its moves are carried out by the next batches and settled on L1.
     #[arg(long)]
     health: bool,
 }
@@ -119,13 +120,13 @@ fn main() -> anyhow::Result<()> {
         } else {
             "devnet: starting (INSECURE development keys; nothing here secures value)"
         });
-        let devnet = Devnet::start(config, &mut say).await?;
+        let mut devnet = Devnet::start(config, &mut say).await?;
         if !args.no_scenario {
             let mut summary = scenario::run(&devnet, &mut say).await?;
             if args.health {
                 say("8. community health: attesters report on three bioregions; each bank's score; the epoch's \
-                     fund table proven and settled on L1 (SolidarityFund)");
-                summary.health = Some(ccr_devnet::health::run(&devnet, &mut say).await?);
+                     fund table proven and settled on L1 (SolidarityFund); its moves carried out by the rollup");
+                summary.health = Some(ccr_devnet::health::run(&mut devnet, &mut say).await?);
             }
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);

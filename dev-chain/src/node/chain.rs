@@ -27,8 +27,11 @@ pub const BLOCK_GAS_LIMIT: u64 = 30_000_000;
 /// The priority fee the node suggests (`eth_maxPriorityFeePerGas`), in wei: the base fee is 0,
 /// so this is also the suggested gas price.
 pub const SUGGESTED_PRIORITY_FEE: u128 = 1;
-/// Most blocks one `eth_getLogs` may scan.
-pub const MAX_LOG_RANGE: u64 = 100_000;
+/// Most blocks one `eth_getLogs` may scan, as providers cap it. Above the blocks the devnet
+/// mines to move the clock past a 30-day epoch (216,000 at 12 s: this node has no
+/// `evm_increaseTime`), so that what reads the rollup's logs from its deployment block (the
+/// audit, the deposit watcher) still works after that jump.
+pub const MAX_LOG_RANGE: u64 = 1_000_000;
 
 /// A mined block: its header and the hash of its transaction (none for an empty block).
 #[derive(Debug, Clone)]
