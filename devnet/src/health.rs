@@ -1,16 +1,17 @@
-//! The scenario's community-health step (issue 11): three attesters sign indicator reports of
-//! three bioregions from the shipped OECD / Our World in Data files (`bioregion/data/`, the
-//! wallet's code, as `ccr-wallet attester health-report`), send them to the sequencer
-//! (`ccr_sendHealthReport`); each bank's score (`ccr_getHealth`) and the epoch's table
-//! (`ccr_getFund`) are read; the devnet rebuilds the table's inputs itself, proves the table
-//! with the epoch circuit under a development key and checks its native table equals the
-//! sequencer's line by line; on L1 it deploys the epoch verifier and `SolidarityFund` (clock:
-//! the rollup; it becomes the rollup's fund and opens the fund's L2 account), restarts the
-//! sequencer with `--l1-fund-contract`, moves L1's clock past the epoch's end and settles the
-//! table (`settleEpoch`), which queues its moves. The sequencer carries them out in its next
-//! batches (fund slots); once those are settled on L1, each pool's balance, the fund account's
-//! L2 balance (equal to `SolidarityFund.fundBalance()`) and the moves' state (`ccr_getFund`) are
-//! checked, and the audit checks the fund slots against the fund's move log.
+//! The scenario's community-health step (issue 11). On L1 first: the epoch circuit's
+//! verifier (development key) and `SolidarityFund` (clock: the rollup), which becomes the
+//! rollup's fund and opens the fund's L2 account; the running sequencer is pointed at it
+//! (`Node::carry_fund_moves`, as `--l1-fund-contract` at start). Then three attesters sign
+//! indicator reports of three bioregions from the shipped OECD / Our World in Data files
+//! (`bioregion/data/`, the wallet's code, as `ccr-wallet attester health-report`) and send them
+//! to the sequencer (`ccr_sendHealthReport`); each bank's score (`ccr_getHealth`) and the epoch's
+//! table (`ccr_getFund`) are read; the devnet rebuilds the table's inputs itself, proves the
+//! table with the epoch circuit and checks its native table equals the sequencer's line by
+//! line; it moves L1's clock past the epoch's end and settles the table (`settleEpoch`), which
+//! queues its moves. The sequencer carries them out in its next batch (fund slots); once that is
+//! settled on L1, each pool's balance, the fund account's L2 balance (equal to
+//! `SolidarityFund.fundBalance()`) and the moves' state (`ccr_getFund`) are checked, and the
+//! audit checks the fund slots against the fund's move log.
 //!
 //! The banks: `commons` (the scenario's lender, Germany), and `oslo` (Norway) and `athens`
 //! (Greece), opened by deposit in this step. oslo and athens do not lend: their weight (need ×
@@ -79,12 +80,16 @@ pub const BIOREGIONS: [(u32, &str, &str); 3] =
     [(0, "Norway", "NOR"), (1, "Germany", "DEU"), (2, "Greece", "GRC")];
 
 /// The banks: commons (account 3, Germany: its policy is the German one), oslo and athens
-/// (accounts 4 and 5, opened by deposit in the health step).
+/// (accounts 5 and 6, opened by deposit in the health step, after the fund's account).
 pub const BANKS: [HealthBank; 3] = [
     HealthBank { name: "commons", pool: 3, bioregion: 1, deposit: 0, dev_account: 4 },
-    HealthBank { name: "oslo", pool: 4, bioregion: 0, deposit: 3 * GWEI_PER_ETH / 2, dev_account: 6 },
-    HealthBank { name: "athens", pool: 5, bioregion: 2, deposit: GWEI_PER_ETH / 4, dev_account: 7 },
+    HealthBank { name: "oslo", pool: 5, bioregion: 0, deposit: 3 * GWEI_PER_ETH / 2, dev_account: 6 },
+    HealthBank { name: "athens", pool: 6, bioregion: 2, deposit: GWEI_PER_ETH / 4, dev_account: 7 },
 ];
+
+/// The solidarity fund's L2 account: `SolidarityFund`'s constructor opens it, first in the
+/// health step.
+pub const FUND_ACCOUNT: u32 = 4;
 
 /// Health attester `i`'s key (deterministic: development only).
 pub fn attester_key(i: usize) -> PrivateKey {
@@ -109,7 +114,8 @@ pub fn health_config() -> anyhow::Result<HealthConfig> {
     Ok(HealthConfig::from_parts(HealthConfigFile { attesters, bioregions, banks, health: None, fund: None })?)
 }
 
-/// How long the settled table's moves may take to be carried out and settled on L1.
+/// How long the settled table's moves may take to be carried out and settled on L1 (a batch
+/// proof and its settlement: about half a minute).
 pub const MOVES_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(900);
 
 /// One bank's result.
@@ -191,10 +197,54 @@ fn u64_of(x: &ccr_rpc_api::api::DecU64) -> u64 {
 /// # Errors
 ///
 /// The first step that fails.
-pub async fn run(devnet: &mut Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary> {
-    let net = &devnet.network.clone();
+pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary> {
+    let net = &devnet.network;
     let seq = &SequencerClient::new(&net.sequencer_rpc)?;
     let config = health_config()?;
+    let registry = config.registry();
+
+    // L1 first: the epoch verifier and the fund, which becomes the rollup's fund and opens its
+    // L2 account (a queue entry, consumed with the pools' deposits below); the sequencer
+    // carries out its moves from now on.
+    let slots = BANKS.len().next_power_of_two();
+    say(&format!(
+        "   the epoch circuit's keys ({slots} bank slots, INSECURE development setup), its verifier and SolidarityFund on L1 ..."
+    ));
+    let keys = tokio::task::spawn_blocking(move || dev_setup_epoch(slots, EPOCH_SEED))
+        .await
+        .context("epoch key setup task")??;
+    let key = VerifierKey::from_flag(true, devnet.config.insecure_dev_keys);
+    let fund_config = FundConfig {
+        registry_root: registry.root(),
+        params_hash: params_hash(&config.health, &config.fund),
+        settle_window: SETTLE_WINDOW,
+    };
+    let (fund, d) = FundClient::deploy_with_key(
+        &devnet.operator,
+        &keys.vk,
+        key,
+        &format!("Epoch verifier of the solidarity fund, {slots} bank slots (the devnet's INSECURE development key)"),
+        &fund_config,
+    )
+    .await
+    .context("deploying the epoch verifier (compiled with solc-js) and SolidarityFund")?;
+    ensure!(
+        d.fund_account == FUND_ACCOUNT,
+        "the fund's L2 account is {}, not {FUND_ACCOUNT}",
+        d.fund_account
+    );
+    devnet
+        .node
+        .as_ref()
+        .context("the sequencer is down")?
+        .carry_fund_moves(d.fund)
+        .await
+        .context("pointing the sequencer at the fund")?;
+    say(&format!(
+        "   SolidarityFund at {} (clock: the rollup; the rollup's fund; it opens its L2 account {}), epoch verifier at {}; the sequencer carries out its moves",
+        d.fund, d.fund_account, d.verifier
+    ));
+
     // oslo and athens open their pools.
     let mut queue_length = 0;
     for b in &BANKS[1..] {
@@ -287,17 +337,14 @@ pub async fn run(devnet: &mut Devnet, say: Say<'_>) -> anyhow::Result<HealthSumm
     members.sort_by_key(|m| m.pool);
 
     // The devnet proves the same inputs.
-    let slots = BANKS.len().next_power_of_two();
     say(&format!(
         "   proving the epoch's table: epoch circuit of {slots} bank slots (INSECURE development key) ..."
     ));
-    let registry = config.registry();
-    let (native, statement, proof, vk) = {
-        let (registry, members, reports, health, fund) =
-            (registry.clone(), members.clone(), reports.clone(), config.health, config.fund);
+    let (native, statement, proof) = {
+        let (registry, members, reports, health, fund, pk) =
+            (registry.clone(), members.clone(), reports.clone(), config.health, config.fund, keys.pk.clone());
         tokio::task::spawn_blocking(move || {
-            let keys = dev_setup_epoch(slots, EPOCH_SEED)?;
-            let prover = EpochProver::new(keys.pk.clone(), slots)?;
+            let prover = EpochProver::new(pk, slots)?;
             let run = EpochRun {
                 health: &health,
                 fund: &fund,
@@ -308,8 +355,7 @@ pub async fn run(devnet: &mut Devnet, say: Say<'_>) -> anyhow::Result<HealthSumm
                 reports: &reports,
             };
             let mut rng = ChaCha20Rng::seed_from_u64(0x11);
-            let (t, s, p) = prover.prove(&run, &mut rng)?;
-            anyhow::Ok((t, s, p, keys.vk))
+            anyhow::Ok(prover.prove(&run, &mut rng)?)
         })
         .await
         .context("epoch proving task")??
@@ -336,31 +382,7 @@ pub async fn run(devnet: &mut Devnet, say: Say<'_>) -> anyhow::Result<HealthSumm
         native.fund_before, native.fund_after, native.collected, native.granted
     ));
 
-    // L1: the epoch verifier and the fund, then the settlement once the epoch has ended.
-    let key = VerifierKey::from_flag(true, devnet.config.insecure_dev_keys);
-    let fund_config = FundConfig {
-        registry_root: registry.root(),
-        params_hash: params_hash(&config.health, &config.fund),
-        settle_window: SETTLE_WINDOW,
-    };
-    let (fund, d) = FundClient::deploy_with_key(
-        &devnet.operator,
-        &vk,
-        key,
-        &format!("Epoch verifier of the solidarity fund, {slots} bank slots (the devnet's INSECURE development key)"),
-        &fund_config,
-    )
-    .await
-    .context("deploying the epoch verifier (compiled with solc-js) and SolidarityFund")?;
-    say(&format!(
-        "   SolidarityFund at {} (clock: the rollup; the rollup's fund; its L2 account {}), epoch verifier at {}",
-        d.fund, d.fund_account, d.verifier
-    ));
-    devnet.carry_fund_moves(d.fund, MOVES_TIMEOUT).await?;
-    say(&format!(
-        "   sequencer restarted with --l1-fund-contract {}: it carries out the fund's moves",
-        d.fund
-    ));
+    // L1: the settlement once the epoch has ended.
     let pools: Vec<u32> = BANKS.iter().map(|b| b.pool).collect();
     let mut balances_before = BTreeMap::new();
     for &pool in &pools {

@@ -386,47 +386,6 @@ impl Devnet {
         Ok(())
     }
 
-    /// Makes the sequencer carry out the moves of the `SolidarityFund` at `fund` (the rollup's
-    /// `fund()`), as an operator does: stops it gracefully and starts it again on the same
-    /// database with `--l1-fund-contract`. Waits first for L1's queue to be ingested (the fund
-    /// opened its account there) and every sealed batch to settle, so that no proof in flight is
-    /// abandoned.
-    ///
-    /// # Errors
-    ///
-    /// When the batches do not settle within `settle_timeout`, or the sequencer does not start
-    /// again (it refuses a fund that is not the rollup's).
-    pub async fn carry_fund_moves(&mut self, fund: Address, settle_timeout: Duration) -> anyhow::Result<()> {
-        let seq = ccr_wallet::sequencer::SequencerClient::new(&self.network.sequencer_rpc)?;
-        // The fund's constructor queued the opening of its account: ingested, sealed, settled.
-        let queued = self.operator.deposit_count().await.context("reading L1's queue length")?;
-        let started = Instant::now();
-        loop {
-            let h = seq.health().await?;
-            let ingested = h.deposits_seen >= queued;
-            if ingested && h.settled == h.batches && h.pending_txs == 0 && h.pending_deposits == 0 {
-                break;
-            }
-            anyhow::ensure!(
-                started.elapsed() < settle_timeout,
-                "the sequencer's batches did not settle within {settle_timeout:?} ({} of {})",
-                h.settled,
-                h.batches
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        if let Some(l1) = self.node_config.l1.as_mut() {
-            l1.fund_contract = Some(fund);
-        }
-        if let Some(node) = self.node.take() {
-            node.shutdown().await;
-        }
-        let node =
-            Node::launch(self.node_config.clone()).await.context("restarting the sequencer with the fund")?;
-        self.node = Some(node);
-        Ok(())
-    }
-
     /// Stops the sequencer gracefully, then L1.
     pub async fn stop(mut self) {
         if let Some(node) = self.node.take() {

@@ -120,13 +120,13 @@ fn main() -> anyhow::Result<()> {
         } else {
             "devnet: starting (INSECURE development keys; nothing here secures value)"
         });
-        let mut devnet = Devnet::start(config, &mut say).await?;
+        let devnet = Devnet::start(config, &mut say).await?;
         if !args.no_scenario {
             let mut summary = scenario::run(&devnet, &mut say).await?;
             if args.health {
                 say("8. community health: attesters report on three bioregions; each bank's score; the epoch's \
                      fund table proven and settled on L1 (SolidarityFund); its moves carried out by the rollup");
-                summary.health = Some(ccr_devnet::health::run(&mut devnet, &mut say).await?);
+                summary.health = Some(ccr_devnet::health::run(&devnet, &mut say).await?);
             }
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);

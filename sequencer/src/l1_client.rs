@@ -2,6 +2,8 @@
 //! Ethereum JSON-RPC): the same code drives the embedded L1 of the one-machine setup and any
 //! node given by `--l1-rpc` (anvil in the tests).
 
+use std::sync::{Arc, RwLock};
+
 use alloy_primitives::Address;
 use ccr_l1::client::L1Client;
 use ccr_l1::fund::FundClient;
@@ -19,12 +21,12 @@ use crate::sequencer::FundCursor;
 const SETTLED_EPOCH_SEARCH: u32 = 8;
 
 /// The rollup contract as the sequencer's deposit source and settlement layer, and the
-/// solidarity fund's move log when one is given ([`ContractL1::with_fund`]).
+/// solidarity fund's move log once one is given ([`ContractL1::with_fund`]; clones share it).
 #[derive(Debug, Clone)]
 pub struct ContractL1 {
     client: L1Client,
     confirmations: u64,
-    fund: Option<FundClient>,
+    fund: Arc<RwLock<Option<FundClient>>>,
     /// The epoch found for the moves up to a log end (the last settled table's).
     settled_epoch: Option<(u64, Option<u32>)>,
     /// The fund's balance as read with the log's cursor `(next, end)`: it changes only when the
@@ -36,17 +38,19 @@ impl ContractL1 {
     /// Reads queue entries once they are `confirmations` blocks deep (0 on a dev chain);
     /// submits batches from the client's account.
     pub fn new(client: L1Client, confirmations: u64) -> Self {
-        Self { client, confirmations, fund: None, settled_epoch: None, balance: None }
+        Self { client, confirmations, fund: Arc::default(), settled_epoch: None, balance: None }
     }
 
-    /// Reads the solidarity fund's move log from the `SolidarityFund` contract at `fund`, once it
-    /// is checked to be this rollup's: its L2 account (`fundAccount`) is one it opened on this
+    /// Reads the solidarity fund's move log from the `SolidarityFund` contract at `fund` (this
+    /// adapter and its clones: the deposit watcher's next poll takes its moves), once it is
+    /// checked to be this rollup's: its L2 account (`fundAccount`) is one it opened on this
     /// rollup (`AccountCreated` with the fund as owner). Returns that account.
     ///
     /// # Errors
     ///
-    /// [`ContractL1Error::Fund`] when it is not this rollup's; RPC errors.
-    pub async fn with_fund(&mut self, fund: Address) -> Result<u32, ContractL1Error> {
+    /// [`ContractL1Error::Fund`] when it is not this rollup's, or another fund is set already;
+    /// RPC errors.
+    pub async fn with_fund(&self, fund: Address) -> Result<u32, ContractL1Error> {
         let client = FundClient::connect(&self.client, fund);
         let account = client.fund_account().await?;
         let owned = self.client.accounts_of(fund).await?;
@@ -56,7 +60,13 @@ impl ContractL1 {
                 self.client.rollup()
             )));
         }
-        self.fund = Some(client);
+        let mut slot = self.fund.write().map_err(|_| ContractL1Error::Fund("fund lock poisoned".into()))?;
+        match slot.as_ref().map(FundClient::address) {
+            Some(set) if set != fund => {
+                return Err(ContractL1Error::Fund(format!("the node carries out the moves of {set} already")))
+            }
+            _ => *slot = Some(client),
+        }
         Ok(account)
     }
 
@@ -124,7 +134,7 @@ impl DepositSource for ContractL1 {
     /// The fund's pending moves (`pendingMoves`: the moves not yet carried out by a settled
     /// batch, and the first's position), those from `from` on. Read at L1's latest block.
     async fn fund_moves_from(&mut self, from: u64) -> Result<Option<FundLog>, Self::Error> {
-        let Some(fund) = self.fund.clone() else { return Ok(None) };
+        let Some(fund) = self.fund.read().ok().and_then(|f| f.clone()) else { return Ok(None) };
         let (next, pending) = fund.pending_moves().await?;
         let end = next + pending.len() as u64;
         let skip = usize::try_from(from.saturating_sub(next)).unwrap_or(usize::MAX);

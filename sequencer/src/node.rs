@@ -112,6 +112,8 @@ pub struct Node {
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     health: Arc<TaskHealth>,
+    /// The L1 adapter the deposit watcher polls (with L1).
+    contract: Option<ContractL1>,
 }
 
 impl Node {
@@ -137,7 +139,7 @@ impl Node {
         // The L1 adapter, with the fund checked before anything starts.
         let mut contract = None;
         if let Some(l1) = &config.l1 {
-            let mut c = ContractL1::new(l1.client.clone(), l1.confirmations);
+            let c = ContractL1::new(l1.client.clone(), l1.confirmations);
             if let Some(fund) = l1.fund_contract {
                 let account = c.with_fund(fund).await.map_err(|e| NodeError::Fund(e.to_string()))?;
                 info!(target: "sequencer::l1", %fund, account, "carrying out the solidarity fund's moves");
@@ -224,7 +226,7 @@ impl Node {
         } else if let Some(keys) = config.keys {
             tasks.push(health.spawn("prover", crate::prover::run(seq.clone(), keys, rx.clone())));
         }
-        if let (Some(l1), Some(contract)) = (config.l1, contract) {
+        if let (Some(l1), Some(contract)) = (config.l1, contract.clone()) {
             let (s, r, poll) = (seq.clone(), rx.clone(), l1.poll);
             let source = contract.clone();
             tasks.push(health.spawn("deposits", async move {
@@ -252,7 +254,24 @@ impl Node {
             shutdown,
             tasks,
             health,
+            contract,
         })
+    }
+
+    /// Makes the running node carry out the moves of the `SolidarityFund` at `fund` (the
+    /// rollup's `fund()`), as `--l1-fund-contract` does at start, once it is checked to be this
+    /// rollup's (see [`ContractL1::with_fund`]): the deposit watcher's next poll takes them.
+    /// Returns the fund's L2 account. For an operator that deploys the fund while the node runs.
+    ///
+    /// # Errors
+    ///
+    /// [`NodeError::Fund`] without L1, for a fund that is not this rollup's or when another is
+    /// set; L1's errors.
+    pub async fn carry_fund_moves(&self, fund: alloy_primitives::Address) -> Result<u32, NodeError> {
+        let contract = self.contract.as_ref().ok_or_else(|| NodeError::Fund("the node has no L1".into()))?;
+        let account = contract.with_fund(fund).await.map_err(|e| NodeError::Fund(e.to_string()))?;
+        info!(target: "sequencer::l1", %fund, account, "carrying out the solidarity fund's moves");
+        Ok(account)
     }
 
     /// The bound JSON-RPC address.
