@@ -3,7 +3,7 @@
 //!
 //! Public inputs, in order ([`EpochStatement::public_inputs`]): epoch, registry_root,
 //! params_hash, fund_before, fund_after, table_hash, then one per bank slot, its line as L1
-//! reads it, [`pack_line`](super::fund::pack_line)`(pool, contribution, grant)`: what
+//! reads it, [`pack_line`](super::fund::pack_line)`(pool, contribution, grant, bioregion)`: what
 //! `SolidarityFund.settleEpoch` queues the rollup's moves from.
 //!
 //! Relation, per bank slot (pool, bioregion, activity; [`MAX_REPORTS`] report slots):
@@ -667,8 +667,9 @@ impl ConstraintSynthesizer<Fr> for EpochCircuit {
         // conservation: fund_after = fund_before + Σ contributions − Σ grants
         (&available - &granted).enforce_equal(&fund_after)?;
 
-        // each line as L1 reads it: pool + contribution·2³² + grant·2⁹⁶ (each part range-checked
-        // above: pool 32 bits, contribution and grant 64, so the packing is injective)
+        // each line as L1 reads it: pool + contribution·2³² + grant·2⁹⁶ + bioregion·2¹⁶⁰ (each
+        // part range-checked above: pool and bioregion 32 bits, contribution and grant 64, so the
+        // packing is injective)
         for (b, bank) in banks.iter().enumerate() {
             let i = EpochStatement::N_PUBLIC + b;
             let input = FpVar::new_input(cs.clone(), || {
@@ -676,7 +677,8 @@ impl ConstraintSynthesizer<Fr> for EpochCircuit {
             })?;
             let packed = &bank.line[0]
                 + &bank.contribution * Fr::from(1u64 << 32)
-                + &bank.line[bank.grant_index] * Fr::from(1u128 << 96);
+                + &bank.line[bank.grant_index] * Fr::from(1u128 << 96)
+                + &bank.line[1] * (Fr::from(1u128 << 96) * Fr::from(1u128 << 64));
             packed.enforce_equal(&input)?;
         }
 

@@ -480,17 +480,20 @@ pub fn padding(i: u32) -> FundMember {
 // ---------------------------------------------------------------- the table's moves
 
 /// A line as L1 reads it, one public input of the epoch proof per bank slot:
-/// `pool + contribution·2³² + grant·2⁹⁶` (below 2¹⁶⁰: an injective packing).
-pub fn pack_line(pool: u32, contribution: u64, grant: u64) -> Fr {
+/// `pool + contribution·2³² + grant·2⁹⁶ + bioregion·2¹⁶⁰` (below 2¹⁹²: an injective
+/// packing). L1 checks the pool and its bioregion against the fund's members, and queues the
+/// moves from the contribution and the grant.
+pub fn pack_line(pool: u32, contribution: u64, grant: u64, bioregion: u32) -> Fr {
     let low = u128::from(pool) | u128::from(contribution) << 32;
-    Fr::from(low) + Fr::from(grant) * Fr::from(1u128 << 96)
+    let high = u128::from(grant) | u128::from(bioregion) << 64;
+    Fr::from(low) + Fr::from(high) * Fr::from(1u128 << 96)
 }
 
 impl EpochTable {
     /// Every line's [`pack_line`], in the lines' order: the epoch proof's public inputs after
     /// the fixed six, from which `SolidarityFund.settleEpoch` queues the moves.
     pub fn packed_lines(&self) -> Vec<Fr> {
-        self.lines.iter().map(|l| pack_line(l.pool, l.contribution, l.grant)).collect()
+        self.lines.iter().map(|l| pack_line(l.pool, l.contribution, l.grant, l.bioregion)).collect()
     }
 
     /// The rollup moves that carry the table out, in the order L1 queues them and the

@@ -156,10 +156,13 @@ fn a_table_moves_each_bank_once_payers_first_in_exact_parts() {
         assert_eq!(parts.iter().sum::<u64>(), amount, "{amount}");
         assert!(parts.iter().all(|&p| p != 0 && Float40::encode(p).is_ok()), "{amount}: {parts:?}");
     }
-    // a line packs injectively below 2¹⁶⁰
-    assert_eq!(pack_line(1, 0, 0), Fr::from(1u64));
-    assert_eq!(pack_line(0, 1, 0), Fr::from(1u64 << 32));
-    assert_eq!(pack_line(0, 0, 1), Fr::from(1u128 << 96));
+    // a line packs injectively below 2¹⁹²
+    assert_eq!(pack_line(1, 0, 0, 0), Fr::from(1u64));
+    assert_eq!(pack_line(0, 1, 0, 0), Fr::from(1u64 << 32));
+    assert_eq!(pack_line(0, 0, 1, 0), Fr::from(1u128 << 96));
+    assert_eq!(pack_line(0, 0, 0, 1), Fr::from(1u128 << 96) * Fr::from(1u128 << 64));
+    let top = pack_line(u32::MAX, u64::MAX, u64::MAX, u32::MAX);
+    assert_eq!(top + Fr::from(1u64), Fr::from(1u128 << 96) * Fr::from(1u128 << 96));
 }
 
 /// The fund account's key, pinned: `SolidarityFund.sol` opens the account with these

@@ -230,7 +230,7 @@ fn fund_moves_of_lines_are_the_rust_moves() {
                 }
             })
             .collect();
-        let packed_lines: Vec<Fr> = lines.iter().map(|&(p, c, g)| pack_line(p, c, g)).collect();
+        let packed_lines: Vec<Fr> = lines.iter().map(|&(p, c, g)| pack_line(p, c, g, 0)).collect();
         assert_eq!(
             fw.fund.moves_of(&mut fw.w.evm, &packed_lines, fund).unwrap(),
             moves(lines.iter().copied(), fund),
