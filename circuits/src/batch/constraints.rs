@@ -22,7 +22,10 @@
 //! * **fund moves** (L1 authorises each against a settled table of the solidarity fund, in
 //!   the order it queued them): a fund move debits `from` and credits `to` like a transfer,
 //!   without signature or nonce; a fund shortfall opens `from`'s leaf in the current root and
-//!   proves its balance below the amount, and changes nothing. Both move a non-zero amount.
+//!   proves the amount above what `from` may pay, and changes nothing. Both move a non-zero
+//!   amount. What an account may pay ([`fund_move_limit`](crate::health::fund::fund_move_limit))
+//!   is its whole balance for the fund's own account (the fund key's), `⌈balance / 5⌉` for
+//!   any other: a table that overstates a pool's balance moves no more than a fifth of it.
 //! * **canonical data**: fields a slot kind does not use are zero in the data.
 //!
 //! * **loans** ([`crate::state::loan`]): the borrower (at `from`) has its extension opened
@@ -61,6 +64,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, Synthesis
 
 use super::BatchWitness;
 use crate::babyjubjub::constraints::{verify_poseidon_gadget_if, PointVar, SignatureVar};
+use crate::health::fund::{fund_key, FUND_MOVE_DIVISOR};
 use crate::lc::linear_combination;
 use crate::merkle::constraints::MerklePathVar;
 use crate::poseidon::constraints::hash as poseidon;
@@ -467,8 +471,11 @@ fn slot(
     // The queue entry: the deposit's key and amount, or (0, 1) and the amount requested.
     let (qx, qy, qa) = match w.encoded.kind {
         TxKind::ForcedExit => (Fr::zero(), Fr::ONE, w.forced_exit.amount),
-        // a shortfall compares its amount with the balance through the same comparison
-        TxKind::FundShortfall => (Fr::zero(), Fr::zero(), w.encoded.amount.decode().unwrap_or_default()),
+        // a fund move compares its amount with what the payer may pay through the same
+        // comparison
+        TxKind::FundMove | TxKind::FundShortfall => {
+            (Fr::zero(), Fr::zero(), w.encoded.amount.decode().unwrap_or_default())
+        }
         _ => {
             let (x, y) = w.deposit.pubkey.map_or((Fr::zero(), Fr::zero()), |p| (p.x, p.y));
             (x, y, w.deposit.amount)
@@ -489,14 +496,29 @@ fn slot(
     // forced exit ⇒ the entry's key is the forced-exit marker (0, 1)
     d_x.conditional_enforce_equal(&zero, &is_forced)?;
     d_y.conditional_enforce_equal(&FpVar::one(), &is_forced)?;
-    // paid ⇔ requested ≤ balance (both below 2⁶⁴: the request by its range check, the
-    // balance as a leaf value in root_in, which a forced exit proves)
-    let paid = is_le(&d_amount, &s.balance, AMOUNT_BITS)?;
+    // A fund move from any account but the fund's own (`fund_move_limit`) may take at most
+    // ⌈balance / 5⌉: amount ≤ ⌈b/5⌉ ⇔ 5·amount ≤ b + 4. The fund's account is the one whose key
+    // is the fund key, a point nobody knows the logarithm of.
+    let is_fund_slot = &is_fund | &is_short;
+    let fund_key = fund_key();
+    let fund_payer = &s.x.is_eq(&FpVar::constant(fund_key.x))? & &s.y.is_eq(&FpVar::constant(fund_key.y))?;
+    let capped = &is_fund_slot & &!&fund_payer;
+    let spare = Fr::from(FUND_MOVE_DIVISOR - 1);
+    // paid ⇔ requested ≤ balance, or for a capped fund move 5·requested ≤ balance + 4 (below
+    // 2⁶⁷: the request by its range check, the balance as a leaf value in root_in, which a
+    // forced exit and a fund move prove)
+    let paid = is_le(
+        &(&d_amount + FpVar::from(capped.clone()) * &d_amount * spare),
+        &(&s.balance + FpVar::from(capped) * spare),
+        AMOUNT_BITS + 3,
+    )?;
     let effective = FpVar::from(paid.clone()) * &d_amount;
     // forced exit ⇒ amount in the data = effective amount (requested, or 0 if unpaid)
     amount.conditional_enforce_equal(&effective, &is_forced)?;
-    // fund shortfall ⇒ the compared amount is the slot's, and the balance does not cover it
-    d_amount.conditional_enforce_equal(&amount, &is_short)?;
+    // fund move or shortfall ⇒ the compared amount is the slot's; paid for a move, not for a
+    // shortfall
+    d_amount.conditional_enforce_equal(&amount, &is_fund_slot)?;
+    paid.conditional_enforce_equal(&Boolean::TRUE, &is_fund)?;
     paid.conditional_enforce_equal(&Boolean::FALSE, &is_short)?;
     // transfer, pool slot, fund move or shortfall ⇒ recipient exists
     r_empty.conditional_enforce_equal(

@@ -553,6 +553,32 @@ pub fn float40_parts(amount: u64) -> Vec<u64> {
     vec![high, amount - high]
 }
 
+/// What one fund move may take from an account, at most, as a divisor of its balance: a
+/// member's pool pays no more than `⌈balance / 5⌉` per move, [`MAX_SHARE_BPS`] of it, whatever
+/// the table says (only the fund's own account pays out its whole balance). The batch circuit
+/// enforces it, so a table that overstates a pool's balance still moves no more than this share
+/// of what the pool holds.
+pub const FUND_MOVE_DIVISOR: u64 = BPS / MAX_SHARE_BPS as u64;
+const _: () = assert!(FUND_MOVE_DIVISOR * MAX_SHARE_BPS as u64 == BPS);
+
+/// The most a fund move may take from `payer`: its whole balance if it is the fund's own
+/// account (its key is [`fund_account_key`]), otherwise `⌈balance / FUND_MOVE_DIVISOR⌉`, the
+/// ceiling so that a contribution of [`MAX_SHARE_BPS`] (rounded up, as the table rounds it)
+/// passes. A move above it is a shortfall: nothing moves.
+pub fn fund_move_limit(payer: &crate::state::Account) -> u64 {
+    if payer.pubkey == *fund_key() {
+        payer.balance
+    } else {
+        payer.balance.div_ceil(FUND_MOVE_DIVISOR)
+    }
+}
+
+/// [`fund_account_key`], computed once.
+pub(crate) fn fund_key() -> &'static crate::babyjubjub::Point {
+    static KEY: std::sync::OnceLock<crate::babyjubjub::Point> = std::sync::OnceLock::new();
+    KEY.get_or_init(fund_account_key)
+}
+
 /// Domain of [`fund_account_key`].
 pub const FUND_KEY_DOMAIN: &str = "ccr.solidarity-fund.account.v1";
 

@@ -389,9 +389,9 @@ impl RollupState {
         }
     }
 
-    /// Validates a fund move; returns whether `from`'s balance covers it (a
-    /// [`TxKind::FundMove`] slot) or not (a [`TxKind::FundShortfall`] slot, which moves
-    /// nothing). Both accounts must exist, the amount be non-zero and `Float40`-exact, and a
+    /// Validates a fund move; returns whether it is within what `from` may pay,
+    /// [`fund_move_limit`](crate::health::fund::fund_move_limit) (a [`TxKind::FundMove`]
+    /// slot), or not (a [`TxKind::FundShortfall`] slot, which moves nothing). Both accounts must exist, the amount be non-zero and `Float40`-exact, and a
     /// paid move must not overflow the recipient.
     fn validate_fund(&self, m: &FundMove) -> Result<bool, TxError> {
         if m.amount == 0 {
@@ -400,7 +400,7 @@ impl RollupState {
         Float40::encode(m.amount)?;
         let sender = self.existing(m.from)?;
         let receiver = self.existing(m.to)?;
-        if sender.balance < m.amount {
+        if m.amount > crate::health::fund::fund_move_limit(sender) {
             return Ok(false);
         }
         // A move to itself leaves the balance as it is (as a self-transfer).

@@ -14,6 +14,7 @@ use super::loan::{self, LoanSlot};
 use super::tx::{QueueEntry, TxKind};
 use super::RollupState;
 use crate::babyjubjub::Point;
+use crate::health::fund::fund_move_limit;
 
 /// What a replayed batch did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,15 +163,27 @@ pub enum ReplayError {
         /// Sender.
         index: u32,
     },
-    /// A fund-shortfall slot whose sender's balance covers the move (it had to be paid).
-    #[error("slot {slot}: fund shortfall of account {index}, but its balance {balance} covers {amount}")]
+    /// A fund-shortfall slot whose move was within what the sender may pay (it had to be paid).
+    #[error("slot {slot}: fund shortfall of account {index}, but its limit {limit} covers {amount}")]
     FundCovered {
         /// Slot number.
         slot: usize,
         /// Account that was to pay.
         index: u32,
-        /// Its balance.
-        balance: u64,
+        /// What it may pay ([`fund_move_limit`]).
+        limit: u64,
+        /// The move's amount.
+        amount: u64,
+    },
+    /// A paid fund move above what the sender may pay (it had to be a shortfall).
+    #[error("slot {slot}: fund move of {amount} from account {index}, above its limit {limit}")]
+    FundOverLimit {
+        /// Slot number.
+        slot: usize,
+        /// Account that paid.
+        index: u32,
+        /// What it may pay ([`fund_move_limit`]).
+        limit: u64,
         /// The move's amount.
         amount: u64,
     },
@@ -269,15 +282,19 @@ impl RollupState {
                 return Ok(None);
             }
             TxKind::FundMove => {
+                let limit = fund_move_limit(&self.replay_account(i, s.from)?);
+                if amount > limit {
+                    return Err(ReplayError::FundOverLimit { slot: i, index: s.from, limit, amount });
+                }
                 self.replay_debit(i, s.from, amount, false)?;
                 self.replay_credit(i, s.to, amount, None)?;
                 return Ok(None);
             }
             TxKind::FundShortfall => {
-                let balance = self.replay_account(i, s.from)?.balance;
+                let limit = fund_move_limit(&self.replay_account(i, s.from)?);
                 self.replay_account(i, s.to)?;
-                if balance >= amount {
-                    return Err(ReplayError::FundCovered { slot: i, index: s.from, balance, amount });
+                if amount <= limit {
+                    return Err(ReplayError::FundCovered { slot: i, index: s.from, limit, amount });
                 }
                 return Ok(None);
             }

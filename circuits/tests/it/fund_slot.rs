@@ -8,10 +8,10 @@ use ark_ec::AffineRepr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use ccr_circuits::batch::constraints::BatchCircuit;
 use ccr_circuits::batch::{BatchBuilder, BatchWitness};
-use ccr_circuits::health::fund::{float40_parts, fund_account_key, moves, pack_line};
+use ccr_circuits::health::fund::{float40_parts, fund_account_key, fund_move_limit, moves, pack_line};
 use ccr_circuits::state::amount::Float40;
 use ccr_circuits::state::encoding::EncodedSlot;
-use ccr_circuits::state::tx::{FundMove, Tx, TxKind};
+use ccr_circuits::state::tx::{Deposit, FundMove, Tx, TxKind};
 use ccr_circuits::state::{ReplayError, RollupParams, RollupState, TxError};
 
 use crate::state::{open, CHAIN};
@@ -21,13 +21,14 @@ const SLOTS: usize = 4;
 /// The fund's account in these tests.
 const FUND: u32 = 3;
 
-/// Pool 0 holds 1 000, pool 1 holds 500, account 2 holds 10, the fund (3) holds 40.
+/// Pool 0 holds 1 000, pool 1 holds 500, account 2 holds 10, the fund (3, with the fund's
+/// key) holds 40.
 fn state() -> RollupState {
     let mut s = RollupState::new(RollupParams::new(DEPTH, SLOTS, CHAIN).unwrap()).unwrap();
     open(&mut s, 0, 1, 1_000);
     open(&mut s, 1, 2, 500);
     open(&mut s, 2, 3, 10);
-    open(&mut s, FUND, 4, 40);
+    s.apply(&Tx::Deposit(Deposit { index: FUND, pubkey: Some(fund_account_key()), amount: 40 })).unwrap();
     s
 }
 
@@ -52,8 +53,10 @@ fn satisfied(c: BatchCircuit) -> bool {
     cs.is_satisfied().unwrap()
 }
 
-/// Contributions in, a grant out, and a contribution the pool cannot pay.
-const TABLE: [(u32, u32, u64); 3] = [(0, FUND, 20), (FUND, 1, 55), (2, FUND, 11)];
+/// Contributions in, a grant out (more than a fifth of the fund: the fund's own account pays
+/// out its whole balance), a contribution the pool cannot pay, and one it could pay but that is
+/// more than a fifth of its balance (555 after the grant: at most ⌈555/5⌉ = 111).
+const TABLE: [(u32, u32, u64); 4] = [(0, FUND, 20), (FUND, 1, 55), (2, FUND, 11), (1, FUND, 112)];
 
 fn table_txs() -> Vec<Tx> {
     TABLE.iter().map(|&(f, t, a)| mv(f, t, a)).collect()
@@ -63,7 +66,7 @@ fn table_txs() -> Vec<Tx> {
 fn a_paid_move_and_a_shortfall_prove_and_replay_to_the_same_root() {
     let (after, w) = batch(&table_txs());
     let kinds: Vec<_> = w.slots.iter().map(|s| s.encoded.kind).collect();
-    assert_eq!(kinds, [TxKind::FundMove, TxKind::FundMove, TxKind::FundShortfall, TxKind::Noop]);
+    assert_eq!(kinds, [TxKind::FundMove, TxKind::FundMove, TxKind::FundShortfall, TxKind::FundShortfall]);
     assert_eq!(after.account(0).unwrap().balance, 980);
     assert_eq!(after.account(1).unwrap().balance, 555);
     assert_eq!(after.account(2).unwrap().balance, 10, "a shortfall moves nothing");
@@ -80,8 +83,86 @@ fn a_paid_move_and_a_shortfall_prove_and_replay_to_the_same_root() {
     let listed: Vec<_> = r.fund_slots.iter().map(|s| (s.kind, s.from, s.to)).collect();
     assert_eq!(
         listed,
-        [(TxKind::FundMove, 0, FUND), (TxKind::FundMove, FUND, 1), (TxKind::FundShortfall, 2, FUND)]
+        [
+            (TxKind::FundMove, 0, FUND),
+            (TxKind::FundMove, FUND, 1),
+            (TxKind::FundShortfall, 2, FUND),
+            (TxKind::FundShortfall, 1, FUND)
+        ]
     );
+}
+
+#[test]
+fn a_pool_pays_at_most_a_fifth_of_its_balance_the_fund_all_of_its() {
+    let s = state();
+    let limit = |i: u32| fund_move_limit(s.account(i).unwrap());
+    // ⌈b/5⌉ for every account but the fund's: a contribution of 20 % rounded up passes
+    assert_eq!((limit(0), limit(1), limit(2)), (200, 100, 2));
+    assert_eq!(limit(FUND), 40);
+    for (balance, max) in [
+        (0, 0),
+        (1, 1),
+        (4, 1),
+        (5, 1),
+        (6, 2),
+        (u64::MAX, u64::MAX / 5),
+        (u64::MAX - 5, u64::MAX / 5 - 1),
+        (u64::MAX - 6, u64::MAX / 5 - 1),
+    ] {
+        let mut a = s.account(0).unwrap().clone();
+        a.balance = balance;
+        assert_eq!(fund_move_limit(&a), max, "{balance}");
+    }
+    // at the limit: paid, one above: a shortfall, in the circuit too
+    for (amount, kind) in [(100, TxKind::FundMove), (101, TxKind::FundShortfall)] {
+        let (_, w) = batch(&[mv(1, FUND, amount)]);
+        assert_eq!(w.slots[0].encoded.kind, kind, "{amount}");
+        assert!(satisfied(BatchCircuit::with_computed_commitment(w)));
+    }
+    let (_, w) = batch(&[mv(FUND, 1, 40)]);
+    assert_eq!(w.slots[0].encoded.kind, TxKind::FundMove);
+}
+
+/// The witness of `amount` paid from pool 1 to the fund, built by hand as the rule before the
+/// cap built it (paid whenever the balance covers it), from the shortfall's witness.
+fn paid_by_hand(amount: u64) -> BatchWitness {
+    let (_, mut w) = batch(&[mv(1, FUND, 1)]);
+    let before = state();
+    let mut accounts: Vec<_> = before.accounts().map(|(i, a)| (i, a.clone())).collect();
+    accounts.iter_mut().find(|(i, _)| *i == 1).unwrap().1.balance -= amount;
+    let mid = RollupState::from_accounts(*before.params(), before.epoch(), accounts).unwrap();
+    let slot = &mut w.slots[0];
+    slot.encoded =
+        EncodedSlot { kind: TxKind::FundMove, from: 1, to: FUND, amount: Float40::encode(amount).unwrap() };
+    slot.receiver = mid.account(FUND).cloned();
+    slot.receiver_proof = mid.proof(FUND).unwrap();
+    w
+}
+
+/// A settler whose table overstates pool 1's balance asks it for 400 of its 500: the rule
+/// makes it a shortfall, the replay refuses it paid, and the circuit refuses a batch that pays
+/// it (before the cap, all three paid it).
+#[test]
+fn attack_a_table_overstating_a_balance_takes_more_than_a_fifth_of_a_pool() {
+    let (after, w) = batch(&[mv(1, FUND, 400)]);
+    assert_eq!(w.slots[0].encoded.kind, TxKind::FundShortfall);
+    assert_eq!(after.account(1).unwrap().balance, 500, "nothing moves");
+
+    let paid =
+        EncodedSlot { kind: TxKind::FundMove, from: 1, to: FUND, amount: Float40::encode(400).unwrap() };
+    let mut data = paid.to_bytes().to_vec();
+    data.resize(SLOTS * data.len(), 0);
+    assert_eq!(
+        state().replay_batch(&data, &[], 0).unwrap_err(),
+        ReplayError::FundOverLimit { slot: 0, index: 1, limit: 100, amount: 400 }
+    );
+
+    // The hand-built witness is right: at the limit it is the builder's own and satisfies.
+    let (_, at_limit) = batch(&[mv(1, FUND, 100)]);
+    assert_eq!(paid_by_hand(100).slots[0], at_limit.slots[0]);
+    assert!(satisfied(BatchCircuit::with_computed_commitment(paid_by_hand(100))));
+    assert!(!satisfied(BatchCircuit::with_computed_commitment(paid_by_hand(101))));
+    assert!(!satisfied(BatchCircuit::with_computed_commitment(paid_by_hand(400))));
 }
 
 /// One value at a time, from a fresh valid witness; the public input is whatever the circuit
@@ -101,8 +182,12 @@ fn tampered_fund_slots_are_unsatisfied() {
     tampered(|w| w.slots[0].encoded.kind = TxKind::FundShortfall);
     // a shortfall recorded as paid: the pool cannot pay it (overspend)
     tampered(|w| w.slots[2].encoded.kind = TxKind::FundMove);
-    // a shortfall of an amount the balance covers
-    tampered(|w| w.slots[2].encoded.amount = Float40::encode(10).unwrap());
+    // a shortfall of an amount within the limit (⌈10/5⌉ = 2)
+    tampered(|w| w.slots[2].encoded.amount = Float40::encode(2).unwrap());
+    // a shortfall of a pool that could pay it (⌈555/5⌉ = 111)
+    tampered(|w| w.slots[3].encoded.amount = Float40::encode(111).unwrap());
+    // the fund key claimed by a pool, to pay uncapped (its leaf is then another)
+    tampered(|w| w.slots[3].sender.pubkey = fund_account_key());
     // a shortfall whose sender holds more than the tree says
     tampered(|w| w.slots[2].sender.balance = 5);
     // a move to another recipient than the data's
@@ -134,7 +219,7 @@ fn the_native_rule_and_the_replay_refuse_what_the_circuit_refuses() {
     let mut replayed = state();
     assert_eq!(
         replayed.replay_batch(&data, &[], 0).unwrap_err(),
-        ReplayError::FundCovered { slot: 0, index: 0, balance: 1_000, amount: 5 }
+        ReplayError::FundCovered { slot: 0, index: 0, limit: 200, amount: 5 }
     );
 }
 
