@@ -331,8 +331,9 @@ pub enum FundMoveState {
     Taken,
     /// Carried out by a fund-move slot: the amount moved.
     Paid,
-    /// Carried out by a fund-shortfall slot: the payer's balance was below the amount, nothing
-    /// moved, L1 books the shortfall in the fund's balance.
+    /// Carried out by a fund-shortfall slot: the amount was above what the payer may pay (its
+    /// balance, or a fifth of it for a pool), nothing moved, L1 books the shortfall in the
+    /// fund's balance.
     Short,
 }
 

@@ -664,8 +664,8 @@ impl RollupState {
                     w.receiver = receiver;
                     w.receiver_proof = proof;
                 } else {
-                    // The paths prove the balance below the amount and the recipient's
-                    // existence; nothing changes.
+                    // The paths prove the amount above what `from` may pay and the
+                    // recipient's existence; nothing changes.
                     w.sender_proof = self.proof(m.from)?;
                     w.receiver = Some(self.existing(m.to)?.clone());
                     w.receiver_proof = self.proof(m.to)?;

@@ -40,8 +40,9 @@ pub enum TxKind {
     /// nonce kept. Authorised on L1 by a settled epoch table of the fund, in the order L1
     /// queued the table's moves; refused anywhere else.
     FundMove = 10,
-    /// A fund move that `from`'s balance cannot cover: nothing moves (the slot proves the
-    /// balance is below the amount), and L1 books the shortfall in the fund's balance.
+    /// A fund move above what `from` may pay (its balance, or a fifth of it for any account
+    /// but the fund's: `health::fund::fund_move_limit`): nothing moves (the slot proves the
+    /// amount above that limit), and L1 books the shortfall in the fund's balance.
     FundShortfall = 11,
 }
 

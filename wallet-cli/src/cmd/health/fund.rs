@@ -17,8 +17,8 @@ use crate::error::WalletError;
         table is proven and settled on L1 (SolidarityFund.settleEpoch), its moves (each bank's net:\n\
         pool -> fund account, or fund account -> pool) run in the rollup: the moves of the last\n\
         settled table are listed with their state: taken (in the sequencer's log), paid or short\n\
-        (sealed in a batch: a short move found the payer's balance below the amount and moved\n\
-        nothing; L1 books it), settled (its batch settled on L1). Amounts are raw L2 units.")]
+        (sealed in a batch: a short move asked more than the payer may pay, its balance or a fifth\n\
+        of it for a pool, and moved nothing; L1 books it), settled (its batch settled on L1). Amounts are raw L2 units.")]
 pub struct FundArgs {
     /// The epoch [default: the sequencer's current one].
     #[arg(long)]
