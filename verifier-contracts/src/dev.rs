@@ -159,12 +159,12 @@ pub const KNOWN_DEV_KEYS: [KnownDevKey; 6] = [
     KnownDevKey {
         circuit: "batch-d24-n16",
         origin: "dev_setup_batch, seed 0x42.. (the committed Groth16Verifier, ccr-prover demo, the devnet)",
-        vk_hash: "84ac9ebbd915a73e0b485b12c69f6c457e9528121d8e156acba10d8d064aa478",
+        vk_hash: "62263da4590c08e0831a06269eb05d0d81972297f8c6b34123b6695780a0b767",
     },
     KnownDevKey {
         circuit: "batch-d8-n4",
         origin: "dev_setup_batch, seed 0x09.. (DevKey::TEST)",
-        vk_hash: "0292a7b2e46fd94bd44d92d3a7174835c884f8e8a801e3e23a059563a261e1f9",
+        vk_hash: "82fd4813489c84dbf4086bf1739a9083d852da30d35e0cc07d0f43d317f5e2d8",
     },
     KnownDevKey {
         circuit: "eligibility-64x4-d24",
