@@ -21,11 +21,18 @@ interface IEpochVerifier {
     ) external view returns (bool);
 }
 
-/// @notice The rollup as the fund uses it (`Rollup.sol`): its epoch clock, and opening the
-///         fund's L2 account.
+/// @notice The rollup as the fund uses it (`Rollup.sol`): its epoch clock, opening the fund's
+///         L2 account, and its registered banks (who may be a member, and who owns one).
 interface IFundRollup {
     /// @notice The epoch of the current block.
     function currentEpoch() external view returns (uint256);
+
+    /// @notice Bank `pool`'s owner (address(0): not a registered bank) and its current
+    ///         parameters.
+    function banks(uint256 pool)
+        external
+        view
+        returns (address owner, uint8 shape, uint256 policyHash, uint256 registryRoot);
 
     /// @notice Opens the next L2 account for Baby Jubjub key (ax, ay), owned by the caller,
     ///         with `amount` L2 units; returns its index.
@@ -55,16 +62,25 @@ interface IFundRollup {
 ///         settleWindow`), only above the last settled epoch, and once. After that window it has
 ///         lapsed: it never settles and moves nothing (`lapse(e)` records it, for anyone).
 ///
+///         Members: the fund's member banks are kept here, on L1. Governance admits a registered
+///         bank of the rollup with its bioregion (`admit`); governance or the bank's owner
+///         removes it (`remove`: a bank may leave). A settlement's table must cover exactly the
+///         members at settlement time, each once, in ascending pool order, each with its
+///         bioregion; any other line (a padding line, `ccr_circuits::health::fund::padding`)
+///         must move nothing. So the settler chooses no pool and no bioregion: it cannot take a
+///         contribution from, or pay a grant to, an account that is not a member's pool.
+///
 ///         Governance (the deployer, until it hands over with `transferGovernance`: a multisig
 ///         or a network poll's executor) sets the registry root, the parameters' hash, the
-///         verifier and the `settler`, the fund operator who alone settles tables (each member's
-///         activity in a table is the operator's statement, checkable against L1's data; see
-///         `settler`); a change applies to every settlement after it.
+///         verifier, the members and the `settler`, the fund operator who alone settles tables
+///         (each member's activity in a table is the operator's statement, checkable against
+///         L1's data; see `settler`); a change applies to every settlement after it.
 /// @dev The public inputs are `[epoch, registryRoot, paramsHash, fundBefore, fundAfter,
 ///      tableHash, line_0, ..., line_{N-1}]` (`EpochStatement::public_inputs`), a line
-///      `pool + contribution·2^32 + grant·2^96` (`ccr_circuits::health::fund::pack_line`). The
-///      moves are `ccr_circuits::health::fund::moves`; a move is the word `from + to·2^32 +
-///      amount·2^64` (`FundMove::packed`), two of them per storage slot.
+///      `pool + contribution·2^32 + grant·2^96 + bioregion·2^160`
+///      (`ccr_circuits::health::fund::pack_line`). The moves are
+///      `ccr_circuits::health::fund::moves`; a move is the word `from + to·2^32 + amount·2^64`
+///      (`FundMove::packed`), two of them per storage slot.
 contract SolidarityFund {
     /// @notice Order of the BN254 scalar field.
     uint256 public constant SNARK_SCALAR_FIELD =
@@ -81,8 +97,14 @@ contract SolidarityFund {
     uint256 internal constant LAPSED = type(uint256).max;
     /// @dev A packed move's bits (`from(32) ‖ to(32) ‖ amount(64)`, low first).
     uint256 internal constant MOVE_MASK = (1 << 128) - 1;
-    /// @dev A line is `pool(32) ‖ contribution(64) ‖ grant(64)`, low first: below 2^160.
-    uint256 internal constant LINE_LIMIT = 1 << 160;
+    /// @dev A line is `pool(32) ‖ contribution(64) ‖ grant(64) ‖ bioregion(32)`, low first:
+    ///      below 2^192.
+    uint256 internal constant LINE_LIMIT = 1 << 192;
+    /// @dev A line's contribution and grant bits (`(line >> 32) & FLOWS_MASK`: 0 when it moves
+    ///      nothing).
+    uint256 internal constant FLOWS_MASK = (1 << 128) - 1;
+    /// @dev The bioregion of the padding lines, which no member may have.
+    uint32 internal constant NO_BIOREGION = type(uint32).max;
     /// @dev An exact Float40 amount is `m·10^e` with m below this (`Rollup.isFloat40Representable`).
     uint256 internal constant MANTISSA_LIMIT = 1 << 35;
 
@@ -96,6 +118,13 @@ contract SolidarityFund {
         Settled,
         /// It never settles: marked by `lapse`, past its window, or below a settled epoch.
         Lapsed
+    }
+
+    /// @dev A member bank's record, in one slot: its position in `_memberPools` plus one (0: not
+    ///      a member) and its bioregion.
+    struct Member {
+        uint32 position;
+        uint32 bioregion;
     }
 
     /// @dev The move log's cursor, in one slot: moves `next..end` are queued and not carried out
@@ -155,6 +184,10 @@ contract SolidarityFund {
     mapping(uint256 => uint256) internal _tables;
     /// @dev The move log: moves `2k` (low 128 bits) and `2k + 1` (high 128 bits) in `_moves[k]`.
     mapping(uint256 => uint256) internal _moves;
+    /// @dev Per pool: its member record (zero: not a member).
+    mapping(uint256 pool => Member) internal _members;
+    /// @dev The member pools, in no order (removal swaps the last into the gap).
+    uint32[] internal _memberPools;
 
     /// @notice The table of `epoch` is settled: the fund went from `fundBefore` to `fundAfter`.
     event EpochSettled(uint256 indexed epoch, uint256 tableHash, uint64 fundBefore, uint64 fundAfter);
@@ -180,6 +213,11 @@ contract SolidarityFund {
     event GovernanceTransferred(address previous, address next);
     /// @notice Governance made `settler` the only one who may settle tables.
     event SettlerSet(address settler);
+    /// @notice Bank `pool` is a member of the fund, in `bioregion` (admitted, or its bioregion
+    ///         updated).
+    event MemberAdmitted(uint32 indexed pool, uint32 bioregion);
+    /// @notice Bank `pool` is no longer a member (removed by governance, or it left).
+    event MemberRemoved(uint32 indexed pool);
 
     /// @notice A constructor argument is out of range.
     error InvalidConfig();
@@ -190,7 +228,8 @@ contract SolidarityFund {
     /// @notice Only the rollup (`clock`) carries out moves.
     error NotRollup(address rollup);
     /// @notice Not a field element (or 0 where a hash or root is expected), address(0), a
-    ///         verifier without `publicInputCount() > FIXED_INPUTS`, or a line of 2^160 or more.
+    ///         verifier without `publicInputCount() > FIXED_INPUTS`, a line of 2^192 or more, or
+    ///         the padding lines' bioregion (`type(uint32).max`) for a member.
     error BadValue(uint256 value);
     /// @notice The table of `epoch` is already settled, with hash `tableHash`.
     error AlreadySettled(uint256 epoch, uint256 tableHash);
@@ -215,6 +254,28 @@ contract SolidarityFund {
     error MoveMismatch(uint256 position, uint256 expected, uint256 got);
     /// @notice No move at log position `position`: the log ends at `end`.
     error NoSuchMove(uint256 position, uint256 end);
+    /// @notice `pool` is not a registered bank of the rollup (`banks(pool)` has no owner).
+    error NotABank(uint32 pool);
+    /// @notice `pool` is the fund's own account, never a member.
+    error FundAccountNotMember(uint32 pool);
+    /// @notice Admitting one more member would make `members` members for a key of `bankSlots`
+    ///         bank slots (or a new key has fewer slots than the fund has members): no table
+    ///         could cover them all.
+    error TooManyMembers(uint256 members, uint256 bankSlots);
+    /// @notice `pool` is not a member (`remove`).
+    error UnknownMember(uint32 pool);
+    /// @notice Only governance or bank `pool`'s owner (`owner`) may remove it.
+    error NotGovernanceOrOwner(uint32 pool, address owner);
+    /// @notice Line `line` names `pool`, which is not a member, and moves money (a contribution
+    ///         or a grant).
+    error NotMember(uint256 line, uint32 pool);
+    /// @notice Line `line` puts member `pool` in bioregion `got`; it is a member in `expected`.
+    error BioregionMismatch(uint256 line, uint32 pool, uint32 expected, uint32 got);
+    /// @notice Line `line` names member `pool` at or below an earlier line's member: member lines
+    ///         come in strictly ascending pool order (so none twice).
+    error MembersOutOfOrder(uint256 line, uint32 pool);
+    /// @notice The table's lines name `counted` members; the fund has `members`: one is missing.
+    error MemberMissing(uint256 counted, uint256 members);
 
     /// @notice Opens the fund's L2 account on `clock_` (`createAccount(FUND_KEY_X, FUND_KEY_Y,
     ///         0)`: nothing paid, no allowance needed) and stores its index as `fundAccount`.
@@ -249,10 +310,16 @@ contract SolidarityFund {
 
     /// @notice Settles the table of `epoch`: the proof must verify for `[epoch, registryRoot,
     ///         paramsHash, fundBalance, fundAfter, tableHash, lines...]`, with one line per bank
-    ///         slot of the verifier's key (`bankSlots`). Only the `settler` (`NotSettler`). Then `tableHashOf(epoch) == tableHash`, `fundBalance == fundAfter`,
-    ///         `nextEpoch == epoch + 1`, and the table's moves are queued (`MovesQueued`).
-    ///         Refused while the last table's moves are not all carried out (`MovesPending`).
-    /// @param lines Each `pool + contribution·2^32 + grant·2^96` (`EpochTable::packed_lines`).
+    ///         slot of the verifier's key (`bankSlots`). Only the `settler` (`NotSettler`). The
+    ///         lines must cover exactly the fund's members now: a member's line carries its
+    ///         bioregion (`BioregionMismatch`), member lines come in strictly ascending pool order
+    ///         (`MembersOutOfOrder`), every member has one (`MemberMissing`), and a line of any
+    ///         other pool moves nothing (`NotMember`). Then `tableHashOf(epoch) == tableHash`,
+    ///         `fundBalance == fundAfter`, `nextEpoch == epoch + 1`, and the table's moves are
+    ///         queued (`MovesQueued`). Refused while the last table's moves are not all carried
+    ///         out (`MovesPending`).
+    /// @param lines Each `pool + contribution·2^32 + grant·2^96 + bioregion·2^160`
+    ///        (`EpochTable::packed_lines`).
     /// @param proof `[a0, a1, b00, b01, b10, b11, c0, c1]` (G2 imaginary part first).
     function settleEpoch(
         uint32 epoch,
@@ -286,7 +353,9 @@ contract SolidarityFund {
     }
 
     /// @dev Reverts `LineCount` unless `lines` has `bankSlots` entries, `BadValue` for a line of
-    ///      2^160 or more, `InvalidProof` unless `proof` verifies for the public inputs.
+    ///      2^192 or more, the members' errors unless the lines cover exactly the members (one
+    ///      storage read per line: its pool's member record), `InvalidProof` unless `proof`
+    ///      verifies for the public inputs.
     function _verify(
         uint32 epoch,
         uint64 fundBefore,
@@ -300,18 +369,34 @@ contract SolidarityFund {
         uint256[] memory input = new uint256[](FIXED_INPUTS + n);
         (input[0], input[1], input[2], input[3], input[4], input[5]) =
             (epoch, registryRoot, paramsHash, fundBefore, fundAfter, tableHash);
+        // `least`: the lowest pool the next member line may name (one above the last's).
+        uint256 counted = 0;
+        uint256 least = 0;
         for (uint256 i = 0; i < n; ++i) {
             uint256 line = lines[i];
             if (line >= LINE_LIMIT) revert BadValue(line);
+            uint32 pool = uint32(line);
+            Member memory m = _members[pool];
+            if (m.position != 0) {
+                uint32 bioregion = uint32(line >> 160);
+                if (bioregion != m.bioregion) revert BioregionMismatch(i, pool, m.bioregion, bioregion);
+                if (pool < least) revert MembersOutOfOrder(i, pool);
+                least = uint256(pool) + 1;
+                ++counted;
+            } else if ((line >> 32) & FLOWS_MASK != 0) {
+                revert NotMember(i, pool);
+            }
             input[FIXED_INPUTS + i] = line;
         }
+        uint256 memberTotal = _memberPools.length;
+        if (counted != memberTotal) revert MemberMissing(counted, memberTotal);
         bool valid = verifier.verifyProof(
             [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], input
         );
         if (!valid) revert InvalidProof(epoch);
     }
 
-    /// @notice The rollup moves that carry out a table's `lines` (each below 2^160) with the
+    /// @notice The rollup moves that carry out a table's `lines` (each below 2^192) with the
     ///         fund's account `fund`, in order (`ccr_circuits::health::fund::moves`): per line, the
     ///         net `grant − contribution`; first, in line order, every line that pays in (`pool →
     ///         fund`, the contribution less the grant), then every line that receives (`fund →
@@ -329,7 +414,7 @@ contract SolidarityFund {
                 uint256 line = lines[i];
                 uint256 pool = line & type(uint32).max;
                 uint256 contribution = (line >> 32) & type(uint64).max;
-                uint256 grant = line >> 96;
+                uint256 grant = (line >> 96) & type(uint64).max;
                 if (pass == 0 && contribution > grant) {
                     count = _pushParts(moves, count, pool | (fund << 32), contribution - grant);
                 } else if (pass == 1 && grant > contribution) {
@@ -440,6 +525,72 @@ contract SolidarityFund {
         emit EpochLapsed(epoch, fundBalance);
     }
 
+    // ---------------------------------------------------------------- members
+
+    /// @notice Admits bank `pool` to the fund in `bioregion` (governance only), or updates a
+    ///         member's bioregion. `pool` must be a registered bank of the rollup
+    ///         (`NotABank`), not the fund's own account (`FundAccountNotMember`); `bioregion`
+    ///         is not `type(uint32).max` (the padding lines', `BadValue`). A new member needs a
+    ///         bank slot of the verifier's key (`TooManyMembers`). From the next settlement on,
+    ///         every table must carry its line.
+    function admit(uint32 pool, uint32 bioregion) external onlyGovernance {
+        if (pool == fundAccount) revert FundAccountNotMember(pool);
+        if (bioregion == NO_BIOREGION) revert BadValue(bioregion);
+        (address owner,,,) = clock.banks(pool);
+        if (owner == address(0)) revert NotABank(pool);
+        Member storage m = _members[pool];
+        if (m.position == 0) {
+            uint256 count = _memberPools.length;
+            if (count >= bankSlots) revert TooManyMembers(count + 1, bankSlots);
+            _memberPools.push(pool);
+            m.position = uint32(count + 1);
+        }
+        m.bioregion = bioregion;
+        emit MemberAdmitted(pool, bioregion);
+    }
+
+    /// @notice Removes member `pool` (`UnknownMember` if it is none): governance, or the bank's
+    ///         owner on the rollup (a bank may leave; `NotGovernanceOrOwner` for anyone else).
+    ///         From the next settlement on, a table's line of `pool` must move nothing.
+    function remove(uint32 pool) external {
+        if (msg.sender != governance) {
+            (address owner,,,) = clock.banks(pool);
+            if (owner != msg.sender) revert NotGovernanceOrOwner(pool, owner);
+        }
+        uint256 position = _members[pool].position;
+        if (position == 0) revert UnknownMember(pool);
+        uint256 last = _memberPools.length - 1;
+        if (position - 1 != last) {
+            uint32 moved = _memberPools[last];
+            _memberPools[position - 1] = moved;
+            _members[moved].position = uint32(position);
+        }
+        _memberPools.pop();
+        delete _members[pool];
+        emit MemberRemoved(pool);
+    }
+
+    /// @notice How many banks are members.
+    function memberCount() external view returns (uint256) {
+        return _memberPools.length;
+    }
+
+    /// @notice Whether `pool` is a member, and its bioregion (0 if not).
+    function member(uint32 pool) external view returns (bool admitted, uint32 bioregion) {
+        Member memory m = _members[pool];
+        return (m.position != 0, m.bioregion);
+    }
+
+    /// @notice The members' pools and bioregions (`bioregions[i]` is `pools[i]`'s), in no
+    ///         particular order (a table lists them in ascending pool order).
+    function members() external view returns (uint32[] memory pools, uint32[] memory bioregions) {
+        pools = _memberPools;
+        bioregions = new uint32[](pools.length);
+        for (uint256 i = 0; i < pools.length; ++i) {
+            bioregions[i] = _members[pools[i]].bioregion;
+        }
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @notice The settled table's hash of `epoch` (0 if none).
@@ -519,8 +670,9 @@ contract SolidarityFund {
     }
 
     /// @notice Sets the epoch circuit's verifier (a new key, e.g. for more bank slots): code whose
-    ///         `publicInputCount()` is above `FIXED_INPUTS`, else `BadValue(address)`. Its bank
-    ///         slots are the lines every later settlement brings.
+    ///         `publicInputCount()` is above `FIXED_INPUTS`, else `BadValue(address)`, with at
+    ///         least a bank slot per member (`TooManyMembers`). Its bank slots are the lines
+    ///         every later settlement brings.
     function setVerifier(IEpochVerifier verifier_) external onlyGovernance {
         if (address(verifier_).code.length == 0) revert BadValue(uint256(uint160(address(verifier_))));
         _setVerifier(verifier_);
@@ -535,9 +687,11 @@ contract SolidarityFund {
         if (count <= FIXED_INPUTS || count - FIXED_INPUTS > type(uint32).max) {
             revert BadValue(uint256(uint160(address(verifier_))));
         }
+        uint256 slots = count - FIXED_INPUTS;
+        if (_memberPools.length > slots) revert TooManyMembers(_memberPools.length, slots);
         verifier = verifier_;
-        bankSlots = uint32(count - FIXED_INPUTS);
-        emit VerifierSet(address(verifier_), uint32(count - FIXED_INPUTS));
+        bankSlots = uint32(slots);
+        emit VerifierSet(address(verifier_), uint32(slots));
     }
 
     /// @notice Makes `settler_` (not address(0)) the only one who may settle tables.

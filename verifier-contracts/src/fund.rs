@@ -16,6 +16,12 @@
 //! Rule: the table of epoch `e` settles while `e < Rollup.currentEpoch() <= e + settleWindow`,
 //! above the last settled epoch, once, and only when the last table's moves are all carried
 //! out; after its window it has lapsed and moves nothing.
+//!
+//! Members: governance admits registered banks of the rollup with their bioregions
+//! ([`FundContracts::admit`]); governance or a bank's owner removes one
+//! ([`FundContracts::remove`]). A settled table covers exactly the members at settlement time,
+//! in ascending pool order, each with its bioregion; any other line moves nothing
+//! ([`Members::check_lines`] is the same rule in Rust).
 
 #[cfg(feature = "evm")]
 use alloy_primitives::Address;
@@ -177,6 +183,142 @@ impl EpochState {
     }
 }
 
+/// The fund's members as `SolidarityFund.members()` lists them: pool → bioregion.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Members(pub std::collections::BTreeMap<u32, u32>);
+
+/// Why a table's lines do not cover exactly the fund's members: what `settleEpoch` reverts with
+/// (its custom errors of the same names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MembershipError {
+    /// A line names a pool that is not a member, and moves money.
+    #[error("line {line}: pool {pool} is not a member of the fund, and the line moves money")]
+    NotMember {
+        /// The line's index.
+        line: usize,
+        /// Its pool.
+        pool: u32,
+    },
+    /// A member's line carries another bioregion than its membership.
+    #[error("line {line}: member {pool} is in bioregion {expected}, the line says {got}")]
+    BioregionMismatch {
+        /// The line's index.
+        line: usize,
+        /// Its pool.
+        pool: u32,
+        /// The member's bioregion.
+        expected: u32,
+        /// The line's.
+        got: u32,
+    },
+    /// A member's line at or below an earlier member line's pool.
+    #[error(
+        "line {line}: member {pool} out of order (member lines come in ascending pool order, once each)"
+    )]
+    MembersOutOfOrder {
+        /// The line's index.
+        line: usize,
+        /// Its pool.
+        pool: u32,
+    },
+    /// The lines name fewer members than the fund has.
+    #[error("the lines name {counted} members; the fund has {members}")]
+    MemberMissing {
+        /// Members named.
+        counted: usize,
+        /// Members of the fund.
+        members: usize,
+    },
+}
+
+impl MembershipError {
+    /// The membership error of the fund contract's custom error `e` (`None` for another error,
+    /// or an index beyond `usize`).
+    pub fn of_fund_error(e: &SolidarityFund::SolidarityFundErrors) -> Option<Self> {
+        use SolidarityFund::SolidarityFundErrors as E;
+        let index = |x: U256| usize::try_from(x).ok();
+        Some(match e {
+            E::NotMember(e) => Self::NotMember { line: index(e.line)?, pool: e.pool },
+            E::BioregionMismatch(e) => Self::BioregionMismatch {
+                line: index(e.line)?,
+                pool: e.pool,
+                expected: e.expected,
+                got: e.got,
+            },
+            E::MembersOutOfOrder(e) => Self::MembersOutOfOrder { line: index(e.line)?, pool: e.pool },
+            E::MemberMissing(e) => {
+                Self::MemberMissing { counted: index(e.counted)?, members: index(e.members)? }
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl Members {
+    /// The members of `members()`' two arrays.
+    ///
+    /// # Errors
+    ///
+    /// [`RollupError::OutOfRange`] when the arrays' lengths differ or a pool is listed twice.
+    pub fn from_arrays(pools: &[u32], bioregions: &[u32]) -> Result<Self, RollupError> {
+        if pools.len() != bioregions.len() {
+            return Err(RollupError::OutOfRange {
+                what: "members' bioregions",
+                value: format!("{} bioregions for {} pools", bioregions.len(), pools.len()),
+            });
+        }
+        let mut out = std::collections::BTreeMap::new();
+        for (&pool, &bioregion) in pools.iter().zip(bioregions) {
+            if out.insert(pool, bioregion).is_some() {
+                return Err(RollupError::OutOfRange { what: "member pool", value: format!("{pool} twice") });
+            }
+        }
+        Ok(Self(out))
+    }
+
+    /// Whether a table of lines `(pool, contribution, grant, bioregion)` covers exactly these
+    /// members, as `settleEpoch` checks it: a member's line carries its bioregion, member lines
+    /// come in strictly ascending pool order, every member has one, any other line moves
+    /// nothing.
+    ///
+    /// # Errors
+    ///
+    /// The first [`MembershipError`], in line order (`MemberMissing` last).
+    pub fn check_lines(
+        &self,
+        lines: impl IntoIterator<Item = (u32, u64, u64, u32)>,
+    ) -> Result<(), MembershipError> {
+        let (mut counted, mut least) = (0usize, 0u64);
+        for (line, (pool, contribution, grant, bioregion)) in lines.into_iter().enumerate() {
+            match self.0.get(&pool) {
+                Some(&expected) => {
+                    if bioregion != expected {
+                        return Err(MembershipError::BioregionMismatch {
+                            line,
+                            pool,
+                            expected,
+                            got: bioregion,
+                        });
+                    }
+                    if u64::from(pool) < least {
+                        return Err(MembershipError::MembersOutOfOrder { line, pool });
+                    }
+                    least = u64::from(pool) + 1;
+                    counted += 1;
+                }
+                None if contribution != 0 || grant != 0 => {
+                    return Err(MembershipError::NotMember { line, pool })
+                }
+                None => {}
+            }
+        }
+        if counted != self.0.len() {
+            return Err(MembershipError::MemberMissing { counted, members: self.0.len() });
+        }
+        Ok(())
+    }
+}
+
 /// The constructor arguments of `SolidarityFund` (besides the verifier).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FundConfig {
@@ -307,6 +449,61 @@ impl FundContracts {
         next: Address,
     ) -> Result<Receipt, RollupError> {
         self.transact(evm, from, &SolidarityFund::transferGovernanceCall { next })
+    }
+
+    /// `admit(pool, bioregion)` from `from` (the governance): bank `pool` becomes a member in
+    /// `bioregion`, or a member's bioregion changes.
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (`NotGovernance`, `NotABank`, `FundAccountNotMember`, `BadValue`
+    /// for the padding bioregion, `TooManyMembers`).
+    pub fn admit(
+        &self,
+        evm: &mut Evm,
+        from: Address,
+        pool: u32,
+        bioregion: u32,
+    ) -> Result<Receipt, RollupError> {
+        self.transact(evm, from, &SolidarityFund::admitCall { pool, bioregion })
+    }
+
+    /// `remove(pool)` from `from` (the governance, or the bank's owner: a bank leaves).
+    ///
+    /// # Errors
+    ///
+    /// The contract's error (`NotGovernanceOrOwner`, `UnknownMember`).
+    pub fn remove(&self, evm: &mut Evm, from: Address, pool: u32) -> Result<Receipt, RollupError> {
+        self.transact(evm, from, &SolidarityFund::removeCall { pool })
+    }
+
+    /// The members, pool → bioregion (`members()`).
+    ///
+    /// # Errors
+    ///
+    /// A failed call; as [`Members::from_arrays`].
+    pub fn members(&self, evm: &mut Evm) -> Result<Members, RollupError> {
+        let r = self.view(evm, &SolidarityFund::membersCall {})?;
+        Members::from_arrays(&r.pools, &r.bioregions)
+    }
+
+    /// How many banks are members.
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn member_count(&self, evm: &mut Evm) -> Result<u64, RollupError> {
+        u64_of(self.view(evm, &SolidarityFund::memberCountCall {})?, "member count")
+    }
+
+    /// Bank `pool`'s bioregion if it is a member.
+    ///
+    /// # Errors
+    ///
+    /// A failed call.
+    pub fn member(&self, evm: &mut Evm, pool: u32) -> Result<Option<u32>, RollupError> {
+        let r = self.view(evm, &SolidarityFund::memberCall { pool })?;
+        Ok(r.admitted.then_some(r.bioregion))
     }
 
     /// Makes `settler` the only one who may settle tables (governance only).

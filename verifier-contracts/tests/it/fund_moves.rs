@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use alloy_primitives::{Address, U256};
 use ark_bn254::Fr;
 use ccr_circuits::batch::BatchBuilder;
-use ccr_circuits::health::fund::{fund_account_key, moves, pack_line, FundMember};
+use ccr_circuits::health::fund::{fund_account_key, moves, pack_line, padding, FundMember};
 use ccr_circuits::state::amount::Float40;
 use ccr_circuits::state::encoding::EncodedSlot;
 use ccr_circuits::state::tx::{Deposit, FundMove, QueueEntry, Tx, TxKind};
@@ -35,10 +35,10 @@ use crate::solidarity_fund::{
 };
 
 /// Bank slots of the key of most tests here: three banks and a padding line.
-const BANKS: usize = 4;
+pub const BANKS: usize = 4;
 
 /// A lender (pool 10, receives), and two payers (11 and 12): three moves, each exact.
-fn plain() -> Vec<FundMember> {
+pub fn plain() -> Vec<FundMember> {
     vec![lender(10, 1_000_000), payer(11, 2_000_000), payer(12, 500_000)]
 }
 
@@ -48,7 +48,7 @@ fn split() -> Vec<FundMember> {
 }
 
 /// Epoch [`EPOCH`] of [`plain`] from an empty fund.
-fn p20() -> &'static Proven {
+pub fn p20() -> &'static Proven {
     static P: OnceLock<Proven> = OnceLock::new();
     P.get_or_init(|| prove_members(BANKS, EPOCH, 0, &fund_params(), 3, &plain()))
 }
@@ -59,9 +59,12 @@ fn p21() -> &'static Proven {
     P.get_or_init(|| prove_members(BANKS, EPOCH + 1, p20().statement.fund_after, &fund_params(), 3, &split()))
 }
 
-/// A fund of the [`BANKS`]-slot key on an accept-all rollup.
+/// A fund of the [`BANKS`]-slot key on an accept-all rollup, with the banks of [`plain`] and
+/// [`split`] (pools 10, 11, 12; bioregions 0, 1, 1) admitted.
 fn world(settle_window: u64) -> FundWorld {
-    FundWorld::with_verifier(&epoch_key(BANKS).verifier, settle_window)
+    let mut fw = FundWorld::with_verifier(&epoch_key(BANKS).verifier, settle_window);
+    fw.admit(&plain());
+    fw
 }
 
 fn packed(moves: &[FundMove]) -> Vec<U256> {
@@ -201,7 +204,8 @@ fn fund_settlement_queues_exactly_the_tables_moves() {
 }
 
 /// The contract's `movesOf` is `ccr_circuits::health::fund::moves` on random lines: amounts
-/// exact and not, nets of 0, the largest contributions and grants, padding lines.
+/// exact and not, nets of 0, the largest contributions and grants, any bioregion (the moves
+/// ignore it), padding lines.
 #[test]
 fn fund_moves_of_lines_are_the_rust_moves() {
     let mut fw = world(1);
@@ -219,21 +223,27 @@ fn fund_moves_of_lines_are_the_rust_moves() {
     for case in 0..120 {
         let fund = r.gen_range(0..1 << 24);
         let n = r.gen_range(0..12);
-        let lines: Vec<(u32, u64, u64)> = (0..n)
+        let lines: Vec<(u32, u64, u64, u32)> = (0..n)
             .map(|i| {
                 if r.gen_range(0..5) == 0 {
-                    (u32::MAX - i, 0, 0)
+                    let pad = padding(i);
+                    (pad.pool, 0, 0, pad.bioregion)
                 } else {
                     let c = amount(&mut r);
                     let g = if r.gen_range(0..4) == 0 { c } else { amount(&mut r) };
-                    (r.gen_range(0..1 << 24), c, g)
+                    let b = match r.gen_range(0..3) {
+                        0 => 0,
+                        1 => r.gen_range(0..64),
+                        _ => r.gen_range(0..=u32::MAX),
+                    };
+                    (r.gen_range(0..1 << 24), c, g, b)
                 }
             })
             .collect();
-        let packed_lines: Vec<Fr> = lines.iter().map(|&(p, c, g)| pack_line(p, c, g, 0)).collect();
+        let packed_lines: Vec<Fr> = lines.iter().map(|&(p, c, g, b)| pack_line(p, c, g, b)).collect();
         assert_eq!(
             fw.fund.moves_of(&mut fw.w.evm, &packed_lines, fund).unwrap(),
-            moves(lines.iter().copied(), fund),
+            moves(lines.iter().map(|&(p, c, g, _)| (p, c, g)), fund),
             "case {case}: {lines:?}"
         );
     }
@@ -250,13 +260,35 @@ fn fund_refuses_lines_other_than_the_proven_ones() {
         s.lines = lines;
         s
     };
-    // A grant one more, two lines swapped: the moves would differ; the proof does not verify.
+    // A grant one more, a contribution one less: the moves would differ; the proof does not
+    // verify.
     let mut more = good.lines.clone();
     more[0] += Fr::from(1u128 << 96);
     assert_eq!(fund_error(fw.settle(&with_lines(more))), invalid_proof(EPOCH));
+    let mut less = good.lines.clone();
+    less[1] -= Fr::from(1u128 << 32);
+    assert_eq!(fund_error(fw.settle(&with_lines(less))), invalid_proof(EPOCH));
+    // Two members swapped, or a member in another bioregion: refused as such before the proof.
     let mut swapped = good.lines.clone();
     swapped.swap(1, 2);
-    assert_eq!(fund_error(fw.settle(&with_lines(swapped))), invalid_proof(EPOCH));
+    assert_eq!(
+        fund_error(fw.settle(&with_lines(swapped))),
+        SolidarityFundErrors::MembersOutOfOrder(SolidarityFund::MembersOutOfOrder {
+            line: U256::from(2),
+            pool: 11
+        })
+    );
+    let mut moved = good.lines.clone();
+    moved[2] += Fr::from(1u128 << 64) * Fr::from(1u128 << 96);
+    assert_eq!(
+        fund_error(fw.settle(&with_lines(moved))),
+        SolidarityFundErrors::BioregionMismatch(SolidarityFund::BioregionMismatch {
+            line: U256::from(2),
+            pool: 12,
+            expected: 1,
+            got: 2
+        })
+    );
     // Fewer or more lines than the key's bank slots (e.g. a table of another key's size).
     for n in [3, 5, 1] {
         let mut lines = good.lines.clone();
@@ -269,9 +301,9 @@ fn fund_refuses_lines_other_than_the_proven_ones() {
             })
         );
     }
-    // A line of 2^160 or more is no line.
+    // A line of 2^192 or more is no line.
     let mut call = good.call();
-    call.lines[0] += U256::from(1) << 160;
+    call.lines[0] += U256::from(1) << 192;
     let bad = call.lines[0];
     let err = fw.w.evm.transact_sol(operator(), fw.fund.fund, U256::ZERO, &call).map_err(Into::into);
     assert_eq!(fund_error(err), SolidarityFundErrors::BadValue(SolidarityFund::BadValue { value: bad }));
@@ -456,9 +488,10 @@ fn real_batches(paid: bool) {
             .unwrap();
     assert_eq!(fund.fund_account, 0);
     let mut logs = deployed.logs;
-    // Pool 1 lends (receives), pool 2 pays 200,000 (it holds 250,000, or 150,000).
+    // Pool 1 lends (receives), pool 2 pays 200,000: it holds 1,000,000 (a fund move may take a
+    // fifth of an account's balance: exactly 200,000), or 150,000.
     let (alice, bob) = (Member::new(1), Member::new(2));
-    for (m, amount) in [(&alice, 1_000), (&bob, if paid { 250_000 } else { 150_000 })] {
+    for (m, amount) in [(&alice, 1_000), (&bob, if paid { 1_000_000 } else { 150_000 })] {
         w.fund(m);
         logs.extend(w.rollup.create_account(&mut w.evm, m.l1, &m.key.public_key(), amount).unwrap().logs);
     }
@@ -475,6 +508,8 @@ fn real_batches(paid: bool) {
 
     let table = real_table();
     let mut fw = FundWorld { w, fund };
+    // Alice's and Bob's accounts become banks, which governance admits.
+    fw.admit(&[lender(1, 0), payer(2, 0)]);
     fw.advance_to(EPOCH + 1);
     fw.settle(&table.settlement()).unwrap();
     let (_, pending) = fw.fund.pending_moves(&mut fw.w.evm).unwrap();
@@ -539,6 +574,7 @@ fn settle_gas(banks: usize, members: &[FundMember]) -> (u64, u64, usize) {
     let mut n = 0;
     for verifier in [epoch_key(banks).verifier.clone(), accept_all_epoch_verifier(banks)] {
         let mut fw = FundWorld::with_verifier(&verifier, 1);
+        fw.admit(members);
         fw.advance_to(EPOCH + 1);
         let receipt = fw.settle(&proven.settlement()).unwrap();
         n = events::<SolidarityFund::MovesQueued>(&receipt)[0].moves.len();
@@ -609,6 +645,7 @@ fn fund_settle_epoch_gas_32() {
 #[test]
 fn fund_slot_gas() {
     let mut fw = FundWorld::with_verifier(&accept_all_epoch_verifier(BANKS), 1);
+    fw.admit(&split());
     fw.advance_to(EPOCH + 1);
     let b = p21();
     // p21's table from an empty fund is another one; the stand-in accepts it: four moves.
@@ -688,12 +725,24 @@ fn fund_epoch_verifier_takes_exactly_its_keys_inputs() {
 }
 
 /// Governance switches to a key of more bank slots: the fund reads its count, and the
-/// settlements after it bring that many lines.
+/// settlements after it bring that many lines. The members need as many slots: a fourth
+/// member in a key of three, or a key of fewer slots than members, is refused.
 #[test]
 fn fund_governance_switches_to_a_key_of_more_bank_slots() {
     let mut fw = FundWorld::with_verifier(&epoch_key(1).verifier, 1);
     fw.advance_to(EPOCH + 1);
     assert_eq!(fw.fund.bank_slots(&mut fw.w.evm).unwrap(), 1);
+    fw.admit(&plain()[..1]);
+    for m in &plain()[1..] {
+        fw.register_bank(m.pool);
+        assert_eq!(
+            fund_error(fw.fund.admit(&mut fw.w.evm, operator(), m.pool, m.bioregion)),
+            SolidarityFundErrors::TooManyMembers(SolidarityFund::TooManyMembers {
+                members: U256::from(2),
+                bankSlots: U256::from(1)
+            })
+        );
+    }
     let a = p20();
     assert_eq!(
         fund_error(fw.settle(&a.settlement())),
@@ -714,6 +763,7 @@ fn fund_governance_switches_to_a_key_of_more_bank_slots() {
             })
         );
     }
+    let one = fw.fund.verifier;
     let (four, _) = fw.w.evm.deploy(operator(), epoch_key(BANKS).verifier.deploy_code(&[])).unwrap();
     let receipt = fw.fund.set_verifier(&mut fw.w.evm, operator(), four).unwrap();
     assert_eq!(
@@ -721,6 +771,15 @@ fn fund_governance_switches_to_a_key_of_more_bank_slots() {
         [SolidarityFund::VerifierSet { verifier: four, bankSlots: BANKS as u32 }]
     );
     assert_eq!(fw.fund.bank_slots(&mut fw.w.evm).unwrap(), BANKS as u32);
+    fw.admit(&plain()[1..]);
+    // Back to the one-slot key with three members: refused.
+    assert_eq!(
+        fund_error(fw.fund.set_verifier(&mut fw.w.evm, operator(), one)),
+        SolidarityFundErrors::TooManyMembers(SolidarityFund::TooManyMembers {
+            members: U256::from(3),
+            bankSlots: U256::from(1)
+        })
+    );
     fw.settle(&a.settlement()).unwrap();
     assert_eq!(fw.fund.moves_pending(&mut fw.w.evm).unwrap(), (0, 3));
 }

@@ -13,6 +13,7 @@ mod deposits;
 mod epochs;
 mod escape;
 mod flow;
+mod fund_members;
 mod fund_moves;
 mod gas;
 mod governance;

@@ -95,7 +95,7 @@ pub fn payer(pool: u32, pool_balance: u64) -> FundMember {
 }
 
 /// One bank in bioregion 0 that lends and is repaid.
-fn members() -> Vec<FundMember> {
+pub fn members() -> Vec<FundMember> {
     vec![lender(10, 1_000_000)]
 }
 
@@ -272,6 +272,50 @@ impl FundWorld {
         Self { w, fund }
     }
 
+    /// Makes `pool` a registered bank of the rollup: opens accounts up to it unless it is open
+    /// (account `i` owned by [`bank_owner`]`(i)`), then registers it from its owner unless it
+    /// is a bank already. Returns the owner.
+    pub fn register_bank(&mut self, pool: u32) -> Address {
+        let owner = |w: &mut World| -> Address {
+            w.evm
+                .call_sol(w.rollup.rollup, &Rollup::accountOwnerCall { accountIndex: U256::from(pool) })
+                .unwrap()
+        };
+        if owner(&mut self.w) == Address::ZERO {
+            loop {
+                let count: U256 =
+                    self.w.evm.call_sol(self.w.rollup.rollup, &Rollup::accountCountCall {}).unwrap();
+                let index = u32::try_from(count).unwrap();
+                assert!(index <= pool, "account {pool} is open");
+                let opener = bank_owner(index);
+                self.w.evm.set_balance(opener, crate::common::eth(1));
+                self.w.rollup.create_account(&mut self.w.evm, opener, &key(7).public_key(), 0).unwrap();
+                if index == pool {
+                    break;
+                }
+            }
+        }
+        let owner = owner(&mut self.w);
+        let bank =
+            self.w.evm.call_sol(self.w.rollup.rollup, &Rollup::banksCall { pool: U256::from(pool) }).unwrap();
+        if bank.owner == Address::ZERO {
+            self.w
+                .rollup
+                .register_bank(&mut self.w.evm, owner, pool, 0, Fr::from(1u64), Fr::from(1u64))
+                .unwrap();
+        }
+        owner
+    }
+
+    /// Registers each member's pool as a bank ([`FundWorld::register_bank`]) and admits it to the
+    /// fund with its bioregion (governance: [`operator`]).
+    pub fn admit(&mut self, members: &[FundMember]) {
+        for m in members {
+            self.register_bank(m.pool);
+            self.fund.admit(&mut self.w.evm, operator(), m.pool, m.bioregion).unwrap();
+        }
+    }
+
     /// Mines blocks until the rollup's clock reads `epoch`.
     pub fn advance_to(&mut self, epoch: u32) {
         let start: U256 = self
@@ -335,6 +379,13 @@ impl FundWorld {
     }
 }
 
+/// The L1 owner of account `index` opened by [`FundWorld::register_bank`].
+pub fn bank_owner(index: u32) -> Address {
+    let mut bytes = [0xB0; 20];
+    bytes[16..].copy_from_slice(&index.to_be_bytes());
+    Address::from(bytes)
+}
+
 /// The 12 bytes of a fund slot of `kind` carrying `m`.
 pub fn fund_slot(kind: TxKind, m: &FundMove) -> [u8; 12] {
     EncodedSlot { kind, from: m.from, to: m.to, amount: Float40::encode(m.amount).unwrap() }.to_bytes()
@@ -356,6 +407,7 @@ pub fn lapsed(epoch: u32) -> SolidarityFundErrors {
 #[test]
 fn fund_a_proven_table_settles_and_moves_the_fund() {
     let mut fw = FundWorld::new(1);
+    fw.admit(&members());
     let (a, b) = (first(), second());
     assert!(a.statement.fund_after > 0, "half the fund stays");
     assert_ne!(a.statement.fund_after, b.statement.fund_after);
@@ -398,6 +450,7 @@ fn fund_a_proven_table_settles_and_moves_the_fund() {
 #[test]
 fn fund_refuses_a_table_that_does_not_match_its_proof() {
     let mut fw = FundWorld::new(1);
+    fw.admit(&members());
     let a = first();
     fw.advance_to(EPOCH + 1);
     // Another fund after, or another table hash, with the same proof.
@@ -409,6 +462,7 @@ fn fund_refuses_a_table_that_does_not_match_its_proof() {
     // from the first's fund after, presented as its own epoch.
     let b = second();
     let mut early = FundWorld::new(1);
+    early.admit(&members());
     early.advance_to(EPOCH + 2);
     assert_eq!(fund_error(early.settle(&b.settlement())), invalid_proof(EPOCH + 1));
     // A table hash that is no field element, or 0 (the "not settled" mark).
@@ -434,6 +488,7 @@ fn field_order() -> U256 {
 #[test]
 fn fund_refuses_a_second_table_for_an_epoch() {
     let mut fw = FundWorld::new(2);
+    fw.admit(&members());
     let a = first();
     fw.advance_to(EPOCH + 1);
     fw.settle(&a.settlement()).unwrap();
@@ -457,6 +512,7 @@ fn fund_refuses_a_second_table_for_an_epoch() {
 fn fund_refuses_an_epoch_not_after_the_last_settled() {
     // A window of two epochs: epoch EPOCH could still settle by the clock in EPOCH + 2.
     let mut fw = FundWorld::new(2);
+    fw.admit(&members());
     fw.advance_to(EPOCH + 2);
     assert_eq!(fw.state(EPOCH), EpochState::Open);
     fw.settle(&second_from_empty().settlement()).unwrap();
@@ -474,6 +530,7 @@ fn fund_refuses_an_epoch_not_after_the_last_settled() {
 #[test]
 fn fund_an_epoch_past_its_window_lapses_and_moves_nothing() {
     let mut fw = FundWorld::new(1);
+    fw.admit(&members());
     let a = first();
     fw.advance_to(EPOCH + 1);
     // Within its window it cannot be lapsed.
@@ -514,6 +571,7 @@ fn fund_governance_changes_apply_to_the_next_settlement() {
     assert_ne!(under_params.statement.fund_after, first().statement.fund_after);
 
     let mut fw = FundWorld::new(1);
+    fw.admit(&members());
     fw.advance_to(EPOCH + 1);
     let not_governance =
         SolidarityFundErrors::NotGovernance(SolidarityFund::NotGovernance { governance: operator() });
@@ -528,6 +586,7 @@ fn fund_governance_changes_apply_to_the_next_settlement() {
     assert_eq!(fw.balance(), under_params.statement.fund_after);
 
     let mut fw = FundWorld::new(1);
+    fw.admit(&members());
     fw.advance_to(EPOCH + 1);
     let root = registry(4).root();
     assert_eq!(fund_error(fw.fund.set_registry_root(&mut fw.w.evm, stranger(), root)), not_governance);
@@ -560,6 +619,7 @@ fn fund_governance_changes_apply_to_the_next_settlement() {
 #[test]
 fn fund_only_the_settler_settles_a_table() {
     let mut fw = FundWorld::new(1);
+    fw.admit(&members());
     fw.advance_to(EPOCH + 1);
     assert_eq!(fw.fund.settler(&mut fw.w.evm).unwrap(), operator());
     let not_settler = |settler| SolidarityFundErrors::NotSettler(SolidarityFund::NotSettler { settler });
