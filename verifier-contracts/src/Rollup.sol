@@ -103,13 +103,14 @@ contract Rollup {
     /// @notice The `bank` field of a pool's leaf (a borrower's is `pool + 1`, no role is 0).
     uint32 public constant POOL_ROLE = type(uint32).max;
     uint256 internal constant KIND_LOAN_TERMS = 6;
+    uint256 internal constant KIND_REPAY = 7;
     uint256 internal constant KIND_FUND_MOVE = 10;
     uint256 internal constant KIND_FUND_SHORTFALL = 11;
     /// @dev `_creditExits` counts fund slots in the high half of its credit-slot count.
     uint256 internal constant FUND_SLOT_COUNT = 1 << 128;
     /// @dev The kinds `_creditExits` acts on, as a bit mask (bit `k` for kind `k`).
     uint256 internal constant SCANNED_KINDS = (1 << KIND_DEPOSIT) | (1 << KIND_EXIT) | (1 << KIND_FORCED_EXIT)
-        | (1 << KIND_CREDIT) | (1 << KIND_FUND_MOVE) | (1 << KIND_FUND_SHORTFALL);
+        | (1 << KIND_CREDIT) | (1 << KIND_REPAY) | (1 << KIND_FUND_MOVE) | (1 << KIND_FUND_SHORTFALL);
     /// @notice Public inputs of an eligibility proof (`EligibilityStatement::public_inputs`):
     ///         bank, amount, purpose, tier, maxAmount, rateBps, termMonths, policyHash,
     ///         registryRoot, nullifier, account, epoch, now, stateRoot.
@@ -270,6 +271,8 @@ contract Rollup {
     /// @notice The solidarity fund (`SolidarityFund`) whose settled tables authorise the fund
     ///         slots (kinds 10 and 11); address(0) until `setFund`.
     address public fund;
+    /// @dev Each pool's flow per epoch (`flowOf`), at `epoch·2^32 + pool`.
+    mapping(uint256 key => uint256 units) internal _flows;
 
     /// @notice An account was opened at `accountIndex` for `owner` with Baby Jubjub key (ax, ay).
     event AccountCreated(uint32 indexed accountIndex, address indexed owner, uint256 ax, uint256 ay);
@@ -626,6 +629,15 @@ contract Rollup {
         return bankOf[pool].lastPoll;
     }
 
+    /// @notice What pool `pool` lent (credit slots, kind 5) plus what it was repaid (repayment
+    ///         slots, kind 7) in the settled batches of epoch `epoch`, in L2 units: the flow that
+    ///         weighs the bank's grant in the solidarity fund's table of that epoch
+    ///         (`ccr_circuits::health::score::BankActivity::flow`; `SolidarityFund.settleEpoch`
+    ///         checks each member's line against it). It grows while batches of the epoch settle.
+    function flowOf(uint256 epoch, uint256 pool) external view returns (uint256) {
+        return _flows[(epoch << 32) | pool];
+    }
+
     /// @notice The epoch of the last settled batch (0 before any).
     function lastEpoch() external view returns (uint256) {
         return counters.lastEpoch;
@@ -790,7 +802,8 @@ contract Rollup {
 
         rootAt[batchNumber] = newRoot;
         {
-            (uint256 queueSlots, uint256 exitedUnits, uint256 creditSlots) = _creditExits(batchNumber, txData);
+            (uint256 queueSlots, uint256 exitedUnits, uint256 creditSlots) =
+                _creditExits((batchNumber << 32) | epoch, txData);
             if (creditSlots != credits.proofs.length) revert CreditCount(creditSlots, credits.proofs.length);
             if (creditSlots != 0) _checkCredits(batchNumber, epoch, txData, credits);
             // The proof already implies it (each queue-consuming slot advances the chain once).
@@ -835,9 +848,11 @@ contract Rollup {
     ///      `_checkCredits` checks). A loan-terms slot must follow a credit slot. The fund slots
     ///      (kinds 10 and 11) are counted here (in the high half of the credit count: one
     ///      variable less on the loop's stack keeps every other slot as cheap as before) and
-    ///      handed to the fund by `_consumeMoves`. The slots nothing is done for (transfers,
-    ///      no-ops, loan upkeep and repayments) leave the loop after one mask test.
-    function _creditExits(uint256 batchNumber, bytes calldata txData)
+    ///      handed to the fund by `_consumeMoves`. A repayment adds its amount to its pool's
+    ///      flow of the epoch (`flowOf`; a credit's is added by `_checkCredit`). The slots
+    ///      nothing is done for (transfers, no-ops, accruals and writedowns) leave the loop after
+    ///      one mask test. `ctx` is `batchNumber·2^32 + epoch`.
+    function _creditExits(uint256 ctx, bytes calldata txData)
         internal
         returns (uint256 queueSlots, uint256 exitedUnits, uint256 creditSlots)
     {
@@ -860,6 +875,10 @@ contract Rollup {
                     ++queueSlots;
                 } else if (kind == KIND_CREDIT) {
                     ++creditSlots;
+                } else if (kind == KIND_REPAY) {
+                    // the pool (`to`) of the batch's epoch
+                    _flows[((ctx & 0xffffffff) << 32) | ((word >> 200) & 0xffffff)] +=
+                        decodeFloat40((word >> 160) & (FLOAT40_LIMIT - 1));
                 } else if (kind == KIND_EXIT || kind == KIND_FORCED_EXIT) {
                     uint64 amount = decodeFloat40((word >> 160) & (FLOAT40_LIMIT - 1));
                     if (kind == KIND_FORCED_EXIT) {
@@ -871,7 +890,7 @@ contract Rollup {
                     address owner = accountOwner[from];
                     pendingWithdrawal[owner] += uint256(amount) * unit;
                     exitedUnits += amount;
-                    emit ExitCredited(batchNumber, from, owner, amount);
+                    emit ExitCredited(ctx >> 32, from, owner, amount);
                 } else {
                     // A fund slot (the scanned kinds left): counted in the high half.
                     creditSlots += FUND_SLOT_COUNT;
@@ -879,7 +898,7 @@ contract Rollup {
             }
         }
         if (creditSlots >= FUND_SLOT_COUNT) {
-            _consumeMoves(batchNumber, txData, creditSlots / FUND_SLOT_COUNT);
+            _consumeMoves(ctx >> 32, txData, creditSlots / FUND_SLOT_COUNT);
             creditSlots %= FUND_SLOT_COUNT;
         }
     }
@@ -1030,6 +1049,9 @@ contract Rollup {
         for (uint256 offset = 0; offset < txData.length; offset += SLOT_BYTES) {
             if (uint8(txData[offset]) != KIND_CREDIT) continue;
             uint256 bankShape = _checkCredit(ctx, txData, offset, c, k);
+            // the pool's flow of the batch's epoch (inputs 0 and 1, the pool and the amount,
+            // are the slot's: `_checkCredit` checked them)
+            _flows[((ctx & 0xffffffff) << 32) | c.inputs[k][0]] += c.inputs[k][1];
             if (k == 0) shape = bankShape;
             else if (shape != bankShape) revert MixedShapes(offset / SLOT_BYTES);
             ++k;

@@ -662,6 +662,16 @@ impl RollupContracts {
         Ok((fund != Address::ZERO).then_some(fund))
     }
 
+    /// `flowOf(epoch, pool)`: what `pool` lent plus what it was repaid in the settled batches
+    /// of `epoch`, in L2 units (`BankActivity::flow`).
+    ///
+    /// # Errors
+    ///
+    /// An EVM failure.
+    pub fn flow_of(&self, evm: &mut Evm, epoch: u32, pool: u32) -> Result<U256, RollupError> {
+        self.view(evm, &Rollup::flowOfCall { epoch: U256::from(epoch), pool: U256::from(pool) })
+    }
+
     /// `executeProposal(pollId, ...)` from `from` (anyone): adopts `proposal`, which poll
     /// `poll_id` passed, as its bank's parameters.
     ///

@@ -295,6 +295,8 @@ fn a_bank_lends_on_a_valid_eligibility_proof_once() {
             .call_sol(s.w.rollup.rollup, &Rollup::nullifierUsedCall { nullifier: granted[0].nullifier })
             .unwrap();
     assert!(used);
+    // The credit is its pool's flow of the batch's epoch (the fund's table weighs it).
+    assert_eq!(s.w.rollup.flow_of(&mut s.w.evm, batch.epoch, POOL).unwrap(), U256::from(1_500));
     println!("submitBatch with one credit: {} gas", r.gas_used);
     // The same proof again (its batch replayed on the new state): the nullifier is spent.
     let again = batch.clone();

@@ -1,5 +1,6 @@
 //! Epochs and credit slots at the contract: a batch's epoch never goes back and never passes
-//! the L1 clock's; a credit slot needs its terms slot and an eligibility proof.
+//! the L1 clock's; a credit slot needs its terms slot and an eligibility proof; credits and
+//! repayments add up into their pools' flows per epoch.
 
 use alloy_primitives::U256;
 use ccr_verifier_contracts::bindings::Rollup;
@@ -107,4 +108,48 @@ fn credit_slots_need_eligibility_proofs() {
     let mut batch = empty_batch(&w, 0);
     batch.tx_data[0] = 8;
     w.rollup.submit_batch(&mut w.evm, operator(), &batch).unwrap();
+}
+
+/// A repayment slot of `amount` to `pool` (by borrower 9).
+fn repay(data: &mut [u8], slot: usize, pool: u32, amount: u64) {
+    let encoded = ccr_circuits::state::encoding::EncodedSlot {
+        kind: ccr_circuits::state::tx::TxKind::Repay,
+        from: 9,
+        to: pool,
+        amount: ccr_circuits::state::amount::Float40::encode(amount).unwrap(),
+    };
+    data[12 * slot..12 * (slot + 1)].copy_from_slice(&encoded.to_bytes());
+}
+
+/// Each pool's flow per epoch, as the fund's table weighs it: repayments in the batches of the
+/// epoch (credits too: `credit::a_bank_lends_on_a_valid_eligibility_proof_once`), per pool,
+/// in the epoch the batch names.
+#[test]
+fn repayments_add_to_their_pools_flow_of_the_batch_epoch() {
+    let mut w = World::new(&accept_all_verifier());
+    let mut gas = Vec::new();
+    for _ in 0..2 {
+        let b = empty_batch(&w, 0);
+        gas.push(w.rollup.submit_batch(&mut w.evm, operator(), &b).unwrap().gas_used);
+    }
+    let mut b = empty_batch(&w, 0);
+    repay(&mut b.tx_data, 0, 3, 700);
+    repay(&mut b.tx_data, 1, 4, 5);
+    repay(&mut b.tx_data, 2, 3, 1_000_000_000_000);
+    let r = w.rollup.submit_batch(&mut w.evm, operator(), &b).unwrap();
+    println!(
+        "submitBatch with three repayments (two pools new to the epoch): {} gas, {} more than without",
+        r.gas_used,
+        r.gas_used - gas[1]
+    );
+    let flow = |w: &mut World, epoch, pool| w.rollup.flow_of(&mut w.evm, epoch, pool).unwrap();
+    assert_eq!(flow(&mut w, 0, 3), U256::from(1_000_000_000_700u64));
+    assert_eq!(flow(&mut w, 0, 4), U256::from(5));
+    assert_eq!(flow(&mut w, 0, 9), U256::ZERO, "the borrower's is not");
+    w.evm.mine(DEFAULT_EPOCH_SECONDS / 12);
+    let mut b = empty_batch(&w, 1);
+    repay(&mut b.tx_data, 3, 3, 1);
+    w.rollup.submit_batch(&mut w.evm, operator(), &b).unwrap();
+    assert_eq!(flow(&mut w, 1, 3), U256::from(1));
+    assert_eq!(flow(&mut w, 0, 3), U256::from(1_000_000_000_700u64), "epoch 0's stays");
 }
