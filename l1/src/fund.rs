@@ -18,7 +18,8 @@ use ccr_circuits::state::tx::FundMove;
 use ccr_verifier_contracts::bindings::Rollup;
 use ccr_verifier_contracts::bindings::SolidarityFund::{self, SolidarityFundErrors};
 use ccr_verifier_contracts::fund::{
-    epoch_verifier_artifact, solidarity_fund_artifact, unpack_move, EpochState, FundConfig, Settlement,
+    epoch_verifier_artifact, solidarity_fund_artifact, unpack_move, EpochState, FundConfig, Members,
+    Settlement,
 };
 use ccr_verifier_contracts::rollup::fr_to_u256;
 
@@ -114,13 +115,15 @@ impl FundClient {
         self.l1.call_with(self.fund, call, fund_revert).await
     }
 
-    /// `settleEpoch(epoch, fundAfter, tableHash, lines, proof)` from the signer (anyone may: the
-    /// proof is the authority); the table's moves are queued.
+    /// `settleEpoch(epoch, fundAfter, tableHash, lines, proof)` from the signer (the fund's
+    /// settler); the table's moves are queued.
     ///
     /// # Errors
     ///
-    /// `EpochNotEnded`, `EpochTooOld`, `AlreadySettled`, `SettlementLapsed`, `MovesPending`,
-    /// `LineCount`, `InvalidProof` (as [`L1Error::Data`] naming the error); RPC errors.
+    /// `NotSettler`, `EpochNotEnded`, `EpochTooOld`, `AlreadySettled`, `SettlementLapsed`,
+    /// `MovesPending`, `LineCount`, the members' errors (`NotMember`, `BioregionMismatch`,
+    /// `MembersOutOfOrder`, `MemberMissing`: the lines do not cover exactly the fund's
+    /// members), `InvalidProof` (as [`L1Error::Data`] naming the error); RPC errors.
     pub async fn settle_epoch(&self, settlement: &Settlement) -> Result<TxOutcome, L1Error> {
         let receipt = self.l1.transact_with(self.fund, &settlement.call(), fund_revert).await?;
         Ok(TxOutcome::of(&receipt))
@@ -199,6 +202,43 @@ impl FundClient {
     /// RPC errors.
     pub async fn table_hash_of(&self, epoch: u32) -> Result<U256, L1Error> {
         self.view(&SolidarityFund::tableHashOfCall { epoch }).await
+    }
+
+    /// The fund's members, pool → bioregion (`members()`): the banks a settled table must
+    /// cover, each with its bioregion, in ascending pool order.
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; [`L1Error::Data`] for arrays that do not pair up.
+    pub async fn members(&self) -> Result<Members, L1Error> {
+        let r = self.view(&SolidarityFund::membersCall {}).await?;
+        Members::from_arrays(&r.pools, &r.bioregions)
+            .map_err(|e| L1Error::Data(format!("SolidarityFund.members: {e}")))
+    }
+
+    /// `admit(pool, bioregion)` from the signer (the fund's governance): bank `pool` (a
+    /// registered bank of the rollup) becomes a member in `bioregion`, or a member's bioregion
+    /// changes.
+    ///
+    /// # Errors
+    ///
+    /// `NotGovernance`, `NotABank`, `FundAccountNotMember`, `BadValue`, `TooManyMembers` (as
+    /// [`L1Error::Data`] naming the error); RPC errors.
+    pub async fn admit(&self, pool: u32, bioregion: u32) -> Result<TxOutcome, L1Error> {
+        let call = SolidarityFund::admitCall { pool, bioregion };
+        let receipt = self.l1.transact_with(self.fund, &call, fund_revert).await?;
+        Ok(TxOutcome::of(&receipt))
+    }
+
+    /// `remove(pool)` from the signer (the fund's governance, or the bank's owner: it leaves).
+    ///
+    /// # Errors
+    ///
+    /// `NotGovernanceOrOwner`, `UnknownMember` (as [`L1Error::Data`]); RPC errors.
+    pub async fn remove(&self, pool: u32) -> Result<TxOutcome, L1Error> {
+        let receipt =
+            self.l1.transact_with(self.fund, &SolidarityFund::removeCall { pool }, fund_revert).await?;
+        Ok(TxOutcome::of(&receipt))
     }
 }
 

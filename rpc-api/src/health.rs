@@ -300,6 +300,25 @@ pub struct FundView {
     pub table_unavailable: Option<String>,
     /// The moves of the last table settled on L1 that this node took, and the fund's log.
     pub moves: FundMoves,
+    /// The fund's members on L1 (`SolidarityFund.members()`, in pool order) as this node last
+    /// read them: the banks its table covers, with their bioregions (`null`: the node carries
+    /// out no fund's moves, and the table covers the banks of its health configuration; or it
+    /// has not read them yet).
+    #[serde(default)]
+    pub members: Option<Vec<FundMemberView>>,
+}
+
+/// A member of the fund on L1: a bank every settled table must cover, in its bioregion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FundMemberView {
+    /// Its pool account.
+    pub pool: u32,
+    /// Its bioregion, as governance admitted it.
+    pub bioregion: u32,
+    /// The bioregion's name in the node's configuration (`null`: not listed there, so no
+    /// report of it is accepted and the table lapses).
+    pub bioregion_name: Option<String>,
 }
 
 /// The moves of the last settled table, as the node carries them out: each is taken into the

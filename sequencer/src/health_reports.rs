@@ -5,6 +5,16 @@
 //! (`ccr_getHealth`) and the solidarity fund's table with the moves of the last settled one
 //! (`ccr_getFund`).
 //!
+//! # The table's banks
+//!
+//! When the node carries out a fund's moves (`--l1-fund-contract`), the table covers the
+//! fund's members on L1 (`SolidarityFund.members()`, read by the fund watcher at every poll),
+//! each in the bioregion governance admitted it with: what `settleEpoch` checks the lines
+//! against. Until the watcher has read them, or while a member's bioregion is not listed in the
+//! health configuration (no report of it is accepted), the table lapses and says why. Without
+//! a fund the table covers the configuration's `banks`. A bank's own health (`ccr_getHealth`)
+//! is in its L1 bioregion when it is a member, else in its configured one.
+//!
 //! # A bank's activity in an epoch
 //!
 //! [`BankActivity`](ccr_circuits::health::score::BankActivity) is derived from what the node knows, never guessed:
@@ -20,7 +30,7 @@
 //! - **vote participation**: not derived yet (the polls are L1's); absent, so the indicator
 //!   counts as missing (0), as the specification counts an epoch without a poll.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -34,16 +44,16 @@ use ccr_circuits::health::{medians, HealthAttesterRegistry, ReportError, SignedR
 use ccr_circuits::state::tx::{Tx, TxKind};
 use ccr_rpc_api::api::DecU64;
 use ccr_rpc_api::health::{
-    ActivityView, BankHealth, ComponentView, CountedReport, DecI64, FundLineView, FundMoveState,
-    FundMoveView, FundMoves, FundTable, FundView, HealthReportInput, HealthReportReceipt, IndicatorView,
-    PurposeAmount, ScoreView,
+    ActivityView, BankHealth, ComponentView, CountedReport, DecI64, FundLineView, FundMemberView,
+    FundMoveState, FundMoveView, FundMoves, FundTable, FundView, HealthReportInput, HealthReportReceipt,
+    IndicatorView, PurposeAmount, ScoreView,
 };
 use ccr_rpc_api::wire::to_hex;
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
 use crate::error::SequencerError;
-use crate::sequencer::Sequencer;
+use crate::sequencer::{FundMembership, Sequencer};
 use crate::store::StoreError;
 
 /// The network's health configuration, as the sequencer's `--health-config` JSON file holds
@@ -380,15 +390,54 @@ impl HealthBook {
         Ok((epoch.unwrap_or(current), current))
     }
 
-    /// The fund's table for `epoch` over every bank with a bioregion, or why it lapses.
+    /// The banks the fund's table covers, pool → bioregion (see the
+    /// [module documentation](self)), or why there is no table.
+    fn fund_banks(&self, membership: &FundMembership) -> Result<BTreeMap<u32, u32>, String> {
+        match membership {
+            FundMembership::NoFund => Ok(self.config.banks.clone()),
+            FundMembership::NotRead => Err(
+                "the fund's members on L1 are not read yet (the fund watcher reads them with the fund's moves)"
+                    .into(),
+            ),
+            FundMembership::Read(members) => {
+                for (pool, bioregion) in &members.0 {
+                    if !self.config.bioregions.contains_key(bioregion) {
+                        return Err(format!(
+                            "member {pool} is in bioregion {bioregion} on L1, which this node's health configuration does not list (no report of it is accepted)"
+                        ));
+                    }
+                }
+                Ok(members.0.clone())
+            }
+        }
+    }
+
+    /// Bank `pool`'s bioregion: its L1 one when it is a member of the fund, else the
+    /// configuration's (`None`: neither).
+    fn bioregion_of(&self, membership: &FundMembership, pool: u32) -> Option<u32> {
+        match membership {
+            FundMembership::Read(members) => members.0.get(&pool),
+            _ => None,
+        }
+        .or_else(|| self.config.banks.get(&pool))
+        .copied()
+    }
+
+    /// The fund's table for `epoch` over the banks of [`HealthBook::fund_banks`], in pool order,
+    /// or why it lapses.
     fn table(
         &self,
         seq: &Sequencer,
+        membership: &FundMembership,
         epoch: u32,
         current: u32,
     ) -> Result<Result<EpochTable, String>, SequencerError> {
+        let banks = match self.fund_banks(membership) {
+            Ok(banks) => banks,
+            Err(why) => return Ok(Err(why)),
+        };
         let mut members = Vec::new();
-        for (&pool, &bioregion) in &self.config.banks {
+        for (&pool, &bioregion) in &banks {
             let (activity, view, unavailable) = self.activity(seq, pool, epoch, current)?;
             if let Some(why) = unavailable {
                 return Ok(Err(format!("bank {pool}: {why}")));
@@ -422,7 +471,8 @@ impl HealthBook {
         pool: u32,
         epoch: Option<u32>,
     ) -> Result<Option<BankHealth>, SequencerError> {
-        let Some(&bioregion) = self.config.banks.get(&pool) else { return Ok(None) };
+        let membership = seq.fund_membership();
+        let Some(bioregion) = self.bioregion_of(&membership, pool) else { return Ok(None) };
         let (epoch, current) = Self::epoch_or_current(seq, epoch)?;
         let all = self.reports_for(seq, epoch)?;
         let of_region: Vec<SignedReport> =
@@ -474,9 +524,12 @@ impl HealthBook {
             };
             (rollup, Some(score))
         };
-        let (fund, fund_unavailable) = match self.table(seq, epoch, current)? {
+        let (fund, fund_unavailable) = match self.table(seq, &membership, epoch, current)? {
             Ok(t) => match t.lines.iter().find(|l| l.pool == pool) {
                 Some(l) => (Some(line_view(l)), None),
+                None if matches!(membership, FundMembership::Read(_)) => {
+                    (None, Some(format!("bank {pool} is not a member of the fund on L1")))
+                }
                 None => (None, Some(format!("bank {pool} is not in the table"))),
             },
             Err(why) => (None, Some(why)),
@@ -543,10 +596,16 @@ impl HealthBook {
                     .set(deviation as f64);
             }
         }
-        // One table for every bank's line; a bank's own health only when it lapses.
-        let table = self.table(seq, epoch, current)?;
+        // One table for every bank's line; a bank's own health only when it lapses. The banks:
+        // the configuration's and the fund's members.
+        let membership = seq.fund_membership();
+        let table = self.table(seq, &membership, epoch, current)?;
         metrics::gauge!(FUND_TABLE_OK).set(if table.is_ok() { 1.0 } else { 0.0 });
-        for &pool in self.config.banks.keys() {
+        let mut pools: BTreeSet<u32> = self.config.banks.keys().copied().collect();
+        if let FundMembership::Read(members) = &membership {
+            pools.extend(members.0.keys());
+        }
+        for pool in pools {
             let bank = pool.to_string();
             let line = table.as_ref().ok().and_then(|t| t.lines.iter().find(|l| l.pool == pool));
             // (score, components in `COMPONENTS`' order)
@@ -573,15 +632,30 @@ impl HealthBook {
         Ok(())
     }
 
-    /// `ccr_getFund`: the table of `epoch` (`None` when it lapses, with why) and the moves of
-    /// the last settled table ([`fund_moves`]).
+    /// `ccr_getFund`: the table of `epoch` (`None` when it lapses, with why), the moves of the
+    /// last settled table ([`fund_moves`]) and the fund's members on L1 the table covers.
     ///
     /// # Errors
     ///
     /// Storage errors.
     pub fn fund(&self, seq: &Sequencer, epoch: Option<u32>) -> Result<FundView, SequencerError> {
         let (epoch, current) = Self::epoch_or_current(seq, epoch)?;
-        let (table, table_unavailable) = match self.table(seq, epoch, current)? {
+        let membership = seq.fund_membership();
+        let members = match &membership {
+            FundMembership::Read(members) => Some(
+                members
+                    .0
+                    .iter()
+                    .map(|(&pool, &bioregion)| FundMemberView {
+                        pool,
+                        bioregion,
+                        bioregion_name: self.config.bioregions.get(&bioregion).cloned(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let (table, table_unavailable) = match self.table(seq, &membership, epoch, current)? {
             Ok(t) => (
                 Some(FundTable {
                     epoch: t.epoch,
@@ -599,7 +673,14 @@ impl HealthBook {
                 (None, Some(why))
             }
         };
-        Ok(FundView { epoch, current_epoch: current, table, table_unavailable, moves: fund_moves(seq)? })
+        Ok(FundView {
+            epoch,
+            current_epoch: current,
+            table,
+            table_unavailable,
+            moves: fund_moves(seq)?,
+            members,
+        })
     }
 }
 

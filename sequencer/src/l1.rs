@@ -46,6 +46,9 @@ pub struct FundLog {
     /// yet carried out are all of the last settled table: a new table cannot settle while
     /// moves are pending).
     pub epoch: Option<u32>,
+    /// The fund's members (pool → bioregion, `SolidarityFund.members()`), read with the log
+    /// (`None`: the source does not read them).
+    pub members: Option<ccr_verifier_contracts::fund::Members>,
 }
 
 /// Where deposits come from: an L1 client reading the rollup contract's deposit events.
@@ -196,6 +199,9 @@ pub async fn take_fund_moves<S: DepositSource>(
         }
     };
     seq.set_fund_cursor(log.cursor);
+    if let Some(members) = log.members {
+        seq.set_fund_members(members);
+    }
     if log.cursor.next > from {
         let reason = format!(
             "L1's fund carried out its moves up to position {} but this node took only {from}: another sequencer's batches, or another fund",

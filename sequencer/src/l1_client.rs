@@ -132,7 +132,8 @@ impl DepositSource for ContractL1 {
     }
 
     /// The fund's pending moves (`pendingMoves`: the moves not yet carried out by a settled
-    /// batch, and the first's position), those from `from` on. Read at L1's latest block.
+    /// batch, and the first's position), those from `from` on, and its members (`members()`).
+    /// Read at L1's latest block.
     async fn fund_moves_from(&mut self, from: u64) -> Result<Option<FundLog>, Self::Error> {
         let Some(fund) = self.fund.read().ok().and_then(|f| f.clone()) else { return Ok(None) };
         let (next, pending) = fund.pending_moves().await?;
@@ -148,7 +149,9 @@ impl DepositSource for ContractL1 {
                 b
             }
         };
-        Ok(Some(FundLog { cursor: FundCursor { next, end, balance }, moves, epoch }))
+        // Governance admits and removes members at any time: read at every poll.
+        let members = Some(fund.members().await?);
+        Ok(Some(FundLog { cursor: FundCursor { next, end, balance }, moves, epoch, members }))
     }
 }
 

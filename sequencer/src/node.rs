@@ -152,6 +152,9 @@ impl Node {
             .await
             .map_err(|e| NodeError::Task(e.to_string()))??;
         let seq = Arc::new(seq);
+        if config.l1.as_ref().is_some_and(|l1| l1.fund_contract.is_some()) {
+            seq.expect_fund();
+        }
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
         let health = Arc::new(TaskHealth::default());
@@ -260,7 +263,8 @@ impl Node {
 
     /// Makes the running node carry out the moves of the `SolidarityFund` at `fund` (the
     /// rollup's `fund()`), as `--l1-fund-contract` does at start, once it is checked to be this
-    /// rollup's (see [`ContractL1::with_fund`]): the deposit watcher's next poll takes them.
+    /// rollup's (see [`ContractL1::with_fund`]): the deposit watcher's next poll takes them and
+    /// reads the fund's members, over which the node's fund table is built from then on.
     /// Returns the fund's L2 account. For an operator that deploys the fund while the node runs.
     ///
     /// # Errors
@@ -270,6 +274,7 @@ impl Node {
     pub async fn carry_fund_moves(&self, fund: alloy_primitives::Address) -> Result<u32, NodeError> {
         let contract = self.contract.as_ref().ok_or_else(|| NodeError::Fund("the node has no L1".into()))?;
         let account = contract.with_fund(fund).await.map_err(|e| NodeError::Fund(e.to_string()))?;
+        self.sequencer.expect_fund();
         info!(target: "sequencer::l1", %fund, account, "carrying out the solidarity fund's moves");
         Ok(account)
     }

@@ -99,6 +99,17 @@ pub struct FundCursor {
     pub balance: u64,
 }
 
+/// The solidarity fund's members as this node knows them: the banks its fund table covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FundMembership {
+    /// The node carries out no fund's moves: the table's banks are the health configuration's.
+    NoFund,
+    /// The node carries out a fund's moves, whose members the fund watcher has not read yet.
+    NotRead,
+    /// The fund's members on L1 (pool → bioregion), as the fund watcher last read them.
+    Read(ccr_verifier_contracts::fund::Members),
+}
+
 /// A fund move of the last table this node took moves of, with where it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundMoveStatus {
@@ -262,6 +273,8 @@ pub struct Sequencer {
     settle_wake: Notify,
     /// The fund's log on L1 as last read (no lock order: held alone).
     fund_cursor: Mutex<Option<FundCursor>>,
+    /// The fund's members (no lock order: held alone).
+    fund_members: Mutex<FundMembership>,
 }
 
 impl Sequencer {
@@ -359,6 +372,7 @@ impl Sequencer {
             proof_wake: Notify::new(),
             settle_wake: Notify::new(),
             fund_cursor: Mutex::new(None),
+            fund_members: Mutex::new(FundMembership::NoFund),
         };
         if let Ok(g) = seq.inner.lock() {
             update_gauges(&g);
@@ -861,6 +875,29 @@ impl Sequencer {
     /// The fund's move log on L1 as the watcher last read it (`None`: not read by this process).
     pub fn fund_cursor(&self) -> Option<FundCursor> {
         self.fund_cursor.lock().ok().and_then(|c| *c)
+    }
+
+    /// Marks that the node carries out a fund's moves (`--l1-fund-contract`,
+    /// `Node::carry_fund_moves`): from now on its fund table covers the fund's members on L1,
+    /// once the fund watcher has read them ([`Sequencer::set_fund_members`]).
+    pub fn expect_fund(&self) {
+        if let Ok(mut m) = self.fund_members.lock() {
+            if *m == FundMembership::NoFund {
+                *m = FundMembership::NotRead;
+            }
+        }
+    }
+
+    /// Records the fund's members on L1 as the fund watcher read them.
+    pub fn set_fund_members(&self, members: ccr_verifier_contracts::fund::Members) {
+        if let Ok(mut m) = self.fund_members.lock() {
+            *m = FundMembership::Read(members);
+        }
+    }
+
+    /// The fund's members as this node knows them.
+    pub fn fund_membership(&self) -> FundMembership {
+        self.fund_members.lock().map_or(FundMembership::NotRead, |m| m.clone())
     }
 
     /// The moves of the last table this node took moves of (the records of the highest log

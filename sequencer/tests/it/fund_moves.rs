@@ -1,7 +1,8 @@
 //! The solidarity fund's moves in the rollup (issue 11): the moves a settled table queued on L1
 //! are taken from a scripted fund log, in log order, ahead of pending L2 transactions, carried
 //! out by the next batch as fund slots (paid, or short when the payer cannot cover the amount),
-//! and survive a crash between taking them and sealing without being lost or taken twice.
+//! and survive a crash between taking them and sealing without being lost or taken twice. With
+//! a fund, the node's table covers the fund's members on L1, read with its log.
 
 use std::io::{BufRead, BufReader};
 use std::sync::Arc;
@@ -9,10 +10,13 @@ use std::sync::Arc;
 use ccr_circuits::health::fund::{fund_account_key, moves};
 use ccr_circuits::state::encoding::SLOT_BYTES;
 use ccr_circuits::state::tx::{Deposit, FundMove, TxKind};
+use ccr_sequencer::health_reports::{HealthConfig, HealthConfigFile};
 use ccr_sequencer::l1::{take_fund_moves, DepositSource, FundLog, L1Deposit};
 use ccr_sequencer::records::{FundOutcome, TxStatus};
 use ccr_sequencer::sequencer::FundCursor;
-use ccr_sequencer::{Sequencer, SequencerConfig};
+use ccr_sequencer::sequencer::FundMembership;
+use ccr_sequencer::{CcrApiClient, NodeConfig, Sequencer, SequencerConfig};
+use ccr_verifier_contracts::fund::Members;
 
 use crate::common::*;
 
@@ -28,6 +32,8 @@ struct ScriptedFund {
     log: Vec<FundMove>,
     carried: u64,
     epoch: u32,
+    /// The fund's members, pool → bioregion (`None`: not read).
+    members: Option<Members>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +50,7 @@ impl DepositSource for ScriptedFund {
     async fn fund_moves_from(&mut self, from: u64) -> Result<Option<FundLog>, Never> {
         let cursor = FundCursor { next: self.carried, end: self.log.len() as u64, balance: 100 };
         let moves = self.log.iter().skip(from as usize).copied().collect();
-        Ok(Some(FundLog { cursor, moves, epoch: Some(self.epoch) }))
+        Ok(Some(FundLog { cursor, moves, epoch: Some(self.epoch), members: self.members.clone() }))
     }
 }
 
@@ -71,7 +77,8 @@ fn balance(seq: &Sequencer, index: u32) -> u64 {
     seq.account(index).unwrap().unwrap().pending.balance
 }
 
-/// A table where A pays 300 in, B pays 100 in and the member's pool is granted 250: the moves
+/// A table where A (1,500) pays 300 in, B (500) pays 100 in (each at most a fifth of its
+/// balance, what one fund move may take) and the member's pool is granted 250: the moves
 /// are the payers first, in line order, then the grant (`moves`, as `settleEpoch` queues them).
 /// They go ahead of the two transfers waiting: B's, which B's payment leaves uncovered, is
 /// evicted; A's stays, behind them. A second poll takes nothing again.
@@ -80,7 +87,7 @@ async fn moves_are_taken_in_log_order_ahead_of_other_transactions() {
     let dir = tempfile::tempdir().unwrap();
     let (seq, _) = Sequencer::open(&config(dir.path(), false)).unwrap();
     let seq = Arc::new(seq);
-    four_accounts(&seq, 1_000, 500);
+    four_accounts(&seq, 1_500, 500);
     let ta = seq.submit(transfer(&member(0), A, M, 10, 0)).unwrap().seq;
     let tb = seq.submit(transfer(&member(1), B, M, 450, 0)).unwrap().seq;
 
@@ -93,7 +100,7 @@ async fn moves_are_taken_in_log_order_ahead_of_other_transactions() {
             FundMove { from: FUND, to: M, amount: 250 },
         ]
     );
-    let mut l1 = ScriptedFund { log: log.clone(), carried: 0, epoch: 7 };
+    let mut l1 = ScriptedFund { log: log.clone(), carried: 0, epoch: 7, members: None };
     assert_eq!(take_fund_moves(&mut l1, &seq).await.unwrap(), 3);
     assert_eq!(take_fund_moves(&mut l1, &seq).await.unwrap(), 0, "nothing is taken twice");
     assert_eq!(seq.fund_moves_taken().unwrap(), 3);
@@ -112,7 +119,7 @@ async fn moves_are_taken_in_log_order_ahead_of_other_transactions() {
     assert_eq!(kinds(&seq, 1), vec![f, f, f, TxKind::Transfer as u8]);
     assert_eq!(
         (balance(&seq, A), balance(&seq, B), balance(&seq, FUND), balance(&seq, M)),
-        (690, 400, 150, 260)
+        (1_190, 400, 150, 260)
     );
     let p = seq.fund_progress().unwrap();
     assert_eq!((p.taken, p.l1), (3, Some(FundCursor { next: 0, end: 3, balance: 100 })));
@@ -146,7 +153,8 @@ async fn moves_are_taken_in_log_order_ahead_of_other_transactions() {
     }
 }
 
-/// B (50) owes 80 and the fund holds only A's 300 when the member's pool is to be granted 350:
+/// B (50) owes 80 and the fund holds only A's 300 (of 1,500) when the member's pool is to be
+/// granted 350:
 /// both are shortfalls, nothing moves for them; the sequencer does not decide, the native rule
 /// does when the slot applies.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,16 +162,16 @@ async fn a_move_the_payer_cannot_cover_is_a_shortfall() {
     let dir = tempfile::tempdir().unwrap();
     let (seq, _) = Sequencer::open(&config(dir.path(), false)).unwrap();
     let seq = Arc::new(seq);
-    four_accounts(&seq, 1_000, 50);
+    four_accounts(&seq, 1_500, 50);
     let log = moves([(A, 300, 0), (B, 80, 0), (M, 0, 350)], FUND);
-    let mut l1 = ScriptedFund { log, carried: 0, epoch: 3 };
+    let mut l1 = ScriptedFund { log, carried: 0, epoch: 3, members: None };
     assert_eq!(take_fund_moves(&mut l1, &seq).await.unwrap(), 3);
     assert_eq!(seq.seal(true).unwrap(), Some(1));
     let (paid, short) = (TxKind::FundMove as u8, TxKind::FundShortfall as u8);
     assert_eq!(kinds(&seq, 1), vec![paid, short, short, TxKind::Noop as u8]);
     assert_eq!(
         (balance(&seq, A), balance(&seq, B), balance(&seq, FUND), balance(&seq, M)),
-        (700, 50, 300, 0)
+        (1_200, 50, 300, 0)
     );
     let outcomes: Vec<_> = seq.fund_progress().unwrap().moves.iter().map(|m| m.record.outcome).collect();
     assert_eq!(outcomes, vec![FundOutcome::Paid(1), FundOutcome::Short(1), FundOutcome::Short(1)]);
@@ -187,9 +195,9 @@ async fn a_move_that_does_not_apply_yet_waits_and_nothing_passes_it() {
     let dir = tempfile::tempdir().unwrap();
     let (seq, _) = Sequencer::open(&config(dir.path(), false)).unwrap();
     let seq = Arc::new(seq);
-    seq.ingest_deposit(0, open_deposit(A, &member(0), 1_000)).unwrap();
+    seq.ingest_deposit(0, open_deposit(A, &member(0), 1_500)).unwrap();
     let log = moves([(A, 300, 0), (B, 0, 100)], FUND);
-    let mut l1 = ScriptedFund { log, carried: 0, epoch: 1 };
+    let mut l1 = ScriptedFund { log, carried: 0, epoch: 1, members: None };
     assert_eq!(take_fund_moves(&mut l1, &seq).await.unwrap(), 0, "the fund's account is not open");
     seq.ingest_deposit(1, open_deposit(B, &member(1), 0)).unwrap();
     seq.ingest_deposit(2, Deposit { index: FUND, pubkey: Some(fund_account_key()), amount: 0 }).unwrap();
@@ -198,10 +206,10 @@ async fn a_move_that_does_not_apply_yet_waits_and_nothing_passes_it() {
     assert_eq!(kinds(&seq, 0), vec![1, 1, 1, TxKind::FundMove as u8]);
     assert_eq!(seq.seal(true).unwrap(), Some(1));
     assert_eq!(kinds(&seq, 1)[0], TxKind::FundMove as u8);
-    assert_eq!((balance(&seq, A), balance(&seq, B), balance(&seq, FUND)), (700, 100, 200));
+    assert_eq!((balance(&seq, A), balance(&seq, B), balance(&seq, FUND)), (1_200, 100, 200));
 }
 
-/// The table of the crash tests: four moves, all paid.
+/// The table of the crash tests: four moves, all paid (A holds 1,500, B 500).
 fn crash_log() -> Vec<FundMove> {
     moves([(A, 300, 0), (B, 100, 0), (M, 0, 150), (A + 1, 0, 50)], FUND)
 }
@@ -215,7 +223,7 @@ fn crash_log() -> Vec<FundMove> {
 fn fund_crash_child() {
     let dir = std::env::var("CCR_CRASH_DB").expect("run by fund_crash");
     let (seq, _) = Sequencer::open(&config(dir.as_ref(), false)).unwrap();
-    four_accounts(&seq, 1_000, 500);
+    four_accounts(&seq, 1_500, 500);
     for (position, m) in crash_log().into_iter().take(3).enumerate() {
         seq.ingest_fund_move(position as u64, m, Some(5)).unwrap();
     }
@@ -275,7 +283,7 @@ async fn resume_and_seal(seq: &Arc<Sequencer>, taken_before: u64) {
         taken_before,
         "pending again after the crash"
     );
-    let mut l1 = ScriptedFund { log: crash_log(), carried: 0, epoch: 5 };
+    let mut l1 = ScriptedFund { log: crash_log(), carried: 0, epoch: 5, members: None };
     assert_eq!(take_fund_moves(&mut l1, seq).await.unwrap(), 4 - taken_before);
     assert_eq!(take_fund_moves(&mut l1, seq).await.unwrap(), 0);
     assert_eq!(seq.seal(true).unwrap(), Some(1));
@@ -285,7 +293,10 @@ async fn resume_and_seal(seq: &Arc<Sequencer>, taken_before: u64) {
     assert_eq!(kinds(seq, 1), vec![TxKind::FundMove as u8; 4]);
     let carried: Vec<_> = seq.fund_progress().unwrap().moves.iter().map(|m| m.record.fund_move).collect();
     assert_eq!(carried, crash_log());
-    assert_eq!((balance(seq, A), balance(seq, B), balance(seq, FUND), balance(seq, M)), (700, 450, 200, 150));
+    assert_eq!(
+        (balance(seq, A), balance(seq, B), balance(seq, FUND), balance(seq, M)),
+        (1_200, 450, 200, 150)
+    );
 }
 
 /// Killed (SIGKILL) after taking three moves, before sealing: none is lost, none is taken again.
@@ -308,4 +319,77 @@ async fn a_crash_after_a_moves_write_keeps_it() {
 async fn a_crash_before_a_moves_write_takes_it_again() {
     let (_dir, seq) = fund_crash(Some("before-group-write:7"));
     resume_and_seal(&seq, 1).await;
+}
+
+/// The lines of `ccr_getFund`'s table as (pool, bioregion), or why it lapses.
+async fn table_banks(client: &jsonrpsee_http_client::HttpClient) -> Result<Vec<(u32, u32)>, String> {
+    let v = client.get_fund(None).await.unwrap();
+    match v.table {
+        Some(t) => Ok(t.lines.iter().map(|l| (l.pool, l.bioregion)).collect()),
+        None => Err(v.table_unavailable.unwrap()),
+    }
+}
+
+/// With a fund, the table covers the fund's members on L1 in their L1 bioregions, not the
+/// health configuration's banks: it lapses until the watcher has read them, then lists them
+/// (`ccr_getFund`'s `members`); a member in a bioregion the configuration does not list makes
+/// it lapse, naming the member. Without a fund, the configuration's banks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_fund_the_table_covers_its_members_on_l1() {
+    let dir = tempfile::tempdir().unwrap();
+    let health = HealthConfig::from_parts(HealthConfigFile {
+        bioregions: [(0, "Germany (DEU)".to_owned()), (1, "France (FRA)".to_owned())].into(),
+        banks: [(A, 0), (M, 1)].into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let timeout = std::time::Duration::from_secs(3600);
+    let (node, client) = launch(NodeConfig {
+        health,
+        ..crate::common::config(&dir.path().join("db"), params(), None, timeout)
+    })
+    .await;
+    let seq = &node.sequencer;
+    seq.ingest_deposit(0, open_deposit(A, &member(0), 1_000_000)).unwrap();
+    seq.ingest_deposit(1, open_deposit(B, &member(1), 500_000)).unwrap();
+    seq.ingest_deposit(2, Deposit { index: FUND, pubkey: Some(fund_account_key()), amount: 0 }).unwrap();
+    seq.ingest_deposit(3, open_deposit(M, &member(3), 2_000_000)).unwrap();
+
+    // No fund: the configuration's banks.
+    assert_eq!(seq.fund_membership(), FundMembership::NoFund);
+    assert_eq!(table_banks(&client).await, Ok(vec![(A, 0), (M, 1)]));
+    assert_eq!(client.get_fund(None).await.unwrap().members, None);
+
+    // The node carries out a fund's moves: no table until the watcher has read the members.
+    seq.expect_fund();
+    let why = table_banks(&client).await.unwrap_err();
+    assert!(why.contains("members on L1 are not read yet"), "{why}");
+
+    // L1's members: A in bioregion 1 (configured in 0), and B (not configured); M is none.
+    let mut l1 = ScriptedFund {
+        log: Vec::new(),
+        carried: 0,
+        epoch: 0,
+        members: Some(Members([(A, 1), (B, 0)].into())),
+    };
+    take_fund_moves(&mut l1, seq).await.unwrap();
+    assert_eq!(seq.fund_membership(), FundMembership::Read(Members([(A, 1), (B, 0)].into())));
+    assert_eq!(table_banks(&client).await, Ok(vec![(A, 1), (B, 0)]));
+    let members = client.get_fund(None).await.unwrap().members.unwrap();
+    let shown: Vec<_> = members.iter().map(|m| (m.pool, m.bioregion, m.bioregion_name.clone())).collect();
+    assert_eq!(shown, [(A, 1, Some("France (FRA)".to_owned())), (B, 0, Some("Germany (DEU)".to_owned()))]);
+    // A's health is in its L1 bioregion; M's (configured) has no line: it is no member.
+    assert_eq!(client.get_health(A, None).await.unwrap().unwrap().bioregion, 1);
+    let m = client.get_health(M, None).await.unwrap().unwrap();
+    assert_eq!((m.bioregion, m.fund), (1, None));
+    assert_eq!(m.fund_unavailable.as_deref(), Some("bank 3 is not a member of the fund on L1"));
+
+    // B leaves, M joins in bioregion 7, which the configuration does not list: the table lapses.
+    l1.members = Some(Members([(A, 1), (M, 7)].into()));
+    take_fund_moves(&mut l1, seq).await.unwrap();
+    let why = table_banks(&client).await.unwrap_err();
+    assert!(why.contains("member 3 is in bioregion 7"), "{why}");
+    let members = client.get_fund(None).await.unwrap().members.unwrap();
+    assert_eq!((members[1].pool, members[1].bioregion_name.clone()), (M, None));
+    node.shutdown().await;
 }
