@@ -1,25 +1,30 @@
 //! The scenario's community-health step (issue 11). On L1 first: the epoch circuit's
 //! verifier (development key) and `SolidarityFund` (clock: the rollup), which becomes the
 //! rollup's fund and opens the fund's L2 account; the running sequencer is pointed at it
-//! (`Node::carry_fund_moves`, as `--l1-fund-contract` at start). Then three attesters sign
+//! (`Node::carry_fund_moves`, as `--l1-fund-contract` at start). oslo and athens open their
+//! pools and register them as banks; the fund's governance (the deployer) admits the three banks
+//! with their bioregions (`SolidarityFund.admit`), and the sequencer, which reads the members
+//! with the fund's log, builds its table over them. Then three attesters sign
 //! indicator reports of three bioregions from the shipped OECD / Our World in Data files
 //! (`bioregion/data/`, the wallet's code, as `ccr-wallet attester health-report`) and send them
 //! to the sequencer (`ccr_sendHealthReport`); each bank's score (`ccr_getHealth`) and the epoch's
 //! table (`ccr_getFund`) are read; the devnet rebuilds the table's inputs itself, proves the
 //! table with the epoch circuit and checks its native table equals the sequencer's line by
-//! line; it moves L1's clock past the epoch's end and settles the table (`settleEpoch`), which
-//! queues its moves. The sequencer carries them out in its next batch (fund slots); once that is
+//! line and covers exactly the fund's members on L1 (what `settleEpoch` checks); it moves L1's
+//! clock past the epoch's end and settles the table (`settleEpoch`), which queues its moves. The sequencer carries them out in its next batch (fund slots); once that is
 //! settled on L1, each pool's balance, the fund account's L2 balance (equal to
 //! `SolidarityFund.fundBalance()`) and the moves' state (`ccr_getFund`) are checked, and the
 //! audit checks the fund slots against the fund's move log.
 //!
 //! The banks: `commons` (the scenario's lender, Germany), and `oslo` (Norway) and `athens`
-//! (Greece), opened by deposit in this step. oslo and athens do not lend: their weight (need ×
-//! credit flows) is 0, so they contribute and receive no grant.
+//! (Greece), opened by deposit and registered as banks (the German policy's shape and hash) in
+//! this step. oslo and athens do not lend: their weight (need × credit flows) is 0, so they
+//! contribute and receive no grant.
 
 use std::collections::BTreeMap;
 
 use anyhow::{ensure, Context};
+use ark_bn254::Fr;
 use ccr_bioregion::report::reader;
 use ccr_bioregion::{indicators, ReadOptions, RegionCode, SourceId};
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
@@ -34,7 +39,7 @@ use ccr_l1::fund::FundClient;
 use ccr_prover::health::{dev_setup_epoch, EpochProver, EpochRun};
 use ccr_rpc_api::health::{FundMoveState, FundTable, HealthReportInput};
 use ccr_sequencer::health_reports::{HealthConfig, HealthConfigFile};
-use ccr_verifier_contracts::fund::{EpochState, FundConfig, Settlement};
+use ccr_verifier_contracts::fund::{EpochState, FundConfig, Members, Settlement};
 use ccr_wallet::health::{report_of, sign_report, source_digest};
 use ccr_wallet::l1ops::{self, L1};
 use ccr_wallet::sequencer::SequencerClient;
@@ -118,6 +123,24 @@ pub fn health_config() -> anyhow::Result<HealthConfig> {
 /// proof and its settlement: about half a minute).
 pub const MOVES_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(900);
 
+/// How long the sequencer may take to read the fund's members after they are admitted (its
+/// fund watcher reads them at every poll).
+pub const MEMBERS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A member of the fund on L1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FundMemberSummary {
+    /// The bank's name.
+    pub name: String,
+    /// Its pool account.
+    pub pool: u32,
+    /// Its bioregion, as governance admitted it.
+    pub bioregion: u32,
+    /// The bioregion's name.
+    pub bioregion_name: String,
+}
+
 /// One bank's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -170,6 +193,13 @@ pub struct FundMovesSummary {
 pub struct HealthSummary {
     /// The epoch.
     pub epoch: u32,
+    /// The fund's members on L1 (`SolidarityFund.members()`), admitted by its governance.
+    pub members: Vec<FundMemberSummary>,
+    /// Gas of each `admit`, in the members' order.
+    pub admit_gas: Vec<u64>,
+    /// The settled table's lines cover exactly the members (`Members::check_lines`, what
+    /// `settleEpoch` checks).
+    pub members_checked: bool,
     /// Reports accepted by the sequencer.
     pub reports: usize,
     /// The banks.
@@ -245,7 +275,11 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
         d.fund, d.fund_account, d.verifier
     ));
 
-    // oslo and athens open their pools.
+    // oslo and athens open their pools and register them as banks (the German policy's shape
+    // and hash: they do not lend, so no attester registry).
+    let policy = ccr_credit_policy::german_policy()?.circuit_params()?;
+    let shape = ccr_prover::eligibility::network_shape_index(policy.shape)
+        .context("the German policy has the production shape")?;
     let mut queue_length = 0;
     for b in &BANKS[1..] {
         let m = crate::scenario::member(b.name, b.dev_account)?;
@@ -259,11 +293,61 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
             d.index,
             b.pool
         );
+        let reg = l1
+            .client
+            .register_bank(b.pool, shape, policy.hash(), Fr::from(0u64))
+            .await
+            .map_err(|e| l1.err(e))?;
         say(&format!(
-            "   {:<7} deposits {} gwei → account {} (a bank pool; it does not lend)",
-            b.name, b.deposit, d.index
+            "   {:<7} deposits {} gwei → account {} and registers it as a bank on L1 (gas {}; it does not lend)",
+            b.name, b.deposit, d.index, reg.gas_used
         ));
     }
+
+    // The fund's governance (the deployer) admits the three banks with their bioregions: every
+    // table L1 settles must cover exactly them. The sequencer reads them with the fund's log.
+    let mut admit_gas = Vec::new();
+    for b in &BANKS {
+        let admitted =
+            fund.admit(b.pool, b.bioregion).await.with_context(|| format!("admitting {}", b.name))?;
+        admit_gas.push(admitted.gas_used);
+    }
+    let expected_members = Members(BANKS.iter().map(|b| (b.pool, b.bioregion)).collect());
+    let l1_members = fund.members().await?;
+    ensure!(l1_members == expected_members, "SolidarityFund.members() is {l1_members:?}");
+    let region_name = |bioregion: u32| {
+        BIOREGIONS.iter().find(|(i, _, _)| *i == bioregion).map_or("?", |(_, name, _)| *name)
+    };
+    let members_summary: Vec<FundMemberSummary> = BANKS
+        .iter()
+        .map(|b| FundMemberSummary {
+            name: b.name.to_owned(),
+            pool: b.pool,
+            bioregion: b.bioregion,
+            bioregion_name: region_name(b.bioregion).to_owned(),
+        })
+        .collect();
+    say(&format!(
+        "   the fund's governance (the deployer) admits {} (SolidarityFund.admit, gas {admit_gas:?}): its members on L1",
+        members_summary
+            .iter()
+            .map(|m| format!("{} (account {}, {})", m.name, m.pool, m.bioregion_name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let waited = std::time::Instant::now();
+    loop {
+        let shown = seq.fund(None).await?.members.unwrap_or_default();
+        if shown.iter().map(|m| (m.pool, m.bioregion)).eq(expected_members.0.iter().map(|(&p, &b)| (p, b))) {
+            break;
+        }
+        ensure!(
+            waited.elapsed() < MEMBERS_TIMEOUT,
+            "the sequencer shows the fund's members {shown:?} after {MEMBERS_TIMEOUT:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    say("   the sequencer read them (ccr_getFund's members): its fund table covers them");
     l1ops::wait_ingested(seq, queue_length, std::time::Duration::from_secs(300)).await?;
     let epoch = seq
         .bank_health(BANKS[0].pool, None)
@@ -380,6 +464,17 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
     say(&format!(
         "   proven; the native table equals the sequencer's line by line: fund {} → {} gwei (collected {}, granted {})",
         native.fund_before, native.fund_after, native.collected, native.granted
+    ));
+    // What settleEpoch checks of every line, checked here first against L1's members.
+    fund.members()
+        .await?
+        .check_lines(native.lines.iter().map(|l| (l.pool, l.contribution, l.grant, l.bioregion)))
+        .context("the table's lines against the fund's members on L1")?;
+    let members_checked = true;
+    say(&format!(
+        "   its {} lines cover exactly the fund's {} members on L1, in pool order, each in its bioregion (the padding moves nothing)",
+        native.lines.len(),
+        expected_members.0.len()
     ));
 
     // L1: the settlement once the epoch has ended.
@@ -508,6 +603,9 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
     }
     Ok(HealthSummary {
         epoch,
+        members: members_summary,
+        admit_gas,
+        members_checked,
         reports: reports.len(),
         banks,
         fund: [native.fund_before, native.fund_after],
@@ -532,9 +630,19 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
 /// The health step's lines of the summary.
 pub fn render(h: &HealthSummary) -> String {
     let mut out = format!(
+        "fund members on L1 (admitted by its governance, admit gas {:?}): {}; the settled table's lines checked against them {}\n",
+        h.admit_gas,
+        h.members
+            .iter()
+            .map(|m| format!("{} (account {}, bioregion {} {})", m.name, m.pool, m.bioregion, m.bioregion_name))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if h.members_checked { "passed" } else { "FAILED" }
+    );
+    out.push_str(&format!(
         "health, epoch {} ({} reports, 3 attesters): bank     bioregion       score  contribution  grant  pool before → after (gwei)\n",
         h.epoch, h.reports
-    );
+    ));
     for b in &h.banks {
         out.push_str(&format!(
             "  {:<8} (account {}) {:<16} {:>6}  {:>12}  {:>5}  {} → {}\n",

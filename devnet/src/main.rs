@@ -78,11 +78,13 @@ struct Args {
     /// minutes at the default sizes.
     #[arg(long)]
     ceremony: bool,
-    /// After the scenario, the community-health step: three attesters sign reports of Norway,
-    /// Germany and Greece from bioregion/data/, each bank's score and the epoch's fund table
-    /// are read from the sequencer, the table is proven (epoch circuit, INSECURE development
-    /// key) and settled on L1's SolidarityFund after moving L1's clock past the epoch's end;
-    /// its moves are carried out by the next batches and settled on L1.
+    /// After the scenario, the community-health step: the fund's governance admits the three
+    /// banks to L1's SolidarityFund with their bioregions, three attesters sign reports of
+    /// Norway, Germany and Greece from bioregion/data/, each bank's score and the epoch's fund
+    /// table (over the fund's members) are read from the sequencer, the table is proven (epoch
+    /// circuit, INSECURE development key) and settled on L1's SolidarityFund after moving L1's
+    /// clock past the epoch's end; its moves are carried out by the next batches and settled on
+    /// L1.
     #[arg(long)]
     health: bool,
 }
@@ -124,8 +126,9 @@ fn main() -> anyhow::Result<()> {
         if !args.no_scenario {
             let mut summary = scenario::run(&devnet, &mut say).await?;
             if args.health {
-                say("8. community health: attesters report on three bioregions; each bank's score; the epoch's \
-                     fund table proven and settled on L1 (SolidarityFund); its moves carried out by the rollup");
+                say("8. community health: the fund admits three banks on L1; attesters report on three bioregions; \
+                     each bank's score; the epoch's fund table proven and settled on L1 (SolidarityFund); its moves \
+                     carried out by the rollup");
                 summary.health = Some(ccr_devnet::health::run(&devnet, &mut say).await?);
             }
             if args.json {
