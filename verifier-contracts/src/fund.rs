@@ -18,10 +18,11 @@
 //! out; after its window it has lapsed and moves nothing.
 //!
 //! Members: governance admits registered banks of the rollup with their bioregions
-//! ([`FundContracts::admit`]); governance or a bank's owner removes one
-//! ([`FundContracts::remove`]). A settled table covers exactly the members at settlement time,
-//! in ascending pool order, each with its bioregion; any other line moves nothing
-//! ([`Members::check_lines`] is the same rule in Rust).
+//! ([`admit`](crate::fund::FundContracts::admit)); governance or a bank's owner removes one
+//! ([`remove`](crate::fund::FundContracts::remove)). A settled table covers exactly the members
+//! at settlement time, in ascending pool order, each with its bioregion; any other line moves
+//! nothing ([`Members::check_lines`](crate::fund::Members::check_lines) is the same rule in
+//! Rust).
 
 #[cfg(feature = "evm")]
 use alloy_primitives::Address;

@@ -626,9 +626,26 @@ fn fund_settle_epoch_gas() {
             .1
             .gas_used
     };
+    // Members: a new one (a registered bank: the rollup's `banks` read), a bioregion changed,
+    // the first of two removed (the last takes its place), by governance.
+    let (admit, readmit, remove) = {
+        let mut fw = FundWorld::with_verifier(&accept_all_epoch_verifier(BANKS), 1);
+        for pool in [10, 11] {
+            fw.register_bank(pool);
+        }
+        let admit = fw.fund.admit(&mut fw.w.evm, operator(), 10, 0).unwrap().gas_used;
+        fw.fund.admit(&mut fw.w.evm, operator(), 11, 0).unwrap();
+        let readmit = fw.fund.admit(&mut fw.w.evm, operator(), 10, 1).unwrap().gas_used;
+        let remove = fw.fund.remove(&mut fw.w.evm, operator(), 10).unwrap().gas_used;
+        (admit, readmit, remove)
+    };
     println!("  lapse                               {lapse:>9}");
     println!("  deploy SolidarityFund (opens its account) {deploy:>9}");
+    println!("  admit (a new member)                {admit:>9}");
+    println!("  admit (a member's new bioregion)    {readmit:>9}");
+    println!("  remove (the last member moves)      {remove:>9}");
     assert!((25_000..60_000).contains(&lapse), "lapse: {lapse}");
+    assert!(admit < 130_000 && readmit < admit && remove < 60_000, "{admit} {readmit} {remove}");
 }
 
 /// 8 and 32 bank slots: their setups and proofs take about 2.5 minutes on 2 cores
