@@ -3,7 +3,7 @@
 //!
 //! Public inputs, in order ([`EpochStatement::public_inputs`]): epoch, registry_root,
 //! params_hash, fund_before, fund_after, table_hash, then one per bank slot, its line as L1
-//! reads it, [`pack_line`](super::fund::pack_line)`(pool, contribution, grant, bioregion)`: what
+//! reads it, [`pack_line`](super::fund::pack_line)`(pool, contribution, grant, bioregion, flow)`: what
 //! `SolidarityFund.settleEpoch` queues the rollup's moves from.
 //!
 //! Relation, per bank slot (pool, bioregion, activity; [`MAX_REPORTS`] report slots):
@@ -45,7 +45,7 @@ use ark_r1cs_std::GR1CSVar;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 use super::fund::{
-    domain, params_elements, EpochTable, FundMember, FundParams, BPS, MAX_REPORTS, MAX_SHARE_BPS,
+    domain, params_elements, EpochTable, FundMember, FundParams, BPS, FLOW_BITS, MAX_REPORTS, MAX_SHARE_BPS,
     PARAMS_DOMAIN, TABLE_DOMAIN,
 };
 use super::score::{
@@ -320,6 +320,7 @@ fn params_vars(
 /// One bank slot's values the epoch needs.
 struct BankOut {
     line: Vec<FpVar<Fr>>,
+    flow: FpVar<Fr>,
     contribution: FpVar<Fr>,
     cap: FpVar<Fr>,
     weight: FpVar<Fr>,
@@ -525,6 +526,8 @@ fn bank_slot(
     let squares = linear_combination(squares.into_iter().map(|s| (Fr::ONE, s)), Fr::ZERO);
     let diversity = FpVar::constant(scale_f) - div_const(&squares, SCALE as u64, 30)?;
     let flow = &lent + &repaid;
+    // flow < 2⁶¹: it fills the top of the line L1 reads (the native table refuses more)
+    enforce_bits(&flow, FLOW_BITS)?;
     let velocity = ratio(&flow, &(&balance + &receivable), 65)?;
     let writedowns = ratio(&written_down, &(&receivable + &written_down), 65)?;
     let participation = ratio(&voted, &voters, 32)?;
@@ -605,7 +608,7 @@ fn bank_slot(
     for s in slots {
         line.extend([s.message, s.leaf]);
     }
-    Ok(BankOut { line, contribution, cap, weight, grant_index })
+    Ok(BankOut { line, flow, contribution, cap, weight, grant_index })
 }
 
 impl ConstraintSynthesizer<Fr> for EpochCircuit {
@@ -667,9 +670,9 @@ impl ConstraintSynthesizer<Fr> for EpochCircuit {
         // conservation: fund_after = fund_before + Σ contributions − Σ grants
         (&available - &granted).enforce_equal(&fund_after)?;
 
-        // each line as L1 reads it: pool + contribution·2³² + grant·2⁹⁶ + bioregion·2¹⁶⁰ (each
-        // part range-checked above: pool and bioregion 32 bits, contribution and grant 64, so the
-        // packing is injective)
+        // each line as L1 reads it: pool + contribution·2³² + grant·2⁹⁶ + bioregion·2¹⁶⁰ +
+        // flow·2¹⁹² (each part range-checked above: pool and bioregion 32 bits, contribution and
+        // grant 64, flow 61, so the packing is below 2²⁵³ < r and injective)
         for (b, bank) in banks.iter().enumerate() {
             let i = EpochStatement::N_PUBLIC + b;
             let input = FpVar::new_input(cs.clone(), || {
@@ -678,7 +681,8 @@ impl ConstraintSynthesizer<Fr> for EpochCircuit {
             let packed = &bank.line[0]
                 + &bank.contribution * Fr::from(1u64 << 32)
                 + &bank.line[bank.grant_index] * Fr::from(1u128 << 96)
-                + &bank.line[1] * (Fr::from(1u128 << 96) * Fr::from(1u128 << 64));
+                + &bank.line[1] * (Fr::from(1u128 << 96) * Fr::from(1u128 << 64))
+                + &bank.flow * (Fr::from(1u128 << 96) * Fr::from(1u128 << 96));
             packed.enforce_equal(&input)?;
         }
 

@@ -137,6 +137,14 @@ pub enum FundError {
     /// A pool listed twice.
     #[error("pool {0} is listed twice")]
     BankTwice(u32),
+    /// A flow (credit out and repayments in) of 2⁶¹ or more: it does not fit its line.
+    #[error("bank {pool}'s flow {flow} does not fit the line's 61 bits")]
+    FlowTooLarge {
+        /// The bank.
+        pool: u32,
+        /// Its flow.
+        flow: u128,
+    },
 }
 
 /// A member bank of the fund for the epoch.
@@ -316,6 +324,10 @@ impl FundParams {
             if !pools.insert(m.pool) {
                 return Err(FundError::BankTwice(m.pool));
             }
+            let flow = m.activity.flow();
+            if flow >> FLOW_BITS != 0 {
+                return Err(FundError::FlowTooLarge { pool: m.pool, flow });
+            }
         }
         let counted = counted_reports(self, registry, epoch, reports)?;
         let region_medians: BTreeMap<u32, [Option<i64>; N_INDICATORS]> = members
@@ -479,21 +491,33 @@ pub fn padding(i: u32) -> FundMember {
 
 // ---------------------------------------------------------------- the table's moves
 
+/// Bits of a bank's flow in one epoch ([`BankActivity::flow`]): below 2⁶¹, so that it fills
+/// the top of its line (a table with a larger flow lapses, [`FundError::FlowTooLarge`]).
+pub const FLOW_BITS: usize = 61;
+
 /// A line as L1 reads it, one public input of the epoch proof per bank slot:
-/// `pool + contribution·2³² + grant·2⁹⁶ + bioregion·2¹⁶⁰` (below 2¹⁹²: an injective
-/// packing). L1 checks the pool and its bioregion against the fund's members, and queues the
-/// moves from the contribution and the grant.
-pub fn pack_line(pool: u32, contribution: u64, grant: u64, bioregion: u32) -> Fr {
+/// `pool + contribution·2³² + grant·2⁹⁶ + bioregion·2¹⁶⁰ + flow·2¹⁹²` (below 2²⁵³, under the
+/// field's modulus: an injective packing). L1 checks the pool and its bioregion against the
+/// fund's members and the flow against the rollup's (`Rollup.flowOf`), and queues the moves
+/// from the contribution and the grant.
+pub fn pack_line(pool: u32, contribution: u64, grant: u64, bioregion: u32, flow: u64) -> Fr {
     let low = u128::from(pool) | u128::from(contribution) << 32;
     let high = u128::from(grant) | u128::from(bioregion) << 64;
-    Fr::from(low) + Fr::from(high) * Fr::from(1u128 << 96)
+    Fr::from(low) + (Fr::from(high) + Fr::from(flow) * Fr::from(1u128 << 96)) * Fr::from(1u128 << 96)
 }
 
 impl EpochTable {
     /// Every line's [`pack_line`], in the lines' order: the epoch proof's public inputs after
     /// the fixed six, from which `SolidarityFund.settleEpoch` queues the moves.
     pub fn packed_lines(&self) -> Vec<Fr> {
-        self.lines.iter().map(|l| pack_line(l.pool, l.contribution, l.grant, l.bioregion)).collect()
+        self.lines
+            .iter()
+            .map(|l| {
+                // below 2⁶¹: `table` refuses more
+                let flow = u64::try_from(l.activity.flow()).expect("a flow below 2^61");
+                pack_line(l.pool, l.contribution, l.grant, l.bioregion, flow)
+            })
+            .collect()
     }
 
     /// The rollup moves that carry the table out, in the order L1 queues them and the

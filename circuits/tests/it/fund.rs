@@ -186,7 +186,7 @@ fn reports_that_do_not_count_make_the_epoch_lapse() {
 }
 
 #[test]
-fn shares_above_their_limits_and_a_bank_listed_twice_are_refused() {
+fn shares_above_their_limits_a_bank_listed_twice_and_a_flow_past_its_bits_are_refused() {
     let too_much = FundParams { contribution_bps: MAX_SHARE_BPS + 1, ..FundParams::default() };
     let err =
         too_much.table(&HealthParams::default(), &registry(), EPOCH, 0, &members(), &reports()).unwrap_err();
@@ -194,6 +194,16 @@ fn shares_above_their_limits_and_a_bank_listed_twice_are_refused() {
     let mut twice = members();
     twice[2].pool = 10;
     assert_eq!(table(&twice, &reports()).unwrap_err(), FundError::BankTwice(10));
+    // A flow fills the line's top 61 bits: 2⁶¹ − 1 fits, 2⁶¹ does not.
+    let mut big = members();
+    big[0].activity.lent_by_purpose = [0; 5];
+    big[0].activity.repaid = (1 << 61) - 1;
+    table(&big, &reports()).unwrap();
+    big[0].activity.lent_by_purpose[0] = 1;
+    assert_eq!(
+        table(&big, &reports()).unwrap_err(),
+        FundError::FlowTooLarge { pool: big[0].pool, flow: 1 << 61 }
+    );
 }
 
 fn split(a: &BankActivity, num: u64, den: u64) -> (BankActivity, BankActivity) {

@@ -214,9 +214,18 @@ fn a_table_other_than_the_native_one_is_refused() {
     s.params_hash =
         params_hash(&HealthParams::default(), &FundParams { contribution_bps: 300, ..FundParams::default() });
     refuse("parameters", s, witness.clone());
-    // A line as L1 reads it (what its moves are queued from), restated alone with the
-    // table's hash unchanged: a grant, a pool, a contribution.
-    for (i, delta) in [(0, Fr::from(1u128 << 96)), (1, Fr::from(1u64)), (2, Fr::from(1u64 << 32))] {
+    // A line as L1 reads it (what its moves are queued from, what it checks against the
+    // members and the rollup's flows), restated alone with the table's hash unchanged: a grant,
+    // a pool, a contribution, a bioregion, a flow.
+    let (bioregion, flow) = (Fr::from(1u128 << 96) * Fr::from(1u128 << 64), Fr::from(1u128 << 96) * Fr::from(1u128 << 96));
+    for (i, delta) in [
+        (0, Fr::from(1u128 << 96)),
+        (1, Fr::from(1u64)),
+        (2, Fr::from(1u64 << 32)),
+        (0, bioregion),
+        (1, flow),
+        (2, -flow),
+    ] {
         let mut s = statement.clone();
         s.lines[i] += delta;
         refuse("a line", s, witness.clone());

@@ -8,7 +8,9 @@ use ark_ec::AffineRepr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use ccr_circuits::batch::constraints::BatchCircuit;
 use ccr_circuits::batch::{BatchBuilder, BatchWitness};
-use ccr_circuits::health::fund::{float40_parts, fund_account_key, fund_move_limit, moves, pack_line};
+use ccr_circuits::health::fund::{
+    float40_parts, fund_account_key, fund_move_limit, moves, pack_line, FLOW_BITS,
+};
 use ccr_circuits::state::amount::Float40;
 use ccr_circuits::state::encoding::EncodedSlot;
 use ccr_circuits::state::tx::{Deposit, FundMove, Tx, TxKind};
@@ -241,13 +243,14 @@ fn a_table_moves_each_bank_once_payers_first_in_exact_parts() {
         assert_eq!(parts.iter().sum::<u64>(), amount, "{amount}");
         assert!(parts.iter().all(|&p| p != 0 && Float40::encode(p).is_ok()), "{amount}: {parts:?}");
     }
-    // a line packs injectively below 2¹⁹²
-    assert_eq!(pack_line(1, 0, 0, 0), Fr::from(1u64));
-    assert_eq!(pack_line(0, 1, 0, 0), Fr::from(1u64 << 32));
-    assert_eq!(pack_line(0, 0, 1, 0), Fr::from(1u128 << 96));
-    assert_eq!(pack_line(0, 0, 0, 1), Fr::from(1u128 << 96) * Fr::from(1u128 << 64));
-    let top = pack_line(u32::MAX, u64::MAX, u64::MAX, u32::MAX);
-    assert_eq!(top + Fr::from(1u64), Fr::from(1u128 << 96) * Fr::from(1u128 << 96));
+    // a line packs injectively below 2²⁵³
+    assert_eq!(pack_line(1, 0, 0, 0, 0), Fr::from(1u64));
+    assert_eq!(pack_line(0, 1, 0, 0, 0), Fr::from(1u64 << 32));
+    assert_eq!(pack_line(0, 0, 1, 0, 0), Fr::from(1u128 << 96));
+    assert_eq!(pack_line(0, 0, 0, 1, 0), Fr::from(1u128 << 96) * Fr::from(1u128 << 64));
+    assert_eq!(pack_line(0, 0, 0, 0, 1), Fr::from(1u128 << 96) * Fr::from(1u128 << 96));
+    let top = pack_line(u32::MAX, u64::MAX, u64::MAX, u32::MAX, (1 << FLOW_BITS) - 1);
+    assert_eq!(top + Fr::from(1u64), Fr::from(1u128 << 127) * Fr::from(1u128 << 126));
 }
 
 /// The fund account's key, pinned: `SolidarityFund.sol` opens the account with these
