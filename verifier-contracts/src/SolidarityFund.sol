@@ -34,6 +34,10 @@ interface IFundRollup {
         view
         returns (address owner, uint8 shape, uint256 policyHash, uint256 registryRoot);
 
+    /// @notice What `pool` lent plus what it was repaid in the settled batches of `epoch`, in L2
+    ///         units: the flow a member's line must carry.
+    function flowOf(uint256 epoch, uint256 pool) external view returns (uint256);
+
     /// @notice Opens the next L2 account for Baby Jubjub key (ax, ay), owned by the caller,
     ///         with `amount` L2 units; returns its index.
     function createAccount(uint256 ax, uint256 ay, uint64 amount) external payable returns (uint32 index);
@@ -97,12 +101,14 @@ contract SolidarityFund {
     uint256 internal constant LAPSED = type(uint256).max;
     /// @dev A packed move's bits (`from(32) ‖ to(32) ‖ amount(64)`, low first).
     uint256 internal constant MOVE_MASK = (1 << 128) - 1;
-    /// @dev A line is `pool(32) ‖ contribution(64) ‖ grant(64) ‖ bioregion(32)`, low first:
-    ///      below 2^192.
-    uint256 internal constant LINE_LIMIT = 1 << 192;
+    /// @dev A line is `pool(32) ‖ contribution(64) ‖ grant(64) ‖ bioregion(32) ‖ flow(61)`, low
+    ///      first: below 2^253.
+    uint256 internal constant LINE_LIMIT = 1 << 253;
     /// @dev A line's contribution and grant bits (`(line >> 32) & FLOWS_MASK`: 0 when it moves
     ///      nothing).
     uint256 internal constant FLOWS_MASK = (1 << 128) - 1;
+    /// @dev Where a line's flow starts (`line >> FLOW_SHIFT`).
+    uint256 internal constant FLOW_SHIFT = 192;
     /// @dev The bioregion of the padding lines, which no member may have.
     uint32 internal constant NO_BIOREGION = type(uint32).max;
     /// @dev An exact Float40 amount is `m·10^e` with m below this (`Rollup.isFloat40Representable`).
@@ -228,7 +234,7 @@ contract SolidarityFund {
     /// @notice Only the rollup (`clock`) carries out moves.
     error NotRollup(address rollup);
     /// @notice Not a field element (or 0 where a hash or root is expected), address(0), a
-    ///         verifier without `publicInputCount() > FIXED_INPUTS`, a line of 2^192 or more, or
+    ///         verifier without `publicInputCount() > FIXED_INPUTS`, a line of 2^253 or more, or
     ///         the padding lines' bioregion (`type(uint32).max`) for a member.
     error BadValue(uint256 value);
     /// @notice The table of `epoch` is already settled, with hash `tableHash`.
@@ -267,7 +273,7 @@ contract SolidarityFund {
     /// @notice Only governance or bank `pool`'s owner (`owner`) may remove it.
     error NotGovernanceOrOwner(uint32 pool, address owner);
     /// @notice Line `line` names `pool`, which is not a member, and moves money (a contribution
-    ///         or a grant).
+    ///         or a grant) or weighs in the grants (a flow).
     error NotMember(uint256 line, uint32 pool);
     /// @notice Line `line` puts member `pool` in bioregion `got`; it is a member in `expected`.
     error BioregionMismatch(uint256 line, uint32 pool, uint32 expected, uint32 got);
@@ -276,6 +282,10 @@ contract SolidarityFund {
     error MembersOutOfOrder(uint256 line, uint32 pool);
     /// @notice The table's lines name `counted` members; the fund has `members`: one is missing.
     error MemberMissing(uint256 counted, uint256 members);
+    /// @notice Line `line` gives `pool` the flow `got`; the rollup's settled batches of the epoch
+    ///         give it `expected` (`Rollup.flowOf`: credit out plus repayments in). A batch of
+    ///         the epoch still to settle is one reason: settle the table after them.
+    error FlowMismatch(uint256 line, uint32 pool, uint256 expected, uint256 got);
 
     /// @notice Opens the fund's L2 account on `clock_` (`createAccount(FUND_KEY_X, FUND_KEY_Y,
     ///         0)`: nothing paid, no allowance needed) and stores its index as `fundAccount`.
@@ -353,7 +363,7 @@ contract SolidarityFund {
     }
 
     /// @dev Reverts `LineCount` unless `lines` has `bankSlots` entries, `BadValue` for a line of
-    ///      2^192 or more, the members' errors unless the lines cover exactly the members (one
+    ///      2^253 or more, the members' errors unless the lines cover exactly the members (one
     ///      storage read per line: its pool's member record), `InvalidProof` unless `proof`
     ///      verifies for the public inputs.
     function _verify(
@@ -375,16 +385,10 @@ contract SolidarityFund {
         for (uint256 i = 0; i < n; ++i) {
             uint256 line = lines[i];
             if (line >= LINE_LIMIT) revert BadValue(line);
-            uint32 pool = uint32(line);
-            Member memory m = _members[pool];
-            if (m.position != 0) {
-                uint32 bioregion = uint32(line >> 160);
-                if (bioregion != m.bioregion) revert BioregionMismatch(i, pool, m.bioregion, bioregion);
-                if (pool < least) revert MembersOutOfOrder(i, pool);
-                least = uint256(pool) + 1;
+            uint256 next = _checkLine(epoch, i, line, least);
+            if (next != 0) {
+                least = next;
                 ++counted;
-            } else if ((line >> 32) & FLOWS_MASK != 0) {
-                revert NotMember(i, pool);
             }
             input[FIXED_INPUTS + i] = line;
         }
@@ -396,7 +400,26 @@ contract SolidarityFund {
         if (!valid) revert InvalidProof(epoch);
     }
 
-    /// @notice The rollup moves that carry out a table's `lines` (each below 2^192) with the
+    /// @dev Line `i` of epoch `epoch`'s table, `least` the lowest pool a member line may name:
+    ///      returns its pool + 1 for a member's line (its bioregion the member's, its flow the
+    ///      rollup's), 0 for any other line, which must move and weigh nothing.
+    function _checkLine(uint32 epoch, uint256 i, uint256 line, uint256 least) internal view returns (uint256) {
+        uint32 pool = uint32(line);
+        Member memory m = _members[pool];
+        if (m.position == 0) {
+            if ((line >> 32) & FLOWS_MASK != 0 || line >> FLOW_SHIFT != 0) revert NotMember(i, pool);
+            return 0;
+        }
+        uint32 bioregion = uint32(line >> 160);
+        if (bioregion != m.bioregion) revert BioregionMismatch(i, pool, m.bioregion, bioregion);
+        if (pool < least) revert MembersOutOfOrder(i, pool);
+        // The flow that weighs its grant is the rollup's, not the settler's.
+        uint256 flow = clock.flowOf(epoch, pool);
+        if (line >> FLOW_SHIFT != flow) revert FlowMismatch(i, pool, flow, line >> FLOW_SHIFT);
+        return uint256(pool) + 1;
+    }
+
+    /// @notice The rollup moves that carry out a table's `lines` (each below 2^253) with the
     ///         fund's account `fund`, in order (`ccr_circuits::health::fund::moves`): per line, the
     ///         net `grant − contribution`; first, in line order, every line that pays in (`pool →
     ///         fund`, the contribution less the grant), then every line that receives (`fund →
