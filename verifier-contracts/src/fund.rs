@@ -230,6 +230,19 @@ pub enum MembershipError {
         /// Members of the fund.
         members: usize,
     },
+    /// A member's line carries another flow than the rollup's for its pool and the epoch
+    /// (`Rollup.flowOf`).
+    #[error("line {line}: member {pool}'s flow on the rollup is {expected}, the line says {got}")]
+    FlowMismatch {
+        /// The line's index.
+        line: usize,
+        /// Its pool.
+        pool: u32,
+        /// The rollup's.
+        expected: u64,
+        /// The line's.
+        got: u64,
+    },
 }
 
 impl MembershipError {
@@ -250,6 +263,12 @@ impl MembershipError {
             E::MemberMissing(e) => {
                 Self::MemberMissing { counted: index(e.counted)?, members: index(e.members)? }
             }
+            E::FlowMismatch(e) => Self::FlowMismatch {
+                line: index(e.line)?,
+                pool: e.pool,
+                expected: u64::try_from(e.expected).ok()?,
+                got: u64::try_from(e.got).ok()?,
+            },
             _ => return None,
         })
     }
@@ -277,9 +296,10 @@ impl Members {
         Ok(Self(out))
     }
 
-    /// Whether a table of lines `(pool, contribution, grant, bioregion)` covers exactly these
-    /// members, as `settleEpoch` checks it: a member's line carries its bioregion, member lines
-    /// come in strictly ascending pool order, every member has one, any other line moves
+    /// Whether a table of lines `(pool, contribution, grant, bioregion, flow)` covers exactly
+    /// these members, as `settleEpoch` checks it: a member's line carries its bioregion and the
+    /// rollup's flow of its pool for the epoch (`flow_of`, `Rollup.flowOf`), member lines come in
+    /// strictly ascending pool order, every member has one, any other line moves and weighs
     /// nothing.
     ///
     /// # Errors
@@ -287,10 +307,11 @@ impl Members {
     /// The first [`MembershipError`], in line order (`MemberMissing` last).
     pub fn check_lines(
         &self,
-        lines: impl IntoIterator<Item = (u32, u64, u64, u32)>,
+        lines: impl IntoIterator<Item = (u32, u64, u64, u32, u64)>,
+        flow_of: impl Fn(u32) -> u64,
     ) -> Result<(), MembershipError> {
         let (mut counted, mut least) = (0usize, 0u64);
-        for (line, (pool, contribution, grant, bioregion)) in lines.into_iter().enumerate() {
+        for (line, (pool, contribution, grant, bioregion, flow)) in lines.into_iter().enumerate() {
             match self.0.get(&pool) {
                 Some(&expected) => {
                     if bioregion != expected {
@@ -304,10 +325,14 @@ impl Members {
                     if u64::from(pool) < least {
                         return Err(MembershipError::MembersOutOfOrder { line, pool });
                     }
+                    let expected = flow_of(pool);
+                    if flow != expected {
+                        return Err(MembershipError::FlowMismatch { line, pool, expected, got: flow });
+                    }
                     least = u64::from(pool) + 1;
                     counted += 1;
                 }
-                None if contribution != 0 || grant != 0 => {
+                None if contribution != 0 || grant != 0 || flow != 0 => {
                     return Err(MembershipError::NotMember { line, pool })
                 }
                 None => {}

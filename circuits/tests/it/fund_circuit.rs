@@ -217,7 +217,8 @@ fn a_table_other_than_the_native_one_is_refused() {
     // A line as L1 reads it (what its moves are queued from, what it checks against the
     // members and the rollup's flows), restated alone with the table's hash unchanged: a grant,
     // a pool, a contribution, a bioregion, a flow.
-    let (bioregion, flow) = (Fr::from(1u128 << 96) * Fr::from(1u128 << 64), Fr::from(1u128 << 96) * Fr::from(1u128 << 96));
+    let (bioregion, flow) =
+        (Fr::from(1u128 << 96) * Fr::from(1u128 << 64), Fr::from(1u128 << 96) * Fr::from(1u128 << 96));
     for (i, delta) in [
         (0, Fr::from(1u128 << 96)),
         (1, Fr::from(1u64)),

@@ -54,12 +54,12 @@ fn simulate(fw: &mut FundWorld, s: &Settlement) -> Result<(), SolidarityFundErro
 }
 
 /// A settlement of `lines` `(pool, contribution, grant, bioregion)` for the stand-in verifier.
-fn stand_in(lines: &[(u32, u64, u64, u32)]) -> Settlement {
+fn stand_in(lines: &[(u32, u64, u64, u32, u64)]) -> Settlement {
     Settlement {
         epoch: EPOCH,
         fund_after: 0,
         table_hash: Fr::from(1u64),
-        lines: lines.iter().map(|&(p, c, g, b)| pack_line(p, c, g, b)).collect(),
+        lines: lines.iter().map(|&(p, c, g, b, f)| pack_line(p, c, g, b, f)).collect(),
         proof: [U256::from(1); 8],
     }
 }
@@ -216,6 +216,38 @@ fn attack_a_table_takes_a_contribution_from_a_non_member() {
     nothing_moved(&mut fw);
 }
 
+/// [`p20`]'s table weighs pool 10's grant by its flow: 70,000 (50,000 lent, 20,000 repaid).
+/// The rollup's batches of the epoch carry 50,000 of it; a table that states more effort than
+/// the rollup saw is refused (before the check, the settler's figure weighed the grant).
+#[test]
+fn attack_a_table_states_more_flow_than_the_rollup_saw() {
+    let mut fw = real_world();
+    fw.admit(&plain());
+    let s = p20().settlement();
+    let seen = ccr_circuits::state::encoding::EncodedSlot {
+        kind: ccr_circuits::state::tx::TxKind::Repay,
+        from: 0,
+        to: 10,
+        amount: ccr_circuits::state::amount::Float40::encode(50_000).unwrap(),
+    };
+    let mut tx_data = seen.to_bytes().to_vec();
+    tx_data.resize(crate::common::PARAMS.batch_size * 12, 0);
+    fw.submit_at(EPOCH, tx_data).unwrap();
+    assert_eq!(
+        fund_error(fw.settle_only(&s)),
+        SolidarityFundErrors::FlowMismatch(SolidarityFund::FlowMismatch {
+            line: U256::ZERO,
+            pool: 10,
+            expected: U256::from(50_000),
+            got: U256::from(70_000)
+        })
+    );
+    nothing_moved(&mut fw);
+    // The rest of its flow settles in the epoch's batches: the table settles.
+    fw.settle(&s).unwrap();
+    assert_eq!(fw.w.rollup.flow_of(&mut fw.w.evm, EPOCH, 10).unwrap(), U256::from(70_000));
+}
+
 /// Pool 10 is a member in bioregion 1 (no reports: no need, no grant); the table puts it in
 /// bioregion 0 (in need), which earns it the grant.
 #[test]
@@ -267,8 +299,8 @@ fn fund_member_lines_come_in_order_once_each_and_other_lines_move_nothing() {
     let mut fw = stand_in_world(4);
     fw.admit(&plain());
     fw.advance_to(EPOCH + 1);
-    let pad = |i: u32| (padding(i).pool, 0, 0, padding(i).bioregion);
-    let (l10, l11, l12) = ((10, 0, 5, 0), (11, 5, 0, 1), (12, 0, 0, 1));
+    let pad = |i: u32| (padding(i).pool, 0, 0, padding(i).bioregion, 0);
+    let (l10, l11, l12) = ((10, 0, 5, 0, 0), (11, 5, 0, 1, 0), (12, 0, 0, 1, 0));
     // Out of order, twice.
     assert_eq!(simulate(&mut fw, &stand_in(&[l11, l10, l12, pad(0)])), Err(out_of_order(1, 10)));
     assert_eq!(simulate(&mut fw, &stand_in(&[l10, l11, l11, l12])), Err(out_of_order(2, 11)));
@@ -276,13 +308,15 @@ fn fund_member_lines_come_in_order_once_each_and_other_lines_move_nothing() {
     // Padding first, in the middle; a non-member that moves nothing, any bioregion.
     assert_eq!(simulate(&mut fw, &stand_in(&[pad(0), l10, l11, l12])), Ok(()));
     assert_eq!(simulate(&mut fw, &stand_in(&[l10, pad(1), l11, l12])), Ok(()));
-    assert_eq!(simulate(&mut fw, &stand_in(&[l10, l11, (99, 0, 0, 5), l12])), Ok(()));
-    // A padding line that moves money is a non-member's.
-    let moving_pad = (padding(0).pool, 0, 1, padding(0).bioregion);
+    assert_eq!(simulate(&mut fw, &stand_in(&[l10, l11, (99, 0, 0, 5, 0), l12])), Ok(()));
+    // A padding line that moves money, or weighs in the grants, is a non-member's.
+    let moving_pad = (padding(0).pool, 0, 1, padding(0).bioregion, 0);
     assert_eq!(simulate(&mut fw, &stand_in(&[l10, l11, l12, moving_pad])), Err(not_member(3, u32::MAX)));
+    let weighing_pad = (padding(0).pool, 0, 0, padding(0).bioregion, 1);
+    assert_eq!(simulate(&mut fw, &stand_in(&[l10, l11, l12, weighing_pad])), Err(not_member(3, u32::MAX)));
     // A member line moving nothing, in another bioregion.
     assert_eq!(
-        simulate(&mut fw, &stand_in(&[l10, l11, (12, 0, 0, 0), pad(0)])),
+        simulate(&mut fw, &stand_in(&[l10, l11, (12, 0, 0, 0, 0), pad(0)])),
         Err(SolidarityFundErrors::BioregionMismatch(SolidarityFund::BioregionMismatch {
             line: U256::from(2),
             pool: 12,
@@ -308,7 +342,7 @@ fn fund_membership_check_is_the_rust_check() {
     }
     fw.advance_to(EPOCH + 1);
     let mut r = rand_chacha::ChaCha20Rng::seed_from_u64(12);
-    let mut outcomes = [0usize; 5];
+    let mut outcomes = [0usize; 6];
     for case in 0..150 {
         // Change the members a little.
         for _ in 0..r.gen_range(0..3) {
@@ -323,24 +357,34 @@ fn fund_membership_check_is_the_rust_check() {
         }
         let m = members(&mut fw);
         // A valid table: the members in order among padding lines.
-        let mut lines: Vec<(u32, u64, u64, u32)> =
-            m.0.iter().map(|(&p, &b)| (p, r.gen_range(0..3), r.gen_range(0..3), b)).collect();
+        // (No batch settled: every flow on the rollup is 0.)
+        let mut lines: Vec<(u32, u64, u64, u32, u64)> =
+            m.0.iter().map(|(&p, &b)| (p, r.gen_range(0..3), r.gen_range(0..3), b, 0)).collect();
         while lines.len() < SLOTS {
             let at = r.gen_range(0..=lines.len());
             let pad = padding(lines.len() as u32);
-            lines.insert(at, (pad.pool, 0, 0, pad.bioregion));
+            lines.insert(at, (pad.pool, 0, 0, pad.bioregion, 0));
         }
         // Then, often, a change.
         let (i, j) = (r.gen_range(0..SLOTS), r.gen_range(0..SLOTS));
-        match r.gen_range(0..7) {
+        match r.gen_range(0..8) {
             0 => lines.swap(i, j),
             1 => lines[i].3 = r.gen_range(0..3),
-            2 => lines[i] = (r.gen_range(1..=9), r.gen_range(0..2), r.gen_range(0..2), r.gen_range(0..3)),
+            2 => {
+                lines[i] = (
+                    r.gen_range(1..=9),
+                    r.gen_range(0..2),
+                    r.gen_range(0..2),
+                    r.gen_range(0..3),
+                    r.gen_range(0..2),
+                )
+            }
             3 => lines[i] = lines[j],
-            4 => lines[i] = (padding(i as u32).pool, 0, 0, padding(i as u32).bioregion),
+            4 => lines[i] = (padding(i as u32).pool, 0, 0, padding(i as u32).bioregion, 0),
+            5 => lines[i].4 = r.gen_range(1..1 << 61),
             _ => {}
         }
-        let expected = m.check_lines(lines.iter().copied());
+        let expected = m.check_lines(lines.iter().copied(), |_| 0);
         let got = simulate(&mut fw, &stand_in(&lines))
             .map_err(|e| MembershipError::of_fund_error(&e).unwrap_or_else(|| panic!("case {case}: {e:?}")));
         assert_eq!(got, expected, "case {case}: members {m:?}, lines {lines:?}");
@@ -350,6 +394,7 @@ fn fund_membership_check_is_the_rust_check() {
             Err(MembershipError::BioregionMismatch { .. }) => 2,
             Err(MembershipError::MembersOutOfOrder { .. }) => 3,
             Err(MembershipError::MemberMissing { .. }) => 4,
+            Err(MembershipError::FlowMismatch { .. }) => 5,
         }] += 1;
     }
     assert!(outcomes.iter().all(|&n| n > 5), "every outcome, several times: {outcomes:?}");

@@ -332,8 +332,49 @@ impl FundWorld {
     }
 
     /// Settles as the fund's settler (the deployer, `operator()`).
+    /// Records the flows `s`'s lines carry on the rollup ([`Self::record_flows`]), then settles
+    /// `s` from the settler.
     pub fn settle(&mut self, s: &Settlement) -> Result<Receipt, RollupError> {
+        self.record_flows(s);
+        self.settle_only(s)
+    }
+
+    /// Settles `s` from the settler, as the rollup's flows are.
+    pub fn settle_only(&mut self, s: &Settlement) -> Result<Receipt, RollupError> {
         self.fund.settle_epoch(&mut self.w.evm, operator(), s)
+    }
+
+    /// What the batches of `s`'s epoch would have done for its members' flows (`Rollup.flowOf`,
+    /// which `settleEpoch` checks each member's line against): for each line whose pool's flow
+    /// on the rollup is below the line's, a repayment slot of the difference to the pool, in
+    /// batches (the accept-all verifier) of the table's epoch. The tables here are of synthetic
+    /// activity; the devnet's come from real batches.
+    pub fn record_flows(&mut self, s: &Settlement) {
+        let mut slots = Vec::new();
+        for line in &s.lines {
+            let word = fr_to_u256(line);
+            let (pool, flow): (u32, U256) =
+                (u32::try_from(word & U256::from(u32::MAX)).unwrap(), word >> 192);
+            if flow.is_zero() {
+                continue;
+            }
+            let have = self.w.rollup.flow_of(&mut self.w.evm, s.epoch, pool).unwrap();
+            if flow > have {
+                let amount = u64::try_from(flow - have).unwrap();
+                let repay = EncodedSlot {
+                    kind: TxKind::Repay,
+                    from: 0,
+                    to: pool,
+                    amount: Float40::encode(amount).unwrap(),
+                };
+                slots.push(repay.to_bytes());
+            }
+        }
+        for chunk in slots.chunks(PARAMS.batch_size) {
+            let mut tx_data: Vec<u8> = chunk.concat();
+            tx_data.resize(PARAMS.batch_size * 12, 0);
+            self.submit_at(s.epoch, tx_data).unwrap();
+        }
     }
 
     pub fn state(&mut self, epoch: u32) -> EpochState {
@@ -355,11 +396,17 @@ impl FundWorld {
     /// Submits `tx_data` (the accept-all verifier) at the clock's epoch, consuming no queue entry.
     pub fn submit(&mut self, tx_data: Vec<u8>) -> Result<Receipt, RollupError> {
         let epoch: U256 = self.w.evm.call_sol(self.w.rollup.rollup, &Rollup::currentEpochCall {}).unwrap();
+        self.submit_at(u32::try_from(epoch).unwrap(), tx_data)
+    }
+
+    /// Submits `tx_data` (the accept-all verifier) as a batch of `epoch`, consuming no queue
+    /// entry.
+    pub fn submit_at(&mut self, epoch: u32, tx_data: Vec<u8>) -> Result<Receipt, RollupError> {
         let consumed = self.w.rollup.deposit_counts(&mut self.w.evm).unwrap().1;
         let submission = BatchSubmission {
             new_root: Fr::from(7u64),
             deposits_consumed_after: u64::try_from(consumed).unwrap(),
-            epoch: u32::try_from(epoch).unwrap(),
+            epoch,
             tx_data,
             proof: [U256::from(1); 8],
             credits: Default::default(),
@@ -440,6 +487,8 @@ fn fund_a_proven_table_settles_and_moves_the_fund() {
     // The next epoch's table starts from the fund the first left, once the rollup carried out
     // the first's moves (its one bank pays in).
     assert_eq!(a.moves(fw.fund.fund_account).len(), 1);
+    // (the next epoch's flows, in its batches, before those of the epoch after)
+    fw.record_flows(&b.settlement());
     fw.advance_to(EPOCH + 2);
     fw.carry_out();
     fw.settle(&b.settlement()).unwrap();
@@ -517,7 +566,7 @@ fn fund_refuses_an_epoch_not_after_the_last_settled() {
     assert_eq!(fw.state(EPOCH), EpochState::Open);
     fw.settle(&second_from_empty().settlement()).unwrap();
     assert_eq!(
-        fund_error(fw.settle(&first().settlement())),
+        fund_error(fw.settle_only(&first().settlement())),
         SolidarityFundErrors::EpochTooOld(SolidarityFund::EpochTooOld {
             epoch: U256::from(EPOCH),
             nextEpoch: U256::from(EPOCH + 2),
@@ -613,9 +662,10 @@ fn fund_governance_changes_apply_to_the_next_settlement() {
     fw.fund.set_verifier(&mut fw.w.evm, next, fw.fund.verifier).unwrap();
 }
 
-/// Only the settler settles: the table's activity figures are its statement (the proof checks
-/// the arithmetic over them, not the figures against the rollup's state), so a valid proof of
-/// someone else's figures moves nothing. Governance names another settler.
+/// Only the settler settles: some of the table's activity figures are its statement (the
+/// balances, receivables, writedowns and turnout: the proof checks the arithmetic over them,
+/// not the figures against the rollup's state; the members, bioregions and flows L1 checks), so
+/// a valid proof of someone else's figures moves nothing. Governance names another settler.
 #[test]
 fn fund_only_the_settler_settles_a_table() {
     let mut fw = FundWorld::new(1);
