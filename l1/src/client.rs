@@ -1145,6 +1145,18 @@ impl L1Client {
         })
     }
 
+    /// `Rollup.flowOf(epoch, pool)`: what `pool` lent plus what it was repaid in the settled
+    /// batches of `epoch` (the flow a fund member's line must carry).
+    ///
+    /// # Errors
+    ///
+    /// RPC errors; a flow past 2^64 − 1 ([`L1Error`]'s out of range).
+    pub async fn flow_of(&self, epoch: u32, pool: u32) -> Result<u64, L1Error> {
+        let flow =
+            self.view(&Rollup::flowOfCall { epoch: U256::from(epoch), pool: U256::from(pool) }).await?;
+        u64_of("flow", flow)
+    }
+
     /// The batch verifier the rollup calls (its immutable `verifier`) and its runtime code.
     ///
     /// # Errors
