@@ -77,11 +77,11 @@ interface IFundRollup {
 ///         Governance (the deployer, until it hands over with `transferGovernance`: a multisig
 ///         or a network poll's executor) sets the registry root, the parameters' hash, the
 ///         verifier, the members and the `settler`, the fund operator who alone settles tables
-///         (each member's activity in a table is the operator's statement, checkable against
-///         L1's data; see `settler`); a change applies to every settlement after it.
+///         (each member's activity in a table, but its flow, is the operator's statement,
+///         checkable against L1's data; see `settler`); a change applies to every settlement after it.
 /// @dev The public inputs are `[epoch, registryRoot, paramsHash, fundBefore, fundAfter,
 ///      tableHash, line_0, ..., line_{N-1}]` (`EpochStatement::public_inputs`), a line
-///      `pool + contribution·2^32 + grant·2^96 + bioregion·2^160`
+///      `pool + contribution·2^32 + grant·2^96 + bioregion·2^160 + flow·2^192`
 ///      (`ccr_circuits::health::fund::pack_line`). The moves are
 ///      `ccr_circuits::health::fund::moves`; a move is the word `from + to·2^32 + amount·2^64`
 ///      (`FundMove::packed`), two of them per storage slot.
@@ -328,8 +328,8 @@ contract SolidarityFund {
     ///         `fundBalance == fundAfter`, `nextEpoch == epoch + 1`, and the table's moves are
     ///         queued (`MovesQueued`). Refused while the last table's moves are not all carried
     ///         out (`MovesPending`).
-    /// @param lines Each `pool + contribution·2^32 + grant·2^96 + bioregion·2^160`
-    ///        (`EpochTable::packed_lines`).
+    /// @param lines Each `pool + contribution·2^32 + grant·2^96 + bioregion·2^160 +
+    ///        flow·2^192` (`EpochTable::packed_lines`).
     /// @param proof `[a0, a1, b00, b01, b10, b11, c0, c1]` (G2 imaginary part first).
     function settleEpoch(
         uint32 epoch,
