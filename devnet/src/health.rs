@@ -197,8 +197,8 @@ pub struct HealthSummary {
     pub members: Vec<FundMemberSummary>,
     /// Gas of each `admit`, in the members' order.
     pub admit_gas: Vec<u64>,
-    /// The settled table's lines cover exactly the members (`Members::check_lines`, what
-    /// `settleEpoch` checks).
+    /// The settled table's lines cover exactly the members, with the rollup's flows
+    /// (`Members::check_lines`, what `settleEpoch` checks).
     pub members_checked: bool,
     /// Reports accepted by the sequencer.
     pub reports: usize,
@@ -481,7 +481,7 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
         .context("the table's lines against the fund's members on L1 and the rollup's flows")?;
     let members_checked = true;
     say(&format!(
-        "   its {} lines cover exactly the fund's {} members on L1, in pool order, each in its bioregion (the padding moves nothing)",
+        "   its {} lines cover exactly the fund's {} members on L1, in pool order, each in its bioregion with its flow as the rollup counted it (Rollup.flowOf); the padding moves and weighs nothing",
         native.lines.len(),
         expected_members.0.len()
     ));
