@@ -152,10 +152,11 @@ contract SolidarityFund {
 
     /// @notice The network's fund operator, the only one who may settle a table (the deployer
     ///         until governance sets another, `setSettler`). The proof proves the table's
-    ///         arithmetic over the reports and over each member's activity as the table states it
-    ///         (its credit flows, vote participation, pool balance and receivable at the epoch's
-    ///         end); those figures are the operator's statement, which the proof does not check
-    ///         against the rollup's state. Anyone can: the table (`ccr_getFund`) hashes to
+    ///         arithmetic over the reports and over each member's activity as the table states it;
+    ///         its flows `settleEpoch` checks against the rollup's (`flowOf`), but its vote
+    ///         participation, writedowns, pool balance and receivable at the epoch's end are the
+    ///         operator's statement, which the proof does not check against the rollup's state
+    ///         (the batch circuit caps what a move takes from a pool at a fifth of its balance). Anyone can: the table (`ccr_getFund`) hashes to
     ///         `tableHashOf(epoch)`, and its figures follow from L1's batch data. So the tables
     ///         that move money come from one accountable party, not from whoever proves a table
     ///         of their own figures.
