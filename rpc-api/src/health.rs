@@ -323,8 +323,9 @@ pub struct FundMemberView {
 
 /// The moves of the last settled table, as the node carries them out: each is taken into the
 /// node's log in the fund's log order (ahead of L2 transactions), then sealed in a batch as a
-/// fund slot, *paid* (kind 10: the payer's balance covered it) or *short* (kind 11: nothing
-/// moved; L1 books the shortfall), then settled on L1 with its batch.
+/// fund slot, *paid* (kind 10: within what the payer may pay, its balance or a fifth of it for a
+/// pool) or *short* (kind 11: nothing moved; L1 books the shortfall), then settled on L1 with its
+/// batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FundMoves {

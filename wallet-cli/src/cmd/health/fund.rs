@@ -1,6 +1,6 @@
 //! `health fund`: the solidarity fund's table for an epoch.
 
-use ccr_rpc_api::health::{FundMoveState, FundMoves, FundTable, FundView};
+use ccr_rpc_api::health::{FundMemberView, FundMoveState, FundMoves, FundTable, FundView};
 use clap::Args;
 
 use crate::cli::{Output, Settings};
@@ -11,9 +11,11 @@ use crate::error::WalletError;
 #[command(after_help = "Examples:\n  \
         ccr-wallet health fund\n  \
         ccr-wallet health fund --epoch 12 --json\n\
-        Every bank with a bioregion pays a share of its pool's free balance (never its receivables)\n\
-        and receives a grant weighted by its region's need and its credit flows, capped at a share\n\
-        of its money. This is the sequencer's native computation of the table. Once an epoch's\n\
+        Every member bank (admitted on L1 by the fund's governance, in its bioregion; without a fund\n\
+        contract, every bank with a bioregion) pays a share of its pool's free balance (never its\n\
+        receivables) and receives a grant weighted by its region's need and its credit flows (the\n\
+        rollup's, which L1 checks), capped at a share of its money. This is the sequencer's native\n\
+        computation of the table. Once an epoch's\n\
         table is proven and settled on L1 (SolidarityFund.settleEpoch), its moves (each bank's net:\n\
         pool -> fund account, or fund account -> pool) run in the rollup: the moves of the last\n\
         settled table are listed with their state: taken (in the sequencer's log), paid or short\n\
@@ -38,9 +40,11 @@ impl FundArgs {
     }
 }
 
-/// The table (or why it lapses), then the last settled table's moves.
+/// The members on L1 (when the node reads them), the table (or why it lapses), then the last
+/// settled table's moves.
 pub fn fund_text(v: &FundView) -> String {
-    let mut out = match (&v.table, &v.table_unavailable) {
+    let mut out = members_text(v.members.as_deref());
+    out += &match (&v.table, &v.table_unavailable) {
         (Some(t), _) => table_text(t),
         (None, why) => format!(
             "epoch {}: no fund table: {} (see `ccr-wallet health score --bank N`)",
@@ -51,6 +55,22 @@ pub fn fund_text(v: &FundView) -> String {
     out += "\n\n";
     out += &moves_text(&v.moves);
     out.trim_end().to_owned()
+}
+
+/// The fund's members on L1 as the node last read them, one line.
+pub fn members_text(members: Option<&[FundMemberView]>) -> String {
+    let Some(members) = members else {
+        return String::new();
+    };
+    let list: Vec<String> = members
+        .iter()
+        .map(|m| match &m.bioregion_name {
+            Some(name) => format!("{} (bioregion {} {name})", m.pool, m.bioregion),
+            None => format!("{} (bioregion {}, not in the node's configuration)", m.pool, m.bioregion),
+        })
+        .collect();
+    let list = if list.is_empty() { "none".to_owned() } else { list.join(", ") };
+    format!("members on L1 (admitted by the fund's governance): {list}\n\n")
 }
 
 fn table_text(t: &FundTable) -> String {
@@ -118,4 +138,24 @@ pub fn moves_text(m: &FundMoves) -> String {
         );
     }
     out.trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_are_listed_with_their_bioregions_or_not_at_all() {
+        assert_eq!(members_text(None), "");
+        assert_eq!(members_text(Some(&[])), "members on L1 (admitted by the fund's governance): none\n\n");
+        let members = [
+            FundMemberView { pool: 3, bioregion: 1, bioregion_name: Some("Germany (DEU)".into()) },
+            FundMemberView { pool: 5, bioregion: 7, bioregion_name: None },
+        ];
+        assert_eq!(
+            members_text(Some(&members)),
+            "members on L1 (admitted by the fund's governance): 3 (bioregion 1 Germany (DEU)), \
+             5 (bioregion 7, not in the node's configuration)\n\n"
+        );
+    }
 }
