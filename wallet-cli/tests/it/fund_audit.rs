@@ -16,7 +16,8 @@ fn sealed_moves(dir: &std::path::Path) -> (Sequencer, Vec<FundMove>) {
         SequencerConfig { db: dir.to_path_buf(), params: params(), mempool_capacity: 8, full_replay: false };
     let (seq, _) = Sequencer::open(&config).unwrap();
     let open = |i: u32, amount| Deposit { index: i, pubkey: Some(wallet(i as u8).l2.public_key()), amount };
-    seq.ingest_deposit(0, open(0, 1_000)).unwrap();
+    // 0 may pay 300 (a fund move takes at most a fifth of a pool's balance); 1 may not pay 40.
+    seq.ingest_deposit(0, open(0, 1_500)).unwrap();
     seq.ingest_deposit(1, open(1, 20)).unwrap();
     seq.ingest_deposit(2, Deposit { index: 2, pubkey: Some(fund_account_key()), amount: 0 }).unwrap();
     assert_eq!(seq.seal(true).unwrap(), Some(0));
