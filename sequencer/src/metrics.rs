@@ -125,7 +125,7 @@ pub const FUND_MOVES_PENDING: &str = "ccr_sequencer_fund_moves_pending";
 /// Gauge: moves of the fund's log taken into this node's log (the next position to take).
 pub const FUND_MOVES_TAKEN: &str = "ccr_sequencer_fund_moves_taken";
 /// Fund moves carried out by sealed batches (label `outcome`: `paid`, a fund-move slot;
-/// `short`, a shortfall slot: the payer could not cover it and L1 books it).
+/// `short`, a shortfall slot: above what the payer may pay, and L1 books it).
 pub const FUND_MOVES_CARRIED: &str = "ccr_sequencer_fund_moves_carried_total";
 /// Fund moves read from L1 that did not apply yet (an account not opened yet): retried.
 pub const FUND_MOVES_REFUSED: &str = "ccr_sequencer_fund_moves_refused_total";

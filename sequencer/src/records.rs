@@ -575,7 +575,7 @@ impl BatchRecord {
 pub enum FundOutcome {
     /// Taken into the log, not yet in a sealed batch.
     Pending,
-    /// In sealed batch `n` as a [`TxKind::FundMove`] slot: the payer covered it.
+    /// In sealed batch `n` as a [`TxKind::FundMove`] slot: within what the payer may pay.
     Paid(u64),
     /// In sealed batch `n` as a [`TxKind::FundShortfall`] slot: nothing moved, L1 books it.
     Short(u64),

@@ -56,8 +56,9 @@ interface IFundRollup {
 ///         The fund's money is an L2 account of the rollup, `fundAccount`, opened by the
 ///         constructor with a key nobody can sign for (`FUND_KEY_X`, `FUND_KEY_Y`): it moves only
 ///         by fund slots of a batch (kinds 10 and 11), which the rollup hands to `consumeMoves`;
-///         each must be the next queued move, in order. A slot of kind 11 (a shortfall: the payer's
-///         balance could not cover the move, nothing moved) is booked in `fundBalance` once the
+///         each must be the next queued move, in order. A slot of kind 11 (a shortfall: the move
+///         was above what the payer may pay, its balance or a fifth of it for a pool; nothing
+///         moved) is booked in `fundBalance` once the
 ///         epoch's moves are all carried out, so that it stays the fund account's balance. The
 ///         next table settles only then (`MovesPending`).
 ///

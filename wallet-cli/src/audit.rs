@@ -211,7 +211,7 @@ pub struct AuditedFund {
     pub carried: u64,
     /// Of those, carried out by a fund-move slot (the amount moved).
     pub paid: u64,
-    /// Of those, by a fund-shortfall slot (the payer could not cover it; L1 booked it).
+    /// Of those, by a fund-shortfall slot (above what the payer may pay; L1 booked it).
     pub short: u64,
 }
 

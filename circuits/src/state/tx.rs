@@ -283,7 +283,8 @@ pub struct CreditTx {
 
 /// A move of the solidarity fund between a bank pool and the fund's account, as a settled
 /// epoch table implies it (`crate::health::fund::moves`): a [`TxKind::FundMove`] slot when
-/// `from`'s balance covers `amount`, else a [`TxKind::FundShortfall`] slot that moves nothing.
+/// `amount` is within what `from` may pay ([`crate::health::fund::fund_move_limit`]), else a
+/// [`TxKind::FundShortfall`] slot that moves nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FundMove {
     /// The account paying: a contributing pool, or the fund's account for a grant.
