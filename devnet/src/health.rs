@@ -30,7 +30,7 @@ use ccr_bioregion::{indicators, ReadOptions, RegionCode, SourceId};
 use ccr_circuits::babyjubjub::eddsa::PrivateKey;
 use ccr_circuits::babyjubjub::pack_point;
 use ccr_circuits::credit::N_PURPOSES;
-use ccr_circuits::health::fund::{params_hash, BankLine, FundMember};
+use ccr_circuits::health::fund::{params_hash, FundMember};
 use ccr_circuits::health::score::BankActivity;
 use ccr_circuits::health::SignedReport;
 use ccr_circuits::state::tx::FundMove;
@@ -471,11 +471,10 @@ pub async fn run(devnet: &Devnet, say: Say<'_>) -> anyhow::Result<HealthSummary>
     for m in &expected_members.0 {
         l1_flows.insert(*m.0, devnet.operator.flow_of(epoch, *m.0).await?);
     }
-    let line_flow = |l: &BankLine| u64::try_from(l.activity.flow()).unwrap_or(u64::MAX);
     fund.members()
         .await?
         .check_lines(
-            native.lines.iter().map(|l| (l.pool, l.contribution, l.grant, l.bioregion, line_flow(l))),
+            native.lines.iter().map(|l| (l.pool, l.contribution, l.grant, l.bioregion, l.flow())),
             |pool| l1_flows.get(&pool).copied().unwrap_or(0),
         )
         .context("the table's lines against the fund's members on L1 and the rollup's flows")?;

@@ -692,8 +692,8 @@ impl Sequencer {
     /// table's contribution or grant; `epoch`: the table's, when L1 said) into the log, ahead of
     /// pending L2 transactions and behind the L1 entries taken before it, as a deposit is. A
     /// batch then carries it as a fund slot: paid when it is within what the payer may pay when
-    /// the slot applies (its balance, a fifth of it for a pool), else a shortfall ([`RollupState::apply`] decides). Positions must arrive in
-    /// order; a position already taken with the same move is acknowledged again (`duplicate`),
+    /// the slot applies (its balance, a fifth of it for a pool), else a shortfall
+    /// ([`RollupState::apply`] decides). Positions must arrive in order; a position already taken with the same move is acknowledged again (`duplicate`),
     /// with another move it is an error. Durable when this returns, with the count of moves
     /// taken (the position a restart resumes from) in the same write.
     pub fn ingest_fund_move(

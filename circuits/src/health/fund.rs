@@ -186,6 +186,12 @@ impl BankLine {
     pub fn net(&self) -> i128 {
         i128::from(self.grant) - i128::from(self.contribution)
     }
+
+    /// The bank's flow ([`BankActivity::flow`]), as its line carries it: below 2^61 in a table
+    /// ([`FundParams::table`] refuses more).
+    pub fn flow(&self) -> u64 {
+        u64::try_from(self.activity.flow()).expect("a table's flows are below 2^61")
+    }
 }
 
 /// The epoch's table: what a proof states and L1 authorises.
@@ -510,14 +516,7 @@ impl EpochTable {
     /// Every line's [`pack_line`], in the lines' order: the epoch proof's public inputs after
     /// the fixed six, from which `SolidarityFund.settleEpoch` queues the moves.
     pub fn packed_lines(&self) -> Vec<Fr> {
-        self.lines
-            .iter()
-            .map(|l| {
-                // below 2⁶¹: `table` refuses more
-                let flow = u64::try_from(l.activity.flow()).expect("a flow below 2^61");
-                pack_line(l.pool, l.contribution, l.grant, l.bioregion, flow)
-            })
-            .collect()
+        self.lines.iter().map(|l| pack_line(l.pool, l.contribution, l.grant, l.bioregion, l.flow())).collect()
     }
 
     /// The rollup moves that carry the table out, in the order L1 queues them and the

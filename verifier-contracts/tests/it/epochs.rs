@@ -110,15 +110,9 @@ fn credit_slots_need_eligibility_proofs() {
     w.rollup.submit_batch(&mut w.evm, operator(), &batch).unwrap();
 }
 
-/// A repayment slot of `amount` to `pool` (by borrower 9).
+/// A repayment slot of `amount` to `pool` (by borrower 9) at `slot` of `data`.
 fn repay(data: &mut [u8], slot: usize, pool: u32, amount: u64) {
-    let encoded = ccr_circuits::state::encoding::EncodedSlot {
-        kind: ccr_circuits::state::tx::TxKind::Repay,
-        from: 9,
-        to: pool,
-        amount: ccr_circuits::state::amount::Float40::encode(amount).unwrap(),
-    };
-    data[12 * slot..12 * (slot + 1)].copy_from_slice(&encoded.to_bytes());
+    data[12 * slot..12 * (slot + 1)].copy_from_slice(&crate::solidarity_fund::repay_slot(pool, amount));
 }
 
 /// Each pool's flow per epoch, as the fund's table weighs it: repayments in the batches of the

@@ -224,13 +224,7 @@ fn attack_a_table_states_more_flow_than_the_rollup_saw() {
     let mut fw = real_world();
     fw.admit(&plain());
     let s = p20().settlement();
-    let seen = ccr_circuits::state::encoding::EncodedSlot {
-        kind: ccr_circuits::state::tx::TxKind::Repay,
-        from: 0,
-        to: 10,
-        amount: ccr_circuits::state::amount::Float40::encode(50_000).unwrap(),
-    };
-    let mut tx_data = seen.to_bytes().to_vec();
+    let mut tx_data = crate::solidarity_fund::repay_slot(10, 50_000).to_vec();
     tx_data.resize(crate::common::PARAMS.batch_size * 12, 0);
     fw.submit_at(EPOCH, tx_data).unwrap();
     assert_eq!(

@@ -360,14 +360,7 @@ impl FundWorld {
             }
             let have = self.w.rollup.flow_of(&mut self.w.evm, s.epoch, pool).unwrap();
             if flow > have {
-                let amount = u64::try_from(flow - have).unwrap();
-                let repay = EncodedSlot {
-                    kind: TxKind::Repay,
-                    from: 0,
-                    to: pool,
-                    amount: Float40::encode(amount).unwrap(),
-                };
-                slots.push(repay.to_bytes());
+                slots.push(repay_slot(pool, u64::try_from(flow - have).unwrap()));
             }
         }
         for chunk in slots.chunks(PARAMS.batch_size) {
@@ -436,6 +429,13 @@ pub fn bank_owner(index: u32) -> Address {
 /// The 12 bytes of a fund slot of `kind` carrying `m`.
 pub fn fund_slot(kind: TxKind, m: &FundMove) -> [u8; 12] {
     EncodedSlot { kind, from: m.from, to: m.to, amount: Float40::encode(m.amount).unwrap() }.to_bytes()
+}
+
+/// The 12 bytes of a repayment slot of `amount` to `pool` (by borrower 9): what adds to the
+/// pool's flow on L1 (`Rollup.flowOf`).
+pub fn repay_slot(pool: u32, amount: u64) -> [u8; 12] {
+    EncodedSlot { kind: TxKind::Repay, from: 9, to: pool, amount: Float40::encode(amount).unwrap() }
+        .to_bytes()
 }
 
 pub fn fund_error(result: Result<Receipt, RollupError>) -> SolidarityFundErrors {
